@@ -1,0 +1,105 @@
+# rpps-search: one Makefile builds everything with pkg-config.
+#   make            build/rpps-import, build/rpps-server, build/rpps-gen
+#   make test       unit + end-to-end tests ("N passed, N failed")
+#   make asan       the same suite under AddressSanitizer + UBSan (leaks fail)
+#   make run        import the synthetic demo extract and serve it
+#   make deps       apt-get install the build and test dependencies (Debian)
+# CFLAGS holds only the user's flags; the project's own live in PROJ_CFLAGS so
+# that `make CFLAGS=-O0` cannot drop warnings.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+LDFLAGS ?=
+PKGS     = libmicrohttpd sqlite3 libcurl jansson zlib minizip
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+       -Wmissing-prototypes -Wpointer-arith -Wwrite-strings \
+       -Wformat-security -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+BUILD ?= build
+ifneq ($(SAN),)
+BUILD := build-san
+SANFLAGS = -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+PROJ_CFLAGS = $(WARN) -D_GNU_SOURCE -DRPPS_VERSION='"$(VERSION)"' -pthread \
+              -Icommon -I$(BUILD) $(PKG_CFLAGS) $(SANFLAGS) -MMD -MP
+PROJ_LDFLAGS = -pthread $(SANFLAGS)
+LIBS = $(PKG_LIBS) -lm
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+COMMON_SRC   := $(wildcard common/*.c)
+IMPORTER_SRC := $(wildcard importer/*.c)
+SERVER_SRC   := $(wildcard server/*.c)
+COMMON_OBJ   := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sql.o
+IMPORTER_OBJ := $(IMPORTER_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ   := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+# Library objects: every module but the one holding main(), so tests link them.
+IMPORTER_LIB := $(filter-out $(BUILD)/importer/main.o,$(IMPORTER_OBJ))
+SERVER_LIB   := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ))
+
+TOOLS_SRC  := $(wildcard tools/*.c)
+TOOLS_BIN  := $(TOOLS_SRC:tools/%.c=$(BUILD)/%)
+TEST_SRC   := $(wildcard tests/test_*.c)
+TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+BINS = $(BUILD)/rpps-import
+ifneq ($(SERVER_SRC),)
+BINS += $(BUILD)/rpps-server
+endif
+
+.PHONY: all test check asan run deps clean bench-import bench-query install
+all: $(BINS) $(TOOLS_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(PROJ_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The schema is compiled into the binaries, so an importer cannot build a
+# database with another version's schema.
+$(BUILD)/schema_sql.c: schema/schema.sql tools/embed.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh schema_sql < $< > $@
+$(BUILD)/schema_sql.o: $(BUILD)/schema_sql.c
+	$(CC) $(PROJ_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/rpps-import: $(IMPORTER_OBJ) $(COMMON_OBJ)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/rpps-server: $(SERVER_OBJ) $(COMMON_OBJ)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/%: $(BUILD)/tools/%.o $(COMMON_OBJ)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(IMPORTER_LIB) $(SERVER_LIB) $(COMMON_OBJ)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+test check: all $(TEST_BIN)
+	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
+
+asan:
+	$(MAKE) SAN=address,undefined test
+
+deps:
+	sh tools/deps.sh
+
+DEMO_DIR = $(BUILD)/demo
+run: all
+	sh tools/run-demo.sh $(BUILD)
+
+bench-import: all
+	sh tools/bench-import
+
+bench-query: all
+	sh tools/bench-query
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
