@@ -1,0 +1,185 @@
+-- rpps-search database schema. Built by rpps-import into a fresh file; the
+-- server opens it read-only. PRAGMA user_version is the schema version: the
+-- server refuses a database whose version it does not know.
+--
+-- Conventions
+--  * Every identifier and code is TEXT (leading zeros matter: ADELI
+--    010001949, postal code 01300, INSEE 2A004). Empty values are NULL.
+--  * Labels live once in `code`, rows carry codes only.
+--  * `professional.pid` is the rank of the professional in the default order:
+--    those with an MSSanté mailbox first, then by folded family name, folded
+--    first name, national id. A scan in pid order (or an FTS5 match, which
+--    returns rowids in ascending order) therefore yields the default ranking
+--    without sorting.
+--  * Everything else refers to a professional by `national_id`
+--    ("Identification nationale PP": type digit + identifier).
+--  * *_fold columns hold common/fold.c's output; *_join the same without
+--    spaces (LE GOFF -> legoff).
+PRAGMA user_version = 1;
+
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT
+) WITHOUT ROWID;
+-- keys: schema_version, importer_version, built_at (ISO 8601 UTC),
+--       professionals, activities, specialties, diplomas, mailboxes
+
+-- One row per source file that went into this database.
+CREATE TABLE extract (
+    kind       TEXT PRIMARY KEY,  -- activite | savoirfaire | diplome | mssante
+    source     TEXT NOT NULL,     -- URL or path given to the importer
+    member     TEXT,              -- file name read (zip member or .txt)
+    stamp      TEXT,              -- YYYYMMDDhhmm from the file name, if any
+    columns    INTEGER NOT NULL,  -- columns in the header
+    lines      INTEGER NOT NULL,  -- data lines read
+    loaded     INTEGER NOT NULL,  -- lines loaded
+    rejected   INTEGER NOT NULL,  -- wrong field count, invalid UTF-8, too long
+    duplicates INTEGER NOT NULL   -- exact duplicate lines dropped
+) WITHOUT ROWID;
+
+-- Code lists with labels as the extracts spell them and how many
+-- professionals (profession, specialty, civility, title) or activities
+-- (mode, sector, section, role, genre, category) carry each.
+CREATE TABLE code (
+    list  TEXT NOT NULL,  -- profession | category | specialty | specialty_type
+                          -- | mode | sector | section | role | genre
+                          -- | civility | title | diploma_type | diploma
+                          -- | auth_type | discipline | street_type | country
+    code  TEXT NOT NULL,
+    label TEXT,
+    count INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (list, code)
+) WITHOUT ROWID;
+
+CREATE TABLE professional (
+    pid             INTEGER PRIMARY KEY,  -- rank in the default order
+    national_id     TEXT NOT NULL UNIQUE, -- 810106476764 / 0010001949
+    id_type         TEXT NOT NULL,        -- 8 RPPS, 0 ADELI
+    id              TEXT NOT NULL,        -- RPPS (11 digits) or ADELI (9)
+    civility_code   TEXT,                 -- M, MME, MLLE
+    title_code      TEXT,                 -- civilité d'exercice: DR, PR...
+    last_name       TEXT,                 -- as in the extract
+    first_name      TEXT,
+    last_fold       TEXT NOT NULL,        -- fold(last_name)
+    first_fold      TEXT NOT NULL,        -- fold(first_name)
+    last_join       TEXT NOT NULL,        -- fold_joined(last_name)
+    profession_code TEXT,                 -- from the first activity line
+    category_code   TEXT,
+    has_mss         INTEGER NOT NULL DEFAULT 0,  -- 1 if a PER mailbox
+    n_activities    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX professional_id ON professional (id);
+CREATE INDEX professional_last ON professional (last_fold, first_fold);
+CREATE INDEX professional_join ON professional (last_join);
+CREATE INDEX professional_profession ON professional (profession_code);
+
+-- One row per distinct activity line (practice site and role).
+CREATE TABLE activity (
+    national_id       TEXT NOT NULL,
+    profession_code   TEXT,
+    category_code     TEXT,
+    mode_code         TEXT,   -- L libéral, S salarié, B bénévole
+    sector_code       TEXT,   -- SA07...
+    section_code      TEXT,   -- pharmacists' section
+    role_code         TEXT,   -- 56-column layout only
+    genre_code        TEXT,   -- 56-column layout only
+    siret             TEXT,
+    siren             TEXT,
+    finess            TEXT,
+    finess_legal      TEXT,
+    structure_id      TEXT,   -- Identifiant technique de la structure
+    structure_name    TEXT,   -- Raison sociale site
+    structure_sign    TEXT,   -- Enseigne commerciale site
+    addr_recipient    TEXT,   -- Complément destinataire
+    addr_geo          TEXT,   -- Complément point géographique
+    street_number     TEXT,
+    street_repeat     TEXT,   -- bis, ter...
+    street_type_code  TEXT,
+    street_type       TEXT,
+    street_name       TEXT,
+    addr_distribution TEXT,   -- Mention distribution
+    cedex_office      TEXT,   -- Bureau cedex: "01000 BOURG EN BRESSE"
+    postcode          TEXT,
+    insee             TEXT,   -- Code commune
+    city              TEXT,   -- Libellé commune
+    city_fold         TEXT,   -- fold(city), else fold(town in cedex_office)
+    country_code      TEXT,
+    country           TEXT,
+    phone             TEXT,
+    phone2            TEXT,
+    fax               TEXT,
+    email             TEXT,
+    dept_code         TEXT,   -- as given, else derived from insee/postcode
+    registration      TEXT    -- Autorité d'enregistrement
+);
+
+-- Specialties (savoir-faire), from Personne_activite and SavoirFaire.
+CREATE TABLE specialty (
+    national_id TEXT NOT NULL,
+    type_code   TEXT,          -- S, CEX, C, ...
+    code        TEXT NOT NULL, -- SM04...
+    PRIMARY KEY (national_id, code)
+) WITHOUT ROWID;
+
+CREATE TABLE diploma (
+    national_id     TEXT NOT NULL,
+    type_code       TEXT,   -- Code type diplôme obtenu
+    code            TEXT,   -- Code diplôme obtenu
+    auth_type_code  TEXT,   -- Code type autorisation
+    discipline_code TEXT    -- Code discipline autorisation
+);
+
+-- MSSanté mailboxes. PER: national_id is the owner. ORG: structure_* and
+-- service say whose it is; national_id may be NULL.
+CREATE TABLE mailbox (
+    address         TEXT PRIMARY KEY,  -- lower-cased
+    type            TEXT NOT NULL,     -- PER, ORG, APP, CAB
+    national_id     TEXT,
+    id_type         TEXT,
+    id              TEXT,
+    structure_id_type TEXT,
+    structure_id    TEXT,
+    service         TEXT,   -- Service de rattachement
+    civility        TEXT,
+    last_name       TEXT,
+    first_name      TEXT,
+    category_code   TEXT,
+    profession_code TEXT,
+    specialty_code  TEXT,
+    dematerialised  TEXT,   -- as in the file
+    org_name        TEXT,   -- Raison Sociale structure BAL
+    org_sign        TEXT,   -- Enseigne commerciale structure BAL
+    addr_line2      TEXT,
+    addr_line3      TEXT,
+    street_number   TEXT,
+    street_repeat   TEXT,
+    street_type     TEXT,
+    street_name     TEXT,
+    addr_line5      TEXT,
+    addr_line6      TEXT,   -- ligne d'acheminement
+    postcode        TEXT,
+    dept            TEXT,
+    country         TEXT
+) WITHOUT ROWID;
+
+-- Full-text index over folded names, external content = professional, so
+-- rowid = pid and matches come back in the default order. The tokenizer
+-- sees folded ASCII; remove_diacritics is a second guard for letters fold()
+-- passes through. prefix='1 2 3' makes short as-you-type prefixes cheap.
+CREATE VIRTUAL TABLE name_fts USING fts5 (
+    last_fold, first_fold, last_join,
+    content = 'professional', content_rowid = 'pid',
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '1 2 3'
+);
+
+-- @post-load: everything below runs after the bulk load (an index built in
+-- one sort is much faster than one maintained row by row).
+CREATE INDEX activity_nid ON activity (national_id);
+CREATE INDEX activity_postcode ON activity (postcode);
+CREATE INDEX activity_insee ON activity (insee);
+CREATE INDEX activity_dept ON activity (dept_code);
+CREATE INDEX activity_city ON activity (city_fold);
+CREATE INDEX diploma_nid ON diploma (national_id);
+CREATE INDEX specialty_code ON specialty (code);
+CREATE INDEX mailbox_nid ON mailbox (national_id);
