@@ -1,0 +1,431 @@
+/* Loads the commune reference table into SQLite, folds commune names the one
+ * way both programs use, and measures distances. See places.h. The TSV files
+ * are our own generated data, but they are still read as untrusted input:
+ * bounded lines, exact field counts, checked numbers, valid UTF-8. */
+#include "places.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fold.h"
+#include "util.h"
+#include "banned.h"
+
+/* The longest real line is Paris's, about 200 bytes (21 postal codes);
+ * 4 KiB leaves room for any real commune and stops a corrupt file early. */
+#define LINE_MAX_BYTES 4096
+#define MAX_FIELDS 8
+
+static const char communes_header[] =
+    "insee\tname\tdept\tpostcodes\tlat\tlon\tprecision\tparent_insee";
+static const char postcodes_header[] = "postcode\tinsee\tlabel";
+
+static const char create_sql[] =
+    "CREATE TABLE IF NOT EXISTS commune ("
+    " insee TEXT PRIMARY KEY, name TEXT NOT NULL, name_fold TEXT NOT NULL,"
+    " dept TEXT NOT NULL, lat REAL, lon REAL, precision TEXT,"
+    " parent_insee TEXT) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS commune_name_fold ON commune (name_fold);"
+    "CREATE TABLE IF NOT EXISTS commune_postcode ("
+    " postcode TEXT, insee TEXT, PRIMARY KEY (postcode, insee)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS commune_postcode_insee"
+    " ON commune_postcode (insee);";
+
+static const char create_label_sql[] =
+    "CREATE TABLE IF NOT EXISTS postcode_label ("
+    " postcode TEXT, insee TEXT, label TEXT, label_fold TEXT,"
+    " PRIMARY KEY (postcode, insee, label)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS postcode_label_fold"
+    " ON postcode_label (label_fold);";
+
+/* The canonical long form of the word out[b..b+len), or NULL. */
+static const char *saint_word(const char *w, size_t len, size_t *rl)
+{
+    if (len == 2 && memcmp(w, "st", 2) == 0) {
+        *rl = 5;
+        return "saint";
+    }
+    if (len == 3 && memcmp(w, "ste", 3) == 0) {
+        *rl = 6;
+        return "sainte";
+    }
+    return NULL;
+}
+
+size_t places_fold_name(const char *s, size_t n, char *out)
+{
+    /* fold() separates words by single spaces with none at either end.
+     * Count the growth first, then expand in place from the right, where the
+     * write position never passes the read position. */
+    size_t m = fold(s, n, out), grow = 0, rl;
+    for (size_t b = 0; b < m;) {
+        size_t e = b;
+        while (e < m && out[e] != ' ')
+            e++;
+        if (saint_word(out + b, e - b, &rl))
+            grow += rl - (e - b);
+        b = e + 1;
+    }
+    if (grow == 0)
+        return m;
+    size_t r = m, w = m + grow;
+    out[w] = '\0';
+    while (r > 0) {
+        size_t b = r;
+        while (b > 0 && out[b - 1] != ' ')
+            b--;
+        const char *rep = saint_word(out + b, r - b, &rl);
+        if (rep) {
+            w -= rl;
+            memcpy(out + w, rep, rl);
+        } else {
+            w -= r - b;
+            memmove(out + w, out + b, r - b);
+        }
+        r = b;
+        if (r > 0) {
+            out[--w] = ' ';
+            r--;
+        }
+    }
+    return m + grow;
+}
+
+int places_dept_of_postcode(const char *pc, size_t n, char out[4])
+{
+    if (n != 5)
+        return -1;
+    for (size_t i = 0; i < 5; i++)
+        if (pc[i] < '0' || pc[i] > '9')
+            return -1;
+    /* La Poste files these under Guadeloupe's and Polynesia's ranges. */
+    static const struct {
+        const char *pc, *dept;
+    } special[] = {{"97133", "977"}, {"97150", "978"}, {"98799", "989"}};
+    for (size_t i = 0; i < sizeof(special) / sizeof(*special); i++) {
+        if (memcmp(pc, special[i].pc, 5) == 0) {
+            memcpy(out, special[i].dept, 4);
+            return 0;
+        }
+    }
+    if (pc[0] == '2' && pc[1] == '0') {
+        /* Corse-du-Sud 200xx-201xx, Haute-Corse 202xx-206xx. */
+        memcpy(out, pc[2] <= '1' ? "2A" : "2B", 3);
+    } else if (pc[0] == '9' && (pc[1] == '7' || pc[1] == '8')) {
+        memcpy(out, pc, 3);
+        out[3] = '\0';
+    } else {
+        memcpy(out, pc, 2);
+        out[2] = '\0';
+    }
+    return 0;
+}
+
+double places_distance_km(double lat1, double lon1, double lat2, double lon2)
+{
+    const double r = 6371.0088, rad = M_PI / 180.0;
+    double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
+    double a =
+        sin(dlat / 2) * sin(dlat / 2) +
+        cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+    if (a > 1.0)
+        a = 1.0;
+    return 2.0 * r * asin(sqrt(a));
+}
+
+/* A field of the current line: pointer and length into the line buffer. */
+struct field {
+    const char *s;
+    size_t n;
+};
+
+/* A TSV file being read: its name for messages and the current line number. */
+struct tsv {
+    FILE *f;
+    const char *path;
+    long lineno;
+    char line[LINE_MAX_BYTES + 2];
+};
+
+/* Reads the next line into t->line without its line ending. Returns 1 for a
+ * line, 0 at end of file, -1 on an error (logged). */
+static int tsv_next(struct tsv *t, size_t *len)
+{
+    if (!fgets(t->line, sizeof(t->line), t->f)) {
+        if (ferror(t->f)) {
+            log_error("%s: read error: %s", t->path, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    t->lineno++;
+    size_t n = strlen(t->line);
+    if (n > 0 && t->line[n - 1] == '\n')
+        n--;
+    else if (!feof(t->f)) {
+        log_error("%s:%ld: line longer than %d bytes", t->path, t->lineno,
+                  LINE_MAX_BYTES);
+        return -1;
+    }
+    if (n > 0 && t->line[n - 1] == '\r')
+        n--;
+    t->line[n] = '\0';
+    if (!utf8_valid(t->line, n)) {
+        log_error("%s:%ld: invalid UTF-8", t->path, t->lineno);
+        return -1;
+    }
+    *len = n;
+    return 1;
+}
+
+/* Splits s[0..n) on tabs into exactly want fields (never strtok: empty
+ * fields count). Returns 0, or -1 after logging. */
+static int tsv_split(struct tsv *t, size_t n, struct field *fl, int want)
+{
+    const char *s = t->line;
+    int k = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '\t')
+            continue;
+        if (k == want) {
+            k++;
+            break;
+        }
+        fl[k].s = s + start;
+        fl[k].n = i - start;
+        k++;
+        start = i + 1;
+    }
+    if (k != want) {
+        log_error("%s:%ld: expected %d fields", t->path, t->lineno, want);
+        return -1;
+    }
+    return 0;
+}
+
+static int tsv_open(struct tsv *t, const char *path, const char *header)
+{
+    size_t n;
+    t->path = path;
+    t->lineno = 0;
+    t->f = fopen(path, "r");
+    if (!t->f) {
+        log_error("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int r = tsv_next(t, &n);
+    if (r == 0)
+        log_error("%s: empty file", path);
+    if (r == 1 && strcmp(t->line, header) != 0) {
+        log_error("%s: unexpected header \"%s\"", path, t->line);
+        r = -1;
+    }
+    if (r != 1) {
+        fclose(t->f);
+        t->f = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static int bind_field(sqlite3_stmt *st, int col, struct field f)
+{
+    if (f.n == 0)
+        return sqlite3_bind_null(st, col);
+    return sqlite3_bind_text(st, col, f.s, (int)f.n, SQLITE_TRANSIENT);
+}
+
+/* Parses a coordinate in [-lim, lim] and binds it; empty gives NULL.
+ * Returns 0, or -1 after logging. */
+static int bind_coord(struct tsv *t, sqlite3_stmt *st, int col, struct field f,
+                      double lim)
+{
+    char num[32];
+    if (f.n == 0) {
+        sqlite3_bind_null(st, col);
+        return 0;
+    }
+    if (f.n >= sizeof(num))
+        goto bad;
+    memcpy(num, f.s, f.n);
+    num[f.n] = '\0';
+    char *end;
+    errno = 0;
+    double v = strtod(num, &end);
+    if (errno || *end || !(v >= -lim && v <= lim))
+        goto bad;
+    sqlite3_bind_double(st, col, v);
+    return 0;
+bad:
+    log_error("%s:%ld: bad coordinate \"%.*s\"", t->path, t->lineno,
+              (int)f.n < 32 ? (int)f.n : 32, f.s);
+    return -1;
+}
+
+static int step_reset(sqlite3 *db, sqlite3_stmt *st, struct tsv *t)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) {
+        log_error("%s:%ld: %s", t->path, t->lineno, sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+        log_error("places: %s: %s", sql, sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+static int load_communes(sqlite3 *db, const char *path)
+{
+    struct tsv t;
+    sqlite3_stmt *ins = NULL, *ins_pc = NULL;
+    char fold_buf[PLACES_FOLD_SIZE(LINE_MAX_BYTES)];
+    int ret = -1, r;
+    size_t n;
+
+    if (tsv_open(&t, path, communes_header) < 0)
+        return -1;
+    if (prepare(db,
+                "INSERT INTO commune (insee, name, name_fold, dept, lat, lon,"
+                " precision, parent_insee) VALUES (?,?,?,?,?,?,?,?)",
+                &ins) < 0 ||
+        prepare(db,
+                "INSERT OR IGNORE INTO commune_postcode (postcode, insee)"
+                " VALUES (?,?)",
+                &ins_pc) < 0)
+        goto out;
+    while ((r = tsv_next(&t, &n)) == 1) {
+        struct field f[MAX_FIELDS];
+        if (tsv_split(&t, n, f, 8) < 0)
+            goto out;
+        if (f[0].n == 0 || f[1].n == 0 || f[2].n == 0) {
+            log_error("%s:%ld: empty insee, name or dept", path, t.lineno);
+            goto out;
+        }
+        if (bind_coord(&t, ins, 5, f[4], 90.0) < 0 ||
+            bind_coord(&t, ins, 6, f[5], 180.0) < 0)
+            goto out;
+        size_t fn = places_fold_name(f[1].s, f[1].n, fold_buf);
+        if (bind_field(ins, 1, f[0]) || bind_field(ins, 2, f[1]) ||
+            sqlite3_bind_text(ins, 3, fold_buf, (int)fn, SQLITE_TRANSIENT) ||
+            bind_field(ins, 4, f[2]) || bind_field(ins, 7, f[6]) ||
+            bind_field(ins, 8, f[7])) {
+            log_error("%s:%ld: cannot bind: %s", path, t.lineno,
+                      sqlite3_errmsg(db));
+            goto out;
+        }
+        if (step_reset(db, ins, &t) < 0)
+            goto out;
+        /* Postal codes: comma-separated, each one a field of its own. */
+        const char *p = f[3].s, *end = f[3].s + f[3].n;
+        while (p < end) {
+            const char *c = memchr(p, ',', (size_t)(end - p));
+            if (!c)
+                c = end;
+            struct field pc = {p, (size_t)(c - p)};
+            if (pc.n > 0) {
+                if (bind_field(ins_pc, 1, pc) || bind_field(ins_pc, 2, f[0]) ||
+                    step_reset(db, ins_pc, &t) < 0)
+                    goto out;
+            }
+            p = c + 1;
+        }
+    }
+    if (r == 0)
+        ret = 0;
+out:
+    sqlite3_finalize(ins);
+    sqlite3_finalize(ins_pc);
+    fclose(t.f);
+    return ret;
+}
+
+static int load_postcodes(sqlite3 *db, const char *path)
+{
+    struct tsv t;
+    sqlite3_stmt *ins = NULL, *ins_pc = NULL;
+    char fold_buf[PLACES_FOLD_SIZE(LINE_MAX_BYTES)];
+    int ret = -1, r;
+    size_t n;
+
+    if (tsv_open(&t, path, postcodes_header) < 0)
+        return -1;
+    if (prepare(db,
+                "INSERT OR IGNORE INTO postcode_label (postcode, insee, label,"
+                " label_fold) VALUES (?,?,?,?)",
+                &ins) < 0 ||
+        prepare(db,
+                "INSERT OR IGNORE INTO commune_postcode (postcode, insee)"
+                " VALUES (?,?)",
+                &ins_pc) < 0)
+        goto out;
+    while ((r = tsv_next(&t, &n)) == 1) {
+        struct field f[3];
+        if (tsv_split(&t, n, f, 3) < 0)
+            goto out;
+        if (f[0].n == 0 || f[1].n == 0) {
+            log_error("%s:%ld: empty postcode or insee", path, t.lineno);
+            goto out;
+        }
+        size_t fn = places_fold_name(f[2].s, f[2].n, fold_buf);
+        if (bind_field(ins, 1, f[0]) || bind_field(ins, 2, f[1]) ||
+            bind_field(ins, 3, f[2]) ||
+            sqlite3_bind_text(ins, 4, fold_buf, (int)fn, SQLITE_TRANSIENT)) {
+            log_error("%s:%ld: cannot bind: %s", path, t.lineno,
+                      sqlite3_errmsg(db));
+            goto out;
+        }
+        if (step_reset(db, ins, &t) < 0)
+            goto out;
+        if (bind_field(ins_pc, 1, f[0]) || bind_field(ins_pc, 2, f[1]) ||
+            step_reset(db, ins_pc, &t) < 0)
+            goto out;
+    }
+    if (r == 0)
+        ret = 0;
+out:
+    sqlite3_finalize(ins);
+    sqlite3_finalize(ins_pc);
+    fclose(t.f);
+    return ret;
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        log_error("places: %s", err ? err : sqlite3_errmsg(db));
+        sqlite3_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+int places_load_tsv(sqlite3 *db, const char *communes_tsv,
+                    const char *postcodes_tsv)
+{
+    /* A savepoint nests inside the importer's transaction, or is a
+     * transaction of its own: either way a bad file leaves nothing behind. */
+    if (exec(db, "SAVEPOINT places_load") < 0)
+        return -1;
+    if (exec(db, create_sql) < 0 ||
+        (postcodes_tsv && exec(db, create_label_sql) < 0) ||
+        load_communes(db, communes_tsv) < 0 ||
+        (postcodes_tsv && load_postcodes(db, postcodes_tsv) < 0)) {
+        exec(db, "ROLLBACK TO places_load; RELEASE places_load");
+        return -1;
+    }
+    return exec(db, "RELEASE places_load");
+}

@@ -1,0 +1,57 @@
+/* Places: the commune reference table (data/communes.tsv, data/postcodes.tsv,
+ * built by tools/build-communes.sh) loaded into SQLite, the one name folding
+ * that both the index and the queries use for commune names, and great-circle
+ * distance. It does not rank or parse queries; the server decides what a
+ * query word is (postal code, INSEE code, department, name).
+ *
+ * Tables created by places_load_tsv():
+ *   commune(insee PK, name, name_fold, dept, lat, lon, precision,
+ *           parent_insee)                       one row per commune and per
+ *       arrondissement municipal (75111 -> parent_insee 75056); precision is
+ *       'commune' (own coordinates), 'postcode' (mean of the communes sharing
+ *       its postal code) or 'dept' (mean of its department).
+ *   commune_postcode(postcode, insee)  PK (postcode, insee)
+ *   postcode_label(postcode, insee, label, label_fold)   only with a
+ *       postcodes file: La Poste's routing label ("BOURG-EN-BRESSE") per
+ *       postal code and commune, folded with places_fold_name(), indexed.
+ *       There are no CEDEX codes in it: resolve "01012 BOURG EN BRESSE
+ *       CEDEX" by places_dept_of_postcode() and the label without its
+ *       "CEDEX nn" suffix, folded, against label_fold or commune.name_fold
+ *       of that department. */
+#ifndef PLACES_H
+#define PLACES_H
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+/* Bytes places_fold_name() may need for an input of n bytes: fold() never
+ * grows the text, and each "st"/"ste" word (at least 3 bytes with its
+ * separator) grows by 3. */
+#define PLACES_FOLD_SIZE(n) (2 * (n) + 2)
+
+/* fold() (lower case, no accents, hyphens and apostrophes as spaces), then
+ * the whole words "st" and "ste" become "saint" and "sainte": "St-Étienne",
+ * "ST ETIENNE" and "Saint-Étienne" all give "saint etienne". out must hold
+ * PLACES_FOLD_SIZE(n) bytes; it is NUL-terminated. Returns the length. */
+size_t places_fold_name(const char *s, size_t n, char *out);
+
+/* Creates the tables above in db (IF NOT EXISTS) and fills them from the
+ * TSV files; postcodes_tsv may be NULL. Runs in the caller's transaction if
+ * one is open (the importer's build transaction), else in its own. Rejects
+ * the whole file on a wrong header, a wrong field count, invalid UTF-8, a
+ * bad coordinate or a line longer than 4 KiB. Returns 0, or -1 after logging
+ * the error. */
+int places_load_tsv(sqlite3 *db, const char *communes_tsv,
+                    const char *postcodes_tsv);
+
+/* The department of a French postal code ("01012" -> "01", "20000" -> "2A",
+ * "20200" -> "2B", "97400" -> "974", "97133" -> "977" Saint-Barthélemy,
+ * "97150" -> "978" Saint-Martin), written NUL-terminated into out (4 bytes).
+ * A few postal codes serve communes across a border; the commune's own dept
+ * wins where it is known. Returns 0, or -1 if pc is not 5 digits. */
+int places_dept_of_postcode(const char *pc, size_t n, char out[4]);
+
+/* Great-circle distance in kilometres (haversine, mean Earth radius
+ * 6371.0088 km); within 0.5 % of the ellipsoid, enough to sort by. */
+double places_distance_km(double lat1, double lon1, double lat2, double lon2);
+#endif

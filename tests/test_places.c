@@ -1,0 +1,324 @@
+/* Places: name folding, postal code to department, distance, and the real
+ * data/communes.tsv + data/postcodes.tsv loaded into an in-memory database
+ * (run from the repository root). Then every way a file can be bad, each of
+ * which must fail and leave nothing behind. */
+#include "places.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "t.h"
+
+#define COMMUNES "data/communes.tsv"
+#define POSTCODES "data/postcodes.tsv"
+
+static const struct {
+    const char *in, *out;
+} fold_cases[] = {
+    {"Saint-Étienne", "saint etienne"},
+    {"st etienne", "saint etienne"},
+    {"ST-ETIENNE", "saint etienne"},
+    {"St. Étienne", "saint etienne"},
+    {"Ste-Foy-lès-Lyon", "sainte foy les lyon"},
+    {"SAINTE FOY LES LYON", "sainte foy les lyon"},
+    {"Saint-Martin-d'Hères", "saint martin d heres"},
+    {"L'Haÿ-les-Roses", "l hay les roses"},
+    {"Stella-Plage", "stella plage"}, /* st only as a whole word */
+    {"Est", "est"},
+    {"Ouest st", "ouest saint"},
+    {"st", "saint"},
+    {"ste", "sainte"},
+    {"st st ste st", "saint saint sainte saint"},
+    {"stes", "stes"},
+    {"  -st- ", "saint"},
+    {"", ""},
+    {"75011", "75011"},
+};
+
+static const struct {
+    const char *pc, *dept;
+} dept_cases[] = {
+    {"01000", "01"},  {"01012", "01"},  {"75011", "75"},  {"20000", "2A"},
+    {"20167", "2A"},  {"20200", "2B"},  {"20600", "2B"},  {"97400", "974"},
+    {"97600", "976"}, {"97133", "977"}, {"97150", "978"}, {"98800", "988"},
+    {"98799", "989"}, {"90000", "90"},
+};
+
+static const char *bad_pc[] = {"", "7501", "750111", "75O11", "7501 "};
+
+/* Runs a one-value query and returns it as text in buf ("" if no row). */
+static const char *q1(sqlite3 *db, const char *sql, const char *arg, char *buf,
+                      size_t size)
+{
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "prepare: %s: %s\n", sql, sqlite3_errmsg(db));
+        return buf;
+    }
+    if (arg)
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return buf;
+}
+
+static double q1d(sqlite3 *db, const char *sql, const char *arg)
+{
+    char buf[64];
+    return strtod(q1(db, sql, arg, buf, sizeof(buf)), NULL);
+}
+
+static const struct {
+    const char *sql, *arg, *want;
+} db_cases[] = {
+    {"SELECT name FROM commune WHERE insee = ?", "75111",
+     "Paris 11e Arrondissement"},
+    {"SELECT parent_insee FROM commune WHERE insee = ?", "75111", "75056"},
+    {"SELECT parent_insee FROM commune WHERE insee = ?", "13201", "13055"},
+    {"SELECT parent_insee FROM commune WHERE insee = ?", "69381", "69123"},
+    {"SELECT ifnull(parent_insee, 'none') FROM commune WHERE insee = ?",
+     "75056", "none"},
+    {"SELECT name || '|' || dept FROM commune WHERE insee = ?", "2A004",
+     "Ajaccio|2A"},
+    {"SELECT name || '|' || dept FROM commune WHERE insee = ?", "97411",
+     "Saint-Denis|974"},
+    {"SELECT name FROM commune WHERE insee = ?", "94038", "L'Haÿ-les-Roses"},
+    {"SELECT name_fold FROM commune WHERE insee = ?", "42218", "saint etienne"},
+    {"SELECT group_concat(c.insee || ' ' || c.name) FROM commune_postcode p"
+     " JOIN commune c USING (insee) WHERE p.postcode = ?",
+     "90000", "90010 Belfort"},
+    {"SELECT insee FROM commune_postcode WHERE postcode = ?", "75011", "75056"},
+    {"SELECT group_concat(insee) FROM (SELECT insee FROM commune WHERE"
+     " name_fold = ? ORDER BY insee)",
+     "saint etienne", "42218"},
+    {"SELECT insee FROM commune WHERE name_fold = ?", "l hay les roses",
+     "94038"},
+    {"SELECT insee FROM postcode_label WHERE label_fold = ?", "bourg en bresse",
+     "01053"},
+    {"SELECT precision FROM commune WHERE insee = ?", "75056", "commune"},
+    {"SELECT precision FROM commune WHERE insee = ?", "75111", "commune"},
+};
+
+static void test_real_data(void)
+{
+    sqlite3 *db;
+    char buf[512], f[PLACES_FOLD_SIZE(64)];
+    T_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
+    T_EQ_INT(places_load_tsv(db, COMMUNES, POSTCODES), 0);
+
+    for (size_t i = 0; i < sizeof(db_cases) / sizeof(*db_cases); i++)
+        T_EQ_STR(q1(db, db_cases[i].sql, db_cases[i].arg, buf, sizeof(buf)),
+                 db_cases[i].want);
+
+    /* The query side folds the same way: "st etienne" finds the commune. */
+    places_fold_name("ST ETIENNE", 10, f);
+    T_EQ_STR(q1(db, "SELECT insee FROM commune WHERE name_fold = ?", f, buf,
+                sizeof(buf)),
+             "42218");
+
+    T_CHECK(q1d(db, "SELECT count(*) FROM commune WHERE parent_insee IS NULL",
+                NULL) > 34000);
+    T_EQ_INT(q1d(db,
+                 "SELECT count(*) FROM commune WHERE parent_insee IS NOT"
+                 " NULL",
+                 NULL),
+             45);
+    T_EQ_INT(q1d(db,
+                 "SELECT count(*) FROM commune WHERE lat IS NULL OR lon"
+                 " IS NULL OR precision NOT IN"
+                 " ('commune','postcode','dept')",
+                 NULL),
+             0);
+    /* Metropolitan France stays in its box: a swapped lat/lon would not. */
+    T_EQ_INT(q1d(db,
+                 "SELECT count(*) FROM commune WHERE length(dept) = 2"
+                 " AND (lat NOT BETWEEN 41 AND 51.2"
+                 " OR lon NOT BETWEEN -5.3 AND 9.7)",
+                 NULL),
+             0);
+
+    /* A CEDEX code resolved the fallback way: its department, then the town
+     * of "BOURG EN BRESSE CEDEX" against the routing labels. */
+    char dept[4];
+    T_EQ_INT(places_dept_of_postcode("01012", 5, dept), 0);
+    places_fold_name("BOURG EN BRESSE", 15, f);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db,
+                       "SELECT DISTINCT l.insee FROM postcode_label l JOIN"
+                       " commune c USING (insee) WHERE l.label_fold = ?1"
+                       " AND c.dept = ?2",
+                       -1, &st, NULL);
+    sqlite3_bind_text(st, 1, f, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, dept, -1, SQLITE_STATIC);
+    T_EQ_INT(sqlite3_step(st), SQLITE_ROW);
+    T_EQ_STR((const char *)sqlite3_column_text(st, 0), "01053");
+    T_EQ_INT(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+
+    /* Paris - Lyon from the table: about 392 km between the town halls. */
+    double la1 = q1d(db, "SELECT lat FROM commune WHERE insee = ?", "75056");
+    double lo1 = q1d(db, "SELECT lon FROM commune WHERE insee = ?", "75056");
+    double la2 = q1d(db, "SELECT lat FROM commune WHERE insee = ?", "69123");
+    double lo2 = q1d(db, "SELECT lon FROM commune WHERE insee = ?", "69123");
+    T_CHECK(fabs(places_distance_km(la1, lo1, la2, lo2) - 392.0) < 5.0);
+
+    /* The postal code gives the commune's department, bar the few codes
+     * that serve communes across a border (23 in this build). */
+    sqlite3_prepare_v2(db,
+                       "SELECT p.postcode, c.dept FROM commune_postcode p"
+                       " JOIN commune c USING (insee)",
+                       -1, &st, NULL);
+    int same = 0, other = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *pc = (const char *)sqlite3_column_text(st, 0);
+        if (places_dept_of_postcode(pc, strlen(pc), dept) == 0 &&
+            strcmp(dept, (const char *)sqlite3_column_text(st, 1)) == 0)
+            same++;
+        else
+            other++;
+    }
+    sqlite3_finalize(st);
+    T_CHECK(same > 35000);
+    T_CHECK(other < 100);
+    sqlite3_close(db);
+}
+
+/* A bad file: fails, and the tables it started are rolled back. With an
+ * outer transaction open (as in the importer), that transaction lives on. */
+static void check_bad(const char *dir, const char *name, const char *content,
+                      int outer)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    T_CHECK(fp != NULL);
+    if (!fp)
+        return;
+    fputs(content, fp);
+    fclose(fp);
+    sqlite3 *db;
+    char buf[64];
+    sqlite3_open(":memory:", &db);
+    if (outer)
+        sqlite3_exec(db, "BEGIN; CREATE TABLE x(a)", NULL, NULL, NULL);
+    T_EQ_INT(places_load_tsv(db, path, NULL), -1);
+    T_EQ_STR(q1(db, "SELECT count(*) FROM sqlite_master WHERE name = 'commune'",
+                NULL, buf, sizeof(buf)),
+             "0");
+    if (outer) {
+        T_EQ_INT(sqlite3_get_autocommit(db), 0);
+        T_EQ_INT(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    }
+    sqlite3_close(db);
+    unlink(path);
+}
+
+#define HDR "insee\tname\tdept\tpostcodes\tlat\tlon\tprecision\tparent_insee\n"
+#define ROW "01001\tL'Abergement\t01\t01400\t46.15\t4.92\tcommune\t\n"
+
+static void test_bad_files(void)
+{
+    char dir[] = "/tmp/test_places.XXXXXX";
+    T_CHECK(mkdtemp(dir) != NULL);
+    char *longline = xmalloc(10000);
+    memset(longline, 'a', 9999);
+    longline[9999] = '\0';
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    buf_addf(&b, HDR ROW "%s\n", longline);
+
+    static const struct {
+        const char *name, *content;
+    } bad[] = {
+        {"empty.tsv", ""},
+        {"header.tsv", "insee\tname\n" ROW},
+        {"fields.tsv", HDR "01001\tX\t01\t01400\t46\t4\tcommune\n"},
+        {"fields9.tsv", HDR "01001\tX\t01\t01400\t46\t4\tcommune\t\textra\n"},
+        {"lat.tsv", HDR "01001\tX\t01\t01400\tabc\t4\tcommune\t\n"},
+        {"range.tsv", HDR "01001\tX\t01\t01400\t91\t4\tcommune\t\n"},
+        {"nan.tsv", HDR "01001\tX\t01\t01400\tnan\t4\tcommune\t\n"},
+        {"utf8.tsv", HDR "01001\tCaf\xe9\t01\t01400\t46\t4\tcommune\t\n"},
+        {"noinsee.tsv", HDR "\tX\t01\t01400\t46\t4\tcommune\t\n"},
+        {"dup.tsv", HDR ROW ROW},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        check_bad(dir, bad[i].name, bad[i].content, 0);
+        check_bad(dir, bad[i].name, bad[i].content, 1);
+    }
+    check_bad(dir, "long.tsv", b.s, 1);
+
+    /* A missing file, and a good one read with CRLF and no final newline. */
+    sqlite3 *db;
+    char buf[64];
+    sqlite3_open(":memory:", &db);
+    T_EQ_INT(places_load_tsv(db, "/nonexistent/communes.tsv", NULL), -1);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/crlf.tsv", dir);
+    FILE *fp = fopen(path, "w");
+    fputs("insee\tname\tdept\tpostcodes\tlat\tlon\tprecision\tparent_insee\r\n"
+          "01001\tSt-Martin\t01\t01400,01401\t46.15\t4.92\tcommune\t",
+          fp);
+    fclose(fp);
+    T_EQ_INT(places_load_tsv(db, path, NULL), 0);
+    T_EQ_STR(q1(db, "SELECT name_fold FROM commune", NULL, buf, sizeof(buf)),
+             "saint martin");
+    T_EQ_STR(
+        q1(db, "SELECT count(*) FROM commune_postcode", NULL, buf, sizeof(buf)),
+        "2");
+    T_EQ_STR(q1(db, "SELECT ifnull(parent_insee, 'null') FROM commune", NULL,
+                buf, sizeof(buf)),
+             "null");
+    unlink(path);
+    sqlite3_close(db);
+    buf_release(&b);
+    free(longline);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    log_set_prog("test_places");
+    for (size_t i = 0; i < sizeof(fold_cases) / sizeof(*fold_cases); i++) {
+        const char *in = fold_cases[i].in;
+        size_t n = strlen(in);
+        /* Guard bytes past the documented size catch an overrun. */
+        char out[PLACES_FOLD_SIZE(64) + 8];
+        memset(out, 'X', sizeof(out));
+        size_t m = places_fold_name(in, n, out);
+        T_EQ_STR(out, fold_cases[i].out);
+        T_EQ_INT(m, strlen(fold_cases[i].out));
+        T_CHECK(m < PLACES_FOLD_SIZE(n));
+        T_CHECK(memcmp(out + PLACES_FOLD_SIZE(n), "XXXXXXXX", 8) == 0);
+    }
+    /* Index and query agree whatever the spelling. */
+    char a[64], b[64];
+    places_fold_name("st etienne", 10, a);
+    places_fold_name("Saint-Étienne", strlen("Saint-Étienne"), b);
+    T_EQ_STR(a, b);
+
+    for (size_t i = 0; i < sizeof(dept_cases) / sizeof(*dept_cases); i++) {
+        char d[4] = "";
+        T_EQ_INT(places_dept_of_postcode(dept_cases[i].pc, 5, d), 0);
+        T_EQ_STR(d, dept_cases[i].dept);
+    }
+    for (size_t i = 0; i < sizeof(bad_pc) / sizeof(*bad_pc); i++) {
+        char d[4];
+        T_EQ_INT(places_dept_of_postcode(bad_pc[i], strlen(bad_pc[i]), d), -1);
+    }
+
+    T_CHECK(places_distance_km(48.8566, 2.3522, 48.8566, 2.3522) == 0.0);
+    T_CHECK(fabs(places_distance_km(48.8566, 2.3522, 45.7640, 4.8357) - 392.0) <
+            5.0);
+    T_CHECK(fabs(places_distance_km(0, 0, 0, 180) - 20015.1) < 1.0);
+    T_CHECK(fabs(places_distance_km(0, 0, 0, 1) -
+                 places_distance_km(0, 1, 0, 0)) < 1e-9);
+
+    test_real_data();
+    test_bad_files();
+    return t_done();
+}
