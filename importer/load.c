@@ -1,0 +1,1772 @@
+/* The database builder. See load.h.
+ *
+ * Two threads per file: the parser thread inflates, splits lines, checks
+ * them (field count, UTF-8, exact duplicates), maps columns by header name,
+ * folds names and aggregates professionals, and hands batches of ready
+ * values to this thread, which only binds and steps prepared INSERTs. After
+ * the last file, professionals are sorted into the default order (MSSanté
+ * first, then folded names) and written with pid = rank, then the indexes
+ * and the FTS5 table are built in one pass each. */
+#include "load.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "fold.h"
+#include "places.h"
+#include "psv.h"
+#include "util.h"
+#include "zipread.h"
+#include "banned.h"
+
+extern const char schema_sql[];
+
+static const char *const kind_prefix[KIND_COUNT] = {
+    "PS_LibreAcces_Personne_activite_",
+    "PS_LibreAcces_SavoirFaire_",
+    "PS_LibreAcces_Dipl_AutExerc_",
+    "Extraction_Correspondance_MSSante_",
+};
+static const char *const kind_names[KIND_COUNT] = {
+    "activite", "savoirfaire", "diplome", "mssante"};
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+int load_kind_of(const char *name)
+{
+    const char *b = base_name(name);
+    for (int k = 0; k < KIND_COUNT; k++)
+        if (strncmp(b, kind_prefix[k], strlen(kind_prefix[k])) == 0)
+            return k;
+    return -1;
+}
+
+const char *load_kind_name(int kind)
+{
+    return kind >= 0 && kind < KIND_COUNT ? kind_names[kind] : "?";
+}
+
+void load_stamp_of(const char *name, char *out)
+{
+    /* The last run of exactly 12 digits: PS_LibreAcces_202608261013.zip */
+    const char *b = base_name(name);
+    out[0] = '\0';
+    for (const char *p = b; *p; p++) {
+        size_t n = 0;
+        while (p[n] >= '0' && p[n] <= '9')
+            n++;
+        if (n == 12 && (p == b || p[-1] < '0' || p[-1] > '9')) {
+            memcpy(out, p, 12);
+            out[12] = '\0';
+        }
+        if (n)
+            p += n - 1;
+    }
+}
+
+/* ---- Column specifications, by header name ---- */
+
+struct colspec {
+    const char *name;
+    int required;
+};
+
+enum {
+    A_IDTYPE, A_ID, A_NID, A_TITLE_C, A_TITLE_L, A_CIV_C, A_CIV_L, A_LAST,
+    A_FIRST, A_PROF_C, A_PROF_L, A_CAT_C, A_CAT_L, A_SFT_C, A_SFT_L, A_SF_C,
+    A_SF_L, A_MODE_C, A_MODE_L, A_SIRET, A_SIREN, A_FINESS, A_FINESS_EJ,
+    A_STRUCT_ID, A_RS, A_ENSEIGNE, A_COMPL_DEST, A_COMPL_GEO, A_NUM, A_REP,
+    A_TV_C, A_TV_L, A_VOIE, A_DISTRIB, A_CEDEX, A_CP, A_INSEE, A_CITY,
+    A_PAYS_C, A_PAYS_L, A_TEL, A_TEL2, A_FAX, A_EMAIL, A_DEPT_C, A_DEPT_L,
+    A_OLD_ID, A_AUTH, A_SECT_C, A_SECT_L, A_SECTION_C, A_SECTION_L, A_ROLE_C,
+    A_ROLE_L, A_GENRE_C, A_GENRE_L, A_N
+};
+
+static const struct colspec act_cols[A_N] = {
+    {"Type d'identifiant PP", 1},
+    {"Identifiant PP", 1},
+    {"Identification nationale PP", 1},
+    {"Code civilité d'exercice", 0},
+    {"Libellé civilité d'exercice", 0},
+    {"Code civilité", 0},
+    {"Libellé civilité", 0},
+    {"Nom d'exercice", 1},
+    {"Prénom d'exercice", 1},
+    {"Code profession", 1},
+    {"Libellé profession", 0},
+    {"Code catégorie professionnelle", 0},
+    {"Libellé catégorie professionnelle", 0},
+    {"Code type savoir-faire", 0},
+    {"Libellé type savoir-faire", 0},
+    {"Code savoir-faire", 0},
+    {"Libellé savoir-faire", 0},
+    {"Code mode exercice", 0},
+    {"Libellé mode exercice", 0},
+    {"Numéro SIRET site", 0},
+    {"Numéro SIREN site", 0},
+    {"Numéro FINESS site", 0},
+    {"Numéro FINESS établissement juridique", 0},
+    {"Identifiant technique de la structure", 0},
+    {"Raison sociale site", 0},
+    {"Enseigne commerciale site", 0},
+    {"Complément destinataire (coord. structure)", 0},
+    {"Complément point géographique (coord. structure)", 0},
+    {"Numéro Voie (coord. structure)", 0},
+    {"Indice répétition voie (coord. structure)", 0},
+    {"Code type de voie (coord. structure)", 0},
+    {"Libellé type de voie (coord. structure)", 0},
+    {"Libellé Voie (coord. structure)", 0},
+    {"Mention distribution (coord. structure)", 0},
+    {"Bureau cedex (coord. structure)", 0},
+    {"Code postal (coord. structure)", 1},
+    {"Code commune (coord. structure)", 1},
+    {"Libellé commune (coord. structure)", 0},
+    {"Code pays (coord. structure)", 0},
+    {"Libellé pays (coord. structure)", 0},
+    {"Téléphone (coord. structure)", 0},
+    {"Téléphone 2 (coord. structure)", 0},
+    {"Télécopie (coord. structure)", 0},
+    {"Adresse e-mail (coord. structure)", 0},
+    {"Code Département (structure)", 0},
+    {"Libellé Département (structure)", 0},
+    {"Ancien identifiant de la structure", 0},
+    {"Autorité d'enregistrement", 0},
+    {"Code secteur d'activité", 0},
+    {"Libellé secteur d'activité", 0},
+    {"Code section tableau pharmaciens", 0},
+    {"Libellé section tableau pharmaciens", 0},
+    {"Code rôle", 0},
+    {"Libellé rôle", 0},
+    {"Code genre activité", 0},
+    {"Libellé genre activité", 0},
+};
+
+enum {
+    S_IDTYPE, S_ID, S_NID, S_LAST, S_FIRST, S_PROF_C, S_PROF_L, S_CAT_C,
+    S_CAT_L, S_SFT_C, S_SFT_L, S_SF_C, S_SF_L, S_N
+};
+static const struct colspec skill_cols[S_N] = {
+    {"Type d'identifiant PP", 1},
+    {"Identifiant PP", 1},
+    {"Identification nationale PP", 1},
+    {"Nom d'exercice", 1},
+    {"Prénom d'exercice", 1},
+    {"Code profession", 0},
+    {"Libellé profession", 0},
+    {"Code catégorie professionnelle", 0},
+    {"Libellé catégorie professionnelle", 0},
+    {"Code type savoir-faire", 0},
+    {"Libellé type savoir-faire", 0},
+    {"Code savoir-faire", 1},
+    {"Libellé savoir-faire", 0},
+};
+
+enum {
+    D_IDTYPE, D_ID, D_NID, D_LAST, D_FIRST, D_TYPE_C, D_TYPE_L, D_DIPL_C,
+    D_DIPL_L, D_AUTH_C, D_AUTH_L, D_DISC_C, D_DISC_L, D_N
+};
+static const struct colspec dipl_cols[D_N] = {
+    {"Type d'identifiant PP", 1},
+    {"Identifiant PP", 1},
+    {"Identification nationale PP", 1},
+    {"Nom d'exercice", 1},
+    {"Prénom d'exercice", 1},
+    {"Code type diplôme obtenu", 0},
+    {"Libellé type diplôme obtenu", 0},
+    {"Code diplôme obtenu", 1},
+    {"Libellé diplôme obtenu", 0},
+    {"Code type autorisation", 0},
+    {"Libellé type autorisation", 0},
+    {"Code discipline autorisation", 0},
+    {"Libellé discipline autorisation", 0},
+};
+
+enum {
+    M_TYPE, M_ADDR, M_IDTYPE, M_ID, M_NID, M_ST_IDTYPE, M_ST_ID, M_SERVICE,
+    M_CIV, M_LAST, M_FIRST, M_CAT_C, M_CAT_L, M_PROF_C, M_PROF_L, M_SF_C,
+    M_SF_L, M_DEMAT, M_RS, M_ENSEIGNE, M_L2, M_L3, M_NUM, M_REP, M_TV,
+    M_VOIE, M_L5, M_L6, M_CP, M_DEPT, M_PAYS, M_N
+};
+static const struct colspec mss_cols[M_N] = {
+    {"Type de BAL", 1},
+    {"Adresse BAL", 1},
+    {"Type Identifiant PP", 0},
+    {"Identifiant PP", 0},
+    {"Identification nationale PP", 1},
+    {"Type identifiant structure", 0},
+    {"Identification Structure", 0},
+    {"Service de rattachement", 0},
+    {"Civilité d'exercice", 0},
+    {"Nom d'exercice", 0},
+    {"Prénom d'exercice", 0},
+    {"Catégorie profession", 0},
+    {"Libellé de catégorie profession", 0},
+    {"Code Profession", 0},
+    {"Libellé Profession", 0},
+    {"Code savoir-faire", 0},
+    {"Libellé savoir-faire", 0},
+    {"Dématérialisation", 0},
+    {"Raison Sociale structure BAL", 0},
+    {"Enseigne commerciale structure BAL", 0},
+    {"L2COMPLEMENTLOCALISATION structure BAL", 0},
+    {"L3COMPLEMENTDISTRIBUTION structure BAL", 0},
+    {"L4NUMEROVOIE structure BAL", 0},
+    {"L4COMPLEMENTNUMEROVOIE structure BAL", 0},
+    {"NL4TYPEVOIE structure BAL", 0},
+    {"L4LIBELLEVOIE structure BAL", 0},
+    {"L5LIEUDITMENTION structure BAL", 0},
+    {"L6LIGNEACHEMINEMENT structure BAL", 0},
+    {"Code postal structure BAL", 0},
+    {"Département structure BAL", 0},
+    {"Pays structure BAL", 0},
+};
+
+static const struct colspec *const kind_cols[KIND_COUNT] = {
+    act_cols, skill_cols, dipl_cols, mss_cols};
+static const size_t kind_ncols[KIND_COUNT] = {A_N, S_N, D_N, M_N};
+
+/* ---- Insert targets: one prepared statement each ---- */
+
+enum { T_ACTIVITY, T_SPECIALTY, T_DIPLOMA, T_MAILBOX, T_N };
+static const char *const target_sql[T_N] = {
+    "INSERT INTO activity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT OR IGNORE INTO specialty VALUES (?,?,?)",
+    "INSERT INTO diploma VALUES (?,?,?,?,?)",
+    "INSERT OR IGNORE INTO mailbox VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+    "?,?,?,?,?,?,?,?,?,?,?,?)",
+};
+static const int target_nvals[T_N] = {36, 3, 5, 28};
+
+/* ---- An arena for strings that live as long as the build ---- */
+
+struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, cap;
+    char data[];
+};
+struct arena {
+    struct arena_chunk *head;
+};
+
+static char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+    struct arena_chunk *c = a->head;
+    if (!c || c->cap - c->used < n + 1) {
+        size_t cap = n + 1 > (1 << 20) ? n + 1 : (1 << 20);
+        c = xmalloc(sizeof(*c) + cap);
+        c->next = a->head;
+        c->used = 0;
+        c->cap = cap;
+        a->head = c;
+    }
+    char *d = c->data + c->used;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    c->used += n + 1;
+    return d;
+}
+
+static void arena_release(struct arena *a)
+{
+    while (a->head) {
+        struct arena_chunk *n = a->head->next;
+        free(a->head);
+        a->head = n;
+    }
+}
+
+/* ---- String interning for small code sets (civility, profession...) ---- */
+
+struct intern {
+    const char **slot;
+    size_t cap, n;
+};
+
+static const char *intern(struct intern *t, struct arena *a, const char *s,
+                          size_t n)
+{
+    if (n == 0)
+        return NULL;
+    if (t->n * 2 >= t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        const char **slot = xcalloc(cap, sizeof(*slot));
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->slot[i])
+                continue;
+            size_t h = hash64(t->slot[i], strlen(t->slot[i])) & (cap - 1);
+            while (slot[h])
+                h = (h + 1) & (cap - 1);
+            slot[h] = t->slot[i];
+        }
+        free(t->slot);
+        t->slot = slot;
+        t->cap = cap;
+    }
+    size_t h = hash64(s, n) & (t->cap - 1);
+    while (t->slot[h]) {
+        if (strncmp(t->slot[h], s, n) == 0 && t->slot[h][n] == '\0')
+            return t->slot[h];
+        h = (h + 1) & (t->cap - 1);
+    }
+    t->slot[h] = arena_strndup(a, s, n);
+    t->n++;
+    return t->slot[h];
+}
+
+/* ---- Code lists: (list, code) -> label, count ---- */
+
+struct code {
+    const char *list, *code, *label;
+    unsigned long long count;
+};
+struct codes {
+    struct code *slot;
+    size_t cap, n;
+};
+
+static struct code *code_get(struct codes *t, struct arena *a,
+                             const char *list, const char *c, size_t cn)
+{
+    if (t->n * 2 >= t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        struct code *slot = xcalloc(cap, sizeof(*slot));
+        for (size_t i = 0; i < t->cap; i++) {
+            struct code *o = &t->slot[i];
+            if (!o->code)
+                continue;
+            size_t h = (hash64(o->code, strlen(o->code)) ^
+                        (uintptr_t)o->list) & (cap - 1);
+            while (slot[h].code)
+                h = (h + 1) & (cap - 1);
+            slot[h] = *o;
+        }
+        free(t->slot);
+        t->slot = slot;
+        t->cap = cap;
+    }
+    size_t h = (hash64(c, cn) ^ (uintptr_t)list) & (t->cap - 1);
+    while (t->slot[h].code) {
+        struct code *o = &t->slot[h];
+        if (o->list == list && strncmp(o->code, c, cn) == 0 &&
+            o->code[cn] == '\0')
+            return o;
+        h = (h + 1) & (t->cap - 1);
+    }
+    t->slot[h].list = list;
+    t->slot[h].code = arena_strndup(a, c, cn);
+    t->n++;
+    return &t->slot[h];
+}
+
+/* Counts one use of a code and remembers its first label. */
+static void code_add(struct codes *t, struct arena *a, const char *list,
+                     const struct psv_field *c, const struct psv_field *l,
+                     unsigned long long by)
+{
+    if (!c || c->n == 0)
+        return;
+    struct code *o = code_get(t, a, list, c->p, c->n);
+    if (!o->label && l && l->n)
+        o->label = arena_strndup(a, l->p, l->n);
+    o->count += by;
+}
+
+/* ---- Professionals, grouped on national id ---- */
+
+struct person {
+    const char *nid, *id, *id_type, *civ, *title, *last, *first;
+    const char *last_fold, *first_fold, *last_join, *prof, *cat;
+    unsigned n_act;
+    int has_mss;
+};
+
+struct persons {
+    struct person **slot; /* hash table by nid */
+    size_t cap, n;
+    struct person **all;  /* in creation order */
+    size_t all_cap;
+};
+
+static struct person **person_slot(struct persons *t, const char *nid,
+                                   size_t n)
+{
+    size_t h = hash64(nid, n) & (t->cap - 1);
+    while (t->slot[h]) {
+        const char *o = t->slot[h]->nid;
+        if (strncmp(o, nid, n) == 0 && o[n] == '\0')
+            break;
+        h = (h + 1) & (t->cap - 1);
+    }
+    return &t->slot[h];
+}
+
+static struct person *person_find(struct persons *t, const char *nid,
+                                  size_t n)
+{
+    if (!t->cap)
+        return NULL;
+    return *person_slot(t, nid, n);
+}
+
+static struct person *person_add(struct persons *t, struct arena *a,
+                                 const char *nid, size_t n)
+{
+    if ((t->n + 1) * 10 >= t->cap * 7) {
+        size_t cap = t->cap ? t->cap * 2 : 1 << 16;
+        struct persons nt = {xcalloc(cap, sizeof(struct person *)), cap, 0,
+                             NULL, 0};
+        for (size_t i = 0; i < t->n; i++) {
+            struct person *p = t->all[i];
+            *person_slot(&nt, p->nid, strlen(p->nid)) = p;
+        }
+        free(t->slot);
+        t->slot = nt.slot;
+        t->cap = cap;
+    }
+    struct person **s = person_slot(t, nid, n);
+    struct person *p = xcalloc(1, sizeof(*p));
+    p->nid = arena_strndup(a, nid, n);
+    *s = p;
+    if (t->n == t->all_cap) {
+        t->all_cap = t->all_cap ? t->all_cap * 2 : 1 << 16;
+        t->all = xrealloc(t->all, t->all_cap * sizeof(*t->all));
+    }
+    t->all[t->n++] = p;
+    return p;
+}
+
+static void persons_release(struct persons *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->all[i]);
+    free(t->all);
+    free(t->slot);
+    memset(t, 0, sizeof(*t));
+}
+
+/* ---- A set of 64-bit line hashes, to drop exact duplicate lines ---- */
+
+struct hset {
+    uint64_t *slot;
+    size_t cap, n;
+};
+
+/* Returns 1 if h was already there, else adds it and returns 0. 0 is used
+ * as the empty mark, so a hash of 0 is stored as 1. */
+static int hset_add(struct hset *s, uint64_t h)
+{
+    if (h == 0)
+        h = 1;
+    if ((s->n + 1) * 10 >= s->cap * 7) {
+        size_t cap = s->cap ? s->cap * 2 : 1 << 16;
+        uint64_t *slot = xcalloc(cap, sizeof(*slot));
+        for (size_t i = 0; i < s->cap; i++) {
+            uint64_t v = s->slot[i];
+            if (!v)
+                continue;
+            size_t j = v & (cap - 1);
+            while (slot[j])
+                j = (j + 1) & (cap - 1);
+            slot[j] = v;
+        }
+        free(s->slot);
+        s->slot = slot;
+        s->cap = cap;
+    }
+    size_t j = h & (s->cap - 1);
+    while (s->slot[j]) {
+        if (s->slot[j] == h)
+            return 1;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->slot[j] = h;
+    s->n++;
+    return 0;
+}
+
+static void hset_release(struct hset *s)
+{
+    free(s->slot);
+    memset(s, 0, sizeof(*s));
+}
+
+/* A fast 64-bit hash for whole lines (8 bytes a step). Collisions between
+ * two different lines are about 1 in 10^7 for the full file set; a
+ * collision would drop one line, which the summary still counts. */
+static uint64_t line_hash(const char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, p + i, 8);
+        h ^= v;
+        h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    uint64_t v = 0;
+    memcpy(&v, p + i, n - i);
+    h ^= v;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+    return h;
+}
+
+/* ---- Batches of rows from the parser to the inserter ---- */
+
+#define NULLV UINT32_MAX
+struct val {
+    uint32_t off, len;
+};
+struct batch {
+    char *text;
+    size_t tlen, tcap;
+    struct val *vals;
+    size_t nvals, vcap;
+    unsigned char *rows; /* target of each row */
+    size_t nrows, rcap;
+    struct batch *next;
+};
+
+/* 4096 rows a batch: enough to make the hand-over cheap, small enough that
+ * the two threads overlap well. Four batches in flight bound the memory. */
+#define BATCH_ROWS 4096
+#define QUEUE_MAX 4
+
+struct queue {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct batch *head, *tail, *free;
+    int n, done;
+};
+
+static struct batch *batch_new(void)
+{
+    struct batch *b = xcalloc(1, sizeof(*b));
+    b->tcap = 1 << 20;
+    b->text = xmalloc(b->tcap);
+    b->vcap = BATCH_ROWS * 40;
+    b->vals = xmalloc(b->vcap * sizeof(*b->vals));
+    b->rcap = BATCH_ROWS * 2;
+    b->rows = xmalloc(b->rcap);
+    return b;
+}
+
+static void batch_free(struct batch *b)
+{
+    if (!b)
+        return;
+    free(b->text);
+    free(b->vals);
+    free(b->rows);
+    free(b);
+}
+
+static void batch_row(struct batch *b, int target)
+{
+    if (b->nrows == b->rcap) {
+        b->rcap *= 2;
+        b->rows = xrealloc(b->rows, b->rcap);
+    }
+    b->rows[b->nrows++] = (unsigned char)target;
+}
+
+static void batch_val(struct batch *b, const char *p, size_t n)
+{
+    if (b->nvals == b->vcap) {
+        b->vcap *= 2;
+        b->vals = xrealloc(b->vals, b->vcap * sizeof(*b->vals));
+    }
+    struct val *v = &b->vals[b->nvals++];
+    if (!p || n == 0) {
+        v->off = NULLV;
+        v->len = 0;
+        return;
+    }
+    if (b->tlen + n > b->tcap) {
+        while (b->tlen + n > b->tcap)
+            b->tcap *= 2;
+        b->text = xrealloc(b->text, b->tcap);
+    }
+    memcpy(b->text + b->tlen, p, n);
+    v->off = (uint32_t)b->tlen;
+    v->len = (uint32_t)n;
+    b->tlen += n;
+}
+
+static void batch_field(struct batch *b, const struct psv_field *f)
+{
+    batch_val(b, f ? f->p : NULL, f ? f->n : 0);
+}
+
+static void queue_init(struct queue *q)
+{
+    memset(q, 0, sizeof(*q));
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+}
+
+static void queue_destroy(struct queue *q)
+{
+    while (q->head) {
+        struct batch *b = q->head;
+        q->head = b->next;
+        batch_free(b);
+    }
+    while (q->free) {
+        struct batch *b = q->free;
+        q->free = b->next;
+        batch_free(b);
+    }
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cv);
+}
+
+/* Producer: a fresh or recycled empty batch. */
+static struct batch *queue_get_free(struct queue *q)
+{
+    struct batch *b;
+    pthread_mutex_lock(&q->mu);
+    b = q->free;
+    if (b)
+        q->free = b->next;
+    pthread_mutex_unlock(&q->mu);
+    if (!b)
+        b = batch_new();
+    b->tlen = b->nvals = b->nrows = 0;
+    b->next = NULL;
+    return b;
+}
+
+/* Producer: hands a full batch over, waiting while QUEUE_MAX are queued.
+ * Returns -1 if the consumer has given up. */
+static int queue_push(struct queue *q, struct batch *b)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->n >= QUEUE_MAX && q->done >= 0)
+        pthread_cond_wait(&q->cv, &q->mu);
+    if (q->done < 0) {
+        pthread_mutex_unlock(&q->mu);
+        batch_free(b);
+        return -1;
+    }
+    if (q->tail)
+        q->tail->next = b;
+    else
+        q->head = b;
+    q->tail = b;
+    q->n++;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    return 0;
+}
+
+/* Producer: no more batches. */
+static void queue_finish(struct queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    if (q->done == 0)
+        q->done = 1;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* Consumer: the next batch, or NULL when the producer has finished. */
+static struct batch *queue_pop(struct queue *q)
+{
+    struct batch *b;
+    pthread_mutex_lock(&q->mu);
+    while (!q->head && q->done == 0)
+        pthread_cond_wait(&q->cv, &q->mu);
+    b = q->head;
+    if (b) {
+        q->head = b->next;
+        if (!q->head)
+            q->tail = NULL;
+        q->n--;
+        pthread_cond_broadcast(&q->cv);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return b;
+}
+
+static void queue_recycle(struct queue *q, struct batch *b)
+{
+    pthread_mutex_lock(&q->mu);
+    b->next = q->free;
+    q->free = b;
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* Consumer: stop the producer (on an insert error). */
+static void queue_abort(struct queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->done = -1;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* ---- The build state ---- */
+
+/* Rejected lines reported in full, per file: the rest are only counted. */
+#define REPORT_REJECTS 5
+
+struct build {
+    const struct load_opts *opts;
+    struct arena arena;
+    struct intern strs;
+    struct codes codes;
+    struct persons persons;
+    /* the file being parsed */
+    int kind;
+    const char *file;
+    struct psv_reader rd;
+    struct load_stats *st;
+    int idx[A_N]; /* column index per colspec entry (largest kind) */
+    size_t ncols;
+    struct hset seen;
+    struct queue q;
+    int parse_failed;
+    unsigned long long total_bytes; /* for progress */
+    double t0;
+    /* list names, interned pointers compared by address */
+};
+
+/* List names: the code table's `list` values. */
+static const char L_PROF[] = "profession", L_CAT[] = "category",
+                  L_SPEC[] = "specialty", L_SPECT[] = "specialty_type",
+                  L_MODE[] = "mode", L_SECTOR[] = "sector",
+                  L_SECTION[] = "section", L_ROLE[] = "role",
+                  L_GENRE[] = "genre", L_CIV[] = "civility",
+                  L_TITLE[] = "title", L_DTYPE[] = "diploma_type",
+                  L_DIPL[] = "diploma", L_AUTH[] = "auth_type",
+                  L_DISC[] = "discipline", L_DEPT[] = "dept",
+                  L_BAL[] = "mailbox_type";
+
+/* The field for column spec i of the current kind, or NULL if the column is
+ * absent from this file's header. */
+static const struct psv_field *col(const struct build *b,
+                                   const struct psv_field *f, int i)
+{
+    int c = b->idx[i];
+    return c < 0 ? NULL : &f[c];
+}
+
+static size_t flen(const struct psv_field *f)
+{
+    return f ? f->n : 0;
+}
+
+/* Department from an INSEE commune code or a postal code: 2 characters,
+ * 3 overseas (97x, 98x), 2A/2B for Corsica. */
+static size_t dept_from(const struct psv_field *insee,
+                        const struct psv_field *cp, char *out)
+{
+    if (insee && insee->n == 5) {
+        const char *s = insee->p;
+        size_t n = (s[0] == '9' && (s[1] == '7' || s[1] == '8')) ? 3 : 2;
+        memcpy(out, s, n);
+        out[n] = '\0';
+        return n;
+    }
+    if (cp && cp->n == 5) {
+        const char *s = cp->p;
+        if (s[0] == '2' && s[1] == '0') {
+            /* 200xx-201xx South Corsica, 202xx-206xx Upper Corsica */
+            out[0] = '2';
+            out[1] = (s[2] <= '1') ? 'A' : 'B';
+            out[2] = '\0';
+            return 2;
+        }
+        size_t n = (s[0] == '9' && (s[1] == '7' || s[1] == '8')) ? 3 : 2;
+        memcpy(out, s, n);
+        out[n] = '\0';
+        return n;
+    }
+    return 0;
+}
+
+/* Creates the professional on first sight, from whichever file sees it
+ * first (activity lines first: they are processed first). */
+static struct person *see_person(struct build *b, const struct psv_field *nid,
+                                 const struct psv_field *idtype,
+                                 const struct psv_field *id,
+                                 const struct psv_field *last,
+                                 const struct psv_field *first,
+                                 const struct psv_field *prof,
+                                 const struct psv_field *cat)
+{
+    struct person *p = person_find(&b->persons, nid->p, nid->n);
+    if (p)
+        return p;
+    p = person_add(&b->persons, &b->arena, nid->p, nid->n);
+    char tmp[PSV_MAX_LINE + 1];
+    if (idtype && idtype->n)
+        p->id_type = intern(&b->strs, &b->arena, idtype->p, idtype->n);
+    else
+        p->id_type = intern(&b->strs, &b->arena, nid->p, 1);
+    if (id && id->n)
+        p->id = arena_strndup(&b->arena, id->p, id->n);
+    else
+        p->id = arena_strndup(&b->arena, nid->p + 1, nid->n - 1);
+    p->last = last && last->n ? arena_strndup(&b->arena, last->p, last->n)
+                              : NULL;
+    p->first = first && first->n
+                   ? arena_strndup(&b->arena, first->p, first->n)
+                   : NULL;
+    size_t n = fold(last ? last->p : "", flen(last), tmp);
+    p->last_fold = arena_strndup(&b->arena, tmp, n);
+    n = fold(first ? first->p : "", flen(first), tmp);
+    p->first_fold = arena_strndup(&b->arena, tmp, n);
+    n = fold_joined(last ? last->p : "", flen(last), tmp);
+    p->last_join = arena_strndup(&b->arena, tmp, n);
+    if (prof)
+        p->prof = intern(&b->strs, &b->arena, prof->p, prof->n);
+    if (cat)
+        p->cat = intern(&b->strs, &b->arena, cat->p, cat->n);
+    return p;
+}
+
+static void row_activity(struct build *b, struct batch *bt,
+                         const struct psv_field *f)
+{
+    const struct psv_field *nid = col(b, f, A_NID);
+    struct person *p = see_person(b, nid, col(b, f, A_IDTYPE),
+                                  col(b, f, A_ID), col(b, f, A_LAST),
+                                  col(b, f, A_FIRST), col(b, f, A_PROF_C),
+                                  col(b, f, A_CAT_C));
+    if (p->n_act == 0) {
+        const struct psv_field *c;
+        if ((c = col(b, f, A_CIV_C)) && c->n)
+            p->civ = intern(&b->strs, &b->arena, c->p, c->n);
+        if ((c = col(b, f, A_TITLE_C)) && c->n)
+            p->title = intern(&b->strs, &b->arena, c->p, c->n);
+        /* Labels for per-professional lists; counted at the end. */
+        code_add(&b->codes, &b->arena, L_CIV, col(b, f, A_CIV_C),
+                 col(b, f, A_CIV_L), 0);
+        code_add(&b->codes, &b->arena, L_TITLE, col(b, f, A_TITLE_C),
+                 col(b, f, A_TITLE_L), 0);
+        code_add(&b->codes, &b->arena, L_PROF, col(b, f, A_PROF_C),
+                 col(b, f, A_PROF_L), 0);
+    }
+    p->n_act++;
+
+    const struct psv_field *insee = col(b, f, A_INSEE), *cp = col(b, f, A_CP);
+    const struct psv_field *city = col(b, f, A_CITY), *dept = col(b, f, A_DEPT_C);
+    char cityf[PSV_MAX_LINE + 1], dbuf[4];
+    size_t cfn = 0;
+    if (city && city->n) {
+        cfn = fold(city->p, city->n, cityf);
+    } else {
+        /* "01000 BOURG EN BRESSE" / "01012 BOURG EN BRESSE CEDEX": the
+         * town is what follows the code, less a CEDEX mention. */
+        const struct psv_field *cx = col(b, f, A_CEDEX);
+        if (cx && cx->n > 6) {
+            cfn = fold(cx->p, cx->n, cityf);
+            char *s = cityf;
+            while (*s >= '0' && *s <= '9')
+                s++;
+            while (*s == ' ')
+                s++;
+            size_t n = strlen(s);
+            memmove(cityf, s, n + 1);
+            char *c = strstr(cityf, " cedex");
+            if (c)
+                *c = '\0';
+            cfn = strlen(cityf);
+        }
+    }
+
+    batch_row(bt, T_ACTIVITY);
+    batch_field(bt, nid);
+    batch_field(bt, col(b, f, A_PROF_C));
+    batch_field(bt, col(b, f, A_CAT_C));
+    batch_field(bt, col(b, f, A_MODE_C));
+    batch_field(bt, col(b, f, A_SECT_C));
+    batch_field(bt, col(b, f, A_SECTION_C));
+    batch_field(bt, col(b, f, A_ROLE_C));
+    batch_field(bt, col(b, f, A_GENRE_C));
+    batch_field(bt, col(b, f, A_SIRET));
+    batch_field(bt, col(b, f, A_SIREN));
+    batch_field(bt, col(b, f, A_FINESS));
+    batch_field(bt, col(b, f, A_FINESS_EJ));
+    batch_field(bt, col(b, f, A_STRUCT_ID));
+    batch_field(bt, col(b, f, A_RS));
+    batch_field(bt, col(b, f, A_ENSEIGNE));
+    batch_field(bt, col(b, f, A_COMPL_DEST));
+    batch_field(bt, col(b, f, A_COMPL_GEO));
+    batch_field(bt, col(b, f, A_NUM));
+    batch_field(bt, col(b, f, A_REP));
+    batch_field(bt, col(b, f, A_TV_C));
+    batch_field(bt, col(b, f, A_TV_L));
+    batch_field(bt, col(b, f, A_VOIE));
+    batch_field(bt, col(b, f, A_DISTRIB));
+    batch_field(bt, col(b, f, A_CEDEX));
+    batch_field(bt, cp);
+    batch_field(bt, insee);
+    batch_field(bt, city);
+    batch_val(bt, cityf, cfn);
+    batch_field(bt, col(b, f, A_PAYS_C));
+    batch_field(bt, col(b, f, A_PAYS_L));
+    batch_field(bt, col(b, f, A_TEL));
+    batch_field(bt, col(b, f, A_TEL2));
+    batch_field(bt, col(b, f, A_FAX));
+    batch_field(bt, col(b, f, A_EMAIL));
+    if (dept && dept->n)
+        batch_field(bt, dept);
+    else
+        batch_val(bt, dbuf, dept_from(insee, cp, dbuf));
+    batch_field(bt, col(b, f, A_AUTH));
+
+    code_add(&b->codes, &b->arena, L_CAT, col(b, f, A_CAT_C),
+             col(b, f, A_CAT_L), 1);
+    code_add(&b->codes, &b->arena, L_MODE, col(b, f, A_MODE_C),
+             col(b, f, A_MODE_L), 1);
+    code_add(&b->codes, &b->arena, L_SECTOR, col(b, f, A_SECT_C),
+             col(b, f, A_SECT_L), 1);
+    code_add(&b->codes, &b->arena, L_SECTION, col(b, f, A_SECTION_C),
+             col(b, f, A_SECTION_L), 1);
+    code_add(&b->codes, &b->arena, L_ROLE, col(b, f, A_ROLE_C),
+             col(b, f, A_ROLE_L), 1);
+    code_add(&b->codes, &b->arena, L_GENRE, col(b, f, A_GENRE_C),
+             col(b, f, A_GENRE_L), 1);
+    code_add(&b->codes, &b->arena, L_DEPT, col(b, f, A_DEPT_C),
+             col(b, f, A_DEPT_L), 1);
+
+    const struct psv_field *sf = col(b, f, A_SF_C);
+    if (sf && sf->n) {
+        batch_row(bt, T_SPECIALTY);
+        batch_field(bt, nid);
+        batch_field(bt, col(b, f, A_SFT_C));
+        batch_field(bt, sf);
+        code_add(&b->codes, &b->arena, L_SPEC, sf, col(b, f, A_SF_L), 0);
+        code_add(&b->codes, &b->arena, L_SPECT, col(b, f, A_SFT_C),
+                 col(b, f, A_SFT_L), 1);
+    }
+}
+
+static void row_skill(struct build *b, struct batch *bt,
+                      const struct psv_field *f)
+{
+    const struct psv_field *nid = col(b, f, S_NID), *sf = col(b, f, S_SF_C);
+    see_person(b, nid, col(b, f, S_IDTYPE), col(b, f, S_ID),
+               col(b, f, S_LAST), col(b, f, S_FIRST), col(b, f, S_PROF_C),
+               col(b, f, S_CAT_C));
+    code_add(&b->codes, &b->arena, L_PROF, col(b, f, S_PROF_C),
+             col(b, f, S_PROF_L), 0);
+    if (!sf || !sf->n)
+        return;
+    batch_row(bt, T_SPECIALTY);
+    batch_field(bt, nid);
+    batch_field(bt, col(b, f, S_SFT_C));
+    batch_field(bt, sf);
+    code_add(&b->codes, &b->arena, L_SPEC, sf, col(b, f, S_SF_L), 0);
+    code_add(&b->codes, &b->arena, L_SPECT, col(b, f, S_SFT_C),
+             col(b, f, S_SFT_L), 1);
+}
+
+static void row_diploma(struct build *b, struct batch *bt,
+                        const struct psv_field *f)
+{
+    const struct psv_field *nid = col(b, f, D_NID);
+    see_person(b, nid, col(b, f, D_IDTYPE), col(b, f, D_ID),
+               col(b, f, D_LAST), col(b, f, D_FIRST), NULL, NULL);
+    batch_row(bt, T_DIPLOMA);
+    batch_field(bt, nid);
+    batch_field(bt, col(b, f, D_TYPE_C));
+    batch_field(bt, col(b, f, D_DIPL_C));
+    batch_field(bt, col(b, f, D_AUTH_C));
+    batch_field(bt, col(b, f, D_DISC_C));
+    code_add(&b->codes, &b->arena, L_DTYPE, col(b, f, D_TYPE_C),
+             col(b, f, D_TYPE_L), 1);
+    code_add(&b->codes, &b->arena, L_DIPL, col(b, f, D_DIPL_C),
+             col(b, f, D_DIPL_L), 1);
+    code_add(&b->codes, &b->arena, L_AUTH, col(b, f, D_AUTH_C),
+             col(b, f, D_AUTH_L), 1);
+    code_add(&b->codes, &b->arena, L_DISC, col(b, f, D_DISC_C),
+             col(b, f, D_DISC_L), 1);
+}
+
+static void row_mailbox(struct build *b, struct batch *bt,
+                        const struct psv_field *f)
+{
+    const struct psv_field *nid = col(b, f, M_NID), *type = col(b, f, M_TYPE);
+    const struct psv_field *addr = col(b, f, M_ADDR);
+    char lower[PSV_MAX_LINE + 1];
+    for (size_t i = 0; i < addr->n; i++) {
+        char c = addr->p[i];
+        lower[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    if (nid && nid->n && type && type->n == 3 &&
+        memcmp(type->p, "PER", 3) == 0) {
+        struct person *p =
+            see_person(b, nid, col(b, f, M_IDTYPE), col(b, f, M_ID),
+                       col(b, f, M_LAST), col(b, f, M_FIRST),
+                       col(b, f, M_PROF_C), col(b, f, M_CAT_C));
+        p->has_mss = 1;
+    }
+    batch_row(bt, T_MAILBOX);
+    batch_val(bt, lower, addr->n);
+    for (int i = 0; i < M_N; i++) {
+        if (i == M_ADDR || i == M_CAT_L || i == M_PROF_L || i == M_SF_L)
+            continue;
+        batch_field(bt, col(b, f, i));
+    }
+    code_add(&b->codes, &b->arena, L_BAL, type, NULL, 1);
+}
+
+/* ---- The parser thread ---- */
+
+static void reject(struct build *b, const char *why)
+{
+    b->st->rejected++;
+    if (b->st->rejected <= REPORT_REJECTS)
+        log_warn("%s:%llu: %s: line skipped", b->file, b->rd.lineno, why);
+    else if (b->st->rejected == REPORT_REJECTS + 1)
+        log_warn("%s: further rejected lines are only counted", b->file);
+}
+
+static void *parse_thread(void *arg)
+{
+    struct build *b = arg;
+    struct psv_field *f = xmalloc((PSV_MAX_FIELDS + 1) * sizeof(*f));
+    struct batch *bt = queue_get_free(&b->q);
+    const char *line;
+    size_t len;
+    enum psv_status s;
+    const int nid_col = b->idx[b->kind == KIND_MSSANTE ? M_NID : A_NID];
+    const int addr_col = b->kind == KIND_MSSANTE ? b->idx[M_ADDR] : -1;
+
+    while ((s = psv_next(&b->rd, &line, &len)) != PSV_EOF) {
+        if (s == PSV_ERROR) {
+            b->parse_failed = 1;
+            break;
+        }
+        b->st->lines++;
+        if (s == PSV_TOO_LONG) {
+            reject(b, "line too long");
+            continue;
+        }
+        if (len == 0) {
+            /* A blank line (often the last): not data, not an error. */
+            b->st->lines--;
+            continue;
+        }
+        if (!utf8_valid(line, len)) {
+            reject(b, "invalid UTF-8");
+            continue;
+        }
+        size_t nf = psv_split(line, len, f, PSV_MAX_FIELDS + 1);
+        if (!(nf == b->ncols || (nf == b->ncols + 1 && f[nf - 1].n == 0))) {
+            char why[96];
+            snprintf(why, sizeof(why), "%zu fields where the header has %zu",
+                     psv_columns(f, nf < PSV_MAX_FIELDS ? nf : PSV_MAX_FIELDS),
+                     b->ncols);
+            reject(b, why);
+            continue;
+        }
+        if (b->kind == KIND_MSSANTE) {
+            if (f[addr_col].n == 0) {
+                reject(b, "no mailbox address");
+                continue;
+            }
+        } else if (f[nid_col].n < 2) {
+            reject(b, "no national identifier");
+            continue;
+        }
+        if (hset_add(&b->seen, line_hash(line, len))) {
+            b->st->duplicates++;
+            continue;
+        }
+        b->st->loaded++;
+        switch (b->kind) {
+        case KIND_ACTIVITY:
+            row_activity(b, bt, f);
+            break;
+        case KIND_SKILL:
+            row_skill(b, bt, f);
+            break;
+        case KIND_DIPLOMA:
+            row_diploma(b, bt, f);
+            break;
+        default:
+            row_mailbox(b, bt, f);
+            break;
+        }
+        if (bt->nrows >= BATCH_ROWS) {
+            if (queue_push(&b->q, bt) < 0) {
+                bt = NULL;
+                break;
+            }
+            bt = queue_get_free(&b->q);
+        }
+    }
+    if (bt) {
+        if (bt->nrows && !b->parse_failed)
+            queue_push(&b->q, bt);
+        else
+            batch_free(bt);
+    }
+    queue_finish(&b->q);
+    free(f);
+    return NULL;
+}
+
+/* ---- Progress on a terminal ---- */
+
+static void progress(struct build *b, const char *step, int final)
+{
+    static double last;
+    double t = now_s();
+    if (!b->opts->progress || (!final && t - last < 0.25))
+        return;
+    last = t;
+    double el = t - b->t0;
+    double mb = (double)b->rd.bytes / 1e6;
+    if (b->total_bytes)
+        fprintf(stderr, "\r\033[K%s: %s %.0f/%.0f MB, %llu lines, %.0f MB/s",
+                step, b->file ? base_name(b->file) : "", mb,
+                (double)b->total_bytes / 1e6, b->st ? b->st->lines : 0ULL,
+                el > 0 ? mb / el : 0);
+    else
+        fprintf(stderr, "\r\033[K%s", step);
+    if (final)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* ---- SQLite helpers ---- */
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        log_error("sqlite: %s (in: %.80s)", err ? err : "?", sql);
+        sqlite3_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Binds and steps every row of a batch. */
+static int insert_batch(sqlite3 *db, sqlite3_stmt **st, struct batch *bt)
+{
+    size_t v = 0;
+    for (size_t r = 0; r < bt->nrows; r++) {
+        int t = bt->rows[r];
+        sqlite3_stmt *s = st[t];
+        for (int k = 0; k < target_nvals[t]; k++, v++) {
+            const struct val *x = &bt->vals[v];
+            if (x->off == NULLV)
+                sqlite3_bind_null(s, k + 1);
+            else
+                sqlite3_bind_text(s, k + 1, bt->text + x->off, (int)x->len,
+                                  SQLITE_STATIC);
+        }
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            log_error("sqlite insert: %s", sqlite3_errmsg(db));
+            sqlite3_reset(s);
+            return -1;
+        }
+        sqlite3_reset(s);
+    }
+    return 0;
+}
+
+/* ---- One file ---- */
+
+struct file_src {
+    int fd;
+};
+static ssize_t fd_read(void *ctx, char *buf, size_t n)
+{
+    struct file_src *fs = ctx;
+    ssize_t r = read(fs->fd, buf, n);
+    if (r < 0)
+        log_error("read: %s", strerror(errno));
+    return r;
+}
+
+/* Reads the header and maps its columns; -1 (logged) if unusable. */
+static int read_header(struct build *b)
+{
+    struct psv_field *h = xmalloc((PSV_MAX_FIELDS + 1) * sizeof(*h));
+    const char *line;
+    size_t len, nf;
+    int ret = -1;
+    enum psv_status s = psv_next(&b->rd, &line, &len);
+    const struct colspec *cols = kind_cols[b->kind];
+    size_t ncs = kind_ncols[b->kind];
+
+    if (s == PSV_ERROR)
+        goto out;
+    if (s == PSV_EOF || (s == PSV_LINE && len == 0)) {
+        log_error("%s: empty file (no header line)", b->file);
+        goto out;
+    }
+    if (s == PSV_TOO_LONG || !utf8_valid(line, len)) {
+        log_error("%s: the header line is not a valid header", b->file);
+        goto out;
+    }
+    nf = psv_split(line, len, h, PSV_MAX_FIELDS + 1);
+    if (nf > PSV_MAX_FIELDS) {
+        log_error("%s: header has more than %d fields", b->file,
+                  PSV_MAX_FIELDS);
+        goto out;
+    }
+    b->ncols = psv_columns(h, nf);
+    b->st->columns = b->ncols;
+    const char *names[A_N];
+    for (size_t i = 0; i < ncs; i++)
+        names[i] = cols[i].name;
+    psv_map(h, b->ncols, names, ncs, b->idx);
+    int missing = 0;
+    for (size_t i = 0; i < ncs; i++) {
+        if (b->idx[i] >= 0)
+            continue;
+        if (cols[i].required) {
+            log_error("%s: required column \"%s\" is missing from the header",
+                      b->file, cols[i].name);
+            missing++;
+        }
+    }
+    if (missing)
+        goto out;
+    ret = 0;
+out:
+    free(h);
+    return ret;
+}
+
+static int load_file(struct build *b, sqlite3 *db, sqlite3_stmt **st,
+                     struct psv_src src, const char *file, int kind)
+{
+    pthread_t th;
+    int ret = -1;
+
+    b->kind = kind;
+    b->file = file;
+    b->st->present = 1;
+    b->parse_failed = 0;
+    b->t0 = now_s();
+    psv_init(&b->rd, src, PSV_MAX_LINE);
+    if (read_header(b) < 0)
+        goto out;
+    queue_init(&b->q);
+    if (pthread_create(&th, NULL, parse_thread, b) != 0) {
+        log_error("pthread_create failed");
+        queue_destroy(&b->q);
+        goto out;
+    }
+    int failed = 0;
+    struct batch *bt;
+    while ((bt = queue_pop(&b->q))) {
+        if (!failed && insert_batch(db, st, bt) < 0) {
+            failed = 1;
+            queue_abort(&b->q);
+        }
+        queue_recycle(&b->q, bt);
+        progress(b, "reading", 0);
+    }
+    pthread_join(th, NULL);
+    queue_destroy(&b->q);
+    progress(b, "reading", 1);
+    if (failed || b->parse_failed)
+        goto out;
+    unsigned long long lim =
+        (unsigned long long)((double)b->st->lines * b->opts->max_reject_frac);
+    if (b->st->rejected > 10 && b->st->rejected > lim) {
+        log_error("%s: %llu of %llu lines rejected: the file looks corrupt",
+                  file, b->st->rejected, b->st->lines);
+        goto out;
+    }
+    ret = 0;
+out:
+    psv_release(&b->rd);
+    hset_release(&b->seen);
+    return ret;
+}
+
+/* ---- After the last file ---- */
+
+static int cmp_person(const void *a, const void *b)
+{
+    const struct person *x = *(struct person *const *)a;
+    const struct person *y = *(struct person *const *)b;
+    int c;
+    if (x->has_mss != y->has_mss)
+        return y->has_mss - x->has_mss;
+    if ((c = strcmp(x->last_fold, y->last_fold)))
+        return c;
+    if ((c = strcmp(x->first_fold, y->first_fold)))
+        return c;
+    return strcmp(x->nid, y->nid);
+}
+
+static void bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static int write_professionals(struct build *b, sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    struct persons *ps = &b->persons;
+    int ret = -1;
+    qsort(ps->all, ps->n, sizeof(*ps->all), cmp_person);
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO professional VALUES "
+                           "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           -1, &s, NULL) != SQLITE_OK) {
+        log_error("sqlite: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    for (size_t i = 0; i < ps->n; i++) {
+        const struct person *p = ps->all[i];
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)i + 1);
+        bind_opt(s, 2, p->nid);
+        bind_opt(s, 3, p->id_type);
+        bind_opt(s, 4, p->id);
+        bind_opt(s, 5, p->civ);
+        bind_opt(s, 6, p->title);
+        bind_opt(s, 7, p->last);
+        bind_opt(s, 8, p->first);
+        sqlite3_bind_text(s, 9, p->last_fold, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 10, p->first_fold, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 11, p->last_join, -1, SQLITE_STATIC);
+        bind_opt(s, 12, p->prof);
+        bind_opt(s, 13, p->cat);
+        sqlite3_bind_int(s, 14, p->has_mss);
+        sqlite3_bind_int(s, 15, (int)p->n_act);
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            log_error("sqlite: professional %s: %s", p->nid,
+                      sqlite3_errmsg(db));
+            goto out;
+        }
+        sqlite3_reset(s);
+        /* Per-professional code counts. */
+        if (p->prof) {
+            struct psv_field c = {p->prof, strlen(p->prof)};
+            code_add(&b->codes, &b->arena, L_PROF, &c, NULL, 1);
+        }
+        if (p->civ) {
+            struct psv_field c = {p->civ, strlen(p->civ)};
+            code_add(&b->codes, &b->arena, L_CIV, &c, NULL, 1);
+        }
+        if (p->title) {
+            struct psv_field c = {p->title, strlen(p->title)};
+            code_add(&b->codes, &b->arena, L_TITLE, &c, NULL, 1);
+        }
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+static int write_codes(struct build *b, sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    int ret = -1;
+    if (sqlite3_prepare_v2(db, "INSERT INTO code VALUES (?,?,?,?)", -1, &s,
+                           NULL) != SQLITE_OK) {
+        log_error("sqlite: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    for (size_t i = 0; i < b->codes.cap; i++) {
+        const struct code *c = &b->codes.slot[i];
+        if (!c->code)
+            continue;
+        sqlite3_bind_text(s, 1, c->list, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, c->code, -1, SQLITE_STATIC);
+        bind_opt(s, 3, c->label);
+        sqlite3_bind_int64(s, 4, (sqlite3_int64)c->count);
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            log_error("sqlite: code: %s", sqlite3_errmsg(db));
+            goto out;
+        }
+        sqlite3_reset(s);
+    }
+    /* Specialties count professionals, which only the table knows once the
+     * two sources are merged. */
+    if (exec(db, "UPDATE code SET count = (SELECT count(*) FROM specialty s "
+                 "WHERE s.code = code.code) WHERE list = 'specialty'") < 0)
+        goto out;
+    ret = 0;
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
+                      const struct load_result *res,
+                      const char *const *kind_src)
+{
+    sqlite3_stmt *s = NULL;
+    char built[32], num[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    int ret = -1;
+    gmtime_r(&t, &tm);
+    strftime(built, sizeof(built), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (sqlite3_prepare_v2(db, "INSERT INTO meta VALUES (?,?)", -1, &s,
+                           NULL) != SQLITE_OK)
+        goto fail;
+    const struct {
+        const char *k;
+        unsigned long long v;
+    } counts[] = {
+        {"professionals", res->professionals},
+        {"activities", res->activities},
+        {"specialties", res->specialties},
+        {"diplomas", res->diplomas},
+        {"mailboxes", res->mailboxes},
+    };
+    const char *kv[][2] = {
+        {"schema_version", "1"},
+        {"importer_version", RPPS_VERSION},
+        {"built_at", built},
+    };
+    for (size_t i = 0; i < sizeof(kv) / sizeof(*kv); i++) {
+        sqlite3_bind_text(s, 1, kv[i][0], -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, kv[i][1], -1, SQLITE_STATIC);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            goto fail;
+        sqlite3_reset(s);
+    }
+    for (size_t i = 0; i < sizeof(counts) / sizeof(*counts); i++) {
+        snprintf(num, sizeof(num), "%llu", counts[i].v);
+        sqlite3_bind_text(s, 1, counts[i].k, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, num, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            goto fail;
+        sqlite3_reset(s);
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct buf key;
+        int rc;
+        if (!in[i].fingerprint)
+            continue;
+        buf_init(&key, 8192);
+        buf_addf(&key, "source:%s", in[i].source);
+        sqlite3_bind_text(s, 1, key.s, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 2, in[i].fingerprint, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        buf_release(&key);
+        if (rc != SQLITE_DONE)
+            goto fail;
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO extract VALUES (?,?,?,?,?,?,?,?,?)",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto fail;
+    for (int k = 0; k < KIND_COUNT; k++) {
+        const struct load_stats *st = &res->kind[k];
+        if (!st->present)
+            continue;
+        sqlite3_bind_text(s, 1, kind_names[k], -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, kind_src[k], -1, SQLITE_STATIC);
+        bind_opt(s, 3, st->member);
+        bind_opt(s, 4, st->stamp);
+        sqlite3_bind_int(s, 5, (int)st->columns);
+        sqlite3_bind_int64(s, 6, (sqlite3_int64)st->lines);
+        sqlite3_bind_int64(s, 7, (sqlite3_int64)st->loaded);
+        sqlite3_bind_int64(s, 8, (sqlite3_int64)st->rejected);
+        sqlite3_bind_int64(s, 9, (sqlite3_int64)st->duplicates);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            goto fail;
+        sqlite3_reset(s);
+    }
+    ret = 0;
+    goto out;
+fail:
+    log_error("sqlite: meta: %s", sqlite3_errmsg(db));
+out:
+    sqlite3_finalize(s);
+    return ret;
+}
+
+static long long count_rows(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s;
+    long long n = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* SQLite's and FTS5's own checks on the finished file. quick_check is
+ * integrity_check without the index-vs-table cross-check, which costs
+ * minutes at full scale; the FTS5 check compares the index with its
+ * content table. */
+static int check_db(sqlite3 *db)
+{
+    sqlite3_stmt *s;
+    int ok = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL) !=
+        SQLITE_OK) {
+        log_error("sqlite: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(s, 0);
+        if (r && strcmp(r, "ok") == 0) {
+            ok = 1;
+        } else {
+            log_error("integrity check: %s", r ? r : "?");
+            ok = 0;
+        }
+    }
+    sqlite3_finalize(s);
+    if (!ok)
+        return -1;
+    if (exec(db, "INSERT INTO name_fts(name_fts, rank) "
+                 "VALUES ('integrity-check', 1)") < 0)
+        return -1;
+    return 0;
+}
+
+/* ---- The whole build ---- */
+
+struct plan {
+    int kind;
+    const struct load_input *in;
+    int member; /* zip member index, or -1 for a text file */
+};
+
+int load_build(const char *db_path, const struct load_input *in, size_t n,
+               const struct load_opts *o, struct load_result *res)
+{
+    struct build b;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st[T_N] = {0};
+    struct plan plan[KIND_COUNT];
+    const char *kind_src[KIND_COUNT] = {0};
+    struct zipread *zips[64] = {0};
+    int ret = -1, have = 0;
+    double t0 = now_s();
+
+    memset(&b, 0, sizeof(b));
+    memset(res, 0, sizeof(*res));
+    memset(plan, 0, sizeof(plan));
+    b.opts = o;
+    if (n > 64) {
+        log_error("too many sources");
+        return -1;
+    }
+
+    /* Which file holds which extract: zip members by prefix, text files by
+     * name. */
+    for (size_t i = 0; i < n; i++) {
+        if (zipread_is_zip(in[i].path)) {
+            zips[i] = zipread_open(in[i].path);
+            if (!zips[i])
+                goto out;
+            int found = 0;
+            for (int k = 0; k < KIND_COUNT; k++) {
+                int m = zipread_find(zips[i], kind_prefix[k]);
+                if (m < 0)
+                    continue;
+                if (plan[k].in) {
+                    log_error("%s: a second %s extract (already in %s)",
+                              in[i].source, kind_names[k],
+                              plan[k].in->source);
+                    goto out;
+                }
+                plan[k] = (struct plan){k, &in[i], m};
+                found++;
+            }
+            if (!found) {
+                log_error("%s: the zip holds no extract file (members named "
+                          "PS_LibreAcces_* or "
+                          "Extraction_Correspondance_MSSante_*)",
+                          in[i].source);
+                goto out;
+            }
+        } else {
+            int k = load_kind_of(in[i].name);
+            if (k < 0) {
+                log_error("%s: not an extract: the file name must start with "
+                          "one of PS_LibreAcces_Personne_activite_, "
+                          "PS_LibreAcces_SavoirFaire_, "
+                          "PS_LibreAcces_Dipl_AutExerc_, "
+                          "Extraction_Correspondance_MSSante_ (or be a zip "
+                          "holding them)",
+                          in[i].source);
+                goto out;
+            }
+            if (plan[k].in) {
+                log_error("%s: a second %s extract (already in %s)",
+                          in[i].source, kind_names[k], plan[k].in->source);
+                goto out;
+            }
+            plan[k] = (struct plan){k, &in[i], -1};
+        }
+    }
+
+    if (sqlite3_open_v2(db_path, &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK) {
+        log_error("%s: %s", db_path, db ? sqlite3_errmsg(db) : "cannot open");
+        goto out;
+    }
+    /* A build writes a new file nobody reads: no journal, no syncs until
+     * the end (main.c fsyncs before the rename), a large page cache. */
+    if (exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                 "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-262144;"
+                 "PRAGMA temp_store=FILE; BEGIN") < 0)
+        goto out;
+    {
+        /* The schema up to the post-load marker now, the rest later. */
+        const char *mark = strstr(schema_sql, "-- @post-load");
+        char *pre = xstrndup(schema_sql, mark ? (size_t)(mark - schema_sql)
+                                              : strlen(schema_sql));
+        int rc = exec(db, pre);
+        free(pre);
+        if (rc < 0)
+            goto out;
+    }
+    if (o->communes_tsv &&
+        places_load_tsv(db, o->communes_tsv, o->postcodes_tsv) < 0)
+        goto out;
+    for (int t = 0; t < T_N; t++) {
+        if (sqlite3_prepare_v2(db, target_sql[t], -1, &st[t], NULL) !=
+            SQLITE_OK) {
+            log_error("sqlite: %s", sqlite3_errmsg(db));
+            goto out;
+        }
+    }
+
+    for (int k = 0; k < KIND_COUNT; k++) {
+        const struct plan *p = &plan[k];
+        struct file_src fs = {-1};
+        struct psv_src src;
+        char label[1024];
+        int rc;
+        if (!p->in)
+            continue;
+        have++;
+        b.st = &res->kind[k];
+        kind_src[k] = p->in->source;
+        if (p->member >= 0) {
+            struct zipread *z = zips[p->in - in];
+            const char *mname = zipread_name(z, (size_t)p->member);
+            if (zipread_open_member(z, (size_t)p->member) < 0)
+                goto out;
+            snprintf(b.st->member, sizeof(b.st->member), "%s",
+                     base_name(mname));
+            snprintf(label, sizeof(label), "%s:%s", p->in->source,
+                     base_name(mname));
+            b.total_bytes = zipread_member_size(z);
+            src = (struct psv_src){zipread_read, z};
+        } else {
+            struct stat sb;
+            fs.fd = open(p->in->path, O_RDONLY | O_CLOEXEC);
+            if (fs.fd < 0) {
+                log_error("%s: %s", p->in->path, strerror(errno));
+                goto out;
+            }
+            snprintf(b.st->member, sizeof(b.st->member), "%s",
+                     base_name(p->in->name));
+            snprintf(label, sizeof(label), "%s", p->in->source);
+            b.total_bytes = fstat(fs.fd, &sb) == 0 ? (size_t)sb.st_size : 0;
+            src = (struct psv_src){fd_read, &fs};
+        }
+        load_stamp_of(b.st->member, b.st->stamp);
+        if (!b.st->stamp[0])
+            load_stamp_of(p->in->name, b.st->stamp);
+        rc = load_file(&b, db, st, src, label, k);
+        if (fs.fd >= 0)
+            close(fs.fd);
+        if (rc < 0)
+            goto out;
+    }
+    if (!have) {
+        log_error("no extract to import");
+        goto out;
+    }
+    for (int t = 0; t < T_N; t++) {
+        sqlite3_finalize(st[t]);
+        st[t] = NULL;
+    }
+
+    b.file = NULL;
+    b.st = NULL;
+    b.total_bytes = 0;
+    progress(&b, "sorting and writing professionals", 0);
+    if (write_professionals(&b, db) < 0 || write_codes(&b, db) < 0)
+        goto out;
+    res->professionals = b.persons.n;
+    progress(&b, "building indexes", 0);
+    {
+        const char *mark = strstr(schema_sql, "-- @post-load");
+        if (mark && exec(db, mark) < 0)
+            goto out;
+    }
+    progress(&b, "building the full-text index", 0);
+    if (exec(db, "INSERT INTO name_fts(name_fts) VALUES ('rebuild');"
+                 "INSERT INTO name_fts(name_fts) VALUES ('optimize')") < 0)
+        goto out;
+    res->activities = (unsigned long long)count_rows(
+        db, "SELECT count(*) FROM activity");
+    res->specialties = (unsigned long long)count_rows(
+        db, "SELECT count(*) FROM specialty");
+    res->diplomas = (unsigned long long)count_rows(
+        db, "SELECT count(*) FROM diploma");
+    res->mailboxes = (unsigned long long)count_rows(
+        db, "SELECT count(*) FROM mailbox");
+    if (write_meta(db, in, n, res, kind_src) < 0)
+        goto out;
+    if (exec(db, "COMMIT") < 0)
+        goto out;
+    progress(&b, "checking", 0);
+    if (check_db(db) < 0)
+        goto out;
+    /* Statistics for the query planner, then back to an ordinary rollback
+     * journal so readers need no write access. */
+    if (exec(db, "ANALYZE; PRAGMA journal_mode=DELETE") < 0)
+        goto out;
+    progress(&b, "done", 1);
+    (void)t0;
+    ret = 0;
+out:
+    for (int t = 0; t < T_N; t++)
+        sqlite3_finalize(st[t]);
+    if (db && sqlite3_close(db) != SQLITE_OK) {
+        log_error("sqlite close: %s", sqlite3_errmsg(db));
+        ret = -1;
+    }
+    for (size_t i = 0; i < n && i < 64; i++)
+        zipread_close(zips[i]);
+    persons_release(&b.persons);
+    free(b.strs.slot);
+    free(b.codes.slot);
+    arena_release(&b.arena);
+    return ret;
+}

@@ -1,0 +1,584 @@
+/* rpps-import: downloads the RPPS and MSSanté extracts (or reads local
+ * copies), builds a complete new database beside the target, checks it, and
+ * only then renames it over the old one. Any failure, or a kill at any
+ * moment, leaves the old database untouched. One importer per database at a
+ * time (a lock file). The building itself is load.c's. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include "fetch.h"
+#include "load.h"
+#include "util.h"
+#include "banned.h"
+
+/* Exit codes, documented in --help and the README. */
+enum {
+    EXIT_UPDATED = 0,
+    EXIT_FAILED = 1,
+    EXIT_USAGE = 2,
+    EXIT_UNCHANGED = 3,
+    EXIT_REFUSED = 4,
+};
+
+static const char *const ans_urls[] = {
+    "https://service.annuaire.sante.fr/annuaire-sante-webservices/V300/"
+    "services/extraction/PS_LibreAcces",
+    "https://service.annuaire.sante.fr/annuaire-sante-webservices/V300/"
+    "services/extraction/Extraction_Correspondance_MSSante",
+};
+
+#define CA_NAME "igc-sante-elementaire.pem"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"Usage: rpps-import [options] [SOURCE...]\n"
+"Builds the rpps-search database from the RPPS and MSSante open extracts.\n"
+"\n"
+"SOURCE is an https://, http:// or file:// URL, or a local path, to a .zip\n"
+"or a .txt. The extract a file holds comes from its name prefix\n"
+"(PS_LibreAcces_Personne_activite_, PS_LibreAcces_SavoirFaire_,\n"
+"PS_LibreAcces_Dipl_AutExerc_, Extraction_Correspondance_MSSante_), and a\n"
+"zip's members are found by the same prefixes. Any subset of the four\n"
+"extracts imports. Without SOURCE: the two ANS addresses (the real\n"
+"download, about 300 MB).\n"
+"\n"
+"Options:\n"
+"  --db PATH           database to build or replace (default rpps.db)\n"
+"  --ca-file PATH      CA chain trusted for downloads, besides the system\n"
+"                      store (default: the bundled IGC-Sante chain)\n"
+"  --if-changed        probe each URL first (HEAD) and stop with exit code 3\n"
+"                      when every extract is the one already imported\n"
+"  --force             replace the database even when the new one has far\n"
+"                      fewer professionals than the old\n"
+"  --max-drop PCT      the sanity gate: refuse a new database with more than\n"
+"                      PCT%% fewer professionals than the old (default 10)\n"
+"  --max-rejected FRAC fail when a file's rejected lines pass 10 and this\n"
+"                      fraction of its lines (default 0.001)\n"
+"  --communes PATH     commune reference table (default: the bundled\n"
+"                      data/communes.tsv; \"none\" to leave it out)\n"
+"  --retries N         download attempts after the first (default 3)\n"
+"  --keep-downloads    keep downloaded files beside the database\n"
+"  --progress, --no-progress\n"
+"                      progress display (default: on when stderr is a\n"
+"                      terminal)\n"
+"  --quiet             print errors only\n"
+"  --version, --help\n"
+"\n"
+"Exit codes: 0 database updated; 1 failed (old database untouched);\n"
+"2 usage error; 3 unchanged (--if-changed); 4 refused by the sanity gate.\n"
+"On success one summary line goes to standard output.\n");
+}
+
+/* The directory holding the running binary, to find bundled data in the
+ * source tree (build/../data) or an installed tree (bin/../share). */
+static char *exe_dir(void)
+{
+    char p[4096];
+    ssize_t n = readlink("/proc/self/exe", p, sizeof(p) - 1);
+    if (n <= 0)
+        return xstrdup(".");
+    p[n] = '\0';
+    return xstrdup(dirname(p));
+}
+
+/* Finds a bundled data file: $RPPS_DATADIR, then beside the binary's tree,
+ * then the compiled-in data directory. NULL if nowhere. */
+static char *find_data(const char *name)
+{
+    const char *env = getenv("RPPS_DATADIR");
+    char *dir = exe_dir();
+    const char *cands[] = {env, "/../data", "/../share/rpps-search",
+#ifdef RPPS_DATADIR
+                           RPPS_DATADIR,
+#endif
+    };
+    char *found = NULL;
+    for (size_t i = 0; i < sizeof(cands) / sizeof(*cands) && !found; i++) {
+        struct buf b;
+        if (!cands[i])
+            continue;
+        buf_init(&b, 8192);
+        if (cands[i][0] == '/' && i > 0 && i < 3)
+            buf_addf(&b, "%s%s/%s", dir, cands[i], name);
+        else
+            buf_addf(&b, "%s/%s", cands[i], name);
+        if (b.s && access(b.s, R_OK) == 0)
+            found = xstrdup(b.s);
+        buf_release(&b);
+    }
+    free(dir);
+    return found;
+}
+
+static int is_url(const char *s)
+{
+    return strncasecmp(s, "http://", 7) == 0 ||
+           strncasecmp(s, "https://", 8) == 0 ||
+           strncasecmp(s, "file://", 7) == 0;
+}
+
+/* The temporary database, removed if we are interrupted. */
+static char tmp_path[4096];
+
+static void on_signal(int sig)
+{
+    if (tmp_path[0])
+        unlink(tmp_path);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Removes temporary files a killed importer left (we hold the lock, so no
+ * other importer owns them). */
+static void clean_stale(const char *db)
+{
+    char *d1 = xstrdup(db), *d2 = xstrdup(db);
+    const char *dir = dirname(d1), *base = basename(d2);
+    size_t bl = strlen(base);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    if (d) {
+        while ((e = readdir(d))) {
+            if (strncmp(e->d_name, base, bl) != 0 ||
+                (strncmp(e->d_name + bl, ".tmp-", 5) != 0 &&
+                 strncmp(e->d_name + bl, ".download-", 10) != 0))
+                continue;
+            struct buf p;
+            buf_init(&p, 8192);
+            buf_addf(&p, "%s/%s", dir, e->d_name);
+            if (p.s && unlink(p.s) == 0)
+                log_info("removed a stale temporary file: %s", p.s);
+            buf_release(&p);
+        }
+        closedir(d);
+    }
+    free(d1);
+    free(d2);
+}
+
+/* Reads one meta value of the current database, if any, into out. */
+static int old_meta(const char *db, const char *key, char *out, size_t n)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *s = NULL;
+    int ret = -1;
+    out[0] = '\0';
+    if (access(db, F_OK) != 0)
+        return -1;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        goto out;
+    if (sqlite3_prepare_v2(h, "SELECT value FROM meta WHERE key = ?", -1, &s,
+                           NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0)) {
+        snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
+        ret = 0;
+    }
+out:
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return ret;
+}
+
+static int fsync_path(const char *path, int dir)
+{
+    int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
+    int rc;
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+struct dl_progress {
+    const char *name;
+    int on;
+    double last;
+};
+
+static void on_dl_progress(void *ctx, unsigned long long now,
+                           unsigned long long total)
+{
+    struct dl_progress *p = ctx;
+    double t = now_s();
+    if (!p->on || t - p->last < 0.25)
+        return;
+    p->last = t;
+    if (total)
+        fprintf(stderr, "\r\033[Kdownloading %s: %.1f / %.1f MB", p->name,
+                (double)now / 1e6, (double)total / 1e6);
+    else
+        fprintf(stderr, "\r\033[Kdownloading %s: %.1f MB", p->name,
+                (double)now / 1e6);
+}
+
+int main(int argc, char **argv)
+{
+    const char *db = "rpps.db";
+    char *ca_file = NULL, *communes = NULL, *postcodes = NULL;
+    int if_changed = 0, force = 0, quiet = 0, keep = 0;
+    int show_progress = isatty(2);
+    double max_drop = 10.0;
+    struct load_opts lo = {0};
+    struct fetch_opts fo;
+    int lock_fd = -1, ret = EXIT_FAILED;
+    double t0 = now_s();
+    enum {
+        O_DB = 256, O_CA, O_IFCH, O_FORCE, O_DROP, O_REJ, O_RETRIES, O_KEEP,
+        O_PROG, O_NOPROG, O_QUIET, O_VERSION, O_HELP, O_COMMUNES
+    };
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, O_DB},
+        {"ca-file", required_argument, NULL, O_CA},
+        {"if-changed", no_argument, NULL, O_IFCH},
+        {"force", no_argument, NULL, O_FORCE},
+        {"max-drop", required_argument, NULL, O_DROP},
+        {"max-rejected", required_argument, NULL, O_REJ},
+        {"retries", required_argument, NULL, O_RETRIES},
+        {"keep-downloads", no_argument, NULL, O_KEEP},
+        {"progress", no_argument, NULL, O_PROG},
+        {"no-progress", no_argument, NULL, O_NOPROG},
+        {"quiet", no_argument, NULL, O_QUIET},
+        {"communes", required_argument, NULL, O_COMMUNES},
+        {"version", no_argument, NULL, O_VERSION},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0},
+    };
+
+    log_set_prog("rpps-import");
+    fetch_opts_init(&fo);
+    lo.max_reject_frac = 0.001;
+    for (;;) {
+        int c = getopt_long(argc, argv, "", opts, NULL);
+        char *end;
+        if (c == -1)
+            break;
+        switch (c) {
+        case O_DB:
+            db = optarg;
+            break;
+        case O_CA:
+            free(ca_file);
+            ca_file = xstrdup(optarg);
+            break;
+        case O_IFCH:
+            if_changed = 1;
+            break;
+        case O_FORCE:
+            force = 1;
+            break;
+        case O_DROP:
+            max_drop = strtod(optarg, &end);
+            if (*end || max_drop < 0 || max_drop > 100) {
+                log_error("--max-drop: a percentage from 0 to 100");
+                return EXIT_USAGE;
+            }
+            break;
+        case O_REJ:
+            lo.max_reject_frac = strtod(optarg, &end);
+            if (*end || lo.max_reject_frac < 0 || lo.max_reject_frac > 1) {
+                log_error("--max-rejected: a fraction from 0 to 1");
+                return EXIT_USAGE;
+            }
+            break;
+        case O_RETRIES: {
+            long r = strtol(optarg, &end, 10);
+            if (*end || r < 0 || r > 20) {
+                log_error("--retries: a number from 0 to 20");
+                return EXIT_USAGE;
+            }
+            fo.retries = (int)r;
+            break;
+        }
+        case O_KEEP:
+            keep = 1;
+            break;
+        case O_PROG:
+            show_progress = 1;
+            break;
+        case O_NOPROG:
+            show_progress = 0;
+            break;
+        case O_QUIET:
+            quiet = 1;
+            break;
+        case O_COMMUNES:
+            free(communes);
+            communes = strcmp(optarg, "none") ? xstrdup(optarg) : NULL;
+            break;
+        case O_VERSION:
+            printf("rpps-import %s\n", RPPS_VERSION);
+            return 0;
+        case O_HELP:
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (quiet) {
+        log_quiet(1);
+        show_progress = 0;
+    }
+    lo.progress = show_progress;
+    /* Backoff for tests: RPPS_RETRY_BACKOFF seconds instead of 2. */
+    if (getenv("RPPS_RETRY_BACKOFF"))
+        fo.backoff_s = strtod(getenv("RPPS_RETRY_BACKOFF"), NULL);
+    if (!ca_file)
+        ca_file = find_data(CA_NAME);
+    if (!ca_file)
+        log_warn("the IGC-Santé CA chain (%s) was not found: only the system "
+                 "store is trusted, and the ANS server will not verify",
+                 CA_NAME);
+    else if (access(ca_file, R_OK) != 0) {
+        log_error("%s: %s", ca_file, strerror(errno));
+        return EXIT_USAGE;
+    }
+    fo.ca_file = ca_file;
+
+    const char *const *srcs = (const char *const *)argv + optind;
+    size_t nsrc = (size_t)(argc - optind);
+    if (nsrc == 0) {
+        srcs = ans_urls;
+        nsrc = 2;
+    }
+    if (nsrc > 16) {
+        log_error("at most 16 sources");
+        return EXIT_USAGE;
+    }
+
+    /* One importer per database. */
+    struct buf lockp;
+    buf_init(&lockp, 8192);
+    buf_addf(&lockp, "%s.lock", db);
+    lock_fd = open(lockp.s, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd < 0) {
+        log_error("%s: %s", lockp.s, strerror(errno));
+        buf_release(&lockp);
+        return EXIT_FAILED;
+    }
+    if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        log_error("%s: another rpps-import is working on this database",
+                  db);
+        buf_release(&lockp);
+        close(lock_fd);
+        return EXIT_FAILED;
+    }
+    buf_release(&lockp);
+    clean_stale(db);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+
+    if (fetch_global_init() < 0)
+        goto out_unlocked;
+
+    struct load_input in[16];
+    char *paths[16] = {0}, *names[16] = {0};
+    int downloaded[16] = {0};
+    memset(in, 0, sizeof(in));
+
+    /* --if-changed: the extract's file name (with its timestamp) and size
+     * from a HEAD, against what the current database was built from. */
+    if (if_changed) {
+        int same = 1;
+        for (size_t i = 0; i < nsrc && same; i++) {
+            struct fetch_info fi;
+            char key[4200], old[512], now[512];
+            if (is_url(srcs[i])) {
+                if (fetch_head(srcs[i], &fo, &fi) < 0)
+                    goto out;
+            } else {
+                struct stat sb;
+                memset(&fi, 0, sizeof(fi));
+                if (stat(srcs[i], &sb) < 0) {
+                    log_error("%s: %s", srcs[i], strerror(errno));
+                    goto out;
+                }
+                fi.length = (unsigned long long)sb.st_size;
+                fetch_url_basename(srcs[i], fi.filename,
+                                   sizeof(fi.filename));
+            }
+            snprintf(key, sizeof(key), "source:%s", srcs[i]);
+            snprintf(now, sizeof(now), "%s|%llu", fi.filename, fi.length);
+            if (old_meta(db, key, old, sizeof(old)) < 0 ||
+                strcmp(old, now) != 0)
+                same = 0;
+        }
+        if (same) {
+            if (!quiet)
+                printf("rpps-import: status=unchanged db=%s\n", db);
+            ret = EXIT_UNCHANGED;
+            goto out;
+        }
+    }
+
+    for (size_t i = 0; i < nsrc; i++) {
+        in[i].source = srcs[i];
+        if (is_url(srcs[i])) {
+            struct fetch_info fi;
+            struct buf dest;
+            char shown[256];
+            struct dl_progress dp = {shown, show_progress, 0};
+            fetch_url_basename(srcs[i], shown, sizeof(shown));
+            fo.progress = on_dl_progress;
+            fo.progress_ctx = &dp;
+            buf_init(&dest, 8192);
+            buf_addf(&dest, "%s.download-%zu", db, i);
+            paths[i] = xstrdup(dest.s);
+            buf_release(&dest);
+            log_info("downloading %s", srcs[i]);
+            if (fetch_download(srcs[i], paths[i], &fo, &fi) < 0)
+                goto out;
+            if (show_progress)
+                fputc('\n', stderr);
+            downloaded[i] = 1;
+            names[i] = xstrdup(fi.filename);
+            struct buf fp;
+            buf_init(&fp, 1024);
+            buf_addf(&fp, "%s|%llu", fi.filename, fi.length);
+            in[i].fingerprint = xstrdup(fp.s ? fp.s : "");
+            buf_release(&fp);
+        } else {
+            struct stat sb;
+            char nm[256];
+            if (stat(srcs[i], &sb) < 0 || !S_ISREG(sb.st_mode)) {
+                log_error("%s: %s", srcs[i],
+                          errno ? strerror(errno) : "not a regular file");
+                goto out;
+            }
+            paths[i] = xstrdup(srcs[i]);
+            fetch_url_basename(srcs[i], nm, sizeof(nm));
+            names[i] = xstrdup(nm);
+            struct buf fp;
+            buf_init(&fp, 1024);
+            buf_addf(&fp, "%s|%llu", nm, (unsigned long long)sb.st_size);
+            in[i].fingerprint = xstrdup(fp.s ? fp.s : "");
+            buf_release(&fp);
+        }
+        in[i].path = paths[i];
+        in[i].name = names[i];
+    }
+
+    /* Build beside the target, so the rename is atomic. */
+    snprintf(tmp_path, sizeof(tmp_path), "%s.tmp-XXXXXX", db);
+    int tfd = mkstemp(tmp_path);
+    if (tfd < 0) {
+        log_error("%s: cannot create a temporary file: %s", tmp_path,
+                  strerror(errno));
+        tmp_path[0] = '\0';
+        goto out;
+    }
+    close(tfd);
+
+    struct load_result res;
+    if (!communes)
+        communes = find_data("communes.tsv");
+    lo.communes_tsv = communes;
+    if (communes) {
+        /* postcodes.tsv beside communes.tsv, if there is one. */
+        char *d = xstrdup(communes);
+        struct buf pc;
+        buf_init(&pc, 8192);
+        buf_addf(&pc, "%s/postcodes.tsv", dirname(d));
+        if (pc.s && access(pc.s, R_OK) == 0)
+            postcodes = xstrdup(pc.s);
+        buf_release(&pc);
+        free(d);
+        lo.postcodes_tsv = postcodes;
+    }
+    if (load_build(tmp_path, in, nsrc, &lo, &res) < 0)
+        goto out;
+
+    /* The sanity gate: a new database with far fewer professionals than the
+     * one it replaces is more likely a broken extract than a real change. */
+    char oldn[64];
+    if (res.professionals == 0) {
+        log_error("the new database has no professionals: refused");
+        ret = EXIT_REFUSED;
+        goto out;
+    }
+    if (old_meta(db, "professionals", oldn, sizeof(oldn)) == 0) {
+        double old = strtod(oldn, NULL);
+        if ((double)res.professionals < old * (1.0 - max_drop / 100.0)) {
+            if (!force) {
+                log_error("sanity gate: the new database has %llu "
+                          "professionals, the current one %.0f (more than "
+                          "%.0f%% fewer): refused; --force to replace it "
+                          "anyway",
+                          res.professionals, old, max_drop);
+                ret = EXIT_REFUSED;
+                goto out;
+            }
+            log_warn("sanity gate overridden by --force (%llu professionals "
+                     "instead of %.0f)",
+                     res.professionals, old);
+        }
+    }
+
+    if (fsync_path(tmp_path, 0) < 0) {
+        log_error("%s: fsync: %s", tmp_path, strerror(errno));
+        goto out;
+    }
+    chmod(tmp_path, 0644);
+    if (rename(tmp_path, db) < 0) {
+        log_error("%s: cannot replace: %s", db, strerror(errno));
+        goto out;
+    }
+    tmp_path[0] = '\0';
+    {
+        char *d = xstrdup(db);
+        fsync_path(dirname(d), 1);
+        free(d);
+    }
+    unsigned long long rej = 0, dup = 0;
+    for (int k = 0; k < KIND_COUNT; k++) {
+        rej += res.kind[k].rejected;
+        dup += res.kind[k].duplicates;
+    }
+    if (!quiet)
+        printf("rpps-import: status=updated db=%s professionals=%llu "
+               "activities=%llu specialties=%llu diplomas=%llu "
+               "mailboxes=%llu rejected=%llu duplicates=%llu seconds=%.1f\n",
+               db, res.professionals, res.activities, res.specialties,
+               res.diplomas, res.mailboxes, rej, dup, now_s() - t0);
+    ret = EXIT_UPDATED;
+out:
+    if (tmp_path[0]) {
+        unlink(tmp_path);
+        tmp_path[0] = '\0';
+    }
+    for (size_t i = 0; i < nsrc && i < 16; i++) {
+        if (downloaded[i] && !keep)
+            unlink(paths[i]);
+        free(paths[i]);
+        free(names[i]);
+        free((char *)in[i].fingerprint);
+    }
+    fetch_global_cleanup();
+out_unlocked:
+    if (ret == EXIT_FAILED && !quiet)
+        printf("rpps-import: status=failed db=%s seconds=%.1f\n", db,
+               now_s() - t0);
+    free(ca_file);
+    free(communes);
+    free(postcodes);
+    close(lock_fd);
+    return ret;
+}
