@@ -77,6 +77,7 @@ $(BUILD)/rpps-server: $(SERVER_OBJ) $(COMMON_OBJ)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/%: $(BUILD)/tools/%.o $(COMMON_OBJ)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/tests/%.o: PROJ_CFLAGS += -Iimporter -Iserver
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(IMPORTER_LIB) $(SERVER_LIB) $(COMMON_OBJ)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 

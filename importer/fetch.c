@@ -83,7 +83,11 @@ static size_t on_header(char *b, size_t size, size_t nitems, void *ctx)
         const char *v = line + 14;
         while (*v == ' ')
             v++;
-        snprintf(info->last_modified, sizeof(info->last_modified), "%s", v);
+        size_t vl = strlen(v);
+        if (vl >= sizeof(info->last_modified))
+            vl = sizeof(info->last_modified) - 1;
+        memcpy(info->last_modified, v, vl);
+        info->last_modified[vl] = '\0';
     }
     return n;
 }

@@ -1,6 +1,7 @@
 /* Pipe-separated line reader and field splitter. See psv.h. */
 #include "psv.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -56,8 +57,9 @@ enum psv_status psv_next(struct psv_reader *r, const char **line, size_t *len)
             size_t s = r->start, e = (size_t)(nl - r->buf);
             r->start = r->scan = e + 1;
             r->lineno++;
-            if (r->skipping) {
+            if (r->skipping || e - s > r->max_line + 1) {
                 r->skipping = 0;
+                r->first = 0;
                 return PSV_TOO_LONG;
             }
             if (e > s && r->buf[e - 1] == '\r')
@@ -72,7 +74,7 @@ enum psv_status psv_next(struct psv_reader *r, const char **line, size_t *len)
             return PSV_LINE;
         }
         r->scan = r->end;
-        if (r->end - r->start > r->max_line) {
+        if (r->skipping || r->end - r->start > r->max_line) {
             /* Too long: drop what we have and skip to the next newline. */
             r->skipping = 1;
             r->start = r->scan = r->end;
@@ -80,6 +82,7 @@ enum psv_status psv_next(struct psv_reader *r, const char **line, size_t *len)
         if (r->eof) {
             if (r->skipping) {
                 r->skipping = 0;
+                r->first = 0;
                 r->lineno++;
                 return PSV_TOO_LONG;
             }
