@@ -10,4 +10,4 @@ $SUDO apt-get install -y -q --no-install-recommends \
     build-essential pkg-config ca-certificates curl \
     libmicrohttpd-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev \
     libjansson-dev zlib1g-dev libminizip-dev \
-    zip unzip python3 wrk
+    zip unzip python3 openssl wrk time bc

@@ -1,0 +1,264 @@
+#!/bin/sh
+# End-to-end tests of rpps-import: the real binary on generated extracts,
+# through local paths, file:// URLs and a local HTTP server on 127.0.0.1,
+# and every fault the brief names: the old database must survive each one.
+# Prints "RESULT <passed> <failed>".
+BUILD=${BUILD:-build}
+IMP=$PWD/$BUILD/rpps-import
+GEN=$PWD/$BUILD/rpps-gen
+T=$(mktemp -d)
+PASS=0
+FAIL=0
+HTTP_PID=
+
+cleanup() {
+    [ -n "$HTTP_PID" ] && kill "$HTTP_PID" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { PASS=$((PASS + 1)); }
+ko() { FAIL=$((FAIL + 1)); echo "FAIL: $*" >&2; }
+check() { # check "what" command...
+    what=$1
+    shift
+    if "$@"; then ok; else ko "$what"; fi
+}
+q() { sqlite3 "$1" "$2"; }
+imp() { "$IMP" --no-progress --communes none "$@"; }
+
+STAMP=202611250300
+"$GEN" --seed 7 --professionals 3000 --stamp $STAMP --txt --out "$T/g" \
+    --quiet || ko "generator"
+PSZ=$T/g/PS_LibreAcces_$STAMP.zip
+MSZ=$T/g/Extraction_Correspondance_MSSante_$STAMP.zip
+ACT=$T/g/PS_LibreAcces_Personne_activite_$STAMP.txt
+SKILL=$T/g/PS_LibreAcces_SavoirFaire_$STAMP.txt
+DIPL=$T/g/PS_LibreAcces_Dipl_AutExerc_$STAMP.txt
+MSS=$T/g/Extraction_Correspondance_MSSante_$STAMP.txt
+
+# Expected figures, computed from the text with awk (independently of the
+# importer): distinct national ids in any of the files, distinct activity
+# lines, distinct mailbox addresses.
+exp_prof=$( (tail -n +2 "$ACT" | cut -d'|' -f3; tail -n +2 "$SKILL" | cut -d'|' -f3;
+    tail -n +2 "$DIPL" | cut -d'|' -f3;
+    tail -n +2 "$MSS" | awk -F'|' '$1=="PER" && $5!="" {print $5}') | sort -u | wc -l)
+exp_act=$(tail -n +2 "$ACT" | sort -u | wc -l)
+exp_mss=$(tail -n +2 "$MSS" | cut -d'|' -f2 | tr 'A-Z' 'a-z' | sort -u | wc -l)
+exp_dup=$(($(tail -n +2 "$ACT" | wc -l) - exp_act))
+
+# 1. The two zips through file:// URLs.
+DB=$T/a.db
+imp --db "$DB" "file://$PSZ" "file://$MSZ" >"$T/out" 2>"$T/err"
+check "file:// import exit 0" [ $? -eq 0 ]
+check "summary line" grep -q "status=updated" "$T/out"
+check "professionals = distinct ids ($exp_prof)" \
+    [ "$(q "$DB" 'select count(*) from professional')" -eq "$exp_prof" ]
+check "activities = distinct lines ($exp_act)" \
+    [ "$(q "$DB" 'select count(*) from activity')" -eq "$exp_act" ]
+check "duplicates counted ($exp_dup)" \
+    [ "$(q "$DB" "select duplicates from extract where kind='activite'")" -eq "$exp_dup" ]
+check "mailboxes = distinct addresses ($exp_mss)" \
+    [ "$(q "$DB" 'select count(*) from mailbox')" -eq "$exp_mss" ]
+check "four extracts recorded" [ "$(q "$DB" 'select count(*) from extract')" -eq 4 ]
+check "stamp recorded" [ "$(q "$DB" "select stamp from extract where kind='mssante'")" = $STAMP ]
+check "no download left behind" [ -z "$(ls "$T" | grep download)" ]
+check "no temporary file left behind" [ -z "$(ls "$T" | grep tmp-)" ]
+check "user_version 1" [ "$(q "$DB" 'pragma user_version')" -eq 1 ]
+check "integrity" [ "$(q "$DB" 'pragma integrity_check')" = ok ]
+# Every PER mailbox's owner is a professional with has_mss = 1.
+check "has_mss matches PER mailboxes" [ "$(q "$DB" "select count(*) from professional p
+    where has_mss != exists(select 1 from mailbox m where m.national_id = p.national_id and m.type='PER')")" -eq 0 ]
+# pid order is the default ranking: has_mss first, then folded names.
+check "pid order" [ "$(q "$DB" "select count(*) from professional a join professional b on b.pid = a.pid + 1
+    where a.has_mss < b.has_mss or (a.has_mss = b.has_mss and a.last_fold > b.last_fold)")" -eq 0 ]
+# Folded names: accent-free lower case, searchable through FTS5.
+check "folded names are ASCII" [ "$(q "$DB" "select count(*) from professional where last_fold glob '*[A-Z]*'")" -eq 0 ]
+n1=$(q "$DB" "select last_fold from professional where last_fold like 'lef%' limit 1")
+if [ -n "$n1" ]; then
+    check "fts finds $n1" [ "$(q "$DB" "select count(*) from name_fts where name_fts match '\"$n1\"'")" -gt 0 ]
+fi
+check "code list professions" [ "$(q "$DB" "select count(*) from code where list='profession' and label is not null")" -gt 3 ]
+check "profession counts add up" [ "$(q "$DB" "select sum(count) from code where list='profession'")" -eq \
+    "$(q "$DB" "select count(*) from professional where profession_code is not null")" ]
+# Values keep leading zeros: ADELI ids are 9 characters.
+check "ADELI ids keep leading zeros" [ "$(q "$DB" "select count(*) from professional where id_type='0' and length(id) != 9")" -eq 0 ]
+# The database is readable by a read-only opener (no WAL, no journal left).
+check "read-only open" sqlite3 "file:$DB?mode=ro" "select 1 from meta limit 1"
+cp "$DB" "$T/good.db"
+good_sum=$(q "$DB" "select count(*) || '/' || (select value from meta where key='built_at') from professional")
+
+still_good() { # the old database is intact and unchanged
+    [ "$(q "$DB" "select count(*) || '/' || (select value from meta where key='built_at') from professional")" = "$good_sum" ] &&
+        [ "$(q "$DB" 'pragma quick_check')" = ok ]
+}
+
+# 2. Subsets: only the activity text; only the MSSanté text.
+imp --db "$T/act.db" "$ACT" >/dev/null 2>&1
+check "activity file alone" [ "$(q "$T/act.db" 'select count(*) from activity')" -eq "$exp_act" ]
+imp --db "$T/mss.db" "$MSS" >/dev/null 2>&1
+check "mssante file alone" [ "$(q "$T/mss.db" 'select count(*) from mailbox')" -eq "$exp_mss" ]
+check "mssante alone: PER owners become professionals" [ "$(q "$T/mss.db" 'select count(*) from professional')" -gt 0 ]
+
+# 3. The older 52-column layout, and MSSanté lines with a trailing pipe.
+"$GEN" --seed 7 --professionals 300 --layout 52 --mss-trailing-pipe --stamp $STAMP \
+    --out "$T/g52" --quiet
+imp --db "$T/l52.db" "$T/g52/PS_LibreAcces_$STAMP.zip" "$T/g52/Extraction_Correspondance_MSSante_$STAMP.zip" >/dev/null 2>&1
+check "52-column layout loads" [ "$(q "$T/l52.db" "select columns from extract where kind='activite'")" -eq 52 ]
+check "52 columns: role empty" [ "$(q "$T/l52.db" 'select count(*) from activity where role_code is not null')" -eq 0 ]
+check "trailing-pipe MSSanté lines load" [ "$(q "$T/l52.db" 'select rejected from extract where kind="mssante"')" -eq 0 ]
+check "trailing-pipe MSSanté: mailboxes" [ "$(q "$T/l52.db" 'select count(*) from mailbox')" -gt 0 ]
+
+# Extra unknown columns are ignored; columns in another order still map.
+H=$(head -n 1 "$ACT")
+awk 'NR==1 {print $0 "Colonne future|"; next} {print $0 "x|"}' "$ACT" \
+    >"$T/PS_LibreAcces_Personne_activite_$STAMP.txt"
+imp --db "$T/extra.db" "$T/PS_LibreAcces_Personne_activite_$STAMP.txt" >/dev/null 2>"$T/err"
+check "unknown extra column ignored" [ "$(q "$T/extra.db" 'select count(*) from activity')" -eq "$exp_act" ]
+rm -f "$T/PS_LibreAcces_Personne_activite_$STAMP.txt"
+# CRLF line endings and a BOM.
+mkdir -p "$T/crlf"
+printf '\357\273\277' >"$T/crlf/PS_LibreAcces_Personne_activite_$STAMP.txt"
+sed 's/$/\r/' "$ACT" >>"$T/crlf/PS_LibreAcces_Personne_activite_$STAMP.txt"
+imp --db "$T/crlf.db" "$T/crlf/PS_LibreAcces_Personne_activite_$STAMP.txt" >/dev/null 2>&1
+check "CRLF + BOM" [ "$(q "$T/crlf.db" 'select count(*) from activity')" -eq "$exp_act" ]
+check "CRLF: no CR in values" [ "$(q "$T/crlf.db" "select count(*) from activity where registration like '%'||char(13)")" -eq 0 ]
+
+# 4. Faults: each must fail with a clear message and leave $DB as it was.
+fault() { # fault "what" "expected message (grep -E)" sources...
+    what=$1
+    msg=$2
+    shift 2
+    imp --db "$DB" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    check "$what: exit 1 (got $rc)" [ $rc -eq 1 ]
+    check "$what: message /$msg/" grep -qE "$msg" "$T/err"
+    check "$what: old database intact" still_good
+    check "$what: no temporary file left" [ -z "$(ls "$T" | grep tmp-)" ]
+}
+F=$T/f
+mkdir -p "$F"
+A=PS_LibreAcces_Personne_activite_$STAMP.txt
+# Truncated zip: the central directory is gone.
+head -c 20000 "$PSZ" >"$F/PS_LibreAcces_$STAMP.zip"
+fault "truncated zip" "zip" "$F/PS_LibreAcces_$STAMP.zip"
+# Corrupt deflate data: bytes overwritten inside the first member.
+cp "$PSZ" "$F/corrupt.zip"
+printf 'garbage!garbage!garbage!' | dd of="$F/corrupt.zip" bs=1 seek=3000 conv=notrunc 2>/dev/null
+fault "corrupt deflate data" "corrupt|CRC|zlib" "$F/corrupt.zip"
+# Missing needed column.
+sed '1s/Nom d.exercice|//' "$ACT" >"$F/$A"
+fault "missing column" "required column \"Nom d'exercice\"" "$F/$A"
+# Many lines with the wrong number of fields.
+awk 'NR == 1 || NR % 3 {print; next} {sub(/\|[^|]*\|$/, "|"); print}' "$ACT" >"$F/$A"
+fault "wrong field counts" "lines rejected|looks corrupt" "$F/$A"
+# Empty file.
+: >"$F/$A"
+fault "empty file" "empty file" "$F/$A"
+# A header-only file has no professionals: refused by the gate, old kept.
+head -n 1 "$ACT" >"$F/$A"
+imp --db "$DB" "$F/$A" >/dev/null 2>"$T/err"
+check "header only: refused (exit 4)" [ $? -eq 4 ]
+check "header only: old database intact" still_good
+# Not an extract at all.
+echo "hello" >"$F/notes.txt"
+fault "unknown file name" "not an extract" "$F/notes.txt"
+fault "missing file" "No such file" "$F/absent.txt"
+
+# A few bad lines are skipped and reported with file:line, the rest loads.
+{
+    cat "$ACT"
+    printf 'only|three|fields|\n'
+    printf '8|1\377\376|8\377|bad utf8|\n' | sed "s/|$/$(printf '%*s' 60 '' | tr ' ' '|')/"
+    head -c 10485760 /dev/zero | tr '\0' 'x'
+    printf '\n'
+} >"$F/$A"
+imp --db "$T/skip.db" "$F/$A" >"$T/out" 2>"$T/err"
+check "a few bad lines: import succeeds" [ $? -eq 0 ]
+check "bad lines counted (3)" [ "$(q "$T/skip.db" "select rejected from extract")" -eq 3 ]
+check "bad line reported with line number" grep -qE "$A:[0-9]+: [0-9]+ fields" "$T/err"
+check "invalid UTF-8 reported" grep -q "invalid UTF-8" "$T/err"
+check "10 MB line reported" grep -q "line too long" "$T/err"
+check "good lines all loaded" [ "$(q "$T/skip.db" 'select count(*) from activity')" -eq "$exp_act" ]
+
+# 5. The sanity gate: a much smaller extract is refused, --force accepts.
+"$GEN" --seed 8 --professionals 1000 --stamp 202611260300 --out "$T/small" --quiet
+imp --db "$DB" "$T/small/PS_LibreAcces_202611260300.zip" >/dev/null 2>"$T/err"
+check "sanity gate: exit 4" [ $? -eq 4 ]
+check "sanity gate: message" grep -q "sanity gate" "$T/err"
+check "sanity gate: old database intact" still_good
+imp --db "$T/forced.db" "$PSZ" >/dev/null 2>&1
+imp --db "$T/forced.db" --force "$T/small/PS_LibreAcces_202611260300.zip" >/dev/null 2>&1
+check "--force replaces" [ $? -eq 0 ] 
+check "--force: new count" [ "$(q "$T/forced.db" 'select value from meta where key="professionals"')" -lt 1500 ]
+
+# 6. Two importers on one database: the second is refused.
+"$GEN" --seed 9 --professionals 60000 --stamp 202611270300 --out "$T/big" --quiet
+imp --db "$DB" --force "$T/big/PS_LibreAcces_202611270300.zip" >/dev/null 2>&1 &
+P1=$!
+sleep 0.3
+imp --db "$DB" "$PSZ" >/dev/null 2>"$T/err"
+rc=$?
+check "concurrent importer refused" [ $rc -eq 1 ]
+check "concurrent importer message" grep -q "another rpps-import" "$T/err"
+# 7. Killed mid-import (kill -9): the old database is intact, the next run
+# cleans the temporary file.
+sleep 0.5
+kill -9 $P1 2>/dev/null
+wait $P1 2>/dev/null
+check "killed import: old database intact" still_good
+imp --db "$DB" "file://$PSZ" "file://$MSZ" >/dev/null 2>"$T/err"
+check "after a kill: next import works" [ $? -eq 0 ]
+check "after a kill: stale temp removed" [ -z "$(ls "$T" | grep tmp-)" ]
+good_sum=$(q "$DB" "select count(*) || '/' || (select value from meta where key='built_at') from professional")
+
+# 8. HTTP on 127.0.0.1: download, HEAD probe with Content-Disposition,
+# --if-changed, and an HTTP error.
+PORT_FILE=$T/port
+python3 "$(dirname "$0")/http_fixture.py" "$T/g" "$PORT_FILE" 2>"$T/http.log" &
+HTTP_PID=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$PORT_FILE" ] && break; sleep 0.2; done
+PORT=$(cat "$PORT_FILE")
+URL=http://127.0.0.1:$PORT
+imp --db "$T/h.db" "$URL/extraction/PS_LibreAcces" "$URL/extraction/Extraction_Correspondance_MSSante" >"$T/out" 2>"$T/err"
+check "http import" [ $? -eq 0 ]
+check "http: member name from Content-Disposition zip" \
+    [ "$(q "$T/h.db" "select stamp from extract where kind='activite'")" = $STAMP ]
+check "http: same data as file://" [ "$(q "$T/h.db" 'select count(*) from professional')" -eq "$exp_prof" ]
+imp --db "$T/h.db" --if-changed "$URL/extraction/PS_LibreAcces" "$URL/extraction/Extraction_Correspondance_MSSante" >"$T/out" 2>"$T/err"
+check "if-changed, unchanged: exit 3" [ $? -eq 3 ]
+check "if-changed: probed with HEAD only" [ "$(grep -c '"GET' "$T/http.log")" -eq 2 ]
+echo "202611260400" >"$T/g/.stamp" # the fixture now announces a new name
+imp --db "$T/h.db" --if-changed "$URL/extraction/PS_LibreAcces" "$URL/extraction/Extraction_Correspondance_MSSante" >"$T/out" 2>"$T/err"
+check "if-changed, changed: exit 0" [ $? -eq 0 ]
+RPPS_RETRY_BACKOFF=0.1 imp --db "$DB" --retries 1 "$URL/missing.zip" >"$T/out" 2>"$T/err"
+check "HTTP 404: exit 1" [ $? -eq 1 ]
+check "HTTP 404: says so" grep -q "HTTP status 404" "$T/err"
+check "HTTP 404: old database intact" still_good
+RPPS_RETRY_BACKOFF=0.1 imp --db "$DB" --retries 2 "$URL/error500/PS_LibreAcces" >"$T/out" 2>"$T/err"
+check "HTTP 500: retried then failed" [ "$(grep -c 'retrying' "$T/err")" -eq 2 ]
+check "HTTP 500: old database intact" still_good
+imp --db "$DB" --retries 0 "http://127.0.0.1:1/PS_LibreAcces.zip" >"$T/out" 2>"$T/err"
+check "connection refused: exit 1" [ $? -eq 1 ]
+check "connection refused: old database intact" still_good
+# TLS: a server whose certificate is not signed by the pinned chain is
+# refused; the same server is trusted once its certificate is the CA file.
+if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null; then
+    python3 "$(dirname "$0")/http_fixture.py" "$T/g" "$T/tport" "$T/cert.pem" "$T/key.pem" 2>/dev/null &
+    TLS_PID=$!
+    for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/tport" ] && break; sleep 0.2; done
+    TURL=https://127.0.0.1:$(cat "$T/tport")/extraction/Extraction_Correspondance_MSSante
+    imp --db "$DB" --retries 0 "$TURL" >"$T/out" 2>"$T/err"
+    check "TLS unknown CA: exit 1" [ $? -eq 1 ]
+    check "TLS unknown CA: says verification failed" grep -q "TLS certificate verification failed" "$T/err"
+    check "TLS unknown CA: old database intact" still_good
+    imp --db "$T/tls.db" --retries 0 --ca-file "$T/cert.pem" "$TURL" >"$T/out" 2>"$T/err"
+    check "TLS with the pinned CA: imports" [ $? -eq 0 ]
+    kill $TLS_PID 2>/dev/null
+else
+    ko "openssl could not make a test certificate"
+fi
+
+echo "RESULT $PASS $FAIL"
+[ "$FAIL" -eq 0 ]
