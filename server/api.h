@@ -1,0 +1,59 @@
+/* The API's handlers: each takes a parsed request (path remainder and query
+ * parameters, already URL-decoded) and a database connection, and fills a
+ * status and a JSON body. They know nothing of HTTP transport (headers,
+ * compression, ETags are http.c's), so tests can call them directly. */
+#ifndef API_H
+#define API_H
+#include <stddef.h>
+#include <jansson.h>
+
+#include "db.h"
+
+/* Caps on what a client may send (each says where its number comes from in
+ * query.c). */
+#define API_MAX_PARAMS 32      /* distinct + repeated parameters */
+#define API_MAX_VALUE 256      /* bytes in one parameter value */
+#define API_MAX_LIMIT 100
+#define API_MAX_WINDOW 10000   /* offset + limit */
+
+struct api_param {
+    const char *key, *val; /* NUL-terminated; val may contain no NUL */
+    size_t klen, vlen;
+};
+
+struct api_req {
+    const char *rest; /* the path after the route's prefix ("" if none) */
+    const struct api_param *params;
+    size_t nparams;
+};
+
+struct api_resp {
+    int status;
+    json_t *body; /* owned by the response: the caller json_decref()s it */
+};
+
+typedef void api_handler(struct db_conn *c, const struct api_req *r,
+                         struct api_resp *out);
+
+/* Sets out to {"error": {"status": status, "message": ...}}. */
+void api_error(struct api_resp *out, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Checks every parameter name against allowed (NULL-terminated; "pretty" is
+ * always allowed), values for UTF-8 and length, and that names listed in
+ * multi are the only ones given twice. 0, or -1 with a 400 in out. */
+int api_check_params(const struct api_req *r, const char *const *allowed,
+                     const char *const *multi, struct api_resp *out);
+
+/* The value of the single parameter name, or NULL. */
+const char *api_param(const struct api_req *r, const char *name);
+
+api_handler api_search, api_suggest, api_practitioner, api_mssante,
+    api_professions, api_specialties, api_status, api_healthz;
+
+/* record.c: one professional as the API shows it. full adds diplomas.
+ * NULL if pid is unknown. */
+json_t *record_json(struct db_conn *c, long long pid, int full);
+/* The pid of a professional by RPPS, ADELI or national id; 0 if unknown. */
+long long record_find(struct db_conn *c, const char *id);
+#endif

@@ -1,0 +1,444 @@
+/* Read-only connections, statement cache, labels and hot swap. See db.h.
+ * Connections open the file with immutable=1: the importer never writes a
+ * served file in place (it renames a new one over it), so SQLite can skip the
+ * file locks and journal checks it would otherwise make on every statement. */
+#include "db.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "util.h"
+#include "banned.h"
+
+struct db_stmt {
+    char *sql; /* NULL = empty slot */
+    uint64_t hash;
+    sqlite3_stmt *st;
+};
+
+struct db_label {
+    char *key; /* "list\0code" packed as "list\x1fcode" */
+    uint64_t hash;
+    char *label;
+};
+
+/* The cache holds one entry per query shape (the SQL text varies with the
+ * filters given, never with their values): a few dozen in practice. A client
+ * could make more shapes with odd filter combinations; past this many the
+ * cache is emptied at the start of the next request (never during one: a
+ * request may hold several statements at once). */
+#define DB_STMT_MAX 512
+
+static struct {
+    pthread_mutex_t lock;
+    char *path;
+    atomic_uint gen;
+    int present; /* the last stat() found a file */
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    struct db_conn *all;
+} g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static _Thread_local struct db_conn *tl_conn;
+
+static double wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "file:" URI for path with the characters URIs reserve escaped, so that a
+ * path with '?' or '%' still names the file. */
+static char *uri_for(const char *path)
+{
+    struct buf b;
+    buf_init(&b, 16384);
+    buf_addstr(&b, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if (*p == '?' || *p == '#' || *p == '%' || *p < 0x20 || *p >= 0x7f)
+            buf_addf(&b, "%%%02X", *p);
+        else
+            buf_add(&b, p, 1);
+    }
+    buf_addstr(&b, "?immutable=1");
+    return b.s;
+}
+
+static int progress_cb(void *arg)
+{
+    struct db_conn *c = arg;
+    if (c->deadline > 0 && now_s() > c->deadline) {
+        c->interrupted = 1;
+        return 1;
+    }
+    return 0;
+}
+
+void db_budget(struct db_conn *c, double ms)
+{
+    c->interrupted = 0;
+    if (ms <= 0) {
+        c->deadline = 0;
+        sqlite3_progress_handler(c->db, 0, NULL, NULL);
+        return;
+    }
+    c->deadline = now_s() + ms / 1000.0;
+    /* About every 20 µs of VM work: the clock is read through the vDSO. */
+    sqlite3_progress_handler(c->db, 2000, progress_cb, c);
+}
+
+static uint64_t label_hash(const char *list, const char *code)
+{
+    uint64_t h = hash64(list, strlen(list));
+    return h ^ (hash64(code, strlen(code)) * 0x9E3779B97F4A7C15ull);
+}
+
+static void label_put(struct db_conn *c, const char *list, const char *code,
+                      const char *label)
+{
+    if ((c->nlabels + 1) * 2 > c->caplabels) {
+        size_t ncap = c->caplabels ? c->caplabels * 2 : 1024;
+        struct db_label *n = xcalloc(ncap, sizeof(*n));
+        for (size_t i = 0; i < c->caplabels; i++) {
+            if (!c->labels[i].key)
+                continue;
+            size_t j = c->labels[i].hash & (ncap - 1);
+            while (n[j].key)
+                j = (j + 1) & (ncap - 1);
+            n[j] = c->labels[i];
+        }
+        free(c->labels);
+        c->labels = n;
+        c->caplabels = ncap;
+    }
+    uint64_t h = label_hash(list, code);
+    size_t j = h & (c->caplabels - 1);
+    size_t ll = strlen(list), cl = strlen(code);
+    while (c->labels[j].key) {
+        const char *k = c->labels[j].key;
+        if (c->labels[j].hash == h && strncmp(k, list, ll) == 0 &&
+            k[ll] == '\x1f' && strcmp(k + ll + 1, code) == 0)
+            return; /* primary key: cannot happen */
+        j = (j + 1) & (c->caplabels - 1);
+    }
+    char *key = xmalloc(ll + cl + 2);
+    memcpy(key, list, ll);
+    key[ll] = '\x1f';
+    memcpy(key + ll + 1, code, cl + 1);
+    c->labels[j].key = key;
+    c->labels[j].hash = h;
+    c->labels[j].label = xstrdup(label ? label : "");
+    c->nlabels++;
+}
+
+const char *db_label(const struct db_conn *c, const char *list,
+                     const char *code)
+{
+    if (!code || !c->caplabels)
+        return NULL;
+    uint64_t h = label_hash(list, code);
+    size_t ll = strlen(list);
+    size_t j = h & (c->caplabels - 1);
+    while (c->labels[j].key) {
+        const char *k = c->labels[j].key;
+        if (c->labels[j].hash == h && strncmp(k, list, ll) == 0 &&
+            k[ll] == '\x1f' && strcmp(k + ll + 1, code) == 0)
+            return c->labels[j].label[0] ? c->labels[j].label : NULL;
+        j = (j + 1) & (c->caplabels - 1);
+    }
+    return NULL;
+}
+
+const char *db_text(sqlite3_stmt *st, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    return s && *s ? s : NULL;
+}
+
+/* Checks the schema version, loads labels and computes the ETag. */
+static int conn_setup(struct db_conn *c)
+{
+    sqlite3_stmt *st = NULL;
+    int ver = -1;
+    if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        log_warn("%s: %s: %s", __func__, c->path, sqlite3_errmsg(c->db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    ver = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (ver != DB_SCHEMA_VERSION) {
+        log_warn("%s: schema version %d, this server needs %d", c->path, ver,
+                 DB_SCHEMA_VERSION);
+        return -1;
+    }
+    if (sqlite3_prepare_v2(c->db, "SELECT list, code, label FROM code", -1,
+                           &st, NULL) != SQLITE_OK) {
+        log_warn("%s: %s: %s", __func__, c->path, sqlite3_errmsg(c->db));
+        return -1;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *list = (const char *)sqlite3_column_text(st, 0);
+        const char *code = (const char *)sqlite3_column_text(st, 1);
+        if (list && code)
+            label_put(c, list, code,
+                      (const char *)sqlite3_column_text(st, 2));
+    }
+    sqlite3_finalize(st);
+    /* The ETag is a hash of what identifies the dataset (the meta table:
+     * build time and row counts) and of this server's version, so every
+     * thread computes the same tag for the same file, and a new server
+     * version whose JSON differs does not reuse old tags. */
+    uint64_t h = hash64(RPPS_VERSION, strlen(RPPS_VERSION));
+    if (sqlite3_prepare_v2(c->db, "SELECT key, value FROM meta ORDER BY key",
+                           -1, &st, NULL) != SQLITE_OK) {
+        log_warn("%s: %s: %s", __func__, c->path, sqlite3_errmsg(c->db));
+        return -1;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int i = 0; i < 2; i++) {
+            const void *p = sqlite3_column_blob(st, i);
+            int n = sqlite3_column_bytes(st, i);
+            h = (h * 0x100000001B3ull) ^ (p ? hash64(p, (size_t)n) : 7);
+        }
+    }
+    sqlite3_finalize(st);
+    snprintf(c->etag, sizeof(c->etag), "W/\"%016llx\"",
+             (unsigned long long)h);
+    return 0;
+}
+
+struct db_conn *db_conn_open(const char *path)
+{
+    struct db_conn *c = xcalloc(1, sizeof(*c));
+    c->path = xstrdup(path);
+    char *uri = uri_for(path);
+    int rc = sqlite3_open_v2(uri, &c->db,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+                                 SQLITE_OPEN_URI,
+                             NULL);
+    free(uri);
+    if (rc != SQLITE_OK) {
+        log_warn("%s: %s: %s", __func__, path,
+                 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        db_conn_free(c);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    if (conn_setup(c) < 0) {
+        db_conn_free(c);
+        return NULL;
+    }
+    c->opened_at = wall_s();
+    return c;
+}
+
+static void stmts_clear(struct db_conn *c)
+{
+    for (size_t i = 0; i < c->capstmts; i++) {
+        if (c->stmts[i].sql) {
+            sqlite3_finalize(c->stmts[i].st);
+            free(c->stmts[i].sql);
+        }
+    }
+    free(c->stmts);
+    c->stmts = NULL;
+    c->nstmts = c->capstmts = 0;
+}
+
+void db_conn_free(struct db_conn *c)
+{
+    if (!c)
+        return;
+    stmts_clear(c);
+    for (size_t i = 0; i < c->caplabels; i++) {
+        free(c->labels[i].key);
+        free(c->labels[i].label);
+    }
+    free(c->labels);
+    sqlite3_close(c->db);
+    free(c->path);
+    free(c);
+}
+
+sqlite3_stmt *db_prepare(struct db_conn *c, const char *sql)
+{
+    uint64_t h = hash64(sql, strlen(sql));
+    if (c->capstmts) {
+        size_t j = h & (c->capstmts - 1);
+        while (c->stmts[j].sql) {
+            if (c->stmts[j].hash == h && strcmp(c->stmts[j].sql, sql) == 0) {
+                sqlite3_stmt *st = c->stmts[j].st;
+                sqlite3_reset(st);
+                sqlite3_clear_bindings(st);
+                return st;
+            }
+            j = (j + 1) & (c->capstmts - 1);
+        }
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                           NULL) != SQLITE_OK) {
+        log_warn("%s: %s: %s", __func__, sqlite3_errmsg(c->db), sql);
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    if ((c->nstmts + 1) * 2 > c->capstmts) {
+        size_t ncap = c->capstmts ? c->capstmts * 2 : 64;
+        struct db_stmt *n = xcalloc(ncap, sizeof(*n));
+        for (size_t i = 0; i < c->capstmts; i++) {
+            if (!c->stmts[i].sql)
+                continue;
+            size_t j = c->stmts[i].hash & (ncap - 1);
+            while (n[j].sql)
+                j = (j + 1) & (ncap - 1);
+            n[j] = c->stmts[i];
+        }
+        free(c->stmts);
+        c->stmts = n;
+        c->capstmts = ncap;
+    }
+    size_t j = h & (c->capstmts - 1);
+    while (c->stmts[j].sql)
+        j = (j + 1) & (c->capstmts - 1);
+    c->stmts[j].sql = xstrdup(sql);
+    c->stmts[j].hash = h;
+    c->stmts[j].st = st;
+    c->nstmts++;
+    return st;
+}
+
+void db_done(sqlite3_stmt *st)
+{
+    if (st)
+        sqlite3_reset(st);
+}
+
+static int stat_path(struct stat *sb)
+{
+    return stat(g.path, sb);
+}
+
+int db_init(const char *path)
+{
+    g.path = xstrdup(path);
+    struct stat sb;
+    if (stat_path(&sb) < 0) {
+        log_warn("%s: not there yet: answering 503 until it appears", path);
+        return 0;
+    }
+    struct db_conn *c = db_conn_open(path);
+    if (!c) {
+        log_error("%s: not a database this server can serve", path);
+        return -1;
+    }
+    db_conn_free(c);
+    g.present = 1;
+    g.dev = sb.st_dev;
+    g.ino = sb.st_ino;
+    g.size = sb.st_size;
+    g.mtime = sb.st_mtim;
+    atomic_store(&g.gen, 1);
+    return 0;
+}
+
+void db_check(int force)
+{
+    struct stat sb;
+    if (stat_path(&sb) < 0)
+        return; /* gone for a moment (or for good): keep serving the old */
+    if (!force && g.present && sb.st_dev == g.dev && sb.st_ino == g.ino &&
+        sb.st_size == g.size && sb.st_mtim.tv_sec == g.mtime.tv_sec &&
+        sb.st_mtim.tv_nsec == g.mtime.tv_nsec)
+        return;
+    /* Validate before moving everyone: a bad file keeps the old one in
+     * service (threads already on it stay there). */
+    struct db_conn *c = db_conn_open(g.path);
+    if (!c) {
+        log_warn("%s: new file refused, still serving the previous one",
+                 g.path);
+        g.present = 1;
+        g.dev = sb.st_dev;
+        g.ino = sb.st_ino;
+        g.size = sb.st_size;
+        g.mtime = sb.st_mtim;
+        return;
+    }
+    db_conn_free(c);
+    g.present = 1;
+    g.dev = sb.st_dev;
+    g.ino = sb.st_ino;
+    g.size = sb.st_size;
+    g.mtime = sb.st_mtim;
+    unsigned gen = atomic_fetch_add(&g.gen, 1) + 1;
+    log_info("%s: now serving generation %u", g.path, gen);
+}
+
+unsigned db_generation(void)
+{
+    return atomic_load(&g.gen);
+}
+
+static void conn_unlink(struct db_conn *c)
+{
+    pthread_mutex_lock(&g.lock);
+    for (struct db_conn **p = &g.all; *p; p = &(*p)->next) {
+        if (*p == c) {
+            *p = c->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&g.lock);
+}
+
+struct db_conn *db_acquire(void)
+{
+    unsigned gen = atomic_load(&g.gen);
+    if (gen == 0)
+        return NULL;
+    if (tl_conn && tl_conn->gen == gen) {
+        if (tl_conn->nstmts > DB_STMT_MAX)
+            stmts_clear(tl_conn);
+        return tl_conn;
+    }
+    struct db_conn *c = db_conn_open(g.path);
+    if (!c)
+        return tl_conn; /* keep the previous one if there is one */
+    c->gen = gen;
+    if (tl_conn) {
+        conn_unlink(tl_conn);
+        db_conn_free(tl_conn);
+    }
+    tl_conn = c;
+    pthread_mutex_lock(&g.lock);
+    c->next = g.all;
+    g.all = c;
+    pthread_mutex_unlock(&g.lock);
+    return c;
+}
+
+void db_shutdown(void)
+{
+    pthread_mutex_lock(&g.lock);
+    struct db_conn *c = g.all;
+    g.all = NULL;
+    pthread_mutex_unlock(&g.lock);
+    while (c) {
+        struct db_conn *next = c->next;
+        db_conn_free(c);
+        c = next;
+    }
+    tl_conn = NULL;
+    free(g.path);
+    g.path = NULL;
+}

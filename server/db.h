@@ -1,0 +1,83 @@
+/* The server's side of the database: one read-only SQLite connection per
+ * server thread, statements prepared once per connection and cached by their
+ * SQL text, the code labels loaded in memory, and the generation counter that
+ * moves the server to a new database file without a restart.
+ *
+ * Hot swap: rpps-import renames a complete new file over the served path. The
+ * main thread calls db_check() about once a second (and on SIGHUP); when the
+ * path names another file (inode, size or mtime changed) that is a valid
+ * database, the generation goes up. A thread notices at its next request and
+ * opens the new file; a request in flight finishes on the connection it
+ * started with, whose open file descriptor keeps the old inode alive. Nothing
+ * here knows about HTTP. */
+#ifndef DB_H
+#define DB_H
+#include <stddef.h>
+#include <sqlite3.h>
+
+/* The only schema version this server understands (PRAGMA user_version). */
+#define DB_SCHEMA_VERSION 1
+
+struct db_label;
+
+struct db_conn {
+    sqlite3 *db;
+    unsigned gen;             /* generation this connection belongs to */
+    char etag[48];            /* W/"..." for everything served from it */
+    char *path;               /* the file name it was opened as */
+    double opened_at;         /* wall clock, seconds */
+    struct db_stmt *stmts;    /* cache: open hash on the SQL text */
+    size_t nstmts, capstmts;
+    struct db_label *labels;  /* open hash on (list, code) */
+    size_t nlabels, caplabels;
+    double deadline;          /* monotonic; 0 = no work budget */
+    int interrupted;          /* the budget ran out in the last statement */
+    struct db_conn *next;     /* all connections, for db_shutdown() */
+};
+
+/* Start-up: remembers path and validates the file if it exists. Returns -1
+ * (logged) when the file exists but is not a database this server can serve;
+ * 0 otherwise. A missing file is not an error: the server answers 503 until
+ * it appears. */
+int db_init(const char *path);
+
+/* Looks at the path again (stat) and moves to a new generation if it names
+ * another valid database. Called by the main thread; cheap when nothing
+ * changed. force=1 re-validates even when stat() says nothing changed. */
+void db_check(int force);
+
+/* The calling thread's connection for the current generation, opening it if
+ * needed (the previous one is closed then). NULL while no database can be
+ * opened: answer 503. Valid until the calling thread's next db_acquire(). */
+struct db_conn *db_acquire(void);
+
+/* Opens a connection on path outside the generation machinery: for tests and
+ * tools. Returns NULL (logged) on failure. Free with db_conn_free(). */
+struct db_conn *db_conn_open(const char *path);
+void db_conn_free(struct db_conn *c);
+
+/* Closes every connection. After the HTTP daemon has stopped. */
+void db_shutdown(void);
+
+/* Current generation number (0 = nothing loaded yet). */
+unsigned db_generation(void);
+
+/* A prepared statement for sql on c, reset with no bindings: prepared on
+ * first use, then cached. NULL (logged) if sql does not compile. Call
+ * db_done() after the last step so that the read is finished. */
+sqlite3_stmt *db_prepare(struct db_conn *c, const char *sql);
+void db_done(sqlite3_stmt *st);
+
+/* Work budget: statements stepped on c after db_budget(c, ms) are
+ * interrupted (SQLITE_INTERRUPT, c->interrupted set) once ms milliseconds
+ * have passed. ms <= 0 removes the budget. */
+void db_budget(struct db_conn *c, double ms);
+
+/* The label of code in list ("profession", "SM54"), or NULL. Borrowed from
+ * c: valid while c is. */
+const char *db_label(const struct db_conn *c, const char *list,
+                     const char *code);
+
+/* Text of column i of the current row, NULL for SQL NULL or "". */
+const char *db_text(sqlite3_stmt *st, int i);
+#endif

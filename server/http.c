@@ -1,0 +1,468 @@
+/* libmicrohttpd glue. See http.h.
+ *
+ * The access handler answers on its second call: queuing a response on the
+ * first call turns keep-alive off (perf-notes), which would halve the
+ * throughput. Sizes a client controls are capped before anything is
+ * allocated for them: the URL (414), the header block (431), the body (413,
+ * and no route takes one), and MHD's per-connection memory pool bounds the
+ * rest. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+#include <zlib.h>
+
+#include "api.h"
+#include "util.h"
+#include "banned.h"
+
+/* 4 KiB of URL is far beyond any search (a value is capped at 256 bytes,
+ * 32 parameters); 8 KiB of headers is what common servers accept. */
+#define MAX_URL 4096
+#define MAX_HEADERS 8192
+#define MAX_BODY 1024
+/* MHD's pool per connection holds the request line, headers and response
+ * headers: 64 KiB leaves room above our caps, so our JSON 414/431 answer
+ * first for all but absurd requests (MHD answers those itself). */
+#define CONN_MEMORY (64 * 1024)
+/* Idle keep-alive connections are closed after this many seconds. */
+#define CONN_TIMEOUT 30
+/* File descriptors: the default soft limit is 1024; keep room for SQLite. */
+#define CONN_LIMIT 900
+#define PER_IP_LIMIT 256
+/* Below this many bytes gzip costs more than it saves. */
+#define GZIP_MIN 512
+
+static struct MHD_Daemon *daemon_;
+static const char *cors_origin;
+
+struct route {
+    const char *path;
+    int prefix;   /* path is a prefix; the rest goes to the handler */
+    int needs_db; /* 503 while no database is loaded */
+    int etag;     /* the answer depends only on the dataset */
+    api_handler *fn;
+};
+
+static const struct route routes[] = {
+    {"/v1/search", 0, 1, 1, api_search},
+    {"/v1/suggest", 0, 1, 1, api_suggest},
+    {"/v1/practitioners/", 1, 1, 1, api_practitioner},
+    {"/v1/mssante/", 1, 1, 1, api_mssante},
+    {"/v1/professions", 0, 1, 1, api_professions},
+    {"/v1/specialties", 0, 1, 1, api_specialties},
+    {"/v1/status", 0, 1, 0, api_status},
+    {"/healthz", 0, 0, 0, api_healthz},
+};
+
+struct rstate {
+    size_t body; /* bytes of request body seen */
+};
+
+struct args {
+    struct api_param p[API_MAX_PARAMS + 1];
+    size_t n;
+    size_t bytes;
+    int too_many;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
+                                   const char *key, size_t klen,
+                                   const char *val, size_t vlen)
+{
+    (void)kind;
+    struct args *a = cls;
+    a->bytes += klen + vlen + 2;
+    if (a->n >= API_MAX_PARAMS + 1) {
+        a->too_many = 1;
+        return MHD_YES;
+    }
+    a->p[a->n].key = key;
+    a->p[a->n].klen = klen;
+    a->p[a->n].val = val ? val : "";
+    a->p[a->n].vlen = val ? vlen : 0;
+    a->n++;
+    return MHD_YES;
+}
+
+static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind,
+                                  const char *key, size_t klen,
+                                  const char *val, size_t vlen)
+{
+    (void)kind;
+    (void)key;
+    (void)val;
+    *(size_t *)cls += klen + vlen + 4;
+    return MHD_YES;
+}
+
+/* 1 if the client takes gzip: "gzip" listed without q=0. */
+static int accepts_gzip(const char *ae)
+{
+    if (!ae)
+        return 0;
+    const char *p = ae;
+    while ((p = strcasestr(p, "gzip")) != NULL) {
+        const char *e = p + 4;
+        while (*e == ' ')
+            e++;
+        if (*e == ';') {
+            const char *qv = strstr(e, "q=");
+            const char *comma = strchr(e, ',');
+            if (qv && (!comma || qv < comma)) {
+                double qf = strtod(qv + 2, NULL);
+                if (qf <= 0)
+                    return 0;
+            }
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* gzip of s[0..n) into a new buffer; NULL on failure. */
+static char *gzip_buf(const char *s, size_t n, size_t *outn)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    /* Level 1: about 4 times faster than the default for JSON, still ~6:1. */
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK)
+        return NULL;
+    size_t cap = deflateBound(&z, n);
+    char *out = xmalloc(cap);
+    z.next_in = (Bytef *)(uintptr_t)s;
+    z.avail_in = (uInt)n;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    *outn = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* 1 if an If-None-Match list names etag (weak comparison) or is "*". */
+static int etag_matches(const char *inm, const char *etag)
+{
+    if (!inm)
+        return 0;
+    const char *opaque = etag + 2; /* past W/ */
+    size_t olen = strlen(opaque);
+    const char *p = inm;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (*p == '*')
+            return 1;
+        if (p[0] == 'W' && p[1] == '/')
+            p += 2;
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        while (len && p[len - 1] == ' ')
+            len--;
+        if (len == olen && memcmp(p, opaque, olen) == 0)
+            return 1;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return 0;
+}
+
+static enum MHD_Result send_body(struct MHD_Connection *conn, int status,
+                                 char *body, size_t n, const char *etag,
+                                 int gz, int vary)
+{
+    struct MHD_Response *r;
+    int zipped = 0;
+    if (gz && n >= GZIP_MIN) {
+        size_t zn;
+        char *z = gzip_buf(body, n, &zn);
+        if (z) {
+            free(body);
+            body = z;
+            n = zn;
+            zipped = 1;
+        }
+    }
+    r = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "application/json; charset=utf-8");
+    if (zipped)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    if (vary)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    if (etag) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    }
+    if (status == 503)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+    if (status == 405)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    if (cors_origin)
+        MHD_add_response_header(r, "Access-Control-Allow-Origin",
+                                cors_origin);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *conn,
+                                 struct api_resp *resp, int pretty,
+                                 const char *etag, int gz)
+{
+    char *s = json_dumps(resp->body, pretty ? JSON_INDENT(2) : JSON_COMPACT);
+    json_decref(resp->body);
+    resp->body = NULL;
+    if (!s) {
+        /* Cannot happen with bodies built from valid strings; say so in
+         * JSON rather than dropping the connection. */
+        s = xstrdup("{\"error\":{\"status\":503,\"message\":\"encoding\"}}");
+        resp->status = 503;
+    }
+    size_t n = strlen(s);
+    if (pretty) {
+        s = realloc(s, n + 2);
+        if (!s)
+            abort();
+        s[n++] = '\n';
+        s[n] = '\0';
+    }
+    return send_body(conn, resp->status, s, n, etag, gz, 1);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
+                                  const char *msg)
+{
+    struct api_resp resp = {0};
+    api_error(&resp, status, "%s", msg);
+    return send_json(conn, &resp, 0, NULL, 0);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version,
+                                  const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    (void)upload_data;
+    struct rstate *rs = *con_cls;
+    if (!rs) {
+        rs = xcalloc(1, sizeof(*rs));
+        *con_cls = rs;
+        /* A body announced too large is refused before it is read (and
+         * before MHD says "100 Continue"). */
+        const char *cl = MHD_lookup_connection_value(
+            conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > MAX_BODY)
+            return send_error(conn, 413, "request body too large");
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        rs->body += *upload_data_size;
+        *upload_data_size = 0;
+        if (rs->body > MAX_BODY)
+            return send_error(conn, 413, "request body too large");
+        return MHD_YES;
+    }
+    if (rs->body > MAX_BODY)
+        return send_error(conn, 413, "request body too large");
+    const char *clen = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (clen && strtoull(clen, NULL, 10) > MAX_BODY)
+        return send_error(conn, 413, "request body too large");
+
+    size_t hbytes = 0;
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, sum_header, &hbytes);
+    if (hbytes > MAX_HEADERS)
+        return send_error(conn, 431, "request headers too large");
+    struct args a = {.n = 0};
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
+    if (strlen(url) + a.bytes > MAX_URL)
+        return send_error(conn, 414, "request URL too long");
+
+    const struct route *rt = NULL;
+    const char *rest = "";
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        size_t pl = strlen(routes[i].path);
+        if (routes[i].prefix ? strncmp(url, routes[i].path, pl) == 0
+                             : strcmp(url, routes[i].path) == 0) {
+            rt = &routes[i];
+            rest = url + pl;
+            break;
+        }
+    }
+    if (!rt)
+        return send_error(conn, 404, "no such endpoint");
+    if (strcmp(method, "OPTIONS") == 0 && cors_origin) {
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, "Access-Control-Allow-Origin",
+                                cors_origin);
+        MHD_add_response_header(r, "Access-Control-Allow-Methods",
+                                "GET, HEAD, OPTIONS");
+        MHD_add_response_header(r, "Access-Control-Allow-Headers",
+                                "If-None-Match, Accept-Encoding");
+        MHD_add_response_header(r, "Access-Control-Max-Age", "86400");
+        enum MHD_Result ret = MHD_queue_response(conn, 204, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return send_error(conn, 405, "method not allowed: use GET");
+    if (a.too_many)
+        return send_error(conn, 400, "too many parameters");
+
+    struct api_req req = {.rest = rest, .params = a.p, .nparams = a.n};
+    int pretty = 0;
+    for (size_t i = 0; i < a.n; i++)
+        if (strcmp(a.p[i].key, "pretty") == 0)
+            pretty = strcmp(a.p[i].val, "0") != 0 &&
+                     strcmp(a.p[i].val, "false") != 0;
+    const char *ae = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    int gz = accepts_gzip(ae);
+
+    struct db_conn *c = db_acquire();
+    if (!c && rt->needs_db)
+        return send_error(conn, 503, "no database loaded yet");
+    const char *etag = rt->etag && c ? c->etag : NULL;
+    if (etag) {
+        const char *inm = MHD_lookup_connection_value(
+            conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+        if (etag_matches(inm, etag)) {
+            struct MHD_Response *r = MHD_create_response_from_buffer(
+                0, NULL, MHD_RESPMEM_PERSISTENT);
+            MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+            MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
+                                    "Accept-Encoding");
+            if (cors_origin)
+                MHD_add_response_header(r, "Access-Control-Allow-Origin",
+                                        cors_origin);
+            enum MHD_Result ret =
+                MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, r);
+            MHD_destroy_response(r);
+            return ret;
+        }
+    }
+    struct api_resp resp = {0};
+    rt->fn(c, &req, &resp);
+    if (!resp.body)
+        api_error(&resp, 503, "no answer");
+    return send_json(conn, &resp, pretty, resp.status == 200 ? etag : NULL,
+                     gz);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+                         void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    free(*con_cls);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[1024];
+    vsnprintf(line, sizeof(line), fmt, ap);
+    size_t n = strlen(line);
+    while (n && line[n - 1] == '\n')
+        line[--n] = '\0';
+    log_warn("http: %s", line);
+}
+
+/* "host:port" or "[v6]:port" to a socket address. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss,
+                        socklen_t *len)
+{
+    char host[256];
+    const char *colon;
+    if (s[0] == '[') {
+        const char *e = strchr(s, ']');
+        if (!e || e[1] != ':' || (size_t)(e - s - 1) >= sizeof(host))
+            return -1;
+        memcpy(host, s + 1, (size_t)(e - s - 1));
+        host[e - s - 1] = '\0';
+        colon = e + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon || (size_t)(colon - s) >= sizeof(host))
+            return -1;
+        memcpy(host, s, (size_t)(colon - s));
+        host[colon - s] = '\0';
+    }
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || colon[1] == '\0')
+        return -1;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICSERV | AI_PASSIVE};
+    struct addrinfo *ai = NULL;
+    char ps[8];
+    snprintf(ps, sizeof(ps), "%ld", port);
+    if (getaddrinfo(host[0] ? host : NULL, ps, &hints, &ai) != 0 || !ai)
+        return -1;
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *len = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    return 0;
+}
+
+int http_start(const struct http_opts *o)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    if (parse_listen(o->listen, &ss, &sl) < 0) {
+        log_error("--listen %s: expected HOST:PORT", o->listen);
+        return -1;
+    }
+    cors_origin = o->cors;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    daemon_ = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)(o->threads ? o->threads : 1), MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)CONN_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)PER_IP_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+    if (!daemon_) {
+        log_error("cannot listen on %s", o->listen);
+        return -1;
+    }
+    const union MHD_DaemonInfo *di =
+        MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
+    return di ? di->port : -1;
+}
+
+void http_stop(void)
+{
+    if (daemon_) {
+        MHD_stop_daemon(daemon_);
+        daemon_ = NULL;
+    }
+}

@@ -1,0 +1,126 @@
+/* rpps-server: the JSON search API over the database rpps-import builds.
+ * Start-up errors (bad options, an invalid database, a port in use) are
+ * fatal; afterwards the main thread only waits for signals and looks at the
+ * database path once a second so that a new import is picked up without a
+ * restart (SIGHUP forces a look). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "http.h"
+#include "util.h"
+#include "banned.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: rpps-server [--db PATH] [--listen HOST:PORT] [--threads N]\n"
+            "                   [--cors ORIGIN] [--quiet] [--help]\n"
+            "Serves the RPPS / MSSante search API (JSON over HTTP).\n"
+            "  --db PATH          database built by rpps-import (rpps.db)\n"
+            "  --listen HOST:PORT address to listen on (127.0.0.1:8080;\n"
+            "                     port 0 picks a free one)\n"
+            "  --threads N        worker threads (default: CPU count)\n"
+            "  --cors ORIGIN      send Access-Control-Allow-Origin: ORIGIN\n"
+            "  --quiet            log warnings and errors only\n"
+            "Replacing the database file (rename over it) is picked up within\n"
+            "a second; SIGHUP makes the server look at once.\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"listen", required_argument, NULL, 'l'},
+        {"threads", required_argument, NULL, 't'},
+        {"cors", required_argument, NULL, 'c'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    const char *dbpath = "rpps.db";
+    struct http_opts ho = {.listen = "127.0.0.1:8080", .threads = 0};
+    log_set_prog("rpps-server");
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd':
+            dbpath = optarg;
+            break;
+        case 'l':
+            ho.listen = optarg;
+            break;
+        case 't': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 256) {
+                log_error("--threads: expected 1 to 256");
+                return 2;
+            }
+            ho.threads = (unsigned)n;
+            break;
+        }
+        case 'c':
+            ho.cors = optarg;
+            break;
+        case 'q':
+            log_quiet(1);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("rpps-server %s\n", RPPS_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (!ho.threads) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        ho.threads = n > 0 && n <= 64 ? (unsigned)n : 2;
+    }
+    if (sqlite3_threadsafe() == 0) {
+        log_error("SQLite was built without thread support");
+        return 1;
+    }
+    if (db_init(dbpath) < 0)
+        return 1;
+
+    /* Signals go to this thread only: block them before the daemon's
+     * threads start (they inherit the mask), then wait for them here. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int port = http_start(&ho);
+    if (port < 0)
+        return 1;
+    log_info("listening on port %d (%s, %u threads, database %s)", port,
+             ho.listen, ho.threads, dbpath);
+    for (;;) {
+        struct timespec ts = {1, 0};
+        int sig = sigtimedwait(&set, NULL, &ts);
+        if (sig == SIGINT || sig == SIGTERM)
+            break;
+        db_check(sig == SIGHUP);
+    }
+    log_info("stopping");
+    http_stop();
+    db_shutdown();
+    return 0;
+}

@@ -1,0 +1,977 @@
+/* End-to-end tests of rpps-server: the real binary ($BUILD/rpps-server),
+ * started on a free port against a small database built here from the
+ * schema and hand-written rows (deterministic, so ranking is asserted
+ * exactly), queried over HTTP with libcurl. Covers every endpoint and
+ * filter, facets, paging, ranking, ETag/304, gzip, every error status, a
+ * database that appears late (503 first), a hot swap under concurrent
+ * requests with zero failures, and a clean SIGTERM stop. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "fold.h"
+#include "t.h"
+#include "util.h"
+
+extern const char schema_sql[];
+
+static char tmpdir[256];
+
+struct person {
+    const char *nid, *type, *id, *civ, *title, *last, *first, *prof;
+    int has_mss;
+};
+
+/* pid order (default ranking): has_mss first, then folded names. */
+static const struct person people[] = {
+    {"810000000001", "8", "10000000001", "M", "DR", "MARTIN", "Jean", "10", 1},
+    {"810000000002", "8", "10000000002", "MME", NULL, "MARTIN", "Sophie", "60", 0},
+    {"810000000003", "8", "10000000003", "M", "DR", "MARTINEZ", "Paul", "40", 1},
+    {"810000000004", "8", "10000000004", "M", "DR", "DUPONT", "Martin", "10", 0},
+    {"810000000005", "8", "10000000005", "MME", "DR", "LE GOFF", "Anne", "40", 0},
+    {"810000000006", "8", "10000000006", "MME", NULL, "DURAND", "Martine", "70", 0},
+    {"0010001949", "0", "010001949", "MME", NULL, "LEFÈVRE", "Élodie", "50", 0},
+    {"810000000008", "8", "10000000008", "M", NULL, "MEDDAH-LAÏD", "Karim", "21", 1},
+    {"810000000009", "8", "10000000009", "MME", "DR", "N'DIAYE", "Fatou", "10", 0},
+    {"810000000010", "8", "10000000010", "M", "DR", "BERNARD", "Luc", "40", 0},
+};
+
+struct act {
+    const char *nid, *mode, *sector, *name, *street, *pc, *insee, *city,
+        *dept;
+};
+
+static const struct act acts[] = {
+    {"810000000001", "L", "SA07", "CABINET MARTIN", "RUE DE LA ROQUETTE",
+     "75011", "75111", "Paris", "75"},
+    {"810000000002", "S", "SA01", "HOPITAL EDOUARD HERRIOT", "PLACE D ARSONVAL",
+     "69003", "69383", "Lyon", "69"},
+    {"810000000003", "L", "SA08", "CABINET DENTAIRE", "FAUBOURG DE FRANCE",
+     "90000", "90010", "Belfort", "90"},
+    {"810000000004", "L", "SA07", NULL, "RUE DE LA REPUBLIQUE", "90000",
+     "90010", "Belfort", "90"},
+    {"810000000005", "L", "SA07", NULL, "RUE THIERS", "90000", "90010",
+     "Belfort", "90"},
+    {"810000000006", "L", "SA07", NULL, "RUE DE CHARENTON", "75012", "75112",
+     "Paris", "75"},
+    {"0010001949", "L", "SA07", NULL, "RUE ALEXANDRE BERARD", "01500",
+     "01004", "Ambérieu-en-Bugey", "01"},
+    {"810000000008", "S", "SA33", "PHARMACIE DU VIEUX PORT", "QUAI DU PORT",
+     "13001", "13201", "Marseille", "13"},
+    {"810000000009", "L", "SA07", NULL, "BOULEVARD VOLTAIRE", "75011", "75111",
+     "Paris", "75"},
+    {"810000000009", "S", "SA01", "HOPITAL NORD FRANCHE COMTE", "RUE DE MULHOUSE",
+     "90000", "90010", "Belfort", "90"},
+    {"810000000010", "L", "SA07", NULL, "GRANDE RUE", "90100", "90033",
+     "Delle", "90"},
+};
+
+static const char *const codes[][3] = {
+    {"profession", "10", "Médecin"},
+    {"profession", "21", "Pharmacien"},
+    {"profession", "40", "Chirurgien-Dentiste"},
+    {"profession", "50", "Sage-Femme"},
+    {"profession", "60", "Infirmier"},
+    {"profession", "70", "Masseur-Kinésithérapeute"},
+    {"specialty", "SM54", "Médecine Générale"},
+    {"specialty", "SM38", "Ophtalmologie"},
+    {"mode", "L", "Libéral"},
+    {"mode", "S", "Salarié"},
+    {"sector", "SA07", "Cabinet individuel"},
+    {"civility", "M", "Monsieur"},
+    {"civility", "MME", "Madame"},
+    {"title", "DR", "Docteur"},
+    {"diploma", "DE09", "DE Docteur en médecine"},
+};
+
+static void exec_or_die(sqlite3 *db, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        fprintf(stderr, "sql: %s: %s\n", err, sql);
+        exit(1);
+    }
+}
+
+/* Builds a database at path; extra=1 adds ZOLA Emile (the "new" dataset). */
+static void make_db(const char *path, int extra, int version)
+{
+    char tmp[512];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    unlink(tmp);
+    sqlite3 *db;
+    if (sqlite3_open(tmp, &db) != SQLITE_OK)
+        exit(1);
+    exec_or_die(db, schema_sql);
+    exec_or_die(db, "CREATE TEMP TABLE st (national_id, id_type, id,"
+                    " civility_code, title_code, last_name, first_name,"
+                    " last_fold, first_fold, last_join, profession_code,"
+                    " has_mss)");
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO st VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+                       &st, NULL);
+    size_t np = sizeof(people) / sizeof(people[0]);
+    for (size_t i = 0; i < np + (extra ? 1 : 0); i++) {
+        struct person z = {"810000000011", "8", "10000000011", "M", NULL,
+                           "ZOLA", "Émile", "10", 0};
+        const struct person *p = i < np ? &people[i] : &z;
+        char lf[128], ff[128], lj[128];
+        fold(p->last, strlen(p->last), lf);
+        fold(p->first, strlen(p->first), ff);
+        fold_joined(p->last, strlen(p->last), lj);
+        const char *v[] = {p->nid, p->type,  p->id, p->civ, p->title, p->last,
+                           p->first, lf,     ff,    lj,     p->prof};
+        for (int k = 0; k < 11; k++)
+            sqlite3_bind_text(st, k + 1, v[k], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 12, p->has_mss);
+        sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    exec_or_die(db,
+                "INSERT INTO professional (pid, national_id, id_type, id,"
+                " civility_code, title_code, last_name, first_name,"
+                " last_fold, first_fold, last_join, profession_code,"
+                " category_code, has_mss, n_activities)"
+                " SELECT row_number() OVER (ORDER BY has_mss DESC, last_fold,"
+                " first_fold, national_id), national_id, id_type, id,"
+                " civility_code, title_code, last_name, first_name,"
+                " last_fold, first_fold, last_join, profession_code, 'C',"
+                " has_mss, 1 FROM st");
+    exec_or_die(db, "INSERT INTO name_fts(name_fts) VALUES('rebuild')");
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO activity (national_id, mode_code,"
+                       " sector_code, structure_name, street_name, postcode,"
+                       " insee, city, city_fold, dept_code, phone)"
+                       " VALUES (?,?,?,?,?,?,?,?,?,?,'0100000000')",
+                       -1, &st, NULL);
+    for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+        const struct act *a = &acts[i];
+        char cf[128];
+        fold(a->city, strlen(a->city), cf);
+        const char *v[] = {a->nid, a->mode, a->sector, a->name, a->street,
+                           a->pc,  a->insee, a->city,  cf,      a->dept};
+        for (int k = 0; k < 10; k++)
+            sqlite3_bind_text(st, k + 1, v[k], -1, SQLITE_TRANSIENT);
+        sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    sqlite3_prepare_v2(db, "INSERT INTO code VALUES (?,?,?,?)", -1, &st,
+                       NULL);
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        for (int k = 0; k < 3; k++)
+            sqlite3_bind_text(st, k + 1, codes[i][k], -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, 0);
+        sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    exec_or_die(
+        db,
+        "UPDATE code SET count = (SELECT count(*) FROM professional p"
+        " WHERE p.profession_code = code.code) WHERE list = 'profession';"
+        "INSERT INTO specialty VALUES ('810000000001', 'S', 'SM54'),"
+        " ('810000000009', 'S', 'SM54'), ('810000000004', 'S', 'SM38');"
+        "UPDATE code SET count = (SELECT count(*) FROM specialty s"
+        " WHERE s.code = code.code) WHERE list = 'specialty';"
+        "INSERT INTO diploma VALUES ('810000000001', 'DE', 'DE09', NULL,"
+        " NULL);"
+        "INSERT INTO mailbox (address, type, national_id, last_name,"
+        " first_name, profession_code) VALUES"
+        " ('jean.martin@medecin.mssante.fr', 'PER', '810000000001',"
+        " 'MARTIN', 'Jean', '10'),"
+        " ('paul.martinez@dentiste.mssante.fr', 'PER', '810000000003',"
+        " 'MARTINEZ', 'Paul', '40'),"
+        " ('k.meddah@pharmacien.mssante.fr', 'PER', '810000000008',"
+        " 'MEDDAH-LAID', 'Karim', '21');"
+        "INSERT INTO mailbox (address, type, structure_id_type, structure_id,"
+        " service, org_name, postcode, dept) VALUES"
+        " ('secretariat.cardio@chu-test.mssante.fr', 'ORG', '3',"
+        " '1900000001', 'Cardiologie', 'CHU TEST', '90000', '90');"
+        "INSERT INTO meta VALUES ('schema_version', '1'),"
+        " ('built_at', '2026-08-26T10:13:00Z'), ('professionals', '10');"
+        "INSERT INTO extract VALUES ('activite', 'fixture', 'x.txt',"
+        " '202608261013', 56, 11, 11, 0, 0);");
+    if (extra)
+        exec_or_die(db, "UPDATE meta SET value = '2026-08-27T10:13:00Z'"
+                        " WHERE key = 'built_at'");
+    char v[64];
+    snprintf(v, sizeof(v), "PRAGMA user_version = %d", version);
+    exec_or_die(db, v);
+    sqlite3_close(db);
+    if (rename(tmp, path) < 0) {
+        perror("rename");
+        exit(1);
+    }
+}
+
+/* ---- the server process ---- */
+
+struct server {
+    pid_t pid;
+    int port;
+    char log[512];
+};
+
+static int server_start(struct server *s, const char *db, const char *extra)
+{
+    const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+    char bin[512];
+    snprintf(bin, sizeof(bin), "%s/rpps-server", build);
+    snprintf(s->log, sizeof(s->log), "%s/server-%d.log", tmpdir, rand());
+    s->pid = fork();
+    if (s->pid == 0) {
+        FILE *f = freopen(s->log, "w", stderr);
+        (void)f;
+        if (extra)
+            execl(bin, bin, "--db", db, "--listen", "127.0.0.1:0",
+                  "--threads", "2", extra, (char *)NULL);
+        else
+            execl(bin, bin, "--db", db, "--listen", "127.0.0.1:0",
+                  "--threads", "2", (char *)NULL);
+        _exit(127);
+    }
+    s->port = 0;
+    for (int i = 0; i < 200 && !s->port; i++) {
+        usleep(20000);
+        FILE *f = fopen(s->log, "r");
+        if (!f)
+            continue;
+        char line[512];
+        while (fgets(line, sizeof(line), f)) {
+            char *p = strstr(line, "listening on port ");
+            if (p)
+                s->port = (int)strtol(p + 18, NULL, 10);
+        }
+        fclose(f);
+        int st;
+        if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+            s->pid = 0;
+            return -1;
+        }
+    }
+    return s->port ? 0 : -1;
+}
+
+/* Sends SIGTERM; returns the exit status, or -1 if not gone within ms. */
+static int server_stop(struct server *s, int ms)
+{
+    if (!s->pid)
+        return -1;
+    kill(s->pid, SIGTERM);
+    for (int i = 0; i < ms / 10; i++) {
+        int st;
+        if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+            s->pid = 0;
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+        }
+        usleep(10000);
+    }
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, NULL, 0);
+    s->pid = 0;
+    return -1;
+}
+
+/* ---- HTTP client ---- */
+
+struct reply {
+    long status;
+    struct buf body;
+    struct buf headers;
+    json_t *json;
+};
+
+static size_t on_data(char *p, size_t sz, size_t n, void *arg)
+{
+    struct buf *b = arg;
+    if (buf_add(b, p, sz * n) < 0)
+        return 0;
+    return sz * n;
+}
+
+static void reply_free(struct reply *r)
+{
+    buf_release(&r->body);
+    buf_release(&r->headers);
+    if (r->json)
+        json_decref(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+/* GET (or method) path on the server; reply parsed as JSON when it is. */
+static int request(CURL *h, int port, const char *method, const char *path,
+                   const char *const *hdrs, const char *accept_enc,
+                   const char *body, struct reply *r)
+{
+    char url[8192 + 100];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+    memset(r, 0, sizeof(*r));
+    buf_init(&r->body, 16 << 20);
+    buf_init(&r->headers, 1 << 20);
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r->body);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &r->headers);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+    if (method && strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    else if (method)
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    if (body) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    if (accept_enc)
+        curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, accept_enc);
+    struct curl_slist *sl = NULL;
+    for (; hdrs && *hdrs; hdrs++)
+        sl = curl_slist_append(sl, *hdrs);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, sl);
+    CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(sl);
+    if (rc != CURLE_OK) {
+        fprintf(stderr, "curl %s: %s\n", path, curl_easy_strerror(rc));
+        return -1;
+    }
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+    if (r->body.len)
+        r->json = json_loadb(r->body.s, r->body.len, 0, NULL);
+    return 0;
+}
+
+static CURL *curl;
+static int port;
+
+static struct reply get(const char *path)
+{
+    struct reply r;
+    if (request(curl, port, NULL, path, NULL, NULL, NULL, &r) < 0)
+        r.status = -1;
+    return r;
+}
+
+/* The national ids of the results, space-separated. */
+static char *ids(const struct reply *r)
+{
+    static char s[4096];
+    s[0] = '\0';
+    json_t *res = json_object_get(r->json, "results");
+    if (!res)
+        res = json_object_get(r->json, "suggestions");
+    size_t i;
+    json_t *v;
+    size_t o = 0;
+    json_array_foreach(res, i, v)
+    {
+        const char *id = json_string_value(json_object_get(v, "id"));
+        o += (size_t)snprintf(s + o, sizeof(s) - o, "%s%s", o ? " " : "",
+                              id ? id : "?");
+        if (o >= sizeof(s))
+            break;
+    }
+    return s;
+}
+
+static long long jint(const json_t *o, const char *k)
+{
+    return json_integer_value(json_object_get(o, k));
+}
+
+/* Search cases: path -> expected ids in order, and total. */
+static const struct {
+    const char *path, *ids;
+    int total;
+} search_cases[] = {
+    /* exact family, exact first name, family prefix, first-name prefix */
+    {"/v1/search?q=martin",
+     "810000000001 810000000002 810000000004 810000000003 810000000006", 5},
+    {"/v1/search?q=MARTIN", "810000000001 810000000002 810000000004"
+                            " 810000000003 810000000006", 5},
+    {"/v1/search?q=mar",
+     "810000000001 810000000003 810000000002 810000000004 810000000006", 5},
+    {"/v1/search?q=jean%20martin", "810000000001", 1},
+    {"/v1/search?q=martin%20jean", "810000000001", 1},
+    {"/v1/search?q=martin%20j", "810000000001", 1},
+    {"/v1/search?q=legoff", "810000000005", 1},
+    {"/v1/search?q=le%20goff", "810000000005", 1},
+    {"/v1/search?q=Goff+Anne", "810000000005", 1},
+    {"/v1/search?q=lef%C3%A8vre", "0010001949", 1},
+    {"/v1/search?q=LEFEVRE%20elo", "0010001949", 1},
+    {"/v1/search?q=meddah%20la%C3%AFd", "810000000008", 1},
+    {"/v1/search?q=meddahlaid", "810000000008", 1},
+    {"/v1/search?q=ndiaye", "810000000009", 1},
+    {"/v1/search?q=n%27diaye", "810000000009", 1},
+    {"/v1/search?q=zzz", "", 0},
+    {"/v1/search?name=martin", "810000000001 810000000002 810000000003", 3},
+    {"/v1/search?given=martin", "810000000004 810000000006", 2},
+    {"/v1/search?name=martin&given=sophie", "810000000002", 1},
+    /* filters alone */
+    {"/v1/search?profession=40&postcode=90000", "810000000003 810000000005",
+     2},
+    {"/v1/search?profession=chirurgien-dentiste&postcode=90000",
+     "810000000003 810000000005", 2},
+    {"/v1/search?profession=Chirurgien%20Dentiste&postcode=90",
+     "810000000003 810000000010 810000000005", 3},
+    {"/v1/search?postcode=90", "810000000003 810000000010 810000000004"
+                               " 810000000005 810000000009", 5},
+    {"/v1/search?postcode=9000", "810000000003 810000000004 810000000005"
+                                 " 810000000009", 4},
+    {"/v1/search?city=paris", "810000000001 810000000006 810000000009", 3},
+    {"/v1/search?city=PARIS&profession=10", "810000000001 810000000009", 2},
+    {"/v1/search?city=75111", "810000000001 810000000009", 2},
+    {"/v1/search?city=amberieu%20en%20bugey", "0010001949", 1},
+    {"/v1/search?city=Amb%C3%A9rieu-en-Bugey", "0010001949", 1},
+    {"/v1/search?dept=90&mode=S", "810000000009", 1},
+    {"/v1/search?dept=90&mode=L&profession=10", "810000000004", 1},
+    {"/v1/search?dept=75,13", "810000000001 810000000008 810000000006"
+                              " 810000000009", 4},
+    {"/v1/search?dept=75&dept=13", "810000000001 810000000008 810000000006"
+                                   " 810000000009", 4},
+    {"/v1/search?mode=S", "810000000008 810000000002 810000000009", 3},
+    {"/v1/search?has_mss=true", "810000000001 810000000003 810000000008", 3},
+    {"/v1/search?has_mss=false&profession=10", "810000000004 810000000009",
+     2},
+    {"/v1/search?specialty=SM54", "810000000001 810000000009", 2},
+    {"/v1/search?specialty=medecine%20generale", "810000000001 810000000009",
+     2},
+    {"/v1/search?specialty=SM54&city=belfort", "810000000009", 1},
+    {"/v1/search?profession=10&profession=40",
+     "810000000001 810000000003 810000000010 810000000004 810000000005"
+     " 810000000009", 6},
+    {"/v1/search?profession=10", "810000000001 810000000004 810000000009",
+     3},
+    /* text and filters together */
+    {"/v1/search?q=martin&city=belfort", "810000000004 810000000003", 2},
+    {"/v1/search?q=mar&profession=10", "810000000001 810000000004", 2},
+    {"/v1/search?q=martin&has_mss=true", "810000000001 810000000003", 2},
+    {"/v1/search?q=d&postcode=90000", "810000000004 810000000009", 2},
+    /* paging */
+    {"/v1/search?q=martin&limit=2", "810000000001 810000000002", 5},
+    {"/v1/search?q=martin&limit=2&offset=2", "810000000004 810000000003", 5},
+    {"/v1/search?q=martin&limit=2&offset=4", "810000000006", 5},
+    {"/v1/search?q=martin&offset=9", "", 5},
+    {"/v1/search?postcode=90&limit=2&offset=2",
+     "810000000004 810000000005", 5},
+    {"/v1/search?profession=10&limit=1&offset=1", "810000000004", 3},
+};
+
+static void test_search(void)
+{
+    for (size_t i = 0; i < sizeof(search_cases) / sizeof(search_cases[0]);
+         i++) {
+        struct reply r = get(search_cases[i].path);
+        if (r.status != 200)
+            fprintf(stderr, "%s -> %ld %s\n", search_cases[i].path, r.status,
+                    r.body.s);
+        T_EQ_INT(r.status, 200);
+        T_EQ_STR(ids(&r), search_cases[i].ids);
+        if (jint(r.json, "total") != search_cases[i].total)
+            fprintf(stderr, "  in %s\n", search_cases[i].path);
+        T_EQ_INT(jint(r.json, "total"), search_cases[i].total);
+        reply_free(&r);
+    }
+}
+
+static void test_result_shape(void)
+{
+    struct reply r = get("/v1/search?q=jean%20martin");
+    json_t *p = json_array_get(json_object_get(r.json, "results"), 0);
+    T_EQ_STR(json_string_value(json_object_get(p, "id")), "810000000001");
+    T_EQ_STR(json_string_value(json_object_get(p, "rpps")), "10000000001");
+    T_EQ_STR(json_string_value(json_object_get(p, "id_type")), "RPPS");
+    T_EQ_STR(json_string_value(json_object_get(p, "civility")), "Monsieur");
+    T_EQ_STR(json_string_value(json_object_get(p, "last_name")), "MARTIN");
+    T_EQ_STR(json_string_value(json_object_get(p, "first_name")), "Jean");
+    json_t *prof = json_object_get(p, "profession");
+    T_EQ_STR(json_string_value(json_object_get(prof, "code")), "10");
+    T_EQ_STR(json_string_value(json_object_get(prof, "label")), "Médecin");
+    json_t *sp = json_array_get(json_object_get(p, "specialties"), 0);
+    T_EQ_STR(json_string_value(json_object_get(sp, "code")), "SM54");
+    T_EQ_STR(json_string_value(json_object_get(sp, "label")),
+             "Médecine Générale");
+    json_t *mb = json_array_get(json_object_get(p, "mssante"), 0);
+    T_EQ_STR(json_string_value(json_object_get(mb, "address")),
+             "jean.martin@medecin.mssante.fr");
+    T_EQ_STR(json_string_value(json_object_get(mb, "type")), "PER");
+    json_t *a = json_array_get(json_object_get(p, "activities"), 0);
+    T_EQ_STR(json_string_value(
+                 json_object_get(json_object_get(a, "mode"), "code")),
+             "L");
+    T_EQ_STR(json_string_value(json_object_get(
+                 json_object_get(a, "structure"), "name")),
+             "CABINET MARTIN");
+    json_t *ad = json_object_get(a, "address");
+    T_EQ_STR(json_string_value(json_object_get(ad, "postcode")), "75011");
+    T_EQ_STR(json_string_value(json_object_get(ad, "city")), "Paris");
+    T_EQ_STR(json_string_value(json_object_get(ad, "insee")), "75111");
+    T_EQ_STR(json_string_value(json_object_get(ad, "dept")), "75");
+    T_EQ_STR(json_string_value(json_array_get(json_object_get(ad, "lines"),
+                                              0)),
+             "RUE DE LA ROQUETTE");
+    T_EQ_STR(json_string_value(json_object_get(a, "phone")), "0100000000");
+    T_EQ_INT(jint(r.json, "limit"), 20);
+    T_EQ_INT(jint(r.json, "offset"), 0);
+    reply_free(&r);
+    /* one result per professional even with two activities */
+    r = get("/v1/search?q=ndiaye");
+    p = json_array_get(json_object_get(r.json, "results"), 0);
+    T_EQ_INT(json_array_size(json_object_get(r.json, "results")), 1);
+    T_EQ_INT(json_array_size(json_object_get(p, "activities")), 2);
+    reply_free(&r);
+    r = get("/v1/search?q=lefevre");
+    p = json_array_get(json_object_get(r.json, "results"), 0);
+    T_EQ_STR(json_string_value(json_object_get(p, "adeli")), "010001949");
+    T_EQ_STR(json_string_value(json_object_get(p, "id_type")), "ADELI");
+    reply_free(&r);
+}
+
+static json_t *facet(const json_t *r, const char *name, const char *code)
+{
+    json_t *arr = json_object_get(json_object_get(r, "facets"), name);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (strcmp(json_string_value(json_object_get(v, "code")), code) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+static void test_facets(void)
+{
+    struct reply r = get("/v1/search?q=martin&limit=1&facets=profession,"
+                         "has_mss&facets=dept,mode,specialty");
+    T_EQ_INT(r.status, 200);
+    T_EQ_INT(jint(facet(r.json, "profession", "10"), "count"), 2);
+    T_EQ_STR(json_string_value(
+                 json_object_get(facet(r.json, "profession", "10"), "label")),
+             "Médecin");
+    T_EQ_INT(jint(facet(r.json, "profession", "60"), "count"), 1);
+    T_EQ_INT(jint(facet(r.json, "has_mss", "true"), "count"), 2);
+    T_EQ_INT(jint(facet(r.json, "has_mss", "false"), "count"), 3);
+    T_EQ_INT(jint(facet(r.json, "dept", "90"), "count"), 2);
+    T_EQ_INT(jint(facet(r.json, "dept", "75"), "count"), 2);
+    T_EQ_INT(jint(facet(r.json, "mode", "L"), "count"), 4);
+    T_EQ_INT(jint(facet(r.json, "specialty", "SM54"), "count"), 1);
+    T_CHECK(json_is_true(json_object_get(json_object_get(r.json, "facets"),
+                                         "exact")));
+    reply_free(&r);
+    /* filters only: a person with activities in two departments counts in
+     * each, once */
+    r = get("/v1/search?postcode=90&facets=dept,mode");
+    T_EQ_INT(jint(facet(r.json, "dept", "90"), "count"), 5);
+    /* facets count people by all their activities: N'DIAYE is also L */
+    T_EQ_INT(jint(facet(r.json, "mode", "L"), "count"), 5);
+    T_EQ_INT(jint(facet(r.json, "mode", "S"), "count"), 1);
+    reply_free(&r);
+    r = get("/v1/search?profession=10&facets=dept");
+    T_EQ_INT(jint(facet(r.json, "dept", "75"), "count"), 2);
+    T_EQ_INT(jint(facet(r.json, "dept", "90"), "count"), 2);
+    reply_free(&r);
+}
+
+static void test_lookups(void)
+{
+    static const struct {
+        const char *path;
+        long status;
+        const char *id;
+    } cases[] = {
+        {"/v1/practitioners/10000000001", 200, "810000000001"},
+        {"/v1/practitioners/810000000001", 200, "810000000001"},
+        {"/v1/practitioners/010001949", 200, "0010001949"},
+        {"/v1/practitioners/0010001949", 200, "0010001949"},
+        {"/v1/practitioners/99999999999", 404, NULL},
+        {"/v1/practitioners/", 404, NULL},
+        {"/v1/practitioners/%FF%FE", 400, NULL},
+        {"/v1/mssante/jean.martin@medecin.mssante.fr", 200, NULL},
+        {"/v1/mssante/Jean.Martin@Medecin.MSSante.fr", 200, NULL},
+        {"/v1/mssante/nobody@nowhere.mssante.fr", 404, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct reply r = get(cases[i].path);
+        if (r.status != cases[i].status)
+            fprintf(stderr, "%s -> %ld\n", cases[i].path, r.status);
+        T_EQ_INT(r.status, cases[i].status);
+        if (cases[i].id)
+            T_EQ_STR(json_string_value(json_object_get(r.json, "id")),
+                     cases[i].id);
+        if (r.status != 200) {
+            json_t *e = json_object_get(r.json, "error");
+            T_EQ_INT(jint(e, "status"), cases[i].status);
+            T_CHECK(json_is_string(json_object_get(e, "message")));
+        }
+        reply_free(&r);
+    }
+    struct reply r = get("/v1/practitioners/10000000001");
+    json_t *d = json_array_get(json_object_get(r.json, "diplomas"), 0);
+    T_EQ_STR(json_string_value(
+                 json_object_get(json_object_get(d, "diploma"), "label")),
+             "DE Docteur en médecine");
+    T_EQ_STR(json_string_value(json_object_get(r.json, "title")), "Docteur");
+    reply_free(&r);
+    r = get("/v1/mssante/jean.martin@medecin.mssante.fr");
+    T_EQ_STR(json_string_value(json_object_get(r.json, "owner_kind")),
+             "professional");
+    T_EQ_STR(json_string_value(json_object_get(
+                 json_object_get(r.json, "professional"), "id")),
+             "810000000001");
+    reply_free(&r);
+    r = get("/v1/mssante/secretariat.cardio@chu-test.mssante.fr");
+    T_EQ_INT(r.status, 200);
+    T_EQ_STR(json_string_value(json_object_get(r.json, "owner_kind")),
+             "structure");
+    json_t *s = json_object_get(r.json, "structure");
+    T_EQ_STR(json_string_value(json_object_get(s, "name")), "CHU TEST");
+    T_EQ_STR(json_string_value(json_object_get(s, "service")),
+             "Cardiologie");
+    T_CHECK(json_is_null(json_object_get(r.json, "professional")));
+    reply_free(&r);
+}
+
+static void test_suggest_and_lists(void)
+{
+    struct reply r = get("/v1/suggest?q=mar");
+    T_EQ_INT(r.status, 200);
+    T_EQ_STR(ids(&r), "810000000001 810000000003 810000000002 810000000004"
+                      " 810000000006");
+    json_t *s0 = json_array_get(json_object_get(r.json, "suggestions"), 0);
+    T_EQ_STR(json_string_value(json_object_get(s0, "text")), "MARTIN Jean");
+    reply_free(&r);
+    r = get("/v1/suggest?q=martin%20so");
+    T_EQ_STR(ids(&r), "810000000002");
+    reply_free(&r);
+    r = get("/v1/suggest?q=a%20b%20c");
+    T_EQ_INT(r.status, 400);
+    reply_free(&r);
+    r = get("/v1/suggest?q=");
+    T_EQ_INT(r.status, 400);
+    reply_free(&r);
+    r = get("/v1/professions");
+    T_EQ_INT(r.status, 200);
+    json_t *p0 = json_array_get(json_object_get(r.json, "professions"), 0);
+    T_EQ_STR(json_string_value(json_object_get(p0, "code")), "10");
+    T_EQ_INT(jint(p0, "count"), 3);
+    reply_free(&r);
+    r = get("/v1/specialties");
+    p0 = json_array_get(json_object_get(r.json, "specialties"), 0);
+    T_EQ_STR(json_string_value(json_object_get(p0, "code")), "SM54");
+    T_EQ_INT(jint(p0, "count"), 2);
+    reply_free(&r);
+    r = get("/v1/status");
+    T_EQ_INT(r.status, 200);
+    T_EQ_STR(json_string_value(json_object_get(
+                 json_object_get(r.json, "meta"), "built_at")),
+             "2026-08-26T10:13:00Z");
+    T_EQ_INT(json_array_size(json_object_get(r.json, "extracts")), 1);
+    T_CHECK(json_is_string(json_object_get(r.json, "version")));
+    reply_free(&r);
+    r = get("/healthz");
+    T_EQ_INT(r.status, 200);
+    reply_free(&r);
+}
+
+static void test_errors(void)
+{
+    static const struct {
+        const char *method, *path;
+        long status;
+    } cases[] = {
+        {NULL, "/v1/search?q=martin&color=red", 400},
+        {NULL, "/v1/search?limit=0&q=a", 400},
+        {NULL, "/v1/search?limit=101&q=a", 400},
+        {NULL, "/v1/search?limit=abc&q=a", 400},
+        {NULL, "/v1/search?limit=-1&q=a", 400},
+        {NULL, "/v1/search?offset=10000&q=a", 400},
+        {NULL, "/v1/search?q=%FF", 400},
+        {NULL, "/v1/search?q=a%00b", 400},
+        {NULL, "/v1/search", 400},
+        {NULL, "/v1/search?q=", 400},
+        {NULL, "/v1/search?q=---", 400},
+        {NULL, "/v1/search?q=a&q=b", 400},
+        {NULL, "/v1/search?mode=X", 400},
+        {NULL, "/v1/search?has_mss=maybe", 400},
+        {NULL, "/v1/search?postcode=9a", 400},
+        {NULL, "/v1/search?dept=999x", 400},
+        {NULL, "/v1/search?profession=astronaut", 400},
+        {NULL, "/v1/search?q=a&facets=color", 400},
+        {NULL, "/v1/search?q=a+b+c+d+e+f+g+h+i", 400},
+        {NULL, "/v1/nothing", 404},
+        {NULL, "/", 404},
+        {"POST", "/v1/search?q=a", 405},
+        {"DELETE", "/v1/practitioners/10000000001", 405},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct reply r;
+        request(curl, port, cases[i].method, cases[i].path, NULL, NULL, NULL,
+                &r);
+        if (r.status != cases[i].status)
+            fprintf(stderr, "%s -> %ld %s\n", cases[i].path, r.status,
+                    r.body.s);
+        T_EQ_INT(r.status, cases[i].status);
+        T_EQ_INT(jint(json_object_get(r.json, "error"), "status"),
+                 cases[i].status);
+        reply_free(&r);
+    }
+    /* Oversized: body, URL, headers. */
+    char *big = xmalloc(200000);
+    memset(big, 'a', 199999);
+    big[199999] = '\0';
+    struct reply r;
+    request(curl, port, "POST", "/v1/search?q=a", NULL, NULL, big, &r);
+    T_EQ_INT(r.status, 413);
+    reply_free(&r);
+    char url[6000];
+    snprintf(url, sizeof(url), "/v1/search?q=%.5000s", big);
+    request(curl, port, NULL, url, NULL, NULL, NULL, &r);
+    T_EQ_INT(r.status, 414);
+    T_EQ_INT(jint(json_object_get(r.json, "error"), "status"), 414);
+    reply_free(&r);
+    char hdr[12000];
+    snprintf(hdr, sizeof(hdr), "X-Big: %.10000s", big);
+    const char *hs[] = {hdr, NULL};
+    request(curl, port, NULL, "/v1/search?q=a", hs, NULL, NULL, &r);
+    T_EQ_INT(r.status, 431);
+    reply_free(&r);
+    /* A value over 256 bytes */
+    snprintf(url, sizeof(url), "/v1/search?q=%.300s", big);
+    request(curl, port, NULL, url, NULL, NULL, NULL, &r);
+    T_EQ_INT(r.status, 400);
+    reply_free(&r);
+    free(big);
+    /* Still alive after all that. */
+    r = get("/healthz");
+    T_EQ_INT(r.status, 200);
+    reply_free(&r);
+}
+
+static const char *header(const struct reply *r, const char *name)
+{
+    static char v[256];
+    const char *p = r->headers.s;
+    size_t n = strlen(name);
+    while (p && *p) {
+        if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+            p += n + 1;
+            while (*p == ' ')
+                p++;
+            size_t k = strcspn(p, "\r\n");
+            if (k >= sizeof(v))
+                k = sizeof(v) - 1;
+            memcpy(v, p, k);
+            v[k] = '\0';
+            return v;
+        }
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    return NULL;
+}
+
+static void test_http_features(void)
+{
+    struct reply r = get("/v1/search?q=martin");
+    const char *et = header(&r, "ETag");
+    T_CHECK(et != NULL);
+    char etag[256];
+    snprintf(etag, sizeof(etag), "%s", et ? et : "");
+    reply_free(&r);
+    char inm[300];
+    snprintf(inm, sizeof(inm), "If-None-Match: %s", etag);
+    const char *hs[] = {inm, NULL};
+    request(curl, port, NULL, "/v1/search?q=martin", hs, NULL, NULL, &r);
+    T_EQ_INT(r.status, 304);
+    T_EQ_INT(r.body.len, 0);
+    reply_free(&r);
+    const char *hs2[] = {"If-None-Match: W/\"other\"", NULL};
+    request(curl, port, NULL, "/v1/search?q=martin", hs2, NULL, NULL, &r);
+    T_EQ_INT(r.status, 200);
+    reply_free(&r);
+    /* gzip: libcurl decodes it; the header says it was used. */
+    request(curl, port, NULL, "/v1/search?q=martin", NULL, "gzip", NULL, &r);
+    T_EQ_INT(r.status, 200);
+    const char *ce = header(&r, "Content-Encoding");
+    T_EQ_STR(ce, "gzip");
+    T_EQ_INT(jint(r.json, "total"), 5);
+    reply_free(&r);
+    request(curl, port, NULL, "/v1/search?q=martin", NULL, NULL, NULL, &r);
+    T_CHECK(header(&r, "Content-Encoding") == NULL);
+    T_CHECK(strstr(header(&r, "Content-Type"), "application/json") != NULL);
+    reply_free(&r);
+    /* pretty */
+    r = get("/v1/search?q=martin&pretty=1");
+    T_CHECK(r.body.s && strstr(r.body.s, "\n  \"total\"") != NULL);
+    T_EQ_INT(jint(r.json, "total"), 5);
+    reply_free(&r);
+    r = get("/v1/search?q=martin");
+    T_CHECK(r.body.s && strchr(r.body.s, '\n') == NULL);
+    reply_free(&r);
+    /* HEAD */
+    request(curl, port, "HEAD", "/v1/search?q=martin", NULL, NULL, NULL, &r);
+    T_EQ_INT(r.status, 200);
+    T_EQ_INT(r.body.len, 0);
+    reply_free(&r);
+}
+
+/* ---- hot swap under load ---- */
+
+struct loader {
+    atomic_int stop;
+    atomic_long ok, failed, saw_new;
+};
+
+static void *load_thread(void *arg)
+{
+    struct loader *l = arg;
+    CURL *h = curl_easy_init();
+    static const char *const paths[] = {
+        "/v1/search?q=martin", "/v1/search?q=zola", "/v1/search?postcode=90",
+        "/v1/practitioners/10000000001", "/v1/suggest?q=ma"};
+    int i = 0;
+    while (!atomic_load(&l->stop)) {
+        struct reply r;
+        const char *p = paths[i++ % 5];
+        if (request(h, port, NULL, p, NULL, NULL, NULL, &r) < 0 ||
+            r.status != 200 || !r.json) {
+            atomic_fetch_add(&l->failed, 1);
+            fprintf(stderr, "swap: %s -> %ld\n", p, r.status);
+        } else {
+            atomic_fetch_add(&l->ok, 1);
+            if (strcmp(p, "/v1/search?q=zola") == 0 &&
+                jint(r.json, "total") == 1)
+                atomic_fetch_add(&l->saw_new, 1);
+        }
+        reply_free(&r);
+    }
+    curl_easy_cleanup(h);
+    return NULL;
+}
+
+static void test_hot_swap(const char *dbpath)
+{
+    struct loader l = {0};
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, load_thread, &l);
+    usleep(300000);
+    make_db(dbpath, 1, 1); /* atomic rename over the served file */
+    /* The server looks once a second: the new data within ~2 s. */
+    int seen = 0;
+    for (int i = 0; i < 40 && !seen; i++) {
+        usleep(100000);
+        struct reply r = get("/v1/search?q=zola");
+        seen = r.status == 200 && jint(r.json, "total") == 1;
+        reply_free(&r);
+    }
+    T_CHECK(seen);
+    usleep(500000);
+    /* And a bad file (wrong schema version) is refused: the server keeps
+     * serving the last good one. */
+    make_db(dbpath, 0, 2);
+    usleep(1500000);
+    atomic_store(&l.stop, 1);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    fprintf(stderr, "swap: %ld ok, %ld failed\n", atomic_load(&l.ok),
+            atomic_load(&l.failed));
+    T_EQ_INT(atomic_load(&l.failed), 0);
+    T_CHECK(atomic_load(&l.ok) > 100);
+    T_CHECK(atomic_load(&l.saw_new) > 0);
+    struct reply r = get("/v1/search?q=zola");
+    T_EQ_INT(jint(r.json, "total"), 1);
+    reply_free(&r);
+    /* SIGHUP: a good file again, picked up at once. */
+    make_db(dbpath, 0, 1);
+    reply_free(&r);
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/rpps-e2e-XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    curl = curl_easy_init();
+    char dbpath[512];
+    snprintf(dbpath, sizeof(dbpath), "%s/rpps.db", tmpdir);
+
+    /* 1. No database yet: 503, healthz 200; then it appears. */
+    struct server s;
+    T_CHECK(server_start(&s, dbpath, NULL) == 0);
+    port = s.port;
+    struct reply r = get("/v1/search?q=martin");
+    T_EQ_INT(r.status, 503);
+    T_EQ_INT(jint(json_object_get(r.json, "error"), "status"), 503);
+    reply_free(&r);
+    r = get("/healthz");
+    T_EQ_INT(r.status, 200);
+    reply_free(&r);
+    make_db(dbpath, 0, 1);
+    int up = 0;
+    for (int i = 0; i < 30 && !up; i++) {
+        usleep(100000);
+        r = get("/v1/search?q=martin");
+        up = r.status == 200;
+        reply_free(&r);
+    }
+    T_CHECK(up);
+
+    test_search();
+    test_result_shape();
+    test_facets();
+    test_lookups();
+    test_suggest_and_lists();
+    test_errors();
+    test_http_features();
+    test_hot_swap(dbpath);
+
+    /* SIGHUP after the last good file: zola gone at once. */
+    kill(s.pid, SIGHUP);
+    usleep(300000);
+    r = get("/v1/search?q=zola");
+    T_EQ_INT(jint(r.json, "total"), 0);
+    reply_free(&r);
+
+    /* Stops cleanly within a second. */
+    double t0 = now_s();
+    T_EQ_INT(server_stop(&s, 2000), 0);
+    T_CHECK(now_s() - t0 < 1.0);
+
+    /* A file that is not a version-1 database is fatal at start-up. */
+    char bad[600];
+    snprintf(bad, sizeof(bad), "%s/bad.db", tmpdir);
+    make_db(bad, 0, 7);
+    struct server s2;
+    T_CHECK(server_start(&s2, bad, NULL) < 0);
+    if (s2.pid)
+        server_stop(&s2, 1000);
+
+    curl_easy_cleanup(curl);
+    curl_global_cleanup();
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+    return t_done();
+}
