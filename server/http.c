@@ -442,14 +442,15 @@ int http_start(const struct http_opts *o)
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     daemon_ = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)(o->threads ? o->threads : 1), MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)CONN_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)PER_IP_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+        MHD_OPTION_END);
     if (!daemon_) {
         log_error("cannot listen on %s", o->listen);
         return -1;

@@ -631,7 +631,8 @@ static void res_push(long long **v, size_t *n, size_t *cap, long long x)
 static void take_sorted(struct result *res, const struct sq *q,
                         struct cand *cd, size_t n)
 {
-    qsort(cd, n, sizeof(*cd), cand_cmp);
+    if (n > 1)
+        qsort(cd, n, sizeof(*cd), cand_cmp);
     size_t cap = 0;
     for (size_t i = 0; i < n; i++)
         res_push(&res->all, &res->nall, &cap, cd[i].pid);
@@ -1065,7 +1066,8 @@ static json_t *facets_json(struct db_conn *c, struct facets *f,
             }
             v[k++] = e;
         }
-        qsort(v, k, sizeof(*v), facet_cmp);
+        if (k > 1)
+            qsort(v, k, sizeof(*v), facet_cmp);
         json_t *arr = json_array();
         for (size_t j = 0; j < k; j++)
             json_array_append_new(arr, v[j]);

@@ -814,7 +814,8 @@ static void test_http_features(void)
     reply_free(&r);
     request(curl, port, NULL, "/v1/search?q=martin", NULL, NULL, NULL, &r);
     T_CHECK(header(&r, "Content-Encoding") == NULL);
-    T_CHECK(strstr(header(&r, "Content-Type"), "application/json") != NULL);
+    const char *ct = header(&r, "Content-Type");
+    T_CHECK(ct && strstr(ct, "application/json") != NULL);
     reply_free(&r);
     /* pretty */
     r = get("/v1/search?q=martin&pretty=1");
@@ -957,6 +958,21 @@ int main(void)
     double t0 = now_s();
     T_EQ_INT(server_stop(&s, 2000), 0);
     T_CHECK(now_s() - t0 < 1.0);
+
+    /* Sanitizer builds: the server's own reports (leaks at exit too). */
+    FILE *lf = fopen(s.log, "r");
+    if (lf) {
+        char line[1024];
+        int bad = 0;
+        while (fgets(line, sizeof(line), lf)) {
+            if (strstr(line, "Sanitizer") || strstr(line, "runtime error")) {
+                fprintf(stderr, "server: %s", line);
+                bad = 1;
+            }
+        }
+        fclose(lf);
+        T_CHECK(!bad);
+    }
 
     /* A file that is not a version-1 database is fatal at start-up. */
     char bad[600];
