@@ -100,6 +100,44 @@ bench-import: all
 bench-query: all
 	sh tools/bench-query
 
+# make install [PREFIX=/usr/local] [DESTDIR=] [SYSTEMD_UNITDIR=DIR]
+# The two programs, their bundled data (found by the importer at
+# <bindir>/../share/rpps-search) and man pages; the systemd units only when
+# SYSTEMD_UNITDIR names where (e.g. $(PREFIX)/lib/systemd/system), with
+# their /usr/local/bin paths rewritten for PREFIX.
+BINDIR  = $(PREFIX)/bin
+DATADIR = $(PREFIX)/share/rpps-search
+MAN1DIR = $(PREFIX)/share/man/man1
+SYSTEMD_UNITDIR ?=
+INST_DATA  = data/igc-sante-elementaire.pem data/communes.tsv \
+             data/postcodes.tsv data/LICENSE-data.md
+INST_MAN   = docs/rpps-import.1 docs/rpps-server.1
+INST_UNITS = docs/systemd/rpps-server.service \
+             docs/systemd/rpps-import.service docs/systemd/rpps-import.timer
+.PHONY: uninstall
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MAN1DIR)
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(INST_DATA) $(DESTDIR)$(DATADIR)/
+	install -m 644 $(INST_MAN) $(DESTDIR)$(MAN1DIR)/
+ifneq ($(SYSTEMD_UNITDIR),)
+	install -d $(DESTDIR)$(SYSTEMD_UNITDIR)
+	for u in $(INST_UNITS); do \
+	    sed 's|/usr/local/bin/|$(BINDIR)/|g' $$u \
+	        > $(DESTDIR)$(SYSTEMD_UNITDIR)/$${u##*/} && \
+	    chmod 644 $(DESTDIR)$(SYSTEMD_UNITDIR)/$${u##*/} || exit 1; \
+	done
+endif
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/rpps-import $(DESTDIR)$(BINDIR)/rpps-server
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(INST_DATA)))
+	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
+	rm -f $(addprefix $(DESTDIR)$(MAN1DIR)/,$(notdir $(INST_MAN)))
+ifneq ($(SYSTEMD_UNITDIR),)
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMD_UNITDIR)/,$(notdir $(INST_UNITS)))
+endif
+
 clean:
 	rm -rf build build-san
 
