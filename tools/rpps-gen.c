@@ -1,0 +1,3720 @@
+/* rpps-gen: writes synthetic extracts in the exact format of the RPPS
+ * "Annuaire Santé" open files (docs/rpps-format.md): the PS_LibreAcces zip of
+ * three text files and the MSSanté zip of one, plus, on request, a truth file
+ * of search cases whose answers it planted. Everything derives from --seed:
+ * each professional and each structure is rebuilt from its own PRNG stream on
+ * every pass, so each file is streamed in bounded memory and the same seed and
+ * options give the same bytes. It imitates the real files' shapes and rough
+ * proportions, not their statistics. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zip.h>
+
+#include "fold.h"
+#include "util.h"
+
+#include "banned.h"
+
+/* ------------------------------------------------------------------------ */
+/* Exact header lines, from docs/rpps-format.md §3. */
+
+static const char hdr_activite[] =
+    "Type d'identifiant PP|Identifiant PP|Identification nationale PP|"
+    "Code civilité d'exercice|Libellé civilité d'exercice|Code civilité|"
+    "Libellé civilité|Nom d'exercice|Prénom d'exercice|Code profession|"
+    "Libellé profession|Code catégorie professionnelle|"
+    "Libellé catégorie professionnelle|Code type savoir-faire|"
+    "Libellé type savoir-faire|Code savoir-faire|Libellé savoir-faire|"
+    "Code mode exercice|Libellé mode exercice|Numéro SIRET site|"
+    "Numéro SIREN site|Numéro FINESS site|"
+    "Numéro FINESS établissement juridique|"
+    "Identifiant technique de la structure|Raison sociale site|"
+    "Enseigne commerciale site|"
+    "Complément destinataire (coord. structure)|"
+    "Complément point géographique (coord. structure)|"
+    "Numéro Voie (coord. structure)|"
+    "Indice répétition voie (coord. structure)|"
+    "Code type de voie (coord. structure)|"
+    "Libellé type de voie (coord. structure)|"
+    "Libellé Voie (coord. structure)|"
+    "Mention distribution (coord. structure)|"
+    "Bureau cedex (coord. structure)|Code postal (coord. structure)|"
+    "Code commune (coord. structure)|Libellé commune (coord. structure)|"
+    "Code pays (coord. structure)|Libellé pays (coord. structure)|"
+    "Téléphone (coord. structure)|Téléphone 2 (coord. structure)|"
+    "Télécopie (coord. structure)|Adresse e-mail (coord. structure)|"
+    "Code Département (structure)|Libellé Département (structure)|"
+    "Ancien identifiant de la structure|Autorité d'enregistrement|"
+    "Code secteur d'activité|Libellé secteur d'activité|"
+    "Code section tableau pharmaciens|Libellé section tableau pharmaciens|"
+    "Code rôle|Libellé rôle|Code genre activité|Libellé genre activité|";
+
+static const char hdr_savoirfaire[] =
+    "Type d'identifiant PP|Identifiant PP|Identification nationale PP|"
+    "Nom d'exercice|Prénom d'exercice|Code profession|Libellé profession|"
+    "Code catégorie professionnelle|Libellé catégorie professionnelle|"
+    "Code type savoir-faire|Libellé type savoir-faire|Code savoir-faire|"
+    "Libellé savoir-faire|";
+
+static const char hdr_diplome[] =
+    "Type d'identifiant PP|Identifiant PP|Identification nationale PP|"
+    "Nom d'exercice|Prénom d'exercice|Code type diplôme obtenu|"
+    "Libellé type diplôme obtenu|Code diplôme obtenu|"
+    "Libellé diplôme obtenu|Code type autorisation|"
+    "Libellé type autorisation|Code discipline autorisation|"
+    "Libellé discipline autorisation|";
+
+static const char hdr_mss[] =
+    "Type de BAL|Adresse BAL|Type Identifiant PP|Identifiant PP|"
+    "Identification nationale PP|Type identifiant structure|"
+    "Identification Structure|Service de rattachement|"
+    "Civilité d'exercice|Nom d'exercice|Prénom d'exercice|"
+    "Catégorie profession|Libellé de catégorie profession|"
+    "Code Profession|Libellé Profession|Code savoir-faire|"
+    "Libellé savoir-faire|Dématérialisation|Raison Sociale structure BAL|"
+    "Enseigne commerciale structure BAL|"
+    "L2COMPLEMENTLOCALISATION structure BAL|"
+    "L3COMPLEMENTDISTRIBUTION structure BAL|L4NUMEROVOIE structure BAL|"
+    "L4COMPLEMENTNUMEROVOIE structure BAL|NL4TYPEVOIE structure BAL|"
+    "L4LIBELLEVOIE structure BAL|L5LIEUDITMENTION structure BAL|"
+    "L6LIGNEACHEMINEMENT structure BAL|Code postal structure BAL|"
+    "Département structure BAL|Pays structure BAL";
+
+/* Column counts: 56 (current) or 52 (older) for Personne_activite. */
+#define ACT_COLS 56
+#define ACT_COLS_OLD 52
+#define MSS_COLS 31
+
+/* ------------------------------------------------------------------------ */
+/* Communes: real INSEE codes, names exactly as the INSEE spells them, and
+ * their La Poste postal codes (several for big towns), taken from
+ * data/communes.tsv. The weight (roughly the number of health professionals
+ * in tens of thousands... i.e. a relative size) drives where structures are.
+ * The search work may reuse this table: commune_tab[] below. */
+struct commune {
+    const char *insee, *dept, *cps, *name;
+    int weight;
+};
+
+static const struct commune commune_tab[] = {
+    {"01004", "01", "01500", "Ambérieu-en-Bugey", 2},
+    {"01033", "01", "01200", "Valserhône", 1},
+    {"01053", "01", "01000", "Bourg-en-Bresse", 6},
+    {"01143", "01", "01220", "Divonne-les-Bains", 1},
+    {"01173", "01", "01170", "Gex", 1},
+    {"01283", "01", "01100", "Oyonnax", 2},
+    {"02168", "02", "02400", "Château-Thierry", 1},
+    {"02408", "02", "02000", "Laon", 2},
+    {"02691", "02", "02100", "Saint-Quentin", 3},
+    {"02722", "02", "02200", "Soissons", 2},
+    {"03185", "03", "03100", "Montluçon", 3},
+    {"03190", "03", "03000", "Moulins", 2},
+    {"03310", "03", "03200", "Vichy", 2},
+    {"04070", "04", "04000", "Digne-les-Bains", 1},
+    {"04112", "04", "04100", "Manosque", 2},
+    {"05023", "05", "05100", "Briançon", 1},
+    {"05061", "05", "05000", "Gap", 3},
+    {"06004", "06", "06160,06600", "Antibes", 7},
+    {"06029", "06", "06150,06400", "Cannes", 7},
+    {"06069", "06", "06130,06520", "Grasse", 5},
+    {"06083", "06", "06500", "Menton", 3},
+    {"06088", "06", "06000,06100,06200,06300", "Nice", 30},
+    {"06123", "06", "06700", "Saint-Laurent-du-Var", 2},
+    {"06152", "06", "06560", "Valbonne", 1},
+    {"07010", "07", "07100", "Annonay", 2},
+    {"07186", "07", "07000", "Privas", 1},
+    {"08105", "08", "08000", "Charleville-Mézières", 4},
+    {"08409", "08", "08200", "Sedan", 2},
+    {"09122", "09", "09000", "Foix", 1},
+    {"09225", "09", "09100", "Pamiers", 1},
+    {"10033", "10", "10200", "Bar-sur-Aube", 1},
+    {"10387", "10", "10000", "Troyes", 6},
+    {"11069", "11", "11000", "Carcassonne", 4},
+    {"11076", "11", "11400", "Castelnaudary", 1},
+    {"11262", "11", "11100", "Narbonne", 5},
+    {"12145", "12", "12100", "Millau", 2},
+    {"12202", "12", "12000", "Rodez", 3},
+    {"12300", "12", "12200", "Villefranche-de-Rouergue", 1},
+    {"13001", "13", "13080,13090,13100,13290,13540", "Aix-en-Provence", 14},
+    {"13004", "13", "13104,13123,13129,13200,13280", "Arles", 5},
+    {"13005", "13", "13400", "Aubagne", 4},
+    {"13047", "13", "13118,13800", "Istres", 4},
+    {"13056", "13", "13117,13500", "Martigues", 5},
+    {"13103", "13", "13300", "Salon-de-Provence", 4},
+    {"13117", "13", "13127", "Vitrolles", 3},
+    {"13201", "13", "13001", "Marseille 1er Arrondissement", 4},
+    {"13202", "13", "13002", "Marseille 2e Arrondissement", 3},
+    {"13203", "13", "13003", "Marseille 3e Arrondissement", 4},
+    {"13204", "13", "13004", "Marseille 4e Arrondissement", 4},
+    {"13205", "13", "13005", "Marseille 5e Arrondissement", 4},
+    {"13206", "13", "13006", "Marseille 6e Arrondissement", 4},
+    {"13207", "13", "13007", "Marseille 7e Arrondissement", 3},
+    {"13208", "13", "13008", "Marseille 8e Arrondissement", 8},
+    {"13209", "13", "13009", "Marseille 9e Arrondissement", 7},
+    {"13210", "13", "13010", "Marseille 10e Arrondissement", 5},
+    {"13211", "13", "13011", "Marseille 11e Arrondissement", 5},
+    {"13212", "13", "13012", "Marseille 12e Arrondissement", 5},
+    {"13213", "13", "13013", "Marseille 13e Arrondissement", 9},
+    {"13214", "13", "13014", "Marseille 14e Arrondissement", 6},
+    {"13215", "13", "13015", "Marseille 15e Arrondissement", 6},
+    {"13216", "13", "13016", "Marseille 16e Arrondissement", 2},
+    {"14047", "14", "14400", "Bayeux", 1},
+    {"14118", "14", "14000", "Caen", 10},
+    {"14366", "14", "14100", "Lisieux", 2},
+    {"15014", "15", "15000", "Aurillac", 2},
+    {"15187", "15", "15100", "Saint-Flour", 1},
+    {"16015", "16", "16000", "Angoulême", 4},
+    {"16102", "16", "16100", "Cognac", 2},
+    {"17300", "17", "17000", "La Rochelle", 7},
+    {"17306", "17", "17200", "Royan", 2},
+    {"17415", "17", "17100", "Saintes", 2},
+    {"18033", "18", "18000", "Bourges", 6},
+    {"18279", "18", "18100", "Vierzon", 2},
+    {"19031", "19", "19100", "Brive-la-Gaillarde", 4},
+    {"19272", "19", "19000", "Tulle", 1},
+    {"21054", "21", "21200", "Beaune", 2},
+    {"21231", "21", "21000", "Dijon", 15},
+    {"22050", "22", "22100", "Dinan", 1},
+    {"22113", "22", "22300", "Lannion", 2},
+    {"22278", "22", "22000", "Saint-Brieuc", 4},
+    {"23096", "23", "23000", "Guéret", 1},
+    {"24037", "24", "24100", "Bergerac", 2},
+    {"24322", "24", "24000", "Périgueux", 3},
+    {"25056", "25", "25000", "Besançon", 11},
+    {"25388", "25", "25200", "Montbéliard", 2},
+    {"25462", "25", "25300", "Pontarlier", 1},
+    {"26198", "26", "26200", "Montélimar", 3},
+    {"26281", "26", "26100", "Romans-sur-Isère", 3},
+    {"26362", "26", "26000", "Valence", 6},
+    {"27056", "27", "27300", "Bernay", 1},
+    {"27229", "27", "27000", "Évreux", 5},
+    {"27681", "27", "27200", "Vernon", 2},
+    {"28085", "28", "28000", "Chartres", 4},
+    {"28134", "28", "28100", "Dreux", 3},
+    {"29019", "29", "29200", "Brest", 14},
+    {"29103", "29", "29800", "Landerneau", 1},
+    {"29151", "29", "29600", "Morlaix", 1},
+    {"29232", "29", "29000", "Quimper", 6},
+    {"2A004", "2A", "20000,20090,20167", "Ajaccio", 7},
+    {"2A041", "2A", "20169", "Bonifacio", 1},
+    {"2A247", "2A", "20137", "Porto-Vecchio", 1},
+    {"2A272", "2A", "20100", "Sartène", 1},
+    {"2B033", "2B", "20200,20600", "Bastia", 5},
+    {"2B050", "2B", "20260", "Calvi", 1},
+    {"2B096", "2B", "20250", "Corte", 1},
+    {"30007", "30", "30100", "Alès", 4},
+    {"30189", "30", "30000,30900", "Nîmes", 14},
+    {"31069", "31", "31700", "Blagnac", 2},
+    {"31395", "31", "31600", "Muret", 2},
+    {"31483", "31", "31800", "Saint-Gaudens", 1},
+    {"31555", "31", "31000,31100,31200,31300,31400,31500", "Toulouse", 45},
+    {"32013", "32", "32000", "Auch", 2},
+    {"32107", "32", "32100", "Condom", 1},
+    {"33063", "33", "33000,33100,33200,33300,33800", "Bordeaux", 25},
+    {"33281", "33", "33700", "Mérignac", 7},
+    {"33318", "33", "33600", "Pessac", 6},
+    {"33522", "33", "33400", "Talence", 4},
+    {"34032", "34", "34500", "Béziers", 7},
+    {"34172", "34", "34000,34070,34080,34090", "Montpellier", 28},
+    {"34301", "34", "34200", "Sète", 4},
+    {"35047", "35", "35170", "Bruz", 1},
+    {"35115", "35", "35300", "Fougères", 2},
+    {"35238", "35", "35000,35200,35700", "Rennes", 21},
+    {"35288", "35", "35400", "Saint-Malo", 4},
+    {"35360", "35", "35500", "Vitré", 1},
+    {"36044", "36", "36000", "Châteauroux", 4},
+    {"36088", "36", "36100", "Issoudun", 1},
+    {"37063", "37", "37110", "Château-Renault", 1},
+    {"37261", "37", "37000,37100,37200", "Tours", 13},
+    {"38053", "38", "38300", "Bourgoin-Jallieu", 2},
+    {"38151", "38", "38130", "Échirolles", 3},
+    {"38185", "38", "38000,38100", "Grenoble", 15},
+    {"38421", "38", "38400", "Saint-Martin-d'Hères", 3},
+    {"38544", "38", "38200", "Vienne", 3},
+    {"38563", "38", "38500", "Voiron", 2},
+    {"39198", "39", "39100", "Dole", 2},
+    {"39300", "39", "39000", "Lons-le-Saunier", 2},
+    {"40088", "40", "40100", "Dax", 2},
+    {"40192", "40", "40000", "Mont-de-Marsan", 3},
+    {"41018", "41", "41000", "Blois", 4},
+    {"41269", "41", "41100", "Vendôme", 1},
+    {"42095", "42", "42700", "Firminy", 2},
+    {"42187", "42", "42300", "Roanne", 3},
+    {"42207", "42", "42400", "Saint-Chamond", 3},
+    {"42218", "42", "42000,42100,42230", "Saint-Étienne", 17},
+    {"43157", "43", "43000", "Le Puy-en-Velay", 2},
+    {"44036", "44", "44110", "Châteaubriant", 1},
+    {"44055", "44", "44500", "La Baule-Escoublac", 1},
+    {"44109", "44", "44000,44100,44200,44300", "Nantes", 30},
+    {"44143", "44", "44400", "Rezé", 4},
+    {"44162", "44", "44800", "Saint-Herblain", 4},
+    {"44184", "44", "44600", "Saint-Nazaire", 7},
+    {"45208", "45", "45200", "Montargis", 1},
+    {"45234", "45", "45000,45100", "Orléans", 11},
+    {"46042", "46", "46000", "Cahors", 2},
+    {"46102", "46", "46100", "Figeac", 1},
+    {"47001", "47", "47000", "Agen", 3},
+    {"47157", "47", "47200", "Marmande", 1},
+    {"48095", "48", "48000", "Mende", 1},
+    {"49007", "49", "49000,49100", "Angers", 15},
+    {"49099", "49", "49300", "Cholet", 5},
+    {"49328", "49", "49400", "Saumur", 2},
+    {"50025", "50", "50300", "Avranches", 1},
+    {"50129", "50", "50100,50110,50120,50130,50460,50470", "Cherbourg-en-Cotentin", 7},
+    {"50502", "50", "50000", "Saint-Lô", 2},
+    {"51108", "51", "51000", "Châlons-en-Champagne", 4},
+    {"51230", "51", "51200", "Épernay", 2},
+    {"51454", "51", "51100", "Reims", 18},
+    {"52121", "52", "52000", "Chaumont", 2},
+    {"52448", "52", "52100", "Saint-Dizier", 2},
+    {"53130", "53", "53000", "Laval", 5},
+    {"53147", "53", "53100", "Mayenne", 1},
+    {"54304", "54", "54520", "Laxou", 1},
+    {"54395", "54", "54000,54100", "Nancy", 11},
+    {"55029", "55", "55000", "Bar-le-Duc", 1},
+    {"55545", "55", "55100", "Verdun", 2},
+    {"56121", "56", "56100", "Lorient", 6},
+    {"56162", "56", "56270", "Ploemeur", 1},
+    {"56260", "56", "56000", "Vannes", 5},
+    {"57227", "57", "57600", "Forbach", 2},
+    {"57463", "57", "57000,57050,57070", "Metz", 12},
+    {"57631", "57", "57200", "Sarreguemines", 2},
+    {"57672", "57", "57100", "Thionville", 4},
+    {"58086", "58", "58200", "Cosne-Cours-sur-Loire", 1},
+    {"58194", "58", "58000", "Nevers", 3},
+    {"59009", "59", "59491,59493,59650", "Villeneuve-d'Ascq", 6},
+    {"59122", "59", "59400", "Cambrai", 3},
+    {"59178", "59", "59500", "Douai", 4},
+    {"59183", "59", "59140,59240,59279,59430,59640", "Dunkerque", 9},
+    {"59350", "59", "59000,59160,59260,59777,59800", "Lille", 23},
+    {"59378", "59", "59700", "Marcq-en-Barœul", 3},
+    {"59392", "59", "59600", "Maubeuge", 3},
+    {"59512", "59", "59100", "Roubaix", 9},
+    {"59599", "59", "59200", "Tourcoing", 9},
+    {"59606", "59", "59300", "Valenciennes", 4},
+    {"60057", "60", "60000", "Beauvais", 5},
+    {"60159", "60", "60200", "Compiègne", 4},
+    {"60175", "60", "60100", "Creil", 3},
+    {"61001", "61", "61000", "Alençon", 2},
+    {"61169", "61", "61100", "Flers", 1},
+    {"62041", "62", "62000", "Arras", 4},
+    {"62119", "62", "62400", "Béthune", 2},
+    {"62160", "62", "62200", "Boulogne-sur-Mer", 4},
+    {"62193", "62", "62100", "Calais", 7},
+    {"62498", "62", "62300", "Lens", 3},
+    {"62765", "62", "62500", "Saint-Omer", 1},
+    {"63113", "63", "63000,63100", "Clermont-Ferrand", 15},
+    {"63178", "63", "63500", "Issoire", 1},
+    {"63430", "63", "63300", "Thiers", 1},
+    {"64024", "64", "64600", "Anglet", 4},
+    {"64102", "64", "64100", "Bayonne", 5},
+    {"64122", "64", "64200", "Biarritz", 2},
+    {"64445", "64", "64000", "Pau", 8},
+    {"64483", "64", "64500", "Saint-Jean-de-Luz", 1},
+    {"65286", "65", "65100", "Lourdes", 1},
+    {"65440", "65", "65000", "Tarbes", 4},
+    {"66008", "66", "66700", "Argelès-sur-Mer", 1},
+    {"66136", "66", "66000,66100", "Perpignan", 12},
+    {"67180", "67", "67500", "Haguenau", 3},
+    {"67437", "67", "67700", "Saverne", 1},
+    {"67462", "67", "67600", "Sélestat", 1},
+    {"67482", "67", "67000,67100,67200", "Strasbourg", 29},
+    {"68066", "68", "68000", "Colmar", 7},
+    {"68224", "68", "68100,68200", "Mulhouse", 11},
+    {"68297", "68", "68300", "Saint-Louis", 2},
+    {"69091", "69", "69700", "Givors", 2},
+    {"69202", "69", "69110", "Sainte-Foy-lès-Lyon", 2},
+    {"69256", "69", "69120", "Vaulx-en-Velin", 4},
+    {"69259", "69", "69200", "Vénissieux", 6},
+    {"69264", "69", "69400", "Villefranche-sur-Saône", 3},
+    {"69266", "69", "69100", "Villeurbanne", 15},
+    {"69290", "69", "69800", "Saint-Priest", 4},
+    {"69381", "69", "69001", "Lyon 1er Arrondissement", 3},
+    {"69382", "69", "69002", "Lyon 2e Arrondissement", 3},
+    {"69383", "69", "69003", "Lyon 3e Arrondissement", 10},
+    {"69384", "69", "69004", "Lyon 4e Arrondissement", 4},
+    {"69385", "69", "69005", "Lyon 5e Arrondissement", 5},
+    {"69386", "69", "69006", "Lyon 6e Arrondissement", 5},
+    {"69387", "69", "69007", "Lyon 7e Arrondissement", 8},
+    {"69388", "69", "69008", "Lyon 8e Arrondissement", 8},
+    {"69389", "69", "69009", "Lyon 9e Arrondissement", 5},
+    {"70550", "70", "70000", "Vesoul", 1},
+    {"71076", "71", "71100", "Chalon-sur-Saône", 4},
+    {"71270", "71", "71000", "Mâcon", 3},
+    {"71306", "71", "71300", "Montceau-les-Mines", 2},
+    {"72154", "72", "72200", "La Flèche", 1},
+    {"72181", "72", "72000,72100", "Le Mans", 14},
+    {"73008", "73", "73100", "Aix-les-Bains", 3},
+    {"73011", "73", "73200", "Albertville", 2},
+    {"73065", "73", "73000", "Chambéry", 6},
+    {"74010", "74", "74000,74370,74600,74940,74960", "Annecy", 13},
+    {"74012", "74", "74100", "Annemasse", 3},
+    {"74056", "74", "74400", "Chamonix-Mont-Blanc", 1},
+    {"74281", "74", "74200", "Thonon-les-Bains", 3},
+    {"75101", "75", "75001", "Paris 1er Arrondissement", 2},
+    {"75102", "75", "75002", "Paris 2e Arrondissement", 2},
+    {"75103", "75", "75003", "Paris 3e Arrondissement", 3},
+    {"75104", "75", "75004", "Paris 4e Arrondissement", 3},
+    {"75105", "75", "75005", "Paris 5e Arrondissement", 6},
+    {"75106", "75", "75006", "Paris 6e Arrondissement", 4},
+    {"75107", "75", "75007", "Paris 7e Arrondissement", 5},
+    {"75108", "75", "75008", "Paris 8e Arrondissement", 4},
+    {"75109", "75", "75009", "Paris 9e Arrondissement", 6},
+    {"75110", "75", "75010", "Paris 10e Arrondissement", 9},
+    {"75111", "75", "75011", "Paris 11e Arrondissement", 15},
+    {"75112", "75", "75012", "Paris 12e Arrondissement", 14},
+    {"75113", "75", "75013", "Paris 13e Arrondissement", 18},
+    {"75114", "75", "75014", "Paris 14e Arrondissement", 14},
+    {"75115", "75", "75015", "Paris 15e Arrondissement", 23},
+    {"75116", "75", "75016,75116", "Paris 16e Arrondissement", 17},
+    {"75117", "75", "75017", "Paris 17e Arrondissement", 17},
+    {"75118", "75", "75018", "Paris 18e Arrondissement", 19},
+    {"75119", "75", "75019", "Paris 19e Arrondissement", 19},
+    {"75120", "75", "75020", "Paris 20e Arrondissement", 20},
+    {"76217", "76", "76200,76370", "Dieppe", 3},
+    {"76259", "76", "76400", "Fécamp", 2},
+    {"76351", "76", "76600,76610,76620", "Le Havre", 17},
+    {"76540", "76", "76000,76100", "Rouen", 11},
+    {"76681", "76", "76300", "Sotteville-lès-Rouen", 3},
+    {"77186", "77", "77300", "Fontainebleau", 1},
+    {"77284", "77", "77100", "Meaux", 5},
+    {"77288", "77", "77000", "Melun", 4},
+    {"77373", "77", "77340", "Pontault-Combault", 4},
+    {"78361", "78", "78200", "Mantes-la-Jolie", 4},
+    {"78498", "78", "78300", "Poissy", 4},
+    {"78551", "78", "78100,78112", "Saint-Germain-en-Laye", 4},
+    {"78586", "78", "78500", "Sartrouville", 5},
+    {"78646", "78", "78000", "Versailles", 9},
+    {"79049", "79", "79300", "Bressuire", 1},
+    {"79191", "79", "79000", "Niort", 6},
+    {"80001", "80", "80100", "Abbeville", 2},
+    {"80021", "80", "80000,80080,80090", "Amiens", 13},
+    {"81004", "81", "81000", "Albi", 5},
+    {"81065", "81", "81100", "Castres", 4},
+    {"82121", "82", "82000", "Montauban", 6},
+    {"83050", "83", "83300", "Draguignan", 4},
+    {"83061", "83", "83370,83600", "Fréjus", 5},
+    {"83069", "83", "83400", "Hyères", 5},
+    {"83118", "83", "83530,83700", "Saint-Raphaël", 3},
+    {"83119", "83", "83990", "Saint-Tropez", 1},
+    {"83137", "83", "83000,83100,83200", "Toulon", 17},
+    {"84007", "84", "84000,84140", "Avignon", 9},
+    {"84031", "84", "84200", "Carpentras", 3},
+    {"84054", "84", "84800", "L'Isle-sur-la-Sorgue", 2},
+    {"85191", "85", "85000", "La Roche-sur-Yon", 5},
+    {"85194", "85", "85100,85180,85340", "Les Sables-d'Olonne", 4},
+    {"86066", "86", "86100", "Châtellerault", 3},
+    {"86194", "86", "86000", "Poitiers", 9},
+    {"87085", "87", "87000,87100,87280", "Limoges", 13},
+    {"88160", "88", "88000", "Épinal", 3},
+    {"88413", "88", "88100", "Saint-Dié-des-Vosges", 2},
+    {"89024", "89", "89000,89290", "Auxerre", 3},
+    {"89387", "89", "89100", "Sens", 2},
+    {"90010", "90", "90000", "Belfort", 5},
+    {"91174", "91", "91100", "Corbeil-Essonnes", 5},
+    {"91228", "91", "91000,91080", "Évry-Courcouronnes", 5},
+    {"91377", "91", "91300", "Massy", 5},
+    {"91589", "91", "91600", "Savigny-sur-Orge", 3},
+    {"92002", "92", "92160", "Antony", 6},
+    {"92004", "92", "92600", "Asnières-sur-Seine", 9},
+    {"92012", "92", "92100", "Boulogne-Billancourt", 12},
+    {"92019", "92", "92290", "Châtenay-Malabry", 3},
+    {"92020", "92", "92320", "Châtillon", 4},
+    {"92024", "92", "92110", "Clichy", 6},
+    {"92025", "92", "92700", "Colombes", 8},
+    {"92026", "92", "92400", "Courbevoie", 8},
+    {"92040", "92", "92130", "Issy-les-Moulineaux", 7},
+    {"92044", "92", "92300", "Levallois-Perret", 6},
+    {"92046", "92", "92240", "Malakoff", 3},
+    {"92049", "92", "92120", "Montrouge", 5},
+    {"92050", "92", "92000", "Nanterre", 9},
+    {"92051", "92", "92200", "Neuilly-sur-Seine", 6},
+    {"92063", "92", "92500", "Rueil-Malmaison", 8},
+    {"92064", "92", "92210", "Saint-Cloud", 3},
+    {"92073", "92", "92150", "Suresnes", 5},
+    {"93001", "93", "93300", "Aubervilliers", 9},
+    {"93005", "93", "93600", "Aulnay-sous-Bois", 9},
+    {"93008", "93", "93000", "Bobigny", 5},
+    {"93010", "93", "93140", "Bondy", 5},
+    {"93029", "93", "93700", "Drancy", 7},
+    {"93048", "93", "93100", "Montreuil", 11},
+    {"93051", "93", "93160", "Noisy-le-Grand", 6},
+    {"93064", "93", "93110", "Rosny-sous-Bois", 4},
+    {"93066", "93", "93200,93210,93380", "Saint-Denis", 11},
+    {"93070", "93", "93400", "Saint-Ouen-sur-Seine", 5},
+    {"94017", "94", "94500", "Champigny-sur-Marne", 8},
+    {"94022", "94", "94600", "Choisy-le-Roi", 4},
+    {"94028", "94", "94000", "Créteil", 9},
+    {"94033", "94", "94120", "Fontenay-sous-Bois", 5},
+    {"94038", "94", "94240", "L'Haÿ-les-Roses", 3},
+    {"94041", "94", "94200", "Ivry-sur-Seine", 6},
+    {"94043", "94", "94270", "Le Kremlin-Bicêtre", 3},
+    {"94046", "94", "94700", "Maisons-Alfort", 5},
+    {"94052", "94", "94130", "Nogent-sur-Marne", 3},
+    {"94068", "94", "94100,94210", "Saint-Maur-des-Fossés", 7},
+    {"94076", "94", "94800", "Villejuif", 5},
+    {"94080", "94", "94300", "Vincennes", 5},
+    {"94081", "94", "94400", "Vitry-sur-Seine", 9},
+    {"95018", "95", "95100", "Argenteuil", 11},
+    {"95127", "95", "95000,95800", "Cergy", 6},
+    {"95268", "95", "95140", "Garges-lès-Gonesse", 4},
+    {"95277", "95", "95500", "Gonesse", 3},
+    {"95500", "95", "95000,95300", "Pontoise", 3},
+    {"95585", "95", "95200", "Sarcelles", 6},
+    {"97101", "971", "97139,97142", "Les Abymes", 5},
+    {"97105", "971", "97100", "Basse-Terre", 1},
+    {"97120", "971", "97110", "Pointe-à-Pitre", 2},
+    {"97209", "972", "97200,97234", "Fort-de-France", 8},
+    {"97213", "972", "97232", "Le Lamentin", 4},
+    {"97302", "973", "97300", "Cayenne", 6},
+    {"97407", "974", "97420", "Le Port", 4},
+    {"97411", "974", "97400,97417,97490", "Saint-Denis", 15},
+    {"97415", "974", "97411,97422,97423,97434,97435,97460", "Saint-Paul", 10},
+    {"97416", "974", "97410,97432", "Saint-Pierre", 8},
+    {"97422", "974", "97418,97430", "Le Tampon", 8},
+    {"97611", "976", "97600,97605", "Mamoudzou", 7},
+};
+
+#define NCOMMUNES (sizeof commune_tab / sizeof commune_tab[0])
+
+/* Departments: code, name, and the first digits of a landline there. */
+struct dept {
+    const char *code, *name, *phone;
+};
+
+static const struct dept dept_tab[] = {
+    {"01", "Ain", "04"},
+    {"02", "Aisne", "03"},
+    {"03", "Allier", "04"},
+    {"04", "Alpes-de-Haute-Provence", "04"},
+    {"05", "Hautes-Alpes", "04"},
+    {"06", "Alpes-Maritimes", "04"},
+    {"07", "Ardèche", "04"},
+    {"08", "Ardennes", "03"},
+    {"09", "Ariège", "05"},
+    {"10", "Aube", "03"},
+    {"11", "Aude", "04"},
+    {"12", "Aveyron", "05"},
+    {"13", "Bouches-du-Rhône", "04"},
+    {"14", "Calvados", "02"},
+    {"15", "Cantal", "04"},
+    {"16", "Charente", "05"},
+    {"17", "Charente-Maritime", "05"},
+    {"18", "Cher", "02"},
+    {"19", "Corrèze", "05"},
+    {"21", "Côte-d'Or", "03"},
+    {"22", "Côtes-d'Armor", "02"},
+    {"23", "Creuse", "05"},
+    {"24", "Dordogne", "05"},
+    {"25", "Doubs", "03"},
+    {"26", "Drôme", "04"},
+    {"27", "Eure", "02"},
+    {"28", "Eure-et-Loir", "02"},
+    {"29", "Finistère", "02"},
+    {"2A", "Corse-du-Sud", "04"},
+    {"2B", "Haute-Corse", "04"},
+    {"30", "Gard", "04"},
+    {"31", "Haute-Garonne", "05"},
+    {"32", "Gers", "05"},
+    {"33", "Gironde", "05"},
+    {"34", "Hérault", "04"},
+    {"35", "Ille-et-Vilaine", "02"},
+    {"36", "Indre", "02"},
+    {"37", "Indre-et-Loire", "02"},
+    {"38", "Isère", "04"},
+    {"39", "Jura", "03"},
+    {"40", "Landes", "05"},
+    {"41", "Loir-et-Cher", "02"},
+    {"42", "Loire", "04"},
+    {"43", "Haute-Loire", "04"},
+    {"44", "Loire-Atlantique", "02"},
+    {"45", "Loiret", "02"},
+    {"46", "Lot", "05"},
+    {"47", "Lot-et-Garonne", "05"},
+    {"48", "Lozère", "04"},
+    {"49", "Maine-et-Loire", "02"},
+    {"50", "Manche", "02"},
+    {"51", "Marne", "03"},
+    {"52", "Haute-Marne", "03"},
+    {"53", "Mayenne", "02"},
+    {"54", "Meurthe-et-Moselle", "03"},
+    {"55", "Meuse", "03"},
+    {"56", "Morbihan", "02"},
+    {"57", "Moselle", "03"},
+    {"58", "Nièvre", "03"},
+    {"59", "Nord", "03"},
+    {"60", "Oise", "03"},
+    {"61", "Orne", "02"},
+    {"62", "Pas-de-Calais", "03"},
+    {"63", "Puy-de-Dôme", "04"},
+    {"64", "Pyrénées-Atlantiques", "05"},
+    {"65", "Hautes-Pyrénées", "05"},
+    {"66", "Pyrénées-Orientales", "04"},
+    {"67", "Bas-Rhin", "03"},
+    {"68", "Haut-Rhin", "03"},
+    {"69", "Rhône", "04"},
+    {"70", "Haute-Saône", "03"},
+    {"71", "Saône-et-Loire", "03"},
+    {"72", "Sarthe", "02"},
+    {"73", "Savoie", "04"},
+    {"74", "Haute-Savoie", "04"},
+    {"75", "Paris", "01"},
+    {"76", "Seine-Maritime", "02"},
+    {"77", "Seine-et-Marne", "01"},
+    {"78", "Yvelines", "01"},
+    {"79", "Deux-Sèvres", "05"},
+    {"80", "Somme", "03"},
+    {"81", "Tarn", "05"},
+    {"82", "Tarn-et-Garonne", "05"},
+    {"83", "Var", "04"},
+    {"84", "Vaucluse", "04"},
+    {"85", "Vendée", "02"},
+    {"86", "Vienne", "05"},
+    {"87", "Haute-Vienne", "05"},
+    {"88", "Vosges", "03"},
+    {"89", "Yonne", "03"},
+    {"90", "Territoire de Belfort", "03"},
+    {"91", "Essonne", "01"},
+    {"92", "Hauts-de-Seine", "01"},
+    {"93", "Seine-Saint-Denis", "01"},
+    {"94", "Val-de-Marne", "01"},
+    {"95", "Val-d'Oise", "01"},
+    {"971", "Guadeloupe", "0590"},
+    {"972", "Martinique", "0596"},
+    {"973", "Guyane", "0594"},
+    {"974", "La Réunion", "0262"},
+    {"976", "Mayotte", "0269"},
+};
+
+#define NDEPTS (sizeof dept_tab / sizeof dept_tab[0])
+
+/* ------------------------------------------------------------------------ */
+/* Structures: kinds, and the sector each is in. */
+
+enum kind {
+    K_HOSP,   /* hospital or clinic: FINESS */
+    K_PHARMA, /* pharmacie d'officine: FINESS + SIRET */
+    K_LBM,    /* laboratoire de biologie médicale */
+    K_EHPAD,
+    K_HANDI,
+    K_CDS, /* centre de santé */
+    K_MSP, /* maison de santé */
+    K_SOC, /* practice run by a company: SIRET */
+    K_CABG,
+    K_CABI,
+    NKINDS
+};
+
+/* Share of the structures of each kind, per thousand. */
+static const int kind_share[NKINDS] = {15, 80, 15, 40, 25, 15, 10, 120, 180, 500};
+
+struct code_label {
+    const char *code, *label;
+};
+
+static const struct code_label sector_tab[] = {
+    {"SA01", "Etablissement public de santé"},
+    {"SA03", "Etab. Privé PSPH"},
+    {"SA04", "Etab. Privé Non PSPH"},
+    {"SA33", "Pharmacie d'officine"},
+    {"SA25", "Laboratoire de biologie médicale (LBM)"},
+    {"SA17", "Etab. pour Personnes Agées"},
+    {"SA16", "Etab. pour Handicapés"},
+    {"SA05", "Centre de santé"},
+    {"SA52", "Maison/Pôle de santé"},
+    {"SA09", "Exercice en société"},
+    {"SA08", "Cabinet de groupe"},
+    {"SA07", "Cabinet individuel"},
+};
+
+/* Index in sector_tab of the kinds' sectors (hospitals pick among 0..2). */
+static const int kind_sector[NKINDS] = {0, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+
+static const struct code_label mode_tab[] = {
+    {"L", "Libéral"},
+    {"S", "Salarié"},
+    {"B", "Bénévole"},
+};
+enum { M_L, M_S, M_B };
+
+static const struct code_label genre_tab[] = {
+    {"GENR01", "Activité de soin et de pharmacie"},
+    {"GENR02", "Activité de soin ou de pharmacie en tant que remplaçant"},
+    {"GENR03", "Remplacement dans une activité de soins"},
+    {"GENR04", "Activité non soignante"},
+};
+
+static const struct code_label section_tab[] = {
+    {"A", "Pharmacien titulaire d'officine"},
+    {"D", "Pharmacien adjoint d'officine et autres exercices"},
+    {"G", "Pharmacien biologiste"},
+    {"H", "Pharmacien des établissements de santé"},
+    {"E", "Pharmacien des départements d'outre-mer"},
+};
+
+/* Where people of a profession practise: (mode, kind, weight) rows. */
+struct practice {
+    int mode, kind, weight;
+};
+
+enum profile {
+    PR_MED,
+    PR_PHARM,
+    PR_DENT,
+    PR_NURSE,
+    PR_LIB,
+    PR_HOSP,
+    PR_PREP,
+    PR_PREPH,
+    PR_LAB,
+    PR_SOC,
+    PR_DASS,
+    PR_SOCIAL,
+    NPROFILES
+};
+
+#define MAXROWS 9
+static const struct practice profile_tab[NPROFILES][MAXROWS] = {
+    [PR_MED] = {{M_L, K_CABI, 30}, {M_L, K_CABG, 20}, {M_L, K_SOC, 5},
+                {M_L, K_MSP, 4}, {M_S, K_HOSP, 32}, {M_S, K_CDS, 4},
+                {M_S, K_EHPAD, 2}, {M_S, K_HANDI, 1}, {M_B, K_HOSP, 2}},
+    [PR_PHARM] = {{M_L, K_PHARMA, 35}, {M_S, K_PHARMA, 40},
+                  {M_S, K_HOSP, 12}, {M_S, K_LBM, 10}, {M_L, K_LBM, 3}},
+    [PR_DENT] = {{M_L, K_CABI, 50}, {M_L, K_CABG, 35}, {M_L, K_SOC, 5},
+                 {M_S, K_CDS, 8}, {M_S, K_HOSP, 2}},
+    [PR_NURSE] = {{M_L, K_CABI, 12}, {M_L, K_CABG, 10}, {M_S, K_HOSP, 52},
+                  {M_S, K_EHPAD, 14}, {M_S, K_CDS, 5}, {M_S, K_HANDI, 5},
+                  {M_B, K_HOSP, 2}},
+    [PR_LIB] = {{M_L, K_CABI, 45}, {M_L, K_CABG, 20}, {M_L, K_MSP, 5},
+                {M_S, K_HOSP, 18}, {M_S, K_EHPAD, 6}, {M_S, K_HANDI, 6}},
+    [PR_HOSP] = {{M_S, K_HOSP, 70}, {M_S, K_EHPAD, 15}, {M_S, K_HANDI, 10},
+                 {M_S, K_CDS, 5}},
+    [PR_PREP] = {{M_S, K_PHARMA, 85}, {M_S, K_HOSP, 15}},
+    [PR_PREPH] = {{M_S, K_HOSP, 100}},
+    [PR_LAB] = {{M_S, K_LBM, 70}, {M_S, K_HOSP, 30}},
+    [PR_SOC] = {{M_S, K_SOC, 60}, {M_L, K_SOC, 40}},
+    [PR_DASS] = {{M_S, K_CABG, 90}, {M_S, K_CDS, 10}},
+    [PR_SOCIAL] = {{M_S, K_HOSP, 50}, {M_S, K_HANDI, 30}, {M_S, K_EHPAD, 20}},
+};
+
+/* ------------------------------------------------------------------------ */
+/* Professions (docs §6) with their weight in the population (per 10,000),
+ * the share of RPPS numbers (the rest ADELI), of women, of people with an
+ * MSSanté mailbox (per cent), the registering authority, the diploma, and
+ * the MSSanté ordinal domain. */
+enum sfkind { SF_NONE, SF_MED, SF_DENT, SF_NURSE };
+
+struct profession {
+    const char *code, *label;
+    int weight, rpps, female, mss, profile, sf;
+    const char *authority;
+    const char *dipl_code, *dipl_label;
+    const char *domain;
+};
+
+static const struct profession prof_tab[] = {
+    {"60", "Infirmier", 3000, 45, 87, 18, PR_NURSE, SF_NURSE, "CNOI",
+     "DE06", "DE d'infirmier", "infirmier.mssante.fr"},
+    {"10", "Médecin", 1200, 100, 50, 75, PR_MED, SF_MED, "CNOM", "DE01",
+     "DE de docteur en médecine", "medecin.mssante.fr"},
+    {"21", "Pharmacien", 450, 100, 67, 60, PR_PHARM, SF_NONE, "CNOP",
+     "DE02", "DE de docteur en pharmacie", "pharmacien.mssante.fr"},
+    {"70", "Masseur-Kinésithérapeute", 500, 100, 50, 35, PR_LIB, SF_NONE,
+     "CNOMK", "DE05", "DE de masseur-kinésithérapeute",
+     "masseur-kinesitherapeute.mssante.fr"},
+    {"40", "Chirurgien-Dentiste", 250, 100, 48, 60, PR_DENT, SF_DENT, "CNOCD",
+     "DE03", "DE de docteur en chirurgie dentaire",
+     "chirurgien-dentiste.mssante.fr"},
+    {"50", "Sage-Femme", 150, 100, 97, 50, PR_LIB, SF_NONE, "CNOSF", "DE04",
+     "DE de sage-femme", "sage-femme.mssante.fr"},
+    {"93", "Psychologue", 500, 0, 85, 3, PR_LIB, SF_NONE, "ARS", "DE93",
+     "Master de psychologie", "pro.mssante.fr"},
+    {"28", "Opticien-Lunetier", 200, 0, 55, 2, PR_SOC, SF_NONE, "ARS",
+     "BTS28", "BTS opticien-lunetier", "pro.mssante.fr"},
+    {"91", "Orthophoniste", 150, 0, 96, 5, PR_LIB, SF_NONE, "ARS", "CC91",
+     "Certificat de capacité d'orthophoniste", "pro.mssante.fr"},
+    {"92", "Orthoptiste", 30, 0, 90, 5, PR_LIB, SF_NONE, "ARS", "CC92",
+     "Certificat de capacité d'orthoptiste", "pro.mssante.fr"},
+    {"80", "Pédicure-Podologue", 80, 100, 70, 20, PR_LIB, SF_NONE, "CNOPP",
+     "DE07", "DE de pédicure-podologue", "pedicure-podologue.mssante.fr"},
+    {"26", "Audioprothésiste", 30, 0, 40, 2, PR_SOC, SF_NONE, "ARS", "DE26",
+     "DE d'audioprothésiste", "pro.mssante.fr"},
+    {"94", "Ergothérapeute", 80, 0, 88, 3, PR_LIB, SF_NONE, "ARS", "DE94",
+     "DE d'ergothérapeute", "pro.mssante.fr"},
+    {"95", "Diététicien", 60, 0, 92, 3, PR_LIB, SF_NONE, "ARS", "BTS95",
+     "BTS diététique", "pro.mssante.fr"},
+    {"96", "Psychomotricien", 80, 0, 88, 3, PR_LIB, SF_NONE, "ARS", "DE96",
+     "DE de psychomotricien", "pro.mssante.fr"},
+    {"98", "Manipulateur ERM", 200, 0, 72, 3, PR_HOSP, SF_NONE, "ARS",
+     "DE98", "DE de manipulateur d'électroradiologie médicale",
+     "pro.mssante.fr"},
+    {"86", "Technicien de laboratoire médical", 150, 0, 80, 2, PR_LAB,
+     SF_NONE, "ARS", "DE86", "DE de technicien de laboratoire médical",
+     "pro.mssante.fr"},
+    {"39", "Préparateur en pharmacie (officine)", 400, 0, 85, 2, PR_PREP,
+     SF_NONE, "ARS", "BP39", "BP de préparateur en pharmacie",
+     "pro.mssante.fr"},
+    {"38", "Préparateur en pharmacie hospitalière", 50, 0, 85, 2, PR_PREPH,
+     SF_NONE, "ARS", "DE38", "DE de préparateur en pharmacie hospitalière",
+     "pro.mssante.fr"},
+    {"35", "Aide-soignant", 600, 0, 90, 1, PR_HOSP, SF_NONE, "ARS", "DE35",
+     "DE d'aide-soignant", "pro.mssante.fr"},
+    {"36", "Ambulancier", 300, 0, 25, 1, PR_SOC, SF_NONE, "ARS", "DE36",
+     "DE d'ambulancier", "pro.mssante.fr"},
+    {"37", "Auxiliaire de puériculture", 100, 0, 98, 1, PR_HOSP, SF_NONE,
+     "ARS", "DE37", "DE d'auxiliaire de puériculture", "pro.mssante.fr"},
+    {"31", "Assistant dentaire", 200, 0, 95, 1, PR_DASS, SF_NONE, "ARS",
+     "TP31", "Titre d'assistant dentaire", "pro.mssante.fr"},
+    {"71", "Ostéopathe", 150, 0, 50, 2, PR_LIB, SF_NONE, "ARS", "DO71",
+     "Diplôme d'ostéopathe", "pro.mssante.fr"},
+    {"72", "Psychothérapeute", 30, 0, 70, 2, PR_LIB, SF_NONE, "ARS", "CE72",
+     "Certificat de psychothérapeute", "pro.mssante.fr"},
+    {"73", "Chiropracteur", 10, 0, 40, 2, PR_LIB, SF_NONE, "ARS", "DC73",
+     "Diplôme de chiropracteur", "pro.mssante.fr"},
+    {"69", "Infirmier psychiatrique", 50, 0, 70, 2, PR_HOSP, SF_NONE, "ARS",
+     "DE69", "Diplôme d'infirmier de secteur psychiatrique",
+     "pro.mssante.fr"},
+    {"41", "Assistant de service social", 200, 0, 92, 1, PR_SOCIAL, SF_NONE,
+     "ARS", "DE41", "DE d'assistant de service social", "pro.mssante.fr"},
+    {"83", "Orthopédiste-Orthésiste", 10, 0, 30, 1, PR_SOC, SF_NONE, "ARS",
+     "DE83", "Diplôme d'orthopédiste-orthésiste", "pro.mssante.fr"},
+    {"81", "Orthoprothésiste", 5, 0, 30, 1, PR_SOC, SF_NONE, "ARS", "DE81",
+     "Diplôme d'orthoprothésiste", "pro.mssante.fr"},
+    {"82", "Podo-Orthésiste", 5, 0, 30, 1, PR_SOC, SF_NONE, "ARS", "DE82",
+     "Diplôme de podo-orthésiste", "pro.mssante.fr"},
+    {"84", "Oculariste", 1, 0, 30, 1, PR_SOC, SF_NONE, "ARS", "DE84",
+     "Diplôme d'oculariste", "pro.mssante.fr"},
+    {"85", "Epithésiste", 1, 0, 30, 1, PR_SOC, SF_NONE, "ARS", "DE85",
+     "Diplôme d'épithésiste", "pro.mssante.fr"},
+    {"32", "Physicien médical", 10, 0, 40, 5, PR_HOSP, SF_NONE, "ARS", "DQ32",
+     "Diplôme de qualification en physique radiologique et médicale",
+     "pro.mssante.fr"},
+};
+
+#define NPROFS (sizeof prof_tab / sizeof prof_tab[0])
+enum {
+    P_INF = 0,
+    P_MED = 1,
+    P_PHARM = 2,
+    P_KINE = 3,
+    P_DENT = 4,
+    P_SF = 5,
+    P_PSY = 6,
+    P_OPT = 7,
+    P_ORTHOPHO = 8,
+    P_PODO = 10,
+};
+
+/* Savoir-faire. The doctors' specialties (type S, TRE_R38) come with the
+ * word people type to find them, used by the planted "mixed" cases. */
+struct savoir {
+    const char *type, *code, *label;
+    int weight;
+};
+
+static const struct code_label sftype_tab[] = {
+    {"S", "Spécialité ordinale"}, {"C", "Compétence"},
+    {"CAPA", "Capacité"},         {"DNQ", "DESC non qualifiant"},
+    {"CEX", "Compétence exclusive"},
+};
+
+static const struct savoir spec_med[] = {
+    {"S", "SM53", "Spécialiste en Médecine Générale", 260},
+    {"S", "SM54", "Médecine Générale", 100},
+    {"S", "SM26", "Qualifié en Médecine Générale", 90},
+    {"S", "SM04", "Cardiologie et Maladies vasculaires", 40},
+    {"S", "SM02", "Anesthésie-réanimation", 60},
+    {"S", "SM08", "Chirurgie orthopédique et Traumatologie", 25},
+    {"S", "SM15", "Dermatologie et vénéréologie", 25},
+    {"S", "SM20", "Gynécologie-obstétrique", 35},
+    {"S", "SM32", "Neurologie", 15},
+    {"S", "SM38", "Ophtalmologie", 35},
+    {"S", "SM39", "O.R.L et chirurgie cervico faciale", 18},
+    {"S", "SM40", "Pédiatrie", 50},
+    {"S", "SM42", "Psychiatrie", 90},
+    {"S", "SM44", "Radio-diagnostic", 50},
+    {"S", "SM01", "Anatomie et Cytologie pathologiques", 10},
+    {"S", "SM57", "Allergologie", 3},
+    {"S", "SM19", "Gastro-entérologie et hépatologie", 20},
+    {"S", "SM41", "Pneumologie", 18},
+    {"S", "SM46", "Rhumatologie", 16},
+};
+#define NSPEC_MED (sizeof spec_med / sizeof spec_med[0])
+enum {
+    S_MG = 0,
+    S_CARDIO = 3,
+    S_OPHTALMO = 9,
+    S_ORL = 10,
+    S_PEDIA = 11,
+    S_PSY = 12,
+};
+
+/* Extra qualifications a doctor may hold besides the specialty. */
+static const struct savoir extra_med[] = {
+    {"C", "C05", "Médecine du sport", 10},
+    {"C", "C11", "Homéopathie", 5},
+    {"C", "C13", "Médecine thermale", 2},
+    {"CAPA", "CAPA02", "Capacité de gérontologie", 10},
+    {"CAPA", "CAPA05", "Capacité de médecine d'urgence", 12},
+    {"CAPA", "CAPA08", "Capacité d'addictologie clinique", 5},
+    {"CAPA", "CAPA10", "Capacité d'allergologie", 3},
+    {"DNQ", "DSM112", "Médecine d'urgence", 8},
+    {"DNQ", "DSM115", "Addictologie", 3},
+    {"CEX", "CEX06", "Médecine de la reproduction", 2},
+};
+#define NEXTRA_MED (sizeof extra_med / sizeof extra_med[0])
+
+static const struct savoir spec_dent[] = {
+    {"S", "SCD01", "Orthopédie dento-faciale", 60},
+    {"S", "SCD02", "Chirurgie orale", 25},
+    {"S", "SCD03", "Médecine bucco-dentaire", 15},
+};
+
+static const struct savoir spec_nurse[] = {
+    {"S", "SI01", "Infirmier anesthésiste diplômé d'Etat", 30},
+    {"S", "SI02", "Infirmier de bloc opératoire diplômé d'Etat", 30},
+    {"S", "SI03", "Puéricultrice diplômée d'Etat", 30},
+    {"S", "SI04", "Infirmier en pratique avancée", 10},
+};
+
+/* ------------------------------------------------------------------------ */
+/* Names. Common surnames in rank order: the k-th is drawn with a weight of
+ * 1/(k + 40), a Zipf-like skew that makes MARTIN about 0.6 % of the
+ * population and leaves a long tail. The list holds on purpose the
+ * spellings search must tell apart or bring together (LEFÈVRE, LEFEBVRE,
+ * LEFEUVRE; LE GOFF, LEGOFF; DUPONT, DUPOND; PERRAULT, PERRAUT; N'DIAYE,
+ * MEDDAH-LAÏD, DE LA FONTAINE). */
+static const char *const surname_tab[] = {
+    "MARTIN", "BERNARD", "THOMAS", "PETIT", "ROBERT", "RICHARD", "DURAND",
+    "DUBOIS", "MOREAU", "LAURENT", "SIMON", "MICHEL", "LEFEBVRE", "LEROY",
+    "ROUX", "DAVID", "BERTRAND", "MOREL", "FOURNIER", "GIRARD", "BONNET",
+    "DUPONT", "LAMBERT", "FONTAINE", "ROUSSEAU", "VINCENT", "MULLER",
+    "LEFÈVRE", "FAURE", "ANDRÉ", "MERCIER", "BLANC", "GUÉRIN", "BOYER",
+    "GARNIER", "CHEVALIER", "FRANÇOIS", "LEGRAND", "GAUTHIER", "GARCIA",
+    "PERRIN", "ROBIN", "CLÉMENT", "MORIN", "NICOLAS", "HENRY", "ROUSSEL",
+    "MATHIEU", "GAUTIER", "MASSON", "MARCHAND", "DUVAL", "DENIS", "DUMONT",
+    "MARIE", "LEMAIRE", "NOËL", "MEYER", "DUFOUR", "MEUNIER", "BRUN",
+    "BLANCHARD", "GIRAUD", "JOLY", "RIVIÈRE", "LUCAS", "BRUNET", "GAILLARD",
+    "BARBIER", "ARNAUD", "MARTINEZ", "GÉRARD", "ROCHE", "RENARD", "SCHMITT",
+    "ROY", "LEROUX", "COLIN", "VIDAL", "CARON", "PICARD", "ROGER", "FABRE",
+    "AUBERT", "LEMOINE", "RENAUD", "DUMAS", "LACROIX", "OLIVIER", "PHILIPPE",
+    "BOURGEOIS", "PIERRE", "BENOÎT", "REY", "LECLERC", "PAYET", "ROLLAND",
+    "LECLERCQ", "GUILLAUME", "LECOMTE", "LOPEZ", "JEAN", "DUPUY", "GUILLOT",
+    "HUBERT", "BERGER", "CARPENTIER", "SANCHEZ", "DUPUIS", "MOULIN", "LOUIS",
+    "DESCHAMPS", "HUET", "VASSEUR", "PEREZ", "BOUCHER", "FLEURY", "ROYER",
+    "KLEIN", "JACQUET", "ADAM", "PARIS", "POIRIER", "MARTY", "AUBRY",
+    "GUYOT", "CARRÉ", "CHARLES", "RENAULT", "CHARPENTIER", "MÉNARD",
+    "MAILLARD", "BARON", "BERTIN", "BAILLY", "HERVÉ", "SCHNEIDER",
+    "FERNANDEZ", "LE GALL", "COLLET", "LÉGER", "BOUVIER", "JULIEN",
+    "PRÉVOST", "MILLET", "PERROT", "DANIEL", "LE ROUX", "COUSIN", "GERMAIN",
+    "BRETON", "BESSON", "LANGLOIS", "RÉMY", "LE GOFF", "PELLETIER",
+    "LÉVÊQUE", "PERRIER", "LEBLANC", "BARRÉ", "LEBRUN", "MARCHAL", "WEBER",
+    "MALLET", "HAMON", "BOULANGER", "JACOB", "MONNIER", "MICHAUD",
+    "RODRIGUEZ", "GUICHARD", "GILLET", "ÉTIENNE", "GRONDIN", "POULAIN",
+    "TESSIER", "CHEVALLIER", "COLLIN", "CHAUVIN", "DA SILVA", "BOUCHET",
+    "GAY", "LEMAÎTRE", "BENARD", "MARÉCHAL", "HUMBERT", "REYNAUD", "ANTOINE",
+    "HOARAU", "PERRET", "BARTHÉLEMY", "CORDIER", "PICHON", "LEJEUNE",
+    "GILBERT", "LAMY", "DELAUNAY", "PASQUIER", "CARLIER", "LAPORTE",
+    "NGUYEN", "N'DIAYE", "DIALLO", "TRAORÉ", "BENALI", "HADDAD", "DOS SANTOS",
+    "FERREIRA", "PEREIRA", "RODRIGUES", "MARTINS", "LEGOFF", "LEFEUVRE",
+    "DUPOND", "PERRAULT", "PERRAUT", "LE BIHAN", "LE BRIS", "KERGOAT",
+    "DE LA FONTAINE", "D'ALMEIDA", "MEDDAH-LAÏD", "BEN ALI", "COULIBALY",
+    "TRAN", "LE", "PHAM", "CAMARA", "KONÉ", "DIARRA", "BELKACEM", "BOUZID",
+    "HAMIDI", "CHERIF", "MANSOURI", "SAIDI", "AMRANI", "EL AMRANI",
+    "SCHWEITZER", "MÜLLER", "HOFFMANN", "WAGNER", "KIEFFER", "ZIMMERMANN",
+    "LE BORGNE", "LE CORRE", "LE FLOCH", "LE GUEN", "LE BERRE", "TANGUY",
+    "LE MEUR", "MORVAN", "GUÉGAN", "BOURDON", "CHAUVET", "GUIBERT",
+    "BONNEAU", "DELMAS", "LAFON", "BARRIÈRE", "CASTEL", "DELORME", "FAVRE",
+    "VIGNAL", "ROCHER", "GRENIER", "BOUCHARD", "PONS", "ALBERT", "LAGARDE",
+    "PAGÈS", "BRUNEAU", "COMBES", "CHARRIER", "MAURY", "SALLES", "FERRAND",
+    "DUCHÊNE", "COSTE", "TEXIER", "DUFRESNE", "BARBE", "DELATTRE",
+    "DEVAUX", "LEMOAL", "LECOQ", "VALLÉE", "ARNOULD", "THIBAULT", "RAYNAUD",
+    "GODARD", "HÉBERT", "JOUBERT", "MAHÉ", "NAVARRO", "ORTIZ", "GOMEZ",
+    "MOUNIER", "MARCHETTI", "ROSSI", "RUSSO", "BRUNO", "CAMUS", "CHAPELLE",
+    "PHILIPPOT", "JOSEPH", "STEPHAN", "FAYOLLE", "DELAHAYE", "VERDIER",
+    "LEBON", "TESSIER-LAVIGNE", "SAINT-MARTIN", "DUBOIS-MARTIN",
+    "DE SOUSA", "DE OLIVEIRA", "L'HERMITE", "D'ARGENT", "N'GUYEN",
+};
+
+#define NSURNAMES (sizeof surname_tab / sizeof surname_tab[0])
+
+/* First names, each list in rough order of frequency among health
+ * professionals. Both lists deliberately hold variant spellings (Philippe
+ * and Philipe, Mathieu and Matthieu, Thibault and Thibaut). */
+static const char *const female_tab[] = {
+    "Marie", "Nathalie", "Isabelle", "Sylvie", "Catherine", "Christine",
+    "Valérie", "Sandrine", "Stéphanie", "Céline", "Sophie", "Véronique",
+    "Martine", "Françoise", "Laurence", "Florence", "Aurélie", "Julie",
+    "Émilie", "Caroline", "Virginie", "Anne", "Hélène", "Patricia",
+    "Brigitte", "Nadine", "Corinne", "Delphine", "Camille", "Laura", "Sarah",
+    "Marion", "Pauline", "Mathilde", "Charlotte", "Claire", "Élodie",
+    "Audrey", "Mélanie", "Karine", "Christelle", "Séverine", "Anaïs", "Zoé",
+    "Léa", "Chloé", "Manon", "Emma", "Inès", "Clémence", "Agnès", "Béatrice",
+    "Chantal", "Danielle", "Dominique", "Élisabeth", "Évelyne", "Geneviève",
+    "Jacqueline", "Josiane", "Monique", "Nicole", "Odile", "Pascale",
+    "Sabine", "Annie", "Marie-Claire", "Marie-Hélène", "Anne-Sophie",
+    "Anne-Marie", "Marie-Christine", "Marie-Laure", "Gaëlle", "Maëlle",
+    "Noémie", "Laëtitia", "Ophélie", "Justine", "Margaux", "Océane",
+    "Amandine", "Jennifer", "Vanessa", "Fatima", "Samira", "Nadia", "Leïla",
+    "Myriam", "Khadija", "Aïcha", "Fatoumata", "Mariama", "Linh", "Élise",
+    "Estelle", "Fabienne", "Gwenaëlle", "Ingrid", "Jessica", "Lucie",
+    "Magali", "Muriel", "Perrine", "Rachel", "Solène", "Yasmine", "Zohra",
+    "Sylvia", "Silvia", "Cécile", "Juliette", "Alice", "Morgane", "Alexandra",
+    "Coralie", "Émeline", "Héloïse",
+};
+
+static const char *const male_tab[] = {
+    "Jean", "Philippe", "Pierre", "Michel", "Alain", "Patrick", "Nicolas",
+    "Christophe", "Éric", "Laurent", "Frédéric", "Stéphane", "Olivier",
+    "David", "Thierry", "Pascal", "Sébastien", "Julien", "Jérôme",
+    "François", "Daniel", "Bernard", "Christian", "Thomas", "Vincent",
+    "Alexandre", "Guillaume", "Antoine", "Maxime", "Romain", "Benoît",
+    "Hugo", "Lucas", "Mathieu", "Matthieu", "Jean-François", "Jean-Pierre",
+    "Jean-Marc", "Jean-Luc", "Jean-Claude", "Jean-Michel", "Jean-Paul",
+    "Marc", "Bruno", "Didier", "Dominique", "Emmanuel", "Fabrice", "Gilles",
+    "Hervé", "Jacques", "Joël", "Loïc", "Mickaël", "Michaël", "Raphaël",
+    "Gaël", "Yannick", "Yves", "Xavier", "Arnaud", "Cédric", "Damien",
+    "Florian", "Kévin", "Anthony", "Jérémy", "Adrien", "Baptiste",
+    "Clément", "Quentin", "Benjamin", "Samuel", "Karim", "Mohamed", "Mehdi",
+    "Rachid", "Youssef", "Mamadou", "Moussa", "Ibrahima", "Minh", "Thibault",
+    "Thibaut", "Grégory", "Grégoire", "Hugues", "Rémi", "Rémy", "Ludovic",
+    "Lionel", "Sylvain", "Philipe", "Aurélien", "Bastien", "Yohann",
+    "Johann", "Franck", "Gérard", "Henri", "René", "Roger", "André",
+    "Claude", "Serge", "Guy", "Georges", "Paul", "Louis", "Gabriel",
+    "Arthur", "Léo", "Nathan", "Théo", "Noé", "Pierre-Yves", "Marc-Antoine",
+};
+
+#define NFEMALE (sizeof female_tab / sizeof female_tab[0])
+#define NMALE (sizeof male_tab / sizeof male_tab[0])
+
+/* Pieces of the synthesized rare surnames: start + 0..2 middles + end, so
+ * a full-scale run has a few hundred thousand distinct names. */
+static const char *const syl_start[] = {
+    "BAR", "BER", "BOU", "BRI", "CHA", "CHE", "COU", "DA", "DE", "DU",
+    "FA", "FER", "GA", "GAU", "GI", "GOU", "GRA", "JA", "LA", "LE", "MA",
+    "MAR", "MER", "MO", "NA", "PE", "PER", "PI", "POU", "RA", "RI", "ROU",
+    "SA", "SE", "TA", "TE", "TOU", "VA", "VER", "VI", "PEN", "TRE",
+    "BEL", "BON", "CAM", "COL", "DES", "FON", "GUI", "HER", "LAN", "LOU",
+    "MON", "MOU", "PON", "SAU", "VAL", "VIL", "BRO", "CRE", "DRO", "FRE",
+    "GRE", "PRA", "TRU", "BLA", "CLA", "FLA", "PLA", "AR", "AU", "É",
+};
+static const char *const syl_mid[] = {
+    "LI", "RI", "BO", "DE", "MA", "NE", "RO", "TI", "VE", "GNE", "CHA",
+    "LA", "SSI", "RA", "NO", "TA", "PI", "GUE", "LLE", "RAN",
+};
+static const char *const syl_end[] = {
+    "NEAU", "NOT", "RAND", "RIN", "LIN", "LET", "LON", "MONT", "VAL",
+    "GEOT", "CHON", "CHARD", "GNON", "TAIN", "TIER", "DIER", "NIER", "VIER",
+    "ROT", "ROUX", "ZE", "SSE", "GEON", "BERT", "MARD", "LLOT", "QUET",
+    "THIER", "VILLE", "COURT", "BOIS", "FOND", "DEC", "VEN", "ARD", "AUD",
+    "AULT", "EAU", "IN", "ET", "OT", "OUX", "Y", "AC", "AS", "OS", "ÈS",
+    "É", "ÈRE", "IÈRE", "AN", "ON", "EL", "ER", "AIN", "OU", "IS", "US",
+    "ENC", "IAC",
+};
+static const char *const particle_tab[] = {"LE ", "LA ", "DE ", "DU ",
+                                           "DES ", "DI ", "D'", "L'"};
+
+/* Surnames and first names that only the planted truth cases use: the
+ * random population never draws them (synthesized names that fold to one of
+ * them are drawn again), so each case's expected answer is well defined at
+ * any scale. Real, if rare, French surnames. */
+static const char *const rare_tab[] = {
+    "QUÉMÉNEUR", "KERGOURLAY", "GOURVENNEC", "LE SCOUARNEC",
+    "ETCHEBERRIGARAY", "HARISPURU", "IRIBARNEGARAY", "OXARANGO",
+    "ARRAMBIDE", "BERROGAIN", "ZUBIETA", "ELISSALDE", "GOYHENETCHE",
+    "OLHAGARAY", "HIRIGOYEN", "LARRALDE", "MINVIELLE", "CASTAGNÈDE",
+    "LABORDÈRE", "DARRIGRAND", "POUEYMIDANETTE", "SARRAILH", "TOURNEBIZE",
+    "FOURCADIER", "CAMBOURNAC", "ROUQUEIROL", "ESTRABAUD", "VIGOUROUX",
+    "BRUGUIÈRE", "CAUSSANEL", "ALDEBERT", "SCHWEIGHOFFER", "OBERKAMPF",
+    "HUNSINGER", "STOECKEL", "WINTERHALTER", "KIRSCHLEGER", "RIEFFEL",
+    "BAUMGARTNER", "EHRHARDT", "GRIMMEISEN", "ZIMMERLIN", "MUNCHENBACH",
+    "PIETRASANTA", "CASABIANCA", "FRANCESCHINI", "PAOLACCI", "LUCCIONI",
+    "MATTEÏ", "SANTUCCI", "ORSATELLI", "CAPPELLETTI", "QUINQUIS",
+    "KERANGUEVEN", "PLOUZENNEC", "TRÉGUER", "LE BOURHIS", "GUÉGUEN", "MADEC",
+    "JAOUEN", "KERBRAT", "PRIGENT", "ABGRALL", "CORNEC", "LÉOSTIC",
+    "NÉDÉLEC", "THÉPAUT", "GUILLERM", "RIOUALEN", "DOUGUET", "LAVENANT",
+    "DÉSAUBLIAUX", "MÉRIGNARGUES", "CHAMPEYROUX", "VERGNOLLE",
+    "BARTHOUMIEUX", "TEYSSANDIER", "PEYRONNET", "CLAVERIE", "SOUBIRANE",
+    "AUZOUX", "DUCASTAING", "LAFFARGUE", "SAINT-MARTORY", "DELAHOUSSAYE",
+    "DUVERGIER DE HAURANNE", "DE KERMADEC", "D'ESTIENNE D'ORVES",
+    "N'GUESSAN", "M'BAREK", "BEN HAMOUDA", "BOUAZZAOUI", "TCHAKALOFF",
+    "PHAM-DINH", "KOWALCZYK", "SZYMANSKI", "WOJCIECHOWSKI", "GRZELAK",
+    "PAPADOPOULOS", "ANTONIADÈS", "ÇELIKKAYA", "DE HAUTECLOCQUE", "QUÉRUEL",
+    "LECŒUR", "CŒURDEROY", "FRÉCHINOS", "VAUQUELIN", "LOUÂPRE", "HÜBSCHER",
+    "CHÂTELAIN-DUPRÉ", "BÉHÉTY", "HÉRAÏL", "PÉLISSIÉ", "LEHÉRICEY",
+    "MÉNÉTRIER", "FÉRAUD-PRAX", "ÉTHÈVE", "GRÉGOIRE-DESCHÊNES",
+};
+
+#define NRARE (sizeof rare_tab / sizeof rare_tab[0])
+
+/* Planted-only first names, with 1 for women. */
+static const struct {
+    const char *name;
+    int female;
+} rare_first_tab[] = {
+    {"Eudoxie", 1},   {"Anthelme", 0},   {"Philomène", 1},  {"Aldegonde", 1},
+    {"Bérenger", 0},  {"Hildegarde", 1}, {"Gontran", 0},    {"Ombeline", 1},
+    {"Sixtine", 1},   {"Eulalie", 1},    {"Enguerrand", 0}, {"Athénaïs", 1},
+    {"Bathilde", 1},  {"Bertille", 1},   {"Clodomir", 0},   {"Cunégonde", 1},
+    {"Donatien", 0},  {"Eudes", 0},      {"Euphrasie", 1},  {"Évariste", 0},
+    {"Fulbert", 0},   {"Gonzague", 0},   {"Guenièvre", 1},  {"Hermance", 1},
+    {"Hippolyte", 0}, {"Honorine", 1},   {"Isaure", 1},     {"Léocadie", 1},
+    {"Marcellin", 0}, {"Mélisande", 1},  {"Pacôme", 0},     {"Pétronille", 1},
+    {"Philibert", 0}, {"Radegonde", 1},  {"Séraphin", 0},   {"Sidonie", 1},
+    {"Tancrède", 0},  {"Théophane", 0},  {"Ursule", 1},     {"Victorin", 0},
+    {"Wandrille", 0}, {"Zéphyrin", 0},   {"Blandine", 1},   {"Adélard", 0},
+    {"Amédée", 0},    {"Anselme", 0},    {"Bénigne", 0},    {"Domitille", 1},
+    {"Edmée", 1},     {"Émerance", 1},   {"Firmin", 0},     {"Gervais", 0},
+    {"Herminie", 1},  {"Ignace", 0},     {"Jacinthe", 1},   {"Lazare", 0},
+    {"Léontine", 1},  {"Modeste", 0},    {"Nestor", 0},     {"Odilon", 0},
+    {"Prosper", 0},   {"Quiterie", 1},   {"Scholastique", 1},
+    {"Valérien", 0},  {"Xavière", 1},    {"Zacharie", 0},   {"Apolline", 1},
+    {"Aldric", 0},    {"Ermeline", 1},   {"Clotaire", 0},
+};
+
+#define NRARE_FIRST (sizeof rare_first_tab / sizeof rare_first_tab[0])
+
+/* ------------------------------------------------------------------------ */
+/* Addresses and structure names. */
+static const struct {
+    const char *code, *label;
+    int weight;
+} voie_tab[] = {
+    {"R", "Rue", 45},     {"AV", "Avenue", 18},     {"BD", "Boulevard", 8},
+    {"PL", "Place", 6},   {"CHE", "Chemin", 6},     {"IMP", "Impasse", 3},
+    {"ALL", "Allée", 4},  {"RTE", "Route", 5},      {"QUA", "Quai", 2},
+    {"CRS", "Cours", 2},  {"SQ", "Square", 1},      {"FG", "Faubourg", 1},
+    {"LD", "Lieu-dit", 1}, {"RES", "Résidence", 1},
+};
+#define NVOIES (sizeof voie_tab / sizeof voie_tab[0])
+
+static const char *const street_tab[] = {
+    "DE LA REPUBLIQUE", "DU GENERAL DE GAULLE", "JEAN JAURES", "VICTOR HUGO",
+    "DE LA GARE", "PASTEUR", "DE LA LIBERATION", "GAMBETTA", "DE VERDUN",
+    "DU 8 MAI 1945", "DU 11 NOVEMBRE", "CARNOT", "DE PARIS", "NATIONALE",
+    "DES ECOLES", "DE L'EGLISE", "DU MARECHAL FOCH", "JULES FERRY",
+    "GEORGES CLEMENCEAU", "DE LA MAIRIE", "DU STADE", "DES LILAS",
+    "DU CHATEAU", "ALSACE LORRAINE", "ANATOLE FRANCE", "EMILE ZOLA",
+    "JEAN MOULIN", "DES TILLEULS", "SAINT-MARTIN", "DE LA PAIX",
+    "DU MOULIN", "DES ACACIAS", "DE LA FONTAINE", "LOUIS PASTEUR",
+    "PIERRE ET MARIE CURIE", "DU PORT", "DES PRES", "FRANKLIN ROOSEVELT",
+    "DE LORRAINE", "DE BRETAGNE", "DU COMMANDANT CHARCOT", "ARISTIDE BRIAND",
+    "DU DOCTEUR SCHWEITZER", "DES MARTYRS", "DE LA LIBERTE",
+    "DU PRÉSIDENT WILSON", "D'ESTIENNE D'ORVES", "SAINT-EXUPERY",
+    "DES ÉCOLES", "DE L'HÔPITAL", "DU PARC", "DES PLATANES", "DE LYON",
+    "DE STRASBOURG", "DU CANAL", "DES VIGNES", "DU BOURG", "MOZART",
+    "LÉON BLUM", "ROGER SALENGRO", "DU CHAMP DE FOIRE", "DE LA CROIX ROUGE",
+};
+#define NSTREETS (sizeof street_tab / sizeof street_tab[0])
+
+static const char *const clinic_tab[] = {
+    "DU PARC", "SAINT-JOSEPH", "DES CEDRES", "SAINTE-ANNE", "DU LITTORAL",
+    "DES LILAS", "MUTUALISTE", "JEANNE D'ARC", "SAINT-GEORGES", "PASTEUR",
+    "DE L'ESPERANCE", "BELLEDONNE", "DU PONT DE CHAUME", "SAINT-HILAIRE",
+    "LES FONTAINES", "DU VAL D'OUEST",
+};
+static const char *const service_tab[] = {
+    "SERVICE DE CARDIOLOGIE", "SERVICE DES URGENCES", "SERVICE DE PEDIATRIE",
+    "POLE MERE-ENFANT", "SERVICE DE PSYCHIATRIE ADULTE", "BLOC OPERATOIRE",
+    "SERVICE DE RADIOLOGIE", "CONSULTATIONS EXTERNES", "SERVICE DE GERIATRIE",
+    "SERVICE D'ONCOLOGIE", "REANIMATION POLYVALENTE", "MATERNITE",
+};
+static const char *const mss_service_tab[] = {
+    "Secrétariat", "Cardiologie", "Urgences", "Pédiatrie", "Psychiatrie",
+    "Radiologie", "Gériatrie", "Oncologie", "Maternité", "Laboratoire",
+    "Pharmacie", "Direction des soins", "Médecine interne", "Admissions",
+};
+static const char *const geo_tab[] = {
+    "RESIDENCE LES TILLEULS", "ZAC DU GRAND PRE", "CENTRE COMMERCIAL",
+    "BATIMENT B", "ESPACE SANTE", "IMMEUBLE LE PANORAMA", "ZI NORD",
+    "LE BOURG", "HAMEAU DES VIGNES", "PARC D'ACTIVITES",
+};
+static const char *const dest_tab[] = {
+    "BATIMENT A", "1ER ETAGE", "REZ DE CHAUSSEE", "ESCALIER C", "PORTE 2",
+};
+static const char *const pharma_tab[] = {
+    "PHARMACIE DU CENTRE", "PHARMACIE DE LA GARE", "PHARMACIE DE LA MAIRIE",
+    "PHARMACIE DES HALLES", "PHARMACIE DU MARCHE", "GRANDE PHARMACIE",
+    "PHARMACIE DE LA POSTE", "PHARMACIE DU PARC", "PHARMACIE CENTRALE",
+};
+static const char *const pharma_brand_tab[] = {
+    "PHARMACIE LAFAYETTE", "GIPHAR", "PHARMAVIE", "APOTHICAL", "PHARMACTIV",
+};
+static const char *const lab_tab[] = {
+    "SELAS BIOGROUP", "CERBALLIANCE", "SYNLAB", "EUROFINS BIOMNIS",
+    "SELARL LABORATOIRE DE BIOLOGIE MEDICALE", "LABORATOIRE BIOXA", "INOVIE",
+};
+static const char *const ehpad_tab[] = {
+    "EHPAD LES TILLEULS", "EHPAD LE GRAND CHENE", "EHPAD LES AMANDIERS",
+    "MAISON DE RETRAITE SAINTE-MARTHE", "EHPAD LA ROSERAIE",
+    "RESIDENCE LES GLYCINES", "EHPAD PUBLIC", "EHPAD LES JARDINS D'ALICE",
+};
+static const char *const handi_tab[] = {
+    "IME LES PAPILLONS", "FOYER D'ACCUEIL MEDICALISE LE PHARE",
+    "MAS LES GENETS", "ESAT DU VAL", "SESSAD L'ENVOL", "IEM LA CLAIRIERE",
+};
+
+/* ------------------------------------------------------------------------ */
+/* PRNG: xoshiro256**, seeded through splitmix64 from (seed, stream, index),
+ * so any professional or structure can be rebuilt alone, in any pass. */
+struct rng {
+    uint64_t s[4];
+};
+
+enum stream { ST_PERSON = 1, ST_STRUCT, ST_ORG, ST_PLANT };
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void rng_init(struct rng *r, uint64_t seed, uint64_t stream,
+                     uint64_t idx)
+{
+    uint64_t x = seed;
+    x = splitmix64(&x) ^ (stream * 0xd1342543de82ef95ULL);
+    x = splitmix64(&x) ^ idx;
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
+}
+
+static inline uint64_t rotl64(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(struct rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl64(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl64(s[3], 45);
+    return result;
+}
+
+/* Uniform in [0, n), n > 0 (Lemire's multiply; the bias is below 2^-32). */
+static uint32_t rng_below(struct rng *r, uint32_t n)
+{
+    return (uint32_t)(((rng_next(r) >> 32) * (uint64_t)n) >> 32);
+}
+
+/* 1 with probability per_mille / 1000. */
+static int rng_pm(struct rng *r, uint32_t per_mille)
+{
+    return rng_below(r, 1000) < per_mille;
+}
+
+static double rng_unit(struct rng *r)
+{
+    return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Weighted choice by cumulative weights and binary search. */
+struct wtab {
+    uint32_t *cum;
+    size_t n;
+    uint32_t total;
+};
+
+static void wtab_add(struct wtab *w, uint32_t weight)
+{
+    w->cum = xrealloc(w->cum, (w->n + 1) * sizeof *w->cum);
+    w->total += weight;
+    w->cum[w->n++] = w->total;
+}
+
+static size_t wtab_pick(const struct wtab *w, struct rng *r)
+{
+    uint32_t x = rng_below(r, w->total);
+    size_t lo = 0, hi = w->n - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (w->cum[mid] > x)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+#define PICK(r, tab) ((tab)[rng_below((r), sizeof(tab) / sizeof((tab)[0]))])
+
+/* ------------------------------------------------------------------------ */
+/* Text helpers. */
+
+/* snprintf that truncates quietly: every string here is built by the
+ * generator from its own tables and fits; the bound guards against bugs. */
+static void strf(char *dst, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void strf(char *dst, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, cap, fmt, ap);
+    va_end(ap);
+}
+
+/* Upper-cases UTF-8 Latin-1 letters (é→É, ÿ→Ÿ, œ→Œ); out holds n + 1. */
+static void utf8_upper(const char *s, char *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned char *o = (unsigned char *)out;
+    while (*p) {
+        if (*p >= 'a' && *p <= 'z') {
+            *o++ = (unsigned char)(*p++ - 32);
+        } else if (p[0] == 0xC3 && p[1] >= 0xA0 && p[1] <= 0xBE &&
+                   p[1] != 0xB7) {
+            *o++ = 0xC3;
+            *o++ = (unsigned char)(p[1] - 0x20);
+            p += 2;
+        } else if (p[0] == 0xC3 && p[1] == 0xBF) {
+            *o++ = 0xC5;
+            *o++ = 0xB8;
+            p += 2;
+        } else if (p[0] == 0xC5 && p[1] == 0x93) {
+            *o++ = 0xC5;
+            *o++ = 0x92;
+            p += 2;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+}
+
+/* Lower-cases UTF-8 Latin-1 letters, keeping the accents. */
+static void utf8_lower(const char *s, char *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned char *o = (unsigned char *)out;
+    while (*p) {
+        if (*p >= 'A' && *p <= 'Z') {
+            *o++ = (unsigned char)(*p++ + 32);
+        } else if (p[0] == 0xC3 && p[1] >= 0x80 && p[1] <= 0x9E &&
+                   p[1] != 0x97) {
+            *o++ = 0xC3;
+            *o++ = (unsigned char)(p[1] + 0x20);
+            p += 2;
+        } else if (p[0] == 0xC5 && p[1] == 0x92) {
+            *o++ = 0xC5;
+            *o++ = 0x93;
+            p += 2;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+}
+
+/* fold() into a caller buffer of cap bytes (inputs here are short). */
+static void fold_to(const char *s, char *out, size_t cap)
+{
+    size_t n = strlen(s);
+    if (n + 1 > cap)
+        n = cap - 1;
+    fold(s, n, out);
+}
+
+static void fold_joined_to(const char *s, char *out, size_t cap)
+{
+    size_t n = strlen(s);
+    if (n + 1 > cap)
+        n = cap - 1;
+    fold_joined(s, n, out);
+}
+
+/* Folded, spaces turned into '-': for e-mail addresses and domains. */
+static void slug_to(const char *s, char *out, size_t cap)
+{
+    fold_to(s, out, cap);
+    for (char *p = out; *p; p++)
+        if (*p == ' ')
+            *p = '-';
+}
+
+static void ascii_upper(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'a' && *s <= 'z')
+            *s = (char)(*s - 32);
+}
+
+/* Appends with a bound; the generator's own strings never reach it. */
+static void cat_to(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(dst), k = strlen(src);
+    if (n + k + 1 > cap)
+        k = cap - n - 1;
+    memcpy(dst + n, src, k);
+    dst[n + k] = '\0';
+}
+
+static void copy_to(char *dst, size_t cap, const char *src)
+{
+    dst[0] = '\0';
+    cat_to(dst, cap, src);
+}
+
+/* Luhn check digit of a digit string. */
+static int luhn_digit(const char *d)
+{
+    size_t n = strlen(d);
+    int sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = d[n - 1 - i] - '0';
+        if (i % 2 == 0) {
+            v *= 2;
+            if (v > 9)
+                v -= 9;
+        }
+        sum += v;
+    }
+    return (10 - sum % 10) % 10;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The generator's state: options, weight tables, planted cases. */
+
+struct planted {
+    const char *surname, *first;
+    int female, prof, spec, commune, cedex_only, mode, kind;
+    uint32_t slot;
+    char id[16], nat[16];
+    int rpps;
+};
+
+enum case_kind {
+    C_EXACT,
+    C_PREFIX,
+    C_TYPO,
+    C_VARIANT,
+    C_COMPOUND,
+    C_HOMONYM,
+    C_MIXED,
+    C_ACCENT,
+    NCASEKINDS
+};
+static const char *const case_kind_name[NCASEKINDS] = {
+    "exact",    "prefix",       "typo",  "variant",
+    "compound", "homonym_town", "mixed", "accent",
+};
+
+struct tcase {
+    char query[192];
+    int kind;
+    int who[2], nwho;
+};
+
+/* A "mixed" case: nobody else may share its surname family, profession
+ * (and specialty) and town, or the expected answer would not be unique. */
+struct mixed {
+    int prof, spec, commune;
+    char token[32];      /* folded surname token */
+    char keys[4][32];    /* folded, joined spellings also blocked */
+    int nkeys;
+};
+
+struct gen {
+    uint64_t seed;
+    uint32_t n, nstruct;
+    uint32_t kstart[NKINDS + 1];
+    int layout, mss_pipe;
+    struct wtab w_commune, w_prof, w_surname, w_female, w_male, w_spec,
+        w_extra, w_voie;
+    uint32_t rpps_off, adeli_off, finess_off, siren_off, cab_off;
+    char (*poste)[48]; /* La Poste label of each commune */
+    /* Planted people and cases. */
+    struct planted *pl;
+    size_t npl, capl;
+    struct tcase *tc;
+    size_t ntc, captc;
+    struct mixed *mx;
+    size_t nmx, capmx;
+    uint64_t block[1024]; /* folded names the random draw must avoid */
+    char prefixes[32][16];
+    size_t nprefix;
+    int rare_used[256], rare_first_next;
+    /* Counters for the final report. */
+    uint64_t n_act, n_dup, n_dipl, n_sf, n_per, n_org, n_empty;
+};
+
+static uint32_t kind_of(const struct gen *g, uint32_t k)
+{
+    int kind = 0;
+    while (k >= g->kstart[kind + 1])
+        kind++;
+    return (uint32_t)kind;
+}
+
+static void block_add(struct gen *g, const char *joined)
+{
+    uint64_t h = hash64(joined, strlen(joined)) | 1;
+    size_t i = h % 1024;
+    while (g->block[i] && g->block[i] != h)
+        i = (i + 1) % 1024;
+    g->block[i] = h;
+}
+
+static int block_has(const struct gen *g, const char *joined)
+{
+    uint64_t h = hash64(joined, strlen(joined)) | 1;
+    size_t i = h % 1024;
+    while (g->block[i]) {
+        if (g->block[i] == h)
+            return 1;
+        i = (i + 1) % 1024;
+    }
+    return 0;
+}
+
+/* 1 if a surname drawn at random must be drawn again: it folds to a
+ * planted-only name or typo, or one of its words starts with a planted
+ * prefix. */
+static int surname_blocked(const struct gen *g, const char *s)
+{
+    char f[128], j[128];
+    fold_joined_to(s, j, sizeof j);
+    if (block_has(g, j))
+        return 1;
+    fold_to(s, f, sizeof f);
+    for (char *tok = f; *tok;) {
+        char *end = strchr(tok, ' ');
+        size_t tl = end ? (size_t)(end - tok) : strlen(tok);
+        for (size_t k = 0; k < g->nprefix; k++) {
+            size_t pl = strlen(g->prefixes[k]);
+            if (tl >= pl && memcmp(tok, g->prefixes[k], pl) == 0)
+                return 1;
+        }
+        if (!end)
+            break;
+        tok = end + 1;
+    }
+    return 0;
+}
+
+/* The La Poste label of a commune ("ST ETIENNE", "PARIS" for an
+ * arrondissement): upper case, no accents, no hyphens. */
+static void poste_label(const char *name, char *out, size_t cap)
+{
+    static const char *const cities[] = {"Paris ", "Lyon ", "Marseille "};
+    for (size_t i = 0; i < 3; i++) {
+        size_t l = strlen(cities[i]);
+        if (strncmp(name, cities[i], l) == 0 && name[l] >= '0' &&
+            name[l] <= '9') {
+            copy_to(out, cap, cities[i]);
+            out[l - 1] = '\0';
+            ascii_upper(out);
+            return;
+        }
+    }
+    char f[96];
+    fold_to(name, f, sizeof f);
+    ascii_upper(f);
+    out[0] = '\0';
+    for (char *tok = f; *tok;) {
+        char *end = strchr(tok, ' ');
+        if (end)
+            *end = '\0';
+        if (out[0])
+            cat_to(out, cap, " ");
+        if (strcmp(tok, "SAINT") == 0)
+            cat_to(out, cap, "ST");
+        else if (strcmp(tok, "SAINTE") == 0)
+            cat_to(out, cap, "STE");
+        else
+            cat_to(out, cap, tok);
+        if (!end)
+            break;
+        tok = end + 1;
+    }
+}
+
+static const struct dept *dept_of(const struct commune *c)
+{
+    for (size_t i = 0; i < NDEPTS; i++)
+        if (strcmp(dept_tab[i].code, c->dept) == 0)
+            return &dept_tab[i];
+    return &dept_tab[0];
+}
+
+static int commune_find(const char *insee)
+{
+    for (size_t i = 0; i < NCOMMUNES; i++)
+        if (strcmp(commune_tab[i].insee, insee) == 0)
+            return (int)i;
+    log_error("no commune %s in the table", insee);
+    abort();
+}
+
+/* The k-th postal code of a commune ("13080,13090" holds two). */
+static int commune_ncp(const struct commune *c)
+{
+    return (int)(strlen(c->cps) + 1) / 6;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Structures (practice sites): built from (seed, k) alone. k < nstruct are
+ * the random ones, shared by the people who practise there; k >= nstruct
+ * are the planted people's own, in the commune their case names. */
+struct structure {
+    int kind, sector, commune, cedex, has_commune, show_dept;
+    char siret[16], siren[12], finess[12], finess_ej[12], tech[20],
+        ancien[20];
+    char raison[128], enseigne[64], dest[64], geo[64];
+    char num[8], indice[4], voie[64];
+    const char *voie_code, *voie_label;
+    char mention[32], bureau[80], cp[8];
+    char phone[16], phone2[16], fax[16], email[96];
+    char town_slug[64];
+};
+
+/* The first draw of a structure's stream is its commune, so this matches
+ * struct_make() at the cost of one draw. */
+static int struct_commune(const struct gen *g, uint32_t k)
+{
+    if (k >= g->nstruct)
+        return g->pl[k - g->nstruct].commune;
+    struct rng r;
+    rng_init(&r, g->seed, ST_STRUCT, k);
+    return (int)wtab_pick(&g->w_commune, &r);
+}
+
+/* FINESS numbers start with the department; overseas ones with 9A..9F. */
+static void finess_prefix(const struct commune *c, char out[3])
+{
+    if (strncmp(c->dept, "97", 2) == 0) {
+        static const char dom[] = "ABCDEF";
+        out[0] = '9';
+        out[1] = dom[(c->dept[2] - '1') % 6];
+    } else {
+        out[0] = c->dept[0];
+        out[1] = c->dept[1];
+    }
+    out[2] = '\0';
+}
+
+static void make_siret(const struct gen *g, uint32_t k, int public_body,
+                       char siren[12], char siret[16])
+{
+    char d[16];
+    uint32_t v = (uint32_t)(((uint64_t)k * 387420489u + g->siren_off) %
+                            100000000u);
+    if (public_body) /* établissements publics: SIREN 26xxxxxxx */
+        strf(d, sizeof d, "26%06u", v % 1000000u);
+    else
+        strf(d, sizeof d, "%08u", v);
+    if (d[0] == '0')
+        d[0] = (char)('3' + v % 6);
+    strf(siren, 12, "%s%d", d, luhn_digit(d));
+    char t[16];
+    strf(t, sizeof t, "%s%04u", siren, 1 + (k * 7u) % 400u);
+    strf(siret, 16, "%s%d", t, luhn_digit(t));
+}
+
+static void make_phone(struct rng *r, const struct dept *d, int mobile,
+                       char out[16])
+{
+    char digits[12];
+    const char *pre = mobile ? (rng_below(r, 2) ? "06" : "07") : d->phone;
+    size_t n = strlen(pre);
+    memcpy(digits, pre, n);
+    for (size_t i = n; i < 10; i++)
+        digits[i] = (char)('0' + rng_below(r, 10));
+    digits[10] = '\0';
+    copy_to(out, 16, digits);
+}
+
+static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
+{
+    struct rng r;
+    const struct planted *p = k >= g->nstruct ? &g->pl[k - g->nstruct] : NULL;
+    rng_init(&r, g->seed, ST_STRUCT, k);
+    memset(st, 0, sizeof *st);
+    st->commune = (int)wtab_pick(&g->w_commune, &r);
+    if (p)
+        st->commune = p->commune;
+    st->kind = p ? p->kind : (int)kind_of(g, k);
+    const struct commune *c = &commune_tab[st->commune];
+    const struct dept *d = dept_of(c);
+    const char *poste = g->poste[st->commune];
+    slug_to(poste, st->town_slug, sizeof st->town_slug);
+
+    st->sector = kind_sector[st->kind];
+    if (st->kind == K_HOSP) {
+        uint32_t x = rng_below(&r, 100);
+        st->sector = x < 60 ? 0 : x < 75 ? 1 : 2;
+    }
+
+    /* Identifiers. */
+    char fp[3];
+    finess_prefix(c, fp);
+    uint32_t fin = (uint32_t)(((uint64_t)k * 4782969u + g->finess_off) %
+                              10000000u);
+    int has_finess = 0, has_siret = 0;
+    switch (st->kind) {
+    case K_HOSP:
+    case K_EHPAD:
+    case K_HANDI:
+    case K_CDS:
+        has_finess = 1;
+        has_siret = rng_pm(&r, 500);
+        break;
+    case K_PHARMA:
+    case K_LBM:
+        has_finess = 1;
+        has_siret = 1;
+        break;
+    case K_SOC:
+    case K_MSP:
+        has_siret = 1;
+        break;
+    case K_CABG:
+        has_siret = rng_pm(&r, 400);
+        break;
+    default:
+        break;
+    }
+    if (has_finess) {
+        strf(st->finess, sizeof st->finess, "%s%07u", fp, fin);
+        uint32_t ej = (fin + 5000000u) % 10000000u;
+        strf(st->finess_ej, sizeof st->finess_ej, "%s%07u", fp, ej);
+    }
+    if (has_siret)
+        make_siret(g, k, st->kind == K_HOSP && st->sector == 0, st->siren,
+                   st->siret);
+    if (has_finess) {
+        strf(st->tech, sizeof st->tech, "F%s", st->finess);
+        strf(st->ancien, sizeof st->ancien, "1%s", st->finess);
+    } else if (has_siret) {
+        strf(st->tech, sizeof st->tech, "C%s", st->siret);
+        strf(st->ancien, sizeof st->ancien, "3%s", st->siret);
+    } else {
+        /* Cabinet "RPPS-rang" number: department digits + 9 digits. */
+        uint32_t cab = (uint32_t)(((uint64_t)k * 387420489u + g->cab_off) %
+                                  1000000000u);
+        char dd[3] = {c->dept[0], c->dept[1], '\0'};
+        if (dd[0] == '2' && (dd[1] == 'A' || dd[1] == 'B'))
+            dd[1] = '0';
+        strf(st->tech, sizeof st->tech, "C%s%09u", dd, cab);
+        strf(st->ancien, sizeof st->ancien, "0%s%09u", dd, cab);
+    }
+
+    /* Names. */
+    const char *town = poste;
+    switch (st->kind) {
+    case K_HOSP:
+        if (st->sector == 0) {
+            if (rng_pm(&r, 300))
+                strf(st->raison, sizeof st->raison, "CHU DE %s", town);
+            else
+                strf(st->raison, sizeof st->raison,
+                         "CENTRE HOSPITALIER DE %s", town);
+        } else if (rng_pm(&r, 500)) {
+            strf(st->raison, sizeof st->raison, "CLINIQUE %s",
+                     PICK(&r, clinic_tab));
+        } else {
+            strf(st->raison, sizeof st->raison, "%s %s",
+                     rng_below(&r, 2) ? "POLYCLINIQUE" : "HOPITAL PRIVE",
+                     PICK(&r, clinic_tab));
+        }
+        if (rng_pm(&r, 300))
+            copy_to(st->dest, sizeof st->dest, PICK(&r, service_tab));
+        break;
+    case K_PHARMA:
+        if (rng_pm(&r, 300))
+            strf(st->raison, sizeof st->raison, "PHARMACIE %s",
+                     surname_tab[rng_below(&r, 200)]);
+        else
+            copy_to(st->raison, sizeof st->raison, PICK(&r, pharma_tab));
+        if (rng_pm(&r, 200))
+            copy_to(st->enseigne, sizeof st->enseigne,
+                    PICK(&r, pharma_brand_tab));
+        break;
+    case K_LBM:
+        strf(st->raison, sizeof st->raison, "%s", PICK(&r, lab_tab));
+        break;
+    case K_EHPAD:
+        copy_to(st->raison, sizeof st->raison, PICK(&r, ehpad_tab));
+        break;
+    case K_HANDI:
+        copy_to(st->raison, sizeof st->raison, PICK(&r, handi_tab));
+        break;
+    case K_CDS:
+        strf(st->raison, sizeof st->raison, "%s %s",
+                 rng_below(&r, 2) ? "CENTRE DE SANTE MUNICIPAL DE"
+                                  : "CENTRE DE SANTE DENTAIRE DE",
+                 town);
+        break;
+    case K_MSP:
+        strf(st->raison, sizeof st->raison,
+                 "MAISON DE SANTE PLURIPROFESSIONNELLE DE %s", town);
+        break;
+    case K_SOC: {
+        static const char *const forms[] = {"SELARL", "SCM", "SCP", "SELAS",
+                                            "SARL"};
+        strf(st->raison, sizeof st->raison, "%s %s", PICK(&r, forms),
+                 surname_tab[rng_below(&r, NSURNAMES)]);
+        break;
+    }
+    case K_CABG:
+        if (rng_pm(&r, 700)) {
+            static const char *const cg[] = {
+                "CABINET MEDICAL", "CABINET DE KINESITHERAPIE",
+                "CABINET INFIRMIER", "CABINET DENTAIRE", "SCM",
+                "CABINET PARAMEDICAL"};
+            strf(st->raison, sizeof st->raison, "%s %s", PICK(&r, cg),
+                     rng_below(&r, 2) ? PICK(&r, street_tab)
+                                      : surname_tab[rng_below(&r, 150)]);
+        }
+        break;
+    default:
+        if (rng_pm(&r, 450))
+            strf(st->raison, sizeof st->raison, "CABINET DU DR %s",
+                     surname_tab[rng_below(&r, NSURNAMES)]);
+        break;
+    }
+
+    /* Address. */
+    if (rng_pm(&r, 900))
+        strf(st->num, sizeof st->num, "%u", 1 + rng_below(&r, 150));
+    if (st->num[0] && rng_pm(&r, 30))
+        copy_to(st->indice, sizeof st->indice, rng_below(&r, 3) ? "B" : "T");
+    size_t v = wtab_pick(&g->w_voie, &r);
+    st->voie_code = voie_tab[v].code;
+    st->voie_label = voie_tab[v].label;
+    copy_to(st->voie, sizeof st->voie, PICK(&r, street_tab));
+    if (rng_pm(&r, 80))
+        copy_to(st->geo, sizeof st->geo, PICK(&r, geo_tab));
+    if (!st->dest[0] && rng_pm(&r, 40))
+        copy_to(st->dest, sizeof st->dest, PICK(&r, dest_tab));
+
+    int ncp = commune_ncp(c);
+    int cpi = (int)rng_below(&r, (uint32_t)ncp);
+    if (p)
+        cpi = 0; /* a planted case may name the first postal code */
+    memcpy(st->cp, c->cps + 6 * cpi, 5);
+    st->cp[5] = '\0';
+    st->cedex = rng_pm(&r, st->kind == K_HOSP ? 400 : 50);
+    st->has_commune = !rng_pm(&r, 100);
+    if (p) {
+        st->cedex = p->cedex_only;
+        st->has_commune = !p->cedex_only;
+    }
+    if (st->cedex) {
+        /* CEDEX codes: the town's code plus a small number. */
+        unsigned base = (unsigned)strtoul(st->cp, NULL, 10);
+        unsigned cx = base + 1 + rng_below(&r, 60);
+        if (cx % 10 == 0)
+            cx++;
+        strf(st->cp, sizeof st->cp, "%05u", cx);
+        if (rng_pm(&r, 800))
+            strf(st->mention, sizeof st->mention, "%s %u",
+                     rng_below(&r, 2) ? "CS" : "BP",
+                     rng_below(&r, 2) ? 30001 + rng_below(&r, 90000)
+                                      : 1 + rng_below(&r, 900));
+        if (rng_pm(&r, 150))
+            strf(st->bureau, sizeof st->bureau, "%s %s CEDEX %u", st->cp,
+                     poste, 1 + rng_below(&r, 9));
+        else
+            strf(st->bureau, sizeof st->bureau, "%s %s CEDEX", st->cp,
+                     poste);
+    } else {
+        if (rng_pm(&r, 30))
+            strf(st->mention, sizeof st->mention, "BP %u",
+                     1 + rng_below(&r, 900));
+        if (!st->has_commune || rng_pm(&r, 850))
+            strf(st->bureau, sizeof st->bureau, "%s %s", st->cp, poste);
+    }
+
+    if (rng_pm(&r, 650))
+        make_phone(&r, d, 0, st->phone);
+    if (rng_pm(&r, 80))
+        make_phone(&r, d, 1, st->phone2);
+    if (rng_pm(&r, 200))
+        make_phone(&r, d, 0, st->fax);
+    if (rng_pm(&r, 80)) {
+        char sl[64];
+        slug_to(st->raison[0] ? st->raison : "cabinet", sl, 40);
+        static const char *const isp[] = {"orange.fr", "wanadoo.fr",
+                                          "gmail.com", "free.fr",
+                                          "sfr.fr"};
+        if (rng_below(&r, 2))
+            strf(st->email, sizeof st->email, "contact@%s.fr", sl);
+        else
+            strf(st->email, sizeof st->email, "%s.%s@%s", sl,
+                     st->town_slug, PICK(&r, isp));
+    }
+    st->show_dept = rng_pm(&r, 350);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Professionals: built from (seed, index) alone, planted or random. */
+
+#define MAXSITES 4
+#define MAXSF 3
+#define MAXDIPL 3
+
+struct site {
+    int64_t sk; /* structure index, -1 for a line without any structure */
+    int mode;   /* -1: empty */
+    int genre;  /* -1: empty */
+    int dup;    /* the line is written twice */
+};
+
+struct dipl {
+    const char *type, *type_label, *code;
+    char label[112];
+    const char *aut_type, *aut_type_label, *aut_code, *aut_label;
+};
+
+struct person {
+    int pl; /* planted index, or -1 */
+    int prof, female, rpps, spec;
+    const struct savoir *sf[MAXSF];
+    int nsf, sf_on_line;
+    char id[16], nat[16];
+    const char *civ, *civ_label, *civex, *civex_label;
+    char surname[128], first[64];
+    int nsites;
+    struct site site[MAXSITES];
+    int ndipl;
+    struct dipl dipl[MAXDIPL];
+    int mss;      /* 0: no mailbox; 1: one line; 2: the address twice */
+    int mss_site; /* index in site[], or -1 */
+    int demat;
+    char auth[40];
+};
+
+static void draw_common(const struct gen *g, struct rng *r, char *out,
+                        size_t cap)
+{
+    copy_to(out, cap, surname_tab[wtab_pick(&g->w_surname, r)]);
+}
+
+/* A synthesized rare surname: start + 0..2 middles + end, sometimes with a
+ * particle. */
+static void draw_synth(struct rng *r, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (rng_pm(r, 60))
+        cat_to(out, cap, PICK(r, particle_tab));
+    cat_to(out, cap, PICK(r, syl_start));
+    uint32_t m = rng_below(r, 100);
+    int nmid = m < 40 ? 0 : m < 85 ? 1 : 2;
+    for (int i = 0; i < nmid; i++)
+        cat_to(out, cap, PICK(r, syl_mid));
+    cat_to(out, cap, PICK(r, syl_end));
+}
+
+/* One random surname: 56 % from the common list, 3 % two of them joined by
+ * a hyphen, the rest synthesized; never a planted-only name. */
+static void draw_surname(const struct gen *g, struct rng *r, char *out,
+                         size_t cap)
+{
+    for (;;) {
+        uint32_t u = rng_below(r, 1000);
+        if (u < 560) {
+            draw_common(g, r, out, cap);
+            return; /* the common list holds no planted name (checked) */
+        }
+        if (u < 590) {
+            char b[64];
+            draw_common(g, r, out, cap);
+            draw_common(g, r, b, sizeof b);
+            if (strcmp(out, b) == 0 || strchr(out, ' ') || strchr(b, ' '))
+                continue;
+            cat_to(out, cap, "-");
+            cat_to(out, cap, b);
+        } else {
+            draw_synth(r, out, cap);
+        }
+        if (!surname_blocked(g, out))
+            return;
+    }
+}
+
+static void draw_first(const struct gen *g, struct rng *r, int female,
+                       char *out, size_t cap)
+{
+    const char *f = female ? female_tab[wtab_pick(&g->w_female, r)]
+                           : male_tab[wtab_pick(&g->w_male, r)];
+    if (rng_pm(r, 350)) {
+        char u[64];
+        utf8_upper(f, u);
+        copy_to(out, cap, u);
+    } else {
+        copy_to(out, cap, f);
+    }
+}
+
+/* Does (surname, prof, spec, commune) fall under mixed case m? The surname
+ * matches if one of its folded words is the case's word, or its folded,
+ * joined form is one of the case's keys (LE GOFF / LEGOFF). */
+static int mixed_match(const struct mixed *m, const char *surname, int prof,
+                       int spec, int commune)
+{
+    if (prof != m->prof || (m->spec >= 0 && spec != m->spec) ||
+        commune != m->commune)
+        return 0;
+    char f[128], j[128];
+    fold_joined_to(surname, j, sizeof j);
+    for (int i = 0; i < m->nkeys; i++)
+        if (strcmp(j, m->keys[i]) == 0)
+            return 1;
+    fold_to(surname, f, sizeof f);
+    for (char *tok = f; *tok;) {
+        char *end = strchr(tok, ' ');
+        if (end)
+            *end = '\0';
+        if (strcmp(tok, m->token) == 0)
+            return 1;
+        if (!end)
+            break;
+        tok = end + 1;
+    }
+    return 0;
+}
+
+static int person_conflicts(const struct gen *g, const struct person *p)
+{
+    for (size_t i = 0; i < g->nmx; i++) {
+        const struct mixed *m = &g->mx[i];
+        if (m->prof != p->prof || (m->spec >= 0 && m->spec != p->spec))
+            continue;
+        for (int s = 0; s < p->nsites; s++) {
+            if (p->site[s].sk < 0)
+                continue;
+            int c = struct_commune(g, (uint32_t)p->site[s].sk);
+            if (mixed_match(m, p->surname, p->prof, p->spec, c))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static int planted_at(const struct gen *g, uint32_t i)
+{
+    size_t lo = 0, hi = g->npl;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (g->pl[mid].slot == i)
+            return (int)mid;
+        if (g->pl[mid].slot < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+static uint32_t pick_struct(const struct gen *g, struct rng *r, int kind)
+{
+    uint32_t count = g->kstart[kind + 1] - g->kstart[kind];
+    uint32_t off;
+    if (kind == K_HOSP) {
+        /* A few big hospitals take most of the staff. */
+        double u = rng_unit(r);
+        off = (uint32_t)(u * u * count);
+        if (off >= count)
+            off = count - 1;
+    } else {
+        off = rng_below(r, count);
+    }
+    return g->kstart[kind] + off;
+}
+
+static void pick_practice(struct rng *r, int profile, int *mode, int *kind)
+{
+    const struct practice *rows = profile_tab[profile];
+    int total = 0;
+    for (int i = 0; i < MAXROWS && rows[i].weight; i++)
+        total += rows[i].weight;
+    int x = (int)rng_below(r, (uint32_t)total);
+    for (int i = 0; i < MAXROWS && rows[i].weight; i++) {
+        if (x < rows[i].weight) {
+            *mode = rows[i].mode;
+            *kind = rows[i].kind;
+            return;
+        }
+        x -= rows[i].weight;
+    }
+    *mode = rows[0].mode;
+    *kind = rows[0].kind;
+}
+
+static void make_ids(const struct gen *g, uint32_t i, int rpps,
+                     const char *dept, char id[16], char nat[16])
+{
+    if (rpps) {
+        char d[16];
+        uint32_t v = (uint32_t)(((uint64_t)i * 387420489u + g->rpps_off) %
+                                1000000000u);
+        strf(d, sizeof d, "1%09u", v);
+        strf(id, 16, "%s%d", d, luhn_digit(d));
+        strf(nat, 16, "8%s", id);
+    } else {
+        uint32_t v = (uint32_t)(((uint64_t)i * 4782969u + g->adeli_off) %
+                                10000000u);
+        char dd[3] = {dept[0], dept[1], '\0'};
+        if (dd[0] == '2' && (dd[1] == 'A' || dd[1] == 'B'))
+            dd[1] = '0';
+        strf(id, 16, "%s%07u", dd, v);
+        strf(nat, 16, "0%s", id);
+    }
+}
+
+static const char *dipl_type_label(const char *code, const char **type)
+{
+    static const struct code_label t[] = {
+        {"DE", "Diplôme d'Etat français"},
+        {"CC", "Certificat de capacité"},
+        {"BTS", "Brevet de technicien supérieur"},
+        {"BP", "Brevet professionnel"},
+        {"TP", "Titre professionnel"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        if (strncmp(code, t[i].code, strlen(t[i].code)) == 0) {
+            *type = t[i].code;
+            return t[i].label;
+        }
+    }
+    *type = "DIV";
+    return "Autre diplôme";
+}
+
+static void person_make(const struct gen *g, uint32_t i, struct person *p)
+{
+    struct rng r;
+    rng_init(&r, g->seed, ST_PERSON, i);
+    memset(p, 0, sizeof *p);
+    p->pl = planted_at(g, i);
+    const struct planted *pp = p->pl >= 0 ? &g->pl[p->pl] : NULL;
+
+    p->prof = pp ? pp->prof : (int)wtab_pick(&g->w_prof, &r);
+    const struct profession *pr = &prof_tab[p->prof];
+    p->female = pp ? pp->female : (int)rng_below(&r, 100) < pr->female;
+    p->rpps = (int)rng_below(&r, 100) < pr->rpps;
+    if (pp)
+        p->rpps = pp->rpps;
+    if (pp)
+        copy_to(p->surname, sizeof p->surname, pp->surname);
+    else
+        draw_surname(g, &r, p->surname, sizeof p->surname);
+    if (pp)
+        copy_to(p->first, sizeof p->first, pp->first);
+    else
+        draw_first(g, &r, p->female, p->first, sizeof p->first);
+    if (p->female) {
+        int mlle = rng_pm(&r, 15);
+        p->civ = mlle ? "MLLE" : "MME";
+        p->civ_label = mlle ? "Mademoiselle" : "Madame";
+    } else {
+        p->civ = "M";
+        p->civ_label = "Monsieur";
+    }
+    p->civex = p->civex_label = "";
+    uint32_t cx = rng_below(&r, 100);
+    if ((p->prof == P_MED && cx < 93) || (p->prof == P_DENT && cx < 70)) {
+        p->civex = "DR";
+        p->civex_label = "Docteur";
+    } else if (p->prof == P_MED && cx < 97) {
+        p->civex = "PR";
+        p->civex_label = "Professeur";
+    }
+
+    /* Savoir-faire. */
+    p->spec = -1;
+    if (pr->sf == SF_MED) {
+        p->spec = (int)wtab_pick(&g->w_spec, &r);
+        if (pp && pp->spec >= 0)
+            p->spec = pp->spec;
+        p->sf[p->nsf++] = &spec_med[p->spec];
+        p->sf_on_line = 1;
+        uint32_t x = rng_below(&r, 100);
+        int nextra = x < 10 ? 2 : x < 35 ? 1 : 0;
+        for (int k = 0; k < nextra; k++) {
+            const struct savoir *e = &extra_med[wtab_pick(&g->w_extra, &r)];
+            if (p->nsf == 2 && p->sf[1] == e)
+                continue;
+            p->sf[p->nsf++] = e;
+        }
+    } else if (pr->sf == SF_DENT && rng_pm(&r, 150)) {
+        uint32_t x = rng_below(&r, 100);
+        p->sf[p->nsf++] = &spec_dent[x < 60 ? 0 : x < 85 ? 1 : 2];
+        p->sf_on_line = 1;
+    } else if (pr->sf == SF_NURSE && rng_pm(&r, 100)) {
+        p->sf[p->nsf++] = &spec_nurse[rng_below(&r, 4)];
+    }
+
+    /* Practice sites: 1 to 4, a mean of about 1.27; a single site is often
+     * no structure at all. */
+    uint32_t x = rng_below(&r, 1000);
+    p->nsites = x < 790 ? 1 : x < 950 ? 2 : x < 990 ? 3 : 4;
+    if (pp)
+        p->nsites = 1;
+    for (int s = 0; s < p->nsites; s++) {
+        struct site *st = &p->site[s];
+        int mode, kind;
+        pick_practice(&r, pr->profile, &mode, &kind);
+        st->sk = pick_struct(g, &r, kind);
+        st->mode = mode;
+        st->genre = rng_pm(&r, 40) ? 1 + (int)rng_below(&r, 3) : 0;
+        st->dup = rng_pm(&r, 3);
+        if (p->nsites == 1 && rng_pm(&r, 270)) {
+            st->sk = -1;
+            st->mode = rng_pm(&r, 500) ? mode : -1;
+            st->genre = rng_pm(&r, 500) ? 0 : -1;
+        }
+    }
+    if (pp) {
+        p->site[0].sk = (int64_t)g->nstruct + p->pl;
+        p->site[0].mode = pp->mode;
+        p->site[0].genre = 0;
+        p->site[0].dup = 0;
+    }
+    /* Nobody random may make a planted "mixed" answer ambiguous. */
+    if (!pp)
+        while (person_conflicts(g, p))
+            draw_surname(g, &r, p->surname, sizeof p->surname);
+
+    /* Identifiers: ADELI numbers start with the department. */
+    const char *dept = "75";
+    for (int s = 0; s < p->nsites; s++) {
+        if (p->site[s].sk >= 0) {
+            dept = commune_tab[struct_commune(g, (uint32_t)p->site[s].sk)]
+                       .dept;
+            break;
+        }
+    }
+    if (p->site[0].sk < 0)
+        dept = commune_tab[wtab_pick(&g->w_commune, &r)].dept;
+    make_ids(g, i, p->rpps, dept, p->id, p->nat);
+
+    /* Registration authority. */
+    int empty = p->site[0].sk < 0;
+    if (p->rpps) {
+        if (empty)
+            strf(p->auth, sizeof p->auth, "%s//", pr->authority);
+        else if (rng_pm(&r, 500))
+            strf(p->auth, sizeof p->auth, "%s/%s/%s", pr->authority,
+                     pr->authority, pr->authority);
+        else
+            strf(p->auth, sizeof p->auth, "%s/%s/ARS", pr->authority,
+                     pr->authority);
+    } else {
+        static const char *const a[] = {"ARS/ARS/ARS", "ARS/CPAM/CPAM",
+                                        "ARS/Variable/Variable"};
+        copy_to(p->auth, sizeof p->auth, empty ? "ARS//" : PICK(&r, a));
+    }
+
+    /* Diplomas: the RPPS professions' diploma, plus the doctors' DES. */
+    if (p->rpps || rng_pm(&r, 30)) {
+        struct dipl *d = &p->dipl[p->ndipl++];
+        if (p->rpps && rng_pm(&r, 50)) {
+            d->type = "UE";
+            d->type_label = "Diplôme de l'Union européenne";
+            d->code = "UE";
+            strf(d->label, sizeof d->label, "Diplôme UE de %s",
+                     pr->label);
+            if (rng_pm(&r, 300)) {
+                d->aut_type = "AUT";
+                d->aut_type_label = "Autorisation ministérielle d'exercice";
+                d->aut_code = pr->code;
+                d->aut_label = pr->label;
+            }
+        } else {
+            d->type_label = dipl_type_label(pr->dipl_code, &d->type);
+            d->code = pr->dipl_code;
+            copy_to(d->label, sizeof d->label, pr->dipl_label);
+        }
+        if (p->prof == P_MED && (p->spec >= 3 || rng_pm(&r, 100))) {
+            d = &p->dipl[p->ndipl++];
+            d->type = "DES";
+            d->type_label = "Diplôme d'études spécialisées";
+            d->code = p->spec >= 3 ? spec_med[p->spec].code : "SM53";
+            strf(d->label, sizeof d->label, "DES %s",
+                     p->spec >= 3 ? spec_med[p->spec].label
+                                  : "de médecine générale");
+        }
+    }
+
+    /* MSSanté mailbox. */
+    p->mss_site = -1;
+    for (int s = 0; s < p->nsites; s++) {
+        if (p->site[s].sk >= 0) {
+            p->mss_site = s;
+            break;
+        }
+    }
+    if ((int)rng_below(&r, 100) < pr->mss) {
+        p->mss = 1;
+        if (p->nsites >= 2 && p->site[1].sk >= 0 && rng_pm(&r, 30))
+            p->mss = 2;
+    }
+    p->demat = rng_pm(&r, 850);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Output: each file goes through a sink that writes to a zip member
+ * (deflate, streamed) and/or a plain .txt, through one buffer. */
+
+#define OUTBUF (1u << 20)
+
+struct sink {
+    zipFile zf;
+    FILE *fp;
+    const char *path; /* for messages */
+    char *buf;
+    size_t n;
+    uint64_t bytes, lines;
+};
+
+static void sink_flush(struct sink *s)
+{
+    if (!s->n)
+        return;
+    if (s->zf && zipWriteInFileInZip(s->zf, s->buf, (unsigned)s->n) != ZIP_OK) {
+        log_error("%s: writing the zip member failed", s->path);
+        exit(1);
+    }
+    if (s->fp && fwrite(s->buf, 1, s->n, s->fp) != s->n) {
+        log_error("%s: %s", s->path, strerror(errno));
+        exit(1);
+    }
+    s->n = 0;
+}
+
+static void sink_write(struct sink *s, const char *p, size_t n)
+{
+    if (s->n + n + 1 > OUTBUF)
+        sink_flush(s);
+    memcpy(s->buf + s->n, p, n);
+    s->n += n;
+    s->buf[s->n++] = '\n';
+    s->bytes += n + 1;
+    s->lines++;
+}
+
+/* A line under construction: fields each followed by '|'. Lines are at most
+ * a few hundred bytes; the cap only guards against a bug. */
+struct line {
+    char b[4096];
+    size_t n;
+};
+
+static void fld(struct line *l, const char *s)
+{
+    size_t k = strlen(s);
+    if (l->n + k + 2 > sizeof l->b) {
+        log_error("internal error: line too long");
+        abort();
+    }
+    memcpy(l->b + l->n, s, k);
+    l->n += k;
+    l->b[l->n++] = '|';
+}
+
+static void act_line(const struct gen *g, const struct person *p,
+                     const struct site *s, const struct structure *st,
+                     struct line *l)
+{
+    const struct profession *pr = &prof_tab[p->prof];
+    const struct commune *c = st ? &commune_tab[st->commune] : NULL;
+    l->n = 0;
+    fld(l, p->rpps ? "8" : "0");
+    fld(l, p->id);
+    fld(l, p->nat);
+    fld(l, p->civex);
+    fld(l, p->civex_label);
+    fld(l, p->civ);
+    fld(l, p->civ_label);
+    fld(l, p->surname);
+    fld(l, p->first);
+    fld(l, pr->code);
+    fld(l, pr->label);
+    fld(l, "C");
+    fld(l, "Civil");
+    if (p->sf_on_line) {
+        const struct savoir *sf = p->sf[0];
+        fld(l, sf->type);
+        fld(l, sftype_tab[0].label);
+        fld(l, sf->code);
+        fld(l, sf->label);
+    } else {
+        fld(l, "");
+        fld(l, "");
+        fld(l, "");
+        fld(l, "");
+    }
+    fld(l, s->mode >= 0 ? mode_tab[s->mode].code : "");
+    fld(l, s->mode >= 0 ? mode_tab[s->mode].label : "");
+    if (st) {
+        const struct dept *d = dept_of(c);
+        fld(l, st->siret);
+        fld(l, st->siren);
+        fld(l, st->finess);
+        fld(l, st->finess_ej);
+        fld(l, st->tech);
+        fld(l, st->raison);
+        fld(l, st->enseigne);
+        fld(l, st->dest);
+        fld(l, st->geo);
+        fld(l, st->num);
+        fld(l, st->indice);
+        fld(l, st->voie_code);
+        fld(l, st->voie_label);
+        fld(l, st->voie);
+        fld(l, st->mention);
+        fld(l, st->bureau);
+        fld(l, st->cp);
+        fld(l, st->has_commune ? c->insee : "");
+        fld(l, st->has_commune ? c->name : "");
+        fld(l, ""); /* Code pays */
+        fld(l, ""); /* Libellé pays */
+        fld(l, st->phone);
+        fld(l, st->phone2);
+        fld(l, st->fax);
+        fld(l, st->email);
+        fld(l, st->show_dept ? d->code : "");
+        fld(l, st->show_dept ? d->name : "");
+        fld(l, st->ancien);
+    } else {
+        for (int k = 20; k <= 47; k++)
+            fld(l, "");
+    }
+    fld(l, p->auth);
+    if (st) {
+        fld(l, sector_tab[st->sector].code);
+        fld(l, sector_tab[st->sector].label);
+    } else {
+        fld(l, "");
+        fld(l, "");
+    }
+    int sec = -1;
+    if (p->prof == P_PHARM && st) {
+        if (strncmp(c->dept, "97", 2) == 0)
+            sec = 4;
+        else if (st->kind == K_PHARMA)
+            sec = s->mode == M_L ? 0 : 1;
+        else if (st->kind == K_LBM)
+            sec = 2;
+        else
+            sec = 3;
+    }
+    fld(l, sec >= 0 ? section_tab[sec].code : "");
+    fld(l, sec >= 0 ? section_tab[sec].label : "");
+    if (g->layout == ACT_COLS) {
+        fld(l, ""); /* Code rôle: values unknown, left empty */
+        fld(l, "");
+        fld(l, s->genre >= 0 ? genre_tab[s->genre].code : "");
+        fld(l, s->genre >= 0 ? genre_tab[s->genre].label : "");
+    }
+}
+
+static void pass_activity(struct gen *g, struct sink *out)
+{
+    struct line *l = xmalloc(sizeof *l);
+    struct person p;
+    struct structure st;
+    /* The older layout is the same header cut after 52 names. */
+    size_t hl = strlen(hdr_activite);
+    if (g->layout == ACT_COLS_OLD) {
+        size_t bars = 0;
+        for (hl = 0; hdr_activite[hl] && bars < ACT_COLS_OLD; hl++)
+            if (hdr_activite[hl] == '|')
+                bars++;
+    }
+    sink_write(out, hdr_activite, hl);
+    for (uint32_t i = 0; i < g->n; i++) {
+        person_make(g, i, &p);
+        for (int s = 0; s < p.nsites; s++) {
+            const struct site *si = &p.site[s];
+            if (si->sk >= 0)
+                struct_make(g, (uint32_t)si->sk, &st);
+            else
+                g->n_empty++;
+            act_line(g, &p, si, si->sk >= 0 ? &st : NULL, l);
+            sink_write(out, l->b, l->n);
+            g->n_act++;
+            if (si->dup) {
+                sink_write(out, l->b, l->n);
+                g->n_act++;
+                g->n_dup++;
+            }
+        }
+    }
+    free(l);
+}
+
+static void pass_diplomas(struct gen *g, struct sink *out)
+{
+    struct line l;
+    struct person p;
+    sink_write(out, hdr_diplome, strlen(hdr_diplome));
+    for (uint32_t i = 0; i < g->n; i++) {
+        person_make(g, i, &p);
+        for (int k = 0; k < p.ndipl; k++) {
+            const struct dipl *d = &p.dipl[k];
+            l.n = 0;
+            fld(&l, p.rpps ? "8" : "0");
+            fld(&l, p.id);
+            fld(&l, p.nat);
+            fld(&l, p.surname);
+            fld(&l, p.first);
+            fld(&l, d->type);
+            fld(&l, d->type_label);
+            fld(&l, d->code);
+            fld(&l, d->label);
+            fld(&l, d->aut_type ? d->aut_type : "");
+            fld(&l, d->aut_type_label ? d->aut_type_label : "");
+            fld(&l, d->aut_code ? d->aut_code : "");
+            fld(&l, d->aut_label ? d->aut_label : "");
+            sink_write(out, l.b, l.n);
+            g->n_dipl++;
+        }
+    }
+}
+
+static void pass_savoirfaire(struct gen *g, struct sink *out)
+{
+    struct line l;
+    struct person p;
+    sink_write(out, hdr_savoirfaire, strlen(hdr_savoirfaire));
+    for (uint32_t i = 0; i < g->n; i++) {
+        person_make(g, i, &p);
+        const struct profession *pr = &prof_tab[p.prof];
+        for (int k = 0; k < p.nsf; k++) {
+            const struct savoir *sf = p.sf[k];
+            const char *tl = "";
+            for (size_t t = 0; t < sizeof sftype_tab / sizeof sftype_tab[0];
+                 t++)
+                if (strcmp(sftype_tab[t].code, sf->type) == 0)
+                    tl = sftype_tab[t].label;
+            l.n = 0;
+            fld(&l, p.rpps ? "8" : "0");
+            fld(&l, p.id);
+            fld(&l, p.nat);
+            fld(&l, p.surname);
+            fld(&l, p.first);
+            fld(&l, pr->code);
+            fld(&l, pr->label);
+            fld(&l, "C");
+            fld(&l, "Civil");
+            fld(&l, sf->type);
+            fld(&l, tl);
+            fld(&l, sf->code);
+            fld(&l, sf->label);
+            sink_write(out, l.b, l.n);
+            g->n_sf++;
+        }
+    }
+}
+
+/* MSSanté addresses are unique but for the few written twice on purpose:
+ * a set of the 64-bit hashes of those given out, growing with the file
+ * (about 8 bytes a mailbox, 9 MB at full scale). */
+struct addrset {
+    uint64_t *h;
+    size_t cap, n;
+};
+
+static int addrset_add(struct addrset *a, const char *s)
+{
+    if ((a->n + 1) * 2 > a->cap) {
+        size_t ncap = a->cap ? a->cap * 2 : 1024;
+        uint64_t *nh = xcalloc(ncap, sizeof *nh);
+        for (size_t i = 0; i < a->cap; i++) {
+            if (!a->h[i])
+                continue;
+            size_t j = a->h[i] % ncap;
+            while (nh[j])
+                j = (j + 1) % ncap;
+            nh[j] = a->h[i];
+        }
+        free(a->h);
+        a->h = nh;
+        a->cap = ncap;
+    }
+    uint64_t h = hash64(s, strlen(s)) | 1;
+    size_t j = h % a->cap;
+    while (a->h[j]) {
+        if (a->h[j] == h)
+            return 0;
+        j = (j + 1) % a->cap;
+    }
+    a->h[j] = h;
+    a->n++;
+    return 1;
+}
+
+/* A unique address from local@domain: local2@, local3@... if taken. */
+static void mss_address(struct addrset *a, const char *local,
+                        const char *domain, char *out, size_t cap)
+{
+    strf(out, cap, "%s@%s", local, domain);
+    for (int k = 2; !addrset_add(a, out); k++)
+        strf(out, cap, "%s%d@%s", local, k, domain);
+}
+
+static void structure_domain(const struct structure *st, char *out,
+                             size_t cap)
+{
+    static const char *const pre[NKINDS] = {
+        "ch-", "pharmacie-", "labo-", "ehpad-", "esms-",
+        "cds-", "msp-",      "",      "",       ""};
+    if (st->kind == K_HOSP && st->sector != 0)
+        strf(out, cap, "clinique-%s.mssante.fr", st->town_slug);
+    else
+        strf(out, cap, "%s%s.mssante.fr", pre[st->kind], st->town_slug);
+}
+
+static void mss_struct_fields(struct line *l, const struct structure *st)
+{
+    if (!st) {
+        for (int k = 0; k < 13; k++)
+            fld(l, "");
+        return;
+    }
+    const struct commune *c = &commune_tab[st->commune];
+    fld(l, st->raison);
+    fld(l, st->enseigne);
+    fld(l, st->geo);
+    fld(l, st->dest);
+    fld(l, st->num);
+    fld(l, st->indice);
+    fld(l, st->voie_code);
+    fld(l, st->voie);
+    fld(l, st->mention);
+    fld(l, st->bureau);
+    fld(l, st->cp);
+    fld(l, dept_of(c)->code);
+    fld(l, "");
+}
+
+static void mss_emit(const struct gen *g, struct sink *out,
+                     const struct line *l)
+{
+    /* Every field was followed by '|': drop the last one unless asked. */
+    sink_write(out, l->b, g->mss_pipe ? l->n : l->n - 1);
+}
+
+static void pass_mss(struct gen *g, struct sink *out)
+{
+    struct line l;
+    struct person p;
+    struct structure st;
+    struct addrset seen = {0};
+    char addr[192], local[128], domain[128], a[64], b[96];
+    if (g->mss_pipe) {
+        l.n = 0;
+        fld(&l, hdr_mss);
+        sink_write(out, l.b, l.n);
+    } else {
+        sink_write(out, hdr_mss, strlen(hdr_mss));
+    }
+    for (uint32_t i = 0; i < g->n; i++) {
+        person_make(g, i, &p);
+        if (!p.mss)
+            continue;
+        const struct profession *pr = &prof_tab[p.prof];
+        int have = p.mss_site >= 0;
+        if (have)
+            struct_make(g, (uint32_t)p.site[p.mss_site].sk, &st);
+        slug_to(p.first, a, sizeof a);
+        slug_to(p.surname, b, sizeof b);
+        strf(local, sizeof local, "%s.%s", a, b);
+        /* Salaried staff of an institution get its domain; the others
+         * their profession's. */
+        if (have && p.site[p.mss_site].mode == M_S &&
+            st.kind != K_SOC && st.kind != K_CABG && st.kind != K_CABI)
+            structure_domain(&st, domain, sizeof domain);
+        else
+            copy_to(domain, sizeof domain, pr->domain);
+        mss_address(&seen, local, domain, addr, sizeof addr);
+        for (int rep = 0; rep < p.mss; rep++) {
+            const struct structure *sp = have ? &st : NULL;
+            struct structure st2;
+            if (rep == 1) {
+                struct_make(g, (uint32_t)p.site[1].sk, &st2);
+                sp = &st2;
+            }
+            l.n = 0;
+            fld(&l, "PER");
+            fld(&l, addr);
+            fld(&l, p.rpps ? "8" : "0");
+            fld(&l, p.id);
+            fld(&l, p.nat);
+            char t[2] = {sp ? sp->ancien[0] : '\0', '\0'};
+            fld(&l, t);
+            fld(&l, sp ? sp->ancien : "");
+            /* Hospital staff: a service, for about a third. */
+            fld(&l, sp && sp->kind == K_HOSP && i % 3 == 0
+                        ? mss_service_tab[(i / 3) % (sizeof mss_service_tab /
+                                                     sizeof mss_service_tab[0])]
+                        : "");
+            fld(&l, p.civex);
+            fld(&l, p.surname);
+            fld(&l, p.first);
+            fld(&l, "C");
+            fld(&l, "Civil");
+            fld(&l, pr->code);
+            fld(&l, pr->label);
+            fld(&l, p.sf_on_line ? p.sf[0]->code : "");
+            fld(&l, p.sf_on_line ? p.sf[0]->label : "");
+            fld(&l, p.demat ? "true" : "false");
+            mss_struct_fields(&l, sp);
+            mss_emit(g, out, &l);
+            g->n_per++;
+        }
+    }
+    /* Organisational mailboxes: services of structures, no person. */
+    static const int org_pm[NKINDS] = {1000, 100, 500, 500, 300,
+                                       400,  500, 30,  80,  5};
+    for (uint32_t k = 0; k < g->nstruct; k++) {
+        struct rng r;
+        rng_init(&r, g->seed, ST_ORG, k);
+        int kind = (int)kind_of(g, k);
+        if (!rng_pm(&r, (uint32_t)org_pm[kind]))
+            continue;
+        int count = kind == K_HOSP ? 1 + (int)rng_below(&r, 17) : 1;
+        struct_make(g, k, &st);
+        structure_domain(&st, domain, sizeof domain);
+        for (int m = 0; m < count; m++) {
+            const char *svc = kind == K_HOSP ? PICK(&r, mss_service_tab)
+                                             : "Secrétariat";
+            slug_to(svc, local, sizeof local);
+            if (kind != K_HOSP) {
+                slug_to(st.raison[0] ? st.raison : "cabinet", b, 40);
+                strf(local, sizeof local, "secretariat.%s", b);
+            }
+            mss_address(&seen, local, domain, addr, sizeof addr);
+            l.n = 0;
+            fld(&l, "ORG");
+            fld(&l, addr);
+            for (int e = 0; e < 3; e++)
+                fld(&l, "");
+            char t[2] = {st.ancien[0], '\0'};
+            fld(&l, t);
+            fld(&l, st.ancien);
+            fld(&l, kind == K_HOSP ? svc : "");
+            for (int e = 0; e < 9; e++)
+                fld(&l, "");
+            fld(&l, rng_pm(&r, 850) ? "true" : "false");
+            mss_struct_fields(&l, &st);
+            mss_emit(g, out, &l);
+            g->n_org++;
+            /* A few service mailboxes are listed twice. */
+            if (rng_pm(&r, 10)) {
+                mss_emit(g, out, &l);
+                g->n_org++;
+            }
+        }
+    }
+    free(seen.h);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Planted truth cases. Their names, towns and queries do not depend on the
+ * seed; their identifiers do (they follow from where they sit in the
+ * file). The random population is kept from making any answer ambiguous:
+ * planted-only names and typos are blocked (surname_blocked) and the
+ * "mixed" combinations are checked (person_conflicts). */
+
+/* Fewer professionals than this and nothing is planted: they would be too
+ * large a share of the file. */
+#define PLANT_MIN 1000
+
+static int plant(struct gen *g, const char *surname, const char *first,
+                 int female, int prof, int spec, const char *insee,
+                 int cedex_only)
+{
+    if (g->npl == g->capl) {
+        g->capl = g->capl ? 2 * g->capl : 256;
+        g->pl = xrealloc(g->pl, g->capl * sizeof *g->pl);
+    }
+    struct planted *p = &g->pl[g->npl];
+    memset(p, 0, sizeof *p);
+    p->surname = surname;
+    p->first = first;
+    p->female = female;
+    p->prof = prof;
+    p->spec = prof == P_MED && spec < 0 ? S_MG : spec;
+    p->commune = commune_find(insee);
+    p->cedex_only = cedex_only;
+    /* The profession's first (most typical) practice row. */
+    p->mode = profile_tab[prof_tab[prof].profile][0].mode;
+    p->kind = profile_tab[prof_tab[prof].profile][0].kind;
+    p->rpps = prof_tab[prof].rpps >= 50;
+    return (int)g->npl++;
+}
+
+static struct tcase *add_case(struct gen *g, int kind, int a, int b)
+{
+    if (g->ntc == g->captc) {
+        g->captc = g->captc ? 2 * g->captc : 256;
+        g->tc = xrealloc(g->tc, g->captc * sizeof *g->tc);
+    }
+    struct tcase *c = &g->tc[g->ntc++];
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    c->who[c->nwho++] = a;
+    if (b >= 0)
+        c->who[c->nwho++] = b;
+    return c;
+}
+
+static int has_non_ascii(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 1;
+    return 0;
+}
+
+/* The next unused planted-only surname meeting the filter. */
+static const char *take_rare(struct gen *g, int need_accent, int one_word,
+                             size_t min_len)
+{
+    for (size_t i = 0; i < NRARE; i++) {
+        char j[128], f[128];
+        if (g->rare_used[i])
+            continue;
+        fold_joined_to(rare_tab[i], j, sizeof j);
+        fold_to(rare_tab[i], f, sizeof f);
+        if (need_accent && !has_non_ascii(rare_tab[i]))
+            continue;
+        if (!need_accent && has_non_ascii(rare_tab[i]) && min_len == 0)
+            continue; /* keep the accented ones for the accent cases */
+        if (one_word && strchr(f, ' '))
+            continue;
+        if (strlen(j) < min_len)
+            continue;
+        g->rare_used[i] = 1;
+        return rare_tab[i];
+    }
+    log_error("internal error: planted surnames exhausted");
+    abort();
+}
+
+static const char *take_rare_first(struct gen *g, int *female)
+{
+    if ((size_t)g->rare_first_next >= NRARE_FIRST) {
+        log_error("internal error: planted first names exhausted");
+        abort();
+    }
+    *female = rare_first_tab[g->rare_first_next].female;
+    return rare_first_tab[g->rare_first_next++].name;
+}
+
+/* Towns for the cases that do not name one. */
+static const char *const case_towns[] = {
+    "75111", "75115", "69383", "13208", "31555", "44109", "33063", "34172",
+    "67482", "59350", "35238", "06088", "21231", "49007", "63113", "76351",
+    "37261", "38185", "87085", "80021", "30189", "72181", "25056", "54395",
+};
+#define NCASE_TOWNS (sizeof case_towns / sizeof case_towns[0])
+
+/* Professions cycled through by the name cases. */
+static const int case_profs[] = {P_MED, P_INF, P_KINE, P_PHARM, P_DENT,
+                                 P_SF,  P_PSY, P_MED,  P_ORTHOPHO, P_PODO};
+#define NCASE_PROFS (sizeof case_profs / sizeof case_profs[0])
+
+static const char *common_first(int female, int k)
+{
+    return female ? female_tab[(k * 7) % 40] : male_tab[(k * 7) % 40];
+}
+
+/* A town as a user types it: "lyon" for an arrondissement, "st etienne"
+ * now and then for a Saint-. */
+static void town_query(int commune, int variant, char *out, size_t cap)
+{
+    const char *name = commune_tab[commune].name;
+    static const char *const cities[] = {"Paris ", "Lyon ", "Marseille "};
+    for (size_t i = 0; i < 3; i++) {
+        size_t l = strlen(cities[i]);
+        if (strncmp(name, cities[i], l) == 0) {
+            copy_to(out, cap, cities[i]);
+            out[l - 1] = '\0';
+            utf8_lower(out, out);
+            return;
+        }
+    }
+    fold_to(name, out, cap);
+    if (variant && strncmp(out, "saint ", 6) == 0) {
+        char t[96];
+        strf(t, sizeof t, "st %s", out + 6);
+        copy_to(out, cap, t);
+    }
+}
+
+static void q2(char *q, size_t cap, const char *a, const char *b)
+{
+    strf(q, cap, "%s %s", a, b);
+}
+
+static void folded(const char *s, char *out, size_t cap)
+{
+    fold_to(s, out, cap);
+}
+
+/* Applies one typing error to the folded surname s: 0 insertion,
+ * 1 deletion, 2 substitution, 3 transposition, away from the first
+ * letter. */
+static void typo_edit(char *s, size_t cap, int type, struct rng *r)
+{
+    size_t n = strlen(s);
+    size_t pos = 1 + rng_below(r, (uint32_t)(n - 2));
+    static const char letters[] = "aeioulnrstm";
+    switch (type) {
+    case 0:
+        if (n + 2 > cap)
+            return;
+        memmove(s + pos + 1, s + pos, n - pos + 1);
+        s[pos] = letters[rng_below(r, sizeof letters - 1)];
+        break;
+    case 1:
+        memmove(s + pos, s + pos + 1, n - pos);
+        break;
+    case 2: {
+        char c;
+        do
+            c = letters[rng_below(r, sizeof letters - 1)];
+        while (c == s[pos]);
+        s[pos] = c;
+        break;
+    }
+    default:
+        while (pos + 1 < n && s[pos] == s[pos + 1])
+            pos++;
+        if (pos + 1 >= n)
+            pos = 1;
+        char t = s[pos];
+        s[pos] = s[pos + 1];
+        s[pos + 1] = t;
+        break;
+    }
+}
+
+/* 1 if a folded word is a word of a common surname or of another
+ * planted-only surname than own. */
+static int word_taken(const char *w, const char *own)
+{
+    char f[128];
+    for (size_t i = 0; i < NSURNAMES + NRARE; i++) {
+        const char *s = i < NSURNAMES ? surname_tab[i]
+                                      : rare_tab[i - NSURNAMES];
+        if (s == own)
+            continue;
+        fold_to(s, f, sizeof f);
+        for (char *tok = f; *tok;) {
+            char *end = strchr(tok, ' ');
+            if (end)
+                *end = '\0';
+            if (strcmp(tok, w) == 0)
+                return 1;
+            if (!end)
+                break;
+            tok = end + 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 if some common or other planted surname has a word starting with
+ * prefix. */
+static int prefix_taken(const char *prefix, const char *own)
+{
+    char f[128];
+    size_t pl = strlen(prefix);
+    for (size_t i = 0; i < NSURNAMES + NRARE; i++) {
+        const char *s = i < NSURNAMES ? surname_tab[i]
+                                      : rare_tab[i - NSURNAMES];
+        if (s == own)
+            continue;
+        fold_to(s, f, sizeof f);
+        for (char *tok = f; *tok;) {
+            char *end = strchr(tok, ' ');
+            if (end)
+                *end = '\0';
+            if (strncmp(tok, prefix, pl) == 0)
+                return 1;
+            if (!end)
+                break;
+            tok = end + 1;
+        }
+    }
+    return 0;
+}
+
+struct mixed_def {
+    const char *surname;
+    int prof, spec;
+    const char *insee, *query, *keys;
+};
+
+static const struct mixed_def mixed_defs[] = {
+    {"MARTIN", P_MED, S_CARDIO, "90010", "martin cardiologue belfort", ""},
+    {"DUPONT", P_DENT, -1, "90010", "dentiste dupont 90000", "dupond"},
+    {"LEFÈVRE", P_KINE, -1, "42218", "kiné lefevre st etienne",
+     "lefebvre,lefeuvre"},
+    {"BERNARD", P_MED, S_PEDIA, "01053", "pédiatre bernard bourg en bresse",
+     ""},
+    {"THOMAS", P_INF, -1, "2A004", "infirmière thomas ajaccio", ""},
+    {"PETIT", P_PHARM, -1, "2B033", "pharmacien petit bastia", ""},
+    {"ROBERT", P_SF, -1, "42218", "sage-femme robert 42000", ""},
+    {"RICHARD", P_MED, S_PSY, "29232", "psychiatre richard quimper", ""},
+    {"DURAND", P_MED, S_OPHTALMO, "56260", "ophtalmologue durand vannes",
+     ""},
+    {"DUBOIS", P_ORTHOPHO, -1, "53130", "orthophoniste dubois laval", ""},
+    {"MOREAU", P_PSY, -1, "19272", "psychologue moreau tulle", ""},
+    {"LAURENT", P_DENT, -1, "48095", "dentiste laurent 48000", ""},
+    {"SIMON", P_MED, -1, "05061", "médecin simon gap", ""},
+    {"MICHEL", P_KINE, -1, "09122", "kinésithérapeute michel foix", ""},
+    {"LE GOFF", P_INF, -1, "29019", "infirmier le goff brest", "legoff"},
+    {"GARCIA", P_OPT, -1, "66136", "opticien garcia perpignan", ""},
+    {"N'DIAYE", P_MED, S_ORL, "97302", "orl ndiaye cayenne", "ndiaye"},
+    {"DUPOND", P_PODO, -1, "21231", "podologue dupond dijon", "dupont"},
+    {"PERRAULT", P_SF, -1, "79191", "sage femme perrault niort", "perraut"},
+    {"FOURNIER", P_MED, S_CARDIO, "74010", "cardiologue fournier 74000", ""},
+    {"ROUX", P_PHARM, -1, "94038", "pharmacien roux l'haÿ-les-roses",
+     "leroux"},
+    {"SCHMITT", P_INF, -1, "68066", "infirmière schmitt colmar", ""},
+};
+
+static void build_cases(struct gen *g)
+{
+    struct rng r;
+    char q[192], a[128], b[128], t[96];
+    rng_init(&r, 20240601, ST_PLANT, 0); /* seed-independent on purpose */
+    int k = 0;
+
+    /* accent: names typed without accents, in one case. */
+    static const char *const acc_f[] = {"Céline", "Hélène", "Anaïs",
+                                        "Zoé",    "Gaëlle", "Noémie",
+                                        "Clémence", "Agnès", "Léa", "Inès"};
+    static const char *const acc_m[] = {"Jérôme", "François", "Joël",
+                                        "Loïc",   "Benoît",   "Raphaël",
+                                        "Gérard", "Rémi",     "Hervé",
+                                        "Cédric"};
+    for (int i = 0; i < 20; i++, k++) {
+        const char *s = take_rare(g, 1, 0, 0);
+        int female = i % 2;
+        const char *f = female ? acc_f[i / 2] : acc_m[i / 2];
+        int w = plant(g, s, f, female, case_profs[k % NCASE_PROFS], -1,
+                      case_towns[k % NCASE_TOWNS], 0);
+        struct tcase *c = add_case(g, C_ACCENT, w, -1);
+        folded(s, a, sizeof a);
+        folded(f, b, sizeof b);
+        if (i % 3 == 0)
+            q2(q, sizeof q, b, a);
+        else
+            q2(q, sizeof q, a, b);
+        if (i % 2)
+            ascii_upper(q);
+        copy_to(c->query, sizeof c->query, q);
+    }
+
+    /* prefix: the start of a rare surname and the first name. */
+    for (int i = 0; i < 18; i++, k++) {
+        const char *s = take_rare(g, 0, 1, 8);
+        int female = i % 2;
+        const char *f = common_first(female, k);
+        int w = plant(g, s, f, female, case_profs[k % NCASE_PROFS], -1,
+                      case_towns[k % NCASE_TOWNS], 0);
+        folded(s, a, sizeof a);
+        size_t len = 4 + (size_t)(i % 3);
+        char pre[16];
+        for (;; len++) {
+            memcpy(pre, a, len);
+            pre[len] = '\0';
+            if (len >= strlen(a) || !prefix_taken(pre, s))
+                break;
+        }
+        if (g->nprefix < sizeof g->prefixes / sizeof g->prefixes[0])
+            copy_to(g->prefixes[g->nprefix++], sizeof g->prefixes[0], pre);
+        folded(f, b, sizeof b);
+        struct tcase *c = add_case(g, C_PREFIX, w, -1);
+        q2(c->query, sizeof c->query, pre, b);
+    }
+
+    /* typo: one edit in a surname of 5+ letters, two for 9+. */
+    for (int i = 0; i < 22; i++, k++) {
+        const char *s = take_rare(g, 0, 1, 5);
+        int female = i % 2;
+        const char *f = common_first(female, k + 3);
+        int w = plant(g, s, f, female, case_profs[k % NCASE_PROFS], -1,
+                      case_towns[k % NCASE_TOWNS], 0);
+        folded(s, a, sizeof a);
+        char ty[128];
+        for (int attempt = 0;; attempt++) {
+            copy_to(ty, sizeof ty, a);
+            int edits = strlen(a) >= 9 ? 2 : 1;
+            for (int e = 0; e < edits; e++)
+                typo_edit(ty, sizeof ty, (i + e) % 4, &r);
+            if (strcmp(ty, a) != 0 && !word_taken(ty, s))
+                break;
+            if (attempt > 100) {
+                log_error("internal error: no typo for %s", s);
+                abort();
+            }
+        }
+        block_add(g, ty);
+        folded(f, b, sizeof b);
+        struct tcase *c = add_case(g, C_TYPO, w, -1);
+        if (i % 2)
+            q2(c->query, sizeof c->query, ty, b);
+        else
+            copy_to(c->query, sizeof c->query, ty);
+    }
+
+    /* exact: the full name as written. */
+    for (int i = 0; i < 20; i++, k++) {
+        const char *s = take_rare(g, 0, 0, 0);
+        int female = i % 2;
+        const char *f = common_first(female, k);
+        int w = plant(g, s, f, female, case_profs[k % NCASE_PROFS], -1,
+                      case_towns[k % NCASE_TOWNS], 0);
+        struct tcase *c = add_case(g, C_EXACT, w, -1);
+        if (i % 3 == 0)
+            q2(c->query, sizeof c->query, f, s);
+        else if (i % 3 == 1)
+            q2(c->query, sizeof c->query, s, f);
+        else {
+            q2(q, sizeof q, f, s);
+            utf8_lower(q, c->query);
+        }
+    }
+
+    /* variant: spelling variants of the surname or the first name. */
+    static const struct {
+        const char *written, *typed;
+    } var_s[] = {
+        {"LEFEBVRE", "lefevre"}, {"LEFÈVRE", "lefebvre"},
+        {"LEFEUVRE", "lefevre"}, {"DUPOND", "dupont"},
+        {"DUPONT", "dupond"},    {"PERRAULT", "perraut"},
+        {"PERRAUT", "perrault"}, {"RENAULT", "renaut"},
+        {"THIBAULT", "thibaut"}, {"PHILIPPOT", "filippot"},
+        {"JOSEPH", "josef"},     {"STEPHAN", "stefan"},
+        {"GUYOT", "guiot"},      {"MEYER", "meier"},
+        {"REYNAUD", "reinaud"},
+    };
+    for (size_t i = 0; i < sizeof var_s / sizeof var_s[0]; i++, k++) {
+        int female;
+        const char *f = take_rare_first(g, &female);
+        int w = plant(g, var_s[i].written, f, female,
+                      case_profs[k % NCASE_PROFS], -1,
+                      case_towns[k % NCASE_TOWNS], 0);
+        folded(f, b, sizeof b);
+        struct tcase *c = add_case(g, C_VARIANT, w, -1);
+        q2(c->query, sizeof c->query, var_s[i].typed, b);
+    }
+    static const struct {
+        const char *written, *typed;
+        int female;
+    } var_f[] = {
+        {"Philipe", "philippe", 0}, {"Philippe", "philipe", 0},
+        {"Thibault", "thibaut", 0}, {"Raphaël", "rafael", 0},
+        {"Sylvia", "silvia", 1},
+    };
+    for (size_t i = 0; i < sizeof var_f / sizeof var_f[0]; i++, k++) {
+        const char *s = take_rare(g, 0, 0, 0);
+        int w = plant(g, s, var_f[i].written, var_f[i].female,
+                      case_profs[k % NCASE_PROFS], -1,
+                      case_towns[k % NCASE_TOWNS], 0);
+        folded(s, a, sizeof a);
+        struct tcase *c = add_case(g, C_VARIANT, w, -1);
+        q2(c->query, sizeof c->query, var_f[i].typed, a);
+    }
+
+    /* compound: particles, apostrophes and hyphens typed joined or
+     * apart. */
+    static const struct {
+        const char *written, *typed;
+    } cmp_s[] = {
+        {"LE GOFF", "legoff"},       {"N'DIAYE", "ndiaye"},
+        {"DE LA FONTAINE", "delafontaine"}, {"LE BIHAN", "lebihan"},
+        {"MEDDAH-LAÏD", "meddahlaid"}, {"D'ALMEIDA", "dalmeida"},
+        {"DA SILVA", "dasilva"},     {"LE GALL", "legall"},
+        {"DOS SANTOS", "dossantos"}, {"BEN ALI", "benali"},
+        {"LE ROUX", "leroux"},       {"SAINT-MARTIN", "saintmartin"},
+    };
+    for (size_t i = 0; i < sizeof cmp_s / sizeof cmp_s[0]; i++, k++) {
+        int female;
+        const char *f = take_rare_first(g, &female);
+        int w = plant(g, cmp_s[i].written, f, female,
+                      case_profs[k % NCASE_PROFS], -1,
+                      case_towns[k % NCASE_TOWNS], 0);
+        folded(f, b, sizeof b);
+        struct tcase *c = add_case(g, C_COMPOUND, w, -1);
+        if (i % 2)
+            q2(c->query, sizeof c->query, b, cmp_s[i].typed);
+        else
+            q2(c->query, sizeof c->query, cmp_s[i].typed, b);
+    }
+    static const struct {
+        const char *written, *typed;
+        int female;
+    } cmp_f[] = {
+        {"Jean-François", "jean francois", 0},
+        {"Marie-Hélène", "marie helene", 1},
+        {"Anne-Sophie", "annesophie", 1},
+        {"Jean-Pierre", "jeanpierre", 0},
+        {"Marie-Claire", "marie claire", 1},
+        {"Jean-Luc", "jean luc", 0},
+        {"Pierre-Yves", "pierre yves", 0},
+        {"Marie-Laure", "marielaure", 1},
+    };
+    for (size_t i = 0; i < sizeof cmp_f / sizeof cmp_f[0]; i++, k++) {
+        const char *s = take_rare(g, 0, 0, 0);
+        int w = plant(g, s, cmp_f[i].written, cmp_f[i].female,
+                      case_profs[k % NCASE_PROFS], -1,
+                      case_towns[k % NCASE_TOWNS], 0);
+        folded(s, a, sizeof a);
+        struct tcase *c = add_case(g, C_COMPOUND, w, -1);
+        q2(c->query, sizeof c->query, cmp_f[i].typed, a);
+    }
+
+    /* homonym_town: the same rare name in two towns; the query names one.
+     * Some sides have the town only in "Bureau cedex". */
+    static const struct {
+        const char *a, *b;
+        int cedex_a;
+    } hom[] = {
+        {"90010", "01053", 0}, {"42218", "63113", 0}, {"2A004", "2B033", 0},
+        {"94038", "94081", 1}, {"97209", "97302", 0}, {"69383", "69266", 0},
+        {"13205", "13001", 0}, {"75111", "93048", 0}, {"01053", "35238", 1},
+        {"29019", "29232", 0},
+    };
+    for (size_t i = 0; i < sizeof hom / sizeof hom[0]; i++, k++) {
+        const char *s = take_rare(g, 0, 0, 0);
+        int female;
+        const char *f = take_rare_first(g, &female);
+        int wa = plant(g, s, f, female, case_profs[k % NCASE_PROFS], -1,
+                       hom[i].a, hom[i].cedex_a);
+        int wb = plant(g, s, f, female, case_profs[(k + 3) % NCASE_PROFS],
+                       -1, hom[i].b, 0);
+        folded(s, a, sizeof a);
+        folded(f, b, sizeof b);
+        town_query(g->pl[wa].commune, (int)i % 2, t, sizeof t);
+        struct tcase *c = add_case(g, C_HOMONYM, wa, -1);
+        strf(c->query, sizeof c->query, "%s %s %s", b, a, t);
+        town_query(g->pl[wb].commune, (int)i % 2, t, sizeof t);
+        c = add_case(g, C_HOMONYM, wb, -1);
+        strf(c->query, sizeof c->query, "%s %s %s", a, b, t);
+    }
+
+    /* mixed: a common name, a profession word and a town. Two decoys each:
+     * the same name and profession elsewhere, the same name and town in
+     * another profession. */
+    g->capmx = sizeof mixed_defs / sizeof mixed_defs[0];
+    g->mx = xcalloc(g->capmx, sizeof *g->mx);
+    for (size_t i = 0; i < sizeof mixed_defs / sizeof mixed_defs[0];
+         i++, k++) {
+        const struct mixed_def *d = &mixed_defs[i];
+        int female = d->prof == P_INF || d->prof == P_SF ||
+                     d->prof == P_ORTHOPHO || (i % 2);
+        int w = plant(g, d->surname, common_first(female, k), female,
+                      d->prof, d->spec, d->insee, 0);
+        const char *elsewhere = case_towns[(k + 5) % NCASE_TOWNS];
+        plant(g, d->surname, common_first(!female, k + 1), !female, d->prof,
+              d->spec, elsewhere, 0);
+        int other = d->prof == P_INF ? P_KINE : P_INF;
+        plant(g, d->surname, common_first(female, k + 2), female, other, -1,
+              d->insee, 0);
+        struct tcase *c = add_case(g, C_MIXED, w, -1);
+        copy_to(c->query, sizeof c->query, d->query);
+
+        struct mixed *m = &g->mx[g->nmx++];
+        m->prof = d->prof;
+        m->spec = d->spec;
+        m->commune = commune_find(d->insee);
+        fold_to(d->surname, a, sizeof a);
+        /* The case's word: the longest word of the surname. */
+        const char *best = a;
+        size_t bestl = 0;
+        for (char *tok = a; *tok;) {
+            char *end = strchr(tok, ' ');
+            size_t tl = end ? (size_t)(end - tok) : strlen(tok);
+            if (tl > bestl) {
+                best = tok;
+                bestl = tl;
+            }
+            if (!end)
+                break;
+            tok = end + 1;
+        }
+        memcpy(m->token, best, bestl);
+        m->token[bestl] = '\0';
+        fold_joined_to(d->surname, m->keys[m->nkeys++], sizeof m->keys[0]);
+        char keys[96];
+        copy_to(keys, sizeof keys, d->keys);
+        for (char *key = keys; *key;) {
+            char *end = strchr(key, ',');
+            if (end)
+                *end = '\0';
+            copy_to(m->keys[m->nkeys++], sizeof m->keys[0], key);
+            if (!end)
+                break;
+            key = end + 1;
+        }
+    }
+}
+
+/* Checks that what the truth file claims holds among the planted people
+ * themselves (the random ones are kept out as they are drawn), assigns the
+ * planted people their slots and identifiers. */
+static void plant_finish(struct gen *g)
+{
+    for (size_t i = 0; i < NSURNAMES; i++) {
+        char j[128];
+        fold_joined_to(surname_tab[i], j, sizeof j);
+        if (block_has(g, j)) {
+            log_error("internal error: common surname %s is planted-only",
+                      surname_tab[i]);
+            abort();
+        }
+    }
+    for (size_t m = 0; m < g->nmx; m++) {
+        int hits = 0;
+        for (size_t i = 0; i < g->npl; i++) {
+            const struct planted *p = &g->pl[i];
+            int spec = p->prof == P_MED ? p->spec : -1;
+            hits += mixed_match(&g->mx[m], p->surname, p->prof, spec,
+                                p->commune);
+        }
+        if (hits != 1) {
+            log_error("internal error: mixed case %zu matches %d planted",
+                      m, hits);
+            abort();
+        }
+    }
+    /* Spread the planted people evenly through the file. */
+    for (size_t i = 0; i < g->npl; i++)
+        g->pl[i].slot = (uint32_t)(((uint64_t)(2 * i + 1) * g->n) /
+                                   (2 * g->npl));
+}
+
+static void write_truth(struct gen *g, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        log_error("%s: %s", path, strerror(errno));
+        exit(1);
+    }
+    struct person p;
+    for (size_t i = 0; i < g->npl; i++) {
+        person_make(g, g->pl[i].slot, &p);
+        copy_to(g->pl[i].nat, sizeof g->pl[i].nat, p.nat);
+    }
+    for (size_t i = 0; i < g->ntc; i++) {
+        const struct tcase *c = &g->tc[i];
+        fprintf(f, "%s\t", c->query);
+        for (int w = 0; w < c->nwho; w++)
+            fprintf(f, "%s%s", w ? "," : "", g->pl[c->who[w]].nat);
+        fprintf(f, "\t%s\n", case_kind_name[c->kind]);
+    }
+    if (fclose(f) != 0) {
+        log_error("%s: %s", path, strerror(errno));
+        exit(1);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Set-up and command line. */
+
+static void gen_init(struct gen *g)
+{
+    for (size_t i = 0; i < NCOMMUNES; i++)
+        wtab_add(&g->w_commune, (uint32_t)commune_tab[i].weight);
+    for (size_t i = 0; i < NPROFS; i++)
+        wtab_add(&g->w_prof, (uint32_t)prof_tab[i].weight);
+    /* Zipf-like: rank k weighs 1/(k + 40). */
+    for (size_t i = 0; i < NSURNAMES; i++)
+        wtab_add(&g->w_surname, (uint32_t)(10000000u / (i + 40)));
+    for (size_t i = 0; i < NFEMALE; i++)
+        wtab_add(&g->w_female, (uint32_t)(1000000u / (i + 8)));
+    for (size_t i = 0; i < NMALE; i++)
+        wtab_add(&g->w_male, (uint32_t)(1000000u / (i + 8)));
+    for (size_t i = 0; i < NSPEC_MED; i++)
+        wtab_add(&g->w_spec, (uint32_t)spec_med[i].weight);
+    for (size_t i = 0; i < NEXTRA_MED; i++)
+        wtab_add(&g->w_extra, (uint32_t)extra_med[i].weight);
+    for (size_t i = 0; i < NVOIES; i++)
+        wtab_add(&g->w_voie, (uint32_t)voie_tab[i].weight);
+
+    g->poste = xcalloc(NCOMMUNES, sizeof *g->poste);
+    for (size_t i = 0; i < NCOMMUNES; i++)
+        poste_label(commune_tab[i].name, g->poste[i], sizeof g->poste[0]);
+
+    /* Structures: about one for five professionals (real files: 422 k for
+     * 2.1 M lines), split by kind, at least one of each. */
+    g->nstruct = 0;
+    uint32_t want = g->n / 5 < 200 ? 200 : g->n / 5;
+    for (int k = 0; k < NKINDS; k++) {
+        uint32_t c = (uint32_t)((uint64_t)want * (uint32_t)kind_share[k] /
+                                1000);
+        g->kstart[k] = g->nstruct;
+        g->nstruct += c ? c : 1;
+    }
+    g->kstart[NKINDS] = g->nstruct;
+
+    /* Identifier offsets depend on the seed, so two seeds differ there
+     * too. */
+    struct rng r;
+    rng_init(&r, g->seed, ST_PLANT, 1);
+    g->rpps_off = rng_below(&r, 1000000000u);
+    g->adeli_off = rng_below(&r, 10000000u);
+    g->finess_off = rng_below(&r, 10000000u);
+    g->siren_off = rng_below(&r, 100000000u);
+    g->cab_off = rng_below(&r, 1000000000u);
+
+    for (size_t i = 0; i < NRARE; i++) {
+        char j[128];
+        fold_joined_to(rare_tab[i], j, sizeof j);
+        block_add(g, j);
+    }
+    for (size_t i = 0; i < NRARE_FIRST; i++) {
+        char a[64], b[64];
+        fold_to(rare_first_tab[i].name, a, sizeof a);
+        for (size_t j = 0; j < NFEMALE + NMALE; j++) {
+            fold_to(j < NFEMALE ? female_tab[j] : male_tab[j - NFEMALE], b,
+                    sizeof b);
+            if (strcmp(a, b) == 0) {
+                log_error("internal error: %s is both rare and common",
+                          rare_first_tab[i].name);
+                abort();
+            }
+        }
+    }
+    if (g->n >= PLANT_MIN) {
+        build_cases(g);
+        plant_finish(g);
+    }
+}
+
+static void gen_release(struct gen *g)
+{
+    free(g->w_commune.cum);
+    free(g->w_prof.cum);
+    free(g->w_surname.cum);
+    free(g->w_female.cum);
+    free(g->w_male.cum);
+    free(g->w_spec.cum);
+    free(g->w_extra.cum);
+    free(g->w_voie.cum);
+    free(g->poste);
+    free(g->pl);
+    free(g->tc);
+    free(g->mx);
+}
+
+/* Options shared by the passes that write files. */
+struct outopts {
+    const char *dir, *stamp;
+    int zip, txt;
+    zip_fileinfo zi;
+};
+
+static char *path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = xmalloc(n);
+    strf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* Writes one text file: as the next member of zf (if any) and as a plain
+ * file (if asked). */
+static void write_member(struct gen *g, const struct outopts *o, zipFile zf,
+                         const char *prefix,
+                         void (*pass)(struct gen *, struct sink *),
+                         int zip64, uint64_t *bytes)
+{
+    char name[128];
+    strf(name, sizeof name, "%s_%s.txt", prefix, o->stamp);
+    char *path = path_join(o->dir, name);
+    struct sink s = {0};
+    s.path = path;
+    s.buf = xmalloc(OUTBUF);
+    if (zf) {
+        s.zf = zf;
+        if (zipOpenNewFileInZip64(zf, name, &o->zi, NULL, 0, NULL, 0, NULL,
+                                  Z_DEFLATED, Z_DEFAULT_COMPRESSION,
+                                  zip64) != ZIP_OK) {
+            log_error("%s: cannot add %s to the zip", o->dir, name);
+            exit(1);
+        }
+    }
+    if (o->txt) {
+        s.fp = fopen(path, "wb");
+        if (!s.fp) {
+            log_error("%s: %s", path, strerror(errno));
+            exit(1);
+        }
+    }
+    pass(g, &s);
+    sink_flush(&s);
+    if (zf && zipCloseFileInZip(zf) != ZIP_OK) {
+        log_error("%s: closing zip member %s failed", o->dir, name);
+        exit(1);
+    }
+    if (s.fp && fclose(s.fp) != 0) {
+        log_error("%s: %s", path, strerror(errno));
+        exit(1);
+    }
+    *bytes += s.bytes;
+    free(s.buf);
+    free(path);
+}
+
+static zipFile zip_create(const struct outopts *o, const char *prefix,
+                          char **path)
+{
+    char name[128];
+    strf(name, sizeof name, "%s_%s.zip", prefix, o->stamp);
+    *path = path_join(o->dir, name);
+    zipFile zf = zipOpen64(*path, APPEND_STATUS_CREATE);
+    if (!zf) {
+        log_error("%s: cannot create", *path);
+        exit(1);
+    }
+    return zf;
+}
+
+static void zip_finish(zipFile zf, char *path)
+{
+    if (zipClose(zf, NULL) != ZIP_OK) {
+        log_error("%s: closing the zip failed", path);
+        exit(1);
+    }
+    free(path);
+}
+
+static void usage(FILE *f)
+{
+    fputs(
+        "usage: rpps-gen [options]\n"
+        "Writes synthetic RPPS and MSSante extracts in the exact format of\n"
+        "the real ones (docs/rpps-format.md):\n"
+        "  DIR/PS_LibreAcces_<stamp>.zip holding\n"
+        "    PS_LibreAcces_Personne_activite_<stamp>.txt,\n"
+        "    PS_LibreAcces_Dipl_AutExerc_<stamp>.txt,\n"
+        "    PS_LibreAcces_SavoirFaire_<stamp>.txt\n"
+        "  DIR/Extraction_Correspondance_MSSante_<stamp>.zip holding\n"
+        "    Extraction_Correspondance_MSSante_<stamp>.txt\n"
+        "The same seed and options always give the same bytes.\n"
+        "\n"
+        "  -s, --seed N            PRNG seed (default 1)\n"
+        "  -n, --professionals N   number of professionals (default 2000;\n"
+        "                          full scale is 1900000); about 1.27 N\n"
+        "                          activity lines, 0.51 N diplomas, 0.23 N\n"
+        "                          savoir-faire, 0.28 N mailboxes\n"
+        "  -l, --layout 52|56      Personne_activite columns (default 56;\n"
+        "                          52 is the older layout)\n"
+        "  -t, --stamp STAMP       YYYYMMDDhhmm in the names and zip dates\n"
+        "                          (default 202608261013)\n"
+        "  -o, --out DIR           output directory (default .; created)\n"
+        "      --txt               also write the four .txt files plainly\n"
+        "      --no-zip            write only the .txt files (implies --txt)\n"
+        "      --mss-trailing-pipe end MSSante lines with '|' as well\n"
+        "      --truth FILE        write the planted search cases as TSV:\n"
+        "                          query<TAB>national ids (comma-separated)\n"
+        "                          <TAB>kind; needs N >= 1000\n"
+        "  -q, --quiet             no summary on stderr\n"
+        "  -h, --help              this help\n",
+        f);
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* The N cap keeps ADELI numbers (7 digits after the department) unique. */
+#define MAX_PROFESSIONALS 9000000u
+
+int main(int argc, char **argv)
+{
+    enum { OPT_TXT = 256, OPT_NOZIP, OPT_PIPE, OPT_TRUTH };
+    static const struct option opts[] = {
+        {"seed", required_argument, NULL, 's'},
+        {"professionals", required_argument, NULL, 'n'},
+        {"layout", required_argument, NULL, 'l'},
+        {"stamp", required_argument, NULL, 't'},
+        {"out", required_argument, NULL, 'o'},
+        {"txt", no_argument, NULL, OPT_TXT},
+        {"no-zip", no_argument, NULL, OPT_NOZIP},
+        {"mss-trailing-pipe", no_argument, NULL, OPT_PIPE},
+        {"truth", required_argument, NULL, OPT_TRUTH},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct gen g = {0};
+    struct outopts o = {0};
+    const char *truth = NULL;
+    uint64_t v;
+    int quiet = 0, c;
+    g.seed = 1;
+    g.n = 2000;
+    g.layout = ACT_COLS;
+    o.dir = ".";
+    o.stamp = "202608261013";
+    o.zip = 1;
+    log_set_prog("rpps-gen");
+    while ((c = getopt_long(argc, argv, "s:n:l:t:o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (parse_u64(optarg, UINT64_MAX, &g.seed) < 0) {
+                log_error("--seed: not a number: %s", optarg);
+                return 2;
+            }
+            break;
+        case 'n':
+            if (parse_u64(optarg, MAX_PROFESSIONALS, &v) < 0 || v == 0) {
+                log_error("--professionals: 1 to %u, not %s",
+                          MAX_PROFESSIONALS, optarg);
+                return 2;
+            }
+            g.n = (uint32_t)v;
+            break;
+        case 'l':
+            if (strcmp(optarg, "52") == 0)
+                g.layout = ACT_COLS_OLD;
+            else if (strcmp(optarg, "56") == 0)
+                g.layout = ACT_COLS;
+            else {
+                log_error("--layout: 52 or 56, not %s", optarg);
+                return 2;
+            }
+            break;
+        case 't': {
+            size_t k = 0;
+            while (optarg[k] >= '0' && optarg[k] <= '9')
+                k++;
+            if (k != 12 || optarg[k]) {
+                log_error("--stamp: YYYYMMDDhhmm, not %s", optarg);
+                return 2;
+            }
+            o.stamp = optarg;
+            break;
+        }
+        case 'o':
+            o.dir = optarg;
+            break;
+        case OPT_TXT:
+            o.txt = 1;
+            break;
+        case OPT_NOZIP:
+            o.zip = 0;
+            o.txt = 1;
+            break;
+        case OPT_PIPE:
+            g.mss_pipe = 1;
+            break;
+        case OPT_TRUTH:
+            truth = optarg;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        log_error("unexpected argument: %s", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if (truth && g.n < PLANT_MIN) {
+        log_error("--truth needs --professionals %d or more", PLANT_MIN);
+        return 2;
+    }
+    log_quiet(quiet);
+    if (mkdir(o.dir, 0777) != 0 && errno != EEXIST) {
+        log_error("%s: %s", o.dir, strerror(errno));
+        return 1;
+    }
+
+    /* Zip entries take their date from the stamp, not the clock, so the
+     * bytes depend on the options alone. */
+    int y, mo, d, h, mi;
+    if (sscanf(o.stamp, "%4d%2d%2d%2d%2d", &y, &mo, &d, &h, &mi) != 5) {
+        log_error("--stamp: YYYYMMDDhhmm, not %s", o.stamp);
+        return 2;
+    }
+    o.zi.tmz_date.tm_year = (unsigned)y;
+    o.zi.tmz_date.tm_mon = (unsigned)(mo > 0 ? mo - 1 : 0);
+    o.zi.tmz_date.tm_mday = (unsigned)d;
+    o.zi.tmz_date.tm_hour = (unsigned)h;
+    o.zi.tmz_date.tm_min = (unsigned)mi;
+
+    double t0 = now_s();
+    gen_init(&g);
+    /* Members are zip64 only when one might pass 4 GiB (lines are under
+     * 500 bytes, 1.3 lines a professional): readers without zip64 still
+     * read the usual sizes. */
+    int zip64 = (uint64_t)g.n * 13 / 10 * 500 > 0xF0000000ULL;
+    uint64_t bytes = 0;
+    zipFile zf = NULL;
+    char *zpath = NULL;
+    if (o.zip)
+        zf = zip_create(&o, "PS_LibreAcces", &zpath);
+    write_member(&g, &o, zf, "PS_LibreAcces_Personne_activite",
+                 pass_activity, zip64, &bytes);
+    write_member(&g, &o, zf, "PS_LibreAcces_Dipl_AutExerc", pass_diplomas,
+                 zip64, &bytes);
+    write_member(&g, &o, zf, "PS_LibreAcces_SavoirFaire", pass_savoirfaire,
+                 zip64, &bytes);
+    if (zf)
+        zip_finish(zf, zpath);
+    zf = NULL;
+    if (o.zip)
+        zf = zip_create(&o, "Extraction_Correspondance_MSSante", &zpath);
+    write_member(&g, &o, zf, "Extraction_Correspondance_MSSante", pass_mss,
+                 zip64, &bytes);
+    if (zf)
+        zip_finish(zf, zpath);
+    if (truth)
+        write_truth(&g, truth);
+
+    log_info("%u professionals (%zu planted, %zu truth cases): %llu "
+             "activity lines (%llu duplicated, %llu without structure), "
+             "%llu diplomas, %llu savoir-faire, %llu mailboxes (%llu PER, "
+             "%llu ORG); %.1f MB of text in %.1f s",
+             g.n, g.npl, g.ntc, (unsigned long long)g.n_act,
+             (unsigned long long)g.n_dup, (unsigned long long)g.n_empty,
+             (unsigned long long)g.n_dipl, (unsigned long long)g.n_sf,
+             (unsigned long long)(g.n_per + g.n_org),
+             (unsigned long long)g.n_per, (unsigned long long)g.n_org,
+             (double)bytes / 1e6, now_s() - t0);
+    gen_release(&g);
+    return 0;
+}
