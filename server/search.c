@@ -28,7 +28,7 @@
 #define LIST_MAX 16    /* values of one repeated filter */
 #define CAND_MAX 1000  /* small FTS match, ranked exactly: about 1 ms */
 #define DRIVER_MAX 5000 /* rows of a selective filter read in full: ~2 ms */
-#define COUNT_MS 3.0   /* budget to count a large match (p99 target 10 ms) */
+#define COUNT_MS 2.0   /* budget to count a large match (p99 target 10 ms) */
 #define FACET_MS 200.0 /* budget for facets, which callers ask for rarely */
 
 enum { COL_ANY = 3, COL_FAM = 1, COL_FIRST = 2 };
