@@ -741,7 +741,9 @@ struct build {
     struct load_stats *st;
     int idx[A_N]; /* column index per colspec entry (largest kind) */
     size_t ncols;
+    int trailing; /* the header ends with '|' */
     struct hset seen;
+    struct hset addrs; /* mailbox addresses seen */
     struct queue q;
     int parse_failed;
     unsigned long long total_bytes; /* for progress */
@@ -1014,7 +1016,10 @@ static void row_mailbox(struct build *b, struct batch *bt,
         char c = addr->p[i];
         lower[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
-    if (nid && nid->n && type && type->n == 3 &&
+    /* The first line of an address wins (the table keeps it), so only its
+     * owner is marked as having a mailbox. */
+    int first = !hset_add(&b->addrs, line_hash(lower, addr->n));
+    if (first && nid && nid->n && type && type->n == 3 &&
         memcmp(type->p, "PER", 3) == 0) {
         struct person *p =
             see_person(b, nid, col(b, f, M_IDTYPE), col(b, f, M_ID),
@@ -1024,11 +1029,14 @@ static void row_mailbox(struct build *b, struct batch *bt,
     }
     batch_row(bt, T_MAILBOX);
     batch_val(bt, lower, addr->n);
-    for (int i = 0; i < M_N; i++) {
-        if (i == M_ADDR || i == M_CAT_L || i == M_PROF_L || i == M_SF_L)
-            continue;
-        batch_field(bt, col(b, f, i));
-    }
+    /* In the mailbox table's column order. */
+    static const int order[] = {
+        M_TYPE, M_NID, M_IDTYPE, M_ID, M_ST_IDTYPE, M_ST_ID, M_SERVICE,
+        M_CIV, M_LAST, M_FIRST, M_CAT_C, M_PROF_C, M_SF_C, M_DEMAT, M_RS,
+        M_ENSEIGNE, M_L2, M_L3, M_NUM, M_REP, M_TV, M_VOIE, M_L5, M_L6,
+        M_CP, M_DEPT, M_PAYS};
+    for (size_t i = 0; i < sizeof(order) / sizeof(*order); i++)
+        batch_field(bt, col(b, f, order[i]));
     code_add(&b->codes, &b->arena, L_BAL, type, NULL, 1);
 }
 
@@ -1074,7 +1082,12 @@ static void *parse_thread(void *arg)
             continue;
         }
         size_t nf = psv_split(line, len, f, PSV_MAX_FIELDS + 1);
-        if (!(nf == b->ncols || (nf == b->ncols + 1 && f[nf - 1].n == 0))) {
+        /* A file whose header ends with '|' has it on every line
+         * (PS_LibreAcces); otherwise (MSSanté: unknown) accept both. */
+        int fits = b->trailing ? (nf == b->ncols + 1 && f[nf - 1].n == 0)
+                               : (nf == b->ncols ||
+                                  (nf == b->ncols + 1 && f[nf - 1].n == 0));
+        if (!fits) {
             char why[96];
             snprintf(why, sizeof(why), "%zu fields where the header has %zu",
                      psv_columns(f, nf < PSV_MAX_FIELDS ? nf : PSV_MAX_FIELDS),
@@ -1232,6 +1245,7 @@ static int read_header(struct build *b)
         goto out;
     }
     b->ncols = psv_columns(h, nf);
+    b->trailing = b->ncols < nf;
     b->st->columns = b->ncols;
     const char *names[A_N];
     for (size_t i = 0; i < ncs; i++)
@@ -1301,6 +1315,7 @@ static int load_file(struct build *b, sqlite3 *db, sqlite3_stmt **st,
 out:
     psv_release(&b->rd);
     hset_release(&b->seen);
+    hset_release(&b->addrs);
     return ret;
 }
 

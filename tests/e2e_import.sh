@@ -20,9 +20,9 @@ trap cleanup EXIT
 ok() { PASS=$((PASS + 1)); }
 ko() { FAIL=$((FAIL + 1)); echo "FAIL: $*" >&2; }
 check() { # check "what" command...
-    what=$1
+    local cwhat="$1"
     shift
-    if "$@"; then ok; else ko "$what"; fi
+    if "$@"; then ok; else ko "$cwhat"; fi
 }
 q() { sqlite3 "$1" "$2"; }
 imp() { "$IMP" --no-progress --communes none "$@"; }
@@ -84,7 +84,7 @@ check "profession counts add up" [ "$(q "$DB" "select sum(count) from code where
 # Values keep leading zeros: ADELI ids are 9 characters.
 check "ADELI ids keep leading zeros" [ "$(q "$DB" "select count(*) from professional where id_type='0' and length(id) != 9")" -eq 0 ]
 # The database is readable by a read-only opener (no WAL, no journal left).
-check "read-only open" sqlite3 "file:$DB?mode=ro" "select 1 from meta limit 1"
+check "read-only open" sqlite3 "file:$DB?mode=ro" "select count(*) from meta" >/dev/null
 cp "$DB" "$T/good.db"
 good_sum=$(q "$DB" "select count(*) || '/' || (select value from meta where key='built_at') from professional")
 
@@ -126,8 +126,7 @@ check "CRLF: no CR in values" [ "$(q "$T/crlf.db" "select count(*) from activity
 
 # 4. Faults: each must fail with a clear message and leave $DB as it was.
 fault() { # fault "what" "expected message (grep -E)" sources...
-    what=$1
-    msg=$2
+    local what="$1" msg="$2" rc
     shift 2
     imp --db "$DB" "$@" >"$T/out" 2>"$T/err"
     rc=$?
@@ -194,7 +193,7 @@ check "--force: new count" [ "$(q "$T/forced.db" 'select value from meta where k
 
 # 6. Two importers on one database: the second is refused.
 "$GEN" --seed 9 --professionals 60000 --stamp 202611270300 --out "$T/big" --quiet
-imp --db "$DB" --force "$T/big/PS_LibreAcces_202611270300.zip" >/dev/null 2>&1 &
+"$IMP" --no-progress --communes none --db "$DB" --force "$T/big/PS_LibreAcces_202611270300.zip" >/dev/null 2>&1 &
 P1=$!
 sleep 0.3
 imp --db "$DB" "$PSZ" >/dev/null 2>"$T/err"
@@ -203,7 +202,8 @@ check "concurrent importer refused" [ $rc -eq 1 ]
 check "concurrent importer message" grep -q "another rpps-import" "$T/err"
 # 7. Killed mid-import (kill -9): the old database is intact, the next run
 # cleans the temporary file.
-sleep 0.5
+sleep 0.2
+check "killed import: was still running" kill -0 $P1
 kill -9 $P1 2>/dev/null
 wait $P1 2>/dev/null
 check "killed import: old database intact" still_good
