@@ -14,8 +14,11 @@
 #   rpps-entrypoint refresh      forever: sleep until RPPS_REFRESH_AT plus up
 #                                to RPPS_REFRESH_JITTER minutes, then
 #                                rpps-import --if-changed
-#   rpps-entrypoint import       one rpps-import --if-changed now; exits with
-#                                the importer's code (0, 1, 3 or 4)
+#   rpps-entrypoint import [OPT] one rpps-import --if-changed now, with OPT
+#                                (--force, ...); exits with the importer's
+#                                code (0, 1, 2, 3 or 4)
+#   rpps-entrypoint rebuild [OPT] the same without --if-changed: after an
+#                                upgrade that changes the database schema
 #   rpps-entrypoint healthcheck  0 when /healthz answers with a database
 #   rpps-entrypoint CMD [ARG...] runs CMD (rpps-import --help, sh, ...)
 set -u
@@ -114,7 +117,7 @@ explain() { # explain CODE WHAT
     4) err "$2: REFUSED by the sanity gate (exit 4): the new extract has far" \
         "fewer professionals than the database served, which is kept." \
         "Look at the extract; if it is right, run" \
-        "'rpps-import --force' once by hand" ;;
+        "'rpps-entrypoint import --force' once in the container" ;;
     2) err "$2: usage error (exit 2): check RPPS_IMPORT_OPTS and" \
         "RPPS_SOURCES" ;;
     *) err "$2: failed (exit $1): the database served is untouched" ;;
@@ -157,9 +160,9 @@ serve() {
             explain "$rc" "demo import"
             [ "$rc" -eq 0 ] || exit 1
         else
-            log "no database at $RPPS_DB: importing the ANS extracts in" \
-                "the background (about 300 MB); the API answers 503 until" \
-                "it is done"
+            log "no database at $RPPS_DB: importing" \
+                "${RPPS_SOURCES:-the ANS extracts (about 300 MB)} in the" \
+                "background; the API answers 503 until it is done"
             # Detached (double fork) so that tini, not the server, reaps it.
             (first_import &)
         fi
@@ -242,9 +245,15 @@ case $cmd in
 serve) serve ;;
 refresh) refresh ;;
 import)
-    import --if-changed
+    import --if-changed "$@"
     rc=$?
     explain "$rc" "import"
+    exit "$rc"
+    ;;
+rebuild)
+    import "$@"
+    rc=$?
+    explain "$rc" "rebuild"
     exit "$rc"
     ;;
 healthcheck) healthcheck ;;

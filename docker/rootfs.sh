@@ -44,9 +44,13 @@ libs "$R/usr/bin/rpps-import" "$R/usr/bin/rpps-server" "$R/usr/bin/tini"
 for c in $CMDS; do libs "/usr/bin/$c"; done
 ln -s dash "$R/usr/bin/sh"
 
-# TLS: libcurl's CA bundle and OpenSSL's configuration (OPENSSLDIR links).
-mkdir -p "$R/etc/ssl/certs"
-cp /etc/ssl/certs/ca-certificates.crt "$R/etc/ssl/certs/"
+# TLS: the system store as Debian lays it out: the bundle (libcurl's
+# default) and the hashed directory (the importer adds it to the pinned
+# IGC-Sante chain with CURLOPT_CAPATH), with what its links point to; and
+# OpenSSL's configuration (OPENSSLDIR links).
+mkdir -p "$R/etc/ssl" "$R/usr/share"
+cp -a /etc/ssl/certs "$R/etc/ssl/"
+cp -a /usr/share/ca-certificates "$R/usr/share/"
 cp /etc/ssl/openssl.cnf "$R/etc/ssl/"
 cp -a /usr/lib/ssl "$R/usr/lib/"
 # Time zones for RPPS_REFRESH_AT (TZ=Europe/Paris, overseas departments).
