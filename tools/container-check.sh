@@ -7,8 +7,8 @@
 # `podman stop -t 5` and checks that SIGTERM stopped it (not the SIGKILL 5 s
 # later). Prints the figures (build time, image size, time to healthy, stop
 # time) and "container-check: N passed, N failed"; exits non-zero on any
-# failure. The whole run is capped (CHECK_TIMEOUT seconds, default 600: a
-# bare machine needs about 40 s of set-up plus the image build).
+# failure. The whole run is capped (CHECK_TIMEOUT seconds, default 600; a
+# bare machine took about 3 min here: base image 25-100 s, cold build 80 s).
 #   sh tools/container-check.sh          PORT=18473 by default
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -70,8 +70,8 @@ if ! $P image exists $BASE; then
         "deb http://deb.debian.org/debian bookworm main" \
         "deb http://deb.debian.org/debian bookworm-updates main" \
         "deb http://deb.debian.org/debian-security bookworm-security main" |
-        $P import - $BASE >/dev/null || {
-        ko "base image (mmdebstrap | podman import)"
+        $P import - $BASE >/tmp/container-check-base.log 2>&1 || {
+        ko "base image (mmdebstrap | podman import; /tmp/container-check-base.log)"
         finish
     }
     say "base image built: $(since "$t") s"
