@@ -10,7 +10,7 @@
 #include "banned.h"
 
 static const char *log_prog = "rpps";
-static int log_is_quiet;
+static int log_is_quiet, log_is_verbose;
 
 static void oom(size_t n)
 {
@@ -76,6 +76,21 @@ void log_info(const char *fmt, ...)
 {
     va_list ap;
     if (log_is_quiet)
+        return;
+    va_start(ap, fmt);
+    log_v("", fmt, ap);
+    va_end(ap);
+}
+
+void log_verbose(int verbose)
+{
+    log_is_verbose = verbose;
+}
+
+void log_debug(const char *fmt, ...)
+{
+    va_list ap;
+    if (!log_is_verbose)
         return;
     va_start(ap, fmt);
     log_v("", fmt, ap);

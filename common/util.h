@@ -18,6 +18,9 @@ char *xstrndup(const char *s, size_t n);
  * log_quiet(1) silences log_info (warnings and errors still print). */
 void log_set_prog(const char *prog);
 void log_quiet(int quiet);
+/* log_verbose(1) turns log_debug on. */
+void log_verbose(int verbose);
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

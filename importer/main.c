@@ -75,6 +75,7 @@ static void usage(FILE *f)
 "                      progress display (default: on when stderr is a\n"
 "                      terminal)\n"
 "  --quiet             print errors only\n"
+"  --verbose           also print how long each step took\n"
 "  --version, --help\n"
 "\n"
 "Exit codes: 0 database updated; 1 failed (old database untouched);\n"
@@ -240,7 +241,7 @@ int main(int argc, char **argv)
     double t0 = now_s();
     enum {
         O_DB = 256, O_CA, O_IFCH, O_FORCE, O_DROP, O_REJ, O_RETRIES, O_KEEP,
-        O_PROG, O_NOPROG, O_QUIET, O_VERSION, O_HELP, O_COMMUNES
+        O_PROG, O_NOPROG, O_QUIET, O_VERBOSE, O_VERSION, O_HELP, O_COMMUNES
     };
     static const struct option opts[] = {
         {"db", required_argument, NULL, O_DB},
@@ -254,6 +255,7 @@ int main(int argc, char **argv)
         {"progress", no_argument, NULL, O_PROG},
         {"no-progress", no_argument, NULL, O_NOPROG},
         {"quiet", no_argument, NULL, O_QUIET},
+        {"verbose", no_argument, NULL, O_VERBOSE},
         {"communes", required_argument, NULL, O_COMMUNES},
         {"version", no_argument, NULL, O_VERSION},
         {"help", no_argument, NULL, O_HELP},
@@ -316,6 +318,9 @@ int main(int argc, char **argv)
             break;
         case O_QUIET:
             quiet = 1;
+            break;
+        case O_VERBOSE:
+            log_verbose(1);
             break;
         case O_COMMUNES:
             free(communes);

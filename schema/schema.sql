@@ -11,11 +11,19 @@
 --    first name, national id. A scan in pid order (or an FTS5 match, which
 --    returns rowids in ascending order) therefore yields the default ranking
 --    without sorting.
---  * Everything else refers to a professional by `national_id`
---    ("Identification nationale PP": type digit + identifier).
+--  * Rows that belong to a professional are keyed by pid, and clustered:
+--    activity.aid, diploma.did and mailbox.mid are pid * 2^20 + seq, so a
+--    professional's rows are one rowid range (pid << 20 .. pid << 20 |
+--    0xFFFFF), `x >> 20` gives the pid back, and every index on these
+--    tables lists its entries in pid order, i.e. in the default ranking:
+--    "WHERE postcode = ? ORDER BY aid" reads the first page and stops.
+--    specialty is WITHOUT ROWID on (pid, code), so its index on code is
+--    (code, pid): also in pid order.
+--  * national_id ("Identification nationale PP": type digit + identifier)
+--    is on professional (unique) and, as in the file, on mailbox.
 --  * *_fold columns hold common/fold.c's output; *_join the same without
 --    spaces (LE GOFF -> legoff).
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -53,7 +61,10 @@ CREATE TABLE code (
 
 CREATE TABLE professional (
     pid             INTEGER PRIMARY KEY,  -- rank in the default order
-    national_id     TEXT NOT NULL UNIQUE, -- 810106476764 / 0010001949
+    national_id     TEXT NOT NULL,        -- 810106476764 / 0010001949: the
+                                          -- type digit, then id, so an RPPS
+                                          -- or ADELI lookup is '8'||id or
+                                          -- '0'||id on the unique index
     id_type         TEXT NOT NULL,        -- 8 RPPS, 0 ADELI
     id              TEXT NOT NULL,        -- RPPS (11 digits) or ADELI (9)
     civility_code   TEXT,                 -- M, MME, MLLE
@@ -68,14 +79,10 @@ CREATE TABLE professional (
     has_mss         INTEGER NOT NULL DEFAULT 0,  -- 1 if a PER mailbox
     n_activities    INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX professional_id ON professional (id);
-CREATE INDEX professional_last ON professional (last_fold, first_fold);
-CREATE INDEX professional_join ON professional (last_join);
-CREATE INDEX professional_profession ON professional (profession_code);
 
 -- One row per distinct activity line (practice site and role).
 CREATE TABLE activity (
-    national_id       TEXT NOT NULL,
+    aid               INTEGER PRIMARY KEY, -- pid * 2^20 + seq
     profession_code   TEXT,
     category_code     TEXT,
     mode_code         TEXT,   -- L libéral, S salarié, B bénévole
@@ -115,24 +122,27 @@ CREATE TABLE activity (
 
 -- Specialties (savoir-faire), from Personne_activite and SavoirFaire.
 CREATE TABLE specialty (
-    national_id TEXT NOT NULL,
-    type_code   TEXT,          -- S, CEX, C, ...
+    pid         INTEGER NOT NULL,
     code        TEXT NOT NULL, -- SM04...
-    PRIMARY KEY (national_id, code)
+    type_code   TEXT,          -- S, CEX, C, ...
+    PRIMARY KEY (pid, code)
 ) WITHOUT ROWID;
 
 CREATE TABLE diploma (
-    national_id     TEXT NOT NULL,
+    did             INTEGER PRIMARY KEY, -- pid * 2^20 + seq
     type_code       TEXT,   -- Code type diplôme obtenu
     code            TEXT,   -- Code diplôme obtenu
     auth_type_code  TEXT,   -- Code type autorisation
     discipline_code TEXT    -- Code discipline autorisation
 );
 
--- MSSanté mailboxes. PER: national_id is the owner. ORG: structure_* and
--- service say whose it is; national_id may be NULL.
+-- MSSanté mailboxes. PER: the professional national_id names owns it, and
+-- mid is in their rowid range. Others (ORG, or an owner unknown to the
+-- other extracts): structure_* and service say whose it is, and mid is
+-- 2^50 + n.
 CREATE TABLE mailbox (
-    address         TEXT PRIMARY KEY,  -- lower-cased
+    mid             INTEGER PRIMARY KEY,
+    address         TEXT NOT NULL,     -- lower-cased, unique
     type            TEXT NOT NULL,     -- PER, ORG, APP, CAB
     national_id     TEXT,
     id_type         TEXT,
@@ -160,7 +170,7 @@ CREATE TABLE mailbox (
     postcode        TEXT,
     dept            TEXT,
     country         TEXT
-) WITHOUT ROWID;
+);
 
 -- Full-text index over folded names, external content = professional, so
 -- rowid = pid and matches come back in the default order. The tokenizer
@@ -173,13 +183,25 @@ CREATE VIRTUAL TABLE name_fts USING fts5 (
     prefix = '1 2 3'
 );
 
+-- Every distinct word of the folded names (family, first, joined family),
+-- with how many professionals carry it and a French phonetic key
+-- (common/phonetic.c): the dictionary that typo and sound-alike matching
+-- expand a query word against before asking name_fts.
+CREATE TABLE name_term (
+    term TEXT PRIMARY KEY,
+    n    INTEGER NOT NULL,
+    phon TEXT
+) WITHOUT ROWID;
+
 -- @post-load: everything below runs after the bulk load (an index built in
 -- one sort is much faster than one maintained row by row).
-CREATE INDEX activity_nid ON activity (national_id);
+CREATE UNIQUE INDEX professional_nid ON professional (national_id);
+CREATE INDEX professional_last ON professional (last_fold, first_fold);
+CREATE INDEX professional_profession ON professional (profession_code);
+CREATE UNIQUE INDEX mailbox_address ON mailbox (address);
 CREATE INDEX activity_postcode ON activity (postcode);
 CREATE INDEX activity_insee ON activity (insee);
 CREATE INDEX activity_dept ON activity (dept_code);
 CREATE INDEX activity_city ON activity (city_fold);
-CREATE INDEX diploma_nid ON diploma (national_id);
 CREATE INDEX specialty_code ON specialty (code);
-CREATE INDEX mailbox_nid ON mailbox (national_id);
+CREATE INDEX name_term_phon ON name_term (phon);
