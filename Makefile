@@ -142,3 +142,12 @@ clean:
 	rm -rf build build-san
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Fuzzing (clang + libFuzzer: apt-get install clang libclang-rt-14-dev).
+# fuzz/run.sh builds the four targets in build/fuzz and runs each for
+# FUZZ_SECONDS; `make fuzz` runs them 5 minutes each, `make fuzz-ci` 20 s.
+.PHONY: fuzz fuzz-ci
+fuzz: all
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} BUILD=$(BUILD) sh fuzz/run.sh
+fuzz-ci: all
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-20} BUILD=$(BUILD) sh fuzz/run.sh

@@ -67,7 +67,8 @@ static const char latin[] =
     /* 170 */ "u u u u w w y y y z z z z z z s ";
 
 /* Decodes one code point at s (valid UTF-8 assumed; a stray byte is taken
- * as itself). Stores its length in *len. */
+ * as itself, and fold() makes it a space so that the output stays no longer
+ * than the input). Stores its length in *len. */
 static unsigned decode(const unsigned char *s, size_t n, size_t *len)
 {
     unsigned c = s[0];
@@ -107,6 +108,8 @@ size_t fold(const char *str, size_t n, char *out)
     while (i < n) {
         size_t len;
         unsigned cp = decode(s + i, n - i, &len);
+        if (len == 1 && cp >= 0x80)
+            cp = 0x80; /* a stray byte (invalid input): a space, not "th" */
         if (cp < 0x80) {
             if (cp >= 'A' && cp <= 'Z')
                 out[o++] = (char)(cp + 32);
