@@ -1717,7 +1717,16 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
     const char *town = poste;
     switch (st->kind) {
     case K_HOSP:
-        if (st->sector == 0) {
+        if (st->sector == 0 && (strcmp(poste, "PARIS") == 0 ||
+                                strcmp(poste, "LYON") == 0 ||
+                                strcmp(poste, "MARSEILLE") == 0)) {
+            static const char *const big[] = {
+                "ASSISTANCE PUBLIQUE - HOPITAUX DE PARIS",
+                "HOSPICES CIVILS DE LYON",
+                "ASSISTANCE PUBLIQUE - HOPITAUX DE MARSEILLE"};
+            strf(st->raison, sizeof st->raison, "%s",
+                 big[poste[0] == 'P' ? 0 : poste[0] == 'L' ? 1 : 2]);
+        } else if (st->sector == 0) {
             if (rng_pm(&r, 300))
                 strf(st->raison, sizeof st->raison, "CHU DE %s", town);
             else
@@ -1962,8 +1971,8 @@ static void draw_first(const struct gen *g, struct rng *r, int female,
 }
 
 /* Does (surname, prof, spec, commune) fall under mixed case m? The surname
- * matches if one of its folded words is the case's word, or its folded,
- * joined form is one of the case's keys (LE GOFF / LEGOFF). */
+ * matches if its folded, joined form or one of its folded words is the
+ * case's word or one of its keys (LE GOFF, LEGOFF, LEFEUVRE-SIMON). */
 static int mixed_match(const struct mixed *m, const char *surname, int prof,
                        int spec, int commune)
 {
@@ -1982,6 +1991,9 @@ static int mixed_match(const struct mixed *m, const char *surname, int prof,
             *end = '\0';
         if (strcmp(tok, m->token) == 0)
             return 1;
+        for (int i = 0; i < m->nkeys; i++)
+            if (strcmp(tok, m->keys[i]) == 0)
+                return 1;
         if (!end)
             break;
         tok = end + 1;
@@ -2228,8 +2240,8 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
             d->type = "UE";
             d->type_label = "Diplôme de l'Union européenne";
             d->code = "UE";
-            strf(d->label, sizeof d->label, "Diplôme UE de %s",
-                     pr->label);
+            strf(d->label, sizeof d->label,
+                 "Diplôme d'un Etat de l'UE (%s)", pr->label);
             if (rng_pm(&r, 300)) {
                 d->aut_type = "AUT";
                 d->aut_type_label = "Autorisation ministérielle d'exercice";
