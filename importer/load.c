@@ -22,6 +22,7 @@
 #include <fcntl.h>
 
 #include "fold.h"
+#include "phonetic.h"
 #include "places.h"
 #include "psv.h"
 #include "util.h"
@@ -240,16 +241,33 @@ static const size_t kind_ncols[KIND_COUNT] = {A_N, S_N, D_N, M_N};
 
 /* ---- Insert targets: one prepared statement each ---- */
 
-enum { T_ACTIVITY, T_SPECIALTY, T_DIPLOMA, T_MAILBOX, T_N };
+enum {
+    T_ACTIVITY,
+    T_SPECIALTY,
+    T_DIPLOMA,
+    T_MAILBOX,
+    T_PROFESSIONAL,
+    T_TERM,
+    T_N
+};
 static const char *const target_sql[T_N] = {
     "INSERT INTO activity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
     "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT OR IGNORE INTO specialty VALUES (?,?,?)",
     "INSERT INTO diploma VALUES (?,?,?,?,?)",
-    "INSERT OR IGNORE INTO mailbox VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-    "?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO mailbox VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+    "?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO professional VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO name_term VALUES (?,?,?)",
 };
-static const int target_nvals[T_N] = {36, 3, 5, 28};
+/* Values per row as inserted: the parse phase stores one fewer for the
+ * first four (the key, pid-based, is prepended at replay). */
+static const int target_nvals[T_N] = {36, 3, 5, 29, 15, 3};
+
+/* Rowid ranges: a professional's rows are pid << 20 | seq; mailboxes with
+ * no known owner get MAILBOX_ORPHAN + n, far above any pid range. */
+#define SEQ_BITS 20
+#define MAILBOX_ORPHAN (1LL << 50)
 
 /* ---- An arena for strings that live as long as the build ---- */
 
@@ -392,6 +410,8 @@ struct person {
     const char *last_fold, *first_fold, *last_join, *prof, *cat;
     unsigned n_act;
     int has_mss;
+    /* This professional's spilled rows: record numbers + 1 (0: none). */
+    uint32_t first_rec, last_rec;
 };
 
 struct persons {
@@ -531,6 +551,7 @@ static uint64_t line_hash(const char *p, size_t n)
 /* ---- Batches of rows from the parser to the inserter ---- */
 
 #define NULLV UINT32_MAX
+#define INTV (UINT32_MAX - 1) /* an int64 in text at off: len unused */
 struct val {
     uint32_t off, len;
 };
@@ -539,7 +560,8 @@ struct batch {
     size_t tlen, tcap;
     struct val *vals;
     size_t nvals, vcap;
-    unsigned char *rows; /* target of each row */
+    unsigned char *rows;    /* target of each row */
+    struct person **owners; /* parse phase: whose row (NULL: nobody's) */
     size_t nrows, rcap;
     struct batch *next;
 };
@@ -565,6 +587,7 @@ static struct batch *batch_new(void)
     b->vals = xmalloc(b->vcap * sizeof(*b->vals));
     b->rcap = BATCH_ROWS * 2;
     b->rows = xmalloc(b->rcap);
+    b->owners = xmalloc(b->rcap * sizeof(*b->owners));
     return b;
 }
 
@@ -575,15 +598,18 @@ static void batch_free(struct batch *b)
     free(b->text);
     free(b->vals);
     free(b->rows);
+    free(b->owners);
     free(b);
 }
 
-static void batch_row(struct batch *b, int target)
+static void batch_row(struct batch *b, int target, struct person *owner)
 {
     if (b->nrows == b->rcap) {
         b->rcap *= 2;
         b->rows = xrealloc(b->rows, b->rcap);
+        b->owners = xrealloc(b->owners, b->rcap * sizeof(*b->owners));
     }
+    b->owners[b->nrows] = owner;
     b->rows[b->nrows++] = (unsigned char)target;
 }
 
@@ -608,6 +634,45 @@ static void batch_val(struct batch *b, const char *p, size_t n)
     v->off = (uint32_t)b->tlen;
     v->len = (uint32_t)n;
     b->tlen += n;
+}
+
+static void batch_int(struct batch *b, long long v)
+{
+    if (b->nvals == b->vcap) {
+        b->vcap *= 2;
+        b->vals = xrealloc(b->vals, b->vcap * sizeof(*b->vals));
+    }
+    if (b->tlen + sizeof(v) > b->tcap) {
+        b->tcap *= 2;
+        b->text = xrealloc(b->text, b->tcap);
+    }
+    struct val *x = &b->vals[b->nvals++];
+    memcpy(b->text + b->tlen, &v, sizeof(v));
+    x->off = (uint32_t)b->tlen;
+    x->len = INTV;
+    b->tlen += sizeof(v);
+}
+
+/* A text value that is never NULL, even empty (for NOT NULL columns). */
+static void batch_text(struct batch *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (n) {
+        batch_val(b, s, n);
+        return;
+    }
+    if (b->nvals == b->vcap) {
+        b->vcap *= 2;
+        b->vals = xrealloc(b->vals, b->vcap * sizeof(*b->vals));
+    }
+    b->vals[b->nvals].off = (uint32_t)b->tlen;
+    b->vals[b->nvals].len = 0;
+    b->nvals++;
+}
+
+static void batch_str(struct batch *b, const char *s)
+{
+    batch_val(b, s, s ? strlen(s) : 0);
 }
 
 static void batch_field(struct batch *b, const struct psv_field *f)
@@ -723,6 +788,150 @@ static void queue_abort(struct queue *q)
     pthread_mutex_unlock(&q->mu);
 }
 
+
+/* ---- The spill file: parsed rows wait here until pids are known ----
+ *
+ * A professional's rank (pid) is known only once every file has been read,
+ * and rows must go into the database in pid order to be clustered by
+ * professional. So the parse phase encodes each row into this unlinked
+ * temporary file (beside the database, so a kill leaves nothing behind) and
+ * chains each professional's rows by record number; the replay reads them
+ * back professional by professional, in pid order. Record: u32 total
+ * length, u8 target, u8 value count, u16 zero, then each value as a u8
+ * length (0..250), 254 for NULL, or 255 and a u32 length, then the bytes. */
+
+#define SPILL_BUF (4u << 20)
+
+struct spill {
+    int fd;
+    char *buf;
+    size_t used;
+    uint64_t pos;       /* file offset of buf[0] */
+    uint64_t *off;      /* offset of record i */
+    uint32_t *next;     /* next record number of the same owner, 0: none */
+    size_t n, cap;
+    uint32_t orphan_first, orphan_last; /* rows with no owner */
+};
+
+static int spill_open(struct spill *sp, const char *db_path)
+{
+    struct buf path;
+    memset(sp, 0, sizeof(*sp));
+    buf_init(&path, 8192);
+    buf_addf(&path, "%s.spill", db_path);
+    sp->fd = path.s ? open(path.s, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+                           0600)
+                    : -1;
+    if (sp->fd < 0) {
+        log_error("%s: %s", path.s ? path.s : db_path, strerror(errno));
+        buf_release(&path);
+        return -1;
+    }
+    unlink(path.s);
+    buf_release(&path);
+    sp->buf = xmalloc(SPILL_BUF);
+    return 0;
+}
+
+static void spill_close(struct spill *sp)
+{
+    if (sp->fd >= 0)
+        close(sp->fd);
+    free(sp->buf);
+    free(sp->off);
+    free(sp->next);
+    memset(sp, 0, sizeof(*sp));
+    sp->fd = -1;
+}
+
+static int spill_flush(struct spill *sp)
+{
+    size_t done = 0;
+    while (done < sp->used) {
+        ssize_t w = write(sp->fd, sp->buf + done, sp->used - done);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            log_error("temporary spill file: %s", strerror(errno));
+            return -1;
+        }
+        done += (size_t)w;
+    }
+    sp->pos += sp->used;
+    sp->used = 0;
+    return 0;
+}
+
+/* Appends row r of batch bt (its values from *v on) to the spill. */
+static int spill_row(struct spill *sp, const struct batch *bt, size_t r,
+                     size_t *v)
+{
+    int t = bt->rows[r];
+    int nv = target_nvals[t] - 1;
+    size_t need = 8;
+    for (int k = 0; k < nv; k++) {
+        const struct val *x = &bt->vals[*v + (size_t)k];
+        need += x->off == NULLV ? 1 : (x->len <= 250 ? 1 : 5) + x->len;
+    }
+    if (sp->used + need > SPILL_BUF && spill_flush(sp) < 0)
+        return -1;
+    if (need > SPILL_BUF) {
+        log_error("a row too large for the spill buffer");
+        return -1;
+    }
+    if (sp->n == sp->cap) {
+        sp->cap = sp->cap ? sp->cap * 2 : 1 << 20;
+        sp->off = xrealloc(sp->off, sp->cap * sizeof(*sp->off));
+        sp->next = xrealloc(sp->next, sp->cap * sizeof(*sp->next));
+    }
+    sp->off[sp->n] = sp->pos + sp->used;
+    sp->next[sp->n] = 0;
+    uint32_t num = (uint32_t)++sp->n;
+    struct person *o = bt->owners[r];
+    uint32_t *first = o ? &o->first_rec : &sp->orphan_first;
+    uint32_t *last = o ? &o->last_rec : &sp->orphan_last;
+    if (*last)
+        sp->next[*last - 1] = num;
+    else
+        *first = num;
+    *last = num;
+
+    char *d = sp->buf + sp->used;
+    uint32_t len32 = (uint32_t)need;
+    memcpy(d, &len32, 4);
+    d[4] = (char)t;
+    d[5] = (char)nv;
+    d[6] = d[7] = 0;
+    d += 8;
+    for (int k = 0; k < nv; k++) {
+        const struct val *x = &bt->vals[*v + (size_t)k];
+        if (x->off == NULLV) {
+            *d++ = (char)254;
+        } else if (x->len <= 250) {
+            *d++ = (char)x->len;
+            memcpy(d, bt->text + x->off, x->len);
+            d += x->len;
+        } else {
+            *d++ = (char)255;
+            memcpy(d, &x->len, 4);
+            memcpy(d + 4, bt->text + x->off, x->len);
+            d += 4 + x->len;
+        }
+    }
+    sp->used += need;
+    *v += (size_t)nv;
+    return 0;
+}
+
+static int spill_batch(struct spill *sp, const struct batch *bt)
+{
+    size_t v = 0;
+    for (size_t r = 0; r < bt->nrows; r++)
+        if (spill_row(sp, bt, r, &v) < 0)
+            return -1;
+    return 0;
+}
+
 /* ---- The build state ---- */
 
 /* Rejected lines reported in full, per file: the rest are only counted. */
@@ -745,6 +954,7 @@ struct build {
     struct hset seen;
     struct hset addrs; /* mailbox addresses seen */
     struct queue q;
+    struct spill *sp;
     int parse_failed;
     unsigned long long total_bytes; /* for progress */
     double t0;
@@ -896,8 +1106,7 @@ static void row_activity(struct build *b, struct batch *bt,
         }
     }
 
-    batch_row(bt, T_ACTIVITY);
-    batch_field(bt, nid);
+    batch_row(bt, T_ACTIVITY, p);
     batch_field(bt, col(b, f, A_PROF_C));
     batch_field(bt, col(b, f, A_CAT_C));
     batch_field(bt, col(b, f, A_MODE_C));
@@ -954,10 +1163,9 @@ static void row_activity(struct build *b, struct batch *bt,
 
     const struct psv_field *sf = col(b, f, A_SF_C);
     if (sf && sf->n) {
-        batch_row(bt, T_SPECIALTY);
-        batch_field(bt, nid);
-        batch_field(bt, col(b, f, A_SFT_C));
+        batch_row(bt, T_SPECIALTY, p);
         batch_field(bt, sf);
+        batch_field(bt, col(b, f, A_SFT_C));
         code_add(&b->codes, &b->arena, L_SPEC, sf, col(b, f, A_SF_L), 0);
         code_add(&b->codes, &b->arena, L_SPECT, col(b, f, A_SFT_C),
                  col(b, f, A_SFT_L), 1);
@@ -968,17 +1176,17 @@ static void row_skill(struct build *b, struct batch *bt,
                       const struct psv_field *f)
 {
     const struct psv_field *nid = col(b, f, S_NID), *sf = col(b, f, S_SF_C);
-    see_person(b, nid, col(b, f, S_IDTYPE), col(b, f, S_ID),
-               col(b, f, S_LAST), col(b, f, S_FIRST), col(b, f, S_PROF_C),
-               col(b, f, S_CAT_C));
+    struct person *p = see_person(b, nid, col(b, f, S_IDTYPE),
+                                  col(b, f, S_ID), col(b, f, S_LAST),
+                                  col(b, f, S_FIRST), col(b, f, S_PROF_C),
+                                  col(b, f, S_CAT_C));
     code_add(&b->codes, &b->arena, L_PROF, col(b, f, S_PROF_C),
              col(b, f, S_PROF_L), 0);
     if (!sf || !sf->n)
         return;
-    batch_row(bt, T_SPECIALTY);
-    batch_field(bt, nid);
-    batch_field(bt, col(b, f, S_SFT_C));
+    batch_row(bt, T_SPECIALTY, p);
     batch_field(bt, sf);
+    batch_field(bt, col(b, f, S_SFT_C));
     code_add(&b->codes, &b->arena, L_SPEC, sf, col(b, f, S_SF_L), 0);
     code_add(&b->codes, &b->arena, L_SPECT, col(b, f, S_SFT_C),
              col(b, f, S_SFT_L), 1);
@@ -988,10 +1196,10 @@ static void row_diploma(struct build *b, struct batch *bt,
                         const struct psv_field *f)
 {
     const struct psv_field *nid = col(b, f, D_NID);
-    see_person(b, nid, col(b, f, D_IDTYPE), col(b, f, D_ID),
-               col(b, f, D_LAST), col(b, f, D_FIRST), NULL, NULL);
-    batch_row(bt, T_DIPLOMA);
-    batch_field(bt, nid);
+    struct person *p =
+        see_person(b, nid, col(b, f, D_IDTYPE), col(b, f, D_ID),
+                   col(b, f, D_LAST), col(b, f, D_FIRST), NULL, NULL);
+    batch_row(bt, T_DIPLOMA, p);
     batch_field(bt, col(b, f, D_TYPE_C));
     batch_field(bt, col(b, f, D_DIPL_C));
     batch_field(bt, col(b, f, D_AUTH_C));
@@ -1018,16 +1226,21 @@ static void row_mailbox(struct build *b, struct batch *bt,
     }
     /* The first line of an address wins (the table keeps it), so only its
      * owner is marked as having a mailbox. */
-    int first = !hset_add(&b->addrs, line_hash(lower, addr->n));
-    if (first && nid && nid->n && type && type->n == 3 &&
-        memcmp(type->p, "PER", 3) == 0) {
-        struct person *p =
-            see_person(b, nid, col(b, f, M_IDTYPE), col(b, f, M_ID),
-                       col(b, f, M_LAST), col(b, f, M_FIRST),
-                       col(b, f, M_PROF_C), col(b, f, M_CAT_C));
-        p->has_mss = 1;
+    if (hset_add(&b->addrs, line_hash(lower, addr->n))) {
+        /* The same address again: the first line wins. */
+        b->st->loaded--;
+        b->st->duplicates++;
+        return;
     }
-    batch_row(bt, T_MAILBOX);
+    struct person *owner = NULL;
+    if (nid && nid->n && type && type->n == 3 &&
+        memcmp(type->p, "PER", 3) == 0) {
+        owner = see_person(b, nid, col(b, f, M_IDTYPE), col(b, f, M_ID),
+                           col(b, f, M_LAST), col(b, f, M_FIRST),
+                           col(b, f, M_PROF_C), col(b, f, M_CAT_C));
+        owner->has_mss = 1;
+    }
+    batch_row(bt, T_MAILBOX, owner);
     batch_val(bt, lower, addr->n);
     /* In the mailbox table's column order. */
     static const int order[] = {
@@ -1165,6 +1378,14 @@ static void progress(struct build *b, const char *step, int final)
     fflush(stderr);
 }
 
+/* Logs how long the step that just ended took (for --verbose). */
+static void step_done(const char *what, double *t)
+{
+    double n = now_s();
+    log_debug("%s: %.2f s", what, n - *t);
+    *t = n;
+}
+
 /* ---- SQLite helpers ---- */
 
 static int exec(sqlite3 *db, const char *sql)
@@ -1187,9 +1408,13 @@ static int insert_batch(sqlite3 *db, sqlite3_stmt **st, struct batch *bt)
         sqlite3_stmt *s = st[t];
         for (int k = 0; k < target_nvals[t]; k++, v++) {
             const struct val *x = &bt->vals[v];
-            if (x->off == NULLV)
+            if (x->off == NULLV) {
                 sqlite3_bind_null(s, k + 1);
-            else
+            } else if (x->len == INTV) {
+                long long iv;
+                memcpy(&iv, bt->text + x->off, sizeof(iv));
+                sqlite3_bind_int64(s, k + 1, iv);
+            } else
                 sqlite3_bind_text(s, k + 1, bt->text + x->off, (int)x->len,
                                   SQLITE_STATIC);
         }
@@ -1269,8 +1494,8 @@ out:
     return ret;
 }
 
-static int load_file(struct build *b, sqlite3 *db, sqlite3_stmt **st,
-                     struct psv_src src, const char *file, int kind)
+static int load_file(struct build *b, struct psv_src src, const char *file,
+                     int kind)
 {
     pthread_t th;
     int ret = -1;
@@ -1292,7 +1517,7 @@ static int load_file(struct build *b, sqlite3 *db, sqlite3_stmt **st,
     int failed = 0;
     struct batch *bt;
     while ((bt = queue_pop(&b->q))) {
-        if (!failed && insert_batch(db, st, bt) < 0) {
+        if (!failed && spill_batch(b->sp, bt) < 0) {
             failed = 1;
             queue_abort(&b->q);
         }
@@ -1321,10 +1546,8 @@ out:
 
 /* ---- After the last file ---- */
 
-static int cmp_person(const void *a, const void *b)
+static int cmp_person_full(const struct person *x, const struct person *y)
 {
-    const struct person *x = *(struct person *const *)a;
-    const struct person *y = *(struct person *const *)b;
     int c;
     if (x->has_mss != y->has_mss)
         return y->has_mss - x->has_mss;
@@ -1335,6 +1558,41 @@ static int cmp_person(const void *a, const void *b)
     return strcmp(x->nid, y->nid);
 }
 
+/* The sort works on (key, person) pairs: the key packs "no mailbox" into
+ * the top bit and the first 7 bytes of the folded family name below it, so
+ * most comparisons never leave the array (sorting 1.9 M pointers with
+ * strcmp alone is cache-miss bound). Ties fall back to the full order. */
+struct sortent {
+    uint64_t key;
+    struct person *p;
+};
+
+static int cmp_sortent(const void *a, const void *b)
+{
+    const struct sortent *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return cmp_person_full(x->p, y->p);
+}
+
+static void sort_persons(struct persons *ps)
+{
+    struct sortent *e = xmalloc((ps->n ? ps->n : 1) * sizeof(*e));
+    for (size_t i = 0; i < ps->n; i++) {
+        const struct person *p = ps->all[i];
+        const unsigned char *s = (const unsigned char *)p->last_fold;
+        uint64_t k = p->has_mss ? 0 : 1ULL << 63;
+        for (int j = 0; j < 7 && s[j]; j++)
+            k |= (uint64_t)s[j] << (8 * (6 - j));
+        e[i].key = k;
+        e[i].p = ps->all[i];
+    }
+    qsort(e, ps->n, sizeof(*e), cmp_sortent);
+    for (size_t i = 0; i < ps->n; i++)
+        ps->all[i] = e[i].p;
+    free(e);
+}
+
 static void bind_opt(sqlite3_stmt *s, int i, const char *v)
 {
     if (v && *v)
@@ -1343,43 +1601,203 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_null(s, i);
 }
 
-static int write_professionals(struct build *b, sqlite3 *db)
+/* ---- The name dictionary (name_term) ---- */
+
+struct term {
+    const char *w;
+    unsigned long long n;
+};
+struct terms {
+    struct term *slot;
+    size_t cap, n;
+};
+
+static void term_add(struct terms *t, struct arena *a, const char *w,
+                     size_t n)
 {
-    sqlite3_stmt *s = NULL;
-    struct persons *ps = &b->persons;
-    int ret = -1;
-    qsort(ps->all, ps->n, sizeof(*ps->all), cmp_person);
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO professional VALUES "
-                           "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &s, NULL) != SQLITE_OK) {
-        log_error("sqlite: %s", sqlite3_errmsg(db));
-        return -1;
-    }
-    for (size_t i = 0; i < ps->n; i++) {
-        const struct person *p = ps->all[i];
-        sqlite3_bind_int64(s, 1, (sqlite3_int64)i + 1);
-        bind_opt(s, 2, p->nid);
-        bind_opt(s, 3, p->id_type);
-        bind_opt(s, 4, p->id);
-        bind_opt(s, 5, p->civ);
-        bind_opt(s, 6, p->title);
-        bind_opt(s, 7, p->last);
-        bind_opt(s, 8, p->first);
-        sqlite3_bind_text(s, 9, p->last_fold, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 10, p->first_fold, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 11, p->last_join, -1, SQLITE_STATIC);
-        bind_opt(s, 12, p->prof);
-        bind_opt(s, 13, p->cat);
-        sqlite3_bind_int(s, 14, p->has_mss);
-        sqlite3_bind_int(s, 15, (int)p->n_act);
-        if (sqlite3_step(s) != SQLITE_DONE) {
-            log_error("sqlite: professional %s: %s", p->nid,
-                      sqlite3_errmsg(db));
-            goto out;
+    if (n == 0)
+        return;
+    if ((t->n + 1) * 10 >= t->cap * 7) {
+        size_t cap = t->cap ? t->cap * 2 : 1 << 16;
+        struct term *slot = xcalloc(cap, sizeof(*slot));
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->slot[i].w)
+                continue;
+            size_t h = hash64(t->slot[i].w, strlen(t->slot[i].w)) & (cap - 1);
+            while (slot[h].w)
+                h = (h + 1) & (cap - 1);
+            slot[h] = t->slot[i];
         }
-        sqlite3_reset(s);
-        /* Per-professional code counts. */
+        free(t->slot);
+        t->slot = slot;
+        t->cap = cap;
+    }
+    size_t h = hash64(w, n) & (t->cap - 1);
+    while (t->slot[h].w) {
+        if (strncmp(t->slot[h].w, w, n) == 0 && t->slot[h].w[n] == '\0') {
+            t->slot[h].n++;
+            return;
+        }
+        h = (h + 1) & (t->cap - 1);
+    }
+    t->slot[h].w = arena_strndup(a, w, n);
+    t->slot[h].n = 1;
+    t->n++;
+}
+
+/* Each space-separated word of s. */
+static void term_words(struct terms *t, struct arena *a, const char *s)
+{
+    while (*s) {
+        size_t n = strcspn(s, " ");
+        term_add(t, a, s, n);
+        s += n;
+        while (*s == ' ')
+            s++;
+    }
+}
+
+static int cmp_term(const void *a, const void *b)
+{
+    return strcmp(((const struct term *)a)->w, ((const struct term *)b)->w);
+}
+
+/* ---- The replay: professionals and their rows, in pid order ---- */
+
+/* Pushes the batch when full; returns the batch to fill next, or NULL if
+ * the inserter gave up. */
+static struct batch *replay_next(struct build *b, struct batch *bt)
+{
+    if (bt->nrows < BATCH_ROWS)
+        return bt;
+    if (queue_push(&b->q, bt) < 0)
+        return NULL;
+    return queue_get_free(&b->q);
+}
+
+struct replay_buf {
+    char *p;
+    size_t cap;
+};
+
+/* Decodes the records [first, last] (record numbers, consecutive in the
+ * file) and adds them to bt with their keys. seq[] counts rows per target
+ * for this owner; pid 0 means orphans (mailboxes with no owner). */
+static int replay_run(struct build *b, struct batch *bt, struct replay_buf *rb,
+                      uint32_t first, uint32_t last, long long pid,
+                      long long *seq, long long *orphans)
+{
+    struct spill *sp = b->sp;
+    uint64_t from = sp->off[first - 1];
+    uint64_t to = last < sp->n ? sp->off[last] : sp->pos;
+    size_t len = (size_t)(to - from), got = 0;
+    if (len > rb->cap) {
+        rb->cap = len * 2;
+        rb->p = xrealloc(rb->p, rb->cap);
+    }
+    while (got < len) {
+        ssize_t r = pread(sp->fd, rb->p + got, len - got, (off_t)(from + got));
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR)
+                continue;
+            log_error("temporary spill file: %s",
+                      r < 0 ? strerror(errno) : "short read");
+            return -1;
+        }
+        got += (size_t)r;
+    }
+    const unsigned char *d = (const unsigned char *)rb->p;
+    for (uint32_t rec = first; rec <= last; rec++) {
+        uint32_t rlen;
+        memcpy(&rlen, d, 4);
+        int t = d[4], nv = d[5];
+        const unsigned char *v = d + 8;
+        long long key;
+        if (t == T_SPECIALTY)
+            key = pid;
+        else if (pid == 0)
+            key = MAILBOX_ORPHAN + (*orphans)++;
+        else
+            key = (pid << SEQ_BITS) | seq[t]++;
+        if (pid && t != T_SPECIALTY && seq[t] > (1 << SEQ_BITS)) {
+            log_error("more than %d rows of one kind for one professional",
+                      1 << SEQ_BITS);
+            return -1;
+        }
+        batch_row(bt, t, NULL);
+        batch_int(bt, key);
+        for (int k = 0; k < nv; k++) {
+            unsigned tag = *v++;
+            if (tag == 254) {
+                batch_val(bt, NULL, 0);
+            } else if (tag == 255) {
+                uint32_t l;
+                memcpy(&l, v, 4);
+                batch_val(bt, (const char *)v + 4, l);
+                v += 4 + l;
+            } else {
+                batch_val(bt, (const char *)v, tag);
+                v += tag;
+            }
+        }
+        d += rlen;
+    }
+    return 0;
+}
+
+/* Every row chained from record number rec on. */
+static struct batch *replay_chain(struct build *b, struct batch *bt,
+                                  struct replay_buf *rb, uint32_t rec,
+                                  long long pid, long long *orphans)
+{
+    long long seq[T_N] = {0};
+    while (rec && bt) {
+        uint32_t last = rec;
+        /* Consecutive records of one owner are read in one pread. */
+        while (b->sp->next[last - 1] == last + 1)
+            last++;
+        if (replay_run(b, bt, rb, rec, last, pid, seq, orphans) < 0) {
+            b->parse_failed = 1;
+            batch_free(bt);
+            return NULL;
+        }
+        rec = b->sp->next[last - 1];
+        bt = replay_next(b, bt);
+    }
+    return bt;
+}
+
+static void *replay_thread(void *arg)
+{
+    struct build *b = arg;
+    struct persons *ps = &b->persons;
+    struct batch *bt = queue_get_free(&b->q);
+    struct replay_buf rb = {NULL, 0};
+    struct terms terms = {NULL, 0, 0};
+    long long orphans = 0;
+
+    for (size_t i = 0; i < ps->n && bt; i++) {
+        const struct person *p = ps->all[i];
+        long long pid = (long long)i + 1;
+        batch_row(bt, T_PROFESSIONAL, NULL);
+        batch_int(bt, pid);
+        batch_str(bt, p->nid);
+        batch_str(bt, p->id_type);
+        batch_str(bt, p->id);
+        batch_str(bt, p->civ);
+        batch_str(bt, p->title);
+        batch_str(bt, p->last);
+        batch_str(bt, p->first);
+        batch_text(bt, p->last_fold);
+        batch_text(bt, p->first_fold);
+        batch_text(bt, p->last_join);
+        batch_str(bt, p->prof);
+        batch_str(bt, p->cat);
+        batch_int(bt, p->has_mss);
+        batch_int(bt, p->n_act);
+        bt = replay_chain(b, bt, &rb, p->first_rec, pid, &orphans);
+        if (bt)
+            bt = replay_next(b, bt);
         if (p->prof) {
             struct psv_field c = {p->prof, strlen(p->prof)};
             code_add(&b->codes, &b->arena, L_PROF, &c, NULL, 1);
@@ -1392,11 +1810,71 @@ static int write_professionals(struct build *b, sqlite3 *db)
             struct psv_field c = {p->title, strlen(p->title)};
             code_add(&b->codes, &b->arena, L_TITLE, &c, NULL, 1);
         }
+        term_words(&terms, &b->arena, p->last_fold);
+        term_words(&terms, &b->arena, p->first_fold);
+        if (strcmp(p->last_join, p->last_fold) != 0)
+            term_add(&terms, &b->arena, p->last_join, strlen(p->last_join));
     }
-    ret = 0;
-out:
-    sqlite3_finalize(s);
-    return ret;
+    if (bt)
+        bt = replay_chain(b, bt, &rb, b->sp->orphan_first, 0, &orphans);
+
+    /* The dictionary, in key order (WITHOUT ROWID: appends). */
+    size_t nt = 0;
+    for (size_t i = 0; i < terms.cap; i++)
+        if (terms.slot[i].w)
+            terms.slot[nt++] = terms.slot[i];
+    qsort(terms.slot, nt, sizeof(*terms.slot), cmp_term);
+    for (size_t i = 0; i < nt && bt; i++) {
+        const char *w = terms.slot[i].w;
+        size_t wl = strlen(w);
+        char key[512];
+        size_t kl = phon_key(w, wl < 255 ? wl : 255, key);
+        batch_row(bt, T_TERM, NULL);
+        batch_val(bt, w, wl);
+        batch_int(bt, (long long)terms.slot[i].n);
+        batch_val(bt, key, kl);
+        bt = replay_next(b, bt);
+    }
+    if (bt) {
+        if (bt->nrows && !b->parse_failed)
+            queue_push(&b->q, bt);
+        else
+            batch_free(bt);
+    }
+    queue_finish(&b->q);
+    free(rb.p);
+    free(terms.slot);
+    return NULL;
+}
+
+/* Sorts the professionals into the default order and writes them with
+ * every row that belongs to them: a replay thread reads the spill while
+ * this one inserts. */
+static int write_all(struct build *b, sqlite3 *db, sqlite3_stmt **st)
+{
+    pthread_t th;
+    struct batch *bt;
+    int failed = 0;
+    sort_persons(&b->persons);
+    if (spill_flush(b->sp) < 0)
+        return -1;
+    b->parse_failed = 0;
+    queue_init(&b->q);
+    if (pthread_create(&th, NULL, replay_thread, b) != 0) {
+        log_error("pthread_create failed");
+        queue_destroy(&b->q);
+        return -1;
+    }
+    while ((bt = queue_pop(&b->q))) {
+        if (!failed && insert_batch(db, st, bt) < 0) {
+            failed = 1;
+            queue_abort(&b->q);
+        }
+        queue_recycle(&b->q, bt);
+    }
+    pthread_join(th, NULL);
+    queue_destroy(&b->q);
+    return failed || b->parse_failed ? -1 : 0;
 }
 
 static int write_codes(struct build *b, sqlite3 *db)
@@ -1584,11 +2062,15 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     struct plan plan[KIND_COUNT];
     const char *kind_src[KIND_COUNT] = {0};
     struct zipread *zips[64] = {0};
+    struct spill sp;
     int ret = -1, have = 0;
     double t0 = now_s();
 
     memset(&b, 0, sizeof(b));
     memset(res, 0, sizeof(*res));
+    memset(&sp, 0, sizeof(sp));
+    sp.fd = -1;
+    b.sp = &sp;
     memset(plan, 0, sizeof(plan));
     b.opts = o;
     if (n > 64) {
@@ -1655,7 +2137,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
      * the end (main.c fsyncs before the rename), a large page cache. */
     if (exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                  "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-262144;"
-                 "PRAGMA temp_store=FILE; BEGIN") < 0)
+                 "PRAGMA temp_store=FILE; PRAGMA threads=2; BEGIN") < 0)
         goto out;
     {
         /* The schema up to the post-load marker now, the rest later. */
@@ -1669,6 +2151,9 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     }
     if (o->communes_tsv &&
         places_load_tsv(db, o->communes_tsv, o->postcodes_tsv) < 0)
+        goto out;
+    step_done("communes", &t0);
+    if (spill_open(&sp, db_path) < 0)
         goto out;
     for (int t = 0; t < T_N; t++) {
         if (sqlite3_prepare_v2(db, target_sql[t], -1, &st[t], NULL) !=
@@ -1716,7 +2201,8 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
         load_stamp_of(b.st->member, b.st->stamp);
         if (!b.st->stamp[0])
             load_stamp_of(p->in->name, b.st->stamp);
-        rc = load_file(&b, db, st, src, label, k);
+        rc = load_file(&b, src, label, k);
+        step_done(kind_names[k], &t0);
         if (fs.fd >= 0)
             close(fs.fd);
         if (rc < 0)
@@ -1726,28 +2212,34 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
         log_error("no extract to import");
         goto out;
     }
+    b.file = NULL;
+    b.st = NULL;
+    b.total_bytes = 0;
+    progress(&b, "writing professionals and their rows", 0);
+    if (write_all(&b, db, st) < 0)
+        goto out;
+    res->professionals = b.persons.n;
+    step_done("professionals and rows", &t0);
+    spill_close(&sp);
     for (int t = 0; t < T_N; t++) {
         sqlite3_finalize(st[t]);
         st[t] = NULL;
     }
-
-    b.file = NULL;
-    b.st = NULL;
-    b.total_bytes = 0;
-    progress(&b, "sorting and writing professionals", 0);
-    if (write_professionals(&b, db) < 0 || write_codes(&b, db) < 0)
+    if (write_codes(&b, db) < 0)
         goto out;
-    res->professionals = b.persons.n;
+    step_done("codes", &t0);
     progress(&b, "building indexes", 0);
     {
         const char *mark = strstr(schema_sql, "-- @post-load");
         if (mark && exec(db, mark) < 0)
             goto out;
     }
+    step_done("indexes", &t0);
     progress(&b, "building the full-text index", 0);
     if (exec(db, "INSERT INTO name_fts(name_fts) VALUES ('rebuild');"
                  "INSERT INTO name_fts(name_fts) VALUES ('optimize')") < 0)
         goto out;
+    step_done("full-text index", &t0);
     res->activities = (unsigned long long)count_rows(
         db, "SELECT count(*) FROM activity");
     res->specialties = (unsigned long long)count_rows(
@@ -1760,15 +2252,17 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
         goto out;
     if (exec(db, "COMMIT") < 0)
         goto out;
+    step_done("commit", &t0);
     progress(&b, "checking", 0);
     if (check_db(db) < 0)
         goto out;
+    step_done("integrity checks", &t0);
     /* Statistics for the query planner, then back to an ordinary rollback
      * journal so readers need no write access. */
     if (exec(db, "ANALYZE; PRAGMA journal_mode=DELETE") < 0)
         goto out;
+    step_done("analyze", &t0);
     progress(&b, "done", 1);
-    (void)t0;
     ret = 0;
 out:
     for (int t = 0; t < T_N; t++)
@@ -1779,6 +2273,7 @@ out:
     }
     for (size_t i = 0; i < n && i < 64; i++)
         zipread_close(zips[i]);
+    spill_close(&sp);
     persons_release(&b.persons);
     free(b.strs.slot);
     free(b.codes.slot);

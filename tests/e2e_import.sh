@@ -64,7 +64,7 @@ check "four extracts recorded" [ "$(q "$DB" 'select count(*) from extract')" -eq
 check "stamp recorded" [ "$(q "$DB" "select stamp from extract where kind='mssante'")" = $STAMP ]
 check "no download left behind" [ -z "$(ls "$T" | grep download)" ]
 check "no temporary file left behind" [ -z "$(ls "$T" | grep tmp-)" ]
-check "user_version 1" [ "$(q "$DB" 'pragma user_version')" -eq 1 ]
+check "user_version 2" [ "$(q "$DB" 'pragma user_version')" -eq 2 ]
 check "integrity" [ "$(q "$DB" 'pragma integrity_check')" = ok ]
 # Every PER mailbox's owner is a professional with has_mss = 1.
 check "has_mss matches PER mailboxes" [ "$(q "$DB" "select count(*) from professional p
@@ -72,6 +72,22 @@ check "has_mss matches PER mailboxes" [ "$(q "$DB" "select count(*) from profess
 # pid order is the default ranking: has_mss first, then folded names.
 check "pid order" [ "$(q "$DB" "select count(*) from professional a join professional b on b.pid = a.pid + 1
     where a.has_mss < b.has_mss or (a.has_mss = b.has_mss and a.last_fold > b.last_fold)")" -eq 0 ]
+# Rows are clustered by professional: aid >> 20 is the owner's pid.
+check "activities per professional = n_activities" [ "$(q "$DB" "select count(*) from professional p
+    where n_activities != (select count(*) from activity where aid between p.pid << 20 and (p.pid << 20) | 1048575)")" -eq 0 ]
+check "every activity has an owner" [ "$(q "$DB" "select count(*) from activity a
+    where not exists (select 1 from professional p where p.pid = a.aid >> 20)")" -eq 0 ]
+check "PER mailboxes in their owner's range" [ "$(q "$DB" "select count(*) from mailbox m join professional p
+    on p.national_id = m.national_id where m.type = 'PER' and m.mid >> 20 != p.pid")" -eq 0 ]
+check "specialties of known professionals" [ "$(q "$DB" "select count(*) from specialty s
+    where not exists (select 1 from professional p where p.pid = s.pid)")" -eq 0 ]
+# Activity in a postcode comes out in pid order from its index.
+check "location index in pid order" [ "$(q "$DB" "select count(*) from (select aid, lag(aid) over () as prev
+    from activity indexed by activity_postcode where postcode = (select postcode from activity
+    where postcode is not null group by postcode order by count(*) desc limit 1)) where prev > aid")" -eq 0 ]
+check "name dictionary counts every family-name word" [ "$(q "$DB" "select n from name_term
+    where term = (select last_fold from professional where last_fold not like '% %' limit 1)")" -ge 1 ]
+check "sound-alike keys stored" [ "$(q "$DB" "select count(*) from name_term where phon is null or phon = ''")" -eq 0 ]
 # Folded names: accent-free lower case, searchable through FTS5.
 check "folded names are ASCII" [ "$(q "$DB" "select count(*) from professional where last_fold glob '*[A-Z]*'")" -eq 0 ]
 n1=$(q "$DB" "select last_fold from professional where last_fold like 'lef%' limit 1")
