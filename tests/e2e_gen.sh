@@ -214,6 +214,9 @@ check "truth: homonyms share a name in two towns" sh -c "
     awk -F'\t' '\$3 == \"homonym_town\" { print \$2 }' '$tr' >'$tmp/hom'
     awk -F'|' 'NR == FNR { want[\$1] = 1; next } (\$3 in want) { print \$8 \"|\" \$9 \"|\" \$38 \$35 }' '$tmp/hom' '$act' |
         sort -u | cut -d'|' -f1,2 | uniq -c | awk '\$1 != 2 { bad++ } END { exit bad > 0 || NR == 0 }'"
+check "tiny N (few structures of each kind) works" "$GEN" --quiet -n 3 \
+    --no-zip --out "$tmp/tiny3"
+check "tiny N: 57 fields" nf_all "$tmp/tiny3/PS_LibreAcces_Personne_activite_202608261013.txt" 57
 check "--truth refuses a tiny N" sh -c "! '$GEN' --quiet -n 10 --out '$tmp/tiny' --truth '$tmp/tiny.tsv'"
 check "bad --layout refused" sh -c "! '$GEN' --quiet --layout 53 --out '$tmp/bad'"
 check "--help" "$GEN" --help

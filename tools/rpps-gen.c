@@ -94,9 +94,9 @@ static const char hdr_mss[] =
 /* ------------------------------------------------------------------------ */
 /* Communes: real INSEE codes, names exactly as the INSEE spells them, and
  * their La Poste postal codes (several for big towns), taken from
- * data/communes.tsv. The weight (roughly the number of health professionals
- * in tens of thousands... i.e. a relative size) drives where structures are.
- * The search work may reuse this table: commune_tab[] below. */
+ * data/communes.tsv, sorted by INSEE code. The weight, a rough relative
+ * size, says how many structures a commune gets. The search work may reuse
+ * this table: commune_tab[] below. */
 struct commune {
     const char *insee, *dept, *cps, *name;
     int weight;
@@ -266,7 +266,8 @@ static const struct commune commune_tab[] = {
     {"49099", "49", "49300", "Cholet", 5},
     {"49328", "49", "49400", "Saumur", 2},
     {"50025", "50", "50300", "Avranches", 1},
-    {"50129", "50", "50100,50110,50120,50130,50460,50470", "Cherbourg-en-Cotentin", 7},
+    {"50129", "50", "50100,50110,50120,50130,50460,50470",
+     "Cherbourg-en-Cotentin", 7},
     {"50502", "50", "50000", "Saint-Lô", 2},
     {"51108", "51", "51000", "Châlons-en-Champagne", 4},
     {"51230", "51", "51200", "Épernay", 2},
@@ -482,6 +483,7 @@ static const struct commune commune_tab[] = {
 };
 
 #define NCOMMUNES (sizeof commune_tab / sizeof commune_tab[0])
+_Static_assert(NCOMMUNES < 512, "struct gen's dept_lo/dept_hi size");
 
 /* Departments: code, name, and the first digits of a landline there. */
 struct dept {
@@ -612,7 +614,8 @@ enum kind {
 };
 
 /* Share of the structures of each kind, per thousand. */
-static const int kind_share[NKINDS] = {15, 80, 15, 40, 25, 15, 10, 120, 180, 500};
+static const int kind_share[NKINDS] = {15, 80, 15,  40,  25,
+                                       15, 10, 120, 180, 500};
 
 struct code_label {
     const char *code, *label;
@@ -681,19 +684,41 @@ enum profile {
 
 #define MAXROWS 9
 static const struct practice profile_tab[NPROFILES][MAXROWS] = {
-    [PR_MED] = {{M_L, K_CABI, 30}, {M_L, K_CABG, 20}, {M_L, K_SOC, 5},
-                {M_L, K_MSP, 4}, {M_S, K_HOSP, 32}, {M_S, K_CDS, 4},
-                {M_S, K_EHPAD, 2}, {M_S, K_HANDI, 1}, {M_B, K_HOSP, 2}},
-    [PR_PHARM] = {{M_L, K_PHARMA, 35}, {M_S, K_PHARMA, 40},
-                  {M_S, K_HOSP, 12}, {M_S, K_LBM, 10}, {M_L, K_LBM, 3}},
-    [PR_DENT] = {{M_L, K_CABI, 50}, {M_L, K_CABG, 35}, {M_L, K_SOC, 5},
-                 {M_S, K_CDS, 8}, {M_S, K_HOSP, 2}},
-    [PR_NURSE] = {{M_L, K_CABI, 12}, {M_L, K_CABG, 10}, {M_S, K_HOSP, 52},
-                  {M_S, K_EHPAD, 14}, {M_S, K_CDS, 5}, {M_S, K_HANDI, 5},
+    [PR_MED] = {{M_L, K_CABI, 30},
+                {M_L, K_CABG, 20},
+                {M_L, K_SOC, 5},
+                {M_L, K_MSP, 4},
+                {M_S, K_HOSP, 32},
+                {M_S, K_CDS, 4},
+                {M_S, K_EHPAD, 2},
+                {M_S, K_HANDI, 1},
+                {M_B, K_HOSP, 2}},
+    [PR_PHARM] = {{M_L, K_PHARMA, 35},
+                  {M_S, K_PHARMA, 40},
+                  {M_S, K_HOSP, 12},
+                  {M_S, K_LBM, 10},
+                  {M_L, K_LBM, 3}},
+    [PR_DENT] = {{M_L, K_CABI, 50},
+                 {M_L, K_CABG, 35},
+                 {M_L, K_SOC, 5},
+                 {M_S, K_CDS, 8},
+                 {M_S, K_HOSP, 2}},
+    [PR_NURSE] = {{M_L, K_CABI, 12},
+                  {M_L, K_CABG, 10},
+                  {M_S, K_HOSP, 52},
+                  {M_S, K_EHPAD, 14},
+                  {M_S, K_CDS, 5},
+                  {M_S, K_HANDI, 5},
                   {M_B, K_HOSP, 2}},
-    [PR_LIB] = {{M_L, K_CABI, 45}, {M_L, K_CABG, 20}, {M_L, K_MSP, 5},
-                {M_S, K_HOSP, 18}, {M_S, K_EHPAD, 6}, {M_S, K_HANDI, 6}},
-    [PR_HOSP] = {{M_S, K_HOSP, 70}, {M_S, K_EHPAD, 15}, {M_S, K_HANDI, 10},
+    [PR_LIB] = {{M_L, K_CABI, 45},
+                {M_L, K_CABG, 20},
+                {M_L, K_MSP, 5},
+                {M_S, K_HOSP, 18},
+                {M_S, K_EHPAD, 6},
+                {M_S, K_HANDI, 6}},
+    [PR_HOSP] = {{M_S, K_HOSP, 70},
+                 {M_S, K_EHPAD, 15},
+                 {M_S, K_HANDI, 10},
                  {M_S, K_CDS, 5}},
     [PR_PREP] = {{M_S, K_PHARMA, 85}, {M_S, K_HOSP, 15}},
     [PR_PREPH] = {{M_S, K_HOSP, 100}},
@@ -719,12 +744,12 @@ struct profession {
 };
 
 static const struct profession prof_tab[] = {
-    {"60", "Infirmier", 3000, 45, 87, 18, PR_NURSE, SF_NURSE, "CNOI",
-     "DE06", "DE d'infirmier", "infirmier.mssante.fr"},
+    {"60", "Infirmier", 3000, 45, 87, 18, PR_NURSE, SF_NURSE, "CNOI", "DE06",
+     "DE d'infirmier", "infirmier.mssante.fr"},
     {"10", "Médecin", 1200, 100, 50, 75, PR_MED, SF_MED, "CNOM", "DE01",
      "DE de docteur en médecine", "medecin.mssante.fr"},
-    {"21", "Pharmacien", 450, 100, 67, 60, PR_PHARM, SF_NONE, "CNOP",
-     "DE02", "DE de docteur en pharmacie", "pharmacien.mssante.fr"},
+    {"21", "Pharmacien", 450, 100, 67, 60, PR_PHARM, SF_NONE, "CNOP", "DE02",
+     "DE de docteur en pharmacie", "pharmacien.mssante.fr"},
     {"70", "Masseur-Kinésithérapeute", 500, 100, 50, 35, PR_LIB, SF_NONE,
      "CNOMK", "DE05", "DE de masseur-kinésithérapeute",
      "masseur-kinesitherapeute.mssante.fr"},
@@ -735,8 +760,8 @@ static const struct profession prof_tab[] = {
      "DE de sage-femme", "sage-femme.mssante.fr"},
     {"93", "Psychologue", 500, 0, 85, 3, PR_LIB, SF_NONE, "ARS", "DE93",
      "Master de psychologie", "pro.mssante.fr"},
-    {"28", "Opticien-Lunetier", 200, 0, 55, 2, PR_SOC, SF_NONE, "ARS",
-     "BTS28", "BTS opticien-lunetier", "pro.mssante.fr"},
+    {"28", "Opticien-Lunetier", 200, 0, 55, 2, PR_SOC, SF_NONE, "ARS", "BTS28",
+     "BTS opticien-lunetier", "pro.mssante.fr"},
     {"91", "Orthophoniste", 150, 0, 96, 5, PR_LIB, SF_NONE, "ARS", "CC91",
      "Certificat de capacité d'orthophoniste", "pro.mssante.fr"},
     {"92", "Orthoptiste", 30, 0, 90, 5, PR_LIB, SF_NONE, "ARS", "CC92",
@@ -751,11 +776,10 @@ static const struct profession prof_tab[] = {
      "BTS diététique", "pro.mssante.fr"},
     {"96", "Psychomotricien", 80, 0, 88, 3, PR_LIB, SF_NONE, "ARS", "DE96",
      "DE de psychomotricien", "pro.mssante.fr"},
-    {"98", "Manipulateur ERM", 200, 0, 72, 3, PR_HOSP, SF_NONE, "ARS",
-     "DE98", "DE de manipulateur d'électroradiologie médicale",
-     "pro.mssante.fr"},
-    {"86", "Technicien de laboratoire médical", 150, 0, 80, 2, PR_LAB,
-     SF_NONE, "ARS", "DE86", "DE de technicien de laboratoire médical",
+    {"98", "Manipulateur ERM", 200, 0, 72, 3, PR_HOSP, SF_NONE, "ARS", "DE98",
+     "DE de manipulateur d'électroradiologie médicale", "pro.mssante.fr"},
+    {"86", "Technicien de laboratoire médical", 150, 0, 80, 2, PR_LAB, SF_NONE,
+     "ARS", "DE86", "DE de technicien de laboratoire médical",
      "pro.mssante.fr"},
     {"39", "Préparateur en pharmacie (officine)", 400, 0, 85, 2, PR_PREP,
      SF_NONE, "ARS", "BP39", "BP de préparateur en pharmacie",
@@ -767,10 +791,10 @@ static const struct profession prof_tab[] = {
      "DE d'aide-soignant", "pro.mssante.fr"},
     {"36", "Ambulancier", 300, 0, 25, 1, PR_SOC, SF_NONE, "ARS", "DE36",
      "DE d'ambulancier", "pro.mssante.fr"},
-    {"37", "Auxiliaire de puériculture", 100, 0, 98, 1, PR_HOSP, SF_NONE,
-     "ARS", "DE37", "DE d'auxiliaire de puériculture", "pro.mssante.fr"},
-    {"31", "Assistant dentaire", 200, 0, 95, 1, PR_DASS, SF_NONE, "ARS",
-     "TP31", "Titre d'assistant dentaire", "pro.mssante.fr"},
+    {"37", "Auxiliaire de puériculture", 100, 0, 98, 1, PR_HOSP, SF_NONE, "ARS",
+     "DE37", "DE d'auxiliaire de puériculture", "pro.mssante.fr"},
+    {"31", "Assistant dentaire", 200, 0, 95, 1, PR_DASS, SF_NONE, "ARS", "TP31",
+     "Titre d'assistant dentaire", "pro.mssante.fr"},
     {"71", "Ostéopathe", 150, 0, 50, 2, PR_LIB, SF_NONE, "ARS", "DO71",
      "Diplôme d'ostéopathe", "pro.mssante.fr"},
     {"72", "Psychothérapeute", 30, 0, 70, 2, PR_LIB, SF_NONE, "ARS", "CE72",
@@ -778,8 +802,7 @@ static const struct profession prof_tab[] = {
     {"73", "Chiropracteur", 10, 0, 40, 2, PR_LIB, SF_NONE, "ARS", "DC73",
      "Diplôme de chiropracteur", "pro.mssante.fr"},
     {"69", "Infirmier psychiatrique", 50, 0, 70, 2, PR_HOSP, SF_NONE, "ARS",
-     "DE69", "Diplôme d'infirmier de secteur psychiatrique",
-     "pro.mssante.fr"},
+     "DE69", "Diplôme d'infirmier de secteur psychiatrique", "pro.mssante.fr"},
     {"41", "Assistant de service social", 200, 0, 92, 1, PR_SOCIAL, SF_NONE,
      "ARS", "DE41", "DE d'assistant de service social", "pro.mssante.fr"},
     {"83", "Orthopédiste-Orthésiste", 10, 0, 30, 1, PR_SOC, SF_NONE, "ARS",
@@ -819,8 +842,10 @@ struct savoir {
 };
 
 static const struct code_label sftype_tab[] = {
-    {"S", "Spécialité ordinale"}, {"C", "Compétence"},
-    {"CAPA", "Capacité"},         {"DNQ", "DESC non qualifiant"},
+    {"S", "Spécialité ordinale"},
+    {"C", "Compétence"},
+    {"CAPA", "Capacité"},
+    {"DNQ", "DESC non qualifiant"},
     {"CEX", "Compétence exclusive"},
 };
 
@@ -891,55 +916,166 @@ static const struct savoir spec_nurse[] = {
  * LEFEUVRE; LE GOFF, LEGOFF; DUPONT, DUPOND; PERRAULT, PERRAUT; N'DIAYE,
  * MEDDAH-LAÏD, DE LA FONTAINE). */
 static const char *const surname_tab[] = {
-    "MARTIN", "BERNARD", "THOMAS", "PETIT", "ROBERT", "RICHARD", "DURAND",
-    "DUBOIS", "MOREAU", "LAURENT", "SIMON", "MICHEL", "LEFEBVRE", "LEROY",
-    "ROUX", "DAVID", "BERTRAND", "MOREL", "FOURNIER", "GIRARD", "BONNET",
-    "DUPONT", "LAMBERT", "FONTAINE", "ROUSSEAU", "VINCENT", "MULLER",
-    "LEFÈVRE", "FAURE", "ANDRÉ", "MERCIER", "BLANC", "GUÉRIN", "BOYER",
-    "GARNIER", "CHEVALIER", "FRANÇOIS", "LEGRAND", "GAUTHIER", "GARCIA",
-    "PERRIN", "ROBIN", "CLÉMENT", "MORIN", "NICOLAS", "HENRY", "ROUSSEL",
-    "MATHIEU", "GAUTIER", "MASSON", "MARCHAND", "DUVAL", "DENIS", "DUMONT",
-    "MARIE", "LEMAIRE", "NOËL", "MEYER", "DUFOUR", "MEUNIER", "BRUN",
-    "BLANCHARD", "GIRAUD", "JOLY", "RIVIÈRE", "LUCAS", "BRUNET", "GAILLARD",
-    "BARBIER", "ARNAUD", "MARTINEZ", "GÉRARD", "ROCHE", "RENARD", "SCHMITT",
-    "ROY", "LEROUX", "COLIN", "VIDAL", "CARON", "PICARD", "ROGER", "FABRE",
-    "AUBERT", "LEMOINE", "RENAUD", "DUMAS", "LACROIX", "OLIVIER", "PHILIPPE",
-    "BOURGEOIS", "PIERRE", "BENOÎT", "REY", "LECLERC", "PAYET", "ROLLAND",
-    "LECLERCQ", "GUILLAUME", "LECOMTE", "LOPEZ", "JEAN", "DUPUY", "GUILLOT",
-    "HUBERT", "BERGER", "CARPENTIER", "SANCHEZ", "DUPUIS", "MOULIN", "LOUIS",
-    "DESCHAMPS", "HUET", "VASSEUR", "PEREZ", "BOUCHER", "FLEURY", "ROYER",
-    "KLEIN", "JACQUET", "ADAM", "PARIS", "POIRIER", "MARTY", "AUBRY",
-    "GUYOT", "CARRÉ", "CHARLES", "RENAULT", "CHARPENTIER", "MÉNARD",
-    "MAILLARD", "BARON", "BERTIN", "BAILLY", "HERVÉ", "SCHNEIDER",
-    "FERNANDEZ", "LE GALL", "COLLET", "LÉGER", "BOUVIER", "JULIEN",
-    "PRÉVOST", "MILLET", "PERROT", "DANIEL", "LE ROUX", "COUSIN", "GERMAIN",
-    "BRETON", "BESSON", "LANGLOIS", "RÉMY", "LE GOFF", "PELLETIER",
-    "LÉVÊQUE", "PERRIER", "LEBLANC", "BARRÉ", "LEBRUN", "MARCHAL", "WEBER",
-    "MALLET", "HAMON", "BOULANGER", "JACOB", "MONNIER", "MICHAUD",
-    "RODRIGUEZ", "GUICHARD", "GILLET", "ÉTIENNE", "GRONDIN", "POULAIN",
-    "TESSIER", "CHEVALLIER", "COLLIN", "CHAUVIN", "DA SILVA", "BOUCHET",
-    "GAY", "LEMAÎTRE", "BENARD", "MARÉCHAL", "HUMBERT", "REYNAUD", "ANTOINE",
-    "HOARAU", "PERRET", "BARTHÉLEMY", "CORDIER", "PICHON", "LEJEUNE",
-    "GILBERT", "LAMY", "DELAUNAY", "PASQUIER", "CARLIER", "LAPORTE",
-    "NGUYEN", "N'DIAYE", "DIALLO", "TRAORÉ", "BENALI", "HADDAD", "DOS SANTOS",
-    "FERREIRA", "PEREIRA", "RODRIGUES", "MARTINS", "LEGOFF", "LEFEUVRE",
-    "DUPOND", "PERRAULT", "PERRAUT", "LE BIHAN", "LE BRIS", "KERGOAT",
-    "DE LA FONTAINE", "D'ALMEIDA", "MEDDAH-LAÏD", "BEN ALI", "COULIBALY",
-    "TRAN", "LE", "PHAM", "CAMARA", "KONÉ", "DIARRA", "BELKACEM", "BOUZID",
-    "HAMIDI", "CHERIF", "MANSOURI", "SAIDI", "AMRANI", "EL AMRANI",
-    "SCHWEITZER", "MÜLLER", "HOFFMANN", "WAGNER", "KIEFFER", "ZIMMERMANN",
-    "LE BORGNE", "LE CORRE", "LE FLOCH", "LE GUEN", "LE BERRE", "TANGUY",
-    "LE MEUR", "MORVAN", "GUÉGAN", "BOURDON", "CHAUVET", "GUIBERT",
-    "BONNEAU", "DELMAS", "LAFON", "BARRIÈRE", "CASTEL", "DELORME", "FAVRE",
-    "VIGNAL", "ROCHER", "GRENIER", "BOUCHARD", "PONS", "ALBERT", "LAGARDE",
-    "PAGÈS", "BRUNEAU", "COMBES", "CHARRIER", "MAURY", "SALLES", "FERRAND",
-    "DUCHÊNE", "COSTE", "TEXIER", "DUFRESNE", "BARBE", "DELATTRE",
-    "DEVAUX", "LEMOAL", "LECOQ", "VALLÉE", "ARNOULD", "THIBAULT", "RAYNAUD",
-    "GODARD", "HÉBERT", "JOUBERT", "MAHÉ", "NAVARRO", "ORTIZ", "GOMEZ",
-    "MOUNIER", "MARCHETTI", "ROSSI", "RUSSO", "BRUNO", "CAMUS", "CHAPELLE",
-    "PHILIPPOT", "JOSEPH", "STEPHAN", "FAYOLLE", "DELAHAYE", "VERDIER",
-    "LEBON", "TESSIER-LAVIGNE", "SAINT-MARTIN", "DUBOIS-MARTIN",
-    "DE SOUSA", "DE OLIVEIRA", "L'HERMITE", "D'ARGENT", "N'GUYEN",
+    "MARTIN",       "BERNARD",
+    "THOMAS",       "PETIT",
+    "ROBERT",       "RICHARD",
+    "DURAND",       "DUBOIS",
+    "MOREAU",       "LAURENT",
+    "SIMON",        "MICHEL",
+    "LEFEBVRE",     "LEROY",
+    "ROUX",         "DAVID",
+    "BERTRAND",     "MOREL",
+    "FOURNIER",     "GIRARD",
+    "BONNET",       "DUPONT",
+    "LAMBERT",      "FONTAINE",
+    "ROUSSEAU",     "VINCENT",
+    "MULLER",       "LEFÈVRE",
+    "FAURE",        "ANDRÉ",
+    "MERCIER",      "BLANC",
+    "GUÉRIN",       "BOYER",
+    "GARNIER",      "CHEVALIER",
+    "FRANÇOIS",     "LEGRAND",
+    "GAUTHIER",     "GARCIA",
+    "PERRIN",       "ROBIN",
+    "CLÉMENT",      "MORIN",
+    "NICOLAS",      "HENRY",
+    "ROUSSEL",      "MATHIEU",
+    "GAUTIER",      "MASSON",
+    "MARCHAND",     "DUVAL",
+    "DENIS",        "DUMONT",
+    "MARIE",        "LEMAIRE",
+    "NOËL",         "MEYER",
+    "DUFOUR",       "MEUNIER",
+    "BRUN",         "BLANCHARD",
+    "GIRAUD",       "JOLY",
+    "RIVIÈRE",      "LUCAS",
+    "BRUNET",       "GAILLARD",
+    "BARBIER",      "ARNAUD",
+    "MARTINEZ",     "GÉRARD",
+    "ROCHE",        "RENARD",
+    "SCHMITT",      "ROY",
+    "LEROUX",       "COLIN",
+    "VIDAL",        "CARON",
+    "PICARD",       "ROGER",
+    "FABRE",        "AUBERT",
+    "LEMOINE",      "RENAUD",
+    "DUMAS",        "LACROIX",
+    "OLIVIER",      "PHILIPPE",
+    "BOURGEOIS",    "PIERRE",
+    "BENOÎT",       "REY",
+    "LECLERC",      "PAYET",
+    "ROLLAND",      "LECLERCQ",
+    "GUILLAUME",    "LECOMTE",
+    "LOPEZ",        "JEAN",
+    "DUPUY",        "GUILLOT",
+    "HUBERT",       "BERGER",
+    "CARPENTIER",   "SANCHEZ",
+    "DUPUIS",       "MOULIN",
+    "LOUIS",        "DESCHAMPS",
+    "HUET",         "VASSEUR",
+    "PEREZ",        "BOUCHER",
+    "FLEURY",       "ROYER",
+    "KLEIN",        "JACQUET",
+    "ADAM",         "PARIS",
+    "POIRIER",      "MARTY",
+    "AUBRY",        "GUYOT",
+    "CARRÉ",        "CHARLES",
+    "RENAULT",      "CHARPENTIER",
+    "MÉNARD",       "MAILLARD",
+    "BARON",        "BERTIN",
+    "BAILLY",       "HERVÉ",
+    "SCHNEIDER",    "FERNANDEZ",
+    "LE GALL",      "COLLET",
+    "LÉGER",        "BOUVIER",
+    "JULIEN",       "PRÉVOST",
+    "MILLET",       "PERROT",
+    "DANIEL",       "LE ROUX",
+    "COUSIN",       "GERMAIN",
+    "BRETON",       "BESSON",
+    "LANGLOIS",     "RÉMY",
+    "LE GOFF",      "PELLETIER",
+    "LÉVÊQUE",      "PERRIER",
+    "LEBLANC",      "BARRÉ",
+    "LEBRUN",       "MARCHAL",
+    "WEBER",        "MALLET",
+    "HAMON",        "BOULANGER",
+    "JACOB",        "MONNIER",
+    "MICHAUD",      "RODRIGUEZ",
+    "GUICHARD",     "GILLET",
+    "ÉTIENNE",      "GRONDIN",
+    "POULAIN",      "TESSIER",
+    "CHEVALLIER",   "COLLIN",
+    "CHAUVIN",      "DA SILVA",
+    "BOUCHET",      "GAY",
+    "LEMAÎTRE",     "BENARD",
+    "MARÉCHAL",     "HUMBERT",
+    "REYNAUD",      "ANTOINE",
+    "HOARAU",       "PERRET",
+    "BARTHÉLEMY",   "CORDIER",
+    "PICHON",       "LEJEUNE",
+    "GILBERT",      "LAMY",
+    "DELAUNAY",     "PASQUIER",
+    "CARLIER",      "LAPORTE",
+    "NGUYEN",       "N'DIAYE",
+    "DIALLO",       "TRAORÉ",
+    "BENALI",       "HADDAD",
+    "DOS SANTOS",   "FERREIRA",
+    "PEREIRA",      "RODRIGUES",
+    "MARTINS",      "LEGOFF",
+    "LEFEUVRE",     "DUPOND",
+    "PERRAULT",     "PERRAUT",
+    "LE BIHAN",     "LE BRIS",
+    "KERGOAT",      "DE LA FONTAINE",
+    "D'ALMEIDA",    "MEDDAH-LAÏD",
+    "BEN ALI",      "COULIBALY",
+    "TRAN",         "LE",
+    "PHAM",         "CAMARA",
+    "KONÉ",         "DIARRA",
+    "BELKACEM",     "BOUZID",
+    "HAMIDI",       "CHERIF",
+    "MANSOURI",     "SAIDI",
+    "AMRANI",       "EL AMRANI",
+    "SCHWEITZER",   "MÜLLER",
+    "HOFFMANN",     "WAGNER",
+    "KIEFFER",      "ZIMMERMANN",
+    "LE BORGNE",    "LE CORRE",
+    "LE FLOCH",     "LE GUEN",
+    "LE BERRE",     "TANGUY",
+    "LE MEUR",      "MORVAN",
+    "GUÉGAN",       "BOURDON",
+    "CHAUVET",      "GUIBERT",
+    "BONNEAU",      "DELMAS",
+    "LAFON",        "BARRIÈRE",
+    "CASTEL",       "DELORME",
+    "FAVRE",        "VIGNAL",
+    "ROCHER",       "GRENIER",
+    "BOUCHARD",     "PONS",
+    "ALBERT",       "LAGARDE",
+    "PAGÈS",        "BRUNEAU",
+    "COMBES",       "CHARRIER",
+    "MAURY",        "SALLES",
+    "FERRAND",      "DUCHÊNE",
+    "COSTE",        "TEXIER",
+    "DUFRESNE",     "BARBE",
+    "DELATTRE",     "DEVAUX",
+    "LEMOAL",       "LECOQ",
+    "VALLÉE",       "ARNOULD",
+    "THIBAULT",     "RAYNAUD",
+    "GODARD",       "HÉBERT",
+    "JOUBERT",      "MAHÉ",
+    "NAVARRO",      "ORTIZ",
+    "GOMEZ",        "MOUNIER",
+    "MARCHETTI",    "ROSSI",
+    "RUSSO",        "BRUNO",
+    "CAMUS",        "CHAPELLE",
+    "PHILIPPOT",    "JOSEPH",
+    "STEPHAN",      "FAYOLLE",
+    "DELAHAYE",     "VERDIER",
+    "LEBON",        "TESSIER-LAVIGNE",
+    "SAINT-MARTIN", "DUBOIS-MARTIN",
+    "DE SOUSA",     "DE OLIVEIRA",
+    "L'HERMITE",    "D'ARGENT",
+    "N'GUYEN",
 };
 
 #define NSURNAMES (sizeof surname_tab / sizeof surname_tab[0])
@@ -948,46 +1084,63 @@ static const char *const surname_tab[] = {
  * professionals. Both lists deliberately hold variant spellings (Philippe
  * and Philipe, Mathieu and Matthieu, Thibault and Thibaut). */
 static const char *const female_tab[] = {
-    "Marie", "Nathalie", "Isabelle", "Sylvie", "Catherine", "Christine",
-    "Valérie", "Sandrine", "Stéphanie", "Céline", "Sophie", "Véronique",
-    "Martine", "Françoise", "Laurence", "Florence", "Aurélie", "Julie",
-    "Émilie", "Caroline", "Virginie", "Anne", "Hélène", "Patricia",
-    "Brigitte", "Nadine", "Corinne", "Delphine", "Camille", "Laura", "Sarah",
-    "Marion", "Pauline", "Mathilde", "Charlotte", "Claire", "Élodie",
-    "Audrey", "Mélanie", "Karine", "Christelle", "Séverine", "Anaïs", "Zoé",
-    "Léa", "Chloé", "Manon", "Emma", "Inès", "Clémence", "Agnès", "Béatrice",
-    "Chantal", "Danielle", "Dominique", "Élisabeth", "Évelyne", "Geneviève",
-    "Jacqueline", "Josiane", "Monique", "Nicole", "Odile", "Pascale",
-    "Sabine", "Annie", "Marie-Claire", "Marie-Hélène", "Anne-Sophie",
-    "Anne-Marie", "Marie-Christine", "Marie-Laure", "Gaëlle", "Maëlle",
-    "Noémie", "Laëtitia", "Ophélie", "Justine", "Margaux", "Océane",
-    "Amandine", "Jennifer", "Vanessa", "Fatima", "Samira", "Nadia", "Leïla",
-    "Myriam", "Khadija", "Aïcha", "Fatoumata", "Mariama", "Linh", "Élise",
-    "Estelle", "Fabienne", "Gwenaëlle", "Ingrid", "Jessica", "Lucie",
-    "Magali", "Muriel", "Perrine", "Rachel", "Solène", "Yasmine", "Zohra",
-    "Sylvia", "Silvia", "Cécile", "Juliette", "Alice", "Morgane", "Alexandra",
-    "Coralie", "Émeline", "Héloïse",
+    "Marie",       "Nathalie",   "Isabelle",        "Sylvie",
+    "Catherine",   "Christine",  "Valérie",         "Sandrine",
+    "Stéphanie",   "Céline",     "Sophie",          "Véronique",
+    "Martine",     "Françoise",  "Laurence",        "Florence",
+    "Aurélie",     "Julie",      "Émilie",          "Caroline",
+    "Virginie",    "Anne",       "Hélène",          "Patricia",
+    "Brigitte",    "Nadine",     "Corinne",         "Delphine",
+    "Camille",     "Laura",      "Sarah",           "Marion",
+    "Pauline",     "Mathilde",   "Charlotte",       "Claire",
+    "Élodie",      "Audrey",     "Mélanie",         "Karine",
+    "Christelle",  "Séverine",   "Anaïs",           "Zoé",
+    "Léa",         "Chloé",      "Manon",           "Emma",
+    "Inès",        "Clémence",   "Agnès",           "Béatrice",
+    "Chantal",     "Danielle",   "Dominique",       "Élisabeth",
+    "Évelyne",     "Geneviève",  "Jacqueline",      "Josiane",
+    "Monique",     "Nicole",     "Odile",           "Pascale",
+    "Sabine",      "Annie",      "Marie-Claire",    "Marie-Hélène",
+    "Anne-Sophie", "Anne-Marie", "Marie-Christine", "Marie-Laure",
+    "Gaëlle",      "Maëlle",     "Noémie",          "Laëtitia",
+    "Ophélie",     "Justine",    "Margaux",         "Océane",
+    "Amandine",    "Jennifer",   "Vanessa",         "Fatima",
+    "Samira",      "Nadia",      "Leïla",           "Myriam",
+    "Khadija",     "Aïcha",      "Fatoumata",       "Mariama",
+    "Linh",        "Élise",      "Estelle",         "Fabienne",
+    "Gwenaëlle",   "Ingrid",     "Jessica",         "Lucie",
+    "Magali",      "Muriel",     "Perrine",         "Rachel",
+    "Solène",      "Yasmine",    "Zohra",           "Sylvia",
+    "Silvia",      "Cécile",     "Juliette",        "Alice",
+    "Morgane",     "Alexandra",  "Coralie",         "Émeline",
+    "Héloïse",
 };
 
 static const char *const male_tab[] = {
-    "Jean", "Philippe", "Pierre", "Michel", "Alain", "Patrick", "Nicolas",
-    "Christophe", "Éric", "Laurent", "Frédéric", "Stéphane", "Olivier",
-    "David", "Thierry", "Pascal", "Sébastien", "Julien", "Jérôme",
-    "François", "Daniel", "Bernard", "Christian", "Thomas", "Vincent",
-    "Alexandre", "Guillaume", "Antoine", "Maxime", "Romain", "Benoît",
-    "Hugo", "Lucas", "Mathieu", "Matthieu", "Jean-François", "Jean-Pierre",
-    "Jean-Marc", "Jean-Luc", "Jean-Claude", "Jean-Michel", "Jean-Paul",
-    "Marc", "Bruno", "Didier", "Dominique", "Emmanuel", "Fabrice", "Gilles",
-    "Hervé", "Jacques", "Joël", "Loïc", "Mickaël", "Michaël", "Raphaël",
-    "Gaël", "Yannick", "Yves", "Xavier", "Arnaud", "Cédric", "Damien",
-    "Florian", "Kévin", "Anthony", "Jérémy", "Adrien", "Baptiste",
-    "Clément", "Quentin", "Benjamin", "Samuel", "Karim", "Mohamed", "Mehdi",
-    "Rachid", "Youssef", "Mamadou", "Moussa", "Ibrahima", "Minh", "Thibault",
-    "Thibaut", "Grégory", "Grégoire", "Hugues", "Rémi", "Rémy", "Ludovic",
-    "Lionel", "Sylvain", "Philipe", "Aurélien", "Bastien", "Yohann",
-    "Johann", "Franck", "Gérard", "Henri", "René", "Roger", "André",
-    "Claude", "Serge", "Guy", "Georges", "Paul", "Louis", "Gabriel",
-    "Arthur", "Léo", "Nathan", "Théo", "Noé", "Pierre-Yves", "Marc-Antoine",
+    "Jean",          "Philippe",     "Pierre",     "Michel",   "Alain",
+    "Patrick",       "Nicolas",      "Christophe", "Éric",     "Laurent",
+    "Frédéric",      "Stéphane",     "Olivier",    "David",    "Thierry",
+    "Pascal",        "Sébastien",    "Julien",     "Jérôme",   "François",
+    "Daniel",        "Bernard",      "Christian",  "Thomas",   "Vincent",
+    "Alexandre",     "Guillaume",    "Antoine",    "Maxime",   "Romain",
+    "Benoît",        "Hugo",         "Lucas",      "Mathieu",  "Matthieu",
+    "Jean-François", "Jean-Pierre",  "Jean-Marc",  "Jean-Luc", "Jean-Claude",
+    "Jean-Michel",   "Jean-Paul",    "Marc",       "Bruno",    "Didier",
+    "Dominique",     "Emmanuel",     "Fabrice",    "Gilles",   "Hervé",
+    "Jacques",       "Joël",         "Loïc",       "Mickaël",  "Michaël",
+    "Raphaël",       "Gaël",         "Yannick",    "Yves",     "Xavier",
+    "Arnaud",        "Cédric",       "Damien",     "Florian",  "Kévin",
+    "Anthony",       "Jérémy",       "Adrien",     "Baptiste", "Clément",
+    "Quentin",       "Benjamin",     "Samuel",     "Karim",    "Mohamed",
+    "Mehdi",         "Rachid",       "Youssef",    "Mamadou",  "Moussa",
+    "Ibrahima",      "Minh",         "Thibault",   "Thibaut",  "Grégory",
+    "Grégoire",      "Hugues",       "Rémi",       "Rémy",     "Ludovic",
+    "Lionel",        "Sylvain",      "Philipe",    "Aurélien", "Bastien",
+    "Yohann",        "Johann",       "Franck",     "Gérard",   "Henri",
+    "René",          "Roger",        "André",      "Claude",   "Serge",
+    "Guy",           "Georges",      "Paul",       "Louis",    "Gabriel",
+    "Arthur",        "Léo",          "Nathan",     "Théo",     "Noé",
+    "Pierre-Yves",   "Marc-Antoine",
 };
 
 #define NFEMALE (sizeof female_tab / sizeof female_tab[0])
@@ -996,59 +1149,94 @@ static const char *const male_tab[] = {
 /* Pieces of the synthesized rare surnames: start + 0..2 middles + end, so
  * a full-scale run has a few hundred thousand distinct names. */
 static const char *const syl_start[] = {
-    "BAR", "BER", "BOU", "BRI", "CHA", "CHE", "COU", "DA", "DE", "DU",
-    "FA", "FER", "GA", "GAU", "GI", "GOU", "GRA", "JA", "LA", "LE", "MA",
-    "MAR", "MER", "MO", "NA", "PE", "PER", "PI", "POU", "RA", "RI", "ROU",
-    "SA", "SE", "TA", "TE", "TOU", "VA", "VER", "VI", "PEN", "TRE",
-    "BEL", "BON", "CAM", "COL", "DES", "FON", "GUI", "HER", "LAN", "LOU",
-    "MON", "MOU", "PON", "SAU", "VAL", "VIL", "BRO", "CRE", "DRO", "FRE",
-    "GRE", "PRA", "TRU", "BLA", "CLA", "FLA", "PLA", "AR", "AU", "É",
+    "BAR", "BER", "BOU", "BRI", "CHA", "CHE", "COU", "DA",  "DE",  "DU",  "FA",
+    "FER", "GA",  "GAU", "GI",  "GOU", "GRA", "JA",  "LA",  "LE",  "MA",  "MAR",
+    "MER", "MO",  "NA",  "PE",  "PER", "PI",  "POU", "RA",  "RI",  "ROU", "SA",
+    "SE",  "TA",  "TE",  "TOU", "VA",  "VER", "VI",  "PEN", "TRE", "BEL", "BON",
+    "CAM", "COL", "DES", "FON", "GUI", "HER", "LAN", "LOU", "MON", "MOU", "PON",
+    "SAU", "VAL", "VIL", "BRO", "CRE", "DRO", "FRE", "GRE", "PRA", "TRU", "BLA",
+    "CLA", "FLA", "PLA", "AR",  "AU",  "É",
 };
 static const char *const syl_mid[] = {
-    "LI", "RI", "BO", "DE", "MA", "NE", "RO", "TI", "VE", "GNE", "CHA",
-    "LA", "SSI", "RA", "NO", "TA", "PI", "GUE", "LLE", "RAN",
+    "LI",  "RI", "BO",  "DE", "MA", "NE", "RO", "TI",  "VE",  "GNE",
+    "CHA", "LA", "SSI", "RA", "NO", "TA", "PI", "GUE", "LLE", "RAN",
 };
 static const char *const syl_end[] = {
-    "NEAU", "NOT", "RAND", "RIN", "LIN", "LET", "LON", "MONT", "VAL",
-    "GEOT", "CHON", "CHARD", "GNON", "TAIN", "TIER", "DIER", "NIER", "VIER",
-    "ROT", "ROUX", "ZE", "SSE", "GEON", "BERT", "MARD", "LLOT", "QUET",
-    "THIER", "VILLE", "COURT", "BOIS", "FOND", "DEC", "VEN", "ARD", "AUD",
-    "AULT", "EAU", "IN", "ET", "OT", "OUX", "Y", "AC", "AS", "OS", "ÈS",
-    "É", "ÈRE", "IÈRE", "AN", "ON", "EL", "ER", "AIN", "OU", "IS", "US",
-    "ENC", "IAC",
+    "NEAU",  "NOT",   "RAND",  "RIN",  "LIN",  "LET",  "LON",  "MONT", "VAL",
+    "GEOT",  "CHON",  "CHARD", "GNON", "TAIN", "TIER", "DIER", "NIER", "VIER",
+    "ROT",   "ROUX",  "ZE",    "SSE",  "GEON", "BERT", "MARD", "LLOT", "QUET",
+    "THIER", "VILLE", "COURT", "BOIS", "FOND", "DEC",  "VEN",  "ARD",  "AUD",
+    "AULT",  "EAU",   "IN",    "ET",   "OT",   "OUX",  "Y",    "AC",   "AS",
+    "OS",    "ÈS",    "É",     "ÈRE",  "IÈRE", "AN",   "ON",   "EL",   "ER",
+    "AIN",   "OU",    "IS",    "US",   "ENC",  "IAC",
 };
-static const char *const particle_tab[] = {"LE ", "LA ", "DE ", "DU ",
-                                           "DES ", "DI ", "D'", "L'"};
+static const char *const particle_tab[] = {"LE ",  "LA ", "DE ", "DU ",
+                                           "DES ", "DI ", "D'",  "L'"};
 
 /* Surnames and first names that only the planted truth cases use: the
  * random population never draws them (synthesized names that fold to one of
  * them are drawn again), so each case's expected answer is well defined at
  * any scale. Real, if rare, French surnames. */
 static const char *const rare_tab[] = {
-    "QUÉMÉNEUR", "KERGOURLAY", "GOURVENNEC", "LE SCOUARNEC",
-    "ETCHEBERRIGARAY", "HARISPURU", "IRIBARNEGARAY", "OXARANGO",
-    "ARRAMBIDE", "BERROGAIN", "ZUBIETA", "ELISSALDE", "GOYHENETCHE",
-    "OLHAGARAY", "HIRIGOYEN", "LARRALDE", "MINVIELLE", "CASTAGNÈDE",
-    "LABORDÈRE", "DARRIGRAND", "POUEYMIDANETTE", "SARRAILH", "TOURNEBIZE",
-    "FOURCADIER", "CAMBOURNAC", "ROUQUEIROL", "ESTRABAUD", "VIGOUROUX",
-    "BRUGUIÈRE", "CAUSSANEL", "ALDEBERT", "SCHWEIGHOFFER", "OBERKAMPF",
-    "HUNSINGER", "STOECKEL", "WINTERHALTER", "KIRSCHLEGER", "RIEFFEL",
-    "BAUMGARTNER", "EHRHARDT", "GRIMMEISEN", "ZIMMERLIN", "MUNCHENBACH",
-    "PIETRASANTA", "CASABIANCA", "FRANCESCHINI", "PAOLACCI", "LUCCIONI",
-    "MATTEÏ", "SANTUCCI", "ORSATELLI", "CAPPELLETTI", "QUINQUIS",
-    "KERANGUEVEN", "PLOUZENNEC", "TRÉGUER", "LE BOURHIS", "GUÉGUEN", "MADEC",
-    "JAOUEN", "KERBRAT", "PRIGENT", "ABGRALL", "CORNEC", "LÉOSTIC",
-    "NÉDÉLEC", "THÉPAUT", "GUILLERM", "RIOUALEN", "DOUGUET", "LAVENANT",
-    "DÉSAUBLIAUX", "MÉRIGNARGUES", "CHAMPEYROUX", "VERGNOLLE",
-    "BARTHOUMIEUX", "TEYSSANDIER", "PEYRONNET", "CLAVERIE", "SOUBIRANE",
-    "AUZOUX", "DUCASTAING", "LAFFARGUE", "SAINT-MARTORY", "DELAHOUSSAYE",
-    "DUVERGIER DE HAURANNE", "DE KERMADEC", "D'ESTIENNE D'ORVES",
-    "N'GUESSAN", "M'BAREK", "BEN HAMOUDA", "BOUAZZAOUI", "TCHAKALOFF",
-    "PHAM-DINH", "KOWALCZYK", "SZYMANSKI", "WOJCIECHOWSKI", "GRZELAK",
-    "PAPADOPOULOS", "ANTONIADÈS", "ÇELIKKAYA", "DE HAUTECLOCQUE", "QUÉRUEL",
-    "LECŒUR", "CŒURDEROY", "FRÉCHINOS", "VAUQUELIN", "LOUÂPRE", "HÜBSCHER",
-    "CHÂTELAIN-DUPRÉ", "BÉHÉTY", "HÉRAÏL", "PÉLISSIÉ", "LEHÉRICEY",
-    "MÉNÉTRIER", "FÉRAUD-PRAX", "ÉTHÈVE", "GRÉGOIRE-DESCHÊNES",
+    "QUÉMÉNEUR",       "KERGOURLAY",
+    "GOURVENNEC",      "LE SCOUARNEC",
+    "ETCHEBERRIGARAY", "HARISPURU",
+    "IRIBARNEGARAY",   "OXARANGO",
+    "ARRAMBIDE",       "BERROGAIN",
+    "ZUBIETA",         "ELISSALDE",
+    "GOYHENETCHE",     "OLHAGARAY",
+    "HIRIGOYEN",       "LARRALDE",
+    "MINVIELLE",       "CASTAGNÈDE",
+    "LABORDÈRE",       "DARRIGRAND",
+    "POUEYMIDANETTE",  "SARRAILH",
+    "TOURNEBIZE",      "FOURCADIER",
+    "CAMBOURNAC",      "ROUQUEIROL",
+    "ESTRABAUD",       "VIGOUROUX",
+    "BRUGUIÈRE",       "CAUSSANEL",
+    "ALDEBERT",        "SCHWEIGHOFFER",
+    "OBERKAMPF",       "HUNSINGER",
+    "STOECKEL",        "WINTERHALTER",
+    "KIRSCHLEGER",     "RIEFFEL",
+    "BAUMGARTNER",     "EHRHARDT",
+    "GRIMMEISEN",      "ZIMMERLIN",
+    "MUNCHENBACH",     "PIETRASANTA",
+    "CASABIANCA",      "FRANCESCHINI",
+    "PAOLACCI",        "LUCCIONI",
+    "MATTEÏ",          "SANTUCCI",
+    "ORSATELLI",       "CAPPELLETTI",
+    "QUINQUIS",        "KERANGUEVEN",
+    "PLOUZENNEC",      "TRÉGUER",
+    "LE BOURHIS",      "GUÉGUEN",
+    "MADEC",           "JAOUEN",
+    "KERBRAT",         "PRIGENT",
+    "ABGRALL",         "CORNEC",
+    "LÉOSTIC",         "NÉDÉLEC",
+    "THÉPAUT",         "GUILLERM",
+    "RIOUALEN",        "DOUGUET",
+    "LAVENANT",        "DÉSAUBLIAUX",
+    "MÉRIGNARGUES",    "CHAMPEYROUX",
+    "VERGNOLLE",       "BARTHOUMIEUX",
+    "TEYSSANDIER",     "PEYRONNET",
+    "CLAVERIE",        "SOUBIRANE",
+    "AUZOUX",          "DUCASTAING",
+    "LAFFARGUE",       "SAINT-MARTORY",
+    "DELAHOUSSAYE",    "DUVERGIER DE HAURANNE",
+    "DE KERMADEC",     "D'ESTIENNE D'ORVES",
+    "N'GUESSAN",       "M'BAREK",
+    "BEN HAMOUDA",     "BOUAZZAOUI",
+    "TCHAKALOFF",      "PHAM-DINH",
+    "KOWALCZYK",       "SZYMANSKI",
+    "WOJCIECHOWSKI",   "GRZELAK",
+    "PAPADOPOULOS",    "ANTONIADÈS",
+    "ÇELIKKAYA",       "DE HAUTECLOCQUE",
+    "QUÉRUEL",         "LECŒUR",
+    "CŒURDEROY",       "FRÉCHINOS",
+    "VAUQUELIN",       "LOUÂPRE",
+    "HÜBSCHER",        "CHÂTELAIN-DUPRÉ",
+    "BÉHÉTY",          "HÉRAÏL",
+    "PÉLISSIÉ",        "LEHÉRICEY",
+    "MÉNÉTRIER",       "FÉRAUD-PRAX",
+    "ÉTHÈVE",          "GRÉGOIRE-DESCHÊNES",
 };
 
 #define NRARE (sizeof rare_tab / sizeof rare_tab[0])
@@ -1058,24 +1246,24 @@ static const struct {
     const char *name;
     int female;
 } rare_first_tab[] = {
-    {"Eudoxie", 1},   {"Anthelme", 0},   {"Philomène", 1},  {"Aldegonde", 1},
-    {"Bérenger", 0},  {"Hildegarde", 1}, {"Gontran", 0},    {"Ombeline", 1},
-    {"Sixtine", 1},   {"Eulalie", 1},    {"Enguerrand", 0}, {"Athénaïs", 1},
-    {"Bathilde", 1},  {"Bertille", 1},   {"Clodomir", 0},   {"Cunégonde", 1},
-    {"Donatien", 0},  {"Eudes", 0},      {"Euphrasie", 1},  {"Évariste", 0},
-    {"Fulbert", 0},   {"Gonzague", 0},   {"Guenièvre", 1},  {"Hermance", 1},
-    {"Hippolyte", 0}, {"Honorine", 1},   {"Isaure", 1},     {"Léocadie", 1},
-    {"Marcellin", 0}, {"Mélisande", 1},  {"Pacôme", 0},     {"Pétronille", 1},
-    {"Philibert", 0}, {"Radegonde", 1},  {"Séraphin", 0},   {"Sidonie", 1},
-    {"Tancrède", 0},  {"Théophane", 0},  {"Ursule", 1},     {"Victorin", 0},
-    {"Wandrille", 0}, {"Zéphyrin", 0},   {"Blandine", 1},   {"Adélard", 0},
-    {"Amédée", 0},    {"Anselme", 0},    {"Bénigne", 0},    {"Domitille", 1},
-    {"Edmée", 1},     {"Émerance", 1},   {"Firmin", 0},     {"Gervais", 0},
-    {"Herminie", 1},  {"Ignace", 0},     {"Jacinthe", 1},   {"Lazare", 0},
-    {"Léontine", 1},  {"Modeste", 0},    {"Nestor", 0},     {"Odilon", 0},
-    {"Prosper", 0},   {"Quiterie", 1},   {"Scholastique", 1},
-    {"Valérien", 0},  {"Xavière", 1},    {"Zacharie", 0},   {"Apolline", 1},
-    {"Aldric", 0},    {"Ermeline", 1},   {"Clotaire", 0},
+    {"Eudoxie", 1},   {"Anthelme", 0},   {"Philomène", 1},    {"Aldegonde", 1},
+    {"Bérenger", 0},  {"Hildegarde", 1}, {"Gontran", 0},      {"Ombeline", 1},
+    {"Sixtine", 1},   {"Eulalie", 1},    {"Enguerrand", 0},   {"Athénaïs", 1},
+    {"Bathilde", 1},  {"Bertille", 1},   {"Clodomir", 0},     {"Cunégonde", 1},
+    {"Donatien", 0},  {"Eudes", 0},      {"Euphrasie", 1},    {"Évariste", 0},
+    {"Fulbert", 0},   {"Gonzague", 0},   {"Guenièvre", 1},    {"Hermance", 1},
+    {"Hippolyte", 0}, {"Honorine", 1},   {"Isaure", 1},       {"Léocadie", 1},
+    {"Marcellin", 0}, {"Mélisande", 1},  {"Pacôme", 0},       {"Pétronille", 1},
+    {"Philibert", 0}, {"Radegonde", 1},  {"Séraphin", 0},     {"Sidonie", 1},
+    {"Tancrède", 0},  {"Théophane", 0},  {"Ursule", 1},       {"Victorin", 0},
+    {"Wandrille", 0}, {"Zéphyrin", 0},   {"Blandine", 1},     {"Adélard", 0},
+    {"Amédée", 0},    {"Anselme", 0},    {"Bénigne", 0},      {"Domitille", 1},
+    {"Edmée", 1},     {"Émerance", 1},   {"Firmin", 0},       {"Gervais", 0},
+    {"Herminie", 1},  {"Ignace", 0},     {"Jacinthe", 1},     {"Lazare", 0},
+    {"Léontine", 1},  {"Modeste", 0},    {"Nestor", 0},       {"Odilon", 0},
+    {"Prosper", 0},   {"Quiterie", 1},   {"Scholastique", 1}, {"Valérien", 0},
+    {"Xavière", 1},   {"Zacharie", 0},   {"Apolline", 1},     {"Aldric", 0},
+    {"Ermeline", 1},  {"Clotaire", 0},
 };
 
 #define NRARE_FIRST (sizeof rare_first_tab / sizeof rare_first_tab[0])
@@ -1086,78 +1274,142 @@ static const struct {
     const char *code, *label;
     int weight;
 } voie_tab[] = {
-    {"R", "Rue", 45},     {"AV", "Avenue", 18},     {"BD", "Boulevard", 8},
-    {"PL", "Place", 6},   {"CHE", "Chemin", 6},     {"IMP", "Impasse", 3},
-    {"ALL", "Allée", 4},  {"RTE", "Route", 5},      {"QUA", "Quai", 2},
-    {"CRS", "Cours", 2},  {"SQ", "Square", 1},      {"FG", "Faubourg", 1},
+    {"R", "Rue", 45},      {"AV", "Avenue", 18},    {"BD", "Boulevard", 8},
+    {"PL", "Place", 6},    {"CHE", "Chemin", 6},    {"IMP", "Impasse", 3},
+    {"ALL", "Allée", 4},   {"RTE", "Route", 5},     {"QUA", "Quai", 2},
+    {"CRS", "Cours", 2},   {"SQ", "Square", 1},     {"FG", "Faubourg", 1},
     {"LD", "Lieu-dit", 1}, {"RES", "Résidence", 1},
 };
 #define NVOIES (sizeof voie_tab / sizeof voie_tab[0])
 
 static const char *const street_tab[] = {
-    "DE LA REPUBLIQUE", "DU GENERAL DE GAULLE", "JEAN JAURES", "VICTOR HUGO",
-    "DE LA GARE", "PASTEUR", "DE LA LIBERATION", "GAMBETTA", "DE VERDUN",
-    "DU 8 MAI 1945", "DU 11 NOVEMBRE", "CARNOT", "DE PARIS", "NATIONALE",
-    "DES ECOLES", "DE L'EGLISE", "DU MARECHAL FOCH", "JULES FERRY",
-    "GEORGES CLEMENCEAU", "DE LA MAIRIE", "DU STADE", "DES LILAS",
-    "DU CHATEAU", "ALSACE LORRAINE", "ANATOLE FRANCE", "EMILE ZOLA",
-    "JEAN MOULIN", "DES TILLEULS", "SAINT-MARTIN", "DE LA PAIX",
-    "DU MOULIN", "DES ACACIAS", "DE LA FONTAINE", "LOUIS PASTEUR",
-    "PIERRE ET MARIE CURIE", "DU PORT", "DES PRES", "FRANKLIN ROOSEVELT",
-    "DE LORRAINE", "DE BRETAGNE", "DU COMMANDANT CHARCOT", "ARISTIDE BRIAND",
-    "DU DOCTEUR SCHWEITZER", "DES MARTYRS", "DE LA LIBERTE",
-    "DU PRÉSIDENT WILSON", "D'ESTIENNE D'ORVES", "SAINT-EXUPERY",
-    "DES ÉCOLES", "DE L'HÔPITAL", "DU PARC", "DES PLATANES", "DE LYON",
-    "DE STRASBOURG", "DU CANAL", "DES VIGNES", "DU BOURG", "MOZART",
-    "LÉON BLUM", "ROGER SALENGRO", "DU CHAMP DE FOIRE", "DE LA CROIX ROUGE",
+    "DE LA REPUBLIQUE",
+    "DU GENERAL DE GAULLE",
+    "JEAN JAURES",
+    "VICTOR HUGO",
+    "DE LA GARE",
+    "PASTEUR",
+    "DE LA LIBERATION",
+    "GAMBETTA",
+    "DE VERDUN",
+    "DU 8 MAI 1945",
+    "DU 11 NOVEMBRE",
+    "CARNOT",
+    "DE PARIS",
+    "NATIONALE",
+    "DES ECOLES",
+    "DE L'EGLISE",
+    "DU MARECHAL FOCH",
+    "JULES FERRY",
+    "GEORGES CLEMENCEAU",
+    "DE LA MAIRIE",
+    "DU STADE",
+    "DES LILAS",
+    "DU CHATEAU",
+    "ALSACE LORRAINE",
+    "ANATOLE FRANCE",
+    "EMILE ZOLA",
+    "JEAN MOULIN",
+    "DES TILLEULS",
+    "SAINT-MARTIN",
+    "DE LA PAIX",
+    "DU MOULIN",
+    "DES ACACIAS",
+    "DE LA FONTAINE",
+    "LOUIS PASTEUR",
+    "PIERRE ET MARIE CURIE",
+    "DU PORT",
+    "DES PRES",
+    "FRANKLIN ROOSEVELT",
+    "DE LORRAINE",
+    "DE BRETAGNE",
+    "DU COMMANDANT CHARCOT",
+    "ARISTIDE BRIAND",
+    "DU DOCTEUR SCHWEITZER",
+    "DES MARTYRS",
+    "DE LA LIBERTE",
+    "DU PRÉSIDENT WILSON",
+    "D'ESTIENNE D'ORVES",
+    "SAINT-EXUPERY",
+    "DES ÉCOLES",
+    "DE L'HÔPITAL",
+    "DU PARC",
+    "DES PLATANES",
+    "DE LYON",
+    "DE STRASBOURG",
+    "DU CANAL",
+    "DES VIGNES",
+    "DU BOURG",
+    "MOZART",
+    "LÉON BLUM",
+    "ROGER SALENGRO",
+    "DU CHAMP DE FOIRE",
+    "DE LA CROIX ROUGE",
 };
 #define NSTREETS (sizeof street_tab / sizeof street_tab[0])
 
 static const char *const clinic_tab[] = {
-    "DU PARC", "SAINT-JOSEPH", "DES CEDRES", "SAINTE-ANNE", "DU LITTORAL",
-    "DES LILAS", "MUTUALISTE", "JEANNE D'ARC", "SAINT-GEORGES", "PASTEUR",
-    "DE L'ESPERANCE", "BELLEDONNE", "DU PONT DE CHAUME", "SAINT-HILAIRE",
-    "LES FONTAINES", "DU VAL D'OUEST",
+    "DU PARC",           "SAINT-JOSEPH",  "DES CEDRES",     "SAINTE-ANNE",
+    "DU LITTORAL",       "DES LILAS",     "MUTUALISTE",     "JEANNE D'ARC",
+    "SAINT-GEORGES",     "PASTEUR",       "DE L'ESPERANCE", "BELLEDONNE",
+    "DU PONT DE CHAUME", "SAINT-HILAIRE", "LES FONTAINES",  "DU VAL D'OUEST",
 };
 static const char *const service_tab[] = {
-    "SERVICE DE CARDIOLOGIE", "SERVICE DES URGENCES", "SERVICE DE PEDIATRIE",
-    "POLE MERE-ENFANT", "SERVICE DE PSYCHIATRIE ADULTE", "BLOC OPERATOIRE",
-    "SERVICE DE RADIOLOGIE", "CONSULTATIONS EXTERNES", "SERVICE DE GERIATRIE",
-    "SERVICE D'ONCOLOGIE", "REANIMATION POLYVALENTE", "MATERNITE",
+    "SERVICE DE CARDIOLOGIE",        "SERVICE DES URGENCES",
+    "SERVICE DE PEDIATRIE",          "POLE MERE-ENFANT",
+    "SERVICE DE PSYCHIATRIE ADULTE", "BLOC OPERATOIRE",
+    "SERVICE DE RADIOLOGIE",         "CONSULTATIONS EXTERNES",
+    "SERVICE DE GERIATRIE",          "SERVICE D'ONCOLOGIE",
+    "REANIMATION POLYVALENTE",       "MATERNITE",
 };
 static const char *const mss_service_tab[] = {
-    "Secrétariat", "Cardiologie", "Urgences", "Pédiatrie", "Psychiatrie",
-    "Radiologie", "Gériatrie", "Oncologie", "Maternité", "Laboratoire",
-    "Pharmacie", "Direction des soins", "Médecine interne", "Admissions",
+    "Secrétariat",      "Cardiologie", "Urgences",  "Pédiatrie",
+    "Psychiatrie",      "Radiologie",  "Gériatrie", "Oncologie",
+    "Maternité",        "Laboratoire", "Pharmacie", "Direction des soins",
+    "Médecine interne", "Admissions",
 };
 static const char *const geo_tab[] = {
-    "RESIDENCE LES TILLEULS", "ZAC DU GRAND PRE", "CENTRE COMMERCIAL",
-    "BATIMENT B", "ESPACE SANTE", "IMMEUBLE LE PANORAMA", "ZI NORD",
-    "LE BOURG", "HAMEAU DES VIGNES", "PARC D'ACTIVITES",
+    "RESIDENCE LES TILLEULS",
+    "ZAC DU GRAND PRE",
+    "CENTRE COMMERCIAL",
+    "BATIMENT B",
+    "ESPACE SANTE",
+    "IMMEUBLE LE PANORAMA",
+    "ZI NORD",
+    "LE BOURG",
+    "HAMEAU DES VIGNES",
+    "PARC D'ACTIVITES",
 };
 static const char *const dest_tab[] = {
     "BATIMENT A", "1ER ETAGE", "REZ DE CHAUSSEE", "ESCALIER C", "PORTE 2",
 };
 static const char *const pharma_tab[] = {
-    "PHARMACIE DU CENTRE", "PHARMACIE DE LA GARE", "PHARMACIE DE LA MAIRIE",
-    "PHARMACIE DES HALLES", "PHARMACIE DU MARCHE", "GRANDE PHARMACIE",
-    "PHARMACIE DE LA POSTE", "PHARMACIE DU PARC", "PHARMACIE CENTRALE",
+    "PHARMACIE DU CENTRE",   "PHARMACIE DE LA GARE", "PHARMACIE DE LA MAIRIE",
+    "PHARMACIE DES HALLES",  "PHARMACIE DU MARCHE",  "GRANDE PHARMACIE",
+    "PHARMACIE DE LA POSTE", "PHARMACIE DU PARC",    "PHARMACIE CENTRALE",
 };
 static const char *const pharma_brand_tab[] = {
     "PHARMACIE LAFAYETTE", "GIPHAR", "PHARMAVIE", "APOTHICAL", "PHARMACTIV",
 };
 static const char *const lab_tab[] = {
-    "SELAS BIOGROUP", "CERBALLIANCE", "SYNLAB", "EUROFINS BIOMNIS",
-    "SELARL LABORATOIRE DE BIOLOGIE MEDICALE", "LABORATOIRE BIOXA", "INOVIE",
+    "SELAS BIOGROUP",
+    "CERBALLIANCE",
+    "SYNLAB",
+    "EUROFINS BIOMNIS",
+    "SELARL LABORATOIRE DE BIOLOGIE MEDICALE",
+    "LABORATOIRE BIOXA",
+    "INOVIE",
 };
 static const char *const ehpad_tab[] = {
-    "EHPAD LES TILLEULS", "EHPAD LE GRAND CHENE", "EHPAD LES AMANDIERS",
-    "MAISON DE RETRAITE SAINTE-MARTHE", "EHPAD LA ROSERAIE",
-    "RESIDENCE LES GLYCINES", "EHPAD PUBLIC", "EHPAD LES JARDINS D'ALICE",
+    "EHPAD LES TILLEULS",  "EHPAD LE GRAND CHENE",
+    "EHPAD LES AMANDIERS", "MAISON DE RETRAITE SAINTE-MARTHE",
+    "EHPAD LA ROSERAIE",   "RESIDENCE LES GLYCINES",
+    "EHPAD PUBLIC",        "EHPAD LES JARDINS D'ALICE",
 };
 static const char *const handi_tab[] = {
     "IME LES PAPILLONS", "FOYER D'ACCUEIL MEDICALISE LE PHARE",
-    "MAS LES GENETS", "ESAT DU VAL", "SESSAD L'ENVOL", "IEM LA CLAIRIERE",
+    "MAS LES GENETS",    "ESAT DU VAL",
+    "SESSAD L'ENVOL",    "IEM LA CLAIRIERE",
 };
 
 /* ------------------------------------------------------------------------ */
@@ -1423,8 +1675,8 @@ struct tcase {
  * (and specialty) and town, or the expected answer would not be unique. */
 struct mixed {
     int prof, spec, commune;
-    char token[32];      /* folded surname token */
-    char keys[4][32];    /* folded, joined spellings also blocked */
+    char token[32];   /* folded surname token */
+    char keys[4][32]; /* folded, joined spellings also blocked */
     int nkeys;
 };
 
@@ -1433,10 +1685,19 @@ struct gen {
     uint32_t n, nstruct;
     uint32_t kstart[NKINDS + 1];
     int layout, mss_pipe;
-    struct wtab w_commune, w_prof, w_surname, w_female, w_male, w_spec,
-        w_extra, w_voie;
+    struct wtab w_commune, w_prof, w_surname, w_female, w_male, w_spec, w_extra,
+        w_voie;
     uint32_t rpps_off, adeli_off, finess_off, siren_off, cab_off;
     char (*poste)[48]; /* La Poste label of each commune */
+    /* The random structures of each kind sorted by commune (the table is
+     * sorted by INSEE code, so a department is a range), and where each
+     * commune's run starts: bykind[kind][cstart[kind][c]...]. Lets a
+     * second practice site be drawn near the first. About 4 bytes a
+     * structure. */
+    uint32_t *bykind[NKINDS];
+    uint32_t *cstart[NKINDS];
+    uint32_t dept_lo[512], dept_hi[512]; /* commune range of each commune's
+                                            department */
     /* Planted people and cases. */
     struct planted *pl;
     size_t npl, capl;
@@ -1572,8 +1833,7 @@ static int commune_ncp(const struct commune *c)
  * are the planted people's own, in the commune their case names. */
 struct structure {
     int kind, sector, commune, cedex, has_commune, show_dept;
-    char siret[16], siren[12], finess[12], finess_ej[12], tech[20],
-        ancien[20];
+    char siret[16], siren[12], finess[12], finess_ej[12], tech[20], ancien[20];
     char raison[128], enseigne[64], dest[64], geo[64];
     char num[8], indice[4], voie[64];
     const char *voie_code, *voie_label;
@@ -1611,8 +1871,8 @@ static void make_siret(const struct gen *g, uint32_t k, int public_body,
                        char siren[12], char siret[16])
 {
     char d[16];
-    uint32_t v = (uint32_t)(((uint64_t)k * 387420489u + g->siren_off) %
-                            100000000u);
+    uint32_t v =
+        (uint32_t)(((uint64_t)k * 387420489u + g->siren_off) % 100000000u);
     if (public_body) /* établissements publics: SIREN 26xxxxxxx */
         strf(d, sizeof d, "26%06u", v % 1000000u);
     else
@@ -1662,8 +1922,8 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
     /* Identifiers. */
     char fp[3];
     finess_prefix(c, fp);
-    uint32_t fin = (uint32_t)(((uint64_t)k * 4782969u + g->finess_off) %
-                              10000000u);
+    uint32_t fin =
+        (uint32_t)(((uint64_t)k * 4782969u + g->finess_off) % 10000000u);
     int has_finess = 0, has_siret = 0;
     switch (st->kind) {
     case K_HOSP:
@@ -1704,8 +1964,8 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
         strf(st->ancien, sizeof st->ancien, "3%s", st->siret);
     } else {
         /* Cabinet "RPPS-rang" number: department digits + 9 digits. */
-        uint32_t cab = (uint32_t)(((uint64_t)k * 387420489u + g->cab_off) %
-                                  1000000000u);
+        uint32_t cab =
+            (uint32_t)(((uint64_t)k * 387420489u + g->cab_off) % 1000000000u);
         char dd[3] = {c->dept[0], c->dept[1], '\0'};
         if (dd[0] == '2' && (dd[1] == 'A' || dd[1] == 'B'))
             dd[1] = '0';
@@ -1717,28 +1977,30 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
     const char *town = poste;
     switch (st->kind) {
     case K_HOSP:
-        if (st->sector == 0 && (strcmp(poste, "PARIS") == 0 ||
-                                strcmp(poste, "LYON") == 0 ||
-                                strcmp(poste, "MARSEILLE") == 0)) {
+        if (st->sector == 0 &&
+            (strcmp(poste, "PARIS") == 0 || strcmp(poste, "LYON") == 0 ||
+             strcmp(poste, "MARSEILLE") == 0)) {
             static const char *const big[] = {
                 "ASSISTANCE PUBLIQUE - HOPITAUX DE PARIS",
                 "HOSPICES CIVILS DE LYON",
                 "ASSISTANCE PUBLIQUE - HOPITAUX DE MARSEILLE"};
             strf(st->raison, sizeof st->raison, "%s",
-                 big[poste[0] == 'P' ? 0 : poste[0] == 'L' ? 1 : 2]);
+                 big[poste[0] == 'P'   ? 0
+                     : poste[0] == 'L' ? 1
+                                       : 2]);
         } else if (st->sector == 0) {
             if (rng_pm(&r, 300))
                 strf(st->raison, sizeof st->raison, "CHU DE %s", town);
             else
-                strf(st->raison, sizeof st->raison,
-                         "CENTRE HOSPITALIER DE %s", town);
+                strf(st->raison, sizeof st->raison, "CENTRE HOSPITALIER DE %s",
+                     town);
         } else if (rng_pm(&r, 500)) {
             strf(st->raison, sizeof st->raison, "CLINIQUE %s",
-                     PICK(&r, clinic_tab));
+                 PICK(&r, clinic_tab));
         } else {
             strf(st->raison, sizeof st->raison, "%s %s",
-                     rng_below(&r, 2) ? "POLYCLINIQUE" : "HOPITAL PRIVE",
-                     PICK(&r, clinic_tab));
+                 rng_below(&r, 2) ? "POLYCLINIQUE" : "HOPITAL PRIVE",
+                 PICK(&r, clinic_tab));
         }
         if (rng_pm(&r, 300))
             copy_to(st->dest, sizeof st->dest, PICK(&r, service_tab));
@@ -1746,7 +2008,7 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
     case K_PHARMA:
         if (rng_pm(&r, 300))
             strf(st->raison, sizeof st->raison, "PHARMACIE %s",
-                     surname_tab[rng_below(&r, 200)]);
+                 surname_tab[rng_below(&r, 200)]);
         else
             copy_to(st->raison, sizeof st->raison, PICK(&r, pharma_tab));
         if (rng_pm(&r, 200))
@@ -1764,36 +2026,38 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
         break;
     case K_CDS:
         strf(st->raison, sizeof st->raison, "%s %s",
-                 rng_below(&r, 2) ? "CENTRE DE SANTE MUNICIPAL DE"
-                                  : "CENTRE DE SANTE DENTAIRE DE",
-                 town);
+             rng_below(&r, 2) ? "CENTRE DE SANTE MUNICIPAL DE"
+                              : "CENTRE DE SANTE DENTAIRE DE",
+             town);
         break;
     case K_MSP:
         strf(st->raison, sizeof st->raison,
-                 "MAISON DE SANTE PLURIPROFESSIONNELLE DE %s", town);
+             "MAISON DE SANTE PLURIPROFESSIONNELLE DE %s", town);
         break;
     case K_SOC: {
         static const char *const forms[] = {"SELARL", "SCM", "SCP", "SELAS",
                                             "SARL"};
         strf(st->raison, sizeof st->raison, "%s %s", PICK(&r, forms),
-                 surname_tab[rng_below(&r, NSURNAMES)]);
+             surname_tab[rng_below(&r, NSURNAMES)]);
         break;
     }
     case K_CABG:
         if (rng_pm(&r, 700)) {
-            static const char *const cg[] = {
-                "CABINET MEDICAL", "CABINET DE KINESITHERAPIE",
-                "CABINET INFIRMIER", "CABINET DENTAIRE", "SCM",
-                "CABINET PARAMEDICAL"};
+            static const char *const cg[] = {"CABINET MEDICAL",
+                                             "CABINET DE KINESITHERAPIE",
+                                             "CABINET INFIRMIER",
+                                             "CABINET DENTAIRE",
+                                             "SCM",
+                                             "CABINET PARAMEDICAL"};
             strf(st->raison, sizeof st->raison, "%s %s", PICK(&r, cg),
-                     rng_below(&r, 2) ? PICK(&r, street_tab)
-                                      : surname_tab[rng_below(&r, 150)]);
+                 rng_below(&r, 2) ? PICK(&r, street_tab)
+                                  : surname_tab[rng_below(&r, 150)]);
         }
         break;
     default:
         if (rng_pm(&r, 450))
             strf(st->raison, sizeof st->raison, "CABINET DU DR %s",
-                     surname_tab[rng_below(&r, NSURNAMES)]);
+                 surname_tab[rng_below(&r, NSURNAMES)]);
         break;
     }
 
@@ -1832,19 +2096,18 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
         strf(st->cp, sizeof st->cp, "%05u", cx);
         if (rng_pm(&r, 800))
             strf(st->mention, sizeof st->mention, "%s %u",
-                     rng_below(&r, 2) ? "CS" : "BP",
-                     rng_below(&r, 2) ? 30001 + rng_below(&r, 90000)
-                                      : 1 + rng_below(&r, 900));
+                 rng_below(&r, 2) ? "CS" : "BP",
+                 rng_below(&r, 2) ? 30001 + rng_below(&r, 90000)
+                                  : 1 + rng_below(&r, 900));
         if (rng_pm(&r, 150))
-            strf(st->bureau, sizeof st->bureau, "%s %s CEDEX %u", st->cp,
-                     poste, 1 + rng_below(&r, 9));
+            strf(st->bureau, sizeof st->bureau, "%s %s CEDEX %u", st->cp, poste,
+                 1 + rng_below(&r, 9));
         else
-            strf(st->bureau, sizeof st->bureau, "%s %s CEDEX", st->cp,
-                     poste);
+            strf(st->bureau, sizeof st->bureau, "%s %s CEDEX", st->cp, poste);
     } else {
         if (rng_pm(&r, 30))
             strf(st->mention, sizeof st->mention, "BP %u",
-                     1 + rng_below(&r, 900));
+                 1 + rng_below(&r, 900));
         if (!st->has_commune || rng_pm(&r, 850))
             strf(st->bureau, sizeof st->bureau, "%s %s", st->cp, poste);
     }
@@ -1859,13 +2122,12 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
         char sl[64];
         slug_to(st->raison[0] ? st->raison : "cabinet", sl, 40);
         static const char *const isp[] = {"orange.fr", "wanadoo.fr",
-                                          "gmail.com", "free.fr",
-                                          "sfr.fr"};
+                                          "gmail.com", "free.fr", "sfr.fr"};
         if (rng_below(&r, 2))
             strf(st->email, sizeof st->email, "contact@%s.fr", sl);
         else
-            strf(st->email, sizeof st->email, "%s.%s@%s", sl,
-                     st->town_slug, PICK(&r, isp));
+            strf(st->email, sizeof st->email, "%s.%s@%s", sl, st->town_slug,
+                 PICK(&r, isp));
     }
     st->show_dept = rng_pm(&r, 350);
 }
@@ -2073,14 +2335,14 @@ static void make_ids(const struct gen *g, uint32_t i, int rpps,
 {
     if (rpps) {
         char d[16];
-        uint32_t v = (uint32_t)(((uint64_t)i * 387420489u + g->rpps_off) %
-                                1000000000u);
+        uint32_t v =
+            (uint32_t)(((uint64_t)i * 387420489u + g->rpps_off) % 1000000000u);
         strf(d, sizeof d, "1%09u", v);
         strf(id, 16, "%s%d", d, luhn_digit(d));
         strf(nat, 16, "8%s", id);
     } else {
-        uint32_t v = (uint32_t)(((uint64_t)i * 4782969u + g->adeli_off) %
-                                10000000u);
+        uint32_t v =
+            (uint32_t)(((uint64_t)i * 4782969u + g->adeli_off) % 10000000u);
         char dd[3] = {dept[0], dept[1], '\0'};
         if (dd[0] == '2' && (dd[1] == 'A' || dd[1] == 'B'))
             dd[1] = '0';
@@ -2183,6 +2445,27 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
         int mode, kind;
         pick_practice(&r, pr->profile, &mode, &kind);
         st->sk = pick_struct(g, &r, kind);
+        /* Most people practise their other sites near the first one. */
+        if (s > 0 && p->site[0].sk >= 0 && rng_pm(&r, 750)) {
+            int c0 = struct_commune(g, (uint32_t)p->site[0].sk);
+            uint32_t lo = g->cstart[kind][g->dept_lo[c0]];
+            uint32_t hi = g->cstart[kind][g->dept_hi[c0]];
+            if (hi > lo)
+                st->sk = g->bykind[kind][lo + rng_below(&r, hi - lo)];
+        }
+        /* Two sites of one person are two structures (else the lines
+         * would be unplanned exact duplicates). */
+        int tries = 0;
+        for (int t = 0; t < s; t++) {
+            if (p->site[t].sk == st->sk && tries++ < 8) {
+                st->sk = pick_struct(g, &r, kind);
+                t = -1;
+            }
+        }
+        if (tries > 8) { /* a kind with very few structures (small N) */
+            p->nsites = s;
+            break;
+        }
         st->mode = mode;
         st->genre = rng_pm(&r, 40) ? 1 + (int)rng_below(&r, 3) : 0;
         st->dup = rng_pm(&r, 3);
@@ -2207,8 +2490,7 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
     const char *dept = "75";
     for (int s = 0; s < p->nsites; s++) {
         if (p->site[s].sk >= 0) {
-            dept = commune_tab[struct_commune(g, (uint32_t)p->site[s].sk)]
-                       .dept;
+            dept = commune_tab[struct_commune(g, (uint32_t)p->site[s].sk)].dept;
             break;
         }
     }
@@ -2223,10 +2505,10 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
             strf(p->auth, sizeof p->auth, "%s//", pr->authority);
         else if (rng_pm(&r, 500))
             strf(p->auth, sizeof p->auth, "%s/%s/%s", pr->authority,
-                     pr->authority, pr->authority);
+                 pr->authority, pr->authority);
         else
             strf(p->auth, sizeof p->auth, "%s/%s/ARS", pr->authority,
-                     pr->authority);
+                 pr->authority);
     } else {
         static const char *const a[] = {"ARS/ARS/ARS", "ARS/CPAM/CPAM",
                                         "ARS/Variable/Variable"};
@@ -2240,8 +2522,8 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
             d->type = "UE";
             d->type_label = "Diplôme de l'Union européenne";
             d->code = "UE";
-            strf(d->label, sizeof d->label,
-                 "Diplôme d'un Etat de l'UE (%s)", pr->label);
+            strf(d->label, sizeof d->label, "Diplôme d'un Etat de l'UE (%s)",
+                 pr->label);
             if (rng_pm(&r, 300)) {
                 d->aut_type = "AUT";
                 d->aut_type_label = "Autorisation ministérielle d'exercice";
@@ -2259,8 +2541,8 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
             d->type_label = "Diplôme d'études spécialisées";
             d->code = p->spec >= 3 ? spec_med[p->spec].code : "SM53";
             strf(d->label, sizeof d->label, "DES %s",
-                     p->spec >= 3 ? spec_med[p->spec].label
-                                  : "de médecine générale");
+                 p->spec >= 3 ? spec_med[p->spec].label
+                              : "de médecine générale");
         }
     }
 
@@ -2582,12 +2864,11 @@ static void mss_address(struct addrset *a, const char *local,
         strf(out, cap, "%s%d@%s", local, k, domain);
 }
 
-static void structure_domain(const struct structure *st, char *out,
-                             size_t cap)
+static void structure_domain(const struct structure *st, char *out, size_t cap)
 {
     static const char *const pre[NKINDS] = {
-        "ch-", "pharmacie-", "labo-", "ehpad-", "esms-",
-        "cds-", "msp-",      "",      "",       ""};
+        "ch-",  "pharmacie-", "labo-", "ehpad-", "esms-",
+        "cds-", "msp-",       "",      "",       ""};
     if (st->kind == K_HOSP && st->sector != 0)
         strf(out, cap, "clinique-%s.mssante.fr", st->town_slug);
     else
@@ -2651,8 +2932,8 @@ static void pass_mss(struct gen *g, struct sink *out)
         strf(local, sizeof local, "%s.%s", a, b);
         /* Salaried staff of an institution get its domain; the others
          * their profession's. */
-        if (have && p.site[p.mss_site].mode == M_S &&
-            st.kind != K_SOC && st.kind != K_CABG && st.kind != K_CABI)
+        if (have && p.site[p.mss_site].mode == M_S && st.kind != K_SOC &&
+            st.kind != K_CABG && st.kind != K_CABI)
             structure_domain(&st, domain, sizeof domain);
         else
             copy_to(domain, sizeof domain, pr->domain);
@@ -2706,8 +2987,8 @@ static void pass_mss(struct gen *g, struct sink *out)
         struct_make(g, k, &st);
         structure_domain(&st, domain, sizeof domain);
         for (int m = 0; m < count; m++) {
-            const char *svc = kind == K_HOSP ? PICK(&r, mss_service_tab)
-                                             : "Secrétariat";
+            const char *svc =
+                kind == K_HOSP ? PICK(&r, mss_service_tab) : "Secrétariat";
             slug_to(svc, local, sizeof local);
             if (kind != K_HOSP) {
                 slug_to(st.raison[0] ? st.raison : "cabinet", b, 40);
@@ -2841,7 +3122,7 @@ static const char *const case_towns[] = {
 #define NCASE_TOWNS (sizeof case_towns / sizeof case_towns[0])
 
 /* Professions cycled through by the name cases. */
-static const int case_profs[] = {P_MED, P_INF, P_KINE, P_PHARM, P_DENT,
+static const int case_profs[] = {P_MED, P_INF, P_KINE, P_PHARM,    P_DENT,
                                  P_SF,  P_PSY, P_MED,  P_ORTHOPHO, P_PODO};
 #define NCASE_PROFS (sizeof case_profs / sizeof case_profs[0])
 
@@ -2927,8 +3208,8 @@ static int word_taken(const char *w, const char *own)
 {
     char f[128];
     for (size_t i = 0; i < NSURNAMES + NRARE; i++) {
-        const char *s = i < NSURNAMES ? surname_tab[i]
-                                      : rare_tab[i - NSURNAMES];
+        const char *s =
+            i < NSURNAMES ? surname_tab[i] : rare_tab[i - NSURNAMES];
         if (s == own)
             continue;
         fold_to(s, f, sizeof f);
@@ -2953,8 +3234,8 @@ static int prefix_taken(const char *prefix, const char *own)
     char f[128];
     size_t pl = strlen(prefix);
     for (size_t i = 0; i < NSURNAMES + NRARE; i++) {
-        const char *s = i < NSURNAMES ? surname_tab[i]
-                                      : rare_tab[i - NSURNAMES];
+        const char *s =
+            i < NSURNAMES ? surname_tab[i] : rare_tab[i - NSURNAMES];
         if (s == own)
             continue;
         fold_to(s, f, sizeof f);
@@ -2989,8 +3270,7 @@ static const struct mixed_def mixed_defs[] = {
     {"PETIT", P_PHARM, -1, "2B033", "pharmacien petit bastia", ""},
     {"ROBERT", P_SF, -1, "42218", "sage-femme robert 42000", ""},
     {"RICHARD", P_MED, S_PSY, "29232", "psychiatre richard quimper", ""},
-    {"DURAND", P_MED, S_OPHTALMO, "56260", "ophtalmologue durand vannes",
-     ""},
+    {"DURAND", P_MED, S_OPHTALMO, "56260", "ophtalmologue durand vannes", ""},
     {"DUBOIS", P_ORTHOPHO, -1, "53130", "orthophoniste dubois laval", ""},
     {"MOREAU", P_PSY, -1, "19272", "psychologue moreau tulle", ""},
     {"LAURENT", P_DENT, -1, "48095", "dentiste laurent 48000", ""},
@@ -3002,8 +3282,7 @@ static const struct mixed_def mixed_defs[] = {
     {"DUPOND", P_PODO, -1, "21231", "podologue dupond dijon", "dupont"},
     {"PERRAULT", P_SF, -1, "79191", "sage femme perrault niort", "perraut"},
     {"FOURNIER", P_MED, S_CARDIO, "74010", "cardiologue fournier 74000", ""},
-    {"ROUX", P_PHARM, -1, "94038", "pharmacien roux l'haÿ-les-roses",
-     "leroux"},
+    {"ROUX", P_PHARM, -1, "94038", "pharmacien roux l'haÿ-les-roses", "leroux"},
     {"SCHMITT", P_INF, -1, "68066", "infirmière schmitt colmar", ""},
 };
 
@@ -3015,13 +3294,12 @@ static void build_cases(struct gen *g)
     int k = 0;
 
     /* accent: names typed without accents, in one case. */
-    static const char *const acc_f[] = {"Céline", "Hélène", "Anaïs",
-                                        "Zoé",    "Gaëlle", "Noémie",
-                                        "Clémence", "Agnès", "Léa", "Inès"};
-    static const char *const acc_m[] = {"Jérôme", "François", "Joël",
-                                        "Loïc",   "Benoît",   "Raphaël",
-                                        "Gérard", "Rémi",     "Hervé",
-                                        "Cédric"};
+    static const char *const acc_f[] = {"Céline", "Hélène", "Anaïs",    "Zoé",
+                                        "Gaëlle", "Noémie", "Clémence", "Agnès",
+                                        "Léa",    "Inès"};
+    static const char *const acc_m[] = {"Jérôme", "François", "Joël",   "Loïc",
+                                        "Benoît", "Raphaël",  "Gérard", "Rémi",
+                                        "Hervé",  "Cédric"};
     for (int i = 0; i < 20; i++, k++) {
         const char *s = take_rare(g, 1, 0, 0);
         int female = i % 2;
@@ -3127,9 +3405,9 @@ static void build_cases(struct gen *g)
     for (size_t i = 0; i < sizeof var_s / sizeof var_s[0]; i++, k++) {
         int female;
         const char *f = take_rare_first(g, &female);
-        int w = plant(g, var_s[i].written, f, female,
-                      case_profs[k % NCASE_PROFS], -1,
-                      case_towns[k % NCASE_TOWNS], 0);
+        int w =
+            plant(g, var_s[i].written, f, female, case_profs[k % NCASE_PROFS],
+                  -1, case_towns[k % NCASE_TOWNS], 0);
         folded(f, b, sizeof b);
         struct tcase *c = add_case(g, C_VARIANT, w, -1);
         q2(c->query, sizeof c->query, var_s[i].typed, b);
@@ -3157,19 +3435,25 @@ static void build_cases(struct gen *g)
     static const struct {
         const char *written, *typed;
     } cmp_s[] = {
-        {"LE GOFF", "legoff"},       {"N'DIAYE", "ndiaye"},
-        {"DE LA FONTAINE", "delafontaine"}, {"LE BIHAN", "lebihan"},
-        {"MEDDAH-LAÏD", "meddahlaid"}, {"D'ALMEIDA", "dalmeida"},
-        {"DA SILVA", "dasilva"},     {"LE GALL", "legall"},
-        {"DOS SANTOS", "dossantos"}, {"BEN ALI", "benali"},
-        {"LE ROUX", "leroux"},       {"SAINT-MARTIN", "saintmartin"},
+        {"LE GOFF", "legoff"},
+        {"N'DIAYE", "ndiaye"},
+        {"DE LA FONTAINE", "delafontaine"},
+        {"LE BIHAN", "lebihan"},
+        {"MEDDAH-LAÏD", "meddahlaid"},
+        {"D'ALMEIDA", "dalmeida"},
+        {"DA SILVA", "dasilva"},
+        {"LE GALL", "legall"},
+        {"DOS SANTOS", "dossantos"},
+        {"BEN ALI", "benali"},
+        {"LE ROUX", "leroux"},
+        {"SAINT-MARTIN", "saintmartin"},
     };
     for (size_t i = 0; i < sizeof cmp_s / sizeof cmp_s[0]; i++, k++) {
         int female;
         const char *f = take_rare_first(g, &female);
-        int w = plant(g, cmp_s[i].written, f, female,
-                      case_profs[k % NCASE_PROFS], -1,
-                      case_towns[k % NCASE_TOWNS], 0);
+        int w =
+            plant(g, cmp_s[i].written, f, female, case_profs[k % NCASE_PROFS],
+                  -1, case_towns[k % NCASE_TOWNS], 0);
         folded(f, b, sizeof b);
         struct tcase *c = add_case(g, C_COMPOUND, w, -1);
         if (i % 2)
@@ -3217,8 +3501,8 @@ static void build_cases(struct gen *g)
         const char *f = take_rare_first(g, &female);
         int wa = plant(g, s, f, female, case_profs[k % NCASE_PROFS], -1,
                        hom[i].a, hom[i].cedex_a);
-        int wb = plant(g, s, f, female, case_profs[(k + 3) % NCASE_PROFS],
-                       -1, hom[i].b, 0);
+        int wb = plant(g, s, f, female, case_profs[(k + 3) % NCASE_PROFS], -1,
+                       hom[i].b, 0);
         folded(s, a, sizeof a);
         folded(f, b, sizeof b);
         town_query(g->pl[wa].commune, (int)i % 2, t, sizeof t);
@@ -3234,13 +3518,12 @@ static void build_cases(struct gen *g)
      * another profession. */
     g->capmx = sizeof mixed_defs / sizeof mixed_defs[0];
     g->mx = xcalloc(g->capmx, sizeof *g->mx);
-    for (size_t i = 0; i < sizeof mixed_defs / sizeof mixed_defs[0];
-         i++, k++) {
+    for (size_t i = 0; i < sizeof mixed_defs / sizeof mixed_defs[0]; i++, k++) {
         const struct mixed_def *d = &mixed_defs[i];
         int female = d->prof == P_INF || d->prof == P_SF ||
                      d->prof == P_ORTHOPHO || (i % 2);
-        int w = plant(g, d->surname, common_first(female, k), female,
-                      d->prof, d->spec, d->insee, 0);
+        int w = plant(g, d->surname, common_first(female, k), female, d->prof,
+                      d->spec, d->insee, 0);
         const char *elsewhere = case_towns[(k + 5) % NCASE_TOWNS];
         plant(g, d->surname, common_first(!female, k + 1), !female, d->prof,
               d->spec, elsewhere, 0);
@@ -3305,19 +3588,19 @@ static void plant_finish(struct gen *g)
         for (size_t i = 0; i < g->npl; i++) {
             const struct planted *p = &g->pl[i];
             int spec = p->prof == P_MED ? p->spec : -1;
-            hits += mixed_match(&g->mx[m], p->surname, p->prof, spec,
-                                p->commune);
+            hits +=
+                mixed_match(&g->mx[m], p->surname, p->prof, spec, p->commune);
         }
         if (hits != 1) {
-            log_error("internal error: mixed case %zu matches %d planted",
-                      m, hits);
+            log_error("internal error: mixed case %zu matches %d planted", m,
+                      hits);
             abort();
         }
     }
     /* Spread the planted people evenly through the file. */
     for (size_t i = 0; i < g->npl; i++)
-        g->pl[i].slot = (uint32_t)(((uint64_t)(2 * i + 1) * g->n) /
-                                   (2 * g->npl));
+        g->pl[i].slot =
+            (uint32_t)(((uint64_t)(2 * i + 1) * g->n) / (2 * g->npl));
 }
 
 static void write_truth(struct gen *g, const char *path)
@@ -3377,12 +3660,39 @@ static void gen_init(struct gen *g)
     g->nstruct = 0;
     uint32_t want = g->n / 5 < 200 ? 200 : g->n / 5;
     for (int k = 0; k < NKINDS; k++) {
-        uint32_t c = (uint32_t)((uint64_t)want * (uint32_t)kind_share[k] /
-                                1000);
+        uint32_t c =
+            (uint32_t)((uint64_t)want * (uint32_t)kind_share[k] / 1000);
         g->kstart[k] = g->nstruct;
         g->nstruct += c ? c : 1;
     }
     g->kstart[NKINDS] = g->nstruct;
+    for (int k = 0; k < NKINDS; k++) {
+        uint32_t count = g->kstart[k + 1] - g->kstart[k];
+        uint32_t *cs = xcalloc(NCOMMUNES + 1, sizeof *cs);
+        uint32_t *by = xmalloc(count * sizeof *by);
+        for (uint32_t i = 0; i < count; i++)
+            cs[struct_commune(g, g->kstart[k] + i) + 1]++;
+        for (size_t c = 0; c < NCOMMUNES; c++)
+            cs[c + 1] += cs[c];
+        uint32_t *fill = xmalloc((NCOMMUNES + 1) * sizeof *fill);
+        memcpy(fill, cs, (NCOMMUNES + 1) * sizeof *fill);
+        for (uint32_t i = 0; i < count; i++)
+            by[fill[struct_commune(g, g->kstart[k] + i)]++] = g->kstart[k] + i;
+        free(fill);
+        g->bykind[k] = by;
+        g->cstart[k] = cs;
+    }
+    for (size_t c = 0; c < NCOMMUNES; c++) {
+        size_t lo = c, hi = c + 1;
+        while (lo > 0 &&
+               strcmp(commune_tab[lo - 1].dept, commune_tab[c].dept) == 0)
+            lo--;
+        while (hi < NCOMMUNES &&
+               strcmp(commune_tab[hi].dept, commune_tab[c].dept) == 0)
+            hi++;
+        g->dept_lo[c] = (uint32_t)lo;
+        g->dept_hi[c] = (uint32_t)hi;
+    }
 
     /* Identifier offsets depend on the seed, so two seeds differ there
      * too. */
@@ -3429,6 +3739,10 @@ static void gen_release(struct gen *g)
     free(g->w_extra.cum);
     free(g->w_voie.cum);
     free(g->poste);
+    for (int k = 0; k < NKINDS; k++) {
+        free(g->bykind[k]);
+        free(g->cstart[k]);
+    }
     free(g->pl);
     free(g->tc);
     free(g->mx);
@@ -3453,8 +3767,8 @@ static char *path_join(const char *dir, const char *name)
  * file (if asked). */
 static void write_member(struct gen *g, const struct outopts *o, zipFile zf,
                          const char *prefix,
-                         void (*pass)(struct gen *, struct sink *),
-                         int zip64, uint64_t *bytes)
+                         void (*pass)(struct gen *, struct sink *), int zip64,
+                         uint64_t *bytes)
 {
     char name[128];
     strf(name, sizeof name, "%s_%s.txt", prefix, o->stamp);
@@ -3606,8 +3920,8 @@ int main(int argc, char **argv)
             break;
         case 'n':
             if (parse_u64(optarg, MAX_PROFESSIONALS, &v) < 0 || v == 0) {
-                log_error("--professionals: 1 to %u, not %s",
-                          MAX_PROFESSIONALS, optarg);
+                log_error("--professionals: 1 to %u, not %s", MAX_PROFESSIONALS,
+                          optarg);
                 return 2;
             }
             g.n = (uint32_t)v;
@@ -3699,8 +4013,8 @@ int main(int argc, char **argv)
     char *zpath = NULL;
     if (o.zip)
         zf = zip_create(&o, "PS_LibreAcces", &zpath);
-    write_member(&g, &o, zf, "PS_LibreAcces_Personne_activite",
-                 pass_activity, zip64, &bytes);
+    write_member(&g, &o, zf, "PS_LibreAcces_Personne_activite", pass_activity,
+                 zip64, &bytes);
     write_member(&g, &o, zf, "PS_LibreAcces_Dipl_AutExerc", pass_diplomas,
                  zip64, &bytes);
     write_member(&g, &o, zf, "PS_LibreAcces_SavoirFaire", pass_savoirfaire,
