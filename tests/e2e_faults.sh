@@ -1,0 +1,318 @@
+#!/bin/sh
+# Import faults with a server watching: rpps-server serves $DB from the start,
+# and after every fault the old database must be intact (same rows, same
+# built_at, pragma quick_check ok), no temporary file may be left beside it,
+# and the server must still answer from it. Cases: zip bombs (a member that
+# inflates far past its declared size; an absurd declared size), zips
+# truncated at several points and corrupted in several places, wrong headers,
+# empty files and empty zips, a disk that fills up during the build (a 20 MB
+# tmpfs: needs root, else SKIP, not counted), and kill -9 at several points of
+# a 60,000-professional import. tests/e2e_import.sh has the other faults
+# (missing column, wrong field counts, invalid UTF-8 lines, a 10 MB line, the
+# sanity gate, HTTP and TLS errors). Prints "RESULT <passed> <failed>".
+BUILD=${BUILD:-build}
+IMP=$PWD/$BUILD/rpps-import
+GEN=$PWD/$BUILD/rpps-gen
+SRV=$PWD/$BUILD/rpps-server
+T=$(mktemp -d)
+PASS=0
+FAIL=0
+SRV_PID=
+SRV2_PID=
+MNT=
+
+cleanup() {
+    [ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
+    [ -n "$SRV2_PID" ] && kill "$SRV2_PID" 2>/dev/null
+    [ -n "$MNT" ] && umount "$MNT" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() { PASS=$((PASS + 1)); }
+ko() { FAIL=$((FAIL + 1)); echo "FAIL: $*" >&2; }
+check() { # check "what" command...
+    cwhat="$1"
+    shift
+    if "$@"; then ok; else ko "$cwhat"; fi
+}
+q() { sqlite3 "$1" "$2"; }
+imp() { "$IMP" --no-progress --communes none "$@"; }
+
+# start_server DB LOG: starts rpps-server on a free port; sets STARTED_PID
+# and STARTED_PORT.
+start_server() {
+    "$SRV" --db "$1" --listen 127.0.0.1:0 --threads 2 2>"$2" &
+    STARTED_PID=$!
+    STARTED_PORT=
+    for _ in $(seq 100); do
+        STARTED_PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$2")
+        [ -n "$STARTED_PORT" ] && break
+        sleep 0.05
+    done
+    [ -n "$STARTED_PORT" ]
+}
+
+# served PID PORT BUILT_AT: the server (made to look at its file at once)
+# answers /v1/status from the database built at BUILT_AT, and a search.
+served() {
+    kill -HUP "$1" 2>/dev/null || return 1
+    sleep 0.2
+    st=$(curl -s -m 5 "http://127.0.0.1:$2/v1/status") || return 1
+    echo "$st" | grep -q "\"built_at\":\"$3\"" || return 1
+    [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' \
+        "http://127.0.0.1:$2/v1/search?q=$NAME")" = 200 ]
+}
+
+sum_of() { q "$1" "select count(*) || '/' || (select value from meta where key='built_at') from professional"; }
+still_good() { # the old database is intact and unchanged
+    [ "$(sum_of "$DB")" = "$good_sum" ] && [ "$(q "$DB" 'pragma quick_check')" = ok ]
+}
+no_tmp() { [ -z "$(ls "$(dirname "$DB")" | grep 'tmp-')" ]; }
+
+# fault "what" "message (grep -E)" sources...: must fail (exit 1) with the
+# message, leave $DB as it was and no temporary file, and the server on it
+# must keep answering.
+fault() {
+    fwhat="$1"
+    fmsg="$2"
+    shift 2
+    imp --db "$DB" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    check "$fwhat: exit 1 (got $rc)" [ $rc -eq 1 ]
+    check "$fwhat: message /$fmsg/" grep -qE "$fmsg" "$T/err"
+    [ $rc -eq 1 ] && ! grep -qE "$fmsg" "$T/err" && sed 's/^/    /' "$T/err" >&2
+    check "$fwhat: old database intact" still_good
+    check "$fwhat: no temporary file left" no_tmp
+    check "$fwhat: still served" served "$SRV_PID" "$SRV_PORT" "$good_built"
+}
+
+STAMP=202611250300
+"$GEN" --seed 11 --professionals 3000 --stamp $STAMP --txt --out "$T/g" \
+    --quiet || ko "generator"
+PSZ=$T/g/PS_LibreAcces_$STAMP.zip
+ACT=$T/g/PS_LibreAcces_Personne_activite_$STAMP.txt
+A=PS_LibreAcces_Personne_activite_$STAMP.txt
+DB=$T/db/rpps.db
+mkdir -p "$T/db" "$T/f"
+imp --db "$DB" "$PSZ" "$T/g/Extraction_Correspondance_MSSante_$STAMP.zip" \
+    >/dev/null 2>"$T/err"
+check "first import" [ $? -eq 0 ]
+good_sum=$(sum_of "$DB")
+good_built=$(q "$DB" "select value from meta where key='built_at'")
+NAME=$(q "$DB" "select last_fold from professional where last_fold not like '% %' limit 1")
+start_server "$DB" "$T/srv.log"
+check "server starts" [ -n "$STARTED_PORT" ]
+SRV_PID=$STARTED_PID
+SRV_PORT=$STARTED_PORT
+check "served before the faults" served "$SRV_PID" "$SRV_PORT" "$good_built"
+
+# --- 1. Zip bombs ---------------------------------------------------------
+# bomb.py OUT NAME SRC DECLARED MEGABYTES: a zip, written field by field,
+# whose member NAME holds the header of SRC then its data lines repeated to
+# MEGABYTES (a block under deflate's 32 KiB window, so it deflates about
+# 1000:1), with a true CRC but DECLARED as the
+# uncompressed size in both the local header and the central directory
+# (through zip64 extra fields when DECLARED needs 64 bits).
+cat >"$T/bomb.py" <<'EOF'
+import struct, sys, zlib
+out, name, src = sys.argv[1], sys.argv[2].encode(), sys.argv[3]
+declared, mb = int(sys.argv[4]), int(sys.argv[5])
+lines = open(src, 'rb').read().split(b'\n')
+head, body = lines[0] + b'\n', b'\n'.join(lines[1:40]) + b'\n'
+data = head + body * (mb * 1024 * 1024 // len(body) + 1)
+c = zlib.compressobj(9, zlib.DEFLATED, -15)
+comp = c.compress(data) + c.flush()
+crc = zlib.crc32(data)
+if declared > 0xFFFFFFFF:
+    usize, csize, ver = 0xFFFFFFFF, 0xFFFFFFFF, 45
+    extra = struct.pack('<HHQQ', 1, 16, declared, len(comp))
+else:
+    usize, csize, extra, ver = declared, len(comp), b'', 20
+t, d = 0, (2026 - 1980) << 9 | 1 << 5 | 1
+local = struct.pack('<4sHHHHHIIIHH', b'PK\x03\x04', ver, 0, 8, t, d, crc,
+                    csize, usize, len(name), len(extra)) + name + extra
+central = struct.pack('<4sHHHHHHIIIHHHHHII', b'PK\x01\x02', ver, ver, 0, 8,
+                      t, d, crc, csize, usize, len(name), len(extra), 0, 0,
+                      0, 0, 0) + name + extra
+eocd = struct.pack('<4sHHHHIIH', b'PK\x05\x06', 0, 0, 1, 1, len(central),
+                   len(local) + len(comp), 0)
+open(out, 'wb').write(local + comp + central + eocd)
+EOF
+python3 "$T/bomb.py" "$T/f/PS_LibreAcces_$STAMP.zip" "$A" "$ACT" 4096 40 ||
+    ko "cannot build the zip bomb"
+check "bomb: a small zip" [ "$(wc -c <"$T/f/PS_LibreAcces_$STAMP.zip")" -lt 1000000 ]
+# minizip stops inflating at the declared size, so the CRC check fails
+# (zipread's own size check is the second line of defence).
+fault "zip bomb (declares 4 KB, inflates to 40 MB)" \
+    "inflates past its declared size|CRC mismatch" \
+    "$T/f/PS_LibreAcces_$STAMP.zip"
+# An absurd declared size (100 GiB, far above the 16 GiB cap) over 20 MB of
+# real data: refused, whatever the reason given, and never read to 100 GiB.
+python3 "$T/bomb.py" "$T/f/PS_LibreAcces_$STAMP.zip" "$A" "$ACT" \
+    107374182400 20 || ko "cannot build the zip64 bomb"
+start=$(date +%s)
+fault "absurd declared size (100 GiB)" \
+    "declared|truncated|too large|zip bomb|corrupt" \
+    "$T/f/PS_LibreAcces_$STAMP.zip"
+check "absurd declared size: refused within 60 s" [ $(($(date +%s) - start)) -lt 60 ]
+rm -f "$T/f/PS_LibreAcces_$STAMP.zip"
+
+# --- 2. Truncated and corrupt zips ----------------------------------------
+Z=$T/f/PS_LibreAcces_$STAMP.zip
+size=$(wc -c <"$PSZ")
+# (Losing only the last byte, the archive comment's length, loses no data:
+# minizip reads such a zip whole, so it is not a fault.)
+for cut in 100 $((size / 10)) $((size / 2)) $((size * 9 / 10)) $((size - 22)) $((size - 40)); do
+    head -c "$cut" "$PSZ" >"$Z"
+    fault "zip truncated to $cut of $size bytes" "zip|corrupt|truncated|CRC" "$Z"
+done
+# Corruption: deflate data in the middle, the first local header, the
+# central directory's first entry, the end-of-directory record's offset.
+corrupt() { # corrupt OFFSET BYTES
+    cp "$PSZ" "$Z"
+    printf "$2" | dd of="$Z" bs=1 seek="$1" conv=notrunc 2>/dev/null
+}
+corrupt $((size / 2)) 'garbage!garbage!garbage!'
+fault "corrupt deflate data (middle)" "corrupt|CRC|zlib|truncated" "$Z"
+corrupt 0 'XX'
+fault "corrupt local header signature" "zip|corrupt|cannot open" "$Z"
+cd_first=$(python3 -c "import sys; b=open(sys.argv[1],'rb').read(); print(b.find(b'PK\x01\x02'))" "$PSZ")
+corrupt "$cd_first" 'QQQQ'
+fault "corrupt central directory entry" "zip|corrupt|directory" "$Z"
+eocd=$(python3 -c "import sys; b=open(sys.argv[1],'rb').read(); print(b.rfind(b'PK\x05\x06'))" "$PSZ")
+corrupt $((eocd + 16)) '\377\377\377\177'
+fault "end-of-directory offset past the end" "zip|corrupt|directory" "$Z"
+rm -f "$Z"
+
+# --- 3. Wrong headers -----------------------------------------------------
+F=$T/f/$A
+{ head -n 1 "$T/g/PS_LibreAcces_SavoirFaire_$STAMP.txt"; tail -n +2 "$ACT"; } >"$F"
+fault "header of another extract" "required column|header" "$F"
+{ echo 'a|b|c|'; tail -n +2 "$ACT"; } >"$F"
+fault "garbage header" "required column|header" "$F"
+{ head -n 1 "$ACT" | iconv -f UTF-8 -t LATIN1; tail -n +2 "$ACT"; } >"$F"
+fault "Latin-1 header" "UTF-8|required column|header" "$F"
+tail -n +2 "$ACT" >"$F"
+fault "no header (data first)" "required column|header" "$F"
+{ head -n 1 "$ACT" | tr '|' ';'; tail -n +2 "$ACT"; } >"$F"
+fault "header with another separator" "required column|header" "$F"
+# The same inside a zip member.
+mkdir -p "$T/f/w"
+{ echo 'x|y|'; tail -n +2 "$ACT"; } >"$T/f/w/$A"
+(cd "$T/f/w" && zip -q -X "$Z" "$A")
+fault "wrong header in a zip member" "required column|header" "$Z"
+rm -rf "$T/f/w" "$Z" "$F"
+
+# --- 4. Empty files and zips ----------------------------------------------
+: >"$F"
+fault "empty text file" "empty" "$F"
+: >"$Z"
+fault "empty .zip file (0 bytes)" "zip|empty" "$Z"
+python3 -c "import zipfile,sys; zipfile.ZipFile(sys.argv[1],'w').close()" "$Z"
+fault "zip with no member" "zip|member|empty|no extract" "$Z"
+mkdir -p "$T/f/e" && : >"$T/f/e/$A" && (cd "$T/f/e" && zip -q -X "$Z" "$A")
+fault "zip with an empty member" "empty" "$Z"
+rm -rf "$T/f/e" "$Z" "$F"
+
+# --- 5. Disk full ---------------------------------------------------------
+# The old database (1000 professionals) on a 20 MB tmpfs, then a
+# 60,000-professional import (50 MB) into the same directory.
+"$GEN" --seed 9 --professionals 60000 --stamp 202611270300 --out "$T/big" --quiet ||
+    ko "generator (60000)"
+BIG=$T/big/PS_LibreAcces_202611270300.zip
+mkdir -p "$T/full"
+if mount -t tmpfs -o size=20m tmpfs "$T/full" 2>/dev/null; then
+    MNT=$T/full
+    "$GEN" --seed 12 --professionals 1000 --stamp $STAMP --out "$T/small" --quiet
+    FDB=$MNT/rpps.db
+    imp --db "$FDB" "$T/small/PS_LibreAcces_$STAMP.zip" >/dev/null 2>"$T/err"
+    check "disk full: first import" [ $? -eq 0 ]
+    fsum=$(sum_of "$FDB")
+    fbuilt=$(q "$FDB" "select value from meta where key='built_at'")
+    start_server "$FDB" "$T/srv2.log"
+    SRV2_PID=$STARTED_PID
+    imp --db "$FDB" "$BIG" >"$T/out" 2>"$T/err"
+    rc=$?
+    check "disk full: exit 1 (got $rc)" [ $rc -eq 1 ]
+    check "disk full: says so" grep -qiE "full|space" "$T/err"
+    check "disk full: old database intact" [ "$(sum_of "$FDB")" = "$fsum" ]
+    check "disk full: quick_check" [ "$(q "$FDB" 'pragma quick_check')" = ok ]
+    check "disk full: no temporary file left" [ -z "$(ls "$MNT" | grep 'tmp-')" ]
+    check "disk full: space given back" [ "$(df -k "$MNT" | awk 'NR==2 {print $4}')" -gt 10000 ]
+    check "disk full: still served" served "$SRV2_PID" "$STARTED_PORT" "$fbuilt"
+    kill "$SRV2_PID" 2>/dev/null
+    wait "$SRV2_PID" 2>/dev/null
+    SRV2_PID=
+    umount "$MNT" && MNT=
+else
+    echo "SKIP disk full: cannot mount a tmpfs here (needs root)"
+fi
+
+# --- 6. kill -9 at several points of a 60,000-professional import ---------
+# A first, complete import of the 60,000 measures how long one takes (and
+# the server must move to it); then the same import is killed at fractions
+# of that time: reading, building, indexing, writing. The served database
+# must come through every kill untouched.
+s0=$(date +%s.%N)
+imp --db "$DB" "$BIG" >/dev/null 2>"$T/err"
+check "60000: import" [ $? -eq 0 ]
+dur=$(echo "$(date +%s.%N) - $s0" | bc)
+echo "60000-professional import: $dur s"
+good_sum=$(sum_of "$DB")
+good_built=$(q "$DB" "select value from meta where key='built_at'")
+check "60000: the server moved to it" served "$SRV_PID" "$SRV_PORT" "$good_built"
+for frac in 0.05 0.3 0.6 0.9; do
+    at=$(echo "$dur * $frac" | bc)
+    "$IMP" --no-progress --communes none --db "$DB" "$BIG" >/dev/null 2>&1 &
+    P=$!
+    sleep "$at"
+    kill -9 $P 2>/dev/null
+    wait $P 2>/dev/null
+    rc=$?
+    if [ $rc -eq 137 ]; then
+        check "kill at $at s: old database intact" still_good
+        check "kill at $at s: at most one stale temporary file" \
+            [ "$(ls "$T/db" | grep -c 'tmp-')" -le 1 ]
+        check "kill at $at s: still served" served "$SRV_PID" "$SRV_PORT" "$good_built"
+    elif [ $rc -eq 0 ]; then
+        # Finished before the kill: the new database must be whole, and
+        # served; it is the old one from now on.
+        echo "note: import finished before the kill at $at s"
+        good_sum=$(sum_of "$DB")
+        good_built=$(q "$DB" "select value from meta where key='built_at'")
+        check "finished before the kill: quick_check" [ "$(q "$DB" 'pragma quick_check')" = ok ]
+        check "finished before the kill: served" served "$SRV_PID" "$SRV_PORT" "$good_built"
+    else
+        ko "kill at $at s: importer exit $rc"
+    fi
+done
+# A server started afresh on the database answers.
+start_server "$DB" "$T/srv3.log"
+SRV2_PID=$STARTED_PID
+check "fresh server after the kills" served "$SRV2_PID" "$STARTED_PORT" "$good_built"
+kill "$SRV2_PID" 2>/dev/null
+wait "$SRV2_PID" 2>/dev/null
+SRV2_PID=
+# The next import (the small one: --force past the sanity gate) succeeds,
+# removes the stale file, and the server moves to the new database.
+imp --db "$DB" --force "$PSZ" >/dev/null 2>"$T/err"
+check "import after the kills" [ $? -eq 0 ]
+check "after the kills: stale temporary file removed" no_tmp
+new_built=$(q "$DB" "select value from meta where key='built_at'")
+check "after the kills: server moved to the new database" \
+    served "$SRV_PID" "$SRV_PORT" "$new_built"
+
+# --- the server throughout ------------------------------------------------
+check "server still running" kill -0 "$SRV_PID"
+kill "$SRV_PID"
+wait "$SRV_PID"
+check "server stops cleanly" [ $? -eq 0 ]
+SRV_PID=
+check "no sanitizer report in the server logs" \
+    [ -z "$(cat "$T"/srv*.log | grep -E 'Sanitizer|runtime error')" ]
+
+echo "RESULT $PASS $FAIL"
+[ "$FAIL" -eq 0 ]
