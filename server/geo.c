@@ -1,0 +1,596 @@
+/* The commune reference table in memory. See geo.h. Everything is sorted
+ * arrays searched by bisection: communes by INSEE code, (folded name,
+ * commune) pairs, (postal code, commune) pairs, and communes by latitude
+ * for the radius search (a latitude band, then the exact distance: 35 k
+ * communes, so even a 200 km band is a few thousand distance
+ * computations). */
+#include "geo.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "places.h"
+#include "util.h"
+#include "banned.h"
+
+struct key {
+    const char *s; /* folded name or postal code, in g->strings */
+    int commune;
+    unsigned activities; /* the commune's, for the order */
+};
+
+struct geo {
+    struct geo_commune *c; /* sorted by INSEE code */
+    size_t n;
+    int *kids;   /* arrondissements grouped by city */
+    int *kid_at; /* kids of commune i: kid_at[i] .. kid_at[i + 1] */
+    struct key *names;
+    size_t nnames;
+    struct key *pcs;
+    size_t npcs;
+    int *bylat; /* communes with coordinates, by latitude */
+    size_t nbylat;
+    /* Department middles: mean of the communes' coordinates. */
+    struct dept {
+        char code[4];
+        double lat, lon;
+    } * depts;
+    size_t ndepts;
+    char **strings; /* every string above, freed one by one */
+    size_t nstrings, capstrings;
+};
+
+static const char *keep(struct geo *g, const char *s, size_t n)
+{
+    if (g->nstrings == g->capstrings) {
+        g->capstrings = g->capstrings ? 2 * g->capstrings : 1024;
+        g->strings = xrealloc(g->strings, g->capstrings * sizeof(*g->strings));
+    }
+    char *p = xstrndup(s ? s : "", s ? n : 0);
+    g->strings[g->nstrings++] = p;
+    return p;
+}
+
+static const char *col_keep(struct geo *g, sqlite3_stmt *st, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    return keep(g, s, (size_t)sqlite3_column_bytes(st, i));
+}
+
+static int table_exists(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *st;
+    int found = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                           " AND name = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+static int by_insee(const struct geo *g, const char *insee, size_t n)
+{
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *s = g->c[mid].insee;
+        size_t sl = strlen(s);
+        int c = memcmp(s, insee, sl < n ? sl : n);
+        if (c == 0)
+            c = sl < n ? -1 : sl > n;
+        if (c == 0)
+            return (int)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+int geo_by_insee(const struct geo *g, const char *insee, size_t n)
+{
+    return g && insee ? by_insee(g, insee, n) : -1;
+}
+
+/* Keys sort by string, then most activities first, then commune. */
+static int cmp_key(const void *a, const void *b)
+{
+    const struct key *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    if (c)
+        return c;
+    if (x->activities != y->activities)
+        return x->activities > y->activities ? -1 : 1;
+    return x->commune - y->commune;
+}
+
+struct latent {
+    double lat;
+    int commune;
+};
+
+static int cmp_lat(const void *a, const void *b)
+{
+    const struct latent *x = a, *y = b;
+    if (x->lat != y->lat)
+        return x->lat < y->lat ? -1 : 1;
+    return x->commune - y->commune;
+}
+
+struct keys {
+    struct key *v;
+    size_t n, cap;
+};
+
+static void key_add(struct keys *k, const char *s, int commune)
+{
+    if (k->n == k->cap) {
+        k->cap = k->cap ? 2 * k->cap : 4096;
+        k->v = xrealloc(k->v, k->cap * sizeof(*k->v));
+    }
+    k->v[k->n].s = s;
+    k->v[k->n].commune = commune;
+    k->n++;
+}
+
+/* Sorts and drops repeated (string, commune) pairs. */
+static void keys_finish(const struct geo *g, struct keys *k)
+{
+    for (size_t i = 0; i < k->n; i++)
+        k->v[i].activities = g->c[k->v[i].commune].activities;
+    qsort(k->v, k->n, sizeof(*k->v), cmp_key);
+    size_t o = 0;
+    for (size_t i = 0; i < k->n; i++)
+        if (o == 0 || strcmp(k->v[o - 1].s, k->v[i].s) != 0 ||
+            k->v[o - 1].commune != k->v[i].commune)
+            k->v[o++] = k->v[i];
+    k->n = o;
+}
+
+static int load_communes(struct geo *g, sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    char **parents = NULL;
+    int ret = -1, rc;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT insee, name, name_fold, dept, lat, lon,"
+                           " parent_insee FROM commune ORDER BY insee",
+                           -1, &st, NULL) != SQLITE_OK) {
+        log_error("%s: commune: %s", __func__, sqlite3_errmsg(db));
+        return -1;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (g->n == cap) {
+            cap = cap ? 2 * cap : 4096;
+            g->c = xrealloc(g->c, cap * sizeof(*g->c));
+            parents = xrealloc(parents, cap * sizeof(*parents));
+        }
+        struct geo_commune *c = &g->c[g->n];
+        c->insee = col_keep(g, st, 0);
+        c->name = col_keep(g, st, 1);
+        c->name_fold = col_keep(g, st, 2);
+        c->dept = col_keep(g, st, 3);
+        c->lat = sqlite3_column_type(st, 4) == SQLITE_NULL
+                     ? NAN
+                     : sqlite3_column_double(st, 4);
+        c->lon = sqlite3_column_type(st, 5) == SQLITE_NULL
+                     ? NAN
+                     : sqlite3_column_double(st, 5);
+        c->parent = -1;
+        c->activities = 0;
+        const char *p = (const char *)sqlite3_column_text(st, 6);
+        parents[g->n] = p && *p ? xstrdup(p) : NULL;
+        g->n++;
+    }
+    if (rc != SQLITE_DONE) {
+        log_error("%s: commune: %s", __func__, sqlite3_errmsg(db));
+        goto out;
+    }
+    /* Parents, then each city's arrondissements as one list. */
+    g->kid_at = xcalloc(g->n + 1, sizeof(*g->kid_at));
+    g->kids = xmalloc((g->n ? g->n : 1) * sizeof(*g->kids));
+    for (size_t i = 0; i < g->n; i++)
+        if (parents[i]) {
+            g->c[i].parent = by_insee(g, parents[i], strlen(parents[i]));
+            if (g->c[i].parent >= 0)
+                g->kid_at[g->c[i].parent + 1]++;
+        }
+    for (size_t i = 0; i < g->n; i++)
+        g->kid_at[i + 1] += g->kid_at[i];
+    int *fill = xcalloc(g->n + 1, sizeof(*fill));
+    for (size_t i = 0; i < g->n; i++) {
+        int p = g->c[i].parent;
+        if (p >= 0)
+            g->kids[g->kid_at[p] + fill[p]++] = (int)i;
+    }
+    free(fill);
+    ret = 0;
+out:
+    for (size_t i = 0; i < g->n; i++)
+        free(parents[i]);
+    free(parents);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* Rows of sql as (string, insee) pairs into k. */
+static int load_keys(struct geo *g, sqlite3 *db, const char *sql,
+                     struct keys *k)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_error("%s: %s: %s", __func__, sql, sqlite3_errmsg(db));
+        return -1;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *insee = (const char *)sqlite3_column_text(st, 1);
+        const char *s = (const char *)sqlite3_column_text(st, 0);
+        if (!insee || !s || !*s)
+            continue;
+        int c = by_insee(g, insee, strlen(insee));
+        if (c >= 0)
+            key_add(k, col_keep(g, st, 0), c);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        log_error("%s: %s: %s", __func__, sql, sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+static int load_activity_counts(struct geo *g, sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int rc;
+    if (!table_exists(db, "activity"))
+        return 0;
+    /* One pass over the activity_insee index. */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT insee, count(*) FROM activity"
+                           " WHERE insee IS NOT NULL GROUP BY insee",
+                           -1, &st, NULL) != SQLITE_OK) {
+        log_error("%s: %s", __func__, sqlite3_errmsg(db));
+        return -1;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *insee = (const char *)sqlite3_column_text(st, 0);
+        sqlite3_int64 n = sqlite3_column_int64(st, 1);
+        int c = insee ? by_insee(g, insee, strlen(insee)) : -1;
+        if (c < 0 || n <= 0)
+            continue;
+        g->c[c].activities += (unsigned)n;
+        if (g->c[c].parent >= 0)
+            g->c[g->c[c].parent].activities += (unsigned)n;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        log_error("%s: %s", __func__, sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+static void build_depts(struct geo *g)
+{
+    size_t cap = 128;
+    g->depts = xmalloc(cap * sizeof(*g->depts));
+    int *cnt = NULL;
+    size_t capcnt = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        const struct geo_commune *c = &g->c[i];
+        if (isnan(c->lat) || isnan(c->lon) || strlen(c->dept) > 3)
+            continue;
+        size_t d;
+        for (d = 0; d < g->ndepts; d++)
+            if (strcmp(g->depts[d].code, c->dept) == 0)
+                break;
+        if (d == g->ndepts) {
+            if (g->ndepts == cap) {
+                cap *= 2;
+                g->depts = xrealloc(g->depts, cap * sizeof(*g->depts));
+            }
+            if (g->ndepts >= capcnt) {
+                capcnt = cap;
+                cnt = xrealloc(cnt, capcnt * sizeof(*cnt));
+            }
+            memcpy(g->depts[d].code, c->dept, strlen(c->dept) + 1);
+            g->depts[d].lat = g->depts[d].lon = 0;
+            cnt[d] = 0;
+            g->ndepts++;
+        }
+        g->depts[d].lat += c->lat;
+        g->depts[d].lon += c->lon;
+        cnt[d]++;
+    }
+    for (size_t d = 0; d < g->ndepts; d++) {
+        g->depts[d].lat /= cnt[d];
+        g->depts[d].lon /= cnt[d];
+    }
+    free(cnt);
+}
+
+struct geo *geo_load(sqlite3 *db)
+{
+    struct geo *g = xcalloc(1, sizeof(*g));
+    struct keys names = {0}, pcs = {0};
+    if (load_communes(g, db) < 0 || load_activity_counts(g, db) < 0)
+        goto fail;
+    if (load_keys(g, db, "SELECT name_fold, insee FROM commune", &names) < 0)
+        goto fail;
+    if (load_keys(g, db, "SELECT postcode, insee FROM commune_postcode", &pcs) <
+        0)
+        goto fail;
+    if (table_exists(db, "postcode_label") &&
+        (load_keys(g, db, "SELECT label_fold, insee FROM postcode_label",
+                   &names) < 0 ||
+         load_keys(g, db, "SELECT postcode, insee FROM postcode_label", &pcs) <
+             0))
+        goto fail;
+    keys_finish(g, &names);
+    keys_finish(g, &pcs);
+    g->names = names.v;
+    g->nnames = names.n;
+    g->pcs = pcs.v;
+    g->npcs = pcs.n;
+    names.v = pcs.v = NULL;
+    struct latent *le = xmalloc((g->n ? g->n : 1) * sizeof(*le));
+    for (size_t i = 0; i < g->n; i++)
+        if (!isnan(g->c[i].lat) && !isnan(g->c[i].lon))
+            le[g->nbylat++] = (struct latent){g->c[i].lat, (int)i};
+    qsort(le, g->nbylat, sizeof(*le), cmp_lat);
+    g->bylat = xmalloc((g->nbylat ? g->nbylat : 1) * sizeof(*g->bylat));
+    for (size_t i = 0; i < g->nbylat; i++)
+        g->bylat[i] = le[i].commune;
+    free(le);
+    build_depts(g);
+    return g;
+fail:
+    free(names.v);
+    free(pcs.v);
+    geo_free(g);
+    return NULL;
+}
+
+void geo_free(struct geo *g)
+{
+    if (!g)
+        return;
+    for (size_t i = 0; i < g->nstrings; i++)
+        free(g->strings[i]);
+    free(g->strings);
+    free(g->c);
+    free(g->kids);
+    free(g->kid_at);
+    free(g->names);
+    free(g->pcs);
+    free(g->bylat);
+    free(g->depts);
+    free(g);
+}
+
+size_t geo_count(const struct geo *g)
+{
+    return g ? g->n : 0;
+}
+
+const struct geo_commune *geo_commune(const struct geo *g, int i)
+{
+    return &g->c[i];
+}
+
+size_t geo_children(const struct geo *g, int c, const int **kids)
+{
+    *kids = g->kids + g->kid_at[c];
+    return (size_t)(g->kid_at[c + 1] - g->kid_at[c]);
+}
+
+/* Compares key string s with w[0..n); with prefix, only its first n bytes
+ * (0 when s starts with w). */
+static int cmp_str(const char *s, const char *w, size_t n, int prefix)
+{
+    size_t sl = strlen(s);
+    int c = memcmp(s, w, sl < n ? sl : n);
+    if (c)
+        return c;
+    if (sl < n)
+        return -1;
+    return prefix ? 0 : sl > n;
+}
+
+/* [*lo, *hi): the keys equal to (or, with prefix, starting with) w. */
+static void key_range(const struct key *v, size_t nv, const char *w, size_t n,
+                      int prefix, size_t *lo, size_t *hi)
+{
+    size_t a = 0, b = nv;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (cmp_str(v[mid].s, w, n, prefix) < 0)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    *lo = a;
+    b = nv;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (cmp_str(v[mid].s, w, n, prefix) <= 0)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    *hi = a;
+}
+
+static size_t key_lookup(const struct key *v, size_t nv, const char *w,
+                         size_t n, int *out, size_t max)
+{
+    size_t lo, hi;
+    key_range(v, nv, w, n, 0, &lo, &hi);
+    for (size_t i = lo; i < hi && i - lo < max; i++)
+        out[i - lo] = v[i].commune;
+    return hi - lo;
+}
+
+size_t geo_by_name(const struct geo *g, const char *fold, size_t n, int *out,
+                   size_t max)
+{
+    if (!g || n == 0)
+        return 0;
+    return key_lookup(g->names, g->nnames, fold, n, out, max);
+}
+
+int geo_name_continues(const struct geo *g, const char *fold, size_t n)
+{
+    char buf[256];
+    size_t lo, hi;
+    if (!g || n == 0 || n + 1 >= sizeof(buf))
+        return 0;
+    memcpy(buf, fold, n);
+    buf[n] = ' ';
+    key_range(g->names, g->nnames, buf, n + 1, 1, &lo, &hi);
+    return hi > lo;
+}
+
+size_t geo_by_postcode(const struct geo *g, const char *pc, size_t n, int *out,
+                       size_t max)
+{
+    if (!g || n == 0)
+        return 0;
+    return key_lookup(g->pcs, g->npcs, pc, n, out, max);
+}
+
+static const struct dept *find_dept(const struct geo *g, const char *d,
+                                    size_t n)
+{
+    for (size_t i = 0; i < g->ndepts; i++)
+        if (strlen(g->depts[i].code) == n &&
+            memcmp(g->depts[i].code, d, n) == 0)
+            return &g->depts[i];
+    return NULL;
+}
+
+int geo_has_dept(const struct geo *g, const char *dept, size_t n)
+{
+    return g && find_dept(g, dept, n) != NULL;
+}
+
+static int placed(const struct geo *g, int c, int how, int *commune,
+                  double *lat, double *lon)
+{
+    if (isnan(g->c[c].lat) || isnan(g->c[c].lon))
+        return GEO_NONE;
+    *commune = c;
+    *lat = g->c[c].lat;
+    *lon = g->c[c].lon;
+    return how;
+}
+
+int geo_locate(const struct geo *g, const char *insee, const char *postcode,
+               const char *city_fold, int *commune, double *lat, double *lon)
+{
+    int c, how;
+    *commune = -1;
+    *lat = *lon = NAN;
+    if (!g)
+        return GEO_NONE;
+    if (insee && *insee && (c = by_insee(g, insee, strlen(insee))) >= 0 &&
+        (how = placed(g, c, GEO_COMMUNE, commune, lat, lon)))
+        return how;
+    char town[PLACES_FOLD_SIZE(128)];
+    size_t tl = 0;
+    if (city_fold && *city_fold && strlen(city_fold) < 128)
+        tl = places_fold_name(city_fold, strlen(city_fold), town);
+    size_t pl = postcode ? strlen(postcode) : 0;
+    if (pl == 5) {
+        int cs[16];
+        size_t n = geo_by_postcode(g, postcode, 5, cs, 16);
+        if (n > 16)
+            n = 16;
+        /* Several communes share the code: the one the town names, else
+         * the one with the most activities (first). */
+        for (size_t i = 0; i < n && tl; i++)
+            if (strcmp(g->c[cs[i]].name_fold, town) == 0 &&
+                (how = placed(g, cs[i], GEO_POSTCODE, commune, lat, lon)))
+                return how;
+        for (size_t i = 0; i < n; i++)
+            if ((how = placed(g, cs[i], GEO_POSTCODE, commune, lat, lon)))
+                return how;
+    }
+    char dept[4] = "";
+    if (pl == 5 && places_dept_of_postcode(postcode, 5, dept) < 0)
+        dept[0] = '\0';
+    if (tl) {
+        /* A CEDEX code: the town of that name in the department. */
+        int cs[64];
+        size_t n = geo_by_name(g, town, tl, cs, 64);
+        if (n > 64)
+            n = 64;
+        for (size_t i = 0; i < n; i++)
+            if ((!dept[0] || strcmp(g->c[cs[i]].dept, dept) == 0) &&
+                (how = placed(g, cs[i], GEO_TOWN, commune, lat, lon)))
+                return how;
+    }
+    const struct dept *d = dept[0] ? find_dept(g, dept, strlen(dept)) : NULL;
+    if (d) {
+        *lat = d->lat;
+        *lon = d->lon;
+        return GEO_DEPT;
+    }
+    return GEO_NONE;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const struct geo_hit *x = a, *y = b;
+    if (x->km != y->km)
+        return x->km < y->km ? -1 : 1;
+    return x->commune - y->commune;
+}
+
+size_t geo_within(const struct geo *g, double lat, double lon, double radius_km,
+                  struct geo_hit **out)
+{
+    *out = NULL;
+    if (!g || g->nbylat == 0 || !(radius_km >= 0) || isnan(lat) || isnan(lon))
+        return 0;
+    /* A degree of latitude is at least 110.57 km anywhere. */
+    double dlat = radius_km / 110.57;
+    size_t lo = 0, hi = g->nbylat;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->c[g->bylat[mid]].lat < lat - dlat)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t cap = 0, n = 0;
+    struct geo_hit *v = NULL;
+    for (size_t i = lo; i < g->nbylat; i++) {
+        const struct geo_commune *c = &g->c[g->bylat[i]];
+        if (c->lat > lat + dlat)
+            break;
+        double km = places_distance_km(lat, lon, c->lat, c->lon);
+        if (km > radius_km)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 256;
+            v = xrealloc(v, cap * sizeof(*v));
+        }
+        v[n].commune = g->bylat[i];
+        v[n].km = km;
+        n++;
+    }
+    if (n)
+        qsort(v, n, sizeof(*v), cmp_hit);
+    *out = v;
+    return n;
+}
