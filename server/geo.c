@@ -142,6 +142,8 @@ static void key_add(struct keys *k, const char *s, int commune)
 /* Sorts and drops repeated (string, commune) pairs. */
 static void keys_finish(const struct geo *g, struct keys *k)
 {
+    if (k->n == 0)
+        return;
     for (size_t i = 0; i < k->n; i++)
         k->v[i].activities = g->c[k->v[i].commune].activities;
     qsort(k->v, k->n, sizeof(*k->v), cmp_key);
