@@ -1,0 +1,1020 @@
+/* Reading a free-text query. See understand.h.
+ *
+ * The words are read left to right; at each word the longest reading wins,
+ * in this order: a phrase of the lexicon (up to four words: "chirurgien
+ * dentiste", "masseur kinesitherapeute"), a number (postal code, INSEE
+ * code, department, or an arrondissement after Paris, Lyon or Marseille),
+ * a commune name (the longest run of words that names one: "saint martin
+ * d heres"). Whatever is left is a name word. Only one place is taken; a
+ * second one stays name text.
+ *
+ * Specialty codes come from two sources: the codes written in the table
+ * below (those of docs/rpps-format.md and the extracts), and the codes
+ * whose label in this database contains the phrase's label words
+ * ("cardiologie"), so a code the table does not list is still found. */
+#include "understand.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fold.h"
+#include "places.h"
+#include "util.h"
+#include "banned.h"
+
+/* One phrase people type and what it means. Codes are comma-separated; any
+ * of them matches. labels: '|'-separated folded words that, found whole in
+ * a specialty's label, add its code. */
+struct concept {
+    const char *phrase; /* folded words, single spaces */
+    const char *professions, *specialties, *labels;
+    const char *title, *mode;
+};
+
+#define MG "SM53,SM54,SM26"
+
+static const struct concept concepts[] = {
+    /* Professions (codes: docs/rpps-format.md §6). */
+    {"medecin", "10", NULL, NULL, NULL, NULL},
+    {"medecins", "10", NULL, NULL, NULL, NULL},
+    {"generaliste", "10", MG, "medecine generale", NULL, NULL},
+    {"generalistes", "10", MG, "medecine generale", NULL, NULL},
+    {"medecin generaliste", "10", MG, "medecine generale", NULL, NULL},
+    {"medecine generale", "10", MG, "medecine generale", NULL, NULL},
+    {"medecin traitant", "10", MG, "medecine generale", NULL, NULL},
+    {"chirurgien dentiste", "40", NULL, NULL, NULL, NULL},
+    {"chirurgiens dentistes", "40", NULL, NULL, NULL, NULL},
+    {"dentiste", "40", NULL, NULL, NULL, NULL},
+    {"dentistes", "40", NULL, NULL, NULL, NULL},
+    {"pharmacien", "21", NULL, NULL, NULL, NULL},
+    {"pharmacienne", "21", NULL, NULL, NULL, NULL},
+    {"pharmaciens", "21", NULL, NULL, NULL, NULL},
+    {"pharmacie", "21", NULL, NULL, NULL, NULL},
+    {"pharmacies", "21", NULL, NULL, NULL, NULL},
+    {"sage femme", "50", NULL, NULL, NULL, NULL},
+    {"sages femmes", "50", NULL, NULL, NULL, NULL},
+    {"sage femmes", "50", NULL, NULL, NULL, NULL},
+    {"maieuticien", "50", NULL, NULL, NULL, NULL},
+    {"maieuticienne", "50", NULL, NULL, NULL, NULL},
+    {"infirmier", "60", NULL, NULL, NULL, NULL},
+    {"infirmiere", "60", NULL, NULL, NULL, NULL},
+    {"infirmiers", "60", NULL, NULL, NULL, NULL},
+    {"infirmieres", "60", NULL, NULL, NULL, NULL},
+    {"idel", "60", NULL, NULL, NULL, NULL},
+    {"infirmier psychiatrique", "69", NULL, NULL, NULL, NULL},
+    {"infirmiere psychiatrique", "69", NULL, NULL, NULL, NULL},
+    {"kine", "70", NULL, NULL, NULL, NULL},
+    {"kines", "70", NULL, NULL, NULL, NULL},
+    {"kinesitherapeute", "70", NULL, NULL, NULL, NULL},
+    {"kinesitherapeutes", "70", NULL, NULL, NULL, NULL},
+    {"kinesitherapie", "70", NULL, NULL, NULL, NULL},
+    {"masseur kinesitherapeute", "70", NULL, NULL, NULL, NULL},
+    {"masseuse kinesitherapeute", "70", NULL, NULL, NULL, NULL},
+    {"physiotherapeute", "70", NULL, NULL, NULL, NULL},
+    {"osteopathe", "71", NULL, NULL, NULL, NULL},
+    {"osteopathes", "71", NULL, NULL, NULL, NULL},
+    {"osteo", "71", NULL, NULL, NULL, NULL},
+    {"psychotherapeute", "72", NULL, NULL, NULL, NULL},
+    {"chiropracteur", "73", NULL, NULL, NULL, NULL},
+    {"chiropraticien", "73", NULL, NULL, NULL, NULL},
+    {"psychologue", "93", NULL, NULL, NULL, NULL},
+    {"psychologues", "93", NULL, NULL, NULL, NULL},
+    {"orthophoniste", "91", NULL, NULL, NULL, NULL},
+    {"orthophonistes", "91", NULL, NULL, NULL, NULL},
+    {"orthoptiste", "92", NULL, NULL, NULL, NULL},
+    {"ergotherapeute", "94", NULL, NULL, NULL, NULL},
+    {"dieteticien", "95", NULL, NULL, NULL, NULL},
+    {"dieteticienne", "95", NULL, NULL, NULL, NULL},
+    {"psychomotricien", "96", NULL, NULL, NULL, NULL},
+    {"psychomotricienne", "96", NULL, NULL, NULL, NULL},
+    {"podologue", "80", NULL, NULL, NULL, NULL},
+    {"podologues", "80", NULL, NULL, NULL, NULL},
+    {"pedicure", "80", NULL, NULL, NULL, NULL},
+    {"pedicure podologue", "80", NULL, NULL, NULL, NULL},
+    {"opticien", "28", NULL, NULL, NULL, NULL},
+    {"opticienne", "28", NULL, NULL, NULL, NULL},
+    {"opticiens", "28", NULL, NULL, NULL, NULL},
+    {"opticien lunetier", "28", NULL, NULL, NULL, NULL},
+    {"audioprothesiste", "26", NULL, NULL, NULL, NULL},
+    {"aide soignant", "35", NULL, NULL, NULL, NULL},
+    {"aide soignante", "35", NULL, NULL, NULL, NULL},
+    {"aides soignants", "35", NULL, NULL, NULL, NULL},
+    {"ambulancier", "36", NULL, NULL, NULL, NULL},
+    {"ambulanciere", "36", NULL, NULL, NULL, NULL},
+    {"auxiliaire de puericulture", "37", NULL, NULL, NULL, NULL},
+    {"preparateur en pharmacie", "39,38", NULL, NULL, NULL, NULL},
+    {"preparatrice en pharmacie", "39,38", NULL, NULL, NULL, NULL},
+    {"assistant dentaire", "31", NULL, NULL, NULL, NULL},
+    {"assistante dentaire", "31", NULL, NULL, NULL, NULL},
+    {"manipulateur radio", "98", NULL, NULL, NULL, NULL},
+    {"manipulatrice radio", "98", NULL, NULL, NULL, NULL},
+    {"manipulateur erm", "98", NULL, NULL, NULL, NULL},
+    {"technicien de laboratoire", "86", NULL, NULL, NULL, NULL},
+    {"laborantin", "86", NULL, NULL, NULL, NULL},
+    {"laborantine", "86", NULL, NULL, NULL, NULL},
+    {"orthesiste", "83", NULL, NULL, NULL, NULL},
+    {"orthopediste orthesiste", "83", NULL, NULL, NULL, NULL},
+    {"orthoprothesiste", "81", NULL, NULL, NULL, NULL},
+    {"podo orthesiste", "82", NULL, NULL, NULL, NULL},
+    {"oculariste", "84", NULL, NULL, NULL, NULL},
+    {"epithesiste", "85", NULL, NULL, NULL, NULL},
+    {"physicien medical", "32", NULL, NULL, NULL, NULL},
+    {"assistant social", "41", NULL, NULL, NULL, NULL},
+    {"assistante sociale", "41", NULL, NULL, NULL, NULL},
+    /* Specialties of doctors (SMnn), dentists (SCDnn), nurses (SInn). */
+    {"cardiologue", NULL, "SM04", "cardiologie", NULL, NULL},
+    {"cardiologues", NULL, "SM04", "cardiologie", NULL, NULL},
+    {"cardio", NULL, "SM04", "cardiologie", NULL, NULL},
+    {"cardiologie", NULL, "SM04", "cardiologie", NULL, NULL},
+    {"pediatre", NULL, "SM40", "pediatrie", NULL, NULL},
+    {"pediatres", NULL, "SM40", "pediatrie", NULL, NULL},
+    {"pediatrie", NULL, "SM40", "pediatrie", NULL, NULL},
+    {"orl", NULL, "SM39", "o r l|oto rhino laryngologie", NULL, NULL},
+    {"o r l", NULL, "SM39", "o r l|oto rhino laryngologie", NULL, NULL},
+    {"oto rhino", NULL, "SM39", "o r l|oto rhino laryngologie", NULL, NULL},
+    {"oto rhino laryngologiste", NULL, "SM39", "o r l|oto rhino laryngologie",
+     NULL, NULL},
+    {"gyneco", NULL, "SM20", "gynecologie", NULL, NULL},
+    {"gynecologue", NULL, "SM20", "gynecologie", NULL, NULL},
+    {"gynecologues", NULL, "SM20", "gynecologie", NULL, NULL},
+    {"gynecologie", NULL, "SM20", "gynecologie", NULL, NULL},
+    {"gyneco obstetricien", NULL, "SM20", "gynecologie", NULL, NULL},
+    {"obstetricien", NULL, "SM20", "gynecologie", NULL, NULL},
+    {"psychiatre", NULL, "SM42", "psychiatrie", NULL, NULL},
+    {"psychiatres", NULL, "SM42", "psychiatrie", NULL, NULL},
+    {"pedopsychiatre", NULL, "SM42", "psychiatrie", NULL, NULL},
+    {"ophtalmo", NULL, "SM38", "ophtalmologie", NULL, NULL},
+    {"ophtalmologue", NULL, "SM38", "ophtalmologie", NULL, NULL},
+    {"ophtalmologiste", NULL, "SM38", "ophtalmologie", NULL, NULL},
+    {"ophtalmologie", NULL, "SM38", "ophtalmologie", NULL, NULL},
+    {"ophtalmologues", NULL, "SM38", "ophtalmologie", NULL, NULL},
+    {"oculiste", NULL, "SM38", "ophtalmologie", NULL, NULL},
+    {"dermato", NULL, "SM15", "dermatologie", NULL, NULL},
+    {"dermatologue", NULL, "SM15", "dermatologie", NULL, NULL},
+    {"dermatologie", NULL, "SM15", "dermatologie", NULL, NULL},
+    {"radiologue", NULL, "SM44", "radio diagnostic|radiologie", NULL, NULL},
+    {"radiologues", NULL, "SM44", "radio diagnostic|radiologie", NULL, NULL},
+    {"radiologie", NULL, "SM44", "radio diagnostic|radiologie", NULL, NULL},
+    {"neurologue", NULL, "SM32", "neurologie", NULL, NULL},
+    {"neurologie", NULL, "SM32", "neurologie", NULL, NULL},
+    {"anesthesiste", NULL, "SM02", "anesthesie", NULL, NULL},
+    {"anesthesiste reanimateur", NULL, "SM02", "anesthesie", NULL, NULL},
+    {"chirurgien orthopediste", NULL, "SM08", "chirurgie orthopedique", NULL,
+     NULL},
+    {"orthopediste", NULL, "SM08", "chirurgie orthopedique", NULL, NULL},
+    {"gastro", NULL, "SM19", "gastro enterologie", NULL, NULL},
+    {"gastro enterologue", NULL, "SM19", "gastro enterologie", NULL, NULL},
+    {"gastroenterologue", NULL, "SM19", "gastro enterologie", NULL, NULL},
+    {"hepato gastro enterologue", NULL, "SM19", "gastro enterologie", NULL,
+     NULL},
+    {"pneumologue", NULL, "SM41", "pneumologie", NULL, NULL},
+    {"pneumo", NULL, "SM41", "pneumologie", NULL, NULL},
+    {"rhumatologue", NULL, "SM46", "rhumatologie", NULL, NULL},
+    {"rhumato", NULL, "SM46", "rhumatologie", NULL, NULL},
+    {"allergologue", NULL, "SM57", "allergologie", NULL, NULL},
+    {"anatomopathologiste", NULL, "SM01", "cytologie pathologiques", NULL,
+     NULL},
+    {"endocrinologue", NULL, NULL, "endocrinologie", NULL, NULL},
+    {"urologue", NULL, NULL, "urologie", NULL, NULL},
+    {"nephrologue", NULL, NULL, "nephrologie", NULL, NULL},
+    {"oncologue", NULL, NULL, "oncologie", NULL, NULL},
+    {"geriatre", NULL, NULL, "geriatrie|gerontologie", NULL, NULL},
+    {"urgentiste", NULL, NULL, "medecine d urgence", NULL, NULL},
+    {"addictologue", NULL, NULL, "addictologie", NULL, NULL},
+    {"homeopathe", NULL, NULL, "homeopathie", NULL, NULL},
+    {"medecin du sport", "10", NULL, "medecine du sport", NULL, NULL},
+    {"orthodontiste", "40", "SCD01", "orthopedie dento faciale", NULL, NULL},
+    {"orthodontistes", "40", "SCD01", "orthopedie dento faciale", NULL, NULL},
+    {"chirurgien oral", "40", "SCD02", "chirurgie orale", NULL, NULL},
+    {"puericultrice", "60", "SI03", "puericultrice", NULL, NULL},
+    {"iade", "60", "SI01", "infirmier anesthesiste", NULL, NULL},
+    {"infirmier anesthesiste", "60", "SI01", "infirmier anesthesiste", NULL,
+     NULL},
+    {"ibode", "60", "SI02", "bloc operatoire", NULL, NULL},
+    {"ipa", "60", "SI04", "pratique avancee", NULL, NULL},
+    /* Titles and modes. Dentists and pharmacists are doctors too, so
+     * "docteur" is the title, not the profession Médecin. */
+    {"docteur", NULL, NULL, NULL, "DR", NULL},
+    {"dr", NULL, NULL, NULL, "DR", NULL},
+    {"professeur", NULL, NULL, NULL, "PR", NULL},
+    {"pr", NULL, NULL, NULL, "PR", NULL},
+    {"liberal", NULL, NULL, NULL, NULL, "L"},
+    {"liberale", NULL, NULL, NULL, NULL, "L"},
+    {"liberaux", NULL, NULL, NULL, NULL, "L"},
+    {"salarie", NULL, NULL, NULL, NULL, "S"},
+    {"salariee", NULL, NULL, NULL, NULL, "S"},
+};
+
+#define NCONCEPTS (sizeof(concepts) / sizeof(*concepts))
+/* Words in the longest phrase above. */
+#define MAX_PHRASE 4
+
+/* Words before a place that only say "in" or "near": dropped there. */
+static const char *const connectors[] = {
+    "a",  "au",     "aux",    "sur",  "dans", "vers", "pres", "de",
+    "du", "autour", "proche", "cote", "en",   "near", NULL,
+};
+
+struct label {
+    char *list, *code, *label;
+};
+
+struct resolved {
+    const char **prof, **spec; /* NULL-terminated */
+};
+
+struct understand {
+    const struct geo *geo;
+    const struct typo_dict *dict;
+    struct label *labels; /* sorted by list, code */
+    size_t nlabels;
+    struct resolved *res; /* one per concept */
+    int *bylen;           /* concepts sorted by phrase, for bisection */
+    char **joined;        /* each phrase without its spaces */
+    char **owned;         /* strings to free */
+    size_t nowned, capowned;
+};
+
+static char *own(struct understand *u, char *s)
+{
+    if (u->nowned == u->capowned) {
+        u->capowned = u->capowned ? 2 * u->capowned : 256;
+        u->owned = xrealloc(u->owned, u->capowned * sizeof(*u->owned));
+    }
+    u->owned[u->nowned++] = s;
+    return s;
+}
+
+static int cmp_label(const void *a, const void *b)
+{
+    const struct label *x = a, *y = b;
+    int c = strcmp(x->list, y->list);
+    return c ? c : strcmp(x->code, y->code);
+}
+
+const char *understand_label(const struct understand *u, const char *list,
+                             const char *code)
+{
+    if (!u || !list || !code)
+        return NULL;
+    size_t lo = 0, hi = u->nlabels;
+    struct label key = {(char *)list, (char *)code, NULL};
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_label(&u->labels[mid], &key);
+        if (c == 0)
+            return u->labels[mid].label;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static int load_labels(struct understand *u, sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int rc;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT list, code, label FROM code WHERE list IN"
+                           " ('profession', 'specialty', 'title', 'mode')",
+                           -1, &st, NULL) != SQLITE_OK) {
+        /* No code table: the built-in codes alone, no labels. */
+        log_warn("%s: code table: %s", __func__, sqlite3_errmsg(db));
+        return 0;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *l = (const char *)sqlite3_column_text(st, 0);
+        const char *c = (const char *)sqlite3_column_text(st, 1);
+        const char *t = (const char *)sqlite3_column_text(st, 2);
+        if (!l || !c)
+            continue;
+        if (u->nlabels == cap) {
+            cap = cap ? 2 * cap : 128;
+            u->labels = xrealloc(u->labels, cap * sizeof(*u->labels));
+        }
+        u->labels[u->nlabels++] =
+            (struct label){xstrdup(l), xstrdup(c), t ? xstrdup(t) : NULL};
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        log_error("%s: code table: %s", __func__, sqlite3_errmsg(db));
+        return -1;
+    }
+    if (u->nlabels)
+        qsort(u->labels, u->nlabels, sizeof(*u->labels), cmp_label);
+    return 0;
+}
+
+/* 1 if the folded words w occur whole in the folded text s. */
+static int has_words(const char *s, const char *w)
+{
+    size_t wl = strlen(w);
+    for (const char *p = strstr(s, w); p; p = strstr(p + 1, w))
+        if ((p == s || p[-1] == ' ') && (p[wl] == '\0' || p[wl] == ' '))
+            return 1;
+    return 0;
+}
+
+/* Appends the comma-separated codes in csv to v (NULL-terminated, cap
+ * slots), skipping those already there. */
+static size_t add_csv(struct understand *u, const char **v, size_t n,
+                      size_t cap, const char *csv)
+{
+    while (csv && *csv) {
+        const char *end = strchr(csv, ',');
+        size_t l = end ? (size_t)(end - csv) : strlen(csv);
+        size_t k;
+        for (k = 0; k < n; k++)
+            if (strlen(v[k]) == l && memcmp(v[k], csv, l) == 0)
+                break;
+        if (k == n && n + 1 < cap)
+            v[n++] = own(u, xstrndup(csv, l));
+        csv = end ? end + 1 : NULL;
+    }
+    v[n] = NULL;
+    return n;
+}
+
+/* The codes of concept i: its own, and the specialties whose label holds
+ * one of its label words. */
+static void resolve(struct understand *u, size_t i)
+{
+    const struct concept *c = &concepts[i];
+    const size_t cap = UND_MAX_CODES + 1;
+    struct resolved *r = &u->res[i];
+    r->prof = xcalloc(cap, sizeof(*r->prof));
+    r->spec = xcalloc(cap, sizeof(*r->spec));
+    add_csv(u, r->prof, 0, cap, c->professions);
+    size_t ns = add_csv(u, r->spec, 0, cap, c->specialties);
+    if (!c->labels)
+        return;
+    char words[128];
+    for (const char *lw = c->labels; lw && *lw;) {
+        const char *end = strchr(lw, '|');
+        size_t l = end ? (size_t)(end - lw) : strlen(lw);
+        if (l >= sizeof(words))
+            l = sizeof(words) - 1;
+        memcpy(words, lw, l);
+        words[l] = '\0';
+        for (size_t k = 0; k < u->nlabels; k++) {
+            const struct label *lb = &u->labels[k];
+            if (strcmp(lb->list, "specialty") != 0 || !lb->label)
+                continue;
+            size_t ll = strlen(lb->label);
+            char *f = xmalloc(ll + 1);
+            fold(lb->label, ll, f);
+            if (has_words(f, words))
+                ns = add_csv(u, r->spec, ns, cap, lb->code);
+            free(f);
+        }
+        lw = end ? end + 1 : NULL;
+    }
+}
+
+static int cmp_concept(const void *a, const void *b)
+{
+    return strcmp(concepts[*(const int *)a].phrase,
+                  concepts[*(const int *)b].phrase);
+}
+
+struct understand *understand_load(sqlite3 *db, const struct geo *geo,
+                                   const struct typo_dict *dict)
+{
+    struct understand *u = xcalloc(1, sizeof(*u));
+    u->geo = geo;
+    u->dict = dict;
+    if (db && load_labels(u, db) < 0) {
+        understand_free(u);
+        return NULL;
+    }
+    u->res = xcalloc(NCONCEPTS, sizeof(*u->res));
+    u->bylen = xmalloc(NCONCEPTS * sizeof(*u->bylen));
+    u->joined = xcalloc(NCONCEPTS, sizeof(*u->joined));
+    for (size_t i = 0; i < NCONCEPTS; i++) {
+        resolve(u, i);
+        u->bylen[i] = (int)i;
+        const char *p = concepts[i].phrase;
+        char *j = xmalloc(strlen(p) + 1), *o = j;
+        for (; *p; p++)
+            if (*p != ' ')
+                *o++ = *p;
+        *o = '\0';
+        u->joined[i] = j;
+    }
+    qsort(u->bylen, NCONCEPTS, sizeof(*u->bylen), cmp_concept);
+    return u;
+}
+
+void understand_free(struct understand *u)
+{
+    if (!u)
+        return;
+    for (size_t i = 0; i < u->nlabels; i++) {
+        free(u->labels[i].list);
+        free(u->labels[i].code);
+        free(u->labels[i].label);
+    }
+    free(u->labels);
+    if (u->res)
+        for (size_t i = 0; i < NCONCEPTS; i++) {
+            free(u->res[i].prof);
+            free(u->res[i].spec);
+        }
+    free(u->res);
+    free(u->bylen);
+    if (u->joined)
+        for (size_t i = 0; i < NCONCEPTS; i++)
+            free(u->joined[i]);
+    free(u->joined);
+    for (size_t i = 0; i < u->nowned; i++)
+        free(u->owned[i]);
+    free(u->owned);
+    free(u);
+}
+
+/* The concept whose phrase is exactly s, or -1. */
+static int find_concept(const struct understand *u, const char *s)
+{
+    size_t lo = 0, hi = NCONCEPTS;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(concepts[u->bylen[mid]].phrase, s);
+        if (c == 0)
+            return u->bylen[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* Words i..i+n-1 of x joined by sep (0: no separator) into out. */
+static size_t join_words(const struct understood *x, size_t i, size_t n,
+                         char sep, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t k = i; k < i + n; k++) {
+        size_t l = strlen(x->words[k]);
+        if (o + l + 2 > cap)
+            break;
+        if (k > i && sep)
+            out[o++] = sep;
+        memcpy(out + o, x->words[k], l);
+        o += l;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* The longest lexicon phrase at word i: sets *len, returns the concept or
+ * -1. A phrase also matches written as one word ("sagefemme"), and a
+ * one-word phrase with a plural s. */
+static int match_concept(const struct understand *u, const struct understood *x,
+                         size_t i, size_t *len)
+{
+    char buf[MAX_PHRASE * UND_WORD_MAX];
+    for (size_t n = MAX_PHRASE; n >= 1; n--) {
+        if (i + n > x->nwords)
+            continue;
+        join_words(x, i, n, ' ', buf, sizeof(buf));
+        int c = find_concept(u, buf);
+        if (c >= 0) {
+            *len = n;
+            return c;
+        }
+    }
+    const char *w = x->words[i];
+    size_t wl = strlen(w);
+    for (size_t k = 0; k < NCONCEPTS; k++)
+        if (strchr(concepts[k].phrase, ' ') && strcmp(u->joined[k], w) == 0) {
+            *len = 1;
+            return (int)k;
+        }
+    if (wl > 3 && (w[wl - 1] == 's' || w[wl - 1] == 'x')) {
+        char stem[UND_WORD_MAX];
+        memcpy(stem, w, wl - 1);
+        stem[wl - 1] = '\0';
+        int c = find_concept(u, stem);
+        if (c >= 0) {
+            *len = 1;
+            return c;
+        }
+    }
+    return -1;
+}
+
+static int same_codes(const char *const *a, const char *const *b)
+{
+    for (; *a && *b; a++, b++)
+        if (strcmp(*a, *b) != 0)
+            return 0;
+    return !*a && !*b;
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* 1 if concepts a and b mean the same (cardiologue, cardiologie). */
+static int same_meaning(const struct understand *u, int a, int b)
+{
+    return same_codes(u->res[a].prof, u->res[b].prof) &&
+           same_codes(u->res[a].spec, u->res[b].spec) &&
+           same_str(concepts[a].title, concepts[b].title) &&
+           same_str(concepts[a].mode, concepts[b].mode);
+}
+
+/* A one-word phrase within typo_max_edits() of w (w itself no name in the
+ * dictionary), if exactly one is closest; else -1. Words under 6 letters
+ * are left alone: too many short words are a letter apart. */
+static int typo_concept(const struct understand *u, const char *w)
+{
+    size_t wl = strlen(w);
+    if (wl < 6 || wl >= UND_WORD_MAX)
+        return -1;
+    int k = typo_max_edits(wl), best = k + 1, found = -1, ties = 0;
+    for (size_t c = 0; c < NCONCEPTS; c++) {
+        const char *p = concepts[c].phrase;
+        size_t pl = strlen(p);
+        if (strchr(p, ' ') || pl < 6)
+            continue;
+        int d = typo_distance(w, wl, p, pl, k);
+        if (d < best) {
+            best = d;
+            found = (int)c;
+            ties = 0;
+        } else if (d == best && d <= k && !same_meaning(u, found, (int)c)) {
+            ties++; /* two meanings as close: no guess */
+        }
+    }
+    return best <= k && !ties ? found : -1;
+}
+
+static void add_codes(const char **v, size_t *n, const char *const *codes)
+{
+    for (; codes && *codes; codes++) {
+        size_t k;
+        for (k = 0; k < *n; k++)
+            if (strcmp(v[k], *codes) == 0)
+                break;
+        if (k == *n && *n < UND_MAX_CODES)
+            v[(*n)++] = *codes;
+    }
+}
+
+static void take_concept(const struct understand *u, struct understood *x,
+                         int c)
+{
+    add_codes(x->professions, &x->nprofessions, u->res[c].prof);
+    add_codes(x->specialties, &x->nspecialties, u->res[c].spec);
+    if (concepts[c].title)
+        x->title = concepts[c].title;
+    if (concepts[c].mode)
+        x->mode = concepts[c].mode;
+}
+
+static int concept_role(int c)
+{
+    if (concepts[c].title)
+        return UND_TITLE;
+    if (concepts[c].mode)
+        return UND_MODE;
+    return UND_PROFESSION;
+}
+
+static void add_phrase(struct understood *x, size_t first, size_t n, int role,
+                       int concept, int typo)
+{
+    x->phrase[x->nphrases++] =
+        (struct und_phrase){first, n, role, concept, typo};
+}
+
+static int all_digits(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* An arrondissement number: "11", "11e", "11eme", "1er", "1ere". */
+static int arr_number(const char *w)
+{
+    size_t n = 0;
+    while (w[n] >= '0' && w[n] <= '9')
+        n++;
+    if (n == 0 || n > 2)
+        return 0;
+    const char *s = w + n;
+    if (*s && strcmp(s, "e") != 0 && strcmp(s, "eme") != 0 &&
+        strcmp(s, "er") != 0 && strcmp(s, "ere") != 0)
+        return 0;
+    return (w[0] - '0') * (n == 2 ? 10 : 1) + (n == 2 ? w[1] - '0' : 0);
+}
+
+static void place_add1(struct understood *x, int c)
+{
+    for (size_t k = 0; k < x->place.ncommunes; k++)
+        if (x->place.communes[k] == c)
+            return;
+    if (x->place.ncommunes < UND_MAX_COMMUNES)
+        x->place.communes[x->place.ncommunes++] = c;
+}
+
+/* Sets the place's communes: those in cs[0..n) (most activities first),
+ * less the arrondissements of a city also there (La Poste labels Lyon's
+ * postal codes "LYON"), then the arrondissements of each. */
+static void place_set(const struct geo *geo, struct understood *x,
+                      const int *cs, size_t n)
+{
+    x->place.ncommunes = 0;
+    for (size_t i = 0; i < n; i++) {
+        int p = geo ? geo_commune(geo, cs[i])->parent : -1;
+        size_t k;
+        for (k = 0; p >= 0 && k < n; k++)
+            if (cs[k] == p)
+                break;
+        if (p < 0 || k == n)
+            place_add1(x, cs[i]);
+    }
+    x->place.nnamed = x->place.ncommunes;
+    for (size_t i = 0; i < x->place.nnamed; i++) {
+        const int *kids;
+        size_t nk = geo ? geo_children(geo, x->place.communes[i], &kids) : 0;
+        for (size_t k = 0; k < nk; k++)
+            place_add1(x, kids[k]);
+    }
+}
+
+/* A number at word i as a place: 1 if it is a new place phrase, 2 if it
+ * extends the place just read ("paris 11"), 0 if it is no place. */
+static int number_place(const struct understand *u, struct understood *x,
+                        size_t i)
+{
+    const char *w = x->words[i];
+    size_t wl = strlen(w);
+    const struct geo *geo = u->geo;
+    int cs[UND_MAX_COMMUNES];
+    /* "paris 11", "lyon 3e": the arrondissement of the city just read. */
+    if (x->place.kind == UND_PLACE_COMMUNE && x->nphrases &&
+        x->place.phrase == x->nphrases - 1 && geo) {
+        int n = arr_number(w);
+        const int *kids;
+        int city = x->place.communes[0];
+        size_t nk = geo_children(geo, city, &kids);
+        if (n >= 1 && (size_t)n <= nk) {
+            place_set(geo, x, &kids[n - 1], 1);
+            x->phrase[x->nphrases - 1].n++;
+            return 2;
+        }
+    }
+    if (x->place.kind != UND_PLACE_NONE)
+        return 0;
+    char up[8];
+    size_t npc = 0;
+    /* Five characters: a postal code La Poste knows, else an INSEE code,
+     * else a postal code of a known department (CEDEX codes are in no
+     * table). */
+    if (wl == 5 && all_digits(w, 5)) {
+        npc = geo_by_postcode(geo, w, 5, cs, UND_MAX_COMMUNES);
+        if (npc > 0) {
+            x->place.kind = UND_PLACE_POSTCODE;
+            memcpy(x->place.postcode, w, 6);
+            place_set(geo, x, cs,
+                      npc < UND_MAX_COMMUNES ? npc : UND_MAX_COMMUNES);
+            return 1;
+        }
+    }
+    if (wl == 5 &&
+        (all_digits(w, 5) || (w[0] == '2' && (w[1] == 'a' || w[1] == 'b') &&
+                              all_digits(w + 2, 3)))) {
+        memcpy(up, w, 6);
+        up[1] = up[1] == 'a' ? 'A' : up[1] == 'b' ? 'B' : up[1];
+        int c = geo_by_insee(geo, up, 5);
+        if (c >= 0) {
+            x->place.kind = UND_PLACE_COMMUNE;
+            place_set(geo, x, &c, 1);
+            return 1;
+        }
+    }
+    if (wl == 5 && all_digits(w, 5)) {
+        char dept[4];
+        if (places_dept_of_postcode(w, 5, dept) == 0 &&
+            (!geo || geo_has_dept(geo, dept, strlen(dept)))) {
+            x->place.kind = UND_PLACE_POSTCODE;
+            memcpy(x->place.postcode, w, 6);
+            return 1;
+        }
+    }
+    /* Departments: 01-95 (not 20), 2A, 2B, 971-976. */
+    int dept = 0;
+    if (wl == 2 && all_digits(w, 2))
+        dept = strcmp(w, "01") >= 0 && strcmp(w, "95") <= 0 &&
+               strcmp(w, "20") != 0;
+    else if (wl == 2 && w[0] == '2' && (w[1] == 'a' || w[1] == 'b'))
+        dept = 1;
+    else if (wl == 3 && all_digits(w, 3))
+        dept = strcmp(w, "971") >= 0 && strcmp(w, "976") <= 0;
+    if (dept) {
+        memcpy(up, w, wl + 1);
+        up[1] = up[1] == 'a' ? 'A' : up[1] == 'b' ? 'B' : up[1];
+        if (geo && !geo_has_dept(geo, up, wl))
+            return 0;
+        x->place.kind = UND_PLACE_DEPT;
+        memcpy(x->place.dept, up, wl + 1);
+        return 1;
+    }
+    return 0;
+}
+
+/* The longest run of words from i that names a commune: its length (0 for
+ * none), and the communes into cs (most activities first). */
+static size_t commune_run(const struct understand *u,
+                          const struct understood *x, size_t i, int *cs,
+                          size_t *ncs)
+{
+    char run[UND_MAX_WORDS * (UND_WORD_MAX + 4)];
+    size_t rl = 0, best = 0;
+    if (!u->geo)
+        return 0;
+    for (size_t j = i; j < x->nwords; j++) {
+        const char *w = x->words[j];
+        /* St, Ste: Saint, Sainte, as places_fold_name() writes them. */
+        if (strcmp(w, "st") == 0)
+            w = "saint";
+        else if (strcmp(w, "ste") == 0)
+            w = "sainte";
+        size_t wl = strlen(w);
+        if (rl + wl + 2 > sizeof(run))
+            break;
+        if (j > i)
+            run[rl++] = ' ';
+        memcpy(run + rl, w, wl);
+        rl += wl;
+        run[rl] = '\0';
+        size_t n = geo_by_name(u->geo, run, rl, cs, UND_MAX_COMMUNES);
+        if (n > 0) {
+            best = j - i + 1;
+            *ncs = n < UND_MAX_COMMUNES ? n : UND_MAX_COMMUNES;
+        }
+        if (!geo_name_continues(u->geo, run, rl))
+            break;
+    }
+    return best;
+}
+
+/* How many professionals carry the run of words as a name: the word's
+ * count for one word, the joined form's for several (LE GOFF: legoff). */
+static unsigned name_count(const struct understand *u,
+                           const struct understood *x, size_t i, size_t n)
+{
+    char buf[UND_MAX_WORDS * UND_WORD_MAX];
+    size_t l = join_words(x, i, n, 0, buf, sizeof(buf));
+    return typo_count(u->dict, buf, l);
+}
+
+static int is_connector(const char *w)
+{
+    for (size_t i = 0; connectors[i]; i++)
+        if (strcmp(connectors[i], w) == 0)
+            return 1;
+    return 0;
+}
+
+int understand_query(const struct understand *u, const char *q, size_t n,
+                     struct understood *x)
+{
+    char buf[1024];
+    memset(x, 0, sizeof(*x));
+    x->place.kind = UND_PLACE_NONE;
+    if (n >= sizeof(buf))
+        return -1;
+    size_t fl = fold(q, n, buf);
+    for (size_t i = 0; i < fl;) {
+        size_t e = i;
+        while (e < fl && buf[e] != ' ')
+            e++;
+        if (x->nwords == UND_MAX_WORDS || e - i >= UND_WORD_MAX)
+            return -1;
+        memcpy(x->words[x->nwords], buf + i, e - i);
+        x->words[x->nwords][e - i] = '\0';
+        x->nwords++;
+        i = e + 1;
+    }
+
+    for (size_t i = 0; i < x->nwords;) {
+        size_t len;
+        int c = match_concept(u, x, i, &len);
+        if (c >= 0) {
+            take_concept(u, x, c);
+            add_phrase(x, i, len, concept_role(c), c, 0);
+            i += len;
+            continue;
+        }
+        const char *w = x->words[i];
+        if (w[0] >= '0' && w[0] <= '9') {
+            int placed = number_place(u, x, i);
+            if (placed == 1) {
+                x->place.phrase = x->nphrases;
+                add_phrase(x, i, 1, UND_PLACE, -1, 0);
+            } else if (placed == 0) {
+                add_phrase(x, i, 1, UND_IGNORED, -1, 0);
+            }
+            i++;
+            continue;
+        }
+        if (x->place.kind == UND_PLACE_NONE) {
+            int cs[UND_MAX_COMMUNES];
+            size_t ncs = 0;
+            size_t run = commune_run(u, x, i, cs, &ncs);
+            if (run > 0) {
+                unsigned names = name_count(u, x, i, run);
+                unsigned acts = geo_commune(u->geo, cs[0])->activities;
+                /* A name first when at least as many people carry it as
+                 * there are activities in the commune (MARIE, FONTAINE;
+                 * but Paris, Laval). */
+                if (names == 0 || acts > names) {
+                    x->place.kind = UND_PLACE_COMMUNE;
+                    x->place.ambiguous = names > 0;
+                    place_set(u->geo, x, cs, ncs);
+                    x->place.phrase = x->nphrases;
+                    add_phrase(x, i, run, UND_PLACE, -1, 0);
+                    i += run;
+                    continue;
+                }
+            }
+        }
+        add_phrase(x, i, 1, UND_NAME, -1, 0);
+        i++;
+    }
+
+    /* Name words that are misspelt lexicon words ("cardiologe"), when no
+     * professional carries them. */
+    for (size_t p = 0; p < x->nphrases; p++) {
+        struct und_phrase *ph = &x->phrase[p];
+        if (ph->role != UND_NAME)
+            continue;
+        const char *w = x->words[ph->first];
+        if (typo_count(u->dict, w, strlen(w)) > 0)
+            continue;
+        int c = typo_concept(u, w);
+        if (c >= 0) {
+            take_concept(u, x, c);
+            ph->role = concept_role(c);
+            ph->concept = c;
+            ph->typo = 1;
+        }
+    }
+    /* "à Belfort", "près de Lyon": the words before the place. */
+    if (x->place.kind != UND_PLACE_NONE)
+        for (size_t p = x->place.phrase; p-- > 0;) {
+            struct und_phrase *ph = &x->phrase[p];
+            if (ph->role != UND_NAME || !is_connector(x->words[ph->first]))
+                break;
+            ph->role = UND_IGNORED;
+        }
+    for (size_t p = 0; p < x->nphrases; p++)
+        if (x->phrase[p].role == UND_NAME)
+            x->names[x->nnames++] = x->phrase[p].first;
+    return 0;
+}
+
+void understand_place_as_name(struct understood *x)
+{
+    if (x->place.kind == UND_PLACE_NONE)
+        return;
+    struct und_phrase *ph = &x->phrase[x->place.phrase];
+    /* The phrase becomes one name phrase per word. */
+    struct und_phrase rest[UND_MAX_WORDS];
+    size_t after = x->nphrases - x->place.phrase - 1;
+    memcpy(rest, ph + 1, after * sizeof(*rest));
+    size_t first = ph->first, n = ph->n, o = x->place.phrase;
+    for (size_t k = 0; k < n && o < UND_MAX_WORDS; k++)
+        x->phrase[o++] = (struct und_phrase){first + k, 1, UND_NAME, -1, 0};
+    for (size_t k = 0; k < after && o < UND_MAX_WORDS; k++)
+        x->phrase[o++] = rest[k];
+    x->nphrases = o;
+    /* Connectors dropped before the place are words again. */
+    for (size_t p = 0; p < x->nphrases; p++)
+        if (x->phrase[p].role == UND_IGNORED &&
+            is_connector(x->words[x->phrase[p].first]))
+            x->phrase[p].role = UND_NAME;
+    memset(&x->place, 0, sizeof(x->place));
+    x->place.kind = UND_PLACE_NONE;
+    x->nnames = 0;
+    for (size_t p = 0; p < x->nphrases; p++)
+        if (x->phrase[p].role == UND_NAME)
+            x->names[x->nnames++] = x->phrase[p].first;
+}
+
+static json_t *code_json(const struct understand *u, const char *list,
+                         const char *code, const char *from)
+{
+    const char *label = understand_label(u, list, code);
+    json_t *o = json_object();
+    json_object_set_new(o, "code", json_string(code));
+    json_object_set_new(o, "label", label ? json_string(label) : json_null());
+    if (from)
+        json_object_set_new(o, "from", json_string(from));
+    return o;
+}
+
+static json_t *commune_json(const struct geo *geo, int c)
+{
+    const struct geo_commune *k = geo_commune(geo, c);
+    json_t *o = json_object();
+    json_object_set_new(o, "insee", json_string(k->insee));
+    json_object_set_new(o, "name", json_string(k->name));
+    json_object_set_new(o, "dept", json_string(k->dept));
+    return o;
+}
+
+json_t *understand_json(const struct understand *u, const struct geo *geo,
+                        const struct understood *x)
+{
+    json_t *o = json_object();
+    json_t *names = json_array(), *prof = json_array(), *spec = json_array(),
+           *ignored = json_array(), *typos = json_array();
+    char text[UND_MAX_WORDS * UND_WORD_MAX];
+    for (size_t p = 0; p < x->nphrases; p++) {
+        const struct und_phrase *ph = &x->phrase[p];
+        join_words(x, ph->first, ph->n, ' ', text, sizeof(text));
+        switch (ph->role) {
+        case UND_NAME:
+            json_array_append_new(names, json_string(text));
+            break;
+        case UND_IGNORED:
+            json_array_append_new(ignored, json_string(text));
+            break;
+        case UND_PROFESSION:
+            for (const char *const *c = u->res[ph->concept].prof; *c; c++)
+                json_array_append_new(prof,
+                                      code_json(u, "profession", *c, text));
+            for (const char *const *c = u->res[ph->concept].spec; *c; c++)
+                json_array_append_new(spec,
+                                      code_json(u, "specialty", *c, text));
+            break;
+        case UND_TITLE:
+            json_object_set_new(
+                o, "title",
+                code_json(u, "title", concepts[ph->concept].title, text));
+            break;
+        case UND_MODE:
+            json_object_set_new(
+                o, "mode",
+                code_json(u, "mode", concepts[ph->concept].mode, text));
+            break;
+        case UND_PLACE: {
+            json_t *pl = json_object();
+            static const char *const kinds[] = {NULL, "commune", "postcode",
+                                                "dept"};
+            json_object_set_new(pl, "kind", json_string(kinds[x->place.kind]));
+            json_object_set_new(pl, "from", json_string(text));
+            if (x->place.kind == UND_PLACE_POSTCODE)
+                json_object_set_new(pl, "postcode",
+                                    json_string(x->place.postcode));
+            if (x->place.kind == UND_PLACE_DEPT)
+                json_object_set_new(pl, "dept", json_string(x->place.dept));
+            if (geo && x->place.nnamed) {
+                json_t *cs = json_array();
+                /* The communes named, not their arrondissements; a few. */
+                for (size_t k = 0; k < x->place.nnamed && k < 10; k++)
+                    json_array_append_new(
+                        cs, commune_json(geo, x->place.communes[k]));
+                json_object_set_new(pl, "communes", cs);
+            }
+            if (x->place.ambiguous)
+                json_object_set_new(pl, "also_a_name", json_true());
+            json_object_set_new(o, "place", pl);
+            break;
+        }
+        default:
+            break;
+        }
+        if (ph->typo) {
+            json_t *t = json_object();
+            json_object_set_new(t, "from", json_string(text));
+            json_object_set_new(t, "as",
+                                json_string(concepts[ph->concept].phrase));
+            json_array_append_new(typos, t);
+        }
+    }
+    static const char *const keys[] = {"name", "profession", "specialty",
+                                       "ignored", "typos"};
+    json_t *arrs[] = {names, prof, spec, ignored, typos};
+    for (size_t k = 0; k < 5; k++) {
+        if (json_array_size(arrs[k]))
+            json_object_set_new(o, keys[k], arrs[k]);
+        else
+            json_decref(arrs[k]);
+    }
+    return o;
+}
