@@ -263,6 +263,11 @@ int main(int argc, char **argv)
     };
 
     log_set_prog("rpps-import");
+    /* No connection is shared between threads (the parse and replay
+     * threads never call SQLite; the check thread has its own): no
+     * per-connection mutexes, no memory statistics. */
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     fetch_opts_init(&fo);
     lo.max_reject_frac = 0.001;
     for (;;) {
