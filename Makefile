@@ -91,7 +91,10 @@ deps:
 	sh tools/deps.sh
 
 DEMO_DIR = $(BUILD)/demo
-run: all
+# Recursive, so that `make deps run` reads the pkg-config flags only after
+# deps has installed the libraries.
+run:
+	$(MAKE) all
 	sh tools/run-demo.sh $(BUILD)
 
 bench-import: all
@@ -151,3 +154,11 @@ fuzz: all
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} BUILD=$(BUILD) sh fuzz/run.sh
 fuzz-ci: all
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-20} BUILD=$(BUILD) sh fuzz/run.sh
+
+# Relevance (not a test): recall@1, recall@10 and MRR of /v1/search on the
+# cases rpps-gen plants, seed 1, 200,000 professionals (data/relevance/
+# holds that set). tests/e2e_relevance.sh is the smaller, gating version.
+.PHONY: relevance
+relevance: all
+	BUILD=$(BUILD) sh tools/relevance --seed 1 --professionals 200000 \
+	    --expect data/relevance/truth-seed1.tsv
