@@ -550,6 +550,124 @@ int geo_locate(const struct geo *g, const char *insee, const char *postcode,
     return GEO_NONE;
 }
 
+/* "48.8566,2.3522" (spaces allowed around the comma). */
+static int parse_latlon(const char *s, size_t n, double *lat, double *lon)
+{
+    char buf[64], *end;
+    if (n == 0 || n >= sizeof(buf))
+        return -1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *comma = strchr(buf, ',');
+    if (!comma || strchr(comma + 1, ','))
+        return -1;
+    *comma = '\0';
+    double a = strtod(buf, &end);
+    while (*end == ' ')
+        end++;
+    if (end == buf || *end)
+        return -1;
+    double b = strtod(comma + 1, &end);
+    while (*end == ' ')
+        end++;
+    if (end == comma + 1 || *end)
+        return -1;
+    if (!(a >= -90 && a <= 90) || !(b >= -180 && b <= 180))
+        return -1;
+    *lat = a;
+    *lon = b;
+    return 0;
+}
+
+/* The commune of postal code pc (5 digits): an arrondissement before its
+ * city; with cedex, for a code no table lists, the nearest known code at
+ * or below it with the same department. -1 if none. */
+static int postcode_commune(const struct geo *g, const char *pc, int cedex)
+{
+    int cs[16];
+    size_t n = geo_by_postcode(g, pc, 5, cs, 16);
+    if (n > 16)
+        n = 16;
+    for (size_t i = 0; i < n; i++)
+        if (g->c[cs[i]].parent >= 0)
+            return cs[i];
+    if (n > 0 || !cedex)
+        return n > 0 ? cs[0] : -1;
+    char dept[4], d2[4];
+    if (places_dept_of_postcode(pc, 5, dept) < 0)
+        return -1;
+    size_t lo, hi;
+    key_range(g->pcs, g->npcs, pc, 5, 0, &lo, &hi);
+    /* lo: the first code above pc; walk down within the department. */
+    for (size_t i = lo; i-- > 0;) {
+        const char *k = g->pcs[i].s;
+        if (places_dept_of_postcode(k, strlen(k), d2) < 0 ||
+            strcmp(d2, dept) != 0)
+            break;
+        /* The first key of that code: the most active commune. */
+        size_t first = i;
+        while (first > 0 && strcmp(g->pcs[first - 1].s, k) == 0)
+            first--;
+        return g->pcs[first].commune;
+    }
+    return -1;
+}
+
+int geo_resolve(const struct geo *g, const char *text, size_t n, int *commune,
+                double *lat, double *lon)
+{
+    char fold_buf[PLACES_FOLD_SIZE(256)];
+    int c = -1, force_insee = 0;
+    *commune = -1;
+    if (!g || n == 0 || n > 256)
+        return -1;
+    if (parse_latlon(text, n, lat, lon) == 0)
+        return 0;
+    if (n > 6 && memcmp(text, "insee:", 6) == 0) {
+        force_insee = 1;
+        text += 6;
+        n -= 6;
+    }
+    size_t fl = places_fold_name(text, n, fold_buf);
+    int digits = fl == 5;
+    for (size_t i = 0; i < fl && digits; i++)
+        digits = fold_buf[i] >= '0' && fold_buf[i] <= '9';
+    int insee = -1;
+    if (fl == 5) {
+        char up[6];
+        memcpy(up, fold_buf, 6);
+        if (up[0] == '2' && (up[1] == 'a' || up[1] == 'b'))
+            up[1] = (char)(up[1] - 'a' + 'A');
+        insee = by_insee(g, up, 5);
+    }
+    /* Five digits: a postal code first (people know those), then an
+     * arrondissement's INSEE code, then a CEDEX code; "insee:" forces the
+     * INSEE reading. */
+    if (force_insee)
+        c = insee;
+    else if (digits) {
+        c = postcode_commune(g, fold_buf, 0);
+        if (c < 0 && insee >= 0 && g->c[insee].parent >= 0)
+            c = insee;
+        if (c < 0)
+            c = postcode_commune(g, fold_buf, 1);
+        if (c < 0)
+            c = insee;
+    } else if (insee >= 0) {
+        c = insee;
+    } else {
+        int cs[1] = {-1};
+        if (geo_by_name(g, fold_buf, fl, cs, 1) > 0)
+            c = cs[0];
+    }
+    if (c < 0 || isnan(g->c[c].lat) || isnan(g->c[c].lon))
+        return -1;
+    *commune = c;
+    *lat = g->c[c].lat;
+    *lon = g->c[c].lon;
+    return 0;
+}
+
 static int cmp_hit(const void *a, const void *b)
 {
     const struct geo_hit *x = a, *y = b;

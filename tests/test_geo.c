@@ -176,6 +176,63 @@ static void test_locate(const struct geo *g)
     }
 }
 
+static void test_resolve(const struct geo *g)
+{
+    static const struct {
+        const char *text, *commune; /* NULL: coordinates; "-": unknown */
+        double lat, lon;
+    } cases[] = {
+        {"90000", "90010", 0, 0},
+        {"75011", "75111", 0, 0}, /* the arrondissement, not Paris */
+        {"75111", "75111", 0, 0},
+        {"75056", "75056", 0, 0},
+        {"69003", "69383", 0, 0},
+        {"13001", "13201", 0, 0},
+        {"01012", "01053", 0, 0}, /* BOURG EN BRESSE CEDEX */
+        {"42007", "42218", 0, 0}, /* ST ETIENNE CEDEX 1 */
+        {"insee:01012", "01012", 0, 0},
+        {"insee:75011", "-", 0, 0},
+        {"2A004", "2A004", 0, 0},
+        {"2a004", "2A004", 0, 0},
+        {"Saint-Étienne", "42218", 0, 0},
+        {"st etienne", "42218", 0, 0},
+        {"ST-ETIENNE", "42218", 0, 0},
+        {"belfort", "90010", 0, 0},
+        {"Bourg-en-Bresse", "01053", 0, 0},
+        {"saint denis", "97411", 0, 0}, /* the most activities */
+        {"48.8566,2.3522", NULL, 48.8566, 2.3522},
+        {"-20.88, 55.45", NULL, -20.88, 55.45},
+        {"91,2", "-", 0, 0},
+        {"48.8,200", "-", 0, 0},
+        {"48.8,2.3,1", "-", 0, 0},
+        {"48.8;2.3", "-", 0, 0},
+        {"nowhere", "-", 0, 0},
+        {"99999", "-", 0, 0},
+        {"", "-", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        int c;
+        double lat = 0, lon = 0;
+        int r = geo_resolve(g, cases[i].text, strlen(cases[i].text), &c, &lat,
+                            &lon);
+        if (cases[i].commune && strcmp(cases[i].commune, "-") == 0) {
+            T_EQ_INT(r, -1);
+            continue;
+        }
+        T_EQ_INT(r, 0);
+        if (!cases[i].commune) {
+            T_EQ_INT(c, -1);
+            T_CHECK(fabs(lat - cases[i].lat) < 1e-9);
+            T_CHECK(fabs(lon - cases[i].lon) < 1e-9);
+            continue;
+        }
+        if (strcmp(insee_of(g, c), cases[i].commune) != 0)
+            fprintf(stderr, "  %s -> %s\n", cases[i].text, insee_of(g, c));
+        T_EQ_STR(insee_of(g, c), cases[i].commune);
+        T_CHECK(c >= 0 && lat == geo_commune(g, c)->lat);
+    }
+}
+
 static void test_within(const struct geo *g)
 {
     int bel = geo_by_insee(g, "90010", 5);
@@ -260,6 +317,7 @@ int main(void)
     if (g) {
         test_lookups(g);
         test_locate(g);
+        test_resolve(g);
         test_within(g);
         geo_free(g);
     }
