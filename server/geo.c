@@ -222,7 +222,10 @@ out:
     return ret;
 }
 
-/* Rows of sql as (string, insee) pairs into k. */
+/* Rows of sql as (string, insee) pairs into k. A third column, if any, is
+ * a postal code that must be in the commune's department: La Poste routes
+ * parts of Boulogne-Billancourt through 75016 "PARIS", which does not make
+ * it a Paris. */
 static int load_keys(struct geo *g, sqlite3 *db, const char *sql,
                      struct keys *k)
 {
@@ -238,8 +241,16 @@ static int load_keys(struct geo *g, sqlite3 *db, const char *sql,
         if (!insee || !s || !*s)
             continue;
         int c = by_insee(g, insee, strlen(insee));
-        if (c >= 0)
-            key_add(k, col_keep(g, st, 0), c);
+        if (c < 0)
+            continue;
+        if (sqlite3_column_count(st) > 2) {
+            const char *pc = (const char *)sqlite3_column_text(st, 2);
+            char dept[4];
+            if (!pc || places_dept_of_postcode(pc, strlen(pc), dept) < 0 ||
+                strcmp(dept, g->c[c].dept) != 0)
+                continue;
+        }
+        key_add(k, col_keep(g, st, 0), c);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
@@ -328,14 +339,17 @@ struct geo *geo_load(sqlite3 *db)
         goto fail;
     if (load_keys(g, db, "SELECT name_fold, insee FROM commune", &names) < 0)
         goto fail;
-    if (load_keys(g, db, "SELECT postcode, insee FROM commune_postcode", &pcs) <
-        0)
+    if (load_keys(g, db,
+                  "SELECT postcode, insee, postcode FROM commune_postcode",
+                  &pcs) < 0)
         goto fail;
     if (table_exists(db, "postcode_label") &&
-        (load_keys(g, db, "SELECT label_fold, insee FROM postcode_label",
+        (load_keys(g, db,
+                   "SELECT label_fold, insee, postcode FROM postcode_label",
                    &names) < 0 ||
-         load_keys(g, db, "SELECT postcode, insee FROM postcode_label", &pcs) <
-             0))
+         load_keys(g, db,
+                   "SELECT postcode, insee, postcode FROM postcode_label",
+                   &pcs) < 0))
         goto fail;
     keys_finish(g, &names);
     keys_finish(g, &pcs);

@@ -55,8 +55,9 @@ size_t geo_by_name(const struct geo *g, const char *fold, size_t n, int *out,
  * by a space: a longer name may still match ("saint" -> "saint etienne"). */
 int geo_name_continues(const struct geo *g, const char *fold, size_t n);
 
-/* The communes a postal code serves (La Poste's table: no CEDEX codes),
- * most activities first; same contract as geo_by_name(). */
+/* The communes of its own department a postal code serves (La Poste's
+ * table: no CEDEX codes), most activities first; same contract as
+ * geo_by_name(). */
 size_t geo_by_postcode(const struct geo *g, const char *pc, size_t n, int *out,
                        size_t max);
 

@@ -629,11 +629,22 @@ static void place_add1(struct understood *x, int c)
         x->place.communes[x->place.ncommunes++] = c;
 }
 
+/* 1 if some commune of cs[0..n) is an arrondissement of c. */
+static int has_kid(const struct geo *geo, const int *cs, size_t n, int c)
+{
+    for (size_t k = 0; k < n; k++)
+        if (geo_commune(geo, cs[k])->parent == c)
+            return 1;
+    return 0;
+}
+
 /* Sets the place's communes: those in cs[0..n) (most activities first),
- * less the arrondissements of a city also there (La Poste labels Lyon's
- * postal codes "LYON"), then the arrondissements of each. */
+ * then the arrondissements of each. When a city and its arrondissement
+ * are both there, a name keeps the city (La Poste labels Lyon's postal
+ * codes "LYON"), a postal code (kids_first) the arrondissement (75011 is
+ * the 11th, not all Paris). */
 static void place_set(const struct geo *geo, struct understood *x,
-                      const int *cs, size_t n)
+                      const int *cs, size_t n, int kids_first)
 {
     x->place.ncommunes = 0;
     for (size_t i = 0; i < n; i++) {
@@ -642,7 +653,8 @@ static void place_set(const struct geo *geo, struct understood *x,
         for (k = 0; p >= 0 && k < n; k++)
             if (cs[k] == p)
                 break;
-        if (p < 0 || k == n)
+        int city_there = p >= 0 && k < n;
+        if (kids_first ? !(geo && has_kid(geo, cs, n, cs[i])) : !city_there)
             place_add1(x, cs[i]);
     }
     x->place.nnamed = x->place.ncommunes;
@@ -671,7 +683,7 @@ static int number_place(const struct understand *u, struct understood *x,
         int city = x->place.communes[0];
         size_t nk = geo_children(geo, city, &kids);
         if (n >= 1 && (size_t)n <= nk) {
-            place_set(geo, x, &kids[n - 1], 1);
+            place_set(geo, x, &kids[n - 1], 1, 0);
             x->phrase[x->nphrases - 1].n++;
             return 2;
         }
@@ -689,7 +701,7 @@ static int number_place(const struct understand *u, struct understood *x,
             x->place.kind = UND_PLACE_POSTCODE;
             memcpy(x->place.postcode, w, 6);
             place_set(geo, x, cs,
-                      npc < UND_MAX_COMMUNES ? npc : UND_MAX_COMMUNES);
+                      npc < UND_MAX_COMMUNES ? npc : UND_MAX_COMMUNES, 1);
             return 1;
         }
     }
@@ -701,7 +713,7 @@ static int number_place(const struct understand *u, struct understood *x,
         int c = geo_by_insee(geo, up, 5);
         if (c >= 0) {
             x->place.kind = UND_PLACE_COMMUNE;
-            place_set(geo, x, &c, 1);
+            place_set(geo, x, &c, 1, 0);
             return 1;
         }
     }
@@ -844,7 +856,7 @@ int understand_query(const struct understand *u, const char *q, size_t n,
                 if (names == 0 || acts > names) {
                     x->place.kind = UND_PLACE_COMMUNE;
                     x->place.ambiguous = names > 0;
-                    place_set(u->geo, x, cs, ncs);
+                    place_set(u->geo, x, cs, ncs, 0);
                     x->place.phrase = x->nphrases;
                     add_phrase(x, i, run, UND_PLACE, -1, 0);
                     i += run;

@@ -99,7 +99,8 @@ static void test_lookups(const struct geo *g)
         {"saint etienne", 1, "42218"},   {"belfort", 1, "90010"},
         {"saint denis", 4, "97411"},     {"l hay les roses", 1, "94038"},
         {"bourg en bresse", 1, "01053"}, /* name and label */
-        {"paris", 21, "75056"},          /* the city, then the labels */
+        {"paris", 1, "75056"},           /* not Boulogne (75016 "PARIS") */
+        {"paris 16", 1, "75116"},        /* La Poste's label */
         {"lyon", 10, "69123"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {

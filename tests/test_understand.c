@@ -234,6 +234,14 @@ static void test_cases(const struct understand *u, const struct geo *geo)
 static void test_details(const struct understand *u, const struct geo *geo)
 {
     struct understood x;
+    /* A postal code names the arrondissement, not the city. */
+    understand_query(u, "75016", 5, &x);
+    T_EQ_INT(x.place.nnamed, 1);
+    T_EQ_STR(geo_commune(geo, x.place.communes[0])->insee, "75116");
+    /* "paris" names Paris alone (not Boulogne, routed through 75016). */
+    understand_query(u, "paris", 5, &x);
+    T_EQ_INT(x.place.nnamed, 1);
+    T_EQ_INT(x.place.ncommunes, 21);
     /* A city's arrondissements come with it. */
     understand_query(u, "dupont lyon", 11, &x);
     T_EQ_INT(x.place.nnamed, 1);
