@@ -164,6 +164,138 @@ const char *db_text(sqlite3_stmt *st, int i)
     return s && *s ? s : NULL;
 }
 
+/* One integer from sql (no parameters), or -1 (logged). */
+static long long query_int(struct db_conn *c, const char *sql,
+                           long long arg)
+{
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_warn("%s: %s: %s", __func__, c->path, sqlite3_errmsg(c->db));
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, arg);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        v = sqlite3_column_type(st, 0) == SQLITE_NULL
+                ? 0
+                : sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        v = 0;
+    else
+        log_warn("%s: %s: %s", __func__, c->path, sqlite3_errmsg(c->db));
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The last pid, and the end of the MSSante block: professionals with a
+ * mailbox come first in pid order, so has_mss is 1 up to some pid and 0
+ * after it, and a binary search over the rowid finds that pid in about 21
+ * lookups (there is no index on has_mss, and none is needed). */
+static int pid_bounds(struct db_conn *c)
+{
+    c->max_pid = query_int(c, "SELECT max(pid) FROM professional", 0);
+    if (c->max_pid < 0)
+        return -1;
+    long long lo = 0, hi = c->max_pid; /* has_mss(lo) = 1, (hi, ..) = 0 */
+    while (lo < hi) {
+        long long mid = lo + (hi - lo + 1) / 2;
+        long long v = query_int(c,
+                                "SELECT has_mss FROM professional"
+                                " WHERE pid >= ?1 ORDER BY pid LIMIT 1",
+                                mid);
+        if (v < 0)
+            return -1;
+        if (v)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    c->mss_end = lo;
+    return 0;
+}
+
+/* The prefix index lengths of name_fts, from its prefix= option as the
+ * CREATE VIRTUAL TABLE statement gives it ("prefix = '1 2 3'"): a prefix
+ * query of such a length reads one doclist lazily, any other length makes
+ * FTS5 merge every matching term's doclist first. */
+static unsigned fts_prefixes(struct db_conn *c)
+{
+    sqlite3_stmt *st = NULL;
+    unsigned mask = 0;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT sql FROM sqlite_master"
+                           " WHERE name = 'name_fts'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *sql = (const char *)sqlite3_column_text(st, 0);
+        const char *p = sql ? strstr(sql, "prefix") : NULL;
+        if (p)
+            p = strpbrk(p, "'\"");
+        if (p) {
+            char q = *p++;
+            while (*p && *p != q) {
+                char *end;
+                long n = strtol(p, &end, 10);
+                if (end == p) {
+                    p++;
+                    continue;
+                }
+                if (n > 0 && n < 32)
+                    mask |= 1u << n;
+                p = end;
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    return mask;
+}
+
+/* One SQLite varint (big-endian, 7 bits a byte, the 9th byte whole) from
+ * p[0..n); advances *i. */
+static unsigned long long get_varint(const unsigned char *p, int n, int *i)
+{
+    unsigned long long v = 0;
+    for (int k = 0; k < 9 && *i < n; k++) {
+        unsigned char b = p[(*i)++];
+        if (k == 8)
+            return (v << 8) | b;
+        v = (v << 7) | (b & 0x7f);
+        if (!(b & 0x80))
+            break;
+    }
+    return v;
+}
+
+/* FTS5's own totals, which its bm25() reads too: the "averages" record
+ * (rowid 1 of name_fts_data) is the row count then the token count of each
+ * column, as varints. Without it: one row a professional, 3 tokens. */
+static void fts_stats(struct db_conn *c)
+{
+    sqlite3_stmt *st = NULL;
+    c->fts_rows = (double)(c->max_pid > 0 ? c->max_pid : 1);
+    c->fts_avgdl = 3.0;
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT block FROM name_fts_data WHERE id = 1", -1,
+                           &st, NULL) != SQLITE_OK)
+        return;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *p = sqlite3_column_blob(st, 0);
+        int n = sqlite3_column_bytes(st, 0), i = 0;
+        if (p && n > 0) {
+            double rows = (double)get_varint(p, n, &i), tokens = 0;
+            while (i < n)
+                tokens += (double)get_varint(p, n, &i);
+            if (rows > 0 && tokens > 0) {
+                c->fts_rows = rows;
+                c->fts_avgdl = tokens / rows;
+            }
+        }
+    }
+    sqlite3_finalize(st);
+}
+
 /* Checks the schema version, loads labels and computes the ETag. */
 static int conn_setup(struct db_conn *c)
 {
@@ -216,6 +348,10 @@ static int conn_setup(struct db_conn *c)
     sqlite3_finalize(st);
     snprintf(c->etag, sizeof(c->etag), "W/\"%016llx\"",
              (unsigned long long)h);
+    if (pid_bounds(c) < 0)
+        return -1;
+    c->fts_prefix = fts_prefixes(c);
+    fts_stats(c);
     return 0;
 }
 
@@ -334,27 +470,33 @@ static int stat_path(struct stat *sb)
     return stat(g.path, sb);
 }
 
-int db_init(const char *path)
+static void remember_stat(const struct stat *sb)
+{
+    g.present = 1;
+    g.dev = sb->st_dev;
+    g.ino = sb->st_ino;
+    g.size = sb->st_size;
+    g.mtime = sb->st_mtim;
+}
+
+void db_init(const char *path)
 {
     g.path = xstrdup(path);
     struct stat sb;
     if (stat_path(&sb) < 0) {
         log_warn("%s: not there yet: answering 503 until it appears", path);
-        return 0;
+        return;
     }
+    remember_stat(&sb);
     struct db_conn *c = db_conn_open(path);
     if (!c) {
-        log_error("%s: not a database this server can serve", path);
-        return -1;
+        log_warn("%s: not a database this server can serve: answering 503"
+                 " until a valid one replaces it",
+                 path);
+        return;
     }
     db_conn_free(c);
-    g.present = 1;
-    g.dev = sb.st_dev;
-    g.ino = sb.st_ino;
-    g.size = sb.st_size;
-    g.mtime = sb.st_mtim;
     atomic_store(&g.gen, 1);
-    return 0;
 }
 
 void db_check(int force)
@@ -367,24 +509,21 @@ void db_check(int force)
         sb.st_mtim.tv_nsec == g.mtime.tv_nsec)
         return;
     /* Validate before moving everyone: a bad file keeps the old one in
-     * service (threads already on it stay there). */
+     * service (threads already on it stay there), or the 503s if there is
+     * none yet. It is looked at again only when it changes. */
+    remember_stat(&sb);
     struct db_conn *c = db_conn_open(g.path);
     if (!c) {
-        log_warn("%s: new file refused, still serving the previous one",
-                 g.path);
-        g.present = 1;
-        g.dev = sb.st_dev;
-        g.ino = sb.st_ino;
-        g.size = sb.st_size;
-        g.mtime = sb.st_mtim;
+        if (atomic_load(&g.gen))
+            log_warn("%s: new file refused, still serving the previous one",
+                     g.path);
+        else
+            log_warn("%s: not a database this server can serve: still"
+                     " answering 503",
+                     g.path);
         return;
     }
     db_conn_free(c);
-    g.present = 1;
-    g.dev = sb.st_dev;
-    g.ino = sb.st_ino;
-    g.size = sb.st_size;
-    g.mtime = sb.st_mtim;
     unsigned gen = atomic_fetch_add(&g.gen, 1) + 1;
     log_info("%s: now serving generation %u", g.path, gen);
 }

@@ -16,7 +16,7 @@
 #include <sqlite3.h>
 
 /* The only schema version this server understands (PRAGMA user_version). */
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 struct db_label;
 
@@ -30,16 +30,24 @@ struct db_conn {
     size_t nstmts, capstmts;
     struct db_label *labels;  /* open hash on (list, code) */
     size_t nlabels, caplabels;
+    long long max_pid;        /* the last professional's pid */
+    long long mss_end;        /* pids 1..mss_end have an MSSante mailbox
+                               * (they come first in pid order), the rest
+                               * not: has_mss is a pid range */
+    unsigned fts_prefix;      /* bit n set: name_fts has a prefix index of
+                               * n characters (its prefix= option) */
+    double fts_rows;          /* name_fts: rows, and tokens per row on */
+    double fts_avgdl;         /* average (bm25's N and avgdl) */
     double deadline;          /* monotonic; 0 = no work budget */
     int interrupted;          /* the budget ran out in the last statement */
     struct db_conn *next;     /* all connections, for db_shutdown() */
 };
 
-/* Start-up: remembers path and validates the file if it exists. Returns -1
- * (logged) when the file exists but is not a database this server can serve;
- * 0 otherwise. A missing file is not an error: the server answers 503 until
- * it appears. */
-int db_init(const char *path);
+/* Start-up: remembers path and validates the file if it exists. A missing
+ * file, or one this server cannot serve (another schema version, not a
+ * database), is not an error: it is logged, the server answers 503 and
+ * db_check() keeps watching the path until a valid database appears. */
+void db_init(const char *path);
 
 /* Looks at the path again (stat) and moves to a new generation if it names
  * another valid database. Called by the main thread; cheap when nothing

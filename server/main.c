@@ -94,8 +94,7 @@ int main(int argc, char **argv)
         log_error("SQLite was built without thread support");
         return 1;
     }
-    if (db_init(dbpath) < 0)
-        return 1;
+    db_init(dbpath);
 
     /* Signals go to this thread only: block them before the daemon's
      * threads start (they inherit the mask), then wait for them here. */

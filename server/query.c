@@ -137,7 +137,7 @@ void api_mssante(struct db_conn *c, const struct api_req *r,
            " structure_id, service, org_name, org_sign, addr_line2,"
            " addr_line3, street_number, street_repeat, street_type,"
            " street_name, addr_line5, addr_line6, postcode, dept, country,"
-           " profession_code, specialty_code, last_name, first_name"
+           " profession_code, specialty_code, last_name, first_name, mid"
            " FROM mailbox WHERE address = ?1");
     if (!st) {
         api_error(out, 503, "database error");
@@ -153,6 +153,11 @@ void api_mssante(struct db_conn *c, const struct api_req *r,
                           "type", jstr(db_text(st, 1)));
     const char *nid = db_text(st, 2);
     char *nid_copy = nid ? xstrdup(nid) : NULL;
+    /* A mailbox whose owner is a known professional sits in that
+     * professional's rowid range (mid = pid << 20 | seq); the others are
+     * numbered from 2^50. */
+    long long mid = sqlite3_column_int64(st, 23);
+    long long owner = mid < (1LL << 50) ? mid >> 20 : 0;
     json_t *lines = json_array();
     for (int i = 8; i <= 15; i++) {
         if (i >= 10 && i <= 13) {
@@ -197,21 +202,18 @@ void api_mssante(struct db_conn *c, const struct api_req *r,
                          jstr(db_label(c, "specialty", spec)))
              : json_null());
     db_done(st);
-    json_t *who = NULL;
-    if (nid_copy) {
+    if (!owner && nid_copy) {
+        /* Another type of mailbox (CAB, APP) naming a professional. */
         sqlite3_stmt *q = db_prepare(
             c, "SELECT pid FROM professional WHERE national_id = ?1");
         if (q) {
             sqlite3_bind_text(q, 1, nid_copy, -1, SQLITE_STATIC);
-            if (sqlite3_step(q) == SQLITE_ROW) {
-                long long pid = sqlite3_column_int64(q, 0);
-                db_done(q);
-                who = record_json(c, pid, 0);
-            } else {
-                db_done(q);
-            }
+            if (sqlite3_step(q) == SQLITE_ROW)
+                owner = sqlite3_column_int64(q, 0);
+            db_done(q);
         }
     }
+    json_t *who = owner ? record_json(c, owner, 0) : NULL;
     json_object_set_new(o, "owner_kind",
                         json_string(nid_copy ? "professional" : "structure"));
     json_object_set_new(o, "professional", who ? who : json_null());

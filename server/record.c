@@ -1,7 +1,8 @@
 /* One professional as the API shows it: identity, profession, specialties,
  * MSSanté mailboxes and activities (and diplomas in the full record), with
- * labels from the code table. Each part is one indexed lookup by national id
- * on a cached statement. */
+ * labels from the code table. Each part is one range read on its table's
+ * primary key (a professional's rows are pid << 20 | seq, clustered), on a
+ * cached statement. */
 #include <string.h>
 
 #include "api.h"
@@ -26,14 +27,16 @@ static json_t *coded(struct db_conn *c, const char *list, const char *code)
                      str_or_null(db_label(c, list, code)));
 }
 
-static void add_specialties(struct db_conn *c, json_t *o, const char *nid)
+/* The rowid range of a professional's rows: ?1 .. ?2. */
+#define PID_RANGE " BETWEEN ?1 << 20 AND (?1 << 20) | 1048575"
+
+static void add_specialties(struct db_conn *c, json_t *o, long long pid)
 {
     json_t *arr = json_array();
-    sqlite3_stmt *st =
-        db_prepare(c, "SELECT code, type_code FROM specialty"
-                      " WHERE national_id = ?1");
+    sqlite3_stmt *st = db_prepare(c, "SELECT code, type_code FROM specialty"
+                                     " WHERE pid = ?1 ORDER BY code");
     if (st) {
-        sqlite3_bind_text(st, 1, nid, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 1, pid);
         while (sqlite3_step(st) == SQLITE_ROW) {
             const char *code = db_text(st, 0);
             const char *type = db_text(st, 1);
@@ -49,14 +52,14 @@ static void add_specialties(struct db_conn *c, json_t *o, const char *nid)
     json_object_set_new(o, "specialties", arr);
 }
 
-static void add_mailboxes(struct db_conn *c, json_t *o, const char *nid)
+static void add_mailboxes(struct db_conn *c, json_t *o, long long pid)
 {
     json_t *arr = json_array();
     sqlite3_stmt *st = db_prepare(c, "SELECT address, type FROM mailbox"
-                                     " WHERE national_id = ?1"
+                                     " WHERE mid" PID_RANGE
                                      " ORDER BY address");
     if (st) {
-        sqlite3_bind_text(st, 1, nid, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 1, pid);
         while (sqlite3_step(st) == SQLITE_ROW) {
             const char *addr = db_text(st, 0);
             if (addr)
@@ -94,14 +97,14 @@ static json_t *street_line(sqlite3_stmt *st, int first)
     " city, insee, dept_code, country, phone, email, role_code, genre_code,"   \
     " section_code"
 
-static void add_activities(struct db_conn *c, json_t *o, const char *nid,
+static void add_activities(struct db_conn *c, json_t *o, long long pid,
                            int full)
 {
     json_t *arr = json_array();
     sqlite3_stmt *st = db_prepare(c, "SELECT " ACT_COLS " FROM activity"
-                                     " WHERE national_id = ?1");
+                                     " WHERE aid" PID_RANGE " ORDER BY aid");
     if (st) {
-        sqlite3_bind_text(st, 1, nid, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 1, pid);
         while (sqlite3_step(st) == SQLITE_ROW) {
             json_t *lines = json_array();
             const char *s;
@@ -160,14 +163,14 @@ static void add_activities(struct db_conn *c, json_t *o, const char *nid,
     json_object_set_new(o, "activities", arr);
 }
 
-static void add_diplomas(struct db_conn *c, json_t *o, const char *nid)
+static void add_diplomas(struct db_conn *c, json_t *o, long long pid)
 {
     json_t *arr = json_array();
     sqlite3_stmt *st = db_prepare(
         c, "SELECT type_code, code, auth_type_code, discipline_code"
-           " FROM diploma WHERE national_id = ?1");
+           " FROM diploma WHERE did" PID_RANGE " ORDER BY did");
     if (st) {
-        sqlite3_bind_text(st, 1, nid, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 1, pid);
         while (sqlite3_step(st) == SQLITE_ROW) {
             json_array_append_new(
                 arr,
@@ -195,8 +198,7 @@ json_t *record_json(struct db_conn *c, long long pid, int full)
         db_done(st);
         return NULL;
     }
-    /* Copy what outlives the step: the national id is bound below. */
-    char *nid = xstrdup(db_text(st, 0) ? db_text(st, 0) : "");
+    const char *nid = db_text(st, 0);
     const char *type = db_text(st, 1);
     int rpps = type && strcmp(type, "8") == 0;
     const char *civ = db_text(st, 3), *title = db_text(st, 4);
@@ -213,12 +215,11 @@ json_t *record_json(struct db_conn *c, long long pid, int full)
         json_object_set_new(o, "category",
                             coded(c, "category", db_text(st, 8)));
     db_done(st);
-    add_specialties(c, o, nid);
-    add_mailboxes(c, o, nid);
-    add_activities(c, o, nid, full);
+    add_specialties(c, o, pid);
+    add_mailboxes(c, o, pid);
+    add_activities(c, o, pid, full);
     if (full)
-        add_diplomas(c, o, nid);
-    free(nid);
+        add_diplomas(c, o, pid);
     return o;
 }
 
@@ -242,13 +243,19 @@ long long record_find(struct db_conn *c, const char *id)
         c, "SELECT pid FROM professional WHERE national_id = ?1", id);
     if (pid)
         return pid;
-    /* RPPS: 11 digits, ADELI: 9 characters. The same string could in theory
-     * be both an identifier and another's national id: the national id,
-     * tried first, wins. */
-    if (n == 11 || n == 9)
+    /* RPPS: 11 digits, ADELI: 9 characters; the national id is the type
+     * digit then the identifier, so both are lookups on its unique index.
+     * The same string could in theory be both an identifier and another's
+     * national id: the national id, tried first, wins. */
+    if (n == 11)
         pid = find_one(c,
-                       "SELECT pid FROM professional WHERE id = ?1"
-                       " ORDER BY pid LIMIT 1",
+                       "SELECT pid FROM professional"
+                       " WHERE national_id = '8' || ?1",
+                       id);
+    else if (n == 9)
+        pid = find_one(c,
+                       "SELECT pid FROM professional"
+                       " WHERE national_id = '0' || ?1",
                        id);
     return pid;
 }

@@ -1,35 +1,57 @@
-/* GET /v1/search and /v1/suggest: parameters -> a match set -> ranked page.
+/* GET /v1/search and /v1/suggest: parameters -> a match in pid order -> a
+ * ranked page.
  *
  * Where the time goes (docs perf-notes): scoring every match is the cost, a
- * scan that stops after 20 rows in pid order (the default order, fixed at
- * import) is microseconds. So the match set is reached one of four ways:
- *  - text whose FTS match is small (<= CAND_MAX people): read it all with
- *    bm25 and rank it exactly in C;
- *  - text with a large FTS match but a selective location or specialty
- *    filter (<= DRIVER_MAX rows): read the filter's people and match the
- *    words in C, with the same tiers (no bm25);
- *  - text with a large FTS match: tiered FTS queries (exact family word,
- *    exact first name, family prefix, first-name prefix), each in pid order,
- *    stopping as soon as the page is full;
- *  - filters only: the most selective indexed filter if small, else a pid
- *    order scan that stops after the page.
- * Counting a huge match is bounded by a time budget: past it, `total` is a
- * lower bound and `total_exact` is false. Nothing here knows about HTTP. */
+ * read that stops after 20 rows in pid order (the default order, fixed at
+ * import) is microseconds. Every condition is therefore read as a stream of
+ * pids in ascending order (stream.h): the name words' FTS5 match (rowid =
+ * pid), the profession and specialty indexes (code, pid), the activity
+ * indexes (key, aid = pid << 20 | seq), has_mss as a pid range (those with
+ * a mailbox come first). Their intersection is read by leapfrogging and
+ * stops as soon as it has what it needs:
+ *  - filters only: the page is the first offset + limit pids;
+ *  - with name words, a small match (<= CAND_MAX people) is read whole and
+ *    ranked exactly in C (word tiers, then bm25, then pid);
+ *  - a larger one is read tier by tier (exact family word, exact first
+ *    name, family prefix, first-name prefix: one FTS5 expression each, in
+ *    pid order), stopping when the page is full.
+ * Counting a large match is bounded by a time budget: past it, `total` is a
+ * lower bound and `total_exact` is false.
+ *
+ * The words of q, name and given become FTS5 expressions in one place,
+ * text_plan(): the hook for query understanding and typo tolerance. Nothing
+ * here knows about HTTP. */
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "fold.h"
+#include "stream.h"
 #include "util.h"
 #include "banned.h"
 
 #define TOK_MAX 8      /* words in q: a name has a handful */
 #define LIST_MAX 16    /* values of one repeated filter */
-#define CAND_MAX 1000  /* small FTS match, ranked exactly: about 1 ms */
-#define DRIVER_MAX 5000 /* rows of a selective filter read in full: ~2 ms */
-#define COUNT_MS 2.0   /* budget to count a large match (p99 target 10 ms) */
+#define CAND_MAX 1000  /* a match this small is ranked exactly: < 1 ms */
+/* Budget to count a large match once the page is known. Every large match
+ * pays it, so it is a share of the 1 ms median target; about 5,000 pids. */
+#define COUNT_MS 0.5
 #define FACET_MS 200.0 /* budget for facets, which callers ask for rarely */
+/* A word beyond name_fts's prefix index lengths is replaced by the OR of
+ * the exact name words it begins (name_term) when there are at most this
+ * many: FTS5 then reads each doclist lazily in rowid order, where a prefix
+ * query would first merge the doclists of every matching word (5 ms for a
+ * 4-letter prefix matching 50,000 people). */
+#define EXPAND_MAX 64
+/* Steps tried before a stream runs its statement again from a new bound:
+ * an index entry costs ~0.1 µs, a new B-tree descent ~2 µs, a new FTS5
+ * expression 5-50 µs. */
+#define STEP_INDEX 16
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define STEP_FTS 256
 
 enum { COL_ANY = 3, COL_FAM = 1, COL_FIRST = 2 };
 
@@ -429,97 +451,502 @@ static int has_loc(const struct sq *q)
     return q->nmode || q->ndept || q->city_fold || q->insee || q->pc_lo;
 }
 
-/* Location conditions on activity a. plus=1 keeps them off the indexes (the
- * EXISTS must go through activity_nid); driver names the one condition that
- * may use its index when plus=0. */
-static void add_loc_conds(struct sqlb *b, const struct sq *q, int plus)
+/* ---- Filters as pid streams ---- */
+
+/* Which activity index reads the place conditions. */
+enum { LOC_SCAN, LOC_INSEE, LOC_CITY, LOC_PC, LOC_PCS, LOC_DEPT };
+
+/* Postal codes are 5 characters; a longer value in the data (never seen)
+ * makes a prefix read by scan instead. */
+#define PC_LEN 16
+/* Rows a place key is counted to, to order the streams. */
+#define EST_CAP 1000
+
+struct fplan {
+    struct stream st[3]; /* profession, specialty, place (or all pids) */
+    struct stream *v[4]; /* the streams in use */
+    int nv;
+    long long lo, hi;          /* pid range: has_mss */
+    long long known_total;     /* filters only: exact total, or -1 */
+    char pcs[STREAM_SUBS_MAX][PC_LEN];
+};
+
+/* Prepares b's statement with a tag appended to its text: statements are
+ * cached by text, and two streams alive at once need two statements. */
+static sqlite3_stmt *prep_tag(struct db_conn *c, struct sqlb *b, char role,
+                              int k)
 {
-    const char *p = plus ? "+" : "";
-    if (q->insee) {
-        buf_addf(&b->sql, " AND %sa.insee = ", p);
+    size_t len = b->sql.len;
+    buf_addf(&b->sql, " /*%c%d*/", role, k);
+    sqlite3_stmt *st = sqlb_prepare(c, b);
+    b->sql.len = len;
+    b->sql.s[len] = '\0';
+    return st;
+}
+
+static long long code_count(struct db_conn *c, const char *list,
+                            const char *code)
+{
+    sqlite3_stmt *st = db_prepare(
+        c, "SELECT count FROM code WHERE list = ?1 AND code = ?2");
+    long long n = 0;
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, list, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    db_done(st);
+    return n;
+}
+
+/* One sub-stream per code: (code, pid) index entries in pid order. */
+static int plan_codes(struct db_conn *c, struct stream *s, const char *sql,
+                      const char *list, char role, char *const *codes,
+                      int n)
+{
+    long long est = 0;
+    for (int i = 0; i < n; i++)
+        est += code_count(c, list, codes[i]);
+    stream_init(s, 0, 2, STEP_INDEX, est);
+    for (int i = 0; i < n; i++) {
+        struct sqlb b;
+        sqlb_init(&b);
+        buf_addstr(&b.sql, sql);
+        sqlb_arg(&b, codes[i]);
+        buf_addstr(&b.sql, " AND pid >= ? ORDER BY pid");
+        sqlite3_stmt *st = prep_tag(c, &b, role, i);
+        buf_release(&b.sql);
+        if (!st)
+            return -1;
+        stream_add(s, st);
+    }
+    return 0;
+}
+
+/* The distinct postal codes of activities in [lo, hi), found by seeking
+ * past each one (the index lists a code once per activity): their number,
+ * or -1 if more than max. */
+static int postcodes_in(struct db_conn *c, const char *lo, const char *hi,
+                        char (*out)[PC_LEN], int max)
+{
+    sqlite3_stmt *first = db_prepare(
+        c, "SELECT postcode FROM activity WHERE postcode >= ?1"
+           " AND postcode < ?2 ORDER BY postcode LIMIT 1");
+    sqlite3_stmt *next = db_prepare(
+        c, "SELECT postcode FROM activity WHERE postcode > ?1"
+           " AND postcode < ?2 ORDER BY postcode LIMIT 1");
+    if (!first || !next)
+        return -1;
+    int n = 0;
+    for (;;) {
+        sqlite3_stmt *st = n ? next : first;
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, n ? out[n - 1] : lo, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            db_done(st);
+            return n;
+        }
+        const char *v = db_text(st, 0);
+        if (!v || strlen(v) >= PC_LEN || n == max) {
+            db_done(st);
+            return -1;
+        }
+        memcpy(out[n++], v, strlen(v) + 1);
+        db_done(st);
+    }
+}
+
+/* The place conditions other than the key's, checked on the activity row
+ * ('+' keeps them off the indexes): one activity must satisfy all. */
+static void loc_rest(struct sqlb *b, const struct sq *q, int key)
+{
+    if (q->insee && key != LOC_INSEE) {
+        buf_addstr(&b->sql, " AND +insee = ");
         sqlb_arg(b, q->insee);
-        p = "+";
     }
-    if (q->city_fold) {
-        buf_addf(&b->sql, " AND %sa.city_fold = ", p);
+    if (q->city_fold && key != LOC_CITY) {
+        buf_addstr(&b->sql, " AND +city_fold = ");
         sqlb_arg(b, q->city_fold);
-        p = "+";
     }
-    if (q->pc_lo && !q->pc_hi) {
-        buf_addf(&b->sql, " AND %sa.postcode = ", p);
+    if (q->pc_lo && !q->pc_hi && key != LOC_PC) {
+        buf_addstr(&b->sql, " AND +postcode = ");
         sqlb_arg(b, q->pc_lo);
-        p = "+";
     }
-    if (q->pc_lo && q->pc_hi) {
-        buf_addf(&b->sql, " AND %sa.postcode >= ", p);
+    if (q->pc_lo && q->pc_hi && key != LOC_PCS) {
+        buf_addstr(&b->sql, " AND +postcode >= ");
         sqlb_arg(b, q->pc_lo);
-        buf_addf(&b->sql, " AND %sa.postcode < ", p);
+        buf_addstr(&b->sql, " AND +postcode < ");
         sqlb_arg(b, q->pc_hi);
-        p = "+";
     }
-    if (q->ndept) {
-        buf_addf(&b->sql, " AND %sa.dept_code IN ", p);
+    if (q->ndept && key != LOC_DEPT) {
+        buf_addstr(&b->sql, " AND +dept_code IN ");
         sqlb_list(b, q->dept, q->ndept);
     }
     if (q->nmode) {
-        buf_addstr(&b->sql, " AND +a.mode_code IN ");
+        buf_addstr(&b->sql, " AND +mode_code IN ");
         sqlb_list(b, q->mode, q->nmode);
     }
 }
 
-/* The conditions on professional p, each " AND ...". */
-static void add_filters(struct sqlb *b, const struct sq *q, int skip_loc,
-                        int skip_spec, int prof_index)
+/* Capped count of the activities with col = v: orders the streams. */
+static long long loc_est(struct db_conn *c, const char *col, const char *v)
 {
-    if (q->nprof == 1 && prof_index) {
-        buf_addstr(&b->sql, " AND p.profession_code = ");
-        sqlb_arg(b, q->prof[0]);
-    } else if (q->nprof) {
-        buf_addstr(&b->sql, " AND +p.profession_code IN ");
-        sqlb_list(b, q->prof, q->nprof);
+    char sql[160];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM (SELECT 1 FROM activity WHERE %s = ?1"
+             " LIMIT %d)",
+             col, EST_CAP);
+    sqlite3_stmt *st = db_prepare(c, sql);
+    long long n = EST_CAP;
+    if (!st)
+        return n;
+    sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    db_done(st);
+    return n;
+}
+
+/* The place stream: activities in aid (so pid) order from the most
+ * selective key's index, one sub-stream per key value (the index lists
+ * (key, aid): in pid order for one value only); with no usable key (mode
+ * alone, a short postal prefix with too many codes) a scan of activity in
+ * aid order that checks the conditions. */
+static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
+                    struct stream *s)
+{
+    const char *keys[STREAM_SUBS_MAX];
+    int nkeys = 0, key = LOC_SCAN;
+    const char *col = NULL;
+    if (q->insee) {
+        key = LOC_INSEE, col = "insee", keys[nkeys++] = q->insee;
+    } else if (q->city_fold) {
+        key = LOC_CITY, col = "city_fold", keys[nkeys++] = q->city_fold;
+    } else if (q->pc_lo && !q->pc_hi) {
+        key = LOC_PC, col = "postcode", keys[nkeys++] = q->pc_lo;
+    } else if (q->pc_lo && q->pc_hi) {
+        int n = postcodes_in(c, q->pc_lo, q->pc_hi, fp->pcs, STREAM_SUBS_MAX);
+        if (n >= 0) {
+            key = LOC_PCS, col = "postcode";
+            for (int i = 0; i < n; i++)
+                keys[nkeys++] = fp->pcs[i];
+        }
+    } else if (q->ndept) {
+        key = LOC_DEPT, col = "dept_code";
+        for (int i = 0; i < q->ndept; i++)
+            keys[nkeys++] = q->dept[i];
     }
-    if (q->has_mss >= 0)
-        buf_addf(&b->sql, " AND +p.has_mss = %d", q->has_mss);
-    if (q->nspec && !skip_spec) {
-        buf_addstr(&b->sql, " AND EXISTS (SELECT 1 FROM specialty s WHERE"
-                            " s.national_id = p.national_id AND s.code IN ");
-        sqlb_list(b, q->spec, q->nspec);
-        buf_addstr(&b->sql, ")");
+    struct sqlb b;
+    sqlb_init(&b);
+    if (key == LOC_SCAN) {
+        /* Checked last: its seeks read rows until one matches. */
+        stream_init(s, 20, 0, STEP_INDEX, LLONG_MAX / 4);
+        buf_addstr(&b.sql, "SELECT aid FROM activity WHERE 1");
+        loc_rest(&b, q, key);
+        buf_addstr(&b.sql, " AND aid >= ? ORDER BY aid");
+        s->bound_param = b.narg + 1;
+        sqlite3_stmt *st = prep_tag(c, &b, 'L', 0);
+        buf_release(&b.sql);
+        if (!st)
+            return -1;
+        stream_add(s, st);
+        return 0;
     }
-    if (has_loc(q) && !skip_loc) {
-        buf_addstr(&b->sql, " AND EXISTS (SELECT 1 FROM activity a WHERE"
-                            " a.national_id = p.national_id");
-        add_loc_conds(b, q, 1);
-        buf_addstr(&b->sql, ")");
+    long long est = nkeys == 1 ? loc_est(c, col, keys[0])
+                               : (long long)EST_CAP * nkeys;
+    stream_init(s, 20, 0, STEP_INDEX, est);
+    buf_addf(&b.sql, "SELECT aid FROM activity WHERE %s = ", col);
+    sqlb_arg(&b, keys[0]);
+    loc_rest(&b, q, key);
+    buf_addstr(&b.sql, " AND aid >= ? ORDER BY aid");
+    s->bound_param = b.narg + 1;
+    for (int i = 0; i < nkeys; i++) {
+        sqlite3_stmt *st = prep_tag(c, &b, 'L', i);
+        if (!st) {
+            buf_release(&b.sql);
+            return -1;
+        }
+        sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_TRANSIENT);
+        stream_add(s, st);
+    }
+    buf_release(&b.sql);
+    return 0;
+}
+
+static int est_cmp(const void *a, const void *b)
+{
+    const struct stream *x = *(struct stream *const *)a;
+    const struct stream *y = *(struct stream *const *)b;
+    return x->est < y->est ? -1 : x->est > y->est;
+}
+
+/* Every filter as a stream, and has_mss as a pid range (professionals with
+ * a mailbox are pids 1 .. mss_end). With no filter stream (has_mss alone,
+ * or name words alone) and no_text, a stream of all pids. */
+static int plan_filters(struct db_conn *c, const struct sq *q,
+                        struct fplan *fp, int no_text)
+{
+    fp->nv = 0;
+    fp->known_total = -1;
+    fp->lo = 1;
+    fp->hi = c->max_pid;
+    if (q->has_mss == 1)
+        fp->hi = c->mss_end;
+    else if (q->has_mss == 0)
+        fp->lo = c->mss_end + 1;
+    if (q->nprof) {
+        struct stream *s = &fp->st[fp->nv];
+        if (plan_codes(c, s,
+                       "SELECT pid FROM professional WHERE"
+                       " profession_code = ",
+                       "profession", 'P', q->prof, q->nprof) < 0)
+            return -1;
+        fp->v[fp->nv++] = s;
+    }
+    if (q->nspec) {
+        struct stream *s = &fp->st[fp->nv];
+        if (plan_codes(c, s, "SELECT pid FROM specialty WHERE code = ",
+                       "specialty", 'S', q->spec, q->nspec) < 0)
+            return -1;
+        fp->v[fp->nv++] = s;
+    }
+    if (has_loc(q)) {
+        struct stream *s = &fp->st[fp->nv];
+        if (plan_loc(c, q, fp, s) < 0)
+            return -1;
+        fp->v[fp->nv++] = s;
+    }
+    if (no_text) {
+        /* Totals known without counting: each professional has one
+         * profession code, the code table counts each specialty's
+         * professionals, and pids are 1 .. max_pid. */
+        if (fp->nv == 0)
+            fp->known_total = fp->hi >= fp->lo ? fp->hi - fp->lo + 1 : 0;
+        else if (fp->nv == 1 && q->nprof && q->has_mss < 0)
+            fp->known_total = fp->st[0].est;
+        else if (fp->nv == 1 && q->nspec == 1 && q->has_mss < 0)
+            fp->known_total = fp->st[0].est;
+    }
+    if (fp->nv == 0 && no_text) {
+        struct stream *s = &fp->st[0];
+        stream_init(s, 0, 1, STEP_INDEX, fp->hi - fp->lo + 1);
+        sqlite3_stmt *st = db_prepare(c, "SELECT pid FROM professional"
+                                         " WHERE pid >= ?1 ORDER BY pid");
+        if (!st)
+            return -1;
+        stream_add(s, st);
+        fp->v[fp->nv++] = s;
+    }
+    return 0;
+}
+
+/* ---- Name words as FTS5 expressions ---- */
+
+#define TIER_MAX 4
+
+/* What the name words ask of name_fts: the expression of the whole match
+ * (every word as a prefix, in its columns) and a partition of it into
+ * tiers, best first; per word, how many rows its phrase matches (bm25's
+ * document frequency). */
+struct text_plan {
+    struct buf all;
+    struct buf tier[TIER_MAX];
+    int ntier;
+    int lazy;               /* no phrase makes FTS5 merge doclists first */
+    int none;               /* a word begins no name word: no match */
+    double nhit[TOK_MAX * 3];
+    long long est;          /* an upper bound of the match, for ordering */
+    struct buf exact[TOK_MAX * 3], prefix[TOK_MAX * 3];
+};
+
+static void text_plan_release(struct text_plan *tp, int ntok)
+{
+    buf_release(&tp->all);
+    for (int i = 0; i < TIER_MAX; i++)
+        buf_release(&tp->tier[i]);
+    for (int i = 0; i < ntok; i++) {
+        buf_release(&tp->exact[i]);
+        buf_release(&tp->prefix[i]);
     }
 }
 
-static int has_filters(const struct sq *q)
+static int is_plain(const char *s)
 {
-    return q->nprof || q->nspec || has_loc(q) || q->has_mss >= 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+            return 0;
+    return 1;
 }
 
-/* FTS5 expression: every token, quoted (folded tokens are [a-z0-9] and
- * letters fold() passes through, never '"': user input cannot become FTS5
- * syntax), restricted to its columns; exact=1 drops the prefix star. */
-static void fts_tok(struct buf *e, const struct tok *t, int exact)
+/* The prefix phrase of word t into out (`"t"*`, or the OR of the name
+ * words it begins), and its document frequency. Returns 0 if no name word
+ * begins with t. name_term holds the words of the folded names as FTS5's
+ * tokenizer splits them when they are plain ASCII letters and digits, so
+ * only such words are expanded or ruled out. */
+static int word_prefix(struct db_conn *c, const char *t, struct buf *out,
+                       double *nhit, int *lazy)
 {
-    if (t->cols == COL_FAM)
+    size_t len = strlen(t);
+    int indexed = len < 32 && (c->fts_prefix & (1u << len));
+    *nhit = c->fts_rows / 4;
+    if (!is_plain(t)) {
+        buf_addf(out, "\"%s\"*", t);
+        if (!indexed)
+            *lazy = 0;
+        return 1;
+    }
+    char hi[64];
+    if (len + 1 > sizeof(hi)) {
+        buf_addf(out, "\"%s\"*", t);
+        *lazy = 0;
+        return 1;
+    }
+    memcpy(hi, t, len + 1);
+    hi[len - 1]++; /* 'z' + 1 = '{', '9' + 1 = ':' */
+    sqlite3_stmt *st =
+        db_prepare(c, "SELECT term, n FROM name_term WHERE term >= ?1"
+                      " AND term < ?2 ORDER BY term LIMIT " STR(EXPAND_MAX)
+                      " + 1");
+    int n = 0;
+    double sum = 0;
+    struct buf group;
+    buf_init(&group, 8192);
+    buf_addstr(&group, "(");
+    if (st) {
+        sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+    }
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        const char *term = db_text(st, 0);
+        if (!term || !is_plain(term))
+            continue;
+        if (n++)
+            buf_addstr(&group, " OR ");
+        buf_addf(&group, "\"%s\"", term);
+        sum += (double)sqlite3_column_int64(st, 1);
+    }
+    db_done(st);
+    buf_addstr(&group, ")");
+    if (n == 0) {
+        buf_release(&group);
+        return 0;
+    }
+    if (n <= EXPAND_MAX)
+        *nhit = sum < c->fts_rows ? sum : c->fts_rows;
+    else if (sum > *nhit)
+        *nhit = sum;
+    if (indexed || n > EXPAND_MAX) {
+        buf_addf(out, "\"%s\"*", t);
+        if (!indexed)
+            *lazy = 0;
+    } else {
+        buf_addstr(out, group.s);
+    }
+    buf_release(&group);
+    return 1;
+}
+
+/* phrase restricted to the columns of cols. */
+static void in_cols(struct buf *e, int cols, const char *phrase)
+{
+    if (cols == COL_FAM)
         buf_addstr(e, "{last_fold last_join} : ");
-    else if (t->cols == COL_FIRST)
+    else if (cols == COL_FIRST)
         buf_addstr(e, "{first_fold} : ");
-    buf_addf(e, "\"%s\"%s", t->s, exact ? "" : "*");
+    buf_addstr(e, phrase);
 }
 
-static void fts_all(struct buf *e, const struct sq *q, int exact)
+/* Every word (exact=1: as a whole word, else as a prefix), ANDed. */
+static void all_words(struct buf *e, const struct sq *q,
+                      const struct text_plan *tp, int exact)
 {
     for (int i = 0; i < q->ntok; i++) {
         if (i)
             buf_addstr(e, " AND ");
-        fts_tok(e, &q->tok[i], exact);
+        in_cols(e, q->tok[i].cols,
+                exact ? tp->exact[i].s : tp->prefix[i].s);
     }
 }
 
+/* The FTS5 expressions of the words of q, name and given. Folded words are
+ * [a-z0-9] and letters fold() passes through, never '"', so client input
+ * cannot become FTS5 syntax. Tiers: one word from q: exact family word,
+ * exact first name, family prefix, first-name prefix; otherwise: every
+ * word exact, then the rest. */
+static void text_plan(struct db_conn *c, const struct sq *q,
+                      struct text_plan *tp)
+{
+    memset(tp, 0, sizeof(*tp));
+    buf_init(&tp->all, 64 * 1024);
+    for (int i = 0; i < TIER_MAX; i++)
+        buf_init(&tp->tier[i], 64 * 1024);
+    tp->lazy = 1;
+    tp->est = c->max_pid;
+    for (int i = 0; i < q->ntok; i++) {
+        buf_init(&tp->exact[i], 1024);
+        buf_init(&tp->prefix[i], 16 * 1024);
+        buf_addf(&tp->exact[i], "\"%s\"", q->tok[i].s);
+        if (!word_prefix(c, q->tok[i].s, &tp->prefix[i], &tp->nhit[i],
+                         &tp->lazy))
+            tp->none = 1;
+        if (tp->nhit[i] < tp->est)
+            tp->est = (long long)tp->nhit[i];
+    }
+    if (tp->none)
+        return;
+    all_words(&tp->all, q, tp, 0);
+    struct buf *t = tp->tier;
+    if (q->ntok == 1 && q->tok[0].cols == COL_ANY) {
+        const char *e = tp->exact[0].s, *p = tp->prefix[0].s;
+        in_cols(&t[0], COL_FAM, e);
+        in_cols(&t[1], COL_FIRST, e);
+        buf_addstr(&t[1], " NOT ");
+        in_cols(&t[1], COL_FAM, e);
+        in_cols(&t[2], COL_FAM, p);
+        buf_addstr(&t[2], " NOT (");
+        in_cols(&t[2], COL_FAM, e);
+        buf_addstr(&t[2], " OR ");
+        in_cols(&t[2], COL_FIRST, e);
+        buf_addstr(&t[2], ")");
+        in_cols(&t[3], COL_FIRST, p);
+        buf_addstr(&t[3], " NOT (");
+        in_cols(&t[3], COL_FAM, p);
+        buf_addstr(&t[3], " OR ");
+        in_cols(&t[3], COL_FIRST, e);
+        buf_addstr(&t[3], ")");
+        tp->ntier = 4;
+        return;
+    }
+    all_words(&t[0], q, tp, 1);
+    buf_addstr(&t[1], "(");
+    all_words(&t[1], q, tp, 0);
+    buf_addstr(&t[1], ") NOT (");
+    all_words(&t[1], q, tp, 1);
+    buf_addstr(&t[1], ")");
+    tp->ntier = 2;
+}
+
+/* A stream of the rows of name_fts matching expr (rowid = pid). */
+static int fts_stream(struct db_conn *c, struct stream *s, const char *expr,
+                      char tag, int lazy, long long est)
+{
+    char sql[160];
+    snprintf(sql, sizeof(sql),
+             "SELECT rowid FROM name_fts WHERE name_fts MATCH ?1"
+             " AND rowid >= ?2 ORDER BY rowid /*%c*/",
+             tag);
+    stream_init(s, 0, 2, lazy ? STEP_FTS : 0, est);
+    sqlite3_stmt *st = db_prepare(c, sql);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, expr, -1, SQLITE_TRANSIENT);
+    stream_add(s, st);
+    return 0;
+}
+
+/* ---- Ranking a small match ---- */
 /* Where token t matches a person: 0 exact family word (or the joined family
  * name), 1 exact first-name word, 2 family prefix, 3 first-name prefix,
  * -1 nowhere. Words are the space-separated parts of the folded names, as
@@ -570,6 +997,68 @@ static int tok_class(const struct tok *t, const char *last, const char *first,
     return -1;
 }
 
+
+/* Words of s (space-separated) that begin with t. */
+static int prefix_count(const char *t, size_t tl, const char *s)
+{
+    int n = 0;
+    while (s && *s) {
+        while (*s == ' ')
+            s++;
+        const char *e = s;
+        while (*e && *e != ' ')
+            e++;
+        if ((size_t)(e - s) >= tl && tl && memcmp(s, t, tl) == 0)
+            n++;
+        s = e;
+    }
+    return n;
+}
+
+static int word_count(const char *s)
+{
+    int n = 0;
+    while (s && *s) {
+        while (*s == ' ')
+            s++;
+        if (*s)
+            n++;
+        while (*s && *s != ' ')
+            s++;
+    }
+    return n;
+}
+
+/* FTS5's bm25() of the whole-match expression for one row, computed from
+ * the row's folded names: per word, tf = the words of its columns it
+ * begins, idf from its document frequency (name_term); dl = the row's word
+ * count; k1 = 1.2, b = 0.75 as FTS5. FTS5's own bm25() first counts every
+ * phrase's whole match for its idf: tens of milliseconds for a short
+ * prefix, more than the search. Lower is better, as FTS5's. */
+static double name_bm25(struct db_conn *c, const struct sq *q,
+                        const struct text_plan *tp, const char *last,
+                        const char *first, const char *join)
+{
+    double dl = word_count(last) + word_count(first) + word_count(join);
+    double score = 0;
+    for (int i = 0; i < q->ntok; i++) {
+        const struct tok *t = &q->tok[i];
+        size_t tl = strlen(t->s);
+        double tf = 0;
+        if (t->cols & COL_FAM)
+            tf += prefix_count(t->s, tl, last) + prefix_count(t->s, tl, join);
+        if (t->cols & COL_FIRST)
+            tf += prefix_count(t->s, tl, first);
+        double nh = tp->nhit[i];
+        double idf = log((c->fts_rows - nh + 0.5) / (nh + 0.5));
+        if (idf <= 0)
+            idf = 1e-6;
+        score += idf * (tf * 2.2) /
+                 (tf + 1.2 * (0.25 + 0.75 * dl / c->fts_avgdl));
+    }
+    return -score;
+}
+
 struct cand {
     long long pid;
     int nprefix, nfirst;
@@ -588,34 +1077,28 @@ static int cand_cmp(const void *a, const void *b)
     return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-/* Computes the tiers of one person. -1 if a token does not match at all
- * (driver path: the person is not in the match). */
-static int cand_score(const struct sq *q, struct cand *cd, const char *last,
-                      const char *first, const char *join, int strict)
+/* The tiers of one person: how many words match only as a prefix, and how
+ * many only in the first name. */
+static void cand_score(const struct sq *q, struct cand *cd, const char *last,
+                       const char *first, const char *join)
 {
     cd->nprefix = cd->nfirst = 0;
     for (int i = 0; i < q->ntok; i++) {
         int k = tok_class(&q->tok[i], last, first, join);
-        if (k < 0) {
-            if (strict)
-                return -1;
+        if (k < 0)
             k = 3;
-        }
         cd->nprefix += k >= 2;
         cd->nfirst += k == 1 || k == 3;
     }
-    return 0;
 }
 
 struct result {
     long long *pid; /* the page */
     size_t n, cap;
-    long long *all; /* the whole match when known (for facets) */
-    size_t nall;
+    long long *all; /* the whole match when read whole (for facets) */
+    size_t nall, capall;
     long long total;
     int total_exact;
-    const char *sql_m; /* else: the match as SQL (for facets) */
-    struct sqlb *mb;
 };
 
 static void res_push(long long **v, size_t *n, size_t *cap, long long x)
@@ -627,340 +1110,212 @@ static void res_push(long long **v, size_t *n, size_t *cap, long long x)
     (*v)[(*n)++] = x;
 }
 
-/* A sorted candidate list: page and whole match. */
-static void take_sorted(struct result *res, const struct sq *q,
-                        struct cand *cd, size_t n)
+/* Ranks the whole match (res->all, in pid order) by word tiers, bm25 and
+ * pid, and takes the page. */
+static int rank_small(struct db_conn *c, const struct sq *q,
+                      const struct text_plan *tp, struct result *res)
 {
+    sqlite3_stmt *st =
+        db_prepare(c, "SELECT last_fold, first_fold, last_join"
+                      " FROM professional WHERE pid = ?1");
+    if (!st)
+        return -1;
+    struct cand *cd = xmalloc((res->nall ? res->nall : 1) * sizeof(*cd));
+    size_t n = 0;
+    for (size_t i = 0; i < res->nall; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, res->all[i]);
+        if (sqlite3_step(st) != SQLITE_ROW)
+            continue;
+        const char *last = db_text(st, 0), *first = db_text(st, 1),
+                   *join = db_text(st, 2);
+        struct cand x = {.pid = res->all[i]};
+        cand_score(q, &x, last, first, join);
+        x.bm25 = name_bm25(c, q, tp, last, first, join);
+        cd[n++] = x;
+    }
+    db_done(st);
     if (n > 1)
         qsort(cd, n, sizeof(*cd), cand_cmp);
-    size_t cap = 0;
     for (size_t i = 0; i < n; i++)
-        res_push(&res->all, &res->nall, &cap, cd[i].pid);
+        res->all[i] = cd[i].pid;
+    res->nall = n;
     size_t pcap = 0;
     for (size_t i = (size_t)q->offset;
          i < n && i < (size_t)(q->offset + q->limit); i++)
         res_push(&res->pid, &res->n, &pcap, cd[i].pid);
-    res->total = (long long)n;
-    res->total_exact = 1;
-}
-
-/* Capped count of rows of a statement; -1 on error. */
-static long count_rows(struct db_conn *c, struct sqlb *b, long cap)
-{
-    sqlite3_stmt *st = sqlb_prepare(c, b);
-    if (!st)
-        return -1;
-    long n = 0;
-    while (n <= cap && sqlite3_step(st) == SQLITE_ROW)
-        n++;
-    db_done(st);
-    return n;
-}
-
-/* The cheapest indexed filter to read in full: 1 location, 2 specialty, 0
- * none small enough. */
-static int pick_driver(struct db_conn *c, const struct sq *q)
-{
-    long nloc = -1, nspec = -1;
-    if (q->insee || q->city_fold || q->pc_lo || q->ndept) {
-        struct sqlb b;
-        sqlb_init(&b);
-        buf_addstr(&b.sql, "SELECT 1 FROM activity a WHERE 1");
-        add_loc_conds(&b, q, 0);
-        buf_addf(&b.sql, " LIMIT %d", DRIVER_MAX + 1);
-        db_budget(c, COUNT_MS);
-        nloc = count_rows(c, &b, DRIVER_MAX);
-        if (c->interrupted)
-            nloc = -1;
-        db_budget(c, 0);
-        buf_release(&b.sql);
-    }
-    if (q->nspec) {
-        struct sqlb b;
-        sqlb_init(&b);
-        buf_addstr(&b.sql, "SELECT 1 FROM specialty WHERE code IN ");
-        sqlb_list(&b, q->spec, q->nspec);
-        buf_addf(&b.sql, " LIMIT %d", DRIVER_MAX + 1);
-        db_budget(c, COUNT_MS);
-        nspec = count_rows(c, &b, DRIVER_MAX);
-        if (c->interrupted)
-            nspec = -1;
-        db_budget(c, 0);
-        buf_release(&b.sql);
-    }
-    int dl = nloc >= 0 && nloc <= DRIVER_MAX;
-    int ds = nspec >= 0 && nspec <= DRIVER_MAX;
-    if (dl && (!ds || nloc <= nspec))
-        return 1;
-    if (ds)
-        return 2;
+    free(cd);
     return 0;
 }
 
-/* The people of the driver filter that pass every other filter: SQL into b
- * (columns pid, last_fold, first_fold, last_join). */
-static void driver_sql(struct sqlb *b, const struct sq *q, int driver)
+/* ---- Reading the match ---- */
+
+static int streams_failed(struct stream **v, int n)
 {
-    if (driver == 1) {
-        buf_addstr(&b->sql,
-                   "SELECT DISTINCT p.pid, p.last_fold, p.first_fold,"
-                   " p.last_join FROM activity a CROSS JOIN professional p"
-                   " ON p.national_id = a.national_id WHERE 1");
-        add_loc_conds(b, q, 0);
-        add_filters(b, q, 1, 0, 0);
-    } else {
-        buf_addstr(&b->sql,
-                   "SELECT DISTINCT p.pid, p.last_fold, p.first_fold,"
-                   " p.last_join FROM specialty s CROSS JOIN professional p"
-                   " ON p.national_id = s.national_id WHERE s.code IN ");
-        sqlb_list(b, q->spec, q->nspec);
-        add_filters(b, q, 0, 1, 0);
-    }
+    for (int i = 0; i < n; i++)
+        if (v[i]->error)
+            return 1;
+    return 0;
 }
 
-static int run_driver(struct db_conn *c, const struct sq *q, int driver,
+/* Reads the intersection of v[0..n) in [lo, hi] in pid order: the first
+ * keep pids into res->all, then (count=1) counts on within COUNT_MS.
+ * res->total gets the number read. Returns 1 if that is the whole match,
+ * 0 if reading stopped first, -1 on a database error. */
+static int read_match(struct db_conn *c, struct stream **v, int n,
+                      long long lo, long long hi, size_t keep, int count,
                       struct result *res)
 {
-    struct sqlb b;
-    sqlb_init(&b);
-    driver_sql(&b, q, driver);
-    sqlite3_stmt *st = sqlb_prepare(c, &b);
-    buf_release(&b.sql);
-    if (!st)
-        return -1;
-    struct cand *cd = NULL;
-    size_t n = 0, cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        struct cand x = {.pid = sqlite3_column_int64(st, 0)};
-        if (q->ntok &&
-            cand_score(q, &x, db_text(st, 1), db_text(st, 2), db_text(st, 3),
-                       1) < 0)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            cd = xrealloc(cd, cap * sizeof(*cd));
-        }
-        cd[n++] = x;
-    }
-    db_done(st);
-    take_sorted(res, q, cd, n);
-    free(cd);
-    return 0;
-}
-
-/* Small FTS match: all of it, with bm25, ranked in C. */
-static int run_fts_small(struct db_conn *c, const struct sq *q,
-                         const char *expr, struct result *res)
-{
-    struct sqlb b;
-    sqlb_init(&b);
-    buf_addstr(&b.sql, "SELECT p.pid, p.last_fold, p.first_fold, p.last_join,"
-                       " bm25(name_fts) FROM name_fts CROSS JOIN"
-                       " professional p ON p.pid = name_fts.rowid"
-                       " WHERE name_fts MATCH ");
-    sqlb_arg(&b, expr);
-    add_filters(&b, q, 0, 0, 0);
-    sqlite3_stmt *st = sqlb_prepare(c, &b);
-    buf_release(&b.sql);
-    if (!st)
-        return -1;
-    struct cand *cd = NULL;
-    size_t n = 0, cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        struct cand x = {.pid = sqlite3_column_int64(st, 0),
-                         .bm25 = sqlite3_column_double(st, 4)};
-        cand_score(q, &x, db_text(st, 1), db_text(st, 2), db_text(st, 3), 0);
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            cd = xrealloc(cd, cap * sizeof(*cd));
-        }
-        cd[n++] = x;
-    }
-    db_done(st);
-    take_sorted(res, q, cd, n);
-    free(cd);
-    return 0;
-}
-
-/* Large FTS match: tier expressions, each read in pid order. */
-static int fts_tiers(const struct sq *q, struct buf *tiers, int max)
-{
-    int n = 0;
-    for (int i = 0; i < max; i++)
-        buf_init(&tiers[i], 16 * 1024);
-    if (q->ntok == 1 && q->tok[0].cols == COL_ANY) {
-        const char *t = q->tok[0].s;
-        buf_addf(&tiers[n++], "{last_fold last_join} : \"%s\"", t);
-        buf_addf(&tiers[n++],
-                 "{first_fold} : \"%s\" NOT {last_fold last_join} : \"%s\"",
-                 t, t);
-        buf_addf(&tiers[n++],
-                 "{last_fold last_join} : \"%s\"* NOT"
-                 " ({last_fold last_join} : \"%s\" OR {first_fold} : \"%s\")",
-                 t, t, t);
-        buf_addf(&tiers[n++],
-                 "{first_fold} : \"%s\"* NOT ({last_fold last_join} : \"%s\"*"
-                 " OR {first_fold} : \"%s\")",
-                 t, t, t);
-        return n;
-    }
-    fts_all(&tiers[n++], q, 1);
-    buf_addstr(&tiers[n], "(");
-    fts_all(&tiers[n], q, 0);
-    buf_addstr(&tiers[n], ") NOT (");
-    fts_all(&tiers[n], q, 1);
-    buf_addstr(&tiers[n++], ")");
-    return n;
-}
-
-static void text_match_sql(struct sqlb *b, const struct sq *q,
-                           const char *expr)
-{
-    if (has_filters(q)) {
-        buf_addstr(&b->sql, "SELECT p.pid FROM name_fts CROSS JOIN"
-                            " professional p ON p.pid = name_fts.rowid"
-                            " WHERE name_fts MATCH ");
-        sqlb_arg(b, expr);
-        add_filters(b, q, 0, 0, 0);
-    } else {
-        buf_addstr(&b->sql,
-                   "SELECT rowid FROM name_fts WHERE name_fts MATCH ");
-        sqlb_arg(b, expr);
-    }
-}
-
-/* Counts the match of b within the budget: exact, or a lower bound. */
-static void count_match(struct db_conn *c, struct sqlb *b, struct result *res)
-{
-    sqlite3_stmt *st = sqlb_prepare(c, b);
-    if (!st)
-        return;
-    long long n = 0;
-    db_budget(c, COUNT_MS);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        n++;
-    int cut = c->interrupted;
-    db_budget(c, 0);
-    db_done(st);
-    if (n > res->total)
-        res->total = n;
-    res->total_exact = !cut;
-}
-
-static int run_fts_large(struct db_conn *c, const struct sq *q,
-                         const char *expr, struct result *res, int count)
-{
-    struct buf tiers[4];
-    int nt = fts_tiers(q, tiers, 4);
-    long skip = q->offset, need = q->limit;
-    long long seen = 0;
-    int complete = 1;
-    size_t pcap = 0;
-    for (int t = 0; t < nt; t++) {
-        if (need == 0) {
-            complete = 0;
-            break;
-        }
-        struct sqlb b;
-        sqlb_init(&b);
-        buf_addstr(&b.sql, "SELECT p.pid FROM name_fts CROSS JOIN"
-                           " professional p ON p.pid = name_fts.rowid"
-                           " WHERE name_fts MATCH ");
-        sqlb_arg(&b, tiers[t].s);
-        add_filters(&b, q, 0, 0, 0);
-        buf_addstr(&b.sql, " ORDER BY name_fts.rowid");
-        sqlite3_stmt *st = sqlb_prepare(c, &b);
-        buf_release(&b.sql);
-        if (!st)
-            break;
-        while (need > 0 && sqlite3_step(st) == SQLITE_ROW) {
-            seen++;
-            if (skip > 0) {
-                skip--;
-                continue;
+    qsort(v, (size_t)n, sizeof(*v), est_cmp);
+    long long t = lo, seen = 0;
+    int budget = 0, whole = 1;
+    for (;;) {
+        if ((size_t)seen == keep + 1 && !budget) {
+            if (!count) {
+                whole = 0;
+                break;
             }
-            res_push(&res->pid, &res->n, &pcap, sqlite3_column_int64(st, 0));
-            need--;
+            db_budget(c, COUNT_MS);
+            budget = 1;
         }
-        if (need == 0 && sqlite3_step(st) == SQLITE_ROW)
-            complete = 0;
-        db_done(st);
+        long long p = stream_and(v, n, t, hi);
+        if (p == STREAM_END)
+            break;
+        if ((size_t)seen < keep)
+            res_push(&res->all, &res->nall, &res->capall, p);
+        seen++;
+        t = p + 1;
     }
-    for (int t = 0; t < 4; t++)
-        buf_release(&tiers[t]);
+    int cut = c->interrupted;
+    if (budget)
+        db_budget(c, 0);
+    for (int i = 0; i < n; i++)
+        stream_done(v[i]);
     res->total = seen;
-    res->total_exact = complete;
-    if (!complete && count) {
-        struct sqlb b;
-        sqlb_init(&b);
-        text_match_sql(&b, q, expr);
-        count_match(c, &b, res);
-        buf_release(&b.sql);
-    }
-    return 0;
+    if (cut)
+        return 0;
+    if (streams_failed(v, n))
+        return -1;
+    return whole;
 }
 
-/* Filters only, no selective driver: pid-order scan. */
-static int run_scan(struct db_conn *c, const struct sq *q, struct result *res,
-                    int count)
+/* A large match, tier by tier in pid order until the page is full. */
+static int read_tiers(struct db_conn *c, const struct sq *q,
+                      const struct text_plan *tp, struct fplan *fp,
+                      struct result *res)
 {
-    struct sqlb b;
-    sqlb_init(&b);
-    buf_addstr(&b.sql, "SELECT p.pid FROM professional p WHERE 1");
-    add_filters(&b, q, 0, 0, 1);
-    buf_addf(&b.sql, " ORDER BY p.pid LIMIT %ld OFFSET %ld", q->limit + 1,
-             q->offset);
-    sqlite3_stmt *st = sqlb_prepare(c, &b);
-    buf_release(&b.sql);
-    if (!st)
-        return -1;
+    long skip = q->offset, need = q->limit;
     size_t pcap = 0;
-    int more = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if ((long)res->n == q->limit) {
-            more = 1;
+    struct stream *ts = xmalloc(sizeof(*ts));
+    int rc = 0;
+    for (int k = 0; k < tp->ntier && need > 0; k++) {
+        if (fts_stream(c, ts, tp->tier[k].s, 'T', tp->lazy, tp->est) < 0) {
+            rc = -1;
             break;
         }
-        res_push(&res->pid, &res->n, &pcap, sqlite3_column_int64(st, 0));
-    }
-    db_done(st);
-    res->total = q->offset + (long long)res->n;
-    res->total_exact = !more && (res->n > 0 || q->offset == 0);
-    if (res->total_exact || !count)
-        return 0;
-    /* Only professions: the code table counts them already. */
-    if (q->nprof && !q->nspec && !has_loc(q) && q->has_mss < 0) {
-        long long sum = 0;
-        sqlite3_stmt *cs = db_prepare(
-            c, "SELECT count FROM code WHERE list = 'profession'"
-               " AND code = ?1");
-        for (int i = 0; cs && i < q->nprof; i++) {
-            sqlite3_reset(cs);
-            sqlite3_bind_text(cs, 1, q->prof[i], -1, SQLITE_STATIC);
-            if (sqlite3_step(cs) == SQLITE_ROW)
-                sum += sqlite3_column_int64(cs, 0);
+        struct stream *v[5] = {ts};
+        int n = 1;
+        for (int i = 0; i < fp->nv; i++) {
+            stream_rewind(fp->v[i]);
+            v[n++] = fp->v[i];
         }
-        db_done(cs);
-        if (sum >= res->total) {
-            res->total = sum;
-            res->total_exact = 1;
-            return 0;
+        qsort(v, (size_t)n, sizeof(*v), est_cmp);
+        long long p = fp->lo;
+        while (need > 0 &&
+               (p = stream_and(v, n, p, fp->hi)) != STREAM_END) {
+            if (skip > 0)
+                skip--;
+            else {
+                res_push(&res->pid, &res->n, &pcap, p);
+                need--;
+            }
+            p++;
+        }
+        for (int i = 0; i < n; i++)
+            stream_done(v[i]);
+        if (streams_failed(v, n)) {
+            rc = -1;
+            break;
         }
     }
-    sqlb_init(&b);
-    buf_addstr(&b.sql, "SELECT p.pid FROM professional p WHERE 1");
-    add_filters(&b, q, 0, 0, 1);
-    count_match(c, &b, res);
-    buf_release(&b.sql);
-    return 0;
+    free(ts);
+    return rc;
 }
 
-/* Facets: counts over the whole match, from the list of its pids when known,
- * else by reading the match again (within FACET_MS). */
+struct search {
+    struct sq q;
+    struct fplan fp;
+    struct text_plan tp;
+    struct stream text; /* the whole match of the words */
+    struct result res;
+};
+
+/* Runs the search: the page's pids in s->res. count=0 (suggest) skips the
+ * total. */
+static int run_search(struct db_conn *c, struct search *s, int count)
+{
+    const struct sq *q = &s->q;
+    struct result *res = &s->res;
+    struct fplan *fp = &s->fp;
+    if (plan_filters(c, q, fp, q->ntok == 0) < 0)
+        return -1;
+    if (q->ntok == 0) {
+        size_t keep = (size_t)(q->offset + q->limit);
+        int known = fp->known_total >= 0;
+        int whole =
+            read_match(c, fp->v, fp->nv, fp->lo, fp->hi, keep,
+                       count && !known, res);
+        if (whole < 0)
+            return -1;
+        size_t pcap = 0;
+        for (size_t i = (size_t)q->offset; i < res->nall; i++)
+            res_push(&res->pid, &res->n, &pcap, res->all[i]);
+        if (known) {
+            res->total = fp->known_total;
+            res->total_exact = 1;
+        } else {
+            res->total_exact = whole;
+        }
+        if (!whole || (size_t)res->total > res->nall) {
+            free(res->all);
+            res->all = NULL;
+            res->nall = res->capall = 0;
+        }
+        return 0;
+    }
+    text_plan(c, q, &s->tp);
+    if (s->tp.none) {
+        res->total_exact = 1;
+        return 0;
+    }
+    if (fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy, s->tp.est) <
+        0)
+        return -1;
+    struct stream *v[5] = {&s->text};
+    int n = 1;
+    for (int i = 0; i < fp->nv; i++)
+        v[n++] = fp->v[i];
+    int whole = read_match(c, v, n, fp->lo, fp->hi, CAND_MAX, count, res);
+    if (whole < 0)
+        return -1;
+    if (whole && res->total <= CAND_MAX) {
+        res->total_exact = 1;
+        return rank_small(c, q, &s->tp, res);
+    }
+    res->total_exact = whole;
+    free(res->all);
+    res->all = NULL;
+    res->nall = res->capall = 0;
+    return read_tiers(c, q, &s->tp, fp, res);
+}
+
+/* ---- Facets ---- */
+
+/* Counts over the whole match, from the list of its pids when it was read
+ * whole, else by reading it again (within FACET_MS). */
 struct facets {
     json_t *map[5]; /* value -> count */
     int exact;
-    long long lastpid;
 };
 
 static void facet_inc(json_t *m, const char *v)
@@ -977,27 +1332,23 @@ static void facet_inc(json_t *m, const char *v)
 static void facet_pid(struct db_conn *c, const struct sq *q,
                       struct facets *f, long long pid)
 {
-    sqlite3_stmt *st = db_prepare(
-        c, "SELECT national_id, profession_code, has_mss FROM professional"
-           " WHERE pid = ?1");
-    if (!st)
-        return;
-    sqlite3_bind_int64(st, 1, pid);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        db_done(st);
-        return;
-    }
-    char nid[64];
-    snprintf(nid, sizeof(nid), "%s", db_text(st, 0) ? db_text(st, 0) : "");
-    if (q->facets & FACET_PROFESSION)
-        facet_inc(f->map[0], db_text(st, 1));
     if (q->facets & FACET_HAS_MSS)
-        facet_inc(f->map[4], sqlite3_column_int(st, 2) ? "true" : "false");
-    db_done(st);
-    if (q->facets & FACET_SPECIALTY) {
-        st = db_prepare(c, "SELECT code FROM specialty WHERE national_id = ?1");
+        facet_inc(f->map[4], pid <= c->mss_end ? "true" : "false");
+    sqlite3_stmt *st;
+    if (q->facets & FACET_PROFESSION) {
+        st = db_prepare(c, "SELECT profession_code FROM professional"
+                           " WHERE pid = ?1");
         if (st) {
-            sqlite3_bind_text(st, 1, nid, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 1, pid);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                facet_inc(f->map[0], db_text(st, 0));
+            db_done(st);
+        }
+    }
+    if (q->facets & FACET_SPECIALTY) {
+        st = db_prepare(c, "SELECT code FROM specialty WHERE pid = ?1");
+        if (st) {
+            sqlite3_bind_int64(st, 1, pid);
             while (sqlite3_step(st) == SQLITE_ROW)
                 facet_inc(f->map[1], db_text(st, 0));
             db_done(st);
@@ -1005,10 +1356,11 @@ static void facet_pid(struct db_conn *c, const struct sq *q,
     }
     if (q->facets & (FACET_DEPT | FACET_MODE)) {
         st = db_prepare(c, "SELECT DISTINCT dept_code, mode_code FROM"
-                           " activity WHERE national_id = ?1");
+                           " activity WHERE aid BETWEEN ?1 << 20"
+                           " AND (?1 << 20) | 1048575");
         if (st) {
             json_t *seen_d = json_object(), *seen_m = json_object();
-            sqlite3_bind_text(st, 1, nid, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 1, pid);
             while (sqlite3_step(st) == SQLITE_ROW) {
                 const char *d = db_text(st, 0), *m = db_text(st, 1);
                 if ((q->facets & FACET_DEPT) && d &&
@@ -1077,14 +1429,15 @@ static json_t *facets_json(struct db_conn *c, struct facets *f,
     return o;
 }
 
-static json_t *compute_facets(struct db_conn *c, const struct sq *q,
-                              struct result *res, const char *expr)
+static json_t *compute_facets(struct db_conn *c, struct search *s)
 {
+    const struct sq *q = &s->q;
+    struct result *res = &s->res;
     struct facets f = {.exact = 1};
     for (int i = 0; i < 5; i++)
         f.map[i] = json_object();
     double deadline = now_s() + FACET_MS / 1000.0;
-    if (res->all) {
+    if (res->all || (q->ntok && s->tp.none)) {
         for (size_t i = 0; i < res->nall; i++) {
             if ((i & 63) == 0 && now_s() > deadline) {
                 f.exact = 0;
@@ -1093,31 +1446,32 @@ static json_t *compute_facets(struct db_conn *c, const struct sq *q,
             facet_pid(c, q, &f, res->all[i]);
         }
     } else {
-        struct sqlb b;
-        sqlb_init(&b);
-        if (expr) {
-            text_match_sql(&b, q, expr);
-        } else {
-            buf_addstr(&b.sql, "SELECT p.pid FROM professional p WHERE 1");
-            add_filters(&b, q, 0, 0, 1);
-        }
-        /* The match statement and the per-pid lookups are different
-         * statements: stepping one while using the others is fine. */
-        sqlite3_stmt *st = sqlb_prepare(c, &b);
-        buf_release(&b.sql);
+        /* The streams again, from the start: the per-pid lookups are
+         * other statements, so stepping them in between is fine. */
+        struct stream *v[5];
+        int n = 0;
+        if (q->ntok)
+            v[n++] = &s->text;
+        for (int i = 0; i < s->fp.nv; i++)
+            v[n++] = s->fp.v[i];
+        for (int i = 0; i < n; i++)
+            stream_rewind(v[i]);
         db_budget(c, FACET_MS);
+        long long p = s->fp.lo;
         long i = 0;
-        while (st && sqlite3_step(st) == SQLITE_ROW) {
+        while ((p = stream_and(v, n, p, s->fp.hi)) != STREAM_END) {
             if ((i++ & 63) == 0 && now_s() > deadline) {
                 f.exact = 0;
                 break;
             }
-            facet_pid(c, q, &f, sqlite3_column_int64(st, 0));
+            facet_pid(c, q, &f, p);
+            p++;
         }
-        if (c->interrupted)
+        if (c->interrupted || streams_failed(v, n))
             f.exact = 0;
         db_budget(c, 0);
-        db_done(st);
+        for (int k = 0; k < n; k++)
+            stream_done(v[k]);
     }
     json_t *o = facets_json(c, &f, q);
     json_object_set_new(o, "exact", json_boolean(f.exact));
@@ -1126,103 +1480,72 @@ static json_t *compute_facets(struct db_conn *c, const struct sq *q,
     return o;
 }
 
-/* Runs the search; the page's pids in res. */
-static int run_search(struct db_conn *c, const struct sq *q,
-                      struct result *res, struct buf *expr, int count)
-{
-    memset(res, 0, sizeof(*res));
-    buf_init(expr, 16 * 1024);
-    if (q->ntok) {
-        fts_all(expr, q, 0);
-        struct sqlb b;
-        sqlb_init(&b);
-        buf_addstr(&b.sql, "SELECT rowid FROM name_fts WHERE name_fts MATCH ");
-        sqlb_arg(&b, expr->s);
-        buf_addf(&b.sql, " LIMIT %d", CAND_MAX + 1);
-        long n = count_rows(c, &b, CAND_MAX);
-        buf_release(&b.sql);
-        if (n < 0)
-            return -1;
-        if (n <= CAND_MAX)
-            return run_fts_small(c, q, expr->s, res);
-        int driver = pick_driver(c, q);
-        if (driver)
-            return run_driver(c, q, driver, res);
-        return run_fts_large(c, q, expr->s, res, count);
-    }
-    int driver = pick_driver(c, q);
-    if (driver)
-        return run_driver(c, q, driver, res);
-    return run_scan(c, q, res, count);
-}
+/* ---- Handlers ---- */
 
-static void result_release(struct result *res)
+static void search_release(struct search *s)
 {
-    free(res->pid);
-    free(res->all);
+    free(s->res.pid);
+    free(s->res.all);
+    if (s->q.ntok)
+        text_plan_release(&s->tp, s->q.ntok);
+    sq_release(&s->q);
+    free(s);
 }
 
 void api_search(struct db_conn *c, const struct api_req *r,
                 struct api_resp *out)
 {
-    struct sq q;
-    if (sq_parse(c, r, &q, 0, out) < 0) {
-        sq_release(&q);
+    struct search *s = xcalloc(1, sizeof(*s));
+    if (sq_parse(c, r, &s->q, 0, out) < 0) {
+        search_release(s);
         return;
     }
-    struct result res;
-    struct buf expr;
-    if (run_search(c, &q, &res, &expr, 1) < 0) {
+    if (run_search(c, s, 1) < 0) {
         api_error(out, 503, "database error");
-        goto out;
+        search_release(s);
+        return;
     }
     json_t *arr = json_array();
-    for (size_t i = 0; i < res.n; i++) {
-        json_t *o = record_json(c, res.pid[i], 0);
+    for (size_t i = 0; i < s->res.n; i++) {
+        json_t *o = record_json(c, s->res.pid[i], 0);
         if (o)
             json_array_append_new(arr, o);
     }
     out->status = 200;
     out->body = json_pack("{s:I, s:b, s:I, s:I, s:o}", "total",
-                          (json_int_t)res.total, "total_exact",
-                          res.total_exact, "limit", (json_int_t)q.limit,
-                          "offset", (json_int_t)q.offset, "results", arr);
-    if (q.facets)
-        json_object_set_new(out->body, "facets",
-                            compute_facets(c, &q, &res,
-                                           q.ntok ? expr.s : NULL));
-out:
-    buf_release(&expr);
-    result_release(&res);
-    sq_release(&q);
+                          (json_int_t)s->res.total, "total_exact",
+                          s->res.total_exact, "limit", (json_int_t)s->q.limit,
+                          "offset", (json_int_t)s->q.offset, "results", arr);
+    if (s->q.facets)
+        json_object_set_new(out->body, "facets", compute_facets(c, s));
+    search_release(s);
 }
 
 void api_suggest(struct db_conn *c, const struct api_req *r,
                  struct api_resp *out)
 {
-    struct sq q;
-    if (sq_parse(c, r, &q, 1, out) < 0) {
-        sq_release(&q);
+    struct search *s = xcalloc(1, sizeof(*s));
+    if (sq_parse(c, r, &s->q, 1, out) < 0) {
+        search_release(s);
         return;
     }
-    if (q.nq > 2) {
+    if (s->q.nq > 2) {
         api_error(out, 400, "suggest takes one or two words");
-        sq_release(&q);
+        search_release(s);
         return;
     }
-    struct result res;
-    struct buf expr;
-    if (run_search(c, &q, &res, &expr, 0) < 0) {
+    if (run_search(c, s, 0) < 0) {
         api_error(out, 503, "database error");
-        goto out;
+        search_release(s);
+        return;
     }
     json_t *arr = json_array();
     sqlite3_stmt *st = db_prepare(
         c, "SELECT national_id, last_name, first_name, profession_code"
            " FROM professional WHERE pid = ?1");
-    for (size_t i = 0; st && i < res.n; i++) {
+    for (size_t i = 0; st && i < s->res.n; i++) {
         sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, res.pid[i]);
+        sqlite3_bind_int64(st, 1, s->res.pid[i]);
         if (sqlite3_step(st) != SQLITE_ROW)
             continue;
         const char *last = db_text(st, 1), *first = db_text(st, 2);
@@ -1244,8 +1567,5 @@ void api_suggest(struct db_conn *c, const struct api_req *r,
     db_done(st);
     out->status = 200;
     out->body = json_pack("{s:o}", "suggestions", arr);
-out:
-    buf_release(&expr);
-    result_release(&res);
-    sq_release(&q);
+    search_release(s);
 }
