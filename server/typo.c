@@ -679,10 +679,26 @@ size_t typo_find(const struct typo_dict *d, const char *w, size_t n,
     size_t cap = TYPO_MAX_EDITS + TYPO_MAX_SOUND;
     struct cands c = {xmalloc(cap * sizeof(*c.v)),
                       xmalloc(cap * sizeof(*c.idx)), 0, TYPO_MAX_EDITS};
-    int k = typo_max_edits(n);
+    /* The edits allowed depend on the longer of the two words: a 9-letter
+     * name typed with a letter missing still has its 2 (VIGOUROUX typed
+     * vimuroux). So search as for a word one letter longer, and keep what
+     * the rule allows (two letters missing from a 9-letter word are not
+     * looked for: that would make every 7-letter word a two-edit
+     * search). */
+    int k = typo_max_edits(n + 1);
     long cells = 0;
     if (k > 0)
         edit_search(d, w, n, k, &c, &cells, &trunc);
+    size_t o = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        size_t l = c.v[i].len > n ? c.v[i].len : n;
+        if (c.v[i].dist <= typo_max_edits(l)) {
+            c.v[o] = c.v[i];
+            c.idx[o] = c.idx[i];
+            o++;
+        }
+    }
+    c.n = o;
     c.cap = cap;
 
     /* Sound-alikes: the words sharing the key, most frequent first. */

@@ -36,7 +36,8 @@ unsigned typo_count(const struct typo_dict *d, const char *w, size_t n);
 
 /* Edits allowed for a word of n letters: 0 below 5, 1 from 5, 2 from 9
  * (the issue's rule: short words have too many neighbours for a typo to be
- * told from another name). */
+ * told from another name). Between a query word and a dictionary word, n
+ * is the longer one's length. */
 int typo_max_edits(size_t n);
 
 /* Words longer than this get no typo search (no real name word is). */
@@ -58,7 +59,9 @@ struct typo_cand {
 };
 
 /* Fills out with at most max candidates for the folded word w[0..n): the
- * dictionary words within typo_max_edits(n) edits, and those whose
+ * dictionary words t within typo_max_edits(max(n, |t|)) edits (t at most
+ * typo_max_edits(n + 1) edits away: a 9-letter word may be typed with one
+ * letter missing, not two), and those whose
  * phonetic key is phon_key(w) (at most TYPO_MAX_SOUND of them, the most
  * frequent), never w itself. Best first: fewer edits (a sound-alike counts
  * as half an edit closer), then more professionals, then the word. Returns
