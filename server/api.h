@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "db.h"
+#include "util.h"
 
 /* Caps on what a client may send (each says where its number comes from in
  * query.c). */
@@ -25,12 +26,26 @@ struct api_req {
     const char *rest; /* the path after the route's prefix ("" if none) */
     const struct api_param *params;
     size_t nparams;
+    int text_ok; /* the caller can send api_resp.text as it is */
 };
 
+/* The answer: a JSON value, or (only when the request says text_ok) the
+ * same already serialised as compact JSON, which large answers write
+ * directly (record.c says why). Exactly one of body and text is set. */
 struct api_resp {
     int status;
     json_t *body; /* owned by the response: the caller json_decref()s it */
+    char *text;   /* malloc'd, NUL-terminated; the caller frees it */
+    size_t textlen;
 };
+
+/* Caps the JSON text of one answer (100 full records are well below). */
+#define API_MAX_BODY (16u << 20)
+
+/* Sets out to status and the JSON text in b, which it takes over: as text
+ * when r->text_ok, else parsed into body. */
+void api_reply_text(const struct api_req *r, struct api_resp *out,
+                    int status, struct buf *b);
 
 typedef void api_handler(struct db_conn *c, const struct api_req *r,
                          struct api_resp *out);
@@ -48,12 +63,21 @@ int api_check_params(const struct api_req *r, const char *const *allowed,
 /* The value of the single parameter name, or NULL. */
 const char *api_param(const struct api_req *r, const char *name);
 
+/* Lowers the sizes at which a search takes the paths of large matches
+ * (1000 and 5000; <= 0 keeps one): for tests only, which set
+ * RPPS_SEARCH_TUNE="cand,drive" in rpps-server's environment. */
+void api_search_tune(long cand, long drive);
+
 api_handler api_search, api_suggest, api_practitioner, api_mssante,
     api_professions, api_specialties, api_status, api_healthz;
 
 /* record.c: one professional as the API shows it. full adds diplomas.
- * NULL if pid is unknown. */
+ * record_write() appends it to b as JSON text (-1 and nothing appended if
+ * pid is unknown); record_json() gives it as a value (NULL if unknown). */
+int record_write(struct db_conn *c, struct buf *b, long long pid, int full);
 json_t *record_json(struct db_conn *c, long long pid, int full);
+/* Appends s as a JSON string, or null when s is NULL or not UTF-8. */
+void json_put_str(struct buf *b, const char *s);
 /* The pid of a professional by RPPS, ADELI or national id; 0 if unknown. */
 long long record_find(struct db_conn *c, const char *id);
 #endif

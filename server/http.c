@@ -226,7 +226,20 @@ static enum MHD_Result send_json(struct MHD_Connection *conn,
                                  struct api_resp *resp, int pretty,
                                  const char *etag, int gz)
 {
-    char *s = json_dumps(resp->body, pretty ? JSON_INDENT(2) : JSON_COMPACT);
+    if (resp->text && !pretty) {
+        char *t = resp->text;
+        resp->text = NULL;
+        return send_body(conn, resp->status, t, resp->textlen, etag, gz, 1);
+    }
+    if (resp->text) {
+        /* pretty=1 (for people reading it): indent the text. */
+        resp->body = json_loadb(resp->text, resp->textlen, 0, NULL);
+        free(resp->text);
+        resp->text = NULL;
+    }
+    char *s = resp->body ? json_dumps(resp->body, pretty ? JSON_INDENT(2)
+                                                         : JSON_COMPACT)
+                         : NULL;
     json_decref(resp->body);
     resp->body = NULL;
     if (!s) {
@@ -330,7 +343,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (a.too_many)
         return send_error(conn, 400, "too many parameters");
 
-    struct api_req req = {.rest = rest, .params = a.p, .nparams = a.n};
+    struct api_req req = {
+        .rest = rest, .params = a.p, .nparams = a.n, .text_ok = 1};
     int pretty = 0;
     for (size_t i = 0; i < a.n; i++)
         if (strcmp(a.p[i].key, "pretty") == 0)
@@ -364,7 +378,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     }
     struct api_resp resp = {0};
     rt->fn(c, &req, &resp);
-    if (!resp.body)
+    if (!resp.body && !resp.text)
         api_error(&resp, 503, "no answer");
     return send_json(conn, &resp, pretty, resp.status == 200 ? etag : NULL,
                      gz);

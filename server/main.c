@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "db.h"
 #include "http.h"
 #include "util.h"
@@ -93,6 +94,13 @@ int main(int argc, char **argv)
     if (sqlite3_threadsafe() == 0) {
         log_error("SQLite was built without thread support");
         return 1;
+    }
+    const char *tune = getenv("RPPS_SEARCH_TUNE");
+    if (tune) {
+        char *end;
+        long cand = strtol(tune, &end, 10);
+        long drive = *end == ',' ? strtol(end + 1, NULL, 10) : 0;
+        api_search_tune(cand, drive);
     }
     db_init(dbpath);
 

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,6 +22,8 @@ void api_error(struct api_resp *out, int status, const char *fmt, ...)
     va_end(ap);
     if (out->body)
         json_decref(out->body);
+    free(out->text);
+    out->text = NULL;
     out->status = status;
     /* The message may quote client input: keep it valid UTF-8. */
     json_t *m = json_string(msg);
@@ -76,6 +79,27 @@ int api_check_params(const struct api_req *r, const char *const *allowed,
         }
     }
     return 0;
+}
+
+void api_reply_text(const struct api_req *r, struct api_resp *out,
+                    int status, struct buf *b)
+{
+    if (out->body)
+        json_decref(out->body);
+    out->body = NULL;
+    out->status = status;
+    if (r->text_ok) {
+        out->text = b->s ? b->s : xstrdup("");
+        out->textlen = b->len;
+        b->s = NULL;
+        b->len = b->cap = 0;
+        return;
+    }
+    json_error_t err;
+    out->body = json_loadb(b->s, b->len, 0, &err);
+    buf_release(b);
+    if (!out->body)
+        api_error(out, 503, "encoding: %s", err.text);
 }
 
 const char *api_param(const struct api_req *r, const char *name)

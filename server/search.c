@@ -10,7 +10,7 @@
  * a mailbox come first). Their intersection is read by leapfrogging and
  * stops as soon as it has what it needs:
  *  - filters only: the page is the first offset + limit pids;
- *  - with name words, a small match (<= CAND_MAX people) is read whole and
+ *  - with name words, a small match (<= 1000 people) is read whole and
  *    ranked exactly in C (word tiers, then bm25, then pid);
  *  - a larger one is read tier by tier (exact family word, exact first
  *    name, family prefix, first-name prefix: one FTS5 expression each, in
@@ -34,7 +34,11 @@
 
 #define TOK_MAX 8      /* words in q: a name has a handful */
 #define LIST_MAX 16    /* values of one repeated filter */
-#define CAND_MAX 1000  /* a match this small is ranked exactly: < 1 ms */
+/* A match this small is ranked exactly: < 1 ms. (cand_max, drive_max and
+ * the budgets below are variables only so that the end-to-end tests can
+ * send a ten-person fixture down the paths of large matches: see
+ * api_search_tune().) */
+static long cand_max = 1000;
 /* Budget to count a large match once the page is known. Every large match
  * pays it, so it is a share of the 1 ms median target; about 5,000 pids. */
 #define COUNT_MS 0.5
@@ -468,8 +472,42 @@ struct fplan {
     int nv;
     long long lo, hi;          /* pid range: has_mss */
     long long known_total;     /* filters only: exact total, or -1 */
+    long long prof_total;      /* professionals with the profession */
+    long long spec_total;      /* or specialty codes (code table) */
+    const unsigned char *prof_of; /* pid -> profession index, when the
+                                   * profession is checked, not streamed */
+    long long prof_n;
+    unsigned char prof_ok[256];
+    sqlite3_stmt *check;       /* place conditions the place stream does
+                                * not read, on one pid's activities */
+    int check_param;           /* its first aid bound parameter */
+    int place_prof;            /* the place stream reads the profession */
     char pcs[STREAM_SUBS_MAX][PC_LEN];
 };
+
+/* Stream order in an intersection: a stream known to be small drives;
+ * then the name match (FTS5 rows cost little to step, much to seek), the
+ * place, the specialty, the profession (dense, cheap to step), a scan
+ * last. */
+enum { ORD_TEXT = 1, ORD_PLACE, ORD_SPEC, ORD_PROF, ORD_SCAN };
+static long drive_max = 5000;
+/* Reading the filters' people for a large name match: at most this many,
+ * within this budget (covering index entries cost ~0.1 us). */
+#define DRIVER_PIDS 20000
+#define DRIVER_MS 5.0
+
+void api_search_tune(long cand, long drive)
+{
+    if (cand > 0)
+        cand_max = cand;
+    if (drive > 0)
+        drive_max = drive;
+}
+
+static long long order_key(int cls, long long est)
+{
+    return est <= drive_max ? est : ((long long)cls << 40) + est;
+}
 
 /* Prepares b's statement with a tag appended to its text: statements are
  * cached by text, and two streams alive at once need two statements. */
@@ -500,15 +538,17 @@ static long long code_count(struct db_conn *c, const char *list,
     return n;
 }
 
-/* One sub-stream per code: (code, pid) index entries in pid order. */
+/* One sub-stream per code: (code, pid) index entries in pid order.
+ * *count gets the code table's count of professionals for these codes. */
 static int plan_codes(struct db_conn *c, struct stream *s, const char *sql,
                       const char *list, char role, char *const *codes,
-                      int n)
+                      int n, int cls, long long *count)
 {
     long long est = 0;
     for (int i = 0; i < n; i++)
         est += code_count(c, list, codes[i]);
-    stream_init(s, 0, 2, STEP_INDEX, est);
+    *count = est;
+    stream_init(s, 0, 2, STEP_INDEX, order_key(cls, est));
     for (int i = 0; i < n; i++) {
         struct sqlb b;
         sqlb_init(&b);
@@ -591,15 +631,16 @@ static void loc_rest(struct sqlb *b, const struct sq *q, int key)
 }
 
 /* Capped count of the activities with col = v: orders the streams. */
-static long long loc_est(struct db_conn *c, const char *col, const char *v)
+static long long loc_est(struct db_conn *c, const char *index,
+                         const char *col, const char *v)
 {
-    char sql[160];
+    char sql[200];
     snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM (SELECT 1 FROM activity WHERE %s = ?1"
-             " LIMIT %d)",
-             col, EST_CAP);
+             "SELECT count(*) FROM (SELECT 1 FROM activity INDEXED BY %s"
+             " WHERE %s = ?1 LIMIT %d)",
+             index, col, EST_CAP + 1);
     sqlite3_stmt *st = db_prepare(c, sql);
-    long long n = EST_CAP;
+    long long n = EST_CAP + 1;
     if (!st)
         return n;
     sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
@@ -609,40 +650,112 @@ static long long loc_est(struct db_conn *c, const char *col, const char *v)
     return n;
 }
 
-/* The place stream: activities in aid (so pid) order from the most
- * selective key's index, one sub-stream per key value (the index lists
- * (key, aid): in pid order for one value only); with no usable key (mode
- * alone, a short postal prefix with too many codes) a scan of activity in
- * aid order that checks the conditions. */
+static int plan_loc_check(struct db_conn *c, const struct sq *q,
+                          struct fplan *fp, int key);
+
+/* plan_loc() with an index on (key, profession_code). */
+static int plan_loc_prof(struct db_conn *c, const struct sq *q,
+                         struct fplan *fp, struct stream *s, int key,
+                         const char *index, const char *col,
+                         const char *const *keys, int nkeys)
+{
+    if (plan_loc_check(c, q, fp, key) < 0)
+        return -1;
+    /* Usually small: it drives, unless the count says otherwise. */
+    stream_init(s, 20, 3, STEP_INDEX, order_key(ORD_PLACE, drive_max / 2));
+    struct sqlb b;
+    sqlb_init(&b);
+    buf_addf(&b.sql,
+             "SELECT aid FROM activity INDEXED BY %s WHERE %s = ?1"
+             " AND profession_code = ?2 AND aid >= ?3 ORDER BY aid",
+             index, col);
+    for (int i = 0; i < nkeys; i++) {
+        for (int j = 0; j < q->nprof; j++) {
+            sqlite3_stmt *st = prep_tag(c, &b, 'M', i * q->nprof + j);
+            if (!st) {
+                buf_release(&b.sql);
+                return -1;
+            }
+            sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 2, q->prof[j], -1, SQLITE_STATIC);
+            stream_add(s, st);
+        }
+    }
+    buf_release(&b.sql);
+    fp->place_prof = 1;
+    return 0;
+}
+
+/* The check of the place conditions the key does not cover, if any. */
+static int plan_loc_check(struct db_conn *c, const struct sq *q,
+                          struct fplan *fp, int key)
+{
+    struct sqlb b;
+    sqlb_init(&b);
+    loc_rest(&b, q, key);
+    size_t more = b.sql.len;
+    buf_release(&b.sql);
+    if (!more)
+        return 0;
+    struct sqlb k;
+    sqlb_init(&k);
+    buf_addstr(&k.sql, "SELECT 1 FROM activity WHERE 1");
+    loc_rest(&k, q, LOC_SCAN);
+    buf_addstr(&k.sql, " AND aid BETWEEN ? AND ? LIMIT 1");
+    fp->check_param = k.narg + 1;
+    fp->check = sqlb_prepare(c, &k);
+    buf_release(&k.sql);
+    return fp->check ? 0 : -1;
+}
+
+/* The place: a stream of the activities with the most selective key, in
+ * aid (so pid) order from that key's index alone (covering: ~0.1 us an
+ * entry), one sub-stream per key value (the index lists (key, aid): in pid
+ * order for one value only). The other place conditions, which the same
+ * activity must meet, are checked only on the pids every stream agrees on
+ * (fp->check). With no usable key (mode alone, a short postal prefix with
+ * too many codes), a scan of activity in aid order that checks them all. */
 static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
                     struct stream *s)
 {
     const char *keys[STREAM_SUBS_MAX];
-    int nkeys = 0, key = LOC_SCAN;
-    const char *col = NULL;
+    int nkeys = 0, key = LOC_SCAN, pk = -1;
+    const char *col = NULL, *index = NULL;
     if (q->insee) {
-        key = LOC_INSEE, col = "insee", keys[nkeys++] = q->insee;
+        key = LOC_INSEE, col = "insee", index = "activity_insee", pk = 0;
+        keys[nkeys++] = q->insee;
     } else if (q->city_fold) {
-        key = LOC_CITY, col = "city_fold", keys[nkeys++] = q->city_fold;
+        key = LOC_CITY, col = "city_fold", index = "activity_city", pk = 1;
+        keys[nkeys++] = q->city_fold;
     } else if (q->pc_lo && !q->pc_hi) {
-        key = LOC_PC, col = "postcode", keys[nkeys++] = q->pc_lo;
+        key = LOC_PC, col = "postcode", index = "activity_postcode", pk = 2;
+        keys[nkeys++] = q->pc_lo;
     } else if (q->pc_lo && q->pc_hi) {
         int n = postcodes_in(c, q->pc_lo, q->pc_hi, fp->pcs, STREAM_SUBS_MAX);
         if (n >= 0) {
-            key = LOC_PCS, col = "postcode";
+            key = LOC_PCS, col = "postcode", index = "activity_postcode";
+            pk = 2;
             for (int i = 0; i < n; i++)
                 keys[nkeys++] = fp->pcs[i];
         }
     } else if (q->ndept) {
-        key = LOC_DEPT, col = "dept_code";
+        key = LOC_DEPT, col = "dept_code", index = "activity_dept", pk = 3;
         for (int i = 0; i < q->ndept; i++)
             keys[nkeys++] = q->dept[i];
     }
+    /* A place and professions: with an index on (key, profession_code),
+     * one sub-stream per key and code reads exactly the activities of
+     * that profession there, in pid order. The profession is then that
+     * of the activity (the same as the professional's in every extract
+     * seen); the professional's is still checked. */
+    if (pk >= 0 && q->nprof && c->place_prof_index[pk][0] &&
+        nkeys * q->nprof <= STREAM_SUBS_MAX)
+        return plan_loc_prof(c, q, fp, s, key, c->place_prof_index[pk], col,
+                             keys, nkeys);
     struct sqlb b;
     sqlb_init(&b);
     if (key == LOC_SCAN) {
-        /* Checked last: its seeks read rows until one matches. */
-        stream_init(s, 20, 0, STEP_INDEX, LLONG_MAX / 4);
+        stream_init(s, 20, 0, STEP_INDEX, order_key(ORD_SCAN, 0));
         buf_addstr(&b.sql, "SELECT aid FROM activity WHERE 1");
         loc_rest(&b, q, key);
         buf_addstr(&b.sql, " AND aid >= ? ORDER BY aid");
@@ -654,14 +767,22 @@ static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
         stream_add(s, st);
         return 0;
     }
-    long long est = nkeys == 1 ? loc_est(c, col, keys[0])
-                               : (long long)EST_CAP * nkeys;
-    stream_init(s, 20, 0, STEP_INDEX, est);
-    buf_addf(&b.sql, "SELECT aid FROM activity WHERE %s = ", col);
-    sqlb_arg(&b, keys[0]);
-    loc_rest(&b, q, key);
-    buf_addstr(&b.sql, " AND aid >= ? ORDER BY aid");
-    s->bound_param = b.narg + 1;
+    buf_release(&b.sql);
+    /* The check: the same activity meets every place condition. */
+    if (plan_loc_check(c, q, fp, key) < 0)
+        return -1;
+    /* A capped count says "at least": only a count below the cap may make
+     * the place drive. */
+    long long est = nkeys == 1 ? loc_est(c, index, col, keys[0])
+                               : (long long)(EST_CAP + 1) * nkeys;
+    if (est > EST_CAP)
+        est += drive_max;
+    stream_init(s, 20, 2, STEP_INDEX, order_key(ORD_PLACE, est));
+    sqlb_init(&b);
+    buf_addf(&b.sql,
+             "SELECT aid FROM activity INDEXED BY %s WHERE %s = ?1"
+             " AND aid >= ?2 ORDER BY aid",
+             index, col);
     for (int i = 0; i < nkeys; i++) {
         sqlite3_stmt *st = prep_tag(c, &b, 'L', i);
         if (!st) {
@@ -682,6 +803,47 @@ static int est_cmp(const void *a, const void *b)
     return x->est < y->est ? -1 : x->est > y->est;
 }
 
+/* 1 if pid passes the place check (or there is none), 0 if not, -1 on a
+ * database error. */
+static int place_ok(struct fplan *fp, long long pid)
+{
+    if (!fp->check)
+        return 1;
+    sqlite3_reset(fp->check);
+    sqlite3_bind_int64(fp->check, fp->check_param, pid << 20);
+    sqlite3_bind_int64(fp->check, fp->check_param + 1, (pid << 20) | 0xFFFFF);
+    int rc = sqlite3_step(fp->check);
+    sqlite3_reset(fp->check);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The next pid >= from in every stream of v[0..n) (ordered) that passes
+ * the place check, or STREAM_END (also on an error: *err set). */
+static long long match_next(struct fplan *fp, struct stream **v, int n,
+                            long long from, int *err)
+{
+    for (;;) {
+        long long p = stream_and(v, n, from, fp->hi);
+        if (p == STREAM_END)
+            return p;
+        if (fp->prof_of &&
+            (p >= fp->prof_n || !fp->prof_ok[fp->prof_of[p]])) {
+            from = p + 1;
+            continue;
+        }
+        int ok = place_ok(fp, p);
+        if (ok > 0)
+            return p;
+        if (ok < 0) {
+            *err = 1;
+            return STREAM_END;
+        }
+        from = p + 1;
+    }
+}
+
 /* Every filter as a stream, and has_mss as a pid range (professionals with
  * a mailbox are pids 1 .. mss_end). With no filter stream (has_mss alone,
  * or name words alone) and no_text, a stream of all pids. */
@@ -690,6 +852,9 @@ static int plan_filters(struct db_conn *c, const struct sq *q,
 {
     fp->nv = 0;
     fp->known_total = -1;
+    fp->check = NULL;
+    fp->prof_of = NULL;
+    fp->place_prof = 0;
     fp->lo = 1;
     fp->hi = c->max_pid;
     if (q->has_mss == 1)
@@ -699,16 +864,20 @@ static int plan_filters(struct db_conn *c, const struct sq *q,
     if (q->nprof) {
         struct stream *s = &fp->st[fp->nv];
         if (plan_codes(c, s,
-                       "SELECT pid FROM professional WHERE"
-                       " profession_code = ",
-                       "profession", 'P', q->prof, q->nprof) < 0)
+                       "SELECT pid FROM professional INDEXED BY"
+                       " professional_profession WHERE profession_code = ",
+                       "profession", 'P', q->prof, q->nprof, ORD_PROF,
+                       &fp->prof_total) < 0)
             return -1;
         fp->v[fp->nv++] = s;
     }
     if (q->nspec) {
         struct stream *s = &fp->st[fp->nv];
-        if (plan_codes(c, s, "SELECT pid FROM specialty WHERE code = ",
-                       "specialty", 'S', q->spec, q->nspec) < 0)
+        if (plan_codes(c, s,
+                       "SELECT pid FROM specialty INDEXED BY specialty_code"
+                       " WHERE code = ",
+                       "specialty", 'S', q->spec, q->nspec, ORD_SPEC,
+                       &fp->spec_total) < 0)
             return -1;
         fp->v[fp->nv++] = s;
     }
@@ -718,16 +887,36 @@ static int plan_filters(struct db_conn *c, const struct sq *q,
             return -1;
         fp->v[fp->nv++] = s;
     }
+    /* A large profession is checked in memory on the candidates the other
+     * streams agree on rather than read as a stream: dense, it would be
+     * seeked at almost every candidate. */
+    int others = fp->nv - 1 + !no_text; /* streams besides the profession */
+    if (q->nprof && others > 0 &&
+        (fp->prof_total > drive_max || fp->place_prof)) {
+        memset(fp->prof_ok, 0, sizeof(fp->prof_ok));
+        for (int i = 0; i < q->nprof; i++) {
+            int k = db_prof_index(c, q->prof[i]);
+            if (k)
+                fp->prof_ok[k] = 1;
+        }
+        fp->prof_of = c->shared->prof;
+        fp->prof_n = c->shared->n;
+        stream_done(&fp->st[0]);
+        for (int i = 1; i < fp->nv; i++)
+            fp->v[i - 1] = fp->v[i];
+        fp->nv--;
+    }
     if (no_text) {
         /* Totals known without counting: each professional has one
          * profession code, the code table counts each specialty's
          * professionals, and pids are 1 .. max_pid. */
         if (fp->nv == 0)
             fp->known_total = fp->hi >= fp->lo ? fp->hi - fp->lo + 1 : 0;
-        else if (fp->nv == 1 && q->nprof && q->has_mss < 0)
-            fp->known_total = fp->st[0].est;
-        else if (fp->nv == 1 && q->nspec == 1 && q->has_mss < 0)
-            fp->known_total = fp->st[0].est;
+        else if (fp->nv == 1 && q->nprof && !fp->prof_of && q->has_mss < 0)
+            fp->known_total = fp->prof_total;
+        else if (fp->nv == 1 && !q->nprof && q->nspec == 1 &&
+                 q->has_mss < 0)
+            fp->known_total = fp->spec_total;
     }
     if (fp->nv == 0 && no_text) {
         struct stream *s = &fp->st[0];
@@ -937,7 +1126,7 @@ static int fts_stream(struct db_conn *c, struct stream *s, const char *expr,
              "SELECT rowid FROM name_fts WHERE name_fts MATCH ?1"
              " AND rowid >= ?2 ORDER BY rowid /*%c*/",
              tag);
-    stream_init(s, 0, 2, lazy ? STEP_FTS : 0, est);
+    stream_init(s, 0, 2, lazy ? STEP_FTS : 0, order_key(ORD_TEXT, est));
     sqlite3_stmt *st = db_prepare(c, sql);
     if (!st)
         return -1;
@@ -1078,18 +1267,22 @@ static int cand_cmp(const void *a, const void *b)
 }
 
 /* The tiers of one person: how many words match only as a prefix, and how
- * many only in the first name. */
-static void cand_score(const struct sq *q, struct cand *cd, const char *last,
-                       const char *first, const char *join)
+ * many only in the first name. -1 if strict and a word matches nowhere
+ * (the person was not found through name_fts and is not in the match). */
+static int cand_score(const struct sq *q, struct cand *cd, const char *last,
+                      const char *first, const char *join, int strict)
 {
     cd->nprefix = cd->nfirst = 0;
     for (int i = 0; i < q->ntok; i++) {
         int k = tok_class(&q->tok[i], last, first, join);
+        if (k < 0 && strict)
+            return -1;
         if (k < 0)
             k = 3;
         cd->nprefix += k >= 2;
         cd->nfirst += k == 1 || k == 3;
     }
+    return 0;
 }
 
 struct result {
@@ -1111,35 +1304,31 @@ static void res_push(long long **v, size_t *n, size_t *cap, long long x)
 }
 
 /* Ranks the whole match (res->all, in pid order) by word tiers, bm25 and
- * pid, and takes the page. */
+ * pid, and takes the page. strict: res->all are candidates whose names are
+ * checked here (the words as prefixes of their words, as name_fts
+ * matches them); those that fail are dropped. */
 static int rank_small(struct db_conn *c, const struct sq *q,
-                      const struct text_plan *tp, struct result *res)
+                      const struct text_plan *tp, struct result *res,
+                      int strict)
 {
-    sqlite3_stmt *st =
-        db_prepare(c, "SELECT last_fold, first_fold, last_join"
-                      " FROM professional WHERE pid = ?1");
-    if (!st)
-        return -1;
     struct cand *cd = xmalloc((res->nall ? res->nall : 1) * sizeof(*cd));
     size_t n = 0;
     for (size_t i = 0; i < res->nall; i++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, res->all[i]);
-        if (sqlite3_step(st) != SQLITE_ROW)
+        const char *last, *first, *join;
+        if (db_names(c, res->all[i], &last, &first, &join) < 0)
             continue;
-        const char *last = db_text(st, 0), *first = db_text(st, 1),
-                   *join = db_text(st, 2);
         struct cand x = {.pid = res->all[i]};
-        cand_score(q, &x, last, first, join);
+        if (cand_score(q, &x, last, first, join, strict) < 0)
+            continue;
         x.bm25 = name_bm25(c, q, tp, last, first, join);
         cd[n++] = x;
     }
-    db_done(st);
     if (n > 1)
         qsort(cd, n, sizeof(*cd), cand_cmp);
     for (size_t i = 0; i < n; i++)
         res->all[i] = cd[i].pid;
     res->nall = n;
+    res->total = (long long)n;
     size_t pcap = 0;
     for (size_t i = (size_t)q->offset;
          i < n && i < (size_t)(q->offset + q->limit); i++)
@@ -1158,17 +1347,18 @@ static int streams_failed(struct stream **v, int n)
     return 0;
 }
 
-/* Reads the intersection of v[0..n) in [lo, hi] in pid order: the first
- * keep pids into res->all, then (count=1) counts on within COUNT_MS.
- * res->total gets the number read. Returns 1 if that is the whole match,
- * 0 if reading stopped first, -1 on a database error. */
-static int read_match(struct db_conn *c, struct stream **v, int n,
-                      long long lo, long long hi, size_t keep, int count,
+/* Reads the match (the intersection of v[0..n) in fp's pid range, with
+ * fp's place check) in pid order: the first keep pids into res->all, then
+ * (count=1) counts on within COUNT_MS. res->total gets the number read.
+ * Returns 1 if that is the whole match, 0 if reading stopped first, -1 on
+ * a database error. */
+static int read_match(struct db_conn *c, struct fplan *fp,
+                      struct stream **v, int n, size_t keep, int count,
                       struct result *res)
 {
     qsort(v, (size_t)n, sizeof(*v), est_cmp);
-    long long t = lo, seen = 0;
-    int budget = 0, whole = 1;
+    long long t = fp->lo, seen = 0;
+    int budget = 0, whole = 1, err = 0;
     for (;;) {
         if ((size_t)seen == keep + 1 && !budget) {
             if (!count) {
@@ -1178,7 +1368,7 @@ static int read_match(struct db_conn *c, struct stream **v, int n,
             db_budget(c, COUNT_MS);
             budget = 1;
         }
-        long long p = stream_and(v, n, t, hi);
+        long long p = match_next(fp, v, n, t, &err);
         if (p == STREAM_END)
             break;
         if ((size_t)seen < keep)
@@ -1194,7 +1384,7 @@ static int read_match(struct db_conn *c, struct stream **v, int n,
     res->total = seen;
     if (cut)
         return 0;
-    if (streams_failed(v, n))
+    if (err || streams_failed(v, n))
         return -1;
     return whole;
 }
@@ -1221,8 +1411,9 @@ static int read_tiers(struct db_conn *c, const struct sq *q,
         }
         qsort(v, (size_t)n, sizeof(*v), est_cmp);
         long long p = fp->lo;
+        int err = 0;
         while (need > 0 &&
-               (p = stream_and(v, n, p, fp->hi)) != STREAM_END) {
+               (p = match_next(fp, v, n, p, &err)) != STREAM_END) {
             if (skip > 0)
                 skip--;
             else {
@@ -1233,7 +1424,7 @@ static int read_tiers(struct db_conn *c, const struct sq *q,
         }
         for (int i = 0; i < n; i++)
             stream_done(v[i]);
-        if (streams_failed(v, n)) {
+        if (err || streams_failed(v, n)) {
             rc = -1;
             break;
         }
@@ -1263,8 +1454,7 @@ static int run_search(struct db_conn *c, struct search *s, int count)
         size_t keep = (size_t)(q->offset + q->limit);
         int known = fp->known_total >= 0;
         int whole =
-            read_match(c, fp->v, fp->nv, fp->lo, fp->hi, keep,
-                       count && !known, res);
+            read_match(c, fp, fp->v, fp->nv, keep, count && !known, res);
         if (whole < 0)
             return -1;
         size_t pcap = 0;
@@ -1288,6 +1478,26 @@ static int run_search(struct db_conn *c, struct search *s, int count)
         res->total_exact = 1;
         return 0;
     }
+    /* A large name match with filters: read the filters' people first and
+     * match their names in memory (~0.2 us each), within a budget; if they
+     * are too many, step through the name match instead. */
+    if (fp->nv && (s->tp.est > cand_max || !s->tp.lazy)) {
+        db_budget(c, DRIVER_MS);
+        int whole = read_match(c, fp, fp->v, fp->nv, DRIVER_PIDS, 0, res);
+        int cut = c->interrupted;
+        db_budget(c, 0);
+        if (whole < 0 && !cut)
+            return -1;
+        if (whole == 1) {
+            res->total_exact = 1;
+            return rank_small(c, q, &s->tp, res, 1);
+        }
+        free(res->all);
+        res->all = NULL;
+        res->nall = res->capall = 0;
+        for (int i = 0; i < fp->nv; i++)
+            stream_rewind(fp->v[i]);
+    }
     if (fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy, s->tp.est) <
         0)
         return -1;
@@ -1295,12 +1505,12 @@ static int run_search(struct db_conn *c, struct search *s, int count)
     int n = 1;
     for (int i = 0; i < fp->nv; i++)
         v[n++] = fp->v[i];
-    int whole = read_match(c, v, n, fp->lo, fp->hi, CAND_MAX, count, res);
+    int whole = read_match(c, fp, v, n, cand_max, count, res);
     if (whole < 0)
         return -1;
-    if (whole && res->total <= CAND_MAX) {
+    if (whole && res->total <= cand_max) {
         res->total_exact = 1;
-        return rank_small(c, q, &s->tp, res);
+        return rank_small(c, q, &s->tp, res, 0);
     }
     res->total_exact = whole;
     free(res->all);
@@ -1456,10 +1666,12 @@ static json_t *compute_facets(struct db_conn *c, struct search *s)
             v[n++] = s->fp.v[i];
         for (int i = 0; i < n; i++)
             stream_rewind(v[i]);
+        qsort(v, (size_t)n, sizeof(*v), est_cmp);
         db_budget(c, FACET_MS);
         long long p = s->fp.lo;
         long i = 0;
-        while ((p = stream_and(v, n, p, s->fp.hi)) != STREAM_END) {
+        int err = 0;
+        while ((p = match_next(&s->fp, v, n, p, &err)) != STREAM_END) {
             if ((i++ & 63) == 0 && now_s() > deadline) {
                 f.exact = 0;
                 break;
@@ -1467,7 +1679,7 @@ static json_t *compute_facets(struct db_conn *c, struct search *s)
             facet_pid(c, q, &f, p);
             p++;
         }
-        if (c->interrupted || streams_failed(v, n))
+        if (c->interrupted || err || streams_failed(v, n))
             f.exact = 0;
         db_budget(c, 0);
         for (int k = 0; k < n; k++)
@@ -1492,6 +1704,38 @@ static void search_release(struct search *s)
     free(s);
 }
 
+/* The page as JSON text (record.c says why not jansson values). */
+static void put_page(struct db_conn *c, struct search *s, struct buf *b)
+{
+    buf_addf(b,
+             "{\"total\":%lld,\"total_exact\":%s,\"limit\":%ld,"
+             "\"offset\":%ld,\"results\":[",
+             s->res.total, s->res.total_exact ? "true" : "false", s->q.limit,
+             s->q.offset);
+    int n = 0;
+    for (size_t i = 0; i < s->res.n; i++) {
+        size_t mark = b->len;
+        if (n)
+            buf_add(b, ",", 1);
+        if (record_write(c, b, s->res.pid[i], 0) < 0) {
+            b->len = mark;
+            b->s[mark] = '\0';
+        } else {
+            n++;
+        }
+    }
+    buf_add(b, "]", 1);
+    if (s->q.facets) {
+        json_t *f = compute_facets(c, s);
+        char *t = json_dumps(f, JSON_COMPACT);
+        json_decref(f);
+        buf_addstr(b, ",\"facets\":");
+        buf_addstr(b, t ? t : "null");
+        free(t);
+    }
+    buf_add(b, "}", 1);
+}
+
 void api_search(struct db_conn *c, const struct api_req *r,
                 struct api_resp *out)
 {
@@ -1505,20 +1749,11 @@ void api_search(struct db_conn *c, const struct api_req *r,
         search_release(s);
         return;
     }
-    json_t *arr = json_array();
-    for (size_t i = 0; i < s->res.n; i++) {
-        json_t *o = record_json(c, s->res.pid[i], 0);
-        if (o)
-            json_array_append_new(arr, o);
-    }
-    out->status = 200;
-    out->body = json_pack("{s:I, s:b, s:I, s:I, s:o}", "total",
-                          (json_int_t)s->res.total, "total_exact",
-                          s->res.total_exact, "limit", (json_int_t)s->q.limit,
-                          "offset", (json_int_t)s->q.offset, "results", arr);
-    if (s->q.facets)
-        json_object_set_new(out->body, "facets", compute_facets(c, s));
+    struct buf b;
+    buf_init(&b, API_MAX_BODY);
+    put_page(c, s, &b);
     search_release(s);
+    api_reply_text(r, out, 200, &b);
 }
 
 void api_suggest(struct db_conn *c, const struct api_req *r,
@@ -1539,33 +1774,37 @@ void api_suggest(struct db_conn *c, const struct api_req *r,
         search_release(s);
         return;
     }
-    json_t *arr = json_array();
+    struct buf b;
+    buf_init(&b, API_MAX_BODY);
+    buf_addstr(&b, "{\"suggestions\":[");
     sqlite3_stmt *st = db_prepare(
         c, "SELECT national_id, last_name, first_name, profession_code"
            " FROM professional WHERE pid = ?1");
+    int n = 0;
     for (size_t i = 0; st && i < s->res.n; i++) {
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, s->res.pid[i]);
         if (sqlite3_step(st) != SQLITE_ROW)
             continue;
-        const char *last = db_text(st, 1), *first = db_text(st, 2);
+        const char *id = db_text(st, 0), *last = db_text(st, 1),
+                   *first = db_text(st, 2), *prof = db_text(st, 3);
         char text[512];
         snprintf(text, sizeof(text), "%s%s%s", last ? last : "",
                  last && first ? " " : "", first ? first : "");
-        const char *prof = db_text(st, 3);
-        const char *pl = prof ? db_label(c, "profession", prof) : NULL;
-        json_t *jt = json_string(text), *jl = json_string(last ? last : ""),
-               *jf = json_string(first ? first : "");
-        json_array_append_new(
-            arr, json_pack("{s:s, s:o, s:o, s:o, s:o}", "id",
-                           db_text(st, 0) ? db_text(st, 0) : "", "text",
-                           jt ? jt : json_null(), "last_name",
-                           jl ? jl : json_null(), "first_name",
-                           jf ? jf : json_null(), "profession",
-                           pl ? json_string(pl) : json_null()));
+        buf_addstr(&b, n++ ? ",{\"id\":" : "{\"id\":");
+        json_put_str(&b, id ? id : "");
+        buf_addstr(&b, ",\"text\":");
+        json_put_str(&b, text);
+        buf_addstr(&b, ",\"last_name\":");
+        json_put_str(&b, last ? last : "");
+        buf_addstr(&b, ",\"first_name\":");
+        json_put_str(&b, first ? first : "");
+        buf_addstr(&b, ",\"profession\":");
+        json_put_str(&b, prof ? db_label(c, "profession", prof) : NULL);
+        buf_add(&b, "}", 1);
     }
     db_done(st);
-    out->status = 200;
-    out->body = json_pack("{s:o}", "suggestions", arr);
+    buf_addstr(&b, "]}");
     search_release(s);
+    api_reply_text(r, out, 200, &b);
 }
