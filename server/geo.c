@@ -35,6 +35,7 @@ struct geo {
     struct dept {
         char code[4];
         double lat, lon;
+        size_t ncommunes;
     } * depts;
     size_t ndepts;
     char **strings; /* every string above, freed one by one */
@@ -327,6 +328,7 @@ static void build_depts(struct geo *g)
     for (size_t d = 0; d < g->ndepts; d++) {
         g->depts[d].lat /= cnt[d];
         g->depts[d].lon /= cnt[d];
+        g->depts[d].ncommunes = (size_t)cnt[d];
     }
     free(cnt);
 }
@@ -497,6 +499,12 @@ static const struct dept *find_dept(const struct geo *g, const char *d,
 int geo_has_dept(const struct geo *g, const char *dept, size_t n)
 {
     return g && find_dept(g, dept, n) != NULL;
+}
+
+size_t geo_dept_communes(const struct geo *g, const char *dept, size_t n)
+{
+    const struct dept *d = g ? find_dept(g, dept, n) : NULL;
+    return d ? d->ncommunes : 0;
 }
 
 static int placed(const struct geo *g, int c, int how, int *commune,

@@ -64,6 +64,11 @@ size_t geo_by_postcode(const struct geo *g, const char *pc, size_t n, int *out,
 /* 1 if some commune's department is dept[0..n) ("01", "2A", "974"). */
 int geo_has_dept(const struct geo *g, const char *dept, size_t n);
 
+/* How many communes (arrondissements included) department dept[0..n)
+ * has: 21 for Paris (the city and its 20 arrondissements), so a search
+ * that names them all can read the department instead. */
+size_t geo_dept_communes(const struct geo *g, const char *dept, size_t n);
+
 /* How precisely geo_locate() placed an activity. */
 enum {
     GEO_NONE = 0,     /* nowhere */

@@ -134,6 +134,9 @@ static void test_lookups(const struct geo *g)
     T_EQ_INT(geo_has_dept(g, "01", 2), 1);
     T_EQ_INT(geo_has_dept(g, "20", 2), 0);
     T_EQ_INT(geo_has_dept(g, "1", 1), 0);
+    T_EQ_INT(geo_dept_communes(g, "75", 2), 21);
+    T_CHECK(geo_dept_communes(g, "01", 2) > 300);
+    T_EQ_INT(geo_dept_communes(g, "20", 2), 0);
 }
 
 static void test_locate(const struct geo *g)
