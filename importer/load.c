@@ -1824,7 +1824,8 @@ static void *replay_thread(void *arg)
     for (size_t i = 0; i < terms.cap; i++)
         if (terms.slot[i].w)
             terms.slot[nt++] = terms.slot[i];
-    qsort(terms.slot, nt, sizeof(*terms.slot), cmp_term);
+    if (nt)
+        qsort(terms.slot, nt, sizeof(*terms.slot), cmp_term);
     for (size_t i = 0; i < nt && bt; i++) {
         const char *w = terms.slot[i].w;
         size_t wl = strlen(w);
