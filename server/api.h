@@ -63,6 +63,17 @@ int api_check_params(const struct api_req *r, const char *const *allowed,
 /* The value of the single parameter name, or NULL. */
 const char *api_param(const struct api_req *r, const char *name);
 
+/* Settings of the command line that handlers read; set before serving. */
+struct api_config {
+    int stale_days; /* /v1/status says stale past this age (days) */
+};
+extern struct api_config api_config;
+
+/* The database's part of GET /metrics (Prometheus text) appended to b:
+ * extract time stamps and ages, staleness, row counts, build time,
+ * generation. c may be NULL (no database: rpps_database_loaded 0). */
+void api_metrics_db(struct db_conn *c, struct buf *b);
+
 /* Lowers the sizes at which a search takes the paths of large matches
  * (1000 and 5000; <= 0 keeps one): for tests only, which set
  * RPPS_SEARCH_TUNE="cand,drive" in rpps-server's environment. */

@@ -1,5 +1,9 @@
 /* libmicrohttpd glue. See http.h.
  *
+ * Every answer goes through queue(), which counts it for /metrics (by
+ * endpoint and status, with a latency histogram: lock-free counters) and,
+ * with --access-log, writes one line for it to stderr.
+ *
  * The access handler answers on its second call: queuing a response on the
  * first call turns keep-alive off (perf-notes), which would halve the
  * throughput. Sizes a client controls are capped before anything is
@@ -14,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <microhttpd.h>
 #include <zlib.h>
 
@@ -41,6 +47,7 @@
 
 static struct MHD_Daemon *daemon_;
 static const char *cors_origin;
+static int access_log;
 
 struct route {
     const char *path;
@@ -59,11 +66,126 @@ static const struct route routes[] = {
     {"/v1/specialties", 0, 1, 1, api_specialties},
     {"/v1/status", 0, 1, 0, api_status},
     {"/healthz", 0, 0, 0, api_healthz},
+    {"/metrics", 0, 0, 0, NULL}, /* Prometheus text, see send_metrics() */
 };
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Metrics: per endpoint (the routes, then "other" for unknown paths), the
+ * answers by status and a latency histogram, measured from the request's
+ * first call to the queuing of its answer. */
+static const int statuses[] = {200, 204, 304, 400, 404, 405,
+                               413, 414, 431, 500, 503};
+#define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
+/* Upper bounds in seconds: the targets are 1 ms (median), 10 ms (p99). */
+static const double buckets[] = {0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                 0.01,    0.025,  0.05,  0.1,    0.25,
+                                 1.0};
+#define NBUCKET (sizeof(buckets) / sizeof(buckets[0]))
+static struct {
+    atomic_ulong count[NROUTES + 1][NSTATUS + 1]; /* [..][NSTATUS]: other */
+    atomic_ulong hist[NROUTES + 1][NBUCKET + 1];  /* [..][NBUCKET]: +Inf */
+    atomic_ullong sum_ns[NROUTES + 1];
+} metrics;
 
 struct rstate {
-    size_t body; /* bytes of request body seen */
+    size_t body;  /* bytes of request body seen */
+    double t0;    /* monotonic, first call */
+    int route;    /* index in routes, NROUTES while unknown */
+    const char *method, *url;
+    const struct api_param *params;
+    size_t nparams;
 };
+
+/* The request the calling MHD thread is answering (one at a time). */
+static _Thread_local struct rstate *cur;
+
+/* Appends v to b for a log line: printable ASCII and UTF-8 as they are,
+ * spaces, quotes, controls and '%' as %XX, so a line stays one line. */
+static void log_escape(struct buf *b, const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        if (ch <= 0x20 || ch == 0x7f || ch == '"' || ch == '%' ||
+            ch == '&' || ch == '=')
+            buf_addf(b, "%%%02X", ch);
+        else
+            buf_add(b, &v[i], 1);
+    }
+}
+
+/* One access log line on stderr: time, client, method, path and query (as
+ * decoded), status, body bytes, milliseconds. Off by default: a query can
+ * name a patient's doctor. */
+static void log_access(struct MHD_Connection *conn, const struct rstate *rs,
+                       unsigned status, size_t bytes, double secs)
+{
+    char addr[INET6_ADDRSTRLEN] = "-";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+                      addr, sizeof(addr));
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6,
+                      &((const struct sockaddr_in6 *)sa)->sin6_addr, addr,
+                      sizeof(addr));
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char when[40];
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+    struct buf b;
+    buf_init(&b, 16384);
+    buf_addf(&b, "%s.%03ldZ %s %s ", when, ts.tv_nsec / 1000000, addr,
+             rs->method ? rs->method : "-");
+    log_escape(&b, rs->url ? rs->url : "-", rs->url ? strlen(rs->url) : 1);
+    for (size_t i = 0; i < rs->nparams; i++) {
+        buf_add(&b, i ? "&" : "?", 1);
+        log_escape(&b, rs->params[i].key, rs->params[i].klen);
+        buf_add(&b, "=", 1);
+        log_escape(&b, rs->params[i].val, rs->params[i].vlen);
+    }
+    buf_addf(&b, " %u %zu %.3f\n", status, bytes, secs * 1000);
+    /* One write per line: lines of concurrent requests do not mix. */
+    fprintf(stderr, "rpps-server: access %s", b.s ? b.s : "\n");
+    buf_release(&b);
+}
+
+/* Counts the answer of the current request and logs it. */
+static void account(struct MHD_Connection *conn, unsigned status,
+                    size_t bytes)
+{
+    struct rstate *rs = cur;
+    if (!rs)
+        return;
+    double secs = now_s() - rs->t0;
+    int e = rs->route;
+    size_t k = 0;
+    while (k < NSTATUS && statuses[k] != (int)status)
+        k++;
+    atomic_fetch_add(&metrics.count[e][k], 1);
+    size_t j = 0;
+    while (j < NBUCKET && secs > buckets[j])
+        j++;
+    atomic_fetch_add(&metrics.hist[e][j], 1);
+    atomic_fetch_add(&metrics.sum_ns[e],
+                     (unsigned long long)(secs * 1e9 + 0.5));
+    if (access_log)
+        log_access(conn, rs, status, bytes, secs);
+    cur = NULL; /* one answer per request */
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
+                             struct MHD_Response *r, size_t bytes)
+{
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    account(conn, status, bytes);
+    return ret;
+}
 
 struct args {
     struct api_param p[API_MAX_PARAMS + 1];
@@ -181,7 +303,7 @@ static int etag_matches(const char *inm, const char *etag)
 
 static enum MHD_Result send_body(struct MHD_Connection *conn, int status,
                                  char *body, size_t n, const char *etag,
-                                 int gz, int vary)
+                                 int gz, int vary, const char *ctype)
 {
     struct MHD_Response *r;
     int zipped = 0;
@@ -201,7 +323,7 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, int status,
         return MHD_NO;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            "application/json; charset=utf-8");
+                            ctype ? ctype : "application/json; charset=utf-8");
     if (zipped)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     if (vary)
@@ -217,7 +339,7 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, int status,
     if (cors_origin)
         MHD_add_response_header(r, "Access-Control-Allow-Origin",
                                 cors_origin);
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)status, r);
+    enum MHD_Result ret = queue(conn, (unsigned)status, r, n);
     MHD_destroy_response(r);
     return ret;
 }
@@ -229,7 +351,8 @@ static enum MHD_Result send_json(struct MHD_Connection *conn,
     if (resp->text && !pretty) {
         char *t = resp->text;
         resp->text = NULL;
-        return send_body(conn, resp->status, t, resp->textlen, etag, gz, 1);
+        return send_body(conn, resp->status, t, resp->textlen, etag, gz, 1,
+                         NULL);
     }
     if (resp->text) {
         /* pretty=1 (for people reading it): indent the text. */
@@ -256,7 +379,7 @@ static enum MHD_Result send_json(struct MHD_Connection *conn,
         s[n++] = '\n';
         s[n] = '\0';
     }
-    return send_body(conn, resp->status, s, n, etag, gz, 1);
+    return send_body(conn, resp->status, s, n, etag, gz, 1, NULL);
 }
 
 static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
@@ -265,6 +388,72 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
     struct api_resp resp = {0};
     api_error(&resp, status, "%s", msg);
     return send_json(conn, &resp, 0, NULL, 0);
+}
+
+/* GET /metrics: Prometheus text format 0.0.4. */
+static enum MHD_Result send_metrics(struct MHD_Connection *conn,
+                                    struct db_conn *c)
+{
+    struct buf b;
+    buf_init(&b, API_MAX_BODY);
+    buf_addstr(&b, "# HELP rpps_http_requests_total Answers by endpoint and"
+                   " status.\n# TYPE rpps_http_requests_total counter\n");
+    for (size_t e = 0; e <= NROUTES; e++) {
+        const char *name = e < NROUTES ? routes[e].path : "other";
+        for (size_t k = 0; k <= NSTATUS; k++) {
+            unsigned long n = atomic_load(&metrics.count[e][k]);
+            if (!n)
+                continue;
+            if (k < NSTATUS)
+                buf_addf(&b,
+                         "rpps_http_requests_total{endpoint=\"%s\","
+                         "status=\"%d\"} %lu\n",
+                         name, statuses[k], n);
+            else
+                buf_addf(&b,
+                         "rpps_http_requests_total{endpoint=\"%s\","
+                         "status=\"other\"} %lu\n",
+                         name, n);
+        }
+    }
+    buf_addstr(&b, "# HELP rpps_http_request_duration_seconds Time from"
+                   " the request to its answer being queued.\n"
+                   "# TYPE rpps_http_request_duration_seconds histogram\n");
+    for (size_t e = 0; e <= NROUTES; e++) {
+        const char *name = e < NROUTES ? routes[e].path : "other";
+        unsigned long cum = 0;
+        for (size_t j = 0; j <= NBUCKET; j++)
+            cum += atomic_load(&metrics.hist[e][j]);
+        if (!cum)
+            continue;
+        cum = 0;
+        for (size_t j = 0; j <= NBUCKET; j++) {
+            cum += atomic_load(&metrics.hist[e][j]);
+            if (j < NBUCKET)
+                buf_addf(&b,
+                         "rpps_http_request_duration_seconds_bucket{"
+                         "endpoint=\"%s\",le=\"%g\"} %lu\n",
+                         name, buckets[j], cum);
+            else
+                buf_addf(&b,
+                         "rpps_http_request_duration_seconds_bucket{"
+                         "endpoint=\"%s\",le=\"+Inf\"} %lu\n",
+                         name, cum);
+        }
+        buf_addf(&b,
+                 "rpps_http_request_duration_seconds_sum{endpoint=\"%s\"}"
+                 " %.9f\n"
+                 "rpps_http_request_duration_seconds_count{endpoint=\"%s\"}"
+                 " %lu\n",
+                 name, (double)atomic_load(&metrics.sum_ns[e]) / 1e9, name,
+                 cum);
+    }
+    api_metrics_db(c, &b);
+    char *t = b.s ? b.s : xstrdup("");
+    size_t n = b.len;
+    b.s = NULL;
+    return send_body(conn, 200, t, n, NULL, 0, 0,
+                     "text/plain; version=0.0.4; charset=utf-8");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -279,7 +468,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     struct rstate *rs = *con_cls;
     if (!rs) {
         rs = xcalloc(1, sizeof(*rs));
+        rs->t0 = now_s();
+        rs->route = NROUTES;
         *con_cls = rs;
+        rs->method = method;
+        rs->url = url;
+        cur = rs;
         /* A body announced too large is refused before it is read (and
          * before MHD says "100 Continue"). */
         const char *cl = MHD_lookup_connection_value(
@@ -288,6 +482,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             return send_error(conn, 413, "request body too large");
         return MHD_YES;
     }
+    cur = rs;
+    rs->method = method;
+    rs->url = url;
     if (*upload_data_size) {
         rs->body += *upload_data_size;
         *upload_data_size = 0;
@@ -308,6 +505,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return send_error(conn, 431, "request headers too large");
     struct args a = {.n = 0};
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
+    rs->params = a.p;
+    rs->nparams = a.n;
     if (strlen(url) + a.bytes > MAX_URL)
         return send_error(conn, 414, "request URL too long");
 
@@ -318,6 +517,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (routes[i].prefix ? strncmp(url, routes[i].path, pl) == 0
                              : strcmp(url, routes[i].path) == 0) {
             rt = &routes[i];
+            rs->route = (int)i;
             rest = url + pl;
             break;
         }
@@ -334,7 +534,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         MHD_add_response_header(r, "Access-Control-Allow-Headers",
                                 "If-None-Match, Accept-Encoding");
         MHD_add_response_header(r, "Access-Control-Max-Age", "86400");
-        enum MHD_Result ret = MHD_queue_response(conn, 204, r);
+        enum MHD_Result ret = queue(conn, 204, r, 0);
         MHD_destroy_response(r);
         return ret;
     }
@@ -355,6 +555,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     int gz = accepts_gzip(ae);
 
     struct db_conn *c = db_acquire();
+    if (!rt->fn)
+        return send_metrics(conn, c);
     if (!c && rt->needs_db)
         return send_error(conn, 503, "no database loaded yet");
     const char *etag = rt->etag && c ? c->etag : NULL;
@@ -370,8 +572,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             if (cors_origin)
                 MHD_add_response_header(r, "Access-Control-Allow-Origin",
                                         cors_origin);
-            enum MHD_Result ret =
-                MHD_queue_response(conn, MHD_HTTP_NOT_MODIFIED, r);
+            enum MHD_Result ret = queue(conn, MHD_HTTP_NOT_MODIFIED, r, 0);
             MHD_destroy_response(r);
             return ret;
         }
@@ -452,6 +653,7 @@ int http_start(const struct http_opts *o)
         return -1;
     }
     cors_origin = o->cors;
+    access_log = o->access_log;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;

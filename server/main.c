@@ -1,8 +1,9 @@
 /* rpps-server: the JSON search API over the database rpps-import builds.
- * Start-up errors (bad options, an invalid database, a port in use) are
- * fatal; afterwards the main thread only waits for signals and looks at the
- * database path once a second so that a new import is picked up without a
- * restart (SIGHUP forces a look). */
+ * Start-up errors (bad options, a port in use) are fatal; a database that
+ * is missing or not one this server can serve is not (503 until a good one
+ * appears). Afterwards the main thread only waits for signals and looks at
+ * the database path once a second so that a new import is picked up
+ * without a restart (SIGHUP forces a look). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,13 +22,18 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: rpps-server [--db PATH] [--listen HOST:PORT] [--threads N]\n"
-            "                   [--cors ORIGIN] [--quiet] [--help]\n"
+            "                   [--cors ORIGIN] [--stale-days N] [--access-log]\n"
+            "                   [--quiet] [--help]\n"
             "Serves the RPPS / MSSante search API (JSON over HTTP).\n"
             "  --db PATH          database built by rpps-import (rpps.db)\n"
             "  --listen HOST:PORT address to listen on (127.0.0.1:8080;\n"
             "                     port 0 picks a free one)\n"
             "  --threads N        worker threads (default: CPU count)\n"
             "  --cors ORIGIN      send Access-Control-Allow-Origin: ORIGIN\n"
+            "  --stale-days N     /v1/status and /metrics say the data is\n"
+            "                     stale past N days (3)\n"
+            "  --access-log       one line per request on stderr (off: queries\n"
+            "                     can say who a patient sees)\n"
             "  --quiet            log warnings and errors only\n"
             "Replacing the database file (rename over it) is picked up within\n"
             "a second; SIGHUP makes the server look at once.\n");
@@ -40,6 +46,8 @@ int main(int argc, char **argv)
         {"listen", required_argument, NULL, 'l'},
         {"threads", required_argument, NULL, 't'},
         {"cors", required_argument, NULL, 'c'},
+        {"stale-days", required_argument, NULL, 's'},
+        {"access-log", no_argument, NULL, 'a'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -68,6 +76,20 @@ int main(int argc, char **argv)
         }
         case 'c':
             ho.cors = optarg;
+            break;
+        case 's': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            /* Ten years: past that the flag means "never". */
+            if (*end || end == optarg || n < 0 || n > 3650) {
+                log_error("--stale-days: expected 0 to 3650");
+                return 2;
+            }
+            api_config.stale_days = (int)n;
+            break;
+        }
+        case 'a':
+            ho.access_log = 1;
             break;
         case 'q':
             log_quiet(1);

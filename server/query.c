@@ -33,6 +33,15 @@ void api_error(struct api_resp *out, int status, const char *fmt, ...)
                           "message", m);
 }
 
+/* 1 if s is [a-z_] only (safe as a Prometheus label value). */
+static int is_word(const char *s)
+{
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || *s == '_'))
+            return 0;
+    return 1;
+}
+
 static int in_list(const char *const *list, const char *s)
 {
     for (; list && *list; list++)
@@ -283,6 +292,152 @@ void api_specialties(struct db_conn *c, const struct api_req *r,
     code_list(c, r, out, "specialty", "specialties");
 }
 
+struct api_config api_config = {.stale_days = 3};
+
+/* Seconds since the epoch of "YYYYMMDDhhmm" (an extract's file name stamp,
+ * read as UTC: the extracts do not say their zone, and a day's threshold
+ * does not care), or -1. */
+static double stamp_time(const char *s)
+{
+    struct tm tm = {0};
+    if (!s || strlen(s) != 12)
+        return -1;
+    for (int i = 0; i < 12; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+    tm.tm_year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 +
+                 (s[2] - '0') * 10 + (s[3] - '0') - 1900;
+    tm.tm_mon = (s[4] - '0') * 10 + (s[5] - '0') - 1;
+    tm.tm_mday = (s[6] - '0') * 10 + (s[7] - '0');
+    tm.tm_hour = (s[8] - '0') * 10 + (s[9] - '0');
+    tm.tm_min = (s[10] - '0') * 10 + (s[11] - '0');
+    return (double)timegm(&tm);
+}
+
+/* Seconds since the epoch of meta.built_at ("2026-08-26T10:13:00Z"). */
+static double iso_time(const char *s)
+{
+    struct tm tm = {0};
+    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
+                     &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (double)timegm(&tm);
+}
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The time of the oldest extract stamp (the data is as old as its oldest
+ * part), else of the build; -1 if neither is known. */
+static double data_time(struct db_conn *c, char *oldest, size_t n)
+{
+    double t = -1;
+    oldest[0] = '\0';
+    sqlite3_stmt *st =
+        db_prepare(c, "SELECT stamp FROM extract WHERE stamp IS NOT NULL");
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        double x = stamp_time(db_text(st, 0));
+        if (x >= 0 && (t < 0 || x < t)) {
+            t = x;
+            snprintf(oldest, n, "%s", db_text(st, 0));
+        }
+    }
+    db_done(st);
+    if (t >= 0)
+        return t;
+    st = db_prepare(c, "SELECT value FROM meta WHERE key = 'built_at'");
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        t = iso_time(db_text(st, 0));
+    db_done(st);
+    return t;
+}
+
+void api_metrics_db(struct db_conn *c, struct buf *b)
+{
+    buf_addf(b,
+             "# HELP rpps_build_info The server's version.\n"
+             "# TYPE rpps_build_info gauge\n"
+             "rpps_build_info{version=\"%s\"} 1\n"
+             "# HELP rpps_database_loaded 1 while a database is served.\n"
+             "# TYPE rpps_database_loaded gauge\n"
+             "rpps_database_loaded %d\n",
+             RPPS_VERSION, c != NULL);
+    if (!c)
+        return;
+    double now = wall_now();
+    buf_addf(b,
+             "# HELP rpps_database_generation Database files served since"
+             " start.\n# TYPE rpps_database_generation gauge\n"
+             "rpps_database_generation %u\n",
+             c->gen);
+    buf_addstr(b, "# HELP rpps_extract_timestamp_seconds Time stamp of each"
+                  " imported extract (its file name's, as UTC).\n"
+                  "# TYPE rpps_extract_timestamp_seconds gauge\n");
+    struct buf ages;
+    buf_init(&ages, API_MAX_BODY);
+    sqlite3_stmt *st = db_prepare(c, "SELECT kind, stamp FROM extract"
+                                     " ORDER BY kind");
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        const char *kind = db_text(st, 0);
+        double t = stamp_time(db_text(st, 1));
+        /* kind is one of four fixed words; anything else is skipped so
+         * that the label needs no escaping. */
+        if (!kind || t < 0 || !is_word(kind))
+            continue;
+        buf_addf(b, "rpps_extract_timestamp_seconds{kind=\"%s\"} %.0f\n",
+                 kind, t);
+        buf_addf(&ages, "rpps_extract_age_seconds{kind=\"%s\"} %.0f\n", kind,
+                 now - t);
+    }
+    db_done(st);
+    buf_addstr(b, "# HELP rpps_extract_age_seconds Age of each imported"
+                  " extract.\n# TYPE rpps_extract_age_seconds gauge\n");
+    if (ages.len)
+        buf_add(b, ages.s, ages.len);
+    buf_release(&ages);
+    char oldest[16];
+    double t = data_time(c, oldest, sizeof(oldest));
+    buf_addf(b,
+             "# HELP rpps_data_stale 1 when the oldest extract is older than"
+             " --stale-days.\n# TYPE rpps_data_stale gauge\n"
+             "rpps_data_stale %d\n",
+             t >= 0 && now - t > api_config.stale_days * 86400.0);
+    buf_addstr(b, "# HELP rpps_database_rows Rows per table, as the importer"
+                  " counted them.\n# TYPE rpps_database_rows gauge\n");
+    static const char *const tables[] = {"professionals", "activities",
+                                          "specialties", "diplomas",
+                                          "mailboxes"};
+    st = db_prepare(c, "SELECT value FROM meta WHERE key = ?1");
+    for (size_t i = 0; st && i < sizeof(tables) / sizeof(tables[0]); i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, tables[i], -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && db_text(st, 0))
+            buf_addf(b, "rpps_database_rows{table=\"%s\"} %lld\n",
+                     tables[i], sqlite3_column_int64(st, 0));
+    }
+    double built = -1;
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, "built_at", -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            built = iso_time(db_text(st, 0));
+    }
+    db_done(st);
+    if (built >= 0)
+        buf_addf(b,
+                 "# HELP rpps_database_built_timestamp_seconds When the"
+                 " importer built the database.\n"
+                 "# TYPE rpps_database_built_timestamp_seconds gauge\n"
+                 "rpps_database_built_timestamp_seconds %.0f\n",
+                 built);
+}
+
 void api_status(struct db_conn *c, const struct api_req *r,
                 struct api_resp *out)
 {
@@ -324,6 +479,9 @@ void api_status(struct db_conn *c, const struct api_req *r,
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(opened, sizeof(opened), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char oldest[16];
+    double dt = data_time(c, oldest, sizeof(oldest));
+    double age = dt >= 0 ? wall_now() - dt : -1;
     out->status = 200;
     out->body = json_pack(
         "{s:s, s:s, s:{s:o, s:s, s:I, s:o}, s:o, s:o}", "status", "ok",
@@ -331,6 +489,17 @@ void api_status(struct db_conn *c, const struct api_req *r,
         "opened_at", opened, "generation", (json_int_t)c->gen, "built_at",
         jstr(json_string_value(json_object_get(meta, "built_at"))), "meta",
         meta, "extracts", ex);
+    /* Stale: the oldest extract (else the build) is older than
+     * --stale-days; unknown age counts as not stale. */
+    json_object_set_new(out->body, "stale",
+                        json_boolean(age > api_config.stale_days * 86400.0));
+    json_object_set_new(out->body, "stale_days",
+                        json_integer(api_config.stale_days));
+    json_object_set_new(out->body, "oldest_extract",
+                        oldest[0] ? json_string(oldest) : json_null());
+    json_object_set_new(out->body, "data_age_seconds",
+                        age >= 0 ? json_integer((json_int_t)age)
+                                 : json_null());
 }
 
 void api_healthz(struct db_conn *c, const struct api_req *r,

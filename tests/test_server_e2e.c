@@ -712,6 +712,9 @@ static void test_suggest_and_lists(void)
                  json_object_get(r.json, "meta"), "built_at")),
              "2026-08-26T10:13:00Z");
     T_EQ_INT(json_array_size(json_object_get(r.json, "extracts")), 1);
+    /* The fixture's extract is of 2026-08-26: older than 3 days. */
+    T_CHECK(json_is_true(json_object_get(r.json, "stale")));
+    T_EQ_INT(jint(r.json, "stale_days"), 3);
     T_CHECK(json_is_string(json_object_get(r.json, "version")));
     reply_free(&r);
     r = get("/healthz");
@@ -990,6 +993,85 @@ static void test_large_paths(void)
     port = saved;
 }
 
+/* The text of the reply's body (NUL-terminated) has line. */
+static int has_line(const struct reply *r, const char *line)
+{
+    const char *p = r->body.s;
+    size_t n = strlen(line);
+    while (p && (p = strstr(p, line)) != NULL) {
+        if ((p == r->body.s || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
+/* --stale-days, --access-log and /metrics, on a server of their own. */
+static void test_options(const char *dbpath)
+{
+    const char *opts[] = {"--stale-days", "3650", "--access-log", NULL};
+    struct server s2;
+    T_CHECK(server_start(&s2, dbpath, opts) == 0);
+    int saved = port;
+    port = s2.port;
+    struct reply r = get("/v1/status");
+    T_CHECK(json_is_false(json_object_get(r.json, "stale")));
+    T_EQ_INT(jint(r.json, "stale_days"), 3650);
+    T_EQ_STR(json_string_value(json_object_get(r.json, "oldest_extract")),
+             "202608261013");
+    T_CHECK(jint(r.json, "data_age_seconds") > 0);
+    reply_free(&r);
+    r = get("/v1/search?q=martin");
+    reply_free(&r);
+    r = get("/v1/search?q=martin&limit=0");
+    reply_free(&r);
+    r = get("/nowhere");
+    reply_free(&r);
+    r = get("/metrics");
+    T_EQ_INT(r.status, 200);
+    const char *ct = header(&r, "Content-Type");
+    T_CHECK(ct && strncmp(ct, "text/plain; version=0.0.4", 25) == 0);
+    T_CHECK(has_line(&r, "rpps_http_requests_total{endpoint=\"/v1/search\","
+                         "status=\"200\"} 1"));
+    T_CHECK(has_line(&r, "rpps_http_requests_total{endpoint=\"/v1/search\","
+                         "status=\"400\"} 1"));
+    T_CHECK(has_line(&r, "rpps_http_requests_total{endpoint=\"other\","
+                         "status=\"404\"} 1"));
+    T_CHECK(has_line(&r, "rpps_http_request_duration_seconds_bucket{"
+                         "endpoint=\"/v1/search\",le=\"+Inf\"} 2"));
+    T_CHECK(has_line(&r, "rpps_http_request_duration_seconds_count{"
+                         "endpoint=\"/v1/search\"} 2"));
+    /* 2026-08-26 10:13 UTC */
+    T_CHECK(has_line(&r, "rpps_extract_timestamp_seconds{kind=\"activite\"}"
+                         " 1787739180"));
+    T_CHECK(strstr(r.body.s, "rpps_extract_age_seconds{kind=\"activite\"} ") !=
+            NULL);
+    T_CHECK(has_line(&r, "rpps_data_stale 0"));
+    T_CHECK(has_line(&r, "rpps_database_rows{table=\"professionals\"} 10"));
+    T_CHECK(has_line(&r, "rpps_database_built_timestamp_seconds 1787739180"));
+    T_CHECK(has_line(&r, "rpps_database_loaded 1"));
+    reply_free(&r);
+    T_EQ_INT(server_stop(&s2, 2000), 0);
+    port = saved;
+    /* One access line per request, with the query; none without the
+     * option (the main server's log). */
+    FILE *f = fopen(s2.log, "r");
+    int lines = 0, query = 0;
+    if (f) {
+        char line[2048];
+        while (fgets(line, sizeof(line), f)) {
+            if (!strstr(line, "rpps-server: access "))
+                continue;
+            lines++;
+            if (strstr(line, " GET /v1/search?q=martin&limit=0 400 "))
+                query = 1;
+        }
+        fclose(f);
+    }
+    T_EQ_INT(lines, 5);
+    T_CHECK(query);
+}
+
 /* A file with another schema version at start-up is like a missing one:
  * the server starts, answers 503 (healthz 200), logs why, and serves the
  * path as soon as a good database replaces it. */
@@ -1093,6 +1175,11 @@ int main(void)
         char line[1024];
         int bad = 0;
         while (fgets(line, sizeof(line), lf)) {
+            if (strstr(line, "rpps-server: access ")) {
+                fprintf(stderr, "access log without --access-log: %s",
+                        line);
+                bad = 1;
+            }
             if (strstr(line, "Sanitizer") || strstr(line, "runtime error")) {
                 fprintf(stderr, "server: %s", line);
                 bad = 1;
@@ -1104,6 +1191,7 @@ int main(void)
 
     test_bad_start();
     test_large_paths();
+    test_options(dbpath);
 
 
     curl_easy_cleanup(curl);
