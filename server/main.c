@@ -120,9 +120,12 @@ int main(int argc, char **argv)
     const char *tune = getenv("RPPS_SEARCH_TUNE");
     if (tune) {
         char *end;
-        long cand = strtol(tune, &end, 10);
-        long drive = *end == ',' ? strtol(end + 1, NULL, 10) : 0;
-        api_search_tune(cand, drive);
+        long cand = strtol(tune, &end, 10), drive = 0, expand = -1;
+        if (*end == ',')
+            drive = strtol(end + 1, &end, 10);
+        if (*end == ',')
+            expand = strtol(end + 1, &end, 10);
+        api_search_tune(cand, drive, expand > 1000 ? 1000 : (int)expand);
     }
     db_init(dbpath);
 

@@ -48,13 +48,15 @@ static long cand_max = 1000;
  * many: FTS5 then reads each doclist lazily in rowid order, where a prefix
  * query would first merge the doclists of every matching word (5 ms for a
  * 4-letter prefix matching 50,000 people). */
-#define EXPAND_MAX 64
+static int expand_max = 64;
+/* Words of name_term added up to size a prefix that FTS5 would have to
+ * merge: below that many, whether the match is small is known without
+ * reading it (0.1 ms at most). */
+#define TERM_SCAN 2000
 /* Steps tried before a stream runs its statement again from a new bound:
  * an index entry costs ~0.1 µs, a new B-tree descent ~2 µs, a new FTS5
  * expression 5-50 µs. */
 #define STEP_INDEX 16
-#define STR_(x) #x
-#define STR(x) STR_(x)
 #define STEP_FTS 256
 
 enum { COL_ANY = 3, COL_FAM = 1, COL_FIRST = 2 };
@@ -496,12 +498,14 @@ static long drive_max = 5000;
 #define DRIVER_PIDS 20000
 #define DRIVER_MS 5.0
 
-void api_search_tune(long cand, long drive)
+void api_search_tune(long cand, long drive, int expand)
 {
     if (cand > 0)
         cand_max = cand;
     if (drive > 0)
         drive_max = drive;
+    if (expand >= 0)
+        expand_max = expand;
 }
 
 static long long order_key(int cls, long long est)
@@ -947,6 +951,7 @@ struct text_plan {
     int none;               /* a word begins no name word: no match */
     double nhit[TOK_MAX * 3];
     long long est;          /* an upper bound of the match, for ordering */
+    long long lower;        /* one word alone: a lower bound of it */
     struct buf exact[TOK_MAX * 3], prefix[TOK_MAX * 3];
 };
 
@@ -970,35 +975,34 @@ static int is_plain(const char *s)
 }
 
 /* The prefix phrase of word t into out (`"t"*`, or the OR of the name
- * words it begins), and its document frequency. Returns 0 if no name word
- * begins with t. name_term holds the words of the folded names as FTS5's
- * tokenizer splits them when they are plain ASCII letters and digits, so
- * only such words are expanded or ruled out. */
+ * words it begins), its document frequency (*nhit: the sum of its words'
+ * counts, capped at the row count; a guess when they are too many to add
+ * up) and *maxn, the largest of its words' counts (a lower bound of its
+ * match). Returns 0 if no name word begins with t. name_term holds the
+ * words of the folded names as FTS5's tokenizer splits them when they are
+ * plain ASCII letters and digits, so only such words are expanded or ruled
+ * out. A word the prefix index covers is read lazily as it is: only its
+ * first words are looked at. */
 static int word_prefix(struct db_conn *c, const char *t, struct buf *out,
-                       double *nhit, int *lazy)
+                       double *nhit, double *maxn, int *lazy)
 {
     size_t len = strlen(t);
     int indexed = len < 32 && (c->fts_prefix & (1u << len));
     *nhit = c->fts_rows / 4;
-    if (!is_plain(t)) {
+    *maxn = 0;
+    char hi[64];
+    if (!is_plain(t) || len + 1 > sizeof(hi)) {
         buf_addf(out, "\"%s\"*", t);
         if (!indexed)
             *lazy = 0;
-        return 1;
-    }
-    char hi[64];
-    if (len + 1 > sizeof(hi)) {
-        buf_addf(out, "\"%s\"*", t);
-        *lazy = 0;
         return 1;
     }
     memcpy(hi, t, len + 1);
     hi[len - 1]++; /* 'z' + 1 = '{', '9' + 1 = ':' */
     sqlite3_stmt *st =
         db_prepare(c, "SELECT term, n FROM name_term WHERE term >= ?1"
-                      " AND term < ?2 ORDER BY term LIMIT " STR(EXPAND_MAX)
-                      " + 1");
-    int n = 0;
+                      " AND term < ?2 ORDER BY term LIMIT ?3");
+    int n = 0, scan = indexed ? expand_max + 1 : TERM_SCAN;
     double sum = 0;
     struct buf group;
     buf_init(&group, 8192);
@@ -1006,15 +1010,18 @@ static int word_prefix(struct db_conn *c, const char *t, struct buf *out,
     if (st) {
         sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, scan);
     }
     while (st && sqlite3_step(st) == SQLITE_ROW) {
         const char *term = db_text(st, 0);
         if (!term || !is_plain(term))
             continue;
-        if (n++)
-            buf_addstr(&group, " OR ");
-        buf_addf(&group, "\"%s\"", term);
-        sum += (double)sqlite3_column_int64(st, 1);
+        if (n++ < expand_max)
+            buf_addf(&group, "%s\"%s\"", n > 1 ? " OR " : "", term);
+        double k = (double)sqlite3_column_int64(st, 1);
+        sum += k;
+        if (k > *maxn)
+            *maxn = k;
     }
     db_done(st);
     buf_addstr(&group, ")");
@@ -1022,11 +1029,11 @@ static int word_prefix(struct db_conn *c, const char *t, struct buf *out,
         buf_release(&group);
         return 0;
     }
-    if (n <= EXPAND_MAX)
+    if (n < scan)
         *nhit = sum < c->fts_rows ? sum : c->fts_rows;
     else if (sum > *nhit)
         *nhit = sum;
-    if (indexed || n > EXPAND_MAX) {
+    if (indexed || n > expand_max) {
         buf_addf(out, "\"%s\"*", t);
         if (!indexed)
             *lazy = 0;
@@ -1077,9 +1084,12 @@ static void text_plan(struct db_conn *c, const struct sq *q,
         buf_init(&tp->exact[i], 1024);
         buf_init(&tp->prefix[i], 16 * 1024);
         buf_addf(&tp->exact[i], "\"%s\"", q->tok[i].s);
+        double maxn;
         if (!word_prefix(c, q->tok[i].s, &tp->prefix[i], &tp->nhit[i],
-                         &tp->lazy))
+                         &maxn, &tp->lazy))
             tp->none = 1;
+        if (maxn > tp->lower)
+            tp->lower = (long long)maxn;
         if (tp->nhit[i] < tp->est)
             tp->est = (long long)tp->nhit[i];
     }
@@ -1389,13 +1399,17 @@ static int read_match(struct db_conn *c, struct fplan *fp,
     return whole;
 }
 
-/* A large match, tier by tier in pid order until the page is full. */
+/* A large match, tier by tier in pid order until the page is full.
+ * *seen gets the number of matches read; *whole is 1 if that is all of
+ * them. */
 static int read_tiers(struct db_conn *c, const struct sq *q,
                       const struct text_plan *tp, struct fplan *fp,
-                      struct result *res)
+                      struct result *res, long long *seen, int *whole)
 {
     long skip = q->offset, need = q->limit;
     size_t pcap = 0;
+    *seen = 0;
+    *whole = 0;
     struct stream *ts = xmalloc(sizeof(*ts));
     int rc = 0;
     for (int k = 0; k < tp->ntier && need > 0; k++) {
@@ -1420,8 +1434,11 @@ static int read_tiers(struct db_conn *c, const struct sq *q,
                 res_push(&res->pid, &res->n, &pcap, p);
                 need--;
             }
+            (*seen)++;
             p++;
         }
+        if (k == tp->ntier - 1 && need > 0)
+            *whole = 1;
         for (int i = 0; i < n; i++)
             stream_done(v[i]);
         if (err || streams_failed(v, n)) {
@@ -1498,6 +1515,20 @@ static int run_search(struct db_conn *c, struct search *s, int count)
         for (int i = 0; i < fp->nv; i++)
             stream_rewind(fp->v[i]);
     }
+    /* One word in any name column, no filter, a prefix FTS5 must merge
+     * (beyond its prefix index) and one of its words alone too many to
+     * rank exactly: straight to the tiers (the merge is paid once, not
+     * also to find out the match is large), total a lower bound. */
+    int one = q->ntok == 1 && q->tok[0].cols == COL_ANY && fp->nv == 0;
+    if (one && !s->tp.lazy && s->tp.lower > cand_max) {
+        long long seen;
+        int all;
+        if (read_tiers(c, q, &s->tp, fp, res, &seen, &all) < 0)
+            return -1;
+        res->total = all || seen > s->tp.lower ? seen : s->tp.lower;
+        res->total_exact = all;
+        return 0;
+    }
     if (fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy, s->tp.est) <
         0)
         return -1;
@@ -1516,7 +1547,17 @@ static int run_search(struct db_conn *c, struct search *s, int count)
     free(res->all);
     res->all = NULL;
     res->nall = res->capall = 0;
-    return read_tiers(c, q, &s->tp, fp, res);
+    long long seen;
+    int all;
+    if (read_tiers(c, q, &s->tp, fp, res, &seen, &all) < 0)
+        return -1;
+    /* The count stopped at its budget: a larger lower bound may be known
+     * (the tiers read further, or one word's own count). */
+    if (!whole && seen > res->total)
+        res->total = seen;
+    if (!whole && one && s->tp.lower > res->total)
+        res->total = s->tp.lower;
+    return 0;
 }
 
 /* ---- Facets ---- */
@@ -1660,6 +1701,10 @@ static json_t *compute_facets(struct db_conn *c, struct search *s)
          * other statements, so stepping them in between is fine. */
         struct stream *v[5];
         int n = 0;
+        if (q->ntok && !s->text.nsub &&
+            fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy,
+                       s->tp.est) < 0)
+            f.exact = 0;
         if (q->ntok)
             v[n++] = &s->text;
         for (int i = 0; i < s->fp.nv; i++)
