@@ -50,10 +50,13 @@ struct lex *lex_load(const char *path)
     if (threaded)
         pthread_join(th, NULL);
     l->geo = job.geo;
-    if (db && l->dict && l->geo)
+    if (!l->geo)
+        log_warn("%s: %s: no commune table: places are not understood",
+                 __func__, path);
+    if (db && l->dict)
         l->und = understand_load(db, l->geo, l->dict);
     sqlite3_close(db);
-    if (!l->dict || !l->geo || !l->und) {
+    if (!l->dict || !l->und) {
         log_error("%s: %s: cannot load the search lexicon", __func__, path);
         understand_free(l->und);
         geo_free(l->geo);

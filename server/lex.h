@@ -23,7 +23,9 @@ struct lex {
 
 /* Loads the lexicon of the database file at path (opened read-only, twice:
  * the dictionary and the communes load in parallel). One reference, the
- * caller's. NULL after logging if a part cannot be read. */
+ * caller's. Without commune tables (imported with --communes none) geo is
+ * NULL and places are not understood; NULL after logging if the name
+ * dictionary cannot be read. */
 struct lex *lex_load(const char *path);
 
 /* Takes another reference (NULL-safe); returns l. */

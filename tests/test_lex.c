@@ -79,11 +79,29 @@ int main(void)
     lex_unref(NULL);
     T_CHECK(lex_ref(NULL) == NULL);
 
-    /* No file; a database without the commune tables. */
+    /* No file: nothing. A database without the commune tables: names and
+     * professions, no places. Without a name dictionary: nothing. */
     T_CHECK(lex_load(bad) == NULL);
     if (sqlite3_open(bad, &db) != SQLITE_OK)
         return 1;
-    exec_or_die(db, "CREATE TABLE name_term (term TEXT PRIMARY KEY, n, phon)");
+    exec_or_die(db, "CREATE TABLE name_term (term TEXT PRIMARY KEY, n, phon);"
+                    "INSERT INTO name_term VALUES ('dupont', 9, 'dupO')");
+    sqlite3_close(db);
+    l = lex_load(bad);
+    T_CHECK(l != NULL);
+    if (l) {
+        struct understood x;
+        T_CHECK(l->geo == NULL);
+        T_EQ_INT(understand_query(l->und, "dentiste dupont belfort", 23, &x),
+                 0);
+        T_EQ_INT(x.nprofessions, 1);
+        T_EQ_INT(x.nnames, 2);
+        T_EQ_INT(x.place.kind, UND_PLACE_NONE);
+        lex_unref(l);
+    }
+    if (sqlite3_open(bad, &db) != SQLITE_OK)
+        return 1;
+    exec_or_die(db, "DROP TABLE name_term");
     sqlite3_close(db);
     T_CHECK(lex_load(bad) == NULL);
 
