@@ -393,10 +393,73 @@ static void shared_release(struct db_shared *sh)
     pthread_mutex_unlock(&g.lock);
     if (last) {
         free(sh->prof);
+        free(sh->has_spec);
+        free(sh->prefixes);
         free(sh->name_off);
         free(sh->names);
         free(sh);
     }
+}
+
+static uint64_t prefix_hash(const char *p)
+{
+    return hash64(p, strlen(p)) * 0x9E3779B97F4A7C15ull;
+}
+
+static struct db_prefix *prefix_slot(struct db_shared *sh, const char *p)
+{
+    size_t j = prefix_hash(p) & (sh->capprefixes - 1);
+    while (sh->prefixes[j].p[0] && strcmp(sh->prefixes[j].p, p) != 0)
+        j = (j + 1) & (sh->capprefixes - 1);
+    return &sh->prefixes[j];
+}
+
+/* The prefixes of 1 to 3 characters of every plain (a-z, 0-9) name word
+ * with the sum and the maximum of their words' counts: what a short
+ * prefix matches, known without reading name_term or name_fts (a few
+ * thousand prefixes; 50 ms to build). */
+static int shared_prefixes(struct db_conn *c, struct db_shared *sh)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(c->db, "SELECT term, n FROM name_term", -1, &st,
+                           NULL) != SQLITE_OK) {
+        log_warn("%s: %s: %s", __func__, c->path, sqlite3_errmsg(c->db));
+        return -1;
+    }
+    sh->capprefixes = 1 << 16; /* 36^3 = 46,656 possible: half full */
+    sh->prefixes = xcalloc(sh->capprefixes, sizeof(*sh->prefixes));
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        double n = (double)sqlite3_column_int64(st, 1);
+        int plain = t != NULL;
+        for (const char *q = t; plain && *q; q++)
+            plain = (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9');
+        if (!plain)
+            continue;
+        for (size_t k = 1; k <= 3 && t[k - 1]; k++) {
+            char p[4];
+            memcpy(p, t, k);
+            p[k] = '\0';
+            struct db_prefix *e = prefix_slot(sh, p);
+            if (!e->p[0])
+                memcpy(e->p, p, k + 1);
+            e->sum += n;
+            if (n > e->max)
+                e->max = n;
+        }
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+const struct db_prefix *db_prefix_stat(const struct db_conn *c,
+                                       const char *p)
+{
+    struct db_shared *sh = (struct db_shared *)c->shared;
+    if (!sh->prefixes || strlen(p) > 3 || !p[0])
+        return NULL;
+    const struct db_prefix *e = prefix_slot(sh, p);
+    return e->p[0] ? e : NULL;
 }
 
 /* Appends s and its NUL to the arena. */
@@ -488,7 +551,22 @@ static struct db_shared *shared_build(struct db_conn *c)
         sh->prof[pid] = (unsigned char)cur;
     }
     sqlite3_finalize(st);
-    if (shared_names(c, sh) < 0) {
+    /* Who has specialties at all (a fifth of them): the others' records
+     * skip that lookup. */
+    sh->has_spec = xcalloc((size_t)sh->n / 8 + 1, 1);
+    if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT pid FROM specialty", -1,
+                           &st, NULL) != SQLITE_OK) {
+        log_warn("%s: %s: %s", __func__, c->path, sqlite3_errmsg(c->db));
+        shared_release(sh);
+        return NULL;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        long long pid = sqlite3_column_int64(st, 0);
+        if (pid > 0 && pid < sh->n)
+            sh->has_spec[pid >> 3] |= (unsigned char)(1u << (pid & 7));
+    }
+    sqlite3_finalize(st);
+    if (shared_prefixes(c, sh) < 0 || shared_names(c, sh) < 0) {
         shared_release(sh);
         return NULL;
     }
@@ -507,6 +585,14 @@ int db_names(const struct db_conn *c, long long pid, const char **last,
     *first = *last + strlen(*last) + 1;
     *join = *first + strlen(*first) + 1;
     return 0;
+}
+
+int db_has_specialty(const struct db_conn *c, long long pid)
+{
+    const struct db_shared *sh = c->shared;
+    if (pid <= 0 || pid >= sh->n)
+        return 1;
+    return (sh->has_spec[pid >> 3] >> (pid & 7)) & 1;
 }
 
 int db_prof_index(const struct db_conn *c, const char *code)
@@ -567,6 +653,7 @@ struct db_conn *db_conn_open(const char *path)
 
 static void stmts_clear(struct db_conn *c)
 {
+    memset(c->lit, 0, sizeof(c->lit));
     for (size_t i = 0; i < c->capstmts; i++) {
         if (c->stmts[i].sql) {
             sqlite3_finalize(c->stmts[i].st);
@@ -638,6 +725,20 @@ sqlite3_stmt *db_prepare(struct db_conn *c, const char *sql)
     c->stmts[j].hash = h;
     c->stmts[j].st = st;
     c->nstmts++;
+    return st;
+}
+
+sqlite3_stmt *db_prepare_static(struct db_conn *c, const char *sql)
+{
+    size_t j = ((uintptr_t)sql >> 3) & 63;
+    if (c->lit[j].sql == sql && c->lit[j].st) {
+        sqlite3_reset(c->lit[j].st);
+        sqlite3_clear_bindings(c->lit[j].st);
+        return c->lit[j].st;
+    }
+    sqlite3_stmt *st = db_prepare(c, sql); /* owned by the text cache */
+    c->lit[j].sql = sql;
+    c->lit[j].st = st;
     return st;
 }
 

@@ -20,6 +20,13 @@
 
 struct db_label;
 
+/* A prefix of name words: how many professionals its words have in sum
+ * (an upper bound of its match) and at most (a lower bound). */
+struct db_prefix {
+    char p[4]; /* "" = empty slot */
+    double sum, max;
+};
+
 /* What every connection to one database file shares, built once when the
  * file is validated (about 1 s for 1.9 M professionals): the profession of
  * each professional as one byte per pid, so that a profession filter is an
@@ -34,6 +41,10 @@ struct db_shared {
     unsigned char *prof;   /* pid -> index into codes, 0 = none */
     char codes[256][16];   /* [0] unused */
     int ncodes;
+    unsigned char *has_spec; /* bit per pid: has a specialty row */
+    struct db_prefix *prefixes; /* open hash: the 1-3 character prefixes of
+                                 * name_term's words */
+    size_t capprefixes;
     unsigned *name_off;    /* pid -> offset in names; 0 = none */
     char *names;
     size_t names_len;
@@ -47,6 +58,10 @@ struct db_conn {
     char *path;               /* the file name it was opened as */
     double opened_at;         /* wall clock, seconds */
     struct db_stmt *stmts;    /* cache: open hash on the SQL text */
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } lit[64];                /* db_prepare_static(): by address */
     size_t nstmts, capstmts;
     struct db_label *labels;  /* open hash on (list, code) */
     size_t nlabels, caplabels;
@@ -100,6 +115,9 @@ unsigned db_generation(void);
  * first use, then cached. NULL (logged) if sql does not compile. Call
  * db_done() after the last step so that the read is finished. */
 sqlite3_stmt *db_prepare(struct db_conn *c, const char *sql);
+/* The same for a string literal: cached by its address (no hashing of the
+ * text), for the statements run several times per request. */
+sqlite3_stmt *db_prepare_static(struct db_conn *c, const char *sql);
 void db_done(sqlite3_stmt *st);
 
 /* Work budget: statements stepped on c after db_budget(c, ms) are
@@ -111,6 +129,14 @@ void db_budget(struct db_conn *c, double ms);
  * -1 if pid is unknown. */
 int db_names(const struct db_conn *c, long long pid, const char **last,
              const char **first, const char **join);
+
+/* The stats of a 1-3 character prefix of name words, or NULL if no word
+ * begins with it. */
+const struct db_prefix *db_prefix_stat(const struct db_conn *c,
+                                       const char *p);
+
+/* 1 if pid may have specialty rows (0: it has none, skip the lookup). */
+int db_has_specialty(const struct db_conn *c, long long pid);
 
 /* The index of a profession code in c->shared->codes, or 0 if no
  * professional has it. */

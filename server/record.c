@@ -92,7 +92,11 @@ static void put_coded(struct db_conn *c, struct buf *b, const char *list,
 static void put_specialties(struct db_conn *c, struct buf *b, long long pid)
 {
     buf_addstr(b, ",\"specialties\":[");
-    sqlite3_stmt *st = db_prepare(c, "SELECT code, type_code FROM specialty"
+    if (!db_has_specialty(c, pid)) {
+        buf_add(b, "]", 1);
+        return;
+    }
+    sqlite3_stmt *st = db_prepare_static(c, "SELECT code, type_code FROM specialty"
                                      " WHERE pid = ?1 ORDER BY code");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
@@ -116,7 +120,13 @@ static void put_specialties(struct db_conn *c, struct buf *b, long long pid)
 static void put_mailboxes(struct db_conn *c, struct buf *b, long long pid)
 {
     buf_addstr(b, ",\"mssante\":[");
-    sqlite3_stmt *st = db_prepare(c, "SELECT address, type FROM mailbox"
+    /* Only owners have mailboxes in their range, and owners are the pids
+     * up to mss_end. */
+    if (pid > c->mss_end) {
+        buf_add(b, "]", 1);
+        return;
+    }
+    sqlite3_stmt *st = db_prepare_static(c, "SELECT address, type FROM mailbox"
                                      " WHERE mid" PID_RANGE
                                      " ORDER BY address");
     if (st) {
@@ -219,7 +229,7 @@ static void put_activities(struct db_conn *c, struct buf *b, long long pid,
                            int full)
 {
     buf_addstr(b, ",\"activities\":[");
-    sqlite3_stmt *st = db_prepare(c, "SELECT " ACT_COLS " FROM activity"
+    sqlite3_stmt *st = db_prepare_static(c, "SELECT " ACT_COLS " FROM activity"
                                      " WHERE aid" PID_RANGE " ORDER BY aid");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
@@ -237,7 +247,7 @@ static void put_activities(struct db_conn *c, struct buf *b, long long pid,
 static void put_diplomas(struct db_conn *c, struct buf *b, long long pid)
 {
     buf_addstr(b, ",\"diplomas\":[");
-    sqlite3_stmt *st = db_prepare(
+    sqlite3_stmt *st = db_prepare_static(
         c, "SELECT type_code, code, auth_type_code, discipline_code"
            " FROM diploma WHERE did" PID_RANGE " ORDER BY did");
     if (st) {
@@ -261,7 +271,7 @@ static void put_diplomas(struct db_conn *c, struct buf *b, long long pid)
 
 int record_write(struct db_conn *c, struct buf *b, long long pid, int full)
 {
-    sqlite3_stmt *st = db_prepare(
+    sqlite3_stmt *st = db_prepare_static(
         c, "SELECT national_id, id_type, id, civility_code, title_code,"
            " last_name, first_name, profession_code, category_code"
            " FROM professional WHERE pid = ?1");
@@ -312,7 +322,7 @@ json_t *record_json(struct db_conn *c, long long pid, int full)
 static long long find_one(struct db_conn *c, const char *sql, const char *v)
 {
     long long pid = 0;
-    sqlite3_stmt *st = db_prepare(c, sql);
+    sqlite3_stmt *st = db_prepare_static(c, sql);
     if (!st)
         return 0;
     sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);

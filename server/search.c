@@ -41,7 +41,7 @@
 static long cand_max = 1000;
 /* Budget to count a large match once the page is known. Every large match
  * pays it, so it is a share of the 1 ms median target; about 5,000 pids. */
-#define COUNT_MS 0.5
+#define COUNT_MS 0.1
 #define FACET_MS 200.0 /* budget for facets, which callers ask for rarely */
 /* A word beyond name_fts's prefix index lengths is replaced by the OR of
  * the exact name words it begins (name_term) when there are at most this
@@ -981,8 +981,8 @@ static int is_plain(const char *s)
  * match). Returns 0 if no name word begins with t. name_term holds the
  * words of the folded names as FTS5's tokenizer splits them when they are
  * plain ASCII letters and digits, so only such words are expanded or ruled
- * out. A word the prefix index covers is read lazily as it is: only its
- * first words are looked at. */
+ * out. A word of 1-3 characters the prefix index covers is read lazily as
+ * it is, and sized from the shared prefix table. */
 static int word_prefix(struct db_conn *c, const char *t, struct buf *out,
                        double *nhit, double *maxn, int *lazy)
 {
@@ -995,6 +995,15 @@ static int word_prefix(struct db_conn *c, const char *t, struct buf *out,
         buf_addf(out, "\"%s\"*", t);
         if (!indexed)
             *lazy = 0;
+        return 1;
+    }
+    if (indexed && len <= 3) {
+        const struct db_prefix *ps = db_prefix_stat(c, t);
+        if (!ps)
+            return 0;
+        *nhit = ps->sum < c->fts_rows ? ps->sum : c->fts_rows;
+        *maxn = ps->max;
+        buf_addf(out, "\"%s\"*", t);
         return 1;
     }
     memcpy(hi, t, len + 1);
@@ -1520,13 +1529,27 @@ static int run_search(struct db_conn *c, struct search *s, int count)
      * rank exactly: straight to the tiers (the merge is paid once, not
      * also to find out the match is large), total a lower bound. */
     int one = q->ntok == 1 && q->tok[0].cols == COL_ANY && fp->nv == 0;
-    if (one && !s->tp.lazy && s->tp.lower > cand_max) {
+    if (one && s->tp.lower > cand_max) {
         long long seen;
         int all;
         if (read_tiers(c, q, &s->tp, fp, res, &seen, &all) < 0)
             return -1;
         res->total = all || seen > s->tp.lower ? seen : s->tp.lower;
         res->total_exact = all;
+        if (all || !count || !s->tp.lazy)
+            return 0;
+        /* Count within the budget, from the start. */
+        if (fts_stream(c, &s->text, s->tp.all.s, 'A', 1, s->tp.est) < 0)
+            return -1;
+        struct result cr = {0};
+        struct stream *cv[1] = {&s->text};
+        int whole = read_match(c, fp, cv, 1, 0, 1, &cr);
+        free(cr.all);
+        if (whole < 0)
+            return -1;
+        if (whole || cr.total > res->total)
+            res->total = cr.total;
+        res->total_exact = whole == 1;
         return 0;
     }
     if (fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy, s->tp.est) <
