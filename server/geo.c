@@ -36,6 +36,8 @@ struct geo {
         char code[4];
         double lat, lon;
         size_t ncommunes;
+        int top; /* the commune (not an arrondissement) with the most
+                  * activities, -1 if none has any */
     } * depts;
     size_t ndepts;
     char **strings; /* every string above, freed one by one */
@@ -293,6 +295,16 @@ static int load_activity_counts(struct geo *g, sqlite3 *db)
     return 0;
 }
 
+static const struct dept *find_dept(const struct geo *g, const char *d,
+                                    size_t n)
+{
+    for (size_t i = 0; i < g->ndepts; i++)
+        if (strlen(g->depts[i].code) == n &&
+            memcmp(g->depts[i].code, d, n) == 0)
+            return &g->depts[i];
+    return NULL;
+}
+
 static void build_depts(struct geo *g)
 {
     size_t cap = 128;
@@ -329,8 +341,16 @@ static void build_depts(struct geo *g)
         g->depts[d].lat /= cnt[d];
         g->depts[d].lon /= cnt[d];
         g->depts[d].ncommunes = (size_t)cnt[d];
+        g->depts[d].top = -1;
     }
     free(cnt);
+    for (size_t i = 0; i < g->n; i++) {
+        const struct geo_commune *c = &g->c[i];
+        struct dept *d = (struct dept *)find_dept(g, c->dept, strlen(c->dept));
+        if (d && c->parent < 0 && c->activities > 0 &&
+            (d->top < 0 || c->activities > g->c[d->top].activities))
+            d->top = (int)i;
+    }
 }
 
 struct geo *geo_load(sqlite3 *db)
@@ -486,16 +506,6 @@ size_t geo_by_postcode(const struct geo *g, const char *pc, size_t n, int *out,
     return key_lookup(g->pcs, g->npcs, pc, n, out, max);
 }
 
-static const struct dept *find_dept(const struct geo *g, const char *d,
-                                    size_t n)
-{
-    for (size_t i = 0; i < g->ndepts; i++)
-        if (strlen(g->depts[i].code) == n &&
-            memcmp(g->depts[i].code, d, n) == 0)
-            return &g->depts[i];
-    return NULL;
-}
-
 int geo_has_dept(const struct geo *g, const char *dept, size_t n)
 {
     return g && find_dept(g, dept, n) != NULL;
@@ -618,6 +628,12 @@ static int postcode_commune(const struct geo *g, const char *pc, int cedex)
     char dept[4], d2[4];
     if (places_dept_of_postcode(pc, 5, dept) < 0)
         return -1;
+    /* CEDEX codes serve the big offices: the department's town with the
+     * most activities (Lyon for 69441, Marseille for 13331). With no
+     * activity counts, the nearest code below. */
+    const struct dept *dd = find_dept(g, dept, strlen(dept));
+    if (dd && dd->top >= 0)
+        return dd->top;
     size_t lo, hi;
     key_range(g->pcs, g->npcs, pc, 5, 0, &lo, &hi);
     /* lo: the first code above pc; walk down within the department. */
@@ -662,19 +678,19 @@ int geo_resolve(const struct geo *g, const char *text, size_t n, int *commune,
             up[1] = (char)(up[1] - 'a' + 'A');
         insee = by_insee(g, up, 5);
     }
-    /* Five digits: a postal code first (people know those), then an
-     * arrondissement's INSEE code, then a CEDEX code; "insee:" forces the
-     * INSEE reading. */
+    /* Five digits: a postal code La Poste lists first (people know
+     * those), then an INSEE code (the API's own addresses give them),
+     * then a CEDEX code, which no table lists: a CEDEX code that is also
+     * some commune's INSEE code reads as that commune. "insee:" forces
+     * the INSEE reading. */
     if (force_insee)
         c = insee;
     else if (digits) {
         c = postcode_commune(g, fold_buf, 0);
-        if (c < 0 && insee >= 0 && g->c[insee].parent >= 0)
+        if (c < 0)
             c = insee;
         if (c < 0)
             c = postcode_commune(g, fold_buf, 1);
-        if (c < 0)
-            c = insee;
     } else if (insee >= 0) {
         c = insee;
     } else {

@@ -88,14 +88,16 @@ int geo_locate(const struct geo *g, const char *insee, const char *postcode,
                const char *city_fold, int *commune, double *lat, double *lon);
 
 /* A point named by text[0..n) (UTF-8, as a client writes it): "lat,lon"
- * in degrees; five digits: a postal code (an arrondissement's rather than
- * its city's), else an arrondissement's INSEE code, else a CEDEX code,
- * which no table lists, as the commune of the nearest code at or below it
- * in its department; "insee:" and a code, or a Corsican code (2A004): that
- * INSEE code; else a commune name (accents, hyphens, St/Ste as anywhere;
- * the one with the most activities when several share it). Sets *commune
- * (-1 for coordinates) and the point; returns 0, or -1 when the text
- * names no known place. */
+ * in degrees; five digits: a postal code La Poste lists (an
+ * arrondissement's rather than its city's), else an INSEE code, else a
+ * CEDEX code, which no table lists, as its department's town with the
+ * most activities (Lyon for 69441; without activity counts, the commune of
+ * the nearest code below it) — a CEDEX code that is also an INSEE code
+ * reads as the INSEE code; "insee:" and a code, or a Corsican code
+ * (2A004): that INSEE code; else a commune name (accents, hyphens, St/Ste
+ * as anywhere; the one with the most activities when several share it).
+ * Sets *commune (-1 for coordinates) and the point; returns 0, or -1 when
+ * the text names no known place. */
 int geo_resolve(const struct geo *g, const char *text, size_t n, int *commune,
                 double *lat, double *lon);
 

@@ -192,8 +192,11 @@ static void test_resolve(const struct geo *g)
         {"75056", "75056", 0, 0},
         {"69003", "69383", 0, 0},
         {"13001", "13201", 0, 0},
-        {"01012", "01053", 0, 0}, /* BOURG EN BRESSE CEDEX */
-        {"42007", "42218", 0, 0}, /* ST ETIENNE CEDEX 1 */
+        /* CEDEX codes: the department's town with the most activities */
+        {"75700", "75056", 0, 0}, /* PARIS CEDEX 07 */
+        {"42997", "42218", 0, 0}, /* ST ETIENNE CEDEX */
+        {"01012", "01012", 0, 0}, /* a CEDEX code, also an INSEE code */
+        {"94038", "94038", 0, 0}, /* L'Haÿ-les-Roses by its INSEE code */
         {"insee:01012", "01012", 0, 0},
         {"insee:75011", "-", 0, 0},
         {"2A004", "2A004", 0, 0},
