@@ -1913,6 +1913,18 @@ out:
     return ret;
 }
 
+static long long count_rows(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s;
+    long long n = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
 static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
                       const struct load_result *res,
                       const char *const *kind_src)
@@ -1937,8 +1949,11 @@ static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
         {"diplomas", res->diplomas},
         {"mailboxes", res->mailboxes},
     };
+    char schema[16];
+    snprintf(schema, sizeof(schema), "%lld",
+             count_rows(db, "PRAGMA user_version"));
     const char *kv[][2] = {
-        {"schema_version", "1"},
+        {"schema_version", schema},
         {"importer_version", RPPS_VERSION},
         {"built_at", built},
     };
@@ -2004,17 +2019,6 @@ out:
     return ret;
 }
 
-static long long count_rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *s;
-    long long n = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-        return -1;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return n;
-}
 
 /* SQLite's and FTS5's own checks on the finished file: the FTS5 check
  * compares the index with its content table; quick_check is

@@ -20,7 +20,10 @@ mss=$(sqlite3 "$DIR/rpps.db" "SELECT address FROM mailbox LIMIT 1" 2>/dev/null |
 u=http://127.0.0.1:$PORT
 cat <<MSG
 
-Serving $DIR/rpps.db on $u (Ctrl-C to stop). Try:
+Serving $DIR/rpps.db on $u (Ctrl-C to stop).
+This is SYNTHETIC demo data: invented people in the exact ANS format.
+For the real directory: $BUILD/rpps-import --db rpps.db (downloads from ANS).
+Try:
   curl -s '$u/v1/search?q=$(echo "$name" | cut -c1-4)&pretty=1'
   curl -s '$u/v1/search?q=$(echo "$name" | tr ' ' '+')&limit=3&facets=profession,dept&pretty=1'
   curl -s '$u/v1/search?profession=40&postcode=75&limit=5&pretty=1'
