@@ -65,6 +65,7 @@ check "stamp recorded" [ "$(q "$DB" "select stamp from extract where kind='mssan
 check "no download left behind" [ -z "$(ls "$T" | grep download)" ]
 check "no temporary file left behind" [ -z "$(ls "$T" | grep tmp-)" ]
 check "user_version 2" [ "$(q "$DB" 'pragma user_version')" -eq 2 ]
+check "meta schema_version = user_version" [ "$(q "$DB" "select value from meta where key='schema_version'")" = "$(q "$DB" 'pragma user_version')" ]
 check "integrity" [ "$(q "$DB" 'pragma integrity_check')" = ok ]
 # Every PER mailbox's owner is a professional with has_mss = 1.
 check "has_mss matches PER mailboxes" [ "$(q "$DB" "select count(*) from professional p
