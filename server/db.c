@@ -643,6 +643,11 @@ static struct db_conn *conn_open(const char *path, struct db_shared *sh)
         }
     }
     c->opened_at = wall_s();
+    /* A record is about 700 bytes: one slot per KiB of the budget. */
+    c->cache_max = db_cache_bytes;
+    c->ncache = db_cache_bytes / 1024;
+    if (c->ncache)
+        c->cache = xcalloc(c->ncache, sizeof(*c->cache));
     return c;
 }
 
@@ -665,10 +670,15 @@ static void stmts_clear(struct db_conn *c)
     c->nstmts = c->capstmts = 0;
 }
 
+size_t db_cache_bytes = 8u << 20;
+
 void db_conn_free(struct db_conn *c)
 {
     if (!c)
         return;
+    for (size_t i = 0; i < c->ncache; i++)
+        free(c->cache[i].json);
+    free(c->cache);
     stmts_clear(c);
     for (size_t i = 0; i < c->caplabels; i++) {
         free(c->labels[i].key);

@@ -20,6 +20,17 @@
 
 struct db_label;
 
+/* One rendered record in a connection's cache. */
+struct db_cached {
+    long long pid; /* 0 = empty */
+    char *json;
+    size_t len;
+};
+
+/* Bytes of rendered records each connection may keep (0 = none): set
+ * before serving (--cache-mb). */
+extern size_t db_cache_bytes;
+
 /* A prefix of name words: how many professionals its words have in sum
  * (an upper bound of its match) and at most (a lower bound). */
 struct db_prefix {
@@ -79,6 +90,9 @@ struct db_conn {
     char place_prof_index[4][64];
     double fts_rows;          /* name_fts: rows, and tokens per row on */
     double fts_avgdl;         /* average (bm25's N and avgdl) */
+    struct db_cached *cache;  /* rendered records of this connection:
+                               * direct-mapped on pid (record.c) */
+    size_t ncache, cache_bytes, cache_max;
     double deadline;          /* monotonic; 0 = no work budget */
     int interrupted;          /* the budget ran out in the last statement */
     struct db_conn *next;     /* all connections, for db_shutdown() */

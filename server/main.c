@@ -24,7 +24,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: rpps-server [--db PATH] [--listen HOST:PORT] [--threads N]\n"
             "                   [--cors ORIGIN] [--stale-days N] [--access-log]\n"
-            "                   [--quiet] [--help]\n"
+            "                   [--cache-mb N] [--quiet] [--help]\n"
             "Serves the RPPS / MSSante search API (JSON over HTTP).\n"
             "  --db PATH          database built by rpps-import (rpps.db)\n"
             "  --listen HOST:PORT address to listen on (127.0.0.1:8080;\n"
@@ -35,6 +35,7 @@ static void usage(FILE *f)
             "                     stale past N days (3)\n"
             "  --access-log       one line per request on stderr (off: queries\n"
             "                     can say who a patient sees)\n"
+            "  --cache-mb N       rendered records kept per thread (8; 0: none)\n"
             "  --quiet            log warnings and errors only\n"
             "Replacing the database file (rename over it) is picked up within\n"
             "a second; SIGHUP makes the server look at once.\n");
@@ -49,6 +50,7 @@ int main(int argc, char **argv)
         {"cors", required_argument, NULL, 'c'},
         {"stale-days", required_argument, NULL, 's'},
         {"access-log", no_argument, NULL, 'a'},
+        {"cache-mb", required_argument, NULL, 'm'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -92,6 +94,16 @@ int main(int argc, char **argv)
         case 'a':
             ho.access_log = 1;
             break;
+        case 'm': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || end == optarg || n < 0 || n > 4096) {
+                log_error("--cache-mb: expected 0 to 4096");
+                return 2;
+            }
+            db_cache_bytes = (size_t)n << 20;
+            break;
+        }
         case 'q':
             log_quiet(1);
             break;

@@ -720,7 +720,7 @@ static int plan_loc_check(struct db_conn *c, const struct sq *q,
  * (fp->check). With no usable key (mode alone, a short postal prefix with
  * too many codes), a scan of activity in aid order that checks them all. */
 static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
-                    struct stream *s)
+                    struct stream *s, int need_est)
 {
     const char *keys[STREAM_SUBS_MAX];
     int nkeys = 0, key = LOC_SCAN, pk = -1;
@@ -776,9 +776,11 @@ static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
     if (plan_loc_check(c, q, fp, key) < 0)
         return -1;
     /* A capped count says "at least": only a count below the cap may make
-     * the place drive. */
-    long long est = nkeys == 1 ? loc_est(c, index, col, keys[0])
-                               : (long long)(EST_CAP + 1) * nkeys;
+     * the place drive. Counted only when there is another stream to order
+     * it against. */
+    long long est = nkeys == 1 && need_est
+                        ? loc_est(c, index, col, keys[0])
+                        : (long long)(EST_CAP + 1) * nkeys;
     if (est > EST_CAP)
         est += drive_max;
     stream_init(s, 20, 2, STEP_INDEX, order_key(ORD_PLACE, est));
@@ -887,7 +889,11 @@ static int plan_filters(struct db_conn *c, const struct sq *q,
     }
     if (has_loc(q)) {
         struct stream *s = &fp->st[fp->nv];
-        if (plan_loc(c, q, fp, s) < 0)
+        /* Another stream to order the place against: the words, a
+         * specialty, a profession small enough to stay a stream. */
+        int need_est = !no_text || q->nspec ||
+                       (q->nprof && fp->prof_total <= drive_max);
+        if (plan_loc(c, q, fp, s, need_est) < 0)
             return -1;
         fp->v[fp->nv++] = s;
     }
