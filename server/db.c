@@ -401,6 +401,11 @@ static void shared_release(struct db_shared *sh)
     }
 }
 
+static int plain_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+}
+
 static uint64_t prefix_hash(const char *p)
 {
     return hash64(p, strlen(p)) * 0x9E3779B97F4A7C15ull;
@@ -414,7 +419,7 @@ static struct db_prefix *prefix_slot(struct db_shared *sh, const char *p)
     return &sh->prefixes[j];
 }
 
-/* The prefixes of 1 to 3 characters of every plain (a-z, 0-9) name word
+/* The prefixes of 1 to 3 plain characters (a-z, 0-9) of every name word
  * with the sum and the maximum of their words' counts: what a short
  * prefix matches, known without reading name_term or name_fts (a few
  * thousand prefixes; 50 ms to build). */
@@ -431,12 +436,9 @@ static int shared_prefixes(struct db_conn *c, struct db_shared *sh)
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *t = (const char *)sqlite3_column_text(st, 0);
         double n = (double)sqlite3_column_int64(st, 1);
-        int plain = t != NULL;
-        for (const char *q = t; plain && *q; q++)
-            plain = (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9');
-        if (!plain)
-            continue;
-        for (size_t k = 1; k <= 3 && t[k - 1]; k++) {
+        /* Prefixes of plain characters only (what a folded query word of 1
+         * to 3 characters can be), of any word. */
+        for (size_t k = 1; t && k <= 3 && plain_char(t[k - 1]); k++) {
             char p[4];
             memcpy(p, t, k);
             p[k] = '\0';

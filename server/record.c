@@ -96,8 +96,9 @@ static void put_specialties(struct db_conn *c, struct buf *b, long long pid)
         buf_add(b, "]", 1);
         return;
     }
-    sqlite3_stmt *st = db_prepare_static(c, "SELECT code, type_code FROM specialty"
-                                     " WHERE pid = ?1 ORDER BY code");
+    sqlite3_stmt *st =
+        db_prepare_static(c, "SELECT code, type_code FROM specialty"
+                             " WHERE pid = ?1 ORDER BY code");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
         int n = 0;
@@ -126,9 +127,9 @@ static void put_mailboxes(struct db_conn *c, struct buf *b, long long pid)
         buf_add(b, "]", 1);
         return;
     }
-    sqlite3_stmt *st = db_prepare_static(c, "SELECT address, type FROM mailbox"
-                                     " WHERE mid" PID_RANGE
-                                     " ORDER BY address");
+    sqlite3_stmt *st =
+        db_prepare_static(c, "SELECT address, type FROM mailbox"
+                             " WHERE mid" PID_RANGE " ORDER BY address");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
         int n = 0;
@@ -229,8 +230,9 @@ static void put_activities(struct db_conn *c, struct buf *b, long long pid,
                            int full)
 {
     buf_addstr(b, ",\"activities\":[");
-    sqlite3_stmt *st = db_prepare_static(c, "SELECT " ACT_COLS " FROM activity"
-                                     " WHERE aid" PID_RANGE " ORDER BY aid");
+    sqlite3_stmt *st =
+        db_prepare_static(c, "SELECT " ACT_COLS " FROM activity"
+                             " WHERE aid" PID_RANGE " ORDER BY aid");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
         int n = 0;

@@ -1027,10 +1027,14 @@ static int word_prefix(struct db_conn *c, const char *t, struct buf *out,
         sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 3, scan);
     }
+    int unplain = 0;
     while (st && sqlite3_step(st) == SQLITE_ROW) {
         const char *term = db_text(st, 0);
-        if (!term || !is_plain(term))
+        if (!term)
             continue;
+        /* A word with other letters: FTS5 may fold it differently from
+         * its text here, so no expansion (the prefix finds it). */
+        unplain |= !is_plain(term);
         if (n++ < expand_max)
             buf_addf(&group, "%s\"%s\"", n > 1 ? " OR " : "", term);
         double k = (double)sqlite3_column_int64(st, 1);
@@ -1048,7 +1052,7 @@ static int word_prefix(struct db_conn *c, const char *t, struct buf *out,
         *nhit = sum < c->fts_rows ? sum : c->fts_rows;
     else if (sum > *nhit)
         *nhit = sum;
-    if (indexed || n > expand_max) {
+    if (indexed || n > expand_max || unplain) {
         buf_addf(out, "\"%s\"*", t);
         if (!indexed)
             *lazy = 0;
