@@ -59,6 +59,9 @@ struct db_shared {
     unsigned *name_off;    /* pid -> offset in names; 0 = none */
     char *names;
     size_t names_len;
+    struct lex *lex; /* the search lexicon (name dictionary,
+                      * communes, query reader; lex.h), or NULL:
+                      * then q words are only name words */
 };
 
 

@@ -1,6 +1,14 @@
 /* GET /v1/search and /v1/suggest: parameters -> a match in pid order -> a
  * ranked page.
  *
+ * q is read by understand.c when the database has a search lexicon
+ * (lex.h): its profession, specialty, mode and place words become the
+ * filters the request leaves empty, the rest are name words. Name words
+ * that find nobody are read again with their typo and sound-alike
+ * neighbours (typo.h), which rank after every exact and prefix match.
+ * near= orders by distance (geo.h): a small match is sorted whole, a
+ * large one read commune by commune, nearest first.
+ *
  * Where the time goes (docs perf-notes): scoring every match is the cost, a
  * read that stops after 20 rows in pid order (the default order, fixed at
  * import) is microseconds. Every condition is therefore read as a stream of
@@ -28,11 +36,34 @@
 
 #include "api.h"
 #include "fold.h"
+#include "lex.h"
+#include "places.h"
 #include "stream.h"
 #include "util.h"
 #include "banned.h"
 
 #define TOK_MAX 8      /* words in q: a name has a handful */
+/* near=: the radius by default and at most (past 200 km "near" means a
+ * region, not a neighbourhood). */
+#define NEAR_DEFAULT_KM 10
+#define NEAR_MAX_KM 200
+/* With near=, a name match at most this large is read whole and sorted
+ * by distance; a larger one is read commune by commune, nearest first,
+ * checked against the whole match held in memory (up to NEAR_MATCH_MAX
+ * people, 800 KB) or against each person's names. */
+#define NEAR_CAND 2000
+#define NEAR_MATCH_MAX 100000
+/* The people of one commune (one distance) are ranked by relevance: at
+ * most this many. */
+#define NEAR_BATCH 1000
+/* Name words are read again with their typo and sound-alike neighbours
+ * when their exact and prefix match finds fewer people than this: a
+ * second reading costs as much as the first, so only when nobody came. */
+#define TYPO_SHORT 1
+/* Neighbours a name word also matches then: the closest few (typo.h
+ * ranks them), enough for the spellings of one name (LEFEBVRE, LEFEUVRE
+ * for lefevre). */
+#define ALT_MAX 6
 #define LIST_MAX 16    /* values of one repeated filter */
 /* A match this small is ranked exactly: < 1 ms. (cand_max, drive_max and
  * the budgets below are variables only so that the end-to-end tests can
@@ -89,6 +120,30 @@ struct sq {
     int has_mss;                             /* -1: any */
     long limit, offset;
     unsigned facets;
+    /* q as understood: its name words are the COL_ANY tokens, and its
+     * profession, specialty, mode and place fill the filters the request
+     * leaves empty (from_q says which, so that another reading can take
+     * them back). */
+    const char *qtext;
+    struct understood *und;
+    unsigned from_q; /* FROM_Q_* */
+    /* An understood commune: its activities (its arrondissements' too) by
+     * commune code, and by town name for those without a code. */
+    char *insees[STREAM_SUBS_MAX];
+    int ninsee;
+    char *towns[4];
+    int ntown;
+    int typos; /* the second reading: names also match neighbours */
+    /* near= and radius_km=: results by distance from (lat, lon). */
+    int near;
+    double lat, lon, radius_km;
+};
+
+enum {
+    FROM_Q_PROF = 1,
+    FROM_Q_SPEC = 2,
+    FROM_Q_MODE = 4,
+    FROM_Q_PLACE = 8,
 };
 
 /* SQL text and its arguments (all text, bound in order). */
@@ -148,6 +203,11 @@ static void sq_release(struct sq *q)
     free(q->insee);
     free(q->pc_lo);
     free(q->pc_hi);
+    for (int i = 0; i < q->ninsee; i++)
+        free(q->insees[i]);
+    for (int i = 0; i < q->ntown; i++)
+        free(q->towns[i]);
+    free(q->und);
 }
 
 /* Folds v and appends its words as tokens. -1 when too many. */
@@ -299,14 +359,179 @@ static int is_insee(const char *v)
     return 1;
 }
 
+/* The lexicon of c's database file, or NULL. */
+static const struct lex *lex_of(const struct db_conn *c)
+{
+    return c->shared ? c->shared->lex : NULL;
+}
+
+static char *xstrdup_upper(const char *s)
+{
+    char *u = xstrdup(s);
+    for (char *t = u; *t; t++)
+        *t = (char)toupper((unsigned char)*t);
+    return u;
+}
+
+/* Drops what apply_understood() added: the name words of q and the filters
+ * it filled. */
+static void unapply_understood(struct sq *q)
+{
+    int o = 0;
+    for (int i = 0; i < q->ntok; i++) {
+        if (q->tok[i].cols == COL_ANY)
+            free(q->tok[i].s);
+        else
+            q->tok[o++] = q->tok[i];
+    }
+    q->ntok = o;
+    q->nq = 0;
+    if (q->from_q & FROM_Q_PROF) {
+        for (int i = 0; i < q->nprof; i++)
+            free(q->prof[i]);
+        q->nprof = 0;
+    }
+    if (q->from_q & FROM_Q_SPEC) {
+        for (int i = 0; i < q->nspec; i++)
+            free(q->spec[i]);
+        q->nspec = 0;
+    }
+    if (q->from_q & FROM_Q_MODE) {
+        for (int i = 0; i < q->nmode; i++)
+            free(q->mode[i]);
+        q->nmode = 0;
+    }
+    if (q->from_q & FROM_Q_PLACE) {
+        for (int i = 0; i < q->ninsee; i++)
+            free(q->insees[i]);
+        for (int i = 0; i < q->ntown; i++)
+            free(q->towns[i]);
+        q->ninsee = q->ntown = 0;
+        for (int i = 0; i < q->ndept; i++)
+            free(q->dept[i]);
+        q->ndept = 0;
+        free(q->pc_lo);
+        q->pc_lo = NULL;
+    }
+    q->from_q = 0;
+}
+
+/* The town names the activities of commune k without a commune code carry
+ * (from their CEDEX line): its folded name, and the same with "st"/"ste"
+ * for Saint/Sainte, as the importer folds "42007 ST ETIENNE CEDEX 1". */
+static void add_towns(struct sq *q, const struct geo_commune *k)
+{
+    size_t n = strlen(k->name);
+    char *f = xmalloc(n + 1);
+    fold(k->name, n, f);
+    if (q->ntown < 4)
+        q->towns[q->ntown++] = xstrdup(f);
+    struct buf b;
+    buf_init(&b, 1024);
+    int changed = 0;
+    for (const char *p = f; *p;) {
+        const char *e = strchr(p, ' ');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (b.len)
+            buf_add(&b, " ", 1);
+        if (l == 5 && memcmp(p, "saint", 5) == 0) {
+            buf_addstr(&b, "st");
+            changed = 1;
+        } else if (l == 6 && memcmp(p, "sainte", 6) == 0) {
+            buf_addstr(&b, "ste");
+            changed = 1;
+        } else {
+            buf_add(&b, p, l);
+        }
+        p = e ? e + 1 : p + l;
+    }
+    if (changed && q->ntown < 4)
+        q->towns[q->ntown++] = xstrdup(b.s);
+    buf_release(&b);
+    free(f);
+}
+
+/* Fills q from q->und: its name words become tokens, and its profession,
+ * specialty, mode and place the filters the request left empty. -1 when
+ * it has more name words than TOK_MAX. */
+static int apply_understood(struct sq *q, const struct geo *geo)
+{
+    const struct understood *u = q->und;
+    if (u->nnames > TOK_MAX)
+        return -1;
+    for (size_t i = 0; i < u->nnames; i++) {
+        if (q->ntok >= (int)(sizeof(q->tok) / sizeof(q->tok[0])))
+            return -1;
+        q->tok[q->ntok].s = xstrdup(u->words[u->names[i]]);
+        q->tok[q->ntok].cols = COL_ANY;
+        q->ntok++;
+        q->nq++;
+    }
+    if (!q->nprof && u->nprofessions) {
+        for (size_t i = 0; i < u->nprofessions && q->nprof < LIST_MAX; i++)
+            q->prof[q->nprof++] = xstrdup(u->professions[i]);
+        q->from_q |= FROM_Q_PROF;
+    }
+    if (!q->nspec && u->nspecialties) {
+        for (size_t i = 0; i < u->nspecialties && q->nspec < LIST_MAX; i++)
+            q->spec[q->nspec++] = xstrdup(u->specialties[i]);
+        q->from_q |= FROM_Q_SPEC;
+    }
+    if (!q->nmode && u->mode) {
+        q->mode[q->nmode++] = xstrdup(u->mode);
+        q->from_q |= FROM_Q_MODE;
+    }
+    int explicit_place = q->ndept || q->city_fold || q->insee || q->pc_lo;
+    if (explicit_place || u->place.kind == UND_PLACE_NONE)
+        return 0;
+    q->from_q |= FROM_Q_PLACE;
+    switch (u->place.kind) {
+    case UND_PLACE_POSTCODE:
+        q->pc_lo = xstrdup(u->place.postcode);
+        break;
+    case UND_PLACE_DEPT:
+        q->dept[q->ndept++] = xstrdup_upper(u->place.dept);
+        break;
+    case UND_PLACE_COMMUNE: {
+        if (!geo)
+            break;
+        /* Paris is its department: one index range to read instead of
+         * 21, each of which every leapfrogging seek would descend. */
+        const char *d = geo_commune(geo, u->place.communes[0])->dept;
+        size_t same = 0;
+        for (size_t i = 0; i < u->place.ncommunes; i++)
+            same +=
+                strcmp(geo_commune(geo, u->place.communes[i])->dept, d) == 0;
+        if (same == u->place.ncommunes && same > 1 &&
+            same == geo_dept_communes(geo, d, strlen(d))) {
+            q->dept[q->ndept++] = xstrdup(d);
+            break;
+        }
+        /* Room is left for the towns in the stream's sub-streams. No
+         * department check on the towns: every commune of that name is
+         * in the list, so a row naming it as its town is in one. */
+        for (size_t i = 0;
+             i < u->place.ncommunes && q->ninsee < STREAM_SUBS_MAX - 8; i++)
+            q->insees[q->ninsee++] =
+                xstrdup(geo_commune(geo, u->place.communes[i])->insee);
+        for (size_t i = 0; i < u->place.nnamed && i < 2; i++)
+            add_towns(q, geo_commune(geo, u->place.communes[i]));
+        break;
+    }
+    default:
+        break;
+    }
+    return 0;
+}
+
 /* Parses and validates every parameter. 0, or -1 with the error in out. */
 static int sq_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
                     int suggest, struct api_resp *out)
 {
     static const char *const allowed[] = {
-        "q",    "name",    "given",  "profession", "specialty",
-        "mode", "city",    "postcode", "dept",     "has_mss",
-        "limit", "offset", "facets", NULL};
+        "q",      "name",     "given",     "profession", "specialty", "mode",
+        "city",   "postcode", "dept",      "has_mss",    "limit",     "offset",
+        "facets", "near",     "radius_km", NULL};
     static const char *const multi[] = {"profession", "specialty", "mode",
                                         "dept", "facets", NULL};
     static const char *const allowed_suggest[] = {"q", "limit", NULL};
@@ -320,7 +545,7 @@ static int sq_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
         const char *k = r->params[i].key, *v = r->params[i].val;
         int bad = 0;
         if (strcmp(k, "q") == 0)
-            bad = add_tokens(q, v, COL_ANY);
+            q->qtext = v; /* read last: it fills what the rest leave */
         else if (strcmp(k, "name") == 0)
             bad = add_tokens(q, v, COL_FAM);
         else if (strcmp(k, "given") == 0)
@@ -382,6 +607,34 @@ static int sq_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
                 q->pc_hi = xstrdup(v);
                 q->pc_hi[n - 1]++;
             }
+        } else if (strcmp(k, "near") == 0) {
+            int commune;
+            const struct lex *lx = lex_of(c);
+            if (!lx || !lx->geo) {
+                api_error(out, 400,
+                          "near: this database has no commune"
+                          " table");
+                return -1;
+            }
+            if (geo_resolve(lx->geo, v, strlen(v), &commune, &q->lat, &q->lon) <
+                0) {
+                api_error(out, 400,
+                          "near: unknown place '%s' (a postal code, an"
+                          " INSEE code, a commune or lat,lon)",
+                          v);
+                return -1;
+            }
+            q->near = 1;
+        } else if (strcmp(k, "radius_km") == 0) {
+            char *end;
+            double rad = strtod(v, &end);
+            if (end == v || *end || !(rad > 0 && rad <= NEAR_MAX_KM)) {
+                api_error(out, 400,
+                          "radius_km must be more than 0 and at most %d",
+                          NEAR_MAX_KM);
+                return -1;
+            }
+            q->radius_km = rad;
         } else if (strcmp(k, "has_mss") == 0) {
             q->has_mss = parse_bool(v);
             if (q->has_mss < 0) {
@@ -432,6 +685,12 @@ static int sq_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
             return -1;
         }
     }
+    if (q->radius_km > 0 && !q->near) {
+        api_error(out, 400, "radius_km needs near");
+        return -1;
+    }
+    if (q->near && q->radius_km == 0)
+        q->radius_km = NEAR_DEFAULT_KM;
     if (q->offset + q->limit > API_MAX_WINDOW) {
         api_error(out, 400, "offset + limit must be at most %d",
                   API_MAX_WINDOW);
@@ -440,12 +699,36 @@ static int sq_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
     if (resolve_codes(c, "profession", q->prof, q->nprof, out) < 0 ||
         resolve_codes(c, "specialty", q->spec, q->nspec, out) < 0)
         return -1;
+    if (q->qtext) {
+        /* Suggestions take the words as typed: "paris" is the start of a
+         * name there, not a town. */
+        const struct lex *lx = lex_of(c);
+        if (!suggest && lx) {
+            q->und = xmalloc(sizeof(*q->und));
+            if (understand_query(lx->und, q->qtext, strlen(q->qtext), q->und) <
+                0) {
+                api_error(out, 400,
+                          "q: at most %d words of at most %d"
+                          " bytes",
+                          UND_MAX_WORDS, UND_WORD_MAX - 1);
+                return -1;
+            }
+            if (apply_understood(q, lx->geo) < 0) {
+                api_error(out, 400, "q: at most %d name words", TOK_MAX);
+                return -1;
+            }
+        } else if (add_tokens(q, q->qtext, COL_ANY) < 0) {
+            api_error(out, 400, "too many values in 'q'");
+            return -1;
+        }
+    }
     if (suggest && q->nq == 0) {
         api_error(out, 400, "q is empty: give the beginning of a name");
         return -1;
     }
     if (q->ntok == 0 && !q->nprof && !q->nspec && !q->nmode && !q->ndept &&
-        !q->city_fold && !q->insee && !q->pc_lo && q->has_mss < 0) {
+        !q->city_fold && !q->insee && !q->pc_lo && !q->ninsee &&
+        q->has_mss < 0 && !q->near && !(q->und && q->und->nwords)) {
         api_error(out, 400, "empty search: give q, a name or a filter");
         return -1;
     }
@@ -454,13 +737,22 @@ static int sq_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
 
 static int has_loc(const struct sq *q)
 {
-    return q->nmode || q->ndept || q->city_fold || q->insee || q->pc_lo;
+    return q->nmode || q->ndept || q->city_fold || q->insee || q->pc_lo ||
+           q->ninsee;
+}
+
+/* q had words, and every one was dropped ("à", a stray number): nothing
+ * to search, and not everyone either. */
+static int nothing_left(const struct sq *q)
+{
+    return q->und && q->ntok == 0 && !q->nprof && !q->nspec && !has_loc(q) &&
+           q->has_mss < 0 && !q->near;
 }
 
 /* ---- Filters as pid streams ---- */
 
 /* Which activity index reads the place conditions. */
-enum { LOC_SCAN, LOC_INSEE, LOC_CITY, LOC_PC, LOC_PCS, LOC_DEPT };
+enum { LOC_SCAN, LOC_INSEE, LOC_CITY, LOC_PC, LOC_PCS, LOC_DEPT, LOC_COMMUNE };
 
 /* Postal codes are 5 characters; a longer value in the data (never seen)
  * makes a prefix read by scan instead. */
@@ -657,6 +949,44 @@ static long long loc_est(struct db_conn *c, const char *index,
 static int plan_loc_check(struct db_conn *c, const struct sq *q,
                           struct fplan *fp, int key);
 
+/* Activities of communes (the city and its arrondissements) by commune
+ * code, and by town name for those without one, from those indexes alone
+ * (covering: ~0.1 us an entry): sub-streams insees[0..ninsee), then
+ * towns[0..ntown), their statements tagged role (codes) and role + 1
+ * (towns). A row found by both merges. est from the lexicon's activity
+ * counts: no count query per arrondissement. */
+static int commune_stream(struct db_conn *c, struct stream *s,
+                          char *const *insees, int ninsee, char *const *towns,
+                          int ntown, char role)
+{
+    const struct geo *geo = lex_of(c)->geo;
+    long long est = 0;
+    stream_init(s, 20, 2, STEP_INDEX, 0);
+    for (int i = 0; i < ninsee + ntown; i++) {
+        int town = i >= ninsee;
+        const char *key = town ? towns[i - ninsee] : insees[i];
+        struct sqlb b;
+        sqlb_init(&b);
+        buf_addstr(&b.sql,
+                   town ? "SELECT aid FROM activity INDEXED BY activity_city"
+                          " WHERE city_fold = ?1 AND aid >= ?2 ORDER BY aid"
+                        : "SELECT aid FROM activity INDEXED BY"
+                          " activity_insee WHERE insee = ?1 AND aid >= ?2"
+                          " ORDER BY aid");
+        sqlite3_stmt *st = prep_tag(c, &b, (char)(role + town), i);
+        buf_release(&b.sql);
+        if (!st)
+            return -1;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        if (stream_add(s, st) < 0)
+            break;
+        int k = town ? -1 : geo_by_insee(geo, key, strlen(key));
+        est += k >= 0 ? geo_commune(geo, k)->activities : 10;
+    }
+    s->est = order_key(ORD_PLACE, est);
+    return 0;
+}
+
 /* plan_loc() with an index on (key, profession_code). */
 static int plan_loc_prof(struct db_conn *c, const struct sq *q,
                          struct fplan *fp, struct stream *s, int key,
@@ -725,6 +1055,14 @@ static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
     const char *keys[STREAM_SUBS_MAX];
     int nkeys = 0, key = LOC_SCAN, pk = -1;
     const char *col = NULL, *index = NULL;
+    if (q->ninsee) {
+        /* An understood commune (so there is a lexicon): the other place
+         * conditions (a mode) are checked per candidate. */
+        if (plan_loc_check(c, q, fp, LOC_COMMUNE) < 0)
+            return -1;
+        return commune_stream(c, s, q->insees, q->ninsee, q->towns, q->ntown,
+                              'C');
+    }
     if (q->insee) {
         key = LOC_INSEE, col = "insee", index = "activity_insee", pk = 0;
         keys[nkeys++] = q->insee;
@@ -943,7 +1281,8 @@ static int plan_filters(struct db_conn *c, const struct sq *q,
 
 /* ---- Name words as FTS5 expressions ---- */
 
-#define TIER_MAX 4
+/* Single word: 4 exact/prefix tiers, 2 neighbour tiers. */
+#define TIER_MAX 6
 
 /* What the name words ask of name_fts: the expression of the whole match
  * (every word as a prefix, in its columns) and a partition of it into
@@ -959,6 +1298,13 @@ struct text_plan {
     long long est;          /* an upper bound of the match, for ordering */
     long long lower;        /* one word alone: a lower bound of it */
     struct buf exact[TOK_MAX * 3], prefix[TOK_MAX * 3];
+    /* Per word: whether some name word begins with it, and (second
+     * reading) its neighbours, as an FTS5 OR and as words for the
+     * ranking, closest first. */
+    int has_prefix[TOK_MAX * 3];
+    struct buf alt[TOK_MAX * 3];
+    char alts[TOK_MAX * 3][ALT_MAX][TYPO_MAX_WORD + 3];
+    int nalt[TOK_MAX * 3];
 };
 
 static void text_plan_release(struct text_plan *tp, int ntok)
@@ -969,6 +1315,7 @@ static void text_plan_release(struct text_plan *tp, int ntok)
     for (int i = 0; i < ntok; i++) {
         buf_release(&tp->exact[i]);
         buf_release(&tp->prefix[i]);
+        buf_release(&tp->alt[i]);
     }
 }
 
@@ -1073,16 +1420,105 @@ static void in_cols(struct buf *e, int cols, const char *phrase)
     buf_addstr(e, phrase);
 }
 
-/* Every word (exact=1: as a whole word, else as a prefix), ANDed. */
+enum { W_PREFIX, W_EXACT, W_ANY };
+
+/* Every word, ANDed: as a whole word (W_EXACT), as a prefix (W_PREFIX), or
+ * as a prefix or one of its neighbours (W_ANY). */
 static void all_words(struct buf *e, const struct sq *q,
-                      const struct text_plan *tp, int exact)
+                      const struct text_plan *tp, int how)
 {
     for (int i = 0; i < q->ntok; i++) {
         if (i)
             buf_addstr(e, " AND ");
-        in_cols(e, q->tok[i].cols,
-                exact ? tp->exact[i].s : tp->prefix[i].s);
+        if (how == W_EXACT) {
+            in_cols(e, q->tok[i].cols, tp->exact[i].s);
+        } else if (how == W_PREFIX || !tp->nalt[i]) {
+            in_cols(e, q->tok[i].cols, tp->prefix[i].s);
+        } else if (!tp->has_prefix[i]) {
+            in_cols(e, q->tok[i].cols, tp->alt[i].s);
+        } else {
+            buf_addstr(e, "(");
+            in_cols(e, q->tok[i].cols, tp->prefix[i].s);
+            buf_addstr(e, " OR ");
+            in_cols(e, q->tok[i].cols, tp->alt[i].s);
+            buf_addstr(e, ")");
+        }
     }
+}
+
+/* The neighbours of word i (second reading): a compound first name typed
+ * joined (annesophie) as the phrase of the two dictionary words most
+ * people carry, then the closest typo and sound-alike words that do not
+ * begin with it (those match as a prefix already); as "a" OR "b" in
+ * tp->alt[i]. */
+static void word_alts(const struct db_conn *c, const struct sq *q, int i,
+                      struct text_plan *tp)
+{
+    const struct lex *lx = lex_of(c);
+    const char *t = q->tok[i].s;
+    size_t tl = strlen(t);
+    struct typo_cand cand[ALT_MAX * 4];
+    tp->nalt[i] = 0;
+    if (!q->typos || !lx || tl < 3 || tl > TYPO_MAX_WORD || !is_plain(t))
+        return;
+    buf_addstr(&tp->alt[i], "(");
+    size_t best = 0;
+    unsigned best_n = 0;
+    for (size_t j = 2; !tp->has_prefix[i] && j + 2 <= tl; j++) {
+        unsigned a = typo_count(lx->dict, t, j);
+        unsigned b = a ? typo_count(lx->dict, t + j, tl - j) : 0;
+        unsigned m = a < b ? a : b;
+        if (m > best_n) {
+            best_n = m;
+            best = j;
+        }
+    }
+    if (best) {
+        buf_addf(&tp->alt[i], "\"%.*s %s\"", (int)best, t, t + best);
+        snprintf(tp->alts[i][0], sizeof(tp->alts[i][0]), "%.*s %s", (int)best,
+                 t, t + best);
+        tp->nalt[i] = 1;
+        tp->nhit[i] += best_n;
+    }
+    size_t n = typo_find(lx->dict, t, tl, cand, ALT_MAX * 4, NULL);
+    for (size_t k = 0; k < n && tp->nalt[i] < ALT_MAX; k++) {
+        if (cand[k].len >= tl && memcmp(cand[k].term, t, tl) == 0)
+            continue;
+        if (!is_plain(cand[k].term) || cand[k].len > TYPO_MAX_WORD)
+            continue;
+        if (tp->nalt[i])
+            buf_addstr(&tp->alt[i], " OR ");
+        buf_addf(&tp->alt[i], "\"%s\"", cand[k].term);
+        memcpy(tp->alts[i][tp->nalt[i]], cand[k].term, cand[k].len + 1);
+        tp->nalt[i]++;
+        tp->nhit[i] += cand[k].n;
+    }
+    buf_addstr(&tp->alt[i], ")");
+}
+
+/* One word's neighbour tiers, after its exact and prefix ones (if any):
+ * in the family name, then in the first name. */
+static void typo_tiers_one(const struct sq *q, struct text_plan *tp)
+{
+    const int pre = tp->has_prefix[0];
+    struct buf *x = &tp->tier[tp->ntier++];
+    (void)q;
+    in_cols(x, COL_FAM, tp->alt[0].s);
+    if (pre) {
+        buf_addstr(x, " NOT ");
+        in_cols(x, COL_ANY, tp->prefix[0].s);
+    }
+    x = &tp->tier[tp->ntier++];
+    in_cols(x, COL_FIRST, tp->alt[0].s);
+    buf_addstr(x, " NOT ");
+    if (pre) {
+        buf_addstr(x, "(");
+        in_cols(x, COL_ANY, tp->prefix[0].s);
+        buf_addstr(x, " OR ");
+    }
+    in_cols(x, COL_FAM, tp->alt[0].s);
+    if (pre)
+        buf_addstr(x, ")");
 }
 
 /* The FTS5 expressions of the words of q, name and given. Folded words are
@@ -1099,14 +1535,23 @@ static void text_plan(struct db_conn *c, const struct sq *q,
         buf_init(&tp->tier[i], 64 * 1024);
     tp->lazy = 1;
     tp->est = c->max_pid;
+    int all_prefix = 1, typo_tier = 0;
     for (int i = 0; i < q->ntok; i++) {
         buf_init(&tp->exact[i], 1024);
         buf_init(&tp->prefix[i], 16 * 1024);
+        buf_init(&tp->alt[i], 4096);
         buf_addf(&tp->exact[i], "\"%s\"", q->tok[i].s);
         double maxn;
         if (!word_prefix(c, q->tok[i].s, &tp->prefix[i], &tp->nhit[i],
                          &maxn, &tp->lazy))
+            tp->nhit[i] = 0;
+        else
+            tp->has_prefix[i] = 1;
+        word_alts(c, q, i, tp);
+        if (!tp->has_prefix[i] && !tp->nalt[i])
             tp->none = 1;
+        all_prefix &= tp->has_prefix[i];
+        typo_tier |= tp->nalt[i] > 0;
         if (maxn > tp->lower)
             tp->lower = (long long)maxn;
         if (tp->nhit[i] < tp->est)
@@ -1114,8 +1559,12 @@ static void text_plan(struct db_conn *c, const struct sq *q,
     }
     if (tp->none)
         return;
-    all_words(&tp->all, q, tp, 0);
+    all_words(&tp->all, q, tp, W_ANY);
     struct buf *t = tp->tier;
+    if (q->ntok == 1 && q->tok[0].cols == COL_ANY && !all_prefix) {
+        typo_tiers_one(q, tp);
+        return;
+    }
     if (q->ntok == 1 && q->tok[0].cols == COL_ANY) {
         const char *e = tp->exact[0].s, *p = tp->prefix[0].s;
         in_cols(&t[0], COL_FAM, e);
@@ -1135,15 +1584,31 @@ static void text_plan(struct db_conn *c, const struct sq *q,
         in_cols(&t[3], COL_FIRST, e);
         buf_addstr(&t[3], ")");
         tp->ntier = 4;
+        if (typo_tier)
+            typo_tiers_one(q, tp);
         return;
     }
-    all_words(&t[0], q, tp, 1);
-    buf_addstr(&t[1], "(");
-    all_words(&t[1], q, tp, 0);
-    buf_addstr(&t[1], ") NOT (");
-    all_words(&t[1], q, tp, 1);
-    buf_addstr(&t[1], ")");
-    tp->ntier = 2;
+    if (all_prefix) {
+        all_words(&t[0], q, tp, W_EXACT);
+        buf_addstr(&t[1], "(");
+        all_words(&t[1], q, tp, W_PREFIX);
+        buf_addstr(&t[1], ") NOT (");
+        all_words(&t[1], q, tp, W_EXACT);
+        buf_addstr(&t[1], ")");
+        tp->ntier = 2;
+    }
+    if (typo_tier) {
+        /* The neighbours' matches last. */
+        struct buf *x = &t[tp->ntier++];
+        buf_addstr(x, "(");
+        all_words(x, q, tp, W_ANY);
+        buf_addstr(x, ")");
+        if (all_prefix) {
+            buf_addstr(x, " NOT (");
+            all_words(x, q, tp, W_PREFIX);
+            buf_addstr(x, ")");
+        }
+    }
 }
 
 /* A stream of the rows of name_fts matching expr (rowid = pid). */
@@ -1189,6 +1654,25 @@ static int word_class(const char *t, size_t tl, const char *s, int *prefix)
     }
     *prefix = best;
     return best;
+}
+
+/* 1 + the first of the n words of alts (best first) that is a whole word
+ * of s (a split, "anne sophie": two consecutive words), or 0. */
+static int alt_in(const char (*alts)[TYPO_MAX_WORD + 3], int n, const char *s)
+{
+    int pre;
+    for (int k = 0; k < n && s; k++) {
+        size_t l = strlen(alts[k]);
+        if (!strchr(alts[k], ' ')) {
+            if (word_class(alts[k], l, s, &pre) == 2)
+                return k + 1;
+            continue;
+        }
+        for (const char *p = strstr(s, alts[k]); p; p = strstr(p + 1, alts[k]))
+            if ((p == s || p[-1] == ' ') && (p[l] == '\0' || p[l] == ' '))
+                return k + 1;
+    }
+    return 0;
 }
 
 static int tok_class(const struct tok *t, const char *last, const char *first,
@@ -1279,13 +1763,17 @@ static double name_bm25(struct db_conn *c, const struct sq *q,
 
 struct cand {
     long long pid;
-    int nprefix, nfirst;
+    int ntypo, altrank, nprefix, nfirst;
     double bm25;
 };
 
 static int cand_cmp(const void *a, const void *b)
 {
     const struct cand *x = a, *y = b;
+    if (x->ntypo != y->ntypo)
+        return x->ntypo - y->ntypo;
+    if (x->altrank != y->altrank)
+        return x->altrank - y->altrank;
     if (x->nprefix != y->nprefix)
         return x->nprefix - y->nprefix;
     if (x->nfirst != y->nfirst)
@@ -1295,21 +1783,38 @@ static int cand_cmp(const void *a, const void *b)
     return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-/* The tiers of one person: how many words match only as a prefix, and how
- * many only in the first name. -1 if strict and a word matches nowhere
- * (the person was not found through name_fts and is not in the match). */
-static int cand_score(const struct sq *q, struct cand *cd, const char *last,
-                      const char *first, const char *join, int strict)
+/* The tiers of one person: how many words match only through a typo or
+ * sound-alike neighbour (and how far down their lists), only as a prefix,
+ * only in the first name. -1 if strict and a word matches nowhere (the
+ * person was not found through name_fts and is not in the match). */
+static int cand_score(const struct sq *q, const struct text_plan *tp,
+                      struct cand *cd, const char *last, const char *first,
+                      const char *join, int strict)
 {
-    cd->nprefix = cd->nfirst = 0;
+    cd->ntypo = cd->altrank = cd->nprefix = cd->nfirst = 0;
     for (int i = 0; i < q->ntok; i++) {
-        int k = tok_class(&q->tok[i], last, first, join);
+        const struct tok *t = &q->tok[i];
+        int k = tok_class(t, last, first, join), a;
+        if (k < 0 && tp->nalt[i]) {
+            /* 4: a neighbour in the family name, 5: in the first name. */
+            if ((t->cols & COL_FAM) &&
+                ((a = alt_in(tp->alts[i], tp->nalt[i], last)) ||
+                 (a = alt_in(tp->alts[i], tp->nalt[i], join)))) {
+                k = 4;
+                cd->altrank += a;
+            } else if ((t->cols & COL_FIRST) &&
+                       (a = alt_in(tp->alts[i], tp->nalt[i], first))) {
+                k = 5;
+                cd->altrank += a;
+            }
+        }
         if (k < 0 && strict)
             return -1;
         if (k < 0)
-            k = 3;
-        cd->nprefix += k >= 2;
-        cd->nfirst += k == 1 || k == 3;
+            k = 5;
+        cd->ntypo += k >= 4;
+        cd->nprefix += k >= 2 && k < 4;
+        cd->nfirst += k == 1 || k == 3 || k == 5;
     }
     return 0;
 }
@@ -1347,7 +1852,7 @@ static int rank_small(struct db_conn *c, const struct sq *q,
         if (db_names(c, res->all[i], &last, &first, &join) < 0)
             continue;
         struct cand x = {.pid = res->all[i]};
-        if (cand_score(q, &x, last, first, join, strict) < 0)
+        if (cand_score(q, tp, &x, last, first, join, strict) < 0)
             continue;
         x.bm25 = name_bm25(c, q, tp, last, first, join);
         cd[n++] = x;
@@ -1469,6 +1974,125 @@ static int read_tiers(struct db_conn *c, const struct sq *q,
     return rc;
 }
 
+/* ---- Distance (near=) ---- */
+
+/* An activity row (insee, postcode, city_fold): its distance in km from
+ * the query's point, or NAN when it cannot be placed closer than its
+ * department's middle (meaningless for a radius). */
+static double act_km(const struct db_conn *c, const struct sq *q,
+                     const char *insee, const char *pc, const char *town)
+{
+    int k;
+    double lat, lon;
+    int how = geo_locate(lex_of(c)->geo, insee, pc, town, &k, &lat, &lon);
+    if (how == GEO_NONE || how == GEO_DEPT)
+        return NAN;
+    return places_distance_km(q->lat, q->lon, lat, lon);
+}
+
+/* The distances of pid's activities (in aid order, as record.c lists
+ * them) into km[0..*n) (at most max), and the nearest (NAN if none). */
+static double pid_km(struct db_conn *c, const struct sq *q, long long pid,
+                     double *km, size_t max, size_t *n)
+{
+    sqlite3_stmt *st = db_prepare(
+        c, "SELECT insee, postcode, city_fold FROM activity WHERE aid"
+           " BETWEEN ?1 << 20 AND (?1 << 20) | 1048575 ORDER BY aid");
+    double best = NAN;
+    if (n)
+        *n = 0;
+    if (!st)
+        return best;
+    sqlite3_bind_int64(st, 1, pid);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        double d = act_km(c, q, db_text(st, 0), db_text(st, 1), db_text(st, 2));
+        if (!isnan(d) && (isnan(best) || d < best))
+            best = d;
+        if (km && *n < max)
+            km[(*n)++] = d;
+    }
+    db_done(st);
+    return best;
+}
+
+struct near_hit {
+    long long pid;
+    double km;
+    size_t rank; /* position in the relevance order */
+};
+
+static int near_cmp(const void *a, const void *b)
+{
+    const struct near_hit *x = a, *y = b;
+    /* Tenths of a km, as shown: closer first, then by relevance. */
+    long dx = lround(x->km * 10), dy = lround(y->km * 10);
+    if (dx != dy)
+        return dx < dy ? -1 : 1;
+    return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+/* A match read whole and ranked (res->all): keeps those with an activity
+ * within the radius, nearest first (relevance among equals), and takes
+ * the page. */
+static void near_small(struct db_conn *c, const struct sq *q,
+                       struct result *res)
+{
+    struct near_hit *h = xmalloc((res->nall ? res->nall : 1) * sizeof(*h));
+    size_t n = 0;
+    for (size_t i = 0; i < res->nall; i++) {
+        double km = pid_km(c, q, res->all[i], NULL, 0, NULL);
+        if (!isnan(km) && km <= q->radius_km)
+            h[n++] = (struct near_hit){res->all[i], km, i};
+    }
+    if (n > 1)
+        qsort(h, n, sizeof(*h), near_cmp);
+    size_t pcap = 0;
+    res->n = 0;
+    for (size_t i = 0; i < n; i++) {
+        res->all[i] = h[i].pid;
+        if (i >= (size_t)q->offset && i < (size_t)(q->offset + q->limit))
+            res_push(&res->pid, &res->n, &pcap, h[i].pid);
+    }
+    res->nall = n;
+    res->total = (long long)n;
+    res->total_exact = 1;
+    free(h);
+}
+
+/* Who was already placed (open addressing on pids). */
+struct pidset {
+    long long *v;
+    size_t cap, n;
+};
+
+static int pidset_add(struct pidset *s, long long pid)
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 256;
+        long long *nv = xcalloc(ncap, sizeof(*nv));
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->v[i]) {
+                size_t j =
+                    ((size_t)s->v[i] * 0x9E3779B97F4A7C15ull) & (ncap - 1);
+                while (nv[j])
+                    j = (j + 1) & (ncap - 1);
+                nv[j] = s->v[i];
+            }
+        free(s->v);
+        s->v = nv;
+        s->cap = ncap;
+    }
+    size_t j = ((size_t)pid * 0x9E3779B97F4A7C15ull) & (s->cap - 1);
+    while (s->v[j]) {
+        if (s->v[j] == pid)
+            return 0;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->v[j] = pid;
+    s->n++;
+    return 1;
+}
+
 struct search {
     struct sq q;
     struct fplan fp;
@@ -1477,6 +2101,10 @@ struct search {
     struct result res;
 };
 
+static int run_text_twice(struct db_conn *c, struct search *s, int count);
+static int near_rings(struct db_conn *c, struct search *s, int names,
+                      int count);
+
 /* Runs the search: the page's pids in s->res. count=0 (suggest) skips the
  * total. */
 static int run_search(struct db_conn *c, struct search *s, int count)
@@ -1484,8 +2112,14 @@ static int run_search(struct db_conn *c, struct search *s, int count)
     const struct sq *q = &s->q;
     struct result *res = &s->res;
     struct fplan *fp = &s->fp;
-    if (plan_filters(c, q, fp, q->ntok == 0) < 0)
+    if (nothing_left(q)) {
+        res->total_exact = 1;
+        return 0;
+    }
+    if (plan_filters(c, q, fp, q->ntok == 0 && !q->near) < 0)
         return -1;
+    if (q->ntok == 0 && q->near)
+        return near_rings(c, s, 0, count);
     if (q->ntok == 0) {
         size_t keep = (size_t)(q->offset + q->limit);
         int known = fp->known_total >= 0;
@@ -1509,6 +2143,38 @@ static int run_search(struct db_conn *c, struct search *s, int count)
         }
         return 0;
     }
+    return run_text_twice(c, s, count);
+}
+
+/* ranked: the match read whole (res->all) ranked, then (near=) sorted by
+ * distance, and the page taken. */
+static int ranked(struct db_conn *c, struct search *s, int strict)
+{
+    struct sq *q = &s->q;
+    struct result *res = &s->res;
+    if (!q->near)
+        return rank_small(c, q, &s->tp, res, strict);
+    long off = q->offset, lim = q->limit;
+    q->offset = 0;
+    q->limit = (long)res->nall + 1;
+    int r = rank_small(c, q, &s->tp, res, strict);
+    q->offset = off;
+    q->limit = lim;
+    free(res->pid);
+    res->pid = NULL;
+    res->n = 0;
+    if (r < 0)
+        return -1;
+    near_small(c, q, res);
+    return 0;
+}
+
+/* The name words' part of the search. */
+static int run_text(struct db_conn *c, struct search *s, int count)
+{
+    const struct sq *q = &s->q;
+    struct result *res = &s->res;
+    struct fplan *fp = &s->fp;
     text_plan(c, q, &s->tp);
     if (s->tp.none) {
         res->total_exact = 1;
@@ -1526,7 +2192,7 @@ static int run_search(struct db_conn *c, struct search *s, int count)
             return -1;
         if (whole == 1) {
             res->total_exact = 1;
-            return rank_small(c, q, &s->tp, res, 1);
+            return ranked(c, s, 1);
         }
         free(res->all);
         res->all = NULL;
@@ -1539,7 +2205,7 @@ static int run_search(struct db_conn *c, struct search *s, int count)
      * rank exactly: straight to the tiers (the merge is paid once, not
      * also to find out the match is large), total a lower bound. */
     int one = q->ntok == 1 && q->tok[0].cols == COL_ANY && fp->nv == 0;
-    if (one && s->tp.lower > cand_max) {
+    if (one && !q->near && s->tp.lower > cand_max) {
         long long seen;
         int all;
         if (read_tiers(c, q, &s->tp, fp, res, &seen, &all) < 0)
@@ -1574,12 +2240,19 @@ static int run_search(struct db_conn *c, struct search *s, int count)
         return -1;
     if (whole && res->total <= cand_max) {
         res->total_exact = 1;
-        return rank_small(c, q, &s->tp, res, 0);
+        return ranked(c, s, 0);
     }
     res->total_exact = whole;
     free(res->all);
     res->all = NULL;
     res->nall = res->capall = 0;
+    if (q->near) {
+        /* A large match by distance: commune by commune, each person's
+         * names checked in memory. */
+        for (int i = 0; i < fp->nv; i++)
+            stream_rewind(fp->v[i]);
+        return near_rings(c, s, 1, count);
+    }
     long long seen;
     int all;
     if (read_tiers(c, q, &s->tp, fp, res, &seen, &all) < 0)
@@ -1591,6 +2264,146 @@ static int run_search(struct db_conn *c, struct search *s, int count)
     if (!whole && one && s->tp.lower > res->total)
         res->total = s->tp.lower;
     return 0;
+}
+
+/* The search's name words, read once as typed and, if that finds fewer
+ * than TYPO_SHORT people, again with their typo and sound-alike
+ * neighbours (those rank after every exact and prefix match). */
+static int run_text_twice(struct db_conn *c, struct search *s, int count)
+{
+    if (run_text(c, s, count) < 0)
+        return -1;
+    if (!lex_of(c) || !count || s->q.typos || s->res.total >= TYPO_SHORT)
+        return 0;
+    struct result *res = &s->res;
+    free(res->pid);
+    free(res->all);
+    memset(res, 0, sizeof(*res));
+    text_plan_release(&s->tp, s->q.ntok);
+    for (int i = 0; i < s->fp.nv; i++)
+        stream_rewind(s->fp.v[i]);
+    s->q.typos = 1;
+    return run_text(c, s, count);
+}
+
+/* 1 if pid's names match every name word (as the whole-match expression
+ * does: a prefix or, in the second reading, a neighbour). */
+static int names_match(const struct db_conn *c, const struct sq *q,
+                       const struct text_plan *tp, long long pid)
+{
+    const char *last, *first, *join;
+    struct cand x;
+    if (db_names(c, pid, &last, &first, &join) < 0)
+        return 0;
+    return cand_score(q, tp, &x, last, first, join, 1) == 0;
+}
+
+/* A large match, or filters alone, by distance: the communes within the
+ * radius, nearest first; in each, its activities (by commune code, and,
+ * when no other commune bears its name, by town name for those without a
+ * code) intersected with the filters in pid order, names checked (names).
+ * A person is placed at the first commune they are found in: their
+ * nearest. The people of one commune are ranked by relevance (up to
+ * NEAR_BATCH). Stops once the page is full and the counting budget
+ * spent. */
+static int near_rings(struct db_conn *c, struct search *s, int names, int count)
+{
+    const struct sq *q = &s->q;
+    const struct geo *geo = lex_of(c)->geo;
+    struct result *res = &s->res;
+    struct fplan *fp = &s->fp;
+    struct geo_hit *hits;
+    size_t nh = geo_within(geo, q->lat, q->lon, q->radius_km, &hits);
+    struct pidset seen = {0};
+    struct stream *cs = xmalloc(sizeof(*cs));
+    long long *batch = NULL, found = 0, extra = 0;
+    size_t capb = 0, need = (size_t)(q->offset + q->limit), pcap = 0;
+    int rc = 0, budget = 0, done = 1;
+    for (size_t h = 0; h < nh; h++) {
+        const struct geo_commune *k = geo_commune(geo, hits[h].commune);
+        struct sq one = {0};
+        char *insee = (char *)k->insee;
+        int cs_n;
+        if (k->parent < 0 &&
+            geo_by_name(geo, k->name_fold, strlen(k->name_fold), &cs_n, 1) == 1)
+            add_towns(&one, k);
+        int r = commune_stream(c, cs, &insee, 1, one.towns, one.ntown, 'R');
+        for (int i = 0; i < one.ntown; i++)
+            free(one.towns[i]);
+        if (r < 0) {
+            rc = -1;
+            break;
+        }
+        struct stream *v[6] = {cs};
+        int n = 1, err = 0;
+        for (int i = 0; i < fp->nv; i++) {
+            stream_rewind(fp->v[i]);
+            v[n++] = fp->v[i];
+        }
+        /* This commune's people not placed nearer, in pid order: into the
+         * batch while the page needs them (with names, up to NEAR_BATCH
+         * of them, to rank), then only counted, within the budget. */
+        size_t nb = 0;
+        long long p = fp->lo;
+        while ((p = match_next(fp, v, n, p, &err)) != STREAM_END) {
+            if ((!names || names_match(c, q, &s->tp, p)) &&
+                pidset_add(&seen, p)) {
+                if ((size_t)found + nb < need ||
+                    (names && nb < NEAR_BATCH && (size_t)found < need))
+                    res_push(&batch, &nb, &capb, p);
+                else
+                    extra++;
+            }
+            p++;
+            if (!budget && (size_t)(found + extra) + nb >= need) {
+                if (!count)
+                    break;
+                db_budget(c, COUNT_MS);
+                budget = 1;
+            }
+            if (budget && c->interrupted)
+                break;
+        }
+        int failed = err || streams_failed(v, n);
+        for (int i = 0; i < n; i++)
+            stream_done(v[i]);
+        if (failed && !c->interrupted) {
+            rc = -1;
+            break;
+        }
+        if (names && nb > 1 && (size_t)found < need) {
+            /* One distance: by relevance. */
+            struct result r1 = {.all = batch, .nall = nb};
+            struct sq qq = *q;
+            qq.offset = 0;
+            qq.limit = (long)nb;
+            if (rank_small(c, &qq, &s->tp, &r1, 0) < 0) {
+                free(r1.pid);
+                rc = -1;
+                break;
+            }
+            free(r1.pid);
+            nb = r1.nall;
+        }
+        for (size_t i = 0; i < nb; i++, found++)
+            if ((size_t)found >= (size_t)q->offset && (size_t)found < need)
+                res_push(&res->pid, &res->n, &pcap, batch[i]);
+        found += extra;
+        extra = 0;
+        if ((budget && c->interrupted) || (!count && (size_t)found >= need)) {
+            done = 0;
+            break;
+        }
+    }
+    if (budget)
+        db_budget(c, 0);
+    free(batch);
+    res->total = found;
+    res->total_exact = done;
+    free(seen.v);
+    free(cs);
+    free(hits);
+    return rc;
 }
 
 /* ---- Facets ---- */
@@ -1782,6 +2595,38 @@ static void search_release(struct search *s)
     free(s);
 }
 
+/* near=: a result with "distance_km" on each activity (null where it
+ * cannot be placed) and on the result (the nearest). Through a jansson
+ * value: dearer than record_write(), for a page of 20 at most. */
+static int near_record(struct db_conn *c, const struct sq *q, struct buf *b,
+                       long long pid)
+{
+    json_t *o = record_json(c, pid, 0);
+    if (!o)
+        return -1;
+    double km[64];
+    size_t n;
+    double best = pid_km(c, q, pid, km, 64, &n);
+    json_t *acts = json_object_get(o, "activities");
+    for (size_t i = 0; i < n; i++) {
+        json_t *a = json_array_get(acts, i);
+        if (a)
+            json_object_set_new(
+                a, "distance_km",
+                isnan(km[i]) ? json_null() : json_real(round(km[i] * 10) / 10));
+    }
+    json_object_set_new(o, "distance_km",
+                        isnan(best) ? json_null()
+                                    : json_real(round(best * 10) / 10));
+    char *t = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!t)
+        return -1;
+    buf_addstr(b, t);
+    free(t);
+    return 0;
+}
+
 /* The page as JSON text (record.c says why not jansson values). */
 static void put_page(struct db_conn *c, struct search *s, struct buf *b)
 {
@@ -1795,7 +2640,8 @@ static void put_page(struct db_conn *c, struct search *s, struct buf *b)
         size_t mark = b->len;
         if (n)
             buf_add(b, ",", 1);
-        if (record_write(c, b, s->res.pid[i], 0) < 0) {
+        if (s->q.near ? near_record(c, &s->q, b, s->res.pid[i]) < 0
+                      : record_write(c, b, s->res.pid[i], 0) < 0) {
             b->len = mark;
             b->s[mark] = '\0';
         } else {
@@ -1811,7 +2657,36 @@ static void put_page(struct db_conn *c, struct search *s, struct buf *b)
         buf_addstr(b, t ? t : "null");
         free(t);
     }
+    if (s->q.und) {
+        const struct lex *lx = lex_of(c);
+        json_t *u = understand_json(lx->und, lx->geo, s->q.und);
+        char *t = json_dumps(u, JSON_COMPACT);
+        json_decref(u);
+        buf_addstr(b, ",\"understood\":");
+        buf_addstr(b, t ? t : "null");
+        free(t);
+    }
     buf_add(b, "}", 1);
+}
+
+/* Nothing found, and q named a place that is also a name (PARIS, LAVAL):
+ * prepares the other reading, those words as name words. 1 if there is
+ * one to run. */
+static int reread_place_as_name(struct db_conn *c, struct search *s)
+{
+    struct sq *q = &s->q;
+    if (!q->und || !q->und->place.ambiguous || !(q->from_q & FROM_Q_PLACE))
+        return 0;
+    free(s->res.pid);
+    free(s->res.all);
+    memset(&s->res, 0, sizeof(s->res));
+    if (q->ntok)
+        text_plan_release(&s->tp, q->ntok);
+    memset(&s->tp, 0, sizeof(s->tp));
+    unapply_understood(q);
+    understand_place_as_name(q->und);
+    q->typos = 0;
+    return apply_understood(q, lex_of(c)->geo) == 0;
 }
 
 void api_search(struct db_conn *c, const struct api_req *r,
@@ -1822,7 +2697,9 @@ void api_search(struct db_conn *c, const struct api_req *r,
         search_release(s);
         return;
     }
-    if (run_search(c, s, 1) < 0) {
+    if (run_search(c, s, 1) < 0 ||
+        (s->res.total == 0 && reread_place_as_name(c, s) &&
+         run_search(c, s, 1) < 0)) {
         api_error(out, 503, "database error");
         search_release(s);
         return;
