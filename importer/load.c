@@ -2240,9 +2240,6 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
         sqlite3_finalize(st[t]);
         st[t] = NULL;
     }
-    if (write_codes(&b, db) < 0)
-        goto out;
-    step_done("codes", &t0);
     progress(&b, "building indexes", 0);
     {
         const char *mark = strstr(schema_sql, "-- @post-load");
@@ -2250,6 +2247,10 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
             goto out;
     }
     step_done("indexes", &t0);
+    /* After the indexes: specialty counts read specialty_code. */
+    if (write_codes(&b, db) < 0)
+        goto out;
+    step_done("codes", &t0);
     progress(&b, "building the full-text index", 0);
     if (exec(db, "INSERT INTO name_fts(name_fts) VALUES ('rebuild');"
                  "INSERT INTO name_fts(name_fts) VALUES ('optimize')") < 0)

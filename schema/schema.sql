@@ -196,7 +196,6 @@ CREATE TABLE name_term (
 -- @post-load: everything below runs after the bulk load (an index built in
 -- one sort is much faster than one maintained row by row).
 CREATE UNIQUE INDEX professional_nid ON professional (national_id);
-CREATE INDEX professional_last ON professional (last_fold, first_fold);
 CREATE INDEX professional_profession ON professional (profession_code);
 CREATE UNIQUE INDEX mailbox_address ON mailbox (address);
 CREATE INDEX activity_postcode ON activity (postcode);
@@ -204,4 +203,3 @@ CREATE INDEX activity_insee ON activity (insee);
 CREATE INDEX activity_dept ON activity (dept_code);
 CREATE INDEX activity_city ON activity (city_fold);
 CREATE INDEX specialty_code ON specialty (code);
-CREATE INDEX name_term_phon ON name_term (phon);
