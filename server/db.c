@@ -507,10 +507,29 @@ static int shared_names(struct db_conn *c, struct db_shared *sh)
             rc = -1;
             break;
         }
+        /* Two 16-bit lengths (last, first: capped, names are short), then
+         * the three names: db_names() needs no strlen(). */
+        const char *v[3];
+        size_t len[3];
+        for (int i = 0; i < 3; i++) {
+            v[i] = (const char *)sqlite3_column_text(st, i + 1);
+            len[i] = v[i] ? strlen(v[i]) : 0;
+            if (len[i] > 0xFFFF) {
+                v[i] = NULL;
+                len[i] = 0;
+            }
+        }
+        if (sh->names_len + 4 > cap) {
+            cap *= 2;
+            sh->names = xrealloc(sh->names, cap);
+        }
+        char *h = sh->names + sh->names_len;
+        h[0] = (char)(len[0] >> 8), h[1] = (char)len[0];
+        h[2] = (char)(len[1] >> 8), h[3] = (char)len[1];
+        sh->names_len += 4;
         sh->name_off[pid] = (unsigned)sh->names_len;
-        for (int i = 1; i <= 3; i++)
-            arena_put(sh, &cap,
-                      (const char *)sqlite3_column_text(st, i));
+        for (int i = 0; i < 3; i++)
+            arena_put(sh, &cap, v[i]);
     }
     sqlite3_finalize(st);
     return rc;
@@ -591,9 +610,11 @@ int db_names(const struct db_conn *c, long long pid, const char **last,
     const struct db_shared *sh = c->shared;
     if (pid <= 0 || pid >= sh->n || !sh->name_off[pid])
         return -1;
+    const unsigned char *h =
+        (const unsigned char *)sh->names + sh->name_off[pid] - 4;
     *last = sh->names + sh->name_off[pid];
-    *first = *last + strlen(*last) + 1;
-    *join = *first + strlen(*first) + 1;
+    *first = *last + ((size_t)h[0] << 8 | h[1]) + 1;
+    *join = *first + ((size_t)h[2] << 8 | h[3]) + 1;
     return 0;
 }
 
