@@ -1,9 +1,12 @@
 /* Loading and sharing the lexicon. See lex.h. */
 #include "lex.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "places.h"
 #include "util.h"
 #include "banned.h"
 
@@ -22,7 +25,102 @@ static sqlite3 *open_ro(const char *path)
 struct geo_job {
     const char *path;
     struct geo *geo;
+    int32_t *act_commune;
+    uint32_t *act_at;
+    long long npids;
 };
+
+/* Slots of the commune-code cache of place_activities(). */
+#define CACHE 65536
+
+struct insee_slot {
+    char insee[8];
+    int c;
+};
+
+/* Places every activity (geo_locate()), in aid order: one pass over the
+ * activity table. -1 on a read error (logged). */
+static int place_activities(sqlite3 *db, struct geo_job *j)
+{
+    sqlite3_stmt *st = NULL;
+    struct insee_slot *cache = NULL;
+    long long maxpid = 0;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db, "SELECT max(pid) FROM professional", -1, &st,
+                           NULL) != SQLITE_OK)
+        goto out;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        maxpid = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    /* 2^32 activities or pids would pass the offsets: far above 1.9 M. */
+    if (maxpid < 0 || maxpid >= (long long)UINT32_MAX - 1)
+        goto out;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT aid, insee, postcode, city_fold FROM"
+                           " activity ORDER BY aid",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    size_t cap = 1 << 16, n = 0;
+    cache = xcalloc(CACHE, sizeof(*cache));
+    j->act_commune = xmalloc(cap * sizeof(*j->act_commune));
+    j->act_at = xcalloc((size_t)maxpid + 2, sizeof(*j->act_at));
+    long long next = 0; /* pids below it have act_at set */
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        long long pid = sqlite3_column_int64(st, 0) >> 20;
+        if (pid < next - 1 || pid > maxpid || n >= UINT32_MAX - 1)
+            continue; /* not in aid order, or beyond the professionals */
+        while (next <= pid)
+            j->act_at[next++] = (uint32_t)n;
+        int c = -1;
+        double lat, lon;
+        const char *insee = (const char *)sqlite3_column_text(st, 1);
+        size_t il = insee ? strlen(insee) : 0;
+        int how = GEO_NONE;
+        if (il > 0 && il < sizeof(cache[0].insee)) {
+            /* Most rows have a commune code, 35 k of them for 2.4 M rows:
+             * a direct-mapped cache saves the bisection. */
+            size_t h = (size_t)hash64(insee, il) & (CACHE - 1);
+            if (strcmp(cache[h].insee, insee) != 0) {
+                memcpy(cache[h].insee, insee, il + 1);
+                cache[h].c = geo_by_insee(j->geo, insee, il);
+            }
+            c = cache[h].c;
+            if (c >= 0 && !isnan(geo_commune(j->geo, c)->lat))
+                how = GEO_COMMUNE;
+        }
+        if (how == GEO_NONE)
+            how = geo_locate(
+                j->geo, insee, (const char *)sqlite3_column_text(st, 2),
+                (const char *)sqlite3_column_text(st, 3), &c, &lat, &lon);
+        if (n == cap) {
+            cap *= 2;
+            j->act_commune =
+                xrealloc(j->act_commune, cap * sizeof(*j->act_commune));
+        }
+        j->act_commune[n++] = how == GEO_NONE || how == GEO_DEPT ? -1 : c;
+    }
+    if (r != SQLITE_DONE)
+        goto out;
+    while (next <= maxpid + 1)
+        j->act_at[next++] = (uint32_t)n;
+    j->npids = maxpid + 1;
+    rc = 0;
+    free(cache);
+    cache = NULL;
+out:
+    free(cache);
+    if (rc < 0) {
+        log_warn("%s: activities not placed: %s", __func__, sqlite3_errmsg(db));
+        free(j->act_commune);
+        free(j->act_at);
+        j->act_commune = NULL;
+        j->act_at = NULL;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
 
 static void *load_geo(void *arg)
 {
@@ -30,15 +128,40 @@ static void *load_geo(void *arg)
     sqlite3 *db = open_ro(j->path);
     if (db) {
         j->geo = geo_load(db);
+        if (j->geo)
+            place_activities(db, j);
         sqlite3_close(db);
     }
     return NULL;
 }
 
+double lex_pid_km(const struct lex *l, long long pid, double lat, double lon,
+                  double *km, size_t max, size_t *n)
+{
+    double best = NAN;
+    *n = 0;
+    if (!l || !l->act_at || pid < 0 || pid >= l->npids)
+        return best;
+    for (uint32_t i = l->act_at[pid]; i < l->act_at[pid + 1]; i++) {
+        int32_t c = l->act_commune[i];
+        double d = NAN;
+        if (c >= 0) {
+            const struct geo_commune *k = geo_commune(l->geo, c);
+            d = places_distance_km(lat, lon, k->lat, k->lon);
+            if (isnan(best) || d < best)
+                best = d;
+        }
+        if (km && *n < max)
+            km[*n] = d;
+        (*n)++;
+    }
+    return best;
+}
+
 struct lex *lex_load(const char *path)
 {
     double t0 = now_s();
-    struct geo_job job = {path, NULL};
+    struct geo_job job = {path, NULL, NULL, NULL, 0};
     pthread_t th;
     int threaded = pthread_create(&th, NULL, load_geo, &job) == 0;
     if (!threaded)
@@ -50,6 +173,9 @@ struct lex *lex_load(const char *path)
     if (threaded)
         pthread_join(th, NULL);
     l->geo = job.geo;
+    l->act_commune = job.act_commune;
+    l->act_at = job.act_at;
+    l->npids = job.npids;
     if (!l->geo)
         log_warn("%s: %s: no commune table: places are not understood",
                  __func__, path);
@@ -61,6 +187,8 @@ struct lex *lex_load(const char *path)
         understand_free(l->und);
         geo_free(l->geo);
         typo_dict_free(l->dict);
+        free(l->act_commune);
+        free(l->act_at);
         free(l);
         return NULL;
     }
@@ -83,5 +211,7 @@ void lex_unref(struct lex *l)
     understand_free(l->und);
     geo_free(l->geo);
     typo_dict_free(l->dict);
+    free(l->act_commune);
+    free(l->act_at);
     free(l);
 }

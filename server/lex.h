@@ -1,13 +1,15 @@
 /* The search's in-memory lexicon for one database file: the name
- * dictionary (typo.h), the commune table (geo.h) and the query reader built
- * on both (understand.h). Loading reads name_term, the commune tables and
- * the activity counts (about a second at full scale, two threads), so it
- * is done once per database generation and shared by every connection of
- * that generation: the lexicon is immutable and reference-counted, and
- * the last lex_unref() frees it. */
+ * dictionary (typo.h), the commune table (geo.h), the query reader built
+ * on both (understand.h), and where every activity is (for distances).
+ * Loading reads name_term, the commune tables and the activity table
+ * (about a second at full scale, two threads), so it is done once per
+ * database file and shared by every connection to it: the lexicon is
+ * immutable and reference-counted, and the last lex_unref() frees it. */
 #ifndef LEX_H
 #define LEX_H
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "geo.h"
 #include "typo.h"
@@ -17,7 +19,14 @@ struct lex {
     struct typo_dict *dict;
     struct geo *geo;
     struct understand *und;
-    double load_ms; /* how long lex_load() took */
+    /* Where every activity is, for near=: its commune (a geo index), or -1
+     * when it cannot be placed closer than its department (geo_locate()),
+     * in aid order; pid's are act_commune[act_at[pid] .. act_at[pid + 1]).
+     * NULL without a commune table. 4 bytes an activity and a pid. */
+    int32_t *act_commune;
+    uint32_t *act_at;
+    long long npids; /* act_at has npids + 1 entries */
+    double load_ms;  /* how long lex_load() took */
     atomic_int refs;
 };
 
@@ -27,6 +36,13 @@ struct lex {
  * NULL and places are not understood; NULL after logging if the name
  * dictionary cannot be read. */
 struct lex *lex_load(const char *path);
+
+/* The distance in km from (lat, lon) to each activity of pid, in aid
+ * order, into km[0..max) (NAN where it cannot be placed), *n their number
+ * (it may exceed max); returns the nearest, NAN if none is placed or
+ * there is no placement table. In memory: tens of nanoseconds. */
+double lex_pid_km(const struct lex *l, long long pid, double lat, double lon,
+                  double *km, size_t max, size_t *n);
 
 /* Takes another reference (NULL-safe); returns l. */
 struct lex *lex_ref(struct lex *l);

@@ -47,15 +47,17 @@
  * region, not a neighbourhood). */
 #define NEAR_DEFAULT_KM 10
 #define NEAR_MAX_KM 200
-/* With near=, a name match at most this large is read whole and sorted
- * by distance; a larger one is read commune by commune, nearest first,
- * checked against the whole match held in memory (up to NEAR_MATCH_MAX
- * people, 800 KB) or against each person's names. */
-#define NEAR_CAND 2000
-#define NEAR_MATCH_MAX 100000
+/* A name match up to this many people (by its estimate) is read whole
+ * with near= and placed in memory (~0.2 us a person to read, 70 ns to
+ * place); a larger one is read commune by commune. */
+#define NEAR_WHOLE 20000
 /* The people of one commune (one distance) are ranked by relevance: at
  * most this many. */
 #define NEAR_BATCH 1000
+/* In a commune with at least this many activities, the commune-by-commune
+ * read of a name match leapfrogs with the FTS5 match (re-running it costs
+ * 5-50 us) instead of checking each activity's person (~0.4 us). */
+#define RING_FTS_MIN 500
 /* Name words are read again with their typo and sound-alike neighbours
  * when their exact and prefix match finds fewer people than this: a
  * second reading costs as much as the first, so only when nobody came. */
@@ -1843,6 +1845,24 @@ static void res_push(long long **v, size_t *n, size_t *cap, long long x)
  * matches them); those that fail are dropped. */
 static int rank_small(struct db_conn *c, const struct sq *q,
                       const struct text_plan *tp, struct result *res,
+                      int strict);
+
+/* Sorts pids[0..*n) best first (word tiers, bm25, pid). */
+static int rank_pids(struct db_conn *c, const struct sq *q,
+                     const struct text_plan *tp, long long *pids, size_t *n)
+{
+    struct result r = {.all = pids, .nall = *n};
+    struct sq one = *q;
+    one.offset = 0;
+    one.limit = 0;
+    int rc = rank_small(c, &one, tp, &r, 0);
+    free(r.pid);
+    *n = r.nall;
+    return rc;
+}
+
+static int rank_small(struct db_conn *c, const struct sq *q,
+                      const struct text_plan *tp, struct result *res,
                       int strict)
 {
     struct cand *cd = xmalloc((res->nall ? res->nall : 1) * sizeof(*cd));
@@ -1995,6 +2015,15 @@ static double act_km(const struct db_conn *c, const struct sq *q,
 static double pid_km(struct db_conn *c, const struct sq *q, long long pid,
                      double *km, size_t max, size_t *n)
 {
+    const struct lex *lx = lex_of(c);
+    if (lx->act_at) {
+        /* In memory (lex.h): tens of nanoseconds. */
+        size_t cnt;
+        double best = lex_pid_km(lx, pid, q->lat, q->lon, km, max, &cnt);
+        if (n)
+            *n = cnt < max ? cnt : max;
+        return best;
+    }
     sqlite3_stmt *st = db_prepare(
         c, "SELECT insee, postcode, city_fold FROM activity WHERE aid"
            " BETWEEN ?1 << 20 AND (?1 << 20) | 1048575 ORDER BY aid");
@@ -2104,6 +2133,7 @@ struct search {
 static int run_text_twice(struct db_conn *c, struct search *s, int count);
 static int near_rings(struct db_conn *c, struct search *s, int names,
                       int count);
+static int near_whole(struct db_conn *c, struct search *s);
 
 /* Runs the search: the page's pids in s->res. count=0 (suggest) skips the
  * total. */
@@ -2247,10 +2277,50 @@ static int run_text(struct db_conn *c, struct search *s, int count)
     res->all = NULL;
     res->nall = res->capall = 0;
     if (q->near) {
-        /* A large match by distance: commune by commune, each person's
-         * names checked in memory. */
         for (int i = 0; i < fp->nv; i++)
             stream_rewind(fp->v[i]);
+        /* Read whole and placed in memory (~1.5 us a person) when that
+         * costs less than the commune-by-commune read (~0.4 us an
+         * activity, until the page is full: about need / density
+         * activities, at most those within the radius). */
+        const struct lex *lx = lex_of(c);
+        double whole_us = 1.5 * (double)s->tp.est, ring_us = 0;
+        if (lx->act_at && s->tp.est <= NEAR_WHOLE) {
+            struct geo_hit *hits;
+            size_t nh =
+                geo_within(lx->geo, q->lat, q->lon, q->radius_km, &hits);
+            double acts = 0, all = (double)lx->act_at[lx->npids];
+            for (size_t h = 0; h < nh; h++)
+                acts += geo_commune(lx->geo, hits[h].commune)->activities;
+            free(hits);
+            double scan = (double)(q->offset + q->limit) * all /
+                          (double)(s->tp.est ? s->tp.est : 1);
+            ring_us = 0.4 * (scan < acts ? scan : acts);
+        }
+        if (lx->act_at && s->tp.est <= NEAR_WHOLE && whole_us < ring_us) {
+            if (fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy,
+                           s->tp.est) < 0)
+                return -1;
+            struct stream *w[5] = {&s->text};
+            int wn = 1;
+            for (int i = 0; i < fp->nv; i++)
+                w[wn++] = fp->v[i];
+            int all = read_match(c, fp, w, wn, NEAR_WHOLE, 0, res);
+            if (all < 0)
+                return -1;
+            if (all == 1)
+                return near_whole(c, s);
+            free(res->all);
+            res->all = NULL;
+            res->nall = res->capall = 0;
+            for (int i = 0; i < fp->nv; i++)
+                stream_rewind(fp->v[i]);
+        }
+        /* Larger: commune by commune, each person's names checked in
+         * memory, or in a large commune through the name match. */
+        if (fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy, s->tp.est) <
+            0)
+            return -1;
         return near_rings(c, s, 1, count);
     }
     long long seen;
@@ -2284,6 +2354,51 @@ static int run_text_twice(struct db_conn *c, struct search *s, int count)
         stream_rewind(s->fp.v[i]);
     s->q.typos = 1;
     return run_text(c, s, count);
+}
+
+/* A name match read whole but too large to rank whole (res->all, pid
+ * order): those with an activity within the radius, nearest first (by
+ * distances in memory), each group at one distance that the page reaches
+ * ranked by relevance. */
+static int near_whole(struct db_conn *c, struct search *s)
+{
+    const struct sq *q = &s->q;
+    struct result *res = &s->res;
+    struct near_hit *h = xmalloc((res->nall ? res->nall : 1) * sizeof(*h));
+    size_t n = 0;
+    for (size_t i = 0; i < res->nall; i++) {
+        double km = pid_km(c, q, res->all[i], NULL, 0, NULL);
+        if (!isnan(km) && km <= q->radius_km)
+            h[n++] = (struct near_hit){res->all[i], km, i};
+    }
+    if (n > 1)
+        qsort(h, n, sizeof(*h), near_cmp); /* rank = pid order here */
+    size_t end = (size_t)(q->offset + q->limit), pcap = 0;
+    long long *grp = xmalloc((n ? n : 1) * sizeof(*grp));
+    int rc = 0;
+    res->n = 0;
+    for (size_t i = 0; i < n && i < end;) {
+        size_t j = i;
+        while (j < n && lround(h[j].km * 10) == lround(h[i].km * 10))
+            j++;
+        /* One distance: by relevance. */
+        size_t ng = j - i;
+        for (size_t k = 0; k < ng; k++)
+            grp[k] = h[i + k].pid;
+        if (ng > 1 && rank_pids(c, q, &s->tp, grp, &ng) < 0) {
+            rc = -1;
+            break;
+        }
+        for (size_t k = 0; k < ng; k++)
+            if (i + k >= (size_t)q->offset && i + k < end)
+                res_push(&res->pid, &res->n, &pcap, grp[k]);
+        i = j;
+    }
+    free(grp);
+    free(h);
+    res->total = (long long)n;
+    res->total_exact = 1;
+    return rc;
 }
 
 /* 1 if pid's names match every name word (as the whole-match expression
@@ -2340,13 +2455,21 @@ static int near_rings(struct db_conn *c, struct search *s, int names, int count)
             stream_rewind(fp->v[i]);
             v[n++] = fp->v[i];
         }
+        /* A large commune: leapfrog with the name match (worth running its
+         * FTS5 expression again) rather than check every activity's
+         * person. */
+        int fts = names && k->activities >= RING_FTS_MIN;
+        if (fts) {
+            stream_rewind(&s->text);
+            v[n++] = &s->text;
+        }
         /* This commune's people not placed nearer, in pid order: into the
          * batch while the page needs them (with names, up to NEAR_BATCH
          * of them, to rank), then only counted, within the budget. */
         size_t nb = 0;
         long long p = fp->lo;
         while ((p = match_next(fp, v, n, p, &err)) != STREAM_END) {
-            if ((!names || names_match(c, q, &s->tp, p)) &&
+            if ((!names || fts || names_match(c, q, &s->tp, p)) &&
                 pidset_add(&seen, p)) {
                 if ((size_t)found + nb < need ||
                     (names && nb < NEAR_BATCH && (size_t)found < need))

@@ -5,6 +5,7 @@
  * root. */
 #include "lex.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +42,20 @@ int main(void)
     exec_or_die(db, schema_sql);
     if (places_load_tsv(db, "data/communes.tsv", "data/postcodes.tsv") < 0)
         return 1;
+    /* pid 1: Belfort, a CEDEX line in Lyon, an address-less line; pid 2:
+     * nothing; pid 3: the department only (placed nowhere). */
     exec_or_die(db, "INSERT INTO name_term VALUES ('dupont', 9, 'dupO'),"
                     " ('dupond', 2, 'dupO'), ('martin', 7, 'martI');"
-                    "INSERT INTO activity (aid, insee) VALUES (1, '90010');"
+                    "INSERT INTO professional (pid, national_id, id_type, id,"
+                    " last_fold, first_fold, last_join) VALUES"
+                    " (1, '81', '8', '1', 'a', 'b', 'a'),"
+                    " (2, '82', '8', '2', 'a', 'b', 'a'),"
+                    " (3, '83', '8', '3', 'a', 'b', 'a');"
+                    "INSERT INTO activity (aid, insee) VALUES"
+                    " (1048577, '90010');"
+                    "INSERT INTO activity (aid, postcode, city_fold) VALUES"
+                    " (1048578, '69441', 'lyon'), (1048579, NULL, NULL),"
+                    " (3145729, '97499', 'nowhere');"
                     "INSERT INTO code (list, code, label) VALUES"
                     " ('profession', '40', 'Chirurgien-Dentiste')");
     sqlite3_close(db);
@@ -56,6 +68,23 @@ int main(void)
         T_EQ_INT(
             geo_commune(l->geo, geo_by_insee(l->geo, "90010", 5))->activities,
             1);
+        /* Where the activities are, in memory. */
+        const struct geo_commune *bel =
+            geo_commune(l->geo, geo_by_insee(l->geo, "90010", 5));
+        double km[4];
+        size_t n;
+        T_EQ_INT(l->npids, 4);
+        double best = lex_pid_km(l, 1, bel->lat, bel->lon, km, 4, &n);
+        T_EQ_INT(n, 3);
+        T_CHECK(best == 0 && km[0] == 0);
+        T_CHECK(km[1] > 230 && km[1] < 290); /* Belfort - Lyon */
+        T_CHECK(isnan(km[2]));
+        T_CHECK(isnan(lex_pid_km(l, 2, bel->lat, bel->lon, km, 4, &n)));
+        T_EQ_INT(n, 0);
+        T_CHECK(isnan(lex_pid_km(l, 3, bel->lat, bel->lon, km, 4, &n)));
+        T_EQ_INT(n, 1);
+        T_CHECK(isnan(lex_pid_km(l, 4, bel->lat, bel->lon, km, 4, &n)));
+        T_CHECK(isnan(lex_pid_km(l, -1, bel->lat, bel->lon, km, 4, &n)));
         struct understood x;
         T_EQ_INT(understand_query(l->und, "dentiste dupond belfort", 23, &x),
                  0);
