@@ -732,10 +732,19 @@ size_t geo_within(const struct geo *g, double lat, double lon, double radius_km,
     }
     size_t cap = 0, n = 0;
     struct geo_hit *v = NULL;
+    /* A degree of longitude is at least 111.32 cos(lat) km over the band:
+     * communes farther east or west are skipped before the haversine. */
+    double far_lat = fabs(lat) + dlat < 89.0 ? fabs(lat) + dlat : 89.0;
+    double dlon = radius_km / (111.32 * cos(far_lat * M_PI / 180.0));
     for (size_t i = lo; i < g->nbylat; i++) {
         const struct geo_commune *c = &g->c[g->bylat[i]];
         if (c->lat > lat + dlat)
             break;
+        double dl = fabs(c->lon - lon);
+        if (dl > 180.0)
+            dl = 360.0 - dl;
+        if (dl > dlon)
+            continue;
         double km = places_distance_km(lat, lon, c->lat, c->lon);
         if (km > radius_km)
             continue;
