@@ -66,6 +66,9 @@
  * ranks them), enough for the spellings of one name (LEFEBVRE, LEFEUVRE
  * for lefevre). */
 #define ALT_MAX 6
+/* A name word at least this many people carry is taken as meant: its
+ * neighbours are only its sound-alikes. */
+#define COMMON_WORD 50
 #define LIST_MAX 16    /* values of one repeated filter */
 /* A match this small is ranked exactly: < 1 ms. (cand_max, drive_max and
  * the budgets below are variables only so that the end-to-end tests can
@@ -1483,8 +1486,13 @@ static void word_alts(const struct db_conn *c, const struct sq *q, int i,
         tp->nhit[i] += best_n;
     }
     size_t n = typo_find(lx->dict, t, tl, cand, ALT_MAX * 4, NULL);
+    /* A word many people carry is no typo: only its sound-alikes (MARIE:
+     * not MARIN, MARC...), which cost less and stray less. */
+    int common = typo_count(lx->dict, t, tl) >= COMMON_WORD;
     for (size_t k = 0; k < n && tp->nalt[i] < ALT_MAX; k++) {
         if (cand[k].len >= tl && memcmp(cand[k].term, t, tl) == 0)
+            continue;
+        if (common && !(cand[k].how & TYPO_SOUND))
             continue;
         if (!is_plain(cand[k].term) || cand[k].len > TYPO_MAX_WORD)
             continue;
