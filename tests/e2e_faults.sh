@@ -22,8 +22,9 @@ SRV2_PID=
 MNT=
 
 cleanup() {
-    [ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
-    [ -n "$SRV2_PID" ] && kill "$SRV2_PID" 2>/dev/null
+    # Every server and importer this script started and did not reap.
+    jobs -p >"$T/jobs" 2>/dev/null
+    for p in $(cat "$T/jobs"); do kill "$p" 2>/dev/null; done
     [ -n "$MNT" ] && umount "$MNT" 2>/dev/null
     wait 2>/dev/null
     rm -rf "$T"
