@@ -1083,16 +1083,18 @@ static void row_activity(struct build *b, struct batch *bt,
 
     const struct psv_field *insee = col(b, f, A_INSEE), *cp = col(b, f, A_CP);
     const struct psv_field *city = col(b, f, A_CITY), *dept = col(b, f, A_DEPT_C);
-    char cityf[PSV_MAX_LINE + 1], dbuf[4];
+    /* places_fold_name(), the form the search folds town names to
+     * (St-Étienne -> saint etienne). */
+    char cityf[PLACES_FOLD_SIZE(PSV_MAX_LINE)], dbuf[4];
     size_t cfn = 0;
     if (city && city->n) {
-        cfn = fold(city->p, city->n, cityf);
+        cfn = places_fold_name(city->p, city->n, cityf);
     } else {
         /* "01000 BOURG EN BRESSE" / "01012 BOURG EN BRESSE CEDEX": the
          * town is what follows the code, less a CEDEX mention. */
         const struct psv_field *cx = col(b, f, A_CEDEX);
         if (cx && cx->n > 6) {
-            cfn = fold(cx->p, cx->n, cityf);
+            cfn = places_fold_name(cx->p, cx->n, cityf);
             char *s = cityf;
             while (*s >= '0' && *s <= '9')
                 s++;

@@ -202,4 +202,8 @@ CREATE INDEX activity_postcode ON activity (postcode);
 CREATE INDEX activity_insee ON activity (insee);
 CREATE INDEX activity_dept ON activity (dept_code);
 CREATE INDEX activity_city ON activity (city_fold);
+-- Place then profession: "dentists in the 90" / "kinés in Saint-Étienne"
+-- read in pid order within one (place, profession) pair.
+CREATE INDEX activity_dept_profession ON activity (dept_code, profession_code);
+CREATE INDEX activity_city_profession ON activity (city_fold, profession_code);
 CREATE INDEX specialty_code ON specialty (code);
