@@ -57,7 +57,10 @@ enum psv_status psv_next(struct psv_reader *r, const char **line, size_t *len)
             size_t s = r->start, e = (size_t)(nl - r->buf);
             r->start = r->scan = e + 1;
             r->lineno++;
-            if (r->skipping || e - s > r->max_line + 1) {
+            /* Too long by its raw length (a CR counted), the same test as
+             * below when no newline is in the buffer yet: the answer must
+             * not depend on how the bytes arrive. */
+            if (r->skipping || e - s > r->max_line) {
                 r->skipping = 0;
                 r->first = 0;
                 return PSV_TOO_LONG;

@@ -64,6 +64,8 @@ static const struct {
     {"\n\n", "/"},
     {"a\n0123456789abcdef\nb\n", "a/#/b"},       /* over max_line (12) */
     {"0123456789abcdefghij", "#"},               /* long, at the end */
+    {"0123456789ab\nx\n", "0123456789ab/x"},    /* exactly the cap */
+    {"a\n0123456789ab\r\nb\n", "a/#/b"},      /* cap + CR: raw length */
     {"\"quoted|x\"\n", "\"quoted|x\""},          /* quotes are data */
 };
 
