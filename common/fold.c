@@ -67,17 +67,17 @@ int utf8_valid(const char *str, size_t n)
  * becomes a space. */
 static const char latin[] =
     /* C0 */ "a a a a a a aec e e e e i i i i "
-    /* D0 */ "d n o o o o o   o u u u u y thss"
-    /* E0 */ "a a a a a a aec e e e e i i i i "
-    /* F0 */ "d n o o o o o   o u u u u y thy "
-    /* 100 */ "a a a a a a c c c c c c c c d d "
-    /* 110 */ "d d e e e e e e e e e e g g g g "
-    /* 120 */ "g g g g h h h h i i i i i i i i "
-    /* 130 */ "i i ijijj j k k k l l l l l l l "
-    /* 140 */ "l l l n n n n n n n n n o o o o "
-    /* 150 */ "o o oeoer r r r r r s s s s s s "
-    /* 160 */ "s s t t t t t t u u u u u u u u "
-    /* 170 */ "u u u u w w y y y z z z z z z s ";
+             /* D0 */ "d n o o o o o   o u u u u y thss"
+             /* E0 */ "a a a a a a aec e e e e i i i i "
+             /* F0 */ "d n o o o o o   o u u u u y thy "
+             /* 100 */ "a a a a a a c c c c c c c c d d "
+             /* 110 */ "d d e e e e e e e e e e g g g g "
+             /* 120 */ "g g g g h h h h i i i i i i i i "
+             /* 130 */ "i i ijijj j k k k l l l l l l l "
+             /* 140 */ "l l l n n n n n n n n n o o o o "
+             /* 150 */ "o o oeoer r r r r r s s s s s s "
+             /* 160 */ "s s t t t t t t u u u u u u u u "
+             /* 170 */ "u u u u w w y y y z z z z z z s ";
 
 /* Decodes one code point at s (valid UTF-8 assumed; a stray byte is taken
  * as itself, and fold() makes it a space so that the output stays no longer

@@ -214,18 +214,16 @@ int fetch_head(const char *url, const struct fetch_opts *o,
         if (rc == CURLE_OK && http_ok(url, info->status)) {
             info->length = len > 0 ? (unsigned long long)len : 0;
             if (!info->filename[0])
-                fetch_url_basename(url, info->filename,
-                                   sizeof(info->filename));
+                fetch_url_basename(url, info->filename, sizeof(info->filename));
             return 0;
         }
         if (attempt >= o->retries || !retryable(rc, info->status)) {
             report(url, rc, info->status, errbuf, o);
             return -1;
         }
-        log_warn("%s: attempt %d failed (%s), retrying in %.0f s", url,
-                 attempt + 1,
-                 rc == CURLE_OK ? "server error" : curl_easy_strerror(rc),
-                 wait);
+        log_warn(
+            "%s: attempt %d failed (%s), retrying in %.0f s", url, attempt + 1,
+            rc == CURLE_OK ? "server error" : curl_easy_strerror(rc), wait);
         sleep_s(wait);
         wait *= 2;
     }
@@ -281,8 +279,7 @@ int fetch_download(const char *url, const char *dest,
         if (rc == CURLE_OK && http_ok(url, info->status)) {
             info->length = len > 0 ? (unsigned long long)len : 0;
             if (!info->filename[0])
-                fetch_url_basename(url, info->filename,
-                                   sizeof(info->filename));
+                fetch_url_basename(url, info->filename, sizeof(info->filename));
             if (rename(part.s, dest) < 0) {
                 log_error("%s: %s", dest, strerror(errno));
                 unlink(part.s);
@@ -296,10 +293,9 @@ int fetch_download(const char *url, const char *dest,
             unlink(part.s);
             goto out;
         }
-        log_warn("%s: attempt %d failed (%s), retrying in %.0f s", url,
-                 attempt + 1,
-                 rc == CURLE_OK ? "server error" : curl_easy_strerror(rc),
-                 wait);
+        log_warn(
+            "%s: attempt %d failed (%s), retrying in %.0f s", url, attempt + 1,
+            rc == CURLE_OK ? "server error" : curl_easy_strerror(rc), wait);
         sleep_s(wait);
         wait *= 2;
     }

@@ -21,10 +21,10 @@ struct fetch_opts {
 void fetch_opts_init(struct fetch_opts *o);
 
 struct fetch_info {
-    long status;                 /* HTTP status (0 for file://) */
-    char filename[256];          /* from Content-Disposition, else URL */
-    char last_modified[64];      /* Last-Modified header, if any */
-    unsigned long long length;   /* Content-Length, 0 if unknown */
+    long status;               /* HTTP status (0 for file://) */
+    char filename[256];        /* from Content-Disposition, else URL */
+    char last_modified[64];    /* Last-Modified header, if any */
+    unsigned long long length; /* Content-Length, 0 if unknown */
 };
 
 /* Global set-up and tear-down (curl_global_*). */

@@ -38,8 +38,8 @@ static const char *const kind_prefix[KIND_COUNT] = {
     "PS_LibreAcces_Dipl_AutExerc_",
     "Extraction_Correspondance_MSSante_",
 };
-static const char *const kind_names[KIND_COUNT] = {
-    "activite", "savoirfaire", "diplome", "mssante"};
+static const char *const kind_names[KIND_COUNT] = {"activite", "savoirfaire",
+                                                   "diplome", "mssante"};
 
 static const char *base_name(const char *p)
 {
@@ -87,14 +87,63 @@ struct colspec {
 };
 
 enum {
-    A_IDTYPE, A_ID, A_NID, A_TITLE_C, A_TITLE_L, A_CIV_C, A_CIV_L, A_LAST,
-    A_FIRST, A_PROF_C, A_PROF_L, A_CAT_C, A_CAT_L, A_SFT_C, A_SFT_L, A_SF_C,
-    A_SF_L, A_MODE_C, A_MODE_L, A_SIRET, A_SIREN, A_FINESS, A_FINESS_EJ,
-    A_STRUCT_ID, A_RS, A_ENSEIGNE, A_COMPL_DEST, A_COMPL_GEO, A_NUM, A_REP,
-    A_TV_C, A_TV_L, A_VOIE, A_DISTRIB, A_CEDEX, A_CP, A_INSEE, A_CITY,
-    A_PAYS_C, A_PAYS_L, A_TEL, A_TEL2, A_FAX, A_EMAIL, A_DEPT_C, A_DEPT_L,
-    A_OLD_ID, A_AUTH, A_SECT_C, A_SECT_L, A_SECTION_C, A_SECTION_L, A_ROLE_C,
-    A_ROLE_L, A_GENRE_C, A_GENRE_L, A_N
+    A_IDTYPE,
+    A_ID,
+    A_NID,
+    A_TITLE_C,
+    A_TITLE_L,
+    A_CIV_C,
+    A_CIV_L,
+    A_LAST,
+    A_FIRST,
+    A_PROF_C,
+    A_PROF_L,
+    A_CAT_C,
+    A_CAT_L,
+    A_SFT_C,
+    A_SFT_L,
+    A_SF_C,
+    A_SF_L,
+    A_MODE_C,
+    A_MODE_L,
+    A_SIRET,
+    A_SIREN,
+    A_FINESS,
+    A_FINESS_EJ,
+    A_STRUCT_ID,
+    A_RS,
+    A_ENSEIGNE,
+    A_COMPL_DEST,
+    A_COMPL_GEO,
+    A_NUM,
+    A_REP,
+    A_TV_C,
+    A_TV_L,
+    A_VOIE,
+    A_DISTRIB,
+    A_CEDEX,
+    A_CP,
+    A_INSEE,
+    A_CITY,
+    A_PAYS_C,
+    A_PAYS_L,
+    A_TEL,
+    A_TEL2,
+    A_FAX,
+    A_EMAIL,
+    A_DEPT_C,
+    A_DEPT_L,
+    A_OLD_ID,
+    A_AUTH,
+    A_SECT_C,
+    A_SECT_L,
+    A_SECTION_C,
+    A_SECTION_L,
+    A_ROLE_C,
+    A_ROLE_L,
+    A_GENRE_C,
+    A_GENRE_L,
+    A_N
 };
 
 static const struct colspec act_cols[A_N] = {
@@ -157,8 +206,20 @@ static const struct colspec act_cols[A_N] = {
 };
 
 enum {
-    S_IDTYPE, S_ID, S_NID, S_LAST, S_FIRST, S_PROF_C, S_PROF_L, S_CAT_C,
-    S_CAT_L, S_SFT_C, S_SFT_L, S_SF_C, S_SF_L, S_N
+    S_IDTYPE,
+    S_ID,
+    S_NID,
+    S_LAST,
+    S_FIRST,
+    S_PROF_C,
+    S_PROF_L,
+    S_CAT_C,
+    S_CAT_L,
+    S_SFT_C,
+    S_SFT_L,
+    S_SF_C,
+    S_SF_L,
+    S_N
 };
 static const struct colspec skill_cols[S_N] = {
     {"Type d'identifiant PP", 1},
@@ -177,8 +238,20 @@ static const struct colspec skill_cols[S_N] = {
 };
 
 enum {
-    D_IDTYPE, D_ID, D_NID, D_LAST, D_FIRST, D_TYPE_C, D_TYPE_L, D_DIPL_C,
-    D_DIPL_L, D_AUTH_C, D_AUTH_L, D_DISC_C, D_DISC_L, D_N
+    D_IDTYPE,
+    D_ID,
+    D_NID,
+    D_LAST,
+    D_FIRST,
+    D_TYPE_C,
+    D_TYPE_L,
+    D_DIPL_C,
+    D_DIPL_L,
+    D_AUTH_C,
+    D_AUTH_L,
+    D_DISC_C,
+    D_DISC_L,
+    D_N
 };
 static const struct colspec dipl_cols[D_N] = {
     {"Type d'identifiant PP", 1},
@@ -197,10 +270,38 @@ static const struct colspec dipl_cols[D_N] = {
 };
 
 enum {
-    M_TYPE, M_ADDR, M_IDTYPE, M_ID, M_NID, M_ST_IDTYPE, M_ST_ID, M_SERVICE,
-    M_CIV, M_LAST, M_FIRST, M_CAT_C, M_CAT_L, M_PROF_C, M_PROF_L, M_SF_C,
-    M_SF_L, M_DEMAT, M_RS, M_ENSEIGNE, M_L2, M_L3, M_NUM, M_REP, M_TV,
-    M_VOIE, M_L5, M_L6, M_CP, M_DEPT, M_PAYS, M_N
+    M_TYPE,
+    M_ADDR,
+    M_IDTYPE,
+    M_ID,
+    M_NID,
+    M_ST_IDTYPE,
+    M_ST_ID,
+    M_SERVICE,
+    M_CIV,
+    M_LAST,
+    M_FIRST,
+    M_CAT_C,
+    M_CAT_L,
+    M_PROF_C,
+    M_PROF_L,
+    M_SF_C,
+    M_SF_L,
+    M_DEMAT,
+    M_RS,
+    M_ENSEIGNE,
+    M_L2,
+    M_L3,
+    M_NUM,
+    M_REP,
+    M_TV,
+    M_VOIE,
+    M_L5,
+    M_L6,
+    M_CP,
+    M_DEPT,
+    M_PAYS,
+    M_N
 };
 static const struct colspec mss_cols[M_N] = {
     {"Type de BAL", 1},
@@ -357,8 +458,8 @@ struct codes {
     size_t cap, n;
 };
 
-static struct code *code_get(struct codes *t, struct arena *a,
-                             const char *list, const char *c, size_t cn)
+static struct code *code_get(struct codes *t, struct arena *a, const char *list,
+                             const char *c, size_t cn)
 {
     if (t->n * 2 >= t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 1024;
@@ -367,8 +468,8 @@ static struct code *code_get(struct codes *t, struct arena *a,
             struct code *o = &t->slot[i];
             if (!o->code)
                 continue;
-            size_t h = (hash64(o->code, strlen(o->code)) ^
-                        (uintptr_t)o->list) & (cap - 1);
+            size_t h = (hash64(o->code, strlen(o->code)) ^ (uintptr_t)o->list) &
+                       (cap - 1);
             while (slot[h].code)
                 h = (h + 1) & (cap - 1);
             slot[h] = *o;
@@ -418,12 +519,11 @@ struct person {
 struct persons {
     struct person **slot; /* hash table by nid */
     size_t cap, n;
-    struct person **all;  /* in creation order */
+    struct person **all; /* in creation order */
     size_t all_cap;
 };
 
-static struct person **person_slot(struct persons *t, const char *nid,
-                                   size_t n)
+static struct person **person_slot(struct persons *t, const char *nid, size_t n)
 {
     size_t h = hash64(nid, n) & (t->cap - 1);
     while (t->slot[h]) {
@@ -435,8 +535,7 @@ static struct person **person_slot(struct persons *t, const char *nid,
     return &t->slot[h];
 }
 
-static struct person *person_find(struct persons *t, const char *nid,
-                                  size_t n)
+static struct person *person_find(struct persons *t, const char *nid, size_t n)
 {
     if (!t->cap)
         return NULL;
@@ -789,7 +888,6 @@ static void queue_abort(struct queue *q)
     pthread_mutex_unlock(&q->mu);
 }
 
-
 /* ---- The spill file: parsed rows wait here until pids are known ----
  *
  * A professional's rank (pid) is known only once every file has been read,
@@ -807,9 +905,9 @@ struct spill {
     int fd;
     char *buf;
     size_t used;
-    uint64_t pos;       /* file offset of buf[0] */
-    uint64_t *off;      /* offset of record i */
-    uint32_t *next;     /* next record number of the same owner, 0: none */
+    uint64_t pos;   /* file offset of buf[0] */
+    uint64_t *off;  /* offset of record i */
+    uint32_t *next; /* next record number of the same owner, 0: none */
     size_t n, cap;
     uint32_t orphan_first, orphan_last; /* rows with no owner */
 };
@@ -820,8 +918,7 @@ static int spill_open(struct spill *sp, const char *db_path)
     memset(sp, 0, sizeof(*sp));
     buf_init(&path, 8192);
     buf_addf(&path, "%s.spill", db_path);
-    sp->fd = path.s ? open(path.s, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-                           0600)
+    sp->fd = path.s ? open(path.s, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)
                     : -1;
     if (sp->fd < 0) {
         log_error("%s: %s", path.s ? path.s : db_path, strerror(errno));
@@ -1018,13 +1115,11 @@ static size_t dept_from(const struct psv_field *insee,
 
 /* Creates the professional on first sight, from whichever file sees it
  * first (activity lines first: they are processed first). */
-static struct person *see_person(struct build *b, const struct psv_field *nid,
-                                 const struct psv_field *idtype,
-                                 const struct psv_field *id,
-                                 const struct psv_field *last,
-                                 const struct psv_field *first,
-                                 const struct psv_field *prof,
-                                 const struct psv_field *cat)
+static struct person *
+see_person(struct build *b, const struct psv_field *nid,
+           const struct psv_field *idtype, const struct psv_field *id,
+           const struct psv_field *last, const struct psv_field *first,
+           const struct psv_field *prof, const struct psv_field *cat)
 {
     struct person *p = person_find(&b->persons, nid->p, nid->n);
     if (p)
@@ -1039,11 +1134,10 @@ static struct person *see_person(struct build *b, const struct psv_field *nid,
         p->id = arena_strndup(&b->arena, id->p, id->n);
     else
         p->id = arena_strndup(&b->arena, nid->p + 1, nid->n - 1);
-    p->last = last && last->n ? arena_strndup(&b->arena, last->p, last->n)
-                              : NULL;
-    p->first = first && first->n
-                   ? arena_strndup(&b->arena, first->p, first->n)
-                   : NULL;
+    p->last =
+        last && last->n ? arena_strndup(&b->arena, last->p, last->n) : NULL;
+    p->first =
+        first && first->n ? arena_strndup(&b->arena, first->p, first->n) : NULL;
     size_t n = fold(last ? last->p : "", flen(last), tmp);
     p->last_fold = arena_strndup(&b->arena, tmp, n);
     n = fold(first ? first->p : "", flen(first), tmp);
@@ -1061,10 +1155,9 @@ static void row_activity(struct build *b, struct batch *bt,
                          const struct psv_field *f)
 {
     const struct psv_field *nid = col(b, f, A_NID);
-    struct person *p = see_person(b, nid, col(b, f, A_IDTYPE),
-                                  col(b, f, A_ID), col(b, f, A_LAST),
-                                  col(b, f, A_FIRST), col(b, f, A_PROF_C),
-                                  col(b, f, A_CAT_C));
+    struct person *p = see_person(b, nid, col(b, f, A_IDTYPE), col(b, f, A_ID),
+                                  col(b, f, A_LAST), col(b, f, A_FIRST),
+                                  col(b, f, A_PROF_C), col(b, f, A_CAT_C));
     if (p->n_act == 0) {
         const struct psv_field *c;
         if ((c = col(b, f, A_CIV_C)) && c->n)
@@ -1082,7 +1175,8 @@ static void row_activity(struct build *b, struct batch *bt,
     p->n_act++;
 
     const struct psv_field *insee = col(b, f, A_INSEE), *cp = col(b, f, A_CP);
-    const struct psv_field *city = col(b, f, A_CITY), *dept = col(b, f, A_DEPT_C);
+    const struct psv_field *city = col(b, f, A_CITY),
+                           *dept = col(b, f, A_DEPT_C);
     /* places_fold_name(), the form the search folds town names to
      * (St-Étienne -> saint etienne). */
     char cityf[PLACES_FOLD_SIZE(PSV_MAX_LINE)], dbuf[4];
@@ -1149,20 +1243,19 @@ static void row_activity(struct build *b, struct batch *bt,
         batch_val(bt, dbuf, dept_from(insee, cp, dbuf));
     batch_field(bt, col(b, f, A_AUTH));
 
-    code_add(&b->codes, &b->arena, L_CAT, col(b, f, A_CAT_C),
-             col(b, f, A_CAT_L), 1);
-    code_add(&b->codes, &b->arena, L_MODE, col(b, f, A_MODE_C),
-             col(b, f, A_MODE_L), 1);
-    code_add(&b->codes, &b->arena, L_SECTOR, col(b, f, A_SECT_C),
-             col(b, f, A_SECT_L), 1);
-    code_add(&b->codes, &b->arena, L_SECTION, col(b, f, A_SECTION_C),
-             col(b, f, A_SECTION_L), 1);
-    code_add(&b->codes, &b->arena, L_ROLE, col(b, f, A_ROLE_C),
-             col(b, f, A_ROLE_L), 1);
-    code_add(&b->codes, &b->arena, L_GENRE, col(b, f, A_GENRE_C),
-             col(b, f, A_GENRE_L), 1);
-    code_add(&b->codes, &b->arena, L_DEPT, col(b, f, A_DEPT_C),
-             col(b, f, A_DEPT_L), 1);
+    /* Code lists counted per activity: (list, code column, label). */
+    static const struct {
+        const char *list;
+        int code, label;
+    } lists[] = {
+        {L_CAT, A_CAT_C, A_CAT_L},      {L_MODE, A_MODE_C, A_MODE_L},
+        {L_SECTOR, A_SECT_C, A_SECT_L}, {L_SECTION, A_SECTION_C, A_SECTION_L},
+        {L_ROLE, A_ROLE_C, A_ROLE_L},   {L_GENRE, A_GENRE_C, A_GENRE_L},
+        {L_DEPT, A_DEPT_C, A_DEPT_L},
+    };
+    for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++)
+        code_add(&b->codes, &b->arena, lists[i].list, col(b, f, lists[i].code),
+                 col(b, f, lists[i].label), 1);
 
     const struct psv_field *sf = col(b, f, A_SF_C);
     if (sf && sf->n) {
@@ -1179,10 +1272,9 @@ static void row_skill(struct build *b, struct batch *bt,
                       const struct psv_field *f)
 {
     const struct psv_field *nid = col(b, f, S_NID), *sf = col(b, f, S_SF_C);
-    struct person *p = see_person(b, nid, col(b, f, S_IDTYPE),
-                                  col(b, f, S_ID), col(b, f, S_LAST),
-                                  col(b, f, S_FIRST), col(b, f, S_PROF_C),
-                                  col(b, f, S_CAT_C));
+    struct person *p = see_person(b, nid, col(b, f, S_IDTYPE), col(b, f, S_ID),
+                                  col(b, f, S_LAST), col(b, f, S_FIRST),
+                                  col(b, f, S_PROF_C), col(b, f, S_CAT_C));
     code_add(&b->codes, &b->arena, L_PROF, col(b, f, S_PROF_C),
              col(b, f, S_PROF_L), 0);
     if (!sf || !sf->n)
@@ -1247,10 +1339,10 @@ static void row_mailbox(struct build *b, struct batch *bt,
     batch_val(bt, lower, addr->n);
     /* In the mailbox table's column order. */
     static const int order[] = {
-        M_TYPE, M_NID, M_IDTYPE, M_ID, M_ST_IDTYPE, M_ST_ID, M_SERVICE,
-        M_CIV, M_LAST, M_FIRST, M_CAT_C, M_PROF_C, M_SF_C, M_DEMAT, M_RS,
-        M_ENSEIGNE, M_L2, M_L3, M_NUM, M_REP, M_TV, M_VOIE, M_L5, M_L6,
-        M_CP, M_DEPT, M_PAYS};
+        M_TYPE, M_NID,      M_IDTYPE, M_ID,    M_ST_IDTYPE, M_ST_ID, M_SERVICE,
+        M_CIV,  M_LAST,     M_FIRST,  M_CAT_C, M_PROF_C,    M_SF_C,  M_DEMAT,
+        M_RS,   M_ENSEIGNE, M_L2,     M_L3,    M_NUM,       M_REP,   M_TV,
+        M_VOIE, M_L5,       M_L6,     M_CP,    M_DEPT,      M_PAYS};
     for (size_t i = 0; i < sizeof(order) / sizeof(*order); i++)
         batch_field(bt, col(b, f, order[i]));
     code_add(&b->codes, &b->arena, L_BAL, type, NULL, 1);
@@ -1615,8 +1707,7 @@ struct terms {
     size_t cap, n;
 };
 
-static void term_add(struct terms *t, struct arena *a, const char *w,
-                     size_t n)
+static void term_add(struct terms *t, struct arena *a, const char *w, size_t n)
 {
     if (n == 0)
         return;
@@ -1938,17 +2029,15 @@ static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
     int ret = -1;
     gmtime_r(&t, &tm);
     strftime(built, sizeof(built), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (sqlite3_prepare_v2(db, "INSERT INTO meta VALUES (?,?)", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "INSERT INTO meta VALUES (?,?)", -1, &s, NULL) !=
+        SQLITE_OK)
         goto fail;
     const struct {
         const char *k;
         unsigned long long v;
     } counts[] = {
-        {"professionals", res->professionals},
-        {"activities", res->activities},
-        {"specialties", res->specialties},
-        {"diplomas", res->diplomas},
+        {"professionals", res->professionals}, {"activities", res->activities},
+        {"specialties", res->specialties},     {"diplomas", res->diplomas},
         {"mailboxes", res->mailboxes},
     };
     char schema[16];
@@ -1991,8 +2080,7 @@ static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
     }
     sqlite3_finalize(s);
     s = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO extract VALUES (?,?,?,?,?,?,?,?,?)",
+    if (sqlite3_prepare_v2(db, "INSERT INTO extract VALUES (?,?,?,?,?,?,?,?,?)",
                            -1, &s, NULL) != SQLITE_OK)
         goto fail;
     for (int k = 0; k < KIND_COUNT; k++) {
@@ -2020,7 +2108,6 @@ out:
     sqlite3_finalize(s);
     return ret;
 }
-
 
 /* SQLite's and FTS5's own checks on the finished file: the FTS5 check
  * compares the index with its content table; quick_check is
@@ -2101,8 +2188,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
                     continue;
                 if (plan[k].in) {
                     log_error("%s: a second %s extract (already in %s)",
-                              in[i].source, kind_names[k],
-                              plan[k].in->source);
+                              in[i].source, kind_names[k], plan[k].in->source);
                     goto out;
                 }
                 plan[k] = (struct plan){k, &in[i], m};
@@ -2258,14 +2344,14 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
                  "INSERT INTO name_fts(name_fts) VALUES ('optimize')") < 0)
         goto out;
     step_done("full-text index", &t0);
-    res->activities = (unsigned long long)count_rows(
-        db, "SELECT count(*) FROM activity");
-    res->specialties = (unsigned long long)count_rows(
-        db, "SELECT count(*) FROM specialty");
-    res->diplomas = (unsigned long long)count_rows(
-        db, "SELECT count(*) FROM diploma");
-    res->mailboxes = (unsigned long long)count_rows(
-        db, "SELECT count(*) FROM mailbox");
+    res->activities =
+        (unsigned long long)count_rows(db, "SELECT count(*) FROM activity");
+    res->specialties =
+        (unsigned long long)count_rows(db, "SELECT count(*) FROM specialty");
+    res->diplomas =
+        (unsigned long long)count_rows(db, "SELECT count(*) FROM diploma");
+    res->mailboxes =
+        (unsigned long long)count_rows(db, "SELECT count(*) FROM mailbox");
     if (write_meta(db, in, n, res, kind_src) < 0)
         goto out;
     if (exec(db, "COMMIT") < 0)

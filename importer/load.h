@@ -32,7 +32,7 @@ struct load_input {
 };
 
 struct load_opts {
-    int progress;     /* draw a progress line on stderr (a terminal) */
+    int progress; /* draw a progress line on stderr (a terminal) */
     /* The import fails when a file's rejected lines pass both 10 lines and
      * this fraction of its lines (default 0.001). */
     double max_reject_frac;

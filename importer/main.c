@@ -43,44 +43,55 @@ static const char *const ans_urls[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-"Usage: rpps-import [options] [SOURCE...]\n"
-"Builds the rpps-search database from the RPPS and MSSante open extracts.\n"
-"\n"
-"SOURCE is an https://, http:// or file:// URL, or a local path, to a .zip\n"
-"or a .txt. The extract a file holds comes from its name prefix\n"
-"(PS_LibreAcces_Personne_activite_, PS_LibreAcces_SavoirFaire_,\n"
-"PS_LibreAcces_Dipl_AutExerc_, Extraction_Correspondance_MSSante_), and a\n"
-"zip's members are found by the same prefixes. Any subset of the four\n"
-"extracts imports. Without SOURCE: the two ANS addresses (the real\n"
-"download, about 300 MB).\n"
-"\n"
-"Options:\n"
-"  --db PATH           database to build or replace (default rpps.db)\n"
-"  --ca-file PATH      CA chain trusted for downloads, besides the system\n"
-"                      store (default: the bundled IGC-Sante chain)\n"
-"  --if-changed        probe each URL first (HEAD) and stop with exit code 3\n"
-"                      when every extract is the one already imported\n"
-"  --force             replace the database even when the new one has far\n"
-"                      fewer professionals than the old\n"
-"  --max-drop PCT      the sanity gate: refuse a new database with more than\n"
-"                      PCT%% fewer professionals than the old (default 10)\n"
-"  --max-rejected FRAC fail when a file's rejected lines pass 10 and this\n"
-"                      fraction of its lines (default 0.001)\n"
-"  --communes PATH     commune reference table (default: the bundled\n"
-"                      data/communes.tsv; \"none\" to leave it out)\n"
-"  --retries N         download attempts after the first (default 3)\n"
-"  --keep-downloads    keep downloaded files beside the database\n"
-"  --progress, --no-progress\n"
-"                      progress display (default: on when stderr is a\n"
-"                      terminal)\n"
-"  --quiet             print errors only\n"
-"  --verbose           also print how long each step took\n"
-"  --version, --help\n"
-"\n"
-"Exit codes: 0 database updated; 1 failed (old database untouched);\n"
-"2 usage error; 3 unchanged (--if-changed); 4 refused by the sanity gate.\n"
-"On success one summary line goes to standard output.\n");
+    fprintf(
+        f,
+        "Usage: rpps-import [options] [SOURCE...]\n"
+        "Builds the rpps-search database from the RPPS and MSSante open "
+        "extracts.\n"
+        "\n"
+        "SOURCE is an https://, http:// or file:// URL, or a local path, to a "
+        ".zip\n"
+        "or a .txt. The extract a file holds comes from its name prefix\n"
+        "(PS_LibreAcces_Personne_activite_, PS_LibreAcces_SavoirFaire_,\n"
+        "PS_LibreAcces_Dipl_AutExerc_, Extraction_Correspondance_MSSante_), "
+        "and a\n"
+        "zip's members are found by the same prefixes. Any subset of the four\n"
+        "extracts imports. Without SOURCE: the two ANS addresses (the real\n"
+        "download, about 300 MB).\n"
+        "\n"
+        "Options:\n"
+        "  --db PATH           database to build or replace (default rpps.db)\n"
+        "  --ca-file PATH      CA chain trusted for downloads, besides the "
+        "system\n"
+        "                      store (default: the bundled IGC-Sante chain)\n"
+        "  --if-changed        probe each URL first (HEAD) and stop with exit "
+        "code 3\n"
+        "                      when every extract is the one already imported\n"
+        "  --force             replace the database even when the new one has "
+        "far\n"
+        "                      fewer professionals than the old\n"
+        "  --max-drop PCT      the sanity gate: refuse a new database with "
+        "more than\n"
+        "                      PCT%% fewer professionals than the old (default "
+        "10)\n"
+        "  --max-rejected FRAC fail when a file's rejected lines pass 10 and "
+        "this\n"
+        "                      fraction of its lines (default 0.001)\n"
+        "  --communes PATH     commune reference table (default: the bundled\n"
+        "                      data/communes.tsv; \"none\" to leave it out)\n"
+        "  --retries N         download attempts after the first (default 3)\n"
+        "  --keep-downloads    keep downloaded files beside the database\n"
+        "  --progress, --no-progress\n"
+        "                      progress display (default: on when stderr is a\n"
+        "                      terminal)\n"
+        "  --quiet             print errors only\n"
+        "  --verbose           also print how long each step took\n"
+        "  --version, --help\n"
+        "\n"
+        "Exit codes: 0 database updated; 1 failed (old database untouched);\n"
+        "2 usage error; 3 unchanged (--if-changed); 4 refused by the sanity "
+        "gate.\n"
+        "On success one summary line goes to standard output.\n");
 }
 
 /* The directory holding the running binary, to find bundled data in the
@@ -101,9 +112,12 @@ static char *find_data(const char *name)
 {
     const char *env = getenv("RPPS_DATADIR");
     char *dir = exe_dir();
-    const char *cands[] = {env, "/../data", "/../share/rpps-search",
+    const char *cands[] = {
+        env,
+        "/../data",
+        "/../share/rpps-search",
 #ifdef RPPS_DATADIR
-                           RPPS_DATADIR,
+        RPPS_DATADIR,
 #endif
     };
     char *found = NULL;
@@ -240,8 +254,21 @@ int main(int argc, char **argv)
     int lock_fd = -1, ret = EXIT_FAILED;
     double t0 = now_s();
     enum {
-        O_DB = 256, O_CA, O_IFCH, O_FORCE, O_DROP, O_REJ, O_RETRIES, O_KEEP,
-        O_PROG, O_NOPROG, O_QUIET, O_VERBOSE, O_VERSION, O_HELP, O_COMMUNES
+        O_DB = 256,
+        O_CA,
+        O_IFCH,
+        O_FORCE,
+        O_DROP,
+        O_REJ,
+        O_RETRIES,
+        O_KEEP,
+        O_PROG,
+        O_NOPROG,
+        O_QUIET,
+        O_VERBOSE,
+        O_VERSION,
+        O_HELP,
+        O_COMMUNES
     };
     static const struct option opts[] = {
         {"db", required_argument, NULL, O_DB},
@@ -384,8 +411,7 @@ int main(int argc, char **argv)
         return EXIT_FAILED;
     }
     if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
-        log_error("%s: another rpps-import is working on this database",
-                  db);
+        log_error("%s: another rpps-import is working on this database", db);
         buf_release(&lockp);
         close(lock_fd);
         return EXIT_FAILED;
@@ -422,8 +448,7 @@ int main(int argc, char **argv)
                     goto out;
                 }
                 fi.length = (unsigned long long)sb.st_size;
-                fetch_url_basename(srcs[i], fi.filename,
-                                   sizeof(fi.filename));
+                fetch_url_basename(srcs[i], fi.filename, sizeof(fi.filename));
             }
             snprintf(key, sizeof(key), "source:%s", srcs[i]);
             snprintf(now, sizeof(now), "%s|%llu", fi.filename, fi.length);

@@ -49,8 +49,7 @@ static void *prefetch_thread(void *arg)
         size_t got = 0;
         ssize_t r = 0;
         while (got < PREFETCH_CHUNK) {
-            r = pf->inner.read(pf->inner.ctx, c->p + got,
-                               PREFETCH_CHUNK - got);
+            r = pf->inner.read(pf->inner.ctx, c->p + got, PREFETCH_CHUNK - got);
             if (r <= 0)
                 break;
             got += (size_t)r;

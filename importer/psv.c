@@ -116,8 +116,7 @@ enum psv_status psv_next(struct psv_reader *r, const char **line, size_t *len)
     }
 }
 
-size_t psv_split(const char *line, size_t len, struct psv_field *f,
-                 size_t max)
+size_t psv_split(const char *line, size_t len, struct psv_field *f, size_t max)
 {
     size_t nf = 0;
     const char *p = line, *end = line + len;

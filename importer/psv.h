@@ -42,8 +42,7 @@ struct psv_reader {
 void psv_init(struct psv_reader *r, struct psv_src src, size_t max_line);
 void psv_release(struct psv_reader *r);
 /* Next line. The pointer is valid until the next psv_next(). */
-enum psv_status psv_next(struct psv_reader *r, const char **line,
-                         size_t *len);
+enum psv_status psv_next(struct psv_reader *r, const char **line, size_t *len);
 
 /* A field: pointer into the line, and length. */
 struct psv_field {
@@ -53,8 +52,7 @@ struct psv_field {
 
 /* Splits line on '|' into at most max fields; returns the number of fields
  * in the line (which may be more than max: then only max were stored). */
-size_t psv_split(const char *line, size_t len, struct psv_field *f,
-                 size_t max);
+size_t psv_split(const char *line, size_t len, struct psv_field *f, size_t max);
 
 /* The number of columns a header or data line has once a trailing '|' (an
  * empty last field) is discounted. */

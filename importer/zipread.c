@@ -14,9 +14,9 @@ struct zipread {
     char **names;
     unsigned long long *sizes;
     size_t count;
-    int open;          /* a member is open */
-    int done;          /* its end was reached and checked */
-    size_t cur;        /* which */
+    int open;   /* a member is open */
+    int done;   /* its end was reached and checked */
+    size_t cur; /* which */
     unsigned long long got;
 };
 
@@ -50,8 +50,8 @@ struct zipread *zipread_open(const char *path)
         unz_file_info64 fi;
         if (z->count >= gi.number_entry)
             break;
-        if (unzGetCurrentFileInfo64(uf, &fi, name, sizeof(name), NULL, 0,
-                                    NULL, 0) != UNZ_OK) {
+        if (unzGetCurrentFileInfo64(uf, &fi, name, sizeof(name), NULL, 0, NULL,
+                                    0) != UNZ_OK) {
             log_error("%s: unreadable zip directory entry", path);
             zipread_close(z);
             return NULL;
@@ -114,8 +114,7 @@ int zipread_open_member(struct zipread *z, size_t i)
         unzCloseCurrentFile(z->uf);
         z->open = 0;
     }
-    if (i >= z->count ||
-        unzLocateFile(z->uf, z->names[i], 1) != UNZ_OK ||
+    if (i >= z->count || unzLocateFile(z->uf, z->names[i], 1) != UNZ_OK ||
         unzOpenCurrentFile(z->uf) != UNZ_OK) {
         log_error("%s: cannot open member %s", z->path,
                   i < z->count ? z->names[i] : "?");
@@ -164,8 +163,8 @@ ssize_t zipread_read(void *ctx, char *buf, size_t n)
             return -1;
         }
         if (z->got != z->sizes[z->cur]) {
-            log_error("%s: %s: truncated: %llu bytes of %llu declared",
-                      z->path, z->names[z->cur], z->got, z->sizes[z->cur]);
+            log_error("%s: %s: truncated: %llu bytes of %llu declared", z->path,
+                      z->names[z->cur], z->got, z->sizes[z->cur]);
             return -1;
         }
         z->done = 1;

@@ -12,10 +12,10 @@
 
 /* Caps on what a client may send (each says where its number comes from in
  * query.c). */
-#define API_MAX_PARAMS 32      /* distinct + repeated parameters */
-#define API_MAX_VALUE 256      /* bytes in one parameter value */
+#define API_MAX_PARAMS 32 /* distinct + repeated parameters */
+#define API_MAX_VALUE 256 /* bytes in one parameter value */
 #define API_MAX_LIMIT 100
-#define API_MAX_WINDOW 10000   /* offset + limit */
+#define API_MAX_WINDOW 10000 /* offset + limit */
 
 struct api_param {
     const char *key, *val; /* NUL-terminated; val may contain no NUL */
@@ -44,8 +44,8 @@ struct api_resp {
 
 /* Sets out to status and the JSON text in b, which it takes over: as text
  * when r->text_ok, else parsed into body. */
-void api_reply_text(const struct api_req *r, struct api_resp *out,
-                    int status, struct buf *b);
+void api_reply_text(const struct api_req *r, struct api_resp *out, int status,
+                    struct buf *b);
 
 typedef void api_handler(struct db_conn *c, const struct api_req *r,
                          struct api_resp *out);

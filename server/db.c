@@ -167,8 +167,7 @@ const char *db_text(sqlite3_stmt *st, int i)
 }
 
 /* One integer from sql (no parameters), or -1 (logged). */
-static long long query_int(struct db_conn *c, const char *sql,
-                           long long arg)
+static long long query_int(struct db_conn *c, const char *sql, long long arg)
 {
     sqlite3_stmt *st = NULL;
     long long v = -1;
@@ -344,8 +343,8 @@ static int conn_setup(struct db_conn *c)
                  DB_SCHEMA_VERSION);
         return -1;
     }
-    if (sqlite3_prepare_v2(c->db, "SELECT list, code, label FROM code", -1,
-                           &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(c->db, "SELECT list, code, label FROM code", -1, &st,
+                           NULL) != SQLITE_OK) {
         log_warn("%s: %s: %s", __func__, c->path, sqlite3_errmsg(c->db));
         return -1;
     }
@@ -353,8 +352,7 @@ static int conn_setup(struct db_conn *c)
         const char *list = (const char *)sqlite3_column_text(st, 0);
         const char *code = (const char *)sqlite3_column_text(st, 1);
         if (list && code)
-            label_put(c, list, code,
-                      (const char *)sqlite3_column_text(st, 2));
+            label_put(c, list, code, (const char *)sqlite3_column_text(st, 2));
     }
     sqlite3_finalize(st);
     /* The ETag is a hash of what identifies the dataset (the meta table:
@@ -375,8 +373,7 @@ static int conn_setup(struct db_conn *c)
         }
     }
     sqlite3_finalize(st);
-    snprintf(c->etag, sizeof(c->etag), "W/\"%016llx\"",
-             (unsigned long long)h);
+    snprintf(c->etag, sizeof(c->etag), "W/\"%016llx\"", (unsigned long long)h);
     if (pid_bounds(c) < 0)
         return -1;
     c->fts_prefix = fts_prefixes(c);
@@ -456,8 +453,7 @@ static int shared_prefixes(struct db_conn *c, struct db_shared *sh)
     return 0;
 }
 
-const struct db_prefix *db_prefix_stat(const struct db_conn *c,
-                                       const char *p)
+const struct db_prefix *db_prefix_stat(const struct db_conn *c, const char *p)
 {
     struct db_shared *sh = (struct db_shared *)c->shared;
     if (!sh->prefixes || strlen(p) > 3 || !p[0])
@@ -577,8 +573,8 @@ static struct db_shared *shared_build(struct db_conn *c)
     /* Who has specialties at all (a fifth of them): the others' records
      * skip that lookup. */
     sh->has_spec = xcalloc((size_t)sh->n / 8 + 1, 1);
-    if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT pid FROM specialty", -1,
-                           &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT pid FROM specialty", -1, &st,
+                           NULL) != SQLITE_OK) {
         log_warn("%s: %s: %s", __func__, c->path, sqlite3_errmsg(c->db));
         shared_release(sh);
         return NULL;
@@ -641,10 +637,9 @@ static struct db_conn *conn_open(const char *path, struct db_shared *sh)
     struct db_conn *c = xcalloc(1, sizeof(*c));
     c->path = xstrdup(path);
     char *uri = uri_for(path);
-    int rc = sqlite3_open_v2(uri, &c->db,
-                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
-                                 SQLITE_OPEN_URI,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        uri, &c->db,
+        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
     free(uri);
     if (rc != SQLITE_OK) {
         log_warn("%s: %s: %s", __func__, path,

@@ -46,17 +46,17 @@ struct db_prefix {
  * the name words of a candidate or scoring it costs no row lookup (~1 us).
  * About 60 MB for 1.9 M people. */
 struct db_shared {
-    int refs;              /* under db.c's lock */
-    char etag[48];         /* of the file it was built from */
-    long long n;           /* entries per array: max_pid + 1 */
-    unsigned char *prof;   /* pid -> index into codes, 0 = none */
-    char codes[256][16];   /* [0] unused */
+    int refs;            /* under db.c's lock */
+    char etag[48];       /* of the file it was built from */
+    long long n;         /* entries per array: max_pid + 1 */
+    unsigned char *prof; /* pid -> index into codes, 0 = none */
+    char codes[256][16]; /* [0] unused */
     int ncodes;
-    unsigned char *has_spec; /* bit per pid: has a specialty row */
+    unsigned char *has_spec;    /* bit per pid: has a specialty row */
     struct db_prefix *prefixes; /* open hash: the 1-3 character prefixes of
                                  * name_term's words */
     size_t capprefixes;
-    unsigned *name_off;    /* pid -> offset in names; 0 = none */
+    unsigned *name_off; /* pid -> offset in names; 0 = none */
     char *names;
     size_t names_len;
     struct lex *lex; /* the search lexicon (name dictionary,
@@ -64,41 +64,40 @@ struct db_shared {
                       * then q words are only name words */
 };
 
-
 struct db_conn {
     sqlite3 *db;
-    unsigned gen;             /* generation this connection belongs to */
-    char etag[48];            /* W/"..." for everything served from it */
-    char *path;               /* the file name it was opened as */
-    double opened_at;         /* wall clock, seconds */
-    struct db_stmt *stmts;    /* cache: open hash on the SQL text */
+    unsigned gen;          /* generation this connection belongs to */
+    char etag[48];         /* W/"..." for everything served from it */
+    char *path;            /* the file name it was opened as */
+    double opened_at;      /* wall clock, seconds */
+    struct db_stmt *stmts; /* cache: open hash on the SQL text */
     struct {
         const char *sql;
         sqlite3_stmt *st;
-    } lit[64];                /* db_prepare_static(): by address */
+    } lit[64]; /* db_prepare_static(): by address */
     size_t nstmts, capstmts;
-    struct db_label *labels;  /* open hash on (list, code) */
+    struct db_label *labels; /* open hash on (list, code) */
     size_t nlabels, caplabels;
-    long long max_pid;        /* the last professional's pid */
-    long long mss_end;        /* pids 1..mss_end have an MSSante mailbox
-                               * (they come first in pid order), the rest
-                               * not: has_mss is a pid range */
-    unsigned fts_prefix;      /* bit n set: name_fts has a prefix index of
-                               * n characters (its prefix= option) */
+    long long max_pid;              /* the last professional's pid */
+    long long mss_end;              /* pids 1..mss_end have an MSSante mailbox
+                                     * (they come first in pid order), the rest
+                                     * not: has_mss is a pid range */
+    unsigned fts_prefix;            /* bit n set: name_fts has a prefix index of
+                                     * n characters (its prefix= option) */
     const struct db_shared *shared; /* never NULL on an open connection */
     /* Indexes on activity (place key, profession_code), if the database
      * has them: [0] insee, [1] city_fold, [2] postcode, [3] dept_code;
      * "" when absent. A place and a profession together are then one
      * index range in pid order. */
     char place_prof_index[4][64];
-    double fts_rows;          /* name_fts: rows, and tokens per row on */
-    double fts_avgdl;         /* average (bm25's N and avgdl) */
-    struct db_cached *cache;  /* rendered records of this connection:
-                               * direct-mapped on pid (record.c) */
+    double fts_rows;         /* name_fts: rows, and tokens per row on */
+    double fts_avgdl;        /* average (bm25's N and avgdl) */
+    struct db_cached *cache; /* rendered records of this connection:
+                              * direct-mapped on pid (record.c) */
     size_t ncache, cache_bytes, cache_max;
-    double deadline;          /* monotonic; 0 = no work budget */
-    int interrupted;          /* the budget ran out in the last statement */
-    struct db_conn *next;     /* all connections, for db_shutdown() */
+    double deadline;      /* monotonic; 0 = no work budget */
+    int interrupted;      /* the budget ran out in the last statement */
+    struct db_conn *next; /* all connections, for db_shutdown() */
 };
 
 /* Start-up: remembers path and validates the file if it exists. A missing
@@ -149,8 +148,7 @@ int db_names(const struct db_conn *c, long long pid, const char **last,
 
 /* The stats of a 1-3 character prefix of name words, or NULL if no word
  * begins with it. */
-const struct db_prefix *db_prefix_stat(const struct db_conn *c,
-                                       const char *p);
+const struct db_prefix *db_prefix_stat(const struct db_conn *c, const char *p);
 
 /* 1 if pid may have specialty rows (0: it has none, skip the lookup). */
 int db_has_specialty(const struct db_conn *c, long long pid);

@@ -77,9 +77,8 @@ static const int statuses[] = {200, 204, 304, 400, 404, 405,
                                413, 414, 431, 500, 503};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
 /* Upper bounds in seconds: the targets are 1 ms (median), 10 ms (p99). */
-static const double buckets[] = {0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                 0.01,    0.025,  0.05,  0.1,    0.25,
-                                 1.0};
+static const double buckets[] = {0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                 0.025,   0.05,   0.1,   0.25,   1.0};
 #define NBUCKET (sizeof(buckets) / sizeof(buckets[0]))
 static struct {
     atomic_ulong count[NROUTES + 1][NSTATUS + 1]; /* [..][NSTATUS]: other */
@@ -88,9 +87,9 @@ static struct {
 } metrics;
 
 struct rstate {
-    size_t body;  /* bytes of request body seen */
-    double t0;    /* monotonic, first call */
-    int route;    /* index in routes, NROUTES while unknown */
+    size_t body; /* bytes of request body seen */
+    double t0;   /* monotonic, first call */
+    int route;   /* index in routes, NROUTES while unknown */
     const char *method, *url;
     const struct api_param *params;
     size_t nparams;
@@ -105,8 +104,8 @@ static void log_escape(struct buf *b, const char *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)v[i];
-        if (ch <= 0x20 || ch == 0x7f || ch == '"' || ch == '%' ||
-            ch == '&' || ch == '=')
+        if (ch <= 0x20 || ch == 0x7f || ch == '"' || ch == '%' || ch == '&' ||
+            ch == '=')
             buf_addf(b, "%%%02X", ch);
         else
             buf_add(b, &v[i], 1);
@@ -128,9 +127,8 @@ static void log_access(struct MHD_Connection *conn, const struct rstate *rs,
             inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
                       addr, sizeof(addr));
         else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6,
-                      &((const struct sockaddr_in6 *)sa)->sin6_addr, addr,
-                      sizeof(addr));
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+                      addr, sizeof(addr));
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -156,8 +154,7 @@ static void log_access(struct MHD_Connection *conn, const struct rstate *rs,
 }
 
 /* Counts the answer of the current request and logs it. */
-static void account(struct MHD_Connection *conn, unsigned status,
-                    size_t bytes)
+static void account(struct MHD_Connection *conn, unsigned status, size_t bytes)
 {
     struct rstate *rs = cur;
     if (!rs)
@@ -214,8 +211,8 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
 }
 
 static enum MHD_Result sum_header(void *cls, enum MHD_ValueKind kind,
-                                  const char *key, size_t klen,
-                                  const char *val, size_t vlen)
+                                  const char *key, size_t klen, const char *val,
+                                  size_t vlen)
 {
     (void)kind;
     (void)key;
@@ -254,8 +251,7 @@ static char *gzip_buf(const char *s, size_t n, size_t *outn)
     z_stream z;
     memset(&z, 0, sizeof(z));
     /* Level 1: about 4 times faster than the default for JSON, still ~6:1. */
-    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK)
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return NULL;
     size_t cap = deflateBound(&z, n);
     char *out = xmalloc(cap);
@@ -302,8 +298,8 @@ static int etag_matches(const char *inm, const char *etag)
 }
 
 static enum MHD_Result send_body(struct MHD_Connection *conn, int status,
-                                 char *body, size_t n, const char *etag,
-                                 int gz, int vary, const char *ctype)
+                                 char *body, size_t n, const char *etag, int gz,
+                                 int vary, const char *ctype)
 {
     struct MHD_Response *r;
     int zipped = 0;
@@ -337,8 +333,7 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, int status,
     if (status == 405)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     if (cors_origin)
-        MHD_add_response_header(r, "Access-Control-Allow-Origin",
-                                cors_origin);
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", cors_origin);
     enum MHD_Result ret = queue(conn, (unsigned)status, r, n);
     MHD_destroy_response(r);
     return ret;
@@ -360,8 +355,8 @@ static enum MHD_Result send_json(struct MHD_Connection *conn,
         free(resp->text);
         resp->text = NULL;
     }
-    char *s = resp->body ? json_dumps(resp->body, pretty ? JSON_INDENT(2)
-                                                         : JSON_COMPACT)
+    char *s = resp->body ? json_dumps(resp->body,
+                                      pretty ? JSON_INDENT(2) : JSON_COMPACT)
                          : NULL;
     json_decref(resp->body);
     resp->body = NULL;
@@ -458,8 +453,7 @@ static enum MHD_Result send_metrics(struct MHD_Connection *conn,
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
-                                  const char *version,
-                                  const char *upload_data,
+                                  const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
     (void)cls;
@@ -527,8 +521,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (strcmp(method, "OPTIONS") == 0 && cors_origin) {
         struct MHD_Response *r =
             MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-        MHD_add_response_header(r, "Access-Control-Allow-Origin",
-                                cors_origin);
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", cors_origin);
         MHD_add_response_header(r, "Access-Control-Allow-Methods",
                                 "GET, HEAD, OPTIONS");
         MHD_add_response_header(r, "Access-Control-Allow-Headers",
@@ -567,8 +560,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             struct MHD_Response *r = MHD_create_response_from_buffer(
                 0, NULL, MHD_RESPMEM_PERSISTENT);
             MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
-            MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
-                                    "Accept-Encoding");
+            MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
             if (cors_origin)
                 MHD_add_response_header(r, "Access-Control-Allow-Origin",
                                         cors_origin);
@@ -581,12 +573,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     rt->fn(c, &req, &resp);
     if (!resp.body && !resp.text)
         api_error(&resp, 503, "no answer");
-    return send_json(conn, &resp, pretty, resp.status == 200 ? etag : NULL,
-                     gz);
+    return send_json(conn, &resp, pretty, resp.status == 200 ? etag : NULL, gz);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **con_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
     (void)conn;
@@ -659,14 +650,13 @@ int http_start(const struct http_opts *o)
         flags |= MHD_USE_IPv6;
     daemon_ = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)(o->threads ? o->threads : 1), MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)CONN_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)PER_IP_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)CONN_MEMORY, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_END);
+        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 1),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     if (!daemon_) {
         log_error("cannot listen on %s", o->listen);
         return -1;

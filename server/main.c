@@ -21,24 +21,25 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: rpps-server [--db PATH] [--listen HOST:PORT] [--threads N]\n"
-            "                   [--cors ORIGIN] [--stale-days N] [--access-log]\n"
-            "                   [--cache-mb N] [--quiet] [--help]\n"
-            "Serves the RPPS / MSSante search API (JSON over HTTP).\n"
-            "  --db PATH          database built by rpps-import (rpps.db)\n"
-            "  --listen HOST:PORT address to listen on (127.0.0.1:8080;\n"
-            "                     port 0 picks a free one)\n"
-            "  --threads N        worker threads (default: CPU count)\n"
-            "  --cors ORIGIN      send Access-Control-Allow-Origin: ORIGIN\n"
-            "  --stale-days N     /v1/status and /metrics say the data is\n"
-            "                     stale past N days (3)\n"
-            "  --access-log       one line per request on stderr (off: queries\n"
-            "                     can say who a patient sees)\n"
-            "  --cache-mb N       rendered records kept per thread (8; 0: none)\n"
-            "  --quiet            log warnings and errors only\n"
-            "Replacing the database file (rename over it) is picked up within\n"
-            "a second; SIGHUP makes the server look at once.\n");
+    fprintf(
+        f,
+        "usage: rpps-server [--db PATH] [--listen HOST:PORT] [--threads N]\n"
+        "                   [--cors ORIGIN] [--stale-days N] [--access-log]\n"
+        "                   [--cache-mb N] [--quiet] [--help]\n"
+        "Serves the RPPS / MSSante search API (JSON over HTTP).\n"
+        "  --db PATH          database built by rpps-import (rpps.db)\n"
+        "  --listen HOST:PORT address to listen on (127.0.0.1:8080;\n"
+        "                     port 0 picks a free one)\n"
+        "  --threads N        worker threads (default: CPU count)\n"
+        "  --cors ORIGIN      send Access-Control-Allow-Origin: ORIGIN\n"
+        "  --stale-days N     /v1/status and /metrics say the data is\n"
+        "                     stale past N days (3)\n"
+        "  --access-log       one line per request on stderr (off: queries\n"
+        "                     can say who a patient sees)\n"
+        "  --cache-mb N       rendered records kept per thread (8; 0: none)\n"
+        "  --quiet            log warnings and errors only\n"
+        "Replacing the database file (rename over it) is picked up within\n"
+        "a second; SIGHUP makes the server look at once.\n");
 }
 
 int main(int argc, char **argv)

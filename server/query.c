@@ -29,8 +29,8 @@ void api_error(struct api_resp *out, int status, const char *fmt, ...)
     json_t *m = json_string(msg);
     if (!m)
         m = json_string("invalid request");
-    out->body = json_pack("{s:{s:i, s:o}}", "error", "status", status,
-                          "message", m);
+    out->body =
+        json_pack("{s:{s:i, s:o}}", "error", "status", status, "message", m);
 }
 
 /* 1 if s is [a-z_] only (safe as a Prometheus label value). */
@@ -54,8 +54,7 @@ int api_check_params(const struct api_req *r, const char *const *allowed,
                      const char *const *multi, struct api_resp *out)
 {
     if (r->nparams > API_MAX_PARAMS) {
-        api_error(out, 400, "too many parameters (at most %d)",
-                  API_MAX_PARAMS);
+        api_error(out, 400, "too many parameters (at most %d)", API_MAX_PARAMS);
         return -1;
     }
     for (size_t i = 0; i < r->nparams; i++) {
@@ -69,8 +68,7 @@ int api_check_params(const struct api_req *r, const char *const *allowed,
             return -1;
         }
         if (!utf8_valid(p->val, p->vlen)) {
-            api_error(out, 400, "parameter '%s' is not valid UTF-8",
-                      p->key);
+            api_error(out, 400, "parameter '%s' is not valid UTF-8", p->key);
             return -1;
         }
         if (p->vlen > API_MAX_VALUE) {
@@ -90,8 +88,8 @@ int api_check_params(const struct api_req *r, const char *const *allowed,
     return 0;
 }
 
-void api_reply_text(const struct api_req *r, struct api_resp *out,
-                    int status, struct buf *b)
+void api_reply_text(const struct api_req *r, struct api_resp *out, int status,
+                    struct buf *b)
 {
     if (out->body)
         json_decref(out->body);
@@ -182,8 +180,8 @@ void api_mssante(struct db_conn *c, const struct api_req *r,
         api_error(out, 404, "no mailbox '%s'", addr);
         return;
     }
-    json_t *o = json_pack("{s:o, s:o}", "address", jstr(db_text(st, 0)),
-                          "type", jstr(db_text(st, 1)));
+    json_t *o = json_pack("{s:o, s:o}", "address", jstr(db_text(st, 0)), "type",
+                          jstr(db_text(st, 1)));
     const char *nid = db_text(st, 2);
     char *nid_copy = nid ? xstrdup(nid) : NULL;
     /* A mailbox whose owner is a known professional sits in that
@@ -217,23 +215,22 @@ void api_mssante(struct db_conn *c, const struct api_req *r,
     json_object_set_new(
         o, "structure",
         json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
-                  "id_type", jstr(db_text(st, 3)), "id",
-                  jstr(db_text(st, 4)), "name", jstr(db_text(st, 6)), "sign",
-                  jstr(db_text(st, 7)), "service", jstr(db_text(st, 5)),
-                  "address", "lines", lines, "postcode",
-                  jstr(db_text(st, 16)), "dept", jstr(db_text(st, 17)),
-                  "country", jstr(db_text(st, 18))));
+                  "id_type", jstr(db_text(st, 3)), "id", jstr(db_text(st, 4)),
+                  "name", jstr(db_text(st, 6)), "sign", jstr(db_text(st, 7)),
+                  "service", jstr(db_text(st, 5)), "address", "lines", lines,
+                  "postcode", jstr(db_text(st, 16)), "dept",
+                  jstr(db_text(st, 17)), "country", jstr(db_text(st, 18))));
     const char *prof = db_text(st, 19), *spec = db_text(st, 20);
-    json_object_set_new(
-        o, "profession",
-        prof ? json_pack("{s:o, s:o}", "code", jstr(prof), "label",
-                         jstr(db_label(c, "profession", prof)))
-             : json_null());
-    json_object_set_new(
-        o, "specialty",
-        spec ? json_pack("{s:o, s:o}", "code", jstr(spec), "label",
-                         jstr(db_label(c, "specialty", spec)))
-             : json_null());
+    json_object_set_new(o, "profession",
+                        prof ? json_pack("{s:o, s:o}", "code", jstr(prof),
+                                         "label",
+                                         jstr(db_label(c, "profession", prof)))
+                             : json_null());
+    json_object_set_new(o, "specialty",
+                        spec ? json_pack("{s:o, s:o}", "code", jstr(spec),
+                                         "label",
+                                         jstr(db_label(c, "specialty", spec)))
+                             : json_null());
     db_done(st);
     if (!owner && nid_copy) {
         /* Another type of mailbox (CAB, APP) naming a professional. */
@@ -256,8 +253,7 @@ void api_mssante(struct db_conn *c, const struct api_req *r,
 }
 
 static void code_list(struct db_conn *c, const struct api_req *r,
-                      struct api_resp *out, const char *list,
-                      const char *key)
+                      struct api_resp *out, const char *list, const char *key)
 {
     if (api_check_params(r, only_pretty, NULL, out) < 0)
         return;
@@ -305,8 +301,8 @@ static double stamp_time(const char *s)
     for (int i = 0; i < 12; i++)
         if (s[i] < '0' || s[i] > '9')
             return -1;
-    tm.tm_year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 +
-                 (s[2] - '0') * 10 + (s[3] - '0') - 1900;
+    tm.tm_year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+                 (s[3] - '0') - 1900;
     tm.tm_mon = (s[4] - '0') * 10 + (s[5] - '0') - 1;
     tm.tm_mday = (s[6] - '0') * 10 + (s[7] - '0');
     tm.tm_hour = (s[8] - '0') * 10 + (s[9] - '0');
@@ -390,8 +386,8 @@ void api_metrics_db(struct db_conn *c, struct buf *b)
          * that the label needs no escaping. */
         if (!kind || t < 0 || !is_word(kind))
             continue;
-        buf_addf(b, "rpps_extract_timestamp_seconds{kind=\"%s\"} %.0f\n",
-                 kind, t);
+        buf_addf(b, "rpps_extract_timestamp_seconds{kind=\"%s\"} %.0f\n", kind,
+                 t);
         buf_addf(&ages, "rpps_extract_age_seconds{kind=\"%s\"} %.0f\n", kind,
                  now - t);
     }
@@ -410,16 +406,15 @@ void api_metrics_db(struct db_conn *c, struct buf *b)
              t >= 0 && now - t > api_config.stale_days * 86400.0);
     buf_addstr(b, "# HELP rpps_database_rows Rows per table, as the importer"
                   " counted them.\n# TYPE rpps_database_rows gauge\n");
-    static const char *const tables[] = {"professionals", "activities",
-                                          "specialties", "diplomas",
-                                          "mailboxes"};
+    static const char *const tables[] = {
+        "professionals", "activities", "specialties", "diplomas", "mailboxes"};
     st = db_prepare(c, "SELECT value FROM meta WHERE key = ?1");
     for (size_t i = 0; st && i < sizeof(tables) / sizeof(tables[0]); i++) {
         sqlite3_reset(st);
         sqlite3_bind_text(st, 1, tables[i], -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW && db_text(st, 0))
-            buf_addf(b, "rpps_database_rows{table=\"%s\"} %lld\n",
-                     tables[i], sqlite3_column_int64(st, 0));
+            buf_addf(b, "rpps_database_rows{table=\"%s\"} %lld\n", tables[i],
+                     sqlite3_column_int64(st, 0));
     }
     double built = -1;
     if (st) {
@@ -462,15 +457,12 @@ void api_status(struct db_conn *c, const struct api_req *r,
                 ex,
                 json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I}",
                           "kind", jstr(db_text(st, 0)), "source",
-                          jstr(db_text(st, 1)), "member",
-                          jstr(db_text(st, 2)), "stamp",
-                          jstr(db_text(st, 3)), "columns",
+                          jstr(db_text(st, 1)), "member", jstr(db_text(st, 2)),
+                          "stamp", jstr(db_text(st, 3)), "columns",
                           (json_int_t)sqlite3_column_int64(st, 4), "lines",
                           (json_int_t)sqlite3_column_int64(st, 5), "loaded",
-                          (json_int_t)sqlite3_column_int64(st, 6),
-                          "rejected",
-                          (json_int_t)sqlite3_column_int64(st, 7),
-                          "duplicates",
+                          (json_int_t)sqlite3_column_int64(st, 6), "rejected",
+                          (json_int_t)sqlite3_column_int64(st, 7), "duplicates",
                           (json_int_t)sqlite3_column_int64(st, 8)));
         db_done(st);
     }
@@ -485,8 +477,8 @@ void api_status(struct db_conn *c, const struct api_req *r,
     out->status = 200;
     out->body = json_pack(
         "{s:s, s:s, s:{s:o, s:s, s:I, s:o}, s:o, s:o}", "status", "ok",
-        "version", RPPS_VERSION, "database", "path", jstr(c->path),
-        "opened_at", opened, "generation", (json_int_t)c->gen, "built_at",
+        "version", RPPS_VERSION, "database", "path", jstr(c->path), "opened_at",
+        opened, "generation", (json_int_t)c->gen, "built_at",
         jstr(json_string_value(json_object_get(meta, "built_at"))), "meta",
         meta, "extracts", ex);
     /* Stale: the oldest extract (else the build) is older than
@@ -498,8 +490,7 @@ void api_status(struct db_conn *c, const struct api_req *r,
     json_object_set_new(out->body, "oldest_extract",
                         oldest[0] ? json_string(oldest) : json_null());
     json_object_set_new(out->body, "data_age_seconds",
-                        age >= 0 ? json_integer((json_int_t)age)
-                                 : json_null());
+                        age >= 0 ? json_integer((json_int_t)age) : json_null());
 }
 
 void api_healthz(struct db_conn *c, const struct api_req *r,
@@ -507,6 +498,5 @@ void api_healthz(struct db_conn *c, const struct api_req *r,
 {
     (void)r;
     out->status = 200;
-    out->body = json_pack("{s:s, s:b}", "status", "ok", "database",
-                          c != NULL);
+    out->body = json_pack("{s:s, s:b}", "status", "ok", "database", c != NULL);
 }

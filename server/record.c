@@ -370,8 +370,8 @@ static long long find_one(struct db_conn *c, const char *sql, const char *v)
 long long record_find(struct db_conn *c, const char *id)
 {
     size_t n = strlen(id);
-    long long pid = find_one(
-        c, "SELECT pid FROM professional WHERE national_id = ?1", id);
+    long long pid =
+        find_one(c, "SELECT pid FROM professional WHERE national_id = ?1", id);
     if (pid)
         return pid;
     /* RPPS: 11 digits, ADELI: 9 characters; the national id is the type

@@ -42,7 +42,7 @@
 #include "util.h"
 #include "banned.h"
 
-#define TOK_MAX 8      /* words in q: a name has a handful */
+#define TOK_MAX 8 /* words in q: a name has a handful */
 /* near=: the radius by default and at most (past 200 km "near" means a
  * region, not a neighbourhood). */
 #define NEAR_DEFAULT_KM 10
@@ -69,7 +69,7 @@
 /* A name word at least this many people carry is taken as meant: its
  * neighbours are only its sound-alikes. */
 #define COMMON_WORD 50
-#define LIST_MAX 16    /* values of one repeated filter */
+#define LIST_MAX 16 /* values of one repeated filter */
 /* A match this small is ranked exactly: < 1 ms. (cand_max, drive_max and
  * the budgets below are variables only so that the end-to-end tests can
  * send a ten-person fixture down the paths of large matches: see
@@ -297,8 +297,8 @@ static int resolve_codes(struct db_conn *c, const char *which, char **list,
         char want[API_MAX_VALUE + 1];
         fold(list[i], strlen(list[i]), want);
         char *found = NULL;
-        sqlite3_stmt *st = db_prepare(
-            c, "SELECT code, label FROM code WHERE list = ?1");
+        sqlite3_stmt *st =
+            db_prepare(c, "SELECT code, label FROM code WHERE list = ?1");
         if (st) {
             sqlite3_bind_text(st, 1, which, -1, SQLITE_STATIC);
             while (!found && sqlite3_step(st) == SQLITE_ROW) {
@@ -538,13 +538,13 @@ static int sq_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
         "city",   "postcode", "dept",      "has_mss",    "limit",     "offset",
         "facets", "near",     "radius_km", NULL};
     static const char *const multi[] = {"profession", "specialty", "mode",
-                                        "dept", "facets", NULL};
+                                        "dept",       "facets",    NULL};
     static const char *const allowed_suggest[] = {"q", "limit", NULL};
     memset(q, 0, sizeof(*q));
     q->has_mss = -1;
     q->limit = suggest ? 10 : 20;
-    if (api_check_params(r, suggest ? allowed_suggest : allowed, multi,
-                         out) < 0)
+    if (api_check_params(r, suggest ? allowed_suggest : allowed, multi, out) <
+        0)
         return -1;
     for (size_t i = 0; i < r->nparams; i++) {
         const char *k = r->params[i].key, *v = r->params[i].val;
@@ -574,11 +574,12 @@ static int sq_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
                 int ok = n >= 2 && n <= 3;
                 for (size_t t = 0; ok && t < n; t++)
                     ok = isdigit((unsigned char)q->dept[j][t]) ||
-                         (t == 1 && (q->dept[j][t] == 'A' ||
-                                     q->dept[j][t] == 'B'));
+                         (t == 1 &&
+                          (q->dept[j][t] == 'A' || q->dept[j][t] == 'B'));
                 if (!ok) {
-                    api_error(out, 400, "dept must be a department code"
-                                        " (01, 2A, 75, 974)");
+                    api_error(out, 400,
+                              "dept must be a department code"
+                              " (01, 2A, 75, 974)");
                     return -1;
                 }
             }
@@ -653,8 +654,7 @@ static int sq_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
             }
         } else if (strcmp(k, "offset") == 0) {
             if (parse_long(v, 0, API_MAX_WINDOW, &q->offset) < 0) {
-                api_error(out, 400, "offset must be 0 to %d",
-                          API_MAX_WINDOW);
+                api_error(out, 400, "offset must be 0 to %d", API_MAX_WINDOW);
                 return -1;
             }
         } else if (strcmp(k, "facets") == 0) {
@@ -769,18 +769,18 @@ struct fplan {
     struct stream st[3]; /* profession, specialty, place (or all pids) */
     struct stream *v[4]; /* the streams in use */
     int nv;
-    long long lo, hi;          /* pid range: has_mss */
-    long long known_total;     /* filters only: exact total, or -1 */
-    long long prof_total;      /* professionals with the profession */
-    long long spec_total;      /* or specialty codes (code table) */
+    long long lo, hi;             /* pid range: has_mss */
+    long long known_total;        /* filters only: exact total, or -1 */
+    long long prof_total;         /* professionals with the profession */
+    long long spec_total;         /* or specialty codes (code table) */
     const unsigned char *prof_of; /* pid -> profession index, when the
                                    * profession is checked, not streamed */
     long long prof_n;
     unsigned char prof_ok[256];
-    sqlite3_stmt *check;       /* place conditions the place stream does
-                                * not read, on one pid's activities */
-    int check_param;           /* its first aid bound parameter */
-    int place_prof;            /* the place stream reads the profession */
+    sqlite3_stmt *check; /* place conditions the place stream does
+                          * not read, on one pid's activities */
+    int check_param;     /* its first aid bound parameter */
+    int place_prof;      /* the place stream reads the profession */
     char pcs[STREAM_SUBS_MAX][PC_LEN];
 };
 
@@ -826,8 +826,8 @@ static sqlite3_stmt *prep_tag(struct db_conn *c, struct sqlb *b, char role,
 static long long code_count(struct db_conn *c, const char *list,
                             const char *code)
 {
-    sqlite3_stmt *st = db_prepare(
-        c, "SELECT count FROM code WHERE list = ?1 AND code = ?2");
+    sqlite3_stmt *st =
+        db_prepare(c, "SELECT count FROM code WHERE list = ?1 AND code = ?2");
     long long n = 0;
     if (!st)
         return 0;
@@ -842,8 +842,8 @@ static long long code_count(struct db_conn *c, const char *list,
 /* One sub-stream per code: (code, pid) index entries in pid order.
  * *count gets the code table's count of professionals for these codes. */
 static int plan_codes(struct db_conn *c, struct stream *s, const char *sql,
-                      const char *list, char role, char *const *codes,
-                      int n, int cls, long long *count)
+                      const char *list, char role, char *const *codes, int n,
+                      int cls, long long *count)
 {
     long long est = 0;
     for (int i = 0; i < n; i++)
@@ -871,12 +871,12 @@ static int plan_codes(struct db_conn *c, struct stream *s, const char *sql,
 static int postcodes_in(struct db_conn *c, const char *lo, const char *hi,
                         char (*out)[PC_LEN], int max)
 {
-    sqlite3_stmt *first = db_prepare(
-        c, "SELECT postcode FROM activity WHERE postcode >= ?1"
-           " AND postcode < ?2 ORDER BY postcode LIMIT 1");
-    sqlite3_stmt *next = db_prepare(
-        c, "SELECT postcode FROM activity WHERE postcode > ?1"
-           " AND postcode < ?2 ORDER BY postcode LIMIT 1");
+    sqlite3_stmt *first =
+        db_prepare(c, "SELECT postcode FROM activity WHERE postcode >= ?1"
+                      " AND postcode < ?2 ORDER BY postcode LIMIT 1");
+    sqlite3_stmt *next =
+        db_prepare(c, "SELECT postcode FROM activity WHERE postcode > ?1"
+                      " AND postcode < ?2 ORDER BY postcode LIMIT 1");
     if (!first || !next)
         return -1;
     int n = 0;
@@ -932,8 +932,8 @@ static void loc_rest(struct sqlb *b, const struct sq *q, int key)
 }
 
 /* Capped count of the activities with col = v: orders the streams. */
-static long long loc_est(struct db_conn *c, const char *index,
-                         const char *col, const char *v)
+static long long loc_est(struct db_conn *c, const char *index, const char *col,
+                         const char *v)
 {
     char sql[200];
     snprintf(sql, sizeof(sql),
@@ -1121,9 +1121,8 @@ static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
     /* A capped count says "at least": only a count below the cap may make
      * the place drive. Counted only when there is another stream to order
      * it against. */
-    long long est = nkeys == 1 && need_est
-                        ? loc_est(c, index, col, keys[0])
-                        : (long long)(EST_CAP + 1) * nkeys;
+    long long est = nkeys == 1 && need_est ? loc_est(c, index, col, keys[0])
+                                           : (long long)(EST_CAP + 1) * nkeys;
     if (est > EST_CAP)
         est += drive_max;
     stream_init(s, 20, 2, STEP_INDEX, order_key(ORD_PLACE, est));
@@ -1177,8 +1176,7 @@ static long long match_next(struct fplan *fp, struct stream **v, int n,
         long long p = stream_and(v, n, from, fp->hi);
         if (p == STREAM_END)
             return p;
-        if (fp->prof_of &&
-            (p >= fp->prof_n || !fp->prof_ok[fp->prof_of[p]])) {
+        if (fp->prof_of && (p >= fp->prof_n || !fp->prof_ok[fp->prof_of[p]])) {
             from = p + 1;
             continue;
         }
@@ -1196,8 +1194,8 @@ static long long match_next(struct fplan *fp, struct stream **v, int n,
 /* Every filter as a stream, and has_mss as a pid range (professionals with
  * a mailbox are pids 1 .. mss_end). With no filter stream (has_mss alone,
  * or name words alone) and no_text, a stream of all pids. */
-static int plan_filters(struct db_conn *c, const struct sq *q,
-                        struct fplan *fp, int no_text)
+static int plan_filters(struct db_conn *c, const struct sq *q, struct fplan *fp,
+                        int no_text)
 {
     fp->nv = 0;
     fp->known_total = -1;
@@ -1234,8 +1232,8 @@ static int plan_filters(struct db_conn *c, const struct sq *q,
         struct stream *s = &fp->st[fp->nv];
         /* Another stream to order the place against: the words, a
          * specialty, a profession small enough to stay a stream. */
-        int need_est = !no_text || q->nspec ||
-                       (q->nprof && fp->prof_total <= drive_max);
+        int need_est =
+            !no_text || q->nspec || (q->nprof && fp->prof_total <= drive_max);
         if (plan_loc(c, q, fp, s, need_est) < 0)
             return -1;
         fp->v[fp->nv++] = s;
@@ -1267,8 +1265,7 @@ static int plan_filters(struct db_conn *c, const struct sq *q,
             fp->known_total = fp->hi >= fp->lo ? fp->hi - fp->lo + 1 : 0;
         else if (fp->nv == 1 && q->nprof && !fp->prof_of && q->has_mss < 0)
             fp->known_total = fp->prof_total;
-        else if (fp->nv == 1 && !q->nprof && q->nspec == 1 &&
-                 q->has_mss < 0)
+        else if (fp->nv == 1 && !q->nprof && q->nspec == 1 && q->has_mss < 0)
             fp->known_total = fp->spec_total;
     }
     if (fp->nv == 0 && no_text) {
@@ -1297,11 +1294,11 @@ struct text_plan {
     struct buf all;
     struct buf tier[TIER_MAX];
     int ntier;
-    int lazy;               /* no phrase makes FTS5 merge doclists first */
-    int none;               /* a word begins no name word: no match */
+    int lazy; /* no phrase makes FTS5 merge doclists first */
+    int none; /* a word begins no name word: no match */
     double nhit[TOK_MAX * 3];
-    long long est;          /* an upper bound of the match, for ordering */
-    long long lower;        /* one word alone: a lower bound of it */
+    long long est;   /* an upper bound of the match, for ordering */
+    long long lower; /* one word alone: a lower bound of it */
     struct buf exact[TOK_MAX * 3], prefix[TOK_MAX * 3];
     /* Per word: whether some name word begins with it, and (second
      * reading) its neighbours, as an FTS5 OR and as words for the
@@ -1552,8 +1549,8 @@ static void text_plan(struct db_conn *c, const struct sq *q,
         buf_init(&tp->alt[i], 4096);
         buf_addf(&tp->exact[i], "\"%s\"", q->tok[i].s);
         double maxn;
-        if (!word_prefix(c, q->tok[i].s, &tp->prefix[i], &tp->nhit[i],
-                         &maxn, &tp->lazy))
+        if (!word_prefix(c, q->tok[i].s, &tp->prefix[i], &tp->nhit[i], &maxn,
+                         &tp->lazy))
             tp->nhit[i] = 0;
         else
             tp->has_prefix[i] = 1;
@@ -1709,7 +1706,6 @@ static int tok_class(const struct tok *t, const char *last, const char *first,
     return -1;
 }
 
-
 /* Words of s (space-separated) that begin with t. */
 static int prefix_count(const char *t, size_t tl, const char *s)
 {
@@ -1765,8 +1761,8 @@ static double name_bm25(struct db_conn *c, const struct sq *q,
         double idf = log((c->fts_rows - nh + 0.5) / (nh + 0.5));
         if (idf <= 0)
             idf = 1e-6;
-        score += idf * (tf * 2.2) /
-                 (tf + 1.2 * (0.25 + 0.75 * dl / c->fts_avgdl));
+        score +=
+            idf * (tf * 2.2) / (tf + 1.2 * (0.25 + 0.75 * dl / c->fts_avgdl));
     }
     return -score;
 }
@@ -1914,9 +1910,8 @@ static int streams_failed(struct stream **v, int n)
  * (count=1) counts on within COUNT_MS. res->total gets the number read.
  * Returns 1 if that is the whole match, 0 if reading stopped first, -1 on
  * a database error. */
-static int read_match(struct db_conn *c, struct fplan *fp,
-                      struct stream **v, int n, size_t keep, int count,
-                      struct result *res)
+static int read_match(struct db_conn *c, struct fplan *fp, struct stream **v,
+                      int n, size_t keep, int count, struct result *res)
 {
     qsort(v, (size_t)n, sizeof(*v), est_cmp);
     long long t = fp->lo, seen = 0;
@@ -1978,8 +1973,7 @@ static int read_tiers(struct db_conn *c, const struct sq *q,
         qsort(v, (size_t)n, sizeof(*v), est_cmp);
         long long p = fp->lo;
         int err = 0;
-        while (need > 0 &&
-               (p = match_next(fp, v, n, p, &err)) != STREAM_END) {
+        while (need > 0 && (p = match_next(fp, v, n, p, &err)) != STREAM_END) {
             if (skip > 0)
                 skip--;
             else {
@@ -2266,8 +2260,7 @@ static int run_text(struct db_conn *c, struct search *s, int count)
         res->total_exact = whole == 1;
         return 0;
     }
-    if (fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy, s->tp.est) <
-        0)
+    if (fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy, s->tp.est) < 0)
         return -1;
     struct stream *v[5] = {&s->text};
     int n = 1;
@@ -2557,8 +2550,8 @@ static void facet_inc(json_t *m, const char *v)
         json_object_set_new(m, v, json_integer(1));
 }
 
-static void facet_pid(struct db_conn *c, const struct sq *q,
-                      struct facets *f, long long pid)
+static void facet_pid(struct db_conn *c, const struct sq *q, struct facets *f,
+                      long long pid)
 {
     if (q->facets & FACET_HAS_MSS)
         facet_inc(f->map[4], pid <= c->mss_end ? "true" : "false");
@@ -2625,8 +2618,8 @@ static json_t *facets_json(struct db_conn *c, struct facets *f,
 {
     static const char *const names[] = {"profession", "specialty", "dept",
                                         "mode", "has_mss"};
-    static const char *const lists[] = {"profession", "specialty", NULL,
-                                        "mode", NULL};
+    static const char *const lists[] = {"profession", "specialty", NULL, "mode",
+                                        NULL};
     json_t *o = json_object();
     for (int i = 0; i < 5; i++) {
         if (!(q->facets & (1u << i)))
@@ -2679,8 +2672,8 @@ static json_t *compute_facets(struct db_conn *c, struct search *s)
         struct stream *v[5];
         int n = 0;
         if (q->ntok && !s->text.nsub &&
-            fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy,
-                       s->tp.est) < 0)
+            fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy, s->tp.est) <
+                0)
             f.exact = 0;
         if (q->ntok)
             v[n++] = &s->text;

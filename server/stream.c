@@ -47,8 +47,7 @@ static long long sub_row(struct stream *s, struct stream_sub *b)
     return STREAM_END;
 }
 
-static void sub_seek(struct stream *s, struct stream_sub *b,
-                     long long target)
+static void sub_seek(struct stream *s, struct stream_sub *b, long long target)
 {
     int steps = 0;
     while (b->cur < target) {

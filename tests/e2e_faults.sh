@@ -60,9 +60,16 @@ start_server() {
 # answers /v1/status from the database built at BUILT_AT, and a search.
 served() {
     kill -HUP "$1" 2>/dev/null || return 1
-    sleep 0.2
-    st=$(curl -s -m 5 "http://127.0.0.1:$2/v1/status") || return 1
-    echo "$st" | grep -q "\"built_at\":\"$3\"" || return 1
+    # A swap loads the new file's shared data first (the old one serves
+    # meanwhile): wait for it, up to 10 s.
+    n=0
+    while :; do
+        sleep 0.2
+        st=$(curl -s -m 5 "http://127.0.0.1:$2/v1/status") || return 1
+        echo "$st" | grep -q "\"built_at\":\"$3\"" && break
+        n=$((n + 1))
+        [ $n -lt 50 ] || return 1
+    done
     [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' \
         "http://127.0.0.1:$2/v1/search?q=$NAME")" = 200 ]
 }

@@ -22,8 +22,12 @@ static const struct {
     {"Ambérieu-en-Bugey", "amberieu en bugey", "amberieuenbugey"},
     {"O.R.L", "o r l", "orl"},
     {"Łukasz Øster", "lukasz oster", "lukaszoster"},
-    {"a\xc2\xa0" "b", "a b", "ab"},         /* no-break space */
-    {"a\xe2\x80\x93" "b", "a b", "ab"},     /* en dash */
+    {"a\xc2\xa0"
+     "b",
+     "a b", "ab"}, /* no-break space */
+    {"a\xe2\x80\x93"
+     "b",
+     "a b", "ab"}, /* en dash */
     {"75011", "75011", "75011"},
     {"", "", ""},
     {"---", "", ""},
@@ -37,15 +41,15 @@ static const struct {
     {"plain ascii", 1},
     {"é", 1},
     {"€", 1},
-    {"\xf0\x9f\x98\x80", 1},        /* U+1F600 */
-    {"\xc3", 0},                    /* truncated */
-    {"\xc0\xaf", 0},                /* overlong / */
-    {"\xe0\x80\xaf", 0},            /* overlong */
-    {"\xed\xa0\x80", 0},            /* surrogate */
-    {"\xf4\x90\x80\x80", 0},        /* above U+10FFFF */
+    {"\xf0\x9f\x98\x80", 1}, /* U+1F600 */
+    {"\xc3", 0},             /* truncated */
+    {"\xc0\xaf", 0},         /* overlong / */
+    {"\xe0\x80\xaf", 0},     /* overlong */
+    {"\xed\xa0\x80", 0},     /* surrogate */
+    {"\xf4\x90\x80\x80", 0}, /* above U+10FFFF */
     {"\xff", 0},
-    {"caf\xe9", 0},                 /* Latin-1, not UTF-8 */
-    {"\x80", 0},                    /* stray continuation */
+    {"caf\xe9", 0}, /* Latin-1, not UTF-8 */
+    {"\x80", 0},    /* stray continuation */
 };
 
 int main(void)

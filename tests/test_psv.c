@@ -55,18 +55,18 @@ static const struct {
     const char *in, *out;
 } line_cases[] = {
     {"a|b|\nc|d|\n", "a|b|/c|d|"},
-    {"a|b|\r\nc|d|\r\n", "a|b|/c|d|"},          /* CRLF */
+    {"a|b|\r\nc|d|\r\n", "a|b|/c|d|"},             /* CRLF */
     {"\xEF\xBB\xBFh1|h2|\nx|y|\n", "h1|h2|/x|y|"}, /* BOM only at start */
-    {"h\nx\xEF\xBB\xBF\n", "h/x\xEF\xBB\xBF"},   /* BOM elsewhere is data */
-    {"a\nlast", "a/last"},                      /* no final newline */
+    {"h\nx\xEF\xBB\xBF\n", "h/x\xEF\xBB\xBF"},     /* BOM elsewhere is data */
+    {"a\nlast", "a/last"},                         /* no final newline */
     {"a\nlast\r", "a/last"},
     {"", ""},
     {"\n\n", "/"},
-    {"a\n0123456789abcdef\nb\n", "a/#/b"},       /* over max_line (12) */
-    {"0123456789abcdefghij", "#"},               /* long, at the end */
-    {"0123456789ab\nx\n", "0123456789ab/x"},    /* exactly the cap */
-    {"a\n0123456789ab\r\nb\n", "a/#/b"},      /* cap + CR: raw length */
-    {"\"quoted|x\"\n", "\"quoted|x\""},          /* quotes are data */
+    {"a\n0123456789abcdef\nb\n", "a/#/b"},   /* over max_line (12) */
+    {"0123456789abcdefghij", "#"},           /* long, at the end */
+    {"0123456789ab\nx\n", "0123456789ab/x"}, /* exactly the cap */
+    {"a\n0123456789ab\r\nb\n", "a/#/b"},     /* cap + CR: raw length */
+    {"\"quoted|x\"\n", "\"quoted|x\""},      /* quotes are data */
 };
 
 static const struct {
@@ -74,12 +74,10 @@ static const struct {
     size_t nf, ncols;
     const char *f1; /* second field */
 } split_cases[] = {
-    {"a|b|c", 3, 3, "b"},
-    {"a||c", 3, 3, ""}, /* empty field kept: the strtok bug */
-    {"a|b|", 3, 2, "b"}, /* trailing pipe */
-    {"|", 2, 1, ""},
-    {"", 1, 1, NULL},
-    {"a|\"b|c\"", 3, 3, "\"b"},
+    {"a|b|c", 3, 3, "b"}, {"a||c", 3, 3, ""}, /* empty field kept: the strtok
+                                                 bug */
+    {"a|b|", 3, 2, "b"},                      /* trailing pipe */
+    {"|", 2, 1, ""},      {"", 1, 1, NULL},   {"a|\"b|c\"", 3, 3, "\"b"},
 };
 
 int main(void)

@@ -36,20 +36,26 @@ struct person {
 /* pid order (default ranking): has_mss first, then folded names. */
 static const struct person people[] = {
     {"810000000001", "8", "10000000001", "M", "DR", "MARTIN", "Jean", "10", 1},
-    {"810000000002", "8", "10000000002", "MME", NULL, "MARTIN", "Sophie", "60", 0},
-    {"810000000003", "8", "10000000003", "M", "DR", "MARTINEZ", "Paul", "40", 1},
-    {"810000000004", "8", "10000000004", "M", "DR", "DUPONT", "Martin", "10", 0},
-    {"810000000005", "8", "10000000005", "MME", "DR", "LE GOFF", "Anne", "40", 0},
-    {"810000000006", "8", "10000000006", "MME", NULL, "DURAND", "Martine", "70", 0},
+    {"810000000002", "8", "10000000002", "MME", NULL, "MARTIN", "Sophie", "60",
+     0},
+    {"810000000003", "8", "10000000003", "M", "DR", "MARTINEZ", "Paul", "40",
+     1},
+    {"810000000004", "8", "10000000004", "M", "DR", "DUPONT", "Martin", "10",
+     0},
+    {"810000000005", "8", "10000000005", "MME", "DR", "LE GOFF", "Anne", "40",
+     0},
+    {"810000000006", "8", "10000000006", "MME", NULL, "DURAND", "Martine", "70",
+     0},
     {"0010001949", "0", "010001949", "MME", NULL, "LEFÈVRE", "Élodie", "50", 0},
-    {"810000000008", "8", "10000000008", "M", NULL, "MEDDAH-LAÏD", "Karim", "21", 1},
-    {"810000000009", "8", "10000000009", "MME", "DR", "N'DIAYE", "Fatou", "10", 0},
+    {"810000000008", "8", "10000000008", "M", NULL, "MEDDAH-LAÏD", "Karim",
+     "21", 1},
+    {"810000000009", "8", "10000000009", "MME", "DR", "N'DIAYE", "Fatou", "10",
+     0},
     {"810000000010", "8", "10000000010", "M", "DR", "BERNARD", "Luc", "40", 0},
 };
 
 struct act {
-    const char *nid, *mode, *sector, *name, *street, *pc, *insee, *city,
-        *dept;
+    const char *nid, *mode, *sector, *name, *street, *pc, *insee, *city, *dept;
 };
 
 static const struct act acts[] = {
@@ -65,16 +71,16 @@ static const struct act acts[] = {
      "Belfort", "90"},
     {"810000000006", "L", "SA07", NULL, "RUE DE CHARENTON", "75012", "75112",
      "Paris", "75"},
-    {"0010001949", "L", "SA07", NULL, "RUE ALEXANDRE BERARD", "01500",
-     "01004", "Ambérieu-en-Bugey", "01"},
+    {"0010001949", "L", "SA07", NULL, "RUE ALEXANDRE BERARD", "01500", "01004",
+     "Ambérieu-en-Bugey", "01"},
     {"810000000008", "S", "SA33", "PHARMACIE DU VIEUX PORT", "QUAI DU PORT",
      "13001", "13201", "Marseille", "13"},
     {"810000000009", "L", "SA07", NULL, "BOULEVARD VOLTAIRE", "75011", "75111",
      "Paris", "75"},
-    {"810000000009", "S", "SA01", "HOPITAL NORD FRANCHE COMTE", "RUE DE MULHOUSE",
-     "90000", "90010", "Belfort", "90"},
-    {"810000000010", "L", "SA07", NULL, "GRANDE RUE", "90100", "90033",
-     "Delle", "90"},
+    {"810000000009", "S", "SA01", "HOPITAL NORD FRANCHE COMTE",
+     "RUE DE MULHOUSE", "90000", "90010", "Belfort", "90"},
+    {"810000000010", "L", "SA07", NULL, "GRANDE RUE", "90100", "90033", "Delle",
+     "90"},
 };
 
 static const char *const codes[][3] = {
@@ -122,20 +128,19 @@ static void make_db(const char *path, int extra, int version)
                     " last_fold, first_fold, last_join, profession_code,"
                     " has_mss)");
     sqlite3_stmt *st;
-    sqlite3_prepare_v2(db,
-                       "INSERT INTO st VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", -1,
-                       &st, NULL);
+    sqlite3_prepare_v2(db, "INSERT INTO st VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                       -1, &st, NULL);
     size_t np = sizeof(people) / sizeof(people[0]);
     for (size_t i = 0; i < np + (extra ? 1 : 0); i++) {
-        struct person z = {"810000000011", "8", "10000000011", "M", NULL,
-                           "ZOLA", "Émile", "10", 0};
+        struct person z = {"810000000011", "8",     "10000000011", "M", NULL,
+                           "ZOLA",         "Émile", "10",          0};
         const struct person *p = i < np ? &people[i] : &z;
         char lf[128], ff[128], lj[128];
         fold(p->last, strlen(p->last), lf);
         fold(p->first, strlen(p->first), ff);
         fold_joined(p->last, strlen(p->last), lj);
-        const char *v[] = {p->nid, p->type,  p->id, p->civ, p->title, p->last,
-                           p->first, lf,     ff,    lj,     p->prof};
+        const char *v[] = {p->nid,   p->type, p->id, p->civ, p->title, p->last,
+                           p->first, lf,      ff,    lj,     p->prof};
         for (int k = 0; k < 11; k++)
             sqlite3_bind_text(st, k + 1, v[k], -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(st, 12, p->has_mss);
@@ -175,8 +180,8 @@ static void make_db(const char *path, int extra, int version)
         const struct act *a = &acts[i];
         char cf[128];
         fold(a->city, strlen(a->city), cf);
-        const char *v[] = {a->nid, a->mode, a->sector, a->name, a->street,
-                           a->pc,  a->insee, a->city,  cf,      a->dept};
+        const char *v[] = {a->nid, a->mode,  a->sector, a->name, a->street,
+                           a->pc,  a->insee, a->city,   cf,      a->dept};
         for (int k = 0; k < 10; k++)
             sqlite3_bind_text(st, k + 1, v[k], -1, SQLITE_TRANSIENT);
         int seq = 0;
@@ -190,8 +195,7 @@ static void make_db(const char *path, int extra, int version)
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
-    sqlite3_prepare_v2(db, "INSERT INTO code VALUES (?,?,?,?)", -1, &st,
-                       NULL);
+    sqlite3_prepare_v2(db, "INSERT INTO code VALUES (?,?,?,?)", -1, &st, NULL);
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         for (int k = 0; k < 3; k++)
             sqlite3_bind_text(st, k + 1, codes[i][k], -1, SQLITE_STATIC);
@@ -201,37 +205,36 @@ static void make_db(const char *path, int extra, int version)
     }
     sqlite3_finalize(st);
     exec_or_die(
-        db,
-        "UPDATE code SET count = (SELECT count(*) FROM professional p"
-        " WHERE p.profession_code = code.code) WHERE list = 'profession';"
-        "INSERT INTO specialty SELECT pid, 'SM54', 'S' FROM professional"
-        " WHERE national_id IN ('810000000001', '810000000009');"
-        "INSERT INTO specialty SELECT pid, 'SM38', 'S' FROM professional"
-        " WHERE national_id = '810000000004';"
-        "UPDATE code SET count = (SELECT count(*) FROM specialty s"
-        " WHERE s.code = code.code) WHERE list = 'specialty';"
-        "INSERT INTO diploma SELECT pid << 20, 'DE', 'DE09', NULL, NULL"
-        " FROM professional WHERE national_id = '810000000001';"
-        "CREATE TEMP TABLE mb (address, nid, last, first, prof);"
-        "INSERT INTO mb VALUES"
-        " ('jean.martin@medecin.mssante.fr', '810000000001',"
-        " 'MARTIN', 'Jean', '10'),"
-        " ('paul.martinez@dentiste.mssante.fr', '810000000003',"
-        " 'MARTINEZ', 'Paul', '40'),"
-        " ('k.meddah@pharmacien.mssante.fr', '810000000008',"
-        " 'MEDDAH-LAID', 'Karim', '21');"
-        "INSERT INTO mailbox (mid, address, type, national_id, last_name,"
-        " first_name, profession_code) SELECT p.pid << 20, address, 'PER',"
-        " nid, last, first, prof FROM mb JOIN professional p"
-        " ON p.national_id = mb.nid;"
-        "INSERT INTO mailbox (mid, address, type, structure_id_type,"
-        " structure_id, service, org_name, postcode, dept) VALUES"
-        " ((1 << 50) + 1, 'secretariat.cardio@chu-test.mssante.fr', 'ORG',"
-        " '3', '1900000001', 'Cardiologie', 'CHU TEST', '90000', '90');"
-        "INSERT INTO meta VALUES ('schema_version', '2'),"
-        " ('built_at', '2026-08-26T10:13:00Z'), ('professionals', '10');"
-        "INSERT INTO extract VALUES ('activite', 'fixture', 'x.txt',"
-        " '202608261013', 56, 11, 11, 0, 0);");
+        db, "UPDATE code SET count = (SELECT count(*) FROM professional p"
+            " WHERE p.profession_code = code.code) WHERE list = 'profession';"
+            "INSERT INTO specialty SELECT pid, 'SM54', 'S' FROM professional"
+            " WHERE national_id IN ('810000000001', '810000000009');"
+            "INSERT INTO specialty SELECT pid, 'SM38', 'S' FROM professional"
+            " WHERE national_id = '810000000004';"
+            "UPDATE code SET count = (SELECT count(*) FROM specialty s"
+            " WHERE s.code = code.code) WHERE list = 'specialty';"
+            "INSERT INTO diploma SELECT pid << 20, 'DE', 'DE09', NULL, NULL"
+            " FROM professional WHERE national_id = '810000000001';"
+            "CREATE TEMP TABLE mb (address, nid, last, first, prof);"
+            "INSERT INTO mb VALUES"
+            " ('jean.martin@medecin.mssante.fr', '810000000001',"
+            " 'MARTIN', 'Jean', '10'),"
+            " ('paul.martinez@dentiste.mssante.fr', '810000000003',"
+            " 'MARTINEZ', 'Paul', '40'),"
+            " ('k.meddah@pharmacien.mssante.fr', '810000000008',"
+            " 'MEDDAH-LAID', 'Karim', '21');"
+            "INSERT INTO mailbox (mid, address, type, national_id, last_name,"
+            " first_name, profession_code) SELECT p.pid << 20, address, 'PER',"
+            " nid, last, first, prof FROM mb JOIN professional p"
+            " ON p.national_id = mb.nid;"
+            "INSERT INTO mailbox (mid, address, type, structure_id_type,"
+            " structure_id, service, org_name, postcode, dept) VALUES"
+            " ((1 << 50) + 1, 'secretariat.cardio@chu-test.mssante.fr', 'ORG',"
+            " '3', '1900000001', 'Cardiologie', 'CHU TEST', '90000', '90');"
+            "INSERT INTO meta VALUES ('schema_version', '2'),"
+            " ('built_at', '2026-08-26T10:13:00Z'), ('professionals', '10');"
+            "INSERT INTO extract VALUES ('activite', 'fixture', 'x.txt',"
+            " '202608261013', 56, 11, 11, 0, 0);");
     if (extra)
         exec_or_die(db, "UPDATE meta SET value = '2026-08-27T10:13:00Z'"
                         " WHERE key = 'built_at'");
@@ -262,7 +265,7 @@ static int server_start(struct server *s, const char *db,
     char bin[512];
     snprintf(bin, sizeof(bin), "%s/rpps-server", build);
     snprintf(s->log, sizeof(s->log), "%s/server-%d.log", tmpdir, rand());
-    const char *argv[16] = {bin,       "--db",        db, "--listen",
+    const char *argv[16] = {bin,           "--db",      db, "--listen",
                             "127.0.0.1:0", "--threads", "2"};
     int argc = 7;
     for (; extra && *extra && argc < 15; extra++)
@@ -432,8 +435,10 @@ static const struct {
     /* exact family, exact first name, family prefix, first-name prefix */
     {"/v1/search?q=martin",
      "810000000001 810000000002 810000000004 810000000003 810000000006", 5},
-    {"/v1/search?q=MARTIN", "810000000001 810000000002 810000000004"
-                            " 810000000003 810000000006", 5},
+    {"/v1/search?q=MARTIN",
+     "810000000001 810000000002 810000000004"
+     " 810000000003 810000000006",
+     5},
     {"/v1/search?q=mar",
      "810000000001 810000000003 810000000002 810000000004 810000000006", 5},
     {"/v1/search?q=jean%20martin", "810000000001", 1},
@@ -453,16 +458,19 @@ static const struct {
     {"/v1/search?given=martin", "810000000004 810000000006", 2},
     {"/v1/search?name=martin&given=sophie", "810000000002", 1},
     /* filters alone */
-    {"/v1/search?profession=40&postcode=90000", "810000000003 810000000005",
-     2},
+    {"/v1/search?profession=40&postcode=90000", "810000000003 810000000005", 2},
     {"/v1/search?profession=chirurgien-dentiste&postcode=90000",
      "810000000003 810000000005", 2},
     {"/v1/search?profession=Chirurgien%20Dentiste&postcode=90",
      "810000000003 810000000010 810000000005", 3},
-    {"/v1/search?postcode=90", "810000000003 810000000010 810000000004"
-                               " 810000000005 810000000009", 5},
-    {"/v1/search?postcode=9000", "810000000003 810000000004 810000000005"
-                                 " 810000000009", 4},
+    {"/v1/search?postcode=90",
+     "810000000003 810000000010 810000000004"
+     " 810000000005 810000000009",
+     5},
+    {"/v1/search?postcode=9000",
+     "810000000003 810000000004 810000000005"
+     " 810000000009",
+     4},
     {"/v1/search?city=paris", "810000000001 810000000006 810000000009", 3},
     {"/v1/search?city=PARIS&profession=10", "810000000001 810000000009", 2},
     {"/v1/search?city=75111", "810000000001 810000000009", 2},
@@ -470,23 +478,26 @@ static const struct {
     {"/v1/search?city=Amb%C3%A9rieu-en-Bugey", "0010001949", 1},
     {"/v1/search?dept=90&mode=S", "810000000009", 1},
     {"/v1/search?dept=90&mode=L&profession=10", "810000000004", 1},
-    {"/v1/search?dept=75,13", "810000000001 810000000008 810000000006"
-                              " 810000000009", 4},
-    {"/v1/search?dept=75&dept=13", "810000000001 810000000008 810000000006"
-                                   " 810000000009", 4},
+    {"/v1/search?dept=75,13",
+     "810000000001 810000000008 810000000006"
+     " 810000000009",
+     4},
+    {"/v1/search?dept=75&dept=13",
+     "810000000001 810000000008 810000000006"
+     " 810000000009",
+     4},
     {"/v1/search?mode=S", "810000000008 810000000002 810000000009", 3},
     {"/v1/search?has_mss=true", "810000000001 810000000003 810000000008", 3},
-    {"/v1/search?has_mss=false&profession=10", "810000000004 810000000009",
-     2},
+    {"/v1/search?has_mss=false&profession=10", "810000000004 810000000009", 2},
     {"/v1/search?specialty=SM54", "810000000001 810000000009", 2},
     {"/v1/search?specialty=medecine%20generale", "810000000001 810000000009",
      2},
     {"/v1/search?specialty=SM54&city=belfort", "810000000009", 1},
     {"/v1/search?profession=10&profession=40",
      "810000000001 810000000003 810000000010 810000000004 810000000005"
-     " 810000000009", 6},
-    {"/v1/search?profession=10", "810000000001 810000000004 810000000009",
-     3},
+     " 810000000009",
+     6},
+    {"/v1/search?profession=10", "810000000001 810000000004 810000000009", 3},
     /* text and filters together */
     {"/v1/search?q=martin&city=belfort", "810000000004 810000000003", 2},
     {"/v1/search?q=mar&profession=10", "810000000001 810000000004", 2},
@@ -497,8 +508,7 @@ static const struct {
     {"/v1/search?q=martin&limit=2&offset=2", "810000000004 810000000003", 5},
     {"/v1/search?q=martin&limit=2&offset=4", "810000000006", 5},
     {"/v1/search?q=martin&offset=9", "", 5},
-    {"/v1/search?postcode=90&limit=2&offset=2",
-     "810000000004 810000000005", 5},
+    {"/v1/search?postcode=90&limit=2&offset=2", "810000000004 810000000005", 5},
     {"/v1/search?profession=10&limit=1&offset=1", "810000000004", 3},
 };
 
@@ -541,19 +551,18 @@ static void test_result_shape(void)
              "jean.martin@medecin.mssante.fr");
     T_EQ_STR(json_string_value(json_object_get(mb, "type")), "PER");
     json_t *a = json_array_get(json_object_get(p, "activities"), 0);
+    T_EQ_STR(
+        json_string_value(json_object_get(json_object_get(a, "mode"), "code")),
+        "L");
     T_EQ_STR(json_string_value(
-                 json_object_get(json_object_get(a, "mode"), "code")),
-             "L");
-    T_EQ_STR(json_string_value(json_object_get(
-                 json_object_get(a, "structure"), "name")),
+                 json_object_get(json_object_get(a, "structure"), "name")),
              "CABINET MARTIN");
     json_t *ad = json_object_get(a, "address");
     T_EQ_STR(json_string_value(json_object_get(ad, "postcode")), "75011");
     T_EQ_STR(json_string_value(json_object_get(ad, "city")), "Paris");
     T_EQ_STR(json_string_value(json_object_get(ad, "insee")), "75111");
     T_EQ_STR(json_string_value(json_object_get(ad, "dept")), "75");
-    T_EQ_STR(json_string_value(json_array_get(json_object_get(ad, "lines"),
-                                              0)),
+    T_EQ_STR(json_string_value(json_array_get(json_object_get(ad, "lines"), 0)),
              "RUE DE LA ROQUETTE");
     T_EQ_STR(json_string_value(json_object_get(a, "phone")), "0100000000");
     T_EQ_INT(jint(r.json, "limit"), 20);
@@ -601,8 +610,8 @@ static void test_facets(void)
     T_EQ_INT(jint(facet(r.json, "dept", "75"), "count"), 2);
     T_EQ_INT(jint(facet(r.json, "mode", "L"), "count"), 4);
     T_EQ_INT(jint(facet(r.json, "specialty", "SM54"), "count"), 1);
-    T_CHECK(json_is_true(json_object_get(json_object_get(r.json, "facets"),
-                                         "exact")));
+    T_CHECK(json_is_true(
+        json_object_get(json_object_get(r.json, "facets"), "exact")));
     reply_free(&r);
     /* filters only: a person with activities in two departments counts in
      * each, once */
@@ -671,8 +680,7 @@ static void test_lookups(void)
              "structure");
     json_t *s = json_object_get(r.json, "structure");
     T_EQ_STR(json_string_value(json_object_get(s, "name")), "CHU TEST");
-    T_EQ_STR(json_string_value(json_object_get(s, "service")),
-             "Cardiologie");
+    T_EQ_STR(json_string_value(json_object_get(s, "service")), "Cardiologie");
     T_CHECK(json_is_null(json_object_get(r.json, "professional")));
     reply_free(&r);
 }
@@ -708,8 +716,8 @@ static void test_suggest_and_lists(void)
     reply_free(&r);
     r = get("/v1/status");
     T_EQ_INT(r.status, 200);
-    T_EQ_STR(json_string_value(json_object_get(
-                 json_object_get(r.json, "meta"), "built_at")),
+    T_EQ_STR(json_string_value(
+                 json_object_get(json_object_get(r.json, "meta"), "built_at")),
              "2026-08-26T10:13:00Z");
     T_EQ_INT(json_array_size(json_object_get(r.json, "extracts")), 1);
     /* The fixture's extract is of 2026-08-26: older than 3 days. */
@@ -978,8 +986,7 @@ static void test_large_paths(const char *tune)
         struct reply r = get(search_cases[i].path);
         T_EQ_INT(r.status, 200);
         if (strcmp(ids(&r), want) != 0)
-            fprintf(stderr, "large paths %s: %s\n", tune,
-                    search_cases[i].path);
+            fprintf(stderr, "large paths %s: %s\n", tune, search_cases[i].path);
         T_EQ_STR(ids(&r), want);
         /* Totals may be lower bounds on these paths, never wrong. */
         if (json_is_true(json_object_get(r.json, "total_exact")))
@@ -1178,8 +1185,7 @@ int main(void)
         int bad = 0;
         while (fgets(line, sizeof(line), lf)) {
             if (strstr(line, "rpps-server: access ")) {
-                fprintf(stderr, "access log without --access-log: %s",
-                        line);
+                fprintf(stderr, "access log without --access-log: %s", line);
                 bad = 1;
             }
             if (strstr(line, "Sanitizer") || strstr(line, "runtime error")) {
@@ -1195,7 +1201,6 @@ int main(void)
     test_large_paths("2,1");   /* prefixes expanded through name_term */
     test_large_paths("2,1,0"); /* prefixes FTS5 merges */
     test_options(dbpath);
-
 
     curl_easy_cleanup(curl);
     curl_global_cleanup();
