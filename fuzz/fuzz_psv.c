@@ -60,9 +60,9 @@ static size_t read_all(const uint8_t *p, size_t n, size_t step, size_t max_line,
         ev[k].lineno = r.lineno;
         ev[k].off = ev[k].len = 0;
         if (st == PSV_LINE) {
-            /* A line never holds its newline, and the cap bounds it (one
-             * byte of slack for a CR that was stripped). */
-            if (memchr(line, '\n', len) || len > max_line + 1)
+            /* A line never holds its newline, and the cap bounds it (its
+             * raw length, a stripped CR counted). */
+            if (memchr(line, '\n', len) || len > max_line)
                 abort();
             /* The line is the input's bytes: find where (the reader moves
              * its buffer, so compare contents, not pointers). */

@@ -1,26 +1,12 @@
 /* Regressions found by fuzzing (fuzz/), one table per module, each case
  * named after the input in fuzz/regress/<target>/ that found it, so the bug
- * stays fixed in `make test` and `make asan` without clang.
- *
- * A case whose bug is reported but not yet fixed in a module this file does
- * not own is marked known: it prints "KNOWN ..." while it fails and counts
- * neither way, and starts counting as a pass once the fix lands (then drop
- * the mark). docs/reliability.md lists the known ones. */
+ * stays fixed in `make test` and `make asan` without clang. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fold.h"
 #include "psv.h"
 #include "t.h"
-
-/* A known, reported bug: see the comment at the top. */
-#define T_KNOWN(cond, what)                                                    \
-    do {                                                                       \
-        if (cond)                                                              \
-            t_passed++;                                                        \
-        else                                                                   \
-            printf("KNOWN %s:%d: %s\n", __FILE__, __LINE__, what);             \
-    } while (0)
 
 /* fuzz/regress/fuzz_fold/stray-byte-overflow: fold() wrote "th" for a lone
  * 0xFE byte, so invalid input could fold longer than itself and overflow the
@@ -102,19 +88,22 @@ static void read_shape(const char *in, size_t step, size_t max_line, char *out,
 }
 
 /* fuzz/regress/fuzz_psv/cap-plus-one-depends-on-reads: whether a line at the
- * cap is kept depended on where the reads split the file. With a cap of 4:
+ * cap was kept depended on where the reads split the file. With a cap of 4,
  * "abcde" (cap + 1, no CR) was kept when read whole but skipped when read a
- * byte at a time, and "abcd\r" (the cap, plus the CR of a CRLF) the other
- * way. The reader must give one answer whatever the read sizes. */
+ * byte at a time, and "abcd\r\n" the other way. Fixed in 9c278b0: a line
+ * is too long by its raw length, a CR counted, wherever its newline falls.
+ * The reader must give one answer whatever the read sizes. */
 static const struct {
     const char *in, *want;
 } cap_cases[] = {
     {"abcde\nok\n", "# L2"},    /* over the cap: skipped */
-    {"abcd\r\nok\n", "L4 L2"},  /* at the cap with CRLF: kept */
+    {"abcd\r\nok\n", "# L2"},   /* the cap plus a CR: over, by raw length */
     {"abcd\nok\n", "L4 L2"},    /* at the cap: kept */
     {"abcdef\r\nok\n", "# L2"}, /* well over */
     {"ok\nabcde", "L2 #"},      /* over the cap, last line, no newline */
-    {"ok\nabcd\r", "L2 L4"},    /* at the cap, last line with its CR */
+    {"ok\nabcd\r", "L2 #"},     /* the same as the last line */
+    {"ok\nabc\r", "L2 L3"},     /* under the cap with its CR: kept */
+    {"abc\r\nok\n", "L3 L2"},
 };
 
 static void test_psv_cap_boundary(void)
@@ -132,8 +121,7 @@ static void test_psv_cap_boundary(void)
                        i, steps[s], got, cap_cases[i].want);
             }
         }
-        T_KNOWN(same, "importer/psv.c psv_next(): a line at the cap is"
-                      " kept or skipped by read sizes and CR (reported)");
+        T_CHECK(same);
     }
 }
 
