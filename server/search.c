@@ -2720,35 +2720,14 @@ static void search_release(struct search *s)
 }
 
 /* near=: a result with "distance_km" on each activity (null where it
- * cannot be placed) and on the result (the nearest). Through a jansson
- * value: dearer than record_write(), for a page of 20 at most. */
+ * cannot be placed) and on the result (the nearest). */
 static int near_record(struct db_conn *c, const struct sq *q, struct buf *b,
                        long long pid)
 {
-    json_t *o = record_json(c, pid, 0);
-    if (!o)
-        return -1;
     double km[64];
     size_t n;
     double best = pid_km(c, q, pid, km, 64, &n);
-    json_t *acts = json_object_get(o, "activities");
-    for (size_t i = 0; i < n; i++) {
-        json_t *a = json_array_get(acts, i);
-        if (a)
-            json_object_set_new(
-                a, "distance_km",
-                isnan(km[i]) ? json_null() : json_real(round(km[i] * 10) / 10));
-    }
-    json_object_set_new(o, "distance_km",
-                        isnan(best) ? json_null()
-                                    : json_real(round(best * 10) / 10));
-    char *t = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    if (!t)
-        return -1;
-    buf_addstr(b, t);
-    free(t);
-    return 0;
+    return record_write_near(c, b, pid, km, n, best);
 }
 
 /* The page as JSON text (record.c says why not jansson values). */
