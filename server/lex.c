@@ -28,6 +28,8 @@ struct geo_job {
     int32_t *act_commune;
     uint32_t *act_at;
     long long npids;
+    uint32_t *commune_pid;
+    uint32_t *commune_at;
 };
 
 /* Slots of the commune-code cache of place_activities(). */
@@ -122,14 +124,45 @@ out:
     return rc;
 }
 
+/* commune_at / commune_pid from act_commune: a counting sort, pids
+ * visited in order so each commune's list is ascending. */
+static void index_communes(struct geo_job *j)
+{
+    size_t nc = geo_count(j->geo);
+    uint32_t *at = xcalloc(nc + 2, sizeof(*at));
+    for (long long p = 0; p < j->npids; p++)
+        for (uint32_t i = j->act_at[p]; i < j->act_at[p + 1]; i++) {
+            int32_t c = j->act_commune[i];
+            int again = 0; /* a second activity of p in c counts once */
+            for (uint32_t k = j->act_at[p]; k < i && !again; k++)
+                again = j->act_commune[k] == c;
+            if (c >= 0 && (size_t)c < nc && !again)
+                at[c + 2]++;
+        }
+    for (size_t c = 0; c < nc; c++)
+        at[c + 2] += at[c + 1];
+    uint32_t *pids = xmalloc((at[nc + 1] ? at[nc + 1] : 1) * sizeof(*pids));
+    for (long long p = 0; p < j->npids; p++)
+        for (uint32_t i = j->act_at[p]; i < j->act_at[p + 1]; i++) {
+            int32_t c = j->act_commune[i];
+            int again = 0;
+            for (uint32_t k = j->act_at[p]; k < i && !again; k++)
+                again = j->act_commune[k] == c;
+            if (c >= 0 && (size_t)c < nc && !again)
+                pids[at[c + 1]++] = (uint32_t)p;
+        }
+    j->commune_at = at; /* at[c] .. at[c + 1] after the fill */
+    j->commune_pid = pids;
+}
+
 static void *load_geo(void *arg)
 {
     struct geo_job *j = arg;
     sqlite3 *db = open_ro(j->path);
     if (db) {
         j->geo = geo_load(db);
-        if (j->geo)
-            place_activities(db, j);
+        if (j->geo && place_activities(db, j) == 0)
+            index_communes(j);
         sqlite3_close(db);
     }
     return NULL;
@@ -161,7 +194,7 @@ double lex_pid_km(const struct lex *l, long long pid, double lat, double lon,
 struct lex *lex_load(const char *path)
 {
     double t0 = now_s();
-    struct geo_job job = {path, NULL, NULL, NULL, 0};
+    struct geo_job job = {path, NULL, NULL, NULL, 0, NULL, NULL};
     pthread_t th;
     int threaded = pthread_create(&th, NULL, load_geo, &job) == 0;
     if (!threaded)
@@ -176,6 +209,8 @@ struct lex *lex_load(const char *path)
     l->act_commune = job.act_commune;
     l->act_at = job.act_at;
     l->npids = job.npids;
+    l->commune_pid = job.commune_pid;
+    l->commune_at = job.commune_at;
     if (!l->geo)
         log_warn("%s: %s: no commune table: places are not understood",
                  __func__, path);
@@ -189,6 +224,8 @@ struct lex *lex_load(const char *path)
         typo_dict_free(l->dict);
         free(l->act_commune);
         free(l->act_at);
+        free(l->commune_pid);
+        free(l->commune_at);
         free(l);
         return NULL;
     }
@@ -213,5 +250,7 @@ void lex_unref(struct lex *l)
     typo_dict_free(l->dict);
     free(l->act_commune);
     free(l->act_at);
+    free(l->commune_pid);
+    free(l->commune_at);
     free(l);
 }

@@ -26,6 +26,13 @@ struct lex {
     int32_t *act_commune;
     uint32_t *act_at;
     long long npids; /* act_at has npids + 1 entries */
+    /* The same, by commune: the pids with an activity placed in commune c
+     * are commune_pid[commune_at[c] .. commune_at[c + 1]), ascending, each
+     * once (near= reads a ring's people from memory, not from the
+     * activity_insee index: ~5 ns a person instead of ~0.3 us). NULL
+     * without act_at. 4 bytes a (commune, pid) pair. */
+    uint32_t *commune_pid;
+    uint32_t *commune_at; /* geo_count() + 1 entries */
     double load_ms;  /* how long lex_load() took */
     atomic_int refs;
 };

@@ -2414,6 +2414,17 @@ static int names_match(const struct db_conn *c, const struct sq *q,
     return cand_score(q, tp, &x, last, first, join, 1) == 0;
 }
 
+/* Whether the budget of db_budget() is spent. SQLite's progress handler
+ * says so while statements run; streams in memory run none, so the clock
+ * is read here too, every 256 calls. */
+static int budget_over(struct db_conn *c, unsigned *tick)
+{
+    if (!c->interrupted && c->deadline > 0 && (++*tick & 255) == 0 &&
+        now_s() > c->deadline)
+        c->interrupted = 1;
+    return c->interrupted;
+}
+
 /* A large match, or filters alone, by distance: the communes within the
  * radius, nearest first; in each, its activities (by commune code, and,
  * when no other commune bears its name, by town name for those without a
@@ -2435,20 +2446,31 @@ static int near_rings(struct db_conn *c, struct search *s, int names, int count)
     long long *batch = NULL, found = 0, extra = 0;
     size_t capb = 0, need = (size_t)(q->offset + q->limit), pcap = 0;
     int rc = 0, budget = 0, done = 1;
+    unsigned tick = 0;
+    const struct lex *lx = lex_of(c);
     for (size_t h = 0; h < nh; h++) {
         const struct geo_commune *k = geo_commune(geo, hits[h].commune);
-        struct sq one = {0};
-        char *insee = (char *)k->insee;
-        int cs_n;
-        if (k->parent < 0 &&
-            geo_by_name(geo, k->name_fold, strlen(k->name_fold), &cs_n, 1) == 1)
-            add_towns(&one, k);
-        int r = commune_stream(c, cs, &insee, 1, one.towns, one.ntown, 'R');
-        for (int i = 0; i < one.ntown; i++)
-            free(one.towns[i]);
-        if (r < 0) {
-            rc = -1;
-            break;
+        if (lx->commune_at) {
+            /* In memory: the people placed in this commune (as their
+             * distances are). */
+            const uint32_t *at = lx->commune_at + hits[h].commune;
+            stream_init_mem(cs, lx->commune_pid + at[0], at[1] - at[0],
+                            order_key(ORD_PLACE, k->activities));
+        } else {
+            struct sq one = {0};
+            char *insee = (char *)k->insee;
+            int cs_n;
+            if (k->parent < 0 &&
+                geo_by_name(geo, k->name_fold, strlen(k->name_fold), &cs_n,
+                            1) == 1)
+                add_towns(&one, k);
+            int r = commune_stream(c, cs, &insee, 1, one.towns, one.ntown, 'R');
+            for (int i = 0; i < one.ntown; i++)
+                free(one.towns[i]);
+            if (r < 0) {
+                rc = -1;
+                break;
+            }
         }
         struct stream *v[6] = {cs};
         int n = 1, err = 0;
@@ -2485,7 +2507,7 @@ static int near_rings(struct db_conn *c, struct search *s, int names, int count)
                 db_budget(c, COUNT_MS);
                 budget = 1;
             }
-            if (budget && c->interrupted)
+            if (budget && budget_over(c, &tick))
                 break;
         }
         int failed = err || streams_failed(v, n);
@@ -2514,7 +2536,9 @@ static int near_rings(struct db_conn *c, struct search *s, int names, int count)
                 res_push(&res->pid, &res->n, &pcap, batch[i]);
         found += extra;
         extra = 0;
-        if ((budget && c->interrupted) || (!count && (size_t)found >= need)) {
+        tick = 255; /* the clock once a commune at least */
+        if ((budget && budget_over(c, &tick)) ||
+            (!count && (size_t)found >= need)) {
             done = 0;
             break;
         }

@@ -23,6 +23,43 @@ void stream_init(struct stream *s, int shift, int bound_param, int step_max,
     s->est = est;
     s->cur = -1;
     s->error = 0;
+    s->mem = NULL;
+    s->nmem = s->pos = 0;
+}
+
+void stream_init_mem(struct stream *s, const uint32_t *v, size_t n,
+                     long long est)
+{
+    stream_init(s, 0, 0, 0, est);
+    s->mem = v;
+    s->nmem = n;
+}
+
+/* The first element >= target from s->pos on: gallop, then bisect. */
+static long long mem_seek(struct stream *s, long long target)
+{
+    size_t lo = s->pos, step = 1, hi;
+    while (lo < s->nmem && (long long)s->mem[lo] < target) {
+        hi = lo + step;
+        if (hi >= s->nmem || (long long)s->mem[hi] >= target) {
+            if (hi > s->nmem)
+                hi = s->nmem;
+            /* mem[lo] < target <= mem[hi] (or hi at the end) */
+            while (hi - lo > 1) {
+                size_t mid = lo + (hi - lo) / 2;
+                if ((long long)s->mem[mid] < target)
+                    lo = mid;
+                else
+                    hi = mid;
+            }
+            lo = hi;
+            break;
+        }
+        lo = hi;
+        step *= 2;
+    }
+    s->pos = lo;
+    return lo < s->nmem ? (long long)s->mem[lo] : STREAM_END;
 }
 
 int stream_add(struct stream *s, sqlite3_stmt *st)
@@ -69,6 +106,8 @@ long long stream_seek(struct stream *s, long long target)
 {
     if (s->cur >= target && s->cur >= 0)
         return s->cur;
+    if (s->mem)
+        return s->cur = mem_seek(s, target);
     long long m = STREAM_END;
     for (int i = 0; i < s->nsub; i++) {
         struct stream_sub *b = &s->sub[i];
@@ -88,6 +127,7 @@ void stream_rewind(struct stream *s)
         s->sub[i].cur = -1;
     }
     s->cur = -1;
+    s->pos = 0;
     s->error = 0;
 }
 

@@ -15,6 +15,8 @@
 #ifndef STREAM_H
 #define STREAM_H
 #include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 #define STREAM_END LLONG_MAX
@@ -40,12 +42,19 @@ struct stream {
     long long est;   /* estimated number of pids (orders the streams) */
     long long cur;   /* min of the subs' cur; -1 before the first seek */
     int error;       /* a statement failed or was interrupted */
+    /* Or, with no statements, an ascending array in memory (borrowed). */
+    const uint32_t *mem;
+    size_t nmem, pos;
 };
 
 /* Starts an empty stream. The caller then adds statements with
  * stream_add(), their other parameters already bound. */
 void stream_init(struct stream *s, int shift, int bound_param, int step_max,
                  long long est);
+/* Starts a stream over v[0..n), ascending pids in memory that outlive it:
+ * seeks gallop through the array, nothing touches SQLite. */
+void stream_init_mem(struct stream *s, const uint32_t *v, size_t n,
+                     long long est);
 /* Adds a statement (not yet stepped). -1 when the stream is full. */
 int stream_add(struct stream *s, sqlite3_stmt *st);
 
