@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/resource.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -1957,16 +1958,168 @@ static void *replay_thread(void *arg)
     return NULL;
 }
 
+/* ---- The full-text index, built beside the rows ----
+ *
+ * name_fts indexes the folded names of professional (external content).
+ * Rebuilt from the table at the end it costs 7 s at full scale on the one
+ * connection that writes everything else. Instead, once the professionals
+ * are sorted, a thread indexes their names into a scratch database of its
+ * own (the same CREATE VIRTUAL TABLE, the same rowids) while the main
+ * thread writes the rows; at the end its four shadow tables are copied
+ * into the new database, whose name_fts was created empty and never read.
+ * The FTS5 integrity check against the content table (check_db) then
+ * proves the copy. The scratch file is unlinked as soon as it is open, so
+ * a killed import leaves nothing of it behind. */
+struct fts_side {
+    const struct persons *ps;
+    sqlite3 *db; /* the scratch database, used by the thread, then by
+                  * fts_side_finish() after the join */
+    pthread_t th;
+    int started, failed;
+    atomic_int stop; /* the build failed elsewhere: give up */
+};
+
+static const char *const fts_shadow[] = {"data", "idx", "docsize", "config"};
+
+/* The CREATE VIRTUAL TABLE name_fts statement of the schema (allocated). */
+static char *fts_create_sql(void)
+{
+    const char *a = strstr(schema_sql, "CREATE VIRTUAL TABLE name_fts ");
+    const char *e = a ? strchr(a, ';') : NULL;
+    return e ? xstrndup(a, (size_t)(e - a + 1)) : NULL;
+}
+
+static void *fts_side_thread(void *arg)
+{
+    struct fts_side *f = arg;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(f->db,
+                           "INSERT INTO name_fts (rowid, last_fold, "
+                           "first_fold, last_join) VALUES (?, ?, ?, ?)",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto fail;
+    for (size_t i = 0; i < f->ps->n; i++) {
+        const struct person *p = f->ps->all[i];
+        if ((i & 4095) == 0 && atomic_load(&f->stop)) {
+            sqlite3_finalize(s);
+            f->failed = 1;
+            return NULL;
+        }
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)i + 1);
+        bind_opt(s, 2, p->last_fold);
+        bind_opt(s, 3, p->first_fold);
+        bind_opt(s, 4, p->last_join);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            goto fail;
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+    s = NULL;
+    if (exec(f->db, "INSERT INTO name_fts (name_fts) VALUES ('optimize');"
+                    "COMMIT") < 0) {
+        f->failed = 1;
+        return NULL;
+    }
+    return NULL;
+fail:
+    log_error("full-text index: %s", sqlite3_errmsg(f->db));
+    sqlite3_finalize(s);
+    f->failed = 1;
+    return NULL;
+}
+
+/* Opens the scratch database beside db_path and starts the thread on the
+ * sorted professionals. */
+static int fts_side_start(struct fts_side *f, const struct persons *ps,
+                          const char *db_path)
+{
+    struct buf path;
+    char *create = fts_create_sql();
+    int ret = -1;
+    f->ps = ps;
+    buf_init(&path, 8192);
+    buf_addf(&path, "%s.fts", db_path);
+    if (!create || !path.s) {
+        log_error("full-text index: no name_fts in the schema");
+        goto out;
+    }
+    if (sqlite3_open_v2(path.s, &f->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_EXCLUSIVE,
+                        NULL) != SQLITE_OK) {
+        log_error("%s: %s", path.s,
+                  f->db ? sqlite3_errmsg(f->db) : "cannot open");
+        goto out;
+    }
+    /* The schema is written (and the file so held open) before the
+     * unlink. */
+    if (exec(f->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                    "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-32768;"
+                    "BEGIN") < 0 ||
+        exec(f->db, create) < 0)
+        goto out;
+    unlink(path.s);
+    if (pthread_create(&f->th, NULL, fts_side_thread, f) != 0) {
+        log_error("pthread_create failed");
+        goto out;
+    }
+    f->started = 1;
+    ret = 0;
+out:
+    if (ret < 0 && path.s)
+        unlink(path.s);
+    free(create);
+    buf_release(&path);
+    return ret;
+}
+
+/* Waits for the thread; if it succeeded and db_path is given, copies the
+ * index into the new database at db_path, which no connection may hold
+ * locked. Frees everything either way. */
+static int fts_side_finish(struct fts_side *f, const char *db_path)
+{
+    int ret = -1;
+    if (!db_path)
+        atomic_store(&f->stop, 1);
+    if (f->started)
+        pthread_join(f->th, NULL);
+    if (!f->db)
+        return -1;
+    if (f->started && !f->failed && db_path) {
+        char *q = sqlite3_mprintf("ATTACH %Q AS m", db_path);
+        struct buf sql;
+        buf_init(&sql, 1024);
+        buf_addstr(&sql, "PRAGMA m.journal_mode=OFF; BEGIN;");
+        for (size_t i = 0; i < sizeof(fts_shadow) / sizeof(*fts_shadow); i++)
+            buf_addf(&sql,
+                     "DELETE FROM m.name_fts_%s;"
+                     "INSERT INTO m.name_fts_%s SELECT * FROM "
+                     "main.name_fts_%s;",
+                     fts_shadow[i], fts_shadow[i], fts_shadow[i]);
+        buf_addstr(&sql, "COMMIT");
+        if (q && sql.s && exec(f->db, q) == 0 && exec(f->db, sql.s) == 0)
+            ret = 0;
+        sqlite3_free(q);
+        buf_release(&sql);
+    }
+    sqlite3_close(f->db);
+    f->db = NULL;
+    f->started = 0;
+    return ret;
+}
+
 /* Sorts the professionals into the default order and writes them with
  * every row that belongs to them: a replay thread reads the spill while
  * this one inserts. */
-static int write_all(struct build *b, sqlite3 *db, sqlite3_stmt **st)
+static int write_all(struct build *b, sqlite3 *db, sqlite3_stmt **st,
+                     struct fts_side *fts, const char *db_path)
 {
     pthread_t th;
     struct batch *bt;
     int failed = 0;
     sort_persons(&b->persons);
-    if (spill_flush(b->sp) < 0)
+    if (spill_flush(b->sp) < 0 ||
+        fts_side_start(fts, &b->persons, db_path) < 0)
         return -1;
     b->parse_failed = 0;
     queue_init(&b->q);
@@ -2209,12 +2362,14 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     const char *kind_src[KIND_COUNT] = {0};
     struct zipread *zips[64] = {0};
     struct spill sp;
+    struct fts_side fts;
     int ret = -1, have = 0;
     double t0 = now_s();
 
     memset(&b, 0, sizeof(b));
     memset(res, 0, sizeof(*res));
     memset(&sp, 0, sizeof(sp));
+    memset(&fts, 0, sizeof(fts));
     sp.fd = -1;
     b.sp = &sp;
     memset(plan, 0, sizeof(plan));
@@ -2369,7 +2524,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     b.st = NULL;
     b.total_bytes = 0;
     progress(&b, "writing professionals and their rows", 0);
-    if (write_all(&b, db, st) < 0)
+    if (write_all(&b, db, st, &fts, db_path) < 0)
         goto out;
     res->professionals = b.persons.n;
     step_done("professionals and rows", &t0);
@@ -2395,11 +2550,6 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     if (write_codes(&b, db) < 0)
         goto out;
     step_done("codes", &t0);
-    progress(&b, "building the full-text index", 0);
-    if (exec(db, "INSERT INTO name_fts(name_fts) VALUES ('rebuild');"
-                 "INSERT INTO name_fts(name_fts) VALUES ('optimize')") < 0)
-        goto out;
-    step_done("full-text index", &t0);
     res->activities =
         (unsigned long long)count_rows(db, "SELECT count(*) FROM activity");
     res->specialties =
@@ -2410,16 +2560,22 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
         (unsigned long long)count_rows(db, "SELECT count(*) FROM mailbox");
     if (write_meta(db, in, n, res, kind_src) < 0)
         goto out;
-    if (exec(db, "COMMIT") < 0)
+    /* Committed, and the file's exclusive lock given up (at the end of the
+     * next read) for the full-text index's copy and the checks. */
+    if (exec(db, "COMMIT; PRAGMA locking_mode=NORMAL;"
+                 "SELECT count(*) FROM meta") < 0)
         goto out;
     step_done("commit", &t0);
+    progress(&b, "building the full-text index", 0);
+    if (fts_side_finish(&fts, db_path) < 0)
+        goto out;
+    step_done("full-text index", &t0);
     progress(&b, "checking", 0);
     /* Statistics for the query planner (sampled: a full ANALYZE reads
      * every index), then back to an ordinary rollback journal so readers
      * need no write access. */
     if (exec(db, "PRAGMA analysis_limit=2000; ANALYZE;"
-                 "PRAGMA journal_mode=DELETE; PRAGMA locking_mode=NORMAL;"
-                 "SELECT count(*) FROM meta") < 0)
+                 "PRAGMA journal_mode=DELETE") < 0)
         goto out;
     step_done("analyze", &t0);
     if (check_db(db, db_path) < 0)
@@ -2428,6 +2584,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     progress(&b, "done", 1);
     ret = 0;
 out:
+    fts_side_finish(&fts, NULL); /* after a failure: stop, join, close */
     for (int t = 0; t < T_N; t++)
         sqlite3_finalize(st[t]);
     if (db && sqlite3_close(db) != SQLITE_OK) {
