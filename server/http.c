@@ -8,8 +8,9 @@
  * first call turns keep-alive off (perf-notes), which would halve the
  * throughput. Sizes a client controls are capped before anything is
  * allocated for them: the URL (414), the header block (431), the body (413,
- * and no route takes one), and MHD's per-connection memory pool bounds the
- * rest. */
+ * and no route takes one), the number of query parameters (400, counted by
+ * on_uri() before MHD stores them), and MHD's per-connection memory pool
+ * bounds the rest. */
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -33,12 +34,24 @@
 #define MAX_URL 4096
 #define MAX_HEADERS 8192
 #define MAX_BODY 1024
-/* MHD's pool per connection holds the request line, headers and response
- * headers: 64 KiB leaves room above our caps, so our JSON 414/431 answer
- * first for all but absurd requests (MHD answers those itself). */
-#define CONN_MEMORY (64 * 1024)
-/* Idle keep-alive connections are closed after this many seconds. */
-#define CONN_TIMEOUT 30
+/* MHD's pool per connection holds the request line, the headers (and a
+ * record of about 50 bytes for each header and parameter) and the response
+ * headers; a request that does not fit gets MHD's own HTML 414 or 431, or,
+ * within some 200 bytes above the limit, no answer (MHD cannot fit the
+ * response headers: "failed to create response header"). 128 KiB lets
+ * request targets up to about 127 KiB, single headers up to about 127 KiB
+ * and 1,750 small headers reach on_request(), which answers its own JSON
+ * 414/431 (docs/reliability.md has the measured thresholds). The cost: once
+ * a connection has served a request MHD has zeroed its whole pool, so every
+ * keep-alive connection holds 128 KiB of RSS (800 of them: +101 MiB,
+ * against +51 MiB with 64 KiB and +201 MiB with 256 KiB, measured), and
+ * CONN_LIMIT of them about 113 MiB. */
+#define CONN_MEMORY (128 * 1024)
+/* Idle connections are closed after this many seconds without a byte
+ * either way: 15 s keeps a practice's software on one connection between
+ * queries typed in a row (nginx keeps 75 s, Apache 5 s), and bounds how long
+ * an idle or stalled client holds a slot and its pool. */
+#define CONN_TIMEOUT 15
 /* File descriptors: the default soft limit is 1024; keep room for SQLite. */
 #define CONN_LIMIT 900
 #define PER_IP_LIMIT 256
@@ -87,9 +100,11 @@ static struct {
 } metrics;
 
 struct rstate {
-    size_t body; /* bytes of request body seen */
-    double t0;   /* monotonic, first call */
-    int route;   /* index in routes, NROUTES while unknown */
+    size_t body;  /* bytes of request body seen */
+    double t0;    /* monotonic, when the request line was read */
+    int route;    /* index in routes, NROUTES while unknown */
+    int started;  /* the access handler has had its first call */
+    int too_many; /* on_uri() found too many parameters and cut them */
     const char *method, *url;
     const struct api_param *params;
     size_t nparams;
@@ -451,6 +466,48 @@ static enum MHD_Result send_metrics(struct MHD_Connection *conn,
                      "text/plain; version=0.0.4; charset=utf-8");
 }
 
+/* The number of parameters MHD makes of the query string s: one per '&'
+ * (empty names included), and one for the last piece if it is not empty. */
+static size_t count_params(const char *s)
+{
+    size_t n = 0, len = strlen(s);
+    for (size_t i = 0; i < len; i++)
+        n += s[i] == '&';
+    return n + (len && s[len - 1] != '&');
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: called once per request, with the raw request
+ * target, as soon as the request line is read; what it returns is the
+ * request's *con_cls, freed by on_completed().
+ *
+ * It also keeps too many parameters away from MHD. libmicrohttpd 0.9.75
+ * parses the query string right after this call (parse_initial_message_line
+ * in connection.c), in place in the read buffer that holds this target, and
+ * stores a record of about 50 bytes per parameter in the connection's pool
+ * (CONN_MEMORY). A 2 KB target of 1,000 "&d" ran a 64 KiB pool out: MHD logged
+ * "Not enough memory in pool to allocate header record", sent nothing and
+ * held the socket until the idle timeout. So past API_MAX_PARAMS the query
+ * string is cut here, by a NUL right after its '?', and on_request() answers
+ * 400 itself. This writes into MHD's buffer, which the 0.9.75 API does not
+ * promise (MHD itself writes a NUL over the '?' next): test_hostile.c pins
+ * it (1,000, 10,000 and 30,000 parameters must get a prompt JSON 400); with
+ * an MHD that copies the target first, the cut does nothing and that test
+ * fails. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    struct rstate *rs = xcalloc(1, sizeof(*rs));
+    rs->t0 = now_s();
+    rs->route = NROUTES;
+    char *q = uri ? strchr(uri, '?') : NULL;
+    if (q && count_params(q + 1) > API_MAX_PARAMS) {
+        rs->too_many = 1;
+        q[1] = '\0';
+    }
+    return rs;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -460,11 +517,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     (void)version;
     (void)upload_data;
     struct rstate *rs = *con_cls;
-    if (!rs) {
-        rs = xcalloc(1, sizeof(*rs));
-        rs->t0 = now_s();
-        rs->route = NROUTES;
-        *con_cls = rs;
+    if (!rs) /* MHD calls on_uri() first; in case one does not */
+        rs = *con_cls = on_uri(NULL, NULL, conn);
+    if (!rs->started) {
+        rs->started = 1;
         rs->method = method;
         rs->url = url;
         cur = rs;
@@ -533,8 +589,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     }
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return send_error(conn, 405, "method not allowed: use GET");
-    if (a.too_many)
-        return send_error(conn, 400, "too many parameters");
+    if (a.too_many || rs->too_many) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "too many parameters (at most %d)",
+                 API_MAX_PARAMS);
+        return send_error(conn, 400, msg);
+    }
 
     struct api_req req = {
         .rest = rest, .params = a.p, .nparams = a.n, .text_ok = 1};
@@ -656,7 +716,8 @@ int http_start(const struct http_opts *o)
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_END);
     if (!daemon_) {
         log_error("cannot listen on %s", o->listen);
         return -1;
