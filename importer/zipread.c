@@ -23,6 +23,43 @@ struct zipread {
 /* Caps the member list: the real zips hold 1 or 3 members. */
 #define ZIPREAD_MAX_MEMBERS 4096
 
+/* The uncompressed size the central directory declares for the current
+ * member. The minizip 1.1 that Debian 12 ships (libminizip1 1.1-8) compares
+ * the 32-bit sizes with (unsigned long)-1, 64 bits wide on LP64, so it never
+ * takes a size from the zip64 extra field: a member declared over 4 GiB
+ * reads as 0xFFFFFFFF bytes. So when the 32-bit field says 0xFFFFFFFF, the
+ * zip64 extended information field (APPNOTE 4.5.3, id 0x0001; the
+ * uncompressed size comes first) is read here. */
+static unsigned long long declared_size(unzFile uf, const unz_file_info64 *fi)
+{
+    unsigned long long size = fi->uncompressed_size;
+    size_t n = fi->size_file_extra;
+    if (size != 0xFFFFFFFFu || n == 0)
+        return size;
+    unsigned char *ex = xmalloc(n);
+    unz_file_info64 again;
+    if (unzGetCurrentFileInfo64(uf, &again, NULL, 0, ex, n, NULL, 0) ==
+        UNZ_OK) {
+        size_t p = 0;
+        while (p + 4 <= n) {
+            unsigned id = ex[p] | (unsigned)ex[p + 1] << 8;
+            size_t len = ex[p + 2] | (size_t)ex[p + 3] << 8;
+            p += 4;
+            if (len > n - p)
+                break;
+            if (id == 0x0001 && len >= 8) {
+                size = 0;
+                for (int k = 7; k >= 0; k--)
+                    size = size << 8 | ex[p + (size_t)k];
+                break;
+            }
+            p += len;
+        }
+    }
+    free(ex);
+    return size;
+}
+
 struct zipread *zipread_open(const char *path)
 {
     unzFile uf = unzOpen64(path);
@@ -57,7 +94,7 @@ struct zipread *zipread_open(const char *path)
             return NULL;
         }
         z->names[z->count] = xstrdup(name);
-        z->sizes[z->count] = fi.uncompressed_size;
+        z->sizes[z->count] = declared_size(uf, &fi);
         z->count++;
     }
     if (rc != UNZ_END_OF_LIST_OF_FILE && rc != UNZ_OK) {
@@ -113,6 +150,16 @@ int zipread_open_member(struct zipread *z, size_t i)
     if (z->open) {
         unzCloseCurrentFile(z->uf);
         z->open = 0;
+    }
+    /* The size the central directory declares (zip64 for sizes over 4 GiB):
+     * past the cap, refused before a byte is inflated, rather than inflated
+     * for minutes, onto the disk under the temporary database, up to the
+     * cap that zipread_read() enforces anyway. */
+    if (i < z->count && z->sizes[i] > ZIPREAD_MAX_MEMBER) {
+        log_error("%s: %s: declared size of %llu bytes is over the %llu GiB"
+                  " a member may hold (zip bomb or corrupt file)",
+                  z->path, z->names[i], z->sizes[i], ZIPREAD_MAX_MEMBER >> 30);
+        return -1;
     }
     if (i >= z->count || unzLocateFile(z->uf, z->names[i], 1) != UNZ_OK ||
         unzOpenCurrentFile(z->uf) != UNZ_OK) {
