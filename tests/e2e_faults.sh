@@ -326,6 +326,50 @@ new_built=$(q "$DB" "select value from meta where key='built_at'")
 check "after the kills: server moved to the new database" \
     served "$SRV_PID" "$SRV_PORT" "$new_built"
 
+# --- 7. Repeated swaps give memory back ----------------------------------
+# A server swapped ten times between two databases (a nightly import's
+# swap, ten nights) must keep one generation's worth of heap: glibc kept
+# every old generation's freed memory until db.c called malloc_trim()
+# (measured here: RssAnon +42 MiB over the ten swaps without it, +3 MiB with
+# it). Twenty searches after each swap, so that both server threads move to
+# the new generation and the old one is freed. Not under ASan: its
+# allocator does not give memory back the same way.
+mkdir -p "$T/sw"
+cp "$DB" "$T/sw/a.db"
+imp --db "$T/sw/b.db" "$PSZ" >/dev/null 2>"$T/err"
+check "swaps: second database" [ $? -eq 0 ]
+cp "$T/sw/a.db" "$T/sw/served.db"
+start_server "$T/sw/served.db" "$T/srv4.log"
+SRV2_PID=$STARTED_PID
+rss_anon() { awk '/^RssAnon:/ {print int($2 / 1024)}' "/proc/$SRV2_PID/status"; }
+searches() {
+    for _ in $(seq 20); do
+        curl -s -m 5 -o /dev/null "http://127.0.0.1:$STARTED_PORT/v1/search?q=$NAME"
+    done
+}
+searches
+rss0=$(rss_anon)
+rss_all=$rss0
+for k in 1 2 3 4 5 6 7 8 9 10; do
+    if [ $((k % 2)) -eq 1 ]; then src=b; else src=a; fi
+    cp "$T/sw/$src.db" "$T/sw/next.db" && mv "$T/sw/next.db" "$T/sw/served.db"
+    check "swap $k: served" served "$SRV2_PID" "$STARTED_PORT" \
+        "$(q "$T/sw/$src.db" "select value from meta where key='built_at'")"
+    searches
+    rss_all="$rss_all $(rss_anon)"
+done
+rss1=$(rss_anon)
+echo "swaps: server RssAnon (MiB) before and after each of 10: $rss_all"
+if grep -q __asan_init "$SRV"; then
+    echo "SKIP swaps: RssAnon under ASan's allocator"
+else
+    check "swaps: RssAnon grew by less than 12 MiB ($rss0 -> $rss1 MiB)" \
+        [ $((rss1 - rss0)) -lt 12 ]
+fi
+kill "$SRV2_PID" 2>/dev/null
+wait "$SRV2_PID" 2>/dev/null
+SRV2_PID=
+
 # --- the server throughout ------------------------------------------------
 check "server still running" kill -0 "$SRV_PID"
 kill "$SRV_PID"
