@@ -48,9 +48,10 @@ start_server() {
     "$SRV" --db "$1" --listen 127.0.0.1:0 --threads 2 2>"$2" &
     STARTED_PID=$!
     STARTED_PORT=
-    for _ in $(seq 100); do
-        STARTED_PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$2")
+    for _ in $(seq 1200); do # up to 60 s: slow under sanitizers and load
+        STARTED_PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$2" 2>/dev/null)
         [ -n "$STARTED_PORT" ] && break
+        kill -0 $STARTED_PID 2>/dev/null || break
         sleep 0.05
     done
     [ -n "$STARTED_PORT" ]

@@ -59,9 +59,10 @@ LOG=$tmp/server2.log
     2>"$LOG" &
 SPID=$!
 PORT=
-for _ in $(seq 200); do
-    PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$LOG")
+for _ in $(seq 1200); do # up to 60 s: slow under sanitizers and load
+    PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$LOG" 2>/dev/null)
     [ -n "$PORT" ] && break
+    kill -0 $SPID 2>/dev/null || break
     sleep 0.05
 done
 if [ -z "$PORT" ]; then
