@@ -520,54 +520,77 @@ struct person {
 
 struct persons {
     struct person **slot; /* hash table by nid */
+    uint32_t *tag;        /* beside each slot: high bits of the nid's hash,
+                           * so a probe compares strings only on a likely
+                           * match (no pointer chase per probe) */
     size_t cap, n;
     struct person **all; /* in creation order */
     size_t all_cap;
+    struct person *last; /* the last one found: an extract lists a
+                          * person's lines one after another */
 };
 
-static struct person **person_slot(struct persons *t, const char *nid, size_t n)
+static size_t person_slot(const struct persons *t, const char *nid, size_t n,
+                          uint32_t *tagp)
 {
-    size_t h = hash64(nid, n) & (t->cap - 1);
+    uint64_t hv = hash64(nid, n);
+    uint32_t tag = (uint32_t)(hv >> 32) | 1;
+    size_t h = hv & (t->cap - 1);
     while (t->slot[h]) {
         const char *o = t->slot[h]->nid;
-        if (strncmp(o, nid, n) == 0 && o[n] == '\0')
+        if (t->tag[h] == tag && strncmp(o, nid, n) == 0 && o[n] == '\0')
             break;
         h = (h + 1) & (t->cap - 1);
     }
-    return &t->slot[h];
+    *tagp = tag;
+    return h;
 }
 
 static struct person *person_find(struct persons *t, const char *nid, size_t n)
 {
     if (!t->cap)
         return NULL;
-    return *person_slot(t, nid, n);
+    if (t->last && strncmp(t->last->nid, nid, n) == 0 && t->last->nid[n] == '\0')
+        return t->last;
+    uint32_t tag;
+    struct person *p = t->slot[person_slot(t, nid, n, &tag)];
+    if (p)
+        t->last = p;
+    return p;
 }
 
 static struct person *person_add(struct persons *t, struct arena *a,
                                  const char *nid, size_t n)
 {
+    uint32_t tag;
     if ((t->n + 1) * 10 >= t->cap * 7) {
         size_t cap = t->cap ? t->cap * 2 : 1 << 16;
-        struct persons nt = {xcalloc(cap, sizeof(struct person *)), cap, 0,
-                             NULL, 0};
+        struct persons nt = {.slot = xcalloc(cap, sizeof(struct person *)),
+                             .tag = xcalloc(cap, sizeof(uint32_t)),
+                             .cap = cap};
         for (size_t i = 0; i < t->n; i++) {
             struct person *p = t->all[i];
-            *person_slot(&nt, p->nid, strlen(p->nid)) = p;
+            size_t h = person_slot(&nt, p->nid, strlen(p->nid), &tag);
+            nt.slot[h] = p;
+            nt.tag[h] = tag;
         }
         free(t->slot);
+        free(t->tag);
         t->slot = nt.slot;
+        t->tag = nt.tag;
         t->cap = cap;
     }
-    struct person **s = person_slot(t, nid, n);
+    size_t h = person_slot(t, nid, n, &tag);
     struct person *p = xcalloc(1, sizeof(*p));
     p->nid = arena_strndup(a, nid, n);
-    *s = p;
+    t->slot[h] = p;
+    t->tag[h] = tag;
     if (t->n == t->all_cap) {
         t->all_cap = t->all_cap ? t->all_cap * 2 : 1 << 16;
         t->all = xrealloc(t->all, t->all_cap * sizeof(*t->all));
     }
     t->all[t->n++] = p;
+    t->last = p;
     return p;
 }
 
@@ -577,6 +600,7 @@ static void persons_release(struct persons *t)
         free(t->all[i]);
     free(t->all);
     free(t->slot);
+    free(t->tag);
     memset(t, 0, sizeof(*t));
 }
 
