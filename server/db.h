@@ -13,6 +13,7 @@
 #ifndef DB_H
 #define DB_H
 #include <stddef.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 /* The only schema version this server understands (PRAGMA user_version). */
@@ -45,6 +46,27 @@ struct db_prefix {
  * and the folded names of each (last\0first\0join\0), so that matching
  * the name words of a candidate or scoring it costs no row lookup (~1 us).
  * About 60 MB for 1.9 M people. */
+/* Place columns of activity that db_place_pids() reads from memory. */
+enum {
+    DB_PLACE_INSEE,
+    DB_PLACE_CITY,
+    DB_PLACE_POSTCODE,
+    DB_PLACE_DEPT,
+    DB_PLACE_COLS
+};
+
+/* One place column in memory: its distinct values in the index's order
+ * (byte order), and for each the pids with an activity of that value,
+ * each once (what "col = value" selects, by person), ordered by their
+ * profession then pid. */
+struct db_place_col {
+    char *keys;        /* NUL-terminated values, one after another */
+    uint32_t *key_off; /* nkeys offsets into keys */
+    uint32_t *at;      /* nkeys + 1: value k's pids are pid[at[k]..at[k+1]) */
+    uint32_t *pid;
+    size_t nkeys;
+};
+
 struct db_shared {
     int refs;            /* under db.c's lock */
     char etag[48];       /* of the file it was built from */
@@ -59,6 +81,11 @@ struct db_shared {
     unsigned *name_off; /* pid -> offset in names; 0 = none */
     char *names;
     size_t names_len;
+    /* activity's insee, city_fold, postcode and dept_code by person
+     * ([DB_PLACE_COLS]), or NULL if they could not be read: about 30 MB
+     * at full scale (4 bytes a (value, pid) pair), read on a second thread
+     * while the rest loads. */
+    struct db_place_col *places;
     struct lex *lex; /* the search lexicon (name dictionary,
                       * communes, query reader; lex.h), or NULL:
                       * then q words are only name words */
@@ -95,6 +122,8 @@ struct db_conn {
     struct db_cached *cache; /* rendered records of this connection:
                               * direct-mapped on pid (record.c) */
     size_t ncache, cache_bytes, cache_max;
+    uint64_t *pidbits;    /* a bit per pid, the search's scratch (a place
+                           * read from memory); allocated on first use */
     double deadline;      /* monotonic; 0 = no work budget */
     int interrupted;      /* the budget ran out in the last statement */
     struct db_conn *next; /* all connections, for db_shutdown() */
@@ -145,6 +174,21 @@ void db_budget(struct db_conn *c, double ms);
  * -1 if pid is unknown. */
 int db_names(const struct db_conn *c, long long pid, const char **last,
              const char **first, const char **join);
+
+/* Starts loading pid's entry in the names index (names=0) or, that entry
+ * being loaded, its names (names=1) into the cache, for a db_names() of
+ * pid a little later: a loop over scattered pids then waits for several
+ * memory reads at once instead of two in turn per pid. */
+void db_names_prefetch(const struct db_conn *c, long long pid, int names);
+
+/* The pids with an activity whose column col (DB_PLACE_*) is exactly v,
+ * each once, by profession (index into codes) then ascending; prof >= 0:
+ * only those of that profession (ascending). *pids borrowed from c's
+ * shared data (valid while c is), their number returned (0 when no
+ * activity has that value). -1 when the columns are not in memory: read
+ * the index instead. */
+long long db_place_pids(const struct db_conn *c, int col, const char *v,
+                        int prof, const uint32_t **pids);
 
 /* The stats of a 1-3 character prefix of name words, or NULL if no word
  * begins with it. */

@@ -782,6 +782,11 @@ struct fplan {
     int check_param;     /* its first aid bound parameter */
     int place_prof;      /* the place stream reads the profession */
     char pcs[STREAM_SUBS_MAX][PC_LEN];
+    /* The place read from memory instead of a stream: a bit per pid
+     * (c->pidbits), set for the people with the profession in [lo, hi];
+     * place_m of them (the memory driver's candidates). */
+    const uint64_t *place_bits;
+    long long place_m;
 };
 
 /* Stream order in an intersection: a stream known to be small drives;
@@ -794,6 +799,18 @@ static long drive_max = 5000;
  * within this budget (covering index entries cost ~0.1 us). */
 #define DRIVER_PIDS 20000
 #define DRIVER_MS 5.0
+/* What the memory driver and the name match cost, to pick the cheaper:
+ * fitted on the bench's free-text queries at full scale, each run both
+ * ways (docs/api.md). The driver scans a bit per pid (~3 ns a 64-bit
+ * word: 0.1 ms for 1.9 M pids) and checks
+ * each person's names in memory (db_names() and cand_score(), names
+ * asked for ahead: ~0.2 us); fp->check is a statement per person; a row
+ * of the name words' FTS5 match costs ~0.15 us with its in-memory checks
+ * (est, the rarest word's rows, stands for the rows read). */
+#define MEM_WORD_US 0.003
+#define MEM_PERSON_US 0.2
+#define CHECK_US 2.0
+#define FTS_ROW_US 0.15
 
 void api_search_tune(long cand, long drive, int expand)
 {
@@ -1144,6 +1161,85 @@ static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
     return 0;
 }
 
+/* The place read from memory (db_place_pids(): the people of each value,
+ * ~2 ns a person) into a bit per pid, checked per candidate, instead of a
+ * stream of index entries (~0.3 us each) that every other stream's
+ * candidate seeks (a B-tree descent per sub-stream: Paris, 21 communes, or
+ * a large town and its CEDEX names). The same rows as plan_loc()'s
+ * stream: an activity whose key column is one of the values; the other
+ * place conditions are fp->check, as there. Returns 1 when done, 0 when
+ * the place cannot be read so (a postal prefix, no columns in memory):
+ * plan_loc() then. With the name words only: without them a filter
+ * stream drives, and its totals come from reading it. */
+static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp)
+{
+    struct {
+        int col;
+        const char *v;
+    } keys[STREAM_SUBS_MAX + LIST_MAX];
+    int nkeys = 0, key;
+    if (!c->shared->places || q->near)
+        return 0;
+    if (q->ninsee) {
+        key = LOC_COMMUNE;
+        for (int i = 0; i < q->ninsee; i++)
+            keys[nkeys].col = DB_PLACE_INSEE, keys[nkeys++].v = q->insees[i];
+        for (int i = 0; i < q->ntown; i++)
+            keys[nkeys].col = DB_PLACE_CITY, keys[nkeys++].v = q->towns[i];
+    } else if (q->insee) {
+        key = LOC_INSEE;
+        keys[nkeys].col = DB_PLACE_INSEE, keys[nkeys++].v = q->insee;
+    } else if (q->city_fold) {
+        key = LOC_CITY;
+        keys[nkeys].col = DB_PLACE_CITY, keys[nkeys++].v = q->city_fold;
+    } else if (q->pc_lo && !q->pc_hi) {
+        key = LOC_PC;
+        keys[nkeys].col = DB_PLACE_POSTCODE, keys[nkeys++].v = q->pc_lo;
+    } else if (q->ndept && !q->pc_lo) {
+        key = LOC_DEPT;
+        for (int i = 0; i < q->ndept; i++)
+            keys[nkeys].col = DB_PLACE_DEPT, keys[nkeys++].v = q->dept[i];
+    } else {
+        return 0;
+    }
+    /* The professions' runs of each value: with a code no professional
+     * has, no run (index 0 is "none", not that code). */
+    int profs[LIST_MAX], nprofs = 0;
+    for (int i = 0; i < q->nprof; i++) {
+        int k = db_prof_index(c, q->prof[i]);
+        if (k)
+            profs[nprofs++] = k;
+    }
+    size_t words = (size_t)(c->shared->n >> 6) + 1;
+    if (!c->pidbits)
+        c->pidbits = xmalloc(words * sizeof(*c->pidbits));
+    uint64_t *bits = c->pidbits;
+    memset(bits, 0, words * sizeof(*bits));
+    long long m = 0;
+    /* Only the people with the profession in the pid range: the bits are
+     * then the memory driver's candidates as they are. */
+    for (int k = 0; k < nkeys; k++) {
+        for (int j = 0; j < (q->nprof ? nprofs : 1); j++) {
+            const uint32_t *v;
+            long long n = db_place_pids(c, keys[k].col, keys[k].v,
+                                        q->nprof ? profs[j] : -1, &v);
+            for (long long i = 0; i < n; i++) {
+                uint32_t p = v[i];
+                uint64_t bit = 1ull << (p & 63);
+                if (p < fp->lo || p > fp->hi || (bits[p >> 6] & bit))
+                    continue;
+                bits[p >> 6] |= bit;
+                m++;
+            }
+        }
+    }
+    if (plan_loc_check(c, q, fp, key) < 0)
+        return -1;
+    fp->place_bits = bits;
+    fp->place_m = m;
+    return 1;
+}
+
 static int est_cmp(const void *a, const void *b)
 {
     const struct stream *x = *(struct stream *const *)a;
@@ -1180,6 +1276,10 @@ static long long match_next(struct fplan *fp, struct stream **v, int n,
             from = p + 1;
             continue;
         }
+        if (fp->place_bits && !((fp->place_bits[p >> 6] >> (p & 63)) & 1)) {
+            from = p + 1;
+            continue;
+        }
         int ok = place_ok(fp, p);
         if (ok > 0)
             return p;
@@ -1200,6 +1300,8 @@ static int plan_filters(struct db_conn *c, const struct sq *q, struct fplan *fp,
     fp->nv = 0;
     fp->known_total = -1;
     fp->check = NULL;
+    fp->place_bits = NULL;
+    fp->place_m = 0;
     fp->prof_of = NULL;
     fp->place_prof = 0;
     fp->lo = 1;
@@ -1228,7 +1330,10 @@ static int plan_filters(struct db_conn *c, const struct sq *q, struct fplan *fp,
             return -1;
         fp->v[fp->nv++] = s;
     }
-    if (has_loc(q)) {
+    int mem = has_loc(q) && !no_text ? plan_loc_mem(c, q, fp) : 0;
+    if (mem < 0)
+        return -1;
+    if (has_loc(q) && !mem) {
         struct stream *s = &fp->st[fp->nv];
         /* Another stream to order the place against: the words, a
          * specialty, a profession small enough to stay a stream. */
@@ -1243,7 +1348,7 @@ static int plan_filters(struct db_conn *c, const struct sq *q, struct fplan *fp,
      * seeked at almost every candidate. */
     int others = fp->nv - 1 + !no_text; /* streams besides the profession */
     if (q->nprof && others > 0 &&
-        (fp->prof_total > drive_max || fp->place_prof)) {
+        (fp->prof_total > drive_max || fp->place_prof || fp->place_bits)) {
         memset(fp->prof_ok, 0, sizeof(fp->prof_ok));
         for (int i = 0; i < q->nprof; i++) {
             int k = db_prof_index(c, q->prof[i]);
@@ -1865,6 +1970,9 @@ static int rank_pids(struct db_conn *c, const struct sq *q,
     return rc;
 }
 
+/* Candidates ahead whose names are asked for (db_names_prefetch()). */
+#define NAMES_AHEAD 8
+
 static int rank_small(struct db_conn *c, const struct sq *q,
                       const struct text_plan *tp, struct result *res,
                       int strict)
@@ -1873,6 +1981,12 @@ static int rank_small(struct db_conn *c, const struct sq *q,
     size_t n = 0;
     for (size_t i = 0; i < res->nall; i++) {
         const char *last, *first, *join;
+        /* The pids are scattered over 60 MB of names: ask for them some
+         * candidates ahead (2-3x faster on a large match). */
+        if (i + 2 * NAMES_AHEAD < res->nall)
+            db_names_prefetch(c, res->all[i + 2 * NAMES_AHEAD], 0);
+        if (i + NAMES_AHEAD < res->nall)
+            db_names_prefetch(c, res->all[i + NAMES_AHEAD], 1);
         if (db_names(c, res->all[i], &last, &first, &join) < 0)
             continue;
         struct cand x = {.pid = res->all[i]};
@@ -2201,6 +2315,53 @@ static int ranked(struct db_conn *c, struct search *s, int strict)
     return 0;
 }
 
+/* The people of the place in memory (fp->place_bits, pid order) that
+ * pass the profession, the pid range and fp->check into res->all, the old
+ * driver's set (read_match() of the filter streams, DRIVER_PIDS at most):
+ * 1 with all of them, 0 if there are more (res emptied), -1 on a
+ * database error. */
+static int mem_driver(struct fplan *fp, struct result *res)
+{
+    const uint64_t *bits = fp->place_bits;
+    long long seen = 0;
+    for (long long w = fp->lo >> 6; w <= fp->hi >> 6; w++) {
+        for (uint64_t x = bits[w]; x; x &= x - 1) {
+            long long p = (w << 6) | __builtin_ctzll(x);
+            int ok = place_ok(fp, p); /* bits: profession and range */
+            if (ok < 0)
+                return -1;
+            if (!ok)
+                continue;
+            if (++seen > DRIVER_PIDS) {
+                free(res->all);
+                res->all = NULL;
+                res->nall = res->capall = 0;
+                return 0;
+            }
+            res_push(&res->all, &res->nall, &res->capall, p);
+        }
+    }
+    res->total = seen;
+    return 1;
+}
+
+/* mem_driver() into s->res (emptied first), then ranked with the names
+ * checked: 1 when done, 0 when the place has too many people (s->res
+ * empty), -1 on an error. */
+static int mem_ranked(struct db_conn *c, struct search *s)
+{
+    struct result *res = &s->res;
+    free(res->all);
+    res->all = NULL;
+    res->nall = res->capall = 0;
+    res->total = 0;
+    int r = mem_driver(&s->fp, res);
+    if (r <= 0)
+        return r;
+    res->total_exact = 1;
+    return ranked(c, s, 1) < 0 ? -1 : 1;
+}
+
 /* The name words' part of the search. */
 static int run_text(struct db_conn *c, struct search *s, int count)
 {
@@ -2213,9 +2374,26 @@ static int run_text(struct db_conn *c, struct search *s, int count)
         return 0;
     }
     /* A large name match with filters: read the filters' people first and
-     * match their names in memory (~0.2 us each), within a budget; if they
-     * are too many, step through the name match instead. */
-    if (fp->nv && (s->tp.est > cand_max || !s->tp.lazy)) {
+     * match their names in memory (~0.2 us each); if they are too many,
+     * step through the name match instead. With the place in memory and
+     * no filter stream, the place's people come from memory (the set the
+     * streams gave, without their 5 ms budget), read first only when
+     * checking their names costs less than reading the name match;
+     * otherwise the name match is read first, and the place's people
+     * only if it is too large to rank whole, as before. Else the filter
+     * streams, within a budget. */
+    int mem_drive = fp->place_bits && fp->nv == 0 &&
+                    fp->place_m <= DRIVER_PIDS &&
+                    (s->tp.est > cand_max || !s->tp.lazy);
+    double mem_us =
+        (double)((fp->hi >> 6) - (fp->lo >> 6) + 1) * MEM_WORD_US +
+        (double)fp->place_m * (MEM_PERSON_US + (fp->check ? CHECK_US : 0));
+    if (mem_drive && mem_us <= (double)s->tp.est * FTS_ROW_US) {
+        int r = mem_ranked(c, s);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
+        mem_drive = 0;
+    } else if (fp->nv && (s->tp.est > cand_max || !s->tp.lazy)) {
         db_budget(c, DRIVER_MS);
         int whole = read_match(c, fp, fp->v, fp->nv, DRIVER_PIDS, 0, res);
         int cut = c->interrupted;
@@ -2236,7 +2414,8 @@ static int run_text(struct db_conn *c, struct search *s, int count)
      * (beyond its prefix index) and one of its words alone too many to
      * rank exactly: straight to the tiers (the merge is paid once, not
      * also to find out the match is large), total a lower bound. */
-    int one = q->ntok == 1 && q->tok[0].cols == COL_ANY && fp->nv == 0;
+    int one = q->ntok == 1 && q->tok[0].cols == COL_ANY && fp->nv == 0 &&
+              !fp->place_bits;
     if (one && !q->near && s->tp.lower > cand_max) {
         long long seen;
         int all;
@@ -2272,6 +2451,13 @@ static int run_text(struct db_conn *c, struct search *s, int count)
     if (whole && res->total <= cand_max) {
         res->total_exact = 1;
         return ranked(c, s, 0);
+    }
+    /* Too large to rank from the name match: the place's people, as the
+     * filters' people were read first before. */
+    if (mem_drive) {
+        int r = mem_ranked(c, s);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
     }
     res->total_exact = whole;
     free(res->all);

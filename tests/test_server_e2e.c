@@ -503,6 +503,18 @@ static const struct {
     {"/v1/search?q=mar&profession=10", "810000000001 810000000004", 2},
     {"/v1/search?q=martin&has_mss=true", "810000000001 810000000003", 2},
     {"/v1/search?q=d&postcode=90000", "810000000004 810000000009", 2},
+    /* the place read from memory (one bit per pid) with the name words:
+     * a town and a profession, a department, a commune code, a mode
+     * checked per person, a pid range; test_large_paths() runs them
+     * through the memory driver and the name match first too */
+    {"/v1/search?q=mar&city=paris&profession=10", "810000000001", 1},
+    {"/v1/search?q=martin&dept=75", "810000000001 810000000006", 2},
+    {"/v1/search?q=martin&city=75111", "810000000001", 1},
+    {"/v1/search?q=d&dept=90&mode=L", "810000000004", 1}, /* same row */
+    {"/v1/search?q=d&dept=90&mode=S&profession=10", "810000000009", 1},
+    {"/v1/search?q=martin&has_mss=true&city=paris", "810000000001", 1},
+    {"/v1/search?q=mar&dept=90,13&profession=40,10",
+     "810000000003 810000000004", 2},
     /* paging */
     {"/v1/search?q=martin&limit=2", "810000000001 810000000002", 5},
     {"/v1/search?q=martin&limit=2&offset=2", "810000000004 810000000003", 5},
@@ -1200,6 +1212,9 @@ int main(void)
     test_bad_start();
     test_large_paths("2,1");   /* prefixes expanded through name_term */
     test_large_paths("2,1,0"); /* prefixes FTS5 merges */
+    /* every match above one: a place in memory whose name match is read
+     * first goes back to the place's people (the memory driver) */
+    test_large_paths("1,1");
     test_options(dbpath);
 
     curl_easy_cleanup(curl);
