@@ -210,10 +210,13 @@ static const struct concept concepts[] = {
 /* Words in the longest phrase above. */
 #define MAX_PHRASE 4
 
-/* Words before a place that only say "in" or "near": dropped there. */
+/* Words before a place that only say "in" or "near", or that a
+ * department number follows ("département 90", "dept 2A", "dép. 974"):
+ * dropped there. */
 static const char *const connectors[] = {
-    "a",  "au",     "aux",    "sur",  "dans", "vers", "pres", "de",
-    "du", "autour", "proche", "cote", "en",   "near", NULL,
+    "a",   "au",   "aux",         "sur",    "dans", "vers", "pres",
+    "de",  "du",   "autour",      "proche", "cote", "en",   "near",
+    "dep", "dept", "departement", "dpt",    NULL,
 };
 
 struct label {

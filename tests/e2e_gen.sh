@@ -202,11 +202,22 @@ within "$nrep" 1 100 && ok || ko "repeated mailbox addresses: $nrep"
 tr=$A/truth.tsv
 nt=$(wc -l <"$tr")
 [ "$nt" -ge 150 ] && ok || ko "truth cases: $nt"
-check "truth: 3 tab-separated fields" awk -F'\t' \
-    'NF != 3 || $1 == "" || $2 == "" { bad++ } END { exit bad > 0 }' "$tr"
-for k in exact prefix typo variant compound homonym_town mixed accent; do
-    check "truth kind $k present" grep -q "	$k\$" "$tr"
+check "truth: 3 tab-separated fields, or 4 with parameters" awk -F'\t' \
+    '(NF != 3 && NF != 4) || $1 == "" || $2 == "" || (NF == 4 && $4 == "") { bad++ } END { exit bad > 0 }' "$tr"
+for k in exact prefix typo variant compound homonym_town mixed accent dept \
+    dept_name typo_initial typo_given exact_vs_variant near specialty \
+    apostrophe town_typo; do
+    check "truth kind $k present" awk -F'\t' -v k="$k" \
+        '$3 == k { n++ } END { exit n < 10 }' "$tr"
 done
+check "truth: near cases have near= and radius_km=" awk -F'\t' \
+    '$3 == "near" && $4 !~ /^near=[^&]+&radius_km=[0-9.]+$/ { bad++ } END { exit bad > 0 }' "$tr"
+check "truth: exact_vs_variant expects one of two planted spellings" awk -F'\t' \
+    '$3 == "exact_vs_variant" && $2 ~ /,/ { bad++ } END { exit bad > 0 }' "$tr"
+# The second set of cases plants its 141 people after the N others (so that
+# adding them changed no one's identifier): N + 141 professionals.
+npeople=$(tail -n +2 "$act" | cut -d'|' -f3 | sort -u | wc -l)
+[ "$npeople" -eq $((N + 141)) ] && ok || ko "professionals: $npeople for N=$N plus 141 planted"
 check "truth: every expected id is in the activity file" awk -F'\t' \
     'NR == FNR { split($0, f, "|"); id[f[3]] = 1; next } { n = split($2, e, ","); for (i = 1; i <= n; i++) if (!(e[i] in id)) bad++ } END { exit bad > 0 }' \
     "$act" "$tr"

@@ -25,13 +25,15 @@ ko() {
     echo "FAIL: $*"
 }
 
-# First measurement (seed 1, 20,000 professionals): recall@1 1.000,
-# recall@10 1.000, MRR 1.000 (200,000: 0.994, 1.000, 0.997). The
-# thresholds leave room for a generator change, not for a regression of a
-# whole kind of case (8 kinds of about 20 cases: one kind lost is -0.12).
-MIN_R1=${MIN_R1:-0.95}
-MIN_R10=${MIN_R10:-0.98}
-MIN_MRR=${MIN_MRR:-0.96}
+# First measurement with the 17 kinds (seed 1, 20,000 professionals, 277
+# cases): recall@1 0.910, recall@10 0.910, MRR 0.910 (200,000: 0.906,
+# 0.910, 0.908). The misses are the 13 dept_name cases (department names)
+# and the 12 town_typo cases (a typo in the town), which the search does
+# not understand yet. The thresholds sit a few cases below: room for a
+# generator change, not for a kind of case lost (10 cases: -0.036).
+MIN_R1=${MIN_R1:-0.89}
+MIN_R10=${MIN_R10:-0.895}
+MIN_MRR=${MIN_MRR:-0.89}
 
 for t in curl jq; do
     if ! command -v $t >/dev/null; then
@@ -106,6 +108,10 @@ expect "postal code" "q=dentiste+90000" 200 \
 expect "department" "q=infirmiere+90" 200 \
     '.understood.place == {"kind": "dept", "from": "90", "dept": "90"} and
      ([.results[] | .activities | any(.address.dept == "90")] | all)'
+expect "a word before a department number is dropped" \
+    "q=dentiste+dupont+d%C3%A9partement+90" 200 \
+    '.understood.place.dept == "90" and .understood.ignored == ["departement"]
+     and .understood.name == ["dupont"] and .total > 0'
 expect "arrondissement by postal code" "q=dentiste+75011" 200 \
     '.understood.place.communes[0].insee == "75111"'
 expect "a profession alone lists its people" "q=dentiste+belfort" 200 \

@@ -874,10 +874,17 @@ static const struct savoir spec_med[] = {
 enum {
     S_MG = 0,
     S_CARDIO = 3,
+    S_DERMATO = 6,
+    S_GYNECO = 7,
+    S_NEURO = 8,
     S_OPHTALMO = 9,
     S_ORL = 10,
     S_PEDIA = 11,
     S_PSY = 12,
+    S_RADIO = 13,
+    S_GASTRO = 16,
+    S_PNEUMO = 17,
+    S_RHUMATO = 18,
 };
 
 /* Extra qualifications a doctor may hold besides the specialty. */
@@ -1176,7 +1183,9 @@ static const char *const particle_tab[] = {"LE ",  "LA ", "DE ", "DU ",
 /* Surnames and first names that only the planted truth cases use: the
  * random population never draws them (synthesized names that fold to one of
  * them are drawn again), so each case's expected answer is well defined at
- * any scale. Real, if rare, French surnames. */
+ * any scale. Real, if rare, French surnames. The names from LOZACHMEUR on
+ * were added for build_cases_more(): new names go at the end, so that the
+ * first set of cases keeps its names. */
 static const char *const rare_tab[] = {
     "QUÉMÉNEUR",       "KERGOURLAY",
     "GOURVENNEC",      "LE SCOUARNEC",
@@ -1237,6 +1246,16 @@ static const char *const rare_tab[] = {
     "PÉLISSIÉ",        "LEHÉRICEY",
     "MÉNÉTRIER",       "FÉRAUD-PRAX",
     "ÉTHÈVE",          "GRÉGOIRE-DESCHÊNES",
+    "LOZACHMEUR",      "COATANEA",
+    "GOASDOUE",        "MORVEZEN",
+    "TREMOUREUX",      "QUILLEVERE",
+    "PASQUALINI",      "VITTORI",
+    "ZIEGELMEYER",     "FLECKENSTEIN",
+    "HERRSCHER",       "URRUTIAGUER",
+    "BIDEGARAY",       "SALLABERRY",
+    "CAZENAVETTE",     "WALRAVENS",
+    "VANDENBUSSCHE",   "DUTHOIT",
+    "POITEVINEAU",     "SCHNEIDEWIND",
 };
 
 #define NRARE (sizeof rare_tab / sizeof rare_tab[0])
@@ -1658,15 +1677,29 @@ enum case_kind {
     C_HOMONYM,
     C_MIXED,
     C_ACCENT,
+    C_DEPT,
+    C_TYPO_INITIAL,
+    C_TYPO_GIVEN,
+    C_EXACT_VARIANT,
+    C_NEAR,
+    C_SPECIALTY,
+    C_APOSTROPHE,
+    C_DEPT_NAME,
+    C_TOWN_TYPO,
     NCASEKINDS
 };
 static const char *const case_kind_name[NCASEKINDS] = {
-    "exact",    "prefix",       "typo",  "variant",
-    "compound", "homonym_town", "mixed", "accent",
+    "exact",     "prefix",       "typo",       "variant",
+    "compound",  "homonym_town", "mixed",      "accent",
+    "dept",      "typo_initial", "typo_given", "exact_vs_variant",
+    "near",      "specialty",    "apostrophe", "dept_name",
+    "town_typo",
 };
 
 struct tcase {
     char query[192];
+    char params[96]; /* more search parameters ("near=...&radius_km=..."),
+                        written as a 4th column when not empty */
     int kind;
     int who[2], nwho;
 };
@@ -1675,6 +1708,7 @@ struct tcase {
  * (and specialty) and town, or the expected answer would not be unique. */
 struct mixed {
     int prof, spec, commune;
+    char dept[4];     /* not empty: the whole department instead of commune */
     char token[32];   /* folded surname token */
     char keys[4][32]; /* folded, joined spellings also blocked */
     int nkeys;
@@ -1683,6 +1717,10 @@ struct mixed {
 struct gen {
     uint64_t seed;
     uint32_t n, nstruct;
+    /* Professionals written: n, plus the people planted by
+     * build_cases_more(), who come after the n others so that the first n
+     * (and the first set of cases) stay as they were. */
+    uint32_t ntot;
     uint32_t kstart[NKINDS + 1];
     int layout, mss_pipe;
     struct wtab w_commune, w_prof, w_surname, w_female, w_male, w_spec, w_extra,
@@ -1700,7 +1738,7 @@ struct gen {
                                             department */
     /* Planted people and cases. */
     struct planted *pl;
-    size_t npl, capl;
+    size_t npl, capl, npl_base; /* npl_base: planted by build_cases() */
     struct tcase *tc;
     size_t ntc, captc;
     struct mixed *mx;
@@ -2238,8 +2276,10 @@ static void draw_first(const struct gen *g, struct rng *r, int female,
 static int mixed_match(const struct mixed *m, const char *surname, int prof,
                        int spec, int commune)
 {
-    if (prof != m->prof || (m->spec >= 0 && spec != m->spec) ||
-        commune != m->commune)
+    if (prof != m->prof || (m->spec >= 0 && spec != m->spec))
+        return 0;
+    if (m->dept[0] ? strcmp(commune_tab[commune].dept, m->dept) != 0
+                   : commune != m->commune)
         return 0;
     char f[128], j[128];
     fold_joined_to(surname, j, sizeof j);
@@ -2733,7 +2773,7 @@ static void pass_activity(struct gen *g, struct sink *out)
                 bars++;
     }
     sink_write(out, hdr_activite, hl);
-    for (uint32_t i = 0; i < g->n; i++) {
+    for (uint32_t i = 0; i < g->ntot; i++) {
         person_make(g, i, &p);
         for (int s = 0; s < p.nsites; s++) {
             const struct site *si = &p.site[s];
@@ -2759,7 +2799,7 @@ static void pass_diplomas(struct gen *g, struct sink *out)
     struct line l;
     struct person p;
     sink_write(out, hdr_diplome, strlen(hdr_diplome));
-    for (uint32_t i = 0; i < g->n; i++) {
+    for (uint32_t i = 0; i < g->ntot; i++) {
         person_make(g, i, &p);
         for (int k = 0; k < p.ndipl; k++) {
             const struct dipl *d = &p.dipl[k];
@@ -2788,7 +2828,7 @@ static void pass_savoirfaire(struct gen *g, struct sink *out)
     struct line l;
     struct person p;
     sink_write(out, hdr_savoirfaire, strlen(hdr_savoirfaire));
-    for (uint32_t i = 0; i < g->n; i++) {
+    for (uint32_t i = 0; i < g->ntot; i++) {
         person_make(g, i, &p);
         const struct profession *pr = &prof_tab[p.prof];
         for (int k = 0; k < p.nsf; k++) {
@@ -2919,7 +2959,7 @@ static void pass_mss(struct gen *g, struct sink *out)
     } else {
         sink_write(out, hdr_mss, strlen(hdr_mss));
     }
-    for (uint32_t i = 0; i < g->n; i++) {
+    for (uint32_t i = 0; i < g->ntot; i++) {
         person_make(g, i, &p);
         if (!p.mss)
             continue;
@@ -3286,6 +3326,55 @@ static const struct mixed_def mixed_defs[] = {
     {"SCHMITT", P_INF, -1, "68066", "infirmière schmitt colmar", ""},
 };
 
+/* Keeps the random population from sharing (surname family, profession,
+ * specialty, place) with a planted answer: the place is a commune, or a
+ * whole department when dept is not empty. keys: more folded, joined
+ * spellings, comma-separated. */
+static void mixed_add(struct gen *g, const char *surname, int prof, int spec,
+                      int commune, const char *dept, const char *keys)
+{
+    if (g->nmx == g->capmx) {
+        g->capmx = g->capmx ? 2 * g->capmx : 32;
+        g->mx = xrealloc(g->mx, g->capmx * sizeof *g->mx);
+    }
+    struct mixed *m = &g->mx[g->nmx++];
+    char a[128];
+    memset(m, 0, sizeof *m);
+    m->prof = prof;
+    m->spec = spec;
+    m->commune = commune;
+    copy_to(m->dept, sizeof m->dept, dept);
+    fold_to(surname, a, sizeof a);
+    /* The case's word: the longest word of the surname. */
+    const char *best = a;
+    size_t bestl = 0;
+    for (char *tok = a; *tok;) {
+        char *end = strchr(tok, ' ');
+        size_t tl = end ? (size_t)(end - tok) : strlen(tok);
+        if (tl > bestl) {
+            best = tok;
+            bestl = tl;
+        }
+        if (!end)
+            break;
+        tok = end + 1;
+    }
+    memcpy(m->token, best, bestl);
+    m->token[bestl] = '\0';
+    fold_joined_to(surname, m->keys[m->nkeys++], sizeof m->keys[0]);
+    char kb[96];
+    copy_to(kb, sizeof kb, keys);
+    for (char *key = kb; *key;) {
+        char *end = strchr(key, ',');
+        if (end)
+            *end = '\0';
+        copy_to(m->keys[m->nkeys++], sizeof m->keys[0], key);
+        if (!end)
+            break;
+        key = end + 1;
+    }
+}
+
 static void build_cases(struct gen *g)
 {
     struct rng r;
@@ -3516,8 +3605,6 @@ static void build_cases(struct gen *g)
     /* mixed: a common name, a profession word and a town. Two decoys each:
      * the same name and profession elsewhere, the same name and town in
      * another profession. */
-    g->capmx = sizeof mixed_defs / sizeof mixed_defs[0];
-    g->mx = xcalloc(g->capmx, sizeof *g->mx);
     for (size_t i = 0; i < sizeof mixed_defs / sizeof mixed_defs[0]; i++, k++) {
         const struct mixed_def *d = &mixed_defs[i];
         int female = d->prof == P_INF || d->prof == P_SF ||
@@ -3532,40 +3619,442 @@ static void build_cases(struct gen *g)
               d->insee, 0);
         struct tcase *c = add_case(g, C_MIXED, w, -1);
         copy_to(c->query, sizeof c->query, d->query);
+        mixed_add(g, d->surname, d->prof, d->spec, commune_find(d->insee), "",
+                  d->keys);
+    }
+}
 
-        struct mixed *m = &g->mx[g->nmx++];
-        m->prof = d->prof;
-        m->spec = d->spec;
-        m->commune = commune_find(d->insee);
-        fold_to(d->surname, a, sizeof a);
-        /* The case's word: the longest word of the surname. */
-        const char *best = a;
-        size_t bestl = 0;
-        for (char *tok = a; *tok;) {
-            char *end = strchr(tok, ' ');
-            size_t tl = end ? (size_t)(end - tok) : strlen(tok);
-            if (tl > bestl) {
-                best = tok;
-                bestl = tl;
+/* The second set of cases: kinds of query the first set lacked. They draw
+ * from their own stream and take the names the first set left, and their
+ * people come after the n random ones (struct gen's ntot), so the first
+ * set, its people and their identifiers stay as they were. */
+
+/* 1 if a folded word is a first name of the tables (common or rare). */
+static int first_taken(const char *w)
+{
+    char f[64];
+    for (size_t i = 0; i < NFEMALE + NMALE + NRARE_FIRST; i++) {
+        const char *s = i < NFEMALE ? female_tab[i]
+                        : i < NFEMALE + NMALE
+                            ? male_tab[i - NFEMALE]
+                            : rare_first_tab[i - NFEMALE - NMALE].name;
+        fold_to(s, f, sizeof f);
+        if (strcmp(f, w) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The first planted person with that surname, profession and commune. */
+static int planted_find(const struct gen *g, const char *surname, int prof,
+                        const char *insee)
+{
+    int c = commune_find(insee);
+    for (size_t i = 0; i < g->npl; i++)
+        if (strcmp(g->pl[i].surname, surname) == 0 && g->pl[i].prof == prof &&
+            g->pl[i].commune == c)
+            return (int)i;
+    log_error("internal error: no planted %s in %s", surname, insee);
+    abort();
+}
+
+/* dept: a common name, a profession or specialty word and a department
+ * number, which must become a filter. Decoys: the same name and
+ * profession in a neighbouring department, the same name in the same
+ * department in another profession. Without a decoy, the answer is the
+ * first set's "mixed" one in that commune (its decoys are planted). keys:
+ * as for mixed_add(). */
+static const struct {
+    const char *surname;
+    int prof, spec;
+    const char *insee, *decoy, *query, *keys;
+} dept_defs[] = {
+    {"DUPONT", P_DENT, -1, "90010", NULL, "dentiste dupont 90", "dupond"},
+    {"MARTIN", P_KINE, -1, "2A247", "2B033", "kine martin 2a", ""},
+    {"LEROY", P_INF, -1, "97416", "97611", "infirmier leroy 974", ""},
+    {"BERNARD", P_MED, -1, "2B050", "2A004", "medecin bernard 2B", ""},
+    {"THOMAS", P_PHARM, -1, "97101", "97209", "pharmacien thomas 971", ""},
+    {"PETIT", P_SF, -1, "48095", "12300", "sage-femme petit 48", ""},
+    {"DURAND", P_ORTHOPHO, -1, "05023", "04112", "orthophoniste durand 05", ""},
+    {"RICHARD", P_PSY, -1, "09225", "31555", "psychologue richard 09", ""},
+    {"MOREAU", P_PODO, -1, "23096", "87085", "podologue moreau 23", ""},
+    {"DUBOIS", P_KINE, -1, "97213", "97101", "kinésithérapeute dubois 972", ""},
+    {"LAURENT", P_INF, -1, "97611", "97411", "infirmière laurent 976", ""},
+    {"FOURNIER", P_MED, S_CARDIO, "01004", "69383", "cardiologue fournier 01",
+     ""},
+    {"GIRARD", P_DENT, -1, "69266", "01053", "dentiste 69 girard", ""},
+};
+
+/* The same answers asked with a word before the number, or with the
+ * department's name (dept_name): the index in dept_defs[] and the query. */
+struct dept_ask {
+    int def;
+    const char *query;
+};
+
+static const struct dept_ask dept_more[] = {
+    {8, "podologue moreau département 23"},
+    {7, "psychologue richard dept 09"},
+    {1, "kine martin dép 2a"},
+};
+
+static const struct dept_ask dept_names[] = {
+    {0, "dentiste dupont territoire de belfort"},
+    {1, "kine martin corse du sud"},
+    {2, "infirmier leroy la réunion"},
+    {3, "medecin bernard haute-corse"},
+    {4, "pharmacien thomas guadeloupe"},
+    {5, "sage-femme petit lozère"},
+    {6, "orthophoniste durand hautes-alpes"},
+    {7, "psychologue richard ariège"},
+    {8, "podologue moreau creuse"},
+    {9, "kinésithérapeute dubois martinique"},
+    {10, "infirmière laurent mayotte"},
+    {11, "cardiologue fournier ain"},
+    {12, "dentiste girard rhône"},
+};
+
+/* typo_initial in a query with a profession and a town: the first set's
+ * "mixed" answers with the first letter of the name wrong. */
+static const struct {
+    const char *surname;
+    int prof;
+    const char *insee, *typed, *query;
+} typo_mixed[] = {
+    {"DUPONT", P_DENT, "90010", "fupont", "dentiste fupont belfort"},
+    {"BERNARD", P_MED, "01053", "vernard", "pediatre vernard bourg en bresse"},
+    {"THOMAS", P_INF, "2A004", "yhomas", "infirmiere yhomas ajaccio"},
+    {"RICHARD", P_MED, "29232", "eichard", "psychiatre eichard quimper"},
+};
+
+/* town_typo: the first set's "mixed" answers and the "specialty" ones,
+ * with one edit in the town's name (none of these is a commune's word). */
+static const struct {
+    const char *surname;
+    int prof;
+    const char *insee, *query;
+} town_typos[] = {
+    {"MARTIN", P_MED, "90010", "cardiologue martin belfrot"},
+    {"LEFÈVRE", P_KINE, "42218", "kiné lefevre saint etiene"},
+    {"THOMAS", P_INF, "2A004", "infirmière thomas ajacio"},
+    {"RICHARD", P_MED, "29232", "psychiatre richard quimpr"},
+    {"N'DIAYE", P_MED, "97302", "orl ndiaye cayene"},
+    {"GARCIA", P_OPT, "66136", "opticien garcia perpigan"},
+    {"DUPOND", P_PODO, "21231", "podologue dupond dijno"},
+    {"PERRAULT", P_SF, "79191", "sage femme perrault nirot"},
+    {"SCHMITT", P_INF, "68066", "infirmière schmitt colmr"},
+    {"DUBOIS", P_ORTHOPHO, "53130", "orthophoniste dubois lavla"},
+    {"GIRARD", P_MED, "35238", "pediatre girard renes"},
+    {"VINCENT", P_MED, "37261", "gyneco vincent tousr"},
+};
+
+/* near: a rare name in one town and the same name in another; near= and
+ * radius_km= take in the first (distances between the communes' centres
+ * from data/communes.tsv in the comments) and leave out the second. */
+static const struct {
+    const char *near, *radius, *in, *out;
+    int prof_word; /* 1: the query adds the profession word */
+} near_defs[] = {
+    {"90000", "20", "25388", "25056", 0},    /* Montbéliard 15.3, Besançon */
+    {"69003", "10", "69256", "69091", 1},    /* Vaulx-en-V. 6.4, Givors 20.0 */
+    {"toulouse", "10", "31069", "31395", 0}, /* Blagnac 5.6, Muret 18.7 */
+    {"35000", "15", "35047", "35360", 1},    /* Bruz 11.1, Vitré 34.5 */
+    {"50.6330,3.0586", "10", "59378", "59178", 0}, /* Lille: Marcq 4.1,
+                                                      Douai 29.2 */
+    {"grenoble", "30", "38563", "38053", 1}, /* Voiron 23.0, Bourgoin 56.9 */
+    {"06000", "10", "06123", "06004", 0},    /* Nice: St-Laurent 7.0,
+                                                Antibes 17.7 */
+    {"aix-les-bains", "20", "73065", "73011", 0}, /* Chambéry 14.0,
+                                                     Albertville 37.5 */
+    {"versailles", "10", "92064", "78498", 1}, /* St-Cloud 6.9, Poissy 15.3 */
+    {"47.7521,7.3287", "30", "68297", "68066", 0}, /* Mulhouse: St-Louis
+                                                      24.8, Colmar 36.6 */
+    {"97460", "15", "97407", "97411", 1},          /* St-Paul: Le Port 8.4,
+                                                      St-Denis 23.4 */
+    {"bayonne", "10", "64122", "64483", 0}, /* Biarritz 6.9, St-Jean-de-Luz
+                                               19.2 */
+    {"2A247", "30", "2A041", "2A004", 1},   /* Porto-Vecchio: Bonifacio 24.9,
+                                               Ajaccio 57.8 */
+};
+
+/* specialty: a common name with a specialty word and a town. */
+static const struct mixed_def spec_defs[] = {
+    {"GIRARD", P_MED, S_PEDIA, "35238", "pediatre girard rennes", ""},
+    {"BONNET", P_MED, S_ORL, "21231", "orl bonnet dijon", ""},
+    {"LAMBERT", P_MED, S_OPHTALMO, "44109", "ophtalmo lambert nantes", ""},
+    {"VINCENT", P_MED, S_GYNECO, "37261", "gyneco vincent tours", ""},
+    {"MULLER", P_MED, S_DERMATO, "67482", "dermato muller strasbourg", ""},
+    {"FAURE", P_MED, S_RADIO, "87085", "radiologue faure limoges", ""},
+    {"MERCIER", P_MED, S_NEURO, "80021", "neurologue mercier amiens", ""},
+    {"BLANC", P_MED, S_PNEUMO, "30189", "pneumologue blanc nimes", ""},
+    {"GUÉRIN", P_MED, S_RHUMATO, "72181", "rhumatologue guerin le mans", ""},
+    {"BOYER", P_MED, S_GASTRO, "25056", "gastro boyer besancon", ""},
+    {"GARNIER", P_MED, S_PEDIA, "54395", "pédiatre garnier nancy", ""},
+};
+
+/* The word people type for a profession of case_profs[]. */
+static const char *prof_word(int prof)
+{
+    switch (prof) {
+    case P_MED:
+        return "medecin";
+    case P_INF:
+        return "infirmiere";
+    case P_KINE:
+        return "kine";
+    case P_PHARM:
+        return "pharmacien";
+    case P_DENT:
+        return "dentiste";
+    case P_SF:
+        return "sage-femme";
+    case P_PSY:
+        return "psychologue";
+    case P_ORTHOPHO:
+        return "orthophoniste";
+    case P_PODO:
+        return "podologue";
+    default:
+        return "opticien";
+    }
+}
+
+/* The query "a b", or "b a" when flip. */
+static void q2_either(struct tcase *c, int flip, const char *a, const char *b)
+{
+    if (flip)
+        q2(c->query, sizeof c->query, b, a);
+    else
+        q2(c->query, sizeof c->query, a, b);
+}
+
+static void no_typo(const char *name)
+{
+    log_error("internal error: no typo for %s", name);
+    abort();
+}
+
+static void build_cases_more(struct gen *g)
+{
+    struct rng r;
+    char a[128], b[128], t[128];
+    rng_init(&r, 20261126, ST_PLANT, 2); /* its own stream */
+    int k = 0;
+    int dept_who[sizeof dept_defs / sizeof dept_defs[0]];
+
+    for (size_t i = 0; i < sizeof dept_defs / sizeof dept_defs[0]; i++, k++) {
+        const char *s = dept_defs[i].surname;
+        int prof = dept_defs[i].prof, spec = dept_defs[i].spec;
+        int w, town = commune_find(dept_defs[i].insee);
+        if (!dept_defs[i].decoy) {
+            w = planted_find(g, s, prof, dept_defs[i].insee);
+        } else {
+            int female =
+                prof == P_INF || prof == P_SF || prof == P_ORTHOPHO || (i % 2);
+            w = plant(g, s, common_first(female, k + 11), female, prof, spec,
+                      dept_defs[i].insee, 0);
+            plant(g, s, common_first(!female, k + 12), !female, prof, spec,
+                  dept_defs[i].decoy, 0);
+            plant(g, s, common_first(female, k + 13), female,
+                  prof == P_INF ? P_KINE : P_INF, -1, dept_defs[i].insee, 0);
+        }
+        mixed_add(g, s, prof, spec, town, commune_tab[town].dept,
+                  dept_defs[i].keys);
+        struct tcase *c = add_case(g, C_DEPT, w, -1);
+        copy_to(c->query, sizeof c->query, dept_defs[i].query);
+        dept_who[i] = w;
+    }
+    for (size_t i = 0; i < sizeof dept_more / sizeof dept_more[0]; i++) {
+        struct tcase *c = add_case(g, C_DEPT, dept_who[dept_more[i].def], -1);
+        copy_to(c->query, sizeof c->query, dept_more[i].query);
+    }
+    for (size_t i = 0; i < sizeof dept_names / sizeof dept_names[0]; i++) {
+        struct tcase *c =
+            add_case(g, C_DEPT_NAME, dept_who[dept_names[i].def], -1);
+        copy_to(c->query, sizeof c->query, dept_names[i].query);
+    }
+
+    /* typo_initial: the first letter wrong, in a rare surname (with or
+     * without the first name), or in a common one with a rare first name. */
+    static const char subst[] = "bcdfgklmnprstv";
+    for (int i = 0; i < 10; i++, k++) {
+        const char *s, *f;
+        int female = i % 2;
+        if (i < 7) {
+            s = take_rare(g, 0, 1, 6);
+            f = common_first(female, k + 17);
+        } else {
+            static const char *const common[] = {"DUPONT", "LEFÈVRE",
+                                                 "BERNARD"};
+            s = common[i - 7];
+            f = take_rare_first(g, &female);
+        }
+        int w = plant(g, s, f, female, case_profs[k % NCASE_PROFS], -1,
+                      case_towns[(k + 7) % NCASE_TOWNS], 0);
+        folded(s, a, sizeof a);
+        for (int attempt = 0;; attempt++) {
+            char ch = subst[rng_below(&r, sizeof subst - 1)];
+            if (ch != a[0]) {
+                copy_to(t, sizeof t, a);
+                t[0] = ch;
+                if (!word_taken(t, s) && !block_has(g, t))
+                    break;
             }
-            if (!end)
-                break;
-            tok = end + 1;
+            if (attempt > 100)
+                no_typo(s);
         }
-        memcpy(m->token, best, bestl);
-        m->token[bestl] = '\0';
-        fold_joined_to(d->surname, m->keys[m->nkeys++], sizeof m->keys[0]);
-        char keys[96];
-        copy_to(keys, sizeof keys, d->keys);
-        for (char *key = keys; *key;) {
-            char *end = strchr(key, ',');
-            if (end)
-                *end = '\0';
-            copy_to(m->keys[m->nkeys++], sizeof m->keys[0], key);
-            if (!end)
-                break;
-            key = end + 1;
+        block_add(g, t);
+        folded(f, b, sizeof b);
+        struct tcase *c = add_case(g, C_TYPO_INITIAL, w, -1);
+        if (i % 3 == 2 && i < 7)
+            copy_to(c->query, sizeof c->query, t);
+        else
+            q2_either(c, i % 2, t, b);
+    }
+
+    for (size_t i = 0; i < sizeof typo_mixed / sizeof typo_mixed[0]; i++) {
+        int w = planted_find(g, typo_mixed[i].surname, typo_mixed[i].prof,
+                             typo_mixed[i].insee);
+        if (word_taken(typo_mixed[i].typed, NULL)) {
+            log_error("internal error: %s is a name", typo_mixed[i].typed);
+            abort();
         }
+        block_add(g, typo_mixed[i].typed);
+        struct tcase *c = add_case(g, C_TYPO_INITIAL, w, -1);
+        copy_to(c->query, sizeof c->query, typo_mixed[i].query);
+    }
+
+    /* typo_given: a common surname, the only one with a rare first name,
+     * typed with one edit in the first name. */
+    for (int i = 0; i < 10; i++, k++) {
+        int female;
+        const char *f = take_rare_first(g, &female);
+        folded(f, b, sizeof b);
+        if (strlen(b) < 6) { /* too short for a typo to be matched */
+            i--;
+            continue;
+        }
+        const char *s = surname_tab[i];
+        int w = plant(g, s, f, female, case_profs[k % NCASE_PROFS], -1,
+                      case_towns[(k + 3) % NCASE_TOWNS], 0);
+        for (int attempt = 0;; attempt++) {
+            copy_to(t, sizeof t, b);
+            typo_edit(t, sizeof t, i % 4, &r);
+            if (strcmp(t, b) != 0 && !first_taken(t) && !word_taken(t, NULL))
+                break;
+            if (attempt > 100)
+                no_typo(f);
+        }
+        folded(s, a, sizeof a);
+        struct tcase *c = add_case(g, C_TYPO_GIVEN, w, -1);
+        q2_either(c, i % 2, a, t);
+    }
+
+    /* exact_vs_variant: two spellings that sound alike, the same first
+     * name, profession and town; the query spells one of them, which must
+     * come first (expected: that one only). */
+    static const char *const evv_s[][2] = {
+        {"LEFEBVRE", "LEFÈVRE"}, {"DUPONT", "DUPOND"}, {"PERRAULT", "PERRAUT"},
+        {"GAUTHIER", "GAUTIER"}, {"MEYER", "MAYER"},
+    };
+    for (size_t i = 0; i < sizeof evv_s / sizeof evv_s[0]; i++, k++) {
+        int female;
+        const char *f = take_rare_first(g, &female);
+        const char *town = case_towns[(k + 11) % NCASE_TOWNS];
+        int prof = case_profs[k % NCASE_PROFS];
+        int w[2];
+        for (int j = 0; j < 2; j++)
+            w[j] = plant(g, evv_s[i][j], f, female, prof, -1, town, 0);
+        folded(f, b, sizeof b);
+        for (int j = 0; j < 2; j++) {
+            folded(evv_s[i][j], a, sizeof a);
+            struct tcase *c = add_case(g, C_EXACT_VARIANT, w[j], -1);
+            q2_either(c, (int)((i + (size_t)j) % 2), a, b);
+        }
+    }
+    static const char *const evv_f[][2] = {
+        {"Philippe", "Philipe"},
+        {"Mathieu", "Matthieu"},
+        {"Thibault", "Thibaut"},
+    };
+    for (size_t i = 0; i < sizeof evv_f / sizeof evv_f[0]; i++, k++) {
+        const char *s = take_rare(g, 0, 0, 0);
+        const char *town = case_towns[(k + 11) % NCASE_TOWNS];
+        int prof = case_profs[k % NCASE_PROFS];
+        int w[2];
+        for (int j = 0; j < 2; j++)
+            w[j] = plant(g, s, evv_f[i][j], 0, prof, -1, town, 0);
+        folded(s, a, sizeof a);
+        for (int j = 0; j < 2; j++) {
+            folded(evv_f[i][j], b, sizeof b);
+            struct tcase *c = add_case(g, C_EXACT_VARIANT, w[j], -1);
+            q2_either(c, (int)((i + (size_t)j) % 2), a, b);
+        }
+    }
+
+    /* near: expected the one within the radius; the homonym outside it
+     * must be left out or rank after. */
+    for (size_t i = 0; i < sizeof near_defs / sizeof near_defs[0]; i++, k++) {
+        const char *s = take_rare(g, 0, 0, 0);
+        int female = (int)i % 2;
+        const char *f = common_first(female, k + 5);
+        int prof = case_profs[k % NCASE_PROFS];
+        int w = plant(g, s, f, female, prof, -1, near_defs[i].in, 0);
+        plant(g, s, f, female, prof, -1, near_defs[i].out, 0);
+        folded(s, a, sizeof a);
+        folded(f, b, sizeof b);
+        struct tcase *c = add_case(g, C_NEAR, w, -1);
+        if (near_defs[i].prof_word)
+            q2(c->query, sizeof c->query, prof_word(prof), a);
+        else
+            q2(c->query, sizeof c->query, b, a);
+        strf(c->params, sizeof c->params, "near=%s&radius_km=%s",
+             near_defs[i].near, near_defs[i].radius);
+    }
+
+    /* specialty: as "mixed", with the specialty words the first set lacks;
+     * the same decoys. */
+    for (size_t i = 0; i < sizeof spec_defs / sizeof spec_defs[0]; i++, k++) {
+        const struct mixed_def *d = &spec_defs[i];
+        int female = (int)i % 2;
+        int w = plant(g, d->surname, common_first(female, k + 19), female,
+                      d->prof, d->spec, d->insee, 0);
+        plant(g, d->surname, common_first(!female, k + 20), !female, d->prof,
+              d->spec, case_towns[(k + 5) % NCASE_TOWNS], 0);
+        plant(g, d->surname, common_first(female, k + 21), female, P_INF, -1,
+              d->insee, 0);
+        struct tcase *c = add_case(g, C_SPECIALTY, w, -1);
+        copy_to(c->query, sizeof c->query, d->query);
+        mixed_add(g, d->surname, d->prof, d->spec, commune_find(d->insee), "",
+                  d->keys);
+    }
+
+    /* apostrophe: particles typed with the apostrophe, the typographic one
+     * (U+2019, as phones type it) or a space. */
+    static const struct {
+        const char *written, *typed;
+    } apo[] = {
+        {"D'ALMEIDA", "d'almeida"},    {"D'ALMEIDA", "d\u2019almeida"},
+        {"N'DIAYE", "n\u2019diaye"},   {"N'DIAYE", "n diaye"},
+        {"L'HERMITE", "l'hermite"},    {"L'HERMITE", "l\u2019hermite"},
+        {"D'ARGENT", "d\u2019argent"}, {"D'ARGENT", "d argent"},
+        {"N'GUYEN", "n'guyen"},        {"N'GUYEN", "n\u2019guyen"},
+    };
+    for (size_t i = 0; i < sizeof apo / sizeof apo[0]; i++, k++) {
+        int female;
+        const char *f = take_rare_first(g, &female);
+        int w = plant(g, apo[i].written, f, female, case_profs[k % NCASE_PROFS],
+                      -1, case_towns[(k + 13) % NCASE_TOWNS], 0);
+        folded(f, b, sizeof b);
+        struct tcase *c = add_case(g, C_APOSTROPHE, w, -1);
+        q2_either(c, i % 2, apo[i].typed, b);
+    }
+
+    for (size_t i = 0; i < sizeof town_typos / sizeof town_typos[0]; i++) {
+        int w = planted_find(g, town_typos[i].surname, town_typos[i].prof,
+                             town_typos[i].insee);
+        struct tcase *c = add_case(g, C_TOWN_TYPO, w, -1);
+        copy_to(c->query, sizeof c->query, town_typos[i].query);
     }
 }
 
@@ -3597,10 +4086,14 @@ static void plant_finish(struct gen *g)
             abort();
         }
     }
-    /* Spread the planted people evenly through the file. */
-    for (size_t i = 0; i < g->npl; i++)
+    /* Spread the first set's planted people evenly through the file; the
+     * second set's follow the n others. */
+    for (size_t i = 0; i < g->npl_base; i++)
         g->pl[i].slot =
-            (uint32_t)(((uint64_t)(2 * i + 1) * g->n) / (2 * g->npl));
+            (uint32_t)(((uint64_t)(2 * i + 1) * g->n) / (2 * g->npl_base));
+    for (size_t i = g->npl_base; i < g->npl; i++)
+        g->pl[i].slot = g->n + (uint32_t)(i - g->npl_base);
+    g->ntot = g->n + (uint32_t)(g->npl - g->npl_base);
 }
 
 static void write_truth(struct gen *g, const char *path)
@@ -3620,7 +4113,10 @@ static void write_truth(struct gen *g, const char *path)
         fprintf(f, "%s\t", c->query);
         for (int w = 0; w < c->nwho; w++)
             fprintf(f, "%s%s", w ? "," : "", g->pl[c->who[w]].nat);
-        fprintf(f, "\t%s\n", case_kind_name[c->kind]);
+        fprintf(f, "\t%s", case_kind_name[c->kind]);
+        if (c->params[0])
+            fprintf(f, "\t%s", c->params);
+        fputc('\n', f);
     }
     if (fclose(f) != 0) {
         log_error("%s: %s", path, strerror(errno));
@@ -3722,8 +4218,11 @@ static void gen_init(struct gen *g)
             }
         }
     }
+    g->ntot = g->n;
     if (g->n >= PLANT_MIN) {
         build_cases(g);
+        g->npl_base = g->npl;
+        build_cases_more(g);
         plant_finish(g);
     }
 }
@@ -3846,7 +4345,8 @@ static void usage(FILE *f)
         "\n"
         "  -s, --seed N            PRNG seed (default 1)\n"
         "  -n, --professionals N   number of professionals (default 2000;\n"
-        "                          full scale is 1900000); about 1.27 N\n"
+        "                          full scale is 1900000), plus 141 planted\n"
+        "                          after them when N >= 1000; about 1.27 N\n"
         "                          activity lines, 0.51 N diplomas, 0.23 N\n"
         "                          savoir-faire, 0.28 N mailboxes\n"
         "  -l, --layout 52|56      Personne_activite columns (default 56;\n"
@@ -3859,7 +4359,9 @@ static void usage(FILE *f)
         "      --mss-trailing-pipe end MSSante lines with '|' as well\n"
         "      --truth FILE        write the planted search cases as TSV:\n"
         "                          query<TAB>national ids (comma-separated)\n"
-        "                          <TAB>kind; needs N >= 1000\n"
+        "                          <TAB>kind[<TAB>more URL parameters, such\n"
+        "                          as near=90000&radius_km=20]; needs\n"
+        "                          N >= 1000\n"
         "  -q, --quiet             no summary on stderr\n"
         "  -h, --help              this help\n",
         f);
@@ -4035,7 +4537,7 @@ int main(int argc, char **argv)
              "activity lines (%llu duplicated, %llu without structure), "
              "%llu diplomas, %llu savoir-faire, %llu mailboxes (%llu PER, "
              "%llu ORG); %.1f MB of text in %.1f s",
-             g.n, g.npl, g.ntc, (unsigned long long)g.n_act,
+             g.ntot, g.npl, g.ntc, (unsigned long long)g.n_act,
              (unsigned long long)g.n_dup, (unsigned long long)g.n_empty,
              (unsigned long long)g.n_dipl, (unsigned long long)g.n_sf,
              (unsigned long long)(g.n_per + g.n_org),
