@@ -51,6 +51,16 @@ int places_load_tsv(sqlite3 *db, const char *communes_tsv,
  * wins where it is known. Returns 0, or -1 if pc is not 5 digits. */
 int places_dept_of_postcode(const char *pc, size_t n, char out[4]);
 
+/* The department whose name is fold[0..n) (folded as fold() does: "corse
+ * du sud", "cote d or", "la reunion" or "reunion", "seine saint denis"):
+ * its code ("2A", "21", "974") written NUL-terminated into out (4 bytes).
+ * Returns 0, or -1 if no department has that name. */
+int places_dept_by_name(const char *fold, size_t n, char out[4]);
+
+/* 1 if some department's name goes on after fold[0..n) with a space
+ * ("corse", "seine saint"): a reader of words should try one more. */
+int places_dept_name_continues(const char *fold, size_t n);
+
 /* Great-circle distance in kilometres (haversine, mean Earth radius
  * 6371.0088 km); within 0.5 % of the ellipsoid, enough to sort by. */
 double places_distance_km(double lat1, double lon1, double lat2, double lon2);

@@ -786,6 +786,48 @@ static size_t commune_run(const struct understand *u,
     return best;
 }
 
+/* The longest run of words from i that names a department ("corse du
+ * sud", "finistere", "la reunion"): its length (0 for none), the code into
+ * dept. */
+static size_t dept_run(const struct understand *u, const struct understood *x,
+                       size_t i, char dept[4])
+{
+    char run[UND_MAX_WORDS * (UND_WORD_MAX + 1)];
+    size_t rl = 0, best = 0;
+    char d[4];
+    if (!u->geo)
+        return 0;
+    for (size_t j = i; j < x->nwords; j++) {
+        size_t wl = strlen(x->words[j]);
+        if (rl + wl + 2 > sizeof(run))
+            break;
+        if (j > i)
+            run[rl++] = ' ';
+        memcpy(run + rl, x->words[j], wl);
+        rl += wl;
+        if (places_dept_by_name(run, rl, d) == 0 &&
+            geo_has_dept(u->geo, d, strlen(d))) {
+            best = j - i + 1;
+            memcpy(dept, d, sizeof(d));
+        }
+        if (!places_dept_name_continues(run, rl))
+            break;
+    }
+    return best;
+}
+
+/* Activities in department dept (a city counts its arrondissements'). */
+static unsigned dept_activities(const struct geo *geo, const char *dept)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < geo_count(geo); i++) {
+        const struct geo_commune *c = geo_commune(geo, (int)i);
+        if (c->parent < 0 && strcmp(c->dept, dept) == 0)
+            n += c->activities;
+    }
+    return n;
+}
+
 /* How many professionals carry the run of words as a name: the word's
  * count for one word, the joined form's for several (LE GOFF: legoff). */
 static unsigned name_count(const struct understand *u,
@@ -850,6 +892,30 @@ int understand_query(const struct understand *u, const char *q, size_t n,
             int cs[UND_MAX_COMMUNES];
             size_t ncs = 0;
             size_t run = commune_run(u, x, i, cs, &ncs);
+            char dept[4];
+            size_t drun = dept_run(u, x, i, dept);
+            /* A department's name ("corse du sud", "finistere"): read as
+             * the department when it is longer than any commune name
+             * there, or as long with more activities (La Réunion the
+             * department, not the commune of Lot-et-Garonne; Vienne the
+             * department, not the town of Isère) and, as for a commune,
+             * more activities than people carry it as a name. */
+            if (drun > 0) {
+                unsigned dacts = dept_activities(u->geo, dept);
+                if (drun > run ||
+                    dacts > geo_commune(u->geo, cs[0])->activities) {
+                    unsigned names = name_count(u, x, i, drun);
+                    if (names == 0 || dacts > names) {
+                        x->place.kind = UND_PLACE_DEPT;
+                        x->place.ambiguous = names > 0;
+                        memcpy(x->place.dept, dept, sizeof(dept));
+                        x->place.phrase = x->nphrases;
+                        add_phrase(x, i, drun, UND_PLACE, -1, 0);
+                        i += drun;
+                        continue;
+                    }
+                }
+            }
             if (run > 0) {
                 unsigned names = name_count(u, x, i, run);
                 unsigned acts = geo_commune(u->geo, cs[0])->activities;

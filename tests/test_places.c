@@ -311,6 +311,30 @@ int main(void)
         T_EQ_INT(places_dept_of_postcode(bad_pc[i], strlen(bad_pc[i]), d), -1);
     }
 
+    /* Departments by name. */
+    static const char *const dept_names[][2] = {
+        {"ain", "01"},          {"corse du sud", "2A"}, {"haute corse", "2B"},
+        {"cote d or", "21"},    {"la reunion", "974"},  {"reunion", "974"},
+        {"val d oise", "95"},   {"guyane", "973"},      {"seine saint denis", "93"},
+    };
+    for (size_t i = 0; i < sizeof(dept_names) / sizeof(*dept_names); i++) {
+        char d[4] = "";
+        T_EQ_INT(places_dept_by_name(dept_names[i][0], strlen(dept_names[i][0]),
+                                     d),
+                 0);
+        T_EQ_STR(d, dept_names[i][1]);
+    }
+    {
+        char d[4];
+        T_EQ_INT(places_dept_by_name("corse", 5, d), -1);
+        T_EQ_INT(places_dept_by_name("ai", 2, d), -1);
+        T_EQ_INT(places_dept_by_name("ain ", 4, d), -1);
+        T_EQ_INT(places_dept_name_continues("corse", 5), 1);
+        T_EQ_INT(places_dept_name_continues("seine saint", 11), 1);
+        T_EQ_INT(places_dept_name_continues("ain", 3), 0);
+        T_EQ_INT(places_dept_name_continues("cors", 4), 0);
+    }
+
     T_CHECK(places_distance_km(48.8566, 2.3522, 48.8566, 2.3522) == 0.0);
     T_CHECK(fabs(places_distance_km(48.8566, 2.3522, 45.7640, 4.8357) - 392.0) <
             5.0);

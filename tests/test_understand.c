@@ -36,7 +36,7 @@ static const struct {
     {"pierre", 3000}, {"yves", 400},      {"lefevre", 800}, {"bernard", 1300},
     {"robert", 1000}, {"ndiaye", 50},     {"roux", 1300},   {"le", 500},
     {"goff", 50},     {"legoff", 200},    {"jean", 5000},   {"laval", 5},
-    {"simon", 1100},  {"gap", 0},
+    {"simon", 1100},  {"gap", 0},         {"loire", 5},     {"manche", 100},
 };
 
 static const struct {
@@ -159,6 +159,21 @@ static const struct {
      "dept"},
     {"kine martin dép. 2a", "martin", "70", "", "dept:2A", NULL, NULL, "dep"},
     {"dupont dept", "dupont dept", "", "", "", NULL, NULL, ""},
+    /* Departments by name: the longest run, before a commune of the same
+     * words when the department has more activities, and, as a commune,
+     * only when it has more activities than people carry it as a name. */
+    {"kiné martin corse du sud", "martin", "70", "", "dept:2A", NULL, NULL,
+     ""},
+    {"dentiste dupont la réunion", "dupont", "40", "", "dept:974", NULL, NULL,
+     ""},
+    {"infirmière Finistère", "", "60", "", "dept:29", NULL, NULL, ""},
+    {"dentiste dupont territoire de belfort", "dupont", "40", "", "dept:90",
+     NULL, NULL, ""},
+    {"Côte-d'Or dupont", "dupont", "", "", "dept:21", NULL, NULL, ""},
+    {"dupont loire", "dupont", "", "", "dept:42?", NULL, NULL, ""},
+    {"dupont manche", "dupont manche", "", "", "", NULL, NULL, ""},
+    {"dupont corse", "dupont corse", "", "", "", NULL, NULL, ""},
+
     {"de la fontaine", "de la fontaine", "", "", "", NULL, NULL, ""},
     {"cardiologe martin", "martin", "", "SM04 SM99", "", NULL, NULL, ""},
     {"dentsite martin", "martin", "40", "", "", NULL, NULL, ""},
@@ -196,7 +211,8 @@ static void place_of(const struct geo *geo, const struct understood *x,
         snprintf(out, cap, "postcode:%s", x->place.postcode);
         break;
     case UND_PLACE_DEPT:
-        snprintf(out, cap, "dept:%s", x->place.dept);
+        snprintf(out, cap, "dept:%s%s", x->place.dept,
+                 x->place.ambiguous ? "?" : "");
         break;
     default:
         out[0] = '\0';
