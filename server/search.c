@@ -2445,7 +2445,13 @@ static int run_text(struct db_conn *c, struct search *s, int count)
     int n = 1;
     for (int i = 0; i < fp->nv; i++)
         v[n++] = fp->v[i];
-    int whole = read_match(c, fp, v, n, cand_max, count, res);
+    /* near= with one word that more than cand_max people carry and no
+     * filter: the match is too large to rank whole, and near= reads it
+     * again its own way; reading its first cand_max rows to find that out
+     * cost as much as the rest of the search (a prefix FTS5 merges). */
+    int large = q->near && one && s->tp.lower > cand_max && !fp->prof_of &&
+                !fp->check && fp->lo == 1 && fp->hi == c->max_pid;
+    int whole = large ? 0 : read_match(c, fp, v, n, cand_max, count, res);
     if (whole < 0)
         return -1;
     if (whole && res->total <= cand_max) {
@@ -2636,11 +2642,13 @@ static int near_rings(struct db_conn *c, struct search *s, int names, int count)
     const struct lex *lx = lex_of(c);
     for (size_t h = 0; h < nh; h++) {
         const struct geo_commune *k = geo_commune(geo, hits[h].commune);
+        size_t people = 0;
         if (lx->commune_at) {
             /* In memory: the people placed in this commune (as their
              * distances are). */
             const uint32_t *at = lx->commune_at + hits[h].commune;
-            stream_init_mem(cs, lx->commune_pid + at[0], at[1] - at[0],
+            people = at[1] - at[0];
+            stream_init_mem(cs, lx->commune_pid + at[0], people,
                             order_key(ORD_PLACE, k->activities));
         } else {
             struct sq one = {0};
@@ -2666,8 +2674,13 @@ static int near_rings(struct db_conn *c, struct search *s, int names, int count)
         }
         /* A large commune: leapfrog with the name match (worth running its
          * FTS5 expression again) rather than check every activity's
-         * person. */
-        int fts = names && k->activities >= RING_FTS_MIN;
+         * person; in memory, only when stepping through the match (est
+         * rows at most: the commune's people span the pids) costs less
+         * than checking its people's names (MEM_PERSON_US each, asked for
+         * ahead). */
+        int fts = names && k->activities >= RING_FTS_MIN &&
+                  (!lx->commune_at || (double)s->tp.est * FTS_ROW_US <
+                                          (double)people * MEM_PERSON_US);
         if (fts) {
             stream_rewind(&s->text);
             v[n++] = &s->text;
@@ -2678,6 +2691,13 @@ static int near_rings(struct db_conn *c, struct search *s, int names, int count)
         size_t nb = 0;
         long long p = fp->lo;
         while ((p = match_next(fp, v, n, p, &err)) != STREAM_END) {
+            if (names && !fts && cs->mem) {
+                size_t j = cs->pos + NAMES_AHEAD;
+                if (j < cs->nmem)
+                    db_names_prefetch(c, cs->mem[j], 1);
+                if (j + NAMES_AHEAD < cs->nmem)
+                    db_names_prefetch(c, cs->mem[j + NAMES_AHEAD], 0);
+            }
             if ((!names || fts || names_match(c, q, &s->tp, p)) &&
                 pidset_add(&seen, p)) {
                 if ((size_t)found + nb < need ||
