@@ -237,6 +237,16 @@ struct understand {
     char **joined;        /* each phrase without its spaces */
     char **owned;         /* strings to free */
     size_t nowned, capowned;
+    /* Town names with a typo: the names of the communes that have
+     * activities, each under its own hash and the hash of each of its
+     * one-letter deletions (a word within one edit of a name shares
+     * one of them: "belfrot" and "belfort" both give "belfot"). Open
+     * addressing; candidates are checked with typo_distance(). */
+    struct town_key {
+        uint64_t h; /* 0 = empty */
+        int commune;
+    } * towns;
+    size_t cap_towns;
 };
 
 static char *own(struct understand *u, char *s)
@@ -384,6 +394,83 @@ static int cmp_concept(const void *a, const void *b)
                   concepts[*(const int *)b].phrase);
 }
 
+/* Town names of 5 to UND_WORD_MAX - 1 letters go into the index. */
+#define TOWN_TYPO_MIN 5
+
+static void town_put(struct understand *u, uint64_t h, int c)
+{
+    h |= 1;
+    size_t j = h & (u->cap_towns - 1);
+    while (u->towns[j].h) {
+        if (u->towns[j].h == h && u->towns[j].commune == c)
+            return;
+        j = (j + 1) & (u->cap_towns - 1);
+    }
+    u->towns[j] = (struct town_key){h, c};
+}
+
+/* The hash of w[0..n) without its k-th byte (k = n: the whole word). */
+static uint64_t hash_without(const char *w, size_t n, size_t k)
+{
+    char b[UND_WORD_MAX];
+    memcpy(b, w, k);
+    memcpy(b + k, w + k + (k < n), n - k - (k < n));
+    return hash64(b, n - (k < n));
+}
+
+static void towns_build(struct understand *u)
+{
+    size_t want = 0;
+    for (size_t i = 0; i < geo_count(u->geo); i++) {
+        const struct geo_commune *c = geo_commune(u->geo, (int)i);
+        size_t n = strlen(c->name_fold);
+        if (c->parent < 0 && c->activities && n >= TOWN_TYPO_MIN &&
+            n < UND_WORD_MAX)
+            want += n + 1;
+    }
+    if (!want)
+        return;
+    u->cap_towns = 1024;
+    while (u->cap_towns < 2 * want)
+        u->cap_towns *= 2;
+    u->towns = xcalloc(u->cap_towns, sizeof(*u->towns));
+    for (size_t i = 0; i < geo_count(u->geo); i++) {
+        const struct geo_commune *c = geo_commune(u->geo, (int)i);
+        const char *w = c->name_fold;
+        size_t n = strlen(w);
+        if (c->parent < 0 && c->activities && n >= TOWN_TYPO_MIN &&
+            n < UND_WORD_MAX)
+            for (size_t k = 0; k <= n; k++)
+                town_put(u, hash_without(w, n, k), (int)i);
+    }
+}
+
+/* The commune (most activities) whose name is one edit from w (words
+ * joined by spaces), or -1. */
+static int town_typo(const struct understand *u, const char *w)
+{
+    size_t n = strlen(w);
+    int best = -1;
+    if (!u->towns || n < TOWN_TYPO_MIN || n >= UND_WORD_MAX)
+        return -1;
+    for (size_t k = 0; k <= n; k++) {
+        uint64_t h = hash_without(w, n, k) | 1;
+        for (size_t j = h & (u->cap_towns - 1); u->towns[j].h;
+             j = (j + 1) & (u->cap_towns - 1)) {
+            if (u->towns[j].h != h)
+                continue;
+            int c = u->towns[j].commune;
+            const struct geo_commune *gc = geo_commune(u->geo, c);
+            if ((best < 0 ||
+                 gc->activities > geo_commune(u->geo, best)->activities) &&
+                typo_distance(w, n, gc->name_fold, strlen(gc->name_fold),
+                              1) <= 1)
+                best = c;
+        }
+    }
+    return best;
+}
+
 struct understand *understand_load(sqlite3 *db, const struct geo *geo,
                                    const struct typo_dict *dict)
 {
@@ -409,6 +496,8 @@ struct understand *understand_load(sqlite3 *db, const struct geo *geo,
         u->joined[i] = j;
     }
     qsort(u->bylen, NCONCEPTS, sizeof(*u->bylen), cmp_concept);
+    if (geo)
+        towns_build(u);
     return u;
 }
 
@@ -436,6 +525,7 @@ void understand_free(struct understand *u)
     for (size_t i = 0; i < u->nowned; i++)
         free(u->owned[i]);
     free(u->owned);
+    free(u->towns);
     free(u);
 }
 
@@ -828,6 +918,28 @@ static unsigned dept_activities(const struct geo *geo, const char *dept)
     return n;
 }
 
+/* How many professionals carry a name one edit from the words of
+ * phrases f..l that nobody carries ("bernad": BERNARD): a town one edit
+ * away must have more activities to be read instead ("belfrot": Belfort,
+ * not BELFORT the family name). */
+static unsigned typo_names(const struct understand *u,
+                           const struct understood *x, size_t f, size_t l)
+{
+    unsigned sum = 0;
+    for (size_t p = f; p <= l; p++) {
+        const char *w = x->words[x->phrase[p].first];
+        size_t wl = strlen(w);
+        if (typo_count(u->dict, w, wl))
+            continue;
+        struct typo_cand cand[16];
+        size_t k = typo_find(u->dict, w, wl, cand, 16, NULL);
+        for (size_t j = 0; j < k; j++)
+            if ((cand[j].how & TYPO_EDIT) && cand[j].dist <= 1)
+                sum += cand[j].n;
+    }
+    return sum;
+}
+
 /* How many professionals carry the run of words as a name: the word's
  * count for one word, the joined form's for several (LE GOFF: legoff). */
 static unsigned name_count(const struct understand *u,
@@ -953,6 +1065,67 @@ int understand_query(const struct understand *u, const char *q, size_t n,
             ph->concept = c;
             ph->typo = 1;
         }
+    }
+    /* A town with a typo ("cardiologue martin belfrot", "saint etiene"):
+     * with no place read, a run of one to three name words, one of them
+     * carried by nobody, one edit from a commune name, when other name
+     * words remain; the last and longest such run. Marked ambiguous: a
+     * search that finds nobody reads it as names again. */
+    if (x->place.kind == UND_PLACE_NONE && u->towns) {
+        size_t nn = 0;
+        for (size_t p = 0; p < x->nphrases; p++)
+            nn += x->phrase[p].role == UND_NAME;
+        int done = 0;
+        for (size_t p = x->nphrases; !done && p-- > 0;)
+            for (size_t len = 3; !done && len >= 1; len--) {
+                if (len > p + 1 || nn < len + 1)
+                    continue;
+                size_t f = p + 1 - len;
+                unsigned unknown = 0;
+                char run[UND_WORD_MAX];
+                size_t rl = 0;
+                for (size_t r = f; r <= p && rl < sizeof(run); r++) {
+                    const struct und_phrase *ph = &x->phrase[r];
+                    const char *w = x->words[ph->first];
+                    size_t wl = strlen(w);
+                    if (ph->role != UND_NAME || ph->n != 1 ||
+                        rl + wl + 1 >= sizeof(run)) {
+                        rl = sizeof(run);
+                        break;
+                    }
+                    if (rl)
+                        run[rl++] = ' ';
+                    memcpy(run + rl, w, wl);
+                    rl += wl;
+                    unknown += typo_count(u->dict, w, wl) == 0;
+                }
+                if (rl >= sizeof(run) || !unknown)
+                    continue;
+                run[rl] = '\0';
+                int c = town_typo(u, run);
+                if (c < 0 ||
+                    typo_names(u, x, f, p) >= geo_commune(u->geo, c)->activities)
+                    continue;
+                int cs[UND_MAX_COMMUNES];
+                const char *name = geo_commune(u->geo, c)->name_fold;
+                size_t ncs = geo_by_name(u->geo, name, strlen(name), cs,
+                                         UND_MAX_COMMUNES);
+                if (!ncs)
+                    continue;
+                x->place.kind = UND_PLACE_COMMUNE;
+                x->place.ambiguous = 1;
+                place_set(u->geo, x, cs,
+                          ncs < UND_MAX_COMMUNES ? ncs : UND_MAX_COMMUNES, 0);
+                /* The run becomes one place phrase. */
+                x->phrase[f].n = x->phrase[p].first + 1 - x->phrase[f].first;
+                x->phrase[f].role = UND_PLACE;
+                x->phrase[f].typo = 1;
+                memmove(&x->phrase[f + 1], &x->phrase[p + 1],
+                        (x->nphrases - p - 1) * sizeof(*x->phrase));
+                x->nphrases -= len - 1;
+                x->place.phrase = f;
+                done = 1;
+            }
     }
     /* "à Belfort", "près de Lyon": the words before the place. */
     if (x->place.kind != UND_PLACE_NONE)
@@ -1083,8 +1256,14 @@ json_t *understand_json(const struct understand *u, const struct geo *geo,
         if (ph->typo) {
             json_t *t = json_object();
             json_object_set_new(t, "from", json_string(text));
-            json_object_set_new(t, "as",
-                                json_string(concepts[ph->concept].phrase));
+            json_object_set_new(
+                t, "as",
+                json_string(ph->role == UND_PLACE
+                                ? (geo && x->place.nnamed
+                                       ? geo_commune(geo, x->place.communes[0])
+                                             ->name_fold
+                                       : "")
+                                : concepts[ph->concept].phrase));
             json_array_append_new(typos, t);
         }
     }
