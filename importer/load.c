@@ -550,7 +550,8 @@ static struct person *person_find(struct persons *t, const char *nid, size_t n)
 {
     if (!t->cap)
         return NULL;
-    if (t->last && strncmp(t->last->nid, nid, n) == 0 && t->last->nid[n] == '\0')
+    if (t->last && strncmp(t->last->nid, nid, n) == 0 &&
+        t->last->nid[n] == '\0')
         return t->last;
     uint32_t tag;
     struct person *p = t->slot[person_slot(t, nid, n, &tag)];
@@ -2173,8 +2174,7 @@ static int write_all(struct build *b, sqlite3 *db, sqlite3_stmt **st,
     double t = now_s();
     sort_persons(&b->persons);
     log_debug("sorted %zu professionals in %.2f s", b->persons.n, now_s() - t);
-    if (spill_flush(b->sp) < 0 ||
-        fts_side_start(fts, &b->persons, db_path) < 0)
+    if (spill_flush(b->sp) < 0 || fts_side_start(fts, &b->persons, db_path) < 0)
         return -1;
     b->parse_failed = 0;
     queue_init(&b->q);

@@ -191,6 +191,18 @@ double lex_pid_km(const struct lex *l, long long pid, double lat, double lon,
     return best;
 }
 
+static void lex_free(struct lex *l)
+{
+    understand_free(l->und);
+    geo_free(l->geo);
+    typo_dict_free(l->dict);
+    free(l->act_commune);
+    free(l->act_at);
+    free(l->commune_pid);
+    free(l->commune_at);
+    free(l);
+}
+
 struct lex *lex_load(const char *path)
 {
     double t0 = now_s();
@@ -219,14 +231,7 @@ struct lex *lex_load(const char *path)
     sqlite3_close(db);
     if (!l->dict || !l->und) {
         log_error("%s: %s: cannot load the search lexicon", __func__, path);
-        understand_free(l->und);
-        geo_free(l->geo);
-        typo_dict_free(l->dict);
-        free(l->act_commune);
-        free(l->act_at);
-        free(l->commune_pid);
-        free(l->commune_at);
-        free(l);
+        lex_free(l);
         return NULL;
     }
     atomic_init(&l->refs, 1);
@@ -245,12 +250,5 @@ void lex_unref(struct lex *l)
 {
     if (!l || atomic_fetch_sub(&l->refs, 1) != 1)
         return;
-    understand_free(l->und);
-    geo_free(l->geo);
-    typo_dict_free(l->dict);
-    free(l->act_commune);
-    free(l->act_at);
-    free(l->commune_pid);
-    free(l->commune_at);
-    free(l);
+    lex_free(l);
 }

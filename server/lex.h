@@ -33,7 +33,7 @@ struct lex {
      * without act_at. 4 bytes a (commune, pid) pair. */
     uint32_t *commune_pid;
     uint32_t *commune_at; /* geo_count() + 1 entries */
-    double load_ms;  /* how long lex_load() took */
+    double load_ms;       /* how long lex_load() took */
     atomic_int refs;
 };
 

@@ -192,26 +192,28 @@ static sqlite3_stmt *sqlb_prepare(struct db_conn *c, struct sqlb *b)
     return st;
 }
 
+/* Frees the n strings of a list and empties it. */
+static void free_list(char **v, int *n)
+{
+    for (int i = 0; i < *n; i++)
+        free(v[i]);
+    *n = 0;
+}
+
 static void sq_release(struct sq *q)
 {
     for (int i = 0; i < q->ntok; i++)
         free(q->tok[i].s);
-    for (int i = 0; i < q->nprof; i++)
-        free(q->prof[i]);
-    for (int i = 0; i < q->nspec; i++)
-        free(q->spec[i]);
-    for (int i = 0; i < q->nmode; i++)
-        free(q->mode[i]);
-    for (int i = 0; i < q->ndept; i++)
-        free(q->dept[i]);
+    free_list(q->prof, &q->nprof);
+    free_list(q->spec, &q->nspec);
+    free_list(q->mode, &q->nmode);
+    free_list(q->dept, &q->ndept);
     free(q->city_fold);
     free(q->insee);
     free(q->pc_lo);
     free(q->pc_hi);
-    for (int i = 0; i < q->ninsee; i++)
-        free(q->insees[i]);
-    for (int i = 0; i < q->ntown; i++)
-        free(q->towns[i]);
+    free_list(q->insees, &q->ninsee);
+    free_list(q->towns, &q->ntown);
     free(q->und);
 }
 
@@ -391,30 +393,16 @@ static void unapply_understood(struct sq *q)
     }
     q->ntok = o;
     q->nq = 0;
-    if (q->from_q & FROM_Q_PROF) {
-        for (int i = 0; i < q->nprof; i++)
-            free(q->prof[i]);
-        q->nprof = 0;
-    }
-    if (q->from_q & FROM_Q_SPEC) {
-        for (int i = 0; i < q->nspec; i++)
-            free(q->spec[i]);
-        q->nspec = 0;
-    }
-    if (q->from_q & FROM_Q_MODE) {
-        for (int i = 0; i < q->nmode; i++)
-            free(q->mode[i]);
-        q->nmode = 0;
-    }
+    if (q->from_q & FROM_Q_PROF)
+        free_list(q->prof, &q->nprof);
+    if (q->from_q & FROM_Q_SPEC)
+        free_list(q->spec, &q->nspec);
+    if (q->from_q & FROM_Q_MODE)
+        free_list(q->mode, &q->nmode);
     if (q->from_q & FROM_Q_PLACE) {
-        for (int i = 0; i < q->ninsee; i++)
-            free(q->insees[i]);
-        for (int i = 0; i < q->ntown; i++)
-            free(q->towns[i]);
-        q->ninsee = q->ntown = 0;
-        for (int i = 0; i < q->ndept; i++)
-            free(q->dept[i]);
-        q->ndept = 0;
+        free_list(q->insees, &q->ninsee);
+        free_list(q->towns, &q->ntown);
+        free_list(q->dept, &q->ndept);
         free(q->pc_lo);
         q->pc_lo = NULL;
     }

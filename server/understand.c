@@ -463,8 +463,8 @@ static int town_typo(const struct understand *u, const char *w)
             const struct geo_commune *gc = geo_commune(u->geo, c);
             if ((best < 0 ||
                  gc->activities > geo_commune(u->geo, best)->activities) &&
-                typo_distance(w, n, gc->name_fold, strlen(gc->name_fold),
-                              1) <= 1)
+                typo_distance(w, n, gc->name_fold, strlen(gc->name_fold), 1) <=
+                    1)
                 best = c;
         }
     }
@@ -1103,8 +1103,8 @@ int understand_query(const struct understand *u, const char *q, size_t n,
                     continue;
                 run[rl] = '\0';
                 int c = town_typo(u, run);
-                if (c < 0 ||
-                    typo_names(u, x, f, p) >= geo_commune(u->geo, c)->activities)
+                if (c < 0 || typo_names(u, x, f, p) >=
+                                 geo_commune(u->geo, c)->activities)
                     continue;
                 int cs[UND_MAX_COMMUNES];
                 const char *name = geo_commune(u->geo, c)->name_fold;

@@ -313,15 +313,21 @@ int main(void)
 
     /* Departments by name. */
     static const char *const dept_names[][2] = {
-        {"ain", "01"},          {"corse du sud", "2A"}, {"haute corse", "2B"},
-        {"cote d or", "21"},    {"la reunion", "974"},  {"reunion", "974"},
-        {"val d oise", "95"},   {"guyane", "973"},      {"seine saint denis", "93"},
+        {"ain", "01"},
+        {"corse du sud", "2A"},
+        {"haute corse", "2B"},
+        {"cote d or", "21"},
+        {"la reunion", "974"},
+        {"reunion", "974"},
+        {"val d oise", "95"},
+        {"guyane", "973"},
+        {"seine saint denis", "93"},
     };
     for (size_t i = 0; i < sizeof(dept_names) / sizeof(*dept_names); i++) {
         char d[4] = "";
-        T_EQ_INT(places_dept_by_name(dept_names[i][0], strlen(dept_names[i][0]),
-                                     d),
-                 0);
+        T_EQ_INT(
+            places_dept_by_name(dept_names[i][0], strlen(dept_names[i][0]), d),
+            0);
         T_EQ_STR(d, dept_names[i][1]);
     }
     {

@@ -163,8 +163,7 @@ static const struct {
     /* Departments by name: the longest run, before a commune of the same
      * words when the department has more activities, and, as a commune,
      * only when it has more activities than people carry it as a name. */
-    {"kiné martin corse du sud", "martin", "70", "", "dept:2A", NULL, NULL,
-     ""},
+    {"kiné martin corse du sud", "martin", "70", "", "dept:2A", NULL, NULL, ""},
     {"dentiste dupont la réunion", "dupont", "40", "", "dept:974", NULL, NULL,
      ""},
     {"infirmière Finistère", "", "60", "", "dept:29", NULL, NULL, ""},
@@ -184,7 +183,6 @@ static const struct {
     {"dubois à lavel", "dubois", "", "", "commune:53130?", NULL, NULL, "a"},
     {"belfrot", "belfrot", "", "", "", NULL, NULL, ""},
     {"martin belforx", "martin belforx", "", "", "", NULL, NULL, ""},
-
 
     {"de la fontaine", "de la fontaine", "", "", "", NULL, NULL, ""},
     {"cardiologe martin", "martin", "", "SM04 SM99", "", NULL, NULL, ""},
