@@ -2164,21 +2164,31 @@ static int near_cmp(const void *a, const void *b)
     return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
+/* The people of res->all with an activity within the radius, nearest
+ * first (among equals, in res->all's order); their number into *n. */
+static struct near_hit *near_hits(struct db_conn *c, const struct sq *q,
+                                  const struct result *res, size_t *n)
+{
+    struct near_hit *h = xmalloc((res->nall ? res->nall : 1) * sizeof(*h));
+    *n = 0;
+    for (size_t i = 0; i < res->nall; i++) {
+        double km = pid_km(c, q, res->all[i], NULL, 0, NULL);
+        if (!isnan(km) && km <= q->radius_km)
+            h[(*n)++] = (struct near_hit){res->all[i], km, i};
+    }
+    if (*n > 1)
+        qsort(h, *n, sizeof(*h), near_cmp);
+    return h;
+}
+
 /* A match read whole and ranked (res->all): keeps those with an activity
  * within the radius, nearest first (relevance among equals), and takes
  * the page. */
 static void near_small(struct db_conn *c, const struct sq *q,
                        struct result *res)
 {
-    struct near_hit *h = xmalloc((res->nall ? res->nall : 1) * sizeof(*h));
-    size_t n = 0;
-    for (size_t i = 0; i < res->nall; i++) {
-        double km = pid_km(c, q, res->all[i], NULL, 0, NULL);
-        if (!isnan(km) && km <= q->radius_km)
-            h[n++] = (struct near_hit){res->all[i], km, i};
-    }
-    if (n > 1)
-        qsort(h, n, sizeof(*h), near_cmp);
+    size_t n;
+    struct near_hit *h = near_hits(c, q, res, &n);
     size_t pcap = 0;
     res->n = 0;
     for (size_t i = 0; i < n; i++) {
@@ -2545,15 +2555,8 @@ static int near_whole(struct db_conn *c, struct search *s)
 {
     const struct sq *q = &s->q;
     struct result *res = &s->res;
-    struct near_hit *h = xmalloc((res->nall ? res->nall : 1) * sizeof(*h));
-    size_t n = 0;
-    for (size_t i = 0; i < res->nall; i++) {
-        double km = pid_km(c, q, res->all[i], NULL, 0, NULL);
-        if (!isnan(km) && km <= q->radius_km)
-            h[n++] = (struct near_hit){res->all[i], km, i};
-    }
-    if (n > 1)
-        qsort(h, n, sizeof(*h), near_cmp); /* rank = pid order here */
+    size_t n; /* equals stay in pid order (res->all's) */
+    struct near_hit *h = near_hits(c, q, res, &n);
     size_t end = (size_t)(q->offset + q->limit), pcap = 0;
     long long *grp = xmalloc((n ? n : 1) * sizeof(*grp));
     int rc = 0;
