@@ -77,6 +77,10 @@ $(BUILD)/rpps-server: $(SERVER_OBJ) $(COMMON_OBJ)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/%: $(BUILD)/tools/%.o $(COMMON_OBJ)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+# Calls the server's handlers in process (tools/bench-handlers.c).
+$(BUILD)/tools/bench-handlers.o: PROJ_CFLAGS += -Iserver
+$(BUILD)/bench-handlers: $(BUILD)/tools/bench-handlers.o $(SERVER_LIB) $(COMMON_OBJ)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/tests/%.o: PROJ_CFLAGS += -Iimporter -Iserver
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(IMPORTER_LIB) $(SERVER_LIB) $(COMMON_OBJ)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)

@@ -75,10 +75,12 @@ extern struct api_config api_config;
 void api_metrics_db(struct db_conn *c, struct buf *b);
 
 /* Lowers the sizes at which a search takes the paths of large matches
- * (cand 1000, drive 5000; <= 0 keeps one) and the number of name words a
- * prefix is expanded to (64; < 0 keeps it): for tests only, which set
- * RPPS_SEARCH_TUNE="cand,drive,expand" in rpps-server's environment. */
-void api_search_tune(long cand, long drive, int expand);
+ * (cand 1000, drive 5000; <= 0 keeps one), the number of name words a
+ * prefix is expanded to (64; < 0 keeps it) and the people of a place that
+ * filters alone read from memory (100000; 0: none, < 0 keeps it): for
+ * tests only, which set RPPS_SEARCH_TUNE="cand,drive,expand,place" in
+ * rpps-server's environment. */
+void api_search_tune(long cand, long drive, int expand, long place);
 
 api_handler api_search, api_suggest, api_practitioner, api_mssante,
     api_professions, api_specialties, api_status, api_healthz;

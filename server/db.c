@@ -559,50 +559,79 @@ static void places_by_profession(struct db_shared *sh)
     free(tmp);
 }
 
-long long db_place_pids(const struct db_conn *c, int col, const char *v,
-                        int prof, const uint32_t **pids)
+static const struct db_place_col *place_col(const struct db_conn *c, int col)
 {
-    const struct db_place_col *pc =
-        c->shared->places && col >= 0 && col < DB_PLACE_COLS
-            ? &c->shared->places[col]
-            : NULL;
-    if (!pc)
-        return -1;
+    return c->shared->places && col >= 0 && col < DB_PLACE_COLS
+               ? &c->shared->places[col]
+               : NULL;
+}
+
+/* The first value of pc that is >= v (byte order): an index in 0..nkeys. */
+static size_t place_lower(const struct db_place_col *pc, const char *v)
+{
     size_t lo = 0, hi = pc->nkeys;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int d = strcmp(pc->keys + pc->key_off[mid], v);
-        if (d == 0) {
-            const uint32_t *a = pc->pid + pc->at[mid];
-            size_t n = pc->at[mid + 1] - pc->at[mid];
-            if (prof >= 0) {
-                /* [first with prof >= prof, first with prof > prof) */
-                const unsigned char *pr = c->shared->prof;
-                size_t b[2];
-                for (int e = 0; e < 2; e++) {
-                    size_t l = 0, h = n;
-                    while (l < h) {
-                        size_t m = l + (h - l) / 2;
-                        if (pr[a[m]] < prof + e)
-                            l = m + 1;
-                        else
-                            h = m;
-                    }
-                    b[e] = l;
-                }
-                a += b[0];
-                n = b[1] - b[0];
-            }
-            *pids = a;
-            return (long long)n;
-        }
-        if (d < 0)
+        if (strcmp(pc->keys + pc->key_off[mid], v) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
+    return lo;
+}
+
+long long db_place_range(const struct db_conn *c, int col, const char *lo,
+                         const char *hi, size_t *first)
+{
+    const struct db_place_col *pc = place_col(c, col);
+    if (!pc)
+        return -1;
+    size_t a = place_lower(pc, lo), b = place_lower(pc, hi);
+    *first = a;
+    return b > a ? (long long)(b - a) : 0;
+}
+
+long long db_place_run(const struct db_conn *c, int col, size_t k, int prof,
+                       const uint32_t **pids)
+{
+    const struct db_place_col *pc = place_col(c, col);
+    if (!pc || k >= pc->nkeys)
+        return -1;
+    const uint32_t *a = pc->pid + pc->at[k];
+    size_t n = pc->at[k + 1] - pc->at[k];
+    if (prof >= 0) {
+        /* [first with prof >= prof, first with prof > prof) */
+        const unsigned char *pr = c->shared->prof;
+        size_t b[2];
+        for (int e = 0; e < 2; e++) {
+            size_t l = 0, h = n;
+            while (l < h) {
+                size_t m = l + (h - l) / 2;
+                if (pr[a[m]] < prof + e)
+                    l = m + 1;
+                else
+                    h = m;
+            }
+            b[e] = l;
+        }
+        a += b[0];
+        n = b[1] - b[0];
+    }
+    *pids = a;
+    return (long long)n;
+}
+
+long long db_place_pids(const struct db_conn *c, int col, const char *v,
+                        int prof, const uint32_t **pids)
+{
+    const struct db_place_col *pc = place_col(c, col);
+    if (!pc)
+        return -1;
+    size_t k = place_lower(pc, v);
     *pids = NULL;
-    return 0;
+    if (k == pc->nkeys || strcmp(pc->keys + pc->key_off[k], v) != 0)
+        return 0;
+    return db_place_run(c, col, k, prof, pids);
 }
 
 static void shared_release(struct db_shared *sh)

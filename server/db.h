@@ -189,6 +189,14 @@ void db_names_prefetch(const struct db_conn *c, long long pid, int names);
  * the index instead. */
 long long db_place_pids(const struct db_conn *c, int col, const char *v,
                         int prof, const uint32_t **pids);
+/* The values of column col in [lo, hi) (byte order: a postal prefix):
+ * their number, the first's index in *first; -1 when the columns are not
+ * in memory. */
+long long db_place_range(const struct db_conn *c, int col, const char *lo,
+                         const char *hi, size_t *first);
+/* db_place_pids() of the value of index k (from db_place_range()). */
+long long db_place_run(const struct db_conn *c, int col, size_t k, int prof,
+                       const uint32_t **pids);
 
 /* The stats of a 1-3 character prefix of name words, or NULL if no word
  * begins with it. */

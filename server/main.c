@@ -138,12 +138,14 @@ int main(int argc, char **argv)
     const char *tune = getenv("RPPS_SEARCH_TUNE");
     if (tune) {
         char *end;
-        long cand = strtol(tune, &end, 10), drive = 0, expand = -1;
+        long cand = strtol(tune, &end, 10), drive = 0, expand = -1, place = -1;
         if (*end == ',')
             drive = strtol(end + 1, &end, 10);
         if (*end == ',')
             expand = strtol(end + 1, &end, 10);
-        api_search_tune(cand, drive, expand > 1000 ? 1000 : (int)expand);
+        if (*end == ',')
+            place = strtol(end + 1, &end, 10);
+        api_search_tune(cand, drive, expand > 1000 ? 1000 : (int)expand, place);
     }
     db_init(dbpath);
 

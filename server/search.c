@@ -75,6 +75,12 @@
  * send a ten-person fixture down the paths of large matches: see
  * api_search_tune().) */
 static long cand_max = 1000;
+/* With no name words, or a postal prefix, a place whose people add up
+ * to more than this is read from the index instead: its bits cost ~2 ns a
+ * person to set, and filters alone need only the page's first pids (the
+ * total is then counted within the budget, as before). 0: always from the
+ * index (tests). */
+static long place_mem_max = 100000;
 /* Budget to count a large match once the page is known. Every large match
  * pays it, so it is a share of the 1 ms median target; about 5,000 pids. */
 #define COUNT_MS 0.1
@@ -800,7 +806,7 @@ static long drive_max = 5000;
 #define CHECK_US 2.0
 #define FTS_ROW_US 0.15
 
-void api_search_tune(long cand, long drive, int expand)
+void api_search_tune(long cand, long drive, int expand, long place)
 {
     if (cand > 0)
         cand_max = cand;
@@ -808,6 +814,8 @@ void api_search_tune(long cand, long drive, int expand)
         drive_max = drive;
     if (expand >= 0)
         expand_max = expand;
+    if (place >= 0)
+        place_mem_max = place;
 }
 
 static long long order_key(int cls, long long est)
@@ -1149,17 +1157,32 @@ static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
     return 0;
 }
 
+
+struct place_run {
+    const uint32_t *v;
+    long long n;
+};
+
 /* The place read from memory (db_place_pids(): the people of each value,
- * ~2 ns a person) into a bit per pid, checked per candidate, instead of a
- * stream of index entries (~0.3 us each) that every other stream's
- * candidate seeks (a B-tree descent per sub-stream: Paris, 21 communes, or
- * a large town and its CEDEX names). The same rows as plan_loc()'s
- * stream: an activity whose key column is one of the values; the other
- * place conditions are fp->check, as there. Returns 1 when done, 0 when
- * the place cannot be read so (a postal prefix, no columns in memory):
- * plan_loc() then. With the name words only: without them a filter
- * stream drives, and its totals come from reading it. */
-static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp)
+ * ~2 ns a person) instead of a stream of index entries (~0.3 us each)
+ * that every other stream's candidate seeks (a B-tree descent per
+ * sub-stream: Paris, 21 communes, or a large town and its CEDEX names).
+ * The same rows as plan_loc()'s stream: an activity whose key column is
+ * one of the values (or, for a postal prefix, in its range); the other
+ * place conditions are fp->check, as there. Each value's people of each
+ * profession are a run in pid order (db_place_run()).
+ *
+ * With name words (s NULL): the runs as a bit per pid, checked per
+ * candidate (fp->place_bits). With filters alone, s becomes the place's
+ * stream, the profession included: the run itself when there is one (one
+ * value, one profession: a value's people are in pid order within each
+ * profession only), else the bits; fp->place_m is then the exact
+ * number of people it holds, the total when nothing else is checked.
+ *
+ * Returns 1 when done, 0 when the place cannot be read so (no columns in
+ * memory, near=, too many people for bits): plan_loc() then. */
+static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
+                        struct stream *s)
 {
     struct {
         int col;
@@ -1168,6 +1191,8 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp)
     int nkeys = 0, key;
     if (!c->shared->places || q->near)
         return 0;
+    size_t range_at = 0;
+    long long range_n = 0;
     if (q->ninsee) {
         key = LOC_COMMUNE;
         for (int i = 0; i < q->ninsee; i++)
@@ -1183,6 +1208,12 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp)
     } else if (q->pc_lo && !q->pc_hi) {
         key = LOC_PC;
         keys[nkeys].col = DB_PLACE_POSTCODE, keys[nkeys++].v = q->pc_lo;
+    } else if (q->pc_lo && q->pc_hi) {
+        key = LOC_PCS;
+        range_n =
+            db_place_range(c, DB_PLACE_POSTCODE, q->pc_lo, q->pc_hi, &range_at);
+        if (range_n < 0)
+            return 0;
     } else if (q->ndept && !q->pc_lo) {
         key = LOC_DEPT;
         for (int i = 0; i < q->ndept; i++)
@@ -1198,6 +1229,52 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp)
         if (k)
             profs[nprofs++] = k;
     }
+    int per = q->nprof ? nprofs : 1;
+    size_t nruns = 0, cap = (size_t)(nkeys + range_n) * (size_t)per;
+    struct place_run *runs = xmalloc((cap ? cap : 1) * sizeof(*runs));
+    long long sum = 0;
+    for (long long k = 0; k < nkeys + range_n; k++) {
+        for (int j = 0; j < per; j++) {
+            int prof = q->nprof ? profs[j] : -1;
+            struct place_run r;
+            r.n =
+                k < nkeys
+                    ? db_place_pids(c, keys[k].col, keys[k].v, prof, &r.v)
+                    : db_place_run(c, DB_PLACE_POSTCODE,
+                                   range_at + (size_t)(k - nkeys), prof, &r.v);
+            if (r.n > 0) {
+                runs[nruns++] = r;
+                sum += r.n;
+            }
+        }
+    }
+    if ((s || range_n) && (place_mem_max == 0 || sum > place_mem_max)) {
+        free(runs);
+        return 0;
+    }
+    if (s && nruns <= 1 && q->nprof) {
+        /* One run of one profession (in pid order; a value's whole list
+         * is not): already the stream, in [lo, hi] by two bisections. */
+        const uint32_t *v = nruns ? runs[0].v : NULL;
+        size_t n = nruns ? (size_t)runs[0].n : 0, b[2];
+        for (int e = 0; e < 2; e++) {
+            long long bound = e ? fp->hi + 1 : fp->lo;
+            size_t l = 0, h = n;
+            while (l < h) {
+                size_t m = l + (h - l) / 2;
+                if ((long long)v[m] < bound)
+                    l = m + 1;
+                else
+                    h = m;
+            }
+            b[e] = l;
+        }
+        free(runs);
+        fp->place_m = (long long)(b[1] - b[0]);
+        stream_init_mem(s, v ? v + b[0] : NULL, b[1] - b[0],
+                        order_key(ORD_PLACE, fp->place_m));
+        return plan_loc_check(c, q, fp, key) < 0 ? -1 : 1;
+    }
     size_t words = (size_t)(c->shared->n >> 6) + 1;
     if (!c->pidbits)
         c->pidbits = xmalloc(words * sizeof(*c->pidbits));
@@ -1206,25 +1283,24 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp)
     long long m = 0;
     /* Only the people with the profession in the pid range: the bits are
      * then the memory driver's candidates as they are. */
-    for (int k = 0; k < nkeys; k++) {
-        for (int j = 0; j < (q->nprof ? nprofs : 1); j++) {
-            const uint32_t *v;
-            long long n = db_place_pids(c, keys[k].col, keys[k].v,
-                                        q->nprof ? profs[j] : -1, &v);
-            for (long long i = 0; i < n; i++) {
-                uint32_t p = v[i];
-                uint64_t bit = 1ull << (p & 63);
-                if (p < fp->lo || p > fp->hi || (bits[p >> 6] & bit))
-                    continue;
-                bits[p >> 6] |= bit;
-                m++;
-            }
+    for (size_t r = 0; r < nruns; r++) {
+        const uint32_t *v = runs[r].v;
+        for (long long i = 0; i < runs[r].n; i++) {
+            uint32_t p = v[i];
+            uint64_t bit = 1ull << (p & 63);
+            if (p < fp->lo || p > fp->hi || (bits[p >> 6] & bit))
+                continue;
+            bits[p >> 6] |= bit;
+            m++;
         }
     }
+    free(runs);
     if (plan_loc_check(c, q, fp, key) < 0)
         return -1;
     fp->place_bits = bits;
     fp->place_m = m;
+    if (s)
+        stream_init_bits(s, bits, fp->hi, order_key(ORD_PLACE, m));
     return 1;
 }
 
@@ -1318,9 +1394,26 @@ static int plan_filters(struct db_conn *c, const struct sq *q, struct fplan *fp,
             return -1;
         fp->v[fp->nv++] = s;
     }
-    int mem = has_loc(q) && !no_text ? plan_loc_mem(c, q, fp) : 0;
+    int mem =
+        has_loc(q) ? plan_loc_mem(c, q, fp, no_text ? &fp->st[2] : NULL) : 0;
     if (mem < 0)
         return -1;
+    if (mem && no_text) {
+        /* Filters alone, the place (and the profession: its runs are
+         * those of the profession) from memory: the place's stream
+         * replaces the profession's, and counts the match when nothing
+         * else is checked. */
+        if (q->nprof) {
+            stream_done(&fp->st[0]);
+            for (int i = 1; i < fp->nv; i++)
+                fp->v[i - 1] = fp->v[i];
+            fp->nv--;
+        }
+        fp->v[fp->nv++] = &fp->st[2];
+        if (fp->nv == 1 && !fp->check)
+            fp->known_total = fp->place_m;
+        return 0;
+    }
     if (has_loc(q) && !mem) {
         struct stream *s = &fp->st[fp->nv];
         /* Another stream to order the place against: the words, a
@@ -2018,6 +2111,7 @@ static int read_match(struct db_conn *c, struct fplan *fp, struct stream **v,
     qsort(v, (size_t)n, sizeof(*v), est_cmp);
     long long t = fp->lo, seen = 0;
     int budget = 0, whole = 1, err = 0;
+    unsigned tick = 0;
     for (;;) {
         if ((size_t)seen == keep + 1 && !budget) {
             if (!count) {
@@ -2026,6 +2120,12 @@ static int read_match(struct db_conn *c, struct fplan *fp, struct stream **v,
             }
             db_budget(c, COUNT_MS);
             budget = 1;
+        }
+        /* Streams in memory run no statement for SQLite's progress
+         * handler to stop: the clock is read here too (~20 ns). */
+        if (budget && (++tick & 7) == 0 && now_s() > c->deadline) {
+            c->interrupted = 1;
+            break;
         }
         long long p = match_next(fp, v, n, t, &err);
         if (p == STREAM_END)

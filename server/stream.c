@@ -25,6 +25,8 @@ void stream_init(struct stream *s, int shift, int bound_param, int step_max,
     s->error = 0;
     s->mem = NULL;
     s->nmem = s->pos = 0;
+    s->bits = NULL;
+    s->bits_hi = -1;
 }
 
 void stream_init_mem(struct stream *s, const uint32_t *v, size_t n,
@@ -33,6 +35,32 @@ void stream_init_mem(struct stream *s, const uint32_t *v, size_t n,
     stream_init(s, 0, 0, 0, est);
     s->mem = v;
     s->nmem = n;
+}
+
+void stream_init_bits(struct stream *s, const uint64_t *bits, long long hi,
+                      long long est)
+{
+    stream_init(s, 0, 0, 0, est);
+    s->bits = bits;
+    s->bits_hi = hi;
+}
+
+/* The first set bit >= target, or STREAM_END. */
+static long long bits_seek(const struct stream *s, long long target)
+{
+    if (target < 0)
+        target = 0;
+    if (target > s->bits_hi)
+        return STREAM_END;
+    long long w = target >> 6, last = s->bits_hi >> 6;
+    uint64_t x = s->bits[w] & (~0ull << (target & 63));
+    while (!x) {
+        if (++w > last)
+            return STREAM_END;
+        x = s->bits[w];
+    }
+    long long p = (w << 6) | __builtin_ctzll(x);
+    return p > s->bits_hi ? STREAM_END : p;
 }
 
 /* The first element >= target from s->pos on: gallop, then bisect. */
@@ -108,6 +136,8 @@ long long stream_seek(struct stream *s, long long target)
         return s->cur;
     if (s->mem)
         return s->cur = mem_seek(s, target);
+    if (s->bits)
+        return s->cur = bits_seek(s, target);
     long long m = STREAM_END;
     for (int i = 0; i < s->nsub; i++) {
         struct stream_sub *b = &s->sub[i];

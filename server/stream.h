@@ -45,6 +45,9 @@ struct stream {
     /* Or, with no statements, an ascending array in memory (borrowed). */
     const uint32_t *mem;
     size_t nmem, pos;
+    /* Or a bit per pid (borrowed): the set bits up to bits_hi. */
+    const uint64_t *bits;
+    long long bits_hi;
 };
 
 /* Starts an empty stream. The caller then adds statements with
@@ -55,6 +58,10 @@ void stream_init(struct stream *s, int shift, int bound_param, int step_max,
  * seeks gallop through the array, nothing touches SQLite. */
 void stream_init_mem(struct stream *s, const uint32_t *v, size_t n,
                      long long est);
+/* Starts a stream over the set bits of bits[], pids up to hi: seeks scan
+ * the words from the target's (a set of pids built in memory). */
+void stream_init_bits(struct stream *s, const uint64_t *bits, long long hi,
+                      long long est);
 /* Adds a statement (not yet stepped). -1 when the stream is full. */
 int stream_add(struct stream *s, sqlite3_stmt *st);
 

@@ -1260,6 +1260,8 @@ int main(void)
     /* every match above one: a place in memory whose name match is read
      * first goes back to the place's people (the memory driver) */
     test_large_paths("1,1");
+    /* filters alone with the place from the indexes, not from memory */
+    test_large_paths("2,1,-1,0");
     test_place_paths(NULL);
     test_place_paths("1,1");
     test_options(dbpath);
