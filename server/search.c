@@ -84,6 +84,11 @@ static long place_mem_max = 100000;
 /* Budget to count a large match once the page is known. Every large match
  * pays it, so it is a share of the 1 ms median target; about 5,000 pids. */
 #define COUNT_MS 0.1
+/* The budget reads about 5,000 rows of a one-word match: a word whose rows
+ * add up to more than this (more than twice as many people, however many
+ * of them carry the word twice) is not counted; its total is the lower
+ * bound already known (the most common of its words). */
+#define COUNT_EST_MAX 20000
 #define FACET_MS 200.0 /* budget for facets, which callers ask for rarely */
 /* A word beyond name_fts's prefix index lengths is replaced by the OR of
  * the exact name words it begins (name_term) when there are at most this
@@ -2521,9 +2526,11 @@ static int run_text(struct db_conn *c, struct search *s, int count)
             return -1;
         res->total = all || seen > s->tp.lower ? seen : s->tp.lower;
         res->total_exact = all;
-        if (all || !count || !s->tp.lazy)
+        /* Count within the budget, from the start, unless the word's
+         * rows (an upper bound of the match) say the budget cannot reach
+         * its end: it would stop at a lower bound below the one known. */
+        if (all || !count || !s->tp.lazy || s->tp.est > COUNT_EST_MAX)
             return 0;
-        /* Count within the budget, from the start. */
         if (fts_stream(c, &s->text, s->tp.all.s, 'A', 1, s->tp.est) < 0)
             return -1;
         struct result cr = {0};

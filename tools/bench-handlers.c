@@ -1,8 +1,9 @@
 /* Where a query's CPU goes without HTTP: the API handlers called directly,
  * in this process, on the query sets tools/bench-query writes, in their
  * mixed order (so caches behave as in the mixed run), each request's
- * thread CPU time added to its kind. Prints, per kind, the mean and the
- * median µs per request and the share of the total: the numbers
+ * thread CPU time added to its kind. Prints, per kind, the mean µs per
+ * request (the median over passes of each pass's mean), the median
+ * request and the kind's share of the total: the numbers
  * tools/bench-query's throughput is made of, with none of its noise
  * (wrk on the same cores, the scheduler).
  *
@@ -10,7 +11,8 @@
  *   QUERYDIR holds one file of request targets per kind (default kinds:
  *   issue 3's five: prefix name_prof_city filters id suggest); the targets
  *   of all kinds are interleaved in a fixed pseudo-random order and run
- *   PASSES times (default 3), the first pass a warm-up. */
+ *   PASSES times (default 3), the first pass a warm-up.
+ * SLOW=N also lists each kind's N slowest targets. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,24 +215,78 @@ int main(int argc, char **argv)
             cnt[t[i].kind]++;
             total += d;
         }
+    /* Per kind: the median request, and the median over passes of each
+     * pass's mean (a pass the machine was busy during moves the means of
+     * that pass only). */
     printf("%-16s %8s %10s %10s %8s\n", "kind", "requests", "mean_us",
            "median_us", "share");
     size_t all = 0;
-    for (int k = 0; k < nk; k++) {
-        double *v = xcalloc(cnt[k] ? cnt[k] : 1, sizeof(*v));
+    double *pm = xcalloc((size_t)passes, sizeof(*pm));
+    for (int k = 0; k <= nk; k++) {
+        double *v = xcalloc(nt * (size_t)(passes - 1) + 1, sizeof(*v));
         size_t n = 0;
-        for (int p = 0; p < passes - 1; p++)
+        for (int p = 0; p < passes - 1; p++) {
+            double ps = 0;
+            size_t pn = 0;
             for (size_t i = 0; i < nt; i++)
-                if (t[i].kind == k)
+                if (k == nk || t[i].kind == k) {
                     v[n++] = us[(size_t)p * nt + i];
+                    ps += us[(size_t)p * nt + i];
+                    pn++;
+                }
+            pm[p] = pn ? ps / (double)pn : 0;
+        }
         qsort(v, n, sizeof(*v), dbl_cmp);
-        printf("%-16s %8zu %10.1f %10.1f %7.1f%%\n", kinds[k], n,
-               n ? sum[k] / (double)n : 0, n ? v[n / 2] : 0,
-               total > 0 ? 100 * sum[k] / total : 0);
-        all += n;
+        qsort(pm, (size_t)(passes - 1), sizeof(*pm), dbl_cmp);
+        double mean = pm[(passes - 1) / 2];
+        if (k < nk) {
+            printf("%-16s %8zu %10.1f %10.1f %7.1f%%\n", kinds[k], n, mean,
+                   n ? v[n / 2] : 0, total > 0 ? 100 * sum[k] / total : 0);
+            all += n;
+        } else {
+            printf("%-16s %8zu %10.1f %10.1f\n", "all", all, mean,
+                   n ? v[n / 2] : 0);
+        }
         free(v);
     }
-    printf("%-16s %8zu %10.1f\n", "all", all, all ? total / (double)all : 0);
+    free(pm);
+    /* SLOW=N: each kind's N slowest targets (their median pass). */
+    const char *slow = getenv("SLOW");
+    int ns = slow ? atoi(slow) : 0;
+    if (ns > 0) {
+        struct {
+            double us;
+            size_t i;
+        } *r = xcalloc(nt, sizeof(*r));
+        double *pv = xcalloc((size_t)passes, sizeof(*pv));
+        for (size_t i = 0; i < nt; i++) {
+            for (int p = 0; p < passes - 1; p++)
+                pv[p] = us[(size_t)p * nt + i];
+            qsort(pv, (size_t)(passes - 1), sizeof(*pv), dbl_cmp);
+            r[i].us = pv[(passes - 1) / 2];
+            r[i].i = i;
+        }
+        for (int k = 0; k < nk; k++) {
+            printf("slowest %s:\n", kinds[k]);
+            for (int j = 0; j < ns; j++) {
+                size_t best = nt;
+                for (size_t i = 0; i < nt; i++)
+                    if (t[r[i].i].kind == k && r[i].us >= 0 &&
+                        (best == nt || r[i].us > r[best].us))
+                        best = i;
+                if (best == nt)
+                    break;
+                const struct target *tg = &t[r[best].i];
+                printf("  %8.1f us  %s", r[best].us, tg->path);
+                for (size_t q = 0; q < tg->np; q++)
+                    printf("%c%s=%s", q ? '&' : '?', tg->p[q].key, tg->p[q].val);
+                printf("\n");
+                r[best].us = -1;
+            }
+        }
+        free(pv);
+        free(r);
+    }
     free(us);
     db_shutdown();
     return 0;
