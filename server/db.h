@@ -67,6 +67,11 @@ struct db_place_col {
     size_t nkeys;
 };
 
+/* Activity modes (mode_code) told apart in db_shared.modes: the first
+ * seven codes met; bit DB_MODE_OTHER for none or any other. */
+#define DB_MODE_CODES 7
+#define DB_MODE_OTHER 7
+
 struct db_shared {
     int refs;            /* under db.c's lock */
     char etag[48];       /* of the file it was built from */
@@ -86,6 +91,14 @@ struct db_shared {
      * at full scale (4 bytes a (value, pid) pair), read on a second thread
      * while the rest loads. */
     struct db_place_col *places;
+    /* The modes of each person's activities, a bit per code of
+     * mode_codes (DB_MODE_OTHER: none or another), or NULL (read with the
+     * places, 2 MB at full scale): a mode filter is then decided without
+     * a statement for everyone whose activities all have, or all lack,
+     * the mode. */
+    unsigned char *modes;
+    char mode_codes[DB_MODE_CODES][8];
+    int nmode_codes;
     struct lex *lex; /* the search lexicon (name dictionary,
                       * communes, query reader; lex.h), or NULL:
                       * then q words are only name words */
@@ -189,6 +202,10 @@ void db_names_prefetch(const struct db_conn *c, long long pid, int names);
  * the index instead. */
 long long db_place_pids(const struct db_conn *c, int col, const char *v,
                         int prof, const uint32_t **pids);
+/* The bits of db_shared.modes that stand for the mode codes codes[0..n)
+ * (0 when nobody has any of them), or -1 when the modes are not in memory
+ * or a code may be one counted as "other". */
+int db_mode_bits(const struct db_conn *c, char *const *codes, int n);
 /* The values of column col in [lo, hi) (byte order: a postal prefix):
  * their number, the first's index in *first; -1 when the columns are not
  * in memory. */

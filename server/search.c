@@ -779,7 +779,13 @@ struct fplan {
     sqlite3_stmt *check; /* place conditions the place stream does
                           * not read, on one pid's activities */
     int check_param;     /* its first aid bound parameter */
-    int place_prof;      /* the place stream reads the profession */
+    /* With a mode in the check and the modes in memory: mode_want, the
+     * bits of the modes asked for; nobody without one of them passes,
+     * and when mode_accept (the mode is all the check adds to the
+     * stream's key), everybody whose activities all have one does. */
+    const unsigned char *modes;
+    int mode_want, mode_accept;
+    int place_prof; /* the place stream reads the profession */
     char pcs[STREAM_SUBS_MAX][PC_LEN];
     /* The place read from memory instead of a stream: a bit per pid
      * (c->pidbits), set for the people with the profession in [lo, hi];
@@ -1054,6 +1060,17 @@ static int plan_loc_check(struct db_conn *c, const struct sq *q,
     buf_release(&b.sql);
     if (!more)
         return 0;
+    int want = q->nmode ? db_mode_bits(c, q->mode, q->nmode) : -1;
+    if (want >= 0) {
+        struct sq rest = *q;
+        rest.nmode = 0;
+        sqlb_init(&b);
+        loc_rest(&b, &rest, key);
+        fp->modes = c->shared->modes;
+        fp->mode_want = want;
+        fp->mode_accept = b.sql.len == 0;
+        buf_release(&b.sql);
+    }
     struct sqlb k;
     sqlb_init(&k);
     buf_addstr(&k.sql, "SELECT 1 FROM activity WHERE 1");
@@ -1161,7 +1178,6 @@ static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
     buf_release(&b.sql);
     return 0;
 }
-
 
 struct place_run {
     const uint32_t *v;
@@ -1322,6 +1338,13 @@ static int place_ok(struct fplan *fp, long long pid)
 {
     if (!fp->check)
         return 1;
+    if (fp->modes) {
+        int m = fp->modes[pid];
+        if (!(m & fp->mode_want))
+            return 0;
+        if (fp->mode_accept && !(m & ~fp->mode_want))
+            return 1;
+    }
     sqlite3_reset(fp->check);
     sqlite3_bind_int64(fp->check, fp->check_param, pid << 20);
     sqlite3_bind_int64(fp->check, fp->check_param + 1, (pid << 20) | 0xFFFFF);
@@ -1369,6 +1392,7 @@ static int plan_filters(struct db_conn *c, const struct sq *q, struct fplan *fp,
     fp->nv = 0;
     fp->known_total = -1;
     fp->check = NULL;
+    fp->modes = NULL;
     fp->place_bits = NULL;
     fp->place_m = 0;
     fp->prof_of = NULL;
