@@ -119,6 +119,18 @@ static void put_specialties(struct db_conn *c, struct buf *b, long long pid)
     buf_add(b, "]", 1);
 }
 
+struct mbox {
+    char *address, *type;
+};
+
+static int mbox_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct mbox *)a)->address,
+                  ((const struct mbox *)b)->address);
+}
+
+/* A professional's mailboxes, by address. Sorted here: "ORDER BY address"
+ * made SQLite build a sorter per record (a fifth of a record's time). */
 static void put_mailboxes(struct db_conn *c, struct buf *b, long long pid)
 {
     buf_addstr(b, ",\"mssante\":[");
@@ -128,23 +140,43 @@ static void put_mailboxes(struct db_conn *c, struct buf *b, long long pid)
         buf_add(b, "]", 1);
         return;
     }
-    sqlite3_stmt *st =
-        db_prepare_static(c, "SELECT address, type FROM mailbox"
-                             " WHERE mid" PID_RANGE " ORDER BY address");
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT address, type FROM mailbox WHERE mid" PID_RANGE);
+    struct mbox small[8], *v = small;
+    size_t n = 0, cap = sizeof(small) / sizeof(small[0]);
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
-        int n = 0;
         while (sqlite3_step(st) == SQLITE_ROW) {
-            const char *addr = db_text(st, 0);
+            const char *addr = db_text(st, 0), *type = db_text(st, 1);
             if (!addr)
                 continue;
-            buf_addstr(b, n++ ? ",{\"address\":" : "{\"address\":");
-            json_put_str(b, addr);
-            put_kv(b, ",\"type\":", db_text(st, 1));
-            buf_add(b, "}", 1);
+            if (n == cap) {
+                cap *= 2;
+                if (v == small) {
+                    v = xmalloc(cap * sizeof(*v));
+                    memcpy(v, small, sizeof(small));
+                } else {
+                    v = xrealloc(v, cap * sizeof(*v));
+                }
+            }
+            v[n].address = xstrdup(addr);
+            v[n].type = type ? xstrdup(type) : NULL;
+            n++;
         }
         db_done(st);
     }
+    if (n > 1)
+        qsort(v, n, sizeof(*v), mbox_cmp);
+    for (size_t i = 0; i < n; i++) {
+        buf_addstr(b, i ? ",{\"address\":" : "{\"address\":");
+        json_put_str(b, v[i].address);
+        put_kv(b, ",\"type\":", v[i].type);
+        buf_add(b, "}", 1);
+        free(v[i].address);
+        free(v[i].type);
+    }
+    if (v != small)
+        free(v);
     buf_add(b, "]", 1);
 }
 

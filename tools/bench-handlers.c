@@ -12,7 +12,8 @@
  *   issue 3's five: prefix name_prof_city filters id suggest); the targets
  *   of all kinds are interleaved in a fixed pseudo-random order and run
  *   PASSES times (default 3), the first pass a warm-up.
- * SLOW=N also lists each kind's N slowest targets. */
+ * SLOW=N also lists each kind's N slowest targets; CACHE_MB=N sets the
+ * rendered records kept (rpps-server --cache-mb, default 8). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,12 @@ int main(int argc, char **argv)
         t[j] = tmp;
     }
 
+    /* As rpps-server (main.c): no allocation statistics, no mutex. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    /* CACHE_MB: rendered records kept (rpps-server's --cache-mb). */
+    const char *cmb = getenv("CACHE_MB");
+    if (cmb)
+        db_cache_bytes = (size_t)atol(cmb) << 20;
     db_init(argv[1]);
     struct db_conn *c = db_acquire();
     if (!c) {
@@ -279,7 +286,8 @@ int main(int argc, char **argv)
                 const struct target *tg = &t[r[best].i];
                 printf("  %8.1f us  %s", r[best].us, tg->path);
                 for (size_t q = 0; q < tg->np; q++)
-                    printf("%c%s=%s", q ? '&' : '?', tg->p[q].key, tg->p[q].val);
+                    printf("%c%s=%s", q ? '&' : '?', tg->p[q].key,
+                           tg->p[q].val);
                 printf("\n");
                 r[best].us = -1;
             }
