@@ -677,6 +677,29 @@ long long db_place_pids(const struct db_conn *c, int col, const char *v,
     return db_place_run(c, col, k, prof, pids);
 }
 
+size_t db_cache_bytes = 16u << 20;
+
+/* A record is about 700 bytes: one slot per KiB of the budget. */
+static void records_init(struct db_record_cache *rc)
+{
+    rc->nslot = db_cache_bytes / 1024;
+    rc->slot = rc->nslot ? xcalloc(rc->nslot, sizeof(*rc->slot)) : NULL;
+    rc->stripe_max = db_cache_bytes / DB_CACHE_STRIPES;
+    for (int i = 0; i < DB_CACHE_STRIPES; i++) {
+        pthread_mutex_init(&rc->stripe[i].lock, NULL);
+        rc->stripe[i].bytes = 0;
+    }
+}
+
+static void records_free(struct db_record_cache *rc)
+{
+    for (size_t i = 0; i < rc->nslot; i++)
+        free(rc->slot[i].json);
+    free(rc->slot);
+    for (int i = 0; i < DB_CACHE_STRIPES; i++)
+        pthread_mutex_destroy(&rc->stripe[i].lock);
+}
+
 static void shared_release(struct db_shared *sh)
 {
     if (!sh)
@@ -687,6 +710,7 @@ static void shared_release(struct db_shared *sh)
     if (last) {
         lex_unref(sh->lex);
         places_free(sh->places);
+        records_free(&sh->records);
         free(sh->modes);
         free(sh->prof);
         free(sh->has_spec);
@@ -842,6 +866,7 @@ static struct db_shared *shared_build(struct db_conn *c)
     double t0 = now_s();
     struct db_shared *sh = xcalloc(1, sizeof(*sh));
     sh->refs = 1;
+    records_init(&sh->records);
     memcpy(sh->etag, c->etag, sizeof(sh->etag));
     sh->n = c->max_pid + 1;
     sh->prof = xcalloc((size_t)sh->n, 1);
@@ -1024,11 +1049,7 @@ static struct db_conn *conn_open(const char *path, struct db_shared *sh)
         }
     }
     c->opened_at = wall_s();
-    /* A record is about 700 bytes: one slot per KiB of the budget. */
-    c->cache_max = db_cache_bytes;
-    c->ncache = db_cache_bytes / 1024;
-    if (c->ncache)
-        c->cache = xcalloc(c->ncache, sizeof(*c->cache));
+    c->records = &((struct db_shared *)c->shared)->records;
     return c;
 }
 
@@ -1051,15 +1072,10 @@ static void stmts_clear(struct db_conn *c)
     c->nstmts = c->capstmts = 0;
 }
 
-size_t db_cache_bytes = 8u << 20;
-
 void db_conn_free(struct db_conn *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->ncache; i++)
-        free(c->cache[i].json);
-    free(c->cache);
     free(c->pidbits);
     stmts_clear(c);
     for (size_t i = 0; i < c->caplabels; i++) {

@@ -14,6 +14,7 @@
 #define DB_H
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 /* The only schema version this server understands (PRAGMA user_version). */
@@ -21,15 +22,31 @@
 
 struct db_label;
 
-/* One rendered record in a connection's cache. */
+/* One rendered record in the cache. */
 struct db_cached {
     long long pid; /* 0 = empty */
     char *json;
     size_t len;
 };
 
-/* Bytes of rendered records each connection may keep (0 = none): set
- * before serving (--cache-mb). */
+/* Rendered records (record.c), shared by every thread serving one
+ * generation: direct-mapped on the pid, one slot per KiB of the budget,
+ * in stripes (slot % DB_CACHE_STRIPES) with a lock and a share of the
+ * budget each. Shared rather than per thread, the same memory holds twice
+ * the records with two threads, and a record one thread rendered serves
+ * the other. */
+#define DB_CACHE_STRIPES 64
+struct db_record_cache {
+    struct db_cached *slot;
+    size_t nslot, stripe_max; /* stripe_max: bytes of JSON per stripe */
+    struct {
+        pthread_mutex_t lock;
+        size_t bytes;
+    } stripe[DB_CACHE_STRIPES];
+};
+
+/* Bytes of rendered records a generation may keep (0 = none): set before
+ * serving (--cache-mb). */
 extern size_t db_cache_bytes;
 
 /* A prefix of name words: how many professionals its words have in sum
@@ -91,6 +108,7 @@ struct db_shared {
      * at full scale (4 bytes a (value, pid) pair), read on a second thread
      * while the rest loads. */
     struct db_place_col *places;
+    struct db_record_cache records;
     /* The modes of each person's activities, a bit per code of
      * mode_codes (DB_MODE_OTHER: none or another), or NULL (read with the
      * places, 2 MB at full scale): a mode filter is then decided without
@@ -130,11 +148,9 @@ struct db_conn {
      * "" when absent. A place and a profession together are then one
      * index range in pid order. */
     char place_prof_index[4][64];
-    double fts_rows;         /* name_fts: rows, and tokens per row on */
-    double fts_avgdl;        /* average (bm25's N and avgdl) */
-    struct db_cached *cache; /* rendered records of this connection:
-                              * direct-mapped on pid (record.c) */
-    size_t ncache, cache_bytes, cache_max;
+    double fts_rows;                 /* name_fts: rows, and tokens per row on */
+    double fts_avgdl;                /* average (bm25's N and avgdl) */
+    struct db_record_cache *records; /* the generation's (in shared) */
     uint64_t *pidbits;    /* a bit per pid, the search's scratch (a place
                            * read from memory); allocated on first use */
     double deadline;      /* monotonic; 0 = no work budget */

@@ -36,7 +36,8 @@ static void usage(FILE *f)
         "                     stale past N days (3)\n"
         "  --access-log       one line per request on stderr (off: queries\n"
         "                     can say who a patient sees)\n"
-        "  --cache-mb N       rendered records kept per thread (8; 0: none)\n"
+        "  --cache-mb N       rendered records kept, shared by the threads\n"
+        "                     (16; 0: none)\n"
         "  --quiet            log warnings and errors only\n"
         "Replacing the database file (rename over it) is picked up within\n"
         "a second; SIGHUP makes the server look at once.\n");
