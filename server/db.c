@@ -716,6 +716,7 @@ static void shared_release(struct db_shared *sh)
         free(sh->has_spec);
         free(sh->prefixes);
         free(sh->name_off);
+        free(sh->initials);
         free(sh->names);
         free(sh);
         /* glibc keeps freed memory in its arenas: without this, every swap
@@ -817,6 +818,7 @@ static int shared_names(struct db_conn *c, struct db_shared *sh)
         return -1;
     }
     sh->name_off = xcalloc((size_t)sh->n, sizeof(*sh->name_off));
+    sh->initials = xcalloc((size_t)sh->n, sizeof(*sh->initials));
     size_t cap = (size_t)sh->n * 24 + 64;
     sh->names = xmalloc(cap);
     sh->names_len = 1; /* offset 0 means "none" */
@@ -852,8 +854,15 @@ static int shared_names(struct db_conn *c, struct db_shared *sh)
         h[2] = (char)(len[1] >> 8), h[3] = (char)len[1];
         sh->names_len += 4;
         sh->name_off[pid] = (unsigned)sh->names_len;
-        for (int i = 0; i < 3; i++)
+        uint32_t ini = 0;
+        for (int i = 0; i < 3; i++) {
             arena_put(sh, &cap, v[i]);
+            /* Words as word_class() in search.c splits them: on spaces. */
+            for (size_t k = 0; k < len[i]; k++)
+                if (v[i][k] != ' ' && (k == 0 || v[i][k - 1] == ' '))
+                    ini |= db_initial_bit((unsigned char)v[i][k]);
+        }
+        sh->initials[pid] = ini;
     }
     sqlite3_finalize(st);
     return rc;

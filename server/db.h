@@ -101,6 +101,10 @@ struct db_shared {
                                  * name_term's words */
     size_t capprefixes;
     unsigned *name_off; /* pid -> offset in names; 0 = none */
+    /* pid -> the initials of its name words (last, first, joined): a bit
+     * per first byte (db_initial_bit()), so that a candidate whose names
+     * cannot hold a word is passed over without reading them (8 MB). */
+    uint32_t *initials;
     char *names;
     size_t names_len;
     /* activity's insee, city_fold, postcode and dept_code by person
@@ -198,6 +202,17 @@ void db_done(sqlite3_stmt *st);
  * interrupted (SQLITE_INTERRUPT, c->interrupted set) once ms milliseconds
  * have passed. ms <= 0 removes the budget. */
 void db_budget(struct db_conn *c, double ms);
+
+/* The bit of db_shared.initials that stands for a word's first byte: a-z
+ * 0-25, digits 26-30, anything else 31. */
+static inline uint32_t db_initial_bit(unsigned char ch)
+{
+    if (ch >= 'a' && ch <= 'z')
+        return 1u << (ch - 'a');
+    if (ch >= '0' && ch <= '9')
+        return 1u << (26 + (ch - '0') % 5);
+    return 1u << 31;
+}
 
 /* The folded names of pid (never NULL: "" when empty), borrowed from c.
  * -1 if pid is unknown. */

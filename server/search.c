@@ -792,6 +792,10 @@ struct fplan {
      * place_m of them (the memory driver's candidates). */
     const uint64_t *place_bits;
     long long place_m;
+    /* The same people in pid order when they are one run (one value, one
+     * profession), else NULL: the memory driver reads it instead of
+     * scanning the bits. */
+    const uint32_t *place_run;
 };
 
 /* Stream order in an intersection: a stream known to be small drives;
@@ -1273,9 +1277,12 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
         free(runs);
         return 0;
     }
-    if (s && nruns <= 1 && q->nprof) {
+    const uint32_t *run = NULL;
+    size_t nrun = 0;
+    if (nruns <= 1 && q->nprof) {
         /* One run of one profession (in pid order; a value's whole list
-         * is not): already the stream, in [lo, hi] by two bisections. */
+         * is not): in [lo, hi] by two bisections, it is the stream of
+         * filters alone as it is, and the memory driver's candidates. */
         const uint32_t *v = nruns ? runs[0].v : NULL;
         size_t n = nruns ? (size_t)runs[0].n : 0, b[2];
         for (int e = 0; e < 2; e++) {
@@ -1290,10 +1297,13 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
             }
             b[e] = l;
         }
+        run = v ? v + b[0] : NULL;
+        nrun = b[1] - b[0];
+    }
+    if (s && nruns <= 1 && q->nprof) {
         free(runs);
-        fp->place_m = (long long)(b[1] - b[0]);
-        stream_init_mem(s, v ? v + b[0] : NULL, b[1] - b[0],
-                        order_key(ORD_PLACE, fp->place_m));
+        fp->place_m = (long long)nrun;
+        stream_init_mem(s, run, nrun, order_key(ORD_PLACE, fp->place_m));
         return plan_loc_check(c, q, fp, key) < 0 ? -1 : 1;
     }
     size_t words = (size_t)(c->shared->n >> 6) + 1;
@@ -1320,6 +1330,7 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
         return -1;
     fp->place_bits = bits;
     fp->place_m = m;
+    fp->place_run = run;
     if (s)
         stream_init_bits(s, bits, fp->hi, order_key(ORD_PLACE, m));
     return 1;
@@ -1394,6 +1405,7 @@ static int plan_filters(struct db_conn *c, const struct sq *q, struct fplan *fp,
     fp->check = NULL;
     fp->modes = NULL;
     fp->place_bits = NULL;
+    fp->place_run = NULL;
     fp->place_m = 0;
     fp->prof_of = NULL;
     fp->place_prof = 0;
@@ -2089,6 +2101,26 @@ static int rank_small(struct db_conn *c, const struct sq *q,
 {
     struct cand *cd = xmalloc((res->nall ? res->nall : 1) * sizeof(*cd));
     size_t n = 0;
+    if (strict) {
+        /* Candidates not yet known to match (a place's people): those
+         * whose names have no word beginning as each word does (but a
+         * word read with its neighbours, which may begin otherwise) are
+         * passed over on their initials, without reading their names:
+         * most of them, at ~10 ns instead of ~300. */
+        uint32_t need = 0;
+        for (int i = 0; i < q->ntok; i++)
+            if (!tp->nalt[i] && q->tok[i].s[0])
+                need |= db_initial_bit((unsigned char)q->tok[i].s[0]);
+        const uint32_t *ini = c->shared->initials;
+        size_t k = 0;
+        for (size_t i = 0; i < res->nall; i++) {
+            long long p = res->all[i];
+            if (p > 0 && p < c->shared->n && (ini[p] & need) != need)
+                continue;
+            res->all[k++] = p;
+        }
+        res->nall = k;
+    }
     for (size_t i = 0; i < res->nall; i++) {
         const char *last, *first, *join;
         /* The pids are scattered over 60 MB of names: ask for them some
@@ -2451,6 +2483,27 @@ static int mem_driver(struct fplan *fp, struct result *res)
 {
     const uint64_t *bits = fp->place_bits;
     long long seen = 0;
+    if (fp->place_run || !fp->place_m) {
+        /* One run (or nobody): its people as they are, no scan of the
+         * bits. */
+        for (long long i = 0; i < fp->place_m; i++) {
+            long long p = fp->place_run[i];
+            int ok = place_ok(fp, p);
+            if (ok < 0)
+                return -1;
+            if (!ok)
+                continue;
+            if (++seen > DRIVER_PIDS) {
+                free(res->all);
+                res->all = NULL;
+                res->nall = res->capall = 0;
+                return 0;
+            }
+            res_push(&res->all, &res->nall, &res->capall, p);
+        }
+        res->total = seen;
+        return 1;
+    }
     for (long long w = fp->lo >> 6; w <= fp->hi >> 6; w++) {
         for (uint64_t x = bits[w]; x; x &= x - 1) {
             long long p = (w << 6) | __builtin_ctzll(x);
