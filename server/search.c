@@ -1631,7 +1631,9 @@ static int word_prefix(struct db_conn *c, const char *t, struct buf *out,
         /* A word with other letters: FTS5 may fold it differently from
          * its text here, so no expansion (the prefix finds it). */
         unplain |= !is_plain(term);
-        if (n++ < expand_max)
+        /* A word the prefix index covers is read as a prefix: its words
+         * are only counted. */
+        if (n++ < expand_max && !indexed)
             buf_addf(&group, "%s\"%s\"", n > 1 ? " OR " : "", term);
         double k = (double)sqlite3_column_int64(st, 1);
         sum += k;
