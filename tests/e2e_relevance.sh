@@ -164,6 +164,30 @@ expect "a CEDEX-only activity is placed" \
     "q=pacome+n+guessan&near=94038&radius_km=3" 200 \
     "any(.results[]; .id == \"$nid\" and .distance_km != null)"
 
+# Totals against SQL on the same file. Filters alone with a place read from
+# memory (a department, a department and a profession, a postal prefix) are
+# counted exactly, however large; a one-letter word beside a name (a first
+# name's initial, checked on the name initials in memory instead of FTS5)
+# finds the people whose names have a word beginning with each.
+sql() { sqlite3 "$tmp/rpps.db" "$1"; }
+total_is() { # DESCRIPTION QUERY SQL-COUNT
+    n=$(sql "$3")
+    expect "$1" "$2&limit=1" 200 ".total == $n and .total_exact == true"
+}
+total_is "department alone: exact total" "dept=75" \
+    "SELECT count(DISTINCT aid >> 20) FROM activity WHERE dept_code = '75'"
+total_is "department and profession: exact total" "dept=75&profession=60" \
+    "SELECT count(DISTINCT a.aid >> 20) FROM activity a JOIN professional p
+     ON p.pid = a.aid >> 20 WHERE a.dept_code = '75'
+     AND p.profession_code = '60'"
+total_is "postal prefix: exact total" "postcode=750" \
+    "SELECT count(DISTINCT aid >> 20) FROM activity
+     WHERE postcode >= '750' AND postcode < '751'"
+words="' ' || last_fold || ' ' || first_fold || ' ' || last_join"
+total_is "a name and a first name's initial" "q=martin+j" \
+    "SELECT count(*) FROM professional WHERE $words LIKE '% martin%'
+     AND $words LIKE '% j%'"
+
 if grep -q 'runtime error:\|AddressSanitizer' "$LOG"; then
     ko "sanitizer report in the server log"
 fi
