@@ -1021,6 +1021,24 @@ int db_prof_index(const struct db_conn *c, const char *code)
 
 /* Opens path; shares sh (a new reference) when it was built from the same
  * file (same ETag), else builds its own. */
+/* rpps_initials(pid, need): 1 if pid's name initials hold every bit of
+ * need (db_shared.initials), or a word begins otherwise than in ASCII
+ * (FTS5 may fold that letter); evaluated by SQLite on each row of a name
+ * match, so that the rows it rejects never leave the statement. */
+static void sql_initials(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const struct db_shared *sh = sqlite3_user_data(ctx);
+    long long pid = sqlite3_value_int64(argv[0]);
+    uint32_t need = (uint32_t)sqlite3_value_int64(argv[1]);
+    int ok = 1;
+    if (sh->initials && pid > 0 && pid < sh->n) {
+        uint32_t ini = sh->initials[pid];
+        ok = (ini & need) == need || (ini & (1u << 31));
+    }
+    sqlite3_result_int(ctx, ok);
+}
+
 static struct db_conn *conn_open(const char *path, struct db_shared *sh)
 {
     struct db_conn *c = xcalloc(1, sizeof(*c));
@@ -1059,6 +1077,10 @@ static struct db_conn *conn_open(const char *path, struct db_shared *sh)
     }
     c->opened_at = wall_s();
     c->records = &((struct db_shared *)c->shared)->records;
+    sqlite3_create_function_v2(
+        c->db, "rpps_initials", 2,
+        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+        (void *)c->shared, sql_initials, NULL, NULL, NULL);
     return c;
 }
 

@@ -1888,7 +1888,7 @@ static void text_plan(struct db_conn *c, const struct sq *q,
 static int fts_stream(struct db_conn *c, struct stream *s, const char *expr,
                       char tag, int lazy, long long est)
 {
-    char sql[160];
+    char sql[200];
     snprintf(sql, sizeof(sql),
              "SELECT rowid FROM name_fts WHERE name_fts MATCH ?1"
              " AND rowid >= ?2 ORDER BY rowid /*%c*/",
@@ -1898,6 +1898,26 @@ static int fts_stream(struct db_conn *c, struct stream *s, const char *expr,
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, expr, -1, SQLITE_TRANSIENT);
+    stream_add(s, st);
+    return 0;
+}
+
+/* The stream of the whole match (tp->all): with words left to the name
+ * initials (need_ini), their check is in the statement, so that the rows
+ * it rejects (most of them) never leave SQLite: ~40 % less per row. */
+static int all_stream(struct db_conn *c, struct stream *s,
+                      const struct text_plan *tp, int lazy)
+{
+    if (!tp->need_ini)
+        return fts_stream(c, s, tp->all.s, 'A', lazy, tp->est);
+    stream_init(s, 0, 2, lazy ? STEP_FTS : 0, order_key(ORD_TEXT, tp->est));
+    sqlite3_stmt *st = db_prepare(
+        c, "SELECT rowid FROM name_fts WHERE name_fts MATCH ?1"
+           " AND rowid >= ?2 AND rpps_initials(rowid, ?3) ORDER BY rowid");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, tp->all.s, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, tp->need_ini);
     stream_add(s, st);
     return 0;
 }
@@ -2649,7 +2669,7 @@ static int run_text(struct db_conn *c, struct search *s, int count)
          * its end: it would stop at a lower bound below the one known. */
         if (all || !count || !s->tp.lazy || s->tp.est > COUNT_EST_MAX)
             return 0;
-        if (fts_stream(c, &s->text, s->tp.all.s, 'A', 1, s->tp.est) < 0)
+        if (all_stream(c, &s->text, &s->tp, 1) < 0)
             return -1;
         struct result cr = {0};
         struct stream *cv[1] = {&s->text};
@@ -2662,7 +2682,7 @@ static int run_text(struct db_conn *c, struct search *s, int count)
         res->total_exact = whole == 1;
         return 0;
     }
-    if (fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy, s->tp.est) < 0)
+    if (all_stream(c, &s->text, &s->tp, s->tp.lazy) < 0)
         return -1;
     struct stream *v[5] = {&s->text};
     int n = 1;
@@ -2714,8 +2734,7 @@ static int run_text(struct db_conn *c, struct search *s, int count)
             ring_us = 0.4 * (scan < acts ? scan : acts);
         }
         if (lx->act_at && s->tp.est <= NEAR_WHOLE && whole_us < ring_us) {
-            if (fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy,
-                           s->tp.est) < 0)
+            if (all_stream(c, &s->text, &s->tp, s->tp.lazy) < 0)
                 return -1;
             struct stream *w[5] = {&s->text};
             int wn = 1;
@@ -2734,8 +2753,7 @@ static int run_text(struct db_conn *c, struct search *s, int count)
         }
         /* Larger: commune by commune, each person's names checked in
          * memory, or in a large commune through the name match. */
-        if (fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy, s->tp.est) <
-            0)
+        if (all_stream(c, &s->text, &s->tp, s->tp.lazy) < 0)
             return -1;
         return near_rings(c, s, 1, count);
     }
@@ -3118,8 +3136,7 @@ static json_t *compute_facets(struct db_conn *c, struct search *s)
         struct stream *v[5];
         int n = 0;
         if (q->ntok && !s->text.nsub &&
-            fts_stream(c, &s->text, s->tp.all.s, 'A', s->tp.lazy, s->tp.est) <
-                0)
+            all_stream(c, &s->text, &s->tp, s->tp.lazy) < 0)
             f.exact = 0;
         if (q->ntok)
             v[n++] = &s->text;
