@@ -2538,47 +2538,41 @@ static int ranked(struct db_conn *c, struct search *s, int strict)
  * driver's set (read_match() of the filter streams, DRIVER_PIDS at most):
  * 1 with all of them, 0 if there are more (res emptied), -1 on a
  * database error. */
+/* One candidate p of the memory driver, kept if it passes the place
+ * check: 1 to go on, 0 past DRIVER_PIDS (res emptied), -1 on an error. */
+static int driver_take(struct fplan *fp, struct result *res, long long p,
+                       long long *seen)
+{
+    int ok = place_ok(fp, p); /* bits and runs: profession and range */
+    if (ok <= 0)
+        return ok < 0 ? -1 : 1;
+    if (++*seen > DRIVER_PIDS) {
+        free(res->all);
+        res->all = NULL;
+        res->nall = res->capall = 0;
+        return 0;
+    }
+    res_push(&res->all, &res->nall, &res->capall, p);
+    return 1;
+}
+
 static int mem_driver(struct fplan *fp, struct result *res)
 {
     const uint64_t *bits = fp->place_bits;
     long long seen = 0;
+    int r;
     if (fp->place_run || !fp->place_m) {
         /* One run (or nobody): its people as they are, no scan of the
          * bits. */
-        for (long long i = 0; i < fp->place_m; i++) {
-            long long p = fp->place_run[i];
-            int ok = place_ok(fp, p);
-            if (ok < 0)
-                return -1;
-            if (!ok)
-                continue;
-            if (++seen > DRIVER_PIDS) {
-                free(res->all);
-                res->all = NULL;
-                res->nall = res->capall = 0;
-                return 0;
-            }
-            res_push(&res->all, &res->nall, &res->capall, p);
-        }
-        res->total = seen;
-        return 1;
-    }
-    for (long long w = fp->lo >> 6; w <= fp->hi >> 6; w++) {
-        for (uint64_t x = bits[w]; x; x &= x - 1) {
-            long long p = (w << 6) | __builtin_ctzll(x);
-            int ok = place_ok(fp, p); /* bits: profession and range */
-            if (ok < 0)
-                return -1;
-            if (!ok)
-                continue;
-            if (++seen > DRIVER_PIDS) {
-                free(res->all);
-                res->all = NULL;
-                res->nall = res->capall = 0;
-                return 0;
-            }
-            res_push(&res->all, &res->nall, &res->capall, p);
-        }
+        for (long long i = 0; i < fp->place_m; i++)
+            if ((r = driver_take(fp, res, fp->place_run[i], &seen)) <= 0)
+                return r;
+    } else {
+        for (long long w = fp->lo >> 6; w <= fp->hi >> 6; w++)
+            for (uint64_t x = bits[w]; x; x &= x - 1)
+                if ((r = driver_take(fp, res, (w << 6) | __builtin_ctzll(x),
+                                     &seen)) <= 0)
+                    return r;
     }
     res->total = seen;
     return 1;
