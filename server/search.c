@@ -796,10 +796,6 @@ struct fplan {
      * profession), else NULL: the memory driver reads it instead of
      * scanning the bits. */
     const uint32_t *place_run;
-    /* Initials every match must have (text_plan's need_ini), checked on
-     * c->shared->initials; 0: none. */
-    uint32_t need_ini;
-    const uint32_t *ini;
 };
 
 /* Stream order in an intersection: a stream known to be small drives;
@@ -1387,13 +1383,6 @@ static long long match_next(struct fplan *fp, struct stream **v, int n,
             from = p + 1;
             continue;
         }
-        /* A word beginning otherwise than ASCII (a letter FTS5 folds, say)
-         * may hold the initial: such people pass. */
-        if (fp->need_ini && (fp->ini[p] & fp->need_ini) != fp->need_ini &&
-            !(fp->ini[p] & (1u << 31))) {
-            from = p + 1;
-            continue;
-        }
         int ok = place_ok(fp, p);
         if (ok > 0)
             return p;
@@ -1417,8 +1406,6 @@ static int plan_filters(struct db_conn *c, const struct sq *q, struct fplan *fp,
     fp->modes = NULL;
     fp->place_bits = NULL;
     fp->place_run = NULL;
-    fp->need_ini = 0;
-    fp->ini = NULL;
     fp->place_m = 0;
     fp->prof_of = NULL;
     fp->place_prof = 0;
@@ -1549,7 +1536,7 @@ struct text_plan {
     int nalt[TOK_MAX * 3];
     /* Words of one letter or digit beside other words (the first name's
      * initial, as one types it) are left out of `all` and checked on the
-     * name initials in memory instead (fp->need_ini): in FTS5 each such
+     * name initials in memory instead (all_stream()): in FTS5 each such
      * word is the prefix index's doclist of a fifth of everyone, which
      * the AND seeks at every row of the other words (~1 us a row). */
     int in_mem[TOK_MAX * 3];
@@ -1888,7 +1875,7 @@ static void text_plan(struct db_conn *c, const struct sq *q,
 static int fts_stream(struct db_conn *c, struct stream *s, const char *expr,
                       char tag, int lazy, long long est)
 {
-    char sql[200];
+    char sql[160];
     snprintf(sql, sizeof(sql),
              "SELECT rowid FROM name_fts WHERE name_fts MATCH ?1"
              " AND rowid >= ?2 ORDER BY rowid /*%c*/",
@@ -1902,9 +1889,11 @@ static int fts_stream(struct db_conn *c, struct stream *s, const char *expr,
     return 0;
 }
 
-/* The stream of the whole match (tp->all): with words left to the name
- * initials (need_ini), their check is in the statement, so that the rows
- * it rejects (most of them) never leave SQLite: ~40 % less per row. */
+/* The stream of the whole match (tp->all). Words left to the name
+ * initials (need_ini) are checked in the statement, by rpps_initials()
+ * (db.c): the rows it rejects, most of them, never leave SQLite. Every
+ * reading of tp->all goes through here; the tiers hold those words in
+ * FTS5, and the paths that check names in memory check them too. */
 static int all_stream(struct db_conn *c, struct stream *s,
                       const struct text_plan *tp, int lazy)
 {
@@ -2602,8 +2591,6 @@ static int run_text(struct db_conn *c, struct search *s, int count)
     struct result *res = &s->res;
     struct fplan *fp = &s->fp;
     text_plan(c, q, &s->tp);
-    fp->need_ini = s->tp.need_ini;
-    fp->ini = c->shared->initials;
     if (s->tp.none) {
         res->total_exact = 1;
         return 0;
