@@ -1541,6 +1541,7 @@ struct text_plan {
      * the AND seeks at every row of the other words (~1 us a row). */
     int in_mem[TOK_MAX * 3];
     uint32_t need_ini;
+    double idf[TOK_MAX * 3]; /* bm25's, from nhit: once, not per person */
 };
 
 static void text_plan_release(struct text_plan *tp, int ntok)
@@ -1803,6 +1804,12 @@ static void text_plan(struct db_conn *c, const struct sq *q,
         if (tp->nhit[i] < tp->est)
             tp->est = (long long)tp->nhit[i];
     }
+    for (int i = 0; i < q->ntok; i++) {
+        double nh = tp->nhit[i];
+        tp->idf[i] = log((c->fts_rows - nh + 0.5) / (nh + 0.5));
+        if (tp->idf[i] <= 0)
+            tp->idf[i] = 1e-6;
+    }
     if (tp->none)
         return;
     if (c->shared->initials && q->ntok > 1) {
@@ -2032,12 +2039,8 @@ static double name_bm25(struct db_conn *c, const struct sq *q,
             tf += prefix_count(t->s, tl, last) + prefix_count(t->s, tl, join);
         if (t->cols & COL_FIRST)
             tf += prefix_count(t->s, tl, first);
-        double nh = tp->nhit[i];
-        double idf = log((c->fts_rows - nh + 0.5) / (nh + 0.5));
-        if (idf <= 0)
-            idf = 1e-6;
-        score +=
-            idf * (tf * 2.2) / (tf + 1.2 * (0.25 + 0.75 * dl / c->fts_avgdl));
+        score += tp->idf[i] * (tf * 2.2) /
+                 (tf + 1.2 * (0.25 + 0.75 * dl / c->fts_avgdl));
     }
     return -score;
 }
@@ -2140,6 +2143,42 @@ static int rank_pids(struct db_conn *c, const struct sq *q,
     return rc;
 }
 
+/* Sifts cd[i] down the heap cd[0..n) whose root is the worst candidate. */
+static void worst_sift(struct cand *cd, size_t n, size_t i)
+{
+    for (;;) {
+        size_t w = i, l = 2 * i + 1, r = l + 1;
+        if (l < n && cand_cmp(&cd[l], &cd[w]) > 0)
+            w = l;
+        if (r < n && cand_cmp(&cd[r], &cd[w]) > 0)
+            w = r;
+        if (w == i)
+            return;
+        struct cand t = cd[i];
+        cd[i] = cd[w];
+        cd[w] = t;
+        i = w;
+    }
+}
+
+/* The k best of cd[0..n) (k < n) into cd[0..k), sorted; the others
+ * after them in no order: the page of a large match without sorting all
+ * of it (a heap of the k best so far, its worst at the root). */
+static void best_first(struct cand *cd, size_t n, size_t k)
+{
+    for (size_t i = k / 2; i-- > 0;)
+        worst_sift(cd, k, i);
+    for (size_t i = k; i < n; i++) {
+        if (cand_cmp(&cd[i], &cd[0]) >= 0)
+            continue;
+        struct cand t = cd[0];
+        cd[0] = cd[i];
+        cd[i] = t;
+        worst_sift(cd, k, 0);
+    }
+    qsort(cd, k, sizeof(*cd), cand_cmp);
+}
+
 /* Candidates ahead whose names are asked for (db_names_prefetch()). */
 #define NAMES_AHEAD 8
 
@@ -2185,7 +2224,10 @@ static int rank_small(struct db_conn *c, const struct sq *q,
         x.bm25 = name_bm25(c, q, tp, last, first, join);
         cd[n++] = x;
     }
-    if (n > 1)
+    size_t page = (size_t)(q->offset + q->limit);
+    if (q->limit > 0 && n > 2 * page)
+        best_first(cd, n, page);
+    else if (n > 1)
         qsort(cd, n, sizeof(*cd), cand_cmp);
     for (size_t i = 0; i < n; i++)
         res->all[i] = cd[i].pid;
