@@ -18,6 +18,7 @@
 
 #include "fold.h"
 #include "util.h"
+#include "rng.h"
 
 #include "banned.h"
 
@@ -1432,99 +1433,6 @@ static const char *const handi_tab[] = {
 };
 
 /* ------------------------------------------------------------------------ */
-/* PRNG: xoshiro256**, seeded through splitmix64 from (seed, stream, index),
- * so any professional or structure can be rebuilt alone, in any pass. */
-struct rng {
-    uint64_t s[4];
-};
-
-enum stream { ST_PERSON = 1, ST_STRUCT, ST_ORG, ST_PLANT };
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static void rng_init(struct rng *r, uint64_t seed, uint64_t stream,
-                     uint64_t idx)
-{
-    uint64_t x = seed;
-    x = splitmix64(&x) ^ (stream * 0xd1342543de82ef95ULL);
-    x = splitmix64(&x) ^ idx;
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&x);
-}
-
-static inline uint64_t rotl64(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(struct rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl64(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl64(s[3], 45);
-    return result;
-}
-
-/* Uniform in [0, n), n > 0 (Lemire's multiply; the bias is below 2^-32). */
-static uint32_t rng_below(struct rng *r, uint32_t n)
-{
-    return (uint32_t)(((rng_next(r) >> 32) * (uint64_t)n) >> 32);
-}
-
-/* 1 with probability per_mille / 1000. */
-static int rng_pm(struct rng *r, uint32_t per_mille)
-{
-    return rng_below(r, 1000) < per_mille;
-}
-
-static double rng_unit(struct rng *r)
-{
-    return (double)(rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-/* Weighted choice by cumulative weights and binary search. */
-struct wtab {
-    uint32_t *cum;
-    size_t n;
-    uint32_t total;
-};
-
-static void wtab_add(struct wtab *w, uint32_t weight)
-{
-    w->cum = xrealloc(w->cum, (w->n + 1) * sizeof *w->cum);
-    w->total += weight;
-    w->cum[w->n++] = w->total;
-}
-
-static size_t wtab_pick(const struct wtab *w, struct rng *r)
-{
-    uint32_t x = rng_below(r, w->total);
-    size_t lo = 0, hi = w->n - 1;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (w->cum[mid] > x)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
-#define PICK(r, tab) ((tab)[rng_below((r), sizeof(tab) / sizeof((tab)[0]))])
-
-/* ------------------------------------------------------------------------ */
 /* Text helpers. */
 
 /* snprintf that truncates quietly: every string here is built by the
@@ -1887,7 +1795,7 @@ static int struct_commune(const struct gen *g, uint32_t k)
     if (k >= g->nstruct)
         return g->pl[k - g->nstruct].commune;
     struct rng r;
-    rng_init(&r, g->seed, ST_STRUCT, k);
+    rng_init(&r, g->seed, RNG_STRUCT, k);
     return (int)wtab_pick(&g->w_commune, &r);
 }
 
@@ -1940,7 +1848,7 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
 {
     struct rng r;
     const struct planted *p = k >= g->nstruct ? &g->pl[k - g->nstruct] : NULL;
-    rng_init(&r, g->seed, ST_STRUCT, k);
+    rng_init(&r, g->seed, RNG_STRUCT, k);
     memset(st, 0, sizeof *st);
     st->commune = (int)wtab_pick(&g->w_commune, &r);
     if (p)
@@ -2034,33 +1942,33 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
                      town);
         } else if (rng_pm(&r, 500)) {
             strf(st->raison, sizeof st->raison, "CLINIQUE %s",
-                 PICK(&r, clinic_tab));
+                 RNG_PICK(&r, clinic_tab));
         } else {
             strf(st->raison, sizeof st->raison, "%s %s",
                  rng_below(&r, 2) ? "POLYCLINIQUE" : "HOPITAL PRIVE",
-                 PICK(&r, clinic_tab));
+                 RNG_PICK(&r, clinic_tab));
         }
         if (rng_pm(&r, 300))
-            copy_to(st->dest, sizeof st->dest, PICK(&r, service_tab));
+            copy_to(st->dest, sizeof st->dest, RNG_PICK(&r, service_tab));
         break;
     case K_PHARMA:
         if (rng_pm(&r, 300))
             strf(st->raison, sizeof st->raison, "PHARMACIE %s",
                  surname_tab[rng_below(&r, 200)]);
         else
-            copy_to(st->raison, sizeof st->raison, PICK(&r, pharma_tab));
+            copy_to(st->raison, sizeof st->raison, RNG_PICK(&r, pharma_tab));
         if (rng_pm(&r, 200))
             copy_to(st->enseigne, sizeof st->enseigne,
-                    PICK(&r, pharma_brand_tab));
+                    RNG_PICK(&r, pharma_brand_tab));
         break;
     case K_LBM:
-        strf(st->raison, sizeof st->raison, "%s", PICK(&r, lab_tab));
+        strf(st->raison, sizeof st->raison, "%s", RNG_PICK(&r, lab_tab));
         break;
     case K_EHPAD:
-        copy_to(st->raison, sizeof st->raison, PICK(&r, ehpad_tab));
+        copy_to(st->raison, sizeof st->raison, RNG_PICK(&r, ehpad_tab));
         break;
     case K_HANDI:
-        copy_to(st->raison, sizeof st->raison, PICK(&r, handi_tab));
+        copy_to(st->raison, sizeof st->raison, RNG_PICK(&r, handi_tab));
         break;
     case K_CDS:
         strf(st->raison, sizeof st->raison, "%s %s",
@@ -2075,7 +1983,7 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
     case K_SOC: {
         static const char *const forms[] = {"SELARL", "SCM", "SCP", "SELAS",
                                             "SARL"};
-        strf(st->raison, sizeof st->raison, "%s %s", PICK(&r, forms),
+        strf(st->raison, sizeof st->raison, "%s %s", RNG_PICK(&r, forms),
              surname_tab[rng_below(&r, NSURNAMES)]);
         break;
     }
@@ -2087,8 +1995,8 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
                                              "CABINET DENTAIRE",
                                              "SCM",
                                              "CABINET PARAMEDICAL"};
-            strf(st->raison, sizeof st->raison, "%s %s", PICK(&r, cg),
-                 rng_below(&r, 2) ? PICK(&r, street_tab)
+            strf(st->raison, sizeof st->raison, "%s %s", RNG_PICK(&r, cg),
+                 rng_below(&r, 2) ? RNG_PICK(&r, street_tab)
                                   : surname_tab[rng_below(&r, 150)]);
         }
         break;
@@ -2107,11 +2015,11 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
     size_t v = wtab_pick(&g->w_voie, &r);
     st->voie_code = voie_tab[v].code;
     st->voie_label = voie_tab[v].label;
-    copy_to(st->voie, sizeof st->voie, PICK(&r, street_tab));
+    copy_to(st->voie, sizeof st->voie, RNG_PICK(&r, street_tab));
     if (rng_pm(&r, 80))
-        copy_to(st->geo, sizeof st->geo, PICK(&r, geo_tab));
+        copy_to(st->geo, sizeof st->geo, RNG_PICK(&r, geo_tab));
     if (!st->dest[0] && rng_pm(&r, 40))
-        copy_to(st->dest, sizeof st->dest, PICK(&r, dest_tab));
+        copy_to(st->dest, sizeof st->dest, RNG_PICK(&r, dest_tab));
 
     int ncp = commune_ncp(c);
     int cpi = (int)rng_below(&r, (uint32_t)ncp);
@@ -2165,7 +2073,7 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
             strf(st->email, sizeof st->email, "contact@%s.fr", sl);
         else
             strf(st->email, sizeof st->email, "%s.%s@%s", sl, st->town_slug,
-                 PICK(&r, isp));
+                 RNG_PICK(&r, isp));
     }
     st->show_dept = rng_pm(&r, 350);
 }
@@ -2220,13 +2128,13 @@ static void draw_synth(struct rng *r, char *out, size_t cap)
 {
     out[0] = '\0';
     if (rng_pm(r, 60))
-        cat_to(out, cap, PICK(r, particle_tab));
-    cat_to(out, cap, PICK(r, syl_start));
+        cat_to(out, cap, RNG_PICK(r, particle_tab));
+    cat_to(out, cap, RNG_PICK(r, syl_start));
     uint32_t m = rng_below(r, 100);
     int nmid = m < 40 ? 0 : m < 85 ? 1 : 2;
     for (int i = 0; i < nmid; i++)
-        cat_to(out, cap, PICK(r, syl_mid));
-    cat_to(out, cap, PICK(r, syl_end));
+        cat_to(out, cap, RNG_PICK(r, syl_mid));
+    cat_to(out, cap, RNG_PICK(r, syl_end));
 }
 
 /* One random surname: 56 % from the common list, 3 % two of them joined by
@@ -2413,7 +2321,7 @@ static const char *dipl_type_label(const char *code, const char **type)
 static void person_make(const struct gen *g, uint32_t i, struct person *p)
 {
     struct rng r;
-    rng_init(&r, g->seed, ST_PERSON, i);
+    rng_init(&r, g->seed, RNG_PERSON, i);
     memset(p, 0, sizeof *p);
     p->pl = planted_at(g, i);
     const struct planted *pp = p->pl >= 0 ? &g->pl[p->pl] : NULL;
@@ -2552,7 +2460,7 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
     } else {
         static const char *const a[] = {"ARS/ARS/ARS", "ARS/CPAM/CPAM",
                                         "ARS/Variable/Variable"};
-        copy_to(p->auth, sizeof p->auth, empty ? "ARS//" : PICK(&r, a));
+        copy_to(p->auth, sizeof p->auth, empty ? "ARS//" : RNG_PICK(&r, a));
     }
 
     /* Diplomas: the RPPS professions' diploma, plus the doctors' DES. */
@@ -3019,7 +2927,7 @@ static void pass_mss(struct gen *g, struct sink *out)
                                        400,  500, 30,  80,  5};
     for (uint32_t k = 0; k < g->nstruct; k++) {
         struct rng r;
-        rng_init(&r, g->seed, ST_ORG, k);
+        rng_init(&r, g->seed, RNG_ORG, k);
         int kind = (int)kind_of(g, k);
         if (!rng_pm(&r, (uint32_t)org_pm[kind]))
             continue;
@@ -3028,7 +2936,7 @@ static void pass_mss(struct gen *g, struct sink *out)
         structure_domain(&st, domain, sizeof domain);
         for (int m = 0; m < count; m++) {
             const char *svc =
-                kind == K_HOSP ? PICK(&r, mss_service_tab) : "Secrétariat";
+                kind == K_HOSP ? RNG_PICK(&r, mss_service_tab) : "Secrétariat";
             slug_to(svc, local, sizeof local);
             if (kind != K_HOSP) {
                 slug_to(st.raison[0] ? st.raison : "cabinet", b, 40);
@@ -3379,7 +3287,7 @@ static void build_cases(struct gen *g)
 {
     struct rng r;
     char q[192], a[128], b[128], t[96];
-    rng_init(&r, 20240601, ST_PLANT, 0); /* seed-independent on purpose */
+    rng_init(&r, 20240601, RNG_PLANT, 0); /* seed-independent on purpose */
     int k = 0;
 
     /* accent: names typed without accents, in one case. */
@@ -3838,7 +3746,7 @@ static void build_cases_more(struct gen *g)
 {
     struct rng r;
     char a[128], b[128], t[128];
-    rng_init(&r, 20261126, ST_PLANT, 2); /* its own stream */
+    rng_init(&r, 20261126, RNG_PLANT, 2); /* its own stream */
     int k = 0;
     int dept_who[sizeof dept_defs / sizeof dept_defs[0]];
 
@@ -4193,7 +4101,7 @@ static void gen_init(struct gen *g)
     /* Identifier offsets depend on the seed, so two seeds differ there
      * too. */
     struct rng r;
-    rng_init(&r, g->seed, ST_PLANT, 1);
+    rng_init(&r, g->seed, RNG_PLANT, 1);
     g->rpps_off = rng_below(&r, 1000000000u);
     g->adeli_off = rng_below(&r, 10000000u);
     g->finess_off = rng_below(&r, 10000000u);
@@ -4229,14 +4137,14 @@ static void gen_init(struct gen *g)
 
 static void gen_release(struct gen *g)
 {
-    free(g->w_commune.cum);
-    free(g->w_prof.cum);
-    free(g->w_surname.cum);
-    free(g->w_female.cum);
-    free(g->w_male.cum);
-    free(g->w_spec.cum);
-    free(g->w_extra.cum);
-    free(g->w_voie.cum);
+    wtab_release(&g->w_commune);
+    wtab_release(&g->w_prof);
+    wtab_release(&g->w_surname);
+    wtab_release(&g->w_female);
+    wtab_release(&g->w_male);
+    wtab_release(&g->w_spec);
+    wtab_release(&g->w_extra);
+    wtab_release(&g->w_voie);
     free(g->poste);
     for (int k = 0; k < NKINDS; k++) {
         free(g->bykind[k]);
