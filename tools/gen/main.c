@@ -19,6 +19,7 @@
 #include "fold.h"
 #include "util.h"
 #include "rng.h"
+#include "text.h"
 
 #include "banned.h"
 
@@ -1433,139 +1434,6 @@ static const char *const handi_tab[] = {
 };
 
 /* ------------------------------------------------------------------------ */
-/* Text helpers. */
-
-/* snprintf that truncates quietly: every string here is built by the
- * generator from its own tables and fits; the bound guards against bugs. */
-static void strf(char *dst, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void strf(char *dst, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dst, cap, fmt, ap);
-    va_end(ap);
-}
-
-/* Upper-cases UTF-8 Latin-1 letters (é→É, ÿ→Ÿ, œ→Œ); out holds n + 1. */
-static void utf8_upper(const char *s, char *out)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    unsigned char *o = (unsigned char *)out;
-    while (*p) {
-        if (*p >= 'a' && *p <= 'z') {
-            *o++ = (unsigned char)(*p++ - 32);
-        } else if (p[0] == 0xC3 && p[1] >= 0xA0 && p[1] <= 0xBE &&
-                   p[1] != 0xB7) {
-            *o++ = 0xC3;
-            *o++ = (unsigned char)(p[1] - 0x20);
-            p += 2;
-        } else if (p[0] == 0xC3 && p[1] == 0xBF) {
-            *o++ = 0xC5;
-            *o++ = 0xB8;
-            p += 2;
-        } else if (p[0] == 0xC5 && p[1] == 0x93) {
-            *o++ = 0xC5;
-            *o++ = 0x92;
-            p += 2;
-        } else {
-            *o++ = *p++;
-        }
-    }
-    *o = '\0';
-}
-
-/* Lower-cases UTF-8 Latin-1 letters, keeping the accents. */
-static void utf8_lower(const char *s, char *out)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    unsigned char *o = (unsigned char *)out;
-    while (*p) {
-        if (*p >= 'A' && *p <= 'Z') {
-            *o++ = (unsigned char)(*p++ + 32);
-        } else if (p[0] == 0xC3 && p[1] >= 0x80 && p[1] <= 0x9E &&
-                   p[1] != 0x97) {
-            *o++ = 0xC3;
-            *o++ = (unsigned char)(p[1] + 0x20);
-            p += 2;
-        } else if (p[0] == 0xC5 && p[1] == 0x92) {
-            *o++ = 0xC5;
-            *o++ = 0x93;
-            p += 2;
-        } else {
-            *o++ = *p++;
-        }
-    }
-    *o = '\0';
-}
-
-/* fold() into a caller buffer of cap bytes (inputs here are short). */
-static void fold_to(const char *s, char *out, size_t cap)
-{
-    size_t n = strlen(s);
-    if (n + 1 > cap)
-        n = cap - 1;
-    fold(s, n, out);
-}
-
-static void fold_joined_to(const char *s, char *out, size_t cap)
-{
-    size_t n = strlen(s);
-    if (n + 1 > cap)
-        n = cap - 1;
-    fold_joined(s, n, out);
-}
-
-/* Folded, spaces turned into '-': for e-mail addresses and domains. */
-static void slug_to(const char *s, char *out, size_t cap)
-{
-    fold_to(s, out, cap);
-    for (char *p = out; *p; p++)
-        if (*p == ' ')
-            *p = '-';
-}
-
-static void ascii_upper(char *s)
-{
-    for (; *s; s++)
-        if (*s >= 'a' && *s <= 'z')
-            *s = (char)(*s - 32);
-}
-
-/* Appends with a bound; the generator's own strings never reach it. */
-static void cat_to(char *dst, size_t cap, const char *src)
-{
-    size_t n = strlen(dst), k = strlen(src);
-    if (n + k + 1 > cap)
-        k = cap - n - 1;
-    memcpy(dst + n, src, k);
-    dst[n + k] = '\0';
-}
-
-static void copy_to(char *dst, size_t cap, const char *src)
-{
-    dst[0] = '\0';
-    cat_to(dst, cap, src);
-}
-
-/* Luhn check digit of a digit string. */
-static int luhn_digit(const char *d)
-{
-    size_t n = strlen(d);
-    int sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = d[n - 1 - i] - '0';
-        if (i % 2 == 0) {
-            v *= 2;
-            if (v > 9)
-                v -= 9;
-        }
-        sum += v;
-    }
-    return (10 - sum % 10) % 10;
-}
-
-/* ------------------------------------------------------------------------ */
 /* The generator's state: options, weight tables, planted cases. */
 
 struct planted {
@@ -1694,10 +1562,10 @@ static int block_has(const struct gen *g, const char *joined)
 static int surname_blocked(const struct gen *g, const char *s)
 {
     char f[128], j[128];
-    fold_joined_to(s, j, sizeof j);
+    text_fold_joined(s, j, sizeof j);
     if (block_has(g, j))
         return 1;
-    fold_to(s, f, sizeof f);
+    text_fold(s, f, sizeof f);
     for (char *tok = f; *tok;) {
         char *end = strchr(tok, ' ');
         size_t tl = end ? (size_t)(end - tok) : strlen(tok);
@@ -1722,28 +1590,28 @@ static void poste_label(const char *name, char *out, size_t cap)
         size_t l = strlen(cities[i]);
         if (strncmp(name, cities[i], l) == 0 && name[l] >= '0' &&
             name[l] <= '9') {
-            copy_to(out, cap, cities[i]);
+            text_copy(out, cap, cities[i]);
             out[l - 1] = '\0';
-            ascii_upper(out);
+            text_ascii_upper(out);
             return;
         }
     }
     char f[96];
-    fold_to(name, f, sizeof f);
-    ascii_upper(f);
+    text_fold(name, f, sizeof f);
+    text_ascii_upper(f);
     out[0] = '\0';
     for (char *tok = f; *tok;) {
         char *end = strchr(tok, ' ');
         if (end)
             *end = '\0';
         if (out[0])
-            cat_to(out, cap, " ");
+            text_cat(out, cap, " ");
         if (strcmp(tok, "SAINT") == 0)
-            cat_to(out, cap, "ST");
+            text_cat(out, cap, "ST");
         else if (strcmp(tok, "SAINTE") == 0)
-            cat_to(out, cap, "STE");
+            text_cat(out, cap, "STE");
         else
-            cat_to(out, cap, tok);
+            text_cat(out, cap, tok);
         if (!end)
             break;
         tok = end + 1;
@@ -1820,15 +1688,15 @@ static void make_siret(const struct gen *g, uint32_t k, int public_body,
     uint32_t v =
         (uint32_t)(((uint64_t)k * 387420489u + g->siren_off) % 100000000u);
     if (public_body) /* établissements publics: SIREN 26xxxxxxx */
-        strf(d, sizeof d, "26%06u", v % 1000000u);
+        text_printf(d, sizeof d, "26%06u", v % 1000000u);
     else
-        strf(d, sizeof d, "%08u", v);
+        text_printf(d, sizeof d, "%08u", v);
     if (d[0] == '0')
         d[0] = (char)('3' + v % 6);
-    strf(siren, 12, "%s%d", d, luhn_digit(d));
+    text_printf(siren, 12, "%s%d", d, text_luhn_digit(d));
     char t[16];
-    strf(t, sizeof t, "%s%04u", siren, 1 + (k * 7u) % 400u);
-    strf(siret, 16, "%s%d", t, luhn_digit(t));
+    text_printf(t, sizeof t, "%s%04u", siren, 1 + (k * 7u) % 400u);
+    text_printf(siret, 16, "%s%d", t, text_luhn_digit(t));
 }
 
 static void make_phone(struct rng *r, const struct dept *d, int mobile,
@@ -1841,7 +1709,7 @@ static void make_phone(struct rng *r, const struct dept *d, int mobile,
     for (size_t i = n; i < 10; i++)
         digits[i] = (char)('0' + rng_below(r, 10));
     digits[10] = '\0';
-    copy_to(out, 16, digits);
+    text_copy(out, 16, digits);
 }
 
 static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
@@ -1857,7 +1725,7 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
     const struct commune *c = &commune_tab[st->commune];
     const struct dept *d = dept_of(c);
     const char *poste = g->poste[st->commune];
-    slug_to(poste, st->town_slug, sizeof st->town_slug);
+    text_slug(poste, st->town_slug, sizeof st->town_slug);
 
     st->sector = kind_sector[st->kind];
     if (st->kind == K_HOSP) {
@@ -1895,19 +1763,19 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
         break;
     }
     if (has_finess) {
-        strf(st->finess, sizeof st->finess, "%s%07u", fp, fin);
+        text_printf(st->finess, sizeof st->finess, "%s%07u", fp, fin);
         uint32_t ej = (fin + 5000000u) % 10000000u;
-        strf(st->finess_ej, sizeof st->finess_ej, "%s%07u", fp, ej);
+        text_printf(st->finess_ej, sizeof st->finess_ej, "%s%07u", fp, ej);
     }
     if (has_siret)
         make_siret(g, k, st->kind == K_HOSP && st->sector == 0, st->siren,
                    st->siret);
     if (has_finess) {
-        strf(st->tech, sizeof st->tech, "F%s", st->finess);
-        strf(st->ancien, sizeof st->ancien, "1%s", st->finess);
+        text_printf(st->tech, sizeof st->tech, "F%s", st->finess);
+        text_printf(st->ancien, sizeof st->ancien, "1%s", st->finess);
     } else if (has_siret) {
-        strf(st->tech, sizeof st->tech, "C%s", st->siret);
-        strf(st->ancien, sizeof st->ancien, "3%s", st->siret);
+        text_printf(st->tech, sizeof st->tech, "C%s", st->siret);
+        text_printf(st->ancien, sizeof st->ancien, "3%s", st->siret);
     } else {
         /* Cabinet "RPPS-rang" number: department digits + 9 digits. */
         uint32_t cab =
@@ -1915,8 +1783,8 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
         char dd[3] = {c->dept[0], c->dept[1], '\0'};
         if (dd[0] == '2' && (dd[1] == 'A' || dd[1] == 'B'))
             dd[1] = '0';
-        strf(st->tech, sizeof st->tech, "C%s%09u", dd, cab);
-        strf(st->ancien, sizeof st->ancien, "0%s%09u", dd, cab);
+        text_printf(st->tech, sizeof st->tech, "C%s%09u", dd, cab);
+        text_printf(st->ancien, sizeof st->ancien, "0%s%09u", dd, cab);
     }
 
     /* Names. */
@@ -1930,61 +1798,61 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
                 "ASSISTANCE PUBLIQUE - HOPITAUX DE PARIS",
                 "HOSPICES CIVILS DE LYON",
                 "ASSISTANCE PUBLIQUE - HOPITAUX DE MARSEILLE"};
-            strf(st->raison, sizeof st->raison, "%s",
-                 big[poste[0] == 'P'   ? 0
-                     : poste[0] == 'L' ? 1
-                                       : 2]);
+            text_printf(st->raison, sizeof st->raison, "%s",
+                        big[poste[0] == 'P'   ? 0
+                            : poste[0] == 'L' ? 1
+                                              : 2]);
         } else if (st->sector == 0) {
             if (rng_pm(&r, 300))
-                strf(st->raison, sizeof st->raison, "CHU DE %s", town);
+                text_printf(st->raison, sizeof st->raison, "CHU DE %s", town);
             else
-                strf(st->raison, sizeof st->raison, "CENTRE HOSPITALIER DE %s",
-                     town);
+                text_printf(st->raison, sizeof st->raison,
+                            "CENTRE HOSPITALIER DE %s", town);
         } else if (rng_pm(&r, 500)) {
-            strf(st->raison, sizeof st->raison, "CLINIQUE %s",
-                 RNG_PICK(&r, clinic_tab));
+            text_printf(st->raison, sizeof st->raison, "CLINIQUE %s",
+                        RNG_PICK(&r, clinic_tab));
         } else {
-            strf(st->raison, sizeof st->raison, "%s %s",
-                 rng_below(&r, 2) ? "POLYCLINIQUE" : "HOPITAL PRIVE",
-                 RNG_PICK(&r, clinic_tab));
+            text_printf(st->raison, sizeof st->raison, "%s %s",
+                        rng_below(&r, 2) ? "POLYCLINIQUE" : "HOPITAL PRIVE",
+                        RNG_PICK(&r, clinic_tab));
         }
         if (rng_pm(&r, 300))
-            copy_to(st->dest, sizeof st->dest, RNG_PICK(&r, service_tab));
+            text_copy(st->dest, sizeof st->dest, RNG_PICK(&r, service_tab));
         break;
     case K_PHARMA:
         if (rng_pm(&r, 300))
-            strf(st->raison, sizeof st->raison, "PHARMACIE %s",
-                 surname_tab[rng_below(&r, 200)]);
+            text_printf(st->raison, sizeof st->raison, "PHARMACIE %s",
+                        surname_tab[rng_below(&r, 200)]);
         else
-            copy_to(st->raison, sizeof st->raison, RNG_PICK(&r, pharma_tab));
+            text_copy(st->raison, sizeof st->raison, RNG_PICK(&r, pharma_tab));
         if (rng_pm(&r, 200))
-            copy_to(st->enseigne, sizeof st->enseigne,
-                    RNG_PICK(&r, pharma_brand_tab));
+            text_copy(st->enseigne, sizeof st->enseigne,
+                      RNG_PICK(&r, pharma_brand_tab));
         break;
     case K_LBM:
-        strf(st->raison, sizeof st->raison, "%s", RNG_PICK(&r, lab_tab));
+        text_printf(st->raison, sizeof st->raison, "%s", RNG_PICK(&r, lab_tab));
         break;
     case K_EHPAD:
-        copy_to(st->raison, sizeof st->raison, RNG_PICK(&r, ehpad_tab));
+        text_copy(st->raison, sizeof st->raison, RNG_PICK(&r, ehpad_tab));
         break;
     case K_HANDI:
-        copy_to(st->raison, sizeof st->raison, RNG_PICK(&r, handi_tab));
+        text_copy(st->raison, sizeof st->raison, RNG_PICK(&r, handi_tab));
         break;
     case K_CDS:
-        strf(st->raison, sizeof st->raison, "%s %s",
-             rng_below(&r, 2) ? "CENTRE DE SANTE MUNICIPAL DE"
-                              : "CENTRE DE SANTE DENTAIRE DE",
-             town);
+        text_printf(st->raison, sizeof st->raison, "%s %s",
+                    rng_below(&r, 2) ? "CENTRE DE SANTE MUNICIPAL DE"
+                                     : "CENTRE DE SANTE DENTAIRE DE",
+                    town);
         break;
     case K_MSP:
-        strf(st->raison, sizeof st->raison,
-             "MAISON DE SANTE PLURIPROFESSIONNELLE DE %s", town);
+        text_printf(st->raison, sizeof st->raison,
+                    "MAISON DE SANTE PLURIPROFESSIONNELLE DE %s", town);
         break;
     case K_SOC: {
         static const char *const forms[] = {"SELARL", "SCM", "SCP", "SELAS",
                                             "SARL"};
-        strf(st->raison, sizeof st->raison, "%s %s", RNG_PICK(&r, forms),
-             surname_tab[rng_below(&r, NSURNAMES)]);
+        text_printf(st->raison, sizeof st->raison, "%s %s", RNG_PICK(&r, forms),
+                    surname_tab[rng_below(&r, NSURNAMES)]);
         break;
     }
     case K_CABG:
@@ -1995,31 +1863,32 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
                                              "CABINET DENTAIRE",
                                              "SCM",
                                              "CABINET PARAMEDICAL"};
-            strf(st->raison, sizeof st->raison, "%s %s", RNG_PICK(&r, cg),
-                 rng_below(&r, 2) ? RNG_PICK(&r, street_tab)
-                                  : surname_tab[rng_below(&r, 150)]);
+            text_printf(st->raison, sizeof st->raison, "%s %s",
+                        RNG_PICK(&r, cg),
+                        rng_below(&r, 2) ? RNG_PICK(&r, street_tab)
+                                         : surname_tab[rng_below(&r, 150)]);
         }
         break;
     default:
         if (rng_pm(&r, 450))
-            strf(st->raison, sizeof st->raison, "CABINET DU DR %s",
-                 surname_tab[rng_below(&r, NSURNAMES)]);
+            text_printf(st->raison, sizeof st->raison, "CABINET DU DR %s",
+                        surname_tab[rng_below(&r, NSURNAMES)]);
         break;
     }
 
     /* Address. */
     if (rng_pm(&r, 900))
-        strf(st->num, sizeof st->num, "%u", 1 + rng_below(&r, 150));
+        text_printf(st->num, sizeof st->num, "%u", 1 + rng_below(&r, 150));
     if (st->num[0] && rng_pm(&r, 30))
-        copy_to(st->indice, sizeof st->indice, rng_below(&r, 3) ? "B" : "T");
+        text_copy(st->indice, sizeof st->indice, rng_below(&r, 3) ? "B" : "T");
     size_t v = wtab_pick(&g->w_voie, &r);
     st->voie_code = voie_tab[v].code;
     st->voie_label = voie_tab[v].label;
-    copy_to(st->voie, sizeof st->voie, RNG_PICK(&r, street_tab));
+    text_copy(st->voie, sizeof st->voie, RNG_PICK(&r, street_tab));
     if (rng_pm(&r, 80))
-        copy_to(st->geo, sizeof st->geo, RNG_PICK(&r, geo_tab));
+        text_copy(st->geo, sizeof st->geo, RNG_PICK(&r, geo_tab));
     if (!st->dest[0] && rng_pm(&r, 40))
-        copy_to(st->dest, sizeof st->dest, RNG_PICK(&r, dest_tab));
+        text_copy(st->dest, sizeof st->dest, RNG_PICK(&r, dest_tab));
 
     int ncp = commune_ncp(c);
     int cpi = (int)rng_below(&r, (uint32_t)ncp);
@@ -2039,23 +1908,24 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
         unsigned cx = base + 1 + rng_below(&r, 60);
         if (cx % 10 == 0)
             cx++;
-        strf(st->cp, sizeof st->cp, "%05u", cx);
+        text_printf(st->cp, sizeof st->cp, "%05u", cx);
         if (rng_pm(&r, 800))
-            strf(st->mention, sizeof st->mention, "%s %u",
-                 rng_below(&r, 2) ? "CS" : "BP",
-                 rng_below(&r, 2) ? 30001 + rng_below(&r, 90000)
-                                  : 1 + rng_below(&r, 900));
+            text_printf(st->mention, sizeof st->mention, "%s %u",
+                        rng_below(&r, 2) ? "CS" : "BP",
+                        rng_below(&r, 2) ? 30001 + rng_below(&r, 90000)
+                                         : 1 + rng_below(&r, 900));
         if (rng_pm(&r, 150))
-            strf(st->bureau, sizeof st->bureau, "%s %s CEDEX %u", st->cp, poste,
-                 1 + rng_below(&r, 9));
+            text_printf(st->bureau, sizeof st->bureau, "%s %s CEDEX %u", st->cp,
+                        poste, 1 + rng_below(&r, 9));
         else
-            strf(st->bureau, sizeof st->bureau, "%s %s CEDEX", st->cp, poste);
+            text_printf(st->bureau, sizeof st->bureau, "%s %s CEDEX", st->cp,
+                        poste);
     } else {
         if (rng_pm(&r, 30))
-            strf(st->mention, sizeof st->mention, "BP %u",
-                 1 + rng_below(&r, 900));
+            text_printf(st->mention, sizeof st->mention, "BP %u",
+                        1 + rng_below(&r, 900));
         if (!st->has_commune || rng_pm(&r, 850))
-            strf(st->bureau, sizeof st->bureau, "%s %s", st->cp, poste);
+            text_printf(st->bureau, sizeof st->bureau, "%s %s", st->cp, poste);
     }
 
     if (rng_pm(&r, 650))
@@ -2066,14 +1936,14 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
         make_phone(&r, d, 0, st->fax);
     if (rng_pm(&r, 80)) {
         char sl[64];
-        slug_to(st->raison[0] ? st->raison : "cabinet", sl, 40);
+        text_slug(st->raison[0] ? st->raison : "cabinet", sl, 40);
         static const char *const isp[] = {"orange.fr", "wanadoo.fr",
                                           "gmail.com", "free.fr", "sfr.fr"};
         if (rng_below(&r, 2))
-            strf(st->email, sizeof st->email, "contact@%s.fr", sl);
+            text_printf(st->email, sizeof st->email, "contact@%s.fr", sl);
         else
-            strf(st->email, sizeof st->email, "%s.%s@%s", sl, st->town_slug,
-                 RNG_PICK(&r, isp));
+            text_printf(st->email, sizeof st->email, "%s.%s@%s", sl,
+                        st->town_slug, RNG_PICK(&r, isp));
     }
     st->show_dept = rng_pm(&r, 350);
 }
@@ -2119,7 +1989,7 @@ struct person {
 static void draw_common(const struct gen *g, struct rng *r, char *out,
                         size_t cap)
 {
-    copy_to(out, cap, surname_tab[wtab_pick(&g->w_surname, r)]);
+    text_copy(out, cap, surname_tab[wtab_pick(&g->w_surname, r)]);
 }
 
 /* A synthesized rare surname: start + 0..2 middles + end, sometimes with a
@@ -2128,13 +1998,13 @@ static void draw_synth(struct rng *r, char *out, size_t cap)
 {
     out[0] = '\0';
     if (rng_pm(r, 60))
-        cat_to(out, cap, RNG_PICK(r, particle_tab));
-    cat_to(out, cap, RNG_PICK(r, syl_start));
+        text_cat(out, cap, RNG_PICK(r, particle_tab));
+    text_cat(out, cap, RNG_PICK(r, syl_start));
     uint32_t m = rng_below(r, 100);
     int nmid = m < 40 ? 0 : m < 85 ? 1 : 2;
     for (int i = 0; i < nmid; i++)
-        cat_to(out, cap, RNG_PICK(r, syl_mid));
-    cat_to(out, cap, RNG_PICK(r, syl_end));
+        text_cat(out, cap, RNG_PICK(r, syl_mid));
+    text_cat(out, cap, RNG_PICK(r, syl_end));
 }
 
 /* One random surname: 56 % from the common list, 3 % two of them joined by
@@ -2154,8 +2024,8 @@ static void draw_surname(const struct gen *g, struct rng *r, char *out,
             draw_common(g, r, b, sizeof b);
             if (strcmp(out, b) == 0 || strchr(out, ' ') || strchr(b, ' '))
                 continue;
-            cat_to(out, cap, "-");
-            cat_to(out, cap, b);
+            text_cat(out, cap, "-");
+            text_cat(out, cap, b);
         } else {
             draw_synth(r, out, cap);
         }
@@ -2171,10 +2041,10 @@ static void draw_first(const struct gen *g, struct rng *r, int female,
                            : male_tab[wtab_pick(&g->w_male, r)];
     if (rng_pm(r, 350)) {
         char u[64];
-        utf8_upper(f, u);
-        copy_to(out, cap, u);
+        text_upper(f, u);
+        text_copy(out, cap, u);
     } else {
-        copy_to(out, cap, f);
+        text_copy(out, cap, f);
     }
 }
 
@@ -2190,11 +2060,11 @@ static int mixed_match(const struct mixed *m, const char *surname, int prof,
                    : commune != m->commune)
         return 0;
     char f[128], j[128];
-    fold_joined_to(surname, j, sizeof j);
+    text_fold_joined(surname, j, sizeof j);
     for (int i = 0; i < m->nkeys; i++)
         if (strcmp(j, m->keys[i]) == 0)
             return 1;
-    fold_to(surname, f, sizeof f);
+    text_fold(surname, f, sizeof f);
     for (char *tok = f; *tok;) {
         char *end = strchr(tok, ' ');
         if (end)
@@ -2285,17 +2155,17 @@ static void make_ids(const struct gen *g, uint32_t i, int rpps,
         char d[16];
         uint32_t v =
             (uint32_t)(((uint64_t)i * 387420489u + g->rpps_off) % 1000000000u);
-        strf(d, sizeof d, "1%09u", v);
-        strf(id, 16, "%s%d", d, luhn_digit(d));
-        strf(nat, 16, "8%s", id);
+        text_printf(d, sizeof d, "1%09u", v);
+        text_printf(id, 16, "%s%d", d, text_luhn_digit(d));
+        text_printf(nat, 16, "8%s", id);
     } else {
         uint32_t v =
             (uint32_t)(((uint64_t)i * 4782969u + g->adeli_off) % 10000000u);
         char dd[3] = {dept[0], dept[1], '\0'};
         if (dd[0] == '2' && (dd[1] == 'A' || dd[1] == 'B'))
             dd[1] = '0';
-        strf(id, 16, "%s%07u", dd, v);
-        strf(nat, 16, "0%s", id);
+        text_printf(id, 16, "%s%07u", dd, v);
+        text_printf(nat, 16, "0%s", id);
     }
 }
 
@@ -2333,11 +2203,11 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
     if (pp)
         p->rpps = pp->rpps;
     if (pp)
-        copy_to(p->surname, sizeof p->surname, pp->surname);
+        text_copy(p->surname, sizeof p->surname, pp->surname);
     else
         draw_surname(g, &r, p->surname, sizeof p->surname);
     if (pp)
-        copy_to(p->first, sizeof p->first, pp->first);
+        text_copy(p->first, sizeof p->first, pp->first);
     else
         draw_first(g, &r, p->female, p->first, sizeof p->first);
     if (p->female) {
@@ -2450,17 +2320,17 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
     int empty = p->site[0].sk < 0;
     if (p->rpps) {
         if (empty)
-            strf(p->auth, sizeof p->auth, "%s//", pr->authority);
+            text_printf(p->auth, sizeof p->auth, "%s//", pr->authority);
         else if (rng_pm(&r, 500))
-            strf(p->auth, sizeof p->auth, "%s/%s/%s", pr->authority,
-                 pr->authority, pr->authority);
+            text_printf(p->auth, sizeof p->auth, "%s/%s/%s", pr->authority,
+                        pr->authority, pr->authority);
         else
-            strf(p->auth, sizeof p->auth, "%s/%s/ARS", pr->authority,
-                 pr->authority);
+            text_printf(p->auth, sizeof p->auth, "%s/%s/ARS", pr->authority,
+                        pr->authority);
     } else {
         static const char *const a[] = {"ARS/ARS/ARS", "ARS/CPAM/CPAM",
                                         "ARS/Variable/Variable"};
-        copy_to(p->auth, sizeof p->auth, empty ? "ARS//" : RNG_PICK(&r, a));
+        text_copy(p->auth, sizeof p->auth, empty ? "ARS//" : RNG_PICK(&r, a));
     }
 
     /* Diplomas: the RPPS professions' diploma, plus the doctors' DES. */
@@ -2470,8 +2340,8 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
             d->type = "UE";
             d->type_label = "Diplôme de l'Union européenne";
             d->code = "UE";
-            strf(d->label, sizeof d->label, "Diplôme d'un Etat de l'UE (%s)",
-                 pr->label);
+            text_printf(d->label, sizeof d->label,
+                        "Diplôme d'un Etat de l'UE (%s)", pr->label);
             if (rng_pm(&r, 300)) {
                 d->aut_type = "AUT";
                 d->aut_type_label = "Autorisation ministérielle d'exercice";
@@ -2481,16 +2351,16 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
         } else {
             d->type_label = dipl_type_label(pr->dipl_code, &d->type);
             d->code = pr->dipl_code;
-            copy_to(d->label, sizeof d->label, pr->dipl_label);
+            text_copy(d->label, sizeof d->label, pr->dipl_label);
         }
         if (p->prof == P_MED && (p->spec >= 3 || rng_pm(&r, 100))) {
             d = &p->dipl[p->ndipl++];
             d->type = "DES";
             d->type_label = "Diplôme d'études spécialisées";
             d->code = p->spec >= 3 ? spec_med[p->spec].code : "SM53";
-            strf(d->label, sizeof d->label, "DES %s",
-                 p->spec >= 3 ? spec_med[p->spec].label
-                              : "de médecine générale");
+            text_printf(d->label, sizeof d->label, "DES %s",
+                        p->spec >= 3 ? spec_med[p->spec].label
+                                     : "de médecine générale");
         }
     }
 
@@ -2807,9 +2677,9 @@ static int addrset_add(struct addrset *a, const char *s)
 static void mss_address(struct addrset *a, const char *local,
                         const char *domain, char *out, size_t cap)
 {
-    strf(out, cap, "%s@%s", local, domain);
+    text_printf(out, cap, "%s@%s", local, domain);
     for (int k = 2; !addrset_add(a, out); k++)
-        strf(out, cap, "%s%d@%s", local, k, domain);
+        text_printf(out, cap, "%s%d@%s", local, k, domain);
 }
 
 static void structure_domain(const struct structure *st, char *out, size_t cap)
@@ -2818,9 +2688,9 @@ static void structure_domain(const struct structure *st, char *out, size_t cap)
         "ch-",  "pharmacie-", "labo-", "ehpad-", "esms-",
         "cds-", "msp-",       "",      "",       ""};
     if (st->kind == K_HOSP && st->sector != 0)
-        strf(out, cap, "clinique-%s.mssante.fr", st->town_slug);
+        text_printf(out, cap, "clinique-%s.mssante.fr", st->town_slug);
     else
-        strf(out, cap, "%s%s.mssante.fr", pre[st->kind], st->town_slug);
+        text_printf(out, cap, "%s%s.mssante.fr", pre[st->kind], st->town_slug);
 }
 
 static void mss_struct_fields(struct line *l, const struct structure *st)
@@ -2875,16 +2745,16 @@ static void pass_mss(struct gen *g, struct sink *out)
         int have = p.mss_site >= 0;
         if (have)
             struct_make(g, (uint32_t)p.site[p.mss_site].sk, &st);
-        slug_to(p.first, a, sizeof a);
-        slug_to(p.surname, b, sizeof b);
-        strf(local, sizeof local, "%s.%s", a, b);
+        text_slug(p.first, a, sizeof a);
+        text_slug(p.surname, b, sizeof b);
+        text_printf(local, sizeof local, "%s.%s", a, b);
         /* Salaried staff of an institution get its domain; the others
          * their profession's. */
         if (have && p.site[p.mss_site].mode == M_S && st.kind != K_SOC &&
             st.kind != K_CABG && st.kind != K_CABI)
             structure_domain(&st, domain, sizeof domain);
         else
-            copy_to(domain, sizeof domain, pr->domain);
+            text_copy(domain, sizeof domain, pr->domain);
         mss_address(&seen, local, domain, addr, sizeof addr);
         for (int rep = 0; rep < p.mss; rep++) {
             const struct structure *sp = have ? &st : NULL;
@@ -2937,10 +2807,10 @@ static void pass_mss(struct gen *g, struct sink *out)
         for (int m = 0; m < count; m++) {
             const char *svc =
                 kind == K_HOSP ? RNG_PICK(&r, mss_service_tab) : "Secrétariat";
-            slug_to(svc, local, sizeof local);
+            text_slug(svc, local, sizeof local);
             if (kind != K_HOSP) {
-                slug_to(st.raison[0] ? st.raison : "cabinet", b, 40);
-                strf(local, sizeof local, "secretariat.%s", b);
+                text_slug(st.raison[0] ? st.raison : "cabinet", b, 40);
+                text_printf(local, sizeof local, "secretariat.%s", b);
             }
             mss_address(&seen, local, domain, addr, sizeof addr);
             l.n = 0;
@@ -3018,14 +2888,6 @@ static struct tcase *add_case(struct gen *g, int kind, int a, int b)
     return c;
 }
 
-static int has_non_ascii(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s >= 0x80)
-            return 1;
-    return 0;
-}
-
 /* The next unused planted-only surname meeting the filter. */
 static const char *take_rare(struct gen *g, int need_accent, int one_word,
                              size_t min_len)
@@ -3034,11 +2896,11 @@ static const char *take_rare(struct gen *g, int need_accent, int one_word,
         char j[128], f[128];
         if (g->rare_used[i])
             continue;
-        fold_joined_to(rare_tab[i], j, sizeof j);
-        fold_to(rare_tab[i], f, sizeof f);
-        if (need_accent && !has_non_ascii(rare_tab[i]))
+        text_fold_joined(rare_tab[i], j, sizeof j);
+        text_fold(rare_tab[i], f, sizeof f);
+        if (need_accent && !text_has_non_ascii(rare_tab[i]))
             continue;
-        if (!need_accent && has_non_ascii(rare_tab[i]) && min_len == 0)
+        if (!need_accent && text_has_non_ascii(rare_tab[i]) && min_len == 0)
             continue; /* keep the accented ones for the accent cases */
         if (one_word && strchr(f, ' '))
             continue;
@@ -3088,28 +2950,28 @@ static void town_query(int commune, int variant, char *out, size_t cap)
     for (size_t i = 0; i < 3; i++) {
         size_t l = strlen(cities[i]);
         if (strncmp(name, cities[i], l) == 0) {
-            copy_to(out, cap, cities[i]);
+            text_copy(out, cap, cities[i]);
             out[l - 1] = '\0';
-            utf8_lower(out, out);
+            text_lower(out, out);
             return;
         }
     }
-    fold_to(name, out, cap);
+    text_fold(name, out, cap);
     if (variant && strncmp(out, "saint ", 6) == 0) {
         char t[96];
-        strf(t, sizeof t, "st %s", out + 6);
-        copy_to(out, cap, t);
+        text_printf(t, sizeof t, "st %s", out + 6);
+        text_copy(out, cap, t);
     }
 }
 
 static void q2(char *q, size_t cap, const char *a, const char *b)
 {
-    strf(q, cap, "%s %s", a, b);
+    text_printf(q, cap, "%s %s", a, b);
 }
 
 static void folded(const char *s, char *out, size_t cap)
 {
-    fold_to(s, out, cap);
+    text_fold(s, out, cap);
 }
 
 /* Applies one typing error to the folded surname s: 0 insertion,
@@ -3160,7 +3022,7 @@ static int word_taken(const char *w, const char *own)
             i < NSURNAMES ? surname_tab[i] : rare_tab[i - NSURNAMES];
         if (s == own)
             continue;
-        fold_to(s, f, sizeof f);
+        text_fold(s, f, sizeof f);
         for (char *tok = f; *tok;) {
             char *end = strchr(tok, ' ');
             if (end)
@@ -3186,7 +3048,7 @@ static int prefix_taken(const char *prefix, const char *own)
             i < NSURNAMES ? surname_tab[i] : rare_tab[i - NSURNAMES];
         if (s == own)
             continue;
-        fold_to(s, f, sizeof f);
+        text_fold(s, f, sizeof f);
         for (char *tok = f; *tok;) {
             char *end = strchr(tok, ' ');
             if (end)
@@ -3251,8 +3113,8 @@ static void mixed_add(struct gen *g, const char *surname, int prof, int spec,
     m->prof = prof;
     m->spec = spec;
     m->commune = commune;
-    copy_to(m->dept, sizeof m->dept, dept);
-    fold_to(surname, a, sizeof a);
+    text_copy(m->dept, sizeof m->dept, dept);
+    text_fold(surname, a, sizeof a);
     /* The case's word: the longest word of the surname. */
     const char *best = a;
     size_t bestl = 0;
@@ -3269,14 +3131,14 @@ static void mixed_add(struct gen *g, const char *surname, int prof, int spec,
     }
     memcpy(m->token, best, bestl);
     m->token[bestl] = '\0';
-    fold_joined_to(surname, m->keys[m->nkeys++], sizeof m->keys[0]);
+    text_fold_joined(surname, m->keys[m->nkeys++], sizeof m->keys[0]);
     char kb[96];
-    copy_to(kb, sizeof kb, keys);
+    text_copy(kb, sizeof kb, keys);
     for (char *key = kb; *key;) {
         char *end = strchr(key, ',');
         if (end)
             *end = '\0';
-        copy_to(m->keys[m->nkeys++], sizeof m->keys[0], key);
+        text_copy(m->keys[m->nkeys++], sizeof m->keys[0], key);
         if (!end)
             break;
         key = end + 1;
@@ -3311,8 +3173,8 @@ static void build_cases(struct gen *g)
         else
             q2(q, sizeof q, a, b);
         if (i % 2)
-            ascii_upper(q);
-        copy_to(c->query, sizeof c->query, q);
+            text_ascii_upper(q);
+        text_copy(c->query, sizeof c->query, q);
     }
 
     /* prefix: the start of a rare surname and the first name. */
@@ -3332,7 +3194,7 @@ static void build_cases(struct gen *g)
                 break;
         }
         if (g->nprefix < sizeof g->prefixes / sizeof g->prefixes[0])
-            copy_to(g->prefixes[g->nprefix++], sizeof g->prefixes[0], pre);
+            text_copy(g->prefixes[g->nprefix++], sizeof g->prefixes[0], pre);
         folded(f, b, sizeof b);
         struct tcase *c = add_case(g, C_PREFIX, w, -1);
         q2(c->query, sizeof c->query, pre, b);
@@ -3348,7 +3210,7 @@ static void build_cases(struct gen *g)
         folded(s, a, sizeof a);
         char ty[128];
         for (int attempt = 0;; attempt++) {
-            copy_to(ty, sizeof ty, a);
+            text_copy(ty, sizeof ty, a);
             int edits = strlen(a) >= 9 ? 2 : 1;
             for (int e = 0; e < edits; e++)
                 typo_edit(ty, sizeof ty, (i + e) % 4, &r);
@@ -3365,7 +3227,7 @@ static void build_cases(struct gen *g)
         if (i % 2)
             q2(c->query, sizeof c->query, ty, b);
         else
-            copy_to(c->query, sizeof c->query, ty);
+            text_copy(c->query, sizeof c->query, ty);
     }
 
     /* exact: the full name as written. */
@@ -3382,7 +3244,7 @@ static void build_cases(struct gen *g)
             q2(c->query, sizeof c->query, s, f);
         else {
             q2(q, sizeof q, f, s);
-            utf8_lower(q, c->query);
+            text_lower(q, c->query);
         }
     }
 
@@ -3504,10 +3366,10 @@ static void build_cases(struct gen *g)
         folded(f, b, sizeof b);
         town_query(g->pl[wa].commune, (int)i % 2, t, sizeof t);
         struct tcase *c = add_case(g, C_HOMONYM, wa, -1);
-        strf(c->query, sizeof c->query, "%s %s %s", b, a, t);
+        text_printf(c->query, sizeof c->query, "%s %s %s", b, a, t);
         town_query(g->pl[wb].commune, (int)i % 2, t, sizeof t);
         c = add_case(g, C_HOMONYM, wb, -1);
-        strf(c->query, sizeof c->query, "%s %s %s", a, b, t);
+        text_printf(c->query, sizeof c->query, "%s %s %s", a, b, t);
     }
 
     /* mixed: a common name, a profession word and a town. Two decoys each:
@@ -3526,7 +3388,7 @@ static void build_cases(struct gen *g)
         plant(g, d->surname, common_first(female, k + 2), female, other, -1,
               d->insee, 0);
         struct tcase *c = add_case(g, C_MIXED, w, -1);
-        copy_to(c->query, sizeof c->query, d->query);
+        text_copy(c->query, sizeof c->query, d->query);
         mixed_add(g, d->surname, d->prof, d->spec, commune_find(d->insee), "",
                   d->keys);
     }
@@ -3546,7 +3408,7 @@ static int first_taken(const char *w)
                         : i < NFEMALE + NMALE
                             ? male_tab[i - NFEMALE]
                             : rare_first_tab[i - NFEMALE - NMALE].name;
-        fold_to(s, f, sizeof f);
+        text_fold(s, f, sizeof f);
         if (strcmp(f, w) == 0)
             return 1;
     }
@@ -3769,17 +3631,17 @@ static void build_cases_more(struct gen *g)
         mixed_add(g, s, prof, spec, town, commune_tab[town].dept,
                   dept_defs[i].keys);
         struct tcase *c = add_case(g, C_DEPT, w, -1);
-        copy_to(c->query, sizeof c->query, dept_defs[i].query);
+        text_copy(c->query, sizeof c->query, dept_defs[i].query);
         dept_who[i] = w;
     }
     for (size_t i = 0; i < sizeof dept_more / sizeof dept_more[0]; i++) {
         struct tcase *c = add_case(g, C_DEPT, dept_who[dept_more[i].def], -1);
-        copy_to(c->query, sizeof c->query, dept_more[i].query);
+        text_copy(c->query, sizeof c->query, dept_more[i].query);
     }
     for (size_t i = 0; i < sizeof dept_names / sizeof dept_names[0]; i++) {
         struct tcase *c =
             add_case(g, C_DEPT_NAME, dept_who[dept_names[i].def], -1);
-        copy_to(c->query, sizeof c->query, dept_names[i].query);
+        text_copy(c->query, sizeof c->query, dept_names[i].query);
     }
 
     /* typo_initial: the first letter wrong, in a rare surname (with or
@@ -3803,7 +3665,7 @@ static void build_cases_more(struct gen *g)
         for (int attempt = 0;; attempt++) {
             char ch = subst[rng_below(&r, sizeof subst - 1)];
             if (ch != a[0]) {
-                copy_to(t, sizeof t, a);
+                text_copy(t, sizeof t, a);
                 t[0] = ch;
                 if (!word_taken(t, s) && !block_has(g, t))
                     break;
@@ -3815,7 +3677,7 @@ static void build_cases_more(struct gen *g)
         folded(f, b, sizeof b);
         struct tcase *c = add_case(g, C_TYPO_INITIAL, w, -1);
         if (i % 3 == 2 && i < 7)
-            copy_to(c->query, sizeof c->query, t);
+            text_copy(c->query, sizeof c->query, t);
         else
             q2_either(c, i % 2, t, b);
     }
@@ -3829,7 +3691,7 @@ static void build_cases_more(struct gen *g)
         }
         block_add(g, typo_mixed[i].typed);
         struct tcase *c = add_case(g, C_TYPO_INITIAL, w, -1);
-        copy_to(c->query, sizeof c->query, typo_mixed[i].query);
+        text_copy(c->query, sizeof c->query, typo_mixed[i].query);
     }
 
     /* typo_given: a common surname, the only one with a rare first name,
@@ -3846,7 +3708,7 @@ static void build_cases_more(struct gen *g)
         int w = plant(g, s, f, female, case_profs[k % NCASE_PROFS], -1,
                       case_towns[(k + 3) % NCASE_TOWNS], 0);
         for (int attempt = 0;; attempt++) {
-            copy_to(t, sizeof t, b);
+            text_copy(t, sizeof t, b);
             typo_edit(t, sizeof t, i % 4, &r);
             if (strcmp(t, b) != 0 && !first_taken(t) && !word_taken(t, NULL))
                 break;
@@ -3916,8 +3778,8 @@ static void build_cases_more(struct gen *g)
             q2(c->query, sizeof c->query, prof_word(prof), a);
         else
             q2(c->query, sizeof c->query, b, a);
-        strf(c->params, sizeof c->params, "near=%s&radius_km=%s",
-             near_defs[i].near, near_defs[i].radius);
+        text_printf(c->params, sizeof c->params, "near=%s&radius_km=%s",
+                    near_defs[i].near, near_defs[i].radius);
     }
 
     /* specialty: as "mixed", with the specialty words the first set lacks;
@@ -3932,7 +3794,7 @@ static void build_cases_more(struct gen *g)
         plant(g, d->surname, common_first(female, k + 21), female, P_INF, -1,
               d->insee, 0);
         struct tcase *c = add_case(g, C_SPECIALTY, w, -1);
-        copy_to(c->query, sizeof c->query, d->query);
+        text_copy(c->query, sizeof c->query, d->query);
         mixed_add(g, d->surname, d->prof, d->spec, commune_find(d->insee), "",
                   d->keys);
     }
@@ -3962,7 +3824,7 @@ static void build_cases_more(struct gen *g)
         int w = planted_find(g, town_typos[i].surname, town_typos[i].prof,
                              town_typos[i].insee);
         struct tcase *c = add_case(g, C_TOWN_TYPO, w, -1);
-        copy_to(c->query, sizeof c->query, town_typos[i].query);
+        text_copy(c->query, sizeof c->query, town_typos[i].query);
     }
 }
 
@@ -3973,7 +3835,7 @@ static void plant_finish(struct gen *g)
 {
     for (size_t i = 0; i < NSURNAMES; i++) {
         char j[128];
-        fold_joined_to(surname_tab[i], j, sizeof j);
+        text_fold_joined(surname_tab[i], j, sizeof j);
         if (block_has(g, j)) {
             log_error("internal error: common surname %s is planted-only",
                       surname_tab[i]);
@@ -4014,7 +3876,7 @@ static void write_truth(struct gen *g, const char *path)
     struct person p;
     for (size_t i = 0; i < g->npl; i++) {
         person_make(g, g->pl[i].slot, &p);
-        copy_to(g->pl[i].nat, sizeof g->pl[i].nat, p.nat);
+        text_copy(g->pl[i].nat, sizeof g->pl[i].nat, p.nat);
     }
     for (size_t i = 0; i < g->ntc; i++) {
         const struct tcase *c = &g->tc[i];
@@ -4110,15 +3972,15 @@ static void gen_init(struct gen *g)
 
     for (size_t i = 0; i < NRARE; i++) {
         char j[128];
-        fold_joined_to(rare_tab[i], j, sizeof j);
+        text_fold_joined(rare_tab[i], j, sizeof j);
         block_add(g, j);
     }
     for (size_t i = 0; i < NRARE_FIRST; i++) {
         char a[64], b[64];
-        fold_to(rare_first_tab[i].name, a, sizeof a);
+        text_fold(rare_first_tab[i].name, a, sizeof a);
         for (size_t j = 0; j < NFEMALE + NMALE; j++) {
-            fold_to(j < NFEMALE ? female_tab[j] : male_tab[j - NFEMALE], b,
-                    sizeof b);
+            text_fold(j < NFEMALE ? female_tab[j] : male_tab[j - NFEMALE], b,
+                      sizeof b);
             if (strcmp(a, b) == 0) {
                 log_error("internal error: %s is both rare and common",
                           rare_first_tab[i].name);
@@ -4166,7 +4028,7 @@ static char *path_join(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
     char *p = xmalloc(n);
-    strf(p, n, "%s/%s", dir, name);
+    text_printf(p, n, "%s/%s", dir, name);
     return p;
 }
 
@@ -4178,7 +4040,7 @@ static void write_member(struct gen *g, const struct outopts *o, zipFile zf,
                          uint64_t *bytes)
 {
     char name[128];
-    strf(name, sizeof name, "%s_%s.txt", prefix, o->stamp);
+    text_printf(name, sizeof name, "%s_%s.txt", prefix, o->stamp);
     char *path = path_join(o->dir, name);
     struct sink s = {0};
     s.path = path;
@@ -4218,7 +4080,7 @@ static zipFile zip_create(const struct outopts *o, const char *prefix,
                           char **path)
 {
     char name[128];
-    strf(name, sizeof name, "%s_%s.zip", prefix, o->stamp);
+    text_printf(name, sizeof name, "%s_%s.zip", prefix, o->stamp);
     *path = path_join(o->dir, name);
     zipFile zf = zipOpen64(*path, APPEND_STATUS_CREATE);
     if (!zf) {
