@@ -20,6 +20,8 @@
 #include "util.h"
 #include "rng.h"
 #include "text.h"
+#include "tables.h"
+#include "names.h"
 
 #include "banned.h"
 
@@ -599,709 +601,7 @@ static const struct dept dept_tab[] = {
 #define NDEPTS (sizeof dept_tab / sizeof dept_tab[0])
 
 /* ------------------------------------------------------------------------ */
-/* Structures: kinds, and the sector each is in. */
-
-enum kind {
-    K_HOSP,   /* hospital or clinic: FINESS */
-    K_PHARMA, /* pharmacie d'officine: FINESS + SIRET */
-    K_LBM,    /* laboratoire de biologie médicale */
-    K_EHPAD,
-    K_HANDI,
-    K_CDS, /* centre de santé */
-    K_MSP, /* maison de santé */
-    K_SOC, /* practice run by a company: SIRET */
-    K_CABG,
-    K_CABI,
-    NKINDS
-};
-
-/* Share of the structures of each kind, per thousand. */
-static const int kind_share[NKINDS] = {15, 80, 15,  40,  25,
-                                       15, 10, 120, 180, 500};
-
-struct code_label {
-    const char *code, *label;
-};
-
-static const struct code_label sector_tab[] = {
-    {"SA01", "Etablissement public de santé"},
-    {"SA03", "Etab. Privé PSPH"},
-    {"SA04", "Etab. Privé Non PSPH"},
-    {"SA33", "Pharmacie d'officine"},
-    {"SA25", "Laboratoire de biologie médicale (LBM)"},
-    {"SA17", "Etab. pour Personnes Agées"},
-    {"SA16", "Etab. pour Handicapés"},
-    {"SA05", "Centre de santé"},
-    {"SA52", "Maison/Pôle de santé"},
-    {"SA09", "Exercice en société"},
-    {"SA08", "Cabinet de groupe"},
-    {"SA07", "Cabinet individuel"},
-};
-
-/* Index in sector_tab of the kinds' sectors (hospitals pick among 0..2). */
-static const int kind_sector[NKINDS] = {0, 3, 4, 5, 6, 7, 8, 9, 10, 11};
-
-static const struct code_label mode_tab[] = {
-    {"L", "Libéral"},
-    {"S", "Salarié"},
-    {"B", "Bénévole"},
-};
-enum { M_L, M_S, M_B };
-
-static const struct code_label genre_tab[] = {
-    {"GENR01", "Activité de soin et de pharmacie"},
-    {"GENR02", "Activité de soin ou de pharmacie en tant que remplaçant"},
-    {"GENR03", "Remplacement dans une activité de soins"},
-    {"GENR04", "Activité non soignante"},
-};
-
-static const struct code_label section_tab[] = {
-    {"A", "Pharmacien titulaire d'officine"},
-    {"D", "Pharmacien adjoint d'officine et autres exercices"},
-    {"G", "Pharmacien biologiste"},
-    {"H", "Pharmacien des établissements de santé"},
-    {"E", "Pharmacien des départements d'outre-mer"},
-};
-
-/* Where people of a profession practise: (mode, kind, weight) rows. */
-struct practice {
-    int mode, kind, weight;
-};
-
-enum profile {
-    PR_MED,
-    PR_PHARM,
-    PR_DENT,
-    PR_NURSE,
-    PR_LIB,
-    PR_HOSP,
-    PR_PREP,
-    PR_PREPH,
-    PR_LAB,
-    PR_SOC,
-    PR_DASS,
-    PR_SOCIAL,
-    NPROFILES
-};
-
-#define MAXROWS 9
-static const struct practice profile_tab[NPROFILES][MAXROWS] = {
-    [PR_MED] = {{M_L, K_CABI, 30},
-                {M_L, K_CABG, 20},
-                {M_L, K_SOC, 5},
-                {M_L, K_MSP, 4},
-                {M_S, K_HOSP, 32},
-                {M_S, K_CDS, 4},
-                {M_S, K_EHPAD, 2},
-                {M_S, K_HANDI, 1},
-                {M_B, K_HOSP, 2}},
-    [PR_PHARM] = {{M_L, K_PHARMA, 35},
-                  {M_S, K_PHARMA, 40},
-                  {M_S, K_HOSP, 12},
-                  {M_S, K_LBM, 10},
-                  {M_L, K_LBM, 3}},
-    [PR_DENT] = {{M_L, K_CABI, 50},
-                 {M_L, K_CABG, 35},
-                 {M_L, K_SOC, 5},
-                 {M_S, K_CDS, 8},
-                 {M_S, K_HOSP, 2}},
-    [PR_NURSE] = {{M_L, K_CABI, 12},
-                  {M_L, K_CABG, 10},
-                  {M_S, K_HOSP, 52},
-                  {M_S, K_EHPAD, 14},
-                  {M_S, K_CDS, 5},
-                  {M_S, K_HANDI, 5},
-                  {M_B, K_HOSP, 2}},
-    [PR_LIB] = {{M_L, K_CABI, 45},
-                {M_L, K_CABG, 20},
-                {M_L, K_MSP, 5},
-                {M_S, K_HOSP, 18},
-                {M_S, K_EHPAD, 6},
-                {M_S, K_HANDI, 6}},
-    [PR_HOSP] = {{M_S, K_HOSP, 70},
-                 {M_S, K_EHPAD, 15},
-                 {M_S, K_HANDI, 10},
-                 {M_S, K_CDS, 5}},
-    [PR_PREP] = {{M_S, K_PHARMA, 85}, {M_S, K_HOSP, 15}},
-    [PR_PREPH] = {{M_S, K_HOSP, 100}},
-    [PR_LAB] = {{M_S, K_LBM, 70}, {M_S, K_HOSP, 30}},
-    [PR_SOC] = {{M_S, K_SOC, 60}, {M_L, K_SOC, 40}},
-    [PR_DASS] = {{M_S, K_CABG, 90}, {M_S, K_CDS, 10}},
-    [PR_SOCIAL] = {{M_S, K_HOSP, 50}, {M_S, K_HANDI, 30}, {M_S, K_EHPAD, 20}},
-};
-
-/* ------------------------------------------------------------------------ */
-/* Professions (docs §6) with their weight in the population (per 10,000),
- * the share of RPPS numbers (the rest ADELI), of women, of people with an
- * MSSanté mailbox (per cent), the registering authority, the diploma, and
- * the MSSanté ordinal domain. */
-enum sfkind { SF_NONE, SF_MED, SF_DENT, SF_NURSE };
-
-struct profession {
-    const char *code, *label;
-    int weight, rpps, female, mss, profile, sf;
-    const char *authority;
-    const char *dipl_code, *dipl_label;
-    const char *domain;
-};
-
-static const struct profession prof_tab[] = {
-    {"60", "Infirmier", 3000, 45, 87, 18, PR_NURSE, SF_NURSE, "CNOI", "DE06",
-     "DE d'infirmier", "infirmier.mssante.fr"},
-    {"10", "Médecin", 1200, 100, 50, 75, PR_MED, SF_MED, "CNOM", "DE01",
-     "DE de docteur en médecine", "medecin.mssante.fr"},
-    {"21", "Pharmacien", 450, 100, 67, 60, PR_PHARM, SF_NONE, "CNOP", "DE02",
-     "DE de docteur en pharmacie", "pharmacien.mssante.fr"},
-    {"70", "Masseur-Kinésithérapeute", 500, 100, 50, 35, PR_LIB, SF_NONE,
-     "CNOMK", "DE05", "DE de masseur-kinésithérapeute",
-     "masseur-kinesitherapeute.mssante.fr"},
-    {"40", "Chirurgien-Dentiste", 250, 100, 48, 60, PR_DENT, SF_DENT, "CNOCD",
-     "DE03", "DE de docteur en chirurgie dentaire",
-     "chirurgien-dentiste.mssante.fr"},
-    {"50", "Sage-Femme", 150, 100, 97, 50, PR_LIB, SF_NONE, "CNOSF", "DE04",
-     "DE de sage-femme", "sage-femme.mssante.fr"},
-    {"93", "Psychologue", 500, 0, 85, 3, PR_LIB, SF_NONE, "ARS", "DE93",
-     "Master de psychologie", "pro.mssante.fr"},
-    {"28", "Opticien-Lunetier", 200, 0, 55, 2, PR_SOC, SF_NONE, "ARS", "BTS28",
-     "BTS opticien-lunetier", "pro.mssante.fr"},
-    {"91", "Orthophoniste", 150, 0, 96, 5, PR_LIB, SF_NONE, "ARS", "CC91",
-     "Certificat de capacité d'orthophoniste", "pro.mssante.fr"},
-    {"92", "Orthoptiste", 30, 0, 90, 5, PR_LIB, SF_NONE, "ARS", "CC92",
-     "Certificat de capacité d'orthoptiste", "pro.mssante.fr"},
-    {"80", "Pédicure-Podologue", 80, 100, 70, 20, PR_LIB, SF_NONE, "CNOPP",
-     "DE07", "DE de pédicure-podologue", "pedicure-podologue.mssante.fr"},
-    {"26", "Audioprothésiste", 30, 0, 40, 2, PR_SOC, SF_NONE, "ARS", "DE26",
-     "DE d'audioprothésiste", "pro.mssante.fr"},
-    {"94", "Ergothérapeute", 80, 0, 88, 3, PR_LIB, SF_NONE, "ARS", "DE94",
-     "DE d'ergothérapeute", "pro.mssante.fr"},
-    {"95", "Diététicien", 60, 0, 92, 3, PR_LIB, SF_NONE, "ARS", "BTS95",
-     "BTS diététique", "pro.mssante.fr"},
-    {"96", "Psychomotricien", 80, 0, 88, 3, PR_LIB, SF_NONE, "ARS", "DE96",
-     "DE de psychomotricien", "pro.mssante.fr"},
-    {"98", "Manipulateur ERM", 200, 0, 72, 3, PR_HOSP, SF_NONE, "ARS", "DE98",
-     "DE de manipulateur d'électroradiologie médicale", "pro.mssante.fr"},
-    {"86", "Technicien de laboratoire médical", 150, 0, 80, 2, PR_LAB, SF_NONE,
-     "ARS", "DE86", "DE de technicien de laboratoire médical",
-     "pro.mssante.fr"},
-    {"39", "Préparateur en pharmacie (officine)", 400, 0, 85, 2, PR_PREP,
-     SF_NONE, "ARS", "BP39", "BP de préparateur en pharmacie",
-     "pro.mssante.fr"},
-    {"38", "Préparateur en pharmacie hospitalière", 50, 0, 85, 2, PR_PREPH,
-     SF_NONE, "ARS", "DE38", "DE de préparateur en pharmacie hospitalière",
-     "pro.mssante.fr"},
-    {"35", "Aide-soignant", 600, 0, 90, 1, PR_HOSP, SF_NONE, "ARS", "DE35",
-     "DE d'aide-soignant", "pro.mssante.fr"},
-    {"36", "Ambulancier", 300, 0, 25, 1, PR_SOC, SF_NONE, "ARS", "DE36",
-     "DE d'ambulancier", "pro.mssante.fr"},
-    {"37", "Auxiliaire de puériculture", 100, 0, 98, 1, PR_HOSP, SF_NONE, "ARS",
-     "DE37", "DE d'auxiliaire de puériculture", "pro.mssante.fr"},
-    {"31", "Assistant dentaire", 200, 0, 95, 1, PR_DASS, SF_NONE, "ARS", "TP31",
-     "Titre d'assistant dentaire", "pro.mssante.fr"},
-    {"71", "Ostéopathe", 150, 0, 50, 2, PR_LIB, SF_NONE, "ARS", "DO71",
-     "Diplôme d'ostéopathe", "pro.mssante.fr"},
-    {"72", "Psychothérapeute", 30, 0, 70, 2, PR_LIB, SF_NONE, "ARS", "CE72",
-     "Certificat de psychothérapeute", "pro.mssante.fr"},
-    {"73", "Chiropracteur", 10, 0, 40, 2, PR_LIB, SF_NONE, "ARS", "DC73",
-     "Diplôme de chiropracteur", "pro.mssante.fr"},
-    {"69", "Infirmier psychiatrique", 50, 0, 70, 2, PR_HOSP, SF_NONE, "ARS",
-     "DE69", "Diplôme d'infirmier de secteur psychiatrique", "pro.mssante.fr"},
-    {"41", "Assistant de service social", 200, 0, 92, 1, PR_SOCIAL, SF_NONE,
-     "ARS", "DE41", "DE d'assistant de service social", "pro.mssante.fr"},
-    {"83", "Orthopédiste-Orthésiste", 10, 0, 30, 1, PR_SOC, SF_NONE, "ARS",
-     "DE83", "Diplôme d'orthopédiste-orthésiste", "pro.mssante.fr"},
-    {"81", "Orthoprothésiste", 5, 0, 30, 1, PR_SOC, SF_NONE, "ARS", "DE81",
-     "Diplôme d'orthoprothésiste", "pro.mssante.fr"},
-    {"82", "Podo-Orthésiste", 5, 0, 30, 1, PR_SOC, SF_NONE, "ARS", "DE82",
-     "Diplôme de podo-orthésiste", "pro.mssante.fr"},
-    {"84", "Oculariste", 1, 0, 30, 1, PR_SOC, SF_NONE, "ARS", "DE84",
-     "Diplôme d'oculariste", "pro.mssante.fr"},
-    {"85", "Epithésiste", 1, 0, 30, 1, PR_SOC, SF_NONE, "ARS", "DE85",
-     "Diplôme d'épithésiste", "pro.mssante.fr"},
-    {"32", "Physicien médical", 10, 0, 40, 5, PR_HOSP, SF_NONE, "ARS", "DQ32",
-     "Diplôme de qualification en physique radiologique et médicale",
-     "pro.mssante.fr"},
-};
-
-#define NPROFS (sizeof prof_tab / sizeof prof_tab[0])
-enum {
-    P_INF = 0,
-    P_MED = 1,
-    P_PHARM = 2,
-    P_KINE = 3,
-    P_DENT = 4,
-    P_SF = 5,
-    P_PSY = 6,
-    P_OPT = 7,
-    P_ORTHOPHO = 8,
-    P_PODO = 10,
-};
-
-/* Savoir-faire. The doctors' specialties (type S, TRE_R38) come with the
- * word people type to find them, used by the planted "mixed" cases. */
-struct savoir {
-    const char *type, *code, *label;
-    int weight;
-};
-
-static const struct code_label sftype_tab[] = {
-    {"S", "Spécialité ordinale"},
-    {"C", "Compétence"},
-    {"CAPA", "Capacité"},
-    {"DNQ", "DESC non qualifiant"},
-    {"CEX", "Compétence exclusive"},
-};
-
-static const struct savoir spec_med[] = {
-    {"S", "SM53", "Spécialiste en Médecine Générale", 260},
-    {"S", "SM54", "Médecine Générale", 100},
-    {"S", "SM26", "Qualifié en Médecine Générale", 90},
-    {"S", "SM04", "Cardiologie et Maladies vasculaires", 40},
-    {"S", "SM02", "Anesthésie-réanimation", 60},
-    {"S", "SM08", "Chirurgie orthopédique et Traumatologie", 25},
-    {"S", "SM15", "Dermatologie et vénéréologie", 25},
-    {"S", "SM20", "Gynécologie-obstétrique", 35},
-    {"S", "SM32", "Neurologie", 15},
-    {"S", "SM38", "Ophtalmologie", 35},
-    {"S", "SM39", "O.R.L et chirurgie cervico faciale", 18},
-    {"S", "SM40", "Pédiatrie", 50},
-    {"S", "SM42", "Psychiatrie", 90},
-    {"S", "SM44", "Radio-diagnostic", 50},
-    {"S", "SM01", "Anatomie et Cytologie pathologiques", 10},
-    {"S", "SM57", "Allergologie", 3},
-    {"S", "SM19", "Gastro-entérologie et hépatologie", 20},
-    {"S", "SM41", "Pneumologie", 18},
-    {"S", "SM46", "Rhumatologie", 16},
-};
-#define NSPEC_MED (sizeof spec_med / sizeof spec_med[0])
-enum {
-    S_MG = 0,
-    S_CARDIO = 3,
-    S_DERMATO = 6,
-    S_GYNECO = 7,
-    S_NEURO = 8,
-    S_OPHTALMO = 9,
-    S_ORL = 10,
-    S_PEDIA = 11,
-    S_PSY = 12,
-    S_RADIO = 13,
-    S_GASTRO = 16,
-    S_PNEUMO = 17,
-    S_RHUMATO = 18,
-};
-
-/* Extra qualifications a doctor may hold besides the specialty. */
-static const struct savoir extra_med[] = {
-    {"C", "C05", "Médecine du sport", 10},
-    {"C", "C11", "Homéopathie", 5},
-    {"C", "C13", "Médecine thermale", 2},
-    {"CAPA", "CAPA02", "Capacité de gérontologie", 10},
-    {"CAPA", "CAPA05", "Capacité de médecine d'urgence", 12},
-    {"CAPA", "CAPA08", "Capacité d'addictologie clinique", 5},
-    {"CAPA", "CAPA10", "Capacité d'allergologie", 3},
-    {"DNQ", "DSM112", "Médecine d'urgence", 8},
-    {"DNQ", "DSM115", "Addictologie", 3},
-    {"CEX", "CEX06", "Médecine de la reproduction", 2},
-};
-#define NEXTRA_MED (sizeof extra_med / sizeof extra_med[0])
-
-static const struct savoir spec_dent[] = {
-    {"S", "SCD01", "Orthopédie dento-faciale", 60},
-    {"S", "SCD02", "Chirurgie orale", 25},
-    {"S", "SCD03", "Médecine bucco-dentaire", 15},
-};
-
-static const struct savoir spec_nurse[] = {
-    {"S", "SI01", "Infirmier anesthésiste diplômé d'Etat", 30},
-    {"S", "SI02", "Infirmier de bloc opératoire diplômé d'Etat", 30},
-    {"S", "SI03", "Puéricultrice diplômée d'Etat", 30},
-    {"S", "SI04", "Infirmier en pratique avancée", 10},
-};
-
-/* ------------------------------------------------------------------------ */
-/* Names. Common surnames in rank order: the k-th is drawn with a weight of
- * 1/(k + 40), a Zipf-like skew that makes MARTIN about 0.6 % of the
- * population and leaves a long tail. The list holds on purpose the
- * spellings search must tell apart or bring together (LEFÈVRE, LEFEBVRE,
- * LEFEUVRE; LE GOFF, LEGOFF; DUPONT, DUPOND; PERRAULT, PERRAUT; N'DIAYE,
- * MEDDAH-LAÏD, DE LA FONTAINE). */
-static const char *const surname_tab[] = {
-    "MARTIN",       "BERNARD",
-    "THOMAS",       "PETIT",
-    "ROBERT",       "RICHARD",
-    "DURAND",       "DUBOIS",
-    "MOREAU",       "LAURENT",
-    "SIMON",        "MICHEL",
-    "LEFEBVRE",     "LEROY",
-    "ROUX",         "DAVID",
-    "BERTRAND",     "MOREL",
-    "FOURNIER",     "GIRARD",
-    "BONNET",       "DUPONT",
-    "LAMBERT",      "FONTAINE",
-    "ROUSSEAU",     "VINCENT",
-    "MULLER",       "LEFÈVRE",
-    "FAURE",        "ANDRÉ",
-    "MERCIER",      "BLANC",
-    "GUÉRIN",       "BOYER",
-    "GARNIER",      "CHEVALIER",
-    "FRANÇOIS",     "LEGRAND",
-    "GAUTHIER",     "GARCIA",
-    "PERRIN",       "ROBIN",
-    "CLÉMENT",      "MORIN",
-    "NICOLAS",      "HENRY",
-    "ROUSSEL",      "MATHIEU",
-    "GAUTIER",      "MASSON",
-    "MARCHAND",     "DUVAL",
-    "DENIS",        "DUMONT",
-    "MARIE",        "LEMAIRE",
-    "NOËL",         "MEYER",
-    "DUFOUR",       "MEUNIER",
-    "BRUN",         "BLANCHARD",
-    "GIRAUD",       "JOLY",
-    "RIVIÈRE",      "LUCAS",
-    "BRUNET",       "GAILLARD",
-    "BARBIER",      "ARNAUD",
-    "MARTINEZ",     "GÉRARD",
-    "ROCHE",        "RENARD",
-    "SCHMITT",      "ROY",
-    "LEROUX",       "COLIN",
-    "VIDAL",        "CARON",
-    "PICARD",       "ROGER",
-    "FABRE",        "AUBERT",
-    "LEMOINE",      "RENAUD",
-    "DUMAS",        "LACROIX",
-    "OLIVIER",      "PHILIPPE",
-    "BOURGEOIS",    "PIERRE",
-    "BENOÎT",       "REY",
-    "LECLERC",      "PAYET",
-    "ROLLAND",      "LECLERCQ",
-    "GUILLAUME",    "LECOMTE",
-    "LOPEZ",        "JEAN",
-    "DUPUY",        "GUILLOT",
-    "HUBERT",       "BERGER",
-    "CARPENTIER",   "SANCHEZ",
-    "DUPUIS",       "MOULIN",
-    "LOUIS",        "DESCHAMPS",
-    "HUET",         "VASSEUR",
-    "PEREZ",        "BOUCHER",
-    "FLEURY",       "ROYER",
-    "KLEIN",        "JACQUET",
-    "ADAM",         "PARIS",
-    "POIRIER",      "MARTY",
-    "AUBRY",        "GUYOT",
-    "CARRÉ",        "CHARLES",
-    "RENAULT",      "CHARPENTIER",
-    "MÉNARD",       "MAILLARD",
-    "BARON",        "BERTIN",
-    "BAILLY",       "HERVÉ",
-    "SCHNEIDER",    "FERNANDEZ",
-    "LE GALL",      "COLLET",
-    "LÉGER",        "BOUVIER",
-    "JULIEN",       "PRÉVOST",
-    "MILLET",       "PERROT",
-    "DANIEL",       "LE ROUX",
-    "COUSIN",       "GERMAIN",
-    "BRETON",       "BESSON",
-    "LANGLOIS",     "RÉMY",
-    "LE GOFF",      "PELLETIER",
-    "LÉVÊQUE",      "PERRIER",
-    "LEBLANC",      "BARRÉ",
-    "LEBRUN",       "MARCHAL",
-    "WEBER",        "MALLET",
-    "HAMON",        "BOULANGER",
-    "JACOB",        "MONNIER",
-    "MICHAUD",      "RODRIGUEZ",
-    "GUICHARD",     "GILLET",
-    "ÉTIENNE",      "GRONDIN",
-    "POULAIN",      "TESSIER",
-    "CHEVALLIER",   "COLLIN",
-    "CHAUVIN",      "DA SILVA",
-    "BOUCHET",      "GAY",
-    "LEMAÎTRE",     "BENARD",
-    "MARÉCHAL",     "HUMBERT",
-    "REYNAUD",      "ANTOINE",
-    "HOARAU",       "PERRET",
-    "BARTHÉLEMY",   "CORDIER",
-    "PICHON",       "LEJEUNE",
-    "GILBERT",      "LAMY",
-    "DELAUNAY",     "PASQUIER",
-    "CARLIER",      "LAPORTE",
-    "NGUYEN",       "N'DIAYE",
-    "DIALLO",       "TRAORÉ",
-    "BENALI",       "HADDAD",
-    "DOS SANTOS",   "FERREIRA",
-    "PEREIRA",      "RODRIGUES",
-    "MARTINS",      "LEGOFF",
-    "LEFEUVRE",     "DUPOND",
-    "PERRAULT",     "PERRAUT",
-    "LE BIHAN",     "LE BRIS",
-    "KERGOAT",      "DE LA FONTAINE",
-    "D'ALMEIDA",    "MEDDAH-LAÏD",
-    "BEN ALI",      "COULIBALY",
-    "TRAN",         "LE",
-    "PHAM",         "CAMARA",
-    "KONÉ",         "DIARRA",
-    "BELKACEM",     "BOUZID",
-    "HAMIDI",       "CHERIF",
-    "MANSOURI",     "SAIDI",
-    "AMRANI",       "EL AMRANI",
-    "SCHWEITZER",   "MÜLLER",
-    "HOFFMANN",     "WAGNER",
-    "KIEFFER",      "ZIMMERMANN",
-    "LE BORGNE",    "LE CORRE",
-    "LE FLOCH",     "LE GUEN",
-    "LE BERRE",     "TANGUY",
-    "LE MEUR",      "MORVAN",
-    "GUÉGAN",       "BOURDON",
-    "CHAUVET",      "GUIBERT",
-    "BONNEAU",      "DELMAS",
-    "LAFON",        "BARRIÈRE",
-    "CASTEL",       "DELORME",
-    "FAVRE",        "VIGNAL",
-    "ROCHER",       "GRENIER",
-    "BOUCHARD",     "PONS",
-    "ALBERT",       "LAGARDE",
-    "PAGÈS",        "BRUNEAU",
-    "COMBES",       "CHARRIER",
-    "MAURY",        "SALLES",
-    "FERRAND",      "DUCHÊNE",
-    "COSTE",        "TEXIER",
-    "DUFRESNE",     "BARBE",
-    "DELATTRE",     "DEVAUX",
-    "LEMOAL",       "LECOQ",
-    "VALLÉE",       "ARNOULD",
-    "THIBAULT",     "RAYNAUD",
-    "GODARD",       "HÉBERT",
-    "JOUBERT",      "MAHÉ",
-    "NAVARRO",      "ORTIZ",
-    "GOMEZ",        "MOUNIER",
-    "MARCHETTI",    "ROSSI",
-    "RUSSO",        "BRUNO",
-    "CAMUS",        "CHAPELLE",
-    "PHILIPPOT",    "JOSEPH",
-    "STEPHAN",      "FAYOLLE",
-    "DELAHAYE",     "VERDIER",
-    "LEBON",        "TESSIER-LAVIGNE",
-    "SAINT-MARTIN", "DUBOIS-MARTIN",
-    "DE SOUSA",     "DE OLIVEIRA",
-    "L'HERMITE",    "D'ARGENT",
-    "N'GUYEN",
-};
-
-#define NSURNAMES (sizeof surname_tab / sizeof surname_tab[0])
-
-/* First names, each list in rough order of frequency among health
- * professionals. Both lists deliberately hold variant spellings (Philippe
- * and Philipe, Mathieu and Matthieu, Thibault and Thibaut). */
-static const char *const female_tab[] = {
-    "Marie",       "Nathalie",   "Isabelle",        "Sylvie",
-    "Catherine",   "Christine",  "Valérie",         "Sandrine",
-    "Stéphanie",   "Céline",     "Sophie",          "Véronique",
-    "Martine",     "Françoise",  "Laurence",        "Florence",
-    "Aurélie",     "Julie",      "Émilie",          "Caroline",
-    "Virginie",    "Anne",       "Hélène",          "Patricia",
-    "Brigitte",    "Nadine",     "Corinne",         "Delphine",
-    "Camille",     "Laura",      "Sarah",           "Marion",
-    "Pauline",     "Mathilde",   "Charlotte",       "Claire",
-    "Élodie",      "Audrey",     "Mélanie",         "Karine",
-    "Christelle",  "Séverine",   "Anaïs",           "Zoé",
-    "Léa",         "Chloé",      "Manon",           "Emma",
-    "Inès",        "Clémence",   "Agnès",           "Béatrice",
-    "Chantal",     "Danielle",   "Dominique",       "Élisabeth",
-    "Évelyne",     "Geneviève",  "Jacqueline",      "Josiane",
-    "Monique",     "Nicole",     "Odile",           "Pascale",
-    "Sabine",      "Annie",      "Marie-Claire",    "Marie-Hélène",
-    "Anne-Sophie", "Anne-Marie", "Marie-Christine", "Marie-Laure",
-    "Gaëlle",      "Maëlle",     "Noémie",          "Laëtitia",
-    "Ophélie",     "Justine",    "Margaux",         "Océane",
-    "Amandine",    "Jennifer",   "Vanessa",         "Fatima",
-    "Samira",      "Nadia",      "Leïla",           "Myriam",
-    "Khadija",     "Aïcha",      "Fatoumata",       "Mariama",
-    "Linh",        "Élise",      "Estelle",         "Fabienne",
-    "Gwenaëlle",   "Ingrid",     "Jessica",         "Lucie",
-    "Magali",      "Muriel",     "Perrine",         "Rachel",
-    "Solène",      "Yasmine",    "Zohra",           "Sylvia",
-    "Silvia",      "Cécile",     "Juliette",        "Alice",
-    "Morgane",     "Alexandra",  "Coralie",         "Émeline",
-    "Héloïse",
-};
-
-static const char *const male_tab[] = {
-    "Jean",          "Philippe",     "Pierre",     "Michel",   "Alain",
-    "Patrick",       "Nicolas",      "Christophe", "Éric",     "Laurent",
-    "Frédéric",      "Stéphane",     "Olivier",    "David",    "Thierry",
-    "Pascal",        "Sébastien",    "Julien",     "Jérôme",   "François",
-    "Daniel",        "Bernard",      "Christian",  "Thomas",   "Vincent",
-    "Alexandre",     "Guillaume",    "Antoine",    "Maxime",   "Romain",
-    "Benoît",        "Hugo",         "Lucas",      "Mathieu",  "Matthieu",
-    "Jean-François", "Jean-Pierre",  "Jean-Marc",  "Jean-Luc", "Jean-Claude",
-    "Jean-Michel",   "Jean-Paul",    "Marc",       "Bruno",    "Didier",
-    "Dominique",     "Emmanuel",     "Fabrice",    "Gilles",   "Hervé",
-    "Jacques",       "Joël",         "Loïc",       "Mickaël",  "Michaël",
-    "Raphaël",       "Gaël",         "Yannick",    "Yves",     "Xavier",
-    "Arnaud",        "Cédric",       "Damien",     "Florian",  "Kévin",
-    "Anthony",       "Jérémy",       "Adrien",     "Baptiste", "Clément",
-    "Quentin",       "Benjamin",     "Samuel",     "Karim",    "Mohamed",
-    "Mehdi",         "Rachid",       "Youssef",    "Mamadou",  "Moussa",
-    "Ibrahima",      "Minh",         "Thibault",   "Thibaut",  "Grégory",
-    "Grégoire",      "Hugues",       "Rémi",       "Rémy",     "Ludovic",
-    "Lionel",        "Sylvain",      "Philipe",    "Aurélien", "Bastien",
-    "Yohann",        "Johann",       "Franck",     "Gérard",   "Henri",
-    "René",          "Roger",        "André",      "Claude",   "Serge",
-    "Guy",           "Georges",      "Paul",       "Louis",    "Gabriel",
-    "Arthur",        "Léo",          "Nathan",     "Théo",     "Noé",
-    "Pierre-Yves",   "Marc-Antoine",
-};
-
-#define NFEMALE (sizeof female_tab / sizeof female_tab[0])
-#define NMALE (sizeof male_tab / sizeof male_tab[0])
-
-/* Pieces of the synthesized rare surnames: start + 0..2 middles + end, so
- * a full-scale run has a few hundred thousand distinct names. */
-static const char *const syl_start[] = {
-    "BAR", "BER", "BOU", "BRI", "CHA", "CHE", "COU", "DA",  "DE",  "DU",  "FA",
-    "FER", "GA",  "GAU", "GI",  "GOU", "GRA", "JA",  "LA",  "LE",  "MA",  "MAR",
-    "MER", "MO",  "NA",  "PE",  "PER", "PI",  "POU", "RA",  "RI",  "ROU", "SA",
-    "SE",  "TA",  "TE",  "TOU", "VA",  "VER", "VI",  "PEN", "TRE", "BEL", "BON",
-    "CAM", "COL", "DES", "FON", "GUI", "HER", "LAN", "LOU", "MON", "MOU", "PON",
-    "SAU", "VAL", "VIL", "BRO", "CRE", "DRO", "FRE", "GRE", "PRA", "TRU", "BLA",
-    "CLA", "FLA", "PLA", "AR",  "AU",  "É",
-};
-static const char *const syl_mid[] = {
-    "LI",  "RI", "BO",  "DE", "MA", "NE", "RO", "TI",  "VE",  "GNE",
-    "CHA", "LA", "SSI", "RA", "NO", "TA", "PI", "GUE", "LLE", "RAN",
-};
-static const char *const syl_end[] = {
-    "NEAU",  "NOT",   "RAND",  "RIN",  "LIN",  "LET",  "LON",  "MONT", "VAL",
-    "GEOT",  "CHON",  "CHARD", "GNON", "TAIN", "TIER", "DIER", "NIER", "VIER",
-    "ROT",   "ROUX",  "ZE",    "SSE",  "GEON", "BERT", "MARD", "LLOT", "QUET",
-    "THIER", "VILLE", "COURT", "BOIS", "FOND", "DEC",  "VEN",  "ARD",  "AUD",
-    "AULT",  "EAU",   "IN",    "ET",   "OT",   "OUX",  "Y",    "AC",   "AS",
-    "OS",    "ÈS",    "É",     "ÈRE",  "IÈRE", "AN",   "ON",   "EL",   "ER",
-    "AIN",   "OU",    "IS",    "US",   "ENC",  "IAC",
-};
-static const char *const particle_tab[] = {"LE ",  "LA ", "DE ", "DU ",
-                                           "DES ", "DI ", "D'",  "L'"};
-
-/* Surnames and first names that only the planted truth cases use: the
- * random population never draws them (synthesized names that fold to one of
- * them are drawn again), so each case's expected answer is well defined at
- * any scale. Real, if rare, French surnames. The names from LOZACHMEUR on
- * were added for build_cases_more(): new names go at the end, so that the
- * first set of cases keeps its names. */
-static const char *const rare_tab[] = {
-    "QUÉMÉNEUR",       "KERGOURLAY",
-    "GOURVENNEC",      "LE SCOUARNEC",
-    "ETCHEBERRIGARAY", "HARISPURU",
-    "IRIBARNEGARAY",   "OXARANGO",
-    "ARRAMBIDE",       "BERROGAIN",
-    "ZUBIETA",         "ELISSALDE",
-    "GOYHENETCHE",     "OLHAGARAY",
-    "HIRIGOYEN",       "LARRALDE",
-    "MINVIELLE",       "CASTAGNÈDE",
-    "LABORDÈRE",       "DARRIGRAND",
-    "POUEYMIDANETTE",  "SARRAILH",
-    "TOURNEBIZE",      "FOURCADIER",
-    "CAMBOURNAC",      "ROUQUEIROL",
-    "ESTRABAUD",       "VIGOUROUX",
-    "BRUGUIÈRE",       "CAUSSANEL",
-    "ALDEBERT",        "SCHWEIGHOFFER",
-    "OBERKAMPF",       "HUNSINGER",
-    "STOECKEL",        "WINTERHALTER",
-    "KIRSCHLEGER",     "RIEFFEL",
-    "BAUMGARTNER",     "EHRHARDT",
-    "GRIMMEISEN",      "ZIMMERLIN",
-    "MUNCHENBACH",     "PIETRASANTA",
-    "CASABIANCA",      "FRANCESCHINI",
-    "PAOLACCI",        "LUCCIONI",
-    "MATTEÏ",          "SANTUCCI",
-    "ORSATELLI",       "CAPPELLETTI",
-    "QUINQUIS",        "KERANGUEVEN",
-    "PLOUZENNEC",      "TRÉGUER",
-    "LE BOURHIS",      "GUÉGUEN",
-    "MADEC",           "JAOUEN",
-    "KERBRAT",         "PRIGENT",
-    "ABGRALL",         "CORNEC",
-    "LÉOSTIC",         "NÉDÉLEC",
-    "THÉPAUT",         "GUILLERM",
-    "RIOUALEN",        "DOUGUET",
-    "LAVENANT",        "DÉSAUBLIAUX",
-    "MÉRIGNARGUES",    "CHAMPEYROUX",
-    "VERGNOLLE",       "BARTHOUMIEUX",
-    "TEYSSANDIER",     "PEYRONNET",
-    "CLAVERIE",        "SOUBIRANE",
-    "AUZOUX",          "DUCASTAING",
-    "LAFFARGUE",       "SAINT-MARTORY",
-    "DELAHOUSSAYE",    "DUVERGIER DE HAURANNE",
-    "DE KERMADEC",     "D'ESTIENNE D'ORVES",
-    "N'GUESSAN",       "M'BAREK",
-    "BEN HAMOUDA",     "BOUAZZAOUI",
-    "TCHAKALOFF",      "PHAM-DINH",
-    "KOWALCZYK",       "SZYMANSKI",
-    "WOJCIECHOWSKI",   "GRZELAK",
-    "PAPADOPOULOS",    "ANTONIADÈS",
-    "ÇELIKKAYA",       "DE HAUTECLOCQUE",
-    "QUÉRUEL",         "LECŒUR",
-    "CŒURDEROY",       "FRÉCHINOS",
-    "VAUQUELIN",       "LOUÂPRE",
-    "HÜBSCHER",        "CHÂTELAIN-DUPRÉ",
-    "BÉHÉTY",          "HÉRAÏL",
-    "PÉLISSIÉ",        "LEHÉRICEY",
-    "MÉNÉTRIER",       "FÉRAUD-PRAX",
-    "ÉTHÈVE",          "GRÉGOIRE-DESCHÊNES",
-    "LOZACHMEUR",      "COATANEA",
-    "GOASDOUE",        "MORVEZEN",
-    "TREMOUREUX",      "QUILLEVERE",
-    "PASQUALINI",      "VITTORI",
-    "ZIEGELMEYER",     "FLECKENSTEIN",
-    "HERRSCHER",       "URRUTIAGUER",
-    "BIDEGARAY",       "SALLABERRY",
-    "CAZENAVETTE",     "WALRAVENS",
-    "VANDENBUSSCHE",   "DUTHOIT",
-    "POITEVINEAU",     "SCHNEIDEWIND",
-};
-
-#define NRARE (sizeof rare_tab / sizeof rare_tab[0])
-
-/* Planted-only first names, with 1 for women. */
-static const struct {
-    const char *name;
-    int female;
-} rare_first_tab[] = {
-    {"Eudoxie", 1},   {"Anthelme", 0},   {"Philomène", 1},    {"Aldegonde", 1},
-    {"Bérenger", 0},  {"Hildegarde", 1}, {"Gontran", 0},      {"Ombeline", 1},
-    {"Sixtine", 1},   {"Eulalie", 1},    {"Enguerrand", 0},   {"Athénaïs", 1},
-    {"Bathilde", 1},  {"Bertille", 1},   {"Clodomir", 0},     {"Cunégonde", 1},
-    {"Donatien", 0},  {"Eudes", 0},      {"Euphrasie", 1},    {"Évariste", 0},
-    {"Fulbert", 0},   {"Gonzague", 0},   {"Guenièvre", 1},    {"Hermance", 1},
-    {"Hippolyte", 0}, {"Honorine", 1},   {"Isaure", 1},       {"Léocadie", 1},
-    {"Marcellin", 0}, {"Mélisande", 1},  {"Pacôme", 0},       {"Pétronille", 1},
-    {"Philibert", 0}, {"Radegonde", 1},  {"Séraphin", 0},     {"Sidonie", 1},
-    {"Tancrède", 0},  {"Théophane", 0},  {"Ursule", 1},       {"Victorin", 0},
-    {"Wandrille", 0}, {"Zéphyrin", 0},   {"Blandine", 1},     {"Adélard", 0},
-    {"Amédée", 0},    {"Anselme", 0},    {"Bénigne", 0},      {"Domitille", 1},
-    {"Edmée", 1},     {"Émerance", 1},   {"Firmin", 0},       {"Gervais", 0},
-    {"Herminie", 1},  {"Ignace", 0},     {"Jacinthe", 1},     {"Lazare", 0},
-    {"Léontine", 1},  {"Modeste", 0},    {"Nestor", 0},       {"Odilon", 0},
-    {"Prosper", 0},   {"Quiterie", 1},   {"Scholastique", 1}, {"Valérien", 0},
-    {"Xavière", 1},   {"Zacharie", 0},   {"Apolline", 1},     {"Aldric", 0},
-    {"Ermeline", 1},  {"Clotaire", 0},
-};
-
-#define NRARE_FIRST (sizeof rare_first_tab / sizeof rare_first_tab[0])
-
-/* ------------------------------------------------------------------------ */
 /* Addresses and structure names. */
-static const struct {
-    const char *code, *label;
-    int weight;
-} voie_tab[] = {
-    {"R", "Rue", 45},      {"AV", "Avenue", 18},    {"BD", "Boulevard", 8},
-    {"PL", "Place", 6},    {"CHE", "Chemin", 6},    {"IMP", "Impasse", 3},
-    {"ALL", "Allée", 4},   {"RTE", "Route", 5},     {"QUA", "Quai", 2},
-    {"CRS", "Cours", 2},   {"SQ", "Square", 1},     {"FG", "Faubourg", 1},
-    {"LD", "Lieu-dit", 1}, {"RES", "Résidence", 1},
-};
-#define NVOIES (sizeof voie_tab / sizeof voie_tab[0])
 
 static const char *const street_tab[] = {
     "DE LA REPUBLIQUE",
@@ -1852,7 +1152,7 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
         static const char *const forms[] = {"SELARL", "SCM", "SCP", "SELAS",
                                             "SARL"};
         text_printf(st->raison, sizeof st->raison, "%s %s", RNG_PICK(&r, forms),
-                    surname_tab[rng_below(&r, NSURNAMES)]);
+                    surname_tab[rng_below(&r, surname_count)]);
         break;
     }
     case K_CABG:
@@ -1872,7 +1172,7 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
     default:
         if (rng_pm(&r, 450))
             text_printf(st->raison, sizeof st->raison, "CABINET DU DR %s",
-                        surname_tab[rng_below(&r, NSURNAMES)]);
+                        surname_tab[rng_below(&r, surname_count)]);
         break;
     }
 
@@ -1992,21 +1292,6 @@ static void draw_common(const struct gen *g, struct rng *r, char *out,
     text_copy(out, cap, surname_tab[wtab_pick(&g->w_surname, r)]);
 }
 
-/* A synthesized rare surname: start + 0..2 middles + end, sometimes with a
- * particle. */
-static void draw_synth(struct rng *r, char *out, size_t cap)
-{
-    out[0] = '\0';
-    if (rng_pm(r, 60))
-        text_cat(out, cap, RNG_PICK(r, particle_tab));
-    text_cat(out, cap, RNG_PICK(r, syl_start));
-    uint32_t m = rng_below(r, 100);
-    int nmid = m < 40 ? 0 : m < 85 ? 1 : 2;
-    for (int i = 0; i < nmid; i++)
-        text_cat(out, cap, RNG_PICK(r, syl_mid));
-    text_cat(out, cap, RNG_PICK(r, syl_end));
-}
-
 /* One random surname: 56 % from the common list, 3 % two of them joined by
  * a hyphen, the rest synthesized; never a planted-only name. */
 static void draw_surname(const struct gen *g, struct rng *r, char *out,
@@ -2027,7 +1312,7 @@ static void draw_surname(const struct gen *g, struct rng *r, char *out,
             text_cat(out, cap, "-");
             text_cat(out, cap, b);
         } else {
-            draw_synth(r, out, cap);
+            names_synth(r, out, cap);
         }
         if (!surname_blocked(g, out))
             return;
@@ -2249,7 +1534,8 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
         p->sf[p->nsf++] = &spec_dent[x < 60 ? 0 : x < 85 ? 1 : 2];
         p->sf_on_line = 1;
     } else if (pr->sf == SF_NURSE && rng_pm(&r, 100)) {
-        p->sf[p->nsf++] = &spec_nurse[rng_below(&r, 4)];
+        p->sf[p->nsf++] =
+            &spec_nurse[rng_below(&r, (uint32_t)spec_nurse_count)];
     }
 
     /* Practice sites: 1 to 4, a mean of about 1.27; a single site is often
@@ -2612,8 +1898,7 @@ static void pass_savoirfaire(struct gen *g, struct sink *out)
         for (int k = 0; k < p.nsf; k++) {
             const struct savoir *sf = p.sf[k];
             const char *tl = "";
-            for (size_t t = 0; t < sizeof sftype_tab / sizeof sftype_tab[0];
-                 t++)
+            for (size_t t = 0; t < sftype_count; t++)
                 if (strcmp(sftype_tab[t].code, sf->type) == 0)
                     tl = sftype_tab[t].label;
             l.n = 0;
@@ -2892,7 +2177,7 @@ static struct tcase *add_case(struct gen *g, int kind, int a, int b)
 static const char *take_rare(struct gen *g, int need_accent, int one_word,
                              size_t min_len)
 {
-    for (size_t i = 0; i < NRARE; i++) {
+    for (size_t i = 0; i < rare_count; i++) {
         char j[128], f[128];
         if (g->rare_used[i])
             continue;
@@ -2915,7 +2200,7 @@ static const char *take_rare(struct gen *g, int need_accent, int one_word,
 
 static const char *take_rare_first(struct gen *g, int *female)
 {
-    if ((size_t)g->rare_first_next >= NRARE_FIRST) {
+    if ((size_t)g->rare_first_next >= rare_first_count) {
         log_error("internal error: planted first names exhausted");
         abort();
     }
@@ -3017,9 +2302,9 @@ static void typo_edit(char *s, size_t cap, int type, struct rng *r)
 static int word_taken(const char *w, const char *own)
 {
     char f[128];
-    for (size_t i = 0; i < NSURNAMES + NRARE; i++) {
+    for (size_t i = 0; i < surname_count + rare_count; i++) {
         const char *s =
-            i < NSURNAMES ? surname_tab[i] : rare_tab[i - NSURNAMES];
+            i < surname_count ? surname_tab[i] : rare_tab[i - surname_count];
         if (s == own)
             continue;
         text_fold(s, f, sizeof f);
@@ -3043,9 +2328,9 @@ static int prefix_taken(const char *prefix, const char *own)
 {
     char f[128];
     size_t pl = strlen(prefix);
-    for (size_t i = 0; i < NSURNAMES + NRARE; i++) {
+    for (size_t i = 0; i < surname_count + rare_count; i++) {
         const char *s =
-            i < NSURNAMES ? surname_tab[i] : rare_tab[i - NSURNAMES];
+            i < surname_count ? surname_tab[i] : rare_tab[i - surname_count];
         if (s == own)
             continue;
         text_fold(s, f, sizeof f);
@@ -3403,11 +2688,12 @@ static void build_cases(struct gen *g)
 static int first_taken(const char *w)
 {
     char f[64];
-    for (size_t i = 0; i < NFEMALE + NMALE + NRARE_FIRST; i++) {
-        const char *s = i < NFEMALE ? female_tab[i]
-                        : i < NFEMALE + NMALE
-                            ? male_tab[i - NFEMALE]
-                            : rare_first_tab[i - NFEMALE - NMALE].name;
+    for (size_t i = 0; i < female_count + male_count + rare_first_count; i++) {
+        const char *s =
+            i < female_count ? female_tab[i]
+            : i < female_count + male_count
+                ? male_tab[i - female_count]
+                : rare_first_tab[i - female_count - male_count].name;
         text_fold(s, f, sizeof f);
         if (strcmp(f, w) == 0)
             return 1;
@@ -3833,7 +3119,7 @@ static void build_cases_more(struct gen *g)
  * planted people their slots and identifiers. */
 static void plant_finish(struct gen *g)
 {
-    for (size_t i = 0; i < NSURNAMES; i++) {
+    for (size_t i = 0; i < surname_count; i++) {
         char j[128];
         text_fold_joined(surname_tab[i], j, sizeof j);
         if (block_has(g, j)) {
@@ -3899,22 +3185,23 @@ static void write_truth(struct gen *g, const char *path)
 
 static void gen_init(struct gen *g)
 {
+    tables_check();
     for (size_t i = 0; i < NCOMMUNES; i++)
         wtab_add(&g->w_commune, (uint32_t)commune_tab[i].weight);
-    for (size_t i = 0; i < NPROFS; i++)
+    for (size_t i = 0; i < prof_count; i++)
         wtab_add(&g->w_prof, (uint32_t)prof_tab[i].weight);
     /* Zipf-like: rank k weighs 1/(k + 40). */
-    for (size_t i = 0; i < NSURNAMES; i++)
+    for (size_t i = 0; i < surname_count; i++)
         wtab_add(&g->w_surname, (uint32_t)(10000000u / (i + 40)));
-    for (size_t i = 0; i < NFEMALE; i++)
+    for (size_t i = 0; i < female_count; i++)
         wtab_add(&g->w_female, (uint32_t)(1000000u / (i + 8)));
-    for (size_t i = 0; i < NMALE; i++)
+    for (size_t i = 0; i < male_count; i++)
         wtab_add(&g->w_male, (uint32_t)(1000000u / (i + 8)));
-    for (size_t i = 0; i < NSPEC_MED; i++)
+    for (size_t i = 0; i < spec_med_count; i++)
         wtab_add(&g->w_spec, (uint32_t)spec_med[i].weight);
-    for (size_t i = 0; i < NEXTRA_MED; i++)
+    for (size_t i = 0; i < extra_med_count; i++)
         wtab_add(&g->w_extra, (uint32_t)extra_med[i].weight);
-    for (size_t i = 0; i < NVOIES; i++)
+    for (size_t i = 0; i < voie_count; i++)
         wtab_add(&g->w_voie, (uint32_t)voie_tab[i].weight);
 
     g->poste = xcalloc(NCOMMUNES, sizeof *g->poste);
@@ -3970,17 +3257,18 @@ static void gen_init(struct gen *g)
     g->siren_off = rng_below(&r, 100000000u);
     g->cab_off = rng_below(&r, 1000000000u);
 
-    for (size_t i = 0; i < NRARE; i++) {
+    for (size_t i = 0; i < rare_count; i++) {
         char j[128];
         text_fold_joined(rare_tab[i], j, sizeof j);
         block_add(g, j);
     }
-    for (size_t i = 0; i < NRARE_FIRST; i++) {
+    for (size_t i = 0; i < rare_first_count; i++) {
         char a[64], b[64];
         text_fold(rare_first_tab[i].name, a, sizeof a);
-        for (size_t j = 0; j < NFEMALE + NMALE; j++) {
-            text_fold(j < NFEMALE ? female_tab[j] : male_tab[j - NFEMALE], b,
-                      sizeof b);
+        for (size_t j = 0; j < female_count + male_count; j++) {
+            text_fold(j < female_count ? female_tab[j]
+                                       : male_tab[j - female_count],
+                      b, sizeof b);
             if (strcmp(a, b) == 0) {
                 log_error("internal error: %s is both rare and common",
                           rare_first_tab[i].name);
