@@ -22,6 +22,7 @@
 #include "text.h"
 #include "tables.h"
 #include "names.h"
+#include "towns.h"
 
 #include "banned.h"
 
@@ -94,511 +95,6 @@ static const char hdr_mss[] =
 #define ACT_COLS 56
 #define ACT_COLS_OLD 52
 #define MSS_COLS 31
-
-/* ------------------------------------------------------------------------ */
-/* Communes: real INSEE codes, names exactly as the INSEE spells them, and
- * their La Poste postal codes (several for big towns), taken from
- * data/communes.tsv, sorted by INSEE code. The weight, a rough relative
- * size, says how many structures a commune gets. The search work may reuse
- * this table: commune_tab[] below. */
-struct commune {
-    const char *insee, *dept, *cps, *name;
-    int weight;
-};
-
-static const struct commune commune_tab[] = {
-    {"01004", "01", "01500", "Ambérieu-en-Bugey", 2},
-    {"01033", "01", "01200", "Valserhône", 1},
-    {"01053", "01", "01000", "Bourg-en-Bresse", 6},
-    {"01143", "01", "01220", "Divonne-les-Bains", 1},
-    {"01173", "01", "01170", "Gex", 1},
-    {"01283", "01", "01100", "Oyonnax", 2},
-    {"02168", "02", "02400", "Château-Thierry", 1},
-    {"02408", "02", "02000", "Laon", 2},
-    {"02691", "02", "02100", "Saint-Quentin", 3},
-    {"02722", "02", "02200", "Soissons", 2},
-    {"03185", "03", "03100", "Montluçon", 3},
-    {"03190", "03", "03000", "Moulins", 2},
-    {"03310", "03", "03200", "Vichy", 2},
-    {"04070", "04", "04000", "Digne-les-Bains", 1},
-    {"04112", "04", "04100", "Manosque", 2},
-    {"05023", "05", "05100", "Briançon", 1},
-    {"05061", "05", "05000", "Gap", 3},
-    {"06004", "06", "06160,06600", "Antibes", 7},
-    {"06029", "06", "06150,06400", "Cannes", 7},
-    {"06069", "06", "06130,06520", "Grasse", 5},
-    {"06083", "06", "06500", "Menton", 3},
-    {"06088", "06", "06000,06100,06200,06300", "Nice", 30},
-    {"06123", "06", "06700", "Saint-Laurent-du-Var", 2},
-    {"06152", "06", "06560", "Valbonne", 1},
-    {"07010", "07", "07100", "Annonay", 2},
-    {"07186", "07", "07000", "Privas", 1},
-    {"08105", "08", "08000", "Charleville-Mézières", 4},
-    {"08409", "08", "08200", "Sedan", 2},
-    {"09122", "09", "09000", "Foix", 1},
-    {"09225", "09", "09100", "Pamiers", 1},
-    {"10033", "10", "10200", "Bar-sur-Aube", 1},
-    {"10387", "10", "10000", "Troyes", 6},
-    {"11069", "11", "11000", "Carcassonne", 4},
-    {"11076", "11", "11400", "Castelnaudary", 1},
-    {"11262", "11", "11100", "Narbonne", 5},
-    {"12145", "12", "12100", "Millau", 2},
-    {"12202", "12", "12000", "Rodez", 3},
-    {"12300", "12", "12200", "Villefranche-de-Rouergue", 1},
-    {"13001", "13", "13080,13090,13100,13290,13540", "Aix-en-Provence", 14},
-    {"13004", "13", "13104,13123,13129,13200,13280", "Arles", 5},
-    {"13005", "13", "13400", "Aubagne", 4},
-    {"13047", "13", "13118,13800", "Istres", 4},
-    {"13056", "13", "13117,13500", "Martigues", 5},
-    {"13103", "13", "13300", "Salon-de-Provence", 4},
-    {"13117", "13", "13127", "Vitrolles", 3},
-    {"13201", "13", "13001", "Marseille 1er Arrondissement", 4},
-    {"13202", "13", "13002", "Marseille 2e Arrondissement", 3},
-    {"13203", "13", "13003", "Marseille 3e Arrondissement", 4},
-    {"13204", "13", "13004", "Marseille 4e Arrondissement", 4},
-    {"13205", "13", "13005", "Marseille 5e Arrondissement", 4},
-    {"13206", "13", "13006", "Marseille 6e Arrondissement", 4},
-    {"13207", "13", "13007", "Marseille 7e Arrondissement", 3},
-    {"13208", "13", "13008", "Marseille 8e Arrondissement", 8},
-    {"13209", "13", "13009", "Marseille 9e Arrondissement", 7},
-    {"13210", "13", "13010", "Marseille 10e Arrondissement", 5},
-    {"13211", "13", "13011", "Marseille 11e Arrondissement", 5},
-    {"13212", "13", "13012", "Marseille 12e Arrondissement", 5},
-    {"13213", "13", "13013", "Marseille 13e Arrondissement", 9},
-    {"13214", "13", "13014", "Marseille 14e Arrondissement", 6},
-    {"13215", "13", "13015", "Marseille 15e Arrondissement", 6},
-    {"13216", "13", "13016", "Marseille 16e Arrondissement", 2},
-    {"14047", "14", "14400", "Bayeux", 1},
-    {"14118", "14", "14000", "Caen", 10},
-    {"14366", "14", "14100", "Lisieux", 2},
-    {"15014", "15", "15000", "Aurillac", 2},
-    {"15187", "15", "15100", "Saint-Flour", 1},
-    {"16015", "16", "16000", "Angoulême", 4},
-    {"16102", "16", "16100", "Cognac", 2},
-    {"17300", "17", "17000", "La Rochelle", 7},
-    {"17306", "17", "17200", "Royan", 2},
-    {"17415", "17", "17100", "Saintes", 2},
-    {"18033", "18", "18000", "Bourges", 6},
-    {"18279", "18", "18100", "Vierzon", 2},
-    {"19031", "19", "19100", "Brive-la-Gaillarde", 4},
-    {"19272", "19", "19000", "Tulle", 1},
-    {"21054", "21", "21200", "Beaune", 2},
-    {"21231", "21", "21000", "Dijon", 15},
-    {"22050", "22", "22100", "Dinan", 1},
-    {"22113", "22", "22300", "Lannion", 2},
-    {"22278", "22", "22000", "Saint-Brieuc", 4},
-    {"23096", "23", "23000", "Guéret", 1},
-    {"24037", "24", "24100", "Bergerac", 2},
-    {"24322", "24", "24000", "Périgueux", 3},
-    {"25056", "25", "25000", "Besançon", 11},
-    {"25388", "25", "25200", "Montbéliard", 2},
-    {"25462", "25", "25300", "Pontarlier", 1},
-    {"26198", "26", "26200", "Montélimar", 3},
-    {"26281", "26", "26100", "Romans-sur-Isère", 3},
-    {"26362", "26", "26000", "Valence", 6},
-    {"27056", "27", "27300", "Bernay", 1},
-    {"27229", "27", "27000", "Évreux", 5},
-    {"27681", "27", "27200", "Vernon", 2},
-    {"28085", "28", "28000", "Chartres", 4},
-    {"28134", "28", "28100", "Dreux", 3},
-    {"29019", "29", "29200", "Brest", 14},
-    {"29103", "29", "29800", "Landerneau", 1},
-    {"29151", "29", "29600", "Morlaix", 1},
-    {"29232", "29", "29000", "Quimper", 6},
-    {"2A004", "2A", "20000,20090,20167", "Ajaccio", 7},
-    {"2A041", "2A", "20169", "Bonifacio", 1},
-    {"2A247", "2A", "20137", "Porto-Vecchio", 1},
-    {"2A272", "2A", "20100", "Sartène", 1},
-    {"2B033", "2B", "20200,20600", "Bastia", 5},
-    {"2B050", "2B", "20260", "Calvi", 1},
-    {"2B096", "2B", "20250", "Corte", 1},
-    {"30007", "30", "30100", "Alès", 4},
-    {"30189", "30", "30000,30900", "Nîmes", 14},
-    {"31069", "31", "31700", "Blagnac", 2},
-    {"31395", "31", "31600", "Muret", 2},
-    {"31483", "31", "31800", "Saint-Gaudens", 1},
-    {"31555", "31", "31000,31100,31200,31300,31400,31500", "Toulouse", 45},
-    {"32013", "32", "32000", "Auch", 2},
-    {"32107", "32", "32100", "Condom", 1},
-    {"33063", "33", "33000,33100,33200,33300,33800", "Bordeaux", 25},
-    {"33281", "33", "33700", "Mérignac", 7},
-    {"33318", "33", "33600", "Pessac", 6},
-    {"33522", "33", "33400", "Talence", 4},
-    {"34032", "34", "34500", "Béziers", 7},
-    {"34172", "34", "34000,34070,34080,34090", "Montpellier", 28},
-    {"34301", "34", "34200", "Sète", 4},
-    {"35047", "35", "35170", "Bruz", 1},
-    {"35115", "35", "35300", "Fougères", 2},
-    {"35238", "35", "35000,35200,35700", "Rennes", 21},
-    {"35288", "35", "35400", "Saint-Malo", 4},
-    {"35360", "35", "35500", "Vitré", 1},
-    {"36044", "36", "36000", "Châteauroux", 4},
-    {"36088", "36", "36100", "Issoudun", 1},
-    {"37063", "37", "37110", "Château-Renault", 1},
-    {"37261", "37", "37000,37100,37200", "Tours", 13},
-    {"38053", "38", "38300", "Bourgoin-Jallieu", 2},
-    {"38151", "38", "38130", "Échirolles", 3},
-    {"38185", "38", "38000,38100", "Grenoble", 15},
-    {"38421", "38", "38400", "Saint-Martin-d'Hères", 3},
-    {"38544", "38", "38200", "Vienne", 3},
-    {"38563", "38", "38500", "Voiron", 2},
-    {"39198", "39", "39100", "Dole", 2},
-    {"39300", "39", "39000", "Lons-le-Saunier", 2},
-    {"40088", "40", "40100", "Dax", 2},
-    {"40192", "40", "40000", "Mont-de-Marsan", 3},
-    {"41018", "41", "41000", "Blois", 4},
-    {"41269", "41", "41100", "Vendôme", 1},
-    {"42095", "42", "42700", "Firminy", 2},
-    {"42187", "42", "42300", "Roanne", 3},
-    {"42207", "42", "42400", "Saint-Chamond", 3},
-    {"42218", "42", "42000,42100,42230", "Saint-Étienne", 17},
-    {"43157", "43", "43000", "Le Puy-en-Velay", 2},
-    {"44036", "44", "44110", "Châteaubriant", 1},
-    {"44055", "44", "44500", "La Baule-Escoublac", 1},
-    {"44109", "44", "44000,44100,44200,44300", "Nantes", 30},
-    {"44143", "44", "44400", "Rezé", 4},
-    {"44162", "44", "44800", "Saint-Herblain", 4},
-    {"44184", "44", "44600", "Saint-Nazaire", 7},
-    {"45208", "45", "45200", "Montargis", 1},
-    {"45234", "45", "45000,45100", "Orléans", 11},
-    {"46042", "46", "46000", "Cahors", 2},
-    {"46102", "46", "46100", "Figeac", 1},
-    {"47001", "47", "47000", "Agen", 3},
-    {"47157", "47", "47200", "Marmande", 1},
-    {"48095", "48", "48000", "Mende", 1},
-    {"49007", "49", "49000,49100", "Angers", 15},
-    {"49099", "49", "49300", "Cholet", 5},
-    {"49328", "49", "49400", "Saumur", 2},
-    {"50025", "50", "50300", "Avranches", 1},
-    {"50129", "50", "50100,50110,50120,50130,50460,50470",
-     "Cherbourg-en-Cotentin", 7},
-    {"50502", "50", "50000", "Saint-Lô", 2},
-    {"51108", "51", "51000", "Châlons-en-Champagne", 4},
-    {"51230", "51", "51200", "Épernay", 2},
-    {"51454", "51", "51100", "Reims", 18},
-    {"52121", "52", "52000", "Chaumont", 2},
-    {"52448", "52", "52100", "Saint-Dizier", 2},
-    {"53130", "53", "53000", "Laval", 5},
-    {"53147", "53", "53100", "Mayenne", 1},
-    {"54304", "54", "54520", "Laxou", 1},
-    {"54395", "54", "54000,54100", "Nancy", 11},
-    {"55029", "55", "55000", "Bar-le-Duc", 1},
-    {"55545", "55", "55100", "Verdun", 2},
-    {"56121", "56", "56100", "Lorient", 6},
-    {"56162", "56", "56270", "Ploemeur", 1},
-    {"56260", "56", "56000", "Vannes", 5},
-    {"57227", "57", "57600", "Forbach", 2},
-    {"57463", "57", "57000,57050,57070", "Metz", 12},
-    {"57631", "57", "57200", "Sarreguemines", 2},
-    {"57672", "57", "57100", "Thionville", 4},
-    {"58086", "58", "58200", "Cosne-Cours-sur-Loire", 1},
-    {"58194", "58", "58000", "Nevers", 3},
-    {"59009", "59", "59491,59493,59650", "Villeneuve-d'Ascq", 6},
-    {"59122", "59", "59400", "Cambrai", 3},
-    {"59178", "59", "59500", "Douai", 4},
-    {"59183", "59", "59140,59240,59279,59430,59640", "Dunkerque", 9},
-    {"59350", "59", "59000,59160,59260,59777,59800", "Lille", 23},
-    {"59378", "59", "59700", "Marcq-en-Barœul", 3},
-    {"59392", "59", "59600", "Maubeuge", 3},
-    {"59512", "59", "59100", "Roubaix", 9},
-    {"59599", "59", "59200", "Tourcoing", 9},
-    {"59606", "59", "59300", "Valenciennes", 4},
-    {"60057", "60", "60000", "Beauvais", 5},
-    {"60159", "60", "60200", "Compiègne", 4},
-    {"60175", "60", "60100", "Creil", 3},
-    {"61001", "61", "61000", "Alençon", 2},
-    {"61169", "61", "61100", "Flers", 1},
-    {"62041", "62", "62000", "Arras", 4},
-    {"62119", "62", "62400", "Béthune", 2},
-    {"62160", "62", "62200", "Boulogne-sur-Mer", 4},
-    {"62193", "62", "62100", "Calais", 7},
-    {"62498", "62", "62300", "Lens", 3},
-    {"62765", "62", "62500", "Saint-Omer", 1},
-    {"63113", "63", "63000,63100", "Clermont-Ferrand", 15},
-    {"63178", "63", "63500", "Issoire", 1},
-    {"63430", "63", "63300", "Thiers", 1},
-    {"64024", "64", "64600", "Anglet", 4},
-    {"64102", "64", "64100", "Bayonne", 5},
-    {"64122", "64", "64200", "Biarritz", 2},
-    {"64445", "64", "64000", "Pau", 8},
-    {"64483", "64", "64500", "Saint-Jean-de-Luz", 1},
-    {"65286", "65", "65100", "Lourdes", 1},
-    {"65440", "65", "65000", "Tarbes", 4},
-    {"66008", "66", "66700", "Argelès-sur-Mer", 1},
-    {"66136", "66", "66000,66100", "Perpignan", 12},
-    {"67180", "67", "67500", "Haguenau", 3},
-    {"67437", "67", "67700", "Saverne", 1},
-    {"67462", "67", "67600", "Sélestat", 1},
-    {"67482", "67", "67000,67100,67200", "Strasbourg", 29},
-    {"68066", "68", "68000", "Colmar", 7},
-    {"68224", "68", "68100,68200", "Mulhouse", 11},
-    {"68297", "68", "68300", "Saint-Louis", 2},
-    {"69091", "69", "69700", "Givors", 2},
-    {"69202", "69", "69110", "Sainte-Foy-lès-Lyon", 2},
-    {"69256", "69", "69120", "Vaulx-en-Velin", 4},
-    {"69259", "69", "69200", "Vénissieux", 6},
-    {"69264", "69", "69400", "Villefranche-sur-Saône", 3},
-    {"69266", "69", "69100", "Villeurbanne", 15},
-    {"69290", "69", "69800", "Saint-Priest", 4},
-    {"69381", "69", "69001", "Lyon 1er Arrondissement", 3},
-    {"69382", "69", "69002", "Lyon 2e Arrondissement", 3},
-    {"69383", "69", "69003", "Lyon 3e Arrondissement", 10},
-    {"69384", "69", "69004", "Lyon 4e Arrondissement", 4},
-    {"69385", "69", "69005", "Lyon 5e Arrondissement", 5},
-    {"69386", "69", "69006", "Lyon 6e Arrondissement", 5},
-    {"69387", "69", "69007", "Lyon 7e Arrondissement", 8},
-    {"69388", "69", "69008", "Lyon 8e Arrondissement", 8},
-    {"69389", "69", "69009", "Lyon 9e Arrondissement", 5},
-    {"70550", "70", "70000", "Vesoul", 1},
-    {"71076", "71", "71100", "Chalon-sur-Saône", 4},
-    {"71270", "71", "71000", "Mâcon", 3},
-    {"71306", "71", "71300", "Montceau-les-Mines", 2},
-    {"72154", "72", "72200", "La Flèche", 1},
-    {"72181", "72", "72000,72100", "Le Mans", 14},
-    {"73008", "73", "73100", "Aix-les-Bains", 3},
-    {"73011", "73", "73200", "Albertville", 2},
-    {"73065", "73", "73000", "Chambéry", 6},
-    {"74010", "74", "74000,74370,74600,74940,74960", "Annecy", 13},
-    {"74012", "74", "74100", "Annemasse", 3},
-    {"74056", "74", "74400", "Chamonix-Mont-Blanc", 1},
-    {"74281", "74", "74200", "Thonon-les-Bains", 3},
-    {"75101", "75", "75001", "Paris 1er Arrondissement", 2},
-    {"75102", "75", "75002", "Paris 2e Arrondissement", 2},
-    {"75103", "75", "75003", "Paris 3e Arrondissement", 3},
-    {"75104", "75", "75004", "Paris 4e Arrondissement", 3},
-    {"75105", "75", "75005", "Paris 5e Arrondissement", 6},
-    {"75106", "75", "75006", "Paris 6e Arrondissement", 4},
-    {"75107", "75", "75007", "Paris 7e Arrondissement", 5},
-    {"75108", "75", "75008", "Paris 8e Arrondissement", 4},
-    {"75109", "75", "75009", "Paris 9e Arrondissement", 6},
-    {"75110", "75", "75010", "Paris 10e Arrondissement", 9},
-    {"75111", "75", "75011", "Paris 11e Arrondissement", 15},
-    {"75112", "75", "75012", "Paris 12e Arrondissement", 14},
-    {"75113", "75", "75013", "Paris 13e Arrondissement", 18},
-    {"75114", "75", "75014", "Paris 14e Arrondissement", 14},
-    {"75115", "75", "75015", "Paris 15e Arrondissement", 23},
-    {"75116", "75", "75016,75116", "Paris 16e Arrondissement", 17},
-    {"75117", "75", "75017", "Paris 17e Arrondissement", 17},
-    {"75118", "75", "75018", "Paris 18e Arrondissement", 19},
-    {"75119", "75", "75019", "Paris 19e Arrondissement", 19},
-    {"75120", "75", "75020", "Paris 20e Arrondissement", 20},
-    {"76217", "76", "76200,76370", "Dieppe", 3},
-    {"76259", "76", "76400", "Fécamp", 2},
-    {"76351", "76", "76600,76610,76620", "Le Havre", 17},
-    {"76540", "76", "76000,76100", "Rouen", 11},
-    {"76681", "76", "76300", "Sotteville-lès-Rouen", 3},
-    {"77186", "77", "77300", "Fontainebleau", 1},
-    {"77284", "77", "77100", "Meaux", 5},
-    {"77288", "77", "77000", "Melun", 4},
-    {"77373", "77", "77340", "Pontault-Combault", 4},
-    {"78361", "78", "78200", "Mantes-la-Jolie", 4},
-    {"78498", "78", "78300", "Poissy", 4},
-    {"78551", "78", "78100,78112", "Saint-Germain-en-Laye", 4},
-    {"78586", "78", "78500", "Sartrouville", 5},
-    {"78646", "78", "78000", "Versailles", 9},
-    {"79049", "79", "79300", "Bressuire", 1},
-    {"79191", "79", "79000", "Niort", 6},
-    {"80001", "80", "80100", "Abbeville", 2},
-    {"80021", "80", "80000,80080,80090", "Amiens", 13},
-    {"81004", "81", "81000", "Albi", 5},
-    {"81065", "81", "81100", "Castres", 4},
-    {"82121", "82", "82000", "Montauban", 6},
-    {"83050", "83", "83300", "Draguignan", 4},
-    {"83061", "83", "83370,83600", "Fréjus", 5},
-    {"83069", "83", "83400", "Hyères", 5},
-    {"83118", "83", "83530,83700", "Saint-Raphaël", 3},
-    {"83119", "83", "83990", "Saint-Tropez", 1},
-    {"83137", "83", "83000,83100,83200", "Toulon", 17},
-    {"84007", "84", "84000,84140", "Avignon", 9},
-    {"84031", "84", "84200", "Carpentras", 3},
-    {"84054", "84", "84800", "L'Isle-sur-la-Sorgue", 2},
-    {"85191", "85", "85000", "La Roche-sur-Yon", 5},
-    {"85194", "85", "85100,85180,85340", "Les Sables-d'Olonne", 4},
-    {"86066", "86", "86100", "Châtellerault", 3},
-    {"86194", "86", "86000", "Poitiers", 9},
-    {"87085", "87", "87000,87100,87280", "Limoges", 13},
-    {"88160", "88", "88000", "Épinal", 3},
-    {"88413", "88", "88100", "Saint-Dié-des-Vosges", 2},
-    {"89024", "89", "89000,89290", "Auxerre", 3},
-    {"89387", "89", "89100", "Sens", 2},
-    {"90010", "90", "90000", "Belfort", 5},
-    {"91174", "91", "91100", "Corbeil-Essonnes", 5},
-    {"91228", "91", "91000,91080", "Évry-Courcouronnes", 5},
-    {"91377", "91", "91300", "Massy", 5},
-    {"91589", "91", "91600", "Savigny-sur-Orge", 3},
-    {"92002", "92", "92160", "Antony", 6},
-    {"92004", "92", "92600", "Asnières-sur-Seine", 9},
-    {"92012", "92", "92100", "Boulogne-Billancourt", 12},
-    {"92019", "92", "92290", "Châtenay-Malabry", 3},
-    {"92020", "92", "92320", "Châtillon", 4},
-    {"92024", "92", "92110", "Clichy", 6},
-    {"92025", "92", "92700", "Colombes", 8},
-    {"92026", "92", "92400", "Courbevoie", 8},
-    {"92040", "92", "92130", "Issy-les-Moulineaux", 7},
-    {"92044", "92", "92300", "Levallois-Perret", 6},
-    {"92046", "92", "92240", "Malakoff", 3},
-    {"92049", "92", "92120", "Montrouge", 5},
-    {"92050", "92", "92000", "Nanterre", 9},
-    {"92051", "92", "92200", "Neuilly-sur-Seine", 6},
-    {"92063", "92", "92500", "Rueil-Malmaison", 8},
-    {"92064", "92", "92210", "Saint-Cloud", 3},
-    {"92073", "92", "92150", "Suresnes", 5},
-    {"93001", "93", "93300", "Aubervilliers", 9},
-    {"93005", "93", "93600", "Aulnay-sous-Bois", 9},
-    {"93008", "93", "93000", "Bobigny", 5},
-    {"93010", "93", "93140", "Bondy", 5},
-    {"93029", "93", "93700", "Drancy", 7},
-    {"93048", "93", "93100", "Montreuil", 11},
-    {"93051", "93", "93160", "Noisy-le-Grand", 6},
-    {"93064", "93", "93110", "Rosny-sous-Bois", 4},
-    {"93066", "93", "93200,93210,93380", "Saint-Denis", 11},
-    {"93070", "93", "93400", "Saint-Ouen-sur-Seine", 5},
-    {"94017", "94", "94500", "Champigny-sur-Marne", 8},
-    {"94022", "94", "94600", "Choisy-le-Roi", 4},
-    {"94028", "94", "94000", "Créteil", 9},
-    {"94033", "94", "94120", "Fontenay-sous-Bois", 5},
-    {"94038", "94", "94240", "L'Haÿ-les-Roses", 3},
-    {"94041", "94", "94200", "Ivry-sur-Seine", 6},
-    {"94043", "94", "94270", "Le Kremlin-Bicêtre", 3},
-    {"94046", "94", "94700", "Maisons-Alfort", 5},
-    {"94052", "94", "94130", "Nogent-sur-Marne", 3},
-    {"94068", "94", "94100,94210", "Saint-Maur-des-Fossés", 7},
-    {"94076", "94", "94800", "Villejuif", 5},
-    {"94080", "94", "94300", "Vincennes", 5},
-    {"94081", "94", "94400", "Vitry-sur-Seine", 9},
-    {"95018", "95", "95100", "Argenteuil", 11},
-    {"95127", "95", "95000,95800", "Cergy", 6},
-    {"95268", "95", "95140", "Garges-lès-Gonesse", 4},
-    {"95277", "95", "95500", "Gonesse", 3},
-    {"95500", "95", "95000,95300", "Pontoise", 3},
-    {"95585", "95", "95200", "Sarcelles", 6},
-    {"97101", "971", "97139,97142", "Les Abymes", 5},
-    {"97105", "971", "97100", "Basse-Terre", 1},
-    {"97120", "971", "97110", "Pointe-à-Pitre", 2},
-    {"97209", "972", "97200,97234", "Fort-de-France", 8},
-    {"97213", "972", "97232", "Le Lamentin", 4},
-    {"97302", "973", "97300", "Cayenne", 6},
-    {"97407", "974", "97420", "Le Port", 4},
-    {"97411", "974", "97400,97417,97490", "Saint-Denis", 15},
-    {"97415", "974", "97411,97422,97423,97434,97435,97460", "Saint-Paul", 10},
-    {"97416", "974", "97410,97432", "Saint-Pierre", 8},
-    {"97422", "974", "97418,97430", "Le Tampon", 8},
-    {"97611", "976", "97600,97605", "Mamoudzou", 7},
-};
-
-#define NCOMMUNES (sizeof commune_tab / sizeof commune_tab[0])
-_Static_assert(NCOMMUNES < 512, "struct gen's dept_lo/dept_hi size");
-
-/* Departments: code, name, and the first digits of a landline there. */
-struct dept {
-    const char *code, *name, *phone;
-};
-
-static const struct dept dept_tab[] = {
-    {"01", "Ain", "04"},
-    {"02", "Aisne", "03"},
-    {"03", "Allier", "04"},
-    {"04", "Alpes-de-Haute-Provence", "04"},
-    {"05", "Hautes-Alpes", "04"},
-    {"06", "Alpes-Maritimes", "04"},
-    {"07", "Ardèche", "04"},
-    {"08", "Ardennes", "03"},
-    {"09", "Ariège", "05"},
-    {"10", "Aube", "03"},
-    {"11", "Aude", "04"},
-    {"12", "Aveyron", "05"},
-    {"13", "Bouches-du-Rhône", "04"},
-    {"14", "Calvados", "02"},
-    {"15", "Cantal", "04"},
-    {"16", "Charente", "05"},
-    {"17", "Charente-Maritime", "05"},
-    {"18", "Cher", "02"},
-    {"19", "Corrèze", "05"},
-    {"21", "Côte-d'Or", "03"},
-    {"22", "Côtes-d'Armor", "02"},
-    {"23", "Creuse", "05"},
-    {"24", "Dordogne", "05"},
-    {"25", "Doubs", "03"},
-    {"26", "Drôme", "04"},
-    {"27", "Eure", "02"},
-    {"28", "Eure-et-Loir", "02"},
-    {"29", "Finistère", "02"},
-    {"2A", "Corse-du-Sud", "04"},
-    {"2B", "Haute-Corse", "04"},
-    {"30", "Gard", "04"},
-    {"31", "Haute-Garonne", "05"},
-    {"32", "Gers", "05"},
-    {"33", "Gironde", "05"},
-    {"34", "Hérault", "04"},
-    {"35", "Ille-et-Vilaine", "02"},
-    {"36", "Indre", "02"},
-    {"37", "Indre-et-Loire", "02"},
-    {"38", "Isère", "04"},
-    {"39", "Jura", "03"},
-    {"40", "Landes", "05"},
-    {"41", "Loir-et-Cher", "02"},
-    {"42", "Loire", "04"},
-    {"43", "Haute-Loire", "04"},
-    {"44", "Loire-Atlantique", "02"},
-    {"45", "Loiret", "02"},
-    {"46", "Lot", "05"},
-    {"47", "Lot-et-Garonne", "05"},
-    {"48", "Lozère", "04"},
-    {"49", "Maine-et-Loire", "02"},
-    {"50", "Manche", "02"},
-    {"51", "Marne", "03"},
-    {"52", "Haute-Marne", "03"},
-    {"53", "Mayenne", "02"},
-    {"54", "Meurthe-et-Moselle", "03"},
-    {"55", "Meuse", "03"},
-    {"56", "Morbihan", "02"},
-    {"57", "Moselle", "03"},
-    {"58", "Nièvre", "03"},
-    {"59", "Nord", "03"},
-    {"60", "Oise", "03"},
-    {"61", "Orne", "02"},
-    {"62", "Pas-de-Calais", "03"},
-    {"63", "Puy-de-Dôme", "04"},
-    {"64", "Pyrénées-Atlantiques", "05"},
-    {"65", "Hautes-Pyrénées", "05"},
-    {"66", "Pyrénées-Orientales", "04"},
-    {"67", "Bas-Rhin", "03"},
-    {"68", "Haut-Rhin", "03"},
-    {"69", "Rhône", "04"},
-    {"70", "Haute-Saône", "03"},
-    {"71", "Saône-et-Loire", "03"},
-    {"72", "Sarthe", "02"},
-    {"73", "Savoie", "04"},
-    {"74", "Haute-Savoie", "04"},
-    {"75", "Paris", "01"},
-    {"76", "Seine-Maritime", "02"},
-    {"77", "Seine-et-Marne", "01"},
-    {"78", "Yvelines", "01"},
-    {"79", "Deux-Sèvres", "05"},
-    {"80", "Somme", "03"},
-    {"81", "Tarn", "05"},
-    {"82", "Tarn-et-Garonne", "05"},
-    {"83", "Var", "04"},
-    {"84", "Vaucluse", "04"},
-    {"85", "Vendée", "02"},
-    {"86", "Vienne", "05"},
-    {"87", "Haute-Vienne", "05"},
-    {"88", "Vosges", "03"},
-    {"89", "Yonne", "03"},
-    {"90", "Territoire de Belfort", "03"},
-    {"91", "Essonne", "01"},
-    {"92", "Hauts-de-Seine", "01"},
-    {"93", "Seine-Saint-Denis", "01"},
-    {"94", "Val-de-Marne", "01"},
-    {"95", "Val-d'Oise", "01"},
-    {"971", "Guadeloupe", "0590"},
-    {"972", "Martinique", "0596"},
-    {"973", "Guyane", "0594"},
-    {"974", "La Réunion", "0262"},
-    {"976", "Mayotte", "0269"},
-};
-
-#define NDEPTS (sizeof dept_tab / sizeof dept_tab[0])
 
 /* ------------------------------------------------------------------------ */
 /* Addresses and structure names. */
@@ -802,7 +298,7 @@ struct gen {
     struct wtab w_commune, w_prof, w_surname, w_female, w_male, w_spec, w_extra,
         w_voie;
     uint32_t rpps_off, adeli_off, finess_off, siren_off, cab_off;
-    char (*poste)[48]; /* La Poste label of each commune */
+    struct towns towns;
     /* The random structures of each kind sorted by commune (the table is
      * sorted by INSEE code, so a department is a range), and where each
      * commune's run starts: bykind[kind][cstart[kind][c]...]. Lets a
@@ -810,8 +306,6 @@ struct gen {
      * structure. */
     uint32_t *bykind[NKINDS];
     uint32_t *cstart[NKINDS];
-    uint32_t dept_lo[512], dept_hi[512]; /* commune range of each commune's
-                                            department */
     /* Planted people and cases. */
     struct planted *pl;
     size_t npl, capl, npl_base; /* npl_base: planted by build_cases() */
@@ -881,66 +375,6 @@ static int surname_blocked(const struct gen *g, const char *s)
     return 0;
 }
 
-/* The La Poste label of a commune ("ST ETIENNE", "PARIS" for an
- * arrondissement): upper case, no accents, no hyphens. */
-static void poste_label(const char *name, char *out, size_t cap)
-{
-    static const char *const cities[] = {"Paris ", "Lyon ", "Marseille "};
-    for (size_t i = 0; i < 3; i++) {
-        size_t l = strlen(cities[i]);
-        if (strncmp(name, cities[i], l) == 0 && name[l] >= '0' &&
-            name[l] <= '9') {
-            text_copy(out, cap, cities[i]);
-            out[l - 1] = '\0';
-            text_ascii_upper(out);
-            return;
-        }
-    }
-    char f[96];
-    text_fold(name, f, sizeof f);
-    text_ascii_upper(f);
-    out[0] = '\0';
-    for (char *tok = f; *tok;) {
-        char *end = strchr(tok, ' ');
-        if (end)
-            *end = '\0';
-        if (out[0])
-            text_cat(out, cap, " ");
-        if (strcmp(tok, "SAINT") == 0)
-            text_cat(out, cap, "ST");
-        else if (strcmp(tok, "SAINTE") == 0)
-            text_cat(out, cap, "STE");
-        else
-            text_cat(out, cap, tok);
-        if (!end)
-            break;
-        tok = end + 1;
-    }
-}
-
-static const struct dept *dept_of(const struct commune *c)
-{
-    for (size_t i = 0; i < NDEPTS; i++)
-        if (strcmp(dept_tab[i].code, c->dept) == 0)
-            return &dept_tab[i];
-    return &dept_tab[0];
-}
-
-static int commune_find(const char *insee)
-{
-    for (size_t i = 0; i < NCOMMUNES; i++)
-        if (strcmp(commune_tab[i].insee, insee) == 0)
-            return (int)i;
-    log_error("no commune %s in the table", insee);
-    abort();
-}
-
-/* The k-th postal code of a commune ("13080,13090" holds two). */
-static int commune_ncp(const struct commune *c)
-{
-    return (int)(strlen(c->cps) + 1) / 6;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Structures (practice sites): built from (seed, k) alone. k < nstruct are
  * the random ones, shared by the people who practise there; k >= nstruct
@@ -999,11 +433,11 @@ static void make_siret(const struct gen *g, uint32_t k, int public_body,
     text_printf(siret, 16, "%s%d", t, text_luhn_digit(t));
 }
 
-static void make_phone(struct rng *r, const struct dept *d, int mobile,
+static void make_phone(struct rng *r, const char *landline, int mobile,
                        char out[16])
 {
     char digits[12];
-    const char *pre = mobile ? (rng_below(r, 2) ? "06" : "07") : d->phone;
+    const char *pre = mobile ? (rng_below(r, 2) ? "06" : "07") : landline;
     size_t n = strlen(pre);
     memcpy(digits, pre, n);
     for (size_t i = n; i < 10; i++)
@@ -1022,9 +456,8 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
     if (p)
         st->commune = p->commune;
     st->kind = p ? p->kind : (int)kind_of(g, k);
-    const struct commune *c = &commune_tab[st->commune];
-    const struct dept *d = dept_of(c);
-    const char *poste = g->poste[st->commune];
+    const struct commune *c = &g->towns.c[st->commune];
+    const char *poste = c->poste;
     text_slug(poste, st->town_slug, sizeof st->town_slug);
 
     st->sector = kind_sector[st->kind];
@@ -1190,7 +623,7 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
     if (!st->dest[0] && rng_pm(&r, 40))
         text_copy(st->dest, sizeof st->dest, RNG_PICK(&r, dest_tab));
 
-    int ncp = commune_ncp(c);
+    int ncp = towns_ncp(c);
     int cpi = (int)rng_below(&r, (uint32_t)ncp);
     if (p)
         cpi = 0; /* a planted case may name the first postal code */
@@ -1229,11 +662,11 @@ static void struct_make(const struct gen *g, uint32_t k, struct structure *st)
     }
 
     if (rng_pm(&r, 650))
-        make_phone(&r, d, 0, st->phone);
+        make_phone(&r, c->phone, 0, st->phone);
     if (rng_pm(&r, 80))
-        make_phone(&r, d, 1, st->phone2);
+        make_phone(&r, c->phone, 1, st->phone2);
     if (rng_pm(&r, 200))
-        make_phone(&r, d, 0, st->fax);
+        make_phone(&r, c->phone, 0, st->fax);
     if (rng_pm(&r, 80)) {
         char sl[64];
         text_slug(st->raison[0] ? st->raison : "cabinet", sl, 40);
@@ -1336,12 +769,12 @@ static void draw_first(const struct gen *g, struct rng *r, int female,
 /* Does (surname, prof, spec, commune) fall under mixed case m? The surname
  * matches if its folded, joined form or one of its folded words is the
  * case's word or one of its keys (LE GOFF, LEGOFF, LEFEUVRE-SIMON). */
-static int mixed_match(const struct mixed *m, const char *surname, int prof,
-                       int spec, int commune)
+static int mixed_match(const struct gen *g, const struct mixed *m,
+                       const char *surname, int prof, int spec, int commune)
 {
     if (prof != m->prof || (m->spec >= 0 && spec != m->spec))
         return 0;
-    if (m->dept[0] ? strcmp(commune_tab[commune].dept, m->dept) != 0
+    if (m->dept[0] ? strcmp(g->towns.c[commune].dept, m->dept) != 0
                    : commune != m->commune)
         return 0;
     char f[128], j[128];
@@ -1376,7 +809,7 @@ static int person_conflicts(const struct gen *g, const struct person *p)
             if (p->site[s].sk < 0)
                 continue;
             int c = struct_commune(g, (uint32_t)p->site[s].sk);
-            if (mixed_match(m, p->surname, p->prof, p->spec, c))
+            if (mixed_match(g, m, p->surname, p->prof, p->spec, c))
                 return 1;
         }
     }
@@ -1552,8 +985,8 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
         /* Most people practise their other sites near the first one. */
         if (s > 0 && p->site[0].sk >= 0 && rng_pm(&r, 750)) {
             int c0 = struct_commune(g, (uint32_t)p->site[0].sk);
-            uint32_t lo = g->cstart[kind][g->dept_lo[c0]];
-            uint32_t hi = g->cstart[kind][g->dept_hi[c0]];
+            uint32_t lo = g->cstart[kind][g->towns.c[c0].dept_lo];
+            uint32_t hi = g->cstart[kind][g->towns.c[c0].dept_hi];
             if (hi > lo)
                 st->sk = g->bykind[kind][lo + rng_below(&r, hi - lo)];
         }
@@ -1594,12 +1027,12 @@ static void person_make(const struct gen *g, uint32_t i, struct person *p)
     const char *dept = "75";
     for (int s = 0; s < p->nsites; s++) {
         if (p->site[s].sk >= 0) {
-            dept = commune_tab[struct_commune(g, (uint32_t)p->site[s].sk)].dept;
+            dept = g->towns.c[struct_commune(g, (uint32_t)p->site[s].sk)].dept;
             break;
         }
     }
     if (p->site[0].sk < 0)
-        dept = commune_tab[wtab_pick(&g->w_commune, &r)].dept;
+        dept = g->towns.c[wtab_pick(&g->w_commune, &r)].dept;
     make_ids(g, i, p->rpps, dept, p->id, p->nat);
 
     /* Registration authority. */
@@ -1731,7 +1164,7 @@ static void act_line(const struct gen *g, const struct person *p,
                      struct line *l)
 {
     const struct profession *pr = &prof_tab[p->prof];
-    const struct commune *c = st ? &commune_tab[st->commune] : NULL;
+    const struct commune *c = st ? &g->towns.c[st->commune] : NULL;
     l->n = 0;
     fld(l, p->rpps ? "8" : "0");
     fld(l, p->id);
@@ -1761,7 +1194,6 @@ static void act_line(const struct gen *g, const struct person *p,
     fld(l, s->mode >= 0 ? mode_tab[s->mode].code : "");
     fld(l, s->mode >= 0 ? mode_tab[s->mode].label : "");
     if (st) {
-        const struct dept *d = dept_of(c);
         fld(l, st->siret);
         fld(l, st->siren);
         fld(l, st->finess);
@@ -1787,8 +1219,8 @@ static void act_line(const struct gen *g, const struct person *p,
         fld(l, st->phone2);
         fld(l, st->fax);
         fld(l, st->email);
-        fld(l, st->show_dept ? d->code : "");
-        fld(l, st->show_dept ? d->name : "");
+        fld(l, st->show_dept ? c->dept : "");
+        fld(l, st->show_dept ? c->dept_label : "");
         fld(l, st->ancien);
     } else {
         for (int k = 20; k <= 47; k++)
@@ -1978,14 +1410,15 @@ static void structure_domain(const struct structure *st, char *out, size_t cap)
         text_printf(out, cap, "%s%s.mssante.fr", pre[st->kind], st->town_slug);
 }
 
-static void mss_struct_fields(struct line *l, const struct structure *st)
+static void mss_struct_fields(const struct gen *g, struct line *l,
+                              const struct structure *st)
 {
     if (!st) {
         for (int k = 0; k < 13; k++)
             fld(l, "");
         return;
     }
-    const struct commune *c = &commune_tab[st->commune];
+    const struct commune *c = &g->towns.c[st->commune];
     fld(l, st->raison);
     fld(l, st->enseigne);
     fld(l, st->geo);
@@ -1997,7 +1430,7 @@ static void mss_struct_fields(struct line *l, const struct structure *st)
     fld(l, st->mention);
     fld(l, st->bureau);
     fld(l, st->cp);
-    fld(l, dept_of(c)->code);
+    fld(l, c->dept);
     fld(l, "");
 }
 
@@ -2072,7 +1505,7 @@ static void pass_mss(struct gen *g, struct sink *out)
             fld(&l, p.sf_on_line ? p.sf[0]->code : "");
             fld(&l, p.sf_on_line ? p.sf[0]->label : "");
             fld(&l, p.demat ? "true" : "false");
-            mss_struct_fields(&l, sp);
+            mss_struct_fields(g, &l, sp);
             mss_emit(g, out, &l);
             g->n_per++;
         }
@@ -2110,7 +1543,7 @@ static void pass_mss(struct gen *g, struct sink *out)
             for (int e = 0; e < 9; e++)
                 fld(&l, "");
             fld(&l, rng_pm(&r, 850) ? "true" : "false");
-            mss_struct_fields(&l, &st);
+            mss_struct_fields(g, &l, &st);
             mss_emit(g, out, &l);
             g->n_org++;
             /* A few service mailboxes are listed twice. */
@@ -2149,7 +1582,7 @@ static int plant(struct gen *g, const char *surname, const char *first,
     p->female = female;
     p->prof = prof;
     p->spec = prof == P_MED && spec < 0 ? S_MG : spec;
-    p->commune = commune_find(insee);
+    p->commune = towns_find(&g->towns, insee);
     p->cedex_only = cedex_only;
     /* The profession's first (most typical) practice row. */
     p->mode = profile_tab[prof_tab[prof].profile][0].mode;
@@ -2228,9 +1661,10 @@ static const char *common_first(int female, int k)
 
 /* A town as a user types it: "lyon" for an arrondissement, "st etienne"
  * now and then for a Saint-. */
-static void town_query(int commune, int variant, char *out, size_t cap)
+static void town_query(const struct gen *g, int commune, int variant, char *out,
+                       size_t cap)
 {
-    const char *name = commune_tab[commune].name;
+    const char *name = g->towns.c[commune].name;
     static const char *const cities[] = {"Paris ", "Lyon ", "Marseille "};
     for (size_t i = 0; i < 3; i++) {
         size_t l = strlen(cities[i]);
@@ -2649,10 +2083,10 @@ static void build_cases(struct gen *g)
                        hom[i].b, 0);
         folded(s, a, sizeof a);
         folded(f, b, sizeof b);
-        town_query(g->pl[wa].commune, (int)i % 2, t, sizeof t);
+        town_query(g, g->pl[wa].commune, (int)i % 2, t, sizeof t);
         struct tcase *c = add_case(g, C_HOMONYM, wa, -1);
         text_printf(c->query, sizeof c->query, "%s %s %s", b, a, t);
-        town_query(g->pl[wb].commune, (int)i % 2, t, sizeof t);
+        town_query(g, g->pl[wb].commune, (int)i % 2, t, sizeof t);
         c = add_case(g, C_HOMONYM, wb, -1);
         text_printf(c->query, sizeof c->query, "%s %s %s", a, b, t);
     }
@@ -2674,8 +2108,8 @@ static void build_cases(struct gen *g)
               d->insee, 0);
         struct tcase *c = add_case(g, C_MIXED, w, -1);
         text_copy(c->query, sizeof c->query, d->query);
-        mixed_add(g, d->surname, d->prof, d->spec, commune_find(d->insee), "",
-                  d->keys);
+        mixed_add(g, d->surname, d->prof, d->spec,
+                  towns_find(&g->towns, d->insee), "", d->keys);
     }
 }
 
@@ -2705,7 +2139,7 @@ static int first_taken(const char *w)
 static int planted_find(const struct gen *g, const char *surname, int prof,
                         const char *insee)
 {
-    int c = commune_find(insee);
+    int c = towns_find(&g->towns, insee);
     for (size_t i = 0; i < g->npl; i++)
         if (strcmp(g->pl[i].surname, surname) == 0 && g->pl[i].prof == prof &&
             g->pl[i].commune == c)
@@ -2901,7 +2335,7 @@ static void build_cases_more(struct gen *g)
     for (size_t i = 0; i < sizeof dept_defs / sizeof dept_defs[0]; i++, k++) {
         const char *s = dept_defs[i].surname;
         int prof = dept_defs[i].prof, spec = dept_defs[i].spec;
-        int w, town = commune_find(dept_defs[i].insee);
+        int w, town = towns_find(&g->towns, dept_defs[i].insee);
         if (!dept_defs[i].decoy) {
             w = planted_find(g, s, prof, dept_defs[i].insee);
         } else {
@@ -2914,7 +2348,7 @@ static void build_cases_more(struct gen *g)
             plant(g, s, common_first(female, k + 13), female,
                   prof == P_INF ? P_KINE : P_INF, -1, dept_defs[i].insee, 0);
         }
-        mixed_add(g, s, prof, spec, town, commune_tab[town].dept,
+        mixed_add(g, s, prof, spec, town, g->towns.c[town].dept,
                   dept_defs[i].keys);
         struct tcase *c = add_case(g, C_DEPT, w, -1);
         text_copy(c->query, sizeof c->query, dept_defs[i].query);
@@ -3081,8 +2515,8 @@ static void build_cases_more(struct gen *g)
               d->insee, 0);
         struct tcase *c = add_case(g, C_SPECIALTY, w, -1);
         text_copy(c->query, sizeof c->query, d->query);
-        mixed_add(g, d->surname, d->prof, d->spec, commune_find(d->insee), "",
-                  d->keys);
+        mixed_add(g, d->surname, d->prof, d->spec,
+                  towns_find(&g->towns, d->insee), "", d->keys);
     }
 
     /* apostrophe: particles typed with the apostrophe, the typographic one
@@ -3133,8 +2567,8 @@ static void plant_finish(struct gen *g)
         for (size_t i = 0; i < g->npl; i++) {
             const struct planted *p = &g->pl[i];
             int spec = p->prof == P_MED ? p->spec : -1;
-            hits +=
-                mixed_match(&g->mx[m], p->surname, p->prof, spec, p->commune);
+            hits += mixed_match(g, &g->mx[m], p->surname, p->prof, spec,
+                                p->commune);
         }
         if (hits != 1) {
             log_error("internal error: mixed case %zu matches %d planted", m,
@@ -3183,11 +2617,13 @@ static void write_truth(struct gen *g, const char *path)
 /* ------------------------------------------------------------------------ */
 /* Set-up and command line. */
 
-static void gen_init(struct gen *g)
+static int gen_init(struct gen *g)
 {
     tables_check();
-    for (size_t i = 0; i < NCOMMUNES; i++)
-        wtab_add(&g->w_commune, (uint32_t)commune_tab[i].weight);
+    if (towns_init(&g->towns) < 0)
+        return -1;
+    for (size_t i = 0; i < g->towns.n; i++)
+        wtab_add(&g->w_commune, (uint32_t)g->towns.c[i].weight);
     for (size_t i = 0; i < prof_count; i++)
         wtab_add(&g->w_prof, (uint32_t)prof_tab[i].weight);
     /* Zipf-like: rank k weighs 1/(k + 40). */
@@ -3204,10 +2640,6 @@ static void gen_init(struct gen *g)
     for (size_t i = 0; i < voie_count; i++)
         wtab_add(&g->w_voie, (uint32_t)voie_tab[i].weight);
 
-    g->poste = xcalloc(NCOMMUNES, sizeof *g->poste);
-    for (size_t i = 0; i < NCOMMUNES; i++)
-        poste_label(commune_tab[i].name, g->poste[i], sizeof g->poste[0]);
-
     /* Structures: about one for five professionals (real files: 422 k for
      * 2.1 M lines), split by kind, at least one of each. */
     g->nstruct = 0;
@@ -3221,30 +2653,19 @@ static void gen_init(struct gen *g)
     g->kstart[NKINDS] = g->nstruct;
     for (int k = 0; k < NKINDS; k++) {
         uint32_t count = g->kstart[k + 1] - g->kstart[k];
-        uint32_t *cs = xcalloc(NCOMMUNES + 1, sizeof *cs);
+        uint32_t *cs = xcalloc(g->towns.n + 1, sizeof *cs);
         uint32_t *by = xmalloc(count * sizeof *by);
         for (uint32_t i = 0; i < count; i++)
             cs[struct_commune(g, g->kstart[k] + i) + 1]++;
-        for (size_t c = 0; c < NCOMMUNES; c++)
+        for (size_t c = 0; c < g->towns.n; c++)
             cs[c + 1] += cs[c];
-        uint32_t *fill = xmalloc((NCOMMUNES + 1) * sizeof *fill);
-        memcpy(fill, cs, (NCOMMUNES + 1) * sizeof *fill);
+        uint32_t *fill = xmalloc((g->towns.n + 1) * sizeof *fill);
+        memcpy(fill, cs, (g->towns.n + 1) * sizeof *fill);
         for (uint32_t i = 0; i < count; i++)
             by[fill[struct_commune(g, g->kstart[k] + i)]++] = g->kstart[k] + i;
         free(fill);
         g->bykind[k] = by;
         g->cstart[k] = cs;
-    }
-    for (size_t c = 0; c < NCOMMUNES; c++) {
-        size_t lo = c, hi = c + 1;
-        while (lo > 0 &&
-               strcmp(commune_tab[lo - 1].dept, commune_tab[c].dept) == 0)
-            lo--;
-        while (hi < NCOMMUNES &&
-               strcmp(commune_tab[hi].dept, commune_tab[c].dept) == 0)
-            hi++;
-        g->dept_lo[c] = (uint32_t)lo;
-        g->dept_hi[c] = (uint32_t)hi;
     }
 
     /* Identifier offsets depend on the seed, so two seeds differ there
@@ -3283,6 +2704,7 @@ static void gen_init(struct gen *g)
         build_cases_more(g);
         plant_finish(g);
     }
+    return 0;
 }
 
 static void gen_release(struct gen *g)
@@ -3295,7 +2717,7 @@ static void gen_release(struct gen *g)
     wtab_release(&g->w_spec);
     wtab_release(&g->w_extra);
     wtab_release(&g->w_voie);
-    free(g->poste);
+    towns_release(&g->towns);
     for (int k = 0; k < NKINDS; k++) {
         free(g->bykind[k]);
         free(g->cstart[k]);
@@ -3563,7 +2985,8 @@ int main(int argc, char **argv)
     o.zi.tmz_date.tm_min = (unsigned)mi;
 
     double t0 = now_s();
-    gen_init(&g);
+    if (gen_init(&g) < 0)
+        return 1;
     /* Members are zip64 only when one might pass 4 GiB (lines are under
      * 500 bytes, 1.3 lines a professional): readers without zip64 still
      * read the usual sizes. */
