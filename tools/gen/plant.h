@@ -52,4 +52,18 @@ struct mixed {
     char keys[4][32]; /* folded, joined spellings also blocked */
     int nkeys;
 };
+
+struct gen;
+
+/* The planted person at slot i (professional i), or -1. */
+int plant_at(const struct gen *g, uint32_t i);
+
+/* 1 if a surname drawn at random must be drawn again: it folds to a
+ * planted-only name or typo, or one of its words starts with a planted
+ * prefix. */
+int plant_surname_blocked(const struct gen *g, const char *s);
+
+/* Does (surname, prof, spec, commune) fall under mixed case m? */
+int plant_mixed_match(const struct gen *g, const struct mixed *m,
+                      const char *surname, int prof, int spec, int commune);
 #endif
