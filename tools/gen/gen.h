@@ -54,10 +54,14 @@ struct gen {
     size_t ntc, captc;
     struct mixed *mx;
     size_t nmx, capmx;
-    uint64_t block[1024]; /* folded names the random draw must avoid */
+    /* Folded names and typos the random draw must avoid: 64-bit hashes,
+     * open addressing; 1024 slots for the ~170 of the cases. */
+    uint64_t block[1024];
+    size_t nblock;
+    /* Folded prefixes no random surname's word may start with: 18 in the
+     * cases. */
     char prefixes[32][16];
     size_t nprefix;
-    int rare_used[256], rare_first_next;
     /* Professionals written: n, plus the people planted by the second set
      * of cases, who come after the n others so that the first n (and the
      * first set of cases) stay as they were. */
