@@ -71,6 +71,12 @@ struct gen {
     uint64_t n_act, n_dup, n_dipl, n_sf, n_per, n_org, n_empty;
 };
 
+/* Builds the model from the options in g (the rest zeroed). Returns 0,
+ * or -1 after logging (the commune table cannot be read). */
+int gen_init(struct gen *g);
+/* Frees what gen_init() allocated. */
+void gen_release(struct gen *g);
+
 /* The kind of random structure k (k < g->nstruct). */
 int gen_kind_of(const struct gen *g, uint32_t k);
 #endif
