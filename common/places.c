@@ -369,14 +369,13 @@ static int bind_field(sqlite3_stmt *st, int col, struct field f)
     return sqlite3_bind_text(st, col, f.s, (int)f.n, SQLITE_TRANSIENT);
 }
 
-/* Parses a coordinate in [-lim, lim] and binds it; empty gives NULL.
- * Returns 0, or -1 after logging. */
-static int bind_coord(struct tsv *t, sqlite3_stmt *st, int col, struct field f,
-                      double lim)
+/* Parses a coordinate in [-lim, lim] into *v; empty gives NAN. Returns 0,
+ * or -1 after logging. */
+static int parse_coord(struct tsv *t, struct field f, double lim, double *v)
 {
     char num[32];
     if (f.n == 0) {
-        sqlite3_bind_null(st, col);
+        *v = NAN;
         return 0;
     }
     if (f.n >= sizeof(num))
@@ -385,10 +384,9 @@ static int bind_coord(struct tsv *t, sqlite3_stmt *st, int col, struct field f,
     num[f.n] = '\0';
     char *end;
     errno = 0;
-    double v = strtod(num, &end);
-    if (errno || *end || !(v >= -lim && v <= lim))
+    *v = strtod(num, &end);
+    if (errno || *end || !(*v >= -lim && *v <= lim))
         goto bad;
-    sqlite3_bind_double(st, col, v);
     return 0;
 bad:
     log_error("%s:%ld: bad coordinate \"%.*s\"", t->path, t->lineno,
@@ -396,13 +394,14 @@ bad:
     return -1;
 }
 
-static int step_reset(sqlite3 *db, sqlite3_stmt *st, struct tsv *t)
+static int step_reset(sqlite3 *db, sqlite3_stmt *st, const char *path,
+                      long lineno)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE) {
-        log_error("%s:%ld: %s", t->path, t->lineno, sqlite3_errmsg(db));
+        log_error("%s:%ld: %s", path, lineno, sqlite3_errmsg(db));
         return -1;
     }
     return 0;
@@ -417,68 +416,124 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
     return 0;
 }
 
-static int load_communes(sqlite3 *db, const char *path)
+int places_read_communes(const char *communes_tsv,
+                         int (*fn)(void *ctx, const struct places_commune *c),
+                         void *ctx)
 {
     struct tsv t;
-    sqlite3_stmt *ins = NULL, *ins_pc = NULL;
-    char fold_buf[PLACES_FOLD_SIZE(LINE_MAX_BYTES)];
     int ret = -1, r;
     size_t n;
 
-    if (tsv_open(&t, path, communes_header) < 0)
+    if (tsv_open(&t, communes_tsv, communes_header) < 0)
         return -1;
-    if (prepare(db,
-                "INSERT INTO commune (insee, name, name_fold, dept, lat, lon,"
-                " precision, parent_insee) VALUES (?,?,?,?,?,?,?,?)",
-                &ins) < 0 ||
-        prepare(db,
-                "INSERT OR IGNORE INTO commune_postcode (postcode, insee)"
-                " VALUES (?,?)",
-                &ins_pc) < 0)
-        goto out;
     while ((r = tsv_next(&t, &n)) == 1) {
         struct field f[MAX_FIELDS];
+        struct places_commune c;
         if (tsv_split(&t, n, f, 8) < 0)
             goto out;
         if (f[0].n == 0 || f[1].n == 0 || f[2].n == 0) {
-            log_error("%s:%ld: empty insee, name or dept", path, t.lineno);
+            log_error("%s:%ld: empty insee, name or dept", communes_tsv,
+                      t.lineno);
             goto out;
         }
-        if (bind_coord(&t, ins, 5, f[4], 90.0) < 0 ||
-            bind_coord(&t, ins, 6, f[5], 180.0) < 0)
+        if (parse_coord(&t, f[4], 90.0, &c.lat) < 0 ||
+            parse_coord(&t, f[5], 180.0, &c.lon) < 0)
             goto out;
-        size_t fn = places_fold_name(f[1].s, f[1].n, fold_buf);
-        if (bind_field(ins, 1, f[0]) || bind_field(ins, 2, f[1]) ||
-            sqlite3_bind_text(ins, 3, fold_buf, (int)fn, SQLITE_TRANSIENT) ||
-            bind_field(ins, 4, f[2]) || bind_field(ins, 7, f[6]) ||
-            bind_field(ins, 8, f[7])) {
-            log_error("%s:%ld: cannot bind: %s", path, t.lineno,
-                      sqlite3_errmsg(db));
+        /* Each field ends at a tab or at the line's end: end it there. */
+        for (int k = 0; k < 8; k++)
+            t.line[f[k].s - t.line + f[k].n] = '\0';
+        c.insee = f[0].s;
+        c.name = f[1].s;
+        c.dept = f[2].s;
+        c.postcodes = f[3].s;
+        c.precision = f[6].s;
+        c.parent_insee = f[7].s;
+        c.path = communes_tsv;
+        c.lineno = t.lineno;
+        if (fn(ctx, &c) < 0)
             goto out;
-        }
-        if (step_reset(db, ins, &t) < 0)
-            goto out;
-        /* Postal codes: comma-separated, each one a field of its own. */
-        const char *p = f[3].s, *end = f[3].s + f[3].n;
-        while (p < end) {
-            const char *c = memchr(p, ',', (size_t)(end - p));
-            if (!c)
-                c = end;
-            struct field pc = {p, (size_t)(c - p)};
-            if (pc.n > 0) {
-                if (bind_field(ins_pc, 1, pc) || bind_field(ins_pc, 2, f[0]) ||
-                    step_reset(db, ins_pc, &t) < 0)
-                    goto out;
-            }
-            p = c + 1;
-        }
     }
     if (r == 0)
         ret = 0;
 out:
-    sqlite3_finalize(ins);
-    sqlite3_finalize(ins_pc);
     fclose(t.f);
+    return ret;
+}
+
+/* The statements load_communes() inserts a commune with. */
+struct commune_sql {
+    sqlite3 *db;
+    sqlite3_stmt *ins, *ins_pc;
+    char fold_buf[PLACES_FOLD_SIZE(LINE_MAX_BYTES)];
+};
+
+/* Binds s, or NULL when s is empty. */
+static int bind_text(sqlite3_stmt *st, int col, const char *s)
+{
+    if (!*s)
+        return sqlite3_bind_null(st, col);
+    return sqlite3_bind_text(st, col, s, -1, SQLITE_TRANSIENT);
+}
+
+static int bind_coord(sqlite3_stmt *st, int col, double v)
+{
+    if (isnan(v))
+        return sqlite3_bind_null(st, col);
+    return sqlite3_bind_double(st, col, v);
+}
+
+static int insert_commune(void *ctx, const struct places_commune *c)
+{
+    struct commune_sql *x = ctx;
+    size_t fn = places_fold_name(c->name, strlen(c->name), x->fold_buf);
+    if (bind_text(x->ins, 1, c->insee) || bind_text(x->ins, 2, c->name) ||
+        sqlite3_bind_text(x->ins, 3, x->fold_buf, (int)fn, SQLITE_TRANSIENT) ||
+        bind_text(x->ins, 4, c->dept) || bind_coord(x->ins, 5, c->lat) ||
+        bind_coord(x->ins, 6, c->lon) || bind_text(x->ins, 7, c->precision) ||
+        bind_text(x->ins, 8, c->parent_insee)) {
+        log_error("%s:%ld: cannot bind: %s", c->path, c->lineno,
+                  sqlite3_errmsg(x->db));
+        return -1;
+    }
+    if (step_reset(x->db, x->ins, c->path, c->lineno) < 0)
+        return -1;
+    /* Postal codes: comma-separated, each one a row of its own. */
+    const char *p = c->postcodes, *end = p + strlen(p);
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        if (!comma)
+            comma = end;
+        if (comma > p) {
+            if (sqlite3_bind_text(x->ins_pc, 1, p, (int)(comma - p),
+                                  SQLITE_TRANSIENT) ||
+                bind_text(x->ins_pc, 2, c->insee) ||
+                step_reset(x->db, x->ins_pc, c->path, c->lineno) < 0)
+                return -1;
+        }
+        p = comma + 1;
+    }
+    return 0;
+}
+
+static int load_communes(sqlite3 *db, const char *path)
+{
+    struct commune_sql *x = xcalloc(1, sizeof *x);
+    int ret = -1;
+    x->db = db;
+    if (prepare(db,
+                "INSERT INTO commune (insee, name, name_fold, dept, lat, lon,"
+                " precision, parent_insee) VALUES (?,?,?,?,?,?,?,?)",
+                &x->ins) < 0 ||
+        prepare(db,
+                "INSERT OR IGNORE INTO commune_postcode (postcode, insee)"
+                " VALUES (?,?)",
+                &x->ins_pc) < 0)
+        goto out;
+    ret = places_read_communes(path, insert_commune, x);
+out:
+    sqlite3_finalize(x->ins);
+    sqlite3_finalize(x->ins_pc);
+    free(x);
     return ret;
 }
 
@@ -517,10 +572,10 @@ static int load_postcodes(sqlite3 *db, const char *path)
                       sqlite3_errmsg(db));
             goto out;
         }
-        if (step_reset(db, ins, &t) < 0)
+        if (step_reset(db, ins, path, t.lineno) < 0)
             goto out;
         if (bind_field(ins_pc, 1, f[0]) || bind_field(ins_pc, 2, f[1]) ||
-            step_reset(db, ins_pc, &t) < 0)
+            step_reset(db, ins_pc, path, t.lineno) < 0)
             goto out;
     }
     if (r == 0)

@@ -35,6 +35,26 @@
  * PLACES_FOLD_SIZE(n) bytes; it is NUL-terminated. Returns the length. */
 size_t places_fold_name(const char *s, size_t n, char *out);
 
+/* One line of a communes file (data/communes.tsv's columns), checked. The
+ * strings are NUL-terminated and borrowed: valid until the callback that
+ * receives them returns. */
+struct places_commune {
+    const char *insee, *name, *dept; /* never empty */
+    const char *postcodes;           /* comma-separated, or empty */
+    double lat, lon;                 /* degrees; NAN when the file has none */
+    const char *precision, *parent_insee; /* may be empty */
+    const char *path;                     /* the file and line, for messages */
+    long lineno;
+};
+
+/* Reads communes_tsv, rejecting it as places_load_tsv() does, and calls
+ * fn(ctx, c) for each commune in the file's order; fn returns 0 to go on,
+ * or -1 to stop, having logged why. Returns 0, or -1 after logging. For
+ * the programs that want the communes without a database (rpps-gen). */
+int places_read_communes(const char *communes_tsv,
+                         int (*fn)(void *ctx, const struct places_commune *c),
+                         void *ctx);
+
 /* Creates the tables above in db (IF NOT EXISTS) and fills them from the
  * TSV files; postcodes_tsv may be NULL. Runs in the caller's transaction if
  * one is open (the importer's build transaction), else in its own. Rejects

@@ -280,6 +280,63 @@ static void test_bad_files(void)
     rmdir(dir);
 }
 
+/* places_read_communes() without a database: each line of the real file
+ * once, with its fields as written; an empty coordinate is NAN; a
+ * callback's -1 stops the read, which then fails. */
+struct read_state {
+    long n, stop_at;
+    int ajaccio, empty;
+};
+
+static int read_one(void *ctx, const struct places_commune *c)
+{
+    struct read_state *x = ctx;
+    if (++x->n == x->stop_at)
+        return -1;
+    if (strcmp(c->insee, "2A004") == 0)
+        x->ajaccio =
+            strcmp(c->name, "Ajaccio") == 0 && strcmp(c->dept, "2A") == 0 &&
+            strcmp(c->postcodes, "20000,20090,20167") == 0 &&
+            fabs(c->lat - 41.91886) < 1e-9 && fabs(c->lon - 8.73812) < 1e-9 &&
+            strcmp(c->precision, "commune") == 0 &&
+            c->parent_insee[0] == '\0' && c->lineno > 1;
+    if (strcmp(c->insee, "01001") == 0 && c->postcodes[0] == '\0')
+        x->empty = isnan(c->lat) && isnan(c->lon) && c->precision[0] == '\0';
+    return 0;
+}
+
+static void test_read_communes(void)
+{
+    struct read_state x = {0};
+    sqlite3 *db;
+    char buf[64];
+    T_EQ_INT(places_read_communes(COMMUNES, read_one, &x), 0);
+    T_EQ_INT(x.ajaccio, 1);
+    sqlite3_open(":memory:", &db);
+    T_EQ_INT(places_load_tsv(db, COMMUNES, NULL), 0);
+    T_EQ_INT(x.n, atol(q1(db, "SELECT count(*) FROM commune", NULL, buf,
+                          sizeof(buf))));
+    sqlite3_close(db);
+
+    struct read_state stop = {.stop_at = 10};
+    T_EQ_INT(places_read_communes(COMMUNES, read_one, &stop), -1);
+    T_EQ_INT(stop.n, 10);
+
+    char path[] = "/tmp/test_places_read.XXXXXX";
+    int fd = mkstemp(path);
+    T_CHECK(fd >= 0);
+    FILE *fp = fdopen(fd, "w");
+    fputs(HDR "01001\tX\t01\t\t\t\t\t\n", fp);
+    fclose(fp);
+    struct read_state empty = {0};
+    T_EQ_INT(places_read_communes(path, read_one, &empty), 0);
+    T_EQ_INT(empty.n, 1);
+    T_EQ_INT(empty.empty, 1);
+    unlink(path);
+    T_EQ_INT(places_read_communes("/nonexistent/communes.tsv", read_one, &x),
+             -1);
+}
+
 int main(void)
 {
     log_set_prog("test_places");
@@ -350,5 +407,6 @@ int main(void)
 
     test_real_data();
     test_bad_files();
+    test_read_communes();
     return t_done();
 }
