@@ -1,11 +1,13 @@
 /* rpps-gen's towns: the communes it places structures in, a fixed list of
  * INSEE codes with a rough relative size each (how many structures it
  * gets), with their names as INSEE writes them, departments and La Poste
- * postal codes; the La Poste label of each (as the addresses write the
- * town), where its department's run of communes is, and its department's
- * name and landline prefix. Built once by towns_init(), read-only after;
- * towns_release() frees it. It does not choose which commune a structure
- * is in (structure.c) nor name towns in queries (cases.c). */
+ * postal codes read from the bundled data/communes.tsv (common/places.h's
+ * reader, common/datadir.h's search); the La Poste label of each (as the
+ * addresses write the town), where its department's run of communes is,
+ * and its department's name and landline prefix. Built once by
+ * towns_init(), read-only after; towns_release() frees it. It does not
+ * choose which commune a structure is in (structure.c) nor name towns in
+ * queries (cases.c). */
 #ifndef GEN_TOWNS_H
 #define GEN_TOWNS_H
 #include <stddef.h>
@@ -30,7 +32,8 @@ struct towns {
     size_t n;
 };
 
-/* Builds t. Returns 0, or -1 after logging. */
+/* Builds t. Returns 0, or -1 after logging (no communes.tsv, a bad one,
+ * or one without a commune of the list). */
 int towns_init(struct towns *t);
 void towns_release(struct towns *t);
 
