@@ -77,6 +77,11 @@ int places_dept_of_postcode(const char *pc, size_t n, char out[4]);
  * Returns 0, or -1 if no department has that name. */
 int places_dept_by_name(const char *fold, size_t n, char out[4]);
 
+/* The name of the department code ("2A", "974") as INSEE writes it
+ * ("Corse-du-Sud", "La Réunion"), or NULL if there is no such department.
+ * Static. */
+const char *places_dept_label(const char *code);
+
 /* 1 if some department's name goes on after fold[0..n) with a space
  * ("corse", "seine saint"): a reader of words should try one more. */
 int places_dept_name_continues(const char *fold, size_t n);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fold.h"
 #include "util.h"
 #include "t.h"
 
@@ -337,6 +338,45 @@ static void test_read_communes(void)
              -1);
 }
 
+/* places_dept_label(): every department has its name as INSEE writes it,
+ * which folds to the name places_dept_by_name() knows it by; no name for a
+ * code that is not a department. */
+static void test_dept_labels(void)
+{
+    char codes[101][4];
+    size_t n = 0;
+    for (int d = 1; d <= 95; d++) {
+        if (d == 20) {
+            memcpy(codes[n++], "2A", 3);
+            memcpy(codes[n++], "2B", 3);
+        } else {
+            snprintf(codes[n++], 4, "%02d", d);
+        }
+    }
+    for (int d = 971; d <= 976; d++)
+        if (d != 975)
+            snprintf(codes[n++], 4, "%d", d);
+    T_EQ_INT(n, 101);
+    for (size_t i = 0; i < n; i++) {
+        const char *label = places_dept_label(codes[i]);
+        char f[128], code[4] = "";
+        T_CHECK(label != NULL);
+        if (!label)
+            continue;
+        size_t fn = fold(label, strlen(label), f);
+        T_EQ_INT(places_dept_by_name(f, fn, code), 0);
+        T_EQ_STR(code, codes[i]);
+    }
+    T_EQ_STR(places_dept_label("2A"), "Corse-du-Sud");
+    T_EQ_STR(places_dept_label("21"), "Côte-d'Or");
+    T_EQ_STR(places_dept_label("974"), "La Réunion");
+    T_EQ_STR(places_dept_label("90"), "Territoire de Belfort");
+    static const char *const not_depts[] = {"20", "975", "977", "99",
+                                            "00", "",    "2a",  "7"};
+    for (size_t i = 0; i < sizeof(not_depts) / sizeof(*not_depts); i++)
+        T_CHECK(places_dept_label(not_depts[i]) == NULL);
+}
+
 int main(void)
 {
     log_set_prog("test_places");
@@ -408,5 +448,6 @@ int main(void)
     test_real_data();
     test_bad_files();
     test_read_communes();
+    test_dept_labels();
     return t_done();
 }

@@ -97,116 +97,38 @@ static const struct {
 
 #define NTOWNS (sizeof town_tab / sizeof town_tab[0])
 
-/* Departments: code, name, and the first digits of a landline there. */
-struct dept {
-    const char *code, *name, *phone;
+/* The first digits of a landline in a department: the five zones of
+ * metropolitan France (01 Île-de-France, 02 north-west, 03 north-east, 04
+ * south-east and Corsica, 05 south-west) and the overseas departments' own
+ * prefixes. The department names come from common/places.c. */
+static const struct {
+    const char *prefix, *depts;
+} phone_zones[] = {
+    {"01", "75 77 78 91 92 93 94 95"},
+    {"02", "14 18 22 27 28 29 35 36 37 41 44 45 49 50 53 56 61 72 76 85"},
+    {"03", "02 08 10 21 25 39 51 52 54 55 57 58 59 60 62 67 68 70 71 80 88 "
+           "89 90"},
+    {"05", "09 12 16 17 19 23 24 31 32 33 40 46 47 64 65 79 81 82 86 87"},
+    {"0590", "971"},
+    {"0596", "972"},
+    {"0594", "973"},
+    {"0262", "974"},
+    {"0269", "976"},
 };
 
-static const struct dept dept_tab[] = {
-    {"01", "Ain", "04"},
-    {"02", "Aisne", "03"},
-    {"03", "Allier", "04"},
-    {"04", "Alpes-de-Haute-Provence", "04"},
-    {"05", "Hautes-Alpes", "04"},
-    {"06", "Alpes-Maritimes", "04"},
-    {"07", "Ardèche", "04"},
-    {"08", "Ardennes", "03"},
-    {"09", "Ariège", "05"},
-    {"10", "Aube", "03"},
-    {"11", "Aude", "04"},
-    {"12", "Aveyron", "05"},
-    {"13", "Bouches-du-Rhône", "04"},
-    {"14", "Calvados", "02"},
-    {"15", "Cantal", "04"},
-    {"16", "Charente", "05"},
-    {"17", "Charente-Maritime", "05"},
-    {"18", "Cher", "02"},
-    {"19", "Corrèze", "05"},
-    {"21", "Côte-d'Or", "03"},
-    {"22", "Côtes-d'Armor", "02"},
-    {"23", "Creuse", "05"},
-    {"24", "Dordogne", "05"},
-    {"25", "Doubs", "03"},
-    {"26", "Drôme", "04"},
-    {"27", "Eure", "02"},
-    {"28", "Eure-et-Loir", "02"},
-    {"29", "Finistère", "02"},
-    {"2A", "Corse-du-Sud", "04"},
-    {"2B", "Haute-Corse", "04"},
-    {"30", "Gard", "04"},
-    {"31", "Haute-Garonne", "05"},
-    {"32", "Gers", "05"},
-    {"33", "Gironde", "05"},
-    {"34", "Hérault", "04"},
-    {"35", "Ille-et-Vilaine", "02"},
-    {"36", "Indre", "02"},
-    {"37", "Indre-et-Loire", "02"},
-    {"38", "Isère", "04"},
-    {"39", "Jura", "03"},
-    {"40", "Landes", "05"},
-    {"41", "Loir-et-Cher", "02"},
-    {"42", "Loire", "04"},
-    {"43", "Haute-Loire", "04"},
-    {"44", "Loire-Atlantique", "02"},
-    {"45", "Loiret", "02"},
-    {"46", "Lot", "05"},
-    {"47", "Lot-et-Garonne", "05"},
-    {"48", "Lozère", "04"},
-    {"49", "Maine-et-Loire", "02"},
-    {"50", "Manche", "02"},
-    {"51", "Marne", "03"},
-    {"52", "Haute-Marne", "03"},
-    {"53", "Mayenne", "02"},
-    {"54", "Meurthe-et-Moselle", "03"},
-    {"55", "Meuse", "03"},
-    {"56", "Morbihan", "02"},
-    {"57", "Moselle", "03"},
-    {"58", "Nièvre", "03"},
-    {"59", "Nord", "03"},
-    {"60", "Oise", "03"},
-    {"61", "Orne", "02"},
-    {"62", "Pas-de-Calais", "03"},
-    {"63", "Puy-de-Dôme", "04"},
-    {"64", "Pyrénées-Atlantiques", "05"},
-    {"65", "Hautes-Pyrénées", "05"},
-    {"66", "Pyrénées-Orientales", "04"},
-    {"67", "Bas-Rhin", "03"},
-    {"68", "Haut-Rhin", "03"},
-    {"69", "Rhône", "04"},
-    {"70", "Haute-Saône", "03"},
-    {"71", "Saône-et-Loire", "03"},
-    {"72", "Sarthe", "02"},
-    {"73", "Savoie", "04"},
-    {"74", "Haute-Savoie", "04"},
-    {"75", "Paris", "01"},
-    {"76", "Seine-Maritime", "02"},
-    {"77", "Seine-et-Marne", "01"},
-    {"78", "Yvelines", "01"},
-    {"79", "Deux-Sèvres", "05"},
-    {"80", "Somme", "03"},
-    {"81", "Tarn", "05"},
-    {"82", "Tarn-et-Garonne", "05"},
-    {"83", "Var", "04"},
-    {"84", "Vaucluse", "04"},
-    {"85", "Vendée", "02"},
-    {"86", "Vienne", "05"},
-    {"87", "Haute-Vienne", "05"},
-    {"88", "Vosges", "03"},
-    {"89", "Yonne", "03"},
-    {"90", "Territoire de Belfort", "03"},
-    {"91", "Essonne", "01"},
-    {"92", "Hauts-de-Seine", "01"},
-    {"93", "Seine-Saint-Denis", "01"},
-    {"94", "Val-de-Marne", "01"},
-    {"95", "Val-d'Oise", "01"},
-    {"971", "Guadeloupe", "0590"},
-    {"972", "Martinique", "0596"},
-    {"973", "Guyane", "0594"},
-    {"974", "La Réunion", "0262"},
-    {"976", "Mayotte", "0269"},
-};
-
-#define NDEPTS (sizeof dept_tab / sizeof dept_tab[0])
+static const char *phone_prefix(const char *dept)
+{
+    size_t n = strlen(dept);
+    for (size_t i = 0; i < sizeof phone_zones / sizeof phone_zones[0]; i++) {
+        for (const char *d = phone_zones[i].depts; *d;) {
+            size_t k = strcspn(d, " ");
+            if (k == n && memcmp(d, dept, n) == 0)
+                return phone_zones[i].prefix;
+            d += k + (d[k] == ' ');
+        }
+    }
+    return "04";
+}
 
 /* The La Poste label of a commune ("ST ETIENNE", "PARIS" for an
  * arrondissement): upper case, no accents, no hyphens. */
@@ -243,14 +165,6 @@ static void poste_label(const char *name, char *out, size_t cap)
             break;
         tok = end + 1;
     }
-}
-
-static const struct dept *dept_of(const char *code)
-{
-    for (size_t i = 0; i < NDEPTS; i++)
-        if (strcmp(dept_tab[i].code, code) == 0)
-            return &dept_tab[i];
-    return NULL;
 }
 
 /* What towns_init() reads data/communes.tsv into. */
@@ -338,14 +252,13 @@ int towns_init(struct towns *t)
     }
     for (size_t i = 0; i < t->n; i++) {
         struct commune *c = &t->c[i];
-        const struct dept *d = dept_of(c->dept);
-        if (!d) {
+        c->dept_label = places_dept_label(c->dept);
+        if (!c->dept_label) {
             log_error("commune %s: no department %s", c->insee, c->dept);
             towns_release(t);
             return -1;
         }
-        c->dept_label = d->name;
-        c->phone = d->phone;
+        c->phone = phone_prefix(c->dept);
         poste_label(c->name, c->poste, sizeof c->poste);
     }
     for (size_t c = 0; c < t->n; c++) {
