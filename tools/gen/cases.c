@@ -100,6 +100,64 @@ static void q2(char *q, size_t cap, const char *a, const char *b)
     text_printf(q, cap, "%s %s", a, b);
 }
 
+/* The query "a b", or "b a" when flip. */
+static void q2_either(struct tcase *c, int flip, const char *a, const char *b)
+{
+    if (flip)
+        q2(c->query, sizeof c->query, b, a);
+    else
+        q2(c->query, sizeof c->query, a, b);
+}
+
+/* A name as the files write it and as a user types it; a first name's
+ * with female 1 for a woman's. */
+struct typed {
+    const char *written, *typed;
+};
+struct typed_first {
+    const char *written, *typed;
+    int female;
+};
+
+/* Plants a professional for each surname of t[0..n), with a planted-only
+ * first name, in the town town_off after the case's: a case of that kind
+ * finds them by the surname typed, then the first name (in the other
+ * order for the odd ones when flip). */
+static void typed_surnames(struct cases *cs, int kind, const struct typed *t,
+                           size_t n, int flip, int town_off)
+{
+    char b[128];
+    for (size_t i = 0; i < n; i++, cs->k++) {
+        int k = cs->k, female;
+        const char *f = take_rare_first(cs, &female);
+        int w = plant_add(cs->g, t[i].written, f, female,
+                          case_profs[k % NCASE_PROFS], -1,
+                          case_towns[(k + town_off) % NCASE_TOWNS], 0);
+        text_fold(f, b, sizeof b);
+        struct tcase *c = plant_case(cs->g, kind, w, -1);
+        q2_either(c, flip && i % 2, t[i].typed, b);
+    }
+}
+
+/* Plants a professional for each first name of t[0..n), with a
+ * planted-only surname: a case of that kind finds them by the first name
+ * typed, then the surname. */
+static void typed_firsts(struct cases *cs, int kind,
+                         const struct typed_first *t, size_t n)
+{
+    char a[128];
+    for (size_t i = 0; i < n; i++, cs->k++) {
+        int k = cs->k;
+        const char *s = take_rare(cs, 0, 0, 0);
+        int w = plant_add(cs->g, s, t[i].written, t[i].female,
+                          case_profs[k % NCASE_PROFS], -1,
+                          case_towns[k % NCASE_TOWNS], 0);
+        text_fold(s, a, sizeof a);
+        struct tcase *c = plant_case(cs->g, kind, w, -1);
+        q2(c->query, sizeof c->query, t[i].typed, a);
+    }
+}
+
 /* Applies one typing error to the folded surname s: 0 insertion,
  * 1 deletion, 2 substitution, 3 transposition, away from the first
  * letter. */
@@ -189,11 +247,52 @@ static int prefix_taken(const char *prefix, const char *own)
     return 0;
 }
 
+/* Plants the answer to a name + profession + place case, in the commune
+ * insee, and its two decoys: the same name and profession in the commune
+ * elsewhere, the same name and place in another profession (a nurse; a
+ * physiotherapist when the answer is a nurse). Their first names are
+ * common_first()'s from first_k on. Returns the answer. */
+static int answer_and_decoys(struct gen *g, const char *surname, int prof,
+                             int spec, int female, const char *insee,
+                             const char *elsewhere, int first_k)
+{
+    int w = plant_add(g, surname, common_first(female, first_k), female, prof,
+                      spec, insee, 0);
+    plant_add(g, surname, common_first(!female, first_k + 1), !female, prof,
+              spec, elsewhere, 0);
+    plant_add(g, surname, common_first(female, first_k + 2), female,
+              prof == P_INF ? P_KINE : P_INF, -1, insee, 0);
+    return w;
+}
+
 struct mixed_def {
     const char *surname;
     int prof, spec;
     const char *insee, *query, *keys;
 };
+
+/* A case of that kind for each of defs[0..n): its answer and decoys (the
+ * answer a woman for the professions mostly of women, else every other
+ * one; first names from common_first(, k + first_off)), its query, and
+ * the combination kept from the random population. */
+static void named_cases(struct cases *cs, int kind,
+                        const struct mixed_def *defs, size_t n, int first_off)
+{
+    struct gen *g = cs->g;
+    for (size_t i = 0; i < n; i++, cs->k++) {
+        const struct mixed_def *d = &defs[i];
+        int k = cs->k;
+        int female = d->prof == P_INF || d->prof == P_SF ||
+                     d->prof == P_ORTHOPHO || (i % 2);
+        int w =
+            answer_and_decoys(g, d->surname, d->prof, d->spec, female, d->insee,
+                              case_towns[(k + 5) % NCASE_TOWNS], k + first_off);
+        struct tcase *c = plant_case(g, kind, w, -1);
+        text_copy(c->query, sizeof c->query, d->query);
+        plant_mixed_add(g, d->surname, d->prof, d->spec,
+                        towns_find(&g->towns, d->insee), "", d->keys);
+    }
+}
 
 static const struct mixed_def mixed_defs[] = {
     {"MARTIN", P_MED, S_CARDIO, "90010", "martin cardiologue belfort", ""},
@@ -353,13 +452,7 @@ static void cases_exact(struct cases *cs)
 /* variant: spelling variants of the surname or the first name. */
 static void cases_variant(struct cases *cs)
 {
-    struct gen *g = cs->g;
-    int k = cs->k;
-    char a[128], b[128];
-
-    static const struct {
-        const char *written, *typed;
-    } var_s[] = {
+    static const struct typed var_s[] = {
         {"LEFEBVRE", "lefevre"}, {"LEFÈVRE", "lefebvre"},
         {"LEFEUVRE", "lefevre"}, {"DUPOND", "dupont"},
         {"DUPONT", "dupond"},    {"PERRAULT", "perraut"},
@@ -369,47 +462,20 @@ static void cases_variant(struct cases *cs)
         {"GUYOT", "guiot"},      {"MEYER", "meier"},
         {"REYNAUD", "reinaud"},
     };
-    for (size_t i = 0; i < sizeof var_s / sizeof var_s[0]; i++, k++) {
-        int female;
-        const char *f = take_rare_first(cs, &female);
-        int w = plant_add(g, var_s[i].written, f, female,
-                          case_profs[k % NCASE_PROFS], -1,
-                          case_towns[k % NCASE_TOWNS], 0);
-        text_fold(f, b, sizeof b);
-        struct tcase *c = plant_case(g, C_VARIANT, w, -1);
-        q2(c->query, sizeof c->query, var_s[i].typed, b);
-    }
-    static const struct {
-        const char *written, *typed;
-        int female;
-    } var_f[] = {
+    static const struct typed_first var_f[] = {
         {"Philipe", "philippe", 0}, {"Philippe", "philipe", 0},
         {"Thibault", "thibaut", 0}, {"Raphaël", "rafael", 0},
         {"Sylvia", "silvia", 1},
     };
-    for (size_t i = 0; i < sizeof var_f / sizeof var_f[0]; i++, k++) {
-        const char *s = take_rare(cs, 0, 0, 0);
-        int w = plant_add(g, s, var_f[i].written, var_f[i].female,
-                          case_profs[k % NCASE_PROFS], -1,
-                          case_towns[k % NCASE_TOWNS], 0);
-        text_fold(s, a, sizeof a);
-        struct tcase *c = plant_case(g, C_VARIANT, w, -1);
-        q2(c->query, sizeof c->query, var_f[i].typed, a);
-    }
-    cs->k = k;
+    typed_surnames(cs, C_VARIANT, var_s, sizeof var_s / sizeof var_s[0], 0, 0);
+    typed_firsts(cs, C_VARIANT, var_f, sizeof var_f / sizeof var_f[0]);
 }
 
 /* compound: particles, apostrophes and hyphens typed joined or
  * apart. */
 static void cases_compound(struct cases *cs)
 {
-    struct gen *g = cs->g;
-    int k = cs->k;
-    char a[128], b[128];
-
-    static const struct {
-        const char *written, *typed;
-    } cmp_s[] = {
+    static const struct typed cmp_s[] = {
         {"LE GOFF", "legoff"},
         {"N'DIAYE", "ndiaye"},
         {"DE LA FONTAINE", "delafontaine"},
@@ -423,23 +489,7 @@ static void cases_compound(struct cases *cs)
         {"LE ROUX", "leroux"},
         {"SAINT-MARTIN", "saintmartin"},
     };
-    for (size_t i = 0; i < sizeof cmp_s / sizeof cmp_s[0]; i++, k++) {
-        int female;
-        const char *f = take_rare_first(cs, &female);
-        int w = plant_add(g, cmp_s[i].written, f, female,
-                          case_profs[k % NCASE_PROFS], -1,
-                          case_towns[k % NCASE_TOWNS], 0);
-        text_fold(f, b, sizeof b);
-        struct tcase *c = plant_case(g, C_COMPOUND, w, -1);
-        if (i % 2)
-            q2(c->query, sizeof c->query, b, cmp_s[i].typed);
-        else
-            q2(c->query, sizeof c->query, cmp_s[i].typed, b);
-    }
-    static const struct {
-        const char *written, *typed;
-        int female;
-    } cmp_f[] = {
+    static const struct typed_first cmp_f[] = {
         {"Jean-François", "jean francois", 0},
         {"Marie-Hélène", "marie helene", 1},
         {"Anne-Sophie", "annesophie", 1},
@@ -449,16 +499,8 @@ static void cases_compound(struct cases *cs)
         {"Pierre-Yves", "pierre yves", 0},
         {"Marie-Laure", "marielaure", 1},
     };
-    for (size_t i = 0; i < sizeof cmp_f / sizeof cmp_f[0]; i++, k++) {
-        const char *s = take_rare(cs, 0, 0, 0);
-        int w = plant_add(g, s, cmp_f[i].written, cmp_f[i].female,
-                          case_profs[k % NCASE_PROFS], -1,
-                          case_towns[k % NCASE_TOWNS], 0);
-        text_fold(s, a, sizeof a);
-        struct tcase *c = plant_case(g, C_COMPOUND, w, -1);
-        q2(c->query, sizeof c->query, cmp_f[i].typed, a);
-    }
-    cs->k = k;
+    typed_surnames(cs, C_COMPOUND, cmp_s, sizeof cmp_s / sizeof cmp_s[0], 1, 0);
+    typed_firsts(cs, C_COMPOUND, cmp_f, sizeof cmp_f / sizeof cmp_f[0]);
 }
 
 /* homonym_town: the same rare name in two towns; the query names one.
@@ -503,27 +545,8 @@ static void cases_homonym(struct cases *cs)
  * another profession. */
 static void cases_mixed(struct cases *cs)
 {
-    struct gen *g = cs->g;
-    int k = cs->k;
-
-    for (size_t i = 0; i < sizeof mixed_defs / sizeof mixed_defs[0]; i++, k++) {
-        const struct mixed_def *d = &mixed_defs[i];
-        int female = d->prof == P_INF || d->prof == P_SF ||
-                     d->prof == P_ORTHOPHO || (i % 2);
-        int w = plant_add(g, d->surname, common_first(female, k), female,
-                          d->prof, d->spec, d->insee, 0);
-        const char *elsewhere = case_towns[(k + 5) % NCASE_TOWNS];
-        plant_add(g, d->surname, common_first(!female, k + 1), !female, d->prof,
-                  d->spec, elsewhere, 0);
-        int other = d->prof == P_INF ? P_KINE : P_INF;
-        plant_add(g, d->surname, common_first(female, k + 2), female, other, -1,
-                  d->insee, 0);
-        struct tcase *c = plant_case(g, C_MIXED, w, -1);
-        text_copy(c->query, sizeof c->query, d->query);
-        plant_mixed_add(g, d->surname, d->prof, d->spec,
-                        towns_find(&g->towns, d->insee), "", d->keys);
-    }
-    cs->k = k;
+    named_cases(cs, C_MIXED, mixed_defs,
+                sizeof mixed_defs / sizeof mixed_defs[0], 0);
 }
 
 /* 1 if a folded word is a first name of the tables (common or rare). */
@@ -704,15 +727,6 @@ static const char *prof_word(int prof)
     }
 }
 
-/* The query "a b", or "b a" when flip. */
-static void q2_either(struct tcase *c, int flip, const char *a, const char *b)
-{
-    if (flip)
-        q2(c->query, sizeof c->query, b, a);
-    else
-        q2(c->query, sizeof c->query, a, b);
-}
-
 static void no_typo(const char *name)
 {
     log_error("internal error: no typo for %s", name);
@@ -735,13 +749,8 @@ static void cases_dept(struct cases *cs)
         } else {
             int female =
                 prof == P_INF || prof == P_SF || prof == P_ORTHOPHO || (i % 2);
-            w = plant_add(g, s, common_first(female, k + 11), female, prof,
-                          spec, dept_defs[i].insee, 0);
-            plant_add(g, s, common_first(!female, k + 12), !female, prof, spec,
-                      dept_defs[i].decoy, 0);
-            plant_add(g, s, common_first(female, k + 13), female,
-                      prof == P_INF ? P_KINE : P_INF, -1, dept_defs[i].insee,
-                      0);
+            w = answer_and_decoys(g, s, prof, spec, female, dept_defs[i].insee,
+                                  dept_defs[i].decoy, k + 11);
         }
         plant_mixed_add(g, s, prof, spec, town, g->towns.c[town].dept,
                         dept_defs[i].keys);
@@ -937,54 +946,22 @@ static void cases_near(struct cases *cs)
  * the same decoys. */
 static void cases_specialty(struct cases *cs)
 {
-    struct gen *g = cs->g;
-    int k = cs->k;
-
-    for (size_t i = 0; i < sizeof spec_defs / sizeof spec_defs[0]; i++, k++) {
-        const struct mixed_def *d = &spec_defs[i];
-        int female = (int)i % 2;
-        int w = plant_add(g, d->surname, common_first(female, k + 19), female,
-                          d->prof, d->spec, d->insee, 0);
-        plant_add(g, d->surname, common_first(!female, k + 20), !female,
-                  d->prof, d->spec, case_towns[(k + 5) % NCASE_TOWNS], 0);
-        plant_add(g, d->surname, common_first(female, k + 21), female, P_INF,
-                  -1, d->insee, 0);
-        struct tcase *c = plant_case(g, C_SPECIALTY, w, -1);
-        text_copy(c->query, sizeof c->query, d->query);
-        plant_mixed_add(g, d->surname, d->prof, d->spec,
-                        towns_find(&g->towns, d->insee), "", d->keys);
-    }
-    cs->k = k;
+    named_cases(cs, C_SPECIALTY, spec_defs,
+                sizeof spec_defs / sizeof spec_defs[0], 19);
 }
 
 /* apostrophe: particles typed with the apostrophe, the typographic one
  * (U+2019, as phones type it) or a space. */
 static void cases_apostrophe(struct cases *cs)
 {
-    struct gen *g = cs->g;
-    int k = cs->k;
-    char b[128];
-
-    static const struct {
-        const char *written, *typed;
-    } apo[] = {
+    static const struct typed apo[] = {
         {"D'ALMEIDA", "d'almeida"},    {"D'ALMEIDA", "d\u2019almeida"},
         {"N'DIAYE", "n\u2019diaye"},   {"N'DIAYE", "n diaye"},
         {"L'HERMITE", "l'hermite"},    {"L'HERMITE", "l\u2019hermite"},
         {"D'ARGENT", "d\u2019argent"}, {"D'ARGENT", "d argent"},
         {"N'GUYEN", "n'guyen"},        {"N'GUYEN", "n\u2019guyen"},
     };
-    for (size_t i = 0; i < sizeof apo / sizeof apo[0]; i++, k++) {
-        int female;
-        const char *f = take_rare_first(cs, &female);
-        int w =
-            plant_add(g, apo[i].written, f, female, case_profs[k % NCASE_PROFS],
-                      -1, case_towns[(k + 13) % NCASE_TOWNS], 0);
-        text_fold(f, b, sizeof b);
-        struct tcase *c = plant_case(g, C_APOSTROPHE, w, -1);
-        q2_either(c, i % 2, apo[i].typed, b);
-    }
-    cs->k = k;
+    typed_surnames(cs, C_APOSTROPHE, apo, sizeof apo / sizeof apo[0], 1, 13);
 }
 
 static void cases_town_typo(struct cases *cs)

@@ -98,6 +98,15 @@ static void fld(struct line *l, const char *s)
     l->b[l->n++] = '|';
 }
 
+/* The three fields that identify a professional on every line: type of
+ * identifier (8 RPPS, 0 ADELI), identifier, national identifier. */
+static void fld_ids(struct line *l, const struct person *p)
+{
+    fld(l, p->rpps ? "8" : "0");
+    fld(l, p->id);
+    fld(l, p->nat);
+}
+
 static void act_line(const struct gen *g, const struct person *p,
                      const struct site *s, const struct structure *st,
                      struct line *l)
@@ -105,9 +114,7 @@ static void act_line(const struct gen *g, const struct person *p,
     const struct profession *pr = &prof_tab[p->prof];
     const struct commune *c = st ? &g->towns.c[st->commune] : NULL;
     l->n = 0;
-    fld(l, p->rpps ? "8" : "0");
-    fld(l, p->id);
-    fld(l, p->nat);
+    fld_ids(l, p);
     fld(l, p->civex);
     fld(l, p->civex_label);
     fld(l, p->civ);
@@ -239,9 +246,7 @@ void extract_diplomas(struct gen *g, struct sink *out)
         for (int k = 0; k < p.ndipl; k++) {
             const struct dipl *d = &p.dipl[k];
             l.n = 0;
-            fld(&l, p.rpps ? "8" : "0");
-            fld(&l, p.id);
-            fld(&l, p.nat);
+            fld_ids(&l, &p);
             fld(&l, p.surname);
             fld(&l, p.first);
             fld(&l, d->type);
@@ -273,9 +278,7 @@ void extract_savoirfaire(struct gen *g, struct sink *out)
                 if (strcmp(sftype_tab[t].code, sf->type) == 0)
                     tl = sftype_tab[t].label;
             l.n = 0;
-            fld(&l, p.rpps ? "8" : "0");
-            fld(&l, p.id);
-            fld(&l, p.nat);
+            fld_ids(&l, &p);
             fld(&l, p.surname);
             fld(&l, p.first);
             fld(&l, pr->code);
@@ -342,9 +345,7 @@ static void mss_line(void *ctx, const struct mailbox *m)
         for (int e = 0; e < 3; e++)
             fld(&l, "");
     } else {
-        fld(&l, m->p->rpps ? "8" : "0");
-        fld(&l, m->p->id);
-        fld(&l, m->p->nat);
+        fld_ids(&l, m->p);
     }
     fld(&l, t);
     fld(&l, sp ? sp->ancien : "");

@@ -272,7 +272,7 @@ static const char *const particle_tab[] = {"LE ",  "LA ", "DE ", "DU ",
  * random population never draws them (synthesized names that fold to one of
  * them are drawn again), so each case's expected answer is well defined at
  * any scale. Real, if rare, French surnames. The names from LOZACHMEUR on
- * were added for build_cases_more(): new names go at the end, so that the
+ * were added for the second set of cases: new names go at the end, so that the
  * first set of cases keeps its names. */
 const char *const rare_tab[] = {
     "QUÉMÉNEUR",       "KERGOURLAY",
