@@ -1,6 +1,7 @@
 /* rpps-gen's planted people and search cases: see plant.h. */
 #include "plant.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +207,7 @@ void plant_mixed_add(struct gen *g, const char *surname, int prof, int spec,
             break;
         tok = end + 1;
     }
+    assert(bestl < sizeof m->token);
     memcpy(m->token, best, bestl);
     m->token[bestl] = '\0';
     text_fold_joined(surname, m->keys[m->nkeys++], sizeof m->keys[0]);
@@ -215,6 +217,7 @@ void plant_mixed_add(struct gen *g, const char *surname, int prof, int spec,
         char *end = strchr(key, ',');
         if (end)
             *end = '\0';
+        assert(m->nkeys < (int)(sizeof m->keys / sizeof m->keys[0]));
         text_copy(m->keys[m->nkeys++], sizeof m->keys[0], key);
         if (!end)
             break;
