@@ -1,6 +1,7 @@
 /* Places: the commune reference table (data/communes.tsv, data/postcodes.tsv,
- * built by tools/build-communes.sh) loaded into SQLite, the one name folding
- * that both the index and the queries use for commune names, and great-circle
+ * built by tools/build-communes.sh) loaded into SQLite or read line by line,
+ * the one name folding that both the index and the queries use for commune
+ * names, the departments (codes, names, postal codes), and great-circle
  * distance. It does not rank or parse queries; the server decides what a
  * query word is (postal code, INSEE code, department, name).
  *
