@@ -46,8 +46,12 @@ SERVER_OBJ   := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 IMPORTER_LIB := $(filter-out $(BUILD)/importer/main.o,$(IMPORTER_OBJ))
 SERVER_LIB   := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ))
 
+# Each tools/*.c is a program of its own; rpps-gen is the modules of
+# tools/gen/.
 TOOLS_SRC  := $(wildcard tools/*.c)
-TOOLS_BIN  := $(TOOLS_SRC:tools/%.c=$(BUILD)/%)
+GEN_SRC    := $(wildcard tools/gen/*.c)
+GEN_OBJ    := $(GEN_SRC:%.c=$(BUILD)/%.o)
+TOOLS_BIN  := $(TOOLS_SRC:tools/%.c=$(BUILD)/%) $(BUILD)/rpps-gen
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -76,6 +80,8 @@ $(BUILD)/rpps-import: $(IMPORTER_OBJ) $(COMMON_OBJ)
 $(BUILD)/rpps-server: $(SERVER_OBJ) $(COMMON_OBJ)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/%: $(BUILD)/tools/%.o $(COMMON_OBJ)
+	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/rpps-gen: $(GEN_OBJ) $(COMMON_OBJ)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 # Calls the server's handlers in process (tools/bench-handlers.c).
 $(BUILD)/tools/bench-handlers.o: PROJ_CFLAGS += -Iserver

@@ -94,114 +94,124 @@ size_t places_fold_name(const char *s, size_t n, char *out)
     return m + grow;
 }
 
-/* The departments by name, folded (INSEE's names; "la reunion" also
- * without its article). */
+/* The departments: code, name folded (as places_dept_by_name() takes it;
+ * "la reunion" also without its article, on a row with no label) and name
+ * as INSEE writes it (rpps-gen writes it in the extracts). test_places
+ * checks that each label folds to its name. */
 static const struct {
-    const char *code, *name;
+    const char *code, *name, *label;
 } dept_names[] = {
-    {"01", "ain"},
-    {"02", "aisne"},
-    {"03", "allier"},
-    {"04", "alpes de haute provence"},
-    {"05", "hautes alpes"},
-    {"06", "alpes maritimes"},
-    {"07", "ardeche"},
-    {"08", "ardennes"},
-    {"09", "ariege"},
-    {"10", "aube"},
-    {"11", "aude"},
-    {"12", "aveyron"},
-    {"13", "bouches du rhone"},
-    {"14", "calvados"},
-    {"15", "cantal"},
-    {"16", "charente"},
-    {"17", "charente maritime"},
-    {"18", "cher"},
-    {"19", "correze"},
-    {"2A", "corse du sud"},
-    {"2B", "haute corse"},
-    {"21", "cote d or"},
-    {"22", "cotes d armor"},
-    {"23", "creuse"},
-    {"24", "dordogne"},
-    {"25", "doubs"},
-    {"26", "drome"},
-    {"27", "eure"},
-    {"28", "eure et loir"},
-    {"29", "finistere"},
-    {"30", "gard"},
-    {"31", "haute garonne"},
-    {"32", "gers"},
-    {"33", "gironde"},
-    {"34", "herault"},
-    {"35", "ille et vilaine"},
-    {"36", "indre"},
-    {"37", "indre et loire"},
-    {"38", "isere"},
-    {"39", "jura"},
-    {"40", "landes"},
-    {"41", "loir et cher"},
-    {"42", "loire"},
-    {"43", "haute loire"},
-    {"44", "loire atlantique"},
-    {"45", "loiret"},
-    {"46", "lot"},
-    {"47", "lot et garonne"},
-    {"48", "lozere"},
-    {"49", "maine et loire"},
-    {"50", "manche"},
-    {"51", "marne"},
-    {"52", "haute marne"},
-    {"53", "mayenne"},
-    {"54", "meurthe et moselle"},
-    {"55", "meuse"},
-    {"56", "morbihan"},
-    {"57", "moselle"},
-    {"58", "nievre"},
-    {"59", "nord"},
-    {"60", "oise"},
-    {"61", "orne"},
-    {"62", "pas de calais"},
-    {"63", "puy de dome"},
-    {"64", "pyrenees atlantiques"},
-    {"65", "hautes pyrenees"},
-    {"66", "pyrenees orientales"},
-    {"67", "bas rhin"},
-    {"68", "haut rhin"},
-    {"69", "rhone"},
-    {"70", "haute saone"},
-    {"71", "saone et loire"},
-    {"72", "sarthe"},
-    {"73", "savoie"},
-    {"74", "haute savoie"},
-    {"75", "paris"},
-    {"76", "seine maritime"},
-    {"77", "seine et marne"},
-    {"78", "yvelines"},
-    {"79", "deux sevres"},
-    {"80", "somme"},
-    {"81", "tarn"},
-    {"82", "tarn et garonne"},
-    {"83", "var"},
-    {"84", "vaucluse"},
-    {"85", "vendee"},
-    {"86", "vienne"},
-    {"87", "haute vienne"},
-    {"88", "vosges"},
-    {"89", "yonne"},
-    {"90", "territoire de belfort"},
-    {"91", "essonne"},
-    {"92", "hauts de seine"},
-    {"93", "seine saint denis"},
-    {"94", "val de marne"},
-    {"95", "val d oise"},
-    {"971", "guadeloupe"},
-    {"972", "martinique"},
-    {"973", "guyane"},
-    {"974", "la reunion"},
-    {"974", "reunion"},
-    {"976", "mayotte"},
+    {"01", "ain", "Ain"},
+    {"02", "aisne", "Aisne"},
+    {"03", "allier", "Allier"},
+    {"04", "alpes de haute provence", "Alpes-de-Haute-Provence"},
+    {"05", "hautes alpes", "Hautes-Alpes"},
+    {"06", "alpes maritimes", "Alpes-Maritimes"},
+    {"07", "ardeche", "Ardèche"},
+    {"08", "ardennes", "Ardennes"},
+    {"09", "ariege", "Ariège"},
+    {"10", "aube", "Aube"},
+    {"11", "aude", "Aude"},
+    {"12", "aveyron", "Aveyron"},
+    {"13", "bouches du rhone", "Bouches-du-Rhône"},
+    {"14", "calvados", "Calvados"},
+    {"15", "cantal", "Cantal"},
+    {"16", "charente", "Charente"},
+    {"17", "charente maritime", "Charente-Maritime"},
+    {"18", "cher", "Cher"},
+    {"19", "correze", "Corrèze"},
+    {"2A", "corse du sud", "Corse-du-Sud"},
+    {"2B", "haute corse", "Haute-Corse"},
+    {"21", "cote d or", "Côte-d'Or"},
+    {"22", "cotes d armor", "Côtes-d'Armor"},
+    {"23", "creuse", "Creuse"},
+    {"24", "dordogne", "Dordogne"},
+    {"25", "doubs", "Doubs"},
+    {"26", "drome", "Drôme"},
+    {"27", "eure", "Eure"},
+    {"28", "eure et loir", "Eure-et-Loir"},
+    {"29", "finistere", "Finistère"},
+    {"30", "gard", "Gard"},
+    {"31", "haute garonne", "Haute-Garonne"},
+    {"32", "gers", "Gers"},
+    {"33", "gironde", "Gironde"},
+    {"34", "herault", "Hérault"},
+    {"35", "ille et vilaine", "Ille-et-Vilaine"},
+    {"36", "indre", "Indre"},
+    {"37", "indre et loire", "Indre-et-Loire"},
+    {"38", "isere", "Isère"},
+    {"39", "jura", "Jura"},
+    {"40", "landes", "Landes"},
+    {"41", "loir et cher", "Loir-et-Cher"},
+    {"42", "loire", "Loire"},
+    {"43", "haute loire", "Haute-Loire"},
+    {"44", "loire atlantique", "Loire-Atlantique"},
+    {"45", "loiret", "Loiret"},
+    {"46", "lot", "Lot"},
+    {"47", "lot et garonne", "Lot-et-Garonne"},
+    {"48", "lozere", "Lozère"},
+    {"49", "maine et loire", "Maine-et-Loire"},
+    {"50", "manche", "Manche"},
+    {"51", "marne", "Marne"},
+    {"52", "haute marne", "Haute-Marne"},
+    {"53", "mayenne", "Mayenne"},
+    {"54", "meurthe et moselle", "Meurthe-et-Moselle"},
+    {"55", "meuse", "Meuse"},
+    {"56", "morbihan", "Morbihan"},
+    {"57", "moselle", "Moselle"},
+    {"58", "nievre", "Nièvre"},
+    {"59", "nord", "Nord"},
+    {"60", "oise", "Oise"},
+    {"61", "orne", "Orne"},
+    {"62", "pas de calais", "Pas-de-Calais"},
+    {"63", "puy de dome", "Puy-de-Dôme"},
+    {"64", "pyrenees atlantiques", "Pyrénées-Atlantiques"},
+    {"65", "hautes pyrenees", "Hautes-Pyrénées"},
+    {"66", "pyrenees orientales", "Pyrénées-Orientales"},
+    {"67", "bas rhin", "Bas-Rhin"},
+    {"68", "haut rhin", "Haut-Rhin"},
+    {"69", "rhone", "Rhône"},
+    {"70", "haute saone", "Haute-Saône"},
+    {"71", "saone et loire", "Saône-et-Loire"},
+    {"72", "sarthe", "Sarthe"},
+    {"73", "savoie", "Savoie"},
+    {"74", "haute savoie", "Haute-Savoie"},
+    {"75", "paris", "Paris"},
+    {"76", "seine maritime", "Seine-Maritime"},
+    {"77", "seine et marne", "Seine-et-Marne"},
+    {"78", "yvelines", "Yvelines"},
+    {"79", "deux sevres", "Deux-Sèvres"},
+    {"80", "somme", "Somme"},
+    {"81", "tarn", "Tarn"},
+    {"82", "tarn et garonne", "Tarn-et-Garonne"},
+    {"83", "var", "Var"},
+    {"84", "vaucluse", "Vaucluse"},
+    {"85", "vendee", "Vendée"},
+    {"86", "vienne", "Vienne"},
+    {"87", "haute vienne", "Haute-Vienne"},
+    {"88", "vosges", "Vosges"},
+    {"89", "yonne", "Yonne"},
+    {"90", "territoire de belfort", "Territoire de Belfort"},
+    {"91", "essonne", "Essonne"},
+    {"92", "hauts de seine", "Hauts-de-Seine"},
+    {"93", "seine saint denis", "Seine-Saint-Denis"},
+    {"94", "val de marne", "Val-de-Marne"},
+    {"95", "val d oise", "Val-d'Oise"},
+    {"971", "guadeloupe", "Guadeloupe"},
+    {"972", "martinique", "Martinique"},
+    {"973", "guyane", "Guyane"},
+    {"974", "la reunion", "La Réunion"},
+    {"974", "reunion", NULL},
+    {"976", "mayotte", "Mayotte"},
 };
+
+const char *places_dept_label(const char *code)
+{
+    for (size_t i = 0; i < sizeof(dept_names) / sizeof(*dept_names); i++)
+        if (dept_names[i].label && strcmp(dept_names[i].code, code) == 0)
+            return dept_names[i].label;
+    return NULL;
+}
 
 int places_dept_by_name(const char *fold, size_t n, char out[4])
 {
@@ -369,14 +379,13 @@ static int bind_field(sqlite3_stmt *st, int col, struct field f)
     return sqlite3_bind_text(st, col, f.s, (int)f.n, SQLITE_TRANSIENT);
 }
 
-/* Parses a coordinate in [-lim, lim] and binds it; empty gives NULL.
- * Returns 0, or -1 after logging. */
-static int bind_coord(struct tsv *t, sqlite3_stmt *st, int col, struct field f,
-                      double lim)
+/* Parses a coordinate in [-lim, lim] into *v; empty gives NAN. Returns 0,
+ * or -1 after logging. */
+static int parse_coord(struct tsv *t, struct field f, double lim, double *v)
 {
     char num[32];
     if (f.n == 0) {
-        sqlite3_bind_null(st, col);
+        *v = NAN;
         return 0;
     }
     if (f.n >= sizeof(num))
@@ -385,10 +394,9 @@ static int bind_coord(struct tsv *t, sqlite3_stmt *st, int col, struct field f,
     num[f.n] = '\0';
     char *end;
     errno = 0;
-    double v = strtod(num, &end);
-    if (errno || *end || !(v >= -lim && v <= lim))
+    *v = strtod(num, &end);
+    if (errno || *end || !(*v >= -lim && *v <= lim))
         goto bad;
-    sqlite3_bind_double(st, col, v);
     return 0;
 bad:
     log_error("%s:%ld: bad coordinate \"%.*s\"", t->path, t->lineno,
@@ -396,13 +404,14 @@ bad:
     return -1;
 }
 
-static int step_reset(sqlite3 *db, sqlite3_stmt *st, struct tsv *t)
+static int step_reset(sqlite3 *db, sqlite3_stmt *st, const char *path,
+                      long lineno)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE) {
-        log_error("%s:%ld: %s", t->path, t->lineno, sqlite3_errmsg(db));
+        log_error("%s:%ld: %s", path, lineno, sqlite3_errmsg(db));
         return -1;
     }
     return 0;
@@ -417,68 +426,124 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
     return 0;
 }
 
-static int load_communes(sqlite3 *db, const char *path)
+int places_read_communes(const char *communes_tsv,
+                         int (*fn)(void *ctx, const struct places_commune *c),
+                         void *ctx)
 {
     struct tsv t;
-    sqlite3_stmt *ins = NULL, *ins_pc = NULL;
-    char fold_buf[PLACES_FOLD_SIZE(LINE_MAX_BYTES)];
     int ret = -1, r;
     size_t n;
 
-    if (tsv_open(&t, path, communes_header) < 0)
+    if (tsv_open(&t, communes_tsv, communes_header) < 0)
         return -1;
-    if (prepare(db,
-                "INSERT INTO commune (insee, name, name_fold, dept, lat, lon,"
-                " precision, parent_insee) VALUES (?,?,?,?,?,?,?,?)",
-                &ins) < 0 ||
-        prepare(db,
-                "INSERT OR IGNORE INTO commune_postcode (postcode, insee)"
-                " VALUES (?,?)",
-                &ins_pc) < 0)
-        goto out;
     while ((r = tsv_next(&t, &n)) == 1) {
         struct field f[MAX_FIELDS];
+        struct places_commune c;
         if (tsv_split(&t, n, f, 8) < 0)
             goto out;
         if (f[0].n == 0 || f[1].n == 0 || f[2].n == 0) {
-            log_error("%s:%ld: empty insee, name or dept", path, t.lineno);
+            log_error("%s:%ld: empty insee, name or dept", communes_tsv,
+                      t.lineno);
             goto out;
         }
-        if (bind_coord(&t, ins, 5, f[4], 90.0) < 0 ||
-            bind_coord(&t, ins, 6, f[5], 180.0) < 0)
+        if (parse_coord(&t, f[4], 90.0, &c.lat) < 0 ||
+            parse_coord(&t, f[5], 180.0, &c.lon) < 0)
             goto out;
-        size_t fn = places_fold_name(f[1].s, f[1].n, fold_buf);
-        if (bind_field(ins, 1, f[0]) || bind_field(ins, 2, f[1]) ||
-            sqlite3_bind_text(ins, 3, fold_buf, (int)fn, SQLITE_TRANSIENT) ||
-            bind_field(ins, 4, f[2]) || bind_field(ins, 7, f[6]) ||
-            bind_field(ins, 8, f[7])) {
-            log_error("%s:%ld: cannot bind: %s", path, t.lineno,
-                      sqlite3_errmsg(db));
+        /* Each field ends at a tab or at the line's end: end it there. */
+        for (int k = 0; k < 8; k++)
+            t.line[f[k].s - t.line + f[k].n] = '\0';
+        c.insee = f[0].s;
+        c.name = f[1].s;
+        c.dept = f[2].s;
+        c.postcodes = f[3].s;
+        c.precision = f[6].s;
+        c.parent_insee = f[7].s;
+        c.path = communes_tsv;
+        c.lineno = t.lineno;
+        if (fn(ctx, &c) < 0)
             goto out;
-        }
-        if (step_reset(db, ins, &t) < 0)
-            goto out;
-        /* Postal codes: comma-separated, each one a field of its own. */
-        const char *p = f[3].s, *end = f[3].s + f[3].n;
-        while (p < end) {
-            const char *c = memchr(p, ',', (size_t)(end - p));
-            if (!c)
-                c = end;
-            struct field pc = {p, (size_t)(c - p)};
-            if (pc.n > 0) {
-                if (bind_field(ins_pc, 1, pc) || bind_field(ins_pc, 2, f[0]) ||
-                    step_reset(db, ins_pc, &t) < 0)
-                    goto out;
-            }
-            p = c + 1;
-        }
     }
     if (r == 0)
         ret = 0;
 out:
-    sqlite3_finalize(ins);
-    sqlite3_finalize(ins_pc);
     fclose(t.f);
+    return ret;
+}
+
+/* The statements load_communes() inserts a commune with. */
+struct commune_sql {
+    sqlite3 *db;
+    sqlite3_stmt *ins, *ins_pc;
+    char fold_buf[PLACES_FOLD_SIZE(LINE_MAX_BYTES)];
+};
+
+/* Binds s, or NULL when s is empty. */
+static int bind_text(sqlite3_stmt *st, int col, const char *s)
+{
+    if (!*s)
+        return sqlite3_bind_null(st, col);
+    return sqlite3_bind_text(st, col, s, -1, SQLITE_TRANSIENT);
+}
+
+static int bind_coord(sqlite3_stmt *st, int col, double v)
+{
+    if (isnan(v))
+        return sqlite3_bind_null(st, col);
+    return sqlite3_bind_double(st, col, v);
+}
+
+static int insert_commune(void *ctx, const struct places_commune *c)
+{
+    struct commune_sql *x = ctx;
+    size_t fn = places_fold_name(c->name, strlen(c->name), x->fold_buf);
+    if (bind_text(x->ins, 1, c->insee) || bind_text(x->ins, 2, c->name) ||
+        sqlite3_bind_text(x->ins, 3, x->fold_buf, (int)fn, SQLITE_TRANSIENT) ||
+        bind_text(x->ins, 4, c->dept) || bind_coord(x->ins, 5, c->lat) ||
+        bind_coord(x->ins, 6, c->lon) || bind_text(x->ins, 7, c->precision) ||
+        bind_text(x->ins, 8, c->parent_insee)) {
+        log_error("%s:%ld: cannot bind: %s", c->path, c->lineno,
+                  sqlite3_errmsg(x->db));
+        return -1;
+    }
+    if (step_reset(x->db, x->ins, c->path, c->lineno) < 0)
+        return -1;
+    /* Postal codes: comma-separated, each one a row of its own. */
+    const char *p = c->postcodes, *end = p + strlen(p);
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        if (!comma)
+            comma = end;
+        if (comma > p) {
+            if (sqlite3_bind_text(x->ins_pc, 1, p, (int)(comma - p),
+                                  SQLITE_TRANSIENT) ||
+                bind_text(x->ins_pc, 2, c->insee) ||
+                step_reset(x->db, x->ins_pc, c->path, c->lineno) < 0)
+                return -1;
+        }
+        p = comma + 1;
+    }
+    return 0;
+}
+
+static int load_communes(sqlite3 *db, const char *path)
+{
+    struct commune_sql *x = xcalloc(1, sizeof *x);
+    int ret = -1;
+    x->db = db;
+    if (prepare(db,
+                "INSERT INTO commune (insee, name, name_fold, dept, lat, lon,"
+                " precision, parent_insee) VALUES (?,?,?,?,?,?,?,?)",
+                &x->ins) < 0 ||
+        prepare(db,
+                "INSERT OR IGNORE INTO commune_postcode (postcode, insee)"
+                " VALUES (?,?)",
+                &x->ins_pc) < 0)
+        goto out;
+    ret = places_read_communes(path, insert_commune, x);
+out:
+    sqlite3_finalize(x->ins);
+    sqlite3_finalize(x->ins_pc);
+    free(x);
     return ret;
 }
 
@@ -517,10 +582,10 @@ static int load_postcodes(sqlite3 *db, const char *path)
                       sqlite3_errmsg(db));
             goto out;
         }
-        if (step_reset(db, ins, &t) < 0)
+        if (step_reset(db, ins, path, t.lineno) < 0)
             goto out;
         if (bind_field(ins_pc, 1, f[0]) || bind_field(ins_pc, 2, f[1]) ||
-            step_reset(db, ins_pc, &t) < 0)
+            step_reset(db, ins_pc, path, t.lineno) < 0)
             goto out;
     }
     if (r == 0)

@@ -1,6 +1,7 @@
 /* Places: the commune reference table (data/communes.tsv, data/postcodes.tsv,
- * built by tools/build-communes.sh) loaded into SQLite, the one name folding
- * that both the index and the queries use for commune names, and great-circle
+ * built by tools/build-communes.sh) loaded into SQLite or read line by line,
+ * the one name folding that both the index and the queries use for commune
+ * names, the departments (codes, names, postal codes), and great-circle
  * distance. It does not rank or parse queries; the server decides what a
  * query word is (postal code, INSEE code, department, name).
  *
@@ -35,6 +36,26 @@
  * PLACES_FOLD_SIZE(n) bytes; it is NUL-terminated. Returns the length. */
 size_t places_fold_name(const char *s, size_t n, char *out);
 
+/* One line of a communes file (data/communes.tsv's columns), checked. The
+ * strings are NUL-terminated and borrowed: valid until the callback that
+ * receives them returns. */
+struct places_commune {
+    const char *insee, *name, *dept; /* never empty */
+    const char *postcodes;           /* comma-separated, or empty */
+    double lat, lon;                 /* degrees; NAN when the file has none */
+    const char *precision, *parent_insee; /* may be empty */
+    const char *path;                     /* the file and line, for messages */
+    long lineno;
+};
+
+/* Reads communes_tsv, rejecting it as places_load_tsv() does, and calls
+ * fn(ctx, c) for each commune in the file's order; fn returns 0 to go on,
+ * or -1 to stop, having logged why. Returns 0, or -1 after logging. For
+ * the programs that want the communes without a database (rpps-gen). */
+int places_read_communes(const char *communes_tsv,
+                         int (*fn)(void *ctx, const struct places_commune *c),
+                         void *ctx);
+
 /* Creates the tables above in db (IF NOT EXISTS) and fills them from the
  * TSV files; postcodes_tsv may be NULL. Runs in the caller's transaction if
  * one is open (the importer's build transaction), else in its own. Rejects
@@ -56,6 +77,11 @@ int places_dept_of_postcode(const char *pc, size_t n, char out[4]);
  * its code ("2A", "21", "974") written NUL-terminated into out (4 bytes).
  * Returns 0, or -1 if no department has that name. */
 int places_dept_by_name(const char *fold, size_t n, char out[4]);
+
+/* The name of the department code ("2A", "974") as INSEE writes it
+ * ("Corse-du-Sud", "La Réunion"), or NULL if there is no such department.
+ * Static. */
+const char *places_dept_label(const char *code);
 
 /* 1 if some department's name goes on after fold[0..n) with a space
  * ("corse", "seine saint"): a reader of words should try one more. */

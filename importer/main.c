@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "fetch.h"
 #include "load.h"
 #include "util.h"
@@ -92,50 +93,6 @@ static void usage(FILE *f)
         "2 usage error; 3 unchanged (--if-changed); 4 refused by the sanity "
         "gate.\n"
         "On success one summary line goes to standard output.\n");
-}
-
-/* The directory holding the running binary, to find bundled data in the
- * source tree (build/../data) or an installed tree (bin/../share). */
-static char *exe_dir(void)
-{
-    char p[4096];
-    ssize_t n = readlink("/proc/self/exe", p, sizeof(p) - 1);
-    if (n <= 0)
-        return xstrdup(".");
-    p[n] = '\0';
-    return xstrdup(dirname(p));
-}
-
-/* Finds a bundled data file: $RPPS_DATADIR, then beside the binary's tree,
- * then the compiled-in data directory. NULL if nowhere. */
-static char *find_data(const char *name)
-{
-    const char *env = getenv("RPPS_DATADIR");
-    char *dir = exe_dir();
-    const char *cands[] = {
-        env,
-        "/../data",
-        "/../share/rpps-search",
-#ifdef RPPS_DATADIR
-        RPPS_DATADIR,
-#endif
-    };
-    char *found = NULL;
-    for (size_t i = 0; i < sizeof(cands) / sizeof(*cands) && !found; i++) {
-        struct buf b;
-        if (!cands[i])
-            continue;
-        buf_init(&b, 8192);
-        if (cands[i][0] == '/' && i > 0 && i < 3)
-            buf_addf(&b, "%s%s/%s", dir, cands[i], name);
-        else
-            buf_addf(&b, "%s/%s", cands[i], name);
-        if (b.s && access(b.s, R_OK) == 0)
-            found = xstrdup(b.s);
-        buf_release(&b);
-    }
-    free(dir);
-    return found;
 }
 
 static int is_url(const char *s)
@@ -378,7 +335,7 @@ int main(int argc, char **argv)
     if (getenv("RPPS_RETRY_BACKOFF"))
         fo.backoff_s = strtod(getenv("RPPS_RETRY_BACKOFF"), NULL);
     if (!ca_file)
-        ca_file = find_data(CA_NAME);
+        ca_file = datadir_find(CA_NAME);
     if (!ca_file)
         log_warn("the IGC-Santé CA chain (%s) was not found: only the system "
                  "store is trusted, and the ANS server will not verify",
@@ -524,7 +481,7 @@ int main(int argc, char **argv)
 
     struct load_result res;
     if (!communes)
-        communes = find_data("communes.tsv");
+        communes = datadir_find("communes.tsv");
     lo.communes_tsv = communes;
     if (communes) {
         /* postcodes.tsv beside communes.tsv, if there is one. */

@@ -231,6 +231,18 @@ check "tiny N: 57 fields" nf_all "$tmp/tiny3/PS_LibreAcces_Personne_activite_202
 check "--truth refuses a tiny N" sh -c "! '$GEN' --quiet -n 10 --out '$tmp/tiny' --truth '$tmp/tiny.tsv'"
 check "bad --layout refused" sh -c "! '$GEN' --quiet --layout 53 --out '$tmp/bad'"
 check "--help" "$GEN" --help
+# The communes' names, departments and postal codes come from the bundled
+# data/communes.tsv ($RPPS_DATADIR first, then beside the binary's tree):
+# one of the towns missing there, or no file at all, is an error.
+mkdir "$tmp/data" "$tmp/alone" "$tmp/alone/bin"
+grep -v '^06088	' data/communes.tsv >"$tmp/data/communes.tsv"
+check "a town missing from communes.tsv is an error" sh -c "
+    ! RPPS_DATADIR='$tmp/data' '$GEN' --quiet -n 10 --out '$tmp/nodata' 2>'$tmp/nodata.err' &&
+    grep -q 'no commune 06088' '$tmp/nodata.err'"
+cp "$GEN" "$tmp/alone/bin/rpps-gen"
+check "no communes.tsv is an error" sh -c "
+    ! env -u RPPS_DATADIR '$tmp/alone/bin/rpps-gen' --quiet -n 10 --out '$tmp/alone/out' 2>'$tmp/alone.err' &&
+    grep -q 'communes.tsv not found' '$tmp/alone.err'"
 
 echo "RESULT $passed $failed"
 [ "$failed" -eq 0 ]

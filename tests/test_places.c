@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fold.h"
 #include "util.h"
 #include "t.h"
 
@@ -280,6 +281,102 @@ static void test_bad_files(void)
     rmdir(dir);
 }
 
+/* places_read_communes() without a database: each line of the real file
+ * once, with its fields as written; an empty coordinate is NAN; a
+ * callback's -1 stops the read, which then fails. */
+struct read_state {
+    long n, stop_at;
+    int ajaccio, empty;
+};
+
+static int read_one(void *ctx, const struct places_commune *c)
+{
+    struct read_state *x = ctx;
+    if (++x->n == x->stop_at)
+        return -1;
+    if (strcmp(c->insee, "2A004") == 0)
+        x->ajaccio =
+            strcmp(c->name, "Ajaccio") == 0 && strcmp(c->dept, "2A") == 0 &&
+            strcmp(c->postcodes, "20000,20090,20167") == 0 &&
+            fabs(c->lat - 41.91886) < 1e-9 && fabs(c->lon - 8.73812) < 1e-9 &&
+            strcmp(c->precision, "commune") == 0 &&
+            c->parent_insee[0] == '\0' && c->lineno > 1;
+    if (strcmp(c->insee, "01001") == 0 && c->postcodes[0] == '\0')
+        x->empty = isnan(c->lat) && isnan(c->lon) && c->precision[0] == '\0';
+    return 0;
+}
+
+static void test_read_communes(void)
+{
+    struct read_state x = {0};
+    sqlite3 *db;
+    char buf[64];
+    T_EQ_INT(places_read_communes(COMMUNES, read_one, &x), 0);
+    T_EQ_INT(x.ajaccio, 1);
+    sqlite3_open(":memory:", &db);
+    T_EQ_INT(places_load_tsv(db, COMMUNES, NULL), 0);
+    T_EQ_INT(x.n, atol(q1(db, "SELECT count(*) FROM commune", NULL, buf,
+                          sizeof(buf))));
+    sqlite3_close(db);
+
+    struct read_state stop = {.stop_at = 10};
+    T_EQ_INT(places_read_communes(COMMUNES, read_one, &stop), -1);
+    T_EQ_INT(stop.n, 10);
+
+    char path[] = "/tmp/test_places_read.XXXXXX";
+    int fd = mkstemp(path);
+    T_CHECK(fd >= 0);
+    FILE *fp = fdopen(fd, "w");
+    fputs(HDR "01001\tX\t01\t\t\t\t\t\n", fp);
+    fclose(fp);
+    struct read_state empty = {0};
+    T_EQ_INT(places_read_communes(path, read_one, &empty), 0);
+    T_EQ_INT(empty.n, 1);
+    T_EQ_INT(empty.empty, 1);
+    unlink(path);
+    T_EQ_INT(places_read_communes("/nonexistent/communes.tsv", read_one, &x),
+             -1);
+}
+
+/* places_dept_label(): every department has its name as INSEE writes it,
+ * which folds to the name places_dept_by_name() knows it by; no name for a
+ * code that is not a department. */
+static void test_dept_labels(void)
+{
+    char codes[101][4];
+    size_t n = 0;
+    for (int d = 1; d <= 95; d++) {
+        if (d == 20) {
+            memcpy(codes[n++], "2A", 3);
+            memcpy(codes[n++], "2B", 3);
+        } else {
+            snprintf(codes[n++], 4, "%02d", d);
+        }
+    }
+    for (int d = 971; d <= 976; d++)
+        if (d != 975)
+            snprintf(codes[n++], 4, "%d", d);
+    T_EQ_INT(n, 101);
+    for (size_t i = 0; i < n; i++) {
+        const char *label = places_dept_label(codes[i]);
+        char f[128], code[4] = "";
+        T_CHECK(label != NULL);
+        if (!label)
+            continue;
+        size_t fn = fold(label, strlen(label), f);
+        T_EQ_INT(places_dept_by_name(f, fn, code), 0);
+        T_EQ_STR(code, codes[i]);
+    }
+    T_EQ_STR(places_dept_label("2A"), "Corse-du-Sud");
+    T_EQ_STR(places_dept_label("21"), "Côte-d'Or");
+    T_EQ_STR(places_dept_label("974"), "La Réunion");
+    T_EQ_STR(places_dept_label("90"), "Territoire de Belfort");
+    static const char *const not_depts[] = {"20", "975", "977", "99",
+                                            "00", "",    "2a",  "7"};
+    for (size_t i = 0; i < sizeof(not_depts) / sizeof(*not_depts); i++)
+        T_CHECK(places_dept_label(not_depts[i]) == NULL);
+}
+
 int main(void)
 {
     log_set_prog("test_places");
@@ -350,5 +447,7 @@ int main(void)
 
     test_real_data();
     test_bad_files();
+    test_read_communes();
+    test_dept_labels();
     return t_done();
 }
