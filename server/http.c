@@ -219,8 +219,16 @@ static void add_common_headers(struct MHD_Response *r)
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    if (cur && cur->vary)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, cur->vary);
+    if (cur && cur->vary) {
+        /* One Vary header: some caches read only the first. */
+        const char *was = MHD_get_response_header(r, MHD_HTTP_HEADER_VARY);
+        char v[128];
+        snprintf(v, sizeof(v), "%s%s%s", was ? was : "", was ? ", " : "",
+                 cur->vary);
+        if (was)
+            MHD_del_response_header(r, MHD_HTTP_HEADER_VARY, was);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, v);
+    }
     if (cur && cur->disposition[0])
         MHD_add_response_header(r, "Content-Disposition", cur->disposition);
 }
