@@ -107,6 +107,7 @@ DEMO_DIR = $(BUILD)/demo
 # Recursive, so that `make deps run` reads the pkg-config flags only after
 # deps has installed the libraries.
 run:
+	@echo "rpps-search: the page will be at http://127.0.0.1:$${PORT:-8080}/"
 	$(MAKE) all
 	sh tools/run-demo.sh $(BUILD)
 

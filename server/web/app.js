@@ -151,7 +151,8 @@
   }
 
   function fmtPhone(p) {
-    return /^\d{10}$/.test(p) ? p.replace(/(\d\d)(?=\d)/g, '$1 ') : p;
+    /* Non-breaking spaces: a number never wraps in the middle. */
+    return /^\d{10}$/.test(p) ? p.replace(/(\d\d)(?=\d)/g, '$1\u00a0') : p;
   }
 
   function fmtKm(km) {
@@ -218,7 +219,7 @@
   function mssList(r) {
     var list = r.mssante || [];
     if (!list.length) return el('p', {class: 'no-mss'}, 'Pas d’adresse MSSanté connue.');
-    var ul = el('ul', {class: 'mss', 'aria-label': 'Adresses MSSanté'});
+    var ul = el('ul', {class: 'mss'});
     list.forEach(function (m) {
       var a = m.address;
       ul.append(el('li', null,
@@ -230,7 +231,7 @@
   }
 
   function activities(acts, full) {
-    var ul = el('ul', {class: 'acts', 'aria-label': 'Lieux d’exercice'});
+    var ul = el('ul', {class: 'acts'});
     (acts || []).forEach(function (a) {
       var li = el('li');
       var ad = a.address || {};
@@ -766,6 +767,9 @@
         q.select();
       }
     });
+    /* The filters are open beside the results on a wide screen, folded
+       above them on a phone. */
+    $('filters-box').open = window.matchMedia('(min-width: 800px)').matches;
     window.addEventListener('popstate', route);
     loadStatus();
     route();
