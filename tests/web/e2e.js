@@ -111,6 +111,13 @@ async function settled(page) {
   await page.waitForLoadState('networkidle');
 }
 
+/* Waits until the facets count the search the URL says (they come a
+   moment after the results). */
+async function facetsReady(page) {
+  await page.waitForFunction(() => document.getElementById('facets').getAttribute('data-for') ===
+    location.search.replace(/^\?/, ''), null, { timeout: 5000 });
+}
+
 (async () => {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -196,7 +203,7 @@ async function settled(page) {
     await page.keyboard.press('Enter');
     await page.waitForFunction((c) => new URL(location.href).searchParams.get('q') === c, COMMON);
     await settled(page);
-    await page.waitForSelector('#facets fieldset[data-key=profession] input', { timeout: 5000 });
+    await facetsReady(page);
     const first = page.locator('#facets fieldset[data-key=profession] li').first();
     const label = (await first.locator('label').textContent()).replace(/\(.*\)$/, '').trim();
     await first.locator('input').check();
@@ -209,7 +216,7 @@ async function settled(page) {
     check(true, 'every card is of the checked profession');
     check(await page.isChecked(`#f-profession-${profCode}`), 'its box stays checked');
     /* A place filter: the first department facet. */
-    await page.waitForSelector('#facets fieldset[data-key=dept] input');
+    await facetsReady(page);
     const dept = page.locator('#facets fieldset[data-key=dept] li').first();
     const code = (await dept.locator('input').getAttribute('id')).replace('f-dept-', '');
     await dept.locator('input').check();
