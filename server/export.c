@@ -251,23 +251,41 @@ static void end_line(struct buf *b)
 }
 
 #define TEXT_COLS 100 /* a terminal's width the table fits (issue 15) */
-enum { C_NAME, C_PROF, C_TOWN, C_PHONE, C_MSS, NCOL };
+/* Four columns: the town and the phone of an activity share one, on two
+ * lines, which leaves a 40-50 character address room beside them. */
+enum { C_NAME, C_PROF, C_PLACE, C_MSS, NCOL };
 
 struct trow {
     char *cell[NCOL];
 };
 
-/* The rows of one result: line 0 name and profession, line 1 the
- * identifier and first specialty, then one line per further activity or
- * mailbox (line i shows activity i and mailbox i). */
+/* The rows of one result: its name then its identifier; its profession
+ * then its first specialty; each activity's town then phone; one
+ * MSSanté address a line. */
 static void text_rows(const json_t *rec, struct trow **rows, size_t *nrows,
                       size_t *cap)
 {
     const json_t *acts = json_object_get(rec, "activities");
     const json_t *mss = json_object_get(rec, "mssante");
     const json_t *specs = json_object_get(rec, "specialties");
-    size_t na = json_array_size(acts), nm = json_array_size(mss);
-    size_t lines = na > nm ? na : nm;
+    /* The place column's lines: town, phone (when there is one), ... */
+    char *place[2 * 64];
+    size_t np = 0;
+    const json_t *act;
+    size_t k;
+    json_array_foreach(acts, k, act)
+    {
+        char tmp[512];
+        if (np + 2 > sizeof(place) / sizeof(place[0]))
+            break;
+        fmt_town(act, tmp, sizeof(tmp));
+        place[np++] = xstrdup(tmp);
+        fmt_phone(jstr(act, "phone"), tmp, sizeof(tmp));
+        if (*tmp)
+            place[np++] = xstrdup(tmp);
+    }
+    size_t nm = json_array_size(mss);
+    size_t lines = np > nm ? np : nm;
     if (lines < 2)
         lines = 2;
     for (size_t i = 0; i < lines; i++) {
@@ -292,11 +310,7 @@ static void text_rows(const json_t *rec, struct trow **rows, size_t *nrows,
                            : i == 1 ? jstr(json_array_get(specs, 0), "label")
                                     : NULL;
         r->cell[C_PROF] = xstrdup(prof ? prof : "");
-        const json_t *act = json_array_get(acts, i);
-        fmt_town(act, tmp, sizeof(tmp));
-        r->cell[C_TOWN] = xstrdup(tmp);
-        fmt_phone(jstr(act, "phone"), tmp, sizeof(tmp));
-        r->cell[C_PHONE] = xstrdup(tmp);
+        r->cell[C_PLACE] = i < np ? place[i] : xstrdup("");
         const char *addr = jstr(json_array_get(mss, i), "address");
         r->cell[C_MSS] = xstrdup(addr ? addr : "");
     }
@@ -304,14 +318,14 @@ static void text_rows(const json_t *rec, struct trow **rows, size_t *nrows,
 
 /* The column widths: each column's widest cell within a cap; then, when
  * the MSSanté addresses do not fit in what is left of TEXT_COLS, the
- * profession, town and name columns narrowed (each down to a floor) until
+ * profession, place and name columns narrowed (each down to a floor) until
  * the longest address that can fit does. Addresses are never cut: one
  * still too long gets a line of its own (text_table()). */
 static void text_widths(struct trow *rows, size_t n, const char *const *head,
                         size_t *w)
 {
-    static const size_t cap[NCOL] = {26, 20, 22, 14, TEXT_COLS};
-    static const size_t floor_[NCOL] = {16, 12, 12, 14, 7};
+    static const size_t cap[NCOL] = {26, 20, 22, TEXT_COLS};
+    static const size_t floor_[NCOL] = {16, 12, 14, 7};
     size_t min_used = 2 * (NCOL - 1), used = 2 * (NCOL - 1), need = 0;
     for (int c = 0; c < NCOL; c++)
         w[c] = u8_width(head[c]);
@@ -330,7 +344,7 @@ static void text_widths(struct trow *rows, size_t n, const char *const *head,
         if (cw > need && min_used + cw <= TEXT_COLS)
             need = cw;
     }
-    static const int shrink[] = {C_PROF, C_TOWN, C_NAME};
+    static const int shrink[] = {C_PROF, C_PLACE, C_NAME};
     for (size_t k = 0; k < 3 && used + need > TEXT_COLS; k++) {
         int c = shrink[k];
         size_t over = used + need - TEXT_COLS;
@@ -345,8 +359,8 @@ static void text_widths(struct trow *rows, size_t n, const char *const *head,
 
 static void text_table(struct buf *b, struct trow *rows, size_t n)
 {
-    static const char *const head[NCOL] = {"NOM", "PROFESSION", "VILLE",
-                                           "TÉLÉPHONE", "MSSANTÉ"};
+    static const char *const head[NCOL] = {"NOM", "PROFESSION", "VILLE, TÉL.",
+                                           "MSSANTÉ"};
     size_t w[NCOL];
     text_widths(rows, n, head, w);
     for (int c = 0; c < NCOL; c++) {

@@ -298,8 +298,7 @@ static void test_text(void)
     static const char *const want[] = {
         "Compris : profession Médecin, nom martin\n",
         "au moins 45 professionnels — 1 à 3\n",
-        "01 00 00 00 00  jean.martin@medecin.mssante.fr\n",
-        "Lyon (69)",
+        "Lyon (69)\n",
         "ADELI 010001949",
         /* too long for its column: whole, on a line of its own */
         "marie-elisabeth.de-la-rochefoucauld-montmorency@masseur-"
@@ -312,6 +311,23 @@ static void test_text(void)
             fprintf(stderr, "text: missing %s\n", want[i]);
         T_CHECK(ok);
     }
+    /* Town then phone in one column, the address beside the town; the
+     * identifier under the name, the phone under the town. */
+    char l0[256] = "", l1[256] = "";
+    const char *m = strstr(b.s, "\nMARTIN Jean");
+    if (m) {
+        size_t n0 = strcspn(m + 1, "\n");
+        snprintf(l0, sizeof(l0), "%.*s", (int)n0, m + 1);
+        const char *n1 = m + 1 + n0 + 1;
+        snprintf(l1, sizeof(l1), "%.*s", (int)strcspn(n1, "\n"), n1);
+    }
+    T_CHECK(strstr(l0, "Médecin") && strstr(l0, "Paris (75)") &&
+            strstr(l0, "jean.martin@medecin.mssante.fr"));
+    T_CHECK(strncmp(l1, "RPPS 10000000001", 16) == 0 &&
+            strstr(l1, "01 00 00 00 00"));
+    const char *town = strstr(l0, "Paris (75)"), *tel = strstr(l1, "01 00");
+    T_CHECK(town && tel &&
+            cols(l0, (size_t)(town - l0)) == cols(l1, (size_t)(tel - l1)));
     if (widest > 100 || !strstr(b.s, "ADELI"))
         fprintf(stderr, "%s", b.s);
     buf_reset(&b);
