@@ -4,11 +4,19 @@
 # rpps-gen and rpps-import make here (3,000 people, seed 1). Screenshots,
 # the downloaded CSV and vCard go to $BUILD/web-e2e/.
 # Skips (a SKIP line, "RESULT 0 0": nothing counted as passed) when
-# Chromium, Node.js or the npm packages are absent: `make deps` (and so CI)
-# installs them. Prints "RESULT <passed> <failed>" last.
+# Chromium, Node.js or the npm packages are absent: `make deps` installs
+# them; under CI (CI set) their absence fails. Prints "RESULT <passed>
+# <failed>" last.
 BUILD=${BUILD:-build}
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
 skip() {
+    # CI installs all of it (tools/deps.sh): there a skip would hide a
+    # missing install, so it fails.
+    if [ -n "${CI:-}" ]; then
+        echo "FAIL e2e_web: $* (CI=$CI: tools/deps.sh should have installed it)"
+        echo "RESULT 0 1"
+        exit 1
+    fi
     echo "SKIP e2e_web: $* (make deps installs it)"
     echo "RESULT 0 0"
     exit 0
