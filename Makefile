@@ -41,7 +41,7 @@ IMPORTER_SRC := $(wildcard importer/*.c)
 SERVER_SRC   := $(wildcard server/*.c)
 COMMON_OBJ   := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sql.o
 IMPORTER_OBJ := $(IMPORTER_SRC:%.c=$(BUILD)/%.o)
-SERVER_OBJ   := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ   := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/web_assets.o
 # Library objects: every module but the one holding main(), so tests link them.
 IMPORTER_LIB := $(filter-out $(BUILD)/importer/main.o,$(IMPORTER_OBJ))
 SERVER_LIB   := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ))
@@ -75,6 +75,15 @@ $(BUILD)/schema_sql.c: schema/schema.sql tools/embed.sh
 $(BUILD)/schema_sql.o: $(BUILD)/schema_sql.c
 	$(CC) $(PROJ_CFLAGS) $(CFLAGS) -c -o $@ $<
 
+# The web page's files (server/web/) are compiled into the server too, so
+# the page always matches the API it calls (server/web.h).
+WEB_SRC := $(sort $(wildcard server/web/*))
+$(BUILD)/web_assets.c: $(WEB_SRC) tools/embed-web.sh tools/embed.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-web.sh $(WEB_SRC) > $@
+$(BUILD)/web_assets.o: $(BUILD)/web_assets.c
+	$(CC) $(PROJ_CFLAGS) -Iserver $(CFLAGS) -c -o $@ $<
+
 $(BUILD)/rpps-import: $(IMPORTER_OBJ) $(COMMON_OBJ)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/rpps-server: $(SERVER_OBJ) $(COMMON_OBJ)
@@ -104,6 +113,7 @@ DEMO_DIR = $(BUILD)/demo
 # Recursive, so that `make deps run` reads the pkg-config flags only after
 # deps has installed the libraries.
 run:
+	@echo "rpps-search: the page will be at http://127.0.0.1:$${PORT:-8080}/"
 	$(MAKE) all
 	sh tools/run-demo.sh $(BUILD)
 

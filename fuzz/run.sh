@@ -43,7 +43,8 @@ srcs() {
     fuzz_query)
         # Every server module but the one with main(): the handlers reach
         # most of them (search, records, places, typos, reading q).
-        echo $(ls server/*.c | grep -v '^server/main\.c$') common/*.c
+        echo $(ls server/*.c | grep -v '^server/main\.c$') common/*.c \
+            "$BUILD/web_assets.c"
         ;;
     esac
 }

@@ -26,7 +26,9 @@
 #include <zlib.h>
 
 #include "api.h"
+#include "export.h"
 #include "util.h"
+#include "web.h"
 #include "banned.h"
 
 /* 4 KiB of URL is far beyond any search (a value is capped at 256 bytes,
@@ -70,6 +72,10 @@ struct route {
     api_handler *fn;
 };
 
+/* The page's paths: never called. on_request() sends the page (web.h) or,
+ * to a terminal, the search or a record as text (export.h). */
+static api_handler page_route;
+
 static const struct route routes[] = {
     {"/v1/search", 0, 1, 1, api_search},
     {"/v1/suggest", 0, 1, 1, api_suggest},
@@ -80,6 +86,9 @@ static const struct route routes[] = {
     {"/v1/status", 0, 1, 0, api_status},
     {"/healthz", 0, 0, 0, api_healthz},
     {"/metrics", 0, 0, 0, NULL}, /* Prometheus text, see send_metrics() */
+    {"/", 0, 0, 0, page_route},
+    {"/p/", 1, 0, 0, page_route},
+    {"/static/", 1, 0, 0, page_route},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -108,6 +117,8 @@ struct rstate {
     const char *method, *url;
     const struct api_param *params;
     size_t nparams;
+    const char *vary;      /* a Vary value beside Accept-Encoding, or NULL */
+    char disposition[160]; /* a Content-Disposition value, or "" */
 };
 
 /* The request the calling MHD thread is answering (one at a time). */
@@ -191,9 +202,41 @@ static void account(struct MHD_Connection *conn, unsigned status, size_t bytes)
     cur = NULL; /* one answer per request */
 }
 
+/* The page's policy: its own files only (no inline script or style, no
+ * other origin: nothing about who is searched leaves the network), no
+ * framing, no form posting elsewhere. */
+#define CSP                                                                    \
+    "default-src 'self'; base-uri 'none'; form-action 'self';"                 \
+    " frame-ancestors 'none'"
+
+/* Headers every answer carries (the page, its files and the API's: a JSON
+ * or text body is never sniffed into HTML, and no referrer leaves: a
+ * search can say which doctor a patient sees), and the current request's
+ * negotiated ones. */
+static void add_common_headers(struct MHD_Response *r)
+{
+    MHD_add_response_header(r, "Content-Security-Policy", CSP);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    if (cur && cur->vary) {
+        /* One Vary header: some caches read only the first. */
+        const char *was = MHD_get_response_header(r, MHD_HTTP_HEADER_VARY);
+        char v[128];
+        snprintf(v, sizeof(v), "%s%s%s", was ? was : "", was ? ", " : "",
+                 cur->vary);
+        if (was)
+            MHD_del_response_header(r, MHD_HTTP_HEADER_VARY, was);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, v);
+    }
+    if (cur && cur->disposition[0])
+        MHD_add_response_header(r, "Content-Disposition", cur->disposition);
+}
+
 static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
                              struct MHD_Response *r, size_t bytes)
 {
+    add_common_headers(r);
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     account(conn, status, bytes);
     return ret;
@@ -466,6 +509,183 @@ static enum MHD_Result send_metrics(struct MHD_Connection *conn,
                      "text/plain; version=0.0.4; charset=utf-8");
 }
 
+/* ---- The web page, and the API's other formats (web.h, export.h) ---- */
+
+/* A file of the page: from memory (prepared once), gzip'd if asked, with
+ * its ETag; a year's max-age when the URL carries its version. */
+static enum MHD_Result send_page(struct MHD_Connection *conn, const char *url,
+                                 const struct api_param *p, size_t np, int gz)
+{
+    const struct web_file *f = web_find(url);
+    if (!f)
+        return send_error(conn, 404, "no such file");
+    const char *v = NULL;
+    for (size_t i = 0; i < np; i++)
+        if (strcmp(p[i].key, "v") == 0)
+            v = p[i].val;
+    const char *cache = web_immutable(f, v)
+                            ? "public, max-age=31536000, immutable"
+                            : "no-cache";
+    char weak[32]; /* etag_matches() takes the W/ form */
+    snprintf(weak, sizeof(weak), "W/%s", f->etag);
+    const char *inm = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    int fresh = etag_matches(inm, weak);
+    int zipped = !fresh && gz && f->gz;
+    size_t n = fresh ? 0 : zipped ? f->gzlen : f->len;
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        n, (void *)(uintptr_t)(zipped ? f->gz : f->data),
+        MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    if (!fresh)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, f->ctype);
+    if (zipped)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, f->etag);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache);
+    enum MHD_Result ret =
+        queue(conn, fresh ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r, n);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* "/" for a terminal that gives no query: how to search with curl. */
+static enum MHD_Result send_usage(struct MHD_Connection *conn, int gz)
+{
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    export_usage(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                             MHD_HTTP_HEADER_HOST),
+                 &b);
+    return send_body(conn, 200, b.s ? b.s : xstrdup(""), b.len, NULL, gz, 1,
+                     export_ctype(EXPORT_TEXT));
+}
+
+/* A handler's answer in another format than JSON: a 200 rendered by
+ * export.c (a download says its file name), an error as a line of text
+ * for text, as JSON for CSV and vCard (the status says it already). */
+static enum MHD_Result send_export(struct MHD_Connection *conn,
+                                   struct api_resp *resp, enum export_kind kind,
+                                   enum export_format fmt, const char *etag,
+                                   int gz)
+{
+    if (resp->status != 200 && fmt != EXPORT_TEXT)
+        return send_json(conn, resp, 0, NULL, gz);
+    char *dumped = NULL;
+    const char *json = resp->text;
+    size_t n = resp->textlen;
+    if (!json) {
+        dumped = resp->body ? json_dumps(resp->body, JSON_COMPACT) : NULL;
+        json = dumped ? dumped : "{}";
+        n = strlen(json);
+    }
+    struct buf b;
+    buf_init(&b, API_MAX_BODY);
+    char fname[96];
+    int rc = 0, status = resp->status;
+    if (status == 200)
+        rc = export_render(fmt, kind, json, n, &b, fname, sizeof(fname));
+    else
+        export_error_text(json, n, &b);
+    free(dumped);
+    free(resp->text);
+    resp->text = NULL;
+    json_decref(resp->body);
+    resp->body = NULL;
+    if (rc < 0) {
+        buf_release(&b);
+        return send_error(conn, 503, "encoding");
+    }
+    if (status == 200 && fname[0] && cur)
+        snprintf(cur->disposition, sizeof(cur->disposition),
+                 "attachment; filename=\"%s\"", fname);
+    return send_body(conn, status, b.s ? b.s : xstrdup(""), b.len,
+                     status == 200 ? etag : NULL, gz, 1, export_ctype(fmt));
+}
+
+static void page_route(struct db_conn *c, const struct api_req *r,
+                       struct api_resp *out)
+{
+    (void)c;
+    (void)r;
+    api_error(out, 404, "no such endpoint");
+}
+
+static const struct route *route_of(api_handler *fn)
+{
+    for (size_t i = 0; i < NROUTES; i++)
+        if (routes[i].fn == fn)
+            return &routes[i];
+    return NULL;
+}
+
+/* Which answer a request gets. On the page's paths, the page (or, for a
+ * terminal, the search at "/" and a record at "/p/{id}" as text); on the
+ * search and record routes, the format asked for (export_choose()), the
+ * handler then getting the parameters without format (copied into kept).
+ * 1 when it has sent the answer itself (*sent says how that went), else 0
+ * with *rt, *req and *fmt set. */
+static int negotiate(struct MHD_Connection *conn, const char *url, int gz,
+                     const struct route **rt, struct api_req *req,
+                     struct api_param *kept, enum export_format *fmt,
+                     enum MHD_Result *sent)
+{
+    const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_ACCEPT);
+    enum export_format dflt = EXPORT_JSON;
+    const char *format = NULL;
+    int formats = 0;
+    for (size_t i = 0; i < req->nparams; i++)
+        if (strcmp(req->params[i].key, "format") == 0) {
+            format = req->params[i].val;
+            formats++;
+        }
+    if ((*rt)->fn == page_route) {
+        const char *ua = MHD_lookup_connection_value(
+            conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+        int is_root = strcmp((*rt)->path, "/") == 0;
+        int is_static = strcmp((*rt)->path, "/static/") == 0;
+        if (!is_static && cur)
+            cur->vary = "Accept, User-Agent"; /* the page or text */
+        if (is_static || !(format || export_wants_text(accept, ua))) {
+            *sent = send_page(conn, url, req->params, req->nparams, gz);
+            return 1;
+        }
+        if (is_root && req->nparams == 0) {
+            *sent = send_usage(conn, gz);
+            return 1;
+        }
+        *rt = route_of(is_root ? api_search : api_practitioner);
+        dflt = EXPORT_TEXT;
+    }
+    if ((*rt)->fn != api_search && (*rt)->fn != api_practitioner)
+        return 0;
+    if (formats > 1) {
+        *sent = send_error(conn, 400, "parameter 'format' given twice");
+        return 1;
+    }
+    const char *err = NULL;
+    enum export_kind kind =
+        (*rt)->fn == api_search ? EXPORT_SEARCH : EXPORT_RECORD;
+    if (export_choose(kind, format, accept, dflt, fmt, &err) < 0) {
+        *sent = send_error(conn, 400, err);
+        return 1;
+    }
+    if (!format && cur && !cur->vary)
+        cur->vary = "Accept";
+    if (format) {
+        size_t n = 0;
+        for (size_t i = 0; i < req->nparams; i++)
+            if (strcmp(req->params[i].key, "format") != 0)
+                kept[n++] = req->params[i];
+        req->params = kept;
+        req->nparams = n;
+    }
+    return 0;
+}
+
 /* The number of parameters MHD makes of the query string s: one per '&'
  * (empty names included), and one for the last piece if it is not empty. */
 static size_t count_params(const char *s)
@@ -596,16 +816,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return send_error(conn, 400, msg);
     }
 
+    const char *ae = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    int gz = accepts_gzip(ae);
+    struct api_param kept[API_MAX_PARAMS + 1];
     struct api_req req = {
         .rest = rest, .params = a.p, .nparams = a.n, .text_ok = 1};
+    enum export_format fmt = EXPORT_JSON;
+    enum MHD_Result sent;
+    if (negotiate(conn, url, gz, &rt, &req, kept, &fmt, &sent))
+        return sent;
     int pretty = 0;
     for (size_t i = 0; i < a.n; i++)
         if (strcmp(a.p[i].key, "pretty") == 0)
             pretty = strcmp(a.p[i].val, "0") != 0 &&
                      strcmp(a.p[i].val, "false") != 0;
-    const char *ae = MHD_lookup_connection_value(
-        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-    int gz = accepts_gzip(ae);
 
     struct db_conn *c = db_acquire();
     if (!rt->fn)
@@ -613,6 +838,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (!c && rt->needs_db)
         return send_error(conn, 503, "no database loaded yet");
     const char *etag = rt->etag && c ? c->etag : NULL;
+    char fetag[128]; /* another format, another tag: W/"...-csv" */
+    if (etag && fmt != EXPORT_JSON) {
+        static const char *const fname[] = {"json", "text", "csv", "vcard"};
+        snprintf(fetag, sizeof(fetag), "%.*s-%s\"", (int)strlen(etag) - 1, etag,
+                 fname[fmt]);
+        etag = fetag;
+    }
     if (etag) {
         const char *inm = MHD_lookup_connection_value(
             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
@@ -633,6 +865,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     rt->fn(c, &req, &resp);
     if (!resp.body && !resp.text)
         api_error(&resp, 503, "no answer");
+    if (fmt != EXPORT_JSON)
+        return send_export(conn, &resp,
+                           rt->fn == api_search ? EXPORT_SEARCH : EXPORT_RECORD,
+                           fmt, resp.status == 200 ? etag : NULL, gz);
     return send_json(conn, &resp, pretty, resp.status == 200 ? etag : NULL, gz);
 }
 

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs every test: the C test binaries given as arguments, then every
 # tests/e2e_*.sh script. Each prints "RESULT <passed> <failed>" as its last
-# such line; a test that crashes or prints none counts as one failure.
+# such line; a test that crashes or prints none counts as one failure. A
+# test that cannot run here (a browser missing) prints a SKIP line and
+# "RESULT 0 0": shown, and counted as nothing.
 # Ends with the totals, "N passed, N failed", and a non-zero exit on failure.
 # BUILD (default build) says where the binaries are.
 BUILD=${BUILD:-build}
@@ -37,6 +39,9 @@ for t in "$@" tests/e2e_*.sh; do
     if [ "$f" -ne 0 ]; then
         echo "FAIL $t ($p passed, $f failed, exit $rc)"
         sed 's/^/    /' "$log" | tail -n 60
+    elif grep -q '^SKIP' "$log"; then
+        # Skipped for a missing tool: said, and counted as nothing.
+        grep '^SKIP' "$log" | sed "s|^SKIP|skip $t:|"
     else
         echo "ok   $t ($p passed, $((end - start)) s)"
     fi

@@ -184,6 +184,14 @@ static void check_answer(const char *what, int rc, struct ans *a, int mhd_ok,
 {
     int ok = rc == 0 && a->status >= 200 && a->status < 500;
     int is_json = strncmp(a->ctype, "application/json", 16) == 0;
+    /* The web page's paths answer HTML (its files CSS, JavaScript, SVG);
+     * an error asked for as text is one line saying its status. */
+    int is_page = a->status == 200 && (strncmp(a->ctype, "text/", 5) == 0 ||
+                                       strncmp(a->ctype, "image/", 6) == 0);
+    char err[32];
+    snprintf(err, sizeof(err), "erreur %ld : ", a->status);
+    if (a->status >= 400 && strncmp(a->ctype, "text/plain", 10) == 0)
+        is_page = a->body.s && strncmp(a->body.s, err, strlen(err)) == 0;
     if (ok && is_json && !head) {
         json_error_t je;
         json_t *j = json_loadb(a->body.s ? a->body.s : "", a->body.len, 0, &je);
@@ -197,7 +205,7 @@ static void check_answer(const char *what, int rc, struct ans *a, int mhd_ok,
             }
             json_decref(j);
         }
-    } else if (ok && !is_json && !head && a->status != 304 &&
+    } else if (ok && !is_json && !is_page && !head && a->status != 304 &&
                a->status != 204) {
         if (mhd_ok && a->status >= 400) {
             printf("NOTE %s: %ld answered by libmicrohttpd (not JSON)\n", what,
@@ -502,6 +510,18 @@ static const char *const encoding_cases[] = {
     "/v1/specialties/extra",
     "/favicon.ico",
     "/v1/search?q=martin#fragment",
+    /* the web page's paths */
+    "/p/",
+    "/p/..%2F..%2Fetc%2Fpasswd",
+    "/p/10000000001?format=csv",
+    "/?format=vcard",
+    "/?format=text",
+    "/static/",
+    "/static/../../etc/passwd",
+    "/static/%2e%2e%2Fapp.js",
+    "/static/app.js?v=",
+    "/static/app.js?v=%FF",
+    "/static/index.html",
 };
 
 static void test_encoding_paths(void)

@@ -775,7 +775,8 @@ static void test_errors(void)
         {NULL, "/v1/search?q=a&facets=color", 400},
         {NULL, "/v1/search?q=a+b+c+d+e+f+g+h+i", 400},
         {NULL, "/v1/nothing", 404},
-        {NULL, "/", 404},
+        {NULL, "/favicon.ico", 404}, /* "/" is the web page */
+        {NULL, "/static/nothing.js", 404},
         {"POST", "/v1/search?q=a", 405},
         {"DELETE", "/v1/practitioners/10000000001", 405},
     };
@@ -890,6 +891,172 @@ static void test_http_features(void)
     request(curl, port, "HEAD", "/v1/search?q=martin", NULL, NULL, NULL, &r);
     T_EQ_INT(r.status, 200);
     T_EQ_INT(r.body.len, 0);
+    reply_free(&r);
+}
+
+/* ---- the web page and the other formats (web.h, export.h) ---- */
+
+/* 1 if the reply's header name holds want (case-sensitive substring). */
+static int has_header(const struct reply *r, const char *name, const char *want)
+{
+    const char *v = header(r, name);
+    return v && strstr(v, want) != NULL;
+}
+
+/* The reply's answer with these request headers (NULL-terminated). */
+static struct reply get_h(const char *path, const char *h1, const char *h2)
+{
+    const char *hs[] = {h1, h2, NULL};
+    struct reply r;
+    if (request(curl, port, NULL, path, hs, NULL, NULL, &r) < 0)
+        r.status = -1;
+    return r;
+}
+
+static void test_web_page(void)
+{
+    /* A browser gets the page, with the security headers. */
+    struct reply r = get_h("/", "User-Agent: Mozilla/5.0", "Accept: text/html");
+    T_EQ_INT(r.status, 200);
+    T_CHECK(has_header(&r, "Content-Type", "text/html"));
+    T_CHECK(has_header(&r, "Content-Security-Policy", "default-src 'self'"));
+    T_CHECK(
+        has_header(&r, "Content-Security-Policy", "frame-ancestors 'none'"));
+    T_CHECK(has_header(&r, "X-Content-Type-Options", "nosniff"));
+    T_CHECK(has_header(&r, "Referrer-Policy", "no-referrer"));
+    T_CHECK(has_header(&r, "Cache-Control", "no-cache"));
+    T_CHECK(r.body.s && strstr(r.body.s, "<html lang=\"fr\">") != NULL);
+    /* No inline script: every script is a file of ours. */
+    T_CHECK(r.body.s && strstr(r.body.s, "<script>") == NULL);
+    /* The page links its files with their versions. */
+    const char *v = r.body.s ? strstr(r.body.s, "/static/app.js?v=") : NULL;
+    T_CHECK(v != NULL);
+    char js[128] = "";
+    if (v)
+        snprintf(js, sizeof(js), "%.*s", (int)strcspn(v, "\""), v);
+    char etag[64];
+    snprintf(etag, sizeof(etag), "If-None-Match: %s",
+             header(&r, "ETag") ? header(&r, "ETag") : "\"none\"");
+    reply_free(&r);
+    r = get_h("/", "User-Agent: Mozilla/5.0", etag);
+    T_EQ_INT(r.status, 304);
+    reply_free(&r);
+    /* A professional's permalink is the page too. */
+    r = get_h("/p/10000000001", "User-Agent: Mozilla/5.0", "Accept: text/html");
+    T_CHECK(has_header(&r, "Content-Type", "text/html"));
+    reply_free(&r);
+    /* The versioned file is cached a year; the bare name is revalidated. */
+    r = get_h(js, NULL, NULL);
+    T_EQ_INT(r.status, 200);
+    T_CHECK(has_header(&r, "Content-Type", "text/javascript"));
+    T_CHECK(has_header(&r, "Cache-Control", "max-age=31536000"));
+    T_CHECK(has_header(&r, "Cache-Control", "immutable"));
+    reply_free(&r);
+    r = get_h("/static/app.js?v=0000", NULL, NULL);
+    T_CHECK(has_header(&r, "Cache-Control", "no-cache"));
+    reply_free(&r);
+    /* The whole page, gzip'd as sent: within 60 KB (issue 15). */
+    static const char *const files[] = {
+        "/", "/static/app.js", "/static/style.css", "/static/favicon.svg"};
+    curl_off_t total = 0;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        request(curl, port, NULL, files[i], NULL, "gzip", NULL, &r);
+        T_EQ_INT(r.status, 200);
+        curl_off_t n = 0; /* bytes received: the gzip'd body */
+        curl_easy_getinfo(curl, CURLINFO_SIZE_DOWNLOAD_T, &n);
+        total += n;
+        reply_free(&r);
+    }
+    fprintf(stderr, "web page: %lld bytes gzip'd\n", (long long)total);
+    T_CHECK(total > 1000 && total <= 60 * 1024);
+
+    /* curl, or Accept: text/plain, gets text at "/". */
+    r = get_h("/", "User-Agent: curl/7.88.1", NULL);
+    T_CHECK(has_header(&r, "Content-Type", "text/plain"));
+    T_CHECK(r.body.s && strstr(r.body.s, "curl '") != NULL);
+    reply_free(&r);
+    r = get_h("/?q=martin+jean", "User-Agent: curl/7.88.1", NULL);
+    T_EQ_INT(r.status, 200);
+    T_CHECK(has_header(&r, "Content-Type", "text/plain"));
+    T_CHECK(has_header(&r, "Vary", "User-Agent"));
+    T_CHECK(r.body.s && strstr(r.body.s, "MARTIN Jean") != NULL);
+    T_CHECK(r.body.s &&
+            strstr(r.body.s, "jean.martin@medecin.mssante.fr") != NULL);
+    T_CHECK(r.body.s && strstr(r.body.s, "01 00 00 00 00") != NULL);
+    reply_free(&r);
+    r = get_h("/?q=martin", "User-Agent: Mozilla/5.0", "Accept: text/plain");
+    T_CHECK(r.body.s && strstr(r.body.s, "\nNOM ") != NULL);
+    reply_free(&r);
+    r = get_h("/p/10000000001", "User-Agent: curl/8.0", NULL);
+    T_CHECK(r.body.s && strstr(r.body.s, "Dr Jean MARTIN") != NULL);
+    reply_free(&r);
+    r = get_h("/p/99999999999", "User-Agent: curl/8.0", NULL);
+    T_EQ_INT(r.status, 404);
+    T_CHECK(r.body.s && strncmp(r.body.s, "erreur 404", 10) == 0);
+    reply_free(&r);
+
+    /* vCard by format= and by Accept; a download name. */
+    r = get("/v1/practitioners/10000000001?format=vcard");
+    T_EQ_INT(r.status, 200);
+    T_CHECK(has_header(&r, "Content-Type", "text/vcard"));
+    T_CHECK(has_header(&r, "Content-Disposition", "martin-jean.vcf"));
+    T_CHECK(r.body.s &&
+            strncmp(r.body.s, "BEGIN:VCARD\r\nVERSION:4.0\r\n", 26) == 0);
+    T_CHECK(r.body.s &&
+            strstr(r.body.s, "EMAIL;TYPE=work;PREF=1:"
+                             "jean.martin@medecin.mssante.fr") != NULL);
+    T_CHECK(r.body.s && strstr(r.body.s, "tel:+33100000000") != NULL);
+    char vtag[128];
+    snprintf(vtag, sizeof(vtag), "%s",
+             header(&r, "ETag") ? header(&r, "ETag") : "");
+    T_CHECK(strstr(vtag, "-vcard\"") != NULL);
+    reply_free(&r);
+    r = get_h("/v1/practitioners/10000000001", "Accept: text/vcard", NULL);
+    T_CHECK(has_header(&r, "Content-Type", "text/vcard"));
+    T_CHECK(has_header(&r, "Vary", "Accept"));
+    reply_free(&r);
+    /* A browser's Accept (wildcards) keeps JSON. */
+    r = get_h("/v1/practitioners/10000000001",
+              "Accept: text/html,application/xhtml+xml,*/*;q=0.8", NULL);
+    T_CHECK(has_header(&r, "Content-Type", "application/json"));
+    T_CHECK(json_is_object(r.json));
+    reply_free(&r);
+
+    /* CSV: BOM, ';', CRLF, one row per professional and activity. */
+    r = get("/v1/search?q=martin&format=csv");
+    T_EQ_INT(r.status, 200);
+    T_CHECK(has_header(&r, "Content-Type", "text/csv"));
+    T_CHECK(has_header(&r, "Content-Disposition", ".csv"));
+    T_CHECK(r.body.s && strncmp(r.body.s, "\xEF\xBB\xBFIdentifiant;", 15) == 0);
+    int rows = 0;
+    for (const char *p = r.body.s; p && (p = strstr(p, "\r\n")); p += 2)
+        rows++;
+    T_EQ_INT(rows, 6); /* a header and the five MARTIN, one activity each */
+    reply_free(&r);
+
+    /* Errors: a format this endpoint does not have, twice, elsewhere. */
+    static const struct {
+        const char *path;
+        long status;
+    } bad[] = {
+        {"/v1/search?q=martin&format=vcard", 400},
+        {"/v1/search?q=martin&format=xml", 400},
+        {"/v1/practitioners/10000000001?format=csv", 400},
+        {"/v1/search?q=martin&format=csv&format=text", 400},
+        {"/v1/suggest?q=mar&format=csv", 400},
+        {"/v1/practitioners/99999999999?format=vcard", 404},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        r = get(bad[i].path);
+        T_EQ_INT(r.status, bad[i].status);
+        T_EQ_INT(jint(json_object_get(r.json, "error"), "status"),
+                 bad[i].status);
+        reply_free(&r);
+    }
+    /* JSON answers carry the headers too. */
+    r = get("/v1/search?q=martin");
+    T_CHECK(has_header(&r, "X-Content-Type-Options", "nosniff"));
+    T_CHECK(has_header(&r, "Referrer-Policy", "no-referrer"));
     reply_free(&r);
 }
 
@@ -1221,6 +1388,7 @@ int main(void)
     test_suggest_and_lists();
     test_errors();
     test_http_features();
+    test_web_page();
     test_hot_swap(dbpath);
 
     /* SIGHUP after the last good file: zola gone at once. */

@@ -131,6 +131,13 @@ if [ -n "$total" ] && [ "$total" -gt 0 ]; then
 else
     ko "search q=martin: expected JSON with total > 0, got: $(printf '%s' "$body" | head -c 300)"
 fi
+# The web page is in the binary: a browser gets it, curl gets text.
+if curl -fsS -m 5 -A 'Mozilla/5.0' "$U/" 2>/dev/null | grep -q '<html lang="fr">' &&
+    curl -fsS -m 5 "$U/?q=martin&limit=2" 2>/dev/null | grep -q '^NOM '; then
+    ok "the web page at / (and text for curl)"
+else
+    ko "the web page at /: no HTML for a browser or no table for curl"
+fi
 if $P exec "$NAME" rpps-entrypoint healthcheck >/dev/null 2>&1; then
     ok "the image's HEALTHCHECK command passes"
 else
