@@ -246,7 +246,7 @@ int main(int argc, char **argv)
 {
     const char *db = "rpps.db";
     char *ca_file = NULL, *communes = NULL, *postcodes = NULL;
-    int if_changed = 0, force = 0, quiet = 0, keep = 0;
+    int if_changed = 0, force = 0, quiet = 0, keep = 0, no_communes = 0;
     int show_progress = isatty(2);
     double max_drop = 10.0;
     struct load_opts lo = {0};
@@ -356,7 +356,8 @@ int main(int argc, char **argv)
             break;
         case O_COMMUNES:
             free(communes);
-            communes = strcmp(optarg, "none") ? xstrdup(optarg) : NULL;
+            no_communes = strcmp(optarg, "none") == 0;
+            communes = no_communes ? NULL : xstrdup(optarg);
             break;
         case O_VERSION:
             printf("rpps-import %s\n", RPPS_VERSION);
@@ -523,7 +524,7 @@ int main(int argc, char **argv)
     close(tfd);
 
     struct load_result res;
-    if (!communes)
+    if (!communes && !no_communes)
         communes = find_data("communes.tsv");
     lo.communes_tsv = communes;
     if (communes) {
