@@ -2105,6 +2105,10 @@ static int fts_side_start(struct fts_side *f, const struct persons *ps,
                   f->db ? sqlite3_errmsg(f->db) : "cannot open");
         goto out;
     }
+    /* Before any statement: this connection attaches the new database and
+     * writes into it (fts_side_finish()), where the build connection may
+     * still hold a lock. */
+    sqlite3_busy_timeout(f->db, 600000);
     /* The schema is written (and the file so held open) before the
      * unlink. */
     if (exec(f->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
@@ -2345,15 +2349,19 @@ static void *quick_check_thread(void *arg)
     sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
     q->ok = 0;
+    /* The busy timeout comes before the first statement: the main thread's
+     * FTS5 check may be committing (EXCLUSIVE, briefly) when this one first
+     * reads the schema, and that read would fail at once with "database is
+     * locked" (issue 11; tests/e2e_stress.sh makes it happen). */
     if (sqlite3_open_v2(q->path, &db, SQLITE_OPEN_READONLY, NULL) !=
             SQLITE_OK ||
+        sqlite3_busy_timeout(db, 600000) != SQLITE_OK ||
         exec(db, "PRAGMA cache_size=-131072") < 0 ||
         sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL) !=
             SQLITE_OK) {
         log_error("quick_check: %s", db ? sqlite3_errmsg(db) : "cannot open");
         goto out;
     }
-    sqlite3_busy_timeout(db, 600000);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *r = (const char *)sqlite3_column_text(s, 0);

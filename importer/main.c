@@ -184,24 +184,38 @@ static void clean_stale(const char *db)
     free(d2);
 }
 
-/* Reads one meta value of the current database, if any, into out. */
+/* Reads one meta value of the current database, if any, into out. -1 when
+ * there is no database or no such key; a database that exists but cannot
+ * be read is also -1, with a warning, since the callers then skip a check
+ * (--if-changed imports, the sanity gates let the new file through). */
 static int old_meta(const char *db, const char *key, char *out, size_t n)
 {
     sqlite3 *h = NULL;
     sqlite3_stmt *s = NULL;
-    int ret = -1;
+    int ret = -1, rc;
     out[0] = '\0';
     if (access(db, F_OK) != 0)
         return -1;
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    /* Only a writer can make this read wait. Nothing writes the served
+     * file in place, but an operator's sqlite3 shell could: wait out its
+     * commit (10 s: seconds at most for a hand-run statement) rather than
+     * skip the gates. Set before the first statement. */
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(h, 10000) != SQLITE_OK ||
+        sqlite3_prepare_v2(h, "SELECT value FROM meta WHERE key = ?", -1, &s,
+                           NULL) != SQLITE_OK) {
+        log_warn("%s: cannot read the current database: %s", db,
+                 h ? sqlite3_errmsg(h) : "out of memory");
         goto out;
-    if (sqlite3_prepare_v2(h, "SELECT value FROM meta WHERE key = ?", -1, &s,
-                           NULL) != SQLITE_OK)
-        goto out;
+    }
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0)) {
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW && sqlite3_column_text(s, 0)) {
         snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
         ret = 0;
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        log_warn("%s: cannot read the current database: %s", db,
+                 sqlite3_errmsg(h));
     }
 out:
     sqlite3_finalize(s);
