@@ -80,6 +80,14 @@ static void usage(FILE *f)
         "  --communes PATH     commune reference table (default: the bundled\n"
         "                      data/communes.tsv; \"none\" to leave it out)\n"
         "  --retries N         download attempts after the first (default 3)\n"
+        "  --max-download-size SIZE\n"
+        "                      refuse a download larger than SIZE bytes (K, M, "
+        "G:\n"
+        "                      KiB, MiB, GiB; default %lluG; 0: no limit)\n"
+        "  --download-timeout SECONDS\n"
+        "                      give up a download, retries included, after "
+        "this\n"
+        "                      long (default %d; 0: no limit)\n"
         "  --keep-downloads    keep downloaded files beside the database\n"
         "  --progress, --no-progress\n"
         "                      progress display (default: on when stderr is a\n"
@@ -91,7 +99,8 @@ static void usage(FILE *f)
         "Exit codes: 0 database updated; 1 failed (old database untouched);\n"
         "2 usage error; 3 unchanged (--if-changed); 4 refused by the sanity "
         "gate.\n"
-        "On success one summary line goes to standard output.\n");
+        "On success one summary line goes to standard output.\n",
+        FETCH_MAX_SIZE_DEFAULT >> 30, FETCH_TIMEOUT_DEFAULT);
 }
 
 /* The directory holding the running binary, to find bundled data in the
@@ -136,6 +145,41 @@ static char *find_data(const char *name)
     }
     free(dir);
     return found;
+}
+
+/* "300000000", "512K", "300M", "2G" (powers of 1024) into *out. */
+static int parse_size(const char *s, unsigned long long *out)
+{
+    char *end;
+    unsigned long long v;
+    int shift = 0;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return -1;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        shift = 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        end++;
+        break;
+    }
+    if (*end || v > (~0ULL >> shift))
+        return -1;
+    *out = v << shift;
+    return 0;
 }
 
 static int is_url(const char *s)
@@ -275,6 +319,8 @@ int main(int argc, char **argv)
         O_DROP,
         O_REJ,
         O_RETRIES,
+        O_MAXDL,
+        O_DLTIME,
         O_KEEP,
         O_PROG,
         O_NOPROG,
@@ -292,6 +338,8 @@ int main(int argc, char **argv)
         {"max-drop", required_argument, NULL, O_DROP},
         {"max-rejected", required_argument, NULL, O_REJ},
         {"retries", required_argument, NULL, O_RETRIES},
+        {"max-download-size", required_argument, NULL, O_MAXDL},
+        {"download-timeout", required_argument, NULL, O_DLTIME},
         {"keep-downloads", no_argument, NULL, O_KEEP},
         {"progress", no_argument, NULL, O_PROG},
         {"no-progress", no_argument, NULL, O_NOPROG},
@@ -351,6 +399,24 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             fo.retries = (int)r;
+            break;
+        }
+        case O_MAXDL:
+            if (parse_size(optarg, &fo.max_size) < 0) {
+                log_error("--max-download-size: a number of bytes, with K, "
+                          "M or G for KiB, MiB, GiB (0: no limit)");
+                return EXIT_USAGE;
+            }
+            break;
+        case O_DLTIME: {
+            long t = strtol(optarg, &end, 10);
+            /* A week: beyond it "no limit" (0) says what is meant. */
+            if (end == optarg || *end || t < 0 || t > 7 * 86400) {
+                log_error("--download-timeout: seconds, from 0 (no limit) "
+                          "to 604800");
+                return EXIT_USAGE;
+            }
+            fo.total_timeout = t;
             break;
         }
         case O_KEEP:

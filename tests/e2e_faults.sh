@@ -6,8 +6,10 @@
 # inflates far past its declared size; an absurd declared size), zips
 # truncated at several points and corrupted in several places, wrong headers,
 # empty files and empty zips, a disk that fills up during the build (a 20 MB
-# tmpfs: needs root, else SKIP, not counted), and kill -9 at several points of
-# a 60,000-professional import. tests/e2e_import.sh has the other faults
+# tmpfs: needs root, else SKIP, not counted), kill -9 at several points of
+# a 60,000-professional import, and hostile download servers (a huge body
+# without Content-Length, a 3 GiB Content-Length, a 2 KiB/s trickle: the
+# size and time limits). tests/e2e_import.sh has the other faults
 # (missing column, wrong field counts, invalid UTF-8 lines, a 10 MB line, the
 # sanity gate, HTTP and TLS errors). Prints "RESULT <passed> <failed>".
 BUILD=${BUILD:-build}
@@ -19,6 +21,7 @@ PASS=0
 FAIL=0
 SRV_PID=
 SRV2_PID=
+HTTP_PID=
 MNT=
 
 cleanup() {
@@ -370,6 +373,49 @@ fi
 kill "$SRV2_PID" 2>/dev/null
 wait "$SRV2_PID" 2>/dev/null
 SRV2_PID=
+
+# --- 8. Hostile download servers ------------------------------------------
+# tests/http_fixture.py on 127.0.0.1 plays them; each download must be cut
+# short, with a message naming the limit, and leave nothing beside the
+# database.
+good_sum=$(sum_of "$DB")
+good_built=$(q "$DB" "select value from meta where key='built_at'")
+python3 "$(dirname "$0")/http_fixture.py" "$T/g" "$T/port" 2>"$T/http.log" &
+HTTP_PID=$!
+for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
+URL=http://127.0.0.1:$(cat "$T/port")
+no_download() { [ -z "$(ls "$(dirname "$DB")" | grep 'download')" ]; }
+# A body without Content-Length far past the limit: stopped at the limit,
+# not written in full and checked afterwards.
+fault "100 MiB body without Content-Length, --max-download-size 5M" \
+    "passed 5242880 bytes, the most a download may hold \(--max-download-size\)" \
+    --retries 0 --max-download-size 5M "$URL/nolength/100"
+check "no Content-Length: no download left" no_download
+sent=$(sed -n 's/^nolength: sent \([0-9]*\) bytes$/\1/p' "$T/http.log" | tail -n 1)
+echo "no Content-Length: the server could send $sent bytes of 104857600"
+check "no Content-Length: cut short (server sent ${sent:-?} of 104857600 bytes)" \
+    [ "${sent:-104857600}" -lt 52428800 ]
+# A Content-Length over the default limit (2 GiB): refused before the body.
+fault "announced 3 GiB, default limit" \
+    "announces more than the 2147483648 bytes a download may hold" \
+    --retries 0 "$URL/biglength/"
+check "announced 3 GiB: refused at once (took $FAULT_MS ms)" [ "$FAULT_MS" -lt 10000 ]
+# file:// gets the same limit (libcurl checks only HTTP's announced size).
+fault "file:// over --max-download-size 1K" "passed 1024 bytes" \
+    --max-download-size 1K "file://$PSZ"
+# A server that sends just over curl's stall limit (1 KiB/s) kept the lock
+# for hours: now the whole download, retries included, has a time limit.
+fault "2 KiB/s server, --download-timeout 3, --retries 2" \
+    "not complete after 3 s, the time a download may take \(--download-timeout\)" \
+    --retries 2 --download-timeout 3 "$URL/slow/extraction/PS_LibreAcces"
+echo "2 KiB/s server: given up after $FAULT_MS ms"
+check "2 KiB/s server: given up within 20 s (took $FAULT_MS ms)" [ "$FAULT_MS" -lt 20000 ]
+check "2 KiB/s server: not retried past the deadline" \
+    [ -z "$(grep retrying "$T/err")" ]
+check "2 KiB/s server: no download left" no_download
+kill "$HTTP_PID" 2>/dev/null
+wait "$HTTP_PID" 2>/dev/null
+HTTP_PID=
 
 # --- the server throughout ------------------------------------------------
 check "server still running" kill -0 "$SRV_PID"
