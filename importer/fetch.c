@@ -108,6 +108,11 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
     return 0;
 }
 
+static int is_https(const char *url)
+{
+    return strncasecmp(url, "https://", 8) == 0;
+}
+
 static CURL *make_handle(const char *url, const struct fetch_opts *o,
                          struct fetch_info *info, char *errbuf)
 {
@@ -119,7 +124,11 @@ static CURL *make_handle(const char *url, const struct fetch_opts *o,
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    /* An https source was asked for so that nobody on the way can change
+     * the extract: a redirect to http would hand it to anyone on the path
+     * (the data.gouv.fr mirror redirects, to https). */
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+                     is_https(url) ? "https" : "http,https");
     curl_easy_setopt(c, CURLOPT_USERAGENT, "rpps-import/" RPPS_VERSION);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
@@ -177,7 +186,8 @@ static int retryable(CURLcode rc, long status)
 }
 
 static void report(const char *url, CURLcode rc, long status,
-                   const char *errbuf, const struct fetch_opts *o)
+                   const char *errbuf, const char *redirect,
+                   const struct fetch_opts *o)
 {
     if (rc == CURLE_OK)
         log_error("%s: HTTP status %ld", url, status);
@@ -185,7 +195,10 @@ static void report(const char *url, CURLcode rc, long status,
         log_error("%s: the server announces more than the %llu bytes a "
                   "download may hold (--max-download-size): refused",
                   url, o->max_size);
-
+    else if (rc == CURLE_UNSUPPORTED_PROTOCOL && redirect && redirect[0])
+        log_error("%s: redirected to %s: refused, an https source is only "
+                  "followed to https",
+                  url, redirect);
     else if (rc == CURLE_PEER_FAILED_VERIFICATION)
         log_error("%s: TLS certificate verification failed (%s); trusted: "
                   "%s and the system store",
@@ -215,12 +228,26 @@ static int http_ok(const char *url, long status)
     return status >= 200 && status < 300;
 }
 
+/* After a redirect, the address it pointed to ("" if none), for the
+ * message when it was refused: libcurl 7.88 then reports
+ * CURLE_UNSUPPORTED_PROTOCOL with that address as the effective URL. */
+static void redirect_of(CURL *c, char *out, size_t n)
+{
+    char *r = NULL;
+    long count = 0;
+    out[0] = '\0';
+    if (curl_easy_getinfo(c, CURLINFO_REDIRECT_COUNT, &count) == CURLE_OK &&
+        count > 0 &&
+        curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &r) == CURLE_OK && r)
+        snprintf(out, n, "%s", r);
+}
+
 /* After a failed attempt: 1 to try again after waiting `wait` seconds;
  * otherwise 0, the failure logged. No attempt starts that the deadline
  * (0: none) would not leave time for. */
 static int try_again(const char *url, CURLcode rc, long status, int attempt,
                      double deadline, double wait, const char *errbuf,
-                     const struct fetch_opts *o)
+                     const char *redirect, const struct fetch_opts *o)
 {
     int worth = attempt < o->retries && retryable(rc, status);
     if (deadline && rc == CURLE_OPERATION_TIMEDOUT &&
@@ -231,14 +258,14 @@ static int try_again(const char *url, CURLcode rc, long status, int attempt,
         return 0;
     }
     if (worth && deadline && now_s() + wait >= deadline) {
-        report(url, rc, status, errbuf, o);
+        report(url, rc, status, errbuf, redirect, o);
         log_error("%s: no time left for another attempt within %ld s "
                   "(--download-timeout): given up",
                   url, o->total_timeout);
         return 0;
     }
     if (!worth) {
-        report(url, rc, status, errbuf, o);
+        report(url, rc, status, errbuf, redirect, o);
         return 0;
     }
     log_warn("%s: attempt %d failed (%s), retrying in %.0f s", url, attempt + 1,
@@ -254,7 +281,7 @@ int fetch_head(const char *url, const struct fetch_opts *o,
         o->total_timeout > 0 ? now_s() + (double)o->total_timeout : 0;
     memset(info, 0, sizeof(*info));
     for (int attempt = 0;; attempt++) {
-        char errbuf[CURL_ERROR_SIZE] = "";
+        char errbuf[CURL_ERROR_SIZE] = "", redirect[1024];
         CURL *c = make_handle(url, o, info, errbuf);
         CURLcode rc;
         curl_off_t len = -1;
@@ -271,6 +298,7 @@ int fetch_head(const char *url, const struct fetch_opts *o,
         rc = curl_easy_perform(c);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &info->status);
         curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+        redirect_of(c, redirect, sizeof(redirect));
         curl_easy_cleanup(c);
         if (rc == CURLE_OK && http_ok(url, info->status)) {
             info->length = len > 0 ? (unsigned long long)len : 0;
@@ -279,7 +307,7 @@ int fetch_head(const char *url, const struct fetch_opts *o,
             return 0;
         }
         if (!try_again(url, rc, info->status, attempt, deadline, wait, errbuf,
-                       o))
+                       redirect, o))
             return -1;
         sleep_s(wait);
         wait *= 2;
@@ -341,7 +369,7 @@ int fetch_download(const char *url, const char *dest,
     }
     made = 1;
     for (int attempt = 0;; attempt++) {
-        char errbuf[CURL_ERROR_SIZE] = "";
+        char errbuf[CURL_ERROR_SIZE] = "", redirect[1024];
         CURL *c;
         CURLcode rc;
         curl_off_t len = -1;
@@ -367,6 +395,7 @@ int fetch_download(const char *url, const char *dest,
         rc = curl_easy_perform(c);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &info->status);
         curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+        redirect_of(c, redirect, sizeof(redirect));
         curl_easy_cleanup(c);
         if (k.too_big) {
             log_error("%s: the download passed %llu bytes, the most a "
@@ -401,7 +430,7 @@ int fetch_download(const char *url, const char *dest,
             goto out;
         }
         if (!try_again(url, rc, info->status, attempt, deadline, wait, errbuf,
-                       o))
+                       redirect, o))
             goto out;
         sleep_s(wait);
         wait *= 2;

@@ -4,7 +4,7 @@
  * verification is never turned off: the IGC-Santé chain given in ca_file is
  * trusted together with the system store. Works for https, http and file.
  * A download is bounded in size and in time, whatever the server says or
- * does not say. */
+ * does not say; an https source is only redirected to https. */
 #ifndef FETCH_H
 #define FETCH_H
 #include <stddef.h>

@@ -295,6 +295,26 @@ if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
     check "TLS unknown CA: old database intact" still_good
     imp --db "$T/tls.db" --retries 0 --ca-file "$T/cert.pem" "$TURL" >"$T/out" 2>"$T/err"
     check "TLS with the pinned CA: imports" [ $? -eq 0 ]
+    # Redirects: an https source is followed to https only (a redirect to
+    # http would hand the extract to anyone on the path); http may go to
+    # https.
+    TBASE=https://127.0.0.1:$(cat "$T/tport")
+    MSPATH=extraction/Extraction_Correspondance_MSSante
+    imp --db "$DB" --retries 0 --ca-file "$T/cert.pem" \
+        "$TBASE/redirect?to=$URL/$MSPATH" >"$T/out" 2>"$T/err"
+    check "https redirected to http: exit 1" [ $? -eq 1 ]
+    check "https redirected to http: says so" \
+        grep -q "redirected to $URL/$MSPATH: refused, an https source is only followed to https" "$T/err"
+    check "https redirected to http: old database intact" still_good
+    imp --db "$T/tls.db" --retries 0 --ca-file "$T/cert.pem" --if-changed \
+        "$TBASE/redirect?to=$URL/$MSPATH" >"$T/out" 2>"$T/err"
+    check "https redirected to http, HEAD probe: exit 1" [ $? -eq 1 ]
+    imp --db "$T/tls2.db" --retries 0 --ca-file "$T/cert.pem" \
+        "$TBASE/redirect?to=$TBASE/$MSPATH" >"$T/out" 2>"$T/err"
+    check "https redirected to https: imports" [ $? -eq 0 ]
+    imp --db "$T/tls3.db" --retries 0 --ca-file "$T/cert.pem" \
+        "$URL/redirect?to=$TBASE/$MSPATH" >"$T/out" 2>"$T/err"
+    check "http redirected to https: imports" [ $? -eq 0 ]
     kill $TLS_PID 2>/dev/null
 else
     ko "openssl could not make a test certificate"
