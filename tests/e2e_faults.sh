@@ -163,17 +163,24 @@ check "bomb: a small zip" [ "$(wc -c <"$T/f/PS_LibreAcces_$STAMP.zip")" -lt 1000
 fault "zip bomb (declares 4 KB, inflates to 40 MB)" \
     "inflates past its declared size|CRC mismatch" \
     "$T/f/PS_LibreAcces_$STAMP.zip"
-# An absurd declared size (100 GiB in the zip64 field, far above the 16 GiB
+# An absurd declared size (100 GiB in the zip64 field, far above the 2 GiB
 # cap) over 20 MB of real data: refused up front by zipread_open_member(),
 # before a byte is inflated (that message comes from nowhere else), and fast.
 python3 "$T/bomb.py" "$T/f/PS_LibreAcces_$STAMP.zip" "$A" "$ACT" \
     107374182400 20 || ko "cannot build the zip64 bomb"
 fault "absurd declared size (100 GiB)" \
-    "$A: declared size of 107374182400 bytes is over the 16 GiB a member may hold" \
+    "$A: declared size of 107374182400 bytes is over the 2 GiB a member may hold" \
     "$T/f/PS_LibreAcces_$STAMP.zip"
 echo "absurd declared size: refused in $FAULT_MS ms"
 check "absurd declared size: refused within 5 s (took $FAULT_MS ms)" \
     [ "$FAULT_MS" -lt 5000 ]
+# 3 GiB declared (a plain 32-bit size, no zip64): under the old 16 GiB cap,
+# over the 2 GiB one (the real members are 820 MB at most).
+python3 "$T/bomb.py" "$T/f/PS_LibreAcces_$STAMP.zip" "$A" "$ACT" \
+    3221225472 20 || ko "cannot build the 3 GiB bomb"
+fault "declared size 3 GiB" \
+    "$A: declared size of 3221225472 bytes is over the 2 GiB a member may hold" \
+    "$T/f/PS_LibreAcces_$STAMP.zip"
 rm -f "$T/f/PS_LibreAcces_$STAMP.zip"
 
 # --- 2. Truncated and corrupt zips ----------------------------------------
