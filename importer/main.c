@@ -41,6 +41,17 @@ static const char *const ans_urls[] = {
 
 #define CA_NAME "igc-sante-elementaire.pem"
 
+/* The sanity gate's other side, in percent: a new database with more than
+ * twice the professionals, or the rows, of the one it replaces is refused
+ * like one with far fewer. The directory grows by a few percent a year
+ * (2.1 M activity lines in 2021, about 2.35 M in 2026) and a night changes
+ * it by far less; twice as many is a wrong file, a generator, a mirror gone
+ * mad, not the directory. Legitimate jumps come from the operator: more
+ * extracts than before (the activity file alone to all four is about
+ * +80 % rows; MSSanté alone to all is four times the professionals), or
+ * the demo to the real extracts: --force once. */
+#define GROWTH_DEFAULT 100.0
+
 static void usage(FILE *f)
 {
     fprintf(
@@ -67,13 +78,17 @@ static void usage(FILE *f)
         "  --if-changed        probe each URL first (HEAD) and stop with exit "
         "code 3\n"
         "                      when every extract is the one already imported\n"
-        "  --force             replace the database even when the new one has "
-        "far\n"
-        "                      fewer professionals than the old\n"
+        "  --force             replace the database even when the sanity gate "
+        "refuses\n"
+        "                      it (far fewer or far more professionals)\n"
         "  --max-drop PCT      the sanity gate: refuse a new database with "
         "more than\n"
         "                      PCT%% fewer professionals than the old (default "
         "10)\n"
+        "  --max-growth PCT    and one with more than PCT%% more "
+        "professionals, "
+        "or\n"
+        "                      rows, than the old (default %.0f)\n"
         "  --max-rejected FRAC fail when a file's rejected lines pass 10 and "
         "this\n"
         "                      fraction of its lines (default 0.001)\n"
@@ -100,7 +115,7 @@ static void usage(FILE *f)
         "2 usage error; 3 unchanged (--if-changed); 4 refused by the sanity "
         "gate.\n"
         "On success one summary line goes to standard output.\n",
-        FETCH_MAX_SIZE_DEFAULT >> 30, FETCH_TIMEOUT_DEFAULT);
+        GROWTH_DEFAULT, FETCH_MAX_SIZE_DEFAULT >> 30, FETCH_TIMEOUT_DEFAULT);
 }
 
 /* The directory holding the running binary, to find bundled data in the
@@ -267,6 +282,57 @@ out:
     return ret;
 }
 
+/* A count the current database recorded in its meta table, or -1. */
+static double old_count(const char *db, const char *key)
+{
+    char v[64];
+    char *end;
+    double n;
+    if (old_meta(db, key, v, sizeof(v)) < 0)
+        return -1;
+    n = strtod(v, &end);
+    return end == v || *end || n < 0 ? -1 : n;
+}
+
+/* The upper side of the sanity gate (GROWTH_DEFAULT says why): 0 when the
+ * new database has at most max_growth percent more professionals and rows
+ * than the current one (or there is none), or when --force says so; -1
+ * (logged) when refused. Rows are activities, specialties, diplomas and
+ * mailboxes: the same people with ten times the rows is as wrong. */
+static int gate_growth(const char *db, const struct load_result *res,
+                       double max_growth, int force)
+{
+    static const char *const row_keys[] = {"activities", "specialties",
+                                           "diplomas", "mailboxes"};
+    double limit = 1.0 + max_growth / 100.0;
+    double old_prof = old_count(db, "professionals"), old_rows = 0;
+    unsigned long long rows =
+        res->activities + res->specialties + res->diplomas + res->mailboxes;
+    int too_many;
+    if (old_prof <= 0)
+        return 0;
+    for (size_t i = 0; i < sizeof(row_keys) / sizeof(*row_keys); i++) {
+        double n = old_count(db, row_keys[i]);
+        if (n > 0)
+            old_rows += n;
+    }
+    too_many = (double)res->professionals > old_prof * limit ||
+               (old_rows > 0 && (double)rows > old_rows * limit);
+    if (!too_many)
+        return 0;
+    if (!force) {
+        log_error("sanity gate: the new database has %llu professionals and "
+                  "%llu rows, the current one %.0f and %.0f (more than %.0f%% "
+                  "more): refused; --force to replace it anyway",
+                  res->professionals, rows, old_prof, old_rows, max_growth);
+        return -1;
+    }
+    log_warn("sanity gate overridden by --force (%llu professionals and %llu "
+             "rows instead of %.0f and %.0f)",
+             res->professionals, rows, old_prof, old_rows);
+    return 0;
+}
+
 static int fsync_path(const char *path, int dir)
 {
     int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
@@ -306,7 +372,7 @@ int main(int argc, char **argv)
     char *ca_file = NULL, *communes = NULL, *postcodes = NULL;
     int if_changed = 0, force = 0, quiet = 0, keep = 0, no_communes = 0;
     int show_progress = isatty(2);
-    double max_drop = 10.0;
+    double max_drop = 10.0, max_growth = GROWTH_DEFAULT;
     struct load_opts lo = {0};
     struct fetch_opts fo;
     int lock_fd = -1, ret = EXIT_FAILED;
@@ -317,6 +383,7 @@ int main(int argc, char **argv)
         O_IFCH,
         O_FORCE,
         O_DROP,
+        O_GROWTH,
         O_REJ,
         O_RETRIES,
         O_MAXDL,
@@ -336,6 +403,7 @@ int main(int argc, char **argv)
         {"if-changed", no_argument, NULL, O_IFCH},
         {"force", no_argument, NULL, O_FORCE},
         {"max-drop", required_argument, NULL, O_DROP},
+        {"max-growth", required_argument, NULL, O_GROWTH},
         {"max-rejected", required_argument, NULL, O_REJ},
         {"retries", required_argument, NULL, O_RETRIES},
         {"max-download-size", required_argument, NULL, O_MAXDL},
@@ -382,6 +450,14 @@ int main(int argc, char **argv)
             max_drop = strtod(optarg, &end);
             if (*end || max_drop < 0 || max_drop > 100) {
                 log_error("--max-drop: a percentage from 0 to 100");
+                return EXIT_USAGE;
+            }
+            break;
+        case O_GROWTH:
+            max_growth = strtod(optarg, &end);
+            if (end == optarg || *end || !(max_growth >= 0) ||
+                max_growth > 1e6) {
+                log_error("--max-growth: a percentage from 0 to 1000000");
                 return EXIT_USAGE;
             }
             break;
@@ -646,6 +722,11 @@ int main(int argc, char **argv)
                      "instead of %.0f)",
                      res.professionals, old);
         }
+    }
+
+    if (gate_growth(db, &res, max_growth, force) < 0) {
+        ret = EXIT_REFUSED;
+        goto out;
     }
 
     if (fsync_path(tmp_path, 0) < 0) {
