@@ -945,8 +945,12 @@ static int spill_open(struct spill *sp, const char *db_path)
     memset(sp, 0, sizeof(*sp));
     buf_init(&path, 8192);
     buf_addf(&path, "%s.spill", db_path);
-    sp->fd = path.s ? open(path.s, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)
-                    : -1;
+    /* A new file of our own: whatever is at that name (a link someone
+     * planted) fails the build rather than being written through. */
+    sp->fd =
+        path.s ? open(path.s,
+                      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
+               : -1;
     if (sp->fd < 0) {
         log_error("%s: %s", path.s ? path.s : db_path, strerror(errno));
         buf_release(&path);
@@ -2097,9 +2101,11 @@ static int fts_side_start(struct fts_side *f, const struct persons *ps,
         log_error("full-text index: no name_fts in the schema");
         goto out;
     }
+    /* NOFOLLOW: SQLite would create a dangling link's target (it ignores
+     * SQLITE_OPEN_EXCLUSIVE here). */
     if (sqlite3_open_v2(path.s, &f->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                            SQLITE_OPEN_EXCLUSIVE,
+                            SQLITE_OPEN_NOFOLLOW,
                         NULL) != SQLITE_OK) {
         log_error("%s: %s", path.s,
                   f->db ? sqlite3_errmsg(f->db) : "cannot open");
@@ -2491,7 +2497,8 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     }
 
     if (sqlite3_open_v2(db_path, &db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_NOFOLLOW,
                         NULL) != SQLITE_OK) {
         log_error("%s: %s", db_path, db ? sqlite3_errmsg(db) : "cannot open");
         goto out;

@@ -333,15 +333,107 @@ static int gate_growth(const char *db, const struct load_result *res,
     return 0;
 }
 
-static int fsync_path(const char *path, int dir)
+static int fsync_dir(const char *path)
 {
-    int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int rc;
     if (fd < 0)
         return -1;
     rc = fsync(fd);
     close(fd);
     return rc;
+}
+
+/* The new database, before its rename: readable by the server's user
+ * (mkstemp made it 0600), and on the disk. Through one descriptor opened
+ * without following a link. */
+static int finish_file(const char *path)
+{
+    int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    int rc;
+    if (fd < 0)
+        return -1;
+    rc = fchmod(fd, 0644) == 0 && fsync(fd) == 0 ? 0 : -1;
+    if (close(fd) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Whether a user other than this one (or root) can write to directory
+ * sb: its group counts only if it is not this process's own (a service's
+ * private group, Kubernetes' fsGroup). */
+static int others_write(const struct stat *sb)
+{
+    return (sb->st_mode & S_IWOTH) ||
+           ((sb->st_mode & S_IWGRP) && sb->st_gid != getegid());
+}
+
+/* The database's directory must be this user's (or root's) alone: whoever
+ * else can write there can plant a link where the import writes, or a
+ * database of their own where the server reads, or replace the new file
+ * between its checks and its rename. A sticky bit is not enough there: it
+ * stops others renaming our files, not creating the names first (a
+ * rpps.db before the first import, which the importer then may not
+ * replace; a hot -journal SQLite would play back into the new database).
+ * Above it, a directory others can write to must be sticky, or they could
+ * move the database's directory away and put their own in its place. The
+ * file opens are safe on their own too (O_NOFOLLOW, O_EXCL, mkstemp); this
+ * closes what they cannot. 0, or -1 (logged). */
+static int check_dir(const char *db)
+{
+    char *d = xstrdup(db);
+    char *path = realpath(dirname(d), NULL);
+    uid_t me = geteuid();
+    int ret = -1;
+    if (!path) {
+        log_error("%s: the database's directory: %s", db, strerror(errno));
+        goto out;
+    }
+    for (int top = 1;; top = 0) {
+        struct stat sb;
+        char *slash;
+        if (stat(path, &sb) < 0) {
+            log_error("%s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (sb.st_uid != me && sb.st_uid != 0) {
+            log_error("%s: owned by uid %u, neither this user (uid %u) nor "
+                      "root: its owner could replace what the import writes "
+                      "there and the server reads; run rpps-import as its "
+                      "owner, or give it to this user",
+                      path, (unsigned)sb.st_uid, (unsigned)me);
+            goto out;
+        }
+        if (top && others_write(&sb)) {
+            log_error("%s: the database's directory is writable by other "
+                      "users (mode %04o): they could plant or replace the "
+                      "files the import writes and the server reads, a "
+                      "sticky bit notwithstanding; make it writable by its "
+                      "owner only (chmod go-w)",
+                      path, (unsigned)(sb.st_mode & 07777));
+            goto out;
+        }
+        if (!top && others_write(&sb) && !(sb.st_mode & S_ISVTX)) {
+            log_error("%s: above the database's directory, writable by "
+                      "other users and not sticky (mode %04o): they could "
+                      "move the directory away and put theirs in its place; "
+                      "chmod go-w or +t",
+                      path, (unsigned)(sb.st_mode & 07777));
+            goto out;
+        }
+        if (strcmp(path, "/") == 0)
+            break;
+        slash = strrchr(path, '/');
+        if (slash == path)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    ret = 0;
+out:
+    free(path);
+    free(d);
+    return ret;
 }
 
 struct dl_progress {
@@ -557,14 +649,27 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    /* One importer per database. */
+    if (check_dir(db) < 0)
+        return EXIT_FAILED;
+    /* One importer per database. The lock file stays between runs, so no
+     * O_EXCL; but never through a link, and only a plain file. */
     struct buf lockp;
+    struct stat lsb;
+    const char *why = NULL;
     buf_init(&lockp, 8192);
     buf_addf(&lockp, "%s.lock", db);
-    lock_fd = open(lockp.s, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock_fd < 0) {
-        log_error("%s: %s", lockp.s, strerror(errno));
+    lock_fd = open(lockp.s, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (lock_fd < 0)
+        why = errno == ELOOP ? "a symbolic link: refused (rpps-import makes "
+                               "its lock file itself)"
+                             : strerror(errno);
+    else if (fstat(lock_fd, &lsb) < 0 || !S_ISREG(lsb.st_mode))
+        why = "not a regular file: refused";
+    if (why) {
+        log_error("%s: %s", lockp.s, why);
         buf_release(&lockp);
+        if (lock_fd >= 0)
+            close(lock_fd);
         return EXIT_FAILED;
     }
     if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
@@ -729,11 +834,10 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    if (fsync_path(tmp_path, 0) < 0) {
-        log_error("%s: fsync: %s", tmp_path, strerror(errno));
+    if (finish_file(tmp_path) < 0) {
+        log_error("%s: %s", tmp_path, strerror(errno));
         goto out;
     }
-    chmod(tmp_path, 0644);
     if (rename(tmp_path, db) < 0) {
         log_error("%s: cannot replace: %s", db, strerror(errno));
         goto out;
@@ -741,7 +845,7 @@ int main(int argc, char **argv)
     tmp_path[0] = '\0';
     {
         char *d = xstrdup(db);
-        fsync_path(dirname(d), 1);
+        fsync_dir(dirname(d));
         free(d);
     }
     unsigned long long rej = 0, dup = 0;

@@ -9,9 +9,11 @@
 # tmpfs: needs root, else SKIP, not counted), kill -9 at several points of
 # a 60,000-professional import, and hostile download servers (a huge body
 # without Content-Length, a 3 GiB Content-Length, a 2 KiB/s trickle: the
-# size and time limits). tests/e2e_import.sh has the other faults
-# (missing column, wrong field counts, invalid UTF-8 lines, a 10 MB line, the
-# sanity gate, HTTP and TLS errors). Prints "RESULT <passed> <failed>".
+# size and time limits), links planted at the importer's file names and
+# directories other users can write to. tests/e2e_import.sh has the other
+# faults (missing column, wrong field counts, invalid UTF-8 lines, a 10 MB
+# line, the sanity gate, HTTP and TLS errors). Prints "RESULT <passed>
+# <failed>".
 BUILD=${BUILD:-build}
 IMP=$PWD/$BUILD/rpps-import
 GEN=$PWD/$BUILD/rpps-gen
@@ -247,7 +249,8 @@ rm -rf "$T/f/e" "$Z" "$F"
     ko "generator (60000)"
 BIG=$T/big/PS_LibreAcces_202611270300.zip
 mkdir -p "$T/full"
-if mount -t tmpfs -o size=20m tmpfs "$T/full" 2>/dev/null; then
+# (mode 0755: a tmpfs is 1777 by default, a directory rpps-import refuses.)
+if mount -t tmpfs -o size=20m,mode=0755 tmpfs "$T/full" 2>/dev/null; then
     MNT=$T/full
     "$GEN" --seed 12 --professionals 1000 --stamp $STAMP --out "$T/small" --quiet
     FDB=$MNT/rpps.db
@@ -279,8 +282,10 @@ fi
 # the server must move to it); then the same import is killed at fractions
 # of that time: reading, building, indexing, writing. The served database
 # must come through every kill untouched.
+# (--force: twenty times the 3,000 served is past the sanity gate's
+# --max-growth.)
 s0=$(date +%s.%N)
-imp --db "$DB" "$BIG" >/dev/null 2>"$T/err"
+imp --db "$DB" --force "$BIG" >/dev/null 2>"$T/err"
 check "60000: import" [ $? -eq 0 ]
 dur=$(echo "$(date +%s.%N) - $s0" | bc)
 echo "60000-professional import: $dur s"
@@ -420,9 +425,93 @@ check "2 KiB/s server: given up within 20 s (took $FAULT_MS ms)" [ "$FAULT_MS" -
 check "2 KiB/s server: not retried past the deadline" \
     [ -z "$(grep retrying "$T/err")" ]
 check "2 KiB/s server: no download left" no_download
+
+# --- 9. Links planted beside the database, and who may write there --------
+# Every file the importer makes beside the database (the lock, a download
+# in progress, the download, the build's scratch files) is made without
+# following a link: a link planted at its name must leave the file it
+# points to untouched (and a missing one uncreated). tests/test_tmpfiles.c
+# does the same for DB.tmp-*.spill and DB.tmp-*.fts, whose names are
+# random here. Then the directory itself: refused when another user could
+# write there.
+printf 'victim\n' >"$T/victim"
+victim_ok() { [ "$(cat "$T/victim")" = victim ] && [ ! -e "$T/victim-new" ]; }
+rm -f "$DB.lock"
+ln -s "$T/victim-new" "$DB.lock"
+fault "a dangling link at DB.lock" "rpps.db.lock: a symbolic link: refused" "$PSZ"
+check "link at DB.lock: its target not created" victim_ok
+rm -f "$DB.lock" "$T/victim-new"
+ln -s "$T/victim" "$DB.lock"
+fault "a link at DB.lock" "rpps.db.lock: a symbolic link: refused" "$PSZ"
+check "link at DB.lock: its target untouched" victim_ok
+rm -f "$DB.lock"
+# The download's names: DB.download-N.part was its fixed name, opened
+# "wb"; DB.download-N is where it lands. Links left from before are removed
+# at the start (stale files), so they are planted during the run: while the
+# first source's server waits 3 s, at the second source's names (a file://
+# URL is downloaded like http).
+imp --db "$DB" "$URL/delay/3/extraction/Extraction_Correspondance_MSSante" \
+    "file://$PSZ" >/dev/null 2>"$T/err" &
+IMP_PID=$!
+sleep 1
+ln -s "$T/victim" "$DB.download-1.part"
+ln -s "$T/victim-new" "$DB.download-1"
+wait $IMP_PID
+check "links at the download's names: the import works (got $?)" [ $? -eq 0 ]
+check "links at the download's names: their targets untouched" victim_ok
+check "links at the download's names: the planted .part left alone" \
+    [ -L "$DB.download-1.part" ]
+rm -f "$DB.download-1.part" "$DB.download-1"
 kill "$HTTP_PID" 2>/dev/null
 wait "$HTTP_PID" 2>/dev/null
 HTTP_PID=
+good_sum=$(sum_of "$DB")
+good_built=$(q "$DB" "select value from meta where key='built_at'")
+check "links at the download's names: served" served "$SRV_PID" "$SRV_PORT" "$good_built"
+# Directories. Another owner and other groups need root to set up.
+dir_refused() { # dir_refused "what" DIR "message": import into DIR refused
+    rm -f "$2/rpps.db"
+    imp --db "$2/rpps.db" "$PSZ" >"$T/out" 2>"$T/err"
+    rc=$?
+    check "$1: exit 1 (got $rc)" [ $rc -eq 1 ]
+    check "$1: message /$3/" grep -qE "$3" "$T/err"
+    check "$1: nothing made there" [ -z "$(ls "$2")" ]
+}
+dir_ok() { # dir_ok "what" DIR: import into DIR works
+    imp --db "$2/rpps.db" "$PSZ" >"$T/out" 2>"$T/err"
+    check "$1: imports (got $?)" [ $? -eq 0 ]
+    rm -f "$2"/rpps.db*
+}
+mkdir -p "$T/d/open"
+chmod 0777 "$T/d/open"
+dir_refused "a directory every user can write" "$T/d/open" \
+    "the database's directory is writable by other users \(mode 0777\)"
+chmod 1777 "$T/d/open"
+dir_refused "a sticky directory every user can write" "$T/d/open" \
+    "writable by other users \(mode 1777\)"
+chmod 0755 "$T/d/open"
+dir_ok "the same directory, writable by its owner only" "$T/d/open"
+mkdir -p "$T/d/above/db"
+chmod 0777 "$T/d/above"
+dir_refused "under a directory every user can write" "$T/d/above/db" \
+    "above the database's directory, writable by other users and not sticky"
+chmod 1777 "$T/d/above"
+dir_ok "under a sticky one" "$T/d/above/db"
+if [ "$(id -u)" -eq 0 ]; then
+    mkdir -p "$T/d/theirs" "$T/d/group"
+    chown 65534 "$T/d/theirs"
+    dir_refused "a directory of another user" "$T/d/theirs" \
+        "owned by uid 65534, neither this user \(uid 0\) nor root"
+    chgrp 65534 "$T/d/group"
+    chmod 0775 "$T/d/group"
+    dir_refused "a directory another group can write" "$T/d/group" \
+        "writable by other users \(mode 0775\)"
+    chgrp "$(id -g)" "$T/d/group"
+    dir_ok "a directory its owner's own group can write" "$T/d/group"
+else
+    echo "SKIP another owner, other groups: needs root"
+fi
+check "the victim survived it all" victim_ok
 
 # --- the server throughout ------------------------------------------------
 check "server still running" kill -0 "$SRV_PID"

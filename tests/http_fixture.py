@@ -13,7 +13,8 @@ And a hostile or broken server, for the download limits:
                      (ended by closing the connection); logs how much it
                      could send: "nolength: sent N bytes"
   /biglength/        announces a 3 GiB Content-Length, sends 4 KiB, closes
-  /redirect?to=URL   302 to URL"""
+  /redirect?to=URL   302 to URL
+  /delay/<S>/<path>  <path>, answered after S seconds"""
 import glob
 import http.server
 import os
@@ -95,6 +96,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if self.hostile(body):
             return
+        if self.path.startswith("/delay/"):
+            parts = self.path.split("/", 3)
+            time.sleep(float(parts[2]))
+            self.path = "/" + parts[3]
         slow = self.path.startswith("/slow/")
         if slow:
             self.path = self.path[len("/slow"):]
