@@ -412,13 +412,15 @@ int fetch_download(const char *url, const char *dest,
             info->length = len > 0 ? (unsigned long long)len : 0;
             if (!info->filename[0])
                 fetch_url_basename(url, info->filename, sizeof(info->filename));
-            if (fsync(k.fd) != 0 || close(k.fd) != 0) {
+            int werr = fsync(k.fd) != 0 ? errno : 0;
+            if (close(k.fd) != 0 && !werr)
+                werr = errno;
+            k.fd = -1;
+            if (werr) {
                 log_error("%s: cannot write the download: %s", part.s,
-                          strerror(errno));
-                k.fd = -1;
+                          strerror(werr));
                 goto out;
             }
-            k.fd = -1;
             /* rename() replaces whatever dest is, a link included, without
              * following it. */
             if (rename(part.s, dest) < 0) {
