@@ -100,7 +100,13 @@ $(BUILD)/tests/%.o: PROJ_CFLAGS += -Iimporter -Iserver
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(IMPORTER_LIB) $(SERVER_LIB) $(COMMON_OBJ)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-test check: all $(TEST_BIN)
+# An LD_PRELOAD shim for tests/e2e_stress.sh (see tests/lockdelay.c): built
+# without the sanitizers, it only forwards calls.
+$(BUILD)/tests/lockdelay.so: tests/lockdelay.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -O2 -g -shared -fPIC -o $@ $< -ldl
+
+test check: all $(TEST_BIN) $(BUILD)/tests/lockdelay.so
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
 
 asan:

@@ -115,7 +115,8 @@ explain() { # explain CODE WHAT
     0) log "$2: database updated" ;;
     3) log "$2: extracts unchanged, nothing to do" ;;
     4) err "$2: REFUSED by the sanity gate (exit 4): the new extract has far" \
-        "fewer professionals than the database served, which is kept." \
+        "fewer (or far more) professionals or rows than the database" \
+        "served, which is kept." \
         "Look at the extract; if it is right, run" \
         "'rpps-entrypoint import --force' once in the container" ;;
     2) err "$2: usage error (exit 2): check RPPS_IMPORT_OPTS and" \

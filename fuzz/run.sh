@@ -81,7 +81,7 @@ case " $TARGETS " in
         }
         g=$(mktemp -d)
         "$BUILD/rpps-gen" --quiet --seed 3 --professionals 400 --out "$g" &&
-            "$BUILD/rpps-import" --quiet --no-progress --communes none \
+            "$BUILD/rpps-import" --quiet --no-progress \
                 --db "$FUZZ_QUERY_DB" "$g"/*.zip >/dev/null || {
             echo "fuzz: cannot build $FUZZ_QUERY_DB"
             rm -rf "$g"

@@ -3,7 +3,9 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -21,6 +23,8 @@ void fetch_opts_init(struct fetch_opts *o)
      * seconds when it is up; a stalled transfer should be retried. */
     o->connect_timeout = 30;
     o->stall_timeout = 120;
+    o->max_size = FETCH_MAX_SIZE_DEFAULT;
+    o->total_timeout = FETCH_TIMEOUT_DEFAULT;
 }
 
 int fetch_global_init(void)
@@ -104,6 +108,11 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
     return 0;
 }
 
+static int is_https(const char *url)
+{
+    return strncasecmp(url, "https://", 8) == 0;
+}
+
 static CURL *make_handle(const char *url, const struct fetch_opts *o,
                          struct fetch_info *info, char *errbuf)
 {
@@ -115,7 +124,11 @@ static CURL *make_handle(const char *url, const struct fetch_opts *o,
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    /* An https source was asked for so that nobody on the way can change
+     * the extract: a redirect to http would hand it to anyone on the path
+     * (the data.gouv.fr mirror redirects, to https). */
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+                     is_https(url) ? "https" : "http,https");
     curl_easy_setopt(c, CURLOPT_USERAGENT, "rpps-import/" RPPS_VERSION);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
@@ -131,7 +144,22 @@ static CURL *make_handle(const char *url, const struct fetch_opts *o,
     }
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, info);
+    /* Refused at once when a Content-Length says more; the write callback
+     * counts too, since libcurl before 8.4.0 (Debian 12 has 7.88) checks
+     * only an announced length, and file:// not at all. */
+    if (o->max_size)
+        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_size);
     return c;
+}
+
+/* Milliseconds left before deadline (a now_s() time), at least 1; 0 when
+ * it has passed. */
+static long left_ms(double deadline)
+{
+    double left = deadline - now_s();
+    if (left <= 0)
+        return 0;
+    return left * 1000 < 1 ? 1 : (long)(left * 1000);
 }
 
 /* Whether a failure is worth another attempt: network trouble and server
@@ -158,10 +186,19 @@ static int retryable(CURLcode rc, long status)
 }
 
 static void report(const char *url, CURLcode rc, long status,
-                   const char *errbuf, const struct fetch_opts *o)
+                   const char *errbuf, const char *redirect,
+                   const struct fetch_opts *o)
 {
     if (rc == CURLE_OK)
         log_error("%s: HTTP status %ld", url, status);
+    else if (rc == CURLE_FILESIZE_EXCEEDED)
+        log_error("%s: the server announces more than the %llu bytes a "
+                  "download may hold (--max-download-size): refused",
+                  url, o->max_size);
+    else if (rc == CURLE_UNSUPPORTED_PROTOCOL && redirect && redirect[0])
+        log_error("%s: redirected to %s: refused, an https source is only "
+                  "followed to https",
+                  url, redirect);
     else if (rc == CURLE_PEER_FAILED_VERIFICATION)
         log_error("%s: TLS certificate verification failed (%s); trusted: "
                   "%s and the system store",
@@ -191,25 +228,77 @@ static int http_ok(const char *url, long status)
     return status >= 200 && status < 300;
 }
 
+/* After a redirect, the address it pointed to ("" if none), for the
+ * message when it was refused: libcurl 7.88 then reports
+ * CURLE_UNSUPPORTED_PROTOCOL with that address as the effective URL. */
+static void redirect_of(CURL *c, char *out, size_t n)
+{
+    char *r = NULL;
+    long count = 0;
+    out[0] = '\0';
+    if (curl_easy_getinfo(c, CURLINFO_REDIRECT_COUNT, &count) == CURLE_OK &&
+        count > 0 &&
+        curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &r) == CURLE_OK && r)
+        snprintf(out, n, "%s", r);
+}
+
+/* After a failed attempt: 1 to try again after waiting `wait` seconds;
+ * otherwise 0, the failure logged. No attempt starts that the deadline
+ * (0: none) would not leave time for. */
+static int try_again(const char *url, CURLcode rc, long status, int attempt,
+                     double deadline, double wait, const char *errbuf,
+                     const char *redirect, const struct fetch_opts *o)
+{
+    int worth = attempt < o->retries && retryable(rc, status);
+    if (deadline && rc == CURLE_OPERATION_TIMEDOUT &&
+        deadline - now_s() < 1.0) {
+        log_error("%s: not complete after %ld s, the time a download may "
+                  "take (--download-timeout): given up",
+                  url, o->total_timeout);
+        return 0;
+    }
+    if (worth && deadline && now_s() + wait >= deadline) {
+        report(url, rc, status, errbuf, redirect, o);
+        log_error("%s: no time left for another attempt within %ld s "
+                  "(--download-timeout): given up",
+                  url, o->total_timeout);
+        return 0;
+    }
+    if (!worth) {
+        report(url, rc, status, errbuf, redirect, o);
+        return 0;
+    }
+    log_warn("%s: attempt %d failed (%s), retrying in %.0f s", url, attempt + 1,
+             rc == CURLE_OK ? "server error" : curl_easy_strerror(rc), wait);
+    return 1;
+}
+
 int fetch_head(const char *url, const struct fetch_opts *o,
                struct fetch_info *info)
 {
     double wait = o->backoff_s;
+    double deadline =
+        o->total_timeout > 0 ? now_s() + (double)o->total_timeout : 0;
     memset(info, 0, sizeof(*info));
     for (int attempt = 0;; attempt++) {
-        char errbuf[CURL_ERROR_SIZE] = "";
+        char errbuf[CURL_ERROR_SIZE] = "", redirect[1024];
         CURL *c = make_handle(url, o, info, errbuf);
         CURLcode rc;
         curl_off_t len = -1;
+        /* 120 s: ANS answers a HEAD within seconds when it is up. */
+        long ms = 120000;
         if (!c) {
             log_error("curl_easy_init failed");
             return -1;
         }
+        if (deadline && left_ms(deadline) < ms)
+            ms = left_ms(deadline) ? left_ms(deadline) : 1;
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
         rc = curl_easy_perform(c);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &info->status);
         curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+        redirect_of(c, redirect, sizeof(redirect));
         curl_easy_cleanup(c);
         if (rc == CURLE_OK && http_ok(url, info->status)) {
             info->length = len > 0 ? (unsigned long long)len : 0;
@@ -217,89 +306,142 @@ int fetch_head(const char *url, const struct fetch_opts *o,
                 fetch_url_basename(url, info->filename, sizeof(info->filename));
             return 0;
         }
-        if (attempt >= o->retries || !retryable(rc, info->status)) {
-            report(url, rc, info->status, errbuf, o);
+        if (!try_again(url, rc, info->status, attempt, deadline, wait, errbuf,
+                       redirect, o))
             return -1;
-        }
-        log_warn(
-            "%s: attempt %d failed (%s), retrying in %.0f s", url, attempt + 1,
-            rc == CURLE_OK ? "server error" : curl_easy_strerror(rc), wait);
         sleep_s(wait);
         wait *= 2;
     }
+}
+
+/* Where the body goes: a file of our own, counted against the maximum. */
+struct sink {
+    int fd;
+    unsigned long long got, max; /* max 0: no limit */
+    int too_big;
+    int err; /* errno of a failed write, or 0 */
+};
+
+static size_t on_write(char *p, size_t size, size_t nmemb, void *ctx)
+{
+    struct sink *k = ctx;
+    size_t n = size * nmemb, done = 0;
+    if (k->max && n > k->max - k->got) {
+        k->too_big = 1;
+        return 0; /* curl stops: CURLE_WRITE_ERROR */
+    }
+    while (done < n) {
+        ssize_t w = write(k->fd, p + done, n - done);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            k->err = errno;
+            return 0;
+        }
+        done += (size_t)w;
+    }
+    k->got += n;
+    return n;
 }
 
 int fetch_download(const char *url, const char *dest,
                    const struct fetch_opts *o, struct fetch_info *info)
 {
     struct buf part;
+    struct sink k = {-1, 0, o->max_size, 0, 0};
     double wait = o->backoff_s;
-    int ret = -1;
+    double deadline =
+        o->total_timeout > 0 ? now_s() + (double)o->total_timeout : 0;
+    int ret = -1, made = 0;
 
     memset(info, 0, sizeof(*info));
     buf_init(&part, 4096);
-    if (buf_addf(&part, "%s.part", dest) < 0) {
+    if (buf_addf(&part, "%s.part-XXXXXX", dest) < 0) {
         log_error("%s: path too long", dest);
         goto out;
     }
+    /* A new file, created here (O_EXCL): a link or a file someone else put
+     * beside the database is never written through. */
+    k.fd = mkostemp(part.s, O_CLOEXEC);
+    if (k.fd < 0) {
+        log_error("%s: cannot create the download: %s", dest, strerror(errno));
+        goto out;
+    }
+    made = 1;
     for (int attempt = 0;; attempt++) {
-        char errbuf[CURL_ERROR_SIZE] = "";
-        FILE *f = fopen(part.s, "wb");
+        char errbuf[CURL_ERROR_SIZE] = "", redirect[1024];
         CURL *c;
         CURLcode rc;
         curl_off_t len = -1;
-        int werr;
-        if (!f) {
+        if (ftruncate(k.fd, 0) < 0 || lseek(k.fd, 0, SEEK_SET) < 0) {
             log_error("%s: %s", part.s, strerror(errno));
             goto out;
         }
+        k.got = 0;
         c = make_handle(url, o, info, errbuf);
         if (!c) {
-            fclose(f);
             log_error("curl_easy_init failed");
             goto out;
         }
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
         curl_easy_setopt(c, CURLOPT_FAILONERROR, 0L);
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
         curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)o);
+        if (deadline)
+            curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+                             left_ms(deadline) ? left_ms(deadline) : 1);
         rc = curl_easy_perform(c);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &info->status);
         curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+        redirect_of(c, redirect, sizeof(redirect));
         curl_easy_cleanup(c);
-        werr = fflush(f) != 0 || fsync(fileno(f)) != 0;
-        werr |= fclose(f) != 0;
-        if (rc == CURLE_WRITE_ERROR || (rc == CURLE_OK && werr)) {
+        if (k.too_big) {
+            log_error("%s: the download passed %llu bytes, the most a "
+                      "download may hold (--max-download-size): refused",
+                      url, o->max_size);
+            goto out;
+        }
+        if (k.err) {
             log_error("%s: cannot write the download: %s", part.s,
-                      strerror(errno));
-            unlink(part.s);
+                      strerror(k.err));
             goto out;
         }
         if (rc == CURLE_OK && http_ok(url, info->status)) {
             info->length = len > 0 ? (unsigned long long)len : 0;
             if (!info->filename[0])
                 fetch_url_basename(url, info->filename, sizeof(info->filename));
-            if (rename(part.s, dest) < 0) {
-                log_error("%s: %s", dest, strerror(errno));
-                unlink(part.s);
+            int werr = fsync(k.fd) != 0 ? errno : 0;
+            if (close(k.fd) != 0 && !werr)
+                werr = errno;
+            k.fd = -1;
+            if (werr) {
+                log_error("%s: cannot write the download: %s", part.s,
+                          strerror(werr));
                 goto out;
             }
+            /* rename() replaces whatever dest is, a link included, without
+             * following it. */
+            if (rename(part.s, dest) < 0) {
+                log_error("%s: %s", dest, strerror(errno));
+                goto out;
+            }
+            made = 0;
             ret = 0;
             goto out;
         }
-        if (attempt >= o->retries || !retryable(rc, info->status)) {
-            report(url, rc, info->status, errbuf, o);
-            unlink(part.s);
+        if (!try_again(url, rc, info->status, attempt, deadline, wait, errbuf,
+                       redirect, o))
             goto out;
-        }
-        log_warn(
-            "%s: attempt %d failed (%s), retrying in %.0f s", url, attempt + 1,
-            rc == CURLE_OK ? "server error" : curl_easy_strerror(rc), wait);
         sleep_s(wait);
         wait *= 2;
     }
 out:
+    if (k.fd >= 0)
+        close(k.fd);
+    if (made)
+        unlink(part.s);
     buf_release(&part);
     return ret;
 }

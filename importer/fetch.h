@@ -2,10 +2,23 @@
  * (Content-Disposition) before downloading, and a streamed download to a
  * file with timeouts, retries with backoff and clear errors. TLS peer
  * verification is never turned off: the IGC-Santé chain given in ca_file is
- * trusted together with the system store. Works for https, http and file. */
+ * trusted together with the system store. Works for https, http and file.
+ * A download is bounded in size and in time, whatever the server says or
+ * does not say; an https source is only redirected to https. */
 #ifndef FETCH_H
 #define FETCH_H
 #include <stddef.h>
+
+/* 2 GiB: the largest file ANS publishes is the activity text, about 820 MB
+ * when a mirror serves it unzipped (the two zips are about 300 MB
+ * together); it grows by a few percent a year (2.1 M lines in 2021, about
+ * 2.35 M in 2026). 2.6 times that is room for decades, and a bound on what
+ * one download can put on the disk. */
+#define FETCH_MAX_SIZE_DEFAULT (2ULL << 30)
+/* 1 hour for one download, its retries and waits included: the 820 MB
+ * text needs 1.8 Mbit/s for it, the 280 MB zip 0.6 Mbit/s; the nightly
+ * systemd unit gives the whole import 2 hours. */
+#define FETCH_TIMEOUT_DEFAULT 3600
 
 struct fetch_opts {
     const char *ca_file;  /* extra CA bundle (PEM), or NULL */
@@ -13,6 +26,12 @@ struct fetch_opts {
     double backoff_s;     /* first wait between attempts, doubled each time */
     long connect_timeout; /* seconds */
     long stall_timeout;   /* abort when under 1 KiB/s for this long */
+    /* A download (or what a HEAD announces) larger than this is refused
+     * (default FETCH_MAX_SIZE_DEFAULT; 0: no limit). */
+    unsigned long long max_size;
+    /* Seconds for a whole download, every attempt and wait included
+     * (default FETCH_TIMEOUT_DEFAULT; 0: no limit). */
+    long total_timeout;
     /* Progress: called with bytes so far and total (0 if unknown). */
     void (*progress)(void *ctx, unsigned long long now,
                      unsigned long long total);
@@ -35,8 +54,10 @@ void fetch_global_cleanup(void);
 int fetch_head(const char *url, const struct fetch_opts *o,
                struct fetch_info *info);
 
-/* Downloads url into dest (through dest + ".part", renamed on success).
- * 0 or -1 (logged, with the HTTP status or curl's reason). */
+/* Downloads url into dest: into a new file beside it (mkstemp, named
+ * dest + ".part-XXXXXX"), renamed over dest on success, so that nothing a
+ * third party placed at either name is written through. 0 or -1 (logged,
+ * with the HTTP status or curl's reason). */
 int fetch_download(const char *url, const char *dest,
                    const struct fetch_opts *o, struct fetch_info *info);
 

@@ -945,8 +945,12 @@ static int spill_open(struct spill *sp, const char *db_path)
     memset(sp, 0, sizeof(*sp));
     buf_init(&path, 8192);
     buf_addf(&path, "%s.spill", db_path);
-    sp->fd = path.s ? open(path.s, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)
-                    : -1;
+    /* A new file of our own: whatever is at that name (a link someone
+     * planted) fails the build rather than being written through. */
+    sp->fd =
+        path.s ? open(path.s,
+                      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
+               : -1;
     if (sp->fd < 0) {
         log_error("%s: %s", path.s ? path.s : db_path, strerror(errno));
         buf_release(&path);
@@ -2097,14 +2101,20 @@ static int fts_side_start(struct fts_side *f, const struct persons *ps,
         log_error("full-text index: no name_fts in the schema");
         goto out;
     }
+    /* NOFOLLOW: SQLite would create a dangling link's target (it ignores
+     * SQLITE_OPEN_EXCLUSIVE here). */
     if (sqlite3_open_v2(path.s, &f->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                            SQLITE_OPEN_EXCLUSIVE,
+                            SQLITE_OPEN_NOFOLLOW,
                         NULL) != SQLITE_OK) {
         log_error("%s: %s", path.s,
                   f->db ? sqlite3_errmsg(f->db) : "cannot open");
         goto out;
     }
+    /* Before any statement: this connection attaches the new database and
+     * writes into it (fts_side_finish()), where the build connection may
+     * still hold a lock. */
+    sqlite3_busy_timeout(f->db, 600000);
     /* The schema is written (and the file so held open) before the
      * unlink. */
     if (exec(f->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
@@ -2345,15 +2355,19 @@ static void *quick_check_thread(void *arg)
     sqlite3 *db = NULL;
     sqlite3_stmt *s = NULL;
     q->ok = 0;
+    /* The busy timeout comes before the first statement: the main thread's
+     * FTS5 check may be committing (EXCLUSIVE, briefly) when this one first
+     * reads the schema, and that read would fail at once with "database is
+     * locked" (issue 11; tests/e2e_stress.sh makes it happen). */
     if (sqlite3_open_v2(q->path, &db, SQLITE_OPEN_READONLY, NULL) !=
             SQLITE_OK ||
+        sqlite3_busy_timeout(db, 600000) != SQLITE_OK ||
         exec(db, "PRAGMA cache_size=-131072") < 0 ||
         sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL) !=
             SQLITE_OK) {
         log_error("quick_check: %s", db ? sqlite3_errmsg(db) : "cannot open");
         goto out;
     }
-    sqlite3_busy_timeout(db, 600000);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *r = (const char *)sqlite3_column_text(s, 0);
@@ -2483,7 +2497,8 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     }
 
     if (sqlite3_open_v2(db_path, &db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_NOFOLLOW,
                         NULL) != SQLITE_OK) {
         log_error("%s: %s", db_path, db ? sqlite3_errmsg(db) : "cannot open");
         goto out;

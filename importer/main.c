@@ -42,6 +42,17 @@ static const char *const ans_urls[] = {
 
 #define CA_NAME "igc-sante-elementaire.pem"
 
+/* The sanity gate's other side, in percent: a new database with more than
+ * twice the professionals, or the rows, of the one it replaces is refused
+ * like one with far fewer. The directory grows by a few percent a year
+ * (2.1 M activity lines in 2021, about 2.35 M in 2026) and a night changes
+ * it by far less; twice as many is a wrong file, a generator, a mirror gone
+ * mad, not the directory. Legitimate jumps come from the operator: more
+ * extracts than before (the activity file alone to all four is about
+ * +80 % rows; MSSanté alone to all is four times the professionals), or
+ * the demo to the real extracts: --force once. */
+#define GROWTH_DEFAULT 100.0
+
 static void usage(FILE *f)
 {
     fprintf(
@@ -68,19 +79,31 @@ static void usage(FILE *f)
         "  --if-changed        probe each URL first (HEAD) and stop with exit "
         "code 3\n"
         "                      when every extract is the one already imported\n"
-        "  --force             replace the database even when the new one has "
-        "far\n"
-        "                      fewer professionals than the old\n"
+        "  --force             replace the database even when the sanity gate "
+        "refuses\n"
+        "                      it (far fewer or far more professionals)\n"
         "  --max-drop PCT      the sanity gate: refuse a new database with "
         "more than\n"
         "                      PCT%% fewer professionals than the old (default "
         "10)\n"
+        "  --max-growth PCT    and one with more than PCT%% more "
+        "professionals, "
+        "or\n"
+        "                      rows, than the old (default %.0f)\n"
         "  --max-rejected FRAC fail when a file's rejected lines pass 10 and "
         "this\n"
         "                      fraction of its lines (default 0.001)\n"
         "  --communes PATH     commune reference table (default: the bundled\n"
         "                      data/communes.tsv; \"none\" to leave it out)\n"
         "  --retries N         download attempts after the first (default 3)\n"
+        "  --max-download-size SIZE\n"
+        "                      refuse a download larger than SIZE bytes (K, M, "
+        "G:\n"
+        "                      KiB, MiB, GiB; default %lluG; 0: no limit)\n"
+        "  --download-timeout SECONDS\n"
+        "                      give up a download, retries included, after "
+        "this\n"
+        "                      long (default %d; 0: no limit)\n"
         "  --keep-downloads    keep downloaded files beside the database\n"
         "  --progress, --no-progress\n"
         "                      progress display (default: on when stderr is a\n"
@@ -92,7 +115,43 @@ static void usage(FILE *f)
         "Exit codes: 0 database updated; 1 failed (old database untouched);\n"
         "2 usage error; 3 unchanged (--if-changed); 4 refused by the sanity "
         "gate.\n"
-        "On success one summary line goes to standard output.\n");
+        "On success one summary line goes to standard output.\n",
+        GROWTH_DEFAULT, FETCH_MAX_SIZE_DEFAULT >> 30, FETCH_TIMEOUT_DEFAULT);
+}
+
+/* "300000000", "512K", "300M", "2G" (powers of 1024) into *out. */
+static int parse_size(const char *s, unsigned long long *out)
+{
+    char *end;
+    unsigned long long v;
+    int shift = 0;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return -1;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        shift = 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        shift = 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        shift = 30;
+        end++;
+        break;
+    }
+    if (*end || v > (~0ULL >> shift))
+        return -1;
+    *out = v << shift;
+    return 0;
 }
 
 static int is_url(const char *s)
@@ -141,24 +200,38 @@ static void clean_stale(const char *db)
     free(d2);
 }
 
-/* Reads one meta value of the current database, if any, into out. */
+/* Reads one meta value of the current database, if any, into out. -1 when
+ * there is no database or no such key; a database that exists but cannot
+ * be read is also -1, with a warning, since the callers then skip a check
+ * (--if-changed imports, the sanity gates let the new file through). */
 static int old_meta(const char *db, const char *key, char *out, size_t n)
 {
     sqlite3 *h = NULL;
     sqlite3_stmt *s = NULL;
-    int ret = -1;
+    int ret = -1, rc;
     out[0] = '\0';
     if (access(db, F_OK) != 0)
         return -1;
-    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    /* Only a writer can make this read wait. Nothing writes the served
+     * file in place, but an operator's sqlite3 shell could: wait out its
+     * commit (10 s: seconds at most for a hand-run statement) rather than
+     * skip the gates. Set before the first statement. */
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(h, 10000) != SQLITE_OK ||
+        sqlite3_prepare_v2(h, "SELECT value FROM meta WHERE key = ?", -1, &s,
+                           NULL) != SQLITE_OK) {
+        log_warn("%s: cannot read the current database: %s", db,
+                 h ? sqlite3_errmsg(h) : "out of memory");
         goto out;
-    if (sqlite3_prepare_v2(h, "SELECT value FROM meta WHERE key = ?", -1, &s,
-                           NULL) != SQLITE_OK)
-        goto out;
+    }
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0)) {
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW && sqlite3_column_text(s, 0)) {
         snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
         ret = 0;
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        log_warn("%s: cannot read the current database: %s", db,
+                 sqlite3_errmsg(h));
     }
 out:
     sqlite3_finalize(s);
@@ -166,15 +239,158 @@ out:
     return ret;
 }
 
-static int fsync_path(const char *path, int dir)
+/* A count the current database recorded in its meta table, or -1. */
+static double old_count(const char *db, const char *key)
 {
-    int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
+    char v[64];
+    char *end;
+    double n;
+    if (old_meta(db, key, v, sizeof(v)) < 0)
+        return -1;
+    n = strtod(v, &end);
+    return end == v || *end || n < 0 ? -1 : n;
+}
+
+/* The upper side of the sanity gate (GROWTH_DEFAULT says why): 0 when the
+ * new database has at most max_growth percent more professionals and rows
+ * than the current one (or there is none), or when --force says so; -1
+ * (logged) when refused. Rows are activities, specialties, diplomas and
+ * mailboxes: the same people with ten times the rows is as wrong. */
+static int gate_growth(const char *db, const struct load_result *res,
+                       double max_growth, int force)
+{
+    static const char *const row_keys[] = {"activities", "specialties",
+                                           "diplomas", "mailboxes"};
+    double limit = 1.0 + max_growth / 100.0;
+    double old_prof = old_count(db, "professionals"), old_rows = 0;
+    unsigned long long rows =
+        res->activities + res->specialties + res->diplomas + res->mailboxes;
+    int too_many;
+    if (old_prof <= 0)
+        return 0;
+    for (size_t i = 0; i < sizeof(row_keys) / sizeof(*row_keys); i++) {
+        double n = old_count(db, row_keys[i]);
+        if (n > 0)
+            old_rows += n;
+    }
+    too_many = (double)res->professionals > old_prof * limit ||
+               (old_rows > 0 && (double)rows > old_rows * limit);
+    if (!too_many)
+        return 0;
+    if (!force) {
+        log_error("sanity gate: the new database has %llu professionals and "
+                  "%llu rows, the current one %.0f and %.0f (more than %.0f%% "
+                  "more): refused; --force to replace it anyway",
+                  res->professionals, rows, old_prof, old_rows, max_growth);
+        return -1;
+    }
+    log_warn("sanity gate overridden by --force (%llu professionals and %llu "
+             "rows instead of %.0f and %.0f)",
+             res->professionals, rows, old_prof, old_rows);
+    return 0;
+}
+
+static int fsync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int rc;
     if (fd < 0)
         return -1;
     rc = fsync(fd);
     close(fd);
     return rc;
+}
+
+/* The new database, before its rename: readable by the server's user
+ * (mkstemp made it 0600), and on the disk. Through one descriptor opened
+ * without following a link. */
+static int finish_file(const char *path)
+{
+    int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    int rc;
+    if (fd < 0)
+        return -1;
+    rc = fchmod(fd, 0644) == 0 && fsync(fd) == 0 ? 0 : -1;
+    if (close(fd) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Whether a user other than this one (or root) can write to directory
+ * sb: its group counts only if it is not this process's own (a service's
+ * private group, Kubernetes' fsGroup). */
+static int others_write(const struct stat *sb)
+{
+    return (sb->st_mode & S_IWOTH) ||
+           ((sb->st_mode & S_IWGRP) && sb->st_gid != getegid());
+}
+
+/* The database's directory must be this user's (or root's) alone: whoever
+ * else can write there can plant a link where the import writes, or a
+ * database of their own where the server reads, or replace the new file
+ * between its checks and its rename. A sticky bit is not enough there: it
+ * stops others renaming our files, not creating the names first (a
+ * rpps.db before the first import, which the importer then may not
+ * replace; a hot -journal SQLite would play back into the new database).
+ * Above it, a directory others can write to must be sticky, or they could
+ * move the database's directory away and put their own in its place. The
+ * file opens are safe on their own too (O_NOFOLLOW, O_EXCL, mkstemp); this
+ * closes what they cannot. 0, or -1 (logged). */
+static int check_dir(const char *db)
+{
+    char *d = xstrdup(db);
+    char *path = realpath(dirname(d), NULL);
+    uid_t me = geteuid();
+    int ret = -1;
+    if (!path) {
+        log_error("%s: the database's directory: %s", db, strerror(errno));
+        goto out;
+    }
+    for (int top = 1;; top = 0) {
+        struct stat sb;
+        char *slash;
+        if (stat(path, &sb) < 0) {
+            log_error("%s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (sb.st_uid != me && sb.st_uid != 0) {
+            log_error("%s: owned by uid %u, neither this user (uid %u) nor "
+                      "root: its owner could replace what the import writes "
+                      "there and the server reads; run rpps-import as its "
+                      "owner, or give it to this user",
+                      path, (unsigned)sb.st_uid, (unsigned)me);
+            goto out;
+        }
+        if (top && others_write(&sb)) {
+            log_error("%s: the database's directory is writable by other "
+                      "users (mode %04o): they could plant or replace the "
+                      "files the import writes and the server reads, a "
+                      "sticky bit notwithstanding; make it writable by its "
+                      "owner only (chmod go-w)",
+                      path, (unsigned)(sb.st_mode & 07777));
+            goto out;
+        }
+        if (!top && others_write(&sb) && !(sb.st_mode & S_ISVTX)) {
+            log_error("%s: above the database's directory, writable by "
+                      "other users and not sticky (mode %04o): they could "
+                      "move the directory away and put theirs in its place; "
+                      "chmod go-w or +t",
+                      path, (unsigned)(sb.st_mode & 07777));
+            goto out;
+        }
+        if (strcmp(path, "/") == 0)
+            break;
+        slash = strrchr(path, '/');
+        if (slash == path)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    ret = 0;
+out:
+    free(path);
+    free(d);
+    return ret;
 }
 
 struct dl_progress {
@@ -203,9 +419,9 @@ int main(int argc, char **argv)
 {
     const char *db = "rpps.db";
     char *ca_file = NULL, *communes = NULL, *postcodes = NULL;
-    int if_changed = 0, force = 0, quiet = 0, keep = 0;
+    int if_changed = 0, force = 0, quiet = 0, keep = 0, no_communes = 0;
     int show_progress = isatty(2);
-    double max_drop = 10.0;
+    double max_drop = 10.0, max_growth = GROWTH_DEFAULT;
     struct load_opts lo = {0};
     struct fetch_opts fo;
     int lock_fd = -1, ret = EXIT_FAILED;
@@ -216,8 +432,11 @@ int main(int argc, char **argv)
         O_IFCH,
         O_FORCE,
         O_DROP,
+        O_GROWTH,
         O_REJ,
         O_RETRIES,
+        O_MAXDL,
+        O_DLTIME,
         O_KEEP,
         O_PROG,
         O_NOPROG,
@@ -233,8 +452,11 @@ int main(int argc, char **argv)
         {"if-changed", no_argument, NULL, O_IFCH},
         {"force", no_argument, NULL, O_FORCE},
         {"max-drop", required_argument, NULL, O_DROP},
+        {"max-growth", required_argument, NULL, O_GROWTH},
         {"max-rejected", required_argument, NULL, O_REJ},
         {"retries", required_argument, NULL, O_RETRIES},
+        {"max-download-size", required_argument, NULL, O_MAXDL},
+        {"download-timeout", required_argument, NULL, O_DLTIME},
         {"keep-downloads", no_argument, NULL, O_KEEP},
         {"progress", no_argument, NULL, O_PROG},
         {"no-progress", no_argument, NULL, O_NOPROG},
@@ -280,6 +502,14 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case O_GROWTH:
+            max_growth = strtod(optarg, &end);
+            if (end == optarg || *end || !(max_growth >= 0) ||
+                max_growth > 1e6) {
+                log_error("--max-growth: a percentage from 0 to 1000000");
+                return EXIT_USAGE;
+            }
+            break;
         case O_REJ:
             lo.max_reject_frac = strtod(optarg, &end);
             if (*end || lo.max_reject_frac < 0 || lo.max_reject_frac > 1) {
@@ -294,6 +524,24 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             fo.retries = (int)r;
+            break;
+        }
+        case O_MAXDL:
+            if (parse_size(optarg, &fo.max_size) < 0) {
+                log_error("--max-download-size: a number of bytes, with K, "
+                          "M or G for KiB, MiB, GiB (0: no limit)");
+                return EXIT_USAGE;
+            }
+            break;
+        case O_DLTIME: {
+            long t = strtol(optarg, &end, 10);
+            /* A week: beyond it "no limit" (0) says what is meant. */
+            if (end == optarg || *end || t < 0 || t > 7 * 86400) {
+                log_error("--download-timeout: seconds, from 0 (no limit) "
+                          "to 604800");
+                return EXIT_USAGE;
+            }
+            fo.total_timeout = t;
             break;
         }
         case O_KEEP:
@@ -313,7 +561,8 @@ int main(int argc, char **argv)
             break;
         case O_COMMUNES:
             free(communes);
-            communes = strcmp(optarg, "none") ? xstrdup(optarg) : NULL;
+            no_communes = strcmp(optarg, "none") == 0;
+            communes = no_communes ? NULL : xstrdup(optarg);
             break;
         case O_VERSION:
             printf("rpps-import %s\n", RPPS_VERSION);
@@ -357,14 +606,27 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    /* One importer per database. */
+    if (check_dir(db) < 0)
+        return EXIT_FAILED;
+    /* One importer per database. The lock file stays between runs, so no
+     * O_EXCL; but never through a link, and only a plain file. */
     struct buf lockp;
+    struct stat lsb;
+    const char *why = NULL;
     buf_init(&lockp, 8192);
     buf_addf(&lockp, "%s.lock", db);
-    lock_fd = open(lockp.s, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock_fd < 0) {
-        log_error("%s: %s", lockp.s, strerror(errno));
+    lock_fd = open(lockp.s, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (lock_fd < 0)
+        why = errno == ELOOP ? "a symbolic link: refused (rpps-import makes "
+                               "its lock file itself)"
+                             : strerror(errno);
+    else if (fstat(lock_fd, &lsb) < 0 || !S_ISREG(lsb.st_mode))
+        why = "not a regular file: refused";
+    if (why) {
+        log_error("%s: %s", lockp.s, why);
         buf_release(&lockp);
+        if (lock_fd >= 0)
+            close(lock_fd);
         return EXIT_FAILED;
     }
     if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
@@ -480,7 +742,7 @@ int main(int argc, char **argv)
     close(tfd);
 
     struct load_result res;
-    if (!communes)
+    if (!communes && !no_communes)
         communes = datadir_find("communes.tsv");
     lo.communes_tsv = communes;
     if (communes) {
@@ -524,11 +786,15 @@ int main(int argc, char **argv)
         }
     }
 
-    if (fsync_path(tmp_path, 0) < 0) {
-        log_error("%s: fsync: %s", tmp_path, strerror(errno));
+    if (gate_growth(db, &res, max_growth, force) < 0) {
+        ret = EXIT_REFUSED;
         goto out;
     }
-    chmod(tmp_path, 0644);
+
+    if (finish_file(tmp_path) < 0) {
+        log_error("%s: %s", tmp_path, strerror(errno));
+        goto out;
+    }
     if (rename(tmp_path, db) < 0) {
         log_error("%s: cannot replace: %s", db, strerror(errno));
         goto out;
@@ -536,7 +802,7 @@ int main(int argc, char **argv)
     tmp_path[0] = '\0';
     {
         char *d = xstrdup(db);
-        fsync_path(dirname(d), 1);
+        fsync_dir(dirname(d));
         free(d);
     }
     unsigned long long rej = 0, dup = 0;

@@ -231,6 +231,33 @@ imp --db "$T/forced.db" --force "$T/small/PS_LibreAcces_202611260300.zip" >/dev/
 check "--force replaces" [ $? -eq 0 ] 
 check "--force: new count" [ "$(q "$T/forced.db" 'select value from meta where key="professionals"')" -lt 1500 ]
 
+# The gate's other side: more than twice the professionals, or the rows,
+# of the current database is refused too (exit 4), --force and a higher
+# --max-growth accept it.
+"$GEN" --seed 10 --professionals 7000 --stamp 202611260300 --out "$T/large" --quiet
+LARGE=$T/large/PS_LibreAcces_202611260300.zip
+imp --db "$DB" "$LARGE" >/dev/null 2>"$T/err"
+check "growth gate: exit 4 (got $?)" [ $? -eq 4 ]
+check "growth gate: message" grep -q "sanity gate: the new database has [0-9]* professionals and [0-9]* rows, the current one $exp_prof and .* (more than 100% more): refused" "$T/err"
+check "growth gate: old database intact" still_good
+cp "$DB" "$T/grow.db"
+imp --db "$T/grow.db" --max-growth 300 "$LARGE" >/dev/null 2>&1
+check "growth gate: --max-growth 300 accepts" [ $? -eq 0 ]
+cp "$DB" "$T/grow.db"
+imp --db "$T/grow.db" --force "$LARGE" >/dev/null 2>"$T/err"
+check "growth gate: --force accepts" [ $? -eq 0 ]
+check "growth gate: --force warns" grep -q "sanity gate overridden by --force" "$T/err"
+# Rows alone: the same people with three times the activity lines (each
+# line again with two other structure ids: distinct lines, no duplicates).
+imp --db "$T/rows.db" "$ACT" >/dev/null 2>&1
+awk -F'|' 'BEGIN {OFS = "|"} NR == 1 {print; next}
+    {print; for (k = 1; k <= 2; k++) {l = $0; $24 = $24 "x" k; print; $0 = l}}' \
+    "$ACT" >"$F/$A"
+imp --db "$T/rows.db" "$F/$A" >/dev/null 2>"$T/err"
+check "growth gate, rows: exit 4" [ $? -eq 4 ]
+check "growth gate, rows: message" grep -q "has $exp_prof professionals and [0-9]* rows, the current one $exp_prof and [0-9]* (more than 100% more)" "$T/err"
+check "growth gate, rows: old database kept" [ "$(q "$T/rows.db" 'select count(*) from activity')" -eq "$exp_act" ]
+
 # 6. Two importers on one database: the second is refused.
 "$GEN" --seed 9 --professionals 60000 --stamp 202611270300 --out "$T/big" --quiet
 "$IMP" --no-progress --communes none --db "$DB" --force "$T/big/PS_LibreAcces_202611270300.zip" >/dev/null 2>&1 &
@@ -257,7 +284,7 @@ good_sum=$(q "$DB" "select count(*) || '/' || (select value from meta where key=
 PORT_FILE=$T/port
 python3 "$(dirname "$0")/http_fixture.py" "$T/g" "$PORT_FILE" 2>"$T/http.log" &
 HTTP_PID=$!
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$PORT_FILE" ] && break; sleep 0.2; done
+for _ in $(seq 150); do [ -s "$PORT_FILE" ] && break; sleep 0.1; done
 PORT=$(cat "$PORT_FILE")
 URL=http://127.0.0.1:$PORT
 imp --db "$T/h.db" "$URL/extraction/PS_LibreAcces" "$URL/extraction/Extraction_Correspondance_MSSante" >"$T/out" 2>"$T/err"
@@ -287,7 +314,7 @@ if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
     -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null; then
     python3 "$(dirname "$0")/http_fixture.py" "$T/g" "$T/tport" "$T/cert.pem" "$T/key.pem" 2>/dev/null &
     TLS_PID=$!
-    for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/tport" ] && break; sleep 0.2; done
+    for _ in $(seq 150); do [ -s "$T/tport" ] && break; sleep 0.1; done
     TURL=https://127.0.0.1:$(cat "$T/tport")/extraction/Extraction_Correspondance_MSSante
     imp --db "$DB" --retries 0 "$TURL" >"$T/out" 2>"$T/err"
     check "TLS unknown CA: exit 1" [ $? -eq 1 ]
@@ -295,6 +322,26 @@ if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
     check "TLS unknown CA: old database intact" still_good
     imp --db "$T/tls.db" --retries 0 --ca-file "$T/cert.pem" "$TURL" >"$T/out" 2>"$T/err"
     check "TLS with the pinned CA: imports" [ $? -eq 0 ]
+    # Redirects: an https source is followed to https only (a redirect to
+    # http would hand the extract to anyone on the path); http may go to
+    # https.
+    TBASE=https://127.0.0.1:$(cat "$T/tport")
+    MSPATH=extraction/Extraction_Correspondance_MSSante
+    imp --db "$DB" --retries 0 --ca-file "$T/cert.pem" \
+        "$TBASE/redirect?to=$URL/$MSPATH" >"$T/out" 2>"$T/err"
+    check "https redirected to http: exit 1" [ $? -eq 1 ]
+    check "https redirected to http: says so" \
+        grep -q "redirected to $URL/$MSPATH: refused, an https source is only followed to https" "$T/err"
+    check "https redirected to http: old database intact" still_good
+    imp --db "$T/tls.db" --retries 0 --ca-file "$T/cert.pem" --if-changed \
+        "$TBASE/redirect?to=$URL/$MSPATH" >"$T/out" 2>"$T/err"
+    check "https redirected to http, HEAD probe: exit 1" [ $? -eq 1 ]
+    imp --db "$T/tls2.db" --retries 0 --ca-file "$T/cert.pem" \
+        "$TBASE/redirect?to=$TBASE/$MSPATH" >"$T/out" 2>"$T/err"
+    check "https redirected to https: imports" [ $? -eq 0 ]
+    imp --db "$T/tls3.db" --retries 0 --ca-file "$T/cert.pem" \
+        "$URL/redirect?to=$TBASE/$MSPATH" >"$T/out" 2>"$T/err"
+    check "http redirected to https: imports" [ $? -eq 0 ]
     kill $TLS_PID 2>/dev/null
 else
     ko "openssl could not make a test certificate"

@@ -4,12 +4,24 @@ importer's end-to-end tests: serves the generated zips under the ANS paths
 with a Content-Disposition file name (as ANS does), answers HEAD, a 500 under
 /error500/ and 404 elsewhere. Usage: http_fixture.py DIR PORT_FILE
 [CERT KEY] -- with CERT and KEY it speaks TLS. Writes its port to PORT_FILE.
-The stamp it announces is DIR/.stamp if present, else the zip's own."""
+The stamp it announces is DIR/.stamp if present, else the zip's own.
+
+And a hostile or broken server, for the download limits:
+  /slow/<ANS path>   the same zip, at about 2 KiB/s (just over curl's
+                     1 KiB/s stall limit), with its Content-Length
+  /nolength/<MB>     MB MiB of a zip-looking body without Content-Length
+                     (ended by closing the connection); logs how much it
+                     could send: "nolength: sent N bytes"
+  /biglength/        announces a 3 GiB Content-Length, sends 4 KiB, closes
+  /redirect?to=URL   302 to URL
+  /delay/<S>/<path>  <path>, answered after S seconds"""
 import glob
 import http.server
 import os
 import ssl
 import sys
+import time
+import urllib.parse
 
 root, port_file = sys.argv[1], sys.argv[2]
 PREFIXES = {"/extraction/PS_LibreAcces": "PS_LibreAcces_",
@@ -35,10 +47,62 @@ class Handler(http.server.BaseHTTPRequestHandler):
             name = prefix + open(stamp_file).read().strip() + ".zip"
         return path, name
 
+    def hostile(self, body):
+        """The hostile answers; True if the path was one."""
+        url = urllib.parse.urlsplit(self.path)
+        if url.path == "/redirect":
+            to = urllib.parse.parse_qs(url.query).get("to", ["/"])[0]
+            self.send_response(302)
+            self.send_header("Location", to)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
+        if url.path.startswith("/nolength/"):
+            mb = int(url.path.split("/")[2])
+            self.send_response(200)
+            self.send_header("Content-Type", "application/zip")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            sent = 0
+            if body:
+                chunk = b"PK\x03\x04" + b"\0" * ((1 << 16) - 4)
+                try:
+                    while sent < mb << 20:
+                        self.wfile.write(chunk)
+                        sent += len(chunk)
+                except OSError:
+                    pass
+                sys.stderr.write("nolength: sent %d bytes\n" % sent)
+                sys.stderr.flush()
+            return True
+        if url.path == "/biglength/":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/zip")
+            self.send_header("Content-Length", str(3 << 30))
+            self.end_headers()
+            self.close_connection = True
+            if body:
+                try:
+                    self.wfile.write(b"PK\x03\x04" + b"\0" * 4092)
+                except OSError:
+                    pass
+            return True
+        return False
+
     def answer(self, body):
         if self.path.startswith("/error500/"):
             self.send_error(500)
             return
+        if self.hostile(body):
+            return
+        if self.path.startswith("/delay/"):
+            parts = self.path.split("/", 3)
+            time.sleep(float(parts[2]))
+            self.path = "/" + parts[3]
+        slow = self.path.startswith("/slow/")
+        if slow:
+            self.path = self.path[len("/slow"):]
         path, name = self.find()
         if not path:
             self.send_error(404)
@@ -52,10 +116,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if body:
             with open(path, "rb") as f:
                 while True:
-                    chunk = f.read(1 << 16)
+                    # 2 KiB/s when slow: 512 bytes every 0.25 s.
+                    chunk = f.read(512 if slow else 1 << 16)
                     if not chunk:
                         break
-                    self.wfile.write(chunk)
+                    try:
+                        self.wfile.write(chunk)
+                        if slow:
+                            self.wfile.flush()
+                            time.sleep(0.25)
+                    except OSError:
+                        return
 
     def do_GET(self):
         self.answer(True)

@@ -69,7 +69,7 @@ static int make_db(const char *db)
     char cmd[2048];
     snprintf(cmd, sizeof(cmd),
              "%s/rpps-gen --quiet --seed 3 --professionals 2000 --out %s/gen"
-             " && %s/rpps-import --quiet --no-progress --communes none"
+             " && %s/rpps-import --quiet --no-progress"
              " --db %s %s/gen/*.zip >/dev/null",
              build, tmpdir, build, db, tmpdir);
     return run(cmd);
