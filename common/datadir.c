@@ -42,7 +42,7 @@ char *datadir_find(const char *name)
             buf_addf(&b, "%s%s/%s", dir, cands[i], name);
         else
             buf_addf(&b, "%s/%s", cands[i], name);
-        if (b.s && access(b.s, R_OK) == 0)
+        if (b.len && access(b.s, R_OK) == 0)
             found = xstrdup(b.s);
         buf_release(&b);
     }

@@ -2,6 +2,7 @@
  * server. See util.h. */
 #include "util.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,9 +114,13 @@ void log_error(const char *fmt, ...)
     va_end(ap);
 }
 
+/* What every empty buffer points to before its first allocation (cap 0
+ * says so). Written only with the '\0' it holds. */
+static char buf_empty[1];
+
 void buf_init(struct buf *b, size_t max)
 {
-    b->s = NULL;
+    b->s = buf_empty;
     b->len = 0;
     b->cap = 0;
     b->max = max;
@@ -123,15 +128,33 @@ void buf_init(struct buf *b, size_t max)
 
 void buf_release(struct buf *b)
 {
-    free(b->s);
+    if (b->cap)
+        free(b->s);
     buf_init(b, b->max);
 }
 
 void buf_reset(struct buf *b)
 {
     b->len = 0;
-    if (b->s)
+    if (b->cap)
         b->s[0] = '\0';
+}
+
+void buf_truncate(struct buf *b, size_t len)
+{
+    assert(len <= b->len);
+    b->len = len;
+    if (b->cap)
+        b->s[len] = '\0';
+}
+
+char *buf_detach(struct buf *b, size_t *len)
+{
+    char *s = b->cap ? b->s : xstrdup("");
+    if (len)
+        *len = b->len;
+    buf_init(b, b->max);
+    return s;
 }
 
 static int buf_grow(struct buf *b, size_t extra)
@@ -144,7 +167,7 @@ static int buf_grow(struct buf *b, size_t extra)
         size_t cap = b->cap ? b->cap : 64;
         while (cap < need)
             cap *= 2;
-        b->s = xrealloc(b->s, cap);
+        b->s = xrealloc(b->cap ? b->s : NULL, cap);
         b->cap = cap;
     }
     return 0;

@@ -25,9 +25,13 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* A growable buffer, always NUL-terminated. buf_init(b, max) sets the
- * maximum length; an append that would pass it fails with -1 and leaves the
- * buffer as it was. The caller owns b->s; buf_release() frees it. */
+/* A growable buffer, always NUL-terminated: b->s is a string from
+ * buf_init() on, "" until something is added (a shared empty string, as
+ * git's strbuf does, so an empty buffer costs no allocation and no caller
+ * needs a NULL guard). buf_init(b, max) sets the maximum length; an append
+ * that would pass it fails with -1 and leaves the buffer as it was.
+ * buf_release() frees b->s; buf_detach() hands it over instead. Never
+ * free(b->s) directly: it may be the shared empty string. */
 struct buf {
     char *s;
     size_t len;
@@ -37,6 +41,12 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_release(struct buf *b);
 void buf_reset(struct buf *b);
+/* Cuts the text back to its first len bytes (len <= b->len). */
+void buf_truncate(struct buf *b, size_t len);
+/* The buffer's text as a malloc'd string the caller frees (never NULL,
+ * never the shared empty one), its length in *len if len is not NULL; the
+ * buffer is left empty, as after buf_init(). */
+char *buf_detach(struct buf *b, size_t *len);
 int buf_add(struct buf *b, const void *p, size_t n);
 int buf_addstr(struct buf *b, const char *s);
 int buf_addf(struct buf *b, const char *fmt, ...)

@@ -948,11 +948,11 @@ static int spill_open(struct spill *sp, const char *db_path)
     /* A new file of our own: whatever is at that name (a link someone
      * planted) fails the build rather than being written through. */
     sp->fd =
-        path.s ? open(path.s,
+        path.len ? open(path.s,
                       O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
                : -1;
     if (sp->fd < 0) {
-        log_error("%s: %s", path.s ? path.s : db_path, strerror(errno));
+        log_error("%s: %s", path.len ? path.s : db_path, strerror(errno));
         buf_release(&path);
         return -1;
     }
@@ -2130,7 +2130,7 @@ static int fts_side_start(struct fts_side *f, const struct persons *ps,
     f->started = 1;
     ret = 0;
 out:
-    if (ret < 0 && path.s)
+    if (ret < 0 && path.len)
         unlink(path.s);
     free(create);
     buf_release(&path);
@@ -2161,7 +2161,7 @@ static int fts_side_finish(struct fts_side *f, const char *db_path)
                      "main.name_fts_%s;",
                      fts_shadow[i], fts_shadow[i], fts_shadow[i]);
         buf_addstr(&sql, "COMMIT");
-        if (q && sql.s && exec(f->db, q) == 0 && exec(f->db, sql.s) == 0)
+        if (q && sql.len && exec(f->db, q) == 0 && exec(f->db, sql.s) == 0)
             ret = 0;
         sqlite3_free(q);
         buf_release(&sql);

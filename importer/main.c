@@ -190,7 +190,7 @@ static void clean_stale(const char *db)
             struct buf p;
             buf_init(&p, 8192);
             buf_addf(&p, "%s/%s", dir, e->d_name);
-            if (p.s && unlink(p.s) == 0)
+            if (p.len && unlink(p.s) == 0)
                 log_info("removed a stale temporary file: %s", p.s);
             buf_release(&p);
         }
@@ -707,8 +707,7 @@ int main(int argc, char **argv)
             struct buf fp;
             buf_init(&fp, 1024);
             buf_addf(&fp, "%s|%llu", fi.filename, fi.length);
-            in[i].fingerprint = xstrdup(fp.s ? fp.s : "");
-            buf_release(&fp);
+            in[i].fingerprint = buf_detach(&fp, NULL);
         } else {
             struct stat sb;
             char nm[256];
@@ -723,8 +722,7 @@ int main(int argc, char **argv)
             struct buf fp;
             buf_init(&fp, 1024);
             buf_addf(&fp, "%s|%llu", nm, (unsigned long long)sb.st_size);
-            in[i].fingerprint = xstrdup(fp.s ? fp.s : "");
-            buf_release(&fp);
+            in[i].fingerprint = buf_detach(&fp, NULL);
         }
         in[i].path = paths[i];
         in[i].name = names[i];
@@ -751,7 +749,7 @@ int main(int argc, char **argv)
         struct buf pc;
         buf_init(&pc, 8192);
         buf_addf(&pc, "%s/postcodes.tsv", dirname(d));
-        if (pc.s && access(pc.s, R_OK) == 0)
+        if (pc.len && access(pc.s, R_OK) == 0)
             postcodes = xstrdup(pc.s);
         buf_release(&pc);
         free(d);

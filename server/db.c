@@ -73,7 +73,7 @@ static char *uri_for(const char *path)
             buf_add(&b, p, 1);
     }
     buf_addstr(&b, "?immutable=1");
-    return b.s;
+    return buf_detach(&b, NULL);
 }
 
 static int progress_cb(void *arg)

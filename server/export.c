@@ -922,9 +922,7 @@ int export_render(enum export_format f, enum export_kind kind, const char *json,
         file_name(root, "vcf", filename, fsize);
     }
     json_decref(root);
-    if (rc < 0 && out->s) {
-        out->len = mark;
-        out->s[mark] = '\0';
-    }
+    if (rc < 0)
+        buf_truncate(out, mark);
     return rc;
 }

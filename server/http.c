@@ -175,7 +175,7 @@ static void log_access(struct MHD_Connection *conn, const struct rstate *rs,
     }
     buf_addf(&b, " %u %zu %.3f\n", status, bytes, secs * 1000);
     /* One write per line: lines of concurrent requests do not mix. */
-    fprintf(stderr, "rpps-server: access %s", b.s ? b.s : "\n");
+    fprintf(stderr, "rpps-server: access %s", b.len ? b.s : "\n");
     buf_release(&b);
 }
 
@@ -502,9 +502,8 @@ static enum MHD_Result send_metrics(struct MHD_Connection *conn,
                  cum);
     }
     api_metrics_db(c, &b);
-    char *t = b.s ? b.s : xstrdup("");
-    size_t n = b.len;
-    b.s = NULL;
+    size_t n;
+    char *t = buf_detach(&b, &n);
     return send_body(conn, 200, t, n, NULL, 0, 0,
                      "text/plain; version=0.0.4; charset=utf-8");
 }
@@ -555,12 +554,13 @@ static enum MHD_Result send_page(struct MHD_Connection *conn, const char *url,
 static enum MHD_Result send_usage(struct MHD_Connection *conn, int gz)
 {
     struct buf b;
+    size_t n;
     buf_init(&b, 64 * 1024);
     export_usage(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                              MHD_HTTP_HEADER_HOST),
                  &b);
-    return send_body(conn, 200, b.s ? b.s : xstrdup(""), b.len, NULL, gz, 1,
-                     export_ctype(EXPORT_TEXT));
+    char *t = buf_detach(&b, &n);
+    return send_body(conn, 200, t, n, NULL, gz, 1, export_ctype(EXPORT_TEXT));
 }
 
 /* A handler's answer in another format than JSON: a 200 rendered by
@@ -601,8 +601,9 @@ static enum MHD_Result send_export(struct MHD_Connection *conn,
     if (status == 200 && fname[0] && cur)
         snprintf(cur->disposition, sizeof(cur->disposition),
                  "attachment; filename=\"%s\"", fname);
-    return send_body(conn, status, b.s ? b.s : xstrdup(""), b.len,
-                     status == 200 ? etag : NULL, gz, 1, export_ctype(fmt));
+    char *t = buf_detach(&b, &n);
+    return send_body(conn, status, t, n, status == 200 ? etag : NULL, gz, 1,
+                     export_ctype(fmt));
 }
 
 static void page_route(struct db_conn *c, const struct api_req *r,

@@ -96,10 +96,7 @@ void api_reply_text(const struct api_req *r, struct api_resp *out, int status,
     out->body = NULL;
     out->status = status;
     if (r->text_ok) {
-        out->text = b->s ? b->s : xstrdup("");
-        out->textlen = b->len;
-        b->s = NULL;
-        b->len = b->cap = 0;
+        out->text = buf_detach(b, &out->textlen);
         return;
     }
     json_error_t err;

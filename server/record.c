@@ -463,8 +463,7 @@ int record_write_near(struct db_conn *c, struct buf *b, long long pid,
     int rc = buf_add(b, run, (size_t)(s + r.len - run));
     buf_release(&r);
     if (rc < 0 || depth != 0) {
-        b->len = mark;
-        b->s[mark] = '\0';
+        buf_truncate(b, mark);
         return -1;
     }
     return 0;

@@ -846,8 +846,7 @@ static sqlite3_stmt *prep_tag(struct db_conn *c, struct sqlb *b, char role,
     size_t len = b->sql.len;
     buf_addf(&b->sql, " /*%c%d*/", role, k);
     sqlite3_stmt *st = sqlb_prepare(c, b);
-    b->sql.len = len;
-    b->sql.s[len] = '\0';
+    buf_truncate(&b->sql, len);
     return st;
 }
 
@@ -3231,8 +3230,7 @@ static void put_page(struct db_conn *c, struct search *s, struct buf *b)
             buf_add(b, ",", 1);
         if (s->q.near ? near_record(c, &s->q, b, s->res.pid[i]) < 0
                       : record_write(c, b, s->res.pid[i], 0) < 0) {
-            b->len = mark;
-            b->s[mark] = '\0';
+            buf_truncate(b, mark);
         } else {
             n++;
         }

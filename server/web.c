@@ -101,8 +101,7 @@ static char *link_versions(const char *s, size_t n, size_t *outn)
         run = q;
     }
     buf_add(&b, run, (size_t)(end - run));
-    *outn = b.len;
-    return b.s;
+    return buf_detach(&b, outn);
 }
 
 static void web_init(void)

@@ -1,0 +1,60 @@
+/* The row-id layout of the tables a professional owns (activity, diploma,
+ * specialty, mailbox): rowid = pid << ROWID_SEQ_BITS | seq, so that every
+ * row of one professional lies in one rowid range, clustered in the B-tree,
+ * and every index on such a table lists its entries in pid order (the
+ * server reads its filters as pid streams: server/stream.h). Mailboxes that
+ * belong to no known professional take rowids from ROWID_ORPHAN up, far
+ * above any professional's range.
+ *
+ * The SQL that selects one professional's rows spells the same layout:
+ * ROWID_RANGE_SQL, whose ?1 is the pid. Nothing else in the tree may write
+ * the shift or the mask as literals. */
+#ifndef ROWID_H
+#define ROWID_H
+#include <assert.h>
+
+/* 2^20 rows per professional: the most seen is a few dozen activities
+ * (a locum's), so the seq never comes near; 2^43 pids is beyond any
+ * directory. */
+#define ROWID_SEQ_BITS 20
+#define ROWID_SEQ_MAX ((1LL << ROWID_SEQ_BITS) - 1)
+/* The first rowid of a mailbox without a known owner: pid 2^30 and
+ * above, which no professional reaches (1.9 M today). */
+#define ROWID_ORPHAN (1LL << 50)
+
+/* "rowid BETWEEN the first and last of ?1's range", for a statement that
+ * binds the pid as ?1. */
+#define ROWID_RANGE_SQL " BETWEEN ?1 << 20 AND (?1 << 20) | 1048575"
+_Static_assert(ROWID_SEQ_BITS == 20 && ROWID_SEQ_MAX == 1048575,
+               "ROWID_RANGE_SQL spells the layout: change both together");
+
+/* The rowid of seq-th row of pid. */
+static inline long long rowid_make(long long pid, long long seq)
+{
+    assert(pid >= 0 && seq >= 0 && seq <= ROWID_SEQ_MAX);
+    return pid << ROWID_SEQ_BITS | seq;
+}
+
+/* The first and the last rowid of pid's range. */
+static inline long long rowid_first(long long pid)
+{
+    return pid << ROWID_SEQ_BITS;
+}
+
+static inline long long rowid_last(long long pid)
+{
+    return pid << ROWID_SEQ_BITS | ROWID_SEQ_MAX;
+}
+
+/* The professional a rowid belongs to; 0 for an orphan mailbox. */
+static inline long long rowid_pid(long long rowid)
+{
+    return rowid < ROWID_ORPHAN ? rowid >> ROWID_SEQ_BITS : 0;
+}
+
+/* The orphan mailbox number n's rowid (n from 0). */
+static inline long long rowid_orphan(long long n)
+{
+    return ROWID_ORPHAN + n;
+}
+#endif
