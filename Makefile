@@ -106,7 +106,7 @@ asan:
 # tests/run.sh fails a test that leaves a report there. Suppressions, each
 # with its reason: tests/tsan.supp.
 TSAN_TESTS = $(addprefix $(BUILD)/tests/,test_lex test_server_e2e test_hostile)
-TSAN_E2E = tests/e2e_import.sh tests/e2e_faults.sh
+TSAN_E2E = tests/e2e_import.sh tests/e2e_faults.sh tests/e2e_soak.sh
 TSAN_LOG = $(BUILD)/tsan-log
 .PHONY: tsan tsan-run
 tsan:
