@@ -62,14 +62,15 @@ start_server() {
 served() {
     kill -HUP "$1" 2>/dev/null || return 1
     # A swap loads the new file's shared data first (the old one serves
-    # meanwhile): wait for it, up to 10 s.
+    # meanwhile): wait for it, up to 60 s (over 10 s under ThreadSanitizer
+    # on a loaded machine).
     n=0
     while :; do
         sleep 0.2
         st=$(curl -s -m 5 "http://127.0.0.1:$2/v1/status") || return 1
         echo "$st" | grep -q "\"built_at\":\"$3\"" && break
         n=$((n + 1))
-        [ $n -lt 50 ] || return 1
+        [ $n -lt 300 ] || return 1
     done
     [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' \
         "http://127.0.0.1:$2/v1/search?q=$NAME")" = 200 ]
@@ -169,8 +170,11 @@ fault "absurd declared size (100 GiB)" \
     "$A: declared size of 107374182400 bytes is over the 16 GiB a member may hold" \
     "$T/f/PS_LibreAcces_$STAMP.zip"
 echo "absurd declared size: refused in $FAULT_MS ms"
-check "absurd declared size: refused within 5 s (took $FAULT_MS ms)" \
-    [ "$FAULT_MS" -lt 5000 ]
+# 30 s under a sanitizer: TSan took 16 s on a machine at load average 12.
+limit=5
+grep -q '__tsan_init\|__asan_init' "$IMP" && limit=30
+check "absurd declared size: refused within $limit s (took $FAULT_MS ms)" \
+    [ "$FAULT_MS" -lt $((limit * 1000)) ]
 rm -f "$T/f/PS_LibreAcces_$STAMP.zip"
 
 # --- 2. Truncated and corrupt zips ----------------------------------------
