@@ -1086,6 +1086,12 @@ struct build {
     struct spill *sp;
     int parse_failed;
     unsigned long long total_bytes; /* for progress */
+    /* The reader's bytes and lines, which parse_thread alone writes,
+     * copied here for progress() on the main thread at each batch it hands
+     * over and at its end. Relaxed is enough: they are figures to display,
+     * no other data is read through them, and a stale one is replaced a
+     * batch later (plain loads and stores on x86-64). */
+    atomic_ullong shown_bytes, shown_lines;
     double t0;
     /* list names, interned pointers compared by address */
 };
@@ -1390,6 +1396,12 @@ static void reject(struct build *b, const char *why)
         log_warn("%s: further rejected lines are only counted", b->file);
 }
 
+static void show_progress(struct build *b)
+{
+    atomic_store_explicit(&b->shown_bytes, b->rd.bytes, memory_order_relaxed);
+    atomic_store_explicit(&b->shown_lines, b->st->lines, memory_order_relaxed);
+}
+
 static void *parse_thread(void *arg)
 {
     struct build *b = arg;
@@ -1463,6 +1475,7 @@ static void *parse_thread(void *arg)
             break;
         }
         if (bt->nrows >= BATCH_ROWS) {
+            show_progress(b);
             if (queue_push(&b->q, bt) < 0) {
                 bt = NULL;
                 break;
@@ -1470,6 +1483,7 @@ static void *parse_thread(void *arg)
             bt = queue_get_free(&b->q);
         }
     }
+    show_progress(b);
     if (bt) {
         if (bt->nrows && !b->parse_failed)
             queue_push(&b->q, bt);
@@ -1491,11 +1505,14 @@ static void progress(struct build *b, const char *step, int final)
         return;
     last = t;
     double el = t - b->t0;
-    double mb = (double)b->rd.bytes / 1e6;
+    double mb =
+        (double)atomic_load_explicit(&b->shown_bytes, memory_order_relaxed) /
+        1e6;
     if (b->total_bytes)
         fprintf(stderr, "\r\033[K%s: %s %.0f/%.0f MB, %llu lines, %.0f MB/s",
                 step, b->file ? base_name(b->file) : "", mb,
-                (double)b->total_bytes / 1e6, b->st ? b->st->lines : 0ULL,
+                (double)b->total_bytes / 1e6,
+                atomic_load_explicit(&b->shown_lines, memory_order_relaxed),
                 el > 0 ? mb / el : 0);
     else
         fprintf(stderr, "\r\033[K%s", step);
@@ -1645,6 +1662,8 @@ static int load_file(struct build *b, struct psv_src src, const char *file,
     b->st->present = 1;
     b->parse_failed = 0;
     b->t0 = now_s();
+    atomic_store_explicit(&b->shown_bytes, 0, memory_order_relaxed);
+    atomic_store_explicit(&b->shown_lines, 0, memory_order_relaxed);
     psv_init(&b->rd, src, PSV_MAX_LINE);
     if (read_header(b) < 0)
         goto out;

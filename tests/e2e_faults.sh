@@ -67,16 +67,20 @@ start_server() {
 served() {
     kill -HUP "$1" 2>/dev/null || return 1
     # A swap loads the new file's shared data first (the old one serves
-    # meanwhile): wait for it, up to 10 s.
+    # meanwhile): wait for it, up to 60 s (over 10 s under ThreadSanitizer
+    # on a loaded machine). A server thread that has not served since the
+    # swap before may build the new file's shared data itself, in the
+    # request (server/db.c db_acquire()): 7 s under TSan for 60,000
+    # professionals, hence 60 s for each request too.
     n=0
     while :; do
         sleep 0.2
-        st=$(curl -s -m 5 "http://127.0.0.1:$2/v1/status") || return 1
+        st=$(curl -s -m 60 "http://127.0.0.1:$2/v1/status") || return 1
         echo "$st" | grep -q "\"built_at\":\"$3\"" && break
         n=$((n + 1))
-        [ $n -lt 50 ] || return 1
+        [ $n -lt 300 ] || return 1
     done
-    [ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' \
+    [ "$(curl -s -m 60 -o /dev/null -w '%{http_code}' \
         "http://127.0.0.1:$2/v1/search?q=$NAME")" = 200 ]
 }
 
@@ -174,8 +178,11 @@ fault "absurd declared size (100 GiB)" \
     "$A: declared size of 107374182400 bytes is over the 2 GiB a member may hold" \
     "$T/f/PS_LibreAcces_$STAMP.zip"
 echo "absurd declared size: refused in $FAULT_MS ms"
-check "absurd declared size: refused within 5 s (took $FAULT_MS ms)" \
-    [ "$FAULT_MS" -lt 5000 ]
+# 30 s under a sanitizer: TSan took 16 s on a machine at load average 12.
+limit=5
+grep -q '__tsan_init\|__asan_init' "$IMP" && limit=30
+check "absurd declared size: refused within $limit s (took $FAULT_MS ms)" \
+    [ "$FAULT_MS" -lt $((limit * 1000)) ]
 # 3 GiB declared (a plain 32-bit size, no zip64): under the old 16 GiB cap,
 # over the 2 GiB one (the real members are 820 MB at most).
 python3 "$T/bomb.py" "$T/f/PS_LibreAcces_$STAMP.zip" "$A" "$ACT" \
@@ -276,6 +283,13 @@ if mount -t tmpfs -o size=20m,mode=0755 tmpfs "$T/full" 2>/dev/null; then
 else
     echo "SKIP disk full: cannot mount a tmpfs here (needs root)"
 fi
+
+# Under ThreadSanitizer (make tsan) sections 6 and 7 are left out: a kill -9
+# tests what is on disk, not the threads, and tests/e2e_soak.sh swaps a
+# server under concurrent load; they were half of this script's 5 min there.
+if grep -q __tsan_init "$IMP"; then
+    echo "SKIP kills and swaps under TSan (e2e_soak.sh swaps under load)"
+else # up to "the server throughout", not indented
 
 # --- 6. kill -9 at several points of a 60,000-professional import ---------
 # A first, complete import of the 60,000 measures how long one takes (and
@@ -390,6 +404,8 @@ fi
 kill "$SRV2_PID" 2>/dev/null
 wait "$SRV2_PID" 2>/dev/null
 SRV2_PID=
+
+fi # not under TSan
 
 # --- 8. Hostile download servers ------------------------------------------
 # tests/http_fixture.py on 127.0.0.1 plays them; each download must be cut

@@ -118,6 +118,22 @@ done
 check "fts prefix match agrees with the table" [ "$(q "$DB" "select count(*) from name_fts where name_fts match 'last_fold: ma*'")" -eq \
     "$(q "$DB" "select count(*) from professional where ' ' || last_fold like '% ma%'")" ]
 rm -f "$T/rebuilt.db"
+
+# The progress display (--progress, as on a terminal): the main thread shows
+# the counts the parse thread writes while it writes them (`make tsan`
+# checks that they are shared safely: 8,000 professionals make 10,000
+# activity lines, three batches, so the display runs beside the parse);
+# its last figure for the activity file is every line.
+"$GEN" --seed 8 --professionals 8000 --stamp $STAMP --txt --out "$T/gp" \
+    --quiet || ko "generator (8,000)"
+"$IMP" --progress --communes none --db "$T/progress.db" \
+    "$T/gp/PS_LibreAcces_$STAMP.zip" >/dev/null 2>"$T/err"
+check "--progress import exit 0" [ $? -eq 0 ]
+act_lines=$(tail -n +2 "$T/gp/PS_LibreAcces_Personne_activite_$STAMP.txt" |
+    grep -c .)
+check "--progress shows the activity file's $act_lines lines" \
+    grep -q "activite_$STAMP.txt [0-9]*/[0-9]* MB, $act_lines lines" "$T/err"
+rm -rf "$T/progress.db" "$T/gp"
 check "code list professions" [ "$(q "$DB" "select count(*) from code where list='profession' and label is not null")" -gt 3 ]
 check "profession counts add up" [ "$(q "$DB" "select sum(count) from code where list='profession'")" -eq \
     "$(q "$DB" "select count(*) from professional where profession_code is not null")" ]
@@ -284,7 +300,8 @@ good_sum=$(q "$DB" "select count(*) || '/' || (select value from meta where key=
 PORT_FILE=$T/port
 python3 "$(dirname "$0")/http_fixture.py" "$T/g" "$PORT_FILE" 2>"$T/http.log" &
 HTTP_PID=$!
-for _ in $(seq 150); do [ -s "$PORT_FILE" ] && break; sleep 0.1; done
+# Up to 20 s: Python took over 2 s to start on a loaded machine.
+for _ in $(seq 100); do [ -s "$PORT_FILE" ] && break; sleep 0.2; done
 PORT=$(cat "$PORT_FILE")
 URL=http://127.0.0.1:$PORT
 imp --db "$T/h.db" "$URL/extraction/PS_LibreAcces" "$URL/extraction/Extraction_Correspondance_MSSante" >"$T/out" 2>"$T/err"
@@ -314,7 +331,7 @@ if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
     -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null; then
     python3 "$(dirname "$0")/http_fixture.py" "$T/g" "$T/tport" "$T/cert.pem" "$T/key.pem" 2>/dev/null &
     TLS_PID=$!
-    for _ in $(seq 150); do [ -s "$T/tport" ] && break; sleep 0.1; done
+    for _ in $(seq 100); do [ -s "$T/tport" ] && break; sleep 0.2; done
     TURL=https://127.0.0.1:$(cat "$T/tport")/extraction/Extraction_Correspondance_MSSante
     imp --db "$DB" --retries 0 "$TURL" >"$T/out" 2>"$T/err"
     check "TLS unknown CA: exit 1" [ $? -eq 1 ]

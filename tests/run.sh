@@ -5,18 +5,27 @@
 # test that cannot run here (a browser missing) prints a SKIP line and
 # "RESULT 0 0": shown, and counted as nothing.
 # Ends with the totals, "N passed, N failed", and a non-zero exit on failure.
-# BUILD (default build) says where the binaries are.
+# BUILD (default build) says where the binaries are; E2E (default every
+# tests/e2e_*.sh) which scripts run. SAN_LOG_DIR names the directory where
+# the sanitizer writes each process's reports (its log_path, as `make tsan`
+# sets it): a file there after a test is a report from one of the test's
+# processes, even one whose stderr the test kept to itself, and fails it.
 BUILD=${BUILD:-build}
 export BUILD
+E2E=${E2E:-tests/e2e_*.sh}
 passed=0
 failed=0
 log=$(mktemp)
-for t in "$@" tests/e2e_*.sh; do
+for t in "$@" $E2E; do
     [ -e "$t" ] || continue
     case $t in *.sh) cmd="sh $t" ;; *) cmd="$t" ;; esac
     start=$(date +%s)
     $cmd >"$log" 2>&1
     rc=$?
+    if [ -n "${SAN_LOG_DIR:-}" ] && [ -n "$(ls "$SAN_LOG_DIR")" ]; then
+        cat "$SAN_LOG_DIR"/* >>"$log"
+        rm -f "$SAN_LOG_DIR"/*
+    fi
     res=$(grep '^RESULT ' "$log" | tail -n 1)
     if [ -n "$res" ]; then
         p=$(echo "$res" | cut -d' ' -f2)
@@ -28,8 +37,10 @@ for t in "$@" tests/e2e_*.sh; do
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
         f=1
     fi
-    # LeakSanitizer prints leaks without always failing a run: check for it.
-    if grep -q 'ERROR: LeakSanitizer\|ERROR: AddressSanitizer\|runtime error:' "$log"; then
+    # LeakSanitizer prints leaks without always failing a run, and a
+    # ThreadSanitizer report in a child (an importer a script runs) may not
+    # reach this exit status: check the output for both.
+    if grep -q 'ERROR: LeakSanitizer\|ERROR: AddressSanitizer\|runtime error:\|ThreadSanitizer' "$log"; then
         echo "sanitizer report in $t" >&2
         f=$((f + 1))
     fi

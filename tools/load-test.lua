@@ -1,5 +1,6 @@
--- wrk script for tools/load-test: cycles through the request paths listed
--- one per line in $LOAD_PATHS (each thread from its own place). With
+-- wrk script for tools/load-test and tools/soak: cycles through the
+-- request paths listed one per line in $LOAD_PATHS (each thread from its
+-- own place). With
 -- $LOAD_QUOTA set, a thread stops once it has that many answers and creates
 -- $LOAD_DONE.<thread> (wrk itself sleeps out its -d duration: the caller
 -- sends it SIGINT once every thread is done). Every answer that is not
@@ -16,6 +17,9 @@ end
 local quota = tonumber(os.getenv("LOAD_QUOTA") or "0")
 local done_file = os.getenv("LOAD_DONE")
 local errlog = os.getenv("LOAD_ERRLOG")
+-- $LOAD_DELAY_MS: each connection waits this long before its next request
+-- (a steady load that leaves the machine some CPU: tools/soak).
+local delay_ms = tonumber(os.getenv("LOAD_DELAY_MS") or "0")
 local threads = {}
 local counter = 0
 
@@ -29,6 +33,12 @@ function init(args)
    i = (id * 7919) % #paths
    c4, c5, answered, logged = 0, 0, 0, 0
    finished = false
+end
+
+if delay_ms > 0 then
+   function delay()
+      return delay_ms
+   end
 end
 
 function request()
