@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@
 static struct MHD_Daemon *daemon_;
 static const char *cors_origin;
 static int access_log;
+static unsigned deadline_ms;
 
 struct route {
     const char *path;
@@ -508,6 +510,18 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return rs;
 }
 
+/* 1 once the client has closed its connection (or reset it): the answer
+ * would go nowhere, so its work stops (db.h). POLLRDHUP sees the close even
+ * behind a pipelined request not yet read. A client that only half-closes
+ * after its request (shutdown(SHUT_WR): no browser or HTTP library does)
+ * counts as gone too, as nginx counts it. */
+static int client_gone(void *arg)
+{
+    struct pollfd p = {.fd = *(const int *)arg, .events = POLLRDHUP};
+    return poll(&p, 1, 0) > 0 &&
+           (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -630,7 +644,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         }
     }
     struct api_resp resp = {0};
+    /* The handler runs here, on MHD's thread, which reads nothing more of
+     * this connection meanwhile: its socket stays open, and a close by
+     * the client can be seen on it without disturbing MHD. */
+    const union MHD_ConnectionInfo *fi =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int fd = fi ? fi->connect_fd : -1;
+    if (c)
+        db_request_begin(c, deadline_ms, fd >= 0 ? client_gone : NULL, &fd);
     rt->fn(c, &req, &resp);
+    if (c)
+        db_request_end(c);
     if (!resp.body && !resp.text)
         api_error(&resp, 503, "no answer");
     return send_json(conn, &resp, pretty, resp.status == 200 ? etag : NULL, gz);
@@ -705,6 +729,7 @@ int http_start(const struct http_opts *o)
     }
     cors_origin = o->cors;
     access_log = o->access_log;
+    deadline_ms = o->deadline_ms;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;

@@ -7,8 +7,9 @@
 struct http_opts {
     const char *listen; /* "host:port", "[v6]:port"; port 0 = any free */
     unsigned threads;
-    const char *cors; /* Access-Control-Allow-Origin value, or NULL */
-    int access_log;   /* one line per request on stderr */
+    const char *cors;     /* Access-Control-Allow-Origin value, or NULL */
+    int access_log;       /* one line per request on stderr */
+    unsigned deadline_ms; /* a request's work (db_request_begin()) */
 };
 
 /* Starts serving. Returns the bound port, or -1 (logged). */

@@ -646,7 +646,7 @@ static void test_headers(void)
 
 /* ---- raw sockets ---- */
 
-static int tcp_connect(const char *src)
+static int tcp_connect_to(const char *src, int to_port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -659,13 +659,18 @@ static int tcp_connect(const char *src)
             return -1;
         }
     }
-    sa.sin_port = htons((unsigned short)port);
+    sa.sin_port = htons((unsigned short)to_port);
     inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
     if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         close(fd);
         return -1;
     }
     return fd;
+}
+
+static int tcp_connect(const char *src)
+{
+    return tcp_connect_to(src, port);
 }
 
 enum raw_outcome { RAW_ANSWER, RAW_CLOSED, RAW_SILENT };
@@ -1078,6 +1083,184 @@ static void test_idle(void)
             close(fds[i]);
 }
 
+static int send_get(int fd, const char *path)
+{
+    char req[512];
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+    return send(fd, req, strlen(req), MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* ---- the work limits of a request ---- */
+
+/* A server of its own on the same database, with RPPS_SEARCH_SLOW_US set
+ * (each candidate a search examines costs that much more: api.h) and
+ * extra options (NULL-terminated). Its port, or -1. */
+static int aux_start(const char *db, const char *slow_us,
+                     const char *const *extra, pid_t *pid, char *log,
+                     size_t logn)
+{
+    char bin[512];
+    snprintf(bin, sizeof(bin), "%s/rpps-server", build);
+    snprintf(log, logn, "%s/aux-%d.log", tmpdir, rand());
+    const char *argv[16] = {bin,           "--db",      db, "--listen",
+                            "127.0.0.1:0", "--threads", "2"};
+    int argc = 7;
+    for (; extra && *extra && argc < 15; extra++)
+        argv[argc++] = *extra;
+    argv[argc] = NULL;
+    *pid = fork();
+    if (*pid == 0) {
+        FILE *f = freopen(log, "w", stderr);
+        (void)f;
+        setenv("RPPS_SEARCH_SLOW_US", slow_us, 1);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    for (int i = 0; i < 500; i++) {
+        usleep(20000);
+        FILE *f = fopen(log, "r");
+        if (!f)
+            continue;
+        char line[512];
+        int p = 0;
+        while (fgets(line, sizeof(line), f)) {
+            char *at = strstr(line, "listening on port ");
+            if (at)
+                p = (int)strtol(at + 18, NULL, 10);
+        }
+        fclose(f);
+        if (p)
+            return p;
+        if (waitpid(*pid, NULL, WNOHANG) == *pid) {
+            *pid = 0;
+            return -1;
+        }
+    }
+    return -1;
+}
+
+static void aux_stop(pid_t pid, const char *log)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    int st = 0;
+    T_CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+            WEXITSTATUS(st) == 0);
+    FILE *f = fopen(log, "r");
+    if (f) {
+        char line[1024];
+        while (fgets(line, sizeof(line), f))
+            if (strstr(line, "Sanitizer") || strstr(line, "runtime error")) {
+                fprintf(stderr, "aux server: %s", line);
+                T_CHECK(0);
+            }
+        fclose(f);
+    }
+}
+
+/* Filters alone, a page far down their match (profession 60: 644 of the
+ * 2,000): read a candidate at a time up to it. At 20 ms a candidate
+ * (RPPS_SEARCH_SLOW_US), 13 s: as the near= searches with filters alone
+ * took tens of seconds at full scale. */
+#define SLOW_SEARCH "/v1/search?profession=60&offset=600&limit=44"
+#define SLOW_US "20000"
+
+/* Two such searches on the two threads of a server: each answers after
+ * the deadline (200 ms) with what it found and total_exact false, and a
+ * /healthz between them is answered at once. */
+static void test_deadline(const char *db)
+{
+    pid_t pid;
+    char log[512];
+    int p = aux_start(db, SLOW_US, NULL, &pid, log, sizeof(log));
+    T_CHECK(p > 0);
+    if (p <= 0)
+        return;
+    int fd[2];
+    double t0 = now_s();
+    for (int i = 0; i < 2; i++) {
+        fd[i] = tcp_connect_to(NULL, p);
+        T_CHECK(fd[i] >= 0 && send_get(fd[i], SLOW_SEARCH) == 0);
+    }
+    usleep(20000);
+    int saved = port;
+    port = p;
+    struct ans a;
+    int rc = http(NULL, "/healthz", NULL, NULL, &a);
+    port = saved;
+    T_CHECK(rc == 0 && a.status == 200);
+    double health = a.secs;
+    buf_release(&a.body);
+    double worst = 0;
+    int cut = 0;
+    for (int i = 0; i < 2; i++) {
+        char buf[65536];
+        size_t got = 0;
+        while (fd[i] >= 0 && got < sizeof(buf) - 1) {
+            struct pollfd pf = {fd[i], POLLIN, 0};
+            if (poll(&pf, 1, 15000) != 1)
+                break;
+            ssize_t r = recv(fd[i], buf + got, sizeof(buf) - 1 - got, 0);
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+            buf[got] = '\0';
+            if (strstr(buf, "\"results\"") && buf[got - 1] == '}')
+                break;
+        }
+        buf[got] = '\0';
+        if (now_s() - t0 > worst)
+            worst = now_s() - t0;
+        cut += strncmp(buf, "HTTP/1.1 200", 12) == 0 &&
+               strstr(buf, "\"total_exact\":false") != NULL;
+        if (fd[i] >= 0)
+            close(fd[i]);
+    }
+    printf("deadline: two searches of ~13 s answered within %.3f s, %d of"
+           " them cut (total_exact false); /healthz meanwhile %.3f s\n",
+           worst, cut, health);
+    T_EQ_INT(cut, 2);
+    /* 0.2 s each, both at once: margins for a loaded machine. */
+    T_CHECK(worst < 3.0);
+    T_CHECK(health < 2.0);
+    aux_stop(pid, log);
+}
+
+/* A client that sends such a search and closes its connection 300 ms
+ * later, three times, on a server with one thread and a deadline of a
+ * minute: the work stops when the client has gone, so a /healthz right
+ * after is answered at once (it waited for the three: ~40 s). */
+static void test_hangup(const char *db)
+{
+    pid_t pid;
+    char log[512];
+    const char *opts[] = {"--threads", "1", "--deadline-ms", "60000", NULL};
+    int p = aux_start(db, SLOW_US, opts, &pid, log, sizeof(log));
+    T_CHECK(p > 0);
+    if (p <= 0)
+        return;
+    for (int i = 0; i < 3; i++) {
+        int fd = tcp_connect_to(NULL, p);
+        T_CHECK(fd >= 0 && send_get(fd, SLOW_SEARCH) == 0);
+        usleep(300000);
+        if (fd >= 0)
+            close(fd);
+    }
+    int saved = port;
+    port = p;
+    struct ans a;
+    int rc = http(NULL, "/healthz", NULL, NULL, &a);
+    port = saved;
+    printf("hang-up: three searches of ~13 s abandoned after 0.3 s;"
+           " /healthz right after: %.3f s\n",
+           a.secs);
+    T_CHECK(rc == 0 && a.status == 200);
+    T_CHECK(a.secs < 2.0);
+    buf_release(&a.body);
+    aux_stop(pid, log);
+}
+
 static void cleanup(void)
 {
     if (server_pid > 0) {
@@ -1124,6 +1307,8 @@ int main(void)
     test_raw();
     T_CHECK(server_alive());
     test_idle();
+    test_deadline(db);
+    test_hangup(db);
     keepalive_check(keepalive);
 
     /* Still alive, still right, stops cleanly. */
