@@ -1220,15 +1220,21 @@ struct place_run {
  * place conditions are fp->check, as there. Each value's people of each
  * profession are a run in pid order (db_place_run()).
  *
- * With name words (s NULL): the runs as a bit per pid, checked per
- * candidate (fp->place_bits). With filters alone, s becomes the place's
- * stream, the profession included: the run itself when there is one (one
- * value, one profession: a value's people are in pid order within each
- * profession only), else the bits; fp->place_m is then the exact
+ * With name words, or with near= (s NULL): the runs as a bit per pid,
+ * checked per candidate (fp->place_bits); with near=, a mode alone is
+ * checked on the modes in memory (fp->modes, no statement). near= reads
+ * its candidates commune by commune, nearest first, and a stream of the
+ * place would be sought again in every commune: a postal prefix with more
+ * codes than a stream takes, or a mode alone, was a scan of every
+ * activity from each commune's first candidate on (seconds at full scale
+ * within 200 km; docs/reliability.md). With filters alone (no near=), s
+ * becomes the place's stream, the profession included: the run itself when
+ * there is one (one value, one profession: a value's people are in pid order
+ * within each profession only), else the bits; fp->place_m is then the exact
  * number of people it holds, the total when nothing else is checked.
  *
  * Returns 1 when done, 0 when the place cannot be read so (no columns in
- * memory, near=, too many people for bits): plan_loc() then. */
+ * memory, too many people for bits but with near=): plan_loc() then. */
 static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
                         struct stream *s)
 {
@@ -1237,7 +1243,7 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
         const char *v;
     } keys[STREAM_SUBS_MAX + LIST_MAX];
     int nkeys = 0, key;
-    if (!c->shared->places || q->near)
+    if (!c->shared->places)
         return 0;
     size_t range_at = 0;
     long long range_n = 0;
@@ -1266,6 +1272,14 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
         key = LOC_DEPT;
         for (int i = 0; i < q->ndept; i++)
             keys[nkeys].col = DB_PLACE_DEPT, keys[nkeys++].v = q->dept[i];
+    } else if (q->near && q->nmode && !s) {
+        /* A mode alone: the modes in memory decide it (place_ok()). */
+        int want = db_mode_bits(c, q->mode, q->nmode);
+        if (want < 0)
+            return 0;
+        fp->modes = c->shared->modes;
+        fp->mode_want = want;
+        return 1;
     } else {
         return 0;
     }
@@ -1296,7 +1310,8 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
             }
         }
     }
-    if ((s || range_n) && (place_mem_max == 0 || sum > place_mem_max)) {
+    if ((s || range_n) &&
+        (place_mem_max == 0 || (sum > place_mem_max && !q->near))) {
         free(runs);
         return 0;
     }
@@ -1370,8 +1385,6 @@ static int est_cmp(const void *a, const void *b)
  * database error. */
 static int place_ok(struct fplan *fp, long long pid)
 {
-    if (!fp->check)
-        return 1;
     if (fp->modes) {
         int m = fp->modes[pid];
         if (!(m & fp->mode_want))
@@ -1379,6 +1392,8 @@ static int place_ok(struct fplan *fp, long long pid)
         if (fp->mode_accept && !(m & ~fp->mode_want))
             return 1;
     }
+    if (!fp->check)
+        return 1; /* (a mode alone: decided above) */
     sqlite3_reset(fp->check);
     sqlite3_bind_int64(fp->check, fp->check_param, pid << 20);
     sqlite3_bind_int64(fp->check, fp->check_param + 1, (pid << 20) | 0xFFFFF);
@@ -1499,9 +1514,14 @@ static int plan_filters(struct db_conn *c, const struct sq *q, struct fplan *fp,
     /* A large profession is checked in memory on the candidates the other
      * streams agree on rather than read as a stream: dense, it would be
      * seeked at almost every candidate. */
+    /* With near= and no name words, the candidates are each commune's
+     * people in turn (near_rings()): a profession stream would be sought
+     * again in every commune, the array costs ~5 ns a candidate. */
     int others = fp->nv - 1 + !no_text; /* streams besides the profession */
+    int rings = q->near && q->ntok == 0;
     if (q->nprof && others > 0 &&
-        (fp->prof_total > drive_max || fp->place_prof || fp->place_bits)) {
+        (fp->prof_total > drive_max || fp->place_prof || fp->place_bits ||
+         rings)) {
         memset(fp->prof_ok, 0, sizeof(fp->prof_ok));
         for (int i = 0; i < q->nprof; i++) {
             int k = db_prof_index(c, q->prof[i]);
