@@ -661,6 +661,7 @@ static int sq_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
             char *names[LIST_MAX];
             int nn = 0;
             if (add_list(names, &nn, v, 0) < 0) {
+                free_list(names, &nn); /* those copied before the 17th */
                 api_error(out, 400, "too many facets");
                 return -1;
             }

@@ -1,6 +1,12 @@
 /* The API handlers called in this process (no HTTP), on a database built
  * here from generated data (rpps-gen 2000 professionals, rpps-import with
  * the bundled commune table, so near= works):
+ *  - every error path of every parameter of every endpoint, as a table of
+ *    request -> status (invalid values, overflows, lists one value too
+ *    long, repeated parameters), beside one valid request of each kind:
+ *    run in process so that LeakSanitizer (`make asan`) sees what a
+ *    refused request leaves behind (a facets= of 17 names leaked the 16
+ *    copied before the 17th);
  *  - the work limits of db.h: a search past its deadline, or whose
  *    client has gone, answers at once with what it found and
  *    total_exact false, and the next request is whole again;
@@ -94,6 +100,220 @@ static int call(api_handler *fn, const char *rest, const char *query,
         buf_release(&r.text);
     }
     return status;
+}
+
+/* ---- every parameter's error paths ---- */
+
+struct pcase {
+    api_handler *fn;
+    const char *rest, *query;
+    int status;
+};
+
+#define S api_search
+#define G api_suggest
+static const struct pcase pcases[] = {
+    /* search: names and values */
+    {S, "", "", 400},
+    {S, "", "bogus=1", 400},
+    {S, "", "q=martin&bogus=1", 400},
+    {S, "", "q=a&q=b", 400},
+    {S, "", "q=\xff", 400},
+    {S, "", "\xff=1", 400},
+    {S, "", "q=\xc3", 400},
+    {S, "", "q=", 400},
+    {S, "", "q=   ", 400},
+    /* q: 13 words, 9 name words, a 64-byte word */
+    {S, "", "q=a b c d e f g h i j k l m", 400},
+    {S, "", "q=aa bb cc dd ee ff gg hh ii", 400},
+    {S, "",
+     "q=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 400},
+    /* name, given: more than 24 words in all */
+    {S, "", "name=a b c d e f g h i j k l m n o p q r s t u v w x y", 400},
+    {S, "", "given=a b c d e f g h i j k l m n o p q r s t u v w x y", 400},
+    {S, "", "name=a b c d e f g h i j k l&given=m n o p q r s t u v w x y",
+     400},
+    {S, "", "name=a b c d e f g h i j k l m n o p q r s t u v w x&q=martin",
+     400},
+    {S, "", "q=martin&name=a&name=b", 400},
+    /* lists: the 17th value, over one or several parameters */
+    {S, "", "profession=10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10,10",
+     400},
+    {S, "",
+     "profession=10,10,10,10,10,10,10,10&profession=10,10,10,10,10,10,"
+     "10,10,10",
+     400},
+    {S, "", "profession=pas une profession", 400},
+    {S, "", "profession=10&profession=pas une profession", 400},
+    {S, "",
+     "specialty=SM54,SM54,SM54,SM54,SM54,SM54,SM54,SM54,SM54,SM54,SM54,"
+     "SM54,SM54,SM54,SM54,SM54,SM54",
+     400},
+    {S, "", "specialty=pas une specialite", 400},
+    {S, "", "specialty=SM54&specialty=pas une specialite", 400},
+    {S, "", "mode=X", 400},
+    {S, "", "mode=L,X", 400},
+    {S, "", "mode=L&mode=S,X", 400},
+    {S, "", "mode=L,S,B,L,S,B,L,S,B,L,S,B,L,S,B,L,S", 400},
+    {S, "", "dept=7", 400},
+    {S, "", "dept=75,abc", 400},
+    {S, "", "dept=75&dept=2C", 400},
+    {S, "", "dept=75,75,75,75,75,75,75,75,75,75,75,75,75,75,75,75,75", 400},
+    {S, "", "facets=bogus&q=martin", 400},
+    {S, "", "q=martin&facets=profession,bogus,dept", 400},
+    {S, "", "q=martin&facets=profession&facets=dept,bogus,mode", 400},
+    {S, "",
+     "q=martin&facets=profession,specialty,dept,mode,has_mss,profession,"
+     "specialty,dept,mode,has_mss,profession,specialty,dept,mode,has_mss,"
+     "profession,specialty",
+     400},
+    {S, "",
+     "q=martin&facets=profession,specialty,dept,mode,has_mss,profession,"
+     "specialty,dept,mode,has_mss,profession,specialty,dept,mode,has_mss,"
+     "profession,bogus",
+     400},
+    /* single values */
+    {S, "", "city=", 400},
+    {S, "", "city=!!!", 400},
+    {S, "", "city=paris&city=lyon", 400},
+    {S, "", "city=75056&city=paris", 400},
+    {S, "", "postcode=", 400},
+    {S, "", "postcode=abc", 400},
+    {S, "", "postcode=123456", 400},
+    {S, "", "postcode=75&postcode=69", 400},
+    {S, "", "near=", 400},
+    {S, "", "near=nulle part du tout", 400},
+    {S, "", "near=91.5,2.3", 400},
+    {S, "", "near=48.8,200", 400},
+    {S, "", "near=paris&near=lyon", 400},
+    {S, "", "radius_km=5", 400},
+    {S, "", "q=martin&radius_km=5", 400},
+    {S, "", "near=paris&radius_km=0", 400},
+    {S, "", "near=paris&radius_km=-1", 400},
+    {S, "", "near=paris&radius_km=201", 400},
+    {S, "", "near=paris&radius_km=abc", 400},
+    {S, "", "near=paris&radius_km=nan", 400},
+    {S, "", "near=paris&radius_km=inf", 400},
+    {S, "", "near=paris&radius_km=1e999", 400},
+    {S, "", "near=paris&radius_km=5&radius_km=6", 400},
+    {S, "", "has_mss=maybe", 400},
+    {S, "", "has_mss=", 400},
+    {S, "", "q=martin&limit=0", 400},
+    {S, "", "q=martin&limit=101", 400},
+    {S, "", "q=martin&limit=-1", 400},
+    {S, "", "q=martin&limit=abc", 400},
+    {S, "", "q=martin&limit=99999999999999999999", 400},
+    {S, "", "q=martin&limit=", 400},
+    {S, "", "q=martin&offset=-1", 400},
+    {S, "", "q=martin&offset=10001", 400},
+    {S, "", "q=martin&offset=9950&limit=100", 400},
+    {S, "", "q=martin&offset=1e3", 400},
+    /* errors after other parameters were taken (their copies freed) */
+    {S, "",
+     "q=martin&name=dupont&given=jean&profession=10&specialty=SM54&mode=L&"
+     "dept=75&city=paris&postcode=75011&has_mss=true&facets=profession&"
+     "limit=5&offset=5&near=paris&radius_km=300",
+     400},
+    {S, "",
+     "q=martin&name=dupont&given=jean&profession=10&specialty=SM54&mode=L&"
+     "dept=75&city=paris&postcode=75011&near=paris&facets=dept,nope",
+     400},
+    {S, "", "q=medecin paris&profession=pas une profession", 400},
+    {S, "", "q=medecin paris martin&limit=0", 400},
+    /* search: valid, every path that owns memory */
+    {S, "", "q=martin", 200},
+    {S, "", "q=ma&facets=profession,specialty,dept,mode,has_mss", 200},
+    {S, "", "q=medecin paris", 200},
+    {S, "", "q=paris", 200},
+    {S, "", "q=infirmiere 75011", 200},
+    {S, "", "q=zzqxw", 200},
+    {S, "", "q=a", 200},
+    {S, "", "name=martin&given=j", 200},
+    {S, "", "profession=10&dept=75&mode=L,S&has_mss=false&offset=3", 200},
+    {S, "", "profession=medecin&postcode=7&facets=mode", 200},
+    {S, "", "specialty=SM54&city=paris", 200},
+    {S, "", "near=paris", 200},
+    {S, "", "q=martin&near=75011&radius_km=30&facets=dept", 200},
+    {S, "", "mode=B&near=paris&radius_km=200&offset=9900&limit=100", 200},
+    {S, "", "mode=B&postcode=9&near=48.85,2.35&radius_km=200", 200},
+    {S, "", "profession=10&near=lyon&radius_km=100&offset=50", 200},
+    /* suggest */
+    {G, "", "", 400},
+    {G, "", "q=", 400},
+    {G, "", "q=a b c", 400},
+    {G, "", "q=ma&name=b", 400},
+    {G, "", "q=ma&limit=0", 400},
+    {G, "", "q=ma&limit=101", 400},
+    {G, "", "q=ma&q=mb", 400},
+    {G, "", "q=\xff", 400},
+    {G, "", "q=ma", 200},
+    {G, "", "q=martin j&limit=3", 200},
+    /* lookups by path */
+    {api_practitioner, "", "", 404},
+    {api_practitioner, "123456789012345678901234567890123", "", 400},
+    {api_practitioner, "\xff", "", 400},
+    {api_practitioner, "00000000000", "", 404},
+    {api_practitioner, "00000000000", "bogus=1", 400},
+    {api_practitioner, "00000000000", "pretty=1&pretty=1", 400},
+    {api_mssante, "", "", 404},
+    {api_mssante, "nobody@example.org", "", 404},
+    {api_mssante, "nobody@example.org", "bogus=1", 400},
+    {api_mssante, "\xff@x", "", 400},
+    {api_professions, "", "bogus=1", 400},
+    {api_professions, "", "pretty=1", 200},
+    {api_specialties, "", "bogus=1", 400},
+    {api_specialties, "", "", 200},
+    {api_status, "", "bogus=1", 400},
+    {api_status, "", "", 200},
+    {api_healthz, "", "", 200},
+};
+#undef S
+#undef G
+
+/* Cases built here: values and counts past the caps. */
+static void test_params_built(void)
+{
+    struct buf q;
+    buf_init(&q, 1 << 20);
+    /* A value of API_MAX_VALUE + 1 bytes, in each parameter. */
+    static const char *const names[] = {
+        "q",     "name",   "given",    "profession", "specialty",
+        "mode",  "city",   "postcode", "dept",       "has_mss",
+        "limit", "offset", "near",     "radius_km",  "facets"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        q.len = 0;
+        buf_addf(&q, "%s=", names[i]);
+        for (int k = 0; k <= API_MAX_VALUE; k++)
+            buf_add(&q, "a", 1);
+        T_EQ_INT(call(api_search, "", q.s, NULL), 400);
+    }
+    /* API_MAX_PARAMS + 1 parameters, on every endpoint. */
+    q.len = 0;
+    for (int k = 0; k <= API_MAX_PARAMS; k++)
+        buf_addf(&q, "%sprofession=10", k ? "&" : "");
+    T_EQ_INT(call(api_search, "", q.s, NULL), 400);
+    T_EQ_INT(call(api_suggest, "", q.s, NULL), 400);
+    T_EQ_INT(call(api_status, "", q.s, NULL), 400);
+    /* 17 facets, each one parameter: a set of five, not a list. */
+    q.len = 0;
+    buf_addstr(&q, "q=martin");
+    for (int k = 0; k < 17; k++)
+        buf_addstr(&q, "&facets=profession");
+    T_EQ_INT(call(api_search, "", q.s, NULL), 200);
+    buf_release(&q);
+}
+
+static void test_params(void)
+{
+    for (size_t i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
+        const struct pcase *k = &pcases[i];
+        int st = call(k->fn, k->rest, k->query, NULL);
+        if (st != k->status)
+            fprintf(stderr, "case %zu '%s' '%s': %d, expected %d\n", i, k->rest,
+                    k->query, st, k->status);
+        T_EQ_INT(st, k->status);
+    }
+    test_params_built();
 }
 
 /* ---- the work limits ---- */
@@ -263,6 +483,7 @@ int main(void)
         T_CHECK(0);
         return t_done();
     }
+    test_params();
     test_near_filters();
     test_limits();
     cleanup();
