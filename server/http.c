@@ -155,8 +155,12 @@ static void log_access(struct MHD_Connection *conn, const struct rstate *rs,
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
     struct buf b;
     buf_init(&b, 16384);
-    buf_addf(&b, "%s.%03ldZ %s %s ", when, ts.tv_nsec / 1000000, addr,
-             rs->method ? rs->method : "-");
+    buf_addf(&b, "%s.%03ldZ %s ", when, ts.tv_nsec / 1000000, addr);
+    /* The method is the client's too (MHD takes any bytes up to the first
+     * space: escape sequences, CR): escaped as the rest. */
+    log_escape(&b, rs->method ? rs->method : "-",
+               rs->method ? strlen(rs->method) : 1);
+    buf_add(&b, " ", 1);
     log_escape(&b, rs->url ? rs->url : "-", rs->url ? strlen(rs->url) : 1);
     for (size_t i = 0; i < rs->nparams; i++) {
         buf_add(&b, i ? "&" : "?", 1);

@@ -5,13 +5,17 @@
  * filter, facets, paging, ranking, ETag/304, gzip, every error status, a
  * database that appears late (503 first), a hot swap under concurrent
  * requests with zero failures, and a clean SIGTERM stop. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1072,6 +1076,27 @@ static int has_line(const struct reply *r, const char *line)
     return 0;
 }
 
+/* Sends data on a new connection to the server on port p and reads its
+ * answer's first bytes; 0, or -1 if nothing came within 2 s. */
+static int raw_request(int p, const char *data)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((unsigned short)p)};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    int rc = -1;
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+        send(fd, data, strlen(data), MSG_NOSIGNAL) >= 0) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        char buf[64];
+        if (poll(&pf, 1, 2000) == 1 && recv(fd, buf, sizeof(buf), 0) > 0)
+            rc = 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
 /* --stale-days, --access-log and /metrics, on a server of their own. */
 static void test_options(const char *dbpath)
 {
@@ -1093,6 +1118,14 @@ static void test_options(const char *dbpath)
     reply_free(&r);
     r = get("/nowhere");
     reply_free(&r);
+    /* Methods with terminal escape sequences and a CR (MHD takes any byte
+     * but a space): answered 405, logged escaped. */
+    T_EQ_INT(raw_request(port, "G\x1b[2J\x1b[31mET /healthz HTTP/1.1\r\n"
+                               "Host: x\r\n\r\n"),
+             0);
+    T_EQ_INT(raw_request(port, "GE\rT\x07 /healthz HTTP/1.1\r\n"
+                               "Host: x\r\n\r\n"),
+             0);
     r = get("/metrics");
     T_EQ_INT(r.status, 200);
     const char *ct = header(&r, "Content-Type");
@@ -1122,20 +1155,29 @@ static void test_options(const char *dbpath)
     /* One access line per request, with the query; none without the
      * option (the main server's log). */
     FILE *f = fopen(s2.log, "r");
-    int lines = 0, query = 0;
+    int lines = 0, query = 0, methods = 0, raw = 0;
     if (f) {
         char line[2048];
         while (fgets(line, sizeof(line), f)) {
+            /* No control byte but the line's end, in any line. */
+            for (const char *c = line; *c; c++)
+                if ((unsigned char)*c < 0x20 && strcmp(c, "\n") != 0)
+                    raw = 1;
             if (!strstr(line, "rpps-server: access "))
                 continue;
             lines++;
             if (strstr(line, " GET /v1/search?q=martin&limit=0 400 "))
                 query = 1;
+            if (strstr(line, " G%1B[2J%1B[31mET /healthz 405 ") ||
+                strstr(line, " GE%0DT%07 /healthz 405 "))
+                methods++;
         }
         fclose(f);
     }
-    T_EQ_INT(lines, 5);
+    T_EQ_INT(lines, 7);
     T_CHECK(query);
+    T_EQ_INT(methods, 2);
+    T_CHECK(!raw);
 }
 
 /* A file with another schema version at start-up is like a missing one:
