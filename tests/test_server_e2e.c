@@ -237,9 +237,14 @@ static void make_db(const char *path, int extra, int version)
             " ((1 << 50) + 1, 'secretariat.cardio@chu-test.mssante.fr', 'ORG',"
             " '3', '1900000001', 'Cardiologie', 'CHU TEST', '90000', '90');"
             "INSERT INTO meta VALUES ('schema_version', '2'),"
-            " ('built_at', '2026-08-26T10:13:00Z'), ('professionals', '10');"
-            "INSERT INTO extract VALUES ('activite', 'fixture', 'x.txt',"
-            " '202608261013', 56, 11, 11, 0, 0);");
+            " ('built_at', '2026-08-26T10:13:00Z'), ('professionals', '10'),"
+            " ('source:https://user:secret@dl.example.org/x.zip?token=abc#f',"
+            " 'fp1'), ('source:/srv/rpps/x.zip', 'fp2');"
+            /* A source as the importer records it: as given, a signed
+             * link's credentials and token included. */
+            "INSERT INTO extract VALUES ('activite',"
+            " 'https://user:secret@dl.example.org/x.zip?token=abc#f',"
+            " 'x.txt', '202608261013', 56, 11, 11, 0, 0);");
     if (extra)
         exec_or_die(db, "UPDATE meta SET value = '2026-08-27T10:13:00Z'"
                         " WHERE key = 'built_at'");
@@ -743,6 +748,18 @@ static void test_suggest_and_lists(void)
                  json_object_get(json_object_get(r.json, "meta"), "built_at")),
              "2026-08-26T10:13:00Z");
     T_EQ_INT(json_array_size(json_object_get(r.json, "extracts")), 1);
+    /* Sources without credentials, query string or fragment. */
+    T_EQ_STR(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(r.json, "extracts"), 0), "source")),
+        "https://dl.example.org/x.zip");
+    json_t *meta = json_object_get(r.json, "meta");
+    T_EQ_STR(json_string_value(
+                 json_object_get(meta, "source:https://dl.example.org/x.zip")),
+             "fp1");
+    T_EQ_STR(json_string_value(json_object_get(meta, "source:/srv/rpps/x.zip")),
+             "fp2");
+    T_CHECK(!strstr(r.body.s, "secret") && !strstr(r.body.s, "token"));
     /* The fixture's extract is of 2026-08-26: older than 3 days. */
     T_CHECK(json_is_true(json_object_get(r.json, "stale")));
     T_EQ_INT(jint(r.json, "stale_days"), 3);
