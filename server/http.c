@@ -10,11 +10,16 @@
  * allocated for them: the URL (414), the header block (431), the body (413,
  * and no route takes one), the number of query parameters (400, counted by
  * on_uri() before MHD stores them), and MHD's per-connection memory pool
- * bounds the rest. */
+ * bounds the rest. Time a client controls is capped too: a connection
+ * idle for CONN_TIMEOUT is closed by MHD, one that has not completed a
+ * request within --header-timeout by the watchdog (below), and a request's
+ * work by its deadline (db.h). */
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,16 +51,15 @@
  * a connection has served a request MHD has zeroed its whole pool, so every
  * keep-alive connection holds 128 KiB of RSS (800 of them: +101 MiB,
  * against +51 MiB with 64 KiB and +201 MiB with 256 KiB, measured), and
- * CONN_LIMIT of them about 113 MiB. */
+ * the 900 of --max-conns' default about 113 MiB. */
 #define CONN_MEMORY (128 * 1024)
 /* Idle connections are closed after this many seconds without a byte
  * either way: 15 s keeps a practice's software on one connection between
  * queries typed in a row (nginx keeps 75 s, Apache 5 s), and bounds how long
  * an idle or stalled client holds a slot and its pool. */
 #define CONN_TIMEOUT 15
-/* File descriptors: the default soft limit is 1024; keep room for SQLite. */
-#define CONN_LIMIT 900
-#define PER_IP_LIMIT 256
+/* The connection limits are options (http_opts); their defaults are in
+ * main.c, with the reasons for their numbers. */
 /* Below this many bytes gzip costs more than it saves. */
 #define GZIP_MIN 512
 
@@ -63,6 +67,49 @@ static struct MHD_Daemon *daemon_;
 static const char *cors_origin;
 static int access_log;
 static unsigned deadline_ms;
+
+/* The header deadline. MHD 0.9.75 closes a connection after CONN_TIMEOUT
+ * without a byte, but any byte restarts that clock: a client that sends a
+ * header line every few seconds held a connection (its slot, its pool)
+ * for as long as it liked. So every connection is listed here, with the
+ * time it became ready for a request (accepted, or its last answer sent)
+ * or 0 while a request of it is being answered, and a watchdog thread
+ * shuts down the socket of one that has been waiting for a whole request
+ * longer than --header-timeout; MHD then reads its end and closes it as
+ * any other. The list is changed only by MHD's connection notifications,
+ * and in 0.9.75 MHD calls the "closed" one before it closes the socket
+ * (MHD_cleanup_connections() in daemon.c, and the failure path of
+ * new_connection_process_()): removal takes the lock the watchdog holds
+ * while it shuts a socket down, so a descriptor number is never shut down
+ * after MHD has closed it (and the kernel may have given the number to a
+ * new connection). */
+struct conn_rec {
+    int fd;
+    int cut;                 /* shut down by the watchdog */
+    _Atomic double ready_at; /* monotonic seconds; 0 while answering */
+    struct conn_rec *prev, *next;
+};
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* http_stop() */
+    struct conn_rec *head;
+    double header_timeout; /* seconds */
+    pthread_t thread;
+    int started, stopping;
+    atomic_ulong cut; /* connections closed at the header deadline */
+} watch = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+/* The connection's entry in the watchdog's list (NULL if none). */
+static struct conn_rec *conn_rec_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* The watchdog looks this often: a connection is closed at most this late
+ * past its deadline (a scan of at most --max-conns entries, microseconds). */
+#define WATCH_TICK_MS 250
 
 struct route {
     const char *path;
@@ -200,6 +247,10 @@ static void account(struct MHD_Connection *conn, unsigned status, size_t bytes)
 static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
                              struct MHD_Response *r, size_t bytes)
 {
+    /* Answered: out of the header deadline until the next request. */
+    struct conn_rec *rec = conn_rec_of(conn);
+    if (rec)
+        atomic_store(&rec->ready_at, 0.0);
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     account(conn, status, bytes);
     return ret;
@@ -464,6 +515,13 @@ static enum MHD_Result send_metrics(struct MHD_Connection *conn,
                  name, (double)atomic_load(&metrics.sum_ns[e]) / 1e9, name,
                  cum);
     }
+    buf_addf(&b,
+             "# HELP rpps_http_header_timeouts_total Connections closed"
+             " because a request had not arrived whole within"
+             " --header-timeout.\n"
+             "# TYPE rpps_http_header_timeouts_total counter\n"
+             "rpps_http_header_timeouts_total %lu\n",
+             atomic_load(&watch.cut));
     api_metrics_db(c, &b);
     char *t = b.s ? b.s : xstrdup("");
     size_t n = b.len;
@@ -668,10 +726,81 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
     (void)toe;
     free(*con_cls);
     *con_cls = NULL;
+    /* Ready for the next request: its header deadline starts now. */
+    struct conn_rec *r = conn_rec_of(conn);
+    if (r)
+        atomic_store(&r->ready_at, now_s());
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fi =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!fi)
+            return;
+        struct conn_rec *r = xcalloc(1, sizeof(*r));
+        r->fd = fi->connect_fd;
+        atomic_store(&r->ready_at, now_s());
+        pthread_mutex_lock(&watch.lock);
+        r->next = watch.head;
+        if (watch.head)
+            watch.head->prev = r;
+        watch.head = r;
+        pthread_mutex_unlock(&watch.lock);
+        *socket_context = r;
+        return;
+    }
+    struct conn_rec *r = *socket_context;
+    if (!r)
+        return;
+    /* Before MHD closes the socket (see struct conn_rec). */
+    pthread_mutex_lock(&watch.lock);
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        watch.head = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    pthread_mutex_unlock(&watch.lock);
+    free(r);
+    *socket_context = NULL;
+}
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&watch.lock);
+    while (!watch.stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += WATCH_TICK_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&watch.wake, &watch.lock, &ts);
+        double now = now_s();
+        for (struct conn_rec *r = watch.head; r && !watch.stopping;
+             r = r->next) {
+            double t = atomic_load(&r->ready_at);
+            if (r->cut || t <= 0 || now - t <= watch.header_timeout)
+                continue;
+            /* Both ways: MHD's next read sees the end and closes it. */
+            if (shutdown(r->fd, SHUT_RDWR) < 0 && errno != ENOTCONN)
+                log_warn("http: shutdown: %s", strerror(errno));
+            r->cut = 1;
+            atomic_fetch_add(&watch.cut, 1);
+        }
+    }
+    pthread_mutex_unlock(&watch.lock);
+    return NULL;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -734,6 +863,7 @@ int http_start(const struct http_opts *o)
     cors_origin = o->cors;
     access_log = o->access_log;
     deadline_ms = o->deadline_ms;
+    watch.header_timeout = o->header_timeout;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -742,15 +872,23 @@ int http_start(const struct http_opts *o)
         mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 1),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
+        MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns_per_ip,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_END);
+        on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_END);
     if (!daemon_) {
         log_error("cannot listen on %s", o->listen);
         return -1;
     }
+    watch.stopping = 0;
+    if (pthread_create(&watch.thread, NULL, watchdog, NULL) != 0) {
+        log_error("cannot start the connection watchdog");
+        http_stop();
+        return -1;
+    }
+    watch.started = 1;
     const union MHD_DaemonInfo *di =
         MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
     return di ? di->port : -1;
@@ -761,5 +899,13 @@ void http_stop(void)
     if (daemon_) {
         MHD_stop_daemon(daemon_);
         daemon_ = NULL;
+    }
+    if (watch.started) {
+        pthread_mutex_lock(&watch.lock);
+        watch.stopping = 1;
+        pthread_cond_signal(&watch.wake);
+        pthread_mutex_unlock(&watch.lock);
+        pthread_join(watch.thread, NULL);
+        watch.started = 0;
     }
 }
