@@ -345,6 +345,24 @@ static int resolve_codes(struct db_conn *c, const char *which, char **list,
     return 0;
 }
 
+/* Drops the values of list met earlier in it ("10,medecin" resolves to
+ * 10 twice): each code would otherwise be read, and counted, twice (an
+ * exact total of twice the people). */
+static void dedup_list(char **list, int *n)
+{
+    int o = 0;
+    for (int i = 0; i < *n; i++) {
+        int seen = 0;
+        for (int j = 0; j < o && !seen; j++)
+            seen = strcmp(list[j], list[i]) == 0;
+        if (seen)
+            free(list[i]);
+        else
+            list[o++] = list[i];
+    }
+    *n = o;
+}
+
 static int parse_long(const char *v, long lo, long hi, long *out)
 {
     char *end;
@@ -705,6 +723,10 @@ static int sq_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
     if (resolve_codes(c, "profession", q->prof, q->nprof, out) < 0 ||
         resolve_codes(c, "specialty", q->spec, q->nspec, out) < 0)
         return -1;
+    dedup_list(q->prof, &q->nprof);
+    dedup_list(q->spec, &q->nspec);
+    dedup_list(q->mode, &q->nmode);
+    dedup_list(q->dept, &q->ndept);
     if (q->qtext) {
         /* Suggestions take the words as typed: "paris" is the start of a
          * name there, not a town. */

@@ -510,6 +510,13 @@ static const struct search_case search_cases[] = {
      " 810000000009",
      6},
     {"/v1/search?profession=10", "810000000001 810000000004 810000000009", 3},
+    /* a value given twice counts once (the total was 6) */
+    {"/v1/search?profession=10,m%C3%A9decin&limit=1", "810000000001", 3},
+    {"/v1/search?profession=40,40&postcode=90000", "810000000003 810000000005",
+     2},
+    {"/v1/search?specialty=SM54&specialty=SM54", "810000000001 810000000009",
+     2},
+    {"/v1/search?dept=90,90&mode=S,S", "810000000009", 1},
     /* text and filters together */
     {"/v1/search?q=martin&city=belfort", "810000000004 810000000003", 2},
     {"/v1/search?q=mar&profession=10", "810000000001 810000000004", 2},
