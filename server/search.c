@@ -1432,33 +1432,30 @@ static int place_ok(struct fplan *fp, long long pid)
 static long long match_next(struct fplan *fp, struct stream **v, int n,
                             long long from, int *err)
 {
-    for (;;) {
-        /* Candidates passed over in memory can be most of the pids: the
-         * request's limits are read here too (STREAM_END, with
-         * c->interrupted set, when they have passed). */
-        if (db_over(fp->c))
-            return STREAM_END;
+    for (;; from++) {
         if (slow_us)
             slow_step(fp->c);
         long long p = stream_and(v, n, from, fp->hi);
         if (p == STREAM_END)
             return p;
-        if (fp->prof_of && (p >= fp->prof_n || !fp->prof_ok[fp->prof_of[p]])) {
-            from = p + 1;
-            continue;
-        }
-        if (fp->place_bits && !((fp->place_bits[p >> 6] >> (p & 63)) & 1)) {
-            from = p + 1;
-            continue;
-        }
-        int ok = place_ok(fp, p);
+        from = p;
+        int pass =
+            (fp->prof_of &&
+             (p >= fp->prof_n || !fp->prof_ok[fp->prof_of[p]])) ||
+            (fp->place_bits && !((fp->place_bits[p >> 6] >> (p & 63)) & 1));
+        int ok = pass ? 0 : place_ok(fp, p);
         if (ok > 0)
             return p;
         if (ok < 0) {
             *err = 1;
             return STREAM_END;
         }
-        from = p + 1;
+        /* The candidates passed over can be most of the pids: the
+         * request's limits are read here (STREAM_END, with
+         * c->interrupted set, when they have passed); the callers read
+         * them on the matches. */
+        if (db_over(fp->c))
+            return STREAM_END;
     }
 }
 
