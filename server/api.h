@@ -81,6 +81,12 @@ void api_metrics_db(struct db_conn *c, struct buf *b);
  * tests only, which set RPPS_SEARCH_TUNE="cand,drive,expand,place" in
  * rpps-server's environment. */
 void api_search_tune(long cand, long drive, int expand, long place);
+/* Makes each candidate a search examines cost us microseconds more (slept
+ * in steps of at most 1 ms, the request's limits read between them), so
+ * that a small fixture can stand for a request that would run for seconds
+ * at full scale: for tests only, which set RPPS_SEARCH_SLOW_US in
+ * rpps-server's environment. 0: off. */
+void api_search_slow(long us);
 
 api_handler api_search, api_suggest, api_practitioner, api_mssante,
     api_professions, api_specialties, api_status, api_healthz;

@@ -76,27 +76,69 @@ static char *uri_for(const char *path)
     return buf_detach(&b, NULL);
 }
 
+int db_over_now(struct db_conn *c)
+{
+    if (c->deadline <= 0)
+        return c->interrupted;
+    double now = now_s();
+    if (c->req_deadline > 0 && now > c->req_deadline)
+        c->expired = 1;
+    if (c->gone && now >= c->next_poll) {
+        c->next_poll = now + DB_POLL_MS / 1000.0;
+        if (c->gone(c->gone_arg))
+            c->expired = 1;
+    }
+    if (c->expired || now > c->deadline)
+        c->interrupted = 1;
+    return c->interrupted;
+}
+
 static int progress_cb(void *arg)
 {
-    struct db_conn *c = arg;
-    if (c->deadline > 0 && now_s() > c->deadline) {
-        c->interrupted = 1;
-        return 1;
-    }
-    return 0;
+    return db_over_now(arg);
+}
+
+void db_request_begin(struct db_conn *c, double ms, int (*gone)(void *),
+                      void *arg)
+{
+    double now = now_s();
+    c->req_deadline = ms > 0 ? now + ms / 1000.0 : 0;
+    c->gone = gone;
+    c->gone_arg = arg;
+    c->next_poll = now + DB_POLL_MS / 1000.0;
+    c->expired = 0;
+    db_unbudget(c);
+}
+
+void db_request_end(struct db_conn *c)
+{
+    c->req_deadline = 0;
+    c->gone = NULL;
+    c->gone_arg = NULL;
+    c->expired = 0;
+    db_unbudget(c);
 }
 
 void db_budget(struct db_conn *c, double ms)
 {
-    c->interrupted = 0;
-    if (ms <= 0) {
-        c->deadline = 0;
-        sqlite3_progress_handler(c->db, 0, NULL, NULL);
+    double d = ms > 0 ? now_s() + ms / 1000.0 : 0;
+    if (c->req_deadline > 0 && (d <= 0 || d > c->req_deadline))
+        d = c->req_deadline;
+    if (d <= 0) {
+        db_unbudget(c);
         return;
     }
-    c->deadline = now_s() + ms / 1000.0;
-    /* About every 20 µs of VM work: the clock is read through the vDSO. */
+    c->interrupted = c->expired;
+    c->deadline = d;
+    /* About every 20 us of VM work: the clock is read through the vDSO. */
     sqlite3_progress_handler(c->db, 2000, progress_cb, c);
+}
+
+void db_unbudget(struct db_conn *c)
+{
+    c->interrupted = c->expired;
+    c->deadline = 0;
+    sqlite3_progress_handler(c->db, 0, NULL, NULL);
 }
 
 static uint64_t label_hash(const char *list, const char *code)

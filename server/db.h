@@ -155,10 +155,18 @@ struct db_conn {
     double fts_rows;                 /* name_fts: rows, and tokens per row on */
     double fts_avgdl;                /* average (bm25's N and avgdl) */
     struct db_record_cache *records; /* the generation's (in shared) */
-    uint64_t *pidbits;    /* a bit per pid, the search's scratch (a place
-                           * read from memory); allocated on first use */
-    double deadline;      /* monotonic; 0 = no work budget */
-    int interrupted;      /* the budget ran out in the last statement */
+    uint64_t *pidbits; /* a bit per pid, the search's scratch (a place
+                        * read from memory); allocated on first use */
+    /* Work limits (db_request_begin(), db_budget()): */
+    double deadline;     /* the armed limit, monotonic; 0 = none armed */
+    double req_deadline; /* the request's own, monotonic; 0 = none */
+    double next_poll;    /* when to ask gone() again */
+    int interrupted;     /* the armed limit has passed */
+    int expired;         /* the request's deadline has passed, or its
+                          * client has gone: its work stops */
+    unsigned tick;       /* db_over()'s call count */
+    int (*gone)(void *arg);
+    void *gone_arg;
     struct db_conn *next; /* all connections, for db_shutdown() */
 };
 
@@ -198,10 +206,50 @@ sqlite3_stmt *db_prepare(struct db_conn *c, const char *sql);
 sqlite3_stmt *db_prepare_static(struct db_conn *c, const char *sql);
 void db_done(sqlite3_stmt *st);
 
-/* Work budget: statements stepped on c after db_budget(c, ms) are
- * interrupted (SQLITE_INTERRUPT, c->interrupted set) once ms milliseconds
- * have passed. ms <= 0 removes the budget. */
+/* Work limits. Every request gets a hard deadline for its work, which the
+ * HTTP layer sets with db_request_begin() before calling a handler; a
+ * handler arms it (db_budget()) around the work whose cost depends on the
+ * data (a search), and may arm smaller budgets within it. While a limit is
+ * armed, statements stepped on c are interrupted (SQLITE_INTERRUPT, by
+ * SQLite's progress handler) once it has passed, c->interrupted is set, and
+ * db_over() tells loops that run no statement. Once the request's own
+ * deadline has passed, or gone() has said its client left (asked every
+ * DB_POLL_MS at most while a limit is armed, never in a request shorter
+ * than that), c->expired is set as well and stays set until the next
+ * db_request_begin(): every limit armed after that is spent at once, and
+ * the handler answers with what it found. Lookups of one row and the
+ * rendering of a page (at most API_MAX_LIMIT records) run disarmed: their
+ * cost is bounded by their size, and an interrupted one would answer
+ * wrongly rather than partly. */
+#define DB_POLL_MS 2.0
+
+/* Starts a request: its deadline ms milliseconds from now (ms <= 0: none)
+ * and gone(arg) (NULL: never asked), which returns 1 once the client has
+ * gone. Nothing is armed yet. */
+void db_request_begin(struct db_conn *c, double ms, int (*gone)(void *),
+                      void *arg);
+/* Ends it: no deadline, nothing armed, gone() forgotten. */
+void db_request_end(struct db_conn *c);
+/* Arms a budget of ms milliseconds within the request's deadline; ms <= 0
+ * arms the request's deadline alone (none outside a request: disarmed).
+ * c->interrupted starts as c->expired. */
 void db_budget(struct db_conn *c, double ms);
+/* Disarms: statements run to their end, db_over() says 0 (unless the
+ * request has expired). */
+void db_unbudget(struct db_conn *c);
+/* Reads the clock (and asks gone() when due): 1 if the armed limit has
+ * passed, setting c->interrupted (and c->expired for the request's). */
+int db_over_now(struct db_conn *c);
+/* The same for a loop's every step: the clock read one call in 256 (~20
+ * ns), so it costs nothing measurable; once over, 1 at every call. */
+static inline int db_over(struct db_conn *c)
+{
+    if (c->interrupted)
+        return 1;
+    if (c->deadline <= 0 || (++c->tick & 255))
+        return 0;
+    return db_over_now(c);
+}
 
 /* The bit of db_shared.initials that stands for a word's first byte: a-z
  * 0-25, digits 26-30, anything else 31. */

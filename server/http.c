@@ -10,11 +10,17 @@
  * allocated for them: the URL (414), the header block (431), the body (413,
  * and no route takes one), the number of query parameters (400, counted by
  * on_uri() before MHD stores them), and MHD's per-connection memory pool
- * bounds the rest. */
+ * bounds the rest. Time a client controls is capped too: a connection
+ * idle for CONN_TIMEOUT is closed by MHD, one that has not completed a
+ * request within --header-timeout by the watchdog (below), and a request's
+ * work by its deadline (db.h). */
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,22 +53,70 @@
  * a connection has served a request MHD has zeroed its whole pool, so every
  * keep-alive connection holds 128 KiB of RSS (800 of them: +101 MiB,
  * against +51 MiB with 64 KiB and +201 MiB with 256 KiB, measured), and
- * CONN_LIMIT of them about 113 MiB. */
+ * the 900 of --max-conns' default about 113 MiB. */
 #define CONN_MEMORY (128 * 1024)
 /* Idle connections are closed after this many seconds without a byte
  * either way: 15 s keeps a practice's software on one connection between
  * queries typed in a row (nginx keeps 75 s, Apache 5 s), and bounds how long
  * an idle or stalled client holds a slot and its pool. */
 #define CONN_TIMEOUT 15
-/* File descriptors: the default soft limit is 1024; keep room for SQLite. */
-#define CONN_LIMIT 900
-#define PER_IP_LIMIT 256
+/* The connection limits are options (http_opts); their defaults are in
+ * main.c, with the reasons for their numbers. */
 /* Below this many bytes gzip costs more than it saves. */
 #define GZIP_MIN 512
 
 static struct MHD_Daemon *daemon_;
 static const char *cors_origin;
 static int access_log;
+static unsigned deadline_ms;
+
+/* The header deadline. MHD 0.9.75 closes a connection after CONN_TIMEOUT
+ * without a byte, but any byte restarts that clock: a client that sends a
+ * header line every few seconds held a connection (its slot, its pool)
+ * for as long as it liked. So every connection is listed here, with the
+ * time it became ready for a request (accepted, or its last answer sent)
+ * or 0 while a request of it is being answered, and a watchdog thread
+ * shuts down the socket of one that has been waiting for a whole request
+ * longer than --header-timeout; MHD then reads its end and closes it as
+ * any other. The list is changed only by MHD's connection notifications,
+ * and in 0.9.75 MHD calls the "closed" one before it closes the socket
+ * (MHD_cleanup_connections() in daemon.c, and the failure path of
+ * new_connection_process_()): removal takes the lock the watchdog holds
+ * while it shuts a socket down, so a descriptor number is never shut down
+ * after MHD has closed it (and the kernel may have given the number to a
+ * new connection). */
+struct conn_rec {
+    int fd;
+    int cut;                 /* shut down by the watchdog */
+    _Atomic double ready_at; /* monotonic seconds; 0 while answering */
+    struct conn_rec *prev, *next;
+};
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* http_stop() */
+    struct conn_rec *head;
+    double header_timeout; /* seconds */
+    pthread_t thread;
+    int started, stopping;
+    atomic_ulong cut; /* connections closed at the header deadline */
+} watch = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The connection's entry in the watchdog's list (NULL if none). */
+static struct conn_rec *conn_rec_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* The watchdog sleeps until the earliest deadline of the connections
+ * waiting for a request (a scan of at most --max-conns entries,
+ * microseconds), and this much longer, so that the one it woke for is
+ * past it. A deadline set while it sleeps is never earlier than the one
+ * it waits for: it is now + --header-timeout, and the watchdog never
+ * sleeps longer than that. (Waking every 250 ms instead cost an idle
+ * server 1.4% of a CPU in this VM under load, for the wake-ups alone.) */
+#define WATCH_SLACK_MS 10
 
 struct route {
     const char *path;
@@ -164,8 +218,12 @@ static void log_access(struct MHD_Connection *conn, const struct rstate *rs,
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
     struct buf b;
     buf_init(&b, 16384);
-    buf_addf(&b, "%s.%03ldZ %s %s ", when, ts.tv_nsec / 1000000, addr,
-             rs->method ? rs->method : "-");
+    buf_addf(&b, "%s.%03ldZ %s ", when, ts.tv_nsec / 1000000, addr);
+    /* The method is the client's too (MHD takes any bytes up to the first
+     * space: escape sequences, CR): escaped as the rest. */
+    log_escape(&b, rs->method ? rs->method : "-",
+               rs->method ? strlen(rs->method) : 1);
+    buf_add(&b, " ", 1);
     log_escape(&b, rs->url ? rs->url : "-", rs->url ? strlen(rs->url) : 1);
     for (size_t i = 0; i < rs->nparams; i++) {
         buf_add(&b, i ? "&" : "?", 1);
@@ -237,6 +295,10 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
                              struct MHD_Response *r, size_t bytes)
 {
     add_common_headers(r);
+    /* Answered: out of the header deadline until the next request. */
+    struct conn_rec *rec = conn_rec_of(conn);
+    if (rec)
+        atomic_store(&rec->ready_at, 0.0);
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     account(conn, status, bytes);
     return ret;
@@ -501,6 +563,13 @@ static enum MHD_Result send_metrics(struct MHD_Connection *conn,
                  name, (double)atomic_load(&metrics.sum_ns[e]) / 1e9, name,
                  cum);
     }
+    buf_addf(&b,
+             "# HELP rpps_http_header_timeouts_total Connections closed"
+             " because a request had not arrived whole within"
+             " --header-timeout.\n"
+             "# TYPE rpps_http_header_timeouts_total counter\n"
+             "rpps_http_header_timeouts_total %lu\n",
+             atomic_load(&watch.cut));
     api_metrics_db(c, &b);
     size_t n;
     char *t = buf_detach(&b, &n);
@@ -729,6 +798,18 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return rs;
 }
 
+/* 1 once the client has closed its connection (or reset it): the answer
+ * would go nowhere, so its work stops (db.h). POLLRDHUP sees the close even
+ * behind a pipelined request not yet read. A client that only half-closes
+ * after its request (shutdown(SHUT_WR): no browser or HTTP library does)
+ * counts as gone too, as nginx counts it. */
+static int client_gone(void *arg)
+{
+    struct pollfd p = {.fd = *(const int *)arg, .events = POLLRDHUP};
+    return poll(&p, 1, 0) > 0 &&
+           (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -863,7 +944,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         }
     }
     struct api_resp resp = {0};
+    /* The handler runs here, on MHD's thread, which reads nothing more of
+     * this connection meanwhile: its socket stays open, and a close by
+     * the client can be seen on it without disturbing MHD. */
+    const union MHD_ConnectionInfo *fi =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int fd = fi ? fi->connect_fd : -1;
+    if (c)
+        db_request_begin(c, deadline_ms, fd >= 0 ? client_gone : NULL, &fd);
     rt->fn(c, &req, &resp);
+    if (c)
+        db_request_end(c);
     if (!resp.body && !resp.text)
         api_error(&resp, 503, "no answer");
     if (fmt != EXPORT_JSON)
@@ -877,10 +968,82 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
     (void)toe;
     free(*con_cls);
     *con_cls = NULL;
+    /* Ready for the next request: its header deadline starts now. */
+    struct conn_rec *r = conn_rec_of(conn);
+    if (r)
+        atomic_store(&r->ready_at, now_s());
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fi =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!fi)
+            return;
+        struct conn_rec *r = xcalloc(1, sizeof(*r));
+        r->fd = fi->connect_fd;
+        atomic_store(&r->ready_at, now_s());
+        pthread_mutex_lock(&watch.lock);
+        r->next = watch.head;
+        if (watch.head)
+            watch.head->prev = r;
+        watch.head = r;
+        pthread_mutex_unlock(&watch.lock);
+        *socket_context = r;
+        return;
+    }
+    struct conn_rec *r = *socket_context;
+    if (!r)
+        return;
+    /* Before MHD closes the socket (see struct conn_rec). */
+    pthread_mutex_lock(&watch.lock);
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        watch.head = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    pthread_mutex_unlock(&watch.lock);
+    free(r);
+    *socket_context = NULL;
+}
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&watch.lock);
+    while (!watch.stopping) {
+        double now = now_s(), next = now + watch.header_timeout;
+        for (struct conn_rec *r = watch.head; r; r = r->next) {
+            double t = atomic_load(&r->ready_at);
+            if (r->cut || t <= 0)
+                continue;
+            if (now - t <= watch.header_timeout) {
+                if (t + watch.header_timeout < next)
+                    next = t + watch.header_timeout;
+                continue;
+            }
+            /* Both ways: MHD's next read sees the end and closes it. */
+            if (shutdown(r->fd, SHUT_RDWR) < 0 && errno != ENOTCONN)
+                log_warn("http: shutdown: %s", strerror(errno));
+            r->cut = 1;
+            atomic_fetch_add(&watch.cut, 1);
+        }
+        /* watch.wake runs on CLOCK_MONOTONIC, now_s()'s clock. */
+        next += WATCH_SLACK_MS / 1000.0;
+        struct timespec ts = {(time_t)next,
+                              (long)((next - (double)(time_t)next) * 1e9)};
+        pthread_cond_timedwait(&watch.wake, &watch.lock, &ts);
+    }
+    pthread_mutex_unlock(&watch.lock);
+    return NULL;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -942,6 +1105,8 @@ int http_start(const struct http_opts *o)
     }
     cors_origin = o->cors;
     access_log = o->access_log;
+    deadline_ms = o->deadline_ms;
+    watch.header_timeout = o->header_timeout;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -950,15 +1115,28 @@ int http_start(const struct http_opts *o)
         mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads ? o->threads : 1),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
+        MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_conns_per_ip,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_END);
+        on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_END);
     if (!daemon_) {
         log_error("cannot listen on %s", o->listen);
         return -1;
     }
+    watch.stopping = 0;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&watch.wake, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&watch.thread, NULL, watchdog, NULL) != 0) {
+        log_error("cannot start the connection watchdog");
+        http_stop();
+        return -1;
+    }
+    watch.started = 1;
     const union MHD_DaemonInfo *di =
         MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
     return di ? di->port : -1;
@@ -969,5 +1147,14 @@ void http_stop(void)
     if (daemon_) {
         MHD_stop_daemon(daemon_);
         daemon_ = NULL;
+    }
+    if (watch.started) {
+        pthread_mutex_lock(&watch.lock);
+        watch.stopping = 1;
+        pthread_cond_signal(&watch.wake);
+        pthread_mutex_unlock(&watch.lock);
+        pthread_join(watch.thread, NULL);
+        pthread_cond_destroy(&watch.wake);
+        watch.started = 0;
     }
 }

@@ -432,6 +432,41 @@ void api_metrics_db(struct db_conn *c, struct buf *b)
                  built);
 }
 
+/* A source as /v1/status shows it: a URL ("scheme://...") without its
+ * credentials (user:password@) and without its query string and fragment,
+ * which can hold a token (a signed download link); a path as it is. The
+ * importer records the source as it was given. Appended to b. */
+static void put_source(struct buf *b, const char *src)
+{
+    const char *auth = strstr(src, "://");
+    if (!auth) {
+        buf_addstr(b, src);
+        return;
+    }
+    auth += 3;
+    size_t end = strcspn(auth, "/?#");
+    const char *host = auth;
+    for (size_t i = 0; i < end; i++)
+        if (auth[i] == '@')
+            host = auth + i + 1;
+    buf_add(b, src, (size_t)(auth - src));
+    buf_add(b, host, (size_t)(auth + end - host));
+    const char *path = auth + end;
+    buf_add(b, path, strcspn(path, "?#"));
+}
+
+static json_t *source_json(const char *src)
+{
+    if (!src)
+        return json_null();
+    struct buf b;
+    buf_init(&b, 16384);
+    put_source(&b, src);
+    json_t *j = jstr(b.s ? b.s : "");
+    buf_release(&b);
+    return j;
+}
+
 void api_status(struct db_conn *c, const struct api_req *r,
                 struct api_resp *out)
 {
@@ -442,8 +477,20 @@ void api_status(struct db_conn *c, const struct api_req *r,
     if (st) {
         while (sqlite3_step(st) == SQLITE_ROW) {
             const char *k = db_text(st, 0);
-            if (k)
+            if (!k)
+                continue;
+            if (strncmp(k, "source:", 7) != 0) {
                 json_object_set_new(meta, k, jstr(db_text(st, 1)));
+                continue;
+            }
+            /* "source:URL" -> the source's fingerprint. */
+            struct buf key;
+            buf_init(&key, 16384);
+            buf_addstr(&key, "source:");
+            put_source(&key, k + 7);
+            if (key.s)
+                json_object_set_new(meta, key.s, jstr(db_text(st, 1)));
+            buf_release(&key);
         }
         db_done(st);
     }
@@ -453,16 +500,16 @@ void api_status(struct db_conn *c, const struct api_req *r,
     if (st) {
         while (sqlite3_step(st) == SQLITE_ROW)
             json_array_append_new(
-                ex,
-                json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I}",
-                          "kind", jstr(db_text(st, 0)), "source",
-                          jstr(db_text(st, 1)), "member", jstr(db_text(st, 2)),
-                          "stamp", jstr(db_text(st, 3)), "columns",
-                          (json_int_t)sqlite3_column_int64(st, 4), "lines",
-                          (json_int_t)sqlite3_column_int64(st, 5), "loaded",
-                          (json_int_t)sqlite3_column_int64(st, 6), "rejected",
-                          (json_int_t)sqlite3_column_int64(st, 7), "duplicates",
-                          (json_int_t)sqlite3_column_int64(st, 8)));
+                ex, json_pack(
+                        "{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I}", "kind",
+                        jstr(db_text(st, 0)), "source",
+                        source_json(db_text(st, 1)), "member",
+                        jstr(db_text(st, 2)), "stamp", jstr(db_text(st, 3)),
+                        "columns", (json_int_t)sqlite3_column_int64(st, 4),
+                        "lines", (json_int_t)sqlite3_column_int64(st, 5),
+                        "loaded", (json_int_t)sqlite3_column_int64(st, 6),
+                        "rejected", (json_int_t)sqlite3_column_int64(st, 7),
+                        "duplicates", (json_int_t)sqlite3_column_int64(st, 8)));
         db_done(st);
     }
     char opened[32];

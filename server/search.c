@@ -33,6 +33,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api.h"
 #include "fold.h"
@@ -342,6 +343,24 @@ static int resolve_codes(struct db_conn *c, const char *which, char **list,
         list[i] = found;
     }
     return 0;
+}
+
+/* Drops the values of list met earlier in it ("10,medecin" resolves to
+ * 10 twice): each code would otherwise be read, and counted, twice (an
+ * exact total of twice the people). */
+static void dedup_list(char **list, int *n)
+{
+    int o = 0;
+    for (int i = 0; i < *n; i++) {
+        int seen = 0;
+        for (int j = 0; j < o && !seen; j++)
+            seen = strcmp(list[j], list[i]) == 0;
+        if (seen)
+            free(list[i]);
+        else
+            list[o++] = list[i];
+    }
+    *n = o;
 }
 
 static int parse_long(const char *v, long lo, long hi, long *out)
@@ -660,6 +679,7 @@ static int sq_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
             char *names[LIST_MAX];
             int nn = 0;
             if (add_list(names, &nn, v, 0) < 0) {
+                free_list(names, &nn); /* those copied before the 17th */
                 api_error(out, 400, "too many facets");
                 return -1;
             }
@@ -703,6 +723,10 @@ static int sq_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
     if (resolve_codes(c, "profession", q->prof, q->nprof, out) < 0 ||
         resolve_codes(c, "specialty", q->spec, q->nspec, out) < 0)
         return -1;
+    dedup_list(q->prof, &q->nprof);
+    dedup_list(q->spec, &q->nspec);
+    dedup_list(q->mode, &q->nmode);
+    dedup_list(q->dept, &q->ndept);
     if (q->qtext) {
         /* Suggestions take the words as typed: "paris" is the start of a
          * name there, not a town. */
@@ -765,6 +789,7 @@ enum { LOC_SCAN, LOC_INSEE, LOC_CITY, LOC_PC, LOC_PCS, LOC_DEPT, LOC_COMMUNE };
 #define EST_CAP 1000
 
 struct fplan {
+    struct db_conn *c;   /* whose limits match_next() reads */
     struct stream st[3]; /* profession, specialty, place (or all pids) */
     struct stream *v[4]; /* the streams in use */
     int nv;
@@ -820,6 +845,27 @@ static long drive_max = 5000;
 #define MEM_PERSON_US 0.2
 #define CHECK_US 2.0
 #define FTS_ROW_US 0.15
+
+/* Microseconds each candidate costs more, for tests only (see
+ * api_search_slow()). */
+static long slow_us;
+
+void api_search_slow(long us)
+{
+    slow_us = us > 0 ? us : 0;
+}
+
+/* Sleeps slow_us in steps of at most 1 ms, the limits read between them,
+ * as a candidate that costs that much would let them be read. */
+static void slow_step(struct db_conn *c)
+{
+    double t = now_s(), end = t + (double)slow_us / 1e6;
+    for (; t < end && !db_over_now(c); t = now_s()) {
+        double ns = (end - t) * 1e9;
+        struct timespec ts = {0, (long)(ns < 1e6 ? ns : 1e6)};
+        nanosleep(&ts, NULL);
+    }
+}
 
 void api_search_tune(long cand, long drive, int expand, long place)
 {
@@ -1196,15 +1242,21 @@ struct place_run {
  * place conditions are fp->check, as there. Each value's people of each
  * profession are a run in pid order (db_place_run()).
  *
- * With name words (s NULL): the runs as a bit per pid, checked per
- * candidate (fp->place_bits). With filters alone, s becomes the place's
- * stream, the profession included: the run itself when there is one (one
- * value, one profession: a value's people are in pid order within each
- * profession only), else the bits; fp->place_m is then the exact
+ * With name words, or with near= (s NULL): the runs as a bit per pid,
+ * checked per candidate (fp->place_bits); with near=, a mode alone is
+ * checked on the modes in memory (fp->modes, no statement). near= reads
+ * its candidates commune by commune, nearest first, and a stream of the
+ * place would be sought again in every commune: a postal prefix with more
+ * codes than a stream takes, or a mode alone, was a scan of every
+ * activity from each commune's first candidate on (seconds at full scale
+ * within 200 km; docs/reliability.md). With filters alone (no near=), s
+ * becomes the place's stream, the profession included: the run itself when
+ * there is one (one value, one profession: a value's people are in pid order
+ * within each profession only), else the bits; fp->place_m is then the exact
  * number of people it holds, the total when nothing else is checked.
  *
  * Returns 1 when done, 0 when the place cannot be read so (no columns in
- * memory, near=, too many people for bits): plan_loc() then. */
+ * memory, too many people for bits but with near=): plan_loc() then. */
 static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
                         struct stream *s)
 {
@@ -1213,7 +1265,7 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
         const char *v;
     } keys[STREAM_SUBS_MAX + LIST_MAX];
     int nkeys = 0, key;
-    if (!c->shared->places || q->near)
+    if (!c->shared->places)
         return 0;
     size_t range_at = 0;
     long long range_n = 0;
@@ -1242,6 +1294,14 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
         key = LOC_DEPT;
         for (int i = 0; i < q->ndept; i++)
             keys[nkeys].col = DB_PLACE_DEPT, keys[nkeys++].v = q->dept[i];
+    } else if (q->near && q->nmode && !s) {
+        /* A mode alone: the modes in memory decide it (place_ok()). */
+        int want = db_mode_bits(c, q->mode, q->nmode);
+        if (want < 0)
+            return 0;
+        fp->modes = c->shared->modes;
+        fp->mode_want = want;
+        return 1;
     } else {
         return 0;
     }
@@ -1272,7 +1332,8 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
             }
         }
     }
-    if ((s || range_n) && (place_mem_max == 0 || sum > place_mem_max)) {
+    if ((s || range_n) &&
+        (place_mem_max == 0 || (sum > place_mem_max && !q->near))) {
         free(runs);
         return 0;
     }
@@ -1346,8 +1407,6 @@ static int est_cmp(const void *a, const void *b)
  * database error. */
 static int place_ok(struct fplan *fp, long long pid)
 {
-    if (!fp->check)
-        return 1;
     if (fp->modes) {
         int m = fp->modes[pid];
         if (!(m & fp->mode_want))
@@ -1355,6 +1414,8 @@ static int place_ok(struct fplan *fp, long long pid)
         if (fp->mode_accept && !(m & ~fp->mode_want))
             return 1;
     }
+    if (!fp->check)
+        return 1; /* (a mode alone: decided above) */
     sqlite3_reset(fp->check);
     sqlite3_bind_int64(fp->check, fp->check_param, pid << 20);
     sqlite3_bind_int64(fp->check, fp->check_param + 1, (pid << 20) | 0xFFFFF);
@@ -1370,26 +1431,30 @@ static int place_ok(struct fplan *fp, long long pid)
 static long long match_next(struct fplan *fp, struct stream **v, int n,
                             long long from, int *err)
 {
-    for (;;) {
+    for (;; from++) {
+        if (slow_us)
+            slow_step(fp->c);
         long long p = stream_and(v, n, from, fp->hi);
         if (p == STREAM_END)
             return p;
-        if (fp->prof_of && (p >= fp->prof_n || !fp->prof_ok[fp->prof_of[p]])) {
-            from = p + 1;
-            continue;
-        }
-        if (fp->place_bits && !((fp->place_bits[p >> 6] >> (p & 63)) & 1)) {
-            from = p + 1;
-            continue;
-        }
-        int ok = place_ok(fp, p);
+        from = p;
+        int pass =
+            (fp->prof_of &&
+             (p >= fp->prof_n || !fp->prof_ok[fp->prof_of[p]])) ||
+            (fp->place_bits && !((fp->place_bits[p >> 6] >> (p & 63)) & 1));
+        int ok = pass ? 0 : place_ok(fp, p);
         if (ok > 0)
             return p;
         if (ok < 0) {
             *err = 1;
             return STREAM_END;
         }
-        from = p + 1;
+        /* The candidates passed over can be most of the pids: the
+         * request's limits are read here (STREAM_END, with
+         * c->interrupted set, when they have passed); the callers read
+         * them on the matches. */
+        if (db_over(fp->c))
+            return STREAM_END;
     }
 }
 
@@ -1399,6 +1464,7 @@ static long long match_next(struct fplan *fp, struct stream **v, int n,
 static int plan_filters(struct db_conn *c, const struct sq *q, struct fplan *fp,
                         int no_text)
 {
+    fp->c = c;
     fp->nv = 0;
     fp->known_total = -1;
     fp->check = NULL;
@@ -1467,9 +1533,14 @@ static int plan_filters(struct db_conn *c, const struct sq *q, struct fplan *fp,
     /* A large profession is checked in memory on the candidates the other
      * streams agree on rather than read as a stream: dense, it would be
      * seeked at almost every candidate. */
+    /* With near= and no name words, the candidates are each commune's
+     * people in turn (near_rings()): a profession stream would be sought
+     * again in every commune, the array costs ~5 ns a candidate. */
     int others = fp->nv - 1 + !no_text; /* streams besides the profession */
+    int rings = q->near && q->ntok == 0;
     if (q->nprof && others > 0 &&
-        (fp->prof_total > drive_max || fp->place_prof || fp->place_bits)) {
+        (fp->prof_total > drive_max || fp->place_prof || fp->place_bits ||
+         rings)) {
         memset(fp->prof_ok, 0, sizeof(fp->prof_ok));
         for (int i = 0; i < q->nprof; i++) {
             int k = db_prof_index(c, q->prof[i]);
@@ -2253,8 +2324,8 @@ static int streams_failed(struct stream **v, int n)
 /* Reads the match (the intersection of v[0..n) in fp's pid range, with
  * fp's place check) in pid order: the first keep pids into res->all, then
  * (count=1) counts on within COUNT_MS. res->total gets the number read.
- * Returns 1 if that is the whole match, 0 if reading stopped first, -1 on
- * a database error. */
+ * Returns 1 if that is the whole match, 0 if reading stopped first (the
+ * budget, or the request's limits), -1 on a database error. */
 static int read_match(struct db_conn *c, struct fplan *fp, struct stream **v,
                       int n, size_t keep, int count, struct result *res)
 {
@@ -2272,11 +2343,10 @@ static int read_match(struct db_conn *c, struct fplan *fp, struct stream **v,
             budget = 1;
         }
         /* Streams in memory run no statement for SQLite's progress
-         * handler to stop: the clock is read here too (~20 ns). */
-        if (budget && (++tick & 7) == 0 && now_s() > c->deadline) {
-            c->interrupted = 1;
+         * handler to stop: the clock is read here too (~20 ns), every 8
+         * matches within the small counting budget. */
+        if (budget ? (++tick & 7) == 0 && db_over_now(c) : db_over(c))
             break;
-        }
         long long p = match_next(fp, v, n, t, &err);
         if (p == STREAM_END)
             break;
@@ -2287,7 +2357,7 @@ static int read_match(struct db_conn *c, struct fplan *fp, struct stream **v,
     }
     int cut = c->interrupted;
     if (budget)
-        db_budget(c, 0);
+        db_budget(c, 0); /* back to the request's deadline */
     for (int i = 0; i < n; i++)
         stream_done(v[i]);
     res->total = seen;
@@ -2492,6 +2562,7 @@ struct search {
     struct text_plan tp;
     struct stream text; /* the whole match of the words */
     struct result res;
+    int cut; /* stopped at the request's limits: res is what was found */
 };
 
 static int run_text_twice(struct db_conn *c, struct search *s, int count);
@@ -2799,7 +2870,8 @@ static int run_text_twice(struct db_conn *c, struct search *s, int count)
 {
     if (run_text(c, s, count) < 0)
         return -1;
-    if (!lex_of(c) || !count || s->q.typos || s->res.total >= TYPO_SHORT)
+    if (!lex_of(c) || !count || s->q.typos || s->res.total >= TYPO_SHORT ||
+        c->expired)
         return 0;
     struct result *res = &s->res;
     free(res->pid);
@@ -2862,17 +2934,6 @@ static int names_match(const struct db_conn *c, const struct sq *q,
     return cand_score(q, tp, &x, last, first, join, 1) == 0;
 }
 
-/* Whether the budget of db_budget() is spent. SQLite's progress handler
- * says so while statements run; streams in memory run none, so the clock
- * is read here too, every 256 calls. */
-static int budget_over(struct db_conn *c, unsigned *tick)
-{
-    if (!c->interrupted && c->deadline > 0 && (++*tick & 255) == 0 &&
-        now_s() > c->deadline)
-        c->interrupted = 1;
-    return c->interrupted;
-}
-
 /* A large match, or filters alone, by distance: the communes within the
  * radius, nearest first; in each, its activities (by commune code, and,
  * when no other commune bears its name, by town name for those without a
@@ -2880,7 +2941,7 @@ static int budget_over(struct db_conn *c, unsigned *tick)
  * A person is placed at the first commune they are found in: their
  * nearest. The people of one commune are ranked by relevance (up to
  * NEAR_BATCH). Stops once the page is full and the counting budget
- * spent. */
+ * spent, or at the request's limits. */
 static int near_rings(struct db_conn *c, struct search *s, int names, int count)
 {
     const struct sq *q = &s->q;
@@ -2894,7 +2955,6 @@ static int near_rings(struct db_conn *c, struct search *s, int names, int count)
     long long *batch = NULL, found = 0, extra = 0;
     size_t capb = 0, need = (size_t)(q->offset + q->limit), pcap = 0;
     int rc = 0, budget = 0, done = 1;
-    unsigned tick = 0;
     const struct lex *lx = lex_of(c);
     for (size_t h = 0; h < nh; h++) {
         const struct geo_commune *k = geo_commune(geo, hits[h].commune);
@@ -2969,7 +3029,7 @@ static int near_rings(struct db_conn *c, struct search *s, int names, int count)
                 db_budget(c, COUNT_MS);
                 budget = 1;
             }
-            if (budget && budget_over(c, &tick))
+            if (db_over(c))
                 break;
         }
         int failed = err || streams_failed(v, n);
@@ -2998,8 +3058,8 @@ static int near_rings(struct db_conn *c, struct search *s, int names, int count)
                 res_push(&res->pid, &res->n, &pcap, batch[i]);
         found += extra;
         extra = 0;
-        tick = 255; /* the clock once a commune at least */
-        if ((budget && budget_over(c, &tick)) ||
+        /* The counting budget is small: the clock once a commune. */
+        if ((budget ? db_over_now(c) : db_over(c)) ||
             (!count && (size_t)found >= need)) {
             done = 0;
             break;
@@ -3143,15 +3203,21 @@ static json_t *compute_facets(struct db_conn *c, struct search *s)
     struct facets f = {.exact = 1};
     for (int i = 0; i < 5; i++)
         f.map[i] = json_object();
-    double deadline = now_s() + FACET_MS / 1000.0;
-    if (res->all || (q->ntok && s->tp.none)) {
+    /* Within the request's deadline too: its work is the search's. */
+    db_budget(c, FACET_MS);
+    if (s->cut) {
+        /* The search stopped at the request's limits: none left. */
+        f.exact = 0;
+    } else if (res->all || (q->ntok && s->tp.none)) {
         for (size_t i = 0; i < res->nall; i++) {
-            if ((i & 63) == 0 && now_s() > deadline) {
+            if ((i & 63) == 0 && db_over_now(c)) {
                 f.exact = 0;
                 break;
             }
             facet_pid(c, q, &f, res->all[i]);
         }
+        if (c->interrupted)
+            f.exact = 0;
     } else {
         /* The streams again, from the start: the per-pid lookups are
          * other statements, so stepping them in between is fine. */
@@ -3167,12 +3233,11 @@ static json_t *compute_facets(struct db_conn *c, struct search *s)
         for (int i = 0; i < n; i++)
             stream_rewind(v[i]);
         qsort(v, (size_t)n, sizeof(*v), est_cmp);
-        db_budget(c, FACET_MS);
         long long p = s->fp.lo;
         long i = 0;
         int err = 0;
         while ((p = match_next(&s->fp, v, n, p, &err)) != STREAM_END) {
-            if ((i++ & 63) == 0 && now_s() > deadline) {
+            if ((i++ & 63) == 0 && db_over_now(c)) {
                 f.exact = 0;
                 break;
             }
@@ -3181,10 +3246,10 @@ static json_t *compute_facets(struct db_conn *c, struct search *s)
         }
         if (c->interrupted || err || streams_failed(v, n))
             f.exact = 0;
-        db_budget(c, 0);
         for (int k = 0; k < n; k++)
             stream_done(v[k]);
     }
+    db_unbudget(c); /* the rest of the page is rendered whatever the time */
     json_t *o = facets_json(c, &f, q);
     json_object_set_new(o, "exact", json_boolean(f.exact));
     for (int i = 0; i < 5; i++)
@@ -3276,6 +3341,30 @@ static int reread_place_as_name(struct db_conn *c, struct search *s)
     return apply_understood(q, lex_of(c)->geo) == 0;
 }
 
+/* Runs the search within the request's limits (db.h): 0 with the page in
+ * s->res, which is what was found, total a lower bound and total_exact
+ * false, if they stopped it (s->cut); -1 on a database error. */
+static int search_limited(struct db_conn *c, struct search *s, int count)
+{
+    db_budget(c, 0);
+    int rc = run_search(c, s, count);
+    if (rc == 0 && count && s->res.total == 0 && !c->expired &&
+        reread_place_as_name(c, s))
+        rc = run_search(c, s, count);
+    s->cut = c->expired;
+    db_unbudget(c); /* the page's records are rendered whatever the time */
+    if (rc < 0 && !s->cut)
+        return -1;
+    if (s->cut) {
+        struct result *res = &s->res;
+        long long shown = s->q.offset + (long long)res->n;
+        res->total_exact = 0;
+        if (res->n && res->total < shown)
+            res->total = shown;
+    }
+    return 0;
+}
+
 void api_search(struct db_conn *c, const struct api_req *r,
                 struct api_resp *out)
 {
@@ -3284,9 +3373,7 @@ void api_search(struct db_conn *c, const struct api_req *r,
         search_release(s);
         return;
     }
-    if (run_search(c, s, 1) < 0 ||
-        (s->res.total == 0 && reread_place_as_name(c, s) &&
-         run_search(c, s, 1) < 0)) {
+    if (search_limited(c, s, 1) < 0) {
         api_error(out, 503, "database error");
         search_release(s);
         return;
@@ -3311,7 +3398,7 @@ void api_suggest(struct db_conn *c, const struct api_req *r,
         search_release(s);
         return;
     }
-    if (run_search(c, s, 0) < 0) {
+    if (search_limited(c, s, 0) < 0) {
         api_error(out, 503, "database error");
         search_release(s);
         return;

@@ -5,13 +5,17 @@
  * filter, facets, paging, ranking, ETag/304, gzip, every error status, a
  * database that appears late (503 first), a hot swap under concurrent
  * requests with zero failures, and a clean SIGTERM stop. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -233,9 +237,14 @@ static void make_db(const char *path, int extra, int version)
             " ((1 << 50) + 1, 'secretariat.cardio@chu-test.mssante.fr', 'ORG',"
             " '3', '1900000001', 'Cardiologie', 'CHU TEST', '90000', '90');"
             "INSERT INTO meta VALUES ('schema_version', '2'),"
-            " ('built_at', '2026-08-26T10:13:00Z'), ('professionals', '10');"
-            "INSERT INTO extract VALUES ('activite', 'fixture', 'x.txt',"
-            " '202608261013', 56, 11, 11, 0, 0);");
+            " ('built_at', '2026-08-26T10:13:00Z'), ('professionals', '10'),"
+            " ('source:https://user:secret@dl.example.org/x.zip?token=abc#f',"
+            " 'fp1'), ('source:/srv/rpps/x.zip', 'fp2');"
+            /* A source as the importer records it: as given, a signed
+             * link's credentials and token included. */
+            "INSERT INTO extract VALUES ('activite',"
+            " 'https://user:secret@dl.example.org/x.zip?token=abc#f',"
+            " 'x.txt', '202608261013', 56, 11, 11, 0, 0);");
     if (extra)
         exec_or_die(db, "UPDATE meta SET value = '2026-08-27T10:13:00Z'"
                         " WHERE key = 'built_at'");
@@ -503,6 +512,13 @@ static const struct search_case search_cases[] = {
      " 810000000009",
      6},
     {"/v1/search?profession=10", "810000000001 810000000004 810000000009", 3},
+    /* a value given twice counts once (the total was 6) */
+    {"/v1/search?profession=10,m%C3%A9decin&limit=1", "810000000001", 3},
+    {"/v1/search?profession=40,40&postcode=90000", "810000000003 810000000005",
+     2},
+    {"/v1/search?specialty=SM54&specialty=SM54", "810000000001 810000000009",
+     2},
+    {"/v1/search?dept=90,90&mode=S,S", "810000000009", 1},
     /* text and filters together */
     {"/v1/search?q=martin&city=belfort", "810000000004 810000000003", 2},
     {"/v1/search?q=mar&profession=10", "810000000001 810000000004", 2},
@@ -741,6 +757,18 @@ static void test_suggest_and_lists(void)
                  json_object_get(json_object_get(r.json, "meta"), "built_at")),
              "2026-08-26T10:13:00Z");
     T_EQ_INT(json_array_size(json_object_get(r.json, "extracts")), 1);
+    /* Sources without credentials, query string or fragment. */
+    T_EQ_STR(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(r.json, "extracts"), 0), "source")),
+        "https://dl.example.org/x.zip");
+    json_t *meta = json_object_get(r.json, "meta");
+    T_EQ_STR(json_string_value(
+                 json_object_get(meta, "source:https://dl.example.org/x.zip")),
+             "fp1");
+    T_EQ_STR(json_string_value(json_object_get(meta, "source:/srv/rpps/x.zip")),
+             "fp2");
+    T_CHECK(!strstr(r.body.s, "secret") && !strstr(r.body.s, "token"));
     /* The fixture's extract is of 2026-08-26: older than 3 days. */
     T_CHECK(json_is_true(json_object_get(r.json, "stale")));
     T_EQ_INT(jint(r.json, "stale_days"), 3);
@@ -1241,6 +1269,27 @@ static int has_line(const struct reply *r, const char *line)
     return 0;
 }
 
+/* Sends data on a new connection to the server on port p and reads its
+ * answer's first bytes; 0, or -1 if nothing came within 2 s. */
+static int raw_request(int p, const char *data)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((unsigned short)p)};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    int rc = -1;
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+        send(fd, data, strlen(data), MSG_NOSIGNAL) >= 0) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        char buf[64];
+        if (poll(&pf, 1, 2000) == 1 && recv(fd, buf, sizeof(buf), 0) > 0)
+            rc = 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
 /* --stale-days, --access-log and /metrics, on a server of their own. */
 static void test_options(const char *dbpath)
 {
@@ -1262,6 +1311,14 @@ static void test_options(const char *dbpath)
     reply_free(&r);
     r = get("/nowhere");
     reply_free(&r);
+    /* Methods with terminal escape sequences and a CR (MHD takes any byte
+     * but a space): answered 405, logged escaped. */
+    T_EQ_INT(raw_request(port, "G\x1b[2J\x1b[31mET /healthz HTTP/1.1\r\n"
+                               "Host: x\r\n\r\n"),
+             0);
+    T_EQ_INT(raw_request(port, "GE\rT\x07 /healthz HTTP/1.1\r\n"
+                               "Host: x\r\n\r\n"),
+             0);
     r = get("/metrics");
     T_EQ_INT(r.status, 200);
     const char *ct = header(&r, "Content-Type");
@@ -1291,20 +1348,29 @@ static void test_options(const char *dbpath)
     /* One access line per request, with the query; none without the
      * option (the main server's log). */
     FILE *f = fopen(s2.log, "r");
-    int lines = 0, query = 0;
+    int lines = 0, query = 0, methods = 0, raw = 0;
     if (f) {
         char line[2048];
         while (fgets(line, sizeof(line), f)) {
+            /* No control byte but the line's end, in any line. */
+            for (const char *c = line; *c; c++)
+                if ((unsigned char)*c < 0x20 && strcmp(c, "\n") != 0)
+                    raw = 1;
             if (!strstr(line, "rpps-server: access "))
                 continue;
             lines++;
             if (strstr(line, " GET /v1/search?q=martin&limit=0 400 "))
                 query = 1;
+            if (strstr(line, " G%1B[2J%1B[31mET /healthz 405 ") ||
+                strstr(line, " GE%0DT%07 /healthz 405 "))
+                methods++;
         }
         fclose(f);
     }
-    T_EQ_INT(lines, 5);
+    T_EQ_INT(lines, 7);
     T_CHECK(query);
+    T_EQ_INT(methods, 2);
+    T_CHECK(!raw);
 }
 
 /* A file with another schema version at start-up is like a missing one:

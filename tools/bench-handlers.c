@@ -13,10 +13,15 @@
  *   of all kinds are interleaved in a fixed pseudo-random order and run
  *   PASSES times (default 3), the first pass a warm-up.
  * SLOW=N also lists each kind's N slowest targets; CACHE_MB=N sets the
- * rendered records kept (rpps-server --cache-mb, default 8). */
+ * rendered records kept (rpps-server --cache-mb, default 8); DEADLINE_MS=N
+ * each request's deadline (rpps-server --deadline-ms, default 250; 0:
+ * none, to see what its checks cost), with a client-gone check that polls
+ * a socket as rpps-server's does. */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "api.h"
@@ -102,6 +107,19 @@ static int dbl_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static double deadline_ms = 250;
+static int client_fd = -1;
+
+/* http.c's client_gone(), on one end of a socket pair whose other end
+ * stays open. */
+static int client_gone(void *arg)
+{
+    (void)arg;
+    struct pollfd p = {.fd = client_fd, .events = POLLRDHUP};
+    return poll(&p, 1, 0) > 0 &&
+           (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 static void run_one(struct db_conn *c, const struct target *t)
 {
     static const struct {
@@ -124,7 +142,10 @@ static void run_one(struct db_conn *c, const struct target *t)
                               .nparams = t->np,
                               .text_ok = 1};
         struct api_resp resp = {0};
+        /* As http.c calls a handler. */
+        db_request_begin(c, deadline_ms, client_gone, NULL);
         routes[i].fn(c, &req, &resp);
+        db_request_end(c);
         /* What http.c does with the answer, short of sending it. */
         if (resp.body) {
             char *s = json_dumps(resp.body, JSON_COMPACT);
@@ -195,6 +216,11 @@ int main(int argc, char **argv)
         t[j] = tmp;
     }
 
+    if (getenv("DEADLINE_MS"))
+        deadline_ms = atof(getenv("DEADLINE_MS"));
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0)
+        client_fd = pair[0];
     /* As rpps-server (main.c): no allocation statistics, no mutex. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     /* CACHE_MB: rendered records kept (rpps-server's --cache-mb). */
