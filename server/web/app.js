@@ -10,8 +10,10 @@
      keystroke to the first card is 150 ms (issue 15) and a search costs
      the server about a millisecond, so most of the budget is this wait.
      A faster typist's keystrokes are 100-200 ms apart; a request sent
-     between two of them is cancelled by the next (AbortController). */
-  var DEBOUNCE_MS = 80;
+     between two of them is cancelled by the next (AbortController).
+     tools/bench-web at load average 2: 80 ms gave p95 171 ms from the
+     last key to the first card, 50 ms 123 ms (docs/performance.md). */
+  var DEBOUNCE_MS = 50;
   var LIMIT = 20;
   var CSV_LIMIT = 100; /* the API's largest page */
   var FACETS = 'profession,specialty,mode,dept,has_mss';

@@ -111,6 +111,15 @@ async function settled(page) {
   await page.waitForLoadState('networkidle');
 }
 
+/* Types text into the search box a key at a time and waits until the
+   cards answer that text, not a prefix of it that a pause between two
+   keys (a loaded machine) sent on its way. */
+async function typeQuery(page, text, delay) {
+  await page.locator('#q').pressSequentially(text, { delay });
+  await page.waitForFunction((t) => document.getElementById('cards').getAttribute('data-q') === t,
+    text, { timeout: 5000 });
+}
+
 /* Waits until the facets count the search the URL says (they come a
    moment after the results). */
 async function facetsReady(page) {
@@ -150,7 +159,7 @@ async function facetsReady(page) {
   });
 
   await step('type a name, see the card', async () => {
-    await page.locator('#q').pressSequentially(`${T.last} ${T.first}`, { delay: 40 });
+    await typeQuery(page, `${T.last} ${T.first}`, 40);
     await page.waitForSelector('#suggestions li[role=option]', { timeout: 5000 });
     check(await page.getAttribute('#q', 'aria-expanded') === 'true', 'suggestions open (aria-expanded)');
     await page.waitForSelector(`#cards h3 a[href="/p/${T.id}"]`, { timeout: 5000 });
@@ -173,7 +182,7 @@ async function facetsReady(page) {
 
   await step('understood chips, removed from the keyboard', async () => {
     await page.fill('#q', '');
-    await page.locator('#q').pressSequentially(`${T.word} ${T.last} ${T.dept}`, { delay: 20 });
+    await typeQuery(page, `${T.word} ${T.last} ${T.dept}`, 20);
     await page.waitForSelector('#chips:not([hidden]) .chip', { timeout: 5000 });
     await page.waitForSelector(`#cards h3 a[href="/p/${T.id}"]`, { timeout: 5000 });
     const chips = await page.$$eval('#chips .chip', (bs) => bs.map((b) => b.textContent));
