@@ -919,8 +919,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     struct db_conn *c = db_acquire();
     if (!rt->fn)
         return send_metrics(conn, c, gz);
-    if (!c && rt->needs_db)
-        return send_error(conn, 503, "no database loaded yet");
+    if (!c && rt->needs_db) {
+        /* In the format asked for: a line of text for a terminal, as
+         * every other error it gets (send_export()). */
+        struct api_resp resp = {0};
+        api_error(&resp, 503, "no database loaded yet");
+        if (fmt == EXPORT_TEXT)
+            return send_export(conn, &resp, EXPORT_SEARCH, fmt, NULL, gz);
+        return send_json(conn, &resp, 0, NULL, gz);
+    }
     const char *etag = rt->etag && c ? c->etag : NULL;
     char fetag[128]; /* another format, another tag: W/"...-csv" */
     if (etag && fmt != EXPORT_JSON) {
