@@ -548,10 +548,10 @@ static int apply_understood(struct sq *q, const struct geo *geo)
 }
 
 /* 1 if d (upper-cased) is written as a department code: two digits (01,
- * 75), three for overseas (971 to 976, and the 975-989 collectivities the
- * communes table holds), or Corsica's 2A and 2B: the only letters a code
- * has (docs/openapi.yaml's pattern). Whether such a department exists is
- * the data's business: an unknown one finds nobody. */
+ * 75), three overseas (971 to 976, and the collectivities up to 989 that
+ * data/communes.tsv holds), or Corsica's 2A and 2B, the only letters a
+ * code has (docs/openapi.yaml's pattern). Whether such a department exists
+ * is the data's business: an unknown one finds nobody. */
 static int is_dept_code(const char *d)
 {
     size_t n = strlen(d);
