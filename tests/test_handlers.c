@@ -158,6 +158,12 @@ static const struct pcase pcases[] = {
     {S, "", "dept=7", 400},
     {S, "", "dept=75,abc", 400},
     {S, "", "dept=75&dept=2C", 400},
+    /* Letters only as Corsica's 2A, 2B (issue 16: 3A and 2A1 passed). */
+    {S, "", "dept=3A", 400},
+    {S, "", "dept=2A1", 400},
+    {S, "", "dept=0B", 400},
+    {S, "", "dept=75,A2", 400},
+    {S, "", "dept=2a,2B,974,01", 200},
     {S, "", "dept=75,75,75,75,75,75,75,75,75,75,75,75,75,75,75,75,75", 400},
     {S, "", "facets=bogus&q=martin", 400},
     {S, "", "q=martin&facets=profession,bogus,dept", 400},

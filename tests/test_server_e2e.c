@@ -904,6 +904,12 @@ static void test_http_features(void)
     T_EQ_STR(ce, "gzip");
     T_EQ_INT(jint(r.json, "total"), 5);
     reply_free(&r);
+    /* /metrics too, as Prometheus asks for it (issue 16: it was not). */
+    request(curl, port, NULL, "/metrics", NULL, "gzip", NULL, &r);
+    T_EQ_INT(r.status, 200);
+    T_EQ_STR(header(&r, "Content-Encoding"), "gzip");
+    T_CHECK(r.body.s && strstr(r.body.s, "rpps_build_info") != NULL);
+    reply_free(&r);
     request(curl, port, NULL, "/v1/search?q=martin", NULL, NULL, NULL, &r);
     T_CHECK(header(&r, "Content-Encoding") == NULL);
     const char *ct = header(&r, "Content-Type");

@@ -13,7 +13,9 @@ $SUDO apt-get install -y -q --no-install-recommends \
     zip unzip python3 openssl wrk time bc
 # The web page's browser test (tests/e2e_web.sh): Debian's Chromium, driven
 # by playwright-core from npm (tests/web/package-lock.json pins it, with
-# ical.js and html-validate); no browser download of its own. Node.js and
+# ical.js and html-validate); no browser download of its own. The API's
+# contract test (tests/e2e_openapi.sh) takes @redocly/cli, @stoplight/
+# prism-http and yaml from the same package-lock.json. Node.js and
 # npm come with the machine image here (nodesource's nodejs bundles npm,
 # which Debian's npm package would conflict with): Debian's only if absent.
 $SUDO apt-get install -y -q --no-install-recommends chromium
