@@ -1,6 +1,6 @@
 #!/bin/sh
 # The JSON API's contract (issue 16): docs/openapi.yaml linted by Redocly
-# CLI (its recommended rules and redocly.yaml's), then every answer of
+# CLI (its recommended rules and docs/redocly.yaml's), then every answer of
 # rpps-server checked against it by Stoplight Prism's response validator
 # (tests/web/openapi.js says what it sends and checks): a server on a
 # database rpps-gen and rpps-import make here (3,000 people, seed 1), and
@@ -43,12 +43,12 @@ fail() {
     exit 1
 }
 
-# 1. The lint: every error and warning fails (redocly.yaml says which
+# 1. The lint: every error and warning fails (docs/redocly.yaml says which
 # rules run; the recommended set, nothing turned off).
 passed=0
 failed=0
 if node tests/web/node_modules/@redocly/cli/bin/cli.js lint \
-    --config redocly.yaml --max-problems 1000 docs/openapi.yaml \
+    --config docs/redocly.yaml --max-problems 1000 docs/openapi.yaml \
     >"$tmp/lint.log" 2>&1 &&
     grep -q 'Your API description is valid' "$tmp/lint.log" &&
     ! grep -q 'You have [0-9]* warning' "$tmp/lint.log"; then
