@@ -1,6 +1,6 @@
 /* rpps-gen's four text files: their exact header lines and the lines of
  * each professional, activity, diploma, savoir-faire and mailbox in the
- * ANS format (docs/rpps-format.md), in the current or the older layout.
+ * ANS format (docs/format.md), in the current or the older layout.
  * It writes what person.c, structure.c and mailbox.c decided, and decides
  * nothing itself. */
 #include "extract.h"
@@ -14,7 +14,7 @@
 #include "util.h"
 #include "banned.h"
 
-/* Exact header lines, from docs/rpps-format.md §3: Personne_activite's
+/* Exact header lines, from docs/format.md §3: Personne_activite's
  * is the current (56-column) layout; the older one is its first 52. */
 
 static const char hdr_activite[] =
