@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include "arena.h"
 #include "fold.h"
 #include "phonetic.h"
 #include "places.h"
@@ -372,44 +373,6 @@ static const int target_nvals[T_N] = {36, 3, 5, 29, 15, 3};
  * no known owner get MAILBOX_ORPHAN + n, far above any pid range. */
 #define SEQ_BITS 20
 #define MAILBOX_ORPHAN (1LL << 50)
-
-/* ---- An arena for strings that live as long as the build ---- */
-
-struct arena_chunk {
-    struct arena_chunk *next;
-    size_t used, cap;
-    char data[];
-};
-struct arena {
-    struct arena_chunk *head;
-};
-
-static char *arena_strndup(struct arena *a, const char *s, size_t n)
-{
-    struct arena_chunk *c = a->head;
-    if (!c || c->cap - c->used < n + 1) {
-        size_t cap = n + 1 > (1 << 20) ? n + 1 : (1 << 20);
-        c = xmalloc(sizeof(*c) + cap);
-        c->next = a->head;
-        c->used = 0;
-        c->cap = cap;
-        a->head = c;
-    }
-    char *d = c->data + c->used;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    c->used += n + 1;
-    return d;
-}
-
-static void arena_release(struct arena *a)
-{
-    while (a->head) {
-        struct arena_chunk *n = a->head->next;
-        free(a->head);
-        a->head = n;
-    }
-}
 
 /* ---- String interning for small code sets (civility, profession...) ---- */
 
