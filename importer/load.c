@@ -29,6 +29,7 @@
 #include "places.h"
 #include "prefetch.h"
 #include "psv.h"
+#include "strset.h"
 #include "util.h"
 #include "zipread.h"
 #include "banned.h"
@@ -373,44 +374,6 @@ static const int target_nvals[T_N] = {36, 3, 5, 29, 15, 3};
  * no known owner get MAILBOX_ORPHAN + n, far above any pid range. */
 #define SEQ_BITS 20
 #define MAILBOX_ORPHAN (1LL << 50)
-
-/* ---- String interning for small code sets (civility, profession...) ---- */
-
-struct intern {
-    const char **slot;
-    size_t cap, n;
-};
-
-static const char *intern(struct intern *t, struct arena *a, const char *s,
-                          size_t n)
-{
-    if (n == 0)
-        return NULL;
-    if (t->n * 2 >= t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        const char **slot = xcalloc(cap, sizeof(*slot));
-        for (size_t i = 0; i < t->cap; i++) {
-            if (!t->slot[i])
-                continue;
-            size_t h = hash64(t->slot[i], strlen(t->slot[i])) & (cap - 1);
-            while (slot[h])
-                h = (h + 1) & (cap - 1);
-            slot[h] = t->slot[i];
-        }
-        free(t->slot);
-        t->slot = slot;
-        t->cap = cap;
-    }
-    size_t h = hash64(s, n) & (t->cap - 1);
-    while (t->slot[h]) {
-        if (strncmp(t->slot[h], s, n) == 0 && t->slot[h][n] == '\0')
-            return t->slot[h];
-        h = (h + 1) & (t->cap - 1);
-    }
-    t->slot[h] = arena_strndup(a, s, n);
-    t->n++;
-    return t->slot[h];
-}
 
 /* ---- Code lists: (list, code) -> label, count ---- */
 
@@ -1032,7 +995,7 @@ static int spill_batch(struct spill *sp, const struct batch *bt)
 struct build {
     const struct load_opts *opts;
     struct arena arena;
-    struct intern strs;
+    struct strset strs; /* interned codes (civility, profession...) */
     struct codes codes;
     struct persons persons;
     /* the file being parsed */
@@ -1127,9 +1090,9 @@ see_person(struct build *b, const struct psv_field *nid,
     p = person_add(&b->persons, &b->arena, nid->p, nid->n);
     char tmp[PSV_MAX_LINE + 1];
     if (idtype && idtype->n)
-        p->id_type = intern(&b->strs, &b->arena, idtype->p, idtype->n);
+        p->id_type = strset_intern(&b->strs, &b->arena, idtype->p, idtype->n);
     else
-        p->id_type = intern(&b->strs, &b->arena, nid->p, 1);
+        p->id_type = strset_intern(&b->strs, &b->arena, nid->p, 1);
     if (id && id->n)
         p->id = arena_strndup(&b->arena, id->p, id->n);
     else
@@ -1145,9 +1108,9 @@ see_person(struct build *b, const struct psv_field *nid,
     n = fold_joined(last ? last->p : "", flen(last), tmp);
     p->last_join = arena_strndup(&b->arena, tmp, n);
     if (prof)
-        p->prof = intern(&b->strs, &b->arena, prof->p, prof->n);
+        p->prof = strset_intern(&b->strs, &b->arena, prof->p, prof->n);
     if (cat)
-        p->cat = intern(&b->strs, &b->arena, cat->p, cat->n);
+        p->cat = strset_intern(&b->strs, &b->arena, cat->p, cat->n);
     return p;
 }
 
@@ -1161,9 +1124,9 @@ static void row_activity(struct build *b, struct batch *bt,
     if (p->n_act == 0) {
         const struct psv_field *c;
         if ((c = col(b, f, A_CIV_C)) && c->n)
-            p->civ = intern(&b->strs, &b->arena, c->p, c->n);
+            p->civ = strset_intern(&b->strs, &b->arena, c->p, c->n);
         if ((c = col(b, f, A_TITLE_C)) && c->n)
-            p->title = intern(&b->strs, &b->arena, c->p, c->n);
+            p->title = strset_intern(&b->strs, &b->arena, c->p, c->n);
         /* Labels for per-professional lists; counted at the end. */
         code_add(&b->codes, &b->arena, L_CIV, col(b, f, A_CIV_C),
                  col(b, f, A_CIV_L), 0);
@@ -1754,53 +1717,13 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
 
 /* ---- The name dictionary (name_term) ---- */
 
-struct term {
-    const char *w;
-    unsigned long long n;
-};
-struct terms {
-    struct term *slot;
-    size_t cap, n;
-};
-
-static void term_add(struct terms *t, struct arena *a, const char *w, size_t n)
-{
-    if (n == 0)
-        return;
-    if ((t->n + 1) * 10 >= t->cap * 7) {
-        size_t cap = t->cap ? t->cap * 2 : 1 << 16;
-        struct term *slot = xcalloc(cap, sizeof(*slot));
-        for (size_t i = 0; i < t->cap; i++) {
-            if (!t->slot[i].w)
-                continue;
-            size_t h = hash64(t->slot[i].w, strlen(t->slot[i].w)) & (cap - 1);
-            while (slot[h].w)
-                h = (h + 1) & (cap - 1);
-            slot[h] = t->slot[i];
-        }
-        free(t->slot);
-        t->slot = slot;
-        t->cap = cap;
-    }
-    size_t h = hash64(w, n) & (t->cap - 1);
-    while (t->slot[h].w) {
-        if (strncmp(t->slot[h].w, w, n) == 0 && t->slot[h].w[n] == '\0') {
-            t->slot[h].n++;
-            return;
-        }
-        h = (h + 1) & (t->cap - 1);
-    }
-    t->slot[h].w = arena_strndup(a, w, n);
-    t->slot[h].n = 1;
-    t->n++;
-}
-
-/* Each space-separated word of s. */
-static void term_words(struct terms *t, struct arena *a, const char *s)
+/* Counts each space-separated word of s. */
+static void term_words(struct strset *t, struct arena *a, const char *s)
 {
     while (*s) {
         size_t n = strcspn(s, " ");
-        term_add(t, a, s, n);
+        if (n)
+            strset_get(t, a, s, n)->n++;
         s += n;
         while (*s == ' ')
             s++;
@@ -1809,7 +1732,8 @@ static void term_words(struct terms *t, struct arena *a, const char *s)
 
 static int cmp_term(const void *a, const void *b)
 {
-    return strcmp(((const struct term *)a)->w, ((const struct term *)b)->w);
+    return strcmp(((const struct strset_ent *)a)->s,
+                  ((const struct strset_ent *)b)->s);
 }
 
 /* ---- The replay: professionals and their rows, in pid order ---- */
@@ -1923,9 +1847,13 @@ static void *replay_thread(void *arg)
     struct persons *ps = &b->persons;
     struct batch *bt = queue_get_free(&b->q);
     struct replay_buf rb = {NULL, 0};
-    struct terms terms = {NULL, 0, 0};
+    struct strset terms;
     long long orphans = 0;
 
+    /* 45,000 words fill 64 Ki slots to 70 %: the growth of the small
+     * tables is skipped (1.9 M professionals carry a few hundred
+     * thousand). */
+    strset_init(&terms, 45000);
     for (size_t i = 0; i < ps->n && bt; i++) {
         const struct person *p = ps->all[i];
         long long pid = (long long)i + 1;
@@ -1962,27 +1890,25 @@ static void *replay_thread(void *arg)
         }
         term_words(&terms, &b->arena, p->last_fold);
         term_words(&terms, &b->arena, p->first_fold);
-        if (strcmp(p->last_join, p->last_fold) != 0)
-            term_add(&terms, &b->arena, p->last_join, strlen(p->last_join));
+        if (strcmp(p->last_join, p->last_fold) != 0 && p->last_join[0])
+            strset_get(&terms, &b->arena, p->last_join, strlen(p->last_join))
+                ->n++;
     }
     if (bt)
         bt = replay_chain(b, bt, &rb, b->sp->orphan_first, 0, &orphans);
 
     /* The dictionary, in key order (WITHOUT ROWID: appends). */
-    size_t nt = 0;
-    for (size_t i = 0; i < terms.cap; i++)
-        if (terms.slot[i].w)
-            terms.slot[nt++] = terms.slot[i];
+    size_t nt = terms.n;
     if (nt)
-        qsort(terms.slot, nt, sizeof(*terms.slot), cmp_term);
+        qsort(terms.e, nt, sizeof(*terms.e), cmp_term);
     for (size_t i = 0; i < nt && bt; i++) {
-        const char *w = terms.slot[i].w;
+        const char *w = terms.e[i].s;
         size_t wl = strlen(w);
         char key[512];
         size_t kl = phon_key(w, wl < 255 ? wl : 255, key);
         batch_row(bt, T_TERM, NULL);
         batch_val(bt, w, wl);
-        batch_int(bt, (long long)terms.slot[i].n);
+        batch_int(bt, (long long)terms.e[i].n);
         batch_val(bt, key, kl);
         bt = replay_next(b, bt);
     }
@@ -1994,7 +1920,7 @@ static void *replay_thread(void *arg)
     }
     queue_finish(&b->q);
     free(rb.p);
-    free(terms.slot);
+    strset_release(&terms);
     return NULL;
 }
 
@@ -2647,7 +2573,7 @@ out:
         zipread_close(zips[i]);
     spill_close(&sp);
     persons_release(&b.persons);
-    free(b.strs.slot);
+    strset_release(&b.strs);
     free(b.codes.slot);
     arena_release(&b.arena);
     return ret;
