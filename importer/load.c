@@ -25,6 +25,7 @@
 
 #include "arena.h"
 #include "fold.h"
+#include "htab.h"
 #include "phonetic.h"
 #include "places.h"
 #include "prefetch.h"
@@ -382,42 +383,38 @@ struct code {
     unsigned long long count;
 };
 struct codes {
-    struct code *slot;
-    size_t cap, n;
+    struct htab h; /* by the code's hash; the list is compared */
+    struct code *e; /* e[0..n), in the order first seen */
+    size_t n, cap;
 };
 
 static struct code *code_get(struct codes *t, struct arena *a, const char *list,
                              const char *c, size_t cn)
 {
-    if (t->n * 2 >= t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 1024;
-        struct code *slot = xcalloc(cap, sizeof(*slot));
-        for (size_t i = 0; i < t->cap; i++) {
-            struct code *o = &t->slot[i];
-            if (!o->code)
-                continue;
-            size_t h = (hash64(o->code, strlen(o->code)) ^ (uintptr_t)o->list) &
-                       (cap - 1);
-            while (slot[h].code)
-                h = (h + 1) & (cap - 1);
-            slot[h] = *o;
-        }
-        free(t->slot);
-        t->slot = slot;
-        t->cap = cap;
-    }
-    size_t h = (hash64(c, cn) ^ (uintptr_t)list) & (t->cap - 1);
-    while (t->slot[h].code) {
-        struct code *o = &t->slot[h];
+    uint64_t h = htab_hash(c, cn);
+    size_t pos;
+    for (uint32_t i = htab_first(&t->h, h, &pos); i != HTAB_NONE;
+         i = htab_next(&t->h, h, &pos)) {
+        struct code *o = &t->e[i];
         if (o->list == list && strncmp(o->code, c, cn) == 0 &&
             o->code[cn] == '\0')
             return o;
-        h = (h + 1) & (t->cap - 1);
     }
-    t->slot[h].list = list;
-    t->slot[h].code = arena_strndup(a, c, cn);
-    t->n++;
-    return &t->slot[h];
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 1024;
+        t->e = xrealloc(t->e, t->cap * sizeof(*t->e));
+    }
+    struct code *o = &t->e[t->n];
+    *o = (struct code){list, arena_strndup(a, c, cn), NULL, 0};
+    htab_add(&t->h, h, (uint32_t)t->n++);
+    return o;
+}
+
+static void codes_release(struct codes *t)
+{
+    htab_release(&t->h);
+    free(t->e);
+    memset(t, 0, sizeof(*t));
 }
 
 /* Counts one use of a code and remembers its first label. */
@@ -2122,10 +2119,8 @@ static int write_codes(struct build *b, sqlite3 *db)
         log_error("sqlite: %s", sqlite3_errmsg(db));
         return -1;
     }
-    for (size_t i = 0; i < b->codes.cap; i++) {
-        const struct code *c = &b->codes.slot[i];
-        if (!c->code)
-            continue;
+    for (size_t i = 0; i < b->codes.n; i++) {
+        const struct code *c = &b->codes.e[i];
         sqlite3_bind_text(s, 1, c->list, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, c->code, -1, SQLITE_STATIC);
         bind_opt(s, 3, c->label);
@@ -2574,7 +2569,7 @@ out:
     spill_close(&sp);
     persons_release(&b.persons);
     strset_release(&b.strs);
-    free(b.codes.slot);
+    codes_release(&b.codes);
     arena_release(&b.arena);
     return ret;
 }
