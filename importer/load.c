@@ -442,89 +442,49 @@ struct person {
 };
 
 struct persons {
-    struct person **slot; /* hash table by nid */
-    uint32_t *tag;        /* beside each slot: high bits of the nid's hash,
-                           * so a probe compares strings only on a likely
-                           * match (no pointer chase per probe) */
-    size_t cap, n;
-    struct person **all; /* in creation order */
-    size_t all_cap;
+    /* By the national id's hash (htab keeps it beside each slot, so a
+     * probe compares strings only on a likely match). */
+    struct htab h;
+    struct person **all; /* in creation order; the people in the arena */
+    size_t n, all_cap;
     struct person *last; /* the last one found: an extract lists a
                           * person's lines one after another */
 };
 
-static size_t person_slot(const struct persons *t, const char *nid, size_t n,
-                          uint32_t *tagp)
+/* The professional of national id nid[0..n), created (zeroed, nid copied)
+ * if new; *created says which. */
+static struct person *persons_get(struct persons *t, struct arena *a,
+                                  const char *nid, size_t n, int *created)
 {
-    uint64_t hv = hash64(nid, n);
-    uint32_t tag = (uint32_t)(hv >> 32) | 1;
-    size_t h = hv & (t->cap - 1);
-    while (t->slot[h]) {
-        const char *o = t->slot[h]->nid;
-        if (t->tag[h] == tag && strncmp(o, nid, n) == 0 && o[n] == '\0')
-            break;
-        h = (h + 1) & (t->cap - 1);
-    }
-    *tagp = tag;
-    return h;
-}
-
-static struct person *person_find(struct persons *t, const char *nid, size_t n)
-{
-    if (!t->cap)
-        return NULL;
+    *created = 0;
     if (t->last && strncmp(t->last->nid, nid, n) == 0 &&
         t->last->nid[n] == '\0')
         return t->last;
-    uint32_t tag;
-    struct person *p = t->slot[person_slot(t, nid, n, &tag)];
-    if (p)
-        t->last = p;
-    return p;
-}
-
-static struct person *person_add(struct persons *t, struct arena *a,
-                                 const char *nid, size_t n)
-{
-    uint32_t tag;
-    if ((t->n + 1) * 10 >= t->cap * 7) {
-        size_t cap = t->cap ? t->cap * 2 : 1 << 16;
-        struct persons nt = {.slot = xcalloc(cap, sizeof(struct person *)),
-                             .tag = xcalloc(cap, sizeof(uint32_t)),
-                             .cap = cap};
-        for (size_t i = 0; i < t->n; i++) {
-            struct person *p = t->all[i];
-            size_t h = person_slot(&nt, p->nid, strlen(p->nid), &tag);
-            nt.slot[h] = p;
-            nt.tag[h] = tag;
-        }
-        free(t->slot);
-        free(t->tag);
-        t->slot = nt.slot;
-        t->tag = nt.tag;
-        t->cap = cap;
+    uint64_t h = htab_hash(nid, n);
+    size_t pos;
+    for (uint32_t i = htab_first(&t->h, h, &pos); i != HTAB_NONE;
+         i = htab_next(&t->h, h, &pos)) {
+        struct person *p = t->all[i];
+        if (strncmp(p->nid, nid, n) == 0 && p->nid[n] == '\0')
+            return t->last = p;
     }
-    size_t h = person_slot(t, nid, n, &tag);
-    struct person *p = xcalloc(1, sizeof(*p));
+    struct person *p = arena_alloc(a, sizeof(*p));
+    memset(p, 0, sizeof(*p));
     p->nid = arena_strndup(a, nid, n);
-    t->slot[h] = p;
-    t->tag[h] = tag;
     if (t->n == t->all_cap) {
         t->all_cap = t->all_cap ? t->all_cap * 2 : 1 << 16;
         t->all = xrealloc(t->all, t->all_cap * sizeof(*t->all));
     }
+    htab_add(&t->h, h, (uint32_t)t->n);
     t->all[t->n++] = p;
-    t->last = p;
-    return p;
+    *created = 1;
+    return t->last = p;
 }
 
 static void persons_release(struct persons *t)
 {
-    for (size_t i = 0; i < t->n; i++)
-        free(t->all[i]);
+    htab_release(&t->h);
     free(t->all);
-    free(t->slot);
-    free(t->tag);
     memset(t, 0, sizeof(*t));
 }
 
@@ -1081,10 +1041,11 @@ see_person(struct build *b, const struct psv_field *nid,
            const struct psv_field *last, const struct psv_field *first,
            const struct psv_field *prof, const struct psv_field *cat)
 {
-    struct person *p = person_find(&b->persons, nid->p, nid->n);
-    if (p)
+    int created;
+    struct person *p =
+        persons_get(&b->persons, &b->arena, nid->p, nid->n, &created);
+    if (!created)
         return p;
-    p = person_add(&b->persons, &b->arena, nid->p, nid->n);
     char tmp[PSV_MAX_LINE + 1];
     if (idtype && idtype->n)
         p->id_type = strset_intern(&b->strs, &b->arena, idtype->p, idtype->n);
