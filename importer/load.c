@@ -490,48 +490,17 @@ static void persons_release(struct persons *t)
 
 /* ---- A set of 64-bit line hashes, to drop exact duplicate lines ---- */
 
-struct hset {
-    uint64_t *slot;
-    size_t cap, n;
-};
-
-/* Returns 1 if h was already there, else adds it and returns 0. 0 is used
- * as the empty mark, so a hash of 0 is stored as 1. */
-static int hset_add(struct hset *s, uint64_t h)
+/* 1 if the line hash h is in t already, else adds it and returns 0. The
+ * hash is the whole key: no item behind it (index 0). */
+static int seen_before(struct htab *t, uint64_t h)
 {
-    if (h == 0)
+    size_t pos;
+    if (h == 0) /* htab's empty mark: 0 counts as 1 */
         h = 1;
-    if ((s->n + 1) * 10 >= s->cap * 7) {
-        size_t cap = s->cap ? s->cap * 2 : 1 << 16;
-        uint64_t *slot = xcalloc(cap, sizeof(*slot));
-        for (size_t i = 0; i < s->cap; i++) {
-            uint64_t v = s->slot[i];
-            if (!v)
-                continue;
-            size_t j = v & (cap - 1);
-            while (slot[j])
-                j = (j + 1) & (cap - 1);
-            slot[j] = v;
-        }
-        free(s->slot);
-        s->slot = slot;
-        s->cap = cap;
-    }
-    size_t j = h & (s->cap - 1);
-    while (s->slot[j]) {
-        if (s->slot[j] == h)
-            return 1;
-        j = (j + 1) & (s->cap - 1);
-    }
-    s->slot[j] = h;
-    s->n++;
+    if (htab_first(t, h, &pos) != HTAB_NONE)
+        return 1;
+    htab_add(t, h, 0);
     return 0;
-}
-
-static void hset_release(struct hset *s)
-{
-    free(s->slot);
-    memset(s, 0, sizeof(*s));
 }
 
 /* A fast 64-bit hash for whole lines (8 bytes a step). Collisions between
@@ -963,8 +932,8 @@ struct build {
     int idx[A_N]; /* column index per colspec entry (largest kind) */
     size_t ncols;
     int trailing; /* the header ends with '|' */
-    struct hset seen;
-    struct hset addrs; /* mailbox addresses seen */
+    struct htab seen;  /* line hashes of the file being read */
+    struct htab addrs; /* mailbox addresses seen (their hashes) */
     struct queue q;
     struct spill *sp;
     int parse_failed;
@@ -1242,7 +1211,7 @@ static void row_mailbox(struct build *b, struct batch *bt,
     }
     /* The first line of an address wins (the table keeps it), so only its
      * owner is marked as having a mailbox. */
-    if (hset_add(&b->addrs, line_hash(lower, addr->n))) {
+    if (seen_before(&b->addrs, line_hash(lower, addr->n))) {
         /* The same address again: the first line wins. */
         b->st->loaded--;
         b->st->duplicates++;
@@ -1339,7 +1308,7 @@ static void *parse_thread(void *arg)
             reject(b, "no national identifier");
             continue;
         }
-        if (hset_add(&b->seen, line_hash(line, len))) {
+        if (seen_before(&b->seen, line_hash(line, len))) {
             b->st->duplicates++;
             continue;
         }
@@ -1582,8 +1551,8 @@ static int load_file(struct build *b, struct psv_src src, const char *file,
     ret = 0;
 out:
     psv_release(&b->rd);
-    hset_release(&b->seen);
-    hset_release(&b->addrs);
+    htab_release(&b->seen);
+    htab_release(&b->addrs);
     return ret;
 }
 
