@@ -24,6 +24,7 @@
 #include <fcntl.h>
 
 #include "arena.h"
+#include "columns.h"
 #include "fold.h"
 #include "htab.h"
 #include "phonetic.h"
@@ -84,269 +85,33 @@ void load_stamp_of(const char *name, char *out)
     }
 }
 
-/* ---- Column specifications, by header name ---- */
+/* ---- Column specifications, by header name (common/columns.h) ---- */
 
 struct colspec {
     const char *name;
     int required;
 };
 
-enum {
-    A_IDTYPE,
-    A_ID,
-    A_NID,
-    A_TITLE_C,
-    A_TITLE_L,
-    A_CIV_C,
-    A_CIV_L,
-    A_LAST,
-    A_FIRST,
-    A_PROF_C,
-    A_PROF_L,
-    A_CAT_C,
-    A_CAT_L,
-    A_SFT_C,
-    A_SFT_L,
-    A_SF_C,
-    A_SF_L,
-    A_MODE_C,
-    A_MODE_L,
-    A_SIRET,
-    A_SIREN,
-    A_FINESS,
-    A_FINESS_EJ,
-    A_STRUCT_ID,
-    A_RS,
-    A_ENSEIGNE,
-    A_COMPL_DEST,
-    A_COMPL_GEO,
-    A_NUM,
-    A_REP,
-    A_TV_C,
-    A_TV_L,
-    A_VOIE,
-    A_DISTRIB,
-    A_CEDEX,
-    A_CP,
-    A_INSEE,
-    A_CITY,
-    A_PAYS_C,
-    A_PAYS_L,
-    A_TEL,
-    A_TEL2,
-    A_FAX,
-    A_EMAIL,
-    A_DEPT_C,
-    A_DEPT_L,
-    A_OLD_ID,
-    A_AUTH,
-    A_SECT_C,
-    A_SECT_L,
-    A_SECTION_C,
-    A_SECTION_L,
-    A_ROLE_C,
-    A_ROLE_L,
-    A_GENRE_C,
-    A_GENRE_L,
-    A_N
-};
-
-static const struct colspec act_cols[A_N] = {
-    {"Type d'identifiant PP", 1},
-    {"Identifiant PP", 1},
-    {"Identification nationale PP", 1},
-    {"Code civilité d'exercice", 0},
-    {"Libellé civilité d'exercice", 0},
-    {"Code civilité", 0},
-    {"Libellé civilité", 0},
-    {"Nom d'exercice", 1},
-    {"Prénom d'exercice", 1},
-    {"Code profession", 1},
-    {"Libellé profession", 0},
-    {"Code catégorie professionnelle", 0},
-    {"Libellé catégorie professionnelle", 0},
-    {"Code type savoir-faire", 0},
-    {"Libellé type savoir-faire", 0},
-    {"Code savoir-faire", 0},
-    {"Libellé savoir-faire", 0},
-    {"Code mode exercice", 0},
-    {"Libellé mode exercice", 0},
-    {"Numéro SIRET site", 0},
-    {"Numéro SIREN site", 0},
-    {"Numéro FINESS site", 0},
-    {"Numéro FINESS établissement juridique", 0},
-    {"Identifiant technique de la structure", 0},
-    {"Raison sociale site", 0},
-    {"Enseigne commerciale site", 0},
-    {"Complément destinataire (coord. structure)", 0},
-    {"Complément point géographique (coord. structure)", 0},
-    {"Numéro Voie (coord. structure)", 0},
-    {"Indice répétition voie (coord. structure)", 0},
-    {"Code type de voie (coord. structure)", 0},
-    {"Libellé type de voie (coord. structure)", 0},
-    {"Libellé Voie (coord. structure)", 0},
-    {"Mention distribution (coord. structure)", 0},
-    {"Bureau cedex (coord. structure)", 0},
-    {"Code postal (coord. structure)", 1},
-    {"Code commune (coord. structure)", 1},
-    {"Libellé commune (coord. structure)", 0},
-    {"Code pays (coord. structure)", 0},
-    {"Libellé pays (coord. structure)", 0},
-    {"Téléphone (coord. structure)", 0},
-    {"Téléphone 2 (coord. structure)", 0},
-    {"Télécopie (coord. structure)", 0},
-    {"Adresse e-mail (coord. structure)", 0},
-    {"Code Département (structure)", 0},
-    {"Libellé Département (structure)", 0},
-    {"Ancien identifiant de la structure", 0},
-    {"Autorité d'enregistrement", 0},
-    {"Code secteur d'activité", 0},
-    {"Libellé secteur d'activité", 0},
-    {"Code section tableau pharmaciens", 0},
-    {"Libellé section tableau pharmaciens", 0},
-    {"Code rôle", 0},
-    {"Libellé rôle", 0},
-    {"Code genre activité", 0},
-    {"Libellé genre activité", 0},
-};
-
-enum {
-    S_IDTYPE,
-    S_ID,
-    S_NID,
-    S_LAST,
-    S_FIRST,
-    S_PROF_C,
-    S_PROF_L,
-    S_CAT_C,
-    S_CAT_L,
-    S_SFT_C,
-    S_SFT_L,
-    S_SF_C,
-    S_SF_L,
-    S_N
-};
-static const struct colspec skill_cols[S_N] = {
-    {"Type d'identifiant PP", 1},
-    {"Identifiant PP", 1},
-    {"Identification nationale PP", 1},
-    {"Nom d'exercice", 1},
-    {"Prénom d'exercice", 1},
-    {"Code profession", 0},
-    {"Libellé profession", 0},
-    {"Code catégorie professionnelle", 0},
-    {"Libellé catégorie professionnelle", 0},
-    {"Code type savoir-faire", 0},
-    {"Libellé type savoir-faire", 0},
-    {"Code savoir-faire", 1},
-    {"Libellé savoir-faire", 0},
-};
-
-enum {
-    D_IDTYPE,
-    D_ID,
-    D_NID,
-    D_LAST,
-    D_FIRST,
-    D_TYPE_C,
-    D_TYPE_L,
-    D_DIPL_C,
-    D_DIPL_L,
-    D_AUTH_C,
-    D_AUTH_L,
-    D_DISC_C,
-    D_DISC_L,
-    D_N
-};
-static const struct colspec dipl_cols[D_N] = {
-    {"Type d'identifiant PP", 1},
-    {"Identifiant PP", 1},
-    {"Identification nationale PP", 1},
-    {"Nom d'exercice", 1},
-    {"Prénom d'exercice", 1},
-    {"Code type diplôme obtenu", 0},
-    {"Libellé type diplôme obtenu", 0},
-    {"Code diplôme obtenu", 1},
-    {"Libellé diplôme obtenu", 0},
-    {"Code type autorisation", 0},
-    {"Libellé type autorisation", 0},
-    {"Code discipline autorisation", 0},
-    {"Libellé discipline autorisation", 0},
-};
-
-enum {
-    M_TYPE,
-    M_ADDR,
-    M_IDTYPE,
-    M_ID,
-    M_NID,
-    M_ST_IDTYPE,
-    M_ST_ID,
-    M_SERVICE,
-    M_CIV,
-    M_LAST,
-    M_FIRST,
-    M_CAT_C,
-    M_CAT_L,
-    M_PROF_C,
-    M_PROF_L,
-    M_SF_C,
-    M_SF_L,
-    M_DEMAT,
-    M_RS,
-    M_ENSEIGNE,
-    M_L2,
-    M_L3,
-    M_NUM,
-    M_REP,
-    M_TV,
-    M_VOIE,
-    M_L5,
-    M_L6,
-    M_CP,
-    M_DEPT,
-    M_PAYS,
-    M_N
-};
-static const struct colspec mss_cols[M_N] = {
-    {"Type de BAL", 1},
-    {"Adresse BAL", 1},
-    {"Type Identifiant PP", 0},
-    {"Identifiant PP", 0},
-    {"Identification nationale PP", 1},
-    {"Type identifiant structure", 0},
-    {"Identification Structure", 0},
-    {"Service de rattachement", 0},
-    {"Civilité d'exercice", 0},
-    {"Nom d'exercice", 0},
-    {"Prénom d'exercice", 0},
-    {"Catégorie profession", 0},
-    {"Libellé de catégorie profession", 0},
-    {"Code Profession", 0},
-    {"Libellé Profession", 0},
-    {"Code savoir-faire", 0},
-    {"Libellé savoir-faire", 0},
-    {"Dématérialisation", 0},
-    {"Raison Sociale structure BAL", 0},
-    {"Enseigne commerciale structure BAL", 0},
-    {"L2COMPLEMENTLOCALISATION structure BAL", 0},
-    {"L3COMPLEMENTDISTRIBUTION structure BAL", 0},
-    {"L4NUMEROVOIE structure BAL", 0},
-    {"L4COMPLEMENTNUMEROVOIE structure BAL", 0},
-    {"NL4TYPEVOIE structure BAL", 0},
-    {"L4LIBELLEVOIE structure BAL", 0},
-    {"L5LIEUDITMENTION structure BAL", 0},
-    {"L6LIGNEACHEMINEMENT structure BAL", 0},
-    {"Code postal structure BAL", 0},
-    {"Département structure BAL", 0},
-    {"Pays structure BAL", 0},
-};
+#define COLSPEC(id, header, need) {header, COLUMNS_##need},
+static const struct colspec act_cols[] = {COLUMNS_ACTIVITE(COLSPEC)};
+static const struct colspec skill_cols[] = {COLUMNS_SAVOIRFAIRE(COLSPEC)};
+static const struct colspec dipl_cols[] = {COLUMNS_DIPLOME(COLSPEC)};
+static const struct colspec mss_cols[] = {COLUMNS_MSSANTE(COLSPEC)};
+#undef COLSPEC
 
 static const struct colspec *const kind_cols[KIND_COUNT] = {
     act_cols, skill_cols, dipl_cols, mss_cols};
-static const size_t kind_ncols[KIND_COUNT] = {A_N, S_N, D_N, M_N};
+static const size_t kind_ncols[KIND_COUNT] = {
+    COLUMNS_ACTIVITE_N, COLUMNS_SAVOIRFAIRE_N, COLUMNS_DIPLOME_N,
+    COLUMNS_MSSANTE_N};
+/* The most columns an extract has: the size of the header map. */
+#define MAX_COLSPECS ((int)COLUMNS_ACTIVITE_N)
+_Static_assert((int)COLUMNS_SAVOIRFAIRE_N <= MAX_COLSPECS &&
+                   (int)COLUMNS_DIPLOME_N <= MAX_COLSPECS &&
+                   (int)COLUMNS_MSSANTE_N <= MAX_COLSPECS,
+               "MAX_COLSPECS: the longest extract's");
 
-/* ---- Insert targets: one prepared statement each ---- */
+/* ---- Insert targets: one prepared statement each (common/columns.h) ---- */
 
 enum {
     T_ACTIVITY,
@@ -357,24 +122,61 @@ enum {
     T_TERM,
     T_N
 };
-static const char *const target_sql[T_N] = {
-    "INSERT INTO activity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT OR IGNORE INTO specialty VALUES (?,?,?)",
-    "INSERT INTO diploma VALUES (?,?,?,?,?)",
-    "INSERT INTO mailbox VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-    "?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT INTO professional VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT INTO name_term VALUES (?,?,?)",
+
+static const char *const activity_cols[] = {TABLE_ACTIVITY(COLUMNS_NAME)};
+static const char *const specialty_cols[] = {TABLE_SPECIALTY(COLUMNS_NAME)};
+static const char *const diploma_cols[] = {TABLE_DIPLOMA(COLUMNS_NAME)};
+static const char *const mailbox_cols[] = {TABLE_MAILBOX(COLUMNS_NAME)};
+static const char *const professional_cols[] = {
+    TABLE_PROFESSIONAL(COLUMNS_NAME)};
+static const char *const term_cols[] = {TABLE_NAME_TERM(COLUMNS_NAME)};
+
+static const struct target {
+    const char *insert; /* the verb: the same specialty can come twice */
+    const char *table;
+    const char *const *cols;
+    int ncols; /* values per row as inserted; the parse phase stores one
+                * fewer for the first four (the key, pid-based, is
+                * prepended at replay) */
+} targets[T_N] = {
+    [T_ACTIVITY] = {"INSERT", "activity", activity_cols, COLUMN_ACTIVITY_N},
+    [T_SPECIALTY] = {"INSERT OR IGNORE", "specialty", specialty_cols,
+                     COLUMN_SPECIALTY_N},
+    [T_DIPLOMA] = {"INSERT", "diploma", diploma_cols, COLUMN_DIPLOMA_N},
+    [T_MAILBOX] = {"INSERT", "mailbox", mailbox_cols, COLUMN_MAILBOX_N},
+    [T_PROFESSIONAL] = {"INSERT", "professional", professional_cols,
+                        COLUMN_PROFESSIONAL_N},
+    [T_TERM] = {"INSERT", "name_term", term_cols, COLUMN_NAME_TERM_N},
 };
-/* Values per row as inserted: the parse phase stores one fewer for the
- * first four (the key, pid-based, is prepended at replay). */
-static const int target_nvals[T_N] = {36, 3, 5, 29, 15, 3};
+
+/* The INSERT statement of target t, "INSERT INTO activity (aid, ...)
+ * VALUES (?, ...)", into sql. */
+static void target_sql(int t, struct buf *sql)
+{
+    const struct target *g = &targets[t];
+    buf_addf(sql, "%s INTO %s (", g->insert, g->table);
+    for (int i = 0; i < g->ncols; i++)
+        buf_addf(sql, "%s%s", i ? ", " : "", g->cols[i]);
+    buf_addstr(sql, ") VALUES (");
+    for (int i = 0; i < g->ncols; i++)
+        buf_addstr(sql, i ? ", ?" : "?");
+    buf_addstr(sql, ")");
+}
 
 /* Rowid ranges: a professional's rows are pid << 20 | seq; mailboxes with
  * no known owner get MAILBOX_ORPHAN + n, far above any pid range. */
 #define SEQ_BITS 20
 #define MAILBOX_ORPHAN (1LL << 50)
+
+/* The values of a row, in its table's order (common/columns.h), but the
+ * key, which the replay prepends: ROW_VALUES(TABLE_X) writes into bt the
+ * extract's field for each COPY column (from the line's fields f, through
+ * b's header map) and OWN_<column> for each OWN one, which the caller
+ * defines. */
+#define ROW_VALUE(c, kind, field) ROW_VALUE_##kind(c, field)
+#define ROW_VALUE_KEY(c, field)
+#define ROW_VALUE_COPY(c, field) batch_field(bt, col(b, f, field));
+#define ROW_VALUE_OWN(c, field) OWN_##c;
 
 /* ---- Code lists: (list, code) -> label, count ---- */
 
@@ -848,7 +650,7 @@ static int spill_row(struct spill *sp, const struct batch *bt, size_t r,
                      size_t *v)
 {
     int t = bt->rows[r];
-    int nv = target_nvals[t] - 1;
+    int nv = targets[t].ncols - 1;
     size_t need = 8;
     for (int k = 0; k < nv; k++) {
         const struct val *x = &bt->vals[*v + (size_t)k];
@@ -929,7 +731,7 @@ struct build {
     const char *file;
     struct psv_reader rd;
     struct load_stats *st;
-    int idx[A_N]; /* column index per colspec entry (largest kind) */
+    int idx[MAX_COLSPECS]; /* column index per colspec entry */
     size_t ncols;
     int trailing; /* the header ends with '|' */
     struct htab seen;  /* line hashes of the file being read */
@@ -1041,42 +843,68 @@ see_person(struct build *b, const struct psv_field *nid,
     return p;
 }
 
+/* The department as the line gives it, else derived from its commune or
+ * postal code. */
+static void batch_dept(struct batch *bt, const struct psv_field *dept,
+                       const struct psv_field *insee,
+                       const struct psv_field *cp)
+{
+    char d[4];
+    if (dept && dept->n)
+        batch_field(bt, dept);
+    else
+        batch_val(bt, d, dept_from(insee, cp, d));
+}
+
+/* A specialty row (from an activity or a SavoirFaire line). */
+static void row_specialty(struct batch *bt, struct person *p,
+                          const struct psv_field *code,
+                          const struct psv_field *type)
+{
+    batch_row(bt, T_SPECIALTY, p);
+#define OWN_code batch_field(bt, code)
+#define OWN_type_code batch_field(bt, type)
+    TABLE_SPECIALTY(ROW_VALUE)
+#undef OWN_code
+#undef OWN_type_code
+}
+
 static void row_activity(struct build *b, struct batch *bt,
                          const struct psv_field *f)
 {
-    const struct psv_field *nid = col(b, f, A_NID);
-    struct person *p = see_person(b, nid, col(b, f, A_IDTYPE), col(b, f, A_ID),
-                                  col(b, f, A_LAST), col(b, f, A_FIRST),
-                                  col(b, f, A_PROF_C), col(b, f, A_CAT_C));
+    const struct psv_field *nid = col(b, f, ACT_NID);
+    struct person *p = see_person(b, nid, col(b, f, ACT_IDTYPE), col(b, f, ACT_ID),
+                                  col(b, f, ACT_LAST), col(b, f, ACT_FIRST),
+                                  col(b, f, ACT_PROF_C), col(b, f, ACT_CAT_C));
     if (p->n_act == 0) {
         const struct psv_field *c;
-        if ((c = col(b, f, A_CIV_C)) && c->n)
+        if ((c = col(b, f, ACT_CIV_C)) && c->n)
             p->civ = strset_intern(&b->strs, &b->arena, c->p, c->n);
-        if ((c = col(b, f, A_TITLE_C)) && c->n)
+        if ((c = col(b, f, ACT_TITLE_C)) && c->n)
             p->title = strset_intern(&b->strs, &b->arena, c->p, c->n);
         /* Labels for per-professional lists; counted at the end. */
-        code_add(&b->codes, &b->arena, L_CIV, col(b, f, A_CIV_C),
-                 col(b, f, A_CIV_L), 0);
-        code_add(&b->codes, &b->arena, L_TITLE, col(b, f, A_TITLE_C),
-                 col(b, f, A_TITLE_L), 0);
-        code_add(&b->codes, &b->arena, L_PROF, col(b, f, A_PROF_C),
-                 col(b, f, A_PROF_L), 0);
+        code_add(&b->codes, &b->arena, L_CIV, col(b, f, ACT_CIV_C),
+                 col(b, f, ACT_CIV_L), 0);
+        code_add(&b->codes, &b->arena, L_TITLE, col(b, f, ACT_TITLE_C),
+                 col(b, f, ACT_TITLE_L), 0);
+        code_add(&b->codes, &b->arena, L_PROF, col(b, f, ACT_PROF_C),
+                 col(b, f, ACT_PROF_L), 0);
     }
     p->n_act++;
 
-    const struct psv_field *insee = col(b, f, A_INSEE), *cp = col(b, f, A_CP);
-    const struct psv_field *city = col(b, f, A_CITY),
-                           *dept = col(b, f, A_DEPT_C);
+    const struct psv_field *insee = col(b, f, ACT_INSEE), *cp = col(b, f, ACT_CP);
+    const struct psv_field *city = col(b, f, ACT_CITY),
+                           *dept = col(b, f, ACT_DEPT_C);
     /* places_fold_name(), the form the search folds town names to
      * (St-Étienne -> saint etienne). */
-    char cityf[PLACES_FOLD_SIZE(PSV_MAX_LINE)], dbuf[4];
+    char cityf[PLACES_FOLD_SIZE(PSV_MAX_LINE)];
     size_t cfn = 0;
     if (city && city->n) {
         cfn = places_fold_name(city->p, city->n, cityf);
     } else {
         /* "01000 BOURG EN BRESSE" / "01012 BOURG EN BRESSE CEDEX": the
          * town is what follows the code, less a CEDEX mention. */
-        const struct psv_field *cx = col(b, f, A_CEDEX);
+        const struct psv_field *cx = col(b, f, ACT_CEDEX);
         if (cx && cx->n > 6) {
             cfn = places_fold_name(cx->p, cx->n, cityf);
             char *s = cityf;
@@ -1094,116 +922,76 @@ static void row_activity(struct build *b, struct batch *bt,
     }
 
     batch_row(bt, T_ACTIVITY, p);
-    batch_field(bt, col(b, f, A_PROF_C));
-    batch_field(bt, col(b, f, A_CAT_C));
-    batch_field(bt, col(b, f, A_MODE_C));
-    batch_field(bt, col(b, f, A_SECT_C));
-    batch_field(bt, col(b, f, A_SECTION_C));
-    batch_field(bt, col(b, f, A_ROLE_C));
-    batch_field(bt, col(b, f, A_GENRE_C));
-    batch_field(bt, col(b, f, A_SIRET));
-    batch_field(bt, col(b, f, A_SIREN));
-    batch_field(bt, col(b, f, A_FINESS));
-    batch_field(bt, col(b, f, A_FINESS_EJ));
-    batch_field(bt, col(b, f, A_STRUCT_ID));
-    batch_field(bt, col(b, f, A_RS));
-    batch_field(bt, col(b, f, A_ENSEIGNE));
-    batch_field(bt, col(b, f, A_COMPL_DEST));
-    batch_field(bt, col(b, f, A_COMPL_GEO));
-    batch_field(bt, col(b, f, A_NUM));
-    batch_field(bt, col(b, f, A_REP));
-    batch_field(bt, col(b, f, A_TV_C));
-    batch_field(bt, col(b, f, A_TV_L));
-    batch_field(bt, col(b, f, A_VOIE));
-    batch_field(bt, col(b, f, A_DISTRIB));
-    batch_field(bt, col(b, f, A_CEDEX));
-    batch_field(bt, cp);
-    batch_field(bt, insee);
-    batch_field(bt, city);
-    batch_val(bt, cityf, cfn);
-    batch_field(bt, col(b, f, A_PAYS_C));
-    batch_field(bt, col(b, f, A_PAYS_L));
-    batch_field(bt, col(b, f, A_TEL));
-    batch_field(bt, col(b, f, A_TEL2));
-    batch_field(bt, col(b, f, A_FAX));
-    batch_field(bt, col(b, f, A_EMAIL));
-    if (dept && dept->n)
-        batch_field(bt, dept);
-    else
-        batch_val(bt, dbuf, dept_from(insee, cp, dbuf));
-    batch_field(bt, col(b, f, A_AUTH));
+#define OWN_city_fold batch_val(bt, cityf, cfn)
+#define OWN_dept_code batch_dept(bt, dept, insee, cp)
+    TABLE_ACTIVITY(ROW_VALUE)
+#undef OWN_city_fold
+#undef OWN_dept_code
 
     /* Code lists counted per activity: (list, code column, label). */
     static const struct {
         const char *list;
         int code, label;
     } lists[] = {
-        {L_CAT, A_CAT_C, A_CAT_L},      {L_MODE, A_MODE_C, A_MODE_L},
-        {L_SECTOR, A_SECT_C, A_SECT_L}, {L_SECTION, A_SECTION_C, A_SECTION_L},
-        {L_ROLE, A_ROLE_C, A_ROLE_L},   {L_GENRE, A_GENRE_C, A_GENRE_L},
-        {L_DEPT, A_DEPT_C, A_DEPT_L},
+        {L_CAT, ACT_CAT_C, ACT_CAT_L},      {L_MODE, ACT_MODE_C, ACT_MODE_L},
+        {L_SECTOR, ACT_SECT_C, ACT_SECT_L}, {L_SECTION, ACT_SECTION_C, ACT_SECTION_L},
+        {L_ROLE, ACT_ROLE_C, ACT_ROLE_L},   {L_GENRE, ACT_GENRE_C, ACT_GENRE_L},
+        {L_DEPT, ACT_DEPT_C, ACT_DEPT_L},
     };
     for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++)
         code_add(&b->codes, &b->arena, lists[i].list, col(b, f, lists[i].code),
                  col(b, f, lists[i].label), 1);
 
-    const struct psv_field *sf = col(b, f, A_SF_C);
+    const struct psv_field *sf = col(b, f, ACT_SF_C);
     if (sf && sf->n) {
-        batch_row(bt, T_SPECIALTY, p);
-        batch_field(bt, sf);
-        batch_field(bt, col(b, f, A_SFT_C));
-        code_add(&b->codes, &b->arena, L_SPEC, sf, col(b, f, A_SF_L), 0);
-        code_add(&b->codes, &b->arena, L_SPECT, col(b, f, A_SFT_C),
-                 col(b, f, A_SFT_L), 1);
+        row_specialty(bt, p, sf, col(b, f, ACT_SFT_C));
+        code_add(&b->codes, &b->arena, L_SPEC, sf, col(b, f, ACT_SF_L), 0);
+        code_add(&b->codes, &b->arena, L_SPECT, col(b, f, ACT_SFT_C),
+                 col(b, f, ACT_SFT_L), 1);
     }
 }
 
 static void row_skill(struct build *b, struct batch *bt,
                       const struct psv_field *f)
 {
-    const struct psv_field *nid = col(b, f, S_NID), *sf = col(b, f, S_SF_C);
-    struct person *p = see_person(b, nid, col(b, f, S_IDTYPE), col(b, f, S_ID),
-                                  col(b, f, S_LAST), col(b, f, S_FIRST),
-                                  col(b, f, S_PROF_C), col(b, f, S_CAT_C));
-    code_add(&b->codes, &b->arena, L_PROF, col(b, f, S_PROF_C),
-             col(b, f, S_PROF_L), 0);
+    const struct psv_field *nid = col(b, f, SAV_NID), *sf = col(b, f, SAV_SF_C);
+    struct person *p = see_person(b, nid, col(b, f, SAV_IDTYPE), col(b, f, SAV_ID),
+                                  col(b, f, SAV_LAST), col(b, f, SAV_FIRST),
+                                  col(b, f, SAV_PROF_C), col(b, f, SAV_CAT_C));
+    code_add(&b->codes, &b->arena, L_PROF, col(b, f, SAV_PROF_C),
+             col(b, f, SAV_PROF_L), 0);
     if (!sf || !sf->n)
         return;
-    batch_row(bt, T_SPECIALTY, p);
-    batch_field(bt, sf);
-    batch_field(bt, col(b, f, S_SFT_C));
-    code_add(&b->codes, &b->arena, L_SPEC, sf, col(b, f, S_SF_L), 0);
-    code_add(&b->codes, &b->arena, L_SPECT, col(b, f, S_SFT_C),
-             col(b, f, S_SFT_L), 1);
+    row_specialty(bt, p, sf, col(b, f, SAV_SFT_C));
+    code_add(&b->codes, &b->arena, L_SPEC, sf, col(b, f, SAV_SF_L), 0);
+    code_add(&b->codes, &b->arena, L_SPECT, col(b, f, SAV_SFT_C),
+             col(b, f, SAV_SFT_L), 1);
 }
 
 static void row_diploma(struct build *b, struct batch *bt,
                         const struct psv_field *f)
 {
-    const struct psv_field *nid = col(b, f, D_NID);
+    const struct psv_field *nid = col(b, f, DIP_NID);
     struct person *p =
-        see_person(b, nid, col(b, f, D_IDTYPE), col(b, f, D_ID),
-                   col(b, f, D_LAST), col(b, f, D_FIRST), NULL, NULL);
+        see_person(b, nid, col(b, f, DIP_IDTYPE), col(b, f, DIP_ID),
+                   col(b, f, DIP_LAST), col(b, f, DIP_FIRST), NULL, NULL);
     batch_row(bt, T_DIPLOMA, p);
-    batch_field(bt, col(b, f, D_TYPE_C));
-    batch_field(bt, col(b, f, D_DIPL_C));
-    batch_field(bt, col(b, f, D_AUTH_C));
-    batch_field(bt, col(b, f, D_DISC_C));
-    code_add(&b->codes, &b->arena, L_DTYPE, col(b, f, D_TYPE_C),
-             col(b, f, D_TYPE_L), 1);
-    code_add(&b->codes, &b->arena, L_DIPL, col(b, f, D_DIPL_C),
-             col(b, f, D_DIPL_L), 1);
-    code_add(&b->codes, &b->arena, L_AUTH, col(b, f, D_AUTH_C),
-             col(b, f, D_AUTH_L), 1);
-    code_add(&b->codes, &b->arena, L_DISC, col(b, f, D_DISC_C),
-             col(b, f, D_DISC_L), 1);
+    TABLE_DIPLOMA(ROW_VALUE)
+    code_add(&b->codes, &b->arena, L_DTYPE, col(b, f, DIP_TYPE_C),
+             col(b, f, DIP_TYPE_L), 1);
+    code_add(&b->codes, &b->arena, L_DIPL, col(b, f, DIP_DIPL_C),
+             col(b, f, DIP_DIPL_L), 1);
+    code_add(&b->codes, &b->arena, L_AUTH, col(b, f, DIP_AUTH_C),
+             col(b, f, DIP_AUTH_L), 1);
+    code_add(&b->codes, &b->arena, L_DISC, col(b, f, DIP_DISC_C),
+             col(b, f, DIP_DISC_L), 1);
 }
 
 static void row_mailbox(struct build *b, struct batch *bt,
                         const struct psv_field *f)
 {
-    const struct psv_field *nid = col(b, f, M_NID), *type = col(b, f, M_TYPE);
-    const struct psv_field *addr = col(b, f, M_ADDR);
+    const struct psv_field *nid = col(b, f, MSS_NID), *type = col(b, f, MSS_TYPE);
+    const struct psv_field *addr = col(b, f, MSS_ADDR);
     char lower[PSV_MAX_LINE + 1];
     for (size_t i = 0; i < addr->n; i++) {
         char c = addr->p[i];
@@ -1220,21 +1008,15 @@ static void row_mailbox(struct build *b, struct batch *bt,
     struct person *owner = NULL;
     if (nid && nid->n && type && type->n == 3 &&
         memcmp(type->p, "PER", 3) == 0) {
-        owner = see_person(b, nid, col(b, f, M_IDTYPE), col(b, f, M_ID),
-                           col(b, f, M_LAST), col(b, f, M_FIRST),
-                           col(b, f, M_PROF_C), col(b, f, M_CAT_C));
+        owner = see_person(b, nid, col(b, f, MSS_IDTYPE), col(b, f, MSS_ID),
+                           col(b, f, MSS_LAST), col(b, f, MSS_FIRST),
+                           col(b, f, MSS_PROF_C), col(b, f, MSS_CAT_C));
         owner->has_mss = 1;
     }
     batch_row(bt, T_MAILBOX, owner);
-    batch_val(bt, lower, addr->n);
-    /* In the mailbox table's column order. */
-    static const int order[] = {
-        M_TYPE, M_NID,      M_IDTYPE, M_ID,    M_ST_IDTYPE, M_ST_ID, M_SERVICE,
-        M_CIV,  M_LAST,     M_FIRST,  M_CAT_C, M_PROF_C,    M_SF_C,  M_DEMAT,
-        M_RS,   M_ENSEIGNE, M_L2,     M_L3,    M_NUM,       M_REP,   M_TV,
-        M_VOIE, M_L5,       M_L6,     M_CP,    M_DEPT,      M_PAYS};
-    for (size_t i = 0; i < sizeof(order) / sizeof(*order); i++)
-        batch_field(bt, col(b, f, order[i]));
+#define OWN_address batch_val(bt, lower, addr->n)
+    TABLE_MAILBOX(ROW_VALUE)
+#undef OWN_address
     code_add(&b->codes, &b->arena, L_BAL, type, NULL, 1);
 }
 
@@ -1263,8 +1045,8 @@ static void *parse_thread(void *arg)
     const char *line;
     size_t len;
     enum psv_status s;
-    const int nid_col = b->idx[b->kind == KIND_MSSANTE ? M_NID : A_NID];
-    const int addr_col = b->kind == KIND_MSSANTE ? b->idx[M_ADDR] : -1;
+    const int nid_col = b->idx[b->kind == KIND_MSSANTE ? MSS_NID : ACT_NID];
+    const int addr_col = b->kind == KIND_MSSANTE ? b->idx[MSS_ADDR] : -1;
 
     while ((s = psv_next(&b->rd, &line, &len)) != PSV_EOF) {
         if (s == PSV_ERROR) {
@@ -1416,7 +1198,7 @@ static int insert_batch(sqlite3 *db, sqlite3_stmt **st, struct batch *bt)
     for (size_t r = 0; r < bt->nrows; r++) {
         int t = bt->rows[r];
         sqlite3_stmt *s = st[t];
-        for (int k = 0; k < target_nvals[t]; k++, v++) {
+        for (int k = 0; k < targets[t].ncols; k++, v++) {
             const struct val *x = &bt->vals[v];
             if (x->off == NULLV) {
                 sqlite3_bind_null(s, k + 1);
@@ -1482,7 +1264,7 @@ static int read_header(struct build *b)
     b->ncols = psv_columns(h, nf);
     b->trailing = b->ncols < nf;
     b->st->columns = b->ncols;
-    const char *names[A_N];
+    const char *names[MAX_COLSPECS];
     for (size_t i = 0; i < ncs; i++)
         names[i] = cols[i].name;
     psv_map(h, b->ncols, names, ncs, b->idx);
@@ -1768,6 +1550,28 @@ static struct batch *replay_chain(struct build *b, struct batch *bt,
     return bt;
 }
 
+/* The values of professional p's row (pid: its key), in the table's order
+ * (common/columns.h), for TABLE_PROFESSIONAL(PRO_VALUE) where bt, p and
+ * pid are in scope: a column added there and not here does not compile.
+ * The folded names are never NULL (NOT NULL columns). */
+#define PRO_VALUE(c, kind, field) PRO_VALUE_##kind(c)
+#define PRO_VALUE_KEY(c) batch_int(bt, pid);
+#define PRO_VALUE_OWN(c) PRO_##c;
+#define PRO_national_id batch_str(bt, p->nid)
+#define PRO_id_type batch_str(bt, p->id_type)
+#define PRO_id batch_str(bt, p->id)
+#define PRO_civility_code batch_str(bt, p->civ)
+#define PRO_title_code batch_str(bt, p->title)
+#define PRO_last_name batch_str(bt, p->last)
+#define PRO_first_name batch_str(bt, p->first)
+#define PRO_last_fold batch_text(bt, p->last_fold)
+#define PRO_first_fold batch_text(bt, p->first_fold)
+#define PRO_last_join batch_text(bt, p->last_join)
+#define PRO_profession_code batch_str(bt, p->prof)
+#define PRO_category_code batch_str(bt, p->cat)
+#define PRO_has_mss batch_int(bt, p->has_mss)
+#define PRO_n_activities batch_int(bt, p->n_act)
+
 static void *replay_thread(void *arg)
 {
     struct build *b = arg;
@@ -1785,21 +1589,7 @@ static void *replay_thread(void *arg)
         const struct person *p = ps->all[i];
         long long pid = (long long)i + 1;
         batch_row(bt, T_PROFESSIONAL, NULL);
-        batch_int(bt, pid);
-        batch_str(bt, p->nid);
-        batch_str(bt, p->id_type);
-        batch_str(bt, p->id);
-        batch_str(bt, p->civ);
-        batch_str(bt, p->title);
-        batch_str(bt, p->last);
-        batch_str(bt, p->first);
-        batch_text(bt, p->last_fold);
-        batch_text(bt, p->first_fold);
-        batch_text(bt, p->last_join);
-        batch_str(bt, p->prof);
-        batch_str(bt, p->cat);
-        batch_int(bt, p->has_mss);
-        batch_int(bt, p->n_act);
+        TABLE_PROFESSIONAL(PRO_VALUE)
         bt = replay_chain(b, bt, &rb, p->first_rec, pid, &orphans);
         if (bt)
             bt = replay_next(b, bt);
@@ -1834,9 +1624,13 @@ static void *replay_thread(void *arg)
         char key[512];
         size_t kl = phon_key(w, wl < 255 ? wl : 255, key);
         batch_row(bt, T_TERM, NULL);
-        batch_val(bt, w, wl);
-        batch_int(bt, (long long)terms.e[i].n);
-        batch_val(bt, key, kl);
+#define OWN_term batch_val(bt, w, wl)
+#define OWN_n batch_int(bt, (long long)terms.e[i].n)
+#define OWN_phon batch_val(bt, key, kl)
+        TABLE_NAME_TERM(ROW_VALUE)
+#undef OWN_term
+#undef OWN_n
+#undef OWN_phon
         bt = replay_next(b, bt);
     }
     if (bt) {
@@ -2359,8 +2153,12 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     if (spill_open(&sp, db_path) < 0)
         goto out;
     for (int t = 0; t < T_N; t++) {
-        if (sqlite3_prepare_v2(db, target_sql[t], -1, &st[t], NULL) !=
-            SQLITE_OK) {
+        struct buf sql;
+        buf_init(&sql, 4096);
+        target_sql(t, &sql);
+        int rc = sqlite3_prepare_v2(db, sql.s, -1, &st[t], NULL);
+        buf_release(&sql);
+        if (rc != SQLITE_OK) {
             log_error("sqlite: %s", sqlite3_errmsg(db));
             goto out;
         }
