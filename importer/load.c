@@ -180,8 +180,14 @@ static void target_sql(int t, struct buf *sql)
 
 /* ---- Code lists: (list, code) -> label, count ---- */
 
+/* code.list's values (common/columns.h's CODE_LISTS). */
+#define LIST_NAME(id, name) [id] = name,
+static const char *const list_names[CODE_LISTS_N] = {CODE_LISTS(LIST_NAME)};
+#undef LIST_NAME
+
 struct code {
-    const char *list, *code, *label;
+    enum code_lists list;
+    const char *code, *label;
     unsigned long long count;
 };
 struct codes {
@@ -190,7 +196,8 @@ struct codes {
     size_t n, cap;
 };
 
-static struct code *code_get(struct codes *t, struct arena *a, const char *list,
+static struct code *code_get(struct codes *t, struct arena *a,
+                             enum code_lists list,
                              const char *c, size_t cn)
 {
     uint64_t h = htab_hash(c, cn);
@@ -220,7 +227,7 @@ static void codes_release(struct codes *t)
 }
 
 /* Counts one use of a code and remembers its first label. */
-static void code_add(struct codes *t, struct arena *a, const char *list,
+static void code_add(struct codes *t, struct arena *a, enum code_lists list,
                      const struct psv_field *c, const struct psv_field *l,
                      unsigned long long by)
 {
@@ -750,16 +757,6 @@ struct build {
     /* list names, interned pointers compared by address */
 };
 
-/* List names: the code table's `list` values. */
-static const char L_PROF[] = "profession", L_CAT[] = "category",
-                  L_SPEC[] = "specialty", L_SPECT[] = "specialty_type",
-                  L_MODE[] = "mode", L_SECTOR[] = "sector",
-                  L_SECTION[] = "section", L_ROLE[] = "role",
-                  L_GENRE[] = "genre", L_CIV[] = "civility",
-                  L_TITLE[] = "title", L_DTYPE[] = "diploma_type",
-                  L_DIPL[] = "diploma", L_AUTH[] = "auth_type",
-                  L_DISC[] = "discipline", L_DEPT[] = "dept",
-                  L_BAL[] = "mailbox_type";
 
 /* The field for column spec i of the current kind, or NULL if the column is
  * absent from this file's header. */
@@ -883,11 +880,11 @@ static void row_activity(struct build *b, struct batch *bt,
         if ((c = col(b, f, ACT_TITLE_C)) && c->n)
             p->title = strset_intern(&b->strs, &b->arena, c->p, c->n);
         /* Labels for per-professional lists; counted at the end. */
-        code_add(&b->codes, &b->arena, L_CIV, col(b, f, ACT_CIV_C),
+        code_add(&b->codes, &b->arena, CODE_CIVILITY, col(b, f, ACT_CIV_C),
                  col(b, f, ACT_CIV_L), 0);
-        code_add(&b->codes, &b->arena, L_TITLE, col(b, f, ACT_TITLE_C),
+        code_add(&b->codes, &b->arena, CODE_TITLE, col(b, f, ACT_TITLE_C),
                  col(b, f, ACT_TITLE_L), 0);
-        code_add(&b->codes, &b->arena, L_PROF, col(b, f, ACT_PROF_C),
+        code_add(&b->codes, &b->arena, CODE_PROFESSION, col(b, f, ACT_PROF_C),
                  col(b, f, ACT_PROF_L), 0);
     }
     p->n_act++;
@@ -930,13 +927,13 @@ static void row_activity(struct build *b, struct batch *bt,
 
     /* Code lists counted per activity: (list, code column, label). */
     static const struct {
-        const char *list;
+        enum code_lists list;
         int code, label;
     } lists[] = {
-        {L_CAT, ACT_CAT_C, ACT_CAT_L},      {L_MODE, ACT_MODE_C, ACT_MODE_L},
-        {L_SECTOR, ACT_SECT_C, ACT_SECT_L}, {L_SECTION, ACT_SECTION_C, ACT_SECTION_L},
-        {L_ROLE, ACT_ROLE_C, ACT_ROLE_L},   {L_GENRE, ACT_GENRE_C, ACT_GENRE_L},
-        {L_DEPT, ACT_DEPT_C, ACT_DEPT_L},
+        {CODE_CATEGORY, ACT_CAT_C, ACT_CAT_L},      {CODE_MODE, ACT_MODE_C, ACT_MODE_L},
+        {CODE_SECTOR, ACT_SECT_C, ACT_SECT_L}, {CODE_SECTION, ACT_SECTION_C, ACT_SECTION_L},
+        {CODE_ROLE, ACT_ROLE_C, ACT_ROLE_L},   {CODE_GENRE, ACT_GENRE_C, ACT_GENRE_L},
+        {CODE_DEPT, ACT_DEPT_C, ACT_DEPT_L},
     };
     for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++)
         code_add(&b->codes, &b->arena, lists[i].list, col(b, f, lists[i].code),
@@ -945,8 +942,8 @@ static void row_activity(struct build *b, struct batch *bt,
     const struct psv_field *sf = col(b, f, ACT_SF_C);
     if (sf && sf->n) {
         row_specialty(bt, p, sf, col(b, f, ACT_SFT_C));
-        code_add(&b->codes, &b->arena, L_SPEC, sf, col(b, f, ACT_SF_L), 0);
-        code_add(&b->codes, &b->arena, L_SPECT, col(b, f, ACT_SFT_C),
+        code_add(&b->codes, &b->arena, CODE_SPECIALTY, sf, col(b, f, ACT_SF_L), 0);
+        code_add(&b->codes, &b->arena, CODE_SPECIALTY_TYPE, col(b, f, ACT_SFT_C),
                  col(b, f, ACT_SFT_L), 1);
     }
 }
@@ -958,13 +955,13 @@ static void row_skill(struct build *b, struct batch *bt,
     struct person *p = see_person(b, nid, col(b, f, SAV_IDTYPE), col(b, f, SAV_ID),
                                   col(b, f, SAV_LAST), col(b, f, SAV_FIRST),
                                   col(b, f, SAV_PROF_C), col(b, f, SAV_CAT_C));
-    code_add(&b->codes, &b->arena, L_PROF, col(b, f, SAV_PROF_C),
+    code_add(&b->codes, &b->arena, CODE_PROFESSION, col(b, f, SAV_PROF_C),
              col(b, f, SAV_PROF_L), 0);
     if (!sf || !sf->n)
         return;
     row_specialty(bt, p, sf, col(b, f, SAV_SFT_C));
-    code_add(&b->codes, &b->arena, L_SPEC, sf, col(b, f, SAV_SF_L), 0);
-    code_add(&b->codes, &b->arena, L_SPECT, col(b, f, SAV_SFT_C),
+    code_add(&b->codes, &b->arena, CODE_SPECIALTY, sf, col(b, f, SAV_SF_L), 0);
+    code_add(&b->codes, &b->arena, CODE_SPECIALTY_TYPE, col(b, f, SAV_SFT_C),
              col(b, f, SAV_SFT_L), 1);
 }
 
@@ -977,13 +974,13 @@ static void row_diploma(struct build *b, struct batch *bt,
                    col(b, f, DIP_LAST), col(b, f, DIP_FIRST), NULL, NULL);
     batch_row(bt, T_DIPLOMA, p);
     TABLE_DIPLOMA(ROW_VALUE)
-    code_add(&b->codes, &b->arena, L_DTYPE, col(b, f, DIP_TYPE_C),
+    code_add(&b->codes, &b->arena, CODE_DIPLOMA_TYPE, col(b, f, DIP_TYPE_C),
              col(b, f, DIP_TYPE_L), 1);
-    code_add(&b->codes, &b->arena, L_DIPL, col(b, f, DIP_DIPL_C),
+    code_add(&b->codes, &b->arena, CODE_DIPLOMA, col(b, f, DIP_DIPL_C),
              col(b, f, DIP_DIPL_L), 1);
-    code_add(&b->codes, &b->arena, L_AUTH, col(b, f, DIP_AUTH_C),
+    code_add(&b->codes, &b->arena, CODE_AUTH_TYPE, col(b, f, DIP_AUTH_C),
              col(b, f, DIP_AUTH_L), 1);
-    code_add(&b->codes, &b->arena, L_DISC, col(b, f, DIP_DISC_C),
+    code_add(&b->codes, &b->arena, CODE_DISCIPLINE, col(b, f, DIP_DISC_C),
              col(b, f, DIP_DISC_L), 1);
 }
 
@@ -1017,7 +1014,7 @@ static void row_mailbox(struct build *b, struct batch *bt,
 #define OWN_address batch_val(bt, lower, addr->n)
     TABLE_MAILBOX(ROW_VALUE)
 #undef OWN_address
-    code_add(&b->codes, &b->arena, L_BAL, type, NULL, 1);
+    code_add(&b->codes, &b->arena, CODE_MAILBOX_TYPE, type, NULL, 1);
 }
 
 /* ---- The parser thread ---- */
@@ -1595,15 +1592,15 @@ static void *replay_thread(void *arg)
             bt = replay_next(b, bt);
         if (p->prof) {
             struct psv_field c = {p->prof, strlen(p->prof)};
-            code_add(&b->codes, &b->arena, L_PROF, &c, NULL, 1);
+            code_add(&b->codes, &b->arena, CODE_PROFESSION, &c, NULL, 1);
         }
         if (p->civ) {
             struct psv_field c = {p->civ, strlen(p->civ)};
-            code_add(&b->codes, &b->arena, L_CIV, &c, NULL, 1);
+            code_add(&b->codes, &b->arena, CODE_CIVILITY, &c, NULL, 1);
         }
         if (p->title) {
             struct psv_field c = {p->title, strlen(p->title)};
-            code_add(&b->codes, &b->arena, L_TITLE, &c, NULL, 1);
+            code_add(&b->codes, &b->arena, CODE_TITLE, &c, NULL, 1);
         }
         term_words(&terms, &b->arena, p->last_fold);
         term_words(&terms, &b->arena, p->first_fold);
@@ -1845,7 +1842,7 @@ static int write_codes(struct build *b, sqlite3 *db)
     }
     for (size_t i = 0; i < b->codes.n; i++) {
         const struct code *c = &b->codes.e[i];
-        sqlite3_bind_text(s, 1, c->list, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 1, list_names[c->list], -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, c->code, -1, SQLITE_STATIC);
         bind_opt(s, 3, c->label);
         sqlite3_bind_int64(s, 4, (sqlite3_int64)c->count);
