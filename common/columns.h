@@ -323,10 +323,11 @@ enum { TABLE_NAME_TERM(COLUMNS_TRM) COLUMN_NAME_TERM_N };
 #define COLUMNS_IN(table, c) (COLUMN_##table##_##c >= 0)
 
 /* For a reader's own list of selected columns, written R(F, X) with F for
- * the first and X for the others: R(COLUMNS_SQL_FIRST, COLUMNS_SQL_NEXT)
- * is the SELECT list, "a, b, c". */
+ * the first and X for the others: COLUMNS_SELECT(R) is the SELECT list,
+ * "a, b, c", one string literal. */
 #define COLUMNS_SQL_FIRST(c) #c
 #define COLUMNS_SQL_NEXT(c) ", " #c
+#define COLUMNS_SELECT(R) R(COLUMNS_SQL_FIRST, COLUMNS_SQL_NEXT)
 
 /* The key is the first column of every table that has one, and the only
  * one: the importer prepends it to the values it kept for a row. */
