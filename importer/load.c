@@ -31,6 +31,7 @@
 #include "places.h"
 #include "prefetch.h"
 #include "psv.h"
+#include "rowid.h"
 #include "strset.h"
 #include "util.h"
 #include "zipread.h"
@@ -163,10 +164,6 @@ static void target_sql(int t, struct buf *sql)
     buf_addstr(sql, ")");
 }
 
-/* Rowid ranges: a professional's rows are pid << 20 | seq; mailboxes with
- * no known owner get MAILBOX_ORPHAN + n, far above any pid range. */
-#define SEQ_BITS 20
-#define MAILBOX_ORPHAN (1LL << 50)
 
 /* The values of a row, in its table's order (common/columns.h), but the
  * key, which the replay prepends: ROW_VALUES(TABLE_X) writes into bt the
@@ -1492,17 +1489,20 @@ static int replay_run(struct build *b, struct batch *bt, struct replay_buf *rb,
         memcpy(&rlen, d, 4);
         int t = d[4], nv = d[5];
         const unsigned char *v = d + 8;
+        /* The key (common/rowid.h): a specialty's is its owner's pid, a
+         * mailbox without an owner's the next orphan rowid, any other row's
+         * the next rowid of its owner's range. */
         long long key;
-        if (t == T_SPECIALTY)
+        if (t == T_SPECIALTY) {
             key = pid;
-        else if (pid == 0)
-            key = MAILBOX_ORPHAN + (*orphans)++;
-        else
-            key = (pid << SEQ_BITS) | seq[t]++;
-        if (pid && t != T_SPECIALTY && seq[t] > (1 << SEQ_BITS)) {
-            log_error("more than %d rows of one kind for one professional",
-                      1 << SEQ_BITS);
+        } else if (pid == 0) {
+            key = rowid_orphan((*orphans)++);
+        } else if (seq[t] > ROWID_SEQ_MAX) {
+            log_error("more than %lld rows of one kind for one professional",
+                      ROWID_SEQ_MAX + 1);
             return -1;
+        } else {
+            key = rowid_make(pid, seq[t]++);
         }
         batch_row(bt, t, NULL);
         batch_int(bt, key);
