@@ -32,6 +32,7 @@
 #include "prefetch.h"
 #include "psv.h"
 #include "rowid.h"
+#include "sql.h"
 #include "strset.h"
 #include "util.h"
 #include "zipread.h"
@@ -1172,19 +1173,6 @@ static void step_done(const char *what, double *t)
     cpu0 = c;
 }
 
-/* ---- SQLite helpers ---- */
-
-static int exec(sqlite3 *db, const char *sql)
-{
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        log_error("sqlite: %s (in: %.80s)", err ? err : "?", sql);
-        sqlite3_free(err);
-        return -1;
-    }
-    return 0;
-}
-
 /* Binds and steps every row of a batch. */
 static int insert_batch(sqlite3 *db, sqlite3_stmt **st, struct batch *bt)
 {
@@ -1408,14 +1396,6 @@ static void sort_persons(struct persons *ps)
         ps->all[i] = e[i].p;
     free(tmp);
     free(e);
-}
-
-static void bind_opt(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, i);
 }
 
 /* ---- The name dictionary (name_term) ---- */
@@ -1690,16 +1670,16 @@ static void *fts_side_thread(void *arg)
             return NULL;
         }
         sqlite3_bind_int64(s, 1, (sqlite3_int64)i + 1);
-        bind_opt(s, 2, p->last_fold);
-        bind_opt(s, 3, p->first_fold);
-        bind_opt(s, 4, p->last_join);
+        sql_bind_opt(s, 2, p->last_fold);
+        sql_bind_opt(s, 3, p->first_fold);
+        sql_bind_opt(s, 4, p->last_join);
         if (sqlite3_step(s) != SQLITE_DONE)
             goto fail;
         sqlite3_reset(s);
     }
     sqlite3_finalize(s);
     s = NULL;
-    if (exec(f->db, "INSERT INTO name_fts (name_fts) VALUES ('optimize');"
+    if (sql_exec(f->db, "INSERT INTO name_fts (name_fts) VALUES ('optimize');"
                     "COMMIT") < 0) {
         f->failed = 1;
         return NULL;
@@ -1743,10 +1723,10 @@ static int fts_side_start(struct fts_side *f, const struct persons *ps,
     sqlite3_busy_timeout(f->db, 600000);
     /* The schema is written (and the file so held open) before the
      * unlink. */
-    if (exec(f->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+    if (sql_exec(f->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                     "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-32768;"
                     "BEGIN") < 0 ||
-        exec(f->db, create) < 0)
+        sql_exec(f->db, create) < 0)
         goto out;
     unlink(path.s);
     if (pthread_create(&f->th, NULL, fts_side_thread, f) != 0) {
@@ -1787,7 +1767,7 @@ static int fts_side_finish(struct fts_side *f, const char *db_path)
                      "main.name_fts_%s;",
                      fts_shadow[i], fts_shadow[i], fts_shadow[i]);
         buf_addstr(&sql, "COMMIT");
-        if (q && sql.len && exec(f->db, q) == 0 && exec(f->db, sql.s) == 0)
+        if (q && sql.len && sql_exec(f->db, q) == 0 && sql_exec(f->db, sql.s) == 0)
             ret = 0;
         sqlite3_free(q);
         buf_release(&sql);
@@ -1844,7 +1824,7 @@ static int write_codes(struct build *b, sqlite3 *db)
         const struct code *c = &b->codes.e[i];
         sqlite3_bind_text(s, 1, list_names[c->list], -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, c->code, -1, SQLITE_STATIC);
-        bind_opt(s, 3, c->label);
+        sql_bind_opt(s, 3, c->label);
         sqlite3_bind_int64(s, 4, (sqlite3_int64)c->count);
         if (sqlite3_step(s) != SQLITE_DONE) {
             log_error("sqlite: code: %s", sqlite3_errmsg(db));
@@ -1854,25 +1834,13 @@ static int write_codes(struct build *b, sqlite3 *db)
     }
     /* Specialties count professionals, which only the table knows once the
      * two sources are merged. */
-    if (exec(db, "UPDATE code SET count = (SELECT count(*) FROM specialty s "
+    if (sql_exec(db, "UPDATE code SET count = (SELECT count(*) FROM specialty s "
                  "WHERE s.code = code.code) WHERE list = 'specialty'") < 0)
         goto out;
     ret = 0;
 out:
     sqlite3_finalize(s);
     return ret;
-}
-
-static long long count_rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *s;
-    long long n = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-        return -1;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return n;
 }
 
 static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
@@ -1899,7 +1867,7 @@ static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
     };
     char schema[16];
     snprintf(schema, sizeof(schema), "%lld",
-             count_rows(db, "PRAGMA user_version"));
+             sql_count(db, "PRAGMA user_version"));
     const char *kv[][2] = {
         {"schema_version", schema},
         {"importer_version", RPPS_VERSION},
@@ -1946,8 +1914,8 @@ static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
             continue;
         sqlite3_bind_text(s, 1, kind_names[k], -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, kind_src[k], -1, SQLITE_STATIC);
-        bind_opt(s, 3, st->member);
-        bind_opt(s, 4, st->stamp);
+        sql_bind_opt(s, 3, st->member);
+        sql_bind_opt(s, 4, st->stamp);
         sqlite3_bind_int(s, 5, (int)st->columns);
         sqlite3_bind_int64(s, 6, (sqlite3_int64)st->lines);
         sqlite3_bind_int64(s, 7, (sqlite3_int64)st->loaded);
@@ -1986,7 +1954,7 @@ static void *quick_check_thread(void *arg)
     if (sqlite3_open_v2(q->path, &db, SQLITE_OPEN_READONLY, NULL) !=
             SQLITE_OK ||
         sqlite3_busy_timeout(db, 600000) != SQLITE_OK ||
-        exec(db, "PRAGMA cache_size=-131072") < 0 ||
+        sql_exec(db, "PRAGMA cache_size=-131072") < 0 ||
         sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL) !=
             SQLITE_OK) {
         log_error("quick_check: %s", db ? sqlite3_errmsg(db) : "cannot open");
@@ -2029,7 +1997,7 @@ static int check_db(sqlite3 *db, const char *path)
     if (!threaded)
         quick_check_thread(&q);
     sqlite3_busy_timeout(db, 600000);
-    int fts = exec(db, "INSERT INTO name_fts(name_fts, rank) "
+    int fts = sql_exec(db, "INSERT INTO name_fts(name_fts, rank) "
                        "VALUES ('integrity-check', 1)");
     sqlite3_busy_timeout(db, 0);
     if (threaded)
@@ -2129,7 +2097,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     }
     /* A build writes a new file nobody reads: no journal, no syncs until
      * the end (main.c fsyncs before the rename), a large page cache. */
-    if (exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+    if (sql_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                  "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-262144;"
                  "PRAGMA temp_store=FILE; PRAGMA threads=2; BEGIN") < 0)
         goto out;
@@ -2138,7 +2106,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
         const char *mark = strstr(schema_sql, "-- @post-load");
         char *pre = xstrndup(schema_sql, mark ? (size_t)(mark - schema_sql)
                                               : strlen(schema_sql));
-        int rc = exec(db, pre);
+        int rc = sql_exec(db, pre);
         free(pre);
         if (rc < 0)
             goto out;
@@ -2238,9 +2206,9 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
          * gets there at once (at full scale 20 s for the indexes instead
          * of 30 s with the 256 MiB cache, which then sorts on one core). */
         const char *mark = strstr(schema_sql, "-- @post-load");
-        if (exec(db, "PRAGMA cache_size=-20000; PRAGMA threads=4") < 0 ||
-            (mark && exec(db, mark) < 0) ||
-            exec(db, "PRAGMA cache_size=-262144; PRAGMA threads=2") < 0)
+        if (sql_exec(db, "PRAGMA cache_size=-20000; PRAGMA threads=4") < 0 ||
+            (mark && sql_exec(db, mark) < 0) ||
+            sql_exec(db, "PRAGMA cache_size=-262144; PRAGMA threads=2") < 0)
             goto out;
     }
     step_done("indexes", &t0);
@@ -2249,18 +2217,18 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
         goto out;
     step_done("codes", &t0);
     res->activities =
-        (unsigned long long)count_rows(db, "SELECT count(*) FROM activity");
+        (unsigned long long)sql_count(db, "SELECT count(*) FROM activity");
     res->specialties =
-        (unsigned long long)count_rows(db, "SELECT count(*) FROM specialty");
+        (unsigned long long)sql_count(db, "SELECT count(*) FROM specialty");
     res->diplomas =
-        (unsigned long long)count_rows(db, "SELECT count(*) FROM diploma");
+        (unsigned long long)sql_count(db, "SELECT count(*) FROM diploma");
     res->mailboxes =
-        (unsigned long long)count_rows(db, "SELECT count(*) FROM mailbox");
+        (unsigned long long)sql_count(db, "SELECT count(*) FROM mailbox");
     if (write_meta(db, in, n, res, kind_src) < 0)
         goto out;
     /* Committed, and the file's exclusive lock given up (at the end of the
      * next read) for the full-text index's copy and the checks. */
-    if (exec(db, "COMMIT; PRAGMA locking_mode=NORMAL;"
+    if (sql_exec(db, "COMMIT; PRAGMA locking_mode=NORMAL;"
                  "SELECT count(*) FROM meta") < 0)
         goto out;
     step_done("commit", &t0);
@@ -2272,7 +2240,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     /* Statistics for the query planner (sampled: a full ANALYZE reads
      * every index), then back to an ordinary rollback journal so readers
      * need no write access. */
-    if (exec(db, "PRAGMA analysis_limit=2000; ANALYZE;"
+    if (sql_exec(db, "PRAGMA analysis_limit=2000; ANALYZE;"
                  "PRAGMA journal_mode=DELETE") < 0)
         goto out;
     step_done("analyze", &t0);
