@@ -34,6 +34,7 @@
 #include "rowid.h"
 #include "sql.h"
 #include "strset.h"
+#include "target.h"
 #include "util.h"
 #include "zipread.h"
 #include "banned.h"
@@ -112,59 +113,6 @@ _Static_assert((int)COLUMNS_SAVOIRFAIRE_N <= MAX_COLSPECS &&
                    (int)COLUMNS_DIPLOME_N <= MAX_COLSPECS &&
                    (int)COLUMNS_MSSANTE_N <= MAX_COLSPECS,
                "MAX_COLSPECS: the longest extract's");
-
-/* ---- Insert targets: one prepared statement each (common/columns.h) ---- */
-
-enum {
-    T_ACTIVITY,
-    T_SPECIALTY,
-    T_DIPLOMA,
-    T_MAILBOX,
-    T_PROFESSIONAL,
-    T_TERM,
-    T_N
-};
-
-static const char *const activity_cols[] = {TABLE_ACTIVITY(COLUMNS_NAME)};
-static const char *const specialty_cols[] = {TABLE_SPECIALTY(COLUMNS_NAME)};
-static const char *const diploma_cols[] = {TABLE_DIPLOMA(COLUMNS_NAME)};
-static const char *const mailbox_cols[] = {TABLE_MAILBOX(COLUMNS_NAME)};
-static const char *const professional_cols[] = {
-    TABLE_PROFESSIONAL(COLUMNS_NAME)};
-static const char *const term_cols[] = {TABLE_NAME_TERM(COLUMNS_NAME)};
-
-static const struct target {
-    const char *insert; /* the verb: the same specialty can come twice */
-    const char *table;
-    const char *const *cols;
-    int ncols; /* values per row as inserted; the parse phase stores one
-                * fewer for the first four (the key, pid-based, is
-                * prepended at replay) */
-} targets[T_N] = {
-    [T_ACTIVITY] = {"INSERT", "activity", activity_cols, COLUMN_ACTIVITY_N},
-    [T_SPECIALTY] = {"INSERT OR IGNORE", "specialty", specialty_cols,
-                     COLUMN_SPECIALTY_N},
-    [T_DIPLOMA] = {"INSERT", "diploma", diploma_cols, COLUMN_DIPLOMA_N},
-    [T_MAILBOX] = {"INSERT", "mailbox", mailbox_cols, COLUMN_MAILBOX_N},
-    [T_PROFESSIONAL] = {"INSERT", "professional", professional_cols,
-                        COLUMN_PROFESSIONAL_N},
-    [T_TERM] = {"INSERT", "name_term", term_cols, COLUMN_NAME_TERM_N},
-};
-
-/* The INSERT statement of target t, "INSERT INTO activity (aid, ...)
- * VALUES (?, ...)", into sql. */
-static void target_sql(int t, struct buf *sql)
-{
-    const struct target *g = &targets[t];
-    buf_addf(sql, "%s INTO %s (", g->insert, g->table);
-    for (int i = 0; i < g->ncols; i++)
-        buf_addf(sql, "%s%s", i ? ", " : "", g->cols[i]);
-    buf_addstr(sql, ") VALUES (");
-    for (int i = 0; i < g->ncols; i++)
-        buf_addstr(sql, i ? ", ?" : "?");
-    buf_addstr(sql, ")");
-}
-
 
 /* The values of a row, in its table's order (common/columns.h), but the
  * key, which the replay prepends: ROW_VALUES(TABLE_X) writes into bt the
@@ -655,7 +603,7 @@ static int spill_row(struct spill *sp, const struct batch *bt, size_t r,
                      size_t *v)
 {
     int t = bt->rows[r];
-    int nv = targets[t].ncols - 1;
+    int nv = target_ncols(t) - 1;
     size_t need = 8;
     for (int k = 0; k < nv; k++) {
         const struct val *x = &bt->vals[*v + (size_t)k];
@@ -856,7 +804,7 @@ static void row_specialty(struct batch *bt, struct person *p,
                           const struct psv_field *code,
                           const struct psv_field *type)
 {
-    batch_row(bt, T_SPECIALTY, p);
+    batch_row(bt, TARGET_SPECIALTY, p);
 #define OWN_code batch_field(bt, code)
 #define OWN_type_code batch_field(bt, type)
     TABLE_SPECIALTY(ROW_VALUE)
@@ -916,7 +864,7 @@ static void row_activity(struct build *b, struct batch *bt,
         }
     }
 
-    batch_row(bt, T_ACTIVITY, p);
+    batch_row(bt, TARGET_ACTIVITY, p);
 #define OWN_city_fold batch_val(bt, cityf, cfn)
 #define OWN_dept_code batch_dept(bt, dept, insee, cp)
     TABLE_ACTIVITY(ROW_VALUE)
@@ -970,7 +918,7 @@ static void row_diploma(struct build *b, struct batch *bt,
     struct person *p =
         see_person(b, nid, col(b, f, DIP_IDTYPE), col(b, f, DIP_ID),
                    col(b, f, DIP_LAST), col(b, f, DIP_FIRST), NULL, NULL);
-    batch_row(bt, T_DIPLOMA, p);
+    batch_row(bt, TARGET_DIPLOMA, p);
     TABLE_DIPLOMA(ROW_VALUE)
     code_add(&b->codes, &b->arena, CODE_DIPLOMA_TYPE, col(b, f, DIP_TYPE_C),
              col(b, f, DIP_TYPE_L), 1);
@@ -1008,7 +956,7 @@ static void row_mailbox(struct build *b, struct batch *bt,
                            col(b, f, MSS_PROF_C), col(b, f, MSS_CAT_C));
         owner->has_mss = 1;
     }
-    batch_row(bt, T_MAILBOX, owner);
+    batch_row(bt, TARGET_MAILBOX, owner);
 #define OWN_address batch_val(bt, lower, addr->n)
     TABLE_MAILBOX(ROW_VALUE)
 #undef OWN_address
@@ -1180,7 +1128,8 @@ static int insert_batch(sqlite3 *db, sqlite3_stmt **st, struct batch *bt)
     for (size_t r = 0; r < bt->nrows; r++) {
         int t = bt->rows[r];
         sqlite3_stmt *s = st[t];
-        for (int k = 0; k < targets[t].ncols; k++, v++) {
+        int nc = target_ncols(t);
+        for (int k = 0; k < nc; k++, v++) {
             const struct val *x = &bt->vals[v];
             if (x->off == NULLV) {
                 sqlite3_bind_null(s, k + 1);
@@ -1473,7 +1422,7 @@ static int replay_run(struct build *b, struct batch *bt, struct replay_buf *rb,
          * mailbox without an owner's the next orphan rowid, any other row's
          * the next rowid of its owner's range. */
         long long key;
-        if (t == T_SPECIALTY) {
+        if (t == TARGET_SPECIALTY) {
             key = pid;
         } else if (pid == 0) {
             key = rowid_orphan((*orphans)++);
@@ -1510,7 +1459,7 @@ static struct batch *replay_chain(struct build *b, struct batch *bt,
                                   struct replay_buf *rb, uint32_t rec,
                                   long long pid, long long *orphans)
 {
-    long long seq[T_N] = {0};
+    long long seq[TARGET_N] = {0};
     while (rec && bt) {
         uint32_t last = rec;
         /* Consecutive records of one owner are read in one pread. */
@@ -1565,7 +1514,7 @@ static void *replay_thread(void *arg)
     for (size_t i = 0; i < ps->n && bt; i++) {
         const struct person *p = ps->all[i];
         long long pid = (long long)i + 1;
-        batch_row(bt, T_PROFESSIONAL, NULL);
+        batch_row(bt, TARGET_PROFESSIONAL, NULL);
         TABLE_PROFESSIONAL(PRO_VALUE)
         bt = replay_chain(b, bt, &rb, p->first_rec, pid, &orphans);
         if (bt)
@@ -1600,7 +1549,7 @@ static void *replay_thread(void *arg)
         size_t wl = strlen(w);
         char key[512];
         size_t kl = phon_key(w, wl < 255 ? wl : 255, key);
-        batch_row(bt, T_TERM, NULL);
+        batch_row(bt, TARGET_TERM, NULL);
 #define OWN_term batch_val(bt, w, wl)
 #define OWN_n batch_int(bt, (long long)terms.e[i].n)
 #define OWN_phon batch_val(bt, key, kl)
@@ -2018,7 +1967,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
 {
     struct build b;
     sqlite3 *db = NULL;
-    sqlite3_stmt *st[T_N] = {0};
+    sqlite3_stmt *st[TARGET_N] = {0};
     struct plan plan[KIND_COUNT];
     const char *kind_src[KIND_COUNT] = {0};
     struct zipread *zips[64] = {0};
@@ -2117,7 +2066,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     step_done("communes", &t0);
     if (spill_open(&sp, db_path) < 0)
         goto out;
-    for (int t = 0; t < T_N; t++) {
+    for (int t = 0; t < TARGET_N; t++) {
         struct buf sql;
         buf_init(&sql, 4096);
         target_sql(t, &sql);
@@ -2195,7 +2144,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     res->professionals = b.persons.n;
     step_done("professionals and rows", &t0);
     spill_close(&sp);
-    for (int t = 0; t < T_N; t++) {
+    for (int t = 0; t < TARGET_N; t++) {
         sqlite3_finalize(st[t]);
         st[t] = NULL;
     }
@@ -2251,7 +2200,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     ret = 0;
 out:
     fts_side_finish(&fts, NULL); /* after a failure: stop, join, close */
-    for (int t = 0; t < T_N; t++)
+    for (int t = 0; t < TARGET_N; t++)
         sqlite3_finalize(st[t]);
     if (db && sqlite3_close(db) != SQLITE_OK) {
         log_error("sqlite close: %s", sqlite3_errmsg(db));
