@@ -24,6 +24,7 @@
 #include <fcntl.h>
 
 #include "arena.h"
+#include "batch.h"
 #include "columns.h"
 #include "fold.h"
 #include "htab.h"
@@ -31,6 +32,7 @@
 #include "places.h"
 #include "prefetch.h"
 #include "psv.h"
+#include "queue.h"
 #include "rowid.h"
 #include "sql.h"
 #include "strset.h"
@@ -282,246 +284,6 @@ static uint64_t line_hash(const char *p, size_t n)
     return h;
 }
 
-/* ---- Batches of rows from the parser to the inserter ---- */
-
-#define NULLV UINT32_MAX
-#define INTV (UINT32_MAX - 1) /* an int64 in text at off: len unused */
-struct val {
-    uint32_t off, len;
-};
-struct batch {
-    char *text;
-    size_t tlen, tcap;
-    struct val *vals;
-    size_t nvals, vcap;
-    unsigned char *rows;    /* target of each row */
-    struct person **owners; /* parse phase: whose row (NULL: nobody's) */
-    size_t nrows, rcap;
-    struct batch *next;
-};
-
-/* 4096 rows a batch: enough to make the hand-over cheap, small enough that
- * the two threads overlap well. Four batches in flight bound the memory. */
-#define BATCH_ROWS 4096
-#define QUEUE_MAX 4
-
-struct queue {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct batch *head, *tail, *free;
-    int n, done;
-};
-
-static struct batch *batch_new(void)
-{
-    struct batch *b = xcalloc(1, sizeof(*b));
-    b->tcap = 1 << 20;
-    b->text = xmalloc(b->tcap);
-    b->vcap = BATCH_ROWS * 40;
-    b->vals = xmalloc(b->vcap * sizeof(*b->vals));
-    b->rcap = BATCH_ROWS * 2;
-    b->rows = xmalloc(b->rcap);
-    b->owners = xmalloc(b->rcap * sizeof(*b->owners));
-    return b;
-}
-
-static void batch_free(struct batch *b)
-{
-    if (!b)
-        return;
-    free(b->text);
-    free(b->vals);
-    free(b->rows);
-    free(b->owners);
-    free(b);
-}
-
-static void batch_row(struct batch *b, int target, struct person *owner)
-{
-    if (b->nrows == b->rcap) {
-        b->rcap *= 2;
-        b->rows = xrealloc(b->rows, b->rcap);
-        b->owners = xrealloc(b->owners, b->rcap * sizeof(*b->owners));
-    }
-    b->owners[b->nrows] = owner;
-    b->rows[b->nrows++] = (unsigned char)target;
-}
-
-static void batch_val(struct batch *b, const char *p, size_t n)
-{
-    if (b->nvals == b->vcap) {
-        b->vcap *= 2;
-        b->vals = xrealloc(b->vals, b->vcap * sizeof(*b->vals));
-    }
-    struct val *v = &b->vals[b->nvals++];
-    if (!p || n == 0) {
-        v->off = NULLV;
-        v->len = 0;
-        return;
-    }
-    if (b->tlen + n > b->tcap) {
-        while (b->tlen + n > b->tcap)
-            b->tcap *= 2;
-        b->text = xrealloc(b->text, b->tcap);
-    }
-    memcpy(b->text + b->tlen, p, n);
-    v->off = (uint32_t)b->tlen;
-    v->len = (uint32_t)n;
-    b->tlen += n;
-}
-
-static void batch_int(struct batch *b, long long v)
-{
-    if (b->nvals == b->vcap) {
-        b->vcap *= 2;
-        b->vals = xrealloc(b->vals, b->vcap * sizeof(*b->vals));
-    }
-    if (b->tlen + sizeof(v) > b->tcap) {
-        b->tcap *= 2;
-        b->text = xrealloc(b->text, b->tcap);
-    }
-    struct val *x = &b->vals[b->nvals++];
-    memcpy(b->text + b->tlen, &v, sizeof(v));
-    x->off = (uint32_t)b->tlen;
-    x->len = INTV;
-    b->tlen += sizeof(v);
-}
-
-/* A text value that is never NULL, even empty (for NOT NULL columns). */
-static void batch_text(struct batch *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (n) {
-        batch_val(b, s, n);
-        return;
-    }
-    if (b->nvals == b->vcap) {
-        b->vcap *= 2;
-        b->vals = xrealloc(b->vals, b->vcap * sizeof(*b->vals));
-    }
-    b->vals[b->nvals].off = (uint32_t)b->tlen;
-    b->vals[b->nvals].len = 0;
-    b->nvals++;
-}
-
-static void batch_str(struct batch *b, const char *s)
-{
-    batch_val(b, s, s ? strlen(s) : 0);
-}
-
-static void batch_field(struct batch *b, const struct psv_field *f)
-{
-    batch_val(b, f ? f->p : NULL, f ? f->n : 0);
-}
-
-static void queue_init(struct queue *q)
-{
-    memset(q, 0, sizeof(*q));
-    pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->cv, NULL);
-}
-
-static void queue_destroy(struct queue *q)
-{
-    while (q->head) {
-        struct batch *b = q->head;
-        q->head = b->next;
-        batch_free(b);
-    }
-    while (q->free) {
-        struct batch *b = q->free;
-        q->free = b->next;
-        batch_free(b);
-    }
-    pthread_mutex_destroy(&q->mu);
-    pthread_cond_destroy(&q->cv);
-}
-
-/* Producer: a fresh or recycled empty batch. */
-static struct batch *queue_get_free(struct queue *q)
-{
-    struct batch *b;
-    pthread_mutex_lock(&q->mu);
-    b = q->free;
-    if (b)
-        q->free = b->next;
-    pthread_mutex_unlock(&q->mu);
-    if (!b)
-        b = batch_new();
-    b->tlen = b->nvals = b->nrows = 0;
-    b->next = NULL;
-    return b;
-}
-
-/* Producer: hands a full batch over, waiting while QUEUE_MAX are queued.
- * Returns -1 if the consumer has given up. */
-static int queue_push(struct queue *q, struct batch *b)
-{
-    pthread_mutex_lock(&q->mu);
-    while (q->n >= QUEUE_MAX && q->done >= 0)
-        pthread_cond_wait(&q->cv, &q->mu);
-    if (q->done < 0) {
-        pthread_mutex_unlock(&q->mu);
-        batch_free(b);
-        return -1;
-    }
-    if (q->tail)
-        q->tail->next = b;
-    else
-        q->head = b;
-    q->tail = b;
-    q->n++;
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-    return 0;
-}
-
-/* Producer: no more batches. */
-static void queue_finish(struct queue *q)
-{
-    pthread_mutex_lock(&q->mu);
-    if (q->done == 0)
-        q->done = 1;
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-}
-
-/* Consumer: the next batch, or NULL when the producer has finished. */
-static struct batch *queue_pop(struct queue *q)
-{
-    struct batch *b;
-    pthread_mutex_lock(&q->mu);
-    while (!q->head && q->done == 0)
-        pthread_cond_wait(&q->cv, &q->mu);
-    b = q->head;
-    if (b) {
-        q->head = b->next;
-        if (!q->head)
-            q->tail = NULL;
-        q->n--;
-        pthread_cond_broadcast(&q->cv);
-    }
-    pthread_mutex_unlock(&q->mu);
-    return b;
-}
-
-static void queue_recycle(struct queue *q, struct batch *b)
-{
-    pthread_mutex_lock(&q->mu);
-    b->next = q->free;
-    q->free = b;
-    pthread_mutex_unlock(&q->mu);
-}
-
-/* Consumer: stop the producer (on an insert error). */
-static void queue_abort(struct queue *q)
-{
-    pthread_mutex_lock(&q->mu);
-    q->done = -1;
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-}
-
 /* ---- The spill file: parsed rows wait here until pids are known ----
  *
  * A professional's rank (pid) is known only once every file has been read,
@@ -606,8 +368,8 @@ static int spill_row(struct spill *sp, const struct batch *bt, size_t r,
     int nv = target_ncols(t) - 1;
     size_t need = 8;
     for (int k = 0; k < nv; k++) {
-        const struct val *x = &bt->vals[*v + (size_t)k];
-        need += x->off == NULLV ? 1 : (x->len <= 250 ? 1 : 5) + x->len;
+        const struct batch_val *x = &bt->vals[*v + (size_t)k];
+        need += x->off == BATCH_NULL ? 1 : (x->len <= 250 ? 1 : 5) + x->len;
     }
     if (sp->used + need > SPILL_BUF && spill_flush(sp) < 0)
         return -1;
@@ -640,8 +402,8 @@ static int spill_row(struct spill *sp, const struct batch *bt, size_t r,
     d[6] = d[7] = 0;
     d += 8;
     for (int k = 0; k < nv; k++) {
-        const struct val *x = &bt->vals[*v + (size_t)k];
-        if (x->off == NULLV) {
+        const struct batch_val *x = &bt->vals[*v + (size_t)k];
+        if (x->off == BATCH_NULL) {
             *d++ = (char)254;
         } else if (x->len <= 250) {
             *d++ = (char)x->len;
@@ -1130,10 +892,10 @@ static int insert_batch(sqlite3 *db, sqlite3_stmt **st, struct batch *bt)
         sqlite3_stmt *s = st[t];
         int nc = target_ncols(t);
         for (int k = 0; k < nc; k++, v++) {
-            const struct val *x = &bt->vals[v];
-            if (x->off == NULLV) {
+            const struct batch_val *x = &bt->vals[v];
+            if (x->off == BATCH_NULL) {
                 sqlite3_bind_null(s, k + 1);
-            } else if (x->len == INTV) {
+            } else if (x->len == BATCH_INT) {
                 long long iv;
                 memcpy(&iv, bt->text + x->off, sizeof(iv));
                 sqlite3_bind_int64(s, k + 1, iv);
