@@ -35,6 +35,7 @@
 #include "psv.h"
 #include "queue.h"
 #include "rowid.h"
+#include "spill.h"
 #include "sql.h"
 #include "strset.h"
 #include "target.h"
@@ -225,152 +226,6 @@ static uint64_t line_hash(const char *p, size_t n)
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 32;
     return h;
-}
-
-/* ---- The spill file: parsed rows wait here until pids are known ----
- *
- * A professional's rank (pid) is known only once every file has been read,
- * and rows must go into the database in pid order to be clustered by
- * professional. So the parse phase encodes each row into this unlinked
- * temporary file (beside the database, so a kill leaves nothing behind) and
- * chains each professional's rows by record number; the replay reads them
- * back professional by professional, in pid order. Record: u32 total
- * length, u8 target, u8 value count, u16 zero, then each value as a u8
- * length (0..250), 254 for NULL, or 255 and a u32 length, then the bytes. */
-
-#define SPILL_BUF (4u << 20)
-
-struct spill {
-    int fd;
-    char *buf;
-    size_t used;
-    uint64_t pos;   /* file offset of buf[0] */
-    uint64_t *off;  /* offset of record i */
-    uint32_t *next; /* next record number of the same owner, 0: none */
-    size_t n, cap;
-    uint32_t orphan_first, orphan_last; /* rows with no owner */
-};
-
-static int spill_open(struct spill *sp, const char *db_path)
-{
-    struct buf path;
-    memset(sp, 0, sizeof(*sp));
-    buf_init(&path, 8192);
-    buf_addf(&path, "%s.spill", db_path);
-    /* A new file of our own: whatever is at that name (a link someone
-     * planted) fails the build rather than being written through. */
-    sp->fd =
-        path.len ? open(path.s,
-                      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
-               : -1;
-    if (sp->fd < 0) {
-        log_error("%s: %s", path.len ? path.s : db_path, strerror(errno));
-        buf_release(&path);
-        return -1;
-    }
-    unlink(path.s);
-    buf_release(&path);
-    sp->buf = xmalloc(SPILL_BUF);
-    return 0;
-}
-
-static void spill_close(struct spill *sp)
-{
-    if (sp->fd >= 0)
-        close(sp->fd);
-    free(sp->buf);
-    free(sp->off);
-    free(sp->next);
-    memset(sp, 0, sizeof(*sp));
-    sp->fd = -1;
-}
-
-static int spill_flush(struct spill *sp)
-{
-    size_t done = 0;
-    while (done < sp->used) {
-        ssize_t w = write(sp->fd, sp->buf + done, sp->used - done);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            log_error("temporary spill file: %s", strerror(errno));
-            return -1;
-        }
-        done += (size_t)w;
-    }
-    sp->pos += sp->used;
-    sp->used = 0;
-    return 0;
-}
-
-/* Appends row r of batch bt (its values from *v on) to the spill. */
-static int spill_row(struct spill *sp, const struct batch *bt, size_t r,
-                     size_t *v)
-{
-    int t = bt->rows[r];
-    int nv = target_ncols(t) - 1;
-    size_t need = 8;
-    for (int k = 0; k < nv; k++) {
-        const struct batch_val *x = &bt->vals[*v + (size_t)k];
-        need += x->off == BATCH_NULL ? 1 : (x->len <= 250 ? 1 : 5) + x->len;
-    }
-    if (sp->used + need > SPILL_BUF && spill_flush(sp) < 0)
-        return -1;
-    if (need > SPILL_BUF) {
-        log_error("a row too large for the spill buffer");
-        return -1;
-    }
-    if (sp->n == sp->cap) {
-        sp->cap = sp->cap ? sp->cap * 2 : 1 << 20;
-        sp->off = xrealloc(sp->off, sp->cap * sizeof(*sp->off));
-        sp->next = xrealloc(sp->next, sp->cap * sizeof(*sp->next));
-    }
-    sp->off[sp->n] = sp->pos + sp->used;
-    sp->next[sp->n] = 0;
-    uint32_t num = (uint32_t)++sp->n;
-    struct person *o = bt->owners[r];
-    uint32_t *first = o ? &o->first_rec : &sp->orphan_first;
-    uint32_t *last = o ? &o->last_rec : &sp->orphan_last;
-    if (*last)
-        sp->next[*last - 1] = num;
-    else
-        *first = num;
-    *last = num;
-
-    char *d = sp->buf + sp->used;
-    uint32_t len32 = (uint32_t)need;
-    memcpy(d, &len32, 4);
-    d[4] = (char)t;
-    d[5] = (char)nv;
-    d[6] = d[7] = 0;
-    d += 8;
-    for (int k = 0; k < nv; k++) {
-        const struct batch_val *x = &bt->vals[*v + (size_t)k];
-        if (x->off == BATCH_NULL) {
-            *d++ = (char)254;
-        } else if (x->len <= 250) {
-            *d++ = (char)x->len;
-            memcpy(d, bt->text + x->off, x->len);
-            d += x->len;
-        } else {
-            *d++ = (char)255;
-            memcpy(d, &x->len, 4);
-            memcpy(d + 4, bt->text + x->off, x->len);
-            d += 4 + x->len;
-        }
-    }
-    sp->used += need;
-    *v += (size_t)nv;
-    return 0;
-}
-
-static int spill_batch(struct spill *sp, const struct batch *bt)
-{
-    size_t v = 0;
-    for (size_t r = 0; r < bt->nrows; r++)
-        if (spill_row(sp, bt, r, &v) < 0)
-            return -1;
-    return 0;
 }
 
 /* ---- The build state ---- */
@@ -1008,47 +863,19 @@ static struct batch *replay_next(struct build *b, struct batch *bt)
     return queue_get_free(&b->q);
 }
 
-struct replay_buf {
-    char *p;
-    size_t cap;
-};
-
-/* Decodes the records [first, last] (record numbers, consecutive in the
- * file) and adds them to bt with their keys. seq[] counts rows per target
- * for this owner; pid 0 means orphans (mailboxes with no owner). */
-static int replay_run(struct build *b, struct batch *bt, struct replay_buf *rb,
-                      uint32_t first, uint32_t last, long long pid,
+/* The rows of a run of records (spill.h) into bt with their keys. seq[]
+ * counts rows per target for this owner; pid 0 means orphans (mailboxes
+ * with no owner). */
+static int replay_run(struct batch *bt, struct spill_run *run, long long pid,
                       long long *seq, long long *orphans)
 {
-    struct spill *sp = b->sp;
-    uint64_t from = sp->off[first - 1];
-    uint64_t to = last < sp->n ? sp->off[last] : sp->pos;
-    size_t len = (size_t)(to - from), got = 0;
-    if (len > rb->cap) {
-        rb->cap = len * 2;
-        rb->p = xrealloc(rb->p, rb->cap);
-    }
-    while (got < len) {
-        ssize_t r = pread(sp->fd, rb->p + got, len - got, (off_t)(from + got));
-        if (r <= 0) {
-            if (r < 0 && errno == EINTR)
-                continue;
-            log_error("temporary spill file: %s",
-                      r < 0 ? strerror(errno) : "short read");
-            return -1;
-        }
-        got += (size_t)r;
-    }
-    const unsigned char *d = (const unsigned char *)rb->p;
-    for (uint32_t rec = first; rec <= last; rec++) {
-        uint32_t rlen;
-        memcpy(&rlen, d, 4);
-        int t = d[4], nv = d[5];
-        const unsigned char *v = d + 8;
+    int t;
+    while (spill_next(run, &t) == 0) {
         /* The key (common/rowid.h): a specialty's is its owner's pid, a
          * mailbox without an owner's the next orphan rowid, any other row's
          * the next rowid of its owner's range. */
         long long key;
+        assert(pid > 0 || t == TARGET_MAILBOX);
         if (t == TARGET_SPECIALTY) {
             key = pid;
         } else if (pid == 0) {
@@ -1062,42 +889,24 @@ static int replay_run(struct build *b, struct batch *bt, struct replay_buf *rb,
         }
         batch_row(bt, t, NULL);
         batch_int(bt, key);
-        for (int k = 0; k < nv; k++) {
-            unsigned tag = *v++;
-            if (tag == 254) {
-                batch_val(bt, NULL, 0);
-            } else if (tag == 255) {
-                uint32_t l;
-                memcpy(&l, v, 4);
-                batch_val(bt, (const char *)v + 4, l);
-                v += 4 + l;
-            } else {
-                batch_val(bt, (const char *)v, tag);
-                v += tag;
-            }
-        }
-        d += rlen;
+        spill_values(run, bt);
     }
     return 0;
 }
 
 /* Every row chained from record number rec on. */
 static struct batch *replay_chain(struct build *b, struct batch *bt,
-                                  struct replay_buf *rb, uint32_t rec,
+                                  struct spill_run *run, uint32_t rec,
                                   long long pid, long long *orphans)
 {
     long long seq[TARGET_N] = {0};
     while (rec && bt) {
-        uint32_t last = rec;
-        /* Consecutive records of one owner are read in one pread. */
-        while (b->sp->next[last - 1] == last + 1)
-            last++;
-        if (replay_run(b, bt, rb, rec, last, pid, seq, orphans) < 0) {
+        if (spill_read(b->sp, &rec, run) < 0 ||
+            replay_run(bt, run, pid, seq, orphans) < 0) {
             b->parse_failed = 1;
             batch_free(bt);
             return NULL;
         }
-        rec = b->sp->next[last - 1];
         bt = replay_next(b, bt);
     }
     return bt;
@@ -1130,7 +939,7 @@ static void *replay_thread(void *arg)
     struct build *b = arg;
     struct persons *ps = &b->persons;
     struct batch *bt = queue_get_free(&b->q);
-    struct replay_buf rb = {NULL, 0};
+    struct spill_run run = {0};
     struct strset terms;
     long long orphans = 0;
 
@@ -1143,7 +952,7 @@ static void *replay_thread(void *arg)
         long long pid = (long long)i + 1;
         batch_row(bt, TARGET_PROFESSIONAL, NULL);
         TABLE_PROFESSIONAL(PRO_VALUE)
-        bt = replay_chain(b, bt, &rb, p->first_rec, pid, &orphans);
+        bt = replay_chain(b, bt, &run, p->first_rec, pid, &orphans);
         if (bt)
             bt = replay_next(b, bt);
         if (p->prof) {
@@ -1165,7 +974,7 @@ static void *replay_thread(void *arg)
                 ->n++;
     }
     if (bt)
-        bt = replay_chain(b, bt, &rb, b->sp->orphan_first, 0, &orphans);
+        bt = replay_chain(b, bt, &run, b->sp->orphan_first, 0, &orphans);
 
     /* The dictionary, in key order (WITHOUT ROWID: appends). */
     size_t nt = terms.n;
@@ -1193,7 +1002,7 @@ static void *replay_thread(void *arg)
             batch_free(bt);
     }
     queue_finish(&b->q);
-    free(rb.p);
+    spill_run_release(&run);
     strset_release(&terms);
     return NULL;
 }
