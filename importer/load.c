@@ -25,6 +25,7 @@
 
 #include "arena.h"
 #include "batch.h"
+#include "codes.h"
 #include "columns.h"
 #include "fold.h"
 #include "htab.h"
@@ -127,67 +128,6 @@ _Static_assert((int)COLUMNS_SAVOIRFAIRE_N <= MAX_COLSPECS &&
 #define ROW_VALUE_KEY(c, field)
 #define ROW_VALUE_COPY(c, field) batch_field(bt, col(b, f, field));
 #define ROW_VALUE_OWN(c, field) OWN_##c;
-
-/* ---- Code lists: (list, code) -> label, count ---- */
-
-/* code.list's values (common/columns.h's CODE_LISTS). */
-#define LIST_NAME(id, name) [id] = name,
-static const char *const list_names[CODE_LISTS_N] = {CODE_LISTS(LIST_NAME)};
-#undef LIST_NAME
-
-struct code {
-    enum code_lists list;
-    const char *code, *label;
-    unsigned long long count;
-};
-struct codes {
-    struct htab h; /* by the code's hash; the list is compared */
-    struct code *e; /* e[0..n), in the order first seen */
-    size_t n, cap;
-};
-
-static struct code *code_get(struct codes *t, struct arena *a,
-                             enum code_lists list,
-                             const char *c, size_t cn)
-{
-    uint64_t h = htab_hash(c, cn);
-    size_t pos;
-    for (uint32_t i = htab_first(&t->h, h, &pos); i != HTAB_NONE;
-         i = htab_next(&t->h, h, &pos)) {
-        struct code *o = &t->e[i];
-        if (o->list == list && strncmp(o->code, c, cn) == 0 &&
-            o->code[cn] == '\0')
-            return o;
-    }
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 1024;
-        t->e = xrealloc(t->e, t->cap * sizeof(*t->e));
-    }
-    struct code *o = &t->e[t->n];
-    *o = (struct code){list, arena_strndup(a, c, cn), NULL, 0};
-    htab_add(&t->h, h, (uint32_t)t->n++);
-    return o;
-}
-
-static void codes_release(struct codes *t)
-{
-    htab_release(&t->h);
-    free(t->e);
-    memset(t, 0, sizeof(*t));
-}
-
-/* Counts one use of a code and remembers its first label. */
-static void code_add(struct codes *t, struct arena *a, enum code_lists list,
-                     const struct psv_field *c, const struct psv_field *l,
-                     unsigned long long by)
-{
-    if (!c || c->n == 0)
-        return;
-    struct code *o = code_get(t, a, list, c->p, c->n);
-    if (!o->label && l && l->n)
-        o->label = arena_strndup(a, l->p, l->n);
-    o->count += by;
-}
 
 /* ---- A set of 64-bit line hashes, to drop exact duplicate lines ---- */
 
@@ -386,11 +326,11 @@ static void row_activity(struct build *b, struct batch *bt,
         if ((c = col(b, f, ACT_TITLE_C)) && c->n)
             p->title = strset_intern(&b->strs, &b->arena, c->p, c->n);
         /* Labels for per-professional lists; counted at the end. */
-        code_add(&b->codes, &b->arena, CODE_CIVILITY, col(b, f, ACT_CIV_C),
+        codes_add(&b->codes, &b->arena, CODE_CIVILITY, col(b, f, ACT_CIV_C),
                  col(b, f, ACT_CIV_L), 0);
-        code_add(&b->codes, &b->arena, CODE_TITLE, col(b, f, ACT_TITLE_C),
+        codes_add(&b->codes, &b->arena, CODE_TITLE, col(b, f, ACT_TITLE_C),
                  col(b, f, ACT_TITLE_L), 0);
-        code_add(&b->codes, &b->arena, CODE_PROFESSION, col(b, f, ACT_PROF_C),
+        codes_add(&b->codes, &b->arena, CODE_PROFESSION, col(b, f, ACT_PROF_C),
                  col(b, f, ACT_PROF_L), 0);
     }
     p->n_act++;
@@ -442,14 +382,14 @@ static void row_activity(struct build *b, struct batch *bt,
         {CODE_DEPT, ACT_DEPT_C, ACT_DEPT_L},
     };
     for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++)
-        code_add(&b->codes, &b->arena, lists[i].list, col(b, f, lists[i].code),
+        codes_add(&b->codes, &b->arena, lists[i].list, col(b, f, lists[i].code),
                  col(b, f, lists[i].label), 1);
 
     const struct psv_field *sf = col(b, f, ACT_SF_C);
     if (sf && sf->n) {
         row_specialty(bt, p, sf, col(b, f, ACT_SFT_C));
-        code_add(&b->codes, &b->arena, CODE_SPECIALTY, sf, col(b, f, ACT_SF_L), 0);
-        code_add(&b->codes, &b->arena, CODE_SPECIALTY_TYPE, col(b, f, ACT_SFT_C),
+        codes_add(&b->codes, &b->arena, CODE_SPECIALTY, sf, col(b, f, ACT_SF_L), 0);
+        codes_add(&b->codes, &b->arena, CODE_SPECIALTY_TYPE, col(b, f, ACT_SFT_C),
                  col(b, f, ACT_SFT_L), 1);
     }
 }
@@ -461,13 +401,13 @@ static void row_skill(struct build *b, struct batch *bt,
     struct person *p = see_person(b, nid, col(b, f, SAV_IDTYPE), col(b, f, SAV_ID),
                                   col(b, f, SAV_LAST), col(b, f, SAV_FIRST),
                                   col(b, f, SAV_PROF_C), col(b, f, SAV_CAT_C));
-    code_add(&b->codes, &b->arena, CODE_PROFESSION, col(b, f, SAV_PROF_C),
+    codes_add(&b->codes, &b->arena, CODE_PROFESSION, col(b, f, SAV_PROF_C),
              col(b, f, SAV_PROF_L), 0);
     if (!sf || !sf->n)
         return;
     row_specialty(bt, p, sf, col(b, f, SAV_SFT_C));
-    code_add(&b->codes, &b->arena, CODE_SPECIALTY, sf, col(b, f, SAV_SF_L), 0);
-    code_add(&b->codes, &b->arena, CODE_SPECIALTY_TYPE, col(b, f, SAV_SFT_C),
+    codes_add(&b->codes, &b->arena, CODE_SPECIALTY, sf, col(b, f, SAV_SF_L), 0);
+    codes_add(&b->codes, &b->arena, CODE_SPECIALTY_TYPE, col(b, f, SAV_SFT_C),
              col(b, f, SAV_SFT_L), 1);
 }
 
@@ -480,13 +420,13 @@ static void row_diploma(struct build *b, struct batch *bt,
                    col(b, f, DIP_LAST), col(b, f, DIP_FIRST), NULL, NULL);
     batch_row(bt, TARGET_DIPLOMA, p);
     TABLE_DIPLOMA(ROW_VALUE)
-    code_add(&b->codes, &b->arena, CODE_DIPLOMA_TYPE, col(b, f, DIP_TYPE_C),
+    codes_add(&b->codes, &b->arena, CODE_DIPLOMA_TYPE, col(b, f, DIP_TYPE_C),
              col(b, f, DIP_TYPE_L), 1);
-    code_add(&b->codes, &b->arena, CODE_DIPLOMA, col(b, f, DIP_DIPL_C),
+    codes_add(&b->codes, &b->arena, CODE_DIPLOMA, col(b, f, DIP_DIPL_C),
              col(b, f, DIP_DIPL_L), 1);
-    code_add(&b->codes, &b->arena, CODE_AUTH_TYPE, col(b, f, DIP_AUTH_C),
+    codes_add(&b->codes, &b->arena, CODE_AUTH_TYPE, col(b, f, DIP_AUTH_C),
              col(b, f, DIP_AUTH_L), 1);
-    code_add(&b->codes, &b->arena, CODE_DISCIPLINE, col(b, f, DIP_DISC_C),
+    codes_add(&b->codes, &b->arena, CODE_DISCIPLINE, col(b, f, DIP_DISC_C),
              col(b, f, DIP_DISC_L), 1);
 }
 
@@ -520,7 +460,7 @@ static void row_mailbox(struct build *b, struct batch *bt,
 #define OWN_address batch_val(bt, lower, addr->n)
     TABLE_MAILBOX(ROW_VALUE)
 #undef OWN_address
-    code_add(&b->codes, &b->arena, CODE_MAILBOX_TYPE, type, NULL, 1);
+    codes_add(&b->codes, &b->arena, CODE_MAILBOX_TYPE, type, NULL, 1);
 }
 
 /* ---- The parser thread ---- */
@@ -957,15 +897,15 @@ static void *replay_thread(void *arg)
             bt = replay_next(b, bt);
         if (p->prof) {
             struct psv_field c = {p->prof, strlen(p->prof)};
-            code_add(&b->codes, &b->arena, CODE_PROFESSION, &c, NULL, 1);
+            codes_add(&b->codes, &b->arena, CODE_PROFESSION, &c, NULL, 1);
         }
         if (p->civ) {
             struct psv_field c = {p->civ, strlen(p->civ)};
-            code_add(&b->codes, &b->arena, CODE_CIVILITY, &c, NULL, 1);
+            codes_add(&b->codes, &b->arena, CODE_CIVILITY, &c, NULL, 1);
         }
         if (p->title) {
             struct psv_field c = {p->title, strlen(p->title)};
-            code_add(&b->codes, &b->arena, CODE_TITLE, &c, NULL, 1);
+            codes_add(&b->codes, &b->arena, CODE_TITLE, &c, NULL, 1);
         }
         term_words(&terms, &b->arena, p->last_fold);
         term_words(&terms, &b->arena, p->first_fold);
@@ -1194,38 +1134,6 @@ static int write_all(struct build *b, sqlite3 *db, sqlite3_stmt **st,
     pthread_join(th, NULL);
     queue_destroy(&b->q);
     return failed || b->parse_failed ? -1 : 0;
-}
-
-static int write_codes(struct build *b, sqlite3 *db)
-{
-    sqlite3_stmt *s = NULL;
-    int ret = -1;
-    if (sqlite3_prepare_v2(db, "INSERT INTO code VALUES (?,?,?,?)", -1, &s,
-                           NULL) != SQLITE_OK) {
-        log_error("sqlite: %s", sqlite3_errmsg(db));
-        return -1;
-    }
-    for (size_t i = 0; i < b->codes.n; i++) {
-        const struct code *c = &b->codes.e[i];
-        sqlite3_bind_text(s, 1, list_names[c->list], -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, c->code, -1, SQLITE_STATIC);
-        sql_bind_opt(s, 3, c->label);
-        sqlite3_bind_int64(s, 4, (sqlite3_int64)c->count);
-        if (sqlite3_step(s) != SQLITE_DONE) {
-            log_error("sqlite: code: %s", sqlite3_errmsg(db));
-            goto out;
-        }
-        sqlite3_reset(s);
-    }
-    /* Specialties count professionals, which only the table knows once the
-     * two sources are merged. */
-    if (sql_exec(db, "UPDATE code SET count = (SELECT count(*) FROM specialty s "
-                 "WHERE s.code = code.code) WHERE list = 'specialty'") < 0)
-        goto out;
-    ret = 0;
-out:
-    sqlite3_finalize(s);
-    return ret;
 }
 
 static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
@@ -1598,7 +1506,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     }
     step_done("indexes", &t0);
     /* After the indexes: specialty counts read specialty_code. */
-    if (write_codes(&b, db) < 0)
+    if (codes_write(&b.codes, db) < 0)
         goto out;
     step_done("codes", &t0);
     res->activities =
