@@ -8,6 +8,8 @@
  * first, then folded names) and written with pid = rank, then the indexes
  * and the FTS5 table are built in one pass each. */
 #include "load.h"
+#include "build.h"
+#include "rows.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -93,375 +95,8 @@ void load_stamp_of(const char *name, char *out)
     }
 }
 
-/* ---- Column specifications, by header name (common/columns.h) ---- */
-
-struct colspec {
-    const char *name;
-    int required;
-};
-
-#define COLSPEC(id, header, need) {header, COLUMNS_##need},
-static const struct colspec act_cols[] = {COLUMNS_ACTIVITE(COLSPEC)};
-static const struct colspec skill_cols[] = {COLUMNS_SAVOIRFAIRE(COLSPEC)};
-static const struct colspec dipl_cols[] = {COLUMNS_DIPLOME(COLSPEC)};
-static const struct colspec mss_cols[] = {COLUMNS_MSSANTE(COLSPEC)};
-#undef COLSPEC
-
-static const struct colspec *const kind_cols[KIND_COUNT] = {
-    act_cols, skill_cols, dipl_cols, mss_cols};
-static const size_t kind_ncols[KIND_COUNT] = {
-    COLUMNS_ACTIVITE_N, COLUMNS_SAVOIRFAIRE_N, COLUMNS_DIPLOME_N,
-    COLUMNS_MSSANTE_N};
-/* The most columns an extract has: the size of the header map. */
-#define MAX_COLSPECS ((int)COLUMNS_ACTIVITE_N)
-_Static_assert((int)COLUMNS_SAVOIRFAIRE_N <= MAX_COLSPECS &&
-                   (int)COLUMNS_DIPLOME_N <= MAX_COLSPECS &&
-                   (int)COLUMNS_MSSANTE_N <= MAX_COLSPECS,
-               "MAX_COLSPECS: the longest extract's");
-
-/* The values of a row, in its table's order (common/columns.h), but the
- * key, which the replay prepends: ROW_VALUES(TABLE_X) writes into bt the
- * extract's field for each COPY column (from the line's fields f, through
- * b's header map) and OWN_<column> for each OWN one, which the caller
- * defines. */
-#define ROW_VALUE(c, kind, field) ROW_VALUE_##kind(c, field)
-#define ROW_VALUE_KEY(c, field)
-#define ROW_VALUE_COPY(c, field) batch_field(bt, col(b, f, field));
-#define ROW_VALUE_OWN(c, field) OWN_##c;
-
-/* ---- A set of 64-bit line hashes, to drop exact duplicate lines ---- */
-
-/* 1 if the line hash h is in t already, else adds it and returns 0. The
- * hash is the whole key: no item behind it (index 0). */
-static int seen_before(struct htab *t, uint64_t h)
-{
-    size_t pos;
-    if (h == 0) /* htab's empty mark: 0 counts as 1 */
-        h = 1;
-    if (htab_first(t, h, &pos) != HTAB_NONE)
-        return 1;
-    htab_add(t, h, 0);
-    return 0;
-}
-
-/* A fast 64-bit hash for whole lines (8 bytes a step). Collisions between
- * two different lines are about 1 in 10^7 for the full file set; a
- * collision would drop one line, which the summary still counts. */
-static uint64_t line_hash(const char *p, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t v;
-        memcpy(&v, p + i, 8);
-        h ^= v;
-        h *= 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-    }
-    uint64_t v = 0;
-    memcpy(&v, p + i, n - i);
-    h ^= v;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 29;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 32;
-    return h;
-}
-
-/* ---- The build state ---- */
-
 /* Rejected lines reported in full, per file: the rest are only counted. */
 #define REPORT_REJECTS 5
-
-struct build {
-    const struct load_opts *opts;
-    struct arena arena;
-    struct strset strs; /* interned codes (civility, profession...) */
-    struct codes codes;
-    struct persons persons;
-    /* the file being parsed */
-    int kind;
-    const char *file;
-    struct psv_reader rd;
-    struct load_stats *st;
-    int idx[MAX_COLSPECS]; /* column index per colspec entry */
-    size_t ncols;
-    int trailing; /* the header ends with '|' */
-    struct htab seen;  /* line hashes of the file being read */
-    struct htab addrs; /* mailbox addresses seen (their hashes) */
-    struct queue q;
-    struct spill *sp;
-    int parse_failed;
-    unsigned long long total_bytes; /* for progress */
-    /* The reader's bytes and lines, which parse_thread alone writes,
-     * copied here for progress() on the main thread at each batch it hands
-     * over and at its end. Relaxed is enough: they are figures to display,
-     * no other data is read through them, and a stale one is replaced a
-     * batch later (plain loads and stores on x86-64). */
-    atomic_ullong shown_bytes, shown_lines;
-    double t0;
-    /* list names, interned pointers compared by address */
-};
-
-
-/* The field for column spec i of the current kind, or NULL if the column is
- * absent from this file's header. */
-static const struct psv_field *col(const struct build *b,
-                                   const struct psv_field *f, int i)
-{
-    int c = b->idx[i];
-    return c < 0 ? NULL : &f[c];
-}
-
-static size_t flen(const struct psv_field *f)
-{
-    return f ? f->n : 0;
-}
-
-/* Department from an INSEE commune code or a postal code: 2 characters,
- * 3 overseas (97x, 98x), 2A/2B for Corsica. */
-static size_t dept_from(const struct psv_field *insee,
-                        const struct psv_field *cp, char *out)
-{
-    if (insee && insee->n == 5) {
-        const char *s = insee->p;
-        size_t n = (s[0] == '9' && (s[1] == '7' || s[1] == '8')) ? 3 : 2;
-        memcpy(out, s, n);
-        out[n] = '\0';
-        return n;
-    }
-    if (cp && cp->n == 5) {
-        const char *s = cp->p;
-        if (s[0] == '2' && s[1] == '0') {
-            /* 200xx-201xx South Corsica, 202xx-206xx Upper Corsica */
-            out[0] = '2';
-            out[1] = (s[2] <= '1') ? 'A' : 'B';
-            out[2] = '\0';
-            return 2;
-        }
-        size_t n = (s[0] == '9' && (s[1] == '7' || s[1] == '8')) ? 3 : 2;
-        memcpy(out, s, n);
-        out[n] = '\0';
-        return n;
-    }
-    return 0;
-}
-
-/* Creates the professional on first sight, from whichever file sees it
- * first (activity lines first: they are processed first). */
-static struct person *
-see_person(struct build *b, const struct psv_field *nid,
-           const struct psv_field *idtype, const struct psv_field *id,
-           const struct psv_field *last, const struct psv_field *first,
-           const struct psv_field *prof, const struct psv_field *cat)
-{
-    int created;
-    struct person *p =
-        persons_get(&b->persons, &b->arena, nid->p, nid->n, &created);
-    if (!created)
-        return p;
-    char tmp[PSV_MAX_LINE + 1];
-    if (idtype && idtype->n)
-        p->id_type = strset_intern(&b->strs, &b->arena, idtype->p, idtype->n);
-    else
-        p->id_type = strset_intern(&b->strs, &b->arena, nid->p, 1);
-    if (id && id->n)
-        p->id = arena_strndup(&b->arena, id->p, id->n);
-    else
-        p->id = arena_strndup(&b->arena, nid->p + 1, nid->n - 1);
-    p->last =
-        last && last->n ? arena_strndup(&b->arena, last->p, last->n) : NULL;
-    p->first =
-        first && first->n ? arena_strndup(&b->arena, first->p, first->n) : NULL;
-    size_t n = fold(last ? last->p : "", flen(last), tmp);
-    p->last_fold = arena_strndup(&b->arena, tmp, n);
-    n = fold(first ? first->p : "", flen(first), tmp);
-    p->first_fold = arena_strndup(&b->arena, tmp, n);
-    n = fold_joined(last ? last->p : "", flen(last), tmp);
-    p->last_join = arena_strndup(&b->arena, tmp, n);
-    if (prof)
-        p->prof = strset_intern(&b->strs, &b->arena, prof->p, prof->n);
-    if (cat)
-        p->cat = strset_intern(&b->strs, &b->arena, cat->p, cat->n);
-    return p;
-}
-
-/* The department as the line gives it, else derived from its commune or
- * postal code. */
-static void batch_dept(struct batch *bt, const struct psv_field *dept,
-                       const struct psv_field *insee,
-                       const struct psv_field *cp)
-{
-    char d[4];
-    if (dept && dept->n)
-        batch_field(bt, dept);
-    else
-        batch_val(bt, d, dept_from(insee, cp, d));
-}
-
-/* A specialty row (from an activity or a SavoirFaire line). */
-static void row_specialty(struct batch *bt, struct person *p,
-                          const struct psv_field *code,
-                          const struct psv_field *type)
-{
-    batch_row(bt, TARGET_SPECIALTY, p);
-#define OWN_code batch_field(bt, code)
-#define OWN_type_code batch_field(bt, type)
-    TABLE_SPECIALTY(ROW_VALUE)
-#undef OWN_code
-#undef OWN_type_code
-}
-
-static void row_activity(struct build *b, struct batch *bt,
-                         const struct psv_field *f)
-{
-    const struct psv_field *nid = col(b, f, ACT_NID);
-    struct person *p = see_person(b, nid, col(b, f, ACT_IDTYPE), col(b, f, ACT_ID),
-                                  col(b, f, ACT_LAST), col(b, f, ACT_FIRST),
-                                  col(b, f, ACT_PROF_C), col(b, f, ACT_CAT_C));
-    if (p->n_act == 0) {
-        const struct psv_field *c;
-        if ((c = col(b, f, ACT_CIV_C)) && c->n)
-            p->civ = strset_intern(&b->strs, &b->arena, c->p, c->n);
-        if ((c = col(b, f, ACT_TITLE_C)) && c->n)
-            p->title = strset_intern(&b->strs, &b->arena, c->p, c->n);
-        /* Labels for per-professional lists; counted at the end. */
-        codes_add(&b->codes, &b->arena, CODE_CIVILITY, col(b, f, ACT_CIV_C),
-                 col(b, f, ACT_CIV_L), 0);
-        codes_add(&b->codes, &b->arena, CODE_TITLE, col(b, f, ACT_TITLE_C),
-                 col(b, f, ACT_TITLE_L), 0);
-        codes_add(&b->codes, &b->arena, CODE_PROFESSION, col(b, f, ACT_PROF_C),
-                 col(b, f, ACT_PROF_L), 0);
-    }
-    p->n_act++;
-
-    const struct psv_field *insee = col(b, f, ACT_INSEE), *cp = col(b, f, ACT_CP);
-    const struct psv_field *city = col(b, f, ACT_CITY),
-                           *dept = col(b, f, ACT_DEPT_C);
-    /* places_fold_name(), the form the search folds town names to
-     * (St-Étienne -> saint etienne). */
-    char cityf[PLACES_FOLD_SIZE(PSV_MAX_LINE)];
-    size_t cfn = 0;
-    if (city && city->n) {
-        cfn = places_fold_name(city->p, city->n, cityf);
-    } else {
-        /* "01000 BOURG EN BRESSE" / "01012 BOURG EN BRESSE CEDEX": the
-         * town is what follows the code, less a CEDEX mention. */
-        const struct psv_field *cx = col(b, f, ACT_CEDEX);
-        if (cx && cx->n > 6) {
-            cfn = places_fold_name(cx->p, cx->n, cityf);
-            char *s = cityf;
-            while (*s >= '0' && *s <= '9')
-                s++;
-            while (*s == ' ')
-                s++;
-            size_t n = strlen(s);
-            memmove(cityf, s, n + 1);
-            char *c = strstr(cityf, " cedex");
-            if (c)
-                *c = '\0';
-            cfn = strlen(cityf);
-        }
-    }
-
-    batch_row(bt, TARGET_ACTIVITY, p);
-#define OWN_city_fold batch_val(bt, cityf, cfn)
-#define OWN_dept_code batch_dept(bt, dept, insee, cp)
-    TABLE_ACTIVITY(ROW_VALUE)
-#undef OWN_city_fold
-#undef OWN_dept_code
-
-    /* Code lists counted per activity: (list, code column, label). */
-    static const struct {
-        enum code_lists list;
-        int code, label;
-    } lists[] = {
-        {CODE_CATEGORY, ACT_CAT_C, ACT_CAT_L},      {CODE_MODE, ACT_MODE_C, ACT_MODE_L},
-        {CODE_SECTOR, ACT_SECT_C, ACT_SECT_L}, {CODE_SECTION, ACT_SECTION_C, ACT_SECTION_L},
-        {CODE_ROLE, ACT_ROLE_C, ACT_ROLE_L},   {CODE_GENRE, ACT_GENRE_C, ACT_GENRE_L},
-        {CODE_DEPT, ACT_DEPT_C, ACT_DEPT_L},
-    };
-    for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++)
-        codes_add(&b->codes, &b->arena, lists[i].list, col(b, f, lists[i].code),
-                 col(b, f, lists[i].label), 1);
-
-    const struct psv_field *sf = col(b, f, ACT_SF_C);
-    if (sf && sf->n) {
-        row_specialty(bt, p, sf, col(b, f, ACT_SFT_C));
-        codes_add(&b->codes, &b->arena, CODE_SPECIALTY, sf, col(b, f, ACT_SF_L), 0);
-        codes_add(&b->codes, &b->arena, CODE_SPECIALTY_TYPE, col(b, f, ACT_SFT_C),
-                 col(b, f, ACT_SFT_L), 1);
-    }
-}
-
-static void row_skill(struct build *b, struct batch *bt,
-                      const struct psv_field *f)
-{
-    const struct psv_field *nid = col(b, f, SAV_NID), *sf = col(b, f, SAV_SF_C);
-    struct person *p = see_person(b, nid, col(b, f, SAV_IDTYPE), col(b, f, SAV_ID),
-                                  col(b, f, SAV_LAST), col(b, f, SAV_FIRST),
-                                  col(b, f, SAV_PROF_C), col(b, f, SAV_CAT_C));
-    codes_add(&b->codes, &b->arena, CODE_PROFESSION, col(b, f, SAV_PROF_C),
-             col(b, f, SAV_PROF_L), 0);
-    if (!sf || !sf->n)
-        return;
-    row_specialty(bt, p, sf, col(b, f, SAV_SFT_C));
-    codes_add(&b->codes, &b->arena, CODE_SPECIALTY, sf, col(b, f, SAV_SF_L), 0);
-    codes_add(&b->codes, &b->arena, CODE_SPECIALTY_TYPE, col(b, f, SAV_SFT_C),
-             col(b, f, SAV_SFT_L), 1);
-}
-
-static void row_diploma(struct build *b, struct batch *bt,
-                        const struct psv_field *f)
-{
-    const struct psv_field *nid = col(b, f, DIP_NID);
-    struct person *p =
-        see_person(b, nid, col(b, f, DIP_IDTYPE), col(b, f, DIP_ID),
-                   col(b, f, DIP_LAST), col(b, f, DIP_FIRST), NULL, NULL);
-    batch_row(bt, TARGET_DIPLOMA, p);
-    TABLE_DIPLOMA(ROW_VALUE)
-    codes_add(&b->codes, &b->arena, CODE_DIPLOMA_TYPE, col(b, f, DIP_TYPE_C),
-             col(b, f, DIP_TYPE_L), 1);
-    codes_add(&b->codes, &b->arena, CODE_DIPLOMA, col(b, f, DIP_DIPL_C),
-             col(b, f, DIP_DIPL_L), 1);
-    codes_add(&b->codes, &b->arena, CODE_AUTH_TYPE, col(b, f, DIP_AUTH_C),
-             col(b, f, DIP_AUTH_L), 1);
-    codes_add(&b->codes, &b->arena, CODE_DISCIPLINE, col(b, f, DIP_DISC_C),
-             col(b, f, DIP_DISC_L), 1);
-}
-
-static void row_mailbox(struct build *b, struct batch *bt,
-                        const struct psv_field *f)
-{
-    const struct psv_field *nid = col(b, f, MSS_NID), *type = col(b, f, MSS_TYPE);
-    const struct psv_field *addr = col(b, f, MSS_ADDR);
-    char lower[PSV_MAX_LINE + 1];
-    for (size_t i = 0; i < addr->n; i++) {
-        char c = addr->p[i];
-        lower[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-    }
-    /* The first line of an address wins (the table keeps it), so only its
-     * owner is marked as having a mailbox. */
-    if (seen_before(&b->addrs, line_hash(lower, addr->n))) {
-        /* The same address again: the first line wins. */
-        b->st->loaded--;
-        b->st->duplicates++;
-        return;
-    }
-    struct person *owner = NULL;
-    if (nid && nid->n && type && type->n == 3 &&
-        memcmp(type->p, "PER", 3) == 0) {
-        owner = see_person(b, nid, col(b, f, MSS_IDTYPE), col(b, f, MSS_ID),
-                           col(b, f, MSS_LAST), col(b, f, MSS_FIRST),
-                           col(b, f, MSS_PROF_C), col(b, f, MSS_CAT_C));
-        owner->has_mss = 1;
-    }
-    batch_row(bt, TARGET_MAILBOX, owner);
-#define OWN_address batch_val(bt, lower, addr->n)
-    TABLE_MAILBOX(ROW_VALUE)
-#undef OWN_address
-    codes_add(&b->codes, &b->arena, CODE_MAILBOX_TYPE, type, NULL, 1);
-}
 
 /* ---- The parser thread ---- */
 
@@ -488,12 +123,10 @@ static void *parse_thread(void *arg)
     const char *line;
     size_t len;
     enum psv_status s;
-    const int nid_col = b->idx[b->kind == KIND_MSSANTE ? MSS_NID : ACT_NID];
-    const int addr_col = b->kind == KIND_MSSANTE ? b->idx[MSS_ADDR] : -1;
 
     while ((s = psv_next(&b->rd, &line, &len)) != PSV_EOF) {
         if (s == PSV_ERROR) {
-            b->parse_failed = 1;
+            b->thread_failed = 1;
             break;
         }
         b->st->lines++;
@@ -524,34 +157,17 @@ static void *parse_thread(void *arg)
             reject(b, why);
             continue;
         }
-        if (b->kind == KIND_MSSANTE) {
-            if (f[addr_col].n == 0) {
-                reject(b, "no mailbox address");
-                continue;
-            }
-        } else if (f[nid_col].n < 2) {
-            reject(b, "no national identifier");
+        const char *why = rows_reject(b, f);
+        if (why) {
+            reject(b, why);
             continue;
         }
-        if (seen_before(&b->seen, line_hash(line, len))) {
+        if (rows_seen(&b->seen, line, len)) {
             b->st->duplicates++;
             continue;
         }
         b->st->loaded++;
-        switch (b->kind) {
-        case KIND_ACTIVITY:
-            row_activity(b, bt, f);
-            break;
-        case KIND_SKILL:
-            row_skill(b, bt, f);
-            break;
-        case KIND_DIPLOMA:
-            row_diploma(b, bt, f);
-            break;
-        default:
-            row_mailbox(b, bt, f);
-            break;
-        }
+        rows_line(b, bt, f);
         if (bt->nrows >= BATCH_ROWS) {
             show_progress(b);
             if (queue_push(&b->q, bt) < 0) {
@@ -563,7 +179,7 @@ static void *parse_thread(void *arg)
     }
     show_progress(b);
     if (bt) {
-        if (bt->nrows && !b->parse_failed)
+        if (bt->nrows && !b->thread_failed)
             queue_push(&b->q, bt);
         else
             batch_free(bt);
@@ -575,7 +191,7 @@ static void *parse_thread(void *arg)
 
 /* ---- Progress on a terminal ---- */
 
-static void progress(struct build *b, const char *step, int final)
+void load_progress(struct build *b, const char *step, int final)
 {
     static double last;
     double t = now_s();
@@ -673,8 +289,6 @@ static int read_header(struct build *b)
     size_t len, nf;
     int ret = -1;
     enum psv_status s = psv_next(&b->rd, &line, &len);
-    const struct colspec *cols = kind_cols[b->kind];
-    size_t ncs = kind_ncols[b->kind];
 
     if (s == PSV_ERROR)
         goto out;
@@ -695,21 +309,7 @@ static int read_header(struct build *b)
     b->ncols = psv_columns(h, nf);
     b->trailing = b->ncols < nf;
     b->st->columns = b->ncols;
-    const char *names[MAX_COLSPECS];
-    for (size_t i = 0; i < ncs; i++)
-        names[i] = cols[i].name;
-    psv_map(h, b->ncols, names, ncs, b->idx);
-    int missing = 0;
-    for (size_t i = 0; i < ncs; i++) {
-        if (b->idx[i] >= 0)
-            continue;
-        if (cols[i].required) {
-            log_error("%s: required column \"%s\" is missing from the header",
-                      b->file, cols[i].name);
-            missing++;
-        }
-    }
-    if (missing)
+    if (rows_map(b, h) < 0)
         goto out;
     ret = 0;
 out:
@@ -726,7 +326,7 @@ static int load_file(struct build *b, struct psv_src src, const char *file,
     b->kind = kind;
     b->file = file;
     b->st->present = 1;
-    b->parse_failed = 0;
+    b->thread_failed = 0;
     b->t0 = now_s();
     atomic_store_explicit(&b->shown_bytes, 0, memory_order_relaxed);
     atomic_store_explicit(&b->shown_lines, 0, memory_order_relaxed);
@@ -747,12 +347,12 @@ static int load_file(struct build *b, struct psv_src src, const char *file,
             queue_abort(&b->q);
         }
         queue_recycle(&b->q, bt);
-        progress(b, "reading", 0);
+        load_progress(b, "reading", 0);
     }
     pthread_join(th, NULL);
     queue_destroy(&b->q);
-    progress(b, "reading", 1);
-    if (failed || b->parse_failed)
+    load_progress(b, "reading", 1);
+    if (failed || b->thread_failed)
         goto out;
     unsigned long long lim =
         (unsigned long long)((double)b->st->lines * b->opts->max_reject_frac);
@@ -843,7 +443,7 @@ static struct batch *replay_chain(struct build *b, struct batch *bt,
     while (rec && bt) {
         if (spill_read(b->sp, &rec, run) < 0 ||
             replay_run(bt, run, pid, seq, orphans) < 0) {
-            b->parse_failed = 1;
+            b->thread_failed = 1;
             batch_free(bt);
             return NULL;
         }
@@ -873,6 +473,14 @@ static struct batch *replay_chain(struct build *b, struct batch *bt,
 #define PRO_category_code batch_str(bt, p->cat)
 #define PRO_has_mss batch_int(bt, p->has_mss)
 #define PRO_n_activities batch_int(bt, p->n_act)
+
+/* The values of a name_term row: word w[0..wl), its count n, its phonetic
+ * key key[0..kl), for TABLE_NAME_TERM(TERM_VALUE) where they are in
+ * scope. */
+#define TERM_VALUE(c, kind, field) TERM_##c;
+#define TERM_term batch_val(bt, w, wl)
+#define TERM_n batch_int(bt, (long long)n)
+#define TERM_phon batch_val(bt, key, kl)
 
 static void *replay_thread(void *arg)
 {
@@ -925,18 +533,13 @@ static void *replay_thread(void *arg)
         size_t wl = strlen(w);
         char key[512];
         size_t kl = phon_key(w, wl < 255 ? wl : 255, key);
+        unsigned long long n = terms.e[i].n;
         batch_row(bt, TARGET_TERM, NULL);
-#define OWN_term batch_val(bt, w, wl)
-#define OWN_n batch_int(bt, (long long)terms.e[i].n)
-#define OWN_phon batch_val(bt, key, kl)
-        TABLE_NAME_TERM(ROW_VALUE)
-#undef OWN_term
-#undef OWN_n
-#undef OWN_phon
+        TABLE_NAME_TERM(TERM_VALUE)
         bt = replay_next(b, bt);
     }
     if (bt) {
-        if (bt->nrows && !b->parse_failed)
+        if (bt->nrows && !b->thread_failed)
             queue_push(&b->q, bt);
         else
             batch_free(bt);
@@ -1117,7 +720,7 @@ static int write_all(struct build *b, sqlite3 *db, sqlite3_stmt **st,
     log_debug("sorted %zu professionals in %.2f s", b->persons.n, now_s() - t);
     if (spill_flush(b->sp) < 0 || fts_side_start(fts, &b->persons, db_path) < 0)
         return -1;
-    b->parse_failed = 0;
+    b->thread_failed = 0;
     queue_init(&b->q);
     if (pthread_create(&th, NULL, replay_thread, b) != 0) {
         log_error("pthread_create failed");
@@ -1133,7 +736,7 @@ static int write_all(struct build *b, sqlite3 *db, sqlite3_stmt **st,
     }
     pthread_join(th, NULL);
     queue_destroy(&b->q);
-    return failed || b->parse_failed ? -1 : 0;
+    return failed || b->thread_failed ? -1 : 0;
 }
 
 static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
@@ -1482,7 +1085,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     b.file = NULL;
     b.st = NULL;
     b.total_bytes = 0;
-    progress(&b, "writing professionals and their rows", 0);
+    load_progress(&b, "writing professionals and their rows", 0);
     if (write_all(&b, db, st, &fts, db_path) < 0)
         goto out;
     res->professionals = b.persons.n;
@@ -1492,7 +1095,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
         sqlite3_finalize(st[t]);
         st[t] = NULL;
     }
-    progress(&b, "building indexes", 0);
+    load_progress(&b, "building indexes", 0);
     {
         /* CREATE INDEX sorts in a few worker threads only once its keys
          * spill out of the page cache into sorted runs; a small cache
@@ -1525,11 +1128,11 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
                  "SELECT count(*) FROM meta") < 0)
         goto out;
     step_done("commit", &t0);
-    progress(&b, "building the full-text index", 0);
+    load_progress(&b, "building the full-text index", 0);
     if (fts_side_finish(&fts, db_path) < 0)
         goto out;
     step_done("full-text index", &t0);
-    progress(&b, "checking", 0);
+    load_progress(&b, "checking", 0);
     /* Statistics for the query planner (sampled: a full ANALYZE reads
      * every index), then back to an ordinary rollback journal so readers
      * need no write access. */
@@ -1540,7 +1143,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     if (check_db(db, db_path) < 0)
         goto out;
     step_done("integrity checks", &t0);
-    progress(&b, "done", 1);
+    load_progress(&b, "done", 1);
     ret = 0;
 out:
     fts_side_finish(&fts, NULL); /* after a failure: stop, join, close */
