@@ -14,6 +14,7 @@
 #include "parse.h"
 #include "write.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -253,66 +254,37 @@ out:
 
 /* ---- The whole build ---- */
 
-struct plan {
-    int kind;
-    const struct load_input *in;
-    int member; /* zip member index, or -1 for a text file */
+/* Which file holds which extract, and the zips opened to find out. */
+struct sources {
+    struct {
+        const struct load_input *in; /* NULL: the extract is not imported */
+        int member; /* its zip member's index, or -1 for a text file */
+    } plan[KIND_COUNT];
+    struct zipread *zips[LOAD_MAX_SOURCES]; /* one per input, or NULL */
 };
 
-int load_build(const char *db_path, const struct load_input *in, size_t n,
-               const struct load_opts *o, struct load_result *res)
+/* Puts input in (number i) down for extract k, unless one already is. */
+static int plan_add(struct sources *so, int k, const struct load_input *in,
+                    int member)
 {
-    struct build b;
-    sqlite3 *db = NULL;
-    struct plan plan[KIND_COUNT];
-    const char *kind_src[KIND_COUNT] = {0};
-    struct zipread *zips[64] = {0};
-    struct spill sp;
-    struct fts_side fts;
-    int ret = -1, have = 0;
-    double t0 = now_s();
-
-    memset(&b, 0, sizeof(b));
-    memset(res, 0, sizeof(*res));
-    memset(&sp, 0, sizeof(sp));
-    memset(&fts, 0, sizeof(fts));
-    sp.fd = -1;
-    b.sp = &sp;
-    memset(plan, 0, sizeof(plan));
-    b.opts = o;
-    if (n > 64) {
-        log_error("too many sources");
+    if (so->plan[k].in) {
+        log_error("%s: a second %s extract (already in %s)", in->source,
+                  kind_names[k], so->plan[k].in->source);
         return -1;
     }
+    so->plan[k].in = in;
+    so->plan[k].member = member;
+    return 0;
+}
 
-    /* Which file holds which extract: zip members by prefix, text files by
-     * name. */
+/* Which file holds which extract: zip members by prefix, text files by
+ * name (docs/format.md §1). 0, or -1 (logged). */
+static int plan_sources(struct sources *so, const struct load_input *in,
+                        size_t n)
+{
+    assert(n <= LOAD_MAX_SOURCES);
     for (size_t i = 0; i < n; i++) {
-        if (zipread_is_zip(in[i].path)) {
-            zips[i] = zipread_open(in[i].path);
-            if (!zips[i])
-                goto out;
-            int found = 0;
-            for (int k = 0; k < KIND_COUNT; k++) {
-                int m = zipread_find(zips[i], kind_prefix[k]);
-                if (m < 0)
-                    continue;
-                if (plan[k].in) {
-                    log_error("%s: a second %s extract (already in %s)",
-                              in[i].source, kind_names[k], plan[k].in->source);
-                    goto out;
-                }
-                plan[k] = (struct plan){k, &in[i], m};
-                found++;
-            }
-            if (!found) {
-                log_error("%s: the zip holds no extract file (members named "
-                          "PS_LibreAcces_* or "
-                          "Extraction_Correspondance_MSSante_*)",
-                          in[i].source);
-                goto out;
-            }
-        } else {
+        if (!zipread_is_zip(in[i].path)) {
             int k = load_kind_of(in[i].name);
             if (k < 0) {
                 log_error("%s: not an extract: the file name must start with "
@@ -322,97 +294,215 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
                           "Extraction_Correspondance_MSSante_ (or be a zip "
                           "holding them)",
                           in[i].source);
-                goto out;
+                return -1;
             }
-            if (plan[k].in) {
-                log_error("%s: a second %s extract (already in %s)",
-                          in[i].source, kind_names[k], plan[k].in->source);
-                goto out;
-            }
-            plan[k] = (struct plan){k, &in[i], -1};
+            if (plan_add(so, k, &in[i], -1) < 0)
+                return -1;
+            continue;
+        }
+        so->zips[i] = zipread_open(in[i].path);
+        if (!so->zips[i])
+            return -1;
+        int found = 0;
+        for (int k = 0; k < KIND_COUNT; k++) {
+            int m = zipread_find(so->zips[i], kind_prefix[k]);
+            if (m < 0)
+                continue;
+            if (plan_add(so, k, &in[i], m) < 0)
+                return -1;
+            found++;
+        }
+        if (!found) {
+            log_error("%s: the zip holds no extract file (members named "
+                      "PS_LibreAcces_* or "
+                      "Extraction_Correspondance_MSSante_*)",
+                      in[i].source);
+            return -1;
         }
     }
+    return 0;
+}
 
-    if (sqlite3_open_v2(db_path, &db,
+/* Opens the new database at db_path for the build, in a transaction, with
+ * the schema up to its post-load part and the commune tables. 0, or -1
+ * (logged; *db may be open all the same). */
+static int open_db(const char *db_path, const struct load_opts *o, sqlite3 **db)
+{
+    if (sqlite3_open_v2(db_path, db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                             SQLITE_OPEN_NOFOLLOW,
                         NULL) != SQLITE_OK) {
-        log_error("%s: %s", db_path, db ? sqlite3_errmsg(db) : "cannot open");
-        goto out;
+        log_error("%s: %s", db_path, *db ? sqlite3_errmsg(*db) : "cannot open");
+        return -1;
     }
     /* A build writes a new file nobody reads: no journal, no syncs until
      * the end (main.c fsyncs before the rename), a large page cache. */
-    if (sql_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+    if (sql_exec(*db,
+                 "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                  "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-262144;"
                  "PRAGMA temp_store=FILE; PRAGMA threads=2; BEGIN") < 0)
-        goto out;
-    {
-        /* The schema up to the post-load marker now, the rest later. */
-        const char *mark = strstr(schema_sql, "-- @post-load");
-        char *pre = xstrndup(schema_sql, mark ? (size_t)(mark - schema_sql)
-                                              : strlen(schema_sql));
-        int rc = sql_exec(db, pre);
-        free(pre);
-        if (rc < 0)
-            goto out;
-    }
+        return -1;
+    /* The schema up to the post-load marker now, the rest after the rows
+     * (post_load()). */
+    const char *mark = strstr(schema_sql, "-- @post-load");
+    char *pre = xstrndup(schema_sql, mark ? (size_t)(mark - schema_sql)
+                                          : strlen(schema_sql));
+    int rc = sql_exec(*db, pre);
+    free(pre);
+    if (rc < 0)
+        return -1;
     if (o->communes_tsv &&
-        places_load_tsv(db, o->communes_tsv, o->postcodes_tsv) < 0)
+        places_load_tsv(*db, o->communes_tsv, o->postcodes_tsv) < 0)
+        return -1;
+    return 0;
+}
+
+/* Reads extract k from where so planned it into b, its figures into st.
+ * 0, or -1 (logged). */
+static int read_extract(struct build *b, const struct sources *so,
+                        const struct load_input *in, int k,
+                        struct load_stats *st)
+{
+    const struct load_input *src_in = so->plan[k].in;
+    int member = so->plan[k].member;
+    struct file_src fs = {-1};
+    struct psv_src src;
+    char label[1024];
+    b->st = st;
+    if (member >= 0) {
+        struct zipread *z = so->zips[src_in - in];
+        const char *mname = zipread_name(z, (size_t)member);
+        if (zipread_open_member(z, (size_t)member) < 0)
+            return -1;
+        snprintf(st->member, sizeof(st->member), "%s", base_name(mname));
+        snprintf(label, sizeof(label), "%s:%s", src_in->source,
+                 base_name(mname));
+        b->total_bytes = zipread_member_size(z);
+        src = (struct psv_src){zipread_read, z};
+    } else {
+        struct stat sb;
+        fs.fd = open(src_in->path, O_RDONLY | O_CLOEXEC);
+        if (fs.fd < 0) {
+            log_error("%s: %s", src_in->path, strerror(errno));
+            return -1;
+        }
+        snprintf(st->member, sizeof(st->member), "%s", base_name(src_in->name));
+        snprintf(label, sizeof(label), "%s", src_in->source);
+        b->total_bytes = fstat(fs.fd, &sb) == 0 ? (size_t)sb.st_size : 0;
+        src = (struct psv_src){fd_read, &fs};
+    }
+    load_stamp_of(st->member, st->stamp);
+    if (!st->stamp[0])
+        load_stamp_of(src_in->name, st->stamp);
+    /* Inflate on its own thread while this file is parsed. */
+    struct prefetch *pf = prefetch_start(src);
+    int rc = pf ? parse_file(b, prefetch_src(pf), label, k) : -1;
+    if (pf)
+        prefetch_stop(pf);
+    if (fs.fd >= 0)
+        close(fs.fd);
+    return rc;
+}
+
+/* After the rows: the indexes, the code lists, the counts and the meta
+ * table, then the commit. 0, or -1 (logged). */
+static int post_load(struct build *b, sqlite3 *db, const struct load_input *in,
+                     size_t n, struct load_result *res,
+                     const char *const *kind_src, double *t0)
+{
+    load_progress(b, "building indexes", 0);
+    /* CREATE INDEX sorts in a few worker threads only once its keys spill
+     * out of the page cache into sorted runs; a small cache gets there at
+     * once (at full scale 20 s for the indexes instead of 30 s with the
+     * 256 MiB cache, which then sorts on one core). */
+    const char *mark = strstr(schema_sql, "-- @post-load");
+    if (sql_exec(db, "PRAGMA cache_size=-20000; PRAGMA threads=4") < 0 ||
+        (mark && sql_exec(db, mark) < 0) ||
+        sql_exec(db, "PRAGMA cache_size=-262144; PRAGMA threads=2") < 0)
+        return -1;
+    step_done("indexes", t0);
+    /* After the indexes: specialty counts read specialty_code. */
+    if (codes_write(&b->codes, db) < 0)
+        return -1;
+    step_done("codes", t0);
+    res->activities =
+        (unsigned long long)sql_count(db, "SELECT count(*) FROM activity");
+    res->specialties =
+        (unsigned long long)sql_count(db, "SELECT count(*) FROM specialty");
+    res->diplomas =
+        (unsigned long long)sql_count(db, "SELECT count(*) FROM diploma");
+    res->mailboxes =
+        (unsigned long long)sql_count(db, "SELECT count(*) FROM mailbox");
+    if (write_meta(db, in, n, res, kind_src) < 0)
+        return -1;
+    /* Committed, and the file's exclusive lock given up (at the end of the
+     * next read) for the full-text index's copy and the checks. */
+    if (sql_exec(db, "COMMIT; PRAGMA locking_mode=NORMAL;"
+                     "SELECT count(*) FROM meta") < 0)
+        return -1;
+    step_done("commit", t0);
+    return 0;
+}
+
+/* The full-text index copied in, the planner's statistics, the checks:
+ * on the committed file. 0, or -1 (logged). */
+static int finish(struct build *b, sqlite3 *db, struct fts_side *fts,
+                  const char *db_path, double *t0)
+{
+    load_progress(b, "building the full-text index", 0);
+    if (fts_side_finish(fts, db_path) < 0)
+        return -1;
+    step_done("full-text index", t0);
+    load_progress(b, "checking", 0);
+    /* Statistics for the query planner (sampled: a full ANALYZE reads
+     * every index), then back to an ordinary rollback journal so readers
+     * need no write access. */
+    if (sql_exec(db, "PRAGMA analysis_limit=2000; ANALYZE;"
+                     "PRAGMA journal_mode=DELETE") < 0)
+        return -1;
+    step_done("analyze", t0);
+    if (check_db(db, db_path) < 0)
+        return -1;
+    step_done("integrity checks", t0);
+    return 0;
+}
+
+int load_build(const char *db_path, const struct load_input *in, size_t n,
+               const struct load_opts *o, struct load_result *res)
+{
+    struct build b;
+    sqlite3 *db = NULL;
+    struct sources so;
+    const char *kind_src[KIND_COUNT] = {0};
+    struct spill sp;
+    struct fts_side fts;
+    int ret = -1, have = 0;
+    double t0 = now_s();
+
+    memset(&b, 0, sizeof(b));
+    memset(res, 0, sizeof(*res));
+    memset(&so, 0, sizeof(so));
+    memset(&sp, 0, sizeof(sp));
+    memset(&fts, 0, sizeof(fts));
+    sp.fd = -1;
+    b.sp = &sp;
+    b.opts = o;
+    if (n > LOAD_MAX_SOURCES) {
+        log_error("at most %d sources", LOAD_MAX_SOURCES);
+        return -1;
+    }
+    if (plan_sources(&so, in, n) < 0 || open_db(db_path, o, &db) < 0)
         goto out;
     step_done("communes", &t0);
     if (spill_open(&sp, db_path) < 0)
         goto out;
-
     for (int k = 0; k < KIND_COUNT; k++) {
-        const struct plan *p = &plan[k];
-        struct file_src fs = {-1};
-        struct psv_src src;
-        char label[1024];
-        int rc;
-        if (!p->in)
+        if (!so.plan[k].in)
             continue;
         have++;
-        b.st = &res->kind[k];
-        kind_src[k] = p->in->source;
-        if (p->member >= 0) {
-            struct zipread *z = zips[p->in - in];
-            const char *mname = zipread_name(z, (size_t)p->member);
-            if (zipread_open_member(z, (size_t)p->member) < 0)
-                goto out;
-            snprintf(b.st->member, sizeof(b.st->member), "%s",
-                     base_name(mname));
-            snprintf(label, sizeof(label), "%s:%s", p->in->source,
-                     base_name(mname));
-            b.total_bytes = zipread_member_size(z);
-            src = (struct psv_src){zipread_read, z};
-        } else {
-            struct stat sb;
-            fs.fd = open(p->in->path, O_RDONLY | O_CLOEXEC);
-            if (fs.fd < 0) {
-                log_error("%s: %s", p->in->path, strerror(errno));
-                goto out;
-            }
-            snprintf(b.st->member, sizeof(b.st->member), "%s",
-                     base_name(p->in->name));
-            snprintf(label, sizeof(label), "%s", p->in->source);
-            b.total_bytes = fstat(fs.fd, &sb) == 0 ? (size_t)sb.st_size : 0;
-            src = (struct psv_src){fd_read, &fs};
-        }
-        load_stamp_of(b.st->member, b.st->stamp);
-        if (!b.st->stamp[0])
-            load_stamp_of(p->in->name, b.st->stamp);
-        /* Inflate on its own thread while this file is parsed. */
-        struct prefetch *pf = prefetch_start(src);
-        if (!pf) {
-            if (fs.fd >= 0)
-                close(fs.fd);
-            goto out;
-        }
-        rc = parse_file(&b, prefetch_src(pf), label, k);
-        prefetch_stop(pf);
+        kind_src[k] = so.plan[k].in->source;
+        int rc = read_extract(&b, &so, in, k, &res->kind[k]);
         step_done(kind_names[k], &t0);
-        if (fs.fd >= 0)
-            close(fs.fd);
         if (rc < 0)
             goto out;
     }
@@ -433,54 +523,9 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     res->professionals = b.persons.n;
     step_done("professionals and rows", &t0);
     spill_close(&sp);
-    load_progress(&b, "building indexes", 0);
-    {
-        /* CREATE INDEX sorts in a few worker threads only once its keys
-         * spill out of the page cache into sorted runs; a small cache
-         * gets there at once (at full scale 20 s for the indexes instead
-         * of 30 s with the 256 MiB cache, which then sorts on one core). */
-        const char *mark = strstr(schema_sql, "-- @post-load");
-        if (sql_exec(db, "PRAGMA cache_size=-20000; PRAGMA threads=4") < 0 ||
-            (mark && sql_exec(db, mark) < 0) ||
-            sql_exec(db, "PRAGMA cache_size=-262144; PRAGMA threads=2") < 0)
-            goto out;
-    }
-    step_done("indexes", &t0);
-    /* After the indexes: specialty counts read specialty_code. */
-    if (codes_write(&b.codes, db) < 0)
+    if (post_load(&b, db, in, n, res, kind_src, &t0) < 0 ||
+        finish(&b, db, &fts, db_path, &t0) < 0)
         goto out;
-    step_done("codes", &t0);
-    res->activities =
-        (unsigned long long)sql_count(db, "SELECT count(*) FROM activity");
-    res->specialties =
-        (unsigned long long)sql_count(db, "SELECT count(*) FROM specialty");
-    res->diplomas =
-        (unsigned long long)sql_count(db, "SELECT count(*) FROM diploma");
-    res->mailboxes =
-        (unsigned long long)sql_count(db, "SELECT count(*) FROM mailbox");
-    if (write_meta(db, in, n, res, kind_src) < 0)
-        goto out;
-    /* Committed, and the file's exclusive lock given up (at the end of the
-     * next read) for the full-text index's copy and the checks. */
-    if (sql_exec(db, "COMMIT; PRAGMA locking_mode=NORMAL;"
-                 "SELECT count(*) FROM meta") < 0)
-        goto out;
-    step_done("commit", &t0);
-    load_progress(&b, "building the full-text index", 0);
-    if (fts_side_finish(&fts, db_path) < 0)
-        goto out;
-    step_done("full-text index", &t0);
-    load_progress(&b, "checking", 0);
-    /* Statistics for the query planner (sampled: a full ANALYZE reads
-     * every index), then back to an ordinary rollback journal so readers
-     * need no write access. */
-    if (sql_exec(db, "PRAGMA analysis_limit=2000; ANALYZE;"
-                 "PRAGMA journal_mode=DELETE") < 0)
-        goto out;
-    step_done("analyze", &t0);
-    if (check_db(db, db_path) < 0)
-        goto out;
-    step_done("integrity checks", &t0);
     load_progress(&b, "done", 1);
     ret = 0;
 out:
@@ -489,8 +534,8 @@ out:
         log_error("sqlite close: %s", sqlite3_errmsg(db));
         ret = -1;
     }
-    for (size_t i = 0; i < n && i < 64; i++)
-        zipread_close(zips[i]);
+    for (size_t i = 0; i < n && i < LOAD_MAX_SOURCES; i++)
+        zipread_close(so.zips[i]);
     spill_close(&sp);
     persons_release(&b.persons);
     strset_release(&b.strs);
