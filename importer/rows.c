@@ -91,35 +91,6 @@ static size_t flen(const struct psv_field *f)
     return f ? f->n : 0;
 }
 
-/* Department from an INSEE commune code or a postal code: 2 characters,
- * 3 overseas (97x, 98x), 2A/2B for Corsica. */
-static size_t dept_from(const struct psv_field *insee,
-                        const struct psv_field *cp, char *out)
-{
-    if (insee && insee->n == 5) {
-        const char *s = insee->p;
-        size_t n = (s[0] == '9' && (s[1] == '7' || s[1] == '8')) ? 3 : 2;
-        memcpy(out, s, n);
-        out[n] = '\0';
-        return n;
-    }
-    if (cp && cp->n == 5) {
-        const char *s = cp->p;
-        if (s[0] == '2' && s[1] == '0') {
-            /* 200xx-201xx South Corsica, 202xx-206xx Upper Corsica */
-            out[0] = '2';
-            out[1] = (s[2] <= '1') ? 'A' : 'B';
-            out[2] = '\0';
-            return 2;
-        }
-        size_t n = (s[0] == '9' && (s[1] == '7' || s[1] == '8')) ? 3 : 2;
-        memcpy(out, s, n);
-        out[n] = '\0';
-        return n;
-    }
-    return 0;
-}
-
 /* Creates the professional on first sight, from whichever file sees it
  * first (activity lines first: they are processed first). */
 static struct person *
@@ -159,8 +130,9 @@ see_person(struct build *b, const struct psv_field *nid,
     return p;
 }
 
-/* The department as the line gives it, else derived from its commune or
- * postal code. */
+/* The department as the line gives it, else its commune code's or its
+ * postal code's (common/places.h: the rule the server reads postal codes
+ * by). */
 static void batch_dept(struct batch *bt, const struct psv_field *dept,
                        const struct psv_field *insee,
                        const struct psv_field *cp)
@@ -169,7 +141,9 @@ static void batch_dept(struct batch *bt, const struct psv_field *dept,
     if (dept && dept->n)
         batch_field(bt, dept);
     else
-        batch_val(bt, d, dept_from(insee, cp, d));
+        batch_val(bt, d,
+                  places_dept_of(insee ? insee->p : NULL, flen(insee),
+                                 cp ? cp->p : NULL, flen(cp), d));
 }
 
 /* A specialty row (from an activity or a SavoirFaire line). */
