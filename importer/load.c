@@ -1,52 +1,41 @@
-/* The database builder. See load.h.
- *
- * Two threads per file: the parser thread inflates, splits lines, checks
- * them (field count, UTF-8, exact duplicates), maps columns by header name,
- * folds names and aggregates professionals, and hands batches of ready
- * values to this thread, which only binds and steps prepared INSERTs. After
- * the last file, professionals are sorted into the default order (MSSanté
- * first, then folded names) and written with pid = rank, then the indexes
- * and the FTS5 table are built in one pass each. */
+/* The database builder: see load.h. This file runs the build's steps in
+ * order and owns what they share (struct build, build.h):
+ *   1. plan: which source holds which extract (zip members by prefix);
+ *   2. open the new database, the schema up to its post-load part, the
+ *      commune tables;
+ *   3. read each extract (parse.c: a parse thread turns lines into rows,
+ *      rows.c, which wait in the spill, spill.c, until pids are known);
+ *   4. sort the professionals into the default order (persons.c), start
+ *      the full-text index beside the rows (fts_side.c), write every row
+ *      in pid order (write.c);
+ *   5. post-load: the indexes, the code lists (codes.c), meta, commit;
+ *   6. finish: the full-text index copied in, ANALYZE, the checks
+ *      (check.c).
+ * A failure at any step stops the build; the caller removes the file. */
 #include "load.h"
-#include "build.h"
-#include "fts_side.h"
-#include "check.h"
-#include "parse.h"
-#include "write.h"
 
 #include <assert.h>
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <sys/resource.h>
+#include <fcntl.h>
 #include <sqlite3.h>
-#include <stdint.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <fcntl.h>
 
-#include "arena.h"
-#include "batch.h"
-#include "codes.h"
-#include "columns.h"
-#include "fold.h"
-#include "htab.h"
-#include "phonetic.h"
-#include "persons.h"
+#include "build.h"
+#include "check.h"
+#include "fts_side.h"
+#include "parse.h"
 #include "places.h"
 #include "prefetch.h"
-#include "psv.h"
-#include "queue.h"
-#include "rowid.h"
-#include "spill.h"
 #include "sql.h"
-#include "strset.h"
-#include "target.h"
 #include "util.h"
+#include "write.h"
 #include "zipread.h"
 #include "banned.h"
 
@@ -125,7 +114,6 @@ void load_progress(struct build *b, const char *step, int final)
     fflush(stderr);
 }
 
-/* Logs how long the step that just ended took (for --verbose). */
 /* Process CPU time (every thread), seconds. */
 static double cpu_s(void)
 {
@@ -147,7 +135,7 @@ static void step_done(const char *what, double *t)
     cpu0 = c;
 }
 
-/* ---- One file ---- */
+/* ---- A text file as a byte source (zip members are zipread.h's) ---- */
 
 struct file_src {
     int fd;
