@@ -30,6 +30,7 @@ static const struct colspec *const kind_cols[KIND_COUNT] = {
 static const size_t kind_ncols[KIND_COUNT] = {
     COLUMNS_ACTIVITE_N, COLUMNS_SAVOIRFAIRE_N, COLUMNS_DIPLOME_N,
     COLUMNS_MSSANTE_N};
+
 /* The values of a row, in its table's order (common/columns.h), but the
  * key, which the replay prepends: TABLE_X(ROW_VALUE) writes into bt the
  * extract's field for each COPY column (from the line's fields f, through
@@ -91,8 +92,10 @@ static size_t flen(const struct psv_field *f)
     return f ? f->n : 0;
 }
 
-/* Creates the professional on first sight, from whichever file sees it
- * first (activity lines first: they are processed first). */
+/* The professional national id nid names, created on first sight from
+ * whichever file sees it first (activity lines first: they are read
+ * first). nid is never empty (rows_reject()); its first character is the
+ * type of identifier (docs/format.md §5.2). */
 static struct person *
 see_person(struct build *b, const struct psv_field *nid,
            const struct psv_field *idtype, const struct psv_field *id,
@@ -100,6 +103,7 @@ see_person(struct build *b, const struct psv_field *nid,
            const struct psv_field *prof, const struct psv_field *cat)
 {
     int created;
+    assert(nid && nid->n > 0);
     struct person *p =
         persons_get(&b->persons, &b->arena, nid->p, nid->n, &created);
     if (!created)
