@@ -98,13 +98,7 @@ static void *parse_thread(void *arg)
         }
     }
     show_progress(b);
-    if (bt) {
-        if (bt->nrows && !b->thread_failed)
-            queue_push(&b->q, bt);
-        else
-            batch_free(bt);
-    }
-    queue_finish(&b->q);
+    queue_finish_with(&b->q, bt, b->thread_failed);
     free(f);
     return NULL;
 }

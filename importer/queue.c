@@ -105,3 +105,14 @@ void queue_abort(struct queue *q)
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
 }
+
+void queue_finish_with(struct queue *q, struct batch *last, int failed)
+{
+    if (last) {
+        if (last->nrows && !failed)
+            queue_push(q, last);
+        else
+            batch_free(last);
+    }
+    queue_finish(q);
+}

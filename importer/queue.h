@@ -36,6 +36,9 @@ struct batch *queue_get_free(struct queue *q);
 int queue_push(struct queue *q, struct batch *b);
 /* Producer: no more batches. */
 void queue_finish(struct queue *q);
+/* Producer: hands last over if it holds rows and the phase has not
+ * failed (else frees it; last may be NULL), then finishes. */
+void queue_finish_with(struct queue *q, struct batch *last, int failed);
 
 /* Consumer: the next batch, or NULL once the producer has finished and
  * every batch has been popped. */

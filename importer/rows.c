@@ -150,6 +150,22 @@ static void batch_dept(struct batch *bt, const struct psv_field *dept,
                                  cp ? cp->p : NULL, flen(cp), d));
 }
 
+/* A code column of an extract, its label's column, and their list. */
+struct coded {
+    enum code_lists list;
+    int code, label;
+};
+
+/* Counts the codes of line f in the n columns c (by: 0 to only learn their
+ * labels). */
+static void count_codes(struct build *b, const struct psv_field *f,
+                        const struct coded *c, size_t n, unsigned long long by)
+{
+    for (size_t i = 0; i < n; i++)
+        codes_add(&b->codes, &b->arena, c[i].list, col(b, f, c[i].code),
+                  col(b, f, c[i].label), by);
+}
+
 /* A specialty row (from an activity or a SavoirFaire line). */
 static void row_specialty(struct batch *bt, struct person *p,
                           const struct psv_field *code,
@@ -176,13 +192,14 @@ static void row_activity(struct build *b, struct batch *bt,
             p->civ = strset_intern(&b->strs, &b->arena, c->p, c->n);
         if ((c = col(b, f, ACT_TITLE_C)) && c->n)
             p->title = strset_intern(&b->strs, &b->arena, c->p, c->n);
-        /* Labels for per-professional lists; counted at the end. */
-        codes_add(&b->codes, &b->arena, CODE_CIVILITY, col(b, f, ACT_CIV_C),
-                  col(b, f, ACT_CIV_L), 0);
-        codes_add(&b->codes, &b->arena, CODE_TITLE, col(b, f, ACT_TITLE_C),
-                  col(b, f, ACT_TITLE_L), 0);
-        codes_add(&b->codes, &b->arena, CODE_PROFESSION, col(b, f, ACT_PROF_C),
-                  col(b, f, ACT_PROF_L), 0);
+        /* Labels for the lists counted per professional, at the replay. */
+        static const struct coded per_professional[] = {
+            {CODE_CIVILITY, ACT_CIV_C, ACT_CIV_L},
+            {CODE_TITLE, ACT_TITLE_C, ACT_TITLE_L},
+            {CODE_PROFESSION, ACT_PROF_C, ACT_PROF_L},
+        };
+        count_codes(b, f, per_professional,
+                    sizeof(per_professional) / sizeof(*per_professional), 0);
     }
     p->n_act++;
 
@@ -223,11 +240,8 @@ static void row_activity(struct build *b, struct batch *bt,
 #undef OWN_city_fold
 #undef OWN_dept_code
 
-    /* Code lists counted per activity: (list, code column, label). */
-    static const struct {
-        enum code_lists list;
-        int code, label;
-    } lists[] = {
+    /* Code lists counted per activity. */
+    static const struct coded per_activity[] = {
         {CODE_CATEGORY, ACT_CAT_C, ACT_CAT_L},
         {CODE_MODE, ACT_MODE_C, ACT_MODE_L},
         {CODE_SECTOR, ACT_SECT_C, ACT_SECT_L},
@@ -236,9 +250,8 @@ static void row_activity(struct build *b, struct batch *bt,
         {CODE_GENRE, ACT_GENRE_C, ACT_GENRE_L},
         {CODE_DEPT, ACT_DEPT_C, ACT_DEPT_L},
     };
-    for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++)
-        codes_add(&b->codes, &b->arena, lists[i].list, col(b, f, lists[i].code),
-                  col(b, f, lists[i].label), 1);
+    count_codes(b, f, per_activity,
+                sizeof(per_activity) / sizeof(*per_activity), 1);
 
     const struct psv_field *sf = col(b, f, ACT_SF_C);
     if (sf && sf->n) {
@@ -276,14 +289,14 @@ static void row_diploma(struct build *b, struct batch *bt,
                    col(b, f, DIP_LAST), col(b, f, DIP_FIRST), NULL, NULL);
     batch_row(bt, TARGET_DIPLOMA, p);
     TABLE_DIPLOMA(ROW_VALUE)
-    codes_add(&b->codes, &b->arena, CODE_DIPLOMA_TYPE, col(b, f, DIP_TYPE_C),
-              col(b, f, DIP_TYPE_L), 1);
-    codes_add(&b->codes, &b->arena, CODE_DIPLOMA, col(b, f, DIP_DIPL_C),
-              col(b, f, DIP_DIPL_L), 1);
-    codes_add(&b->codes, &b->arena, CODE_AUTH_TYPE, col(b, f, DIP_AUTH_C),
-              col(b, f, DIP_AUTH_L), 1);
-    codes_add(&b->codes, &b->arena, CODE_DISCIPLINE, col(b, f, DIP_DISC_C),
-              col(b, f, DIP_DISC_L), 1);
+    static const struct coded per_diploma[] = {
+        {CODE_DIPLOMA_TYPE, DIP_TYPE_C, DIP_TYPE_L},
+        {CODE_DIPLOMA, DIP_DIPL_C, DIP_DIPL_L},
+        {CODE_AUTH_TYPE, DIP_AUTH_C, DIP_AUTH_L},
+        {CODE_DISCIPLINE, DIP_DISC_C, DIP_DISC_L},
+    };
+    count_codes(b, f, per_diploma, sizeof(per_diploma) / sizeof(*per_diploma),
+                1);
 }
 
 static void row_mailbox(struct build *b, struct batch *bt,

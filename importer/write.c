@@ -229,13 +229,7 @@ static void *replay_thread(void *arg)
 
     if (bt)
         bt = replay_terms(b, bt, &terms);
-    if (bt) {
-        if (bt->nrows && !b->thread_failed)
-            queue_push(&b->q, bt);
-        else
-            batch_free(bt);
-    }
-    queue_finish(&b->q);
+    queue_finish_with(&b->q, bt, b->thread_failed);
     spill_run_release(&run);
     strset_release(&terms);
     return NULL;
