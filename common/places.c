@@ -234,13 +234,54 @@ int places_dept_name_continues(const char *fold, size_t n)
     return 0;
 }
 
+/* The overseas departments and collectivities with an INSEE code of their
+ * own (97x, 98x): Guadeloupe, Martinique, Guyane, La Réunion,
+ * Saint-Pierre-et-Miquelon, Mayotte, Saint-Barthélemy, Saint-Martin, the
+ * TAAF, Wallis-et-Futuna, Polynésie, Nouvelle-Calédonie, Clipperton. */
+static int overseas(const char *s)
+{
+    static const char codes[][4] = {"971", "972", "973", "974", "975",
+                                    "976", "977", "978", "984", "986",
+                                    "987", "988", "989"};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(*codes); i++)
+        if (memcmp(s, codes[i], 3) == 0)
+            return 1;
+    return 0;
+}
+
+static int digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* The department of the 5-digit code s (an INSEE code's digits or a postal
+ * code's) when its first two or three digits say it: 01-95 but 20, the
+ * overseas codes. -1 for 20 (Corsica: the caller decides), Monaco (980)
+ * and anything else. */
+static int dept_of_digits(const char *s, char out[4])
+{
+    if (s[0] == '9' && (s[1] == '7' || s[1] == '8')) {
+        if (!overseas(s))
+            return -1;
+        memcpy(out, s, 3);
+        out[3] = '\0';
+        return 0;
+    }
+    if ((s[0] == '0' && s[1] == '0') || (s[0] == '2' && s[1] == '0') ||
+        (s[0] == '9' && s[1] >= '6'))
+        return -1;
+    memcpy(out, s, 2);
+    out[2] = '\0';
+    return 0;
+}
+
 int places_dept_of_postcode(const char *pc, size_t n, char out[4])
 {
-    if (n != 5)
+    if (n != 5 || !digits(pc, 5))
         return -1;
-    for (size_t i = 0; i < 5; i++)
-        if (pc[i] < '0' || pc[i] > '9')
-            return -1;
     /* La Poste files these under Guadeloupe's and Polynesia's ranges. */
     static const struct {
         const char *pc, *dept;
@@ -254,13 +295,31 @@ int places_dept_of_postcode(const char *pc, size_t n, char out[4])
     if (pc[0] == '2' && pc[1] == '0') {
         /* Corse-du-Sud 200xx-201xx, Haute-Corse 202xx-206xx. */
         memcpy(out, pc[2] <= '1' ? "2A" : "2B", 3);
-    } else if (pc[0] == '9' && (pc[1] == '7' || pc[1] == '8')) {
-        memcpy(out, pc, 3);
-        out[3] = '\0';
-    } else {
-        memcpy(out, pc, 2);
-        out[2] = '\0';
+        return 0;
     }
+    return dept_of_digits(pc, out);
+}
+
+int places_dept_of_insee(const char *insee, size_t n, char out[4])
+{
+    if (n != 5)
+        return -1;
+    if (insee[0] == '2' && (insee[1] == 'A' || insee[1] == 'B') &&
+        digits(insee + 2, 3)) {
+        memcpy(out, insee, 2);
+        out[2] = '\0';
+        return 0;
+    }
+    return digits(insee, 5) ? dept_of_digits(insee, out) : -1;
+}
+
+size_t places_dept_of(const char *insee, size_t in, const char *pc, size_t pn,
+                      char out[4])
+{
+    if ((insee && places_dept_of_insee(insee, in, out) == 0) ||
+        (pc && places_dept_of_postcode(pc, pn, out) == 0))
+        return strlen(out);
+    out[0] = '\0';
     return 0;
 }
 

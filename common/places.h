@@ -65,12 +65,29 @@ int places_read_communes(const char *communes_tsv,
 int places_load_tsv(sqlite3 *db, const char *communes_tsv,
                     const char *postcodes_tsv);
 
-/* The department of a French postal code ("01012" -> "01", "20000" -> "2A",
+/* The departments of addresses: one rule for the importer (the department
+ * of an activity whose line gives none) and the server (that of a postal
+ * code a query names), docs/format.md §5.4. A department is a French
+ * département or overseas collectivity: 01-95 (not 20), 2A, 2B, 971-978,
+ * 984, 986-989; Monaco (La Poste's 980xx) and INSEE's 99xxx (abroad) are
+ * none.
+ *
+ * The department of a postal code ("01012" -> "01", "20000" -> "2A",
  * "20200" -> "2B", "97400" -> "974", "97133" -> "977" Saint-Barthélemy,
- * "97150" -> "978" Saint-Martin), written NUL-terminated into out (4 bytes).
- * A few postal codes serve communes across a border; the commune's own dept
- * wins where it is known. Returns 0, or -1 if pc is not 5 digits. */
+ * "97150" -> "978" Saint-Martin, "98799" -> "989" Clipperton), written
+ * NUL-terminated into out (4 bytes). A few postal codes serve communes
+ * across a border; the commune's own dept wins where it is known. Returns
+ * 0, or -1 if pc is not 5 digits or names no department. */
 int places_dept_of_postcode(const char *pc, size_t n, char out[4]);
+/* The department of an INSEE commune code ("2A004" -> "2A", "75111" ->
+ * "75", "97411" -> "974", "97701" -> "977"), into out as above. 0, or -1
+ * if it is not a commune code of a department. */
+int places_dept_of_insee(const char *insee, size_t n, char out[4]);
+/* The department of an address: its commune code's (insee[0..in)), else its
+ * postal code's (pc[0..pn)); either may be NULL. Into out as above;
+ * returns its length, 0 (out "") when neither gives one. */
+size_t places_dept_of(const char *insee, size_t in, const char *pc, size_t pn,
+                      char out[4]);
 
 /* The department whose name is fold[0..n) (folded as fold() does: "corse
  * du sud", "cote d or", "la reunion" or "reunion", "seine saint denis"):

@@ -1,34 +1,41 @@
-/* The database builder. See load.h.
- *
- * Two threads per file: the parser thread inflates, splits lines, checks
- * them (field count, UTF-8, exact duplicates), maps columns by header name,
- * folds names and aggregates professionals, and hands batches of ready
- * values to this thread, which only binds and steps prepared INSERTs. After
- * the last file, professionals are sorted into the default order (MSSanté
- * first, then folded names) and written with pid = rank, then the indexes
- * and the FTS5 table are built in one pass each. */
+/* The database builder: see load.h. This file runs the build's steps in
+ * order and owns what they share (struct build, build.h):
+ *   1. plan: which source holds which extract (zip members by prefix);
+ *   2. open the new database, the schema up to its post-load part, the
+ *      commune tables;
+ *   3. read each extract (parse.c: a parse thread turns lines into rows,
+ *      rows.c, which wait in the spill, spill.c, until pids are known);
+ *   4. sort the professionals into the default order (persons.c), start
+ *      the full-text index beside the rows (fts_side.c), write every row
+ *      in pid order (write.c);
+ *   5. post-load: the indexes, the code lists (codes.c), meta, commit;
+ *   6. finish: the full-text index copied in, ANALYZE, the checks
+ *      (check.c).
+ * A failure at any step stops the build; the caller removes the file. */
 #include "load.h"
 
+#include <assert.h>
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <sys/resource.h>
+#include <fcntl.h>
 #include <sqlite3.h>
-#include <stdint.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <fcntl.h>
 
-#include "fold.h"
-#include "phonetic.h"
+#include "build.h"
+#include "check.h"
+#include "fts_side.h"
+#include "parse.h"
 #include "places.h"
 #include "prefetch.h"
-#include "psv.h"
+#include "sql.h"
 #include "util.h"
+#include "write.h"
 #include "zipread.h"
 #include "banned.h"
 
@@ -81,1423 +88,9 @@ void load_stamp_of(const char *name, char *out)
     }
 }
 
-/* ---- Column specifications, by header name ---- */
-
-struct colspec {
-    const char *name;
-    int required;
-};
-
-enum {
-    A_IDTYPE,
-    A_ID,
-    A_NID,
-    A_TITLE_C,
-    A_TITLE_L,
-    A_CIV_C,
-    A_CIV_L,
-    A_LAST,
-    A_FIRST,
-    A_PROF_C,
-    A_PROF_L,
-    A_CAT_C,
-    A_CAT_L,
-    A_SFT_C,
-    A_SFT_L,
-    A_SF_C,
-    A_SF_L,
-    A_MODE_C,
-    A_MODE_L,
-    A_SIRET,
-    A_SIREN,
-    A_FINESS,
-    A_FINESS_EJ,
-    A_STRUCT_ID,
-    A_RS,
-    A_ENSEIGNE,
-    A_COMPL_DEST,
-    A_COMPL_GEO,
-    A_NUM,
-    A_REP,
-    A_TV_C,
-    A_TV_L,
-    A_VOIE,
-    A_DISTRIB,
-    A_CEDEX,
-    A_CP,
-    A_INSEE,
-    A_CITY,
-    A_PAYS_C,
-    A_PAYS_L,
-    A_TEL,
-    A_TEL2,
-    A_FAX,
-    A_EMAIL,
-    A_DEPT_C,
-    A_DEPT_L,
-    A_OLD_ID,
-    A_AUTH,
-    A_SECT_C,
-    A_SECT_L,
-    A_SECTION_C,
-    A_SECTION_L,
-    A_ROLE_C,
-    A_ROLE_L,
-    A_GENRE_C,
-    A_GENRE_L,
-    A_N
-};
-
-static const struct colspec act_cols[A_N] = {
-    {"Type d'identifiant PP", 1},
-    {"Identifiant PP", 1},
-    {"Identification nationale PP", 1},
-    {"Code civilité d'exercice", 0},
-    {"Libellé civilité d'exercice", 0},
-    {"Code civilité", 0},
-    {"Libellé civilité", 0},
-    {"Nom d'exercice", 1},
-    {"Prénom d'exercice", 1},
-    {"Code profession", 1},
-    {"Libellé profession", 0},
-    {"Code catégorie professionnelle", 0},
-    {"Libellé catégorie professionnelle", 0},
-    {"Code type savoir-faire", 0},
-    {"Libellé type savoir-faire", 0},
-    {"Code savoir-faire", 0},
-    {"Libellé savoir-faire", 0},
-    {"Code mode exercice", 0},
-    {"Libellé mode exercice", 0},
-    {"Numéro SIRET site", 0},
-    {"Numéro SIREN site", 0},
-    {"Numéro FINESS site", 0},
-    {"Numéro FINESS établissement juridique", 0},
-    {"Identifiant technique de la structure", 0},
-    {"Raison sociale site", 0},
-    {"Enseigne commerciale site", 0},
-    {"Complément destinataire (coord. structure)", 0},
-    {"Complément point géographique (coord. structure)", 0},
-    {"Numéro Voie (coord. structure)", 0},
-    {"Indice répétition voie (coord. structure)", 0},
-    {"Code type de voie (coord. structure)", 0},
-    {"Libellé type de voie (coord. structure)", 0},
-    {"Libellé Voie (coord. structure)", 0},
-    {"Mention distribution (coord. structure)", 0},
-    {"Bureau cedex (coord. structure)", 0},
-    {"Code postal (coord. structure)", 1},
-    {"Code commune (coord. structure)", 1},
-    {"Libellé commune (coord. structure)", 0},
-    {"Code pays (coord. structure)", 0},
-    {"Libellé pays (coord. structure)", 0},
-    {"Téléphone (coord. structure)", 0},
-    {"Téléphone 2 (coord. structure)", 0},
-    {"Télécopie (coord. structure)", 0},
-    {"Adresse e-mail (coord. structure)", 0},
-    {"Code Département (structure)", 0},
-    {"Libellé Département (structure)", 0},
-    {"Ancien identifiant de la structure", 0},
-    {"Autorité d'enregistrement", 0},
-    {"Code secteur d'activité", 0},
-    {"Libellé secteur d'activité", 0},
-    {"Code section tableau pharmaciens", 0},
-    {"Libellé section tableau pharmaciens", 0},
-    {"Code rôle", 0},
-    {"Libellé rôle", 0},
-    {"Code genre activité", 0},
-    {"Libellé genre activité", 0},
-};
-
-enum {
-    S_IDTYPE,
-    S_ID,
-    S_NID,
-    S_LAST,
-    S_FIRST,
-    S_PROF_C,
-    S_PROF_L,
-    S_CAT_C,
-    S_CAT_L,
-    S_SFT_C,
-    S_SFT_L,
-    S_SF_C,
-    S_SF_L,
-    S_N
-};
-static const struct colspec skill_cols[S_N] = {
-    {"Type d'identifiant PP", 1},
-    {"Identifiant PP", 1},
-    {"Identification nationale PP", 1},
-    {"Nom d'exercice", 1},
-    {"Prénom d'exercice", 1},
-    {"Code profession", 0},
-    {"Libellé profession", 0},
-    {"Code catégorie professionnelle", 0},
-    {"Libellé catégorie professionnelle", 0},
-    {"Code type savoir-faire", 0},
-    {"Libellé type savoir-faire", 0},
-    {"Code savoir-faire", 1},
-    {"Libellé savoir-faire", 0},
-};
-
-enum {
-    D_IDTYPE,
-    D_ID,
-    D_NID,
-    D_LAST,
-    D_FIRST,
-    D_TYPE_C,
-    D_TYPE_L,
-    D_DIPL_C,
-    D_DIPL_L,
-    D_AUTH_C,
-    D_AUTH_L,
-    D_DISC_C,
-    D_DISC_L,
-    D_N
-};
-static const struct colspec dipl_cols[D_N] = {
-    {"Type d'identifiant PP", 1},
-    {"Identifiant PP", 1},
-    {"Identification nationale PP", 1},
-    {"Nom d'exercice", 1},
-    {"Prénom d'exercice", 1},
-    {"Code type diplôme obtenu", 0},
-    {"Libellé type diplôme obtenu", 0},
-    {"Code diplôme obtenu", 1},
-    {"Libellé diplôme obtenu", 0},
-    {"Code type autorisation", 0},
-    {"Libellé type autorisation", 0},
-    {"Code discipline autorisation", 0},
-    {"Libellé discipline autorisation", 0},
-};
-
-enum {
-    M_TYPE,
-    M_ADDR,
-    M_IDTYPE,
-    M_ID,
-    M_NID,
-    M_ST_IDTYPE,
-    M_ST_ID,
-    M_SERVICE,
-    M_CIV,
-    M_LAST,
-    M_FIRST,
-    M_CAT_C,
-    M_CAT_L,
-    M_PROF_C,
-    M_PROF_L,
-    M_SF_C,
-    M_SF_L,
-    M_DEMAT,
-    M_RS,
-    M_ENSEIGNE,
-    M_L2,
-    M_L3,
-    M_NUM,
-    M_REP,
-    M_TV,
-    M_VOIE,
-    M_L5,
-    M_L6,
-    M_CP,
-    M_DEPT,
-    M_PAYS,
-    M_N
-};
-static const struct colspec mss_cols[M_N] = {
-    {"Type de BAL", 1},
-    {"Adresse BAL", 1},
-    {"Type Identifiant PP", 0},
-    {"Identifiant PP", 0},
-    {"Identification nationale PP", 1},
-    {"Type identifiant structure", 0},
-    {"Identification Structure", 0},
-    {"Service de rattachement", 0},
-    {"Civilité d'exercice", 0},
-    {"Nom d'exercice", 0},
-    {"Prénom d'exercice", 0},
-    {"Catégorie profession", 0},
-    {"Libellé de catégorie profession", 0},
-    {"Code Profession", 0},
-    {"Libellé Profession", 0},
-    {"Code savoir-faire", 0},
-    {"Libellé savoir-faire", 0},
-    {"Dématérialisation", 0},
-    {"Raison Sociale structure BAL", 0},
-    {"Enseigne commerciale structure BAL", 0},
-    {"L2COMPLEMENTLOCALISATION structure BAL", 0},
-    {"L3COMPLEMENTDISTRIBUTION structure BAL", 0},
-    {"L4NUMEROVOIE structure BAL", 0},
-    {"L4COMPLEMENTNUMEROVOIE structure BAL", 0},
-    {"NL4TYPEVOIE structure BAL", 0},
-    {"L4LIBELLEVOIE structure BAL", 0},
-    {"L5LIEUDITMENTION structure BAL", 0},
-    {"L6LIGNEACHEMINEMENT structure BAL", 0},
-    {"Code postal structure BAL", 0},
-    {"Département structure BAL", 0},
-    {"Pays structure BAL", 0},
-};
-
-static const struct colspec *const kind_cols[KIND_COUNT] = {
-    act_cols, skill_cols, dipl_cols, mss_cols};
-static const size_t kind_ncols[KIND_COUNT] = {A_N, S_N, D_N, M_N};
-
-/* ---- Insert targets: one prepared statement each ---- */
-
-enum {
-    T_ACTIVITY,
-    T_SPECIALTY,
-    T_DIPLOMA,
-    T_MAILBOX,
-    T_PROFESSIONAL,
-    T_TERM,
-    T_N
-};
-static const char *const target_sql[T_N] = {
-    "INSERT INTO activity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-    "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT OR IGNORE INTO specialty VALUES (?,?,?)",
-    "INSERT INTO diploma VALUES (?,?,?,?,?)",
-    "INSERT INTO mailbox VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-    "?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT INTO professional VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT INTO name_term VALUES (?,?,?)",
-};
-/* Values per row as inserted: the parse phase stores one fewer for the
- * first four (the key, pid-based, is prepended at replay). */
-static const int target_nvals[T_N] = {36, 3, 5, 29, 15, 3};
-
-/* Rowid ranges: a professional's rows are pid << 20 | seq; mailboxes with
- * no known owner get MAILBOX_ORPHAN + n, far above any pid range. */
-#define SEQ_BITS 20
-#define MAILBOX_ORPHAN (1LL << 50)
-
-/* ---- An arena for strings that live as long as the build ---- */
-
-struct arena_chunk {
-    struct arena_chunk *next;
-    size_t used, cap;
-    char data[];
-};
-struct arena {
-    struct arena_chunk *head;
-};
-
-static char *arena_strndup(struct arena *a, const char *s, size_t n)
-{
-    struct arena_chunk *c = a->head;
-    if (!c || c->cap - c->used < n + 1) {
-        size_t cap = n + 1 > (1 << 20) ? n + 1 : (1 << 20);
-        c = xmalloc(sizeof(*c) + cap);
-        c->next = a->head;
-        c->used = 0;
-        c->cap = cap;
-        a->head = c;
-    }
-    char *d = c->data + c->used;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    c->used += n + 1;
-    return d;
-}
-
-static void arena_release(struct arena *a)
-{
-    while (a->head) {
-        struct arena_chunk *n = a->head->next;
-        free(a->head);
-        a->head = n;
-    }
-}
-
-/* ---- String interning for small code sets (civility, profession...) ---- */
-
-struct intern {
-    const char **slot;
-    size_t cap, n;
-};
-
-static const char *intern(struct intern *t, struct arena *a, const char *s,
-                          size_t n)
-{
-    if (n == 0)
-        return NULL;
-    if (t->n * 2 >= t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        const char **slot = xcalloc(cap, sizeof(*slot));
-        for (size_t i = 0; i < t->cap; i++) {
-            if (!t->slot[i])
-                continue;
-            size_t h = hash64(t->slot[i], strlen(t->slot[i])) & (cap - 1);
-            while (slot[h])
-                h = (h + 1) & (cap - 1);
-            slot[h] = t->slot[i];
-        }
-        free(t->slot);
-        t->slot = slot;
-        t->cap = cap;
-    }
-    size_t h = hash64(s, n) & (t->cap - 1);
-    while (t->slot[h]) {
-        if (strncmp(t->slot[h], s, n) == 0 && t->slot[h][n] == '\0')
-            return t->slot[h];
-        h = (h + 1) & (t->cap - 1);
-    }
-    t->slot[h] = arena_strndup(a, s, n);
-    t->n++;
-    return t->slot[h];
-}
-
-/* ---- Code lists: (list, code) -> label, count ---- */
-
-struct code {
-    const char *list, *code, *label;
-    unsigned long long count;
-};
-struct codes {
-    struct code *slot;
-    size_t cap, n;
-};
-
-static struct code *code_get(struct codes *t, struct arena *a, const char *list,
-                             const char *c, size_t cn)
-{
-    if (t->n * 2 >= t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 1024;
-        struct code *slot = xcalloc(cap, sizeof(*slot));
-        for (size_t i = 0; i < t->cap; i++) {
-            struct code *o = &t->slot[i];
-            if (!o->code)
-                continue;
-            size_t h = (hash64(o->code, strlen(o->code)) ^ (uintptr_t)o->list) &
-                       (cap - 1);
-            while (slot[h].code)
-                h = (h + 1) & (cap - 1);
-            slot[h] = *o;
-        }
-        free(t->slot);
-        t->slot = slot;
-        t->cap = cap;
-    }
-    size_t h = (hash64(c, cn) ^ (uintptr_t)list) & (t->cap - 1);
-    while (t->slot[h].code) {
-        struct code *o = &t->slot[h];
-        if (o->list == list && strncmp(o->code, c, cn) == 0 &&
-            o->code[cn] == '\0')
-            return o;
-        h = (h + 1) & (t->cap - 1);
-    }
-    t->slot[h].list = list;
-    t->slot[h].code = arena_strndup(a, c, cn);
-    t->n++;
-    return &t->slot[h];
-}
-
-/* Counts one use of a code and remembers its first label. */
-static void code_add(struct codes *t, struct arena *a, const char *list,
-                     const struct psv_field *c, const struct psv_field *l,
-                     unsigned long long by)
-{
-    if (!c || c->n == 0)
-        return;
-    struct code *o = code_get(t, a, list, c->p, c->n);
-    if (!o->label && l && l->n)
-        o->label = arena_strndup(a, l->p, l->n);
-    o->count += by;
-}
-
-/* ---- Professionals, grouped on national id ---- */
-
-struct person {
-    const char *nid, *id, *id_type, *civ, *title, *last, *first;
-    const char *last_fold, *first_fold, *last_join, *prof, *cat;
-    unsigned n_act;
-    int has_mss;
-    /* This professional's spilled rows: record numbers + 1 (0: none). */
-    uint32_t first_rec, last_rec;
-};
-
-struct persons {
-    struct person **slot; /* hash table by nid */
-    uint32_t *tag;        /* beside each slot: high bits of the nid's hash,
-                           * so a probe compares strings only on a likely
-                           * match (no pointer chase per probe) */
-    size_t cap, n;
-    struct person **all; /* in creation order */
-    size_t all_cap;
-    struct person *last; /* the last one found: an extract lists a
-                          * person's lines one after another */
-};
-
-static size_t person_slot(const struct persons *t, const char *nid, size_t n,
-                          uint32_t *tagp)
-{
-    uint64_t hv = hash64(nid, n);
-    uint32_t tag = (uint32_t)(hv >> 32) | 1;
-    size_t h = hv & (t->cap - 1);
-    while (t->slot[h]) {
-        const char *o = t->slot[h]->nid;
-        if (t->tag[h] == tag && strncmp(o, nid, n) == 0 && o[n] == '\0')
-            break;
-        h = (h + 1) & (t->cap - 1);
-    }
-    *tagp = tag;
-    return h;
-}
-
-static struct person *person_find(struct persons *t, const char *nid, size_t n)
-{
-    if (!t->cap)
-        return NULL;
-    if (t->last && strncmp(t->last->nid, nid, n) == 0 &&
-        t->last->nid[n] == '\0')
-        return t->last;
-    uint32_t tag;
-    struct person *p = t->slot[person_slot(t, nid, n, &tag)];
-    if (p)
-        t->last = p;
-    return p;
-}
-
-static struct person *person_add(struct persons *t, struct arena *a,
-                                 const char *nid, size_t n)
-{
-    uint32_t tag;
-    if ((t->n + 1) * 10 >= t->cap * 7) {
-        size_t cap = t->cap ? t->cap * 2 : 1 << 16;
-        struct persons nt = {.slot = xcalloc(cap, sizeof(struct person *)),
-                             .tag = xcalloc(cap, sizeof(uint32_t)),
-                             .cap = cap};
-        for (size_t i = 0; i < t->n; i++) {
-            struct person *p = t->all[i];
-            size_t h = person_slot(&nt, p->nid, strlen(p->nid), &tag);
-            nt.slot[h] = p;
-            nt.tag[h] = tag;
-        }
-        free(t->slot);
-        free(t->tag);
-        t->slot = nt.slot;
-        t->tag = nt.tag;
-        t->cap = cap;
-    }
-    size_t h = person_slot(t, nid, n, &tag);
-    struct person *p = xcalloc(1, sizeof(*p));
-    p->nid = arena_strndup(a, nid, n);
-    t->slot[h] = p;
-    t->tag[h] = tag;
-    if (t->n == t->all_cap) {
-        t->all_cap = t->all_cap ? t->all_cap * 2 : 1 << 16;
-        t->all = xrealloc(t->all, t->all_cap * sizeof(*t->all));
-    }
-    t->all[t->n++] = p;
-    t->last = p;
-    return p;
-}
-
-static void persons_release(struct persons *t)
-{
-    for (size_t i = 0; i < t->n; i++)
-        free(t->all[i]);
-    free(t->all);
-    free(t->slot);
-    free(t->tag);
-    memset(t, 0, sizeof(*t));
-}
-
-/* ---- A set of 64-bit line hashes, to drop exact duplicate lines ---- */
-
-struct hset {
-    uint64_t *slot;
-    size_t cap, n;
-};
-
-/* Returns 1 if h was already there, else adds it and returns 0. 0 is used
- * as the empty mark, so a hash of 0 is stored as 1. */
-static int hset_add(struct hset *s, uint64_t h)
-{
-    if (h == 0)
-        h = 1;
-    if ((s->n + 1) * 10 >= s->cap * 7) {
-        size_t cap = s->cap ? s->cap * 2 : 1 << 16;
-        uint64_t *slot = xcalloc(cap, sizeof(*slot));
-        for (size_t i = 0; i < s->cap; i++) {
-            uint64_t v = s->slot[i];
-            if (!v)
-                continue;
-            size_t j = v & (cap - 1);
-            while (slot[j])
-                j = (j + 1) & (cap - 1);
-            slot[j] = v;
-        }
-        free(s->slot);
-        s->slot = slot;
-        s->cap = cap;
-    }
-    size_t j = h & (s->cap - 1);
-    while (s->slot[j]) {
-        if (s->slot[j] == h)
-            return 1;
-        j = (j + 1) & (s->cap - 1);
-    }
-    s->slot[j] = h;
-    s->n++;
-    return 0;
-}
-
-static void hset_release(struct hset *s)
-{
-    free(s->slot);
-    memset(s, 0, sizeof(*s));
-}
-
-/* A fast 64-bit hash for whole lines (8 bytes a step). Collisions between
- * two different lines are about 1 in 10^7 for the full file set; a
- * collision would drop one line, which the summary still counts. */
-static uint64_t line_hash(const char *p, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t v;
-        memcpy(&v, p + i, 8);
-        h ^= v;
-        h *= 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
-    }
-    uint64_t v = 0;
-    memcpy(&v, p + i, n - i);
-    h ^= v;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 29;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 32;
-    return h;
-}
-
-/* ---- Batches of rows from the parser to the inserter ---- */
-
-#define NULLV UINT32_MAX
-#define INTV (UINT32_MAX - 1) /* an int64 in text at off: len unused */
-struct val {
-    uint32_t off, len;
-};
-struct batch {
-    char *text;
-    size_t tlen, tcap;
-    struct val *vals;
-    size_t nvals, vcap;
-    unsigned char *rows;    /* target of each row */
-    struct person **owners; /* parse phase: whose row (NULL: nobody's) */
-    size_t nrows, rcap;
-    struct batch *next;
-};
-
-/* 4096 rows a batch: enough to make the hand-over cheap, small enough that
- * the two threads overlap well. Four batches in flight bound the memory. */
-#define BATCH_ROWS 4096
-#define QUEUE_MAX 4
-
-struct queue {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct batch *head, *tail, *free;
-    int n, done;
-};
-
-static struct batch *batch_new(void)
-{
-    struct batch *b = xcalloc(1, sizeof(*b));
-    b->tcap = 1 << 20;
-    b->text = xmalloc(b->tcap);
-    b->vcap = BATCH_ROWS * 40;
-    b->vals = xmalloc(b->vcap * sizeof(*b->vals));
-    b->rcap = BATCH_ROWS * 2;
-    b->rows = xmalloc(b->rcap);
-    b->owners = xmalloc(b->rcap * sizeof(*b->owners));
-    return b;
-}
-
-static void batch_free(struct batch *b)
-{
-    if (!b)
-        return;
-    free(b->text);
-    free(b->vals);
-    free(b->rows);
-    free(b->owners);
-    free(b);
-}
-
-static void batch_row(struct batch *b, int target, struct person *owner)
-{
-    if (b->nrows == b->rcap) {
-        b->rcap *= 2;
-        b->rows = xrealloc(b->rows, b->rcap);
-        b->owners = xrealloc(b->owners, b->rcap * sizeof(*b->owners));
-    }
-    b->owners[b->nrows] = owner;
-    b->rows[b->nrows++] = (unsigned char)target;
-}
-
-static void batch_val(struct batch *b, const char *p, size_t n)
-{
-    if (b->nvals == b->vcap) {
-        b->vcap *= 2;
-        b->vals = xrealloc(b->vals, b->vcap * sizeof(*b->vals));
-    }
-    struct val *v = &b->vals[b->nvals++];
-    if (!p || n == 0) {
-        v->off = NULLV;
-        v->len = 0;
-        return;
-    }
-    if (b->tlen + n > b->tcap) {
-        while (b->tlen + n > b->tcap)
-            b->tcap *= 2;
-        b->text = xrealloc(b->text, b->tcap);
-    }
-    memcpy(b->text + b->tlen, p, n);
-    v->off = (uint32_t)b->tlen;
-    v->len = (uint32_t)n;
-    b->tlen += n;
-}
-
-static void batch_int(struct batch *b, long long v)
-{
-    if (b->nvals == b->vcap) {
-        b->vcap *= 2;
-        b->vals = xrealloc(b->vals, b->vcap * sizeof(*b->vals));
-    }
-    if (b->tlen + sizeof(v) > b->tcap) {
-        b->tcap *= 2;
-        b->text = xrealloc(b->text, b->tcap);
-    }
-    struct val *x = &b->vals[b->nvals++];
-    memcpy(b->text + b->tlen, &v, sizeof(v));
-    x->off = (uint32_t)b->tlen;
-    x->len = INTV;
-    b->tlen += sizeof(v);
-}
-
-/* A text value that is never NULL, even empty (for NOT NULL columns). */
-static void batch_text(struct batch *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (n) {
-        batch_val(b, s, n);
-        return;
-    }
-    if (b->nvals == b->vcap) {
-        b->vcap *= 2;
-        b->vals = xrealloc(b->vals, b->vcap * sizeof(*b->vals));
-    }
-    b->vals[b->nvals].off = (uint32_t)b->tlen;
-    b->vals[b->nvals].len = 0;
-    b->nvals++;
-}
-
-static void batch_str(struct batch *b, const char *s)
-{
-    batch_val(b, s, s ? strlen(s) : 0);
-}
-
-static void batch_field(struct batch *b, const struct psv_field *f)
-{
-    batch_val(b, f ? f->p : NULL, f ? f->n : 0);
-}
-
-static void queue_init(struct queue *q)
-{
-    memset(q, 0, sizeof(*q));
-    pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->cv, NULL);
-}
-
-static void queue_destroy(struct queue *q)
-{
-    while (q->head) {
-        struct batch *b = q->head;
-        q->head = b->next;
-        batch_free(b);
-    }
-    while (q->free) {
-        struct batch *b = q->free;
-        q->free = b->next;
-        batch_free(b);
-    }
-    pthread_mutex_destroy(&q->mu);
-    pthread_cond_destroy(&q->cv);
-}
-
-/* Producer: a fresh or recycled empty batch. */
-static struct batch *queue_get_free(struct queue *q)
-{
-    struct batch *b;
-    pthread_mutex_lock(&q->mu);
-    b = q->free;
-    if (b)
-        q->free = b->next;
-    pthread_mutex_unlock(&q->mu);
-    if (!b)
-        b = batch_new();
-    b->tlen = b->nvals = b->nrows = 0;
-    b->next = NULL;
-    return b;
-}
-
-/* Producer: hands a full batch over, waiting while QUEUE_MAX are queued.
- * Returns -1 if the consumer has given up. */
-static int queue_push(struct queue *q, struct batch *b)
-{
-    pthread_mutex_lock(&q->mu);
-    while (q->n >= QUEUE_MAX && q->done >= 0)
-        pthread_cond_wait(&q->cv, &q->mu);
-    if (q->done < 0) {
-        pthread_mutex_unlock(&q->mu);
-        batch_free(b);
-        return -1;
-    }
-    if (q->tail)
-        q->tail->next = b;
-    else
-        q->head = b;
-    q->tail = b;
-    q->n++;
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-    return 0;
-}
-
-/* Producer: no more batches. */
-static void queue_finish(struct queue *q)
-{
-    pthread_mutex_lock(&q->mu);
-    if (q->done == 0)
-        q->done = 1;
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-}
-
-/* Consumer: the next batch, or NULL when the producer has finished. */
-static struct batch *queue_pop(struct queue *q)
-{
-    struct batch *b;
-    pthread_mutex_lock(&q->mu);
-    while (!q->head && q->done == 0)
-        pthread_cond_wait(&q->cv, &q->mu);
-    b = q->head;
-    if (b) {
-        q->head = b->next;
-        if (!q->head)
-            q->tail = NULL;
-        q->n--;
-        pthread_cond_broadcast(&q->cv);
-    }
-    pthread_mutex_unlock(&q->mu);
-    return b;
-}
-
-static void queue_recycle(struct queue *q, struct batch *b)
-{
-    pthread_mutex_lock(&q->mu);
-    b->next = q->free;
-    q->free = b;
-    pthread_mutex_unlock(&q->mu);
-}
-
-/* Consumer: stop the producer (on an insert error). */
-static void queue_abort(struct queue *q)
-{
-    pthread_mutex_lock(&q->mu);
-    q->done = -1;
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-}
-
-/* ---- The spill file: parsed rows wait here until pids are known ----
- *
- * A professional's rank (pid) is known only once every file has been read,
- * and rows must go into the database in pid order to be clustered by
- * professional. So the parse phase encodes each row into this unlinked
- * temporary file (beside the database, so a kill leaves nothing behind) and
- * chains each professional's rows by record number; the replay reads them
- * back professional by professional, in pid order. Record: u32 total
- * length, u8 target, u8 value count, u16 zero, then each value as a u8
- * length (0..250), 254 for NULL, or 255 and a u32 length, then the bytes. */
-
-#define SPILL_BUF (4u << 20)
-
-struct spill {
-    int fd;
-    char *buf;
-    size_t used;
-    uint64_t pos;   /* file offset of buf[0] */
-    uint64_t *off;  /* offset of record i */
-    uint32_t *next; /* next record number of the same owner, 0: none */
-    size_t n, cap;
-    uint32_t orphan_first, orphan_last; /* rows with no owner */
-};
-
-static int spill_open(struct spill *sp, const char *db_path)
-{
-    struct buf path;
-    memset(sp, 0, sizeof(*sp));
-    buf_init(&path, 8192);
-    buf_addf(&path, "%s.spill", db_path);
-    /* A new file of our own: whatever is at that name (a link someone
-     * planted) fails the build rather than being written through. */
-    sp->fd =
-        path.len ? open(path.s,
-                      O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
-               : -1;
-    if (sp->fd < 0) {
-        log_error("%s: %s", path.len ? path.s : db_path, strerror(errno));
-        buf_release(&path);
-        return -1;
-    }
-    unlink(path.s);
-    buf_release(&path);
-    sp->buf = xmalloc(SPILL_BUF);
-    return 0;
-}
-
-static void spill_close(struct spill *sp)
-{
-    if (sp->fd >= 0)
-        close(sp->fd);
-    free(sp->buf);
-    free(sp->off);
-    free(sp->next);
-    memset(sp, 0, sizeof(*sp));
-    sp->fd = -1;
-}
-
-static int spill_flush(struct spill *sp)
-{
-    size_t done = 0;
-    while (done < sp->used) {
-        ssize_t w = write(sp->fd, sp->buf + done, sp->used - done);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            log_error("temporary spill file: %s", strerror(errno));
-            return -1;
-        }
-        done += (size_t)w;
-    }
-    sp->pos += sp->used;
-    sp->used = 0;
-    return 0;
-}
-
-/* Appends row r of batch bt (its values from *v on) to the spill. */
-static int spill_row(struct spill *sp, const struct batch *bt, size_t r,
-                     size_t *v)
-{
-    int t = bt->rows[r];
-    int nv = target_nvals[t] - 1;
-    size_t need = 8;
-    for (int k = 0; k < nv; k++) {
-        const struct val *x = &bt->vals[*v + (size_t)k];
-        need += x->off == NULLV ? 1 : (x->len <= 250 ? 1 : 5) + x->len;
-    }
-    if (sp->used + need > SPILL_BUF && spill_flush(sp) < 0)
-        return -1;
-    if (need > SPILL_BUF) {
-        log_error("a row too large for the spill buffer");
-        return -1;
-    }
-    if (sp->n == sp->cap) {
-        sp->cap = sp->cap ? sp->cap * 2 : 1 << 20;
-        sp->off = xrealloc(sp->off, sp->cap * sizeof(*sp->off));
-        sp->next = xrealloc(sp->next, sp->cap * sizeof(*sp->next));
-    }
-    sp->off[sp->n] = sp->pos + sp->used;
-    sp->next[sp->n] = 0;
-    uint32_t num = (uint32_t)++sp->n;
-    struct person *o = bt->owners[r];
-    uint32_t *first = o ? &o->first_rec : &sp->orphan_first;
-    uint32_t *last = o ? &o->last_rec : &sp->orphan_last;
-    if (*last)
-        sp->next[*last - 1] = num;
-    else
-        *first = num;
-    *last = num;
-
-    char *d = sp->buf + sp->used;
-    uint32_t len32 = (uint32_t)need;
-    memcpy(d, &len32, 4);
-    d[4] = (char)t;
-    d[5] = (char)nv;
-    d[6] = d[7] = 0;
-    d += 8;
-    for (int k = 0; k < nv; k++) {
-        const struct val *x = &bt->vals[*v + (size_t)k];
-        if (x->off == NULLV) {
-            *d++ = (char)254;
-        } else if (x->len <= 250) {
-            *d++ = (char)x->len;
-            memcpy(d, bt->text + x->off, x->len);
-            d += x->len;
-        } else {
-            *d++ = (char)255;
-            memcpy(d, &x->len, 4);
-            memcpy(d + 4, bt->text + x->off, x->len);
-            d += 4 + x->len;
-        }
-    }
-    sp->used += need;
-    *v += (size_t)nv;
-    return 0;
-}
-
-static int spill_batch(struct spill *sp, const struct batch *bt)
-{
-    size_t v = 0;
-    for (size_t r = 0; r < bt->nrows; r++)
-        if (spill_row(sp, bt, r, &v) < 0)
-            return -1;
-    return 0;
-}
-
-/* ---- The build state ---- */
-
-/* Rejected lines reported in full, per file: the rest are only counted. */
-#define REPORT_REJECTS 5
-
-struct build {
-    const struct load_opts *opts;
-    struct arena arena;
-    struct intern strs;
-    struct codes codes;
-    struct persons persons;
-    /* the file being parsed */
-    int kind;
-    const char *file;
-    struct psv_reader rd;
-    struct load_stats *st;
-    int idx[A_N]; /* column index per colspec entry (largest kind) */
-    size_t ncols;
-    int trailing; /* the header ends with '|' */
-    struct hset seen;
-    struct hset addrs; /* mailbox addresses seen */
-    struct queue q;
-    struct spill *sp;
-    int parse_failed;
-    unsigned long long total_bytes; /* for progress */
-    /* The reader's bytes and lines, which parse_thread alone writes,
-     * copied here for progress() on the main thread at each batch it hands
-     * over and at its end. Relaxed is enough: they are figures to display,
-     * no other data is read through them, and a stale one is replaced a
-     * batch later (plain loads and stores on x86-64). */
-    atomic_ullong shown_bytes, shown_lines;
-    double t0;
-    /* list names, interned pointers compared by address */
-};
-
-/* List names: the code table's `list` values. */
-static const char L_PROF[] = "profession", L_CAT[] = "category",
-                  L_SPEC[] = "specialty", L_SPECT[] = "specialty_type",
-                  L_MODE[] = "mode", L_SECTOR[] = "sector",
-                  L_SECTION[] = "section", L_ROLE[] = "role",
-                  L_GENRE[] = "genre", L_CIV[] = "civility",
-                  L_TITLE[] = "title", L_DTYPE[] = "diploma_type",
-                  L_DIPL[] = "diploma", L_AUTH[] = "auth_type",
-                  L_DISC[] = "discipline", L_DEPT[] = "dept",
-                  L_BAL[] = "mailbox_type";
-
-/* The field for column spec i of the current kind, or NULL if the column is
- * absent from this file's header. */
-static const struct psv_field *col(const struct build *b,
-                                   const struct psv_field *f, int i)
-{
-    int c = b->idx[i];
-    return c < 0 ? NULL : &f[c];
-}
-
-static size_t flen(const struct psv_field *f)
-{
-    return f ? f->n : 0;
-}
-
-/* Department from an INSEE commune code or a postal code: 2 characters,
- * 3 overseas (97x, 98x), 2A/2B for Corsica. */
-static size_t dept_from(const struct psv_field *insee,
-                        const struct psv_field *cp, char *out)
-{
-    if (insee && insee->n == 5) {
-        const char *s = insee->p;
-        size_t n = (s[0] == '9' && (s[1] == '7' || s[1] == '8')) ? 3 : 2;
-        memcpy(out, s, n);
-        out[n] = '\0';
-        return n;
-    }
-    if (cp && cp->n == 5) {
-        const char *s = cp->p;
-        if (s[0] == '2' && s[1] == '0') {
-            /* 200xx-201xx South Corsica, 202xx-206xx Upper Corsica */
-            out[0] = '2';
-            out[1] = (s[2] <= '1') ? 'A' : 'B';
-            out[2] = '\0';
-            return 2;
-        }
-        size_t n = (s[0] == '9' && (s[1] == '7' || s[1] == '8')) ? 3 : 2;
-        memcpy(out, s, n);
-        out[n] = '\0';
-        return n;
-    }
-    return 0;
-}
-
-/* Creates the professional on first sight, from whichever file sees it
- * first (activity lines first: they are processed first). */
-static struct person *
-see_person(struct build *b, const struct psv_field *nid,
-           const struct psv_field *idtype, const struct psv_field *id,
-           const struct psv_field *last, const struct psv_field *first,
-           const struct psv_field *prof, const struct psv_field *cat)
-{
-    struct person *p = person_find(&b->persons, nid->p, nid->n);
-    if (p)
-        return p;
-    p = person_add(&b->persons, &b->arena, nid->p, nid->n);
-    char tmp[PSV_MAX_LINE + 1];
-    if (idtype && idtype->n)
-        p->id_type = intern(&b->strs, &b->arena, idtype->p, idtype->n);
-    else
-        p->id_type = intern(&b->strs, &b->arena, nid->p, 1);
-    if (id && id->n)
-        p->id = arena_strndup(&b->arena, id->p, id->n);
-    else
-        p->id = arena_strndup(&b->arena, nid->p + 1, nid->n - 1);
-    p->last =
-        last && last->n ? arena_strndup(&b->arena, last->p, last->n) : NULL;
-    p->first =
-        first && first->n ? arena_strndup(&b->arena, first->p, first->n) : NULL;
-    size_t n = fold(last ? last->p : "", flen(last), tmp);
-    p->last_fold = arena_strndup(&b->arena, tmp, n);
-    n = fold(first ? first->p : "", flen(first), tmp);
-    p->first_fold = arena_strndup(&b->arena, tmp, n);
-    n = fold_joined(last ? last->p : "", flen(last), tmp);
-    p->last_join = arena_strndup(&b->arena, tmp, n);
-    if (prof)
-        p->prof = intern(&b->strs, &b->arena, prof->p, prof->n);
-    if (cat)
-        p->cat = intern(&b->strs, &b->arena, cat->p, cat->n);
-    return p;
-}
-
-static void row_activity(struct build *b, struct batch *bt,
-                         const struct psv_field *f)
-{
-    const struct psv_field *nid = col(b, f, A_NID);
-    struct person *p = see_person(b, nid, col(b, f, A_IDTYPE), col(b, f, A_ID),
-                                  col(b, f, A_LAST), col(b, f, A_FIRST),
-                                  col(b, f, A_PROF_C), col(b, f, A_CAT_C));
-    if (p->n_act == 0) {
-        const struct psv_field *c;
-        if ((c = col(b, f, A_CIV_C)) && c->n)
-            p->civ = intern(&b->strs, &b->arena, c->p, c->n);
-        if ((c = col(b, f, A_TITLE_C)) && c->n)
-            p->title = intern(&b->strs, &b->arena, c->p, c->n);
-        /* Labels for per-professional lists; counted at the end. */
-        code_add(&b->codes, &b->arena, L_CIV, col(b, f, A_CIV_C),
-                 col(b, f, A_CIV_L), 0);
-        code_add(&b->codes, &b->arena, L_TITLE, col(b, f, A_TITLE_C),
-                 col(b, f, A_TITLE_L), 0);
-        code_add(&b->codes, &b->arena, L_PROF, col(b, f, A_PROF_C),
-                 col(b, f, A_PROF_L), 0);
-    }
-    p->n_act++;
-
-    const struct psv_field *insee = col(b, f, A_INSEE), *cp = col(b, f, A_CP);
-    const struct psv_field *city = col(b, f, A_CITY),
-                           *dept = col(b, f, A_DEPT_C);
-    /* places_fold_name(), the form the search folds town names to
-     * (St-Étienne -> saint etienne). */
-    char cityf[PLACES_FOLD_SIZE(PSV_MAX_LINE)], dbuf[4];
-    size_t cfn = 0;
-    if (city && city->n) {
-        cfn = places_fold_name(city->p, city->n, cityf);
-    } else {
-        /* "01000 BOURG EN BRESSE" / "01012 BOURG EN BRESSE CEDEX": the
-         * town is what follows the code, less a CEDEX mention. */
-        const struct psv_field *cx = col(b, f, A_CEDEX);
-        if (cx && cx->n > 6) {
-            cfn = places_fold_name(cx->p, cx->n, cityf);
-            char *s = cityf;
-            while (*s >= '0' && *s <= '9')
-                s++;
-            while (*s == ' ')
-                s++;
-            size_t n = strlen(s);
-            memmove(cityf, s, n + 1);
-            char *c = strstr(cityf, " cedex");
-            if (c)
-                *c = '\0';
-            cfn = strlen(cityf);
-        }
-    }
-
-    batch_row(bt, T_ACTIVITY, p);
-    batch_field(bt, col(b, f, A_PROF_C));
-    batch_field(bt, col(b, f, A_CAT_C));
-    batch_field(bt, col(b, f, A_MODE_C));
-    batch_field(bt, col(b, f, A_SECT_C));
-    batch_field(bt, col(b, f, A_SECTION_C));
-    batch_field(bt, col(b, f, A_ROLE_C));
-    batch_field(bt, col(b, f, A_GENRE_C));
-    batch_field(bt, col(b, f, A_SIRET));
-    batch_field(bt, col(b, f, A_SIREN));
-    batch_field(bt, col(b, f, A_FINESS));
-    batch_field(bt, col(b, f, A_FINESS_EJ));
-    batch_field(bt, col(b, f, A_STRUCT_ID));
-    batch_field(bt, col(b, f, A_RS));
-    batch_field(bt, col(b, f, A_ENSEIGNE));
-    batch_field(bt, col(b, f, A_COMPL_DEST));
-    batch_field(bt, col(b, f, A_COMPL_GEO));
-    batch_field(bt, col(b, f, A_NUM));
-    batch_field(bt, col(b, f, A_REP));
-    batch_field(bt, col(b, f, A_TV_C));
-    batch_field(bt, col(b, f, A_TV_L));
-    batch_field(bt, col(b, f, A_VOIE));
-    batch_field(bt, col(b, f, A_DISTRIB));
-    batch_field(bt, col(b, f, A_CEDEX));
-    batch_field(bt, cp);
-    batch_field(bt, insee);
-    batch_field(bt, city);
-    batch_val(bt, cityf, cfn);
-    batch_field(bt, col(b, f, A_PAYS_C));
-    batch_field(bt, col(b, f, A_PAYS_L));
-    batch_field(bt, col(b, f, A_TEL));
-    batch_field(bt, col(b, f, A_TEL2));
-    batch_field(bt, col(b, f, A_FAX));
-    batch_field(bt, col(b, f, A_EMAIL));
-    if (dept && dept->n)
-        batch_field(bt, dept);
-    else
-        batch_val(bt, dbuf, dept_from(insee, cp, dbuf));
-    batch_field(bt, col(b, f, A_AUTH));
-
-    /* Code lists counted per activity: (list, code column, label). */
-    static const struct {
-        const char *list;
-        int code, label;
-    } lists[] = {
-        {L_CAT, A_CAT_C, A_CAT_L},      {L_MODE, A_MODE_C, A_MODE_L},
-        {L_SECTOR, A_SECT_C, A_SECT_L}, {L_SECTION, A_SECTION_C, A_SECTION_L},
-        {L_ROLE, A_ROLE_C, A_ROLE_L},   {L_GENRE, A_GENRE_C, A_GENRE_L},
-        {L_DEPT, A_DEPT_C, A_DEPT_L},
-    };
-    for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++)
-        code_add(&b->codes, &b->arena, lists[i].list, col(b, f, lists[i].code),
-                 col(b, f, lists[i].label), 1);
-
-    const struct psv_field *sf = col(b, f, A_SF_C);
-    if (sf && sf->n) {
-        batch_row(bt, T_SPECIALTY, p);
-        batch_field(bt, sf);
-        batch_field(bt, col(b, f, A_SFT_C));
-        code_add(&b->codes, &b->arena, L_SPEC, sf, col(b, f, A_SF_L), 0);
-        code_add(&b->codes, &b->arena, L_SPECT, col(b, f, A_SFT_C),
-                 col(b, f, A_SFT_L), 1);
-    }
-}
-
-static void row_skill(struct build *b, struct batch *bt,
-                      const struct psv_field *f)
-{
-    const struct psv_field *nid = col(b, f, S_NID), *sf = col(b, f, S_SF_C);
-    struct person *p = see_person(b, nid, col(b, f, S_IDTYPE), col(b, f, S_ID),
-                                  col(b, f, S_LAST), col(b, f, S_FIRST),
-                                  col(b, f, S_PROF_C), col(b, f, S_CAT_C));
-    code_add(&b->codes, &b->arena, L_PROF, col(b, f, S_PROF_C),
-             col(b, f, S_PROF_L), 0);
-    if (!sf || !sf->n)
-        return;
-    batch_row(bt, T_SPECIALTY, p);
-    batch_field(bt, sf);
-    batch_field(bt, col(b, f, S_SFT_C));
-    code_add(&b->codes, &b->arena, L_SPEC, sf, col(b, f, S_SF_L), 0);
-    code_add(&b->codes, &b->arena, L_SPECT, col(b, f, S_SFT_C),
-             col(b, f, S_SFT_L), 1);
-}
-
-static void row_diploma(struct build *b, struct batch *bt,
-                        const struct psv_field *f)
-{
-    const struct psv_field *nid = col(b, f, D_NID);
-    struct person *p =
-        see_person(b, nid, col(b, f, D_IDTYPE), col(b, f, D_ID),
-                   col(b, f, D_LAST), col(b, f, D_FIRST), NULL, NULL);
-    batch_row(bt, T_DIPLOMA, p);
-    batch_field(bt, col(b, f, D_TYPE_C));
-    batch_field(bt, col(b, f, D_DIPL_C));
-    batch_field(bt, col(b, f, D_AUTH_C));
-    batch_field(bt, col(b, f, D_DISC_C));
-    code_add(&b->codes, &b->arena, L_DTYPE, col(b, f, D_TYPE_C),
-             col(b, f, D_TYPE_L), 1);
-    code_add(&b->codes, &b->arena, L_DIPL, col(b, f, D_DIPL_C),
-             col(b, f, D_DIPL_L), 1);
-    code_add(&b->codes, &b->arena, L_AUTH, col(b, f, D_AUTH_C),
-             col(b, f, D_AUTH_L), 1);
-    code_add(&b->codes, &b->arena, L_DISC, col(b, f, D_DISC_C),
-             col(b, f, D_DISC_L), 1);
-}
-
-static void row_mailbox(struct build *b, struct batch *bt,
-                        const struct psv_field *f)
-{
-    const struct psv_field *nid = col(b, f, M_NID), *type = col(b, f, M_TYPE);
-    const struct psv_field *addr = col(b, f, M_ADDR);
-    char lower[PSV_MAX_LINE + 1];
-    for (size_t i = 0; i < addr->n; i++) {
-        char c = addr->p[i];
-        lower[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-    }
-    /* The first line of an address wins (the table keeps it), so only its
-     * owner is marked as having a mailbox. */
-    if (hset_add(&b->addrs, line_hash(lower, addr->n))) {
-        /* The same address again: the first line wins. */
-        b->st->loaded--;
-        b->st->duplicates++;
-        return;
-    }
-    struct person *owner = NULL;
-    if (nid && nid->n && type && type->n == 3 &&
-        memcmp(type->p, "PER", 3) == 0) {
-        owner = see_person(b, nid, col(b, f, M_IDTYPE), col(b, f, M_ID),
-                           col(b, f, M_LAST), col(b, f, M_FIRST),
-                           col(b, f, M_PROF_C), col(b, f, M_CAT_C));
-        owner->has_mss = 1;
-    }
-    batch_row(bt, T_MAILBOX, owner);
-    batch_val(bt, lower, addr->n);
-    /* In the mailbox table's column order. */
-    static const int order[] = {
-        M_TYPE, M_NID,      M_IDTYPE, M_ID,    M_ST_IDTYPE, M_ST_ID, M_SERVICE,
-        M_CIV,  M_LAST,     M_FIRST,  M_CAT_C, M_PROF_C,    M_SF_C,  M_DEMAT,
-        M_RS,   M_ENSEIGNE, M_L2,     M_L3,    M_NUM,       M_REP,   M_TV,
-        M_VOIE, M_L5,       M_L6,     M_CP,    M_DEPT,      M_PAYS};
-    for (size_t i = 0; i < sizeof(order) / sizeof(*order); i++)
-        batch_field(bt, col(b, f, order[i]));
-    code_add(&b->codes, &b->arena, L_BAL, type, NULL, 1);
-}
-
-/* ---- The parser thread ---- */
-
-static void reject(struct build *b, const char *why)
-{
-    b->st->rejected++;
-    if (b->st->rejected <= REPORT_REJECTS)
-        log_warn("%s:%llu: %s: line skipped", b->file, b->rd.lineno, why);
-    else if (b->st->rejected == REPORT_REJECTS + 1)
-        log_warn("%s: further rejected lines are only counted", b->file);
-}
-
-static void show_progress(struct build *b)
-{
-    atomic_store_explicit(&b->shown_bytes, b->rd.bytes, memory_order_relaxed);
-    atomic_store_explicit(&b->shown_lines, b->st->lines, memory_order_relaxed);
-}
-
-static void *parse_thread(void *arg)
-{
-    struct build *b = arg;
-    struct psv_field *f = xmalloc((PSV_MAX_FIELDS + 1) * sizeof(*f));
-    struct batch *bt = queue_get_free(&b->q);
-    const char *line;
-    size_t len;
-    enum psv_status s;
-    const int nid_col = b->idx[b->kind == KIND_MSSANTE ? M_NID : A_NID];
-    const int addr_col = b->kind == KIND_MSSANTE ? b->idx[M_ADDR] : -1;
-
-    while ((s = psv_next(&b->rd, &line, &len)) != PSV_EOF) {
-        if (s == PSV_ERROR) {
-            b->parse_failed = 1;
-            break;
-        }
-        b->st->lines++;
-        if (s == PSV_TOO_LONG) {
-            reject(b, "line too long");
-            continue;
-        }
-        if (len == 0) {
-            /* A blank line (often the last): not data, not an error. */
-            b->st->lines--;
-            continue;
-        }
-        if (!utf8_valid(line, len)) {
-            reject(b, "invalid UTF-8");
-            continue;
-        }
-        size_t nf = psv_split(line, len, f, PSV_MAX_FIELDS + 1);
-        /* A file whose header ends with '|' has it on every line
-         * (PS_LibreAcces); otherwise (MSSanté: unknown) accept both. */
-        int fits = b->trailing ? (nf == b->ncols + 1 && f[nf - 1].n == 0)
-                               : (nf == b->ncols ||
-                                  (nf == b->ncols + 1 && f[nf - 1].n == 0));
-        if (!fits) {
-            char why[96];
-            snprintf(why, sizeof(why), "%zu fields where the header has %zu",
-                     psv_columns(f, nf < PSV_MAX_FIELDS ? nf : PSV_MAX_FIELDS),
-                     b->ncols);
-            reject(b, why);
-            continue;
-        }
-        if (b->kind == KIND_MSSANTE) {
-            if (f[addr_col].n == 0) {
-                reject(b, "no mailbox address");
-                continue;
-            }
-        } else if (f[nid_col].n < 2) {
-            reject(b, "no national identifier");
-            continue;
-        }
-        if (hset_add(&b->seen, line_hash(line, len))) {
-            b->st->duplicates++;
-            continue;
-        }
-        b->st->loaded++;
-        switch (b->kind) {
-        case KIND_ACTIVITY:
-            row_activity(b, bt, f);
-            break;
-        case KIND_SKILL:
-            row_skill(b, bt, f);
-            break;
-        case KIND_DIPLOMA:
-            row_diploma(b, bt, f);
-            break;
-        default:
-            row_mailbox(b, bt, f);
-            break;
-        }
-        if (bt->nrows >= BATCH_ROWS) {
-            show_progress(b);
-            if (queue_push(&b->q, bt) < 0) {
-                bt = NULL;
-                break;
-            }
-            bt = queue_get_free(&b->q);
-        }
-    }
-    show_progress(b);
-    if (bt) {
-        if (bt->nrows && !b->parse_failed)
-            queue_push(&b->q, bt);
-        else
-            batch_free(bt);
-    }
-    queue_finish(&b->q);
-    free(f);
-    return NULL;
-}
-
 /* ---- Progress on a terminal ---- */
 
-static void progress(struct build *b, const char *step, int final)
+void load_progress(struct build *b, const char *step, int final)
 {
     static double last;
     double t = now_s();
@@ -1521,7 +114,6 @@ static void progress(struct build *b, const char *step, int final)
     fflush(stderr);
 }
 
-/* Logs how long the step that just ended took (for --verbose). */
 /* Process CPU time (every thread), seconds. */
 static double cpu_s(void)
 {
@@ -1543,49 +135,7 @@ static void step_done(const char *what, double *t)
     cpu0 = c;
 }
 
-/* ---- SQLite helpers ---- */
-
-static int exec(sqlite3 *db, const char *sql)
-{
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        log_error("sqlite: %s (in: %.80s)", err ? err : "?", sql);
-        sqlite3_free(err);
-        return -1;
-    }
-    return 0;
-}
-
-/* Binds and steps every row of a batch. */
-static int insert_batch(sqlite3 *db, sqlite3_stmt **st, struct batch *bt)
-{
-    size_t v = 0;
-    for (size_t r = 0; r < bt->nrows; r++) {
-        int t = bt->rows[r];
-        sqlite3_stmt *s = st[t];
-        for (int k = 0; k < target_nvals[t]; k++, v++) {
-            const struct val *x = &bt->vals[v];
-            if (x->off == NULLV) {
-                sqlite3_bind_null(s, k + 1);
-            } else if (x->len == INTV) {
-                long long iv;
-                memcpy(&iv, bt->text + x->off, sizeof(iv));
-                sqlite3_bind_int64(s, k + 1, iv);
-            } else
-                sqlite3_bind_text(s, k + 1, bt->text + x->off, (int)x->len,
-                                  SQLITE_STATIC);
-        }
-        if (sqlite3_step(s) != SQLITE_DONE) {
-            log_error("sqlite insert: %s", sqlite3_errmsg(db));
-            sqlite3_reset(s);
-            return -1;
-        }
-        sqlite3_reset(s);
-    }
-    return 0;
-}
-
-/* ---- One file ---- */
+/* ---- A text file as a byte source (zip members are zipread.h's) ---- */
 
 struct file_src {
     int fd;
@@ -1597,677 +147,6 @@ static ssize_t fd_read(void *ctx, char *buf, size_t n)
     if (r < 0)
         log_error("read: %s", strerror(errno));
     return r;
-}
-
-/* Reads the header and maps its columns; -1 (logged) if unusable. */
-static int read_header(struct build *b)
-{
-    struct psv_field *h = xmalloc((PSV_MAX_FIELDS + 1) * sizeof(*h));
-    const char *line;
-    size_t len, nf;
-    int ret = -1;
-    enum psv_status s = psv_next(&b->rd, &line, &len);
-    const struct colspec *cols = kind_cols[b->kind];
-    size_t ncs = kind_ncols[b->kind];
-
-    if (s == PSV_ERROR)
-        goto out;
-    if (s == PSV_EOF || (s == PSV_LINE && len == 0)) {
-        log_error("%s: empty file (no header line)", b->file);
-        goto out;
-    }
-    if (s == PSV_TOO_LONG || !utf8_valid(line, len)) {
-        log_error("%s: the header line is not a valid header", b->file);
-        goto out;
-    }
-    nf = psv_split(line, len, h, PSV_MAX_FIELDS + 1);
-    if (nf > PSV_MAX_FIELDS) {
-        log_error("%s: header has more than %d fields", b->file,
-                  PSV_MAX_FIELDS);
-        goto out;
-    }
-    b->ncols = psv_columns(h, nf);
-    b->trailing = b->ncols < nf;
-    b->st->columns = b->ncols;
-    const char *names[A_N];
-    for (size_t i = 0; i < ncs; i++)
-        names[i] = cols[i].name;
-    psv_map(h, b->ncols, names, ncs, b->idx);
-    int missing = 0;
-    for (size_t i = 0; i < ncs; i++) {
-        if (b->idx[i] >= 0)
-            continue;
-        if (cols[i].required) {
-            log_error("%s: required column \"%s\" is missing from the header",
-                      b->file, cols[i].name);
-            missing++;
-        }
-    }
-    if (missing)
-        goto out;
-    ret = 0;
-out:
-    free(h);
-    return ret;
-}
-
-static int load_file(struct build *b, struct psv_src src, const char *file,
-                     int kind)
-{
-    pthread_t th;
-    int ret = -1;
-
-    b->kind = kind;
-    b->file = file;
-    b->st->present = 1;
-    b->parse_failed = 0;
-    b->t0 = now_s();
-    atomic_store_explicit(&b->shown_bytes, 0, memory_order_relaxed);
-    atomic_store_explicit(&b->shown_lines, 0, memory_order_relaxed);
-    psv_init(&b->rd, src, PSV_MAX_LINE);
-    if (read_header(b) < 0)
-        goto out;
-    queue_init(&b->q);
-    if (pthread_create(&th, NULL, parse_thread, b) != 0) {
-        log_error("pthread_create failed");
-        queue_destroy(&b->q);
-        goto out;
-    }
-    int failed = 0;
-    struct batch *bt;
-    while ((bt = queue_pop(&b->q))) {
-        if (!failed && spill_batch(b->sp, bt) < 0) {
-            failed = 1;
-            queue_abort(&b->q);
-        }
-        queue_recycle(&b->q, bt);
-        progress(b, "reading", 0);
-    }
-    pthread_join(th, NULL);
-    queue_destroy(&b->q);
-    progress(b, "reading", 1);
-    if (failed || b->parse_failed)
-        goto out;
-    unsigned long long lim =
-        (unsigned long long)((double)b->st->lines * b->opts->max_reject_frac);
-    if (b->st->rejected > 10 && b->st->rejected > lim) {
-        log_error("%s: %llu of %llu lines rejected: the file looks corrupt",
-                  file, b->st->rejected, b->st->lines);
-        goto out;
-    }
-    ret = 0;
-out:
-    psv_release(&b->rd);
-    hset_release(&b->seen);
-    hset_release(&b->addrs);
-    return ret;
-}
-
-/* ---- After the last file ---- */
-
-static int cmp_person_full(const struct person *x, const struct person *y)
-{
-    int c;
-    if (x->has_mss != y->has_mss)
-        return y->has_mss - x->has_mss;
-    if ((c = strcmp(x->last_fold, y->last_fold)))
-        return c;
-    if ((c = strcmp(x->first_fold, y->first_fold)))
-        return c;
-    return strcmp(x->nid, y->nid);
-}
-
-/* The sort works on (key, person) pairs: the key packs "no mailbox" into
- * the top bit and the first 7 bytes of the folded family name below it, so
- * most comparisons never leave the array (sorting 1.9 M pointers with
- * strcmp alone is cache-miss bound). Ties fall back to the full order. */
-struct sortent {
-    uint64_t key;
-    struct person *p;
-};
-
-static int cmp_sortent(const void *a, const void *b)
-{
-    const struct sortent *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return cmp_person_full(x->p, y->p);
-}
-
-static void sort_persons(struct persons *ps)
-{
-    struct sortent *e = xmalloc((ps->n ? ps->n : 1) * sizeof(*e));
-    for (size_t i = 0; i < ps->n; i++) {
-        const struct person *p = ps->all[i];
-        const unsigned char *s = (const unsigned char *)p->last_fold;
-        uint64_t k = p->has_mss ? 0 : 1ULL << 63;
-        for (int j = 0; j < 7 && s[j]; j++)
-            k |= (uint64_t)s[j] << (8 * (6 - j));
-        e[i].key = k;
-        e[i].p = ps->all[i];
-    }
-    /* By key with a radix sort (8 passes of a byte, skipped when every
-     * key has the same byte there: 0.12 s at full scale), then each run of
-     * equal keys by the full order: in all 1.0 s of CPU instead of 1.9 s
-     * for one qsort of the whole array (measured on the same machine). */
-    struct sortent *tmp = xmalloc((ps->n ? ps->n : 1) * sizeof(*tmp));
-    for (int shift = 0; shift < 64; shift += 8) {
-        size_t count[256] = {0};
-        for (size_t i = 0; i < ps->n; i++)
-            count[(e[i].key >> shift) & 255]++;
-        if (ps->n && count[(e[0].key >> shift) & 255] == ps->n)
-            continue;
-        size_t pos = 0;
-        for (int d = 0; d < 256; d++) {
-            size_t c = count[d];
-            count[d] = pos;
-            pos += c;
-        }
-        for (size_t i = 0; i < ps->n; i++)
-            tmp[count[(e[i].key >> shift) & 255]++] = e[i];
-        struct sortent *sw = e;
-        e = tmp;
-        tmp = sw;
-    }
-    for (size_t i = 0, j; i < ps->n; i = j) {
-        for (j = i + 1; j < ps->n && e[j].key == e[i].key; j++)
-            ;
-        if (j - i > 1)
-            qsort(e + i, j - i, sizeof(*e), cmp_sortent);
-    }
-    for (size_t i = 0; i < ps->n; i++)
-        ps->all[i] = e[i].p;
-    free(tmp);
-    free(e);
-}
-
-static void bind_opt(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, i);
-}
-
-/* ---- The name dictionary (name_term) ---- */
-
-struct term {
-    const char *w;
-    unsigned long long n;
-};
-struct terms {
-    struct term *slot;
-    size_t cap, n;
-};
-
-static void term_add(struct terms *t, struct arena *a, const char *w, size_t n)
-{
-    if (n == 0)
-        return;
-    if ((t->n + 1) * 10 >= t->cap * 7) {
-        size_t cap = t->cap ? t->cap * 2 : 1 << 16;
-        struct term *slot = xcalloc(cap, sizeof(*slot));
-        for (size_t i = 0; i < t->cap; i++) {
-            if (!t->slot[i].w)
-                continue;
-            size_t h = hash64(t->slot[i].w, strlen(t->slot[i].w)) & (cap - 1);
-            while (slot[h].w)
-                h = (h + 1) & (cap - 1);
-            slot[h] = t->slot[i];
-        }
-        free(t->slot);
-        t->slot = slot;
-        t->cap = cap;
-    }
-    size_t h = hash64(w, n) & (t->cap - 1);
-    while (t->slot[h].w) {
-        if (strncmp(t->slot[h].w, w, n) == 0 && t->slot[h].w[n] == '\0') {
-            t->slot[h].n++;
-            return;
-        }
-        h = (h + 1) & (t->cap - 1);
-    }
-    t->slot[h].w = arena_strndup(a, w, n);
-    t->slot[h].n = 1;
-    t->n++;
-}
-
-/* Each space-separated word of s. */
-static void term_words(struct terms *t, struct arena *a, const char *s)
-{
-    while (*s) {
-        size_t n = strcspn(s, " ");
-        term_add(t, a, s, n);
-        s += n;
-        while (*s == ' ')
-            s++;
-    }
-}
-
-static int cmp_term(const void *a, const void *b)
-{
-    return strcmp(((const struct term *)a)->w, ((const struct term *)b)->w);
-}
-
-/* ---- The replay: professionals and their rows, in pid order ---- */
-
-/* Pushes the batch when full; returns the batch to fill next, or NULL if
- * the inserter gave up. */
-static struct batch *replay_next(struct build *b, struct batch *bt)
-{
-    if (bt->nrows < BATCH_ROWS)
-        return bt;
-    if (queue_push(&b->q, bt) < 0)
-        return NULL;
-    return queue_get_free(&b->q);
-}
-
-struct replay_buf {
-    char *p;
-    size_t cap;
-};
-
-/* Decodes the records [first, last] (record numbers, consecutive in the
- * file) and adds them to bt with their keys. seq[] counts rows per target
- * for this owner; pid 0 means orphans (mailboxes with no owner). */
-static int replay_run(struct build *b, struct batch *bt, struct replay_buf *rb,
-                      uint32_t first, uint32_t last, long long pid,
-                      long long *seq, long long *orphans)
-{
-    struct spill *sp = b->sp;
-    uint64_t from = sp->off[first - 1];
-    uint64_t to = last < sp->n ? sp->off[last] : sp->pos;
-    size_t len = (size_t)(to - from), got = 0;
-    if (len > rb->cap) {
-        rb->cap = len * 2;
-        rb->p = xrealloc(rb->p, rb->cap);
-    }
-    while (got < len) {
-        ssize_t r = pread(sp->fd, rb->p + got, len - got, (off_t)(from + got));
-        if (r <= 0) {
-            if (r < 0 && errno == EINTR)
-                continue;
-            log_error("temporary spill file: %s",
-                      r < 0 ? strerror(errno) : "short read");
-            return -1;
-        }
-        got += (size_t)r;
-    }
-    const unsigned char *d = (const unsigned char *)rb->p;
-    for (uint32_t rec = first; rec <= last; rec++) {
-        uint32_t rlen;
-        memcpy(&rlen, d, 4);
-        int t = d[4], nv = d[5];
-        const unsigned char *v = d + 8;
-        long long key;
-        if (t == T_SPECIALTY)
-            key = pid;
-        else if (pid == 0)
-            key = MAILBOX_ORPHAN + (*orphans)++;
-        else
-            key = (pid << SEQ_BITS) | seq[t]++;
-        if (pid && t != T_SPECIALTY && seq[t] > (1 << SEQ_BITS)) {
-            log_error("more than %d rows of one kind for one professional",
-                      1 << SEQ_BITS);
-            return -1;
-        }
-        batch_row(bt, t, NULL);
-        batch_int(bt, key);
-        for (int k = 0; k < nv; k++) {
-            unsigned tag = *v++;
-            if (tag == 254) {
-                batch_val(bt, NULL, 0);
-            } else if (tag == 255) {
-                uint32_t l;
-                memcpy(&l, v, 4);
-                batch_val(bt, (const char *)v + 4, l);
-                v += 4 + l;
-            } else {
-                batch_val(bt, (const char *)v, tag);
-                v += tag;
-            }
-        }
-        d += rlen;
-    }
-    return 0;
-}
-
-/* Every row chained from record number rec on. */
-static struct batch *replay_chain(struct build *b, struct batch *bt,
-                                  struct replay_buf *rb, uint32_t rec,
-                                  long long pid, long long *orphans)
-{
-    long long seq[T_N] = {0};
-    while (rec && bt) {
-        uint32_t last = rec;
-        /* Consecutive records of one owner are read in one pread. */
-        while (b->sp->next[last - 1] == last + 1)
-            last++;
-        if (replay_run(b, bt, rb, rec, last, pid, seq, orphans) < 0) {
-            b->parse_failed = 1;
-            batch_free(bt);
-            return NULL;
-        }
-        rec = b->sp->next[last - 1];
-        bt = replay_next(b, bt);
-    }
-    return bt;
-}
-
-static void *replay_thread(void *arg)
-{
-    struct build *b = arg;
-    struct persons *ps = &b->persons;
-    struct batch *bt = queue_get_free(&b->q);
-    struct replay_buf rb = {NULL, 0};
-    struct terms terms = {NULL, 0, 0};
-    long long orphans = 0;
-
-    for (size_t i = 0; i < ps->n && bt; i++) {
-        const struct person *p = ps->all[i];
-        long long pid = (long long)i + 1;
-        batch_row(bt, T_PROFESSIONAL, NULL);
-        batch_int(bt, pid);
-        batch_str(bt, p->nid);
-        batch_str(bt, p->id_type);
-        batch_str(bt, p->id);
-        batch_str(bt, p->civ);
-        batch_str(bt, p->title);
-        batch_str(bt, p->last);
-        batch_str(bt, p->first);
-        batch_text(bt, p->last_fold);
-        batch_text(bt, p->first_fold);
-        batch_text(bt, p->last_join);
-        batch_str(bt, p->prof);
-        batch_str(bt, p->cat);
-        batch_int(bt, p->has_mss);
-        batch_int(bt, p->n_act);
-        bt = replay_chain(b, bt, &rb, p->first_rec, pid, &orphans);
-        if (bt)
-            bt = replay_next(b, bt);
-        if (p->prof) {
-            struct psv_field c = {p->prof, strlen(p->prof)};
-            code_add(&b->codes, &b->arena, L_PROF, &c, NULL, 1);
-        }
-        if (p->civ) {
-            struct psv_field c = {p->civ, strlen(p->civ)};
-            code_add(&b->codes, &b->arena, L_CIV, &c, NULL, 1);
-        }
-        if (p->title) {
-            struct psv_field c = {p->title, strlen(p->title)};
-            code_add(&b->codes, &b->arena, L_TITLE, &c, NULL, 1);
-        }
-        term_words(&terms, &b->arena, p->last_fold);
-        term_words(&terms, &b->arena, p->first_fold);
-        if (strcmp(p->last_join, p->last_fold) != 0)
-            term_add(&terms, &b->arena, p->last_join, strlen(p->last_join));
-    }
-    if (bt)
-        bt = replay_chain(b, bt, &rb, b->sp->orphan_first, 0, &orphans);
-
-    /* The dictionary, in key order (WITHOUT ROWID: appends). */
-    size_t nt = 0;
-    for (size_t i = 0; i < terms.cap; i++)
-        if (terms.slot[i].w)
-            terms.slot[nt++] = terms.slot[i];
-    if (nt)
-        qsort(terms.slot, nt, sizeof(*terms.slot), cmp_term);
-    for (size_t i = 0; i < nt && bt; i++) {
-        const char *w = terms.slot[i].w;
-        size_t wl = strlen(w);
-        char key[512];
-        size_t kl = phon_key(w, wl < 255 ? wl : 255, key);
-        batch_row(bt, T_TERM, NULL);
-        batch_val(bt, w, wl);
-        batch_int(bt, (long long)terms.slot[i].n);
-        batch_val(bt, key, kl);
-        bt = replay_next(b, bt);
-    }
-    if (bt) {
-        if (bt->nrows && !b->parse_failed)
-            queue_push(&b->q, bt);
-        else
-            batch_free(bt);
-    }
-    queue_finish(&b->q);
-    free(rb.p);
-    free(terms.slot);
-    return NULL;
-}
-
-/* ---- The full-text index, built beside the rows ----
- *
- * name_fts indexes the folded names of professional (external content).
- * Rebuilt from the table at the end it costs 7 s at full scale on the one
- * connection that writes everything else. Instead, once the professionals
- * are sorted, a thread indexes their names into a scratch database of its
- * own (the same CREATE VIRTUAL TABLE, the same rowids) while the main
- * thread writes the rows; at the end its four shadow tables are copied
- * into the new database, whose name_fts was created empty and never read.
- * The FTS5 integrity check against the content table (check_db) then
- * proves the copy. The scratch file is unlinked as soon as it is open, so
- * a killed import leaves nothing of it behind. */
-struct fts_side {
-    const struct persons *ps;
-    sqlite3 *db; /* the scratch database, used by the thread, then by
-                  * fts_side_finish() after the join */
-    pthread_t th;
-    int started, failed;
-    atomic_int stop; /* the build failed elsewhere: give up */
-};
-
-static const char *const fts_shadow[] = {"data", "idx", "docsize", "config"};
-
-/* The CREATE VIRTUAL TABLE name_fts statement of the schema (allocated). */
-static char *fts_create_sql(void)
-{
-    const char *a = strstr(schema_sql, "CREATE VIRTUAL TABLE name_fts ");
-    const char *e = a ? strchr(a, ';') : NULL;
-    return e ? xstrndup(a, (size_t)(e - a + 1)) : NULL;
-}
-
-static void *fts_side_thread(void *arg)
-{
-    struct fts_side *f = arg;
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(f->db,
-                           "INSERT INTO name_fts (rowid, last_fold, "
-                           "first_fold, last_join) VALUES (?, ?, ?, ?)",
-                           -1, &s, NULL) != SQLITE_OK)
-        goto fail;
-    for (size_t i = 0; i < f->ps->n; i++) {
-        const struct person *p = f->ps->all[i];
-        if ((i & 4095) == 0 && atomic_load(&f->stop)) {
-            sqlite3_finalize(s);
-            f->failed = 1;
-            return NULL;
-        }
-        sqlite3_bind_int64(s, 1, (sqlite3_int64)i + 1);
-        bind_opt(s, 2, p->last_fold);
-        bind_opt(s, 3, p->first_fold);
-        bind_opt(s, 4, p->last_join);
-        if (sqlite3_step(s) != SQLITE_DONE)
-            goto fail;
-        sqlite3_reset(s);
-    }
-    sqlite3_finalize(s);
-    s = NULL;
-    if (exec(f->db, "INSERT INTO name_fts (name_fts) VALUES ('optimize');"
-                    "COMMIT") < 0) {
-        f->failed = 1;
-        return NULL;
-    }
-    return NULL;
-fail:
-    log_error("full-text index: %s", sqlite3_errmsg(f->db));
-    sqlite3_finalize(s);
-    f->failed = 1;
-    return NULL;
-}
-
-/* Opens the scratch database beside db_path and starts the thread on the
- * sorted professionals. */
-static int fts_side_start(struct fts_side *f, const struct persons *ps,
-                          const char *db_path)
-{
-    struct buf path;
-    char *create = fts_create_sql();
-    int ret = -1;
-    f->ps = ps;
-    buf_init(&path, 8192);
-    buf_addf(&path, "%s.fts", db_path);
-    if (!create || !path.s) {
-        log_error("full-text index: no name_fts in the schema");
-        goto out;
-    }
-    /* NOFOLLOW: SQLite would create a dangling link's target (it ignores
-     * SQLITE_OPEN_EXCLUSIVE here). */
-    if (sqlite3_open_v2(path.s, &f->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                            SQLITE_OPEN_NOFOLLOW,
-                        NULL) != SQLITE_OK) {
-        log_error("%s: %s", path.s,
-                  f->db ? sqlite3_errmsg(f->db) : "cannot open");
-        goto out;
-    }
-    /* Before any statement: this connection attaches the new database and
-     * writes into it (fts_side_finish()), where the build connection may
-     * still hold a lock. */
-    sqlite3_busy_timeout(f->db, 600000);
-    /* The schema is written (and the file so held open) before the
-     * unlink. */
-    if (exec(f->db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                    "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-32768;"
-                    "BEGIN") < 0 ||
-        exec(f->db, create) < 0)
-        goto out;
-    unlink(path.s);
-    if (pthread_create(&f->th, NULL, fts_side_thread, f) != 0) {
-        log_error("pthread_create failed");
-        goto out;
-    }
-    f->started = 1;
-    ret = 0;
-out:
-    if (ret < 0 && path.len)
-        unlink(path.s);
-    free(create);
-    buf_release(&path);
-    return ret;
-}
-
-/* Waits for the thread; if it succeeded and db_path is given, copies the
- * index into the new database at db_path, which no connection may hold
- * locked. Frees everything either way. */
-static int fts_side_finish(struct fts_side *f, const char *db_path)
-{
-    int ret = -1;
-    if (!db_path)
-        atomic_store(&f->stop, 1);
-    if (f->started)
-        pthread_join(f->th, NULL);
-    if (!f->db)
-        return -1;
-    if (f->started && !f->failed && db_path) {
-        char *q = sqlite3_mprintf("ATTACH %Q AS m", db_path);
-        struct buf sql;
-        buf_init(&sql, 1024);
-        buf_addstr(&sql, "PRAGMA m.journal_mode=OFF; BEGIN;");
-        for (size_t i = 0; i < sizeof(fts_shadow) / sizeof(*fts_shadow); i++)
-            buf_addf(&sql,
-                     "DELETE FROM m.name_fts_%s;"
-                     "INSERT INTO m.name_fts_%s SELECT * FROM "
-                     "main.name_fts_%s;",
-                     fts_shadow[i], fts_shadow[i], fts_shadow[i]);
-        buf_addstr(&sql, "COMMIT");
-        if (q && sql.len && exec(f->db, q) == 0 && exec(f->db, sql.s) == 0)
-            ret = 0;
-        sqlite3_free(q);
-        buf_release(&sql);
-    }
-    sqlite3_close(f->db);
-    f->db = NULL;
-    f->started = 0;
-    return ret;
-}
-
-/* Sorts the professionals into the default order and writes them with
- * every row that belongs to them: a replay thread reads the spill while
- * this one inserts. */
-static int write_all(struct build *b, sqlite3 *db, sqlite3_stmt **st,
-                     struct fts_side *fts, const char *db_path)
-{
-    pthread_t th;
-    struct batch *bt;
-    int failed = 0;
-    double t = now_s();
-    sort_persons(&b->persons);
-    log_debug("sorted %zu professionals in %.2f s", b->persons.n, now_s() - t);
-    if (spill_flush(b->sp) < 0 || fts_side_start(fts, &b->persons, db_path) < 0)
-        return -1;
-    b->parse_failed = 0;
-    queue_init(&b->q);
-    if (pthread_create(&th, NULL, replay_thread, b) != 0) {
-        log_error("pthread_create failed");
-        queue_destroy(&b->q);
-        return -1;
-    }
-    while ((bt = queue_pop(&b->q))) {
-        if (!failed && insert_batch(db, st, bt) < 0) {
-            failed = 1;
-            queue_abort(&b->q);
-        }
-        queue_recycle(&b->q, bt);
-    }
-    pthread_join(th, NULL);
-    queue_destroy(&b->q);
-    return failed || b->parse_failed ? -1 : 0;
-}
-
-static int write_codes(struct build *b, sqlite3 *db)
-{
-    sqlite3_stmt *s = NULL;
-    int ret = -1;
-    if (sqlite3_prepare_v2(db, "INSERT INTO code VALUES (?,?,?,?)", -1, &s,
-                           NULL) != SQLITE_OK) {
-        log_error("sqlite: %s", sqlite3_errmsg(db));
-        return -1;
-    }
-    for (size_t i = 0; i < b->codes.cap; i++) {
-        const struct code *c = &b->codes.slot[i];
-        if (!c->code)
-            continue;
-        sqlite3_bind_text(s, 1, c->list, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, c->code, -1, SQLITE_STATIC);
-        bind_opt(s, 3, c->label);
-        sqlite3_bind_int64(s, 4, (sqlite3_int64)c->count);
-        if (sqlite3_step(s) != SQLITE_DONE) {
-            log_error("sqlite: code: %s", sqlite3_errmsg(db));
-            goto out;
-        }
-        sqlite3_reset(s);
-    }
-    /* Specialties count professionals, which only the table knows once the
-     * two sources are merged. */
-    if (exec(db, "UPDATE code SET count = (SELECT count(*) FROM specialty s "
-                 "WHERE s.code = code.code) WHERE list = 'specialty'") < 0)
-        goto out;
-    ret = 0;
-out:
-    sqlite3_finalize(s);
-    return ret;
-}
-
-static long long count_rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *s;
-    long long n = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-        return -1;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return n;
 }
 
 static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
@@ -2294,7 +173,7 @@ static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
     };
     char schema[16];
     snprintf(schema, sizeof(schema), "%lld",
-             count_rows(db, "PRAGMA user_version"));
+             sql_count(db, "PRAGMA user_version"));
     const char *kv[][2] = {
         {"schema_version", schema},
         {"importer_version", RPPS_VERSION},
@@ -2341,8 +220,8 @@ static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
             continue;
         sqlite3_bind_text(s, 1, kind_names[k], -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, kind_src[k], -1, SQLITE_STATIC);
-        bind_opt(s, 3, st->member);
-        bind_opt(s, 4, st->stamp);
+        sql_bind_opt(s, 3, st->member);
+        sql_bind_opt(s, 4, st->stamp);
         sqlite3_bind_int(s, 5, (int)st->columns);
         sqlite3_bind_int64(s, 6, (sqlite3_int64)st->lines);
         sqlite3_bind_int64(s, 7, (sqlite3_int64)st->loaded);
@@ -2361,140 +240,39 @@ out:
     return ret;
 }
 
-/* PRAGMA quick_check on its own read-only connection, for check_db()'s
- * second thread. */
-struct quick_check {
-    const char *path;
-    int ok;
-};
-
-static void *quick_check_thread(void *arg)
-{
-    struct quick_check *q = arg;
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    q->ok = 0;
-    /* The busy timeout comes before the first statement: the main thread's
-     * FTS5 check may be committing (EXCLUSIVE, briefly) when this one first
-     * reads the schema, and that read would fail at once with "database is
-     * locked" (issue 11; tests/e2e_stress.sh makes it happen). */
-    if (sqlite3_open_v2(q->path, &db, SQLITE_OPEN_READONLY, NULL) !=
-            SQLITE_OK ||
-        sqlite3_busy_timeout(db, 600000) != SQLITE_OK ||
-        exec(db, "PRAGMA cache_size=-131072") < 0 ||
-        sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, NULL) !=
-            SQLITE_OK) {
-        log_error("quick_check: %s", db ? sqlite3_errmsg(db) : "cannot open");
-        goto out;
-    }
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *r = (const char *)sqlite3_column_text(s, 0);
-        if (r && strcmp(r, "ok") == 0) {
-            q->ok = 1;
-        } else {
-            log_error("integrity check: %s", r ? r : "?");
-            q->ok = 0;
-            break;
-        }
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        log_error("quick_check: %s", sqlite3_errmsg(db));
-        q->ok = 0;
-    }
-out:
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return NULL;
-}
-
-/* SQLite's and FTS5's own checks on the finished, committed file: the FTS5
- * check compares the index with its content table; quick_check is
- * integrity_check without the index-against-table cross-check (minutes at
- * full scale), still verifying every page, record and index order. They
- * run side by side, quick_check on a second read-only connection: the
- * FTS5 check is an INSERT that writes nothing, so it only waits (busy
- * timeout) for the reader at its end. The build connection must have
- * given up its exclusive lock. */
-static int check_db(sqlite3 *db, const char *path)
-{
-    struct quick_check q = {path, 0};
-    pthread_t th;
-    int threaded = pthread_create(&th, NULL, quick_check_thread, &q) == 0;
-    if (!threaded)
-        quick_check_thread(&q);
-    sqlite3_busy_timeout(db, 600000);
-    int fts = exec(db, "INSERT INTO name_fts(name_fts, rank) "
-                       "VALUES ('integrity-check', 1)");
-    sqlite3_busy_timeout(db, 0);
-    if (threaded)
-        pthread_join(th, NULL);
-    return fts < 0 || !q.ok ? -1 : 0;
-}
-
 /* ---- The whole build ---- */
 
-struct plan {
-    int kind;
-    const struct load_input *in;
-    int member; /* zip member index, or -1 for a text file */
+/* Which file holds which extract, and the zips opened to find out. */
+struct sources {
+    struct {
+        const struct load_input *in; /* NULL: the extract is not imported */
+        int member; /* its zip member's index, or -1 for a text file */
+    } plan[KIND_COUNT];
+    struct zipread *zips[LOAD_MAX_SOURCES]; /* one per input, or NULL */
 };
 
-int load_build(const char *db_path, const struct load_input *in, size_t n,
-               const struct load_opts *o, struct load_result *res)
+/* Puts input in (number i) down for extract k, unless one already is. */
+static int plan_add(struct sources *so, int k, const struct load_input *in,
+                    int member)
 {
-    struct build b;
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st[T_N] = {0};
-    struct plan plan[KIND_COUNT];
-    const char *kind_src[KIND_COUNT] = {0};
-    struct zipread *zips[64] = {0};
-    struct spill sp;
-    struct fts_side fts;
-    int ret = -1, have = 0;
-    double t0 = now_s();
-
-    memset(&b, 0, sizeof(b));
-    memset(res, 0, sizeof(*res));
-    memset(&sp, 0, sizeof(sp));
-    memset(&fts, 0, sizeof(fts));
-    sp.fd = -1;
-    b.sp = &sp;
-    memset(plan, 0, sizeof(plan));
-    b.opts = o;
-    if (n > 64) {
-        log_error("too many sources");
+    if (so->plan[k].in) {
+        log_error("%s: a second %s extract (already in %s)", in->source,
+                  kind_names[k], so->plan[k].in->source);
         return -1;
     }
+    so->plan[k].in = in;
+    so->plan[k].member = member;
+    return 0;
+}
 
-    /* Which file holds which extract: zip members by prefix, text files by
-     * name. */
+/* Which file holds which extract: zip members by prefix, text files by
+ * name (docs/format.md §1). 0, or -1 (logged). */
+static int plan_sources(struct sources *so, const struct load_input *in,
+                        size_t n)
+{
+    assert(n <= LOAD_MAX_SOURCES);
     for (size_t i = 0; i < n; i++) {
-        if (zipread_is_zip(in[i].path)) {
-            zips[i] = zipread_open(in[i].path);
-            if (!zips[i])
-                goto out;
-            int found = 0;
-            for (int k = 0; k < KIND_COUNT; k++) {
-                int m = zipread_find(zips[i], kind_prefix[k]);
-                if (m < 0)
-                    continue;
-                if (plan[k].in) {
-                    log_error("%s: a second %s extract (already in %s)",
-                              in[i].source, kind_names[k], plan[k].in->source);
-                    goto out;
-                }
-                plan[k] = (struct plan){k, &in[i], m};
-                found++;
-            }
-            if (!found) {
-                log_error("%s: the zip holds no extract file (members named "
-                          "PS_LibreAcces_* or "
-                          "Extraction_Correspondance_MSSante_*)",
-                          in[i].source);
-                goto out;
-            }
-        } else {
+        if (!zipread_is_zip(in[i].path)) {
             int k = load_kind_of(in[i].name);
             if (k < 0) {
                 log_error("%s: not an extract: the file name must start with "
@@ -2504,104 +282,215 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
                           "Extraction_Correspondance_MSSante_ (or be a zip "
                           "holding them)",
                           in[i].source);
-                goto out;
+                return -1;
             }
-            if (plan[k].in) {
-                log_error("%s: a second %s extract (already in %s)",
-                          in[i].source, kind_names[k], plan[k].in->source);
-                goto out;
-            }
-            plan[k] = (struct plan){k, &in[i], -1};
+            if (plan_add(so, k, &in[i], -1) < 0)
+                return -1;
+            continue;
+        }
+        so->zips[i] = zipread_open(in[i].path);
+        if (!so->zips[i])
+            return -1;
+        int found = 0;
+        for (int k = 0; k < KIND_COUNT; k++) {
+            int m = zipread_find(so->zips[i], kind_prefix[k]);
+            if (m < 0)
+                continue;
+            if (plan_add(so, k, &in[i], m) < 0)
+                return -1;
+            found++;
+        }
+        if (!found) {
+            log_error("%s: the zip holds no extract file (members named "
+                      "PS_LibreAcces_* or "
+                      "Extraction_Correspondance_MSSante_*)",
+                      in[i].source);
+            return -1;
         }
     }
+    return 0;
+}
 
-    if (sqlite3_open_v2(db_path, &db,
+/* Opens the new database at db_path for the build, in a transaction, with
+ * the schema up to its post-load part and the commune tables. 0, or -1
+ * (logged; *db may be open all the same). */
+static int open_db(const char *db_path, const struct load_opts *o, sqlite3 **db)
+{
+    if (sqlite3_open_v2(db_path, db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                             SQLITE_OPEN_NOFOLLOW,
                         NULL) != SQLITE_OK) {
-        log_error("%s: %s", db_path, db ? sqlite3_errmsg(db) : "cannot open");
-        goto out;
+        log_error("%s: %s", db_path, *db ? sqlite3_errmsg(*db) : "cannot open");
+        return -1;
     }
     /* A build writes a new file nobody reads: no journal, no syncs until
      * the end (main.c fsyncs before the rename), a large page cache. */
-    if (exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+    if (sql_exec(*db,
+                 "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
                  "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-262144;"
                  "PRAGMA temp_store=FILE; PRAGMA threads=2; BEGIN") < 0)
-        goto out;
-    {
-        /* The schema up to the post-load marker now, the rest later. */
-        const char *mark = strstr(schema_sql, "-- @post-load");
-        char *pre = xstrndup(schema_sql, mark ? (size_t)(mark - schema_sql)
-                                              : strlen(schema_sql));
-        int rc = exec(db, pre);
-        free(pre);
-        if (rc < 0)
-            goto out;
-    }
+        return -1;
+    /* The schema up to the post-load marker now, the rest after the rows
+     * (post_load()). */
+    const char *mark = strstr(schema_sql, "-- @post-load");
+    char *pre = xstrndup(schema_sql, mark ? (size_t)(mark - schema_sql)
+                                          : strlen(schema_sql));
+    int rc = sql_exec(*db, pre);
+    free(pre);
+    if (rc < 0)
+        return -1;
     if (o->communes_tsv &&
-        places_load_tsv(db, o->communes_tsv, o->postcodes_tsv) < 0)
+        places_load_tsv(*db, o->communes_tsv, o->postcodes_tsv) < 0)
+        return -1;
+    return 0;
+}
+
+/* Reads extract k from where so planned it into b, its figures into st.
+ * 0, or -1 (logged). */
+static int read_extract(struct build *b, const struct sources *so,
+                        const struct load_input *in, int k,
+                        struct load_stats *st)
+{
+    const struct load_input *src_in = so->plan[k].in;
+    int member = so->plan[k].member;
+    struct file_src fs = {-1};
+    struct psv_src src;
+    char label[1024];
+    b->st = st;
+    if (member >= 0) {
+        struct zipread *z = so->zips[src_in - in];
+        const char *mname = zipread_name(z, (size_t)member);
+        if (zipread_open_member(z, (size_t)member) < 0)
+            return -1;
+        snprintf(st->member, sizeof(st->member), "%s", base_name(mname));
+        snprintf(label, sizeof(label), "%s:%s", src_in->source,
+                 base_name(mname));
+        b->total_bytes = zipread_member_size(z);
+        src = (struct psv_src){zipread_read, z};
+    } else {
+        struct stat sb;
+        fs.fd = open(src_in->path, O_RDONLY | O_CLOEXEC);
+        if (fs.fd < 0) {
+            log_error("%s: %s", src_in->path, strerror(errno));
+            return -1;
+        }
+        snprintf(st->member, sizeof(st->member), "%s", base_name(src_in->name));
+        snprintf(label, sizeof(label), "%s", src_in->source);
+        b->total_bytes = fstat(fs.fd, &sb) == 0 ? (size_t)sb.st_size : 0;
+        src = (struct psv_src){fd_read, &fs};
+    }
+    load_stamp_of(st->member, st->stamp);
+    if (!st->stamp[0])
+        load_stamp_of(src_in->name, st->stamp);
+    /* Inflate on its own thread while this file is parsed. */
+    struct prefetch *pf = prefetch_start(src);
+    int rc = pf ? parse_file(b, prefetch_src(pf), label, k) : -1;
+    if (pf)
+        prefetch_stop(pf);
+    if (fs.fd >= 0)
+        close(fs.fd);
+    return rc;
+}
+
+/* After the rows: the indexes, the code lists, the counts and the meta
+ * table, then the commit. 0, or -1 (logged). */
+static int post_load(struct build *b, sqlite3 *db, const struct load_input *in,
+                     size_t n, struct load_result *res,
+                     const char *const *kind_src, double *t0)
+{
+    load_progress(b, "building indexes", 0);
+    /* CREATE INDEX sorts in a few worker threads only once its keys spill
+     * out of the page cache into sorted runs; a small cache gets there at
+     * once (at full scale 20 s for the indexes instead of 30 s with the
+     * 256 MiB cache, which then sorts on one core). */
+    const char *mark = strstr(schema_sql, "-- @post-load");
+    if (sql_exec(db, "PRAGMA cache_size=-20000; PRAGMA threads=4") < 0 ||
+        (mark && sql_exec(db, mark) < 0) ||
+        sql_exec(db, "PRAGMA cache_size=-262144; PRAGMA threads=2") < 0)
+        return -1;
+    step_done("indexes", t0);
+    /* After the indexes: specialty counts read specialty_code. */
+    if (codes_write(&b->codes, db) < 0)
+        return -1;
+    step_done("codes", t0);
+    res->activities =
+        (unsigned long long)sql_count(db, "SELECT count(*) FROM activity");
+    res->specialties =
+        (unsigned long long)sql_count(db, "SELECT count(*) FROM specialty");
+    res->diplomas =
+        (unsigned long long)sql_count(db, "SELECT count(*) FROM diploma");
+    res->mailboxes =
+        (unsigned long long)sql_count(db, "SELECT count(*) FROM mailbox");
+    if (write_meta(db, in, n, res, kind_src) < 0)
+        return -1;
+    /* Committed, and the file's exclusive lock given up (at the end of the
+     * next read) for the full-text index's copy and the checks. */
+    if (sql_exec(db, "COMMIT; PRAGMA locking_mode=NORMAL;"
+                     "SELECT count(*) FROM meta") < 0)
+        return -1;
+    step_done("commit", t0);
+    return 0;
+}
+
+/* The full-text index copied in, the planner's statistics, the checks:
+ * on the committed file. 0, or -1 (logged). */
+static int finish(struct build *b, sqlite3 *db, struct fts_side *fts,
+                  const char *db_path, double *t0)
+{
+    load_progress(b, "building the full-text index", 0);
+    if (fts_side_finish(fts, db_path) < 0)
+        return -1;
+    step_done("full-text index", t0);
+    load_progress(b, "checking", 0);
+    /* Statistics for the query planner (sampled: a full ANALYZE reads
+     * every index), then back to an ordinary rollback journal so readers
+     * need no write access. */
+    if (sql_exec(db, "PRAGMA analysis_limit=2000; ANALYZE;"
+                     "PRAGMA journal_mode=DELETE") < 0)
+        return -1;
+    step_done("analyze", t0);
+    if (check_db(db, db_path) < 0)
+        return -1;
+    step_done("integrity checks", t0);
+    return 0;
+}
+
+int load_build(const char *db_path, const struct load_input *in, size_t n,
+               const struct load_opts *o, struct load_result *res)
+{
+    struct build b;
+    sqlite3 *db = NULL;
+    struct sources so;
+    const char *kind_src[KIND_COUNT] = {0};
+    struct spill sp;
+    struct fts_side fts;
+    int ret = -1, have = 0;
+    double t0 = now_s();
+
+    memset(&b, 0, sizeof(b));
+    memset(res, 0, sizeof(*res));
+    memset(&so, 0, sizeof(so));
+    memset(&sp, 0, sizeof(sp));
+    memset(&fts, 0, sizeof(fts));
+    sp.fd = -1;
+    b.sp = &sp;
+    b.opts = o;
+    if (n > LOAD_MAX_SOURCES) {
+        log_error("at most %d sources", LOAD_MAX_SOURCES);
+        return -1;
+    }
+    if (plan_sources(&so, in, n) < 0 || open_db(db_path, o, &db) < 0)
         goto out;
     step_done("communes", &t0);
     if (spill_open(&sp, db_path) < 0)
         goto out;
-    for (int t = 0; t < T_N; t++) {
-        if (sqlite3_prepare_v2(db, target_sql[t], -1, &st[t], NULL) !=
-            SQLITE_OK) {
-            log_error("sqlite: %s", sqlite3_errmsg(db));
-            goto out;
-        }
-    }
-
     for (int k = 0; k < KIND_COUNT; k++) {
-        const struct plan *p = &plan[k];
-        struct file_src fs = {-1};
-        struct psv_src src;
-        char label[1024];
-        int rc;
-        if (!p->in)
+        if (!so.plan[k].in)
             continue;
         have++;
-        b.st = &res->kind[k];
-        kind_src[k] = p->in->source;
-        if (p->member >= 0) {
-            struct zipread *z = zips[p->in - in];
-            const char *mname = zipread_name(z, (size_t)p->member);
-            if (zipread_open_member(z, (size_t)p->member) < 0)
-                goto out;
-            snprintf(b.st->member, sizeof(b.st->member), "%s",
-                     base_name(mname));
-            snprintf(label, sizeof(label), "%s:%s", p->in->source,
-                     base_name(mname));
-            b.total_bytes = zipread_member_size(z);
-            src = (struct psv_src){zipread_read, z};
-        } else {
-            struct stat sb;
-            fs.fd = open(p->in->path, O_RDONLY | O_CLOEXEC);
-            if (fs.fd < 0) {
-                log_error("%s: %s", p->in->path, strerror(errno));
-                goto out;
-            }
-            snprintf(b.st->member, sizeof(b.st->member), "%s",
-                     base_name(p->in->name));
-            snprintf(label, sizeof(label), "%s", p->in->source);
-            b.total_bytes = fstat(fs.fd, &sb) == 0 ? (size_t)sb.st_size : 0;
-            src = (struct psv_src){fd_read, &fs};
-        }
-        load_stamp_of(b.st->member, b.st->stamp);
-        if (!b.st->stamp[0])
-            load_stamp_of(p->in->name, b.st->stamp);
-        /* Inflate on its own thread while this file is parsed. */
-        struct prefetch *pf = prefetch_start(src);
-        if (!pf) {
-            if (fs.fd >= 0)
-                close(fs.fd);
-            goto out;
-        }
-        rc = load_file(&b, prefetch_src(pf), label, k);
-        prefetch_stop(pf);
+        kind_src[k] = so.plan[k].in->source;
+        int rc = read_extract(&b, &so, in, k, &res->kind[k]);
         step_done(kind_names[k], &t0);
-        if (fs.fd >= 0)
-            close(fs.fd);
         if (rc < 0)
             goto out;
     }
@@ -2612,80 +501,33 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     b.file = NULL;
     b.st = NULL;
     b.total_bytes = 0;
-    progress(&b, "writing professionals and their rows", 0);
-    if (write_all(&b, db, st, &fts, db_path) < 0)
+    load_progress(&b, "writing professionals and their rows", 0);
+    double t = now_s();
+    persons_sort(&b.persons);
+    log_debug("sorted %zu professionals in %.2f s", b.persons.n, now_s() - t);
+    if (spill_flush(&sp) < 0 || fts_side_start(&fts, &b.persons, db_path) < 0 ||
+        write_rows(&b, db) < 0)
         goto out;
     res->professionals = b.persons.n;
     step_done("professionals and rows", &t0);
     spill_close(&sp);
-    for (int t = 0; t < T_N; t++) {
-        sqlite3_finalize(st[t]);
-        st[t] = NULL;
-    }
-    progress(&b, "building indexes", 0);
-    {
-        /* CREATE INDEX sorts in a few worker threads only once its keys
-         * spill out of the page cache into sorted runs; a small cache
-         * gets there at once (at full scale 20 s for the indexes instead
-         * of 30 s with the 256 MiB cache, which then sorts on one core). */
-        const char *mark = strstr(schema_sql, "-- @post-load");
-        if (exec(db, "PRAGMA cache_size=-20000; PRAGMA threads=4") < 0 ||
-            (mark && exec(db, mark) < 0) ||
-            exec(db, "PRAGMA cache_size=-262144; PRAGMA threads=2") < 0)
-            goto out;
-    }
-    step_done("indexes", &t0);
-    /* After the indexes: specialty counts read specialty_code. */
-    if (write_codes(&b, db) < 0)
+    if (post_load(&b, db, in, n, res, kind_src, &t0) < 0 ||
+        finish(&b, db, &fts, db_path, &t0) < 0)
         goto out;
-    step_done("codes", &t0);
-    res->activities =
-        (unsigned long long)count_rows(db, "SELECT count(*) FROM activity");
-    res->specialties =
-        (unsigned long long)count_rows(db, "SELECT count(*) FROM specialty");
-    res->diplomas =
-        (unsigned long long)count_rows(db, "SELECT count(*) FROM diploma");
-    res->mailboxes =
-        (unsigned long long)count_rows(db, "SELECT count(*) FROM mailbox");
-    if (write_meta(db, in, n, res, kind_src) < 0)
-        goto out;
-    /* Committed, and the file's exclusive lock given up (at the end of the
-     * next read) for the full-text index's copy and the checks. */
-    if (exec(db, "COMMIT; PRAGMA locking_mode=NORMAL;"
-                 "SELECT count(*) FROM meta") < 0)
-        goto out;
-    step_done("commit", &t0);
-    progress(&b, "building the full-text index", 0);
-    if (fts_side_finish(&fts, db_path) < 0)
-        goto out;
-    step_done("full-text index", &t0);
-    progress(&b, "checking", 0);
-    /* Statistics for the query planner (sampled: a full ANALYZE reads
-     * every index), then back to an ordinary rollback journal so readers
-     * need no write access. */
-    if (exec(db, "PRAGMA analysis_limit=2000; ANALYZE;"
-                 "PRAGMA journal_mode=DELETE") < 0)
-        goto out;
-    step_done("analyze", &t0);
-    if (check_db(db, db_path) < 0)
-        goto out;
-    step_done("integrity checks", &t0);
-    progress(&b, "done", 1);
+    load_progress(&b, "done", 1);
     ret = 0;
 out:
     fts_side_finish(&fts, NULL); /* after a failure: stop, join, close */
-    for (int t = 0; t < T_N; t++)
-        sqlite3_finalize(st[t]);
     if (db && sqlite3_close(db) != SQLITE_OK) {
         log_error("sqlite close: %s", sqlite3_errmsg(db));
         ret = -1;
     }
-    for (size_t i = 0; i < n && i < 64; i++)
-        zipread_close(zips[i]);
+    for (size_t i = 0; i < n && i < LOAD_MAX_SOURCES; i++)
+        zipread_close(so.zips[i]);
     spill_close(&sp);
     persons_release(&b.persons);
-    free(b.strs.slot);
-    free(b.codes.slot);
+    strset_release(&b.strs);
+    codes_release(&b.codes);
     arena_release(&b.arena);
     return ret;
 }

@@ -21,6 +21,13 @@ int load_kind_of(const char *name);
 /* "activite", "savoirfaire", "diplome", "mssante". */
 const char *load_kind_name(int kind);
 
+/* The most sources one build takes (main.c refuses more, load_build()
+ * too). Each source must hold at least one of the four extracts and no
+ * extract may come twice, so a fifth always fails in load_build() with a
+ * message that names the extract given twice; the cap leaves room for that
+ * message and bounds the arrays of sources. */
+#define LOAD_MAX_SOURCES 16
+
 /* One local file to read: a zip (its members are found by prefix) or a .txt
  * (its kind from name). */
 struct load_input {

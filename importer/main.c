@@ -415,37 +415,156 @@ static void on_dl_progress(void *ctx, unsigned long long now,
                 (double)now / 1e6);
 }
 
-int main(int argc, char **argv)
-{
-    const char *db = "rpps.db";
-    char *ca_file = NULL, *communes = NULL, *postcodes = NULL;
-    int if_changed = 0, force = 0, quiet = 0, keep = 0, no_communes = 0;
-    int show_progress = isatty(2);
-    double max_drop = 10.0, max_growth = GROWTH_DEFAULT;
-    struct load_opts lo = {0};
+/* What one run decided (the options) and holds (the lock, the sources). */
+struct import {
+    const char *db;
+    char *ca_file, *communes, *postcodes; /* owned */
+    int if_changed, force, quiet, keep, no_communes, show_progress;
+    double max_drop, max_growth;
+    struct load_opts lo;
     struct fetch_opts fo;
-    int lock_fd = -1, ret = EXIT_FAILED;
-    double t0 = now_s();
-    enum {
-        O_DB = 256,
-        O_CA,
-        O_IFCH,
-        O_FORCE,
-        O_DROP,
-        O_GROWTH,
-        O_REJ,
-        O_RETRIES,
-        O_MAXDL,
-        O_DLTIME,
-        O_KEEP,
-        O_PROG,
-        O_NOPROG,
-        O_QUIET,
-        O_VERBOSE,
-        O_VERSION,
-        O_HELP,
-        O_COMMUNES
-    };
+    const char *const *srcs; /* argv's, or ans_urls */
+    size_t nsrc;
+    int lock_fd;
+    struct load_input in[LOAD_MAX_SOURCES];
+    char *paths[LOAD_MAX_SOURCES], *names[LOAD_MAX_SOURCES]; /* owned */
+    int downloaded[LOAD_MAX_SOURCES];
+    double t0;
+};
+
+enum {
+    O_DB = 256,
+    O_CA,
+    O_IFCH,
+    O_FORCE,
+    O_DROP,
+    O_GROWTH,
+    O_REJ,
+    O_RETRIES,
+    O_MAXDL,
+    O_DLTIME,
+    O_KEEP,
+    O_PROG,
+    O_NOPROG,
+    O_QUIET,
+    O_VERBOSE,
+    O_VERSION,
+    O_HELP,
+    O_COMMUNES
+};
+
+/* For the option readers: stop with exit code c. */
+static int stop(int *code, int c)
+{
+    *code = c;
+    return -1;
+}
+
+/* One option c with its argument: 0 to go on, or -1 to stop with the
+ * exit code *code (a usage error; 0 after --help or --version). */
+static int option(struct import *im, int c, const char *arg, int *code)
+{
+    char *end;
+    switch (c) {
+    case O_DB:
+        im->db = arg;
+        break;
+    case O_CA:
+        free(im->ca_file);
+        im->ca_file = xstrdup(arg);
+        break;
+    case O_IFCH:
+        im->if_changed = 1;
+        break;
+    case O_FORCE:
+        im->force = 1;
+        break;
+    case O_DROP:
+        im->max_drop = strtod(arg, &end);
+        if (*end || im->max_drop < 0 || im->max_drop > 100) {
+            log_error("--max-drop: a percentage from 0 to 100");
+            return stop(code, EXIT_USAGE);
+        }
+        break;
+    case O_GROWTH:
+        im->max_growth = strtod(arg, &end);
+        if (end == arg || *end || !(im->max_growth >= 0) ||
+            im->max_growth > 1e6) {
+            log_error("--max-growth: a percentage from 0 to 1000000");
+            return stop(code, EXIT_USAGE);
+        }
+        break;
+    case O_REJ:
+        im->lo.max_reject_frac = strtod(arg, &end);
+        if (*end || im->lo.max_reject_frac < 0 || im->lo.max_reject_frac > 1) {
+            log_error("--max-rejected: a fraction from 0 to 1");
+            return stop(code, EXIT_USAGE);
+        }
+        break;
+    case O_RETRIES: {
+        long r = strtol(arg, &end, 10);
+        if (*end || r < 0 || r > 20) {
+            log_error("--retries: a number from 0 to 20");
+            return stop(code, EXIT_USAGE);
+        }
+        im->fo.retries = (int)r;
+        break;
+    }
+    case O_MAXDL:
+        if (parse_size(arg, &im->fo.max_size) < 0) {
+            log_error("--max-download-size: a number of bytes, with K, "
+                      "M or G for KiB, MiB, GiB (0: no limit)");
+            return stop(code, EXIT_USAGE);
+        }
+        break;
+    case O_DLTIME: {
+        long t = strtol(arg, &end, 10);
+        /* A week: beyond it "no limit" (0) says what is meant. */
+        if (end == arg || *end || t < 0 || t > 7 * 86400) {
+            log_error("--download-timeout: seconds, from 0 (no limit) "
+                      "to 604800");
+            return stop(code, EXIT_USAGE);
+        }
+        im->fo.total_timeout = t;
+        break;
+    }
+    case O_KEEP:
+        im->keep = 1;
+        break;
+    case O_PROG:
+        im->show_progress = 1;
+        break;
+    case O_NOPROG:
+        im->show_progress = 0;
+        break;
+    case O_QUIET:
+        im->quiet = 1;
+        break;
+    case O_VERBOSE:
+        log_verbose(1);
+        break;
+    case O_COMMUNES:
+        free(im->communes);
+        im->no_communes = strcmp(arg, "none") == 0;
+        im->communes = im->no_communes ? NULL : xstrdup(arg);
+        break;
+    case O_VERSION:
+        printf("rpps-import %s\n", RPPS_VERSION);
+        return stop(code, 0);
+    case O_HELP:
+        usage(stdout);
+        return stop(code, 0);
+    default:
+        usage(stderr);
+        return stop(code, EXIT_USAGE);
+    }
+    return 0;
+}
+
+/* The command line into im: 0 to go on, or -1 to stop with the exit code
+ * *code. */
+static int options(struct import *im, int argc, char **argv, int *code)
+{
     static const struct option opts[] = {
         {"db", required_argument, NULL, O_DB},
         {"ca-file", required_argument, NULL, O_CA},
@@ -467,6 +586,312 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+        if (option(im, c, optarg, code) < 0)
+            return -1;
+    if (im->quiet) {
+        log_quiet(1);
+        im->show_progress = 0;
+    }
+    im->lo.progress = im->show_progress;
+    /* Backoff for tests: RPPS_RETRY_BACKOFF seconds instead of 2. */
+    if (getenv("RPPS_RETRY_BACKOFF"))
+        im->fo.backoff_s = strtod(getenv("RPPS_RETRY_BACKOFF"), NULL);
+    if (!im->ca_file)
+        im->ca_file = datadir_find(CA_NAME);
+    if (!im->ca_file)
+        log_warn("the IGC-Santé CA chain (%s) was not found: only the system "
+                 "store is trusted, and the ANS server will not verify",
+                 CA_NAME);
+    else if (access(im->ca_file, R_OK) != 0) {
+        log_error("%s: %s", im->ca_file, strerror(errno));
+        return stop(code, EXIT_USAGE);
+    }
+    im->fo.ca_file = im->ca_file;
+    im->srcs = (const char *const *)argv + optind;
+    im->nsrc = (size_t)(argc - optind);
+    if (im->nsrc == 0) {
+        im->srcs = ans_urls;
+        im->nsrc = sizeof(ans_urls) / sizeof(*ans_urls);
+    }
+    if (im->nsrc > LOAD_MAX_SOURCES) {
+        log_error("at most %d sources", LOAD_MAX_SOURCES);
+        return stop(code, EXIT_USAGE);
+    }
+    return 0;
+}
+
+/* One importer per database: the lock file, kept between runs (so no
+ * O_EXCL), but never opened through a link, and only a plain file. 0, or
+ * -1 (logged). */
+static int lock_db(struct import *im)
+{
+    struct buf lockp;
+    struct stat lsb;
+    const char *why = NULL;
+    buf_init(&lockp, 8192);
+    buf_addf(&lockp, "%s.lock", im->db);
+    im->lock_fd =
+        open(lockp.s, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (im->lock_fd < 0)
+        why = errno == ELOOP ? "a symbolic link: refused (rpps-import makes "
+                               "its lock file itself)"
+                             : strerror(errno);
+    else if (fstat(im->lock_fd, &lsb) < 0 || !S_ISREG(lsb.st_mode))
+        why = "not a regular file: refused";
+    int ret = -1;
+    if (why)
+        log_error("%s: %s", lockp.s, why);
+    else if (flock(im->lock_fd, LOCK_EX | LOCK_NB) < 0)
+        log_error("%s: another rpps-import is working on this database",
+                  im->db);
+    else
+        ret = 0;
+    buf_release(&lockp);
+    if (ret < 0 && im->lock_fd >= 0) {
+        close(im->lock_fd);
+        im->lock_fd = -1;
+    }
+    return ret;
+}
+
+/* --if-changed: the extract's file name (with its timestamp) and size from
+ * a HEAD, against what the current database was built from. 1 when every
+ * source is the one already imported, 0 when one is not, -1 on an error
+ * (logged). */
+static int probe_unchanged(struct import *im)
+{
+    for (size_t i = 0; i < im->nsrc; i++) {
+        const char *src = im->srcs[i];
+        struct fetch_info fi;
+        char key[4200], old[512], now[512];
+        if (is_url(src)) {
+            if (fetch_head(src, &im->fo, &fi) < 0)
+                return -1;
+        } else {
+            struct stat sb;
+            memset(&fi, 0, sizeof(fi));
+            if (stat(src, &sb) < 0) {
+                log_error("%s: %s", src, strerror(errno));
+                return -1;
+            }
+            fi.length = (unsigned long long)sb.st_size;
+            fetch_url_basename(src, fi.filename, sizeof(fi.filename));
+        }
+        snprintf(key, sizeof(key), "source:%s", src);
+        snprintf(now, sizeof(now), "%s|%llu", fi.filename, fi.length);
+        if (old_meta(im->db, key, old, sizeof(old)) < 0 ||
+            strcmp(old, now) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* "name|size": what --if-changed compares (meta source:SOURCE). */
+static char *fingerprint(const char *name, unsigned long long size)
+{
+    struct buf fp;
+    buf_init(&fp, 1024);
+    buf_addf(&fp, "%s|%llu", name, size);
+    return buf_detach(&fp, NULL);
+}
+
+/* Source i to a local file: downloaded beside the database (a URL), or the
+ * file itself. 0, or -1 (logged). */
+static int fetch_source(struct import *im, size_t i)
+{
+    const char *src = im->srcs[i];
+    im->in[i].source = src;
+    if (is_url(src)) {
+        struct fetch_info fi;
+        struct buf dest;
+        char shown[256];
+        struct dl_progress dp = {shown, im->show_progress, 0};
+        fetch_url_basename(src, shown, sizeof(shown));
+        im->fo.progress = on_dl_progress;
+        im->fo.progress_ctx = &dp;
+        buf_init(&dest, 8192);
+        buf_addf(&dest, "%s.download-%zu", im->db, i);
+        im->paths[i] = xstrdup(dest.s);
+        buf_release(&dest);
+        log_info("downloading %s", src);
+        if (fetch_download(src, im->paths[i], &im->fo, &fi) < 0)
+            return -1;
+        if (im->show_progress)
+            fputc('\n', stderr);
+        im->downloaded[i] = 1;
+        im->names[i] = xstrdup(fi.filename);
+        im->in[i].fingerprint = fingerprint(fi.filename, fi.length);
+    } else {
+        struct stat sb;
+        char nm[256];
+        if (stat(src, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+            log_error("%s: %s", src,
+                      errno ? strerror(errno) : "not a regular file");
+            return -1;
+        }
+        im->paths[i] = xstrdup(src);
+        fetch_url_basename(src, nm, sizeof(nm));
+        im->names[i] = xstrdup(nm);
+        im->in[i].fingerprint = fingerprint(nm, (unsigned long long)sb.st_size);
+    }
+    im->in[i].path = im->paths[i];
+    im->in[i].name = im->names[i];
+    return 0;
+}
+
+/* Builds the new database beside the target (so the rename is atomic),
+ * at tmp_path. 0, or -1 (logged). */
+static int build(struct import *im, struct load_result *res)
+{
+    snprintf(tmp_path, sizeof(tmp_path), "%s.tmp-XXXXXX", im->db);
+    int tfd = mkstemp(tmp_path);
+    if (tfd < 0) {
+        log_error("%s: cannot create a temporary file: %s", tmp_path,
+                  strerror(errno));
+        tmp_path[0] = '\0';
+        return -1;
+    }
+    close(tfd);
+    if (!im->communes && !im->no_communes)
+        im->communes = datadir_find("communes.tsv");
+    im->lo.communes_tsv = im->communes;
+    if (im->communes) {
+        /* postcodes.tsv beside communes.tsv, if there is one. */
+        char *d = xstrdup(im->communes);
+        struct buf pc;
+        buf_init(&pc, 8192);
+        buf_addf(&pc, "%s/postcodes.tsv", dirname(d));
+        if (pc.len && access(pc.s, R_OK) == 0)
+            im->postcodes = xstrdup(pc.s);
+        buf_release(&pc);
+        free(d);
+        im->lo.postcodes_tsv = im->postcodes;
+    }
+    return load_build(tmp_path, im->in, im->nsrc, &im->lo, res);
+}
+
+/* The sanity gate: a new database with no professionals, far fewer than
+ * the one it replaces (more likely a broken extract than a real change),
+ * or far more (GROWTH_DEFAULT) is refused, the last two unless --force.
+ * 0, or -1 (logged). */
+static int gate(const struct import *im, const struct load_result *res)
+{
+    char oldn[64];
+    if (res->professionals == 0) {
+        log_error("the new database has no professionals: refused");
+        return -1;
+    }
+    if (old_meta(im->db, "professionals", oldn, sizeof(oldn)) == 0) {
+        double old = strtod(oldn, NULL);
+        if ((double)res->professionals < old * (1.0 - im->max_drop / 100.0)) {
+            if (!im->force) {
+                log_error("sanity gate: the new database has %llu "
+                          "professionals, the current one %.0f (more than "
+                          "%.0f%% fewer): refused; --force to replace it "
+                          "anyway",
+                          res->professionals, old, im->max_drop);
+                return -1;
+            }
+            log_warn("sanity gate overridden by --force (%llu professionals "
+                     "instead of %.0f)",
+                     res->professionals, old);
+        }
+    }
+    return gate_growth(im->db, res, im->max_growth, im->force);
+}
+
+/* The new database, on the disk and readable, renamed over the old one.
+ * 0, or -1 (logged; the old one untouched). */
+static int swap(const struct import *im)
+{
+    if (finish_file(tmp_path) < 0) {
+        log_error("%s: %s", tmp_path, strerror(errno));
+        return -1;
+    }
+    if (rename(tmp_path, im->db) < 0) {
+        log_error("%s: cannot replace: %s", im->db, strerror(errno));
+        return -1;
+    }
+    tmp_path[0] = '\0';
+    char *d = xstrdup(im->db);
+    fsync_dir(dirname(d));
+    free(d);
+    return 0;
+}
+
+static void summary(const struct import *im, const struct load_result *res)
+{
+    unsigned long long rej = 0, dup = 0;
+    for (int k = 0; k < KIND_COUNT; k++) {
+        rej += res->kind[k].rejected;
+        dup += res->kind[k].duplicates;
+    }
+    if (!im->quiet)
+        printf("rpps-import: status=updated db=%s professionals=%llu "
+               "activities=%llu specialties=%llu diplomas=%llu "
+               "mailboxes=%llu rejected=%llu duplicates=%llu seconds=%.1f\n",
+               im->db, res->professionals, res->activities, res->specialties,
+               res->diplomas, res->mailboxes, rej, dup, now_s() - im->t0);
+}
+
+/* What the run leaves: the temporary database, the downloads unless
+ * --keep-downloads. */
+static void clean_up(struct import *im)
+{
+    if (tmp_path[0]) {
+        unlink(tmp_path);
+        tmp_path[0] = '\0';
+    }
+    for (size_t i = 0; i < im->nsrc; i++) {
+        if (im->downloaded[i] && !im->keep)
+            unlink(im->paths[i]);
+        free(im->paths[i]);
+        free(im->names[i]);
+        free((char *)im->in[i].fingerprint);
+    }
+}
+
+/* The steps under the lock, each with its exit code: fetch, probe
+ * (--if-changed), build, gate, swap. */
+static int run(struct import *im)
+{
+    struct load_result res;
+    if (im->if_changed) {
+        int same = probe_unchanged(im);
+        if (same < 0)
+            return EXIT_FAILED;
+        if (same) {
+            if (!im->quiet)
+                printf("rpps-import: status=unchanged db=%s\n", im->db);
+            return EXIT_UNCHANGED;
+        }
+    }
+    for (size_t i = 0; i < im->nsrc; i++)
+        if (fetch_source(im, i) < 0)
+            return EXIT_FAILED;
+    if (build(im, &res) < 0)
+        return EXIT_FAILED;
+    if (gate(im, &res) < 0)
+        return EXIT_REFUSED;
+    if (swap(im) < 0)
+        return EXIT_FAILED;
+    summary(im, &res);
+    return EXIT_UPDATED;
+}
+
+int main(int argc, char **argv)
+{
+    struct import im = {
+        .db = "rpps.db",
+        .show_progress = isatty(2),
+        .max_drop = 10.0,
+        .max_growth = GROWTH_DEFAULT,
+        .lock_fd = -1,
+        .t0 = now_s(),
+    };
+    int ret = EXIT_FAILED;
 
     log_set_prog("rpps-import");
     /* No connection is shared between threads (the parse and replay
@@ -474,367 +899,36 @@ int main(int argc, char **argv)
      * per-connection mutexes, no memory statistics. */
     sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    fetch_opts_init(&fo);
-    lo.max_reject_frac = 0.001;
-    for (;;) {
-        int c = getopt_long(argc, argv, "", opts, NULL);
-        char *end;
-        if (c == -1)
-            break;
-        switch (c) {
-        case O_DB:
-            db = optarg;
-            break;
-        case O_CA:
-            free(ca_file);
-            ca_file = xstrdup(optarg);
-            break;
-        case O_IFCH:
-            if_changed = 1;
-            break;
-        case O_FORCE:
-            force = 1;
-            break;
-        case O_DROP:
-            max_drop = strtod(optarg, &end);
-            if (*end || max_drop < 0 || max_drop > 100) {
-                log_error("--max-drop: a percentage from 0 to 100");
-                return EXIT_USAGE;
-            }
-            break;
-        case O_GROWTH:
-            max_growth = strtod(optarg, &end);
-            if (end == optarg || *end || !(max_growth >= 0) ||
-                max_growth > 1e6) {
-                log_error("--max-growth: a percentage from 0 to 1000000");
-                return EXIT_USAGE;
-            }
-            break;
-        case O_REJ:
-            lo.max_reject_frac = strtod(optarg, &end);
-            if (*end || lo.max_reject_frac < 0 || lo.max_reject_frac > 1) {
-                log_error("--max-rejected: a fraction from 0 to 1");
-                return EXIT_USAGE;
-            }
-            break;
-        case O_RETRIES: {
-            long r = strtol(optarg, &end, 10);
-            if (*end || r < 0 || r > 20) {
-                log_error("--retries: a number from 0 to 20");
-                return EXIT_USAGE;
-            }
-            fo.retries = (int)r;
-            break;
-        }
-        case O_MAXDL:
-            if (parse_size(optarg, &fo.max_size) < 0) {
-                log_error("--max-download-size: a number of bytes, with K, "
-                          "M or G for KiB, MiB, GiB (0: no limit)");
-                return EXIT_USAGE;
-            }
-            break;
-        case O_DLTIME: {
-            long t = strtol(optarg, &end, 10);
-            /* A week: beyond it "no limit" (0) says what is meant. */
-            if (end == optarg || *end || t < 0 || t > 7 * 86400) {
-                log_error("--download-timeout: seconds, from 0 (no limit) "
-                          "to 604800");
-                return EXIT_USAGE;
-            }
-            fo.total_timeout = t;
-            break;
-        }
-        case O_KEEP:
-            keep = 1;
-            break;
-        case O_PROG:
-            show_progress = 1;
-            break;
-        case O_NOPROG:
-            show_progress = 0;
-            break;
-        case O_QUIET:
-            quiet = 1;
-            break;
-        case O_VERBOSE:
-            log_verbose(1);
-            break;
-        case O_COMMUNES:
-            free(communes);
-            no_communes = strcmp(optarg, "none") == 0;
-            communes = no_communes ? NULL : xstrdup(optarg);
-            break;
-        case O_VERSION:
-            printf("rpps-import %s\n", RPPS_VERSION);
-            return 0;
-        case O_HELP:
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return EXIT_USAGE;
-        }
+    fetch_opts_init(&im.fo);
+    im.lo.max_reject_frac = 0.001;
+    if (options(&im, argc, argv, &ret) < 0)
+        goto out_unlocked;
+    if (check_dir(im.db) < 0 || lock_db(&im) < 0) {
+        ret = EXIT_FAILED;
+        goto out_unlocked;
     }
-    if (quiet) {
-        log_quiet(1);
-        show_progress = 0;
-    }
-    lo.progress = show_progress;
-    /* Backoff for tests: RPPS_RETRY_BACKOFF seconds instead of 2. */
-    if (getenv("RPPS_RETRY_BACKOFF"))
-        fo.backoff_s = strtod(getenv("RPPS_RETRY_BACKOFF"), NULL);
-    if (!ca_file)
-        ca_file = datadir_find(CA_NAME);
-    if (!ca_file)
-        log_warn("the IGC-Santé CA chain (%s) was not found: only the system "
-                 "store is trusted, and the ANS server will not verify",
-                 CA_NAME);
-    else if (access(ca_file, R_OK) != 0) {
-        log_error("%s: %s", ca_file, strerror(errno));
-        return EXIT_USAGE;
-    }
-    fo.ca_file = ca_file;
-
-    const char *const *srcs = (const char *const *)argv + optind;
-    size_t nsrc = (size_t)(argc - optind);
-    if (nsrc == 0) {
-        srcs = ans_urls;
-        nsrc = 2;
-    }
-    if (nsrc > 16) {
-        log_error("at most 16 sources");
-        return EXIT_USAGE;
-    }
-
-    if (check_dir(db) < 0)
-        return EXIT_FAILED;
-    /* One importer per database. The lock file stays between runs, so no
-     * O_EXCL; but never through a link, and only a plain file. */
-    struct buf lockp;
-    struct stat lsb;
-    const char *why = NULL;
-    buf_init(&lockp, 8192);
-    buf_addf(&lockp, "%s.lock", db);
-    lock_fd = open(lockp.s, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (lock_fd < 0)
-        why = errno == ELOOP ? "a symbolic link: refused (rpps-import makes "
-                               "its lock file itself)"
-                             : strerror(errno);
-    else if (fstat(lock_fd, &lsb) < 0 || !S_ISREG(lsb.st_mode))
-        why = "not a regular file: refused";
-    if (why) {
-        log_error("%s: %s", lockp.s, why);
-        buf_release(&lockp);
-        if (lock_fd >= 0)
-            close(lock_fd);
-        return EXIT_FAILED;
-    }
-    if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
-        log_error("%s: another rpps-import is working on this database", db);
-        buf_release(&lockp);
-        close(lock_fd);
-        return EXIT_FAILED;
-    }
-    buf_release(&lockp);
-    clean_stale(db);
+    clean_stale(im.db);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGHUP, on_signal);
-
-    if (fetch_global_init() < 0)
+    if (fetch_global_init() < 0) {
+        ret = EXIT_FAILED;
+        if (!im.quiet)
+            printf("rpps-import: status=failed db=%s seconds=%.1f\n", im.db,
+                   now_s() - im.t0);
         goto out_unlocked;
-
-    struct load_input in[16];
-    char *paths[16] = {0}, *names[16] = {0};
-    int downloaded[16] = {0};
-    memset(in, 0, sizeof(in));
-
-    /* --if-changed: the extract's file name (with its timestamp) and size
-     * from a HEAD, against what the current database was built from. */
-    if (if_changed) {
-        int same = 1;
-        for (size_t i = 0; i < nsrc && same; i++) {
-            struct fetch_info fi;
-            char key[4200], old[512], now[512];
-            if (is_url(srcs[i])) {
-                if (fetch_head(srcs[i], &fo, &fi) < 0)
-                    goto out;
-            } else {
-                struct stat sb;
-                memset(&fi, 0, sizeof(fi));
-                if (stat(srcs[i], &sb) < 0) {
-                    log_error("%s: %s", srcs[i], strerror(errno));
-                    goto out;
-                }
-                fi.length = (unsigned long long)sb.st_size;
-                fetch_url_basename(srcs[i], fi.filename, sizeof(fi.filename));
-            }
-            snprintf(key, sizeof(key), "source:%s", srcs[i]);
-            snprintf(now, sizeof(now), "%s|%llu", fi.filename, fi.length);
-            if (old_meta(db, key, old, sizeof(old)) < 0 ||
-                strcmp(old, now) != 0)
-                same = 0;
-        }
-        if (same) {
-            if (!quiet)
-                printf("rpps-import: status=unchanged db=%s\n", db);
-            ret = EXIT_UNCHANGED;
-            goto out;
-        }
     }
-
-    for (size_t i = 0; i < nsrc; i++) {
-        in[i].source = srcs[i];
-        if (is_url(srcs[i])) {
-            struct fetch_info fi;
-            struct buf dest;
-            char shown[256];
-            struct dl_progress dp = {shown, show_progress, 0};
-            fetch_url_basename(srcs[i], shown, sizeof(shown));
-            fo.progress = on_dl_progress;
-            fo.progress_ctx = &dp;
-            buf_init(&dest, 8192);
-            buf_addf(&dest, "%s.download-%zu", db, i);
-            paths[i] = xstrdup(dest.s);
-            buf_release(&dest);
-            log_info("downloading %s", srcs[i]);
-            if (fetch_download(srcs[i], paths[i], &fo, &fi) < 0)
-                goto out;
-            if (show_progress)
-                fputc('\n', stderr);
-            downloaded[i] = 1;
-            names[i] = xstrdup(fi.filename);
-            struct buf fp;
-            buf_init(&fp, 1024);
-            buf_addf(&fp, "%s|%llu", fi.filename, fi.length);
-            in[i].fingerprint = buf_detach(&fp, NULL);
-        } else {
-            struct stat sb;
-            char nm[256];
-            if (stat(srcs[i], &sb) < 0 || !S_ISREG(sb.st_mode)) {
-                log_error("%s: %s", srcs[i],
-                          errno ? strerror(errno) : "not a regular file");
-                goto out;
-            }
-            paths[i] = xstrdup(srcs[i]);
-            fetch_url_basename(srcs[i], nm, sizeof(nm));
-            names[i] = xstrdup(nm);
-            struct buf fp;
-            buf_init(&fp, 1024);
-            buf_addf(&fp, "%s|%llu", nm, (unsigned long long)sb.st_size);
-            in[i].fingerprint = buf_detach(&fp, NULL);
-        }
-        in[i].path = paths[i];
-        in[i].name = names[i];
-    }
-
-    /* Build beside the target, so the rename is atomic. */
-    snprintf(tmp_path, sizeof(tmp_path), "%s.tmp-XXXXXX", db);
-    int tfd = mkstemp(tmp_path);
-    if (tfd < 0) {
-        log_error("%s: cannot create a temporary file: %s", tmp_path,
-                  strerror(errno));
-        tmp_path[0] = '\0';
-        goto out;
-    }
-    close(tfd);
-
-    struct load_result res;
-    if (!communes && !no_communes)
-        communes = datadir_find("communes.tsv");
-    lo.communes_tsv = communes;
-    if (communes) {
-        /* postcodes.tsv beside communes.tsv, if there is one. */
-        char *d = xstrdup(communes);
-        struct buf pc;
-        buf_init(&pc, 8192);
-        buf_addf(&pc, "%s/postcodes.tsv", dirname(d));
-        if (pc.len && access(pc.s, R_OK) == 0)
-            postcodes = xstrdup(pc.s);
-        buf_release(&pc);
-        free(d);
-        lo.postcodes_tsv = postcodes;
-    }
-    if (load_build(tmp_path, in, nsrc, &lo, &res) < 0)
-        goto out;
-
-    /* The sanity gate: a new database with far fewer professionals than the
-     * one it replaces is more likely a broken extract than a real change. */
-    char oldn[64];
-    if (res.professionals == 0) {
-        log_error("the new database has no professionals: refused");
-        ret = EXIT_REFUSED;
-        goto out;
-    }
-    if (old_meta(db, "professionals", oldn, sizeof(oldn)) == 0) {
-        double old = strtod(oldn, NULL);
-        if ((double)res.professionals < old * (1.0 - max_drop / 100.0)) {
-            if (!force) {
-                log_error("sanity gate: the new database has %llu "
-                          "professionals, the current one %.0f (more than "
-                          "%.0f%% fewer): refused; --force to replace it "
-                          "anyway",
-                          res.professionals, old, max_drop);
-                ret = EXIT_REFUSED;
-                goto out;
-            }
-            log_warn("sanity gate overridden by --force (%llu professionals "
-                     "instead of %.0f)",
-                     res.professionals, old);
-        }
-    }
-
-    if (gate_growth(db, &res, max_growth, force) < 0) {
-        ret = EXIT_REFUSED;
-        goto out;
-    }
-
-    if (finish_file(tmp_path) < 0) {
-        log_error("%s: %s", tmp_path, strerror(errno));
-        goto out;
-    }
-    if (rename(tmp_path, db) < 0) {
-        log_error("%s: cannot replace: %s", db, strerror(errno));
-        goto out;
-    }
-    tmp_path[0] = '\0';
-    {
-        char *d = xstrdup(db);
-        fsync_dir(dirname(d));
-        free(d);
-    }
-    unsigned long long rej = 0, dup = 0;
-    for (int k = 0; k < KIND_COUNT; k++) {
-        rej += res.kind[k].rejected;
-        dup += res.kind[k].duplicates;
-    }
-    if (!quiet)
-        printf("rpps-import: status=updated db=%s professionals=%llu "
-               "activities=%llu specialties=%llu diplomas=%llu "
-               "mailboxes=%llu rejected=%llu duplicates=%llu seconds=%.1f\n",
-               db, res.professionals, res.activities, res.specialties,
-               res.diplomas, res.mailboxes, rej, dup, now_s() - t0);
-    ret = EXIT_UPDATED;
-out:
-    if (tmp_path[0]) {
-        unlink(tmp_path);
-        tmp_path[0] = '\0';
-    }
-    for (size_t i = 0; i < nsrc && i < 16; i++) {
-        if (downloaded[i] && !keep)
-            unlink(paths[i]);
-        free(paths[i]);
-        free(names[i]);
-        free((char *)in[i].fingerprint);
-    }
+    ret = run(&im);
+    clean_up(&im);
     fetch_global_cleanup();
+    if (ret == EXIT_FAILED && !im.quiet)
+        printf("rpps-import: status=failed db=%s seconds=%.1f\n", im.db,
+               now_s() - im.t0);
 out_unlocked:
-    if (ret == EXIT_FAILED && !quiet)
-        printf("rpps-import: status=failed db=%s seconds=%.1f\n", db,
-               now_s() - t0);
-    free(ca_file);
-    free(communes);
-    free(postcodes);
-    close(lock_fd);
+    free(im.ca_file);
+    free(im.communes);
+    free(im.postcodes);
+    if (im.lock_fd >= 0)
+        close(im.lock_fd);
     return ret;
 }

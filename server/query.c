@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "api.h"
+#include "columns.h"
 #include "fold.h"
+#include "rowid.h"
 #include "util.h"
 #include "banned.h"
 
@@ -148,6 +150,22 @@ static json_t *jstr(const char *s)
     return j ? j : json_null();
 }
 
+/* The mailbox columns api_mssante() reads, in its SELECT's order (as in
+ * server/record.c): MB_x is column x's position. */
+/* clang-format off */
+#define MBX_COLS(F, X) F(address) X(type) X(national_id)                   \
+    X(structure_id_type) X(structure_id) X(service) X(org_name)            \
+    X(org_sign) X(addr_line2) X(addr_line3) X(street_number)               \
+    X(street_repeat) X(street_type) X(street_name) X(addr_line5)           \
+    X(addr_line6) X(postcode) X(dept) X(country) X(profession_code)        \
+    X(specialty_code) X(last_name) X(first_name) X(mid)
+/* clang-format on */
+#define MB_POS(c) MB_##c,
+enum { MBX_COLS(MB_POS, MB_POS) };
+#define MB_IN(c) COLUMNS_IN(MAILBOX, c) &&
+_Static_assert(MBX_COLS(MB_IN, MB_IN) 1,
+               "columns of common/columns.h's mailbox");
+
 void api_mssante(struct db_conn *c, const struct api_req *r,
                  struct api_resp *out)
 {
@@ -163,12 +181,8 @@ void api_mssante(struct db_conn *c, const struct api_req *r,
     for (size_t i = 0; i <= n; i++)
         addr[i] = (char)tolower((unsigned char)r->rest[i]);
     sqlite3_stmt *st = db_prepare(
-        c, "SELECT address, type, national_id, structure_id_type,"
-           " structure_id, service, org_name, org_sign, addr_line2,"
-           " addr_line3, street_number, street_repeat, street_type,"
-           " street_name, addr_line5, addr_line6, postcode, dept, country,"
-           " profession_code, specialty_code, last_name, first_name, mid"
-           " FROM mailbox WHERE address = ?1");
+        c,
+        "SELECT " COLUMNS_SELECT(MBX_COLS) " FROM mailbox WHERE address = ?1");
     if (!st) {
         api_error(out, 503, "database error");
         return;
@@ -179,47 +193,56 @@ void api_mssante(struct db_conn *c, const struct api_req *r,
         api_error(out, 404, "no mailbox '%s'", addr);
         return;
     }
-    json_t *o = json_pack("{s:o, s:o}", "address", jstr(db_text(st, 0)), "type",
-                          jstr(db_text(st, 1)));
-    const char *nid = db_text(st, 2);
+    json_t *o =
+        json_pack("{s:o, s:o}", "address", jstr(db_text(st, MB_address)),
+                  "type", jstr(db_text(st, MB_type)));
+    const char *nid = db_text(st, MB_national_id);
     char *nid_copy = nid ? xstrdup(nid) : NULL;
     /* A mailbox whose owner is a known professional sits in that
-     * professional's rowid range (mid = pid << 20 | seq); the others are
-     * numbered from 2^50. */
-    long long mid = sqlite3_column_int64(st, 23);
-    long long owner = mid < (1LL << 50) ? mid >> 20 : 0;
+     * professional's rowid range; the others are numbered from
+     * ROWID_ORPHAN (common/rowid.h). */
+    long long owner = rowid_pid(sqlite3_column_int64(st, MB_mid));
+    /* The address lines: lines 2 and 3, the street's four parts joined
+     * (-1 here), lines 5 and 6. */
+    static const int line_cols[] = {MB_addr_line2, MB_addr_line3, -1,
+                                    MB_addr_line5, MB_addr_line6};
+    static const int street_cols[] = {MB_street_number, MB_street_repeat,
+                                      MB_street_type, MB_street_name};
     json_t *lines = json_array();
-    for (int i = 8; i <= 15; i++) {
-        if (i >= 10 && i <= 13) {
-            if (i == 10) {
-                struct buf b;
-                buf_init(&b, 1024);
-                for (int k = 10; k <= 13; k++) {
-                    const char *s = db_text(st, k);
-                    if (s) {
-                        if (b.len)
-                            buf_add(&b, " ", 1);
-                        buf_addstr(&b, s);
-                    }
-                }
-                if (b.len)
-                    json_array_append_new(lines, jstr(b.s));
-                buf_release(&b);
-            }
+    for (size_t i = 0; i < sizeof(line_cols) / sizeof(*line_cols); i++) {
+        if (line_cols[i] >= 0) {
+            if (db_text(st, line_cols[i]))
+                json_array_append_new(lines, jstr(db_text(st, line_cols[i])));
             continue;
         }
-        if (db_text(st, i))
-            json_array_append_new(lines, jstr(db_text(st, i)));
+        struct buf b;
+        buf_init(&b, 1024);
+        for (size_t k = 0; k < sizeof(street_cols) / sizeof(*street_cols);
+             k++) {
+            const char *s = db_text(st, street_cols[k]);
+            if (s) {
+                if (b.len)
+                    buf_add(&b, " ", 1);
+                buf_addstr(&b, s);
+            }
+        }
+        if (b.len)
+            json_array_append_new(lines, jstr(b.s));
+        buf_release(&b);
     }
     json_object_set_new(
         o, "structure",
         json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
-                  "id_type", jstr(db_text(st, 3)), "id", jstr(db_text(st, 4)),
-                  "name", jstr(db_text(st, 6)), "sign", jstr(db_text(st, 7)),
-                  "service", jstr(db_text(st, 5)), "address", "lines", lines,
-                  "postcode", jstr(db_text(st, 16)), "dept",
-                  jstr(db_text(st, 17)), "country", jstr(db_text(st, 18))));
-    const char *prof = db_text(st, 19), *spec = db_text(st, 20);
+                  "id_type", jstr(db_text(st, MB_structure_id_type)), "id",
+                  jstr(db_text(st, MB_structure_id)), "name",
+                  jstr(db_text(st, MB_org_name)), "sign",
+                  jstr(db_text(st, MB_org_sign)), "service",
+                  jstr(db_text(st, MB_service)), "address", "lines", lines,
+                  "postcode", jstr(db_text(st, MB_postcode)), "dept",
+                  jstr(db_text(st, MB_dept)), "country",
+                  jstr(db_text(st, MB_country))));
+    const char *prof = db_text(st, MB_profession_code),
+               *spec = db_text(st, MB_specialty_code);
     json_object_set_new(o, "profession",
                         prof ? json_pack("{s:o, s:o}", "code", jstr(prof),
                                          "label",

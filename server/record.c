@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "columns.h"
 #include "fold.h"
 #include "util.h"
 #include "banned.h"
@@ -87,6 +88,45 @@ static void put_coded(struct db_conn *c, struct buf *b, const char *list,
     buf_add(b, "}", 1);
 }
 
+/* The columns each statement reads, in its SELECT's order, as R(F, X): F
+ * names the first, X the others. The statement's list and the positions
+ * read from it (RP_x for column x of REC_PRO...) are both made from these,
+ * and each name must be a column of its table in common/columns.h. */
+/* clang-format off */
+#define REC_PRO(F, X) F(national_id) X(id_type) X(id) X(civility_code)     \
+    X(title_code) X(last_name) X(first_name) X(profession_code)            \
+    X(category_code)
+#define REC_SPE(F, X) F(code) X(type_code)
+#define REC_MBX(F, X) F(address) X(type)
+#define REC_ACT(F, X) F(mode_code) X(sector_code) X(structure_name)        \
+    X(structure_sign) X(siret) X(finess) X(addr_recipient) X(addr_geo)     \
+    X(street_number) X(street_repeat) X(street_type) X(street_name)        \
+    X(addr_distribution) X(cedex_office) X(postcode) X(city) X(insee)      \
+    X(dept_code) X(country) X(phone) X(email) X(role_code) X(genre_code)   \
+    X(section_code)
+#define REC_DIP(F, X) F(type_code) X(code) X(auth_type_code) X(discipline_code)
+/* clang-format on */
+
+#define RP_POS(c) RP_##c,
+#define RS_POS(c) RS_##c,
+#define RM_POS(c) RM_##c,
+#define RA_POS(c) RA_##c,
+#define RD_POS(c) RD_##c,
+enum { REC_PRO(RP_POS, RP_POS) };
+enum { REC_SPE(RS_POS, RS_POS) };
+enum { REC_MBX(RM_POS, RM_POS) };
+enum { REC_ACT(RA_POS, RA_POS) };
+enum { REC_DIP(RD_POS, RD_POS) };
+#define IN_PRO(c) COLUMNS_IN(PROFESSIONAL, c) &&
+#define IN_SPE(c) COLUMNS_IN(SPECIALTY, c) &&
+#define IN_MBX(c) COLUMNS_IN(MAILBOX, c) &&
+#define IN_ACT(c) COLUMNS_IN(ACTIVITY, c) &&
+#define IN_DIP(c) COLUMNS_IN(DIPLOMA, c) &&
+_Static_assert(REC_PRO(IN_PRO, IN_PRO) REC_SPE(IN_SPE, IN_SPE)
+                   REC_MBX(IN_MBX, IN_MBX) REC_ACT(IN_ACT, IN_ACT)
+                       REC_DIP(IN_DIP, IN_DIP) 1,
+               "a record reads columns of common/columns.h's tables");
+
 /* The rowid range of a professional's rows: ?1 .. ?2. */
 #define PID_RANGE " BETWEEN ?1 << 20 AND (?1 << 20) | 1048575"
 
@@ -97,21 +137,21 @@ static void put_specialties(struct db_conn *c, struct buf *b, long long pid)
         buf_add(b, "]", 1);
         return;
     }
-    sqlite3_stmt *st =
-        db_prepare_static(c, "SELECT code, type_code FROM specialty"
-                             " WHERE pid = ?1 ORDER BY code");
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT " COLUMNS_SELECT(REC_SPE) " FROM specialty WHERE pid = ?1"
+                                             " ORDER BY code");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
         int n = 0;
         while (sqlite3_step(st) == SQLITE_ROW) {
-            const char *code = db_text(st, 0);
+            const char *code = db_text(st, RS_code);
             if (!code)
                 continue;
             buf_addstr(b, n++ ? ",{\"code\":" : "{\"code\":");
             json_put_str(b, code);
             put_kv(b, ",\"label\":", db_label(c, "specialty", code));
             buf_addstr(b, ",\"type\":");
-            put_coded(c, b, "specialty_type", db_text(st, 1));
+            put_coded(c, b, "specialty_type", db_text(st, RS_type_code));
             buf_add(b, "}", 1);
         }
         db_done(st);
@@ -141,13 +181,15 @@ static void put_mailboxes(struct db_conn *c, struct buf *b, long long pid)
         return;
     }
     sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT address, type FROM mailbox WHERE mid" PID_RANGE);
+        c,
+        "SELECT " COLUMNS_SELECT(REC_MBX) " FROM mailbox WHERE mid" PID_RANGE);
     struct mbox small[8], *v = small;
     size_t n = 0, cap = sizeof(small) / sizeof(small[0]);
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
         while (sqlite3_step(st) == SQLITE_ROW) {
-            const char *addr = db_text(st, 0), *type = db_text(st, 1);
+            const char *addr = db_text(st, RM_address),
+                       *type = db_text(st, RM_type);
             if (!addr)
                 continue;
             if (n == cap) {
@@ -190,35 +232,31 @@ static void put_line(struct buf *b, int *n, const char *s)
     json_put_str(b, s);
 }
 
-#define ACT_COLS                                                               \
-    "mode_code, sector_code, structure_name, structure_sign, siret,"           \
-    " finess, addr_recipient, addr_geo, street_number, street_repeat,"         \
-    " street_type, street_name, addr_distribution, cedex_office, postcode,"    \
-    " city, insee, dept_code, country, phone, email, role_code, genre_code,"   \
-    " section_code"
-
 static void put_activity(struct db_conn *c, struct buf *b, sqlite3_stmt *st,
                          int full)
 {
     buf_addstr(b, "{\"mode\":");
-    put_coded(c, b, "mode", db_text(st, 0));
+    put_coded(c, b, "mode", db_text(st, RA_mode_code));
     buf_addstr(b, ",\"sector\":");
-    put_coded(c, b, "sector", db_text(st, 1));
-    const char *name = db_text(st, 2);
-    put_kv(b, ",\"structure\":{\"name\":", name ? name : db_text(st, 3));
-    put_kv(b, ",\"siret\":", db_text(st, 4));
-    put_kv(b, ",\"finess\":", db_text(st, 5));
+    put_coded(c, b, "sector", db_text(st, RA_sector_code));
+    const char *name = db_text(st, RA_structure_name);
+    put_kv(b, ",\"structure\":{\"name\":",
+           name ? name : db_text(st, RA_structure_sign));
+    put_kv(b, ",\"siret\":", db_text(st, RA_siret));
+    put_kv(b, ",\"finess\":", db_text(st, RA_finess));
     if (full)
-        put_kv(b, ",\"sign\":", db_text(st, 3));
+        put_kv(b, ",\"sign\":", db_text(st, RA_structure_sign));
     buf_addstr(b, "},\"address\":{\"lines\":[");
     int n = 0;
-    put_line(b, &n, db_text(st, 6));
-    put_line(b, &n, db_text(st, 7));
+    put_line(b, &n, db_text(st, RA_addr_recipient));
+    put_line(b, &n, db_text(st, RA_addr_geo));
     /* "12 B RUE DE LA PAIX": the parts that are present, space-separated. */
+    static const int parts[] = {RA_street_number, RA_street_repeat,
+                                RA_street_type, RA_street_name};
     char street[1024];
     size_t sl = 0;
-    for (int i = 8; i < 12; i++) {
-        const char *s = db_text(st, i);
+    for (size_t i = 0; i < sizeof(parts) / sizeof(*parts); i++) {
+        const char *s = db_text(st, parts[i]);
         if (!s)
             continue;
         size_t k = strlen(s);
@@ -231,30 +269,31 @@ static void put_activity(struct db_conn *c, struct buf *b, sqlite3_stmt *st,
     }
     street[sl] = '\0';
     put_line(b, &n, sl ? street : NULL);
-    put_line(b, &n, db_text(st, 12));
+    put_line(b, &n, db_text(st, RA_addr_distribution));
     buf_add(b, "]", 1);
-    put_kv(b, ",\"postcode\":", db_text(st, 14));
+    put_kv(b, ",\"postcode\":", db_text(st, RA_postcode));
     /* The town: the commune's name, else the cedex office's
      * ("01012 BOURG EN BRESSE CEDEX" -> after the code). */
-    const char *city = db_text(st, 15), *cedex = db_text(st, 13);
+    const char *city = db_text(st, RA_city),
+               *cedex = db_text(st, RA_cedex_office);
     if (!city && cedex) {
         const char *sp = strchr(cedex, ' ');
         city = sp ? sp + 1 : cedex;
     }
     put_kv(b, ",\"city\":", city);
-    put_kv(b, ",\"insee\":", db_text(st, 16));
-    put_kv(b, ",\"dept\":", db_text(st, 17));
+    put_kv(b, ",\"insee\":", db_text(st, RA_insee));
+    put_kv(b, ",\"dept\":", db_text(st, RA_dept_code));
     if (full)
-        put_kv(b, ",\"country\":", db_text(st, 18));
-    put_kv(b, "},\"phone\":", db_text(st, 19));
-    put_kv(b, ",\"email\":", db_text(st, 20));
+        put_kv(b, ",\"country\":", db_text(st, RA_country));
+    put_kv(b, "},\"phone\":", db_text(st, RA_phone));
+    put_kv(b, ",\"email\":", db_text(st, RA_email));
     if (full) {
         buf_addstr(b, ",\"role\":");
-        put_coded(c, b, "role", db_text(st, 21));
+        put_coded(c, b, "role", db_text(st, RA_role_code));
         buf_addstr(b, ",\"genre\":");
-        put_coded(c, b, "genre", db_text(st, 22));
+        put_coded(c, b, "genre", db_text(st, RA_genre_code));
         buf_addstr(b, ",\"section\":");
-        put_coded(c, b, "section", db_text(st, 23));
+        put_coded(c, b, "section", db_text(st, RA_section_code));
     }
     buf_add(b, "}", 1);
 }
@@ -263,9 +302,10 @@ static void put_activities(struct db_conn *c, struct buf *b, long long pid,
                            int full)
 {
     buf_addstr(b, ",\"activities\":[");
-    sqlite3_stmt *st =
-        db_prepare_static(c, "SELECT " ACT_COLS " FROM activity"
-                             " WHERE aid" PID_RANGE " ORDER BY aid");
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT " COLUMNS_SELECT(REC_ACT) " FROM activity"
+                                             " WHERE aid" PID_RANGE
+                                             " ORDER BY aid");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
         int n = 0;
@@ -283,20 +323,20 @@ static void put_diplomas(struct db_conn *c, struct buf *b, long long pid)
 {
     buf_addstr(b, ",\"diplomas\":[");
     sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT type_code, code, auth_type_code, discipline_code"
-           " FROM diploma WHERE did" PID_RANGE " ORDER BY did");
+        c, "SELECT " COLUMNS_SELECT(REC_DIP) " FROM diploma WHERE did" PID_RANGE
+                                             " ORDER BY did");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
         int n = 0;
         while (sqlite3_step(st) == SQLITE_ROW) {
             buf_addstr(b, n++ ? ",{\"type\":" : "{\"type\":");
-            put_coded(c, b, "diploma_type", db_text(st, 0));
+            put_coded(c, b, "diploma_type", db_text(st, RD_type_code));
             buf_addstr(b, ",\"diploma\":");
-            put_coded(c, b, "diploma", db_text(st, 1));
+            put_coded(c, b, "diploma", db_text(st, RD_code));
             buf_addstr(b, ",\"authorisation\":");
-            put_coded(c, b, "auth_type", db_text(st, 2));
+            put_coded(c, b, "auth_type", db_text(st, RD_auth_type_code));
             buf_addstr(b, ",\"discipline\":");
-            put_coded(c, b, "discipline", db_text(st, 3));
+            put_coded(c, b, "discipline", db_text(st, RD_discipline_code));
             buf_add(b, "}", 1);
         }
         db_done(st);
@@ -356,9 +396,8 @@ static int record_render(struct db_conn *c, struct buf *b, long long pid,
                          int full)
 {
     sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT national_id, id_type, id, civility_code, title_code,"
-           " last_name, first_name, profession_code, category_code"
-           " FROM professional WHERE pid = ?1");
+        c,
+        "SELECT " COLUMNS_SELECT(REC_PRO) " FROM professional WHERE pid = ?1");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, pid);
@@ -366,21 +405,22 @@ static int record_render(struct db_conn *c, struct buf *b, long long pid,
         db_done(st);
         return -1;
     }
-    const char *type = db_text(st, 1);
+    const char *type = db_text(st, RP_id_type);
     int rpps = type && strcmp(type, "8") == 0;
-    const char *civ = db_text(st, 3), *title = db_text(st, 4);
-    put_kv(b, "{\"id\":", db_text(st, 0));
-    put_kv(b, rpps ? ",\"rpps\":" : ",\"adeli\":", db_text(st, 2));
+    const char *civ = db_text(st, RP_civility_code),
+               *title = db_text(st, RP_title_code);
+    put_kv(b, "{\"id\":", db_text(st, RP_national_id));
+    put_kv(b, rpps ? ",\"rpps\":" : ",\"adeli\":", db_text(st, RP_id));
     buf_addstr(b, rpps ? ",\"id_type\":\"RPPS\"" : ",\"id_type\":\"ADELI\"");
     put_kv(b, ",\"civility\":", civ ? db_label(c, "civility", civ) : NULL);
     put_kv(b, ",\"title\":", title ? db_label(c, "title", title) : NULL);
-    put_kv(b, ",\"last_name\":", db_text(st, 5));
-    put_kv(b, ",\"first_name\":", db_text(st, 6));
+    put_kv(b, ",\"last_name\":", db_text(st, RP_last_name));
+    put_kv(b, ",\"first_name\":", db_text(st, RP_first_name));
     buf_addstr(b, ",\"profession\":");
-    put_coded(c, b, "profession", db_text(st, 7));
+    put_coded(c, b, "profession", db_text(st, RP_profession_code));
     if (full) {
         buf_addstr(b, ",\"category\":");
-        put_coded(c, b, "category", db_text(st, 8));
+        put_coded(c, b, "category", db_text(st, RP_category_code));
     }
     db_done(st);
     put_specialties(c, b, pid);

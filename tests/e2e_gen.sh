@@ -1,6 +1,6 @@
 #!/bin/sh
 # End-to-end test of tools/rpps-gen: runs the real binary and checks what it
-# writes against docs/rpps-format.md: determinism (same seed, same bytes;
+# writes against docs/format.md: determinism (same seed, same bytes;
 # another seed, other bytes), zip members, exact header lines for both
 # layouts, trailing pipes, field counts on every line, rough proportions at
 # N=5000, duplicates, PER and ORG mailboxes joining to people, the truth
@@ -84,29 +84,22 @@ for f in PS_LibreAcces_Personne_activite_$S.txt \
     check "zip member equals --txt file: $f" cmp "$tmp/x/$f" "$A/$f"
 done
 
-# --- Exact headers (docs/rpps-format.md §3) --------------------------------
+# --- Exact headers (docs/format.md §3) -------------------------------------
 H_ACT="Type d'identifiant PP|Identifiant PP|Identification nationale PP|Code civilité d'exercice|Libellé civilité d'exercice|Code civilité|Libellé civilité|Nom d'exercice|Prénom d'exercice|Code profession|Libellé profession|Code catégorie professionnelle|Libellé catégorie professionnelle|Code type savoir-faire|Libellé type savoir-faire|Code savoir-faire|Libellé savoir-faire|Code mode exercice|Libellé mode exercice|Numéro SIRET site|Numéro SIREN site|Numéro FINESS site|Numéro FINESS établissement juridique|Identifiant technique de la structure|Raison sociale site|Enseigne commerciale site|Complément destinataire (coord. structure)|Complément point géographique (coord. structure)|Numéro Voie (coord. structure)|Indice répétition voie (coord. structure)|Code type de voie (coord. structure)|Libellé type de voie (coord. structure)|Libellé Voie (coord. structure)|Mention distribution (coord. structure)|Bureau cedex (coord. structure)|Code postal (coord. structure)|Code commune (coord. structure)|Libellé commune (coord. structure)|Code pays (coord. structure)|Libellé pays (coord. structure)|Téléphone (coord. structure)|Téléphone 2 (coord. structure)|Télécopie (coord. structure)|Adresse e-mail (coord. structure)|Code Département (structure)|Libellé Département (structure)|Ancien identifiant de la structure|Autorité d'enregistrement|Code secteur d'activité|Libellé secteur d'activité|Code section tableau pharmaciens|Libellé section tableau pharmaciens|Code rôle|Libellé rôle|Code genre activité|Libellé genre activité|"
 H_ACT52="Type d'identifiant PP|Identifiant PP|Identification nationale PP|Code civilité d'exercice|Libellé civilité d'exercice|Code civilité|Libellé civilité|Nom d'exercice|Prénom d'exercice|Code profession|Libellé profession|Code catégorie professionnelle|Libellé catégorie professionnelle|Code type savoir-faire|Libellé type savoir-faire|Code savoir-faire|Libellé savoir-faire|Code mode exercice|Libellé mode exercice|Numéro SIRET site|Numéro SIREN site|Numéro FINESS site|Numéro FINESS établissement juridique|Identifiant technique de la structure|Raison sociale site|Enseigne commerciale site|Complément destinataire (coord. structure)|Complément point géographique (coord. structure)|Numéro Voie (coord. structure)|Indice répétition voie (coord. structure)|Code type de voie (coord. structure)|Libellé type de voie (coord. structure)|Libellé Voie (coord. structure)|Mention distribution (coord. structure)|Bureau cedex (coord. structure)|Code postal (coord. structure)|Code commune (coord. structure)|Libellé commune (coord. structure)|Code pays (coord. structure)|Libellé pays (coord. structure)|Téléphone (coord. structure)|Téléphone 2 (coord. structure)|Télécopie (coord. structure)|Adresse e-mail (coord. structure)|Code Département (structure)|Libellé Département (structure)|Ancien identifiant de la structure|Autorité d'enregistrement|Code secteur d'activité|Libellé secteur d'activité|Code section tableau pharmaciens|Libellé section tableau pharmaciens|"
 H_SF="Type d'identifiant PP|Identifiant PP|Identification nationale PP|Nom d'exercice|Prénom d'exercice|Code profession|Libellé profession|Code catégorie professionnelle|Libellé catégorie professionnelle|Code type savoir-faire|Libellé type savoir-faire|Code savoir-faire|Libellé savoir-faire|"
 H_DIP="Type d'identifiant PP|Identifiant PP|Identification nationale PP|Nom d'exercice|Prénom d'exercice|Code type diplôme obtenu|Libellé type diplôme obtenu|Code diplôme obtenu|Libellé diplôme obtenu|Code type autorisation|Libellé type autorisation|Code discipline autorisation|Libellé discipline autorisation|"
 H_MSS="Type de BAL|Adresse BAL|Type Identifiant PP|Identifiant PP|Identification nationale PP|Type identifiant structure|Identification Structure|Service de rattachement|Civilité d'exercice|Nom d'exercice|Prénom d'exercice|Catégorie profession|Libellé de catégorie profession|Code Profession|Libellé Profession|Code savoir-faire|Libellé savoir-faire|Dématérialisation|Raison Sociale structure BAL|Enseigne commerciale structure BAL|L2COMPLEMENTLOCALISATION structure BAL|L3COMPLEMENTDISTRIBUTION structure BAL|L4NUMEROVOIE structure BAL|L4COMPLEMENTNUMEROVOIE structure BAL|NL4TYPEVOIE structure BAL|L4LIBELLEVOIE structure BAL|L5LIEUDITMENTION structure BAL|L6LIGNEACHEMINEMENT structure BAL|Code postal structure BAL|Département structure BAL|Pays structure BAL"
 
-# Where the doc is at hand (shared/ beside the repository), the copies above
-# must still match it.
-doc=""
-for d in ../shared/docs/rpps-format.md ../../shared/docs/rpps-format.md \
-    /work/shared/docs/rpps-format.md; do
-    [ -f "$d" ] && doc=$d && break
-done
+# The copies above must still match the format description, docs/format.md.
+doc=docs/format.md
 doc_header() { # the line after the ``` that follows the "### $1" title
     awk -v t="### $1" '$0 ~ "^" t { f = 1; next } f && /^```/ { getline; print; exit }' "$doc"
 }
-if [ -n "$doc" ]; then
-    [ "$(doc_header 'PS_LibreAcces_Personne_activite')" = "$H_ACT" ] && ok || ko "test's activity header differs from $doc"
-    [ "$(doc_header 'PS_LibreAcces_SavoirFaire')" = "$H_SF" ] && ok || ko "test's SavoirFaire header differs from $doc"
-    [ "$(doc_header 'PS_LibreAcces_Dipl_AutExerc')" = "$H_DIP" ] && ok || ko "test's diploma header differs from $doc"
-    [ "$(doc_header 'Extraction_Correspondance_MSSante')" = "$H_MSS" ] && ok || ko "test's MSSante header differs from $doc"
-fi
+[ "$(doc_header 'PS_LibreAcces_Personne_activite')" = "$H_ACT" ] && ok || ko "test's activity header differs from $doc"
+[ "$(doc_header 'PS_LibreAcces_SavoirFaire')" = "$H_SF" ] && ok || ko "test's SavoirFaire header differs from $doc"
+[ "$(doc_header 'PS_LibreAcces_Dipl_AutExerc')" = "$H_DIP" ] && ok || ko "test's diploma header differs from $doc"
+[ "$(doc_header 'Extraction_Correspondance_MSSante')" = "$H_MSS" ] && ok || ko "test's MSSante header differs from $doc"
 
 hdr() { head -n 1 "$1"; }
 [ "$(hdr "$act")" = "$H_ACT" ] && ok || ko "activity header (56)"

@@ -1,4 +1,5 @@
-/* Places: name folding, postal code to department, distance, and the real
+/* Places: name folding, the department rule (commune and postal codes, in
+ * the library and through the importer), distance, and the real
  * data/communes.tsv + data/postcodes.tsv loaded into an in-memory database
  * (run from the repository root). Then every way a file can be bad, each of
  * which must fail and leave nothing behind. */
@@ -9,7 +10,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "columns.h"
 #include "fold.h"
+#include "load.h"
 #include "util.h"
 #include "t.h"
 
@@ -48,7 +51,153 @@ static const struct {
     {"98799", "989"}, {"90000", "90"},
 };
 
-static const char *bad_pc[] = {"", "7501", "750111", "75O11", "7501 "};
+static const char *bad_pc[] = {"",      "7501",  "750111", "75O11",
+                               "7501 ", "98000", "98050",  "00100",
+                               "96000", "99999", "97900",  "98500"};
+
+/* The department of an address with no department given: its commune
+ * code's, else its postal code's (docs/format.md §5.4). "" for none. */
+static const struct {
+    const char *insee, *pc, *dept;
+} addr_cases[] = {
+    /* Mainland, Paris by arrondissement. */
+    {"", "75011", "75"},
+    {"75111", "75011", "75"},
+    {"01053", "01012", "01"},
+    /* Corsica: the INSEE code says 2A or 2B; a postal code 200xx-201xx is
+     * Corse-du-Sud's, 202xx-206xx Haute-Corse's; the commune's own wins
+     * where a code serves both. */
+    {"", "20000", "2A"},
+    {"", "20167", "2A"},
+    {"", "20200", "2B"},
+    {"", "20600", "2B"},
+    {"2A004", "20000", "2A"},
+    {"2B033", "20200", "2B"},
+    {"2A004", "20200", "2A"},
+    /* Overseas departments. */
+    {"", "97100", "971"},
+    {"97105", "97100", "971"},
+    {"", "97200", "972"},
+    {"", "97300", "973"},
+    {"", "97400", "974"},
+    {"97411", "97400", "974"},
+    {"", "97600", "976"},
+    /* Saint-Pierre-et-Miquelon, Saint-Barthélemy (97133, in Guadeloupe's
+     * range), Saint-Martin (97150). */
+    {"", "97500", "975"},
+    {"97502", "97500", "975"},
+    {"", "97133", "977"},
+    {"97701", "97133", "977"},
+    {"", "97150", "978"},
+    {"97801", "97150", "978"},
+    /* Wallis-et-Futuna, Polynésie, Nouvelle-Calédonie, Clipperton. */
+    {"", "98600", "986"},
+    {"98611", "98600", "986"},
+    {"", "98714", "987"},
+    {"98735", "98714", "987"},
+    {"", "98800", "988"},
+    {"98818", "98800", "988"},
+    {"", "98799", "989"},
+    {"98901", "", "989"},
+    /* Monaco (La Poste's 98000) and abroad (INSEE 99xxx): no department. */
+    {"", "98000", ""},
+    {"99138", "98000", ""},
+    {"99138", "", ""},
+    /* Neither, or nothing to read. */
+    {"", "", ""},
+    {"7511", "7501", ""},
+    {"ABCDE", "75011", "75"},
+};
+
+/* The rule itself. */
+static void test_dept_rule(void)
+{
+    for (size_t i = 0; i < sizeof(addr_cases) / sizeof(*addr_cases); i++) {
+        const char *in = addr_cases[i].insee, *pc = addr_cases[i].pc;
+        char d[4] = "x";
+        size_t n = places_dept_of(in, strlen(in), pc, strlen(pc), d);
+        T_EQ_STR(d, addr_cases[i].dept);
+        T_EQ_INT(n, strlen(addr_cases[i].dept));
+    }
+    char d[4];
+    T_EQ_INT(places_dept_of(NULL, 0, NULL, 0, d), 0);
+    T_EQ_STR(d, "");
+    T_EQ_INT(places_dept_of_insee("2A004", 5, d), 0);
+    T_EQ_STR(d, "2A");
+    T_EQ_INT(places_dept_of_insee("2C004", 5, d), -1);
+    T_EQ_INT(places_dept_of_insee("20004", 5, d), -1); /* before 1976 */
+    T_EQ_INT(places_dept_of_insee("2A04", 4, d), -1);
+}
+
+/* The same rule through the importer: an activity file whose lines give
+ * no department gets each line's from its commune or postal code. */
+static void test_dept_import(void)
+{
+    char dir[] = "/tmp/test_places.XXXXXX", txt[256], db[256];
+    T_CHECK(mkdtemp(dir) != NULL);
+    snprintf(txt, sizeof(txt),
+             "%s/PS_LibreAcces_Personne_activite_202601010000.txt", dir);
+    snprintf(db, sizeof(db), "%s/t.db", dir);
+    FILE *f = fopen(txt, "w");
+    T_CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs(COLUMNS_ACTIVITE(COLUMNS_HEADER) "\n", f);
+    size_t ncase = sizeof(addr_cases) / sizeof(*addr_cases);
+    for (size_t i = 0; i < ncase; i++) {
+        const char *v[COLUMNS_ACTIVITE_N] = {0};
+        char id[24], nid[32];
+        snprintf(id, sizeof(id), "%011zu", 10000000000 + i);
+        snprintf(nid, sizeof(nid), "8%s", id);
+        v[ACT_IDTYPE] = "8";
+        v[ACT_ID] = id;
+        v[ACT_NID] = nid;
+        v[ACT_LAST] = "DUPONT";
+        v[ACT_FIRST] = "Jean";
+        v[ACT_PROF_C] = "10";
+        v[ACT_INSEE] = addr_cases[i].insee;
+        v[ACT_CP] = addr_cases[i].pc;
+        for (int c = 0; c < COLUMNS_ACTIVITE_N; c++)
+            fprintf(f, "%s|", v[c] ? v[c] : "");
+        fputc('\n', f);
+    }
+    /* A department the line gives is kept as it is. */
+    fputs("8|19999999999|819999999999|||||DUPONT|Paul|10", f);
+    for (int c = ACT_PROF_C + 1; c < COLUMNS_ACTIVITE_N; c++)
+        fputs(c == ACT_CP ? "|97133" : c == ACT_DEPT_C ? "|971" : "|", f);
+    fputs("|\n", f);
+    fclose(f);
+
+    struct load_input in = {txt, txt, strrchr(txt, '/') + 1, NULL};
+    struct load_opts o = {0};
+    struct load_result res;
+    o.max_reject_frac = 0.001;
+    T_EQ_INT(load_build(db, &in, 1, &o, &res), 0);
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    T_EQ_INT(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    T_EQ_INT(sqlite3_prepare_v2(h,
+                                "SELECT ifnull(a.dept_code, '') FROM activity a"
+                                " JOIN professional p ON p.pid = a.aid >> 20"
+                                " WHERE p.id = ?1",
+                                -1, &st, NULL),
+             SQLITE_OK);
+    for (size_t i = 0; st && i <= ncase; i++) {
+        char id[24];
+        snprintf(id, sizeof(id), "%011zu",
+                 i < ncase ? 10000000000 + i : (size_t)19999999999);
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+        T_EQ_INT(sqlite3_step(st), SQLITE_ROW);
+        const char *got = (const char *)sqlite3_column_text(st, 0);
+        T_EQ_STR(got, i < ncase ? addr_cases[i].dept : "971");
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    unlink(db);
+    unlink(txt);
+    rmdir(dir);
+}
 
 /* Runs a one-value query and returns it as text in buf ("" if no row). */
 static const char *q1(sqlite3 *db, const char *sql, const char *arg, char *buf,
@@ -186,6 +335,23 @@ static void test_real_data(void)
     sqlite3_finalize(st);
     T_CHECK(same > 35000);
     T_CHECK(other < 100);
+
+    /* Every commune's INSEE code gives its department, no exception. */
+    sqlite3_prepare_v2(db, "SELECT insee, dept FROM commune", -1, &st, NULL);
+    int wrong = 0, n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *in = (const char *)sqlite3_column_text(st, 0);
+        n++;
+        if (places_dept_of_insee(in, strlen(in), dept) < 0 ||
+            strcmp(dept, (const char *)sqlite3_column_text(st, 1)) != 0) {
+            if (wrong++ < 5)
+                fprintf(stderr, "commune %s: dept %s\n", in,
+                        (const char *)sqlite3_column_text(st, 1));
+        }
+    }
+    sqlite3_finalize(st);
+    T_CHECK(n > 35000);
+    T_EQ_INT(wrong, 0);
     sqlite3_close(db);
 }
 
@@ -445,6 +611,8 @@ int main(void)
     T_CHECK(fabs(places_distance_km(0, 0, 0, 1) -
                  places_distance_km(0, 1, 0, 0)) < 1e-9);
 
+    test_dept_rule();
+    test_dept_import();
     test_real_data();
     test_bad_files();
     test_read_communes();

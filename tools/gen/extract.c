@@ -1,89 +1,39 @@
 /* rpps-gen's four text files: their exact header lines and the lines of
  * each professional, activity, diploma, savoir-faire and mailbox in the
- * ANS format (docs/rpps-format.md), in the current or the older layout.
+ * ANS format (docs/format.md), in the current or the older layout.
  * It writes what person.c, structure.c and mailbox.c decided, and decides
  * nothing itself. */
 #include "extract.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "columns.h"
 #include "mailbox.h"
 #include "person.h"
 #include "structure.h"
 #include "util.h"
 #include "banned.h"
 
-/* Exact header lines, from docs/rpps-format.md §3: Personne_activite's
- * is the current (56-column) layout; the older one is its first 52. */
-
-static const char hdr_activite[] =
-    "Type d'identifiant PP|Identifiant PP|Identification nationale PP|"
-    "Code civilité d'exercice|Libellé civilité d'exercice|Code civilité|"
-    "Libellé civilité|Nom d'exercice|Prénom d'exercice|Code profession|"
-    "Libellé profession|Code catégorie professionnelle|"
-    "Libellé catégorie professionnelle|Code type savoir-faire|"
-    "Libellé type savoir-faire|Code savoir-faire|Libellé savoir-faire|"
-    "Code mode exercice|Libellé mode exercice|Numéro SIRET site|"
-    "Numéro SIREN site|Numéro FINESS site|"
-    "Numéro FINESS établissement juridique|"
-    "Identifiant technique de la structure|Raison sociale site|"
-    "Enseigne commerciale site|"
-    "Complément destinataire (coord. structure)|"
-    "Complément point géographique (coord. structure)|"
-    "Numéro Voie (coord. structure)|"
-    "Indice répétition voie (coord. structure)|"
-    "Code type de voie (coord. structure)|"
-    "Libellé type de voie (coord. structure)|"
-    "Libellé Voie (coord. structure)|"
-    "Mention distribution (coord. structure)|"
-    "Bureau cedex (coord. structure)|Code postal (coord. structure)|"
-    "Code commune (coord. structure)|Libellé commune (coord. structure)|"
-    "Code pays (coord. structure)|Libellé pays (coord. structure)|"
-    "Téléphone (coord. structure)|Téléphone 2 (coord. structure)|"
-    "Télécopie (coord. structure)|Adresse e-mail (coord. structure)|"
-    "Code Département (structure)|Libellé Département (structure)|"
-    "Ancien identifiant de la structure|Autorité d'enregistrement|"
-    "Code secteur d'activité|Libellé secteur d'activité|"
-    "Code section tableau pharmaciens|Libellé section tableau pharmaciens|"
-    "Code rôle|Libellé rôle|Code genre activité|Libellé genre activité|";
-
-static const char hdr_savoirfaire[] =
-    "Type d'identifiant PP|Identifiant PP|Identification nationale PP|"
-    "Nom d'exercice|Prénom d'exercice|Code profession|Libellé profession|"
-    "Code catégorie professionnelle|Libellé catégorie professionnelle|"
-    "Code type savoir-faire|Libellé type savoir-faire|Code savoir-faire|"
-    "Libellé savoir-faire|";
-
-static const char hdr_diplome[] =
-    "Type d'identifiant PP|Identifiant PP|Identification nationale PP|"
-    "Nom d'exercice|Prénom d'exercice|Code type diplôme obtenu|"
-    "Libellé type diplôme obtenu|Code diplôme obtenu|"
-    "Libellé diplôme obtenu|Code type autorisation|"
-    "Libellé type autorisation|Code discipline autorisation|"
-    "Libellé discipline autorisation|";
-
-static const char hdr_mss[] =
-    "Type de BAL|Adresse BAL|Type Identifiant PP|Identifiant PP|"
-    "Identification nationale PP|Type identifiant structure|"
-    "Identification Structure|Service de rattachement|"
-    "Civilité d'exercice|Nom d'exercice|Prénom d'exercice|"
-    "Catégorie profession|Libellé de catégorie profession|"
-    "Code Profession|Libellé Profession|Code savoir-faire|"
-    "Libellé savoir-faire|Dématérialisation|Raison Sociale structure BAL|"
-    "Enseigne commerciale structure BAL|"
-    "L2COMPLEMENTLOCALISATION structure BAL|"
-    "L3COMPLEMENTDISTRIBUTION structure BAL|L4NUMEROVOIE structure BAL|"
-    "L4COMPLEMENTNUMEROVOIE structure BAL|NL4TYPEVOIE structure BAL|"
-    "L4LIBELLEVOIE structure BAL|L5LIEUDITMENTION structure BAL|"
-    "L6LIGNEACHEMINEMENT structure BAL|Code postal structure BAL|"
-    "Département structure BAL|Pays structure BAL";
+/* The exact header lines (docs/format.md §3), from the importer's column
+ * lists: each name followed by '|'. Personne_activite's is the current
+ * (56-column) layout; the older one is its first 52. The MSSanté lines end
+ * without the '|' unless --mss-trailing-pipe. */
+static const char hdr_activite[] = COLUMNS_ACTIVITE(COLUMNS_HEADER);
+static const char hdr_savoirfaire[] = COLUMNS_SAVOIRFAIRE(COLUMNS_HEADER);
+static const char hdr_diplome[] = COLUMNS_DIPLOME(COLUMNS_HEADER);
+static const char hdr_mss[] = COLUMNS_MSSANTE(COLUMNS_HEADER);
+_Static_assert(ACT_COLS == COLUMNS_ACTIVITE_N && ACT_COLS_OLD == ACT_ROLE_C,
+               "gen.h's layouts: all the columns, and those before the "
+               "role (the four the 56-column layout added)");
 
 /* A line under construction: fields each followed by '|'. Lines are at most
  * a few hundred bytes; the cap only guards against a bug. */
 struct line {
     char b[4096];
     size_t n;
+    int nf; /* fields written, checked against the header's */
 };
 
 static void fld(struct line *l, const char *s)
@@ -96,6 +46,13 @@ static void fld(struct line *l, const char *s)
     memcpy(l->b + l->n, s, k);
     l->n += k;
     l->b[l->n++] = '|';
+    l->nf++;
+}
+
+static void line_start(struct line *l)
+{
+    l->n = 0;
+    l->nf = 0;
 }
 
 /* The three fields that identify a professional on every line: type of
@@ -113,7 +70,7 @@ static void act_line(const struct gen *g, const struct person *p,
 {
     const struct profession *pr = &prof_tab[p->prof];
     const struct commune *c = st ? &g->towns.c[st->commune] : NULL;
-    l->n = 0;
+    line_start(l);
     fld_ids(l, p);
     fld(l, p->civex);
     fld(l, p->civex_label);
@@ -224,6 +181,7 @@ void extract_activity(struct gen *g, struct sink *out)
             else
                 g->n_empty++;
             act_line(g, &p, si, si->sk >= 0 ? &st : NULL, l);
+            assert(l->nf == g->layout); /* the header's columns */
             sink_write(out, l->b, l->n);
             g->n_act++;
             if (si->dup) {
@@ -245,7 +203,7 @@ void extract_diplomas(struct gen *g, struct sink *out)
         person_make(g, i, &p);
         for (int k = 0; k < p.ndipl; k++) {
             const struct dipl *d = &p.dipl[k];
-            l.n = 0;
+            line_start(&l);
             fld_ids(&l, &p);
             fld(&l, p.surname);
             fld(&l, p.first);
@@ -257,6 +215,7 @@ void extract_diplomas(struct gen *g, struct sink *out)
             fld(&l, d->aut_type_label ? d->aut_type_label : "");
             fld(&l, d->aut_code ? d->aut_code : "");
             fld(&l, d->aut_label ? d->aut_label : "");
+            assert(l.nf == COLUMNS_DIPLOME_N);
             sink_write(out, l.b, l.n);
             g->n_dipl++;
         }
@@ -277,7 +236,7 @@ void extract_savoirfaire(struct gen *g, struct sink *out)
             for (size_t t = 0; t < sftype_count; t++)
                 if (strcmp(sftype_tab[t].code, sf->type) == 0)
                     tl = sftype_tab[t].label;
-            l.n = 0;
+            line_start(&l);
             fld_ids(&l, &p);
             fld(&l, p.surname);
             fld(&l, p.first);
@@ -289,6 +248,7 @@ void extract_savoirfaire(struct gen *g, struct sink *out)
             fld(&l, tl);
             fld(&l, sf->code);
             fld(&l, sf->label);
+            assert(l.nf == COLUMNS_SAVOIRFAIRE_N);
             sink_write(out, l.b, l.n);
             g->n_sf++;
         }
@@ -323,6 +283,7 @@ static void mss_emit(const struct gen *g, struct sink *out,
                      const struct line *l)
 {
     /* Every field was followed by '|': drop the last one unless asked. */
+    assert(l->nf == COLUMNS_MSSANTE_N);
     sink_write(out, l->b, g->mss_pipe ? l->n : l->n - 1);
 }
 
@@ -338,7 +299,7 @@ static void mss_line(void *ctx, const struct mailbox *m)
     const struct structure *sp = m->st;
     struct line l;
     char t[2] = {sp ? sp->ancien[0] : '\0', '\0'};
-    l.n = 0;
+    line_start(&l);
     fld(&l, m->org ? "ORG" : "PER");
     fld(&l, m->addr);
     if (m->org) {
@@ -378,13 +339,7 @@ static void mss_line(void *ctx, const struct mailbox *m)
 void extract_mss(struct gen *g, struct sink *out)
 {
     struct mss_ctx x = {g, out};
-    struct line l;
-    if (g->mss_pipe) {
-        l.n = 0;
-        fld(&l, hdr_mss);
-        sink_write(out, l.b, l.n);
-    } else {
-        sink_write(out, hdr_mss, strlen(hdr_mss));
-    }
+    size_t hl = strlen(hdr_mss);
+    sink_write(out, hdr_mss, g->mss_pipe ? hl : hl - 1);
     mailbox_each(g, mss_line, &x);
 }

@@ -1,4 +1,4 @@
-/* rpps-gen's four text files, in the ANS format (docs/rpps-format.md):
+/* rpps-gen's four text files, in the ANS format (docs/format.md):
  * each function writes one whole file into out, header line first, and
  * counts its lines in g's counters. The model (g) decides what they hold;
  * these functions only write it: another population (a later extract, say)

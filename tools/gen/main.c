@@ -1,5 +1,5 @@
 /* rpps-gen: writes synthetic extracts in the exact format of the RPPS
- * "Annuaire Santé" open files (docs/rpps-format.md): the PS_LibreAcces zip of
+ * "Annuaire Santé" open files (docs/format.md): the PS_LibreAcces zip of
  * three text files and the MSSanté zip of one, plus, on request, a truth file
  * of search cases whose answers it planted. Everything derives from --seed:
  * each professional and each structure is rebuilt from its own PRNG stream on
@@ -31,7 +31,7 @@ static void usage(FILE *f)
     fputs(
         "usage: rpps-gen [options]\n"
         "Writes synthetic RPPS and MSSante extracts in the exact format of\n"
-        "the real ones (docs/rpps-format.md):\n"
+        "the real ones (docs/format.md):\n"
         "  DIR/PS_LibreAcces_<stamp>.zip holding\n"
         "    PS_LibreAcces_Personne_activite_<stamp>.txt,\n"
         "    PS_LibreAcces_Dipl_AutExerc_<stamp>.txt,\n"

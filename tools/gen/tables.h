@@ -1,6 +1,6 @@
 /* rpps-gen's code tables: the kinds of structure and their sectors, the
  * modes and kinds of activity, where each profession practises, the
- * professions themselves (docs/rpps-format.md §6) with their proportions,
+ * professions themselves (docs/format.md §5) with their proportions,
  * the savoir-faire (specialties and other qualifications) and the types of
  * street. Constant data with the codes and labels the ANS files use, and
  * the weights the generator draws them by; the words that only name
