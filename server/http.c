@@ -32,6 +32,7 @@
 #include <zlib.h>
 
 #include "api.h"
+#include "search.h"
 #include "export.h"
 #include "util.h"
 #include "web.h"

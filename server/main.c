@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "api.h"
+#include "search.h"
 #include "db.h"
 #include "http.h"
 #include "util.h"
@@ -125,6 +126,42 @@ static void usage(FILE *f)
         "  --quiet            log warnings and errors only\n"
         "Replacing the database file (rename over it) is picked up within\n"
         "a second; SIGHUP makes the server look at once.\n");
+}
+
+/* The search's knobs from the environment, for tests only (search.h):
+ * RPPS_SEARCH_TUNE="cand,drive,expand,place" lowers the sizes at which a
+ * search takes the paths of large matches (cand, drive <= 0, expand,
+ * place < 0 keep theirs), RPPS_SEARCH_SLOW_US makes each candidate cost
+ * that much more. */
+static void tune_from_env(void)
+{
+    struct search_tune t = search_tune_get();
+    const char *tune = getenv("RPPS_SEARCH_TUNE");
+    if (tune) {
+        char *end;
+        long cand = strtol(tune, &end, 10), drive = 0, expand = -1, place = -1;
+        if (*end == ',')
+            drive = strtol(end + 1, &end, 10);
+        if (*end == ',')
+            expand = strtol(end + 1, &end, 10);
+        if (*end == ',')
+            place = strtol(end + 1, &end, 10);
+        if (cand > 0)
+            t.cand_max = cand;
+        if (drive > 0)
+            t.drive_max = drive;
+        if (expand >= 0)
+            t.expand_max = expand > 1000 ? 1000 : (int)expand;
+        if (place >= 0)
+            t.place_mem_max = place;
+    }
+    const char *slow = getenv("RPPS_SEARCH_SLOW_US");
+    if (slow) {
+        /* At most a second a candidate: a test's request, not a hang. */
+        long us = strtol(slow, NULL, 10);
+        t.slow_us = us > 1000000 ? 1000000 : us > 0 ? us : 0;
+    }
+    search_tune_set(&t);
 }
 
 int main(int argc, char **argv)
@@ -255,24 +292,7 @@ int main(int argc, char **argv)
      * which every server thread then contends for (5% of a busy server's
      * time); nothing here reads them. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    const char *tune = getenv("RPPS_SEARCH_TUNE");
-    if (tune) {
-        char *end;
-        long cand = strtol(tune, &end, 10), drive = 0, expand = -1, place = -1;
-        if (*end == ',')
-            drive = strtol(end + 1, &end, 10);
-        if (*end == ',')
-            expand = strtol(end + 1, &end, 10);
-        if (*end == ',')
-            place = strtol(end + 1, &end, 10);
-        api_search_tune(cand, drive, expand > 1000 ? 1000 : (int)expand, place);
-    }
-    const char *slow = getenv("RPPS_SEARCH_SLOW_US");
-    if (slow) {
-        /* At most a second a candidate: a test's request, not a hang. */
-        long us = strtol(slow, NULL, 10);
-        api_search_slow(us > 1000000 ? 1000000 : us);
-    }
+    tune_from_env();
     db_init(dbpath);
 
     /* Signals go to this thread only: block them before the daemon's

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "record.h"
 #include "fold.h"
 #include "util.h"
 #include "banned.h"

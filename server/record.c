@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "record.h"
 #include "fold.h"
 #include "util.h"
 #include "banned.h"

@@ -24,6 +24,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "search.h"
 #include "t.h"
 #include "util.h"
 #include "banned.h"
@@ -343,7 +344,9 @@ static void test_limits(void)
     json_decref(j);
 
     /* 20 ms a candidate: hundreds of them would take seconds. */
-    api_search_slow(20000);
+    struct search_tune tune = search_tune_get(), slow = tune;
+    slow.slow_us = 20000;
+    search_tune_set(&slow);
     db_request_begin(conn, 100, NULL, NULL);
     double t0 = now_s();
     j = NULL;
@@ -390,7 +393,7 @@ static void test_limits(void)
             fprintf(stderr, "limits: %s: %.3f s\n", others[i], secs);
         T_CHECK(secs < 1.0);
     }
-    api_search_slow(0);
+    search_tune_set(&tune);
 
     /* The next request is whole again. */
     db_request_begin(conn, 60000, NULL, NULL);
