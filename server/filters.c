@@ -68,7 +68,7 @@ enum { LOC_SCAN, LOC_INSEE, LOC_CITY, LOC_PC, LOC_PCS, LOC_DEPT, LOC_COMMUNE };
 
 /* Rows a place key is counted to, to order the streams. */
 #define EST_CAP 1000
-/* Sleeps search_tune.slow_us in steps of at most 1 ms, the limits read between
+/* Sleeps slow_us in steps of at most 1 ms, the limits read between
  * them, as a candidate that costs that much would let them be read. */
 static void slow_step(struct db_conn *c)
 {

@@ -255,17 +255,15 @@ static int mem_ranked(struct db_conn *c, struct search *s)
     return ranked(c, s, 1) < 0 ? -1 : 1;
 }
 
-/* The name words' part of the search. */
-static int run_text(struct db_conn *c, struct search *s, int count)
+/* A large name match with filters: the filters' people read first, their
+ * names matched in memory. 1 when that answered (*rc the search's
+ * result), 0 to read the name match; *mem_drive: the place's people in
+ * memory are to be read if the name match is too large to rank. */
+static int filters_first(struct db_conn *c, struct search *s,
+                         int *mem_drive_out, int *rc)
 {
-    const struct sq *q = &s->q;
     struct result *res = &s->res;
     struct fplan *fp = &s->fp;
-    text_plan(c, q, &s->tp);
-    if (s->tp.none) {
-        res->total_exact = 1;
-        return 0;
-    }
     /* A large name match with filters: read the filters' people first and
      * match their names in memory (~0.2 us each); if they are too many,
      * step through the name match instead. With the place in memory and
@@ -283,19 +281,24 @@ static int run_text(struct db_conn *c, struct search *s, int count)
         (double)fp->place_m * (MEM_PERSON_US + (fp->check ? CHECK_US : 0));
     if (mem_drive && mem_us <= (double)s->tp.est * FTS_ROW_US) {
         int r = mem_ranked(c, s);
-        if (r != 0)
-            return r < 0 ? -1 : 0;
+        if (r != 0) {
+            *rc = r < 0 ? -1 : 0;
+            return 1;
+        }
         mem_drive = 0;
     } else if (fp->nv && (s->tp.est > search_tune.cand_max || !s->tp.lazy)) {
         db_budget(c, DRIVER_MS);
         int whole = filters_read(c, fp, fp->v, fp->nv, DRIVER_PIDS, 0, res);
         int cut = c->interrupted;
         db_budget(c, 0);
-        if (whole < 0 && !cut)
-            return -1;
+        if (whole < 0 && !cut) {
+            *rc = -1;
+            return 1;
+        }
         if (whole == 1) {
             res->total_exact = 1;
-            return ranked(c, s, 1);
+            *rc = ranked(c, s, 1);
+            return 1;
         }
         free(res->all);
         res->all = NULL;
@@ -303,46 +306,122 @@ static int run_text(struct db_conn *c, struct search *s, int count)
         for (int i = 0; i < fp->nv; i++)
             stream_rewind(fp->v[i]);
     }
-    /* One word in any name column, no filter, a prefix FTS5 must merge
-     * (beyond its prefix index) and one of its words alone too many to
-     * rank exactly: straight to the tiers (the merge is paid once, not
-     * also to find out the match is large), total a lower bound. */
-    int one = q->ntok == 1 && q->tok[0].cols == COL_ANY && fp->nv == 0 &&
-              !fp->place_bits;
-    if (one && !q->near && s->tp.lower > search_tune.cand_max) {
-        long long seen;
-        int all;
-        if (read_tiers(c, q, &s->tp, fp, res, &seen, &all) < 0)
+    *mem_drive_out = mem_drive;
+    return 0;
+}
+
+/* One word in any name column, no filter, a prefix FTS5 must merge
+ * (beyond its prefix index) and one of its words alone too many to rank
+ * exactly: straight to the tiers (the merge is paid once, not also to
+ * find out the match is large), total a lower bound. */
+static int one_word_tiers(struct db_conn *c, struct search *s, int count)
+{
+    const struct sq *q = &s->q;
+    struct result *res = &s->res;
+    struct fplan *fp = &s->fp;
+    long long seen;
+    int all;
+    if (read_tiers(c, q, &s->tp, fp, res, &seen, &all) < 0)
+        return -1;
+    res->total = all || seen > s->tp.lower ? seen : s->tp.lower;
+    res->total_exact = all;
+    /* Count within the budget, from the start, unless the word's
+     * rows (an upper bound of the match) say the budget cannot reach
+     * its end: it would stop at a lower bound below the one known. */
+    if (all || !count || !s->tp.lazy || s->tp.est > COUNT_EST_MAX)
+        return 0;
+    if (text_all_stream(c, &s->text, &s->tp, 1) < 0)
+        return -1;
+    struct result cr = {0};
+    struct stream *cv[1] = {&s->text};
+    int whole = filters_read(c, fp, cv, 1, 0, 1, &cr);
+    free(cr.all);
+    if (whole < 0)
+        return -1;
+    if (whole || cr.total > res->total)
+        res->total = cr.total;
+    res->total_exact = whole == 1;
+    return 0;
+}
+
+/* A name match too large to rank whole, with near=: read whole and placed
+ * in memory, or commune by commune (near.c). */
+static int text_near(struct db_conn *c, struct search *s, int count)
+{
+    const struct sq *q = &s->q;
+    struct result *res = &s->res;
+    struct fplan *fp = &s->fp;
+    for (int i = 0; i < fp->nv; i++)
+        stream_rewind(fp->v[i]);
+    /* Read whole and placed in memory (~1.5 us a person) when that
+     * costs less than the commune-by-commune read (~0.4 us an
+     * activity, until the page is full: about need / density
+     * activities, at most those within the radius). */
+    const struct lex *lx = search_lex(c);
+    double whole_us = 1.5 * (double)s->tp.est, ring_us = 0;
+    if (lx->act_at && s->tp.est <= NEAR_WHOLE) {
+        struct geo_hit *hits;
+        size_t nh = geo_within(lx->geo, q->lat, q->lon, q->radius_km, &hits);
+        double acts = 0, all = (double)lx->act_at[lx->npids];
+        for (size_t h = 0; h < nh; h++)
+            acts += geo_commune(lx->geo, hits[h].commune)->activities;
+        free(hits);
+        double scan = (double)(q->offset + q->limit) * all /
+                      (double)(s->tp.est ? s->tp.est : 1);
+        ring_us = 0.4 * (scan < acts ? scan : acts);
+    }
+    if (lx->act_at && s->tp.est <= NEAR_WHOLE && whole_us < ring_us) {
+        if (text_all_stream(c, &s->text, &s->tp, s->tp.lazy) < 0)
             return -1;
-        res->total = all || seen > s->tp.lower ? seen : s->tp.lower;
-        res->total_exact = all;
-        /* Count within the budget, from the start, unless the word's
-         * rows (an upper bound of the match) say the budget cannot reach
-         * its end: it would stop at a lower bound below the one known. */
-        if (all || !count || !s->tp.lazy || s->tp.est > COUNT_EST_MAX)
-            return 0;
-        if (text_all_stream(c, &s->text, &s->tp, 1) < 0)
+        struct stream *w[5] = {&s->text};
+        int wn = 1;
+        for (int i = 0; i < fp->nv; i++)
+            w[wn++] = fp->v[i];
+        int all = filters_read(c, fp, w, wn, NEAR_WHOLE, 0, res);
+        if (all < 0)
             return -1;
-        struct result cr = {0};
-        struct stream *cv[1] = {&s->text};
-        int whole = filters_read(c, fp, cv, 1, 0, 1, &cr);
-        free(cr.all);
-        if (whole < 0)
-            return -1;
-        if (whole || cr.total > res->total)
-            res->total = cr.total;
-        res->total_exact = whole == 1;
+        if (all == 1)
+            return near_whole(c, s);
+        free(res->all);
+        res->all = NULL;
+        res->nall = res->capall = 0;
+        for (int i = 0; i < fp->nv; i++)
+            stream_rewind(fp->v[i]);
+    }
+    /* Larger: commune by commune, each person's names checked in
+     * memory, or in a large commune through the name match. */
+    if (text_all_stream(c, &s->text, &s->tp, s->tp.lazy) < 0)
+        return -1;
+    return near_rings(c, s, 1, count);
+}
+
+/* The name words' part of the search. */
+static int run_text(struct db_conn *c, struct search *s, int count)
+{
+    const struct sq *q = &s->q;
+    struct result *res = &s->res;
+    struct fplan *fp = &s->fp;
+    text_plan(c, q, &s->tp);
+    if (s->tp.none) {
+        res->total_exact = 1;
         return 0;
     }
+    int mem_drive, rc;
+    if (filters_first(c, s, &mem_drive, &rc))
+        return rc;
+    int one = q->ntok == 1 && q->tok[0].cols == COL_ANY && fp->nv == 0 &&
+              !fp->place_bits;
+    if (one && !q->near && s->tp.lower > search_tune.cand_max)
+        return one_word_tiers(c, s, count);
     if (text_all_stream(c, &s->text, &s->tp, s->tp.lazy) < 0)
         return -1;
     struct stream *v[5] = {&s->text};
     int n = 1;
     for (int i = 0; i < fp->nv; i++)
         v[n++] = fp->v[i];
-    /* near= with one word that more than search_tune.cand_max people carry and
+    /* near= with one word that more than cand_max people carry and
      * no filter: the match is too large to rank whole, and near= reads it again
-     * its own way; reading its first search_tune.cand_max rows to find that out
+     * its own way; reading its first cand_max rows to find that out
      * cost as much as the rest of the search (a prefix FTS5 merges). */
     int large = q->near && one && s->tp.lower > search_tune.cand_max &&
                 !fp->prof_of && !fp->check && fp->lo == 1 &&
@@ -366,51 +445,8 @@ static int run_text(struct db_conn *c, struct search *s, int count)
     free(res->all);
     res->all = NULL;
     res->nall = res->capall = 0;
-    if (q->near) {
-        for (int i = 0; i < fp->nv; i++)
-            stream_rewind(fp->v[i]);
-        /* Read whole and placed in memory (~1.5 us a person) when that
-         * costs less than the commune-by-commune read (~0.4 us an
-         * activity, until the page is full: about need / density
-         * activities, at most those within the radius). */
-        const struct lex *lx = search_lex(c);
-        double whole_us = 1.5 * (double)s->tp.est, ring_us = 0;
-        if (lx->act_at && s->tp.est <= NEAR_WHOLE) {
-            struct geo_hit *hits;
-            size_t nh =
-                geo_within(lx->geo, q->lat, q->lon, q->radius_km, &hits);
-            double acts = 0, all = (double)lx->act_at[lx->npids];
-            for (size_t h = 0; h < nh; h++)
-                acts += geo_commune(lx->geo, hits[h].commune)->activities;
-            free(hits);
-            double scan = (double)(q->offset + q->limit) * all /
-                          (double)(s->tp.est ? s->tp.est : 1);
-            ring_us = 0.4 * (scan < acts ? scan : acts);
-        }
-        if (lx->act_at && s->tp.est <= NEAR_WHOLE && whole_us < ring_us) {
-            if (text_all_stream(c, &s->text, &s->tp, s->tp.lazy) < 0)
-                return -1;
-            struct stream *w[5] = {&s->text};
-            int wn = 1;
-            for (int i = 0; i < fp->nv; i++)
-                w[wn++] = fp->v[i];
-            int all = filters_read(c, fp, w, wn, NEAR_WHOLE, 0, res);
-            if (all < 0)
-                return -1;
-            if (all == 1)
-                return near_whole(c, s);
-            free(res->all);
-            res->all = NULL;
-            res->nall = res->capall = 0;
-            for (int i = 0; i < fp->nv; i++)
-                stream_rewind(fp->v[i]);
-        }
-        /* Larger: commune by commune, each person's names checked in
-         * memory, or in a large commune through the name match. */
-        if (text_all_stream(c, &s->text, &s->tp, s->tp.lazy) < 0)
-            return -1;
-        return near_rings(c, s, 1, count);
-    }
+    if (q->near)
+        return text_near(c, s, count);
     long long seen;
     int all;
     if (read_tiers(c, q, &s->tp, fp, res, &seen, &all) < 0)
