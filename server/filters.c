@@ -238,7 +238,7 @@ int filters_commune_stream(struct db_conn *c, struct stream *s,
                            char *const *insees, int ninsee, char *const *towns,
                            int ntown, char role)
 {
-    const struct geo *geo = search_lex(c)->geo;
+    const struct geo *geo = search_geo(c);
     long long est = 0;
     stream_init(s, 20, 2, STEP_INDEX, 0);
     for (int i = 0; i < ninsee + ntown; i++) {
@@ -311,13 +311,13 @@ static int plan_loc_check(struct db_conn *c, const struct sq *q,
     buf_release(&b.sql);
     if (!more)
         return 0;
-    int want = q->nmode ? db_mode_bits(c, q->mode, q->nmode) : -1;
+    int want = q->nmode ? dataset_mode_bits(c->ds, q->mode, q->nmode) : -1;
     if (want >= 0) {
         struct sq rest = *q;
         rest.nmode = 0;
         sqlb_init(&b);
         loc_rest(&b, &rest, key);
-        fp->modes = c->shared->modes;
+        fp->modes = dataset_modes(c->ds);
         fp->mode_want = want;
         fp->mode_accept = b.sql.len == 0;
         buf_release(&b.sql);
@@ -435,14 +435,14 @@ struct place_run {
     long long n;
 };
 
-/* The place read from memory (db_place_pids(): the people of each value,
+/* The place read from memory (dataset_place_pids(): the people of each value,
  * ~2 ns a person) instead of a stream of index entries (~0.3 us each)
  * that every other stream's candidate seeks (a B-tree descent per
  * sub-stream: Paris, 21 communes, or a large town and its CEDEX names).
  * The same rows as plan_loc()'s stream: an activity whose key column is
  * one of the values (or, for a postal prefix, in its range); the other
  * place conditions are fp->check, as there. Each value's people of each
- * profession are a run in pid order (db_place_run()).
+ * profession are a run in pid order (dataset_place_run()).
  *
  * With name words, or with near= (s NULL): the runs as a bit per pid,
  * checked per candidate (fp->place_bits); with near=, a mode alone is
@@ -463,45 +463,45 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
                         struct stream *s)
 {
     struct {
-        int col;
+        enum place_key key;
         const char *v;
     } keys[STREAM_SUBS_MAX + LIST_MAX];
     int nkeys = 0, key;
-    if (!c->shared->places)
+    if (!dataset_has_places(c->ds))
         return 0;
     size_t range_at = 0;
     long long range_n = 0;
     if (q->ninsee) {
         key = LOC_COMMUNE;
         for (int i = 0; i < q->ninsee; i++)
-            keys[nkeys].col = DB_PLACE_INSEE, keys[nkeys++].v = q->insees[i];
+            keys[nkeys].key = PLACE_INSEE, keys[nkeys++].v = q->insees[i];
         for (int i = 0; i < q->ntown; i++)
-            keys[nkeys].col = DB_PLACE_CITY, keys[nkeys++].v = q->towns[i];
+            keys[nkeys].key = PLACE_CITY, keys[nkeys++].v = q->towns[i];
     } else if (q->insee) {
         key = LOC_INSEE;
-        keys[nkeys].col = DB_PLACE_INSEE, keys[nkeys++].v = q->insee;
+        keys[nkeys].key = PLACE_INSEE, keys[nkeys++].v = q->insee;
     } else if (q->city_fold) {
         key = LOC_CITY;
-        keys[nkeys].col = DB_PLACE_CITY, keys[nkeys++].v = q->city_fold;
+        keys[nkeys].key = PLACE_CITY, keys[nkeys++].v = q->city_fold;
     } else if (q->pc_lo && !q->pc_hi) {
         key = LOC_PC;
-        keys[nkeys].col = DB_PLACE_POSTCODE, keys[nkeys++].v = q->pc_lo;
+        keys[nkeys].key = PLACE_POSTCODE, keys[nkeys++].v = q->pc_lo;
     } else if (q->pc_lo && q->pc_hi) {
         key = LOC_PCS;
-        range_n =
-            db_place_range(c, DB_PLACE_POSTCODE, q->pc_lo, q->pc_hi, &range_at);
+        range_n = dataset_place_range(c->ds, PLACE_POSTCODE, q->pc_lo, q->pc_hi,
+                                      &range_at);
         if (range_n < 0)
             return 0;
     } else if (q->ndept && !q->pc_lo) {
         key = LOC_DEPT;
         for (int i = 0; i < q->ndept; i++)
-            keys[nkeys].col = DB_PLACE_DEPT, keys[nkeys++].v = q->dept[i];
+            keys[nkeys].key = PLACE_DEPT, keys[nkeys++].v = q->dept[i];
     } else if (q->near && q->nmode && !s) {
         /* A mode alone: the modes in memory decide it (filters_place_ok()). */
-        int want = db_mode_bits(c, q->mode, q->nmode);
+        int want = dataset_mode_bits(c->ds, q->mode, q->nmode);
         if (want < 0)
             return 0;
-        fp->modes = c->shared->modes;
+        fp->modes = dataset_modes(c->ds);
         fp->mode_want = want;
         return 1;
     } else {
@@ -511,7 +511,7 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
      * has, no run (index 0 is "none", not that code). */
     int profs[LIST_MAX], nprofs = 0;
     for (int i = 0; i < q->nprof; i++) {
-        int k = db_prof_index(c, q->prof[i]);
+        int k = dataset_prof_index(c->ds, q->prof[i]);
         if (k)
             profs[nprofs++] = k;
     }
@@ -523,11 +523,11 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
         for (int j = 0; j < per; j++) {
             int prof = q->nprof ? profs[j] : -1;
             struct place_run r;
-            r.n =
-                k < nkeys
-                    ? db_place_pids(c, keys[k].col, keys[k].v, prof, &r.v)
-                    : db_place_run(c, DB_PLACE_POSTCODE,
-                                   range_at + (size_t)(k - nkeys), prof, &r.v);
+            r.n = k < nkeys ? dataset_place_pids(c->ds, keys[k].key, keys[k].v,
+                                                 prof, &r.v)
+                            : dataset_place_run(c->ds, PLACE_POSTCODE,
+                                                range_at + (size_t)(k - nkeys),
+                                                prof, &r.v);
             if (r.n > 0) {
                 runs[nruns++] = r;
                 sum += r.n;
@@ -569,7 +569,7 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
                         filters_order_key(ORD_PLACE, fp->place_m));
         return plan_loc_check(c, q, fp, key) < 0 ? -1 : 1;
     }
-    size_t words = (size_t)(c->shared->n >> 6) + 1;
+    size_t words = (size_t)(dataset_npids(c->ds) >> 6) + 1;
     if (!c->pidbits)
         c->pidbits = xmalloc(words * sizeof(*c->pidbits));
     uint64_t *bits = c->pidbits;
@@ -747,12 +747,12 @@ int filters_plan(struct db_conn *c, const struct sq *q, struct fplan *fp,
          fp->place_bits || rings)) {
         memset(fp->prof_ok, 0, sizeof(fp->prof_ok));
         for (int i = 0; i < q->nprof; i++) {
-            int k = db_prof_index(c, q->prof[i]);
+            int k = dataset_prof_index(c->ds, q->prof[i]);
             if (k)
                 fp->prof_ok[k] = 1;
         }
-        fp->prof_of = c->shared->prof;
-        fp->prof_n = c->shared->n;
+        fp->prof_of = dataset_professions(c->ds);
+        fp->prof_n = dataset_npids(c->ds);
         stream_done(&fp->st[0]);
         for (int i = 1; i < fp->nv; i++)
             fp->v[i - 1] = fp->v[i];

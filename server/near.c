@@ -29,7 +29,7 @@ static double act_km(const struct db_conn *c, const struct sq *q,
 {
     int k;
     double lat, lon;
-    int how = geo_locate(search_lex(c)->geo, insee, pc, town, &k, &lat, &lon);
+    int how = geo_locate(search_geo(c), insee, pc, town, &k, &lat, &lon);
     if (how == GEO_NONE || how == GEO_DEPT)
         return NAN;
     return places_distance_km(q->lat, q->lon, lat, lon);
@@ -40,11 +40,10 @@ static double act_km(const struct db_conn *c, const struct sq *q,
 double near_pid_km(struct db_conn *c, const struct sq *q, long long pid,
                    double *km, size_t max, size_t *n)
 {
-    const struct lex *lx = search_lex(c);
-    if (lx->act_at) {
-        /* In memory (lex.h): tens of nanoseconds. */
+    if (dataset_has_placements(c->ds)) {
+        /* In memory (dataset.h): tens of nanoseconds. */
         size_t cnt;
-        double best = lex_pid_km(lx, pid, q->lat, q->lon, km, max, &cnt);
+        double best = dataset_pid_km(c->ds, pid, q->lat, q->lon, km, max, &cnt);
         if (n)
             *n = cnt < max ? cnt : max;
         return best;
@@ -205,7 +204,7 @@ int near_whole(struct db_conn *c, struct search *s)
 int near_rings(struct db_conn *c, struct search *s, int names, int count)
 {
     const struct sq *q = &s->q;
-    const struct geo *geo = search_lex(c)->geo;
+    const struct geo *geo = search_geo(c);
     struct result *res = &s->res;
     struct fplan *fp = &s->fp;
     struct geo_hit *hits;
@@ -215,16 +214,17 @@ int near_rings(struct db_conn *c, struct search *s, int names, int count)
     long long *batch = NULL, found = 0, extra = 0;
     size_t capb = 0, need = (size_t)(q->offset + q->limit), pcap = 0;
     int rc = 0, budget = 0, done = 1;
-    const struct lex *lx = search_lex(c);
+    int mem = dataset_has_placements(c->ds);
     for (size_t h = 0; h < nh; h++) {
         const struct geo_commune *k = geo_commune(geo, hits[h].commune);
         size_t people = 0;
-        if (lx->commune_at) {
+        if (mem) {
             /* In memory: the people placed in this commune (as their
              * distances are). */
-            const uint32_t *at = lx->commune_at + hits[h].commune;
-            people = at[1] - at[0];
-            stream_init_mem(cs, lx->commune_pid + at[0], people,
+            const uint32_t *pids;
+            people =
+                (size_t)dataset_commune_pids(c->ds, hits[h].commune, &pids);
+            stream_init_mem(cs, pids, people,
                             filters_order_key(ORD_PLACE, k->activities));
         } else {
             struct sq one = {0};
@@ -256,8 +256,8 @@ int near_rings(struct db_conn *c, struct search *s, int names, int count)
          * than checking its people's names (MEM_PERSON_US each, asked for
          * ahead). */
         int fts = names && k->activities >= RING_FTS_MIN &&
-                  (!lx->commune_at || (double)s->tp.est * FTS_ROW_US <
-                                          (double)people * MEM_PERSON_US);
+                  (!mem || (double)s->tp.est * FTS_ROW_US <
+                               (double)people * MEM_PERSON_US);
         if (fts) {
             stream_rewind(&s->text);
             v[n++] = &s->text;
@@ -271,9 +271,9 @@ int near_rings(struct db_conn *c, struct search *s, int names, int count)
             if (names && !fts && cs->mem) {
                 size_t j = cs->pos + NAMES_AHEAD;
                 if (j < cs->nmem)
-                    db_names_prefetch(c, cs->mem[j], 1);
+                    dataset_names_prefetch(c->ds, cs->mem[j], 1);
                 if (j + NAMES_AHEAD < cs->nmem)
-                    db_names_prefetch(c, cs->mem[j + NAMES_AHEAD], 0);
+                    dataset_names_prefetch(c->ds, cs->mem[j + NAMES_AHEAD], 0);
             }
             if ((!names || fts || rank_names_match(c, q, &s->tp, p)) &&
                 pidset_add(&seen, p)) {

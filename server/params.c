@@ -485,12 +485,12 @@ static int param_near(struct db_conn *c, struct sq *q, const char *k,
 {
     (void)k;
     int commune;
-    const struct lex *lx = search_lex(c);
-    if (!lx || !lx->geo) {
+    const struct geo *geo = search_geo(c);
+    if (!geo) {
         api_error(out, 400, "near: this database has no commune table");
         return -1;
     }
-    if (geo_resolve(lx->geo, v, strlen(v), &commune, &q->lat, &q->lon) < 0) {
+    if (geo_resolve(geo, v, strlen(v), &commune, &q->lat, &q->lon) < 0) {
         api_error(out, 400,
                   "near: unknown place '%s' (a postal code, an INSEE code, a"
                   " commune or lat,lon)",
@@ -641,16 +641,15 @@ static int params_combine(struct db_conn *c, struct sq *q, int suggest,
     if (q->qtext) {
         /* Suggestions take the words as typed: "paris" is the start of a
          * name there, not a town. */
-        const struct lex *lx = search_lex(c);
-        if (!suggest && lx) {
+        const struct understand *und = search_und(c);
+        if (!suggest && und) {
             q->und = xmalloc(sizeof(*q->und));
-            if (understand_query(lx->und, q->qtext, strlen(q->qtext), q->und) <
-                0) {
+            if (understand_query(und, q->qtext, strlen(q->qtext), q->und) < 0) {
                 api_error(out, 400, "q: at most %d words of at most %d bytes",
                           UND_MAX_WORDS, UND_WORD_MAX - 1);
                 return -1;
             }
-            if (apply_understood(q, lx->geo) < 0) {
+            if (apply_understood(q, search_geo(c)) < 0) {
                 api_error(out, 400, "q: at most %d name words", TOK_MAX);
                 return -1;
             }
@@ -714,5 +713,5 @@ int params_place_as_name(struct db_conn *c, struct sq *q)
     unapply_understood(q);
     understand_place_as_name(q->und);
     q->typos = 0;
-    return apply_understood(q, search_lex(c)->geo) == 0;
+    return apply_understood(q, search_geo(c)) == 0;
 }

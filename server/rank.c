@@ -242,12 +242,13 @@ int rank_match(struct db_conn *c, const struct sq *q,
         uint32_t need = 0;
         for (int i = 0; i < q->ntok; i++)
             if (!tp->nalt[i] && q->tok[i].s[0])
-                need |= db_initial_bit((unsigned char)q->tok[i].s[0]);
-        const uint32_t *ini = c->shared->initials;
+                need |= dataset_initial_bit((unsigned char)q->tok[i].s[0]);
+        const uint32_t *ini = dataset_initials(c->ds);
+        long long npids = dataset_npids(c->ds);
         size_t k = 0;
         for (size_t i = 0; i < res->nall; i++) {
             long long p = res->all[i];
-            if (p > 0 && p < c->shared->n && (ini[p] & need) != need)
+            if (p > 0 && p < npids && (ini[p] & need) != need)
                 continue;
             res->all[k++] = p;
         }
@@ -258,10 +259,10 @@ int rank_match(struct db_conn *c, const struct sq *q,
         /* The pids are scattered over 60 MB of names: ask for them some
          * candidates ahead (2-3x faster on a large match). */
         if (i + 2 * NAMES_AHEAD < res->nall)
-            db_names_prefetch(c, res->all[i + 2 * NAMES_AHEAD], 0);
+            dataset_names_prefetch(c->ds, res->all[i + 2 * NAMES_AHEAD], 0);
         if (i + NAMES_AHEAD < res->nall)
-            db_names_prefetch(c, res->all[i + NAMES_AHEAD], 1);
-        if (db_names(c, res->all[i], &last, &first, &join) < 0)
+            dataset_names_prefetch(c->ds, res->all[i + NAMES_AHEAD], 1);
+        if (dataset_names(c->ds, res->all[i], &last, &first, &join) < 0)
             continue;
         struct rank_cand x = {.pid = res->all[i]};
         if (rank_tiers(w, q->ntok, &x, last, first, join, strict) < 0)
@@ -292,7 +293,7 @@ int rank_names_match(const struct db_conn *c, const struct sq *q,
     const char *last, *first, *join;
     struct rank_cand x;
     struct rank_word w[TOK_MAX * 3];
-    if (db_names(c, pid, &last, &first, &join) < 0)
+    if (dataset_names(c->ds, pid, &last, &first, &join) < 0)
         return 0;
     rank_words(c, q, tp, w);
     return rank_tiers(w, q->ntok, &x, last, first, join, 1) == 0;

@@ -5,8 +5,33 @@
 #define RECORD_H
 #include <jansson.h>
 
+#include <pthread.h>
+
 #include "db.h"
 #include "util.h"
+
+/* One rendered record in the cache. */
+struct db_cached {
+    long long pid; /* 0 = empty */
+    char *json;
+    size_t len;
+};
+
+/* Rendered records (record_write()), shared by every thread serving one
+ * database file (the dataset owns it: dataset_records()): direct-mapped on
+ * the pid, one slot per KiB of db_cache_bytes, in stripes (slot %
+ * DB_CACHE_STRIPES) with a lock and a share of the budget each. Shared
+ * rather than per thread, the same memory holds twice the records with two
+ * threads, and a record one thread rendered serves the other. */
+#define DB_CACHE_STRIPES 64
+struct db_record_cache {
+    struct db_cached *slot;
+    size_t nslot, stripe_max; /* stripe_max: bytes of JSON per stripe */
+    struct {
+        pthread_mutex_t lock;
+        size_t bytes;
+    } stripe[DB_CACHE_STRIPES];
+};
 
 /* One professional as the API shows it (record.c): full adds diplomas.
  * record_write() appends it to b as JSON text (-1 and nothing appended if

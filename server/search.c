@@ -2,7 +2,7 @@
  * ranked page.
  *
  * q is read by understand.c when the database has a search lexicon
- * (lex.h): its profession, specialty, mode and place words become the
+ * (dataset.h): its profession, specialty, mode and place words become the
  * filters the request leaves empty, the rest are name words. Name words
  * that find nobody are read again with their typo and sound-alike
  * neighbours (typo.h), which rank after every exact and prefix match.
@@ -357,20 +357,21 @@ static int text_near(struct db_conn *c, struct search *s, int count)
      * costs less than the commune-by-commune read (~0.4 us an
      * activity, until the page is full: about need / density
      * activities, at most those within the radius). */
-    const struct lex *lx = search_lex(c);
+    const struct geo *geo = search_geo(c);
+    int mem = dataset_has_placements(c->ds);
     double whole_us = 1.5 * (double)s->tp.est, ring_us = 0;
-    if (lx->act_at && s->tp.est <= NEAR_WHOLE) {
+    if (mem && s->tp.est <= NEAR_WHOLE) {
         struct geo_hit *hits;
-        size_t nh = geo_within(lx->geo, q->lat, q->lon, q->radius_km, &hits);
-        double acts = 0, all = (double)lx->act_at[lx->npids];
+        size_t nh = geo_within(geo, q->lat, q->lon, q->radius_km, &hits);
+        double acts = 0, all = (double)dataset_nactivities(c->ds);
         for (size_t h = 0; h < nh; h++)
-            acts += geo_commune(lx->geo, hits[h].commune)->activities;
+            acts += geo_commune(geo, hits[h].commune)->activities;
         free(hits);
         double scan = (double)(q->offset + q->limit) * all /
                       (double)(s->tp.est ? s->tp.est : 1);
         ring_us = 0.4 * (scan < acts ? scan : acts);
     }
-    if (lx->act_at && s->tp.est <= NEAR_WHOLE && whole_us < ring_us) {
+    if (mem && s->tp.est <= NEAR_WHOLE && whole_us < ring_us) {
         if (text_all_stream(c, &s->text, &s->tp, s->tp.lazy) < 0)
             return -1;
         struct stream *w[5] = {&s->text};
@@ -467,7 +468,7 @@ static int run_text_twice(struct db_conn *c, struct search *s, int count)
 {
     if (run_text(c, s, count) < 0)
         return -1;
-    if (!search_lex(c) || !count || s->q.typos || s->res.total >= TYPO_SHORT ||
+    if (!search_und(c) || !count || s->q.typos || s->res.total >= TYPO_SHORT ||
         c->expired)
         return 0;
     struct result *res = &s->res;
@@ -531,8 +532,7 @@ static void put_page(struct db_conn *c, struct search *s, struct buf *b)
         free(t);
     }
     if (s->q.und) {
-        const struct lex *lx = search_lex(c);
-        json_t *u = understand_json(lx->und, lx->geo, s->q.und);
+        json_t *u = understand_json(search_und(c), search_geo(c), s->q.und);
         char *t = json_dumps(u, JSON_COMPACT);
         json_decref(u);
         buf_addstr(b, ",\"understood\":");

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 
 #include "api.h"
+#include "dataset.h"
 #include "db.h"
-#include "lex.h"
 #include "rank.h"
 #include "search.h"
 #include "stream.h"
@@ -196,10 +196,17 @@ struct search {
     int cut; /* stopped at the request's limits: res is what was found */
 };
 
-/* The lexicon of c's database file, or NULL. */
-static inline const struct lex *search_lex(const struct db_conn *c)
+/* The query reader of c's database file, or NULL when it has no search
+ * lexicon (q is then read as name words only, without typos); its
+ * communes, or NULL (no places in q, no near=). */
+static inline const struct understand *search_und(const struct db_conn *c)
 {
-    return c->shared ? c->shared->lex : NULL;
+    return dataset_understand(c->ds);
+}
+
+static inline const struct geo *search_geo(const struct db_conn *c)
+{
+    return dataset_geo(c->ds);
 }
 
 /* Appends x to the growing array *v (*n used, *cap allocated). */

@@ -66,7 +66,7 @@ static int word_prefix(struct db_conn *c, const char *t, struct buf *out,
         return 1;
     }
     if (indexed && len <= 3) {
-        const struct db_prefix *ps = db_prefix_stat(c, t);
+        const struct dataset_prefix *ps = dataset_prefix_stat(c->ds, t);
         if (!ps)
             return 0;
         *nhit = ps->sum < c->fts_rows ? ps->sum : c->fts_rows;
@@ -174,19 +174,19 @@ static void all_words(struct buf *e, const struct sq *q,
 static void word_alts(const struct db_conn *c, const struct sq *q, int i,
                       struct text_plan *tp)
 {
-    const struct lex *lx = search_lex(c);
+    const struct typo_dict *dict = search_und(c) ? dataset_dict(c->ds) : NULL;
     const char *t = q->tok[i].s;
     size_t tl = strlen(t);
     struct typo_cand cand[ALT_MAX * 4];
     tp->nalt[i] = 0;
-    if (!q->typos || !lx || tl < 3 || tl > TYPO_MAX_WORD || !is_plain(t))
+    if (!q->typos || !dict || tl < 3 || tl > TYPO_MAX_WORD || !is_plain(t))
         return;
     buf_addstr(&tp->alt[i], "(");
     size_t best = 0;
     unsigned best_n = 0;
     for (size_t j = 2; !tp->has_prefix[i] && j + 2 <= tl; j++) {
-        unsigned a = typo_count(lx->dict, t, j);
-        unsigned b = a ? typo_count(lx->dict, t + j, tl - j) : 0;
+        unsigned a = typo_count(dict, t, j);
+        unsigned b = a ? typo_count(dict, t + j, tl - j) : 0;
         unsigned m = a < b ? a : b;
         if (m > best_n) {
             best_n = m;
@@ -200,10 +200,10 @@ static void word_alts(const struct db_conn *c, const struct sq *q, int i,
         tp->nalt[i] = 1;
         tp->nhit[i] += best_n;
     }
-    size_t n = typo_find(lx->dict, t, tl, cand, ALT_MAX * 4, NULL);
+    size_t n = typo_find(dict, t, tl, cand, ALT_MAX * 4, NULL);
     /* A word many people carry is no typo: only its sound-alikes (MARIE:
      * not MARIN, MARC...), which cost less and stray less. */
-    int common = typo_count(lx->dict, t, tl) >= COMMON_WORD;
+    int common = typo_count(dict, t, tl) >= COMMON_WORD;
     for (size_t k = 0; k < n && tp->nalt[i] < ALT_MAX; k++) {
         if (cand[k].len >= tl && memcmp(cand[k].term, t, tl) == 0)
             continue;
@@ -289,7 +289,7 @@ void text_plan(struct db_conn *c, const struct sq *q, struct text_plan *tp)
     }
     if (tp->none)
         return;
-    if (c->shared->initials && q->ntok > 1) {
+    if (dataset_initials(c->ds) && q->ntok > 1) {
         int kept = q->ntok;
         for (int i = 0; i < q->ntok && kept > 1; i++) {
             const char *w = q->tok[i].s;
@@ -298,7 +298,7 @@ void text_plan(struct db_conn *c, const struct sq *q, struct text_plan *tp)
                 ((w[0] >= 'a' && w[0] <= 'z') ||
                  (w[0] >= '0' && w[0] <= '9'))) {
                 tp->in_mem[i] = 1;
-                tp->need_ini |= db_initial_bit((unsigned char)w[0]);
+                tp->need_ini |= dataset_initial_bit((unsigned char)w[0]);
                 kept--;
             }
         }
