@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "search_int.h"
+#include "rowid.h"
 #include "banned.h"
 
 /* SQL text and its arguments (all text, bound in order). The most a
@@ -240,7 +241,7 @@ int filters_commune_stream(struct db_conn *c, struct stream *s,
 {
     const struct geo *geo = search_geo(c);
     long long est = 0;
-    stream_init(s, 20, 2, STEP_INDEX, 0);
+    stream_init(s, 1, 2, STEP_INDEX, 0);
     for (int i = 0; i < ninsee + ntown; i++) {
         int town = i >= ninsee;
         const char *key = town ? towns[i - ninsee] : insees[i];
@@ -275,7 +276,7 @@ static int plan_loc_prof(struct db_conn *c, const struct sq *q,
     if (plan_loc_check(c, q, fp, key) < 0)
         return -1;
     /* Usually small: it drives, unless the count says otherwise. */
-    stream_init(s, 20, 3, STEP_INDEX,
+    stream_init(s, 1, 3, STEP_INDEX,
                 filters_order_key(ORD_PLACE, search_tune.drive_max / 2));
     struct sqlb b;
     sqlb_init(&b);
@@ -388,7 +389,7 @@ static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
     struct sqlb b;
     sqlb_init(&b);
     if (key == LOC_SCAN) {
-        stream_init(s, 20, 0, STEP_INDEX, filters_order_key(ORD_SCAN, 0));
+        stream_init(s, 1, 0, STEP_INDEX, filters_order_key(ORD_SCAN, 0));
         buf_addstr(&b.sql, "SELECT aid FROM activity WHERE 1");
         loc_rest(&b, q, key);
         buf_addstr(&b.sql, " AND aid >= ? ORDER BY aid");
@@ -411,7 +412,7 @@ static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
                                            : (long long)(EST_CAP + 1) * nkeys;
     if (est > EST_CAP)
         est += search_tune.drive_max;
-    stream_init(s, 20, 2, STEP_INDEX, filters_order_key(ORD_PLACE, est));
+    stream_init(s, 1, 2, STEP_INDEX, filters_order_key(ORD_PLACE, est));
     sqlb_init(&b);
     buf_addf(&b.sql,
              "SELECT aid FROM activity INDEXED BY %s WHERE %s = ?1"
@@ -620,8 +621,8 @@ int filters_place_ok(struct fplan *fp, long long pid)
     if (!fp->check)
         return 1; /* (a mode alone: decided above) */
     sqlite3_reset(fp->check);
-    sqlite3_bind_int64(fp->check, fp->check_param, pid << 20);
-    sqlite3_bind_int64(fp->check, fp->check_param + 1, (pid << 20) | 0xFFFFF);
+    sqlite3_bind_int64(fp->check, fp->check_param, rowid_first(pid));
+    sqlite3_bind_int64(fp->check, fp->check_param + 1, rowid_last(pid));
     int rc = sqlite3_step(fp->check);
     sqlite3_reset(fp->check);
     if (rc == SQLITE_ROW)

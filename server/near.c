@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "places.h"
+#include "rowid.h"
 #include "search_int.h"
 #include "banned.h"
 
@@ -48,9 +49,9 @@ double near_pid_km(struct db_conn *c, const struct sq *q, long long pid,
             *n = cnt < max ? cnt : max;
         return best;
     }
-    sqlite3_stmt *st = db_prepare(
-        c, "SELECT insee, postcode, city_fold FROM activity WHERE aid"
-           " BETWEEN ?1 << 20 AND (?1 << 20) | 1048575 ORDER BY aid");
+    sqlite3_stmt *st =
+        db_prepare(c, "SELECT insee, postcode, city_fold FROM activity WHERE "
+                      "aid" ROWID_RANGE_SQL " ORDER BY aid");
     double best = NAN;
     if (n)
         *n = 0;

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "record.h"
 #include "fold.h"
+#include "rowid.h"
 #include "util.h"
 #include "banned.h"
 
@@ -185,10 +186,9 @@ void api_mssante(struct db_conn *c, const struct api_req *r,
     const char *nid = db_text(st, 2);
     char *nid_copy = nid ? xstrdup(nid) : NULL;
     /* A mailbox whose owner is a known professional sits in that
-     * professional's rowid range (mid = pid << 20 | seq); the others are
-     * numbered from 2^50. */
-    long long mid = sqlite3_column_int64(st, 23);
-    long long owner = mid < (1LL << 50) ? mid >> 20 : 0;
+     * professional's rowid range; the others are numbered from
+     * ROWID_ORPHAN (rowid.h), whose owner is 0. */
+    long long owner = rowid_pid(sqlite3_column_int64(st, 23));
     json_t *lines = json_array();
     for (int i = 8; i <= 15; i++) {
         if (i >= 10 && i <= 13) {

@@ -1,8 +1,8 @@
 /* One professional as the API shows it: identity, profession, specialties,
  * MSSanté mailboxes and activities (and diplomas in the full record), with
  * labels from the code table. Each part is one range read on its table's
- * primary key (a professional's rows are pid << 20 | seq, clustered), on a
- * cached statement.
+ * primary key (a professional's rows are one rowid range, clustered:
+ * rowid.h), on a cached statement.
  *
  * The record is written as JSON text straight into a buffer: a page of 20
  * results built as jansson values and serialised cost about 0.5 ms (a
@@ -15,6 +15,7 @@
 #include "api.h"
 #include "record.h"
 #include "fold.h"
+#include "rowid.h"
 #include "util.h"
 #include "banned.h"
 
@@ -88,9 +89,6 @@ static void put_coded(struct db_conn *c, struct buf *b, const char *list,
     buf_add(b, "}", 1);
 }
 
-/* The rowid range of a professional's rows: ?1 .. ?2. */
-#define PID_RANGE " BETWEEN ?1 << 20 AND (?1 << 20) | 1048575"
-
 static void put_specialties(struct db_conn *c, struct buf *b, long long pid)
 {
     buf_addstr(b, ",\"specialties\":[");
@@ -142,7 +140,7 @@ static void put_mailboxes(struct db_conn *c, struct buf *b, long long pid)
         return;
     }
     sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT address, type FROM mailbox WHERE mid" PID_RANGE);
+        c, "SELECT address, type FROM mailbox WHERE mid" ROWID_RANGE_SQL);
     struct mbox small[8], *v = small;
     size_t n = 0, cap = sizeof(small) / sizeof(small[0]);
     if (st) {
@@ -266,7 +264,7 @@ static void put_activities(struct db_conn *c, struct buf *b, long long pid,
     buf_addstr(b, ",\"activities\":[");
     sqlite3_stmt *st =
         db_prepare_static(c, "SELECT " ACT_COLS " FROM activity"
-                             " WHERE aid" PID_RANGE " ORDER BY aid");
+                             " WHERE aid" ROWID_RANGE_SQL " ORDER BY aid");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
         int n = 0;
@@ -285,7 +283,7 @@ static void put_diplomas(struct db_conn *c, struct buf *b, long long pid)
     buf_addstr(b, ",\"diplomas\":[");
     sqlite3_stmt *st = db_prepare_static(
         c, "SELECT type_code, code, auth_type_code, discipline_code"
-           " FROM diploma WHERE did" PID_RANGE " ORDER BY did");
+           " FROM diploma WHERE did" ROWID_RANGE_SQL " ORDER BY did");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
         int n = 0;

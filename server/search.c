@@ -14,7 +14,7 @@
  * import) is microseconds. Every condition is therefore read as a stream of
  * pids in ascending order (stream.h): the name words' FTS5 match (rowid =
  * pid), the profession and specialty indexes (code, pid), the activity
- * indexes (key, aid = pid << 20 | seq), has_mss as a pid range (those with
+ * indexes (key, aid: a row id, rowid.h), has_mss as a pid range (those with
  * a mailbox come first). Their intersection is read by leapfrogging and
  * stops as soon as it has what it needs:
  *  - filters only: the page is the first offset + limit pids;
