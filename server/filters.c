@@ -7,7 +7,6 @@
  * with a mailbox come first). The place conditions an index does not read
  * are checked on the candidates the streams agree on. Nothing here knows
  * the name words (text.c) or the order of the page (search.c). */
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,54 +14,10 @@
 
 #include "search_int.h"
 #include "rowid.h"
+#include "sqlb.h"
 #include "banned.h"
 
-/* SQL text and its arguments (all text, bound in order). The most a
- * statement here takes is a place check: 5 place values, the departments
- * and the modes (LIST_MAX each). */
-#define SQLB_ARGS 128
 _Static_assert(5 + 2 * LIST_MAX < SQLB_ARGS, "a place check fits");
-struct sqlb {
-    struct buf sql;
-    const char *arg[SQLB_ARGS];
-    int narg;
-};
-
-static void sqlb_init(struct sqlb *b)
-{
-    buf_init(&b->sql, 64 * 1024);
-    b->narg = 0;
-}
-
-static void sqlb_arg(struct sqlb *b, const char *s)
-{
-    /* Every ? written has its argument: the callers' lists are capped
-     * (LIST_MAX) well below SQLB_ARGS. */
-    assert(b->narg < SQLB_ARGS);
-    b->arg[b->narg++] = s;
-    buf_add(&b->sql, "?", 1);
-}
-
-static void sqlb_list(struct sqlb *b, char *const *v, int n)
-{
-    buf_add(&b->sql, "(", 1);
-    for (int i = 0; i < n; i++) {
-        if (i)
-            buf_add(&b->sql, ",", 1);
-        sqlb_arg(b, v[i]);
-    }
-    buf_add(&b->sql, ")", 1);
-}
-
-static sqlite3_stmt *sqlb_prepare(struct db_conn *c, struct sqlb *b)
-{
-    sqlite3_stmt *st = db_prepare(c, b->sql.s);
-    if (!st)
-        return NULL;
-    for (int i = 0; i < b->narg; i++)
-        sqlite3_bind_text(st, i + 1, b->arg[i], -1, SQLITE_STATIC);
-    return st;
-}
 
 /* Which activity index reads the place conditions. */
 enum { LOC_SCAN, LOC_INSEE, LOC_CITY, LOC_PC, LOC_PCS, LOC_DEPT, LOC_COMMUNE };
@@ -132,7 +87,7 @@ static int plan_codes(struct db_conn *c, struct stream *s, const char *sql,
         sqlb_arg(&b, codes[i]);
         buf_addstr(&b.sql, " AND pid >= ? ORDER BY pid");
         sqlite3_stmt *st = prep_tag(c, &b, role, i);
-        buf_release(&b.sql);
+        sqlb_release(&b);
         if (!st)
             return -1;
         stream_add(s, st);
@@ -254,7 +209,7 @@ int filters_commune_stream(struct db_conn *c, struct stream *s,
                           " activity_insee WHERE insee = ?1 AND aid >= ?2"
                           " ORDER BY aid");
         sqlite3_stmt *st = prep_tag(c, &b, (char)(role + town), i);
-        buf_release(&b.sql);
+        sqlb_release(&b);
         if (!st)
             return -1;
         sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
@@ -288,7 +243,7 @@ static int plan_loc_prof(struct db_conn *c, const struct sq *q,
         for (int j = 0; j < q->nprof; j++) {
             sqlite3_stmt *st = prep_tag(c, &b, 'M', i * q->nprof + j);
             if (!st) {
-                buf_release(&b.sql);
+                sqlb_release(&b);
                 return -1;
             }
             sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_TRANSIENT);
@@ -296,7 +251,7 @@ static int plan_loc_prof(struct db_conn *c, const struct sq *q,
             stream_add(s, st);
         }
     }
-    buf_release(&b.sql);
+    sqlb_release(&b);
     fp->place_prof = 1;
     return 0;
 }
@@ -309,7 +264,7 @@ static int plan_loc_check(struct db_conn *c, const struct sq *q,
     sqlb_init(&b);
     loc_rest(&b, q, key);
     size_t more = b.sql.len;
-    buf_release(&b.sql);
+    sqlb_release(&b);
     if (!more)
         return 0;
     int want = q->nmode ? dataset_mode_bits(c->ds, q->mode, q->nmode) : -1;
@@ -321,7 +276,7 @@ static int plan_loc_check(struct db_conn *c, const struct sq *q,
         fp->modes = dataset_modes(c->ds);
         fp->mode_want = want;
         fp->mode_accept = b.sql.len == 0;
-        buf_release(&b.sql);
+        sqlb_release(&b);
     }
     struct sqlb k;
     sqlb_init(&k);
@@ -330,7 +285,7 @@ static int plan_loc_check(struct db_conn *c, const struct sq *q,
     buf_addstr(&k.sql, " AND aid BETWEEN ? AND ? LIMIT 1");
     fp->check_param = k.narg + 1;
     fp->check = sqlb_prepare(c, &k);
-    buf_release(&k.sql);
+    sqlb_release(&k);
     return fp->check ? 0 : -1;
 }
 
@@ -395,13 +350,13 @@ static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
         buf_addstr(&b.sql, " AND aid >= ? ORDER BY aid");
         s->bound_param = b.narg + 1;
         sqlite3_stmt *st = prep_tag(c, &b, 'L', 0);
-        buf_release(&b.sql);
+        sqlb_release(&b);
         if (!st)
             return -1;
         stream_add(s, st);
         return 0;
     }
-    buf_release(&b.sql);
+    sqlb_release(&b);
     /* The check: the same activity meets every place condition. */
     if (plan_loc_check(c, q, fp, key) < 0)
         return -1;
@@ -421,13 +376,13 @@ static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
     for (int i = 0; i < nkeys; i++) {
         sqlite3_stmt *st = prep_tag(c, &b, 'L', i);
         if (!st) {
-            buf_release(&b.sql);
+            sqlb_release(&b);
             return -1;
         }
         sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_TRANSIENT);
         stream_add(s, st);
     }
-    buf_release(&b.sql);
+    sqlb_release(&b);
     return 0;
 }
 

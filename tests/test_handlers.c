@@ -25,6 +25,7 @@
 #include "api.h"
 #include "db.h"
 #include "search.h"
+#include "sqlb.h"
 #include "t.h"
 #include "util.h"
 #include "banned.h"
@@ -317,6 +318,32 @@ static void test_params(void)
     test_params_built();
 }
 
+/* A statement of SQLB_ARGS arguments runs; one more fails to prepare
+ * instead of running with a parameter left unbound. */
+static void test_sqlb_args(void)
+{
+    for (int extra = 0; extra <= 1; extra++) {
+        struct sqlb b;
+        sqlb_init(&b);
+        buf_addstr(&b.sql, "SELECT count(*) FROM professional WHERE"
+                           " profession_code IN ");
+        char *v[SQLB_ARGS + 1];
+        for (int i = 0; i < SQLB_ARGS + extra; i++)
+            v[i] = (char *)"10";
+        sqlb_list(&b, v, SQLB_ARGS + extra);
+        sqlite3_stmt *st = sqlb_prepare(conn, &b);
+        if (extra) {
+            T_CHECK(st == NULL);
+        } else {
+            T_CHECK(st != NULL);
+            T_EQ_INT(st ? sqlite3_step(st) : -1, SQLITE_ROW);
+            T_CHECK(st && sqlite3_column_int64(st, 0) > 0);
+            db_done(st);
+        }
+        sqlb_release(&b);
+    }
+}
+
 /* ---- the work limits ---- */
 
 static long long jint(const json_t *o, const char *k)
@@ -487,6 +514,7 @@ int main(void)
         return t_done();
     }
     test_params();
+    test_sqlb_args();
     test_near_filters();
     test_limits();
     cleanup();
