@@ -702,6 +702,15 @@ struct db_conn *db_acquire(void)
     }
 }
 
+void db_release(struct db_conn *c)
+{
+    if (!c || c != tl_conn || c->gen == atomic_load(&g.gen))
+        return;
+    conn_unlink(c);
+    db_conn_free(c);
+    tl_conn = NULL;
+}
+
 void db_shutdown(void)
 {
     pthread_mutex_lock(&g.lock);

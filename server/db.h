@@ -11,10 +11,11 @@
  * then publishes it as the next generation. A thread notices at its next
  * request and opens the new file, sharing the generation's dataset; a request
  * in flight finishes on the connection it started with, whose open file
- * descriptor keeps the old inode alive. No request ever builds a dataset:
- * a thread that finds the path already naming a newer file than the
- * generation's keeps its previous connection, or, having none, waits for the
- * main thread to publish that file. Nothing here knows about HTTP. */
+ * descriptor keeps the old inode alive, and which closes when it ends
+ * (db_release()): the old dataset goes with the last of them. No request ever
+ * builds a dataset: a thread that finds the path already naming a newer file
+ * than the generation's keeps its previous connection, or, having none, waits
+ * for the main thread to publish that file. Nothing here knows about HTTP. */
 #ifndef DB_H
 #define DB_H
 #include <stddef.h>
@@ -88,6 +89,13 @@ void db_check(int force);
  * needed (the previous one is closed then). NULL while no database can be
  * opened: answer 503. Valid until the calling thread's next db_acquire(). */
 struct db_conn *db_acquire(void);
+
+/* The request that db_acquire() served is over. If c's file is no longer
+ * the generation served, c is closed now, and with the last connection to
+ * it, the file's dataset is freed: an old generation lives as long as the
+ * requests that use it, not until each thread's next request. NULL-safe;
+ * c must not be used after. */
+void db_release(struct db_conn *c);
 
 /* Opens a connection on path outside the generation machinery: for tests and
  * tools. Returns NULL (logged) on failure. Free with db_conn_free(). */

@@ -811,6 +811,110 @@ static int client_gone(void *arg)
            (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
+/* The route of url (its index in *idx), the rest of url past the route's
+ * path in *rest; NULL if none. */
+static const struct route *route_find(const char *url, const char **rest,
+                                      int *idx)
+{
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        size_t pl = strlen(routes[i].path);
+        if (routes[i].prefix ? strncmp(url, routes[i].path, pl) == 0
+                             : strcmp(url, routes[i].path) == 0) {
+            *idx = (int)i;
+            *rest = url + pl;
+            return &routes[i];
+        }
+    }
+    return NULL;
+}
+
+/* The answer to a CORS preflight (OPTIONS, with --cors). */
+static enum MHD_Result send_preflight(struct MHD_Connection *conn)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", cors_origin);
+    MHD_add_response_header(r, "Access-Control-Allow-Methods",
+                            "GET, HEAD, OPTIONS");
+    MHD_add_response_header(r, "Access-Control-Allow-Headers",
+                            "If-None-Match, Accept-Encoding");
+    MHD_add_response_header(r, "Access-Control-Max-Age", "86400");
+    enum MHD_Result ret = queue(conn, 204, r, 0);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Answers a GET or HEAD of route rt (rest: the URL past its path) with
+ * the parameters a, on the database connection c (NULL when none). */
+static enum MHD_Result serve(struct MHD_Connection *conn, const char *url,
+                             const struct route *rt, const char *rest,
+                             struct args *a, struct db_conn *c)
+{
+    const char *ae = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+    int gz = accepts_gzip(ae);
+    struct api_param kept[API_MAX_PARAMS + 1];
+    struct api_req req = {
+        .rest = rest, .params = a->p, .nparams = a->n, .text_ok = 1};
+    enum export_format fmt = EXPORT_JSON;
+    enum MHD_Result sent;
+    if (negotiate(conn, url, gz, &rt, &req, kept, &fmt, &sent))
+        return sent;
+    int pretty = 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->p[i].key, "pretty") == 0)
+            pretty = strcmp(a->p[i].val, "0") != 0 &&
+                     strcmp(a->p[i].val, "false") != 0;
+
+    if (!rt->fn)
+        return send_metrics(conn, c);
+    if (!c && rt->needs_db)
+        return send_error(conn, 503, "no database loaded yet");
+    const char *etag = rt->etag && c ? c->etag : NULL;
+    char fetag[128]; /* another format, another tag: W/"...-csv" */
+    if (etag && fmt != EXPORT_JSON) {
+        static const char *const fname[] = {"json", "text", "csv", "vcard"};
+        snprintf(fetag, sizeof(fetag), "%.*s-%s\"", (int)strlen(etag) - 1, etag,
+                 fname[fmt]);
+        etag = fetag;
+    }
+    if (etag) {
+        const char *inm = MHD_lookup_connection_value(
+            conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+        if (etag_matches(inm, etag)) {
+            struct MHD_Response *r = MHD_create_response_from_buffer(
+                0, NULL, MHD_RESPMEM_PERSISTENT);
+            MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+            MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+            if (cors_origin)
+                MHD_add_response_header(r, "Access-Control-Allow-Origin",
+                                        cors_origin);
+            enum MHD_Result ret = queue(conn, MHD_HTTP_NOT_MODIFIED, r, 0);
+            MHD_destroy_response(r);
+            return ret;
+        }
+    }
+    struct api_resp resp = {0};
+    /* The handler runs here, on MHD's thread, which reads nothing more of
+     * this connection meanwhile: its socket stays open, and a close by
+     * the client can be seen on it without disturbing MHD. */
+    const union MHD_ConnectionInfo *fi =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int fd = fi ? fi->connect_fd : -1;
+    if (c)
+        db_request_begin(c, deadline_ms, fd >= 0 ? client_gone : NULL, &fd);
+    rt->fn(c, &req, &resp);
+    if (c)
+        db_request_end(c);
+    if (!resp.body && !resp.text)
+        api_error(&resp, 503, "no answer");
+    if (fmt != EXPORT_JSON)
+        return send_export(conn, &resp,
+                           rt->fn == api_search ? EXPORT_SEARCH : EXPORT_RECORD,
+                           fmt, resp.status == 200 ? etag : NULL, gz);
+    return send_json(conn, &resp, pretty, resp.status == 200 ? etag : NULL, gz);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -863,33 +967,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (strlen(url) + a.bytes > MAX_URL)
         return send_error(conn, 414, "request URL too long");
 
-    const struct route *rt = NULL;
     const char *rest = "";
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        size_t pl = strlen(routes[i].path);
-        if (routes[i].prefix ? strncmp(url, routes[i].path, pl) == 0
-                             : strcmp(url, routes[i].path) == 0) {
-            rt = &routes[i];
-            rs->route = (int)i;
-            rest = url + pl;
-            break;
-        }
-    }
+    const struct route *rt = route_find(url, &rest, &rs->route);
     if (!rt)
         return send_error(conn, 404, "no such endpoint");
-    if (strcmp(method, "OPTIONS") == 0 && cors_origin) {
-        struct MHD_Response *r =
-            MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-        MHD_add_response_header(r, "Access-Control-Allow-Origin", cors_origin);
-        MHD_add_response_header(r, "Access-Control-Allow-Methods",
-                                "GET, HEAD, OPTIONS");
-        MHD_add_response_header(r, "Access-Control-Allow-Headers",
-                                "If-None-Match, Accept-Encoding");
-        MHD_add_response_header(r, "Access-Control-Max-Age", "86400");
-        enum MHD_Result ret = queue(conn, 204, r, 0);
-        MHD_destroy_response(r);
-        return ret;
-    }
+    if (strcmp(method, "OPTIONS") == 0 && cors_origin)
+        return send_preflight(conn);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return send_error(conn, 405, "method not allowed: use GET");
     if (a.too_many || rs->too_many) {
@@ -898,71 +981,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                  API_MAX_PARAMS);
         return send_error(conn, 400, msg);
     }
-
-    const char *ae = MHD_lookup_connection_value(
-        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
-    int gz = accepts_gzip(ae);
-    struct api_param kept[API_MAX_PARAMS + 1];
-    struct api_req req = {
-        .rest = rest, .params = a.p, .nparams = a.n, .text_ok = 1};
-    enum export_format fmt = EXPORT_JSON;
-    enum MHD_Result sent;
-    if (negotiate(conn, url, gz, &rt, &req, kept, &fmt, &sent))
-        return sent;
-    int pretty = 0;
-    for (size_t i = 0; i < a.n; i++)
-        if (strcmp(a.p[i].key, "pretty") == 0)
-            pretty = strcmp(a.p[i].val, "0") != 0 &&
-                     strcmp(a.p[i].val, "false") != 0;
-
     struct db_conn *c = db_acquire();
-    if (!rt->fn)
-        return send_metrics(conn, c);
-    if (!c && rt->needs_db)
-        return send_error(conn, 503, "no database loaded yet");
-    const char *etag = rt->etag && c ? c->etag : NULL;
-    char fetag[128]; /* another format, another tag: W/"...-csv" */
-    if (etag && fmt != EXPORT_JSON) {
-        static const char *const fname[] = {"json", "text", "csv", "vcard"};
-        snprintf(fetag, sizeof(fetag), "%.*s-%s\"", (int)strlen(etag) - 1, etag,
-                 fname[fmt]);
-        etag = fetag;
-    }
-    if (etag) {
-        const char *inm = MHD_lookup_connection_value(
-            conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-        if (etag_matches(inm, etag)) {
-            struct MHD_Response *r = MHD_create_response_from_buffer(
-                0, NULL, MHD_RESPMEM_PERSISTENT);
-            MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
-            MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
-            if (cors_origin)
-                MHD_add_response_header(r, "Access-Control-Allow-Origin",
-                                        cors_origin);
-            enum MHD_Result ret = queue(conn, MHD_HTTP_NOT_MODIFIED, r, 0);
-            MHD_destroy_response(r);
-            return ret;
-        }
-    }
-    struct api_resp resp = {0};
-    /* The handler runs here, on MHD's thread, which reads nothing more of
-     * this connection meanwhile: its socket stays open, and a close by
-     * the client can be seen on it without disturbing MHD. */
-    const union MHD_ConnectionInfo *fi =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    int fd = fi ? fi->connect_fd : -1;
-    if (c)
-        db_request_begin(c, deadline_ms, fd >= 0 ? client_gone : NULL, &fd);
-    rt->fn(c, &req, &resp);
-    if (c)
-        db_request_end(c);
-    if (!resp.body && !resp.text)
-        api_error(&resp, 503, "no answer");
-    if (fmt != EXPORT_JSON)
-        return send_export(conn, &resp,
-                           rt->fn == api_search ? EXPORT_SEARCH : EXPORT_RECORD,
-                           fmt, resp.status == 200 ? etag : NULL, gz);
-    return send_json(conn, &resp, pretty, resp.status == 200 ? etag : NULL, gz);
+    enum MHD_Result ret = serve(conn, url, rt, rest, &a, c);
+    /* The request is over: a connection to a file no longer served goes
+     * now, and with the last one its dataset (db.h). */
+    db_release(c);
+    return ret;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
