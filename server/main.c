@@ -164,7 +164,10 @@ static void tune_from_env(void)
     search_tune_set(&t);
 }
 
-int main(int argc, char **argv)
+/* Reads the options into *ho and *dbpath: -1 to go on, else the exit
+ * status (2 on a bad option, 0 after --help or --version). */
+static int parse_options(int argc, char **argv, struct http_opts *ho,
+                         const char **dbpath)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
@@ -182,23 +185,15 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
-    const char *dbpath = "rpps.db";
-    struct http_opts ho = {.listen = "127.0.0.1:8080",
-                           .threads = 0,
-                           .deadline_ms = DEADLINE_MS,
-                           .header_timeout = HEADER_TIMEOUT,
-                           .max_conns = MAX_CONNS,
-                           .max_conns_per_ip = MAX_CONNS_PER_IP};
     long num;
-    log_set_prog("rpps-server");
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 'd':
-            dbpath = optarg;
+            *dbpath = optarg;
             break;
         case 'l':
-            ho.listen = optarg;
+            ho->listen = optarg;
             break;
         case 't': {
             char *end;
@@ -207,11 +202,11 @@ int main(int argc, char **argv)
                 log_error("--threads: expected 1 to 256");
                 return 2;
             }
-            ho.threads = (unsigned)n;
+            ho->threads = (unsigned)n;
             break;
         }
         case 'c':
-            ho.cors = optarg;
+            ho->cors = optarg;
             break;
         case 's': {
             char *end;
@@ -225,7 +220,7 @@ int main(int argc, char **argv)
             break;
         }
         case 'a':
-            ho.access_log = 1;
+            ho->access_log = 1;
             break;
         case 'm': {
             char *end;
@@ -241,24 +236,24 @@ int main(int argc, char **argv)
             /* A minute: past that it is no deadline for a search. */
             if (opt_num("deadline-ms", optarg, 1, 60000, &num) < 0)
                 return 2;
-            ho.deadline_ms = (unsigned)num;
+            ho->deadline_ms = (unsigned)num;
             break;
         case 'H':
             /* An hour: past that it is no deadline. */
             if (opt_num("header-timeout", optarg, 1, 3600, &num) < 0)
                 return 2;
-            ho.header_timeout = (double)num;
+            ho->header_timeout = (double)num;
             break;
         case 'C':
             /* 128 KiB each (http.c CONN_MEMORY): 100,000 is 12 GiB. */
             if (opt_num("max-conns", optarg, 1, 100000, &num) < 0)
                 return 2;
-            ho.max_conns = (unsigned)num;
+            ho->max_conns = (unsigned)num;
             break;
         case 'I':
             if (opt_num("max-conns-per-ip", optarg, 0, 100000, &num) < 0)
                 return 2;
-            ho.max_conns_per_ip = (unsigned)num;
+            ho->max_conns_per_ip = (unsigned)num;
             break;
         case 'q':
             log_quiet(1);
@@ -278,6 +273,22 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *dbpath = "rpps.db";
+    struct http_opts ho = {.listen = "127.0.0.1:8080",
+                           .threads = 0,
+                           .deadline_ms = DEADLINE_MS,
+                           .header_timeout = HEADER_TIMEOUT,
+                           .max_conns = MAX_CONNS,
+                           .max_conns_per_ip = MAX_CONNS_PER_IP};
+    log_set_prog("rpps-server");
+    int st = parse_options(argc, argv, &ho, &dbpath);
+    if (st >= 0)
+        return st;
     if (!ho.threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         ho.threads = n > 0 && n <= 64 ? (unsigned)n : 2;
