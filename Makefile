@@ -119,14 +119,14 @@ asan:
 
 # ThreadSanitizer over the tests whose processes run threads: the server's
 # (its worker threads under concurrent requests, hot swaps), the importer's
-# (parse, read-ahead, full-text and quick_check threads) and the lexicon's
+# (parse, read-ahead, full-text and quick_check threads) and the dataset's
 # loader. The unit tests left out run one thread, where TSan finds nothing,
 # and the whole suite under TSan takes 8 min here against 4 for these.
 # Each process writes its reports to a file of TSAN_LOG (log_path): the
 # end-to-end scripts keep their programs' stderr to themselves, and
 # tests/run.sh fails a test that leaves a report there. Suppressions, each
 # with its reason: tests/tsan.supp.
-TSAN_TESTS = $(addprefix $(BUILD)/tests/,test_lex test_server_e2e test_hostile)
+TSAN_TESTS = $(addprefix $(BUILD)/tests/,test_dataset test_server_e2e test_hostile)
 TSAN_E2E = tests/e2e_import.sh tests/e2e_faults.sh tests/e2e_soak.sh
 TSAN_LOG = $(BUILD)/tsan-log
 .PHONY: tsan tsan-run

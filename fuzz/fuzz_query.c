@@ -24,6 +24,7 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "search.h"
 #include "util.h"
 #include "banned.h"
 

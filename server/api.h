@@ -1,7 +1,10 @@
 /* The API's handlers: each takes a parsed request (path remainder and query
  * parameters, already URL-decoded) and a database connection, and fills a
  * status and a JSON body. They know nothing of HTTP transport (headers,
- * compression, ETags are http.c's), so tests can call them directly. */
+ * compression, ETags are http.c's), so tests can call them directly. This
+ * header is the contract every handler shares (query.c implements it) and
+ * the small handlers' own; the search's are in search.h, a record's JSON in
+ * record.h. */
 #ifndef API_H
 #define API_H
 #include <stddef.h>
@@ -74,35 +77,8 @@ extern struct api_config api_config;
  * generation. c may be NULL (no database: rpps_database_loaded 0). */
 void api_metrics_db(struct db_conn *c, struct buf *b);
 
-/* Lowers the sizes at which a search takes the paths of large matches
- * (cand 1000, drive 5000; <= 0 keeps one), the number of name words a
- * prefix is expanded to (64; < 0 keeps it) and the people of a place that
- * filters alone read from memory (100000; 0: none, < 0 keeps it): for
- * tests only, which set RPPS_SEARCH_TUNE="cand,drive,expand,place" in
- * rpps-server's environment. */
-void api_search_tune(long cand, long drive, int expand, long place);
-/* Makes each candidate a search examines cost us microseconds more (slept
- * in steps of at most 1 ms, the request's limits read between them), so
- * that a small fixture can stand for a request that would run for seconds
- * at full scale: for tests only, which set RPPS_SEARCH_SLOW_US in
- * rpps-server's environment. 0: off. */
-void api_search_slow(long us);
+/* The small handlers (query.c); the search's are in search.h. */
+api_handler api_practitioner, api_mssante, api_professions, api_specialties,
+    api_status, api_healthz;
 
-api_handler api_search, api_suggest, api_practitioner, api_mssante,
-    api_professions, api_specialties, api_status, api_healthz;
-
-/* record.c: one professional as the API shows it. full adds diplomas.
- * record_write() appends it to b as JSON text (-1 and nothing appended if
- * pid is unknown); record_json() gives it as a value (NULL if unknown). */
-int record_write(struct db_conn *c, struct buf *b, long long pid, int full);
-json_t *record_json(struct db_conn *c, long long pid, int full);
-/* record_write() of a search result with near=: "distance_km" (tenths of
- * a km, null for NAN) on each of its first nkm activities from km[], and
- * best on the record. */
-int record_write_near(struct db_conn *c, struct buf *b, long long pid,
-                      const double *km, size_t nkm, double best);
-/* Appends s as a JSON string, or null when s is NULL or not UTF-8. */
-void json_put_str(struct buf *b, const char *s);
-/* The pid of a professional by RPPS, ADELI or national id; 0 if unknown. */
-long long record_find(struct db_conn *c, const char *id);
 #endif

@@ -32,6 +32,7 @@
 #include <zlib.h>
 
 #include "api.h"
+#include "search.h"
 #include "export.h"
 #include "util.h"
 #include "web.h"
@@ -812,111 +813,61 @@ static int client_gone(void *arg)
            (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
-                                  const char *url, const char *method,
-                                  const char *version, const char *upload_data,
-                                  size_t *upload_data_size, void **con_cls)
+/* The route of url (its index in *idx), the rest of url past the route's
+ * path in *rest; NULL if none. */
+static const struct route *route_find(const char *url, const char **rest,
+                                      int *idx)
 {
-    (void)cls;
-    (void)version;
-    (void)upload_data;
-    struct rstate *rs = *con_cls;
-    if (!rs) /* MHD calls on_uri() first; in case one does not */
-        rs = *con_cls = on_uri(NULL, NULL, conn);
-    if (!rs->started) {
-        rs->started = 1;
-        rs->method = method;
-        rs->url = url;
-        cur = rs;
-        /* A body announced too large is refused before it is read (and
-         * before MHD says "100 Continue"). */
-        const char *cl = MHD_lookup_connection_value(
-            conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > MAX_BODY)
-            return send_error(conn, 413, "request body too large");
-        return MHD_YES;
-    }
-    cur = rs;
-    rs->method = method;
-    rs->url = url;
-    if (*upload_data_size) {
-        rs->body += *upload_data_size;
-        *upload_data_size = 0;
-        if (rs->body > MAX_BODY)
-            return send_error(conn, 413, "request body too large");
-        return MHD_YES;
-    }
-    if (rs->body > MAX_BODY)
-        return send_error(conn, 413, "request body too large");
-    const char *clen = MHD_lookup_connection_value(
-        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (clen && strtoull(clen, NULL, 10) > MAX_BODY)
-        return send_error(conn, 413, "request body too large");
-
-    size_t hbytes = 0;
-    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, sum_header, &hbytes);
-    if (hbytes > MAX_HEADERS)
-        return send_error(conn, 431, "request headers too large");
-    struct args a = {.n = 0};
-    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
-    rs->params = a.p;
-    rs->nparams = a.n;
-    if (strlen(url) + a.bytes > MAX_URL)
-        return send_error(conn, 414, "request URL too long");
-
-    const struct route *rt = NULL;
-    const char *rest = "";
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         size_t pl = strlen(routes[i].path);
         if (routes[i].prefix ? strncmp(url, routes[i].path, pl) == 0
                              : strcmp(url, routes[i].path) == 0) {
-            rt = &routes[i];
-            rs->route = (int)i;
-            rest = url + pl;
-            break;
+            *idx = (int)i;
+            *rest = url + pl;
+            return &routes[i];
         }
     }
-    if (!rt)
-        return send_error(conn, 404, "no such endpoint");
-    if (strcmp(method, "OPTIONS") == 0 && cors_origin) {
-        struct MHD_Response *r =
-            MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-        MHD_add_response_header(r, "Access-Control-Allow-Origin", cors_origin);
-        MHD_add_response_header(r, "Access-Control-Allow-Methods",
-                                "GET, HEAD, OPTIONS");
-        MHD_add_response_header(r, "Access-Control-Allow-Headers",
-                                "If-None-Match, Accept-Encoding");
-        MHD_add_response_header(r, "Access-Control-Max-Age", "86400");
-        enum MHD_Result ret = queue(conn, 204, r, 0);
-        MHD_destroy_response(r);
-        return ret;
-    }
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return send_error(conn, 405, "method not allowed: use GET");
-    if (a.too_many || rs->too_many) {
-        char msg[64];
-        snprintf(msg, sizeof(msg), "too many parameters (at most %d)",
-                 API_MAX_PARAMS);
-        return send_error(conn, 400, msg);
-    }
+    return NULL;
+}
 
+/* The answer to a CORS preflight (OPTIONS, with --cors). */
+static enum MHD_Result send_preflight(struct MHD_Connection *conn)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", cors_origin);
+    MHD_add_response_header(r, "Access-Control-Allow-Methods",
+                            "GET, HEAD, OPTIONS");
+    MHD_add_response_header(r, "Access-Control-Allow-Headers",
+                            "If-None-Match, Accept-Encoding");
+    MHD_add_response_header(r, "Access-Control-Max-Age", "86400");
+    enum MHD_Result ret = queue(conn, 204, r, 0);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Answers a GET or HEAD of route rt (rest: the URL past its path) with
+ * the parameters a, on the database connection c (NULL when none). */
+static enum MHD_Result serve(struct MHD_Connection *conn, const char *url,
+                             const struct route *rt, const char *rest,
+                             struct args *a, struct db_conn *c)
+{
     const char *ae = MHD_lookup_connection_value(
         conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
     int gz = accepts_gzip(ae);
     struct api_param kept[API_MAX_PARAMS + 1];
     struct api_req req = {
-        .rest = rest, .params = a.p, .nparams = a.n, .text_ok = 1};
+        .rest = rest, .params = a->p, .nparams = a->n, .text_ok = 1};
     enum export_format fmt = EXPORT_JSON;
     enum MHD_Result sent;
     if (negotiate(conn, url, gz, &rt, &req, kept, &fmt, &sent))
         return sent;
     int pretty = 0;
-    for (size_t i = 0; i < a.n; i++)
-        if (strcmp(a.p[i].key, "pretty") == 0)
-            pretty = strcmp(a.p[i].val, "0") != 0 &&
-                     strcmp(a.p[i].val, "false") != 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->p[i].key, "pretty") == 0)
+            pretty = strcmp(a->p[i].val, "0") != 0 &&
+                     strcmp(a->p[i].val, "false") != 0;
 
-    struct db_conn *c = db_acquire();
     if (!rt->fn)
         return send_metrics(conn, c, gz);
     if (!c && rt->needs_db) {
@@ -971,6 +922,80 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                            rt->fn == api_search ? EXPORT_SEARCH : EXPORT_RECORD,
                            fmt, resp.status == 200 ? etag : NULL, gz);
     return send_json(conn, &resp, pretty, resp.status == 200 ? etag : NULL, gz);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    (void)upload_data;
+    struct rstate *rs = *con_cls;
+    if (!rs) /* MHD calls on_uri() first; in case one does not */
+        rs = *con_cls = on_uri(NULL, NULL, conn);
+    if (!rs->started) {
+        rs->started = 1;
+        rs->method = method;
+        rs->url = url;
+        cur = rs;
+        /* A body announced too large is refused before it is read (and
+         * before MHD says "100 Continue"). */
+        const char *cl = MHD_lookup_connection_value(
+            conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > MAX_BODY)
+            return send_error(conn, 413, "request body too large");
+        return MHD_YES;
+    }
+    cur = rs;
+    rs->method = method;
+    rs->url = url;
+    if (*upload_data_size) {
+        rs->body += *upload_data_size;
+        *upload_data_size = 0;
+        if (rs->body > MAX_BODY)
+            return send_error(conn, 413, "request body too large");
+        return MHD_YES;
+    }
+    if (rs->body > MAX_BODY)
+        return send_error(conn, 413, "request body too large");
+    const char *clen = MHD_lookup_connection_value(
+        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (clen && strtoull(clen, NULL, 10) > MAX_BODY)
+        return send_error(conn, 413, "request body too large");
+
+    size_t hbytes = 0;
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, sum_header, &hbytes);
+    if (hbytes > MAX_HEADERS)
+        return send_error(conn, 431, "request headers too large");
+    struct args a = {.n = 0};
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
+    rs->params = a.p;
+    rs->nparams = a.n;
+    if (strlen(url) + a.bytes > MAX_URL)
+        return send_error(conn, 414, "request URL too long");
+
+    const char *rest = "";
+    const struct route *rt = route_find(url, &rest, &rs->route);
+    if (!rt)
+        return send_error(conn, 404, "no such endpoint");
+    if (strcmp(method, "OPTIONS") == 0 && cors_origin)
+        return send_preflight(conn);
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return send_error(conn, 405, "method not allowed: use GET");
+    if (a.too_many || rs->too_many) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "too many parameters (at most %d)",
+                 API_MAX_PARAMS);
+        return send_error(conn, 400, msg);
+    }
+    struct db_conn *c = db_acquire();
+    enum MHD_Result ret = serve(conn, url, rt, rest, &a, c);
+    /* The request is over: a connection to a file no longer served goes
+     * now, and with the last one its dataset (db.h). */
+    db_release(c);
+    return ret;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

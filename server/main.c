@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "api.h"
+#include "search.h"
 #include "db.h"
 #include "http.h"
 #include "util.h"
@@ -127,7 +128,46 @@ static void usage(FILE *f)
         "a second; SIGHUP makes the server look at once.\n");
 }
 
-int main(int argc, char **argv)
+/* The search's knobs from the environment, for tests only (search.h):
+ * RPPS_SEARCH_TUNE="cand,drive,expand,place" lowers the sizes at which a
+ * search takes the paths of large matches (cand, drive <= 0, expand,
+ * place < 0 keep theirs), RPPS_SEARCH_SLOW_US makes each candidate cost
+ * that much more. */
+static void tune_from_env(void)
+{
+    struct search_tune t = search_tune_get();
+    const char *tune = getenv("RPPS_SEARCH_TUNE");
+    if (tune) {
+        char *end;
+        long cand = strtol(tune, &end, 10), drive = 0, expand = -1, place = -1;
+        if (*end == ',')
+            drive = strtol(end + 1, &end, 10);
+        if (*end == ',')
+            expand = strtol(end + 1, &end, 10);
+        if (*end == ',')
+            place = strtol(end + 1, &end, 10);
+        if (cand > 0)
+            t.cand_max = cand;
+        if (drive > 0)
+            t.drive_max = drive;
+        if (expand >= 0)
+            t.expand_max = expand > 1000 ? 1000 : (int)expand;
+        if (place >= 0)
+            t.place_mem_max = place;
+    }
+    const char *slow = getenv("RPPS_SEARCH_SLOW_US");
+    if (slow) {
+        /* At most a second a candidate: a test's request, not a hang. */
+        long us = strtol(slow, NULL, 10);
+        t.slow_us = us > 1000000 ? 1000000 : us > 0 ? us : 0;
+    }
+    search_tune_set(&t);
+}
+
+/* Reads the options into *ho and *dbpath: -1 to go on, else the exit
+ * status (2 on a bad option, 0 after --help or --version). */
+static int parse_options(int argc, char **argv, struct http_opts *ho,
+                         const char **dbpath)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
@@ -145,23 +185,15 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
-    const char *dbpath = "rpps.db";
-    struct http_opts ho = {.listen = "127.0.0.1:8080",
-                           .threads = 0,
-                           .deadline_ms = DEADLINE_MS,
-                           .header_timeout = HEADER_TIMEOUT,
-                           .max_conns = MAX_CONNS,
-                           .max_conns_per_ip = MAX_CONNS_PER_IP};
     long num;
-    log_set_prog("rpps-server");
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 'd':
-            dbpath = optarg;
+            *dbpath = optarg;
             break;
         case 'l':
-            ho.listen = optarg;
+            ho->listen = optarg;
             break;
         case 't': {
             char *end;
@@ -170,11 +202,11 @@ int main(int argc, char **argv)
                 log_error("--threads: expected 1 to 256");
                 return 2;
             }
-            ho.threads = (unsigned)n;
+            ho->threads = (unsigned)n;
             break;
         }
         case 'c':
-            ho.cors = optarg;
+            ho->cors = optarg;
             break;
         case 's': {
             char *end;
@@ -188,7 +220,7 @@ int main(int argc, char **argv)
             break;
         }
         case 'a':
-            ho.access_log = 1;
+            ho->access_log = 1;
             break;
         case 'm': {
             char *end;
@@ -204,24 +236,24 @@ int main(int argc, char **argv)
             /* A minute: past that it is no deadline for a search. */
             if (opt_num("deadline-ms", optarg, 1, 60000, &num) < 0)
                 return 2;
-            ho.deadline_ms = (unsigned)num;
+            ho->deadline_ms = (unsigned)num;
             break;
         case 'H':
             /* An hour: past that it is no deadline. */
             if (opt_num("header-timeout", optarg, 1, 3600, &num) < 0)
                 return 2;
-            ho.header_timeout = (double)num;
+            ho->header_timeout = (double)num;
             break;
         case 'C':
             /* 128 KiB each (http.c CONN_MEMORY): 100,000 is 12 GiB. */
             if (opt_num("max-conns", optarg, 1, 100000, &num) < 0)
                 return 2;
-            ho.max_conns = (unsigned)num;
+            ho->max_conns = (unsigned)num;
             break;
         case 'I':
             if (opt_num("max-conns-per-ip", optarg, 0, 100000, &num) < 0)
                 return 2;
-            ho.max_conns_per_ip = (unsigned)num;
+            ho->max_conns_per_ip = (unsigned)num;
             break;
         case 'q':
             log_quiet(1);
@@ -241,6 +273,22 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *dbpath = "rpps.db";
+    struct http_opts ho = {.listen = "127.0.0.1:8080",
+                           .threads = 0,
+                           .deadline_ms = DEADLINE_MS,
+                           .header_timeout = HEADER_TIMEOUT,
+                           .max_conns = MAX_CONNS,
+                           .max_conns_per_ip = MAX_CONNS_PER_IP};
+    log_set_prog("rpps-server");
+    int st = parse_options(argc, argv, &ho, &dbpath);
+    if (st >= 0)
+        return st;
     if (!ho.threads) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         ho.threads = n > 0 && n <= 64 ? (unsigned)n : 2;
@@ -255,24 +303,7 @@ int main(int argc, char **argv)
      * which every server thread then contends for (5% of a busy server's
      * time); nothing here reads them. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    const char *tune = getenv("RPPS_SEARCH_TUNE");
-    if (tune) {
-        char *end;
-        long cand = strtol(tune, &end, 10), drive = 0, expand = -1, place = -1;
-        if (*end == ',')
-            drive = strtol(end + 1, &end, 10);
-        if (*end == ',')
-            expand = strtol(end + 1, &end, 10);
-        if (*end == ',')
-            place = strtol(end + 1, &end, 10);
-        api_search_tune(cand, drive, expand > 1000 ? 1000 : (int)expand, place);
-    }
-    const char *slow = getenv("RPPS_SEARCH_SLOW_US");
-    if (slow) {
-        /* At most a second a candidate: a test's request, not a hang. */
-        long us = strtol(slow, NULL, 10);
-        api_search_slow(us > 1000000 ? 1000000 : us);
-    }
+    tune_from_env();
     db_init(dbpath);
 
     /* Signals go to this thread only: block them before the daemon's

@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "columns.h"
+#include "record.h"
 #include "fold.h"
 #include "rowid.h"
 #include "util.h"

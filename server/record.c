@@ -1,8 +1,8 @@
 /* One professional as the API shows it: identity, profession, specialties,
  * MSSanté mailboxes and activities (and diplomas in the full record), with
  * labels from the code table. Each part is one range read on its table's
- * primary key (a professional's rows are pid << 20 | seq, clustered), on a
- * cached statement.
+ * primary key (a professional's rows are one rowid range, clustered:
+ * rowid.h), on a cached statement.
  *
  * The record is written as JSON text straight into a buffer: a page of 20
  * results built as jansson values and serialised cost about 0.5 ms (a
@@ -14,7 +14,9 @@
 
 #include "api.h"
 #include "columns.h"
+#include "record.h"
 #include "fold.h"
+#include "rowid.h"
 #include "util.h"
 #include "banned.h"
 
@@ -127,9 +129,6 @@ _Static_assert(REC_PRO(IN_PRO, IN_PRO) REC_SPE(IN_SPE, IN_SPE)
                        REC_DIP(IN_DIP, IN_DIP) 1,
                "a record reads columns of common/columns.h's tables");
 
-/* The rowid range of a professional's rows: ?1 .. ?2. */
-#define PID_RANGE " BETWEEN ?1 << 20 AND (?1 << 20) | 1048575"
-
 static void put_specialties(struct db_conn *c, struct buf *b, long long pid)
 {
     buf_addstr(b, ",\"specialties\":[");
@@ -182,7 +181,7 @@ static void put_mailboxes(struct db_conn *c, struct buf *b, long long pid)
     }
     sqlite3_stmt *st = db_prepare_static(
         c,
-        "SELECT " COLUMNS_SELECT(REC_MBX) " FROM mailbox WHERE mid" PID_RANGE);
+        "SELECT " COLUMNS_SELECT(REC_MBX) " FROM mailbox WHERE mid" ROWID_RANGE_SQL);
     struct mbox small[8], *v = small;
     size_t n = 0, cap = sizeof(small) / sizeof(small[0]);
     if (st) {
@@ -304,7 +303,7 @@ static void put_activities(struct db_conn *c, struct buf *b, long long pid,
     buf_addstr(b, ",\"activities\":[");
     sqlite3_stmt *st = db_prepare_static(
         c, "SELECT " COLUMNS_SELECT(REC_ACT) " FROM activity"
-                                             " WHERE aid" PID_RANGE
+                                             " WHERE aid" ROWID_RANGE_SQL
                                              " ORDER BY aid");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
@@ -323,7 +322,7 @@ static void put_diplomas(struct db_conn *c, struct buf *b, long long pid)
 {
     buf_addstr(b, ",\"diplomas\":[");
     sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT " COLUMNS_SELECT(REC_DIP) " FROM diploma WHERE did" PID_RANGE
+        c, "SELECT " COLUMNS_SELECT(REC_DIP) " FROM diploma WHERE did" ROWID_RANGE_SQL
                                              " ORDER BY did");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);

@@ -10,14 +10,15 @@
 
 #include <string.h>
 
+#include "rowid.h"
 #include "util.h"
 #include "banned.h"
 
-void stream_init(struct stream *s, int shift, int bound_param, int step_max,
+void stream_init(struct stream *s, int rowids, int bound_param, int step_max,
                  long long est)
 {
     s->nsub = 0;
-    s->shift = shift;
+    s->rowids = rowids;
     s->bound_param = bound_param;
     s->step_max = step_max;
     s->est = est;
@@ -104,8 +105,10 @@ int stream_add(struct stream *s, sqlite3_stmt *st)
 static long long sub_row(struct stream *s, struct stream_sub *b)
 {
     int rc = sqlite3_step(b->st);
-    if (rc == SQLITE_ROW)
-        return sqlite3_column_int64(b->st, 0) >> s->shift;
+    if (rc == SQLITE_ROW) {
+        long long v = sqlite3_column_int64(b->st, 0);
+        return s->rowids ? rowid_pid(v) : v;
+    }
     if (rc != SQLITE_DONE)
         s->error = 1;
     sqlite3_reset(b->st);
@@ -121,10 +124,10 @@ static void sub_seek(struct stream *s, struct stream_sub *b, long long target)
             steps++;
             continue;
         }
-        /* Run it again from the bound. Pids fit in 43 bits (a pid shifted
-         * by 20 stays below 2^63). */
+        /* Run it again from the bound (a pid's first row id). */
         sqlite3_reset(b->st);
-        sqlite3_bind_int64(b->st, s->bound_param, target << s->shift);
+        sqlite3_bind_int64(b->st, s->bound_param,
+                           s->rowids ? rowid_first(target) : target);
         b->cur = sub_row(s, b);
         steps = 0;
     }

@@ -6,7 +6,8 @@
  * large set is ever sorted or even read whole.
  *
  * A stream's statements return one integer per row in ascending order (a
- * pid, or an activity's aid = pid << 20 | seq with shift = 20) and take the
+ * pid, or the row id of a row a professional owns, such as an activity's
+ * aid: common/rowid.h) and take the
  * lower bound of that integer as their last parameter, so a stream moves
  * forward either by stepping (cheap: the next index entry) or by running
  * its statements again from a new bound (a B-tree descent). Several
@@ -34,7 +35,7 @@ struct stream_sub {
 struct stream {
     struct stream_sub sub[STREAM_SUBS_MAX];
     int nsub;
-    int shift;       /* pid = value >> shift */
+    int rowids;      /* the values are row ids (rowid.h), else pids */
     int bound_param; /* index of the lower-bound parameter */
     int step_max;    /* steps tried before running again from a bound;
                       * 0 = never run again (re-running costs more than
@@ -52,7 +53,7 @@ struct stream {
 
 /* Starts an empty stream. The caller then adds statements with
  * stream_add(), their other parameters already bound. */
-void stream_init(struct stream *s, int shift, int bound_param, int step_max,
+void stream_init(struct stream *s, int rowids, int bound_param, int step_max,
                  long long est);
 /* Starts a stream over v[0..n), ascending pids in memory that outlive it:
  * seeks gallop through the array, nothing touches SQLite. */

@@ -12,7 +12,7 @@
  * below (those of docs/rpps-format.md and the extracts), and the codes
  * whose label in this database contains the phrase's label words
  * ("cardiologie"), so a code the table does not list is still found. */
-#include "understand.h"
+#include "understand_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,194 +22,6 @@
 #include "places.h"
 #include "util.h"
 #include "banned.h"
-
-/* One phrase people type and what it means. Codes are comma-separated; any
- * of them matches. labels: '|'-separated folded words that, found whole in
- * a specialty's label, add its code. */
-struct concept {
-    const char *phrase; /* folded words, single spaces */
-    const char *professions, *specialties, *labels;
-    const char *title, *mode;
-};
-
-#define MG "SM53,SM54,SM26"
-
-static const struct concept concepts[] = {
-    /* Professions (codes: docs/rpps-format.md §6). */
-    {"medecin", "10", NULL, NULL, NULL, NULL},
-    {"medecins", "10", NULL, NULL, NULL, NULL},
-    {"generaliste", "10", MG, "medecine generale", NULL, NULL},
-    {"generalistes", "10", MG, "medecine generale", NULL, NULL},
-    {"medecin generaliste", "10", MG, "medecine generale", NULL, NULL},
-    {"medecine generale", "10", MG, "medecine generale", NULL, NULL},
-    {"medecin traitant", "10", MG, "medecine generale", NULL, NULL},
-    {"chirurgien dentiste", "40", NULL, NULL, NULL, NULL},
-    {"chirurgiens dentistes", "40", NULL, NULL, NULL, NULL},
-    {"dentiste", "40", NULL, NULL, NULL, NULL},
-    {"dentistes", "40", NULL, NULL, NULL, NULL},
-    {"pharmacien", "21", NULL, NULL, NULL, NULL},
-    {"pharmacienne", "21", NULL, NULL, NULL, NULL},
-    {"pharmaciens", "21", NULL, NULL, NULL, NULL},
-    {"pharmacie", "21", NULL, NULL, NULL, NULL},
-    {"pharmacies", "21", NULL, NULL, NULL, NULL},
-    {"sage femme", "50", NULL, NULL, NULL, NULL},
-    {"sages femmes", "50", NULL, NULL, NULL, NULL},
-    {"sage femmes", "50", NULL, NULL, NULL, NULL},
-    {"maieuticien", "50", NULL, NULL, NULL, NULL},
-    {"maieuticienne", "50", NULL, NULL, NULL, NULL},
-    {"infirmier", "60", NULL, NULL, NULL, NULL},
-    {"infirmiere", "60", NULL, NULL, NULL, NULL},
-    {"infirmiers", "60", NULL, NULL, NULL, NULL},
-    {"infirmieres", "60", NULL, NULL, NULL, NULL},
-    {"idel", "60", NULL, NULL, NULL, NULL},
-    {"infirmier psychiatrique", "69", NULL, NULL, NULL, NULL},
-    {"infirmiere psychiatrique", "69", NULL, NULL, NULL, NULL},
-    {"kine", "70", NULL, NULL, NULL, NULL},
-    {"kines", "70", NULL, NULL, NULL, NULL},
-    {"kinesitherapeute", "70", NULL, NULL, NULL, NULL},
-    {"kinesitherapeutes", "70", NULL, NULL, NULL, NULL},
-    {"kinesitherapie", "70", NULL, NULL, NULL, NULL},
-    {"masseur kinesitherapeute", "70", NULL, NULL, NULL, NULL},
-    {"masseuse kinesitherapeute", "70", NULL, NULL, NULL, NULL},
-    {"physiotherapeute", "70", NULL, NULL, NULL, NULL},
-    {"osteopathe", "71", NULL, NULL, NULL, NULL},
-    {"osteopathes", "71", NULL, NULL, NULL, NULL},
-    {"osteo", "71", NULL, NULL, NULL, NULL},
-    {"psychotherapeute", "72", NULL, NULL, NULL, NULL},
-    {"chiropracteur", "73", NULL, NULL, NULL, NULL},
-    {"chiropraticien", "73", NULL, NULL, NULL, NULL},
-    {"psychologue", "93", NULL, NULL, NULL, NULL},
-    {"psychologues", "93", NULL, NULL, NULL, NULL},
-    {"orthophoniste", "91", NULL, NULL, NULL, NULL},
-    {"orthophonistes", "91", NULL, NULL, NULL, NULL},
-    {"orthoptiste", "92", NULL, NULL, NULL, NULL},
-    {"ergotherapeute", "94", NULL, NULL, NULL, NULL},
-    {"dieteticien", "95", NULL, NULL, NULL, NULL},
-    {"dieteticienne", "95", NULL, NULL, NULL, NULL},
-    {"psychomotricien", "96", NULL, NULL, NULL, NULL},
-    {"psychomotricienne", "96", NULL, NULL, NULL, NULL},
-    {"podologue", "80", NULL, NULL, NULL, NULL},
-    {"podologues", "80", NULL, NULL, NULL, NULL},
-    {"pedicure", "80", NULL, NULL, NULL, NULL},
-    {"pedicure podologue", "80", NULL, NULL, NULL, NULL},
-    {"opticien", "28", NULL, NULL, NULL, NULL},
-    {"opticienne", "28", NULL, NULL, NULL, NULL},
-    {"opticiens", "28", NULL, NULL, NULL, NULL},
-    {"opticien lunetier", "28", NULL, NULL, NULL, NULL},
-    {"audioprothesiste", "26", NULL, NULL, NULL, NULL},
-    {"aide soignant", "35", NULL, NULL, NULL, NULL},
-    {"aide soignante", "35", NULL, NULL, NULL, NULL},
-    {"aides soignants", "35", NULL, NULL, NULL, NULL},
-    {"ambulancier", "36", NULL, NULL, NULL, NULL},
-    {"ambulanciere", "36", NULL, NULL, NULL, NULL},
-    {"auxiliaire de puericulture", "37", NULL, NULL, NULL, NULL},
-    {"preparateur en pharmacie", "39,38", NULL, NULL, NULL, NULL},
-    {"preparatrice en pharmacie", "39,38", NULL, NULL, NULL, NULL},
-    {"assistant dentaire", "31", NULL, NULL, NULL, NULL},
-    {"assistante dentaire", "31", NULL, NULL, NULL, NULL},
-    {"manipulateur radio", "98", NULL, NULL, NULL, NULL},
-    {"manipulatrice radio", "98", NULL, NULL, NULL, NULL},
-    {"manipulateur erm", "98", NULL, NULL, NULL, NULL},
-    {"technicien de laboratoire", "86", NULL, NULL, NULL, NULL},
-    {"laborantin", "86", NULL, NULL, NULL, NULL},
-    {"laborantine", "86", NULL, NULL, NULL, NULL},
-    {"orthesiste", "83", NULL, NULL, NULL, NULL},
-    {"orthopediste orthesiste", "83", NULL, NULL, NULL, NULL},
-    {"orthoprothesiste", "81", NULL, NULL, NULL, NULL},
-    {"podo orthesiste", "82", NULL, NULL, NULL, NULL},
-    {"oculariste", "84", NULL, NULL, NULL, NULL},
-    {"epithesiste", "85", NULL, NULL, NULL, NULL},
-    {"physicien medical", "32", NULL, NULL, NULL, NULL},
-    {"assistant social", "41", NULL, NULL, NULL, NULL},
-    {"assistante sociale", "41", NULL, NULL, NULL, NULL},
-    /* Specialties of doctors (SMnn), dentists (SCDnn), nurses (SInn). */
-    {"cardiologue", NULL, "SM04", "cardiologie", NULL, NULL},
-    {"cardiologues", NULL, "SM04", "cardiologie", NULL, NULL},
-    {"cardio", NULL, "SM04", "cardiologie", NULL, NULL},
-    {"cardiologie", NULL, "SM04", "cardiologie", NULL, NULL},
-    {"pediatre", NULL, "SM40", "pediatrie", NULL, NULL},
-    {"pediatres", NULL, "SM40", "pediatrie", NULL, NULL},
-    {"pediatrie", NULL, "SM40", "pediatrie", NULL, NULL},
-    {"orl", NULL, "SM39", "o r l|oto rhino laryngologie", NULL, NULL},
-    {"o r l", NULL, "SM39", "o r l|oto rhino laryngologie", NULL, NULL},
-    {"oto rhino", NULL, "SM39", "o r l|oto rhino laryngologie", NULL, NULL},
-    {"oto rhino laryngologiste", NULL, "SM39", "o r l|oto rhino laryngologie",
-     NULL, NULL},
-    {"gyneco", NULL, "SM20", "gynecologie", NULL, NULL},
-    {"gynecologue", NULL, "SM20", "gynecologie", NULL, NULL},
-    {"gynecologues", NULL, "SM20", "gynecologie", NULL, NULL},
-    {"gynecologie", NULL, "SM20", "gynecologie", NULL, NULL},
-    {"gyneco obstetricien", NULL, "SM20", "gynecologie", NULL, NULL},
-    {"obstetricien", NULL, "SM20", "gynecologie", NULL, NULL},
-    {"psychiatre", NULL, "SM42", "psychiatrie", NULL, NULL},
-    {"psychiatres", NULL, "SM42", "psychiatrie", NULL, NULL},
-    {"pedopsychiatre", NULL, "SM42", "psychiatrie", NULL, NULL},
-    {"ophtalmo", NULL, "SM38", "ophtalmologie", NULL, NULL},
-    {"ophtalmologue", NULL, "SM38", "ophtalmologie", NULL, NULL},
-    {"ophtalmologiste", NULL, "SM38", "ophtalmologie", NULL, NULL},
-    {"ophtalmologie", NULL, "SM38", "ophtalmologie", NULL, NULL},
-    {"ophtalmologues", NULL, "SM38", "ophtalmologie", NULL, NULL},
-    {"oculiste", NULL, "SM38", "ophtalmologie", NULL, NULL},
-    {"dermato", NULL, "SM15", "dermatologie", NULL, NULL},
-    {"dermatologue", NULL, "SM15", "dermatologie", NULL, NULL},
-    {"dermatologie", NULL, "SM15", "dermatologie", NULL, NULL},
-    {"radiologue", NULL, "SM44", "radio diagnostic|radiologie", NULL, NULL},
-    {"radiologues", NULL, "SM44", "radio diagnostic|radiologie", NULL, NULL},
-    {"radiologie", NULL, "SM44", "radio diagnostic|radiologie", NULL, NULL},
-    {"neurologue", NULL, "SM32", "neurologie", NULL, NULL},
-    {"neurologie", NULL, "SM32", "neurologie", NULL, NULL},
-    {"anesthesiste", NULL, "SM02", "anesthesie", NULL, NULL},
-    {"anesthesiste reanimateur", NULL, "SM02", "anesthesie", NULL, NULL},
-    {"chirurgien orthopediste", NULL, "SM08", "chirurgie orthopedique", NULL,
-     NULL},
-    {"orthopediste", NULL, "SM08", "chirurgie orthopedique", NULL, NULL},
-    {"gastro", NULL, "SM19", "gastro enterologie", NULL, NULL},
-    {"gastro enterologue", NULL, "SM19", "gastro enterologie", NULL, NULL},
-    {"gastroenterologue", NULL, "SM19", "gastro enterologie", NULL, NULL},
-    {"hepato gastro enterologue", NULL, "SM19", "gastro enterologie", NULL,
-     NULL},
-    {"pneumologue", NULL, "SM41", "pneumologie", NULL, NULL},
-    {"pneumo", NULL, "SM41", "pneumologie", NULL, NULL},
-    {"rhumatologue", NULL, "SM46", "rhumatologie", NULL, NULL},
-    {"rhumato", NULL, "SM46", "rhumatologie", NULL, NULL},
-    {"allergologue", NULL, "SM57", "allergologie", NULL, NULL},
-    {"anatomopathologiste", NULL, "SM01", "cytologie pathologiques", NULL,
-     NULL},
-    {"endocrinologue", NULL, NULL, "endocrinologie", NULL, NULL},
-    {"urologue", NULL, NULL, "urologie", NULL, NULL},
-    {"nephrologue", NULL, NULL, "nephrologie", NULL, NULL},
-    {"oncologue", NULL, NULL, "oncologie", NULL, NULL},
-    {"geriatre", NULL, NULL, "geriatrie|gerontologie", NULL, NULL},
-    {"urgentiste", NULL, NULL, "medecine d urgence", NULL, NULL},
-    {"addictologue", NULL, NULL, "addictologie", NULL, NULL},
-    {"homeopathe", NULL, NULL, "homeopathie", NULL, NULL},
-    {"medecin du sport", "10", NULL, "medecine du sport", NULL, NULL},
-    {"orthodontiste", "40", "SCD01", "orthopedie dento faciale", NULL, NULL},
-    {"orthodontistes", "40", "SCD01", "orthopedie dento faciale", NULL, NULL},
-    {"chirurgien oral", "40", "SCD02", "chirurgie orale", NULL, NULL},
-    {"puericultrice", "60", "SI03", "puericultrice", NULL, NULL},
-    {"iade", "60", "SI01", "infirmier anesthesiste", NULL, NULL},
-    {"infirmier anesthesiste", "60", "SI01", "infirmier anesthesiste", NULL,
-     NULL},
-    {"ibode", "60", "SI02", "bloc operatoire", NULL, NULL},
-    {"ipa", "60", "SI04", "pratique avancee", NULL, NULL},
-    /* Titles and modes. Dentists and pharmacists are doctors too, so
-     * "docteur" is the title, not the profession Médecin. */
-    {"docteur", NULL, NULL, NULL, "DR", NULL},
-    {"dr", NULL, NULL, NULL, "DR", NULL},
-    {"professeur", NULL, NULL, NULL, "PR", NULL},
-    {"pr", NULL, NULL, NULL, "PR", NULL},
-    {"liberal", NULL, NULL, NULL, NULL, "L"},
-    {"liberale", NULL, NULL, NULL, NULL, "L"},
-    {"liberaux", NULL, NULL, NULL, NULL, "L"},
-    {"salarie", NULL, NULL, NULL, NULL, "S"},
-    {"salariee", NULL, NULL, NULL, NULL, "S"},
-};
-
-#define NCONCEPTS (sizeof(concepts) / sizeof(*concepts))
-/* Words in the longest phrase above. */
-#define MAX_PHRASE 4
-
 /* Words before a place that only say "in" or "near", or that a
  * department number follows ("département 90", "dept 2A", "dép. 974"):
  * dropped there. */
@@ -219,323 +31,13 @@ static const char *const connectors[] = {
     "dep", "dept", "departement", "dpt",    NULL,
 };
 
-struct label {
-    char *list, *code, *label;
-};
-
-struct resolved {
-    const char **prof, **spec; /* NULL-terminated */
-};
-
-struct understand {
-    const struct geo *geo;
-    const struct typo_dict *dict;
-    struct label *labels; /* sorted by list, code */
-    size_t nlabels;
-    struct resolved *res; /* one per concept */
-    int *bylen;           /* concepts sorted by phrase, for bisection */
-    char **joined;        /* each phrase without its spaces */
-    char **owned;         /* strings to free */
-    size_t nowned, capowned;
-    /* Town names with a typo: the names of the communes that have
-     * activities, each under its own hash and the hash of each of its
-     * one-letter deletions (a word within one edit of a name shares
-     * one of them: "belfrot" and "belfort" both give "belfot"). Open
-     * addressing; candidates are checked with typo_distance(). */
-    struct town_key {
-        uint64_t h; /* 0 = empty */
-        int commune;
-    } * towns;
-    size_t cap_towns;
-};
-
-static char *own(struct understand *u, char *s)
-{
-    if (u->nowned == u->capowned) {
-        u->capowned = u->capowned ? 2 * u->capowned : 256;
-        u->owned = xrealloc(u->owned, u->capowned * sizeof(*u->owned));
-    }
-    u->owned[u->nowned++] = s;
-    return s;
-}
-
-static int cmp_label(const void *a, const void *b)
-{
-    const struct label *x = a, *y = b;
-    int c = strcmp(x->list, y->list);
-    return c ? c : strcmp(x->code, y->code);
-}
-
-const char *understand_label(const struct understand *u, const char *list,
-                             const char *code)
-{
-    if (!u || !list || !code)
-        return NULL;
-    size_t lo = 0, hi = u->nlabels;
-    struct label key = {(char *)list, (char *)code, NULL};
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = cmp_label(&u->labels[mid], &key);
-        if (c == 0)
-            return u->labels[mid].label;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
-static int load_labels(struct understand *u, sqlite3 *db)
-{
-    sqlite3_stmt *st;
-    size_t cap = 0;
-    int rc;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT list, code, label FROM code WHERE list IN"
-                           " ('profession', 'specialty', 'title', 'mode')",
-                           -1, &st, NULL) != SQLITE_OK) {
-        /* No code table: the built-in codes alone, no labels. */
-        log_warn("%s: code table: %s", __func__, sqlite3_errmsg(db));
-        return 0;
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *l = (const char *)sqlite3_column_text(st, 0);
-        const char *c = (const char *)sqlite3_column_text(st, 1);
-        const char *t = (const char *)sqlite3_column_text(st, 2);
-        if (!l || !c)
-            continue;
-        if (u->nlabels == cap) {
-            cap = cap ? 2 * cap : 128;
-            u->labels = xrealloc(u->labels, cap * sizeof(*u->labels));
-        }
-        u->labels[u->nlabels++] =
-            (struct label){xstrdup(l), xstrdup(c), t ? xstrdup(t) : NULL};
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        log_error("%s: code table: %s", __func__, sqlite3_errmsg(db));
-        return -1;
-    }
-    if (u->nlabels)
-        qsort(u->labels, u->nlabels, sizeof(*u->labels), cmp_label);
-    return 0;
-}
-
-/* 1 if the folded words w occur whole in the folded text s. */
-static int has_words(const char *s, const char *w)
-{
-    size_t wl = strlen(w);
-    for (const char *p = strstr(s, w); p; p = strstr(p + 1, w))
-        if ((p == s || p[-1] == ' ') && (p[wl] == '\0' || p[wl] == ' '))
-            return 1;
-    return 0;
-}
-
-/* Appends the comma-separated codes in csv to v (NULL-terminated, cap
- * slots), skipping those already there. */
-static size_t add_csv(struct understand *u, const char **v, size_t n,
-                      size_t cap, const char *csv)
-{
-    while (csv && *csv) {
-        const char *end = strchr(csv, ',');
-        size_t l = end ? (size_t)(end - csv) : strlen(csv);
-        size_t k;
-        for (k = 0; k < n; k++)
-            if (strlen(v[k]) == l && memcmp(v[k], csv, l) == 0)
-                break;
-        if (k == n && n + 1 < cap)
-            v[n++] = own(u, xstrndup(csv, l));
-        csv = end ? end + 1 : NULL;
-    }
-    v[n] = NULL;
-    return n;
-}
-
-/* The codes of concept i: its own, and the specialties whose label holds
- * one of its label words. */
-static void resolve(struct understand *u, size_t i)
-{
-    const struct concept *c = &concepts[i];
-    const size_t cap = UND_MAX_CODES + 1;
-    struct resolved *r = &u->res[i];
-    r->prof = xcalloc(cap, sizeof(*r->prof));
-    r->spec = xcalloc(cap, sizeof(*r->spec));
-    add_csv(u, r->prof, 0, cap, c->professions);
-    size_t ns = add_csv(u, r->spec, 0, cap, c->specialties);
-    if (!c->labels)
-        return;
-    char words[128];
-    for (const char *lw = c->labels; lw && *lw;) {
-        const char *end = strchr(lw, '|');
-        size_t l = end ? (size_t)(end - lw) : strlen(lw);
-        if (l >= sizeof(words))
-            l = sizeof(words) - 1;
-        memcpy(words, lw, l);
-        words[l] = '\0';
-        for (size_t k = 0; k < u->nlabels; k++) {
-            const struct label *lb = &u->labels[k];
-            if (strcmp(lb->list, "specialty") != 0 || !lb->label)
-                continue;
-            size_t ll = strlen(lb->label);
-            char *f = xmalloc(ll + 1);
-            fold(lb->label, ll, f);
-            if (has_words(f, words))
-                ns = add_csv(u, r->spec, ns, cap, lb->code);
-            free(f);
-        }
-        lw = end ? end + 1 : NULL;
-    }
-}
-
-static int cmp_concept(const void *a, const void *b)
-{
-    return strcmp(concepts[*(const int *)a].phrase,
-                  concepts[*(const int *)b].phrase);
-}
-
-/* Town names of 5 to UND_WORD_MAX - 1 letters go into the index. */
-#define TOWN_TYPO_MIN 5
-
-static void town_put(struct understand *u, uint64_t h, int c)
-{
-    h |= 1;
-    size_t j = h & (u->cap_towns - 1);
-    while (u->towns[j].h) {
-        if (u->towns[j].h == h && u->towns[j].commune == c)
-            return;
-        j = (j + 1) & (u->cap_towns - 1);
-    }
-    u->towns[j] = (struct town_key){h, c};
-}
-
-/* The hash of w[0..n) without its k-th byte (k = n: the whole word). */
-static uint64_t hash_without(const char *w, size_t n, size_t k)
-{
-    char b[UND_WORD_MAX];
-    memcpy(b, w, k);
-    memcpy(b + k, w + k + (k < n), n - k - (k < n));
-    return hash64(b, n - (k < n));
-}
-
-static void towns_build(struct understand *u)
-{
-    size_t want = 0;
-    for (size_t i = 0; i < geo_count(u->geo); i++) {
-        const struct geo_commune *c = geo_commune(u->geo, (int)i);
-        size_t n = strlen(c->name_fold);
-        if (c->parent < 0 && c->activities && n >= TOWN_TYPO_MIN &&
-            n < UND_WORD_MAX)
-            want += n + 1;
-    }
-    if (!want)
-        return;
-    u->cap_towns = 1024;
-    while (u->cap_towns < 2 * want)
-        u->cap_towns *= 2;
-    u->towns = xcalloc(u->cap_towns, sizeof(*u->towns));
-    for (size_t i = 0; i < geo_count(u->geo); i++) {
-        const struct geo_commune *c = geo_commune(u->geo, (int)i);
-        const char *w = c->name_fold;
-        size_t n = strlen(w);
-        if (c->parent < 0 && c->activities && n >= TOWN_TYPO_MIN &&
-            n < UND_WORD_MAX)
-            for (size_t k = 0; k <= n; k++)
-                town_put(u, hash_without(w, n, k), (int)i);
-    }
-}
-
-/* The commune (most activities) whose name is one edit from w (words
- * joined by spaces), or -1. */
-static int town_typo(const struct understand *u, const char *w)
-{
-    size_t n = strlen(w);
-    int best = -1;
-    if (!u->towns || n < TOWN_TYPO_MIN || n >= UND_WORD_MAX)
-        return -1;
-    for (size_t k = 0; k <= n; k++) {
-        uint64_t h = hash_without(w, n, k) | 1;
-        for (size_t j = h & (u->cap_towns - 1); u->towns[j].h;
-             j = (j + 1) & (u->cap_towns - 1)) {
-            if (u->towns[j].h != h)
-                continue;
-            int c = u->towns[j].commune;
-            const struct geo_commune *gc = geo_commune(u->geo, c);
-            if ((best < 0 ||
-                 gc->activities > geo_commune(u->geo, best)->activities) &&
-                typo_distance(w, n, gc->name_fold, strlen(gc->name_fold), 1) <=
-                    1)
-                best = c;
-        }
-    }
-    return best;
-}
-
-struct understand *understand_load(sqlite3 *db, const struct geo *geo,
-                                   const struct typo_dict *dict)
-{
-    struct understand *u = xcalloc(1, sizeof(*u));
-    u->geo = geo;
-    u->dict = dict;
-    if (db && load_labels(u, db) < 0) {
-        understand_free(u);
-        return NULL;
-    }
-    u->res = xcalloc(NCONCEPTS, sizeof(*u->res));
-    u->bylen = xmalloc(NCONCEPTS * sizeof(*u->bylen));
-    u->joined = xcalloc(NCONCEPTS, sizeof(*u->joined));
-    for (size_t i = 0; i < NCONCEPTS; i++) {
-        resolve(u, i);
-        u->bylen[i] = (int)i;
-        const char *p = concepts[i].phrase;
-        char *j = xmalloc(strlen(p) + 1), *o = j;
-        for (; *p; p++)
-            if (*p != ' ')
-                *o++ = *p;
-        *o = '\0';
-        u->joined[i] = j;
-    }
-    qsort(u->bylen, NCONCEPTS, sizeof(*u->bylen), cmp_concept);
-    if (geo)
-        towns_build(u);
-    return u;
-}
-
-void understand_free(struct understand *u)
-{
-    if (!u)
-        return;
-    for (size_t i = 0; i < u->nlabels; i++) {
-        free(u->labels[i].list);
-        free(u->labels[i].code);
-        free(u->labels[i].label);
-    }
-    free(u->labels);
-    if (u->res)
-        for (size_t i = 0; i < NCONCEPTS; i++) {
-            free(u->res[i].prof);
-            free(u->res[i].spec);
-        }
-    free(u->res);
-    free(u->bylen);
-    if (u->joined)
-        for (size_t i = 0; i < NCONCEPTS; i++)
-            free(u->joined[i]);
-    free(u->joined);
-    for (size_t i = 0; i < u->nowned; i++)
-        free(u->owned[i]);
-    free(u->owned);
-    free(u->towns);
-    free(u);
-}
-
 /* The concept whose phrase is exactly s, or -1. */
 static int find_concept(const struct understand *u, const char *s)
 {
-    size_t lo = 0, hi = NCONCEPTS;
+    size_t lo = 0, hi = understand_nconcepts;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(concepts[u->bylen[mid]].phrase, s);
+        int c = strcmp(understand_concepts[u->bylen[mid]].phrase, s);
         if (c == 0)
             return u->bylen[mid];
         if (c < 0)
@@ -583,8 +85,9 @@ static int match_concept(const struct understand *u, const struct understood *x,
     }
     const char *w = x->words[i];
     size_t wl = strlen(w);
-    for (size_t k = 0; k < NCONCEPTS; k++)
-        if (strchr(concepts[k].phrase, ' ') && strcmp(u->joined[k], w) == 0) {
+    for (size_t k = 0; k < understand_nconcepts; k++)
+        if (strchr(understand_concepts[k].phrase, ' ') &&
+            strcmp(u->joined[k], w) == 0) {
             *len = 1;
             return (int)k;
         }
@@ -619,8 +122,9 @@ static int same_meaning(const struct understand *u, int a, int b)
 {
     return same_codes(u->res[a].prof, u->res[b].prof) &&
            same_codes(u->res[a].spec, u->res[b].spec) &&
-           same_str(concepts[a].title, concepts[b].title) &&
-           same_str(concepts[a].mode, concepts[b].mode);
+           same_str(understand_concepts[a].title,
+                    understand_concepts[b].title) &&
+           same_str(understand_concepts[a].mode, understand_concepts[b].mode);
 }
 
 /* A one-word phrase within typo_max_edits() of w (w itself no name in the
@@ -632,8 +136,8 @@ static int typo_concept(const struct understand *u, const char *w)
     if (wl < 6 || wl >= UND_WORD_MAX)
         return -1;
     int k = typo_max_edits(wl), best = k + 1, found = -1, ties = 0;
-    for (size_t c = 0; c < NCONCEPTS; c++) {
-        const char *p = concepts[c].phrase;
+    for (size_t c = 0; c < understand_nconcepts; c++) {
+        const char *p = understand_concepts[c].phrase;
         size_t pl = strlen(p);
         if (strchr(p, ' ') || pl < 6)
             continue;
@@ -666,17 +170,17 @@ static void take_concept(const struct understand *u, struct understood *x,
 {
     add_codes(x->professions, &x->nprofessions, u->res[c].prof);
     add_codes(x->specialties, &x->nspecialties, u->res[c].spec);
-    if (concepts[c].title)
-        x->title = concepts[c].title;
-    if (concepts[c].mode)
-        x->mode = concepts[c].mode;
+    if (understand_concepts[c].title)
+        x->title = understand_concepts[c].title;
+    if (understand_concepts[c].mode)
+        x->mode = understand_concepts[c].mode;
 }
 
 static int concept_role(int c)
 {
-    if (concepts[c].title)
+    if (understand_concepts[c].title)
         return UND_TITLE;
-    if (concepts[c].mode)
+    if (understand_concepts[c].mode)
         return UND_MODE;
     return UND_PROFESSION;
 }
@@ -958,15 +462,10 @@ static int is_connector(const char *w)
     return 0;
 }
 
-int understand_query(const struct understand *u, const char *q, size_t n,
-                     struct understood *x)
+/* Splits the folded query buf[0..fl) into x->words on spaces; -1 if a
+ * word or their number is over the caps. */
+static int split_words(struct understood *x, const char *buf, size_t fl)
 {
-    char buf[1024];
-    memset(x, 0, sizeof(*x));
-    x->place.kind = UND_PLACE_NONE;
-    if (n >= sizeof(buf))
-        return -1;
-    size_t fl = fold(q, n, buf);
     for (size_t i = 0; i < fl;) {
         size_t e = i;
         while (e < fl && buf[e] != ' ')
@@ -978,7 +477,63 @@ int understand_query(const struct understand *u, const char *q, size_t n,
         x->nwords++;
         i = e + 1;
     }
+    return 0;
+}
 
+/* Reads words i.. as the place (a department's or a commune's name) when
+ * none is read yet: the number of words taken (a phrase added), or 0. */
+static size_t place_words(const struct understand *u, struct understood *x,
+                          size_t i)
+{
+    if (x->place.kind != UND_PLACE_NONE)
+        return 0;
+    int cs[UND_MAX_COMMUNES];
+    size_t ncs = 0;
+    size_t run = commune_run(u, x, i, cs, &ncs);
+    char dept[4];
+    size_t drun = dept_run(u, x, i, dept);
+    /* A department's name ("corse du sud", "finistere"): read as the
+     * department when it is longer than any commune name there, or as
+     * long with more activities (La Réunion the department, not the
+     * commune of Lot-et-Garonne; Vienne the department, not the town of
+     * Isère) and, as for a commune, more activities than people carry it
+     * as a name. */
+    if (drun > 0) {
+        unsigned dacts = dept_activities(u->geo, dept);
+        if (drun > run || dacts > geo_commune(u->geo, cs[0])->activities) {
+            unsigned names = name_count(u, x, i, drun);
+            if (names == 0 || dacts > names) {
+                x->place.kind = UND_PLACE_DEPT;
+                x->place.ambiguous = names > 0;
+                memcpy(x->place.dept, dept, sizeof(dept));
+                x->place.phrase = x->nphrases;
+                add_phrase(x, i, drun, UND_PLACE, -1, 0);
+                return drun;
+            }
+        }
+    }
+    if (run > 0) {
+        unsigned names = name_count(u, x, i, run);
+        unsigned acts = geo_commune(u->geo, cs[0])->activities;
+        /* A name first when at least as many people carry it as there
+         * are activities in the commune (MARIE, FONTAINE; but Paris,
+         * Laval). */
+        if (names == 0 || acts > names) {
+            x->place.kind = UND_PLACE_COMMUNE;
+            x->place.ambiguous = names > 0;
+            place_set(u->geo, x, cs, ncs, 0);
+            x->place.phrase = x->nphrases;
+            add_phrase(x, i, run, UND_PLACE, -1, 0);
+            return run;
+        }
+    }
+    return 0;
+}
+
+/* The words left to right, the longest reading at each: a lexicon
+ * phrase, a number, a place, else a name word. */
+static void read_words(const struct understand *u, struct understood *x)
+{
     for (size_t i = 0; i < x->nwords;) {
         size_t len;
         int c = match_concept(u, x, i, &len);
@@ -1000,57 +555,20 @@ int understand_query(const struct understand *u, const char *q, size_t n,
             i++;
             continue;
         }
-        if (x->place.kind == UND_PLACE_NONE) {
-            int cs[UND_MAX_COMMUNES];
-            size_t ncs = 0;
-            size_t run = commune_run(u, x, i, cs, &ncs);
-            char dept[4];
-            size_t drun = dept_run(u, x, i, dept);
-            /* A department's name ("corse du sud", "finistere"): read as
-             * the department when it is longer than any commune name
-             * there, or as long with more activities (La Réunion the
-             * department, not the commune of Lot-et-Garonne; Vienne the
-             * department, not the town of Isère) and, as for a commune,
-             * more activities than people carry it as a name. */
-            if (drun > 0) {
-                unsigned dacts = dept_activities(u->geo, dept);
-                if (drun > run ||
-                    dacts > geo_commune(u->geo, cs[0])->activities) {
-                    unsigned names = name_count(u, x, i, drun);
-                    if (names == 0 || dacts > names) {
-                        x->place.kind = UND_PLACE_DEPT;
-                        x->place.ambiguous = names > 0;
-                        memcpy(x->place.dept, dept, sizeof(dept));
-                        x->place.phrase = x->nphrases;
-                        add_phrase(x, i, drun, UND_PLACE, -1, 0);
-                        i += drun;
-                        continue;
-                    }
-                }
-            }
-            if (run > 0) {
-                unsigned names = name_count(u, x, i, run);
-                unsigned acts = geo_commune(u->geo, cs[0])->activities;
-                /* A name first when at least as many people carry it as
-                 * there are activities in the commune (MARIE, FONTAINE;
-                 * but Paris, Laval). */
-                if (names == 0 || acts > names) {
-                    x->place.kind = UND_PLACE_COMMUNE;
-                    x->place.ambiguous = names > 0;
-                    place_set(u->geo, x, cs, ncs, 0);
-                    x->place.phrase = x->nphrases;
-                    add_phrase(x, i, run, UND_PLACE, -1, 0);
-                    i += run;
-                    continue;
-                }
-            }
+        size_t taken = place_words(u, x, i);
+        if (taken) {
+            i += taken;
+            continue;
         }
         add_phrase(x, i, 1, UND_NAME, -1, 0);
         i++;
     }
+}
 
-    /* Name words that are misspelt lexicon words ("cardiologe"), when no
-     * professional carries them. */
+/* Name words that are misspelt lexicon words ("cardiologe"), when no
+ * professional carries them. */
+static void misspelt_concepts(const struct understand *u, struct understood *x)
+{
     for (size_t p = 0; p < x->nphrases; p++) {
         struct und_phrase *ph = &x->phrase[p];
         if (ph->role != UND_NAME)
@@ -1066,67 +584,91 @@ int understand_query(const struct understand *u, const char *q, size_t n,
             ph->typo = 1;
         }
     }
-    /* A town with a typo ("cardiologue martin belfrot", "saint etiene"):
-     * with no place read, a run of one to three name words, one of them
-     * carried by nobody, one edit from a commune name, when other name
-     * words remain; the last and longest such run. Marked ambiguous: a
-     * search that finds nobody reads it as names again. */
-    if (x->place.kind == UND_PLACE_NONE && u->towns) {
-        size_t nn = 0;
-        for (size_t p = 0; p < x->nphrases; p++)
-            nn += x->phrase[p].role == UND_NAME;
-        int done = 0;
-        for (size_t p = x->nphrases; !done && p-- > 0;)
-            for (size_t len = 3; !done && len >= 1; len--) {
-                if (len > p + 1 || nn < len + 1)
-                    continue;
-                size_t f = p + 1 - len;
-                unsigned unknown = 0;
-                char run[UND_WORD_MAX];
-                size_t rl = 0;
-                for (size_t r = f; r <= p && rl < sizeof(run); r++) {
-                    const struct und_phrase *ph = &x->phrase[r];
-                    const char *w = x->words[ph->first];
-                    size_t wl = strlen(w);
-                    if (ph->role != UND_NAME || ph->n != 1 ||
-                        rl + wl + 1 >= sizeof(run)) {
-                        rl = sizeof(run);
-                        break;
-                    }
-                    if (rl)
-                        run[rl++] = ' ';
-                    memcpy(run + rl, w, wl);
-                    rl += wl;
-                    unknown += typo_count(u->dict, w, wl) == 0;
-                }
-                if (rl >= sizeof(run) || !unknown)
-                    continue;
-                run[rl] = '\0';
-                int c = town_typo(u, run);
-                if (c < 0 || typo_names(u, x, f, p) >=
-                                 geo_commune(u->geo, c)->activities)
-                    continue;
-                int cs[UND_MAX_COMMUNES];
-                const char *name = geo_commune(u->geo, c)->name_fold;
-                size_t ncs = geo_by_name(u->geo, name, strlen(name), cs,
-                                         UND_MAX_COMMUNES);
-                if (!ncs)
-                    continue;
-                x->place.kind = UND_PLACE_COMMUNE;
-                x->place.ambiguous = 1;
-                place_set(u->geo, x, cs,
-                          ncs < UND_MAX_COMMUNES ? ncs : UND_MAX_COMMUNES, 0);
-                /* The run becomes one place phrase. */
-                x->phrase[f].n = x->phrase[p].first + 1 - x->phrase[f].first;
-                x->phrase[f].role = UND_PLACE;
-                x->phrase[f].typo = 1;
-                memmove(&x->phrase[f + 1], &x->phrase[p + 1],
-                        (x->nphrases - p - 1) * sizeof(*x->phrase));
-                x->nphrases -= len - 1;
-                x->place.phrase = f;
-                done = 1;
-            }
+}
+
+/* Phrases f..p, one name word each, as a town with a typo: 1 if read so
+ * (the run made one ambiguous place phrase), else 0. */
+static int typo_town_run(const struct understand *u, struct understood *x,
+                         size_t f, size_t p)
+{
+    unsigned unknown = 0;
+    char run[UND_WORD_MAX];
+    size_t rl = 0;
+    for (size_t r = f; r <= p && rl < sizeof(run); r++) {
+        const struct und_phrase *ph = &x->phrase[r];
+        const char *w = x->words[ph->first];
+        size_t wl = strlen(w);
+        if (ph->role != UND_NAME || ph->n != 1 || rl + wl + 1 >= sizeof(run)) {
+            rl = sizeof(run);
+            break;
+        }
+        if (rl)
+            run[rl++] = ' ';
+        memcpy(run + rl, w, wl);
+        rl += wl;
+        unknown += typo_count(u->dict, w, wl) == 0;
     }
+    if (rl >= sizeof(run) || !unknown)
+        return 0;
+    run[rl] = '\0';
+    int c = understand_town_typo(u, run);
+    if (c < 0 || typo_names(u, x, f, p) >= geo_commune(u->geo, c)->activities)
+        return 0;
+    int cs[UND_MAX_COMMUNES];
+    const char *name = geo_commune(u->geo, c)->name_fold;
+    size_t ncs = geo_by_name(u->geo, name, strlen(name), cs, UND_MAX_COMMUNES);
+    if (!ncs)
+        return 0;
+    x->place.kind = UND_PLACE_COMMUNE;
+    x->place.ambiguous = 1;
+    place_set(u->geo, x, cs, ncs < UND_MAX_COMMUNES ? ncs : UND_MAX_COMMUNES,
+              0);
+    /* The run becomes one place phrase. */
+    size_t len = p + 1 - f;
+    x->phrase[f].n = x->phrase[p].first + 1 - x->phrase[f].first;
+    x->phrase[f].role = UND_PLACE;
+    x->phrase[f].typo = 1;
+    memmove(&x->phrase[f + 1], &x->phrase[p + 1],
+            (x->nphrases - p - 1) * sizeof(*x->phrase));
+    x->nphrases -= len - 1;
+    x->place.phrase = f;
+    return 1;
+}
+
+/* A town with a typo ("cardiologue martin belfrot", "saint etiene"): with
+ * no place read, a run of one to three name words, one of them carried by
+ * nobody, one edit from a commune name, when other name words remain; the
+ * last and longest such run. Marked ambiguous: a search that finds nobody
+ * reads it as names again. */
+static void typo_town(const struct understand *u, struct understood *x)
+{
+    if (x->place.kind != UND_PLACE_NONE || !u->towns)
+        return;
+    size_t nn = 0;
+    for (size_t p = 0; p < x->nphrases; p++)
+        nn += x->phrase[p].role == UND_NAME;
+    for (size_t p = x->nphrases; p-- > 0;)
+        for (size_t len = 3; len >= 1; len--) {
+            if (len > p + 1 || nn < len + 1)
+                continue;
+            if (typo_town_run(u, x, p + 1 - len, p))
+                return;
+        }
+}
+
+int understand_query(const struct understand *u, const char *q, size_t n,
+                     struct understood *x)
+{
+    char buf[1024];
+    memset(x, 0, sizeof(*x));
+    x->place.kind = UND_PLACE_NONE;
+    if (n >= sizeof(buf))
+        return -1;
+    if (split_words(x, buf, fold(q, n, buf)) < 0)
+        return -1;
+    read_words(u, x);
+    misspelt_concepts(u, x);
+    typo_town(u, x);
     /* "à Belfort", "près de Lyon": the words before the place. */
     if (x->place.kind != UND_PLACE_NONE)
         for (size_t p = x->place.phrase; p-- > 0;) {
@@ -1219,12 +761,14 @@ json_t *understand_json(const struct understand *u, const struct geo *geo,
         case UND_TITLE:
             json_object_set_new(
                 o, "title",
-                code_json(u, "title", concepts[ph->concept].title, text));
+                code_json(u, "title", understand_concepts[ph->concept].title,
+                          text));
             break;
         case UND_MODE:
-            json_object_set_new(
-                o, "mode",
-                code_json(u, "mode", concepts[ph->concept].mode, text));
+            json_object_set_new(o, "mode",
+                                code_json(u, "mode",
+                                          understand_concepts[ph->concept].mode,
+                                          text));
             break;
         case UND_PLACE: {
             json_t *pl = json_object();
@@ -1263,7 +807,7 @@ json_t *understand_json(const struct understand *u, const struct geo *geo,
                                        ? geo_commune(geo, x->place.communes[0])
                                              ->name_fold
                                        : "")
-                                : concepts[ph->concept].phrase));
+                                : understand_concepts[ph->concept].phrase));
             json_array_append_new(typos, t);
         }
     }

@@ -24,6 +24,8 @@
 
 #include "api.h"
 #include "db.h"
+#include "search.h"
+#include "sqlb.h"
 #include "t.h"
 #include "util.h"
 #include "banned.h"
@@ -322,6 +324,32 @@ static void test_params(void)
     test_params_built();
 }
 
+/* A statement of SQLB_ARGS arguments runs; one more fails to prepare
+ * instead of running with a parameter left unbound. */
+static void test_sqlb_args(void)
+{
+    for (int extra = 0; extra <= 1; extra++) {
+        struct sqlb b;
+        sqlb_init(&b);
+        buf_addstr(&b.sql, "SELECT count(*) FROM professional WHERE"
+                           " profession_code IN ");
+        char *v[SQLB_ARGS + 1];
+        for (int i = 0; i < SQLB_ARGS + extra; i++)
+            v[i] = (char *)"10";
+        sqlb_list(&b, v, SQLB_ARGS + extra);
+        sqlite3_stmt *st = sqlb_prepare(conn, &b);
+        if (extra) {
+            T_CHECK(st == NULL);
+        } else {
+            T_CHECK(st != NULL);
+            T_EQ_INT(st ? sqlite3_step(st) : -1, SQLITE_ROW);
+            T_CHECK(st && sqlite3_column_int64(st, 0) > 0);
+            db_done(st);
+        }
+        sqlb_release(&b);
+    }
+}
+
 /* ---- the work limits ---- */
 
 static long long jint(const json_t *o, const char *k)
@@ -349,7 +377,9 @@ static void test_limits(void)
     json_decref(j);
 
     /* 20 ms a candidate: hundreds of them would take seconds. */
-    api_search_slow(20000);
+    struct search_tune tune = search_tune_get(), slow = tune;
+    slow.slow_us = 20000;
+    search_tune_set(&slow);
     db_request_begin(conn, 100, NULL, NULL);
     double t0 = now_s();
     j = NULL;
@@ -396,7 +426,7 @@ static void test_limits(void)
             fprintf(stderr, "limits: %s: %.3f s\n", others[i], secs);
         T_CHECK(secs < 1.0);
     }
-    api_search_slow(0);
+    search_tune_set(&tune);
 
     /* The next request is whole again. */
     db_request_begin(conn, 60000, NULL, NULL);
@@ -490,6 +520,7 @@ int main(void)
         return t_done();
     }
     test_params();
+    test_sqlb_args();
     test_near_filters();
     test_limits();
     cleanup();

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "search.h"
 #include "db.h"
 #include "util.h"
 
