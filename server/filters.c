@@ -750,8 +750,8 @@ int filters_failed(struct stream **v, int n)
 
 /* Reads the match (the intersection of v[0..n) in fp's pid range, with
  * fp's place check) in pid order: the first keep pids into res->all, then
- * (count=1) counts on within COUNT_MS. res->total gets the number read.
- * Returns 1 if that is the whole match, 0 if reading stopped first (the
+ * (count=1) counts on within search_tune.count_ms. res->total gets the number
+ * read. Returns 1 if that is the whole match, 0 if reading stopped first (the
  * budget, or the request's limits), -1 on a database error. */
 int filters_read(struct db_conn *c, struct fplan *fp, struct stream **v, int n,
                  size_t keep, int count, struct result *res)
@@ -766,7 +766,7 @@ int filters_read(struct db_conn *c, struct fplan *fp, struct stream **v, int n,
                 whole = 0;
                 break;
             }
-            db_budget(c, COUNT_MS);
+            db_budget(c, search_tune.count_ms);
             budget = 1;
         }
         /* Streams in memory run no statement for SQLite's progress
