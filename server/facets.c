@@ -12,8 +12,6 @@
 #include "search_int.h"
 #include "banned.h"
 
-#define FACET_MS 200.0 /* budget for facets, which callers ask for rarely */
-
 /* Where a facet's values come from. */
 enum { SRC_MSS, SRC_PROFESSIONAL, SRC_SPECIALTY, SRC_ACTIVITY };
 
@@ -194,7 +192,7 @@ json_t *facets_compute(struct db_conn *c, struct search *s)
     for (int i = 0; i < FACET_KINDS; i++)
         f.map[i] = json_object();
     /* Within the request's deadline too: its work is the search's. */
-    db_budget(c, FACET_MS);
+    db_budget(c, search_tune.facet_ms);
     if (s->cut) {
         /* The search stopped at the request's limits: none left. */
         f.exact = 0;

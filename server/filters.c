@@ -7,6 +7,7 @@
  * with a mailbox come first). The place conditions an index does not read
  * are checked on the candidates the streams agree on. Nothing here knows
  * the name words (text.c) or the order of the page (search.c). */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,14 @@
 #include "banned.h"
 
 _Static_assert(5 + 2 * LIST_MAX < SQLB_ARGS, "a place check fits");
+
+/* Adds a stream to the plan's intersection: at most one per kind of
+ * filter (profession, specialty, place, the name words). */
+static void fplan_add(struct fplan *fp, struct stream *s)
+{
+    assert(fp->nv < (int)(sizeof(fp->v) / sizeof(fp->v[0])));
+    fp->v[fp->nv++] = s;
+}
 
 /* Which activity index reads the place conditions. */
 enum { LOC_SCAN, LOC_INSEE, LOC_CITY, LOC_PC, LOC_PCS, LOC_DEPT, LOC_COMMUNE };
@@ -299,6 +308,7 @@ static int plan_loc_check(struct db_conn *c, const struct sq *q,
 static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
                     struct stream *s, int need_est)
 {
+    _Static_assert(LIST_MAX <= STREAM_SUBS_MAX, "a key per department");
     const char *keys[STREAM_SUBS_MAX];
     int nkeys = 0, key = LOC_SCAN, pk = -1;
     const char *col = NULL, *index = NULL;
@@ -647,7 +657,7 @@ int filters_plan(struct db_conn *c, const struct sq *q, struct fplan *fp,
                        "profession", 'P', q->prof, q->nprof, ORD_PROF,
                        &fp->prof_total) < 0)
             return -1;
-        fp->v[fp->nv++] = s;
+        fplan_add(fp, s);
     }
     if (q->nspec) {
         struct stream *s = &fp->st[fp->nv];
@@ -657,7 +667,7 @@ int filters_plan(struct db_conn *c, const struct sq *q, struct fplan *fp,
                        "specialty", 'S', q->spec, q->nspec, ORD_SPEC,
                        &fp->spec_total) < 0)
             return -1;
-        fp->v[fp->nv++] = s;
+        fplan_add(fp, s);
     }
     int mem = params_has_loc(q)
                   ? plan_loc_mem(c, q, fp, no_text ? &fp->st[2] : NULL)
@@ -675,7 +685,7 @@ int filters_plan(struct db_conn *c, const struct sq *q, struct fplan *fp,
                 fp->v[i - 1] = fp->v[i];
             fp->nv--;
         }
-        fp->v[fp->nv++] = &fp->st[2];
+        fplan_add(fp, &fp->st[2]);
         if (fp->nv == 1 && !fp->check)
             fp->known_total = fp->place_m;
         return 0;
@@ -688,7 +698,7 @@ int filters_plan(struct db_conn *c, const struct sq *q, struct fplan *fp,
                        (q->nprof && fp->prof_total <= search_tune.drive_max);
         if (plan_loc(c, q, fp, s, need_est) < 0)
             return -1;
-        fp->v[fp->nv++] = s;
+        fplan_add(fp, s);
     }
     /* A large profession is checked in memory on the candidates the other
      * streams agree on rather than read as a stream: dense, it would be
@@ -733,7 +743,7 @@ int filters_plan(struct db_conn *c, const struct sq *q, struct fplan *fp,
         if (!st)
             return -1;
         stream_add(s, st);
-        fp->v[fp->nv++] = s;
+        fplan_add(fp, s);
     }
     return 0;
 }
@@ -750,8 +760,8 @@ int filters_failed(struct stream **v, int n)
 
 /* Reads the match (the intersection of v[0..n) in fp's pid range, with
  * fp's place check) in pid order: the first keep pids into res->all, then
- * (count=1) counts on within COUNT_MS. res->total gets the number read.
- * Returns 1 if that is the whole match, 0 if reading stopped first (the
+ * (count=1) counts on within search_tune.count_ms. res->total gets the number
+ * read. Returns 1 if that is the whole match, 0 if reading stopped first (the
  * budget, or the request's limits), -1 on a database error. */
 int filters_read(struct db_conn *c, struct fplan *fp, struct stream **v, int n,
                  size_t keep, int count, struct result *res)
@@ -766,7 +776,7 @@ int filters_read(struct db_conn *c, struct fplan *fp, struct stream **v, int n,
                 whole = 0;
                 break;
             }
-            db_budget(c, COUNT_MS);
+            db_budget(c, search_tune.count_ms);
             budget = 1;
         }
         /* Streams in memory run no statement for SQLite's progress

@@ -67,9 +67,8 @@
 #define GZIP_MIN 512
 
 static struct MHD_Daemon *daemon_;
-static const char *cors_origin;
-static int access_log;
-static unsigned deadline_ms;
+/* The options, set once by http_start(). */
+static struct http_opts opts;
 
 /* The header deadline. MHD 0.9.75 closes a connection after CONN_TIMEOUT
  * without a byte, but any byte restarts that clock: a client that sends a
@@ -256,7 +255,7 @@ static void account(struct MHD_Connection *conn, unsigned status, size_t bytes)
     atomic_fetch_add(&metrics.hist[e][j], 1);
     atomic_fetch_add(&metrics.sum_ns[e],
                      (unsigned long long)(secs * 1e9 + 0.5));
-    if (access_log)
+    if (opts.access_log)
         log_access(conn, rs, status, bytes, secs);
     cur = NULL; /* one answer per request */
 }
@@ -453,8 +452,8 @@ static enum MHD_Result send_body(struct MHD_Connection *conn, int status,
         MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
     if (status == 405)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-    if (cors_origin)
-        MHD_add_response_header(r, "Access-Control-Allow-Origin", cors_origin);
+    if (opts.cors)
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", opts.cors);
     enum MHD_Result ret = queue(conn, (unsigned)status, r, n);
     MHD_destroy_response(r);
     return ret;
@@ -835,7 +834,7 @@ static enum MHD_Result send_preflight(struct MHD_Connection *conn)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-    MHD_add_response_header(r, "Access-Control-Allow-Origin", cors_origin);
+    MHD_add_response_header(r, "Access-Control-Allow-Origin", opts.cors);
     MHD_add_response_header(r, "Access-Control-Allow-Methods",
                             "GET, HEAD, OPTIONS");
     MHD_add_response_header(r, "Access-Control-Allow-Headers",
@@ -895,9 +894,9 @@ static enum MHD_Result serve(struct MHD_Connection *conn, const char *url,
                 0, NULL, MHD_RESPMEM_PERSISTENT);
             MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
             MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
-            if (cors_origin)
+            if (opts.cors)
                 MHD_add_response_header(r, "Access-Control-Allow-Origin",
-                                        cors_origin);
+                                        opts.cors);
             enum MHD_Result ret = queue(conn, MHD_HTTP_NOT_MODIFIED, r, 0);
             MHD_destroy_response(r);
             return ret;
@@ -911,7 +910,8 @@ static enum MHD_Result serve(struct MHD_Connection *conn, const char *url,
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     int fd = fi ? fi->connect_fd : -1;
     if (c)
-        db_request_begin(c, deadline_ms, fd >= 0 ? client_gone : NULL, &fd);
+        db_request_begin(c, opts.deadline_ms, fd >= 0 ? client_gone : NULL,
+                         &fd);
     rt->fn(c, &req, &resp);
     if (c)
         db_request_end(c);
@@ -980,7 +980,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     const struct route *rt = route_find(url, &rest, &rs->route);
     if (!rt)
         return send_error(conn, 404, "no such endpoint");
-    if (strcmp(method, "OPTIONS") == 0 && cors_origin)
+    if (strcmp(method, "OPTIONS") == 0 && opts.cors)
         return send_preflight(conn);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return send_error(conn, 405, "method not allowed: use GET");
@@ -1137,9 +1137,7 @@ int http_start(const struct http_opts *o)
         log_error("--listen %s: expected HOST:PORT", o->listen);
         return -1;
     }
-    cors_origin = o->cors;
-    access_log = o->access_log;
-    deadline_ms = o->deadline_ms;
+    opts = *o;
     watch.header_timeout = o->header_timeout;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)

@@ -288,7 +288,7 @@ int near_rings(struct db_conn *c, struct search *s, int names, int count)
             if (!budget && (size_t)(found + extra) + nb >= need) {
                 if (!count)
                     break;
-                db_budget(c, COUNT_MS);
+                db_budget(c, search_tune.count_ms);
                 budget = 1;
             }
             if (db_over(c))

@@ -54,9 +54,8 @@
  * bound already known (the most common of its words). */
 #define COUNT_EST_MAX 20000
 /* Reading the filters' people for a large name match: at most this many,
- * within this budget (covering index entries cost ~0.1 us). */
+ * within search_tune.driver_ms. */
 #define DRIVER_PIDS 20000
-#define DRIVER_MS 5.0
 /* What the memory driver costs besides MEM_PERSON_US a person, to weigh
  * it against the name match (FTS_ROW_US a row of its rarest word): it
  * scans a bit per pid (~3 ns a 64-bit word: 0.1 ms for 1.9 M pids), and
@@ -287,7 +286,7 @@ static int filters_first(struct db_conn *c, struct search *s,
         }
         mem_drive = 0;
     } else if (fp->nv && (s->tp.est > search_tune.cand_max || !s->tp.lazy)) {
-        db_budget(c, DRIVER_MS);
+        db_budget(c, search_tune.driver_ms);
         int whole = filters_read(c, fp, fp->v, fp->nv, DRIVER_PIDS, 0, res);
         int cut = c->interrupted;
         db_budget(c, 0);

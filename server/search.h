@@ -6,7 +6,8 @@
 
 api_handler api_search, api_suggest;
 
-/* Where a search takes the paths of large matches. The defaults are the
+/* Where a search takes the paths of large matches, and the budgets of its
+ * parts within the request's deadline (db_budget()). The defaults are the
  * figures each field's comment justifies; tests lower them so that a small
  * fixture goes down those paths (RPPS_SEARCH_TUNE, RPPS_SEARCH_SLOW_US in
  * rpps-server's environment: main.c). */
@@ -35,12 +36,22 @@ struct search_tune {
      * that a small fixture can stand for a request that would run for
      * seconds at full scale. 0: off (always, but in tests). */
     long slow_us;
+    /* Milliseconds to count a large match once the page is known. Every
+     * large match pays it, so it is a share of the 1 ms median target:
+     * about 5,000 pids. */
+    double count_ms;
+    /* Milliseconds to read the filters' people for a large name match (at
+     * most DRIVER_PIDS, search.c; covering index entries cost ~0.1 us). */
+    double driver_ms;
+    /* Milliseconds for the facets, which callers ask for rarely. */
+    double facet_ms;
 };
 
 #define SEARCH_TUNE_DEFAULT                                                    \
     {                                                                          \
         .cand_max = 1000, .drive_max = 5000, .expand_max = 64,                 \
-        .place_mem_max = 100000, .slow_us = 0                                  \
+        .place_mem_max = 100000, .slow_us = 0, .count_ms = 0.1,                \
+        .driver_ms = 5.0, .facet_ms = 200.0                                    \
     }
 
 /* Sets the knobs, once, before serving (the defaults until then). */

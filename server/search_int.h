@@ -34,9 +34,6 @@
 #define ALT_MAX RANK_ALT_MAX
 /* Single word: 4 exact/prefix tiers, 2 neighbour tiers. */
 #define TIER_MAX 6
-/* Budget to count a large match once the page is known. Every large match
- * pays it, so it is a share of the 1 ms median target; about 5,000 pids. */
-#define COUNT_MS 0.1
 /* Steps tried before a stream runs its statement again from a new bound:
  * an index entry costs ~0.1 µs, a new B-tree descent ~2 µs, a new FTS5
  * expression 5-50 µs. */
@@ -264,8 +261,8 @@ long long filters_next(struct fplan *fp, struct stream **v, int n,
 int filters_place_ok(struct fplan *fp, long long pid);
 /* Reads the match (the intersection of v[0..n) in fp's pid range, with
  * fp's place check) in pid order: the first keep pids into res->all, then
- * (count=1) counts on within COUNT_MS. res->total gets the number read.
- * Returns 1 if that is the whole match, 0 if reading stopped first (the
+ * (count=1) counts on within search_tune.count_ms. res->total gets the number
+ * read. Returns 1 if that is the whole match, 0 if reading stopped first (the
  * budget, or the request's limits), -1 on a database error. */
 int filters_read(struct db_conn *c, struct fplan *fp, struct stream **v, int n,
                  size_t keep, int count, struct result *res);

@@ -8,6 +8,7 @@
  * jumps. */
 #include "stream.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include "rowid.h"
@@ -149,6 +150,8 @@ long long stream_seek(struct stream *s, long long target)
         if (b->cur < m)
             m = b->cur;
     }
+    /* What leapfrogging relies on: a stream never goes back. */
+    assert(m >= target);
     s->cur = m;
     return m;
 }
