@@ -5,8 +5,8 @@
  * with --access-log, writes one line for it to stderr.
  *
  * The access handler answers on its second call: queuing a response on the
- * first call turns keep-alive off (perf-notes), which would halve the
- * throughput. Sizes a client controls are capped before anything is
+ * first call turns keep-alive off, which halved the throughput when
+ * measured. Sizes a client controls are capped before anything is
  * allocated for them: the URL (414), the header block (431), the body (413,
  * and no route takes one), the number of query parameters (400, counted by
  * on_uri() before MHD stores them), and MHD's per-connection memory pool
@@ -61,9 +61,9 @@
  * queries typed in a row (nginx keeps 75 s, Apache 5 s), and bounds how long
  * an idle or stalled client holds a slot and its pool. */
 #define CONN_TIMEOUT 15
-/* The connection limits are options (http_opts); their defaults are in
- * main.c, with the reasons for their numbers. */
-/* Below this many bytes gzip costs more than it saves. */
+/* Below this many bytes gzip costs more than it saves. (The connection
+ * limits are options, struct http_opts: their defaults are in main.c, with
+ * the reasons for their numbers.) */
 #define GZIP_MIN 512
 
 static struct MHD_Daemon *daemon_;

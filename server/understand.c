@@ -9,7 +9,7 @@
  * second one stays name text.
  *
  * Specialty codes come from two sources: the codes written in the table
- * below (those of docs/rpps-format.md and the extracts), and the codes
+ * below (those the extracts carry), and the codes
  * whose label in this database contains the phrase's label words
  * ("cardiologie"), so a code the table does not list is still found. */
 #include "understand_int.h"

@@ -16,7 +16,7 @@
 #define MG "SM53,SM54,SM26"
 
 const struct concept understand_concepts[] = {
-    /* Professions (codes: docs/rpps-format.md §6). */
+    /* Professions (the codes of "Code profession", docs/format.md §5). */
     {"medecin", "10", NULL, NULL, NULL, NULL},
     {"medecins", "10", NULL, NULL, NULL, NULL},
     {"generaliste", "10", MG, "medecine generale", NULL, NULL},
