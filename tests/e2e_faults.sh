@@ -646,6 +646,11 @@ check "mirror unchanged (304): four 304s" \
     [ $(($(grep -c '"HEAD /static/.* 304 ' "$T/http2.log") - h0)) -eq 4 ]
 check "mirror unchanged (304): nothing downloaded" [ "$(asked GET /)" -eq "$g0" ]
 check "mirror unchanged (304): not rebuilt" still_good
+# The same addresses from the environment (RPPS_MIRROR_URLS) as options.
+RPPS_MIRROR_URLS="$(echo $MIRROR | sed 's/--mirror-url //g')" \
+    imp --db "$DB" --if-changed --source mirror >"$T/out" 2>"$T/err"
+check "RPPS_MIRROR_URLS, mirror unchanged: exit 3 (got $?)" [ $? -eq 3 ]
+check "RPPS_MIRROR_URLS: nothing downloaded" [ "$(asked GET /)" -eq "$g0" ]
 # auto with ANS down: the probe falls back to the mirror's.
 imp --db "$DB" --if-changed --retries 0 $(ans /error500) $MIRROR >"$T/out" 2>"$T/err"
 check "ANS down, mirror unchanged: exit 3 (got $?)" [ $? -eq 3 ]
