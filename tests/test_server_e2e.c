@@ -116,7 +116,7 @@ static void exec_or_die(sqlite3 *db, const char *sql)
 }
 
 /* The schema version the server serves. */
-#define GOOD 2
+#define GOOD 3
 
 /* Builds a database at path; extra=1 adds ZOLA Emile (the "new" dataset). */
 static void make_db(const char *path, int extra, int version)
@@ -762,6 +762,10 @@ static void test_suggest_and_lists(void)
         json_string_value(json_object_get(
             json_array_get(json_object_get(r.json, "extracts"), 0), "source")),
         "https://dl.example.org/x.zip");
+    /* Where the file came from, and its date. */
+    json_t *ex0 = json_array_get(json_object_get(r.json, "extracts"), 0);
+    T_EQ_STR(json_string_value(json_object_get(ex0, "origin")), "ans");
+    T_EQ_STR(json_string_value(json_object_get(ex0, "stamp_from")), "name");
     json_t *meta = json_object_get(r.json, "meta");
     T_EQ_STR(json_string_value(
                  json_object_get(meta, "source:https://dl.example.org/x.zip")),
