@@ -54,8 +54,22 @@ void fetch_url_basename(const char *url, char *out, size_t n)
     out[len] = '\0';
 }
 
-/* Header callback: picks the file name out of Content-Disposition and the
- * Last-Modified date. */
+/* A header's value (after the colon, blanks skipped) into out (size n),
+ * cut to fit: a value that long is no date or tag we can use, and a cut
+ * one only makes --if-changed import again. */
+static void copy_value(const char *v, char *out, size_t n)
+{
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t vl = strlen(v);
+    if (vl >= n)
+        vl = n - 1;
+    memcpy(out, v, vl);
+    out[vl] = '\0';
+}
+
+/* Header callback: picks the file name out of Content-Disposition, the
+ * Last-Modified date and the ETag. */
 static size_t on_header(char *b, size_t size, size_t nitems, void *ctx)
 {
     struct fetch_info *info = ctx;
@@ -69,6 +83,7 @@ static size_t on_header(char *b, size_t size, size_t nitems, void *ctx)
         /* A new response (after a redirect): forget the last one's. */
         info->filename[0] = '\0';
         info->last_modified[0] = '\0';
+        info->etag[0] = '\0';
     } else if (strncasecmp(line, "content-disposition:", 20) == 0) {
         char *f = strstr(line, "filename=");
         if (f) {
@@ -84,14 +99,9 @@ static size_t on_header(char *b, size_t size, size_t nitems, void *ctx)
             }
         }
     } else if (strncasecmp(line, "last-modified:", 14) == 0) {
-        const char *v = line + 14;
-        while (*v == ' ')
-            v++;
-        size_t vl = strlen(v);
-        if (vl >= sizeof(info->last_modified))
-            vl = sizeof(info->last_modified) - 1;
-        memcpy(info->last_modified, v, vl);
-        info->last_modified[vl] = '\0';
+        copy_value(line + 14, info->last_modified, sizeof(info->last_modified));
+    } else if (strncasecmp(line, "etag:", 5) == 0) {
+        copy_value(line + 5, info->etag, sizeof(info->etag));
     }
     return n;
 }
@@ -279,7 +289,16 @@ int fetch_head(const char *url, const struct fetch_opts *o,
     double wait = o->backoff_s;
     double deadline =
         o->total_timeout > 0 ? now_s() + (double)o->total_timeout : 0;
+    struct curl_slist *inm = NULL;
+    int ret = -1;
     memset(info, 0, sizeof(*info));
+    if (o->if_none_match && o->if_none_match[0]) {
+        struct buf h;
+        buf_init(&h, sizeof(info->etag) + 32);
+        buf_addf(&h, "If-None-Match: %s", o->if_none_match);
+        inm = h.len ? curl_slist_append(NULL, h.s) : NULL;
+        buf_release(&h);
+    }
     for (int attempt = 0;; attempt++) {
         char errbuf[CURL_ERROR_SIZE] = "", redirect[1024];
         CURL *c = make_handle(url, o, info, errbuf);
@@ -289,29 +308,48 @@ int fetch_head(const char *url, const struct fetch_opts *o,
         long ms = 120000;
         if (!c) {
             log_error("curl_easy_init failed");
-            return -1;
+            break;
         }
         if (deadline && left_ms(deadline) < ms)
             ms = left_ms(deadline) ? left_ms(deadline) : 1;
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
+        if (inm)
+            curl_easy_setopt(c, CURLOPT_HTTPHEADER, inm);
         rc = curl_easy_perform(c);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &info->status);
         curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
         redirect_of(c, redirect, sizeof(redirect));
         curl_easy_cleanup(c);
-        if (rc == CURLE_OK && http_ok(url, info->status)) {
+        if (rc == CURLE_OK &&
+            (http_ok(url, info->status) || (inm && info->status == 304))) {
             info->length = len > 0 ? (unsigned long long)len : 0;
             if (!info->filename[0])
                 fetch_url_basename(url, info->filename, sizeof(info->filename));
-            return 0;
+            ret = 0;
+            break;
         }
         if (!try_again(url, rc, info->status, attempt, deadline, wait, errbuf,
                        redirect, o))
-            return -1;
+            break;
         sleep_s(wait);
         wait *= 2;
     }
+    curl_slist_free_all(inm);
+    return ret;
+}
+
+int fetch_stamp_of_date(const char *http_date, char *out)
+{
+    time_t t = http_date[0] ? curl_getdate(http_date, NULL) : -1;
+    struct tm tm;
+    out[0] = '\0';
+    if (t < 0 || !gmtime_r(&t, &tm) ||
+        strftime(out, 13, "%Y%m%d%H%M", &tm) != 12) {
+        out[0] = '\0';
+        return -1;
+    }
+    return 0;
 }
 
 /* Where the body goes: a file of our own, counted against the maximum. */

@@ -36,6 +36,9 @@ struct fetch_opts {
     void (*progress)(void *ctx, unsigned long long now,
                      unsigned long long total);
     void *progress_ctx;
+    /* fetch_head() only: an ETag a previous download had, sent as
+     * If-None-Match; the server's 304 then means "unchanged". NULL: none. */
+    const char *if_none_match;
 };
 void fetch_opts_init(struct fetch_opts *o);
 
@@ -43,6 +46,7 @@ struct fetch_info {
     long status;               /* HTTP status (0 for file://) */
     char filename[256];        /* from Content-Disposition, else URL */
     char last_modified[64];    /* Last-Modified header, if any */
+    char etag[128];            /* ETag header, if any (quotes kept) */
     unsigned long long length; /* Content-Length, 0 if unknown */
 };
 
@@ -50,7 +54,8 @@ struct fetch_info {
 int fetch_global_init(void);
 void fetch_global_cleanup(void);
 
-/* HEAD probe. 0 on success (2xx), -1 (logged) otherwise. */
+/* HEAD probe. 0 on success (2xx, or 304 when o->if_none_match was sent:
+ * info->status says which), -1 (logged) otherwise. */
 int fetch_head(const char *url, const struct fetch_opts *o,
                struct fetch_info *info);
 
@@ -64,4 +69,8 @@ int fetch_download(const char *url, const char *dest,
 /* The file name part of a URL path (after the last '/', before '?'), into
  * out (size n). */
 void fetch_url_basename(const char *url, char *out, size_t n);
+
+/* An HTTP date (Last-Modified) as the extracts' YYYYMMDDhhmm stamp, in UTC,
+ * into out (13 bytes). 0, or -1 (out "") when it is not a date. */
+int fetch_stamp_of_date(const char *http_date, char *out);
 #endif

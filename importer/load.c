@@ -65,6 +65,20 @@ int load_kind_of(const char *name)
     return -1;
 }
 
+const char *load_kind_prefix(int kind)
+{
+    return kind >= 0 && kind < KIND_COUNT ? kind_prefix[kind] : "";
+}
+
+/* The kind named name ("activite"...), or -1. */
+static int kind_named(const char *name)
+{
+    for (int k = 0; k < KIND_COUNT; k++)
+        if (strcmp(name, kind_names[k]) == 0)
+            return k;
+    return -1;
+}
+
 const char *load_kind_name(int kind)
 {
     return kind >= 0 && kind < KIND_COUNT ? kind_names[kind] : "?";
@@ -211,7 +225,8 @@ static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
     }
     sqlite3_finalize(s);
     s = NULL;
-    if (sqlite3_prepare_v2(db, "INSERT INTO extract VALUES (?,?,?,?,?,?,?,?,?)",
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO extract VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                            -1, &s, NULL) != SQLITE_OK)
         goto fail;
     for (int k = 0; k < KIND_COUNT; k++) {
@@ -227,6 +242,8 @@ static int write_meta(sqlite3 *db, const struct load_input *in, size_t n,
         sqlite3_bind_int64(s, 7, (sqlite3_int64)st->loaded);
         sqlite3_bind_int64(s, 8, (sqlite3_int64)st->rejected);
         sqlite3_bind_int64(s, 9, (sqlite3_int64)st->duplicates);
+        sql_bind_opt(s, 10, st->origin);
+        sql_bind_opt(s, 11, st->stamp_from);
         if (sqlite3_step(s) != SQLITE_DONE)
             goto fail;
         sqlite3_reset(s);
@@ -273,7 +290,8 @@ static int plan_sources(struct sources *so, const struct load_input *in,
     assert(n <= LOAD_MAX_SOURCES);
     for (size_t i = 0; i < n; i++) {
         if (!zipread_is_zip(in[i].path)) {
-            int k = load_kind_of(in[i].name);
+            int k =
+                in[i].kind ? kind_named(in[i].kind) : load_kind_of(in[i].name);
             if (k < 0) {
                 log_error("%s: not an extract: the file name must start with "
                           "one of PS_LibreAcces_Personne_activite_, "
@@ -382,6 +400,13 @@ static int read_extract(struct build *b, const struct sources *so,
     load_stamp_of(st->member, st->stamp);
     if (!st->stamp[0])
         load_stamp_of(src_in->name, st->stamp);
+    /* No name says the date (the mirror's): the download's Last-Modified. */
+    st->stamp_from = st->stamp[0] ? "name" : NULL;
+    if (!st->stamp[0] && src_in->stamp && src_in->stamp[0]) {
+        snprintf(st->stamp, sizeof(st->stamp), "%s", src_in->stamp);
+        st->stamp_from = "last-modified";
+    }
+    st->origin = src_in->origin;
     /* Inflate on its own thread while this file is parsed. */
     struct prefetch *pf = prefetch_start(src);
     int rc = pf ? parse_file(b, prefetch_src(pf), label, k) : -1;

@@ -20,6 +20,8 @@ enum load_kind {
 int load_kind_of(const char *name);
 /* "activite", "savoirfaire", "diplome", "mssante". */
 const char *load_kind_name(int kind);
+/* The prefix a kind's file (or zip member) is named with. */
+const char *load_kind_prefix(int kind);
 
 /* The most sources one build takes (main.c refuses more, load_build()
  * too). Each source must hold at least one of the four extracts and no
@@ -36,6 +38,13 @@ struct load_input {
     const char *name;   /* file name the kind and stamp come from */
     const char *fingerprint; /* "name|size", stored as meta source:SOURCE
                                 for --if-changed */
+    /* What the caller learnt before the build (importer/source.c), NULL
+     * when nothing: */
+    const char *kind;   /* a text's extract, by its header line
+                           (load_kind_name()); NULL: by its name */
+    const char *stamp;  /* YYYYMMDDhhmm for when no name has one (the
+                           download's Last-Modified) */
+    const char *origin; /* "ans", "mirror", "given": where it came from */
 };
 
 struct load_opts {
@@ -53,6 +62,8 @@ struct load_stats {
     unsigned long long lines, loaded, rejected, duplicates;
     char member[256];
     char stamp[16];
+    const char *stamp_from; /* "name", "last-modified", or NULL: no stamp */
+    const char *origin;     /* the input's (borrowed), or NULL */
 };
 
 struct load_result {

@@ -21,6 +21,7 @@
 #include "datadir.h"
 #include "fetch.h"
 #include "load.h"
+#include "source.h"
 #include "util.h"
 #include "banned.h"
 
@@ -31,13 +32,6 @@ enum {
     EXIT_USAGE = 2,
     EXIT_UNCHANGED = 3,
     EXIT_REFUSED = 4,
-};
-
-static const char *const ans_urls[] = {
-    "https://service.annuaire.sante.fr/annuaire-sante-webservices/V300/"
-    "services/extraction/PS_LibreAcces",
-    "https://service.annuaire.sante.fr/annuaire-sante-webservices/V300/"
-    "services/extraction/Extraction_Correspondance_MSSante",
 };
 
 #define CA_NAME "igc-sante-elementaire.pem"
@@ -63,15 +57,27 @@ static void usage(FILE *f)
         "\n"
         "SOURCE is an https://, http:// or file:// URL, or a local path, to a "
         ".zip\n"
-        "or a .txt. The extract a file holds comes from its name prefix\n"
-        "(PS_LibreAcces_Personne_activite_, PS_LibreAcces_SavoirFaire_,\n"
-        "PS_LibreAcces_Dipl_AutExerc_, Extraction_Correspondance_MSSante_), "
-        "and a\n"
-        "zip's members are found by the same prefixes. Any subset of the four\n"
-        "extracts imports. Without SOURCE: the two ANS addresses (the real\n"
-        "download, about 300 MB).\n"
+        "or a .txt. The extract a text holds comes from its header line, a "
+        "zip's\n"
+        "members are found by their name prefixes "
+        "(PS_LibreAcces_Personne_activite_,\n"
+        "PS_LibreAcces_SavoirFaire_, PS_LibreAcces_Dipl_AutExerc_,\n"
+        "Extraction_Correspondance_MSSante_). Any subset of the four extracts\n"
+        "imports. Without SOURCE: the two ANS addresses (about 300 MB), and "
+        "when\n"
+        "they fail the data.gouv.fr mirror's four texts (about 1.2 GB).\n"
         "\n"
         "Options:\n"
+        "  --source auto|ans|mirror\n"
+        "                      without SOURCE, where from: ANS, then the "
+        "mirror when\n"
+        "                      ANS fails (auto, the default), or only one\n"
+        "  --ans-url URL       an ANS address instead of the defaults "
+        "(repeat it;\n"
+        "                      or $RPPS_ANS_URLS, separated by spaces)\n"
+        "  --mirror-url URL    a mirror address instead of the defaults "
+        "(repeat it;\n"
+        "                      or $RPPS_MIRROR_URLS, separated by spaces)\n"
         "  --db PATH           database to build or replace (default rpps.db)\n"
         "  --ca-file PATH      CA chain trusted for downloads, besides the "
         "system\n"
@@ -415,6 +421,18 @@ static void on_dl_progress(void *ctx, unsigned long long now,
                 (double)now / 1e6);
 }
 
+/* Sources tried as one: the command line's, ANS's, or the mirror's. A
+ * whole set falls back to the next, not file by file, so that one
+ * database is one source's extracts. */
+struct source_set {
+    int origin; /* enum source_origin */
+    const char *urls[LOAD_MAX_SOURCES];
+    size_t n;
+};
+
+/* --source: auto (ANS, then the mirror), or one origin. */
+#define SOURCE_AUTO (-1)
+
 /* What one run decided (the options) and holds (the lock, the sources). */
 struct import {
     const char *db;
@@ -423,11 +441,19 @@ struct import {
     double max_drop, max_growth;
     struct load_opts lo;
     struct fetch_opts fo;
-    const char *const *srcs; /* argv's, or ans_urls */
+    int source_mode;               /* SOURCE_AUTO or an origin */
+    struct source_set ans, mirror; /* --ans-url, --mirror-url, or env */
+    char *env_urls[2];             /* owned: the environment's lists */
+    struct source_set sets[2];     /* to try, in order */
+    size_t nsets;
+    /* The set being fetched: */
+    int origin;
+    const char *const *srcs;
     size_t nsrc;
     int lock_fd;
     struct load_input in[LOAD_MAX_SOURCES];
     char *paths[LOAD_MAX_SOURCES], *names[LOAD_MAX_SOURCES]; /* owned */
+    char stamps[LOAD_MAX_SOURCES][16];
     int downloaded[LOAD_MAX_SOURCES];
     double t0;
 };
@@ -450,7 +476,10 @@ enum {
     O_VERBOSE,
     O_VERSION,
     O_HELP,
-    O_COMMUNES
+    O_COMMUNES,
+    O_SOURCE,
+    O_ANS_URL,
+    O_MIRROR_URL
 };
 
 /* For the option readers: stop with exit code c. */
@@ -548,6 +577,28 @@ static int option(struct import *im, int c, const char *arg, int *code)
         im->no_communes = strcmp(arg, "none") == 0;
         im->communes = im->no_communes ? NULL : xstrdup(arg);
         break;
+    case O_SOURCE:
+        if (strcmp(arg, "auto") == 0)
+            im->source_mode = SOURCE_AUTO;
+        else if (strcmp(arg, "ans") == 0)
+            im->source_mode = SOURCE_ANS;
+        else if (strcmp(arg, "mirror") == 0)
+            im->source_mode = SOURCE_MIRROR;
+        else {
+            log_error("--source: auto, ans or mirror");
+            return stop(code, EXIT_USAGE);
+        }
+        break;
+    case O_ANS_URL:
+    case O_MIRROR_URL: {
+        struct source_set *set = c == O_ANS_URL ? &im->ans : &im->mirror;
+        if (set->n == LOAD_MAX_SOURCES) {
+            log_error("at most %d addresses per source", LOAD_MAX_SOURCES);
+            return stop(code, EXIT_USAGE);
+        }
+        set->urls[set->n++] = arg;
+        break;
+    }
     case O_VERSION:
         printf("rpps-import %s\n", RPPS_VERSION);
         return stop(code, 0);
@@ -559,6 +610,82 @@ static int option(struct import *im, int c, const char *arg, int *code)
         return stop(code, EXIT_USAGE);
     }
     return 0;
+}
+
+/* The addresses of origin (ANS or the mirror) into set when no option gave
+ * them: the environment's list (env, separated by blanks; its copy kept in
+ * *copy), else the defaults. 0, or -1 (logged) for too many. */
+static int default_urls(struct source_set *set, const char *env, char **copy,
+                        const char *const *defaults, size_t ndefaults)
+{
+    const char *v = getenv(env);
+    if (set->n)
+        return 0;
+    if (!v || !v[strspn(v, " \t\n")]) {
+        for (size_t i = 0; i < ndefaults; i++)
+            set->urls[set->n++] = defaults[i];
+        return 0;
+    }
+    *copy = xstrdup(v);
+    for (char *p = *copy; *(p += strspn(p, " \t\n"));) {
+        size_t l = strcspn(p, " \t\n");
+        if (set->n == LOAD_MAX_SOURCES) {
+            log_error("%s: at most %d addresses", env, LOAD_MAX_SOURCES);
+            return -1;
+        }
+        set->urls[set->n++] = p;
+        p += l;
+        if (*p)
+            *p++ = '\0';
+    }
+    return 0;
+}
+
+/* The sets of sources to try, in order: the command line's SOURCEs (n of
+ * them), or by --source, ANS's and the mirror's addresses. 0, or -1 to
+ * stop with the exit code *code. */
+static int plan_sets(struct import *im, char **given, size_t n, int *code)
+{
+    struct source_set *set = &im->sets[0];
+    if (n) {
+        if (im->source_mode != SOURCE_AUTO || im->ans.n || im->mirror.n) {
+            log_error("SOURCE arguments name the files to import: --source, "
+                      "--ans-url and --mirror-url are for the default "
+                      "addresses, without SOURCE");
+            return stop(code, EXIT_USAGE);
+        }
+        if (n > LOAD_MAX_SOURCES) {
+            log_error("at most %d sources", LOAD_MAX_SOURCES);
+            return stop(code, EXIT_USAGE);
+        }
+        set->origin = SOURCE_GIVEN;
+        for (size_t i = 0; i < n; i++)
+            set->urls[i] = given[i];
+        set->n = n;
+        im->nsets = 1;
+        return 0;
+    }
+    im->ans.origin = SOURCE_ANS;
+    im->mirror.origin = SOURCE_MIRROR;
+    if (default_urls(&im->ans, "RPPS_ANS_URLS", &im->env_urls[0],
+                     source_ans_urls, SOURCE_ANS_N) < 0 ||
+        default_urls(&im->mirror, "RPPS_MIRROR_URLS", &im->env_urls[1],
+                     source_mirror_urls, SOURCE_MIRROR_N) < 0)
+        return stop(code, EXIT_USAGE);
+    im->nsets = 0;
+    if (im->source_mode != SOURCE_MIRROR)
+        im->sets[im->nsets++] = im->ans;
+    if (im->source_mode != SOURCE_ANS)
+        im->sets[im->nsets++] = im->mirror;
+    return 0;
+}
+
+/* Makes set s the one the next steps fetch. */
+static void use_set(struct import *im, size_t s)
+{
+    im->origin = im->sets[s].origin;
+    im->srcs = im->sets[s].urls;
+    im->nsrc = im->sets[s].n;
 }
 
 /* The command line into im: 0 to go on, or -1 to stop with the exit code
@@ -582,6 +709,9 @@ static int options(struct import *im, int argc, char **argv, int *code)
         {"quiet", no_argument, NULL, O_QUIET},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"communes", required_argument, NULL, O_COMMUNES},
+        {"source", required_argument, NULL, O_SOURCE},
+        {"ans-url", required_argument, NULL, O_ANS_URL},
+        {"mirror-url", required_argument, NULL, O_MIRROR_URL},
         {"version", no_argument, NULL, O_VERSION},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
@@ -609,17 +739,7 @@ static int options(struct import *im, int argc, char **argv, int *code)
         return stop(code, EXIT_USAGE);
     }
     im->fo.ca_file = im->ca_file;
-    im->srcs = (const char *const *)argv + optind;
-    im->nsrc = (size_t)(argc - optind);
-    if (im->nsrc == 0) {
-        im->srcs = ans_urls;
-        im->nsrc = sizeof(ans_urls) / sizeof(*ans_urls);
-    }
-    if (im->nsrc > LOAD_MAX_SOURCES) {
-        log_error("at most %d sources", LOAD_MAX_SOURCES);
-        return stop(code, EXIT_USAGE);
-    }
-    return 0;
+    return plan_sets(im, argv + optind, (size_t)(argc - optind), code);
 }
 
 /* One importer per database: the lock file, kept between runs (so no
@@ -656,19 +776,54 @@ static int lock_db(struct import *im)
     return ret;
 }
 
-/* --if-changed: the extract's file name (with its timestamp) and size from
- * a HEAD, against what the current database was built from. 1 when every
- * source is the one already imported, 0 when one is not, -1 on an error
- * (logged). */
+/* What --if-changed compares (meta source:SOURCE): "name|size" when the
+ * name says the extract's date (ANS's PS_LibreAcces_202608261013.zip);
+ * otherwise (the mirror's names have none) also "|lm=" the Last-Modified
+ * and "|etag=" the ETag the server gave, when it gave them. */
+static char *fingerprint(const struct fetch_info *fi)
+{
+    struct buf fp;
+    char stamp[16];
+    buf_init(&fp, 1024);
+    buf_addf(&fp, "%s|%llu", fi->filename, fi->length);
+    load_stamp_of(fi->filename, stamp);
+    if (!stamp[0] && fi->last_modified[0])
+        buf_addf(&fp, "|lm=%s", fi->last_modified);
+    if (!stamp[0] && fi->etag[0])
+        buf_addf(&fp, "|etag=%s", fi->etag);
+    return buf_detach(&fp, NULL);
+}
+
+/* The ETag a fingerprint recorded (in place, fp's tail), or NULL. */
+static const char *etag_of(const char *fp)
+{
+    const char *e = NULL;
+    for (const char *p = fp; (p = strstr(p, "|etag=")); p++)
+        e = p + 6;
+    return e && *e ? e : NULL;
+}
+
+/* --if-changed: the extract's file name (with its timestamp), size and,
+ * for a name without a date, Last-Modified and ETag from a HEAD, against
+ * what the current database was built from; a 304 to the recorded ETag
+ * (If-None-Match) says unchanged at once. 1 when every source is the one
+ * already imported, 0 when one is not, -1 on an error (logged). */
 static int probe_unchanged(struct import *im)
 {
     for (size_t i = 0; i < im->nsrc; i++) {
         const char *src = im->srcs[i];
         struct fetch_info fi;
-        char key[4200], old[512], now[512];
+        char key[4200], old[512];
+        int have_old, same;
+        snprintf(key, sizeof(key), "source:%s", src);
+        have_old = old_meta(im->db, key, old, sizeof(old)) == 0;
         if (is_url(src)) {
-            if (fetch_head(src, &im->fo, &fi) < 0)
+            struct fetch_opts fo = im->fo;
+            fo.if_none_match = have_old ? etag_of(old) : NULL;
+            if (fetch_head(src, &fo, &fi) < 0)
                 return -1;
+            if (fi.status == 304)
+                continue;
         } else {
             struct stat sb;
             memset(&fi, 0, sizeof(fi));
@@ -679,22 +834,13 @@ static int probe_unchanged(struct import *im)
             fi.length = (unsigned long long)sb.st_size;
             fetch_url_basename(src, fi.filename, sizeof(fi.filename));
         }
-        snprintf(key, sizeof(key), "source:%s", src);
-        snprintf(now, sizeof(now), "%s|%llu", fi.filename, fi.length);
-        if (old_meta(im->db, key, old, sizeof(old)) < 0 ||
-            strcmp(old, now) != 0)
+        char *now = fingerprint(&fi);
+        same = have_old && strcmp(old, now) == 0;
+        free(now);
+        if (!same)
             return 0;
     }
     return 1;
-}
-
-/* "name|size": what --if-changed compares (meta source:SOURCE). */
-static char *fingerprint(const char *name, unsigned long long size)
-{
-    struct buf fp;
-    buf_init(&fp, 1024);
-    buf_addf(&fp, "%s|%llu", name, size);
-    return buf_detach(&fp, NULL);
 }
 
 /* Source i to a local file: downloaded beside the database (a URL), or the
@@ -702,9 +848,10 @@ static char *fingerprint(const char *name, unsigned long long size)
 static int fetch_source(struct import *im, size_t i)
 {
     const char *src = im->srcs[i];
+    struct fetch_info fi;
+    struct source_file sf;
     im->in[i].source = src;
     if (is_url(src)) {
-        struct fetch_info fi;
         struct buf dest;
         char shown[256];
         struct dl_progress dp = {shown, im->show_progress, 0};
@@ -716,28 +863,37 @@ static int fetch_source(struct import *im, size_t i)
         im->paths[i] = xstrdup(dest.s);
         buf_release(&dest);
         log_info("downloading %s", src);
+        im->downloaded[i] = 1;
         if (fetch_download(src, im->paths[i], &im->fo, &fi) < 0)
             return -1;
         if (im->show_progress)
             fputc('\n', stderr);
-        im->downloaded[i] = 1;
         im->names[i] = xstrdup(fi.filename);
-        im->in[i].fingerprint = fingerprint(fi.filename, fi.length);
+        im->in[i].fingerprint = fingerprint(&fi);
+        fetch_stamp_of_date(fi.last_modified, im->stamps[i]);
     } else {
         struct stat sb;
-        char nm[256];
         if (stat(src, &sb) < 0 || !S_ISREG(sb.st_mode)) {
             log_error("%s: %s", src,
                       errno ? strerror(errno) : "not a regular file");
             return -1;
         }
         im->paths[i] = xstrdup(src);
-        fetch_url_basename(src, nm, sizeof(nm));
-        im->names[i] = xstrdup(nm);
-        im->in[i].fingerprint = fingerprint(nm, (unsigned long long)sb.st_size);
+        memset(&fi, 0, sizeof(fi));
+        fetch_url_basename(src, fi.filename, sizeof(fi.filename));
+        fi.length = (unsigned long long)sb.st_size;
+        im->names[i] = xstrdup(fi.filename);
+        im->in[i].fingerprint = fingerprint(&fi);
     }
     im->in[i].path = im->paths[i];
     im->in[i].name = im->names[i];
+    im->in[i].stamp = im->stamps[i];
+    im->in[i].origin = source_origin_name(im->origin);
+    /* What arrived is checked before anything is built from it, so that
+     * a maintenance page or a cut download is this source's failure. */
+    if (source_check(im->paths[i], im->names[i], src, &sf) < 0)
+        return -1;
+    im->in[i].kind = sf.kind >= 0 ? load_kind_name(sf.kind) : NULL;
     return 0;
 }
 
@@ -829,11 +985,30 @@ static void summary(const struct import *im, const struct load_result *res)
         dup += res->kind[k].duplicates;
     }
     if (!im->quiet)
-        printf("rpps-import: status=updated db=%s professionals=%llu "
-               "activities=%llu specialties=%llu diplomas=%llu "
-               "mailboxes=%llu rejected=%llu duplicates=%llu seconds=%.1f\n",
-               im->db, res->professionals, res->activities, res->specialties,
-               res->diplomas, res->mailboxes, rej, dup, now_s() - im->t0);
+        printf("rpps-import: status=updated db=%s source=%s "
+               "professionals=%llu activities=%llu specialties=%llu "
+               "diplomas=%llu mailboxes=%llu rejected=%llu duplicates=%llu "
+               "seconds=%.1f\n",
+               im->db, source_origin_name(im->origin), res->professionals,
+               res->activities, res->specialties, res->diplomas, res->mailboxes,
+               rej, dup, now_s() - im->t0);
+}
+
+/* What fetching a set left: its downloads (unless --keep-downloads),
+ * its file names. The next set starts from nothing. */
+static void drop_set(struct import *im)
+{
+    for (size_t i = 0; i < im->nsrc; i++) {
+        if (im->downloaded[i] && !im->keep && im->paths[i])
+            unlink(im->paths[i]);
+        free(im->paths[i]);
+        free(im->names[i]);
+        free((char *)im->in[i].fingerprint);
+        im->paths[i] = im->names[i] = NULL;
+        im->downloaded[i] = 0;
+        im->stamps[i][0] = '\0';
+        memset(&im->in[i], 0, sizeof(im->in[i]));
+    }
 }
 
 /* What the run leaves: the temporary database, the downloads unless
@@ -844,12 +1019,54 @@ static void clean_up(struct import *im)
         unlink(tmp_path);
         tmp_path[0] = '\0';
     }
-    for (size_t i = 0; i < im->nsrc; i++) {
-        if (im->downloaded[i] && !im->keep)
-            unlink(im->paths[i]);
-        free(im->paths[i]);
-        free(im->names[i]);
-        free((char *)im->in[i].fingerprint);
+    drop_set(im);
+}
+
+/* The next set after s, for the messages of a fallback. */
+static void say_fallback(const struct import *im, size_t s, const char *what)
+{
+    log_warn("%s from %s failed: trying %s", what,
+             source_origin_name(im->sets[s].origin),
+             source_origin_name(im->sets[s + 1].origin));
+}
+
+/* --if-changed: the first set whose probe answers says whether anything
+ * changed; *s is that set. EXIT_UNCHANGED, EXIT_FAILED, or 0 to import. */
+static int probe_sets(struct import *im, size_t *s)
+{
+    for (;; (*s)++) {
+        use_set(im, *s);
+        int same = probe_unchanged(im);
+        if (same > 0) {
+            if (!im->quiet)
+                printf("rpps-import: status=unchanged db=%s source=%s\n",
+                       im->db, source_origin_name(im->origin));
+            return EXIT_UNCHANGED;
+        }
+        if (same == 0)
+            return 0;
+        if (*s + 1 == im->nsets)
+            return EXIT_FAILED;
+        say_fallback(im, *s, "the freshness probe");
+    }
+}
+
+/* Fetches and checks set *s, else the next ones in turn. 0, or -1 when
+ * the last failed (logged). */
+static int fetch_sets(struct import *im, size_t *s)
+{
+    for (;; (*s)++) {
+        size_t i;
+        use_set(im, *s);
+        for (i = 0; i < im->nsrc; i++)
+            if (fetch_source(im, i) < 0)
+                break;
+        if (i == im->nsrc)
+            return 0;
+        if (*s + 1 == im->nsets)
+            return -1;
+        say_fallback(im, *s, "the download");
+        drop_set(im);
     }
 }
 
@@ -858,19 +1075,14 @@ static void clean_up(struct import *im)
 static int run(struct import *im)
 {
     struct load_result res;
+    size_t s = 0;
     if (im->if_changed) {
-        int same = probe_unchanged(im);
-        if (same < 0)
-            return EXIT_FAILED;
-        if (same) {
-            if (!im->quiet)
-                printf("rpps-import: status=unchanged db=%s\n", im->db);
-            return EXIT_UNCHANGED;
-        }
+        int rc = probe_sets(im, &s);
+        if (rc)
+            return rc;
     }
-    for (size_t i = 0; i < im->nsrc; i++)
-        if (fetch_source(im, i) < 0)
-            return EXIT_FAILED;
+    if (fetch_sets(im, &s) < 0)
+        return EXIT_FAILED;
     if (build(im, &res) < 0)
         return EXIT_FAILED;
     if (gate(im, &res) < 0)
@@ -890,6 +1102,7 @@ int main(int argc, char **argv)
         .max_growth = GROWTH_DEFAULT,
         .lock_fd = -1,
         .t0 = now_s(),
+        .source_mode = SOURCE_AUTO,
     };
     int ret = EXIT_FAILED;
 
@@ -926,6 +1139,8 @@ int main(int argc, char **argv)
                now_s() - im.t0);
 out_unlocked:
     free(im.ca_file);
+    free(im.env_urls[0]);
+    free(im.env_urls[1]);
     free(im.communes);
     free(im.postcodes);
     if (im.lock_fd >= 0)

@@ -23,7 +23,7 @@
 --    is on professional (unique) and, as in the file, on mailbox.
 --  * *_fold columns hold common/fold.c's output; *_join the same without
 --    spaces (LE GOFF -> legoff).
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -35,14 +35,18 @@ CREATE TABLE meta (
 -- One row per source file that went into this database.
 CREATE TABLE extract (
     kind       TEXT PRIMARY KEY,  -- activite | savoirfaire | diplome | mssante
-    source     TEXT NOT NULL,     -- URL or path given to the importer
+    source     TEXT NOT NULL,     -- URL or path the file came from
     member     TEXT,              -- file name read (zip member or .txt)
-    stamp      TEXT,              -- YYYYMMDDhhmm from the file name, if any
+    stamp      TEXT,              -- YYYYMMDDhhmm: the extract's date, if known
     columns    INTEGER NOT NULL,  -- columns in the header
     lines      INTEGER NOT NULL,  -- data lines read
     loaded     INTEGER NOT NULL,  -- lines loaded
     rejected   INTEGER NOT NULL,  -- wrong field count, invalid UTF-8, too long
-    duplicates INTEGER NOT NULL   -- exact duplicate lines dropped
+    duplicates INTEGER NOT NULL,  -- exact duplicate lines dropped
+    origin     TEXT,              -- ans | mirror | given (on the command line)
+    stamp_from TEXT               -- name (the file's or member's) |
+                                  -- last-modified (the download's); NULL:
+                                  -- no stamp
 ) WITHOUT ROWID;
 
 -- Code lists with labels as the extracts spell them and how many

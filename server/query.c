@@ -396,7 +396,8 @@ void api_metrics_db(struct db_conn *c, struct buf *b)
              "rpps_database_generation %u\n",
              c->gen);
     buf_addstr(b, "# HELP rpps_extract_timestamp_seconds Time stamp of each"
-                  " imported extract (its file name's, as UTC).\n"
+                  " imported extract (its file name's, else its"
+                  " download's Last-Modified; UTC).\n"
                   "# TYPE rpps_extract_timestamp_seconds gauge\n");
     struct buf ages;
     buf_init(&ages, API_MAX_BODY);
@@ -520,20 +521,23 @@ void api_status(struct db_conn *c, const struct api_req *r,
     }
     json_t *ex = json_array();
     st = db_prepare(c, "SELECT kind, source, member, stamp, columns, lines,"
-                       " loaded, rejected, duplicates FROM extract");
+                       " loaded, rejected, duplicates, origin, stamp_from"
+                       " FROM extract");
     if (st) {
         while (sqlite3_step(st) == SQLITE_ROW)
             json_array_append_new(
-                ex, json_pack(
-                        "{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I}", "kind",
-                        jstr(db_text(st, 0)), "source",
-                        source_json(db_text(st, 1)), "member",
-                        jstr(db_text(st, 2)), "stamp", jstr(db_text(st, 3)),
-                        "columns", (json_int_t)sqlite3_column_int64(st, 4),
-                        "lines", (json_int_t)sqlite3_column_int64(st, 5),
-                        "loaded", (json_int_t)sqlite3_column_int64(st, 6),
-                        "rejected", (json_int_t)sqlite3_column_int64(st, 7),
-                        "duplicates", (json_int_t)sqlite3_column_int64(st, 8)));
+                ex,
+                json_pack(
+                    "{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+                    "kind", jstr(db_text(st, 0)), "source",
+                    source_json(db_text(st, 1)), "member", jstr(db_text(st, 2)),
+                    "stamp", jstr(db_text(st, 3)), "columns",
+                    (json_int_t)sqlite3_column_int64(st, 4), "lines",
+                    (json_int_t)sqlite3_column_int64(st, 5), "loaded",
+                    (json_int_t)sqlite3_column_int64(st, 6), "rejected",
+                    (json_int_t)sqlite3_column_int64(st, 7), "duplicates",
+                    (json_int_t)sqlite3_column_int64(st, 8), "origin",
+                    jstr(db_text(st, 9)), "stamp_from", jstr(db_text(st, 10))));
         db_done(st);
     }
     char opened[32];

@@ -534,6 +534,151 @@ else
 fi
 check "the victim survived it all" victim_ok
 
+# --- 10. Sources that keep working: ANS down, the mirror answers ----------
+# tests/http_fixture.py plays ANS (its two zips; or failing: 500s, a
+# download that does not end, an HTML page with status 200, a zip cut in
+# half) and the data.gouv.fr mirror (the four texts under undated names,
+# with ETag and Last-Modified, 304 to a matching If-None-Match). The
+# importer is pointed at both with --ans-url and --mirror-url: auto falls
+# back to the mirror, --source ans does not, --source mirror asks only the
+# mirror, --if-changed probes the mirror; the summary line, the extract
+# table and /v1/status say which source was used.
+export RPPS_RETRY_BACKOFF=0.1
+touch -d '2026-11-25 04:05:00 UTC' "$T/g"/*.txt
+python3 "$(dirname "$0")/http_fixture.py" "$T/g" "$T/port2" 2>"$T/http2.log" &
+HTTP_PID=$!
+for _ in $(seq 100); do [ -s "$T/port2" ] && break; sleep 0.1; done
+URL=http://127.0.0.1:$(cat "$T/port2")
+ans() { # ans PREFIX: the two ANS addresses behind PREFIX (/error500, ...)
+    echo "--ans-url $URL$1/extraction/PS_LibreAcces" \
+        "--ans-url $URL$1/extraction/Extraction_Correspondance_MSSante"
+}
+MIRROR="--mirror-url $URL/mirror/activite --mirror-url $URL/mirror/savoirfaire
+    --mirror-url $URL/mirror/diplome --mirror-url $URL/mirror/mssante"
+asked() { # asked METHOD PATH: requests so far (PATH a prefix)
+    grep -c "\"$1 $2" "$T/http2.log"
+}
+origins() { q "$DB" "select group_concat(distinct origin) from extract"; }
+stamps() { q "$DB" "select group_concat(distinct stamp || ' ' || stamp_from) from extract"; }
+# The served database's /v1/status names origin in each of its extracts.
+status_says() { # status_says ORIGIN STAMP_FROM
+    st=$(curl -s -m 60 "http://127.0.0.1:$SRV_PORT/v1/status")
+    [ "$(echo "$st" | grep -o '"origin":"[a-z]*"' | sort -u)" = "\"origin\":\"$1\"" ] &&
+        [ "$(echo "$st" | grep -o '"stamp_from":"[a-z-]*"' | sort -u)" = "\"stamp_from\":\"$2\"" ]
+}
+imported() { # imported "what": the new database is served and said so
+    good_sum=$(sum_of "$DB")
+    good_built=$(q "$DB" "select value from meta where key='built_at'")
+    check "$1: served" served "$SRV_PID" "$SRV_PORT" "$good_built"
+}
+
+# ANS up: ANS is used, the mirror never asked.
+imp --db "$DB" --retries 1 $(ans "") $MIRROR >"$T/out" 2>"$T/err"
+check "ANS up: exit 0 (got $?)" [ $? -eq 0 ]
+check "ANS up: summary says source=ans" grep -q "status=updated .* source=ans " "$T/out"
+check "ANS up: the mirror not asked" [ "$(asked GET /mirror/)" -eq 0 ]
+check "ANS up: extract table says ans" [ "$(origins)" = ans ]
+check "ANS up: dated by the file name" [ "$(stamps)" = "$STAMP name" ]
+imported "ANS up"
+check "ANS up: /v1/status says ans, name" status_says ans name
+
+# fallback "what" "ANS's failure (grep -E)" ANS-PREFIX [options]: ANS
+# fails, the mirror's four files are imported, and said so everywhere.
+fallback() {
+    fbw=$1
+    fbm=$2
+    fbp=$3
+    shift 3
+    n0=$(asked GET /static/)
+    imp --db "$DB" --retries 1 $(ans "$fbp") $MIRROR "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    check "$fbw: exit 0 (got $rc)" [ $rc -eq 0 ]
+    [ $rc -eq 0 ] || sed 's/^/    /' "$T/err" >&2
+    check "$fbw: ANS's failure said /$fbm/" grep -qE "$fbm" "$T/err"
+    check "$fbw: falls back" grep -q "the download from ans failed: trying mirror" "$T/err"
+    check "$fbw: the mirror's four files fetched" [ $(($(asked GET /static/) - n0)) -eq 4 ]
+    check "$fbw: summary says source=mirror" grep -q "status=updated .* source=mirror " "$T/out"
+    check "$fbw: extract table says mirror" [ "$(origins)" = mirror ]
+    check "$fbw: dated by Last-Modified" [ "$(stamps)" = "202611250405 last-modified" ]
+    check "$fbw: nothing left beside the database" [ -z "$(ls "$T/db" | grep -E 'tmp-|download')" ]
+    imported "$fbw"
+    check "$fbw: /v1/status says mirror, last-modified" status_says mirror last-modified
+}
+fallback "ANS answers 500" "HTTP status 500" /error500
+check "ANS answers 500: retried first" grep -q "retrying" "$T/err"
+fallback "ANS never ends a download" "not complete after 3 s" /delay/30 --download-timeout 3
+fallback "ANS sends an HTML page with status 200" "an HTML page" /html
+fallback "ANS's zip cut in half" "not a readable zip|zip directory" /truncated
+
+# Back to ANS, then --source ans: ANS's failure is the run's, the mirror
+# is never asked, the old database stays.
+imp --db "$DB" $(ans "") >/dev/null 2>&1
+imported "back to ANS"
+m0=$(asked GET /mirror/)
+fault "--source ans, ANS answers 500" "HTTP status 500" \
+    --source ans --retries 1 $(ans /error500) $MIRROR
+check "--source ans: the mirror not asked" [ "$(asked GET /mirror/)" -eq "$m0" ]
+check "--source ans: no fallback" [ -z "$(grep 'trying mirror' "$T/err")" ]
+fault "auto, ANS and the mirror both failing" "mirror/activite: HTTP status 500" \
+    --retries 0 $(ans /html) --mirror-url "$URL/error500/mirror/activite"
+fault "the mirror's text cut short" "cut short: its last line has no newline" \
+    --source mirror --mirror-url "$URL/truncated/static/ps-libreacces-personne-activite.txt"
+fault "the mirror serves an HTML page" "an HTML page" \
+    --source mirror --mirror-url "$URL/html/static/ps-libreacces-personne-activite.txt"
+
+# --source mirror: only the mirror is asked.
+a0=$(asked GET /extraction/)
+imp --db "$DB" --source mirror $(ans "") $MIRROR >"$T/out" 2>"$T/err"
+check "--source mirror: exit 0 (got $?)" [ $? -eq 0 ]
+check "--source mirror: ANS not asked" [ "$(asked GET /extraction/)" -eq "$a0" ]
+check "--source mirror: summary says source=mirror" grep -q "source=mirror " "$T/out"
+imported "--source mirror"
+check "--source mirror: /v1/status says mirror" status_says mirror last-modified
+
+# The mirror's freshness probe: a HEAD with If-None-Match, answered 304:
+# unchanged, nothing downloaded, nothing rebuilt.
+g0=$(asked GET /)
+h0=$(grep -c '"HEAD /static/.* 304 ' "$T/http2.log")
+imp --db "$DB" --if-changed --source mirror $MIRROR >"$T/out" 2>"$T/err"
+check "mirror unchanged (304): exit 3 (got $?)" [ $? -eq 3 ]
+check "mirror unchanged (304): says so" grep -q "status=unchanged .* source=mirror" "$T/out"
+check "mirror unchanged (304): four 304s" \
+    [ $(($(grep -c '"HEAD /static/.* 304 ' "$T/http2.log") - h0)) -eq 4 ]
+check "mirror unchanged (304): nothing downloaded" [ "$(asked GET /)" -eq "$g0" ]
+check "mirror unchanged (304): not rebuilt" still_good
+# The same addresses from the environment (RPPS_MIRROR_URLS) as options.
+RPPS_MIRROR_URLS="$(echo $MIRROR | sed 's/--mirror-url //g')" \
+    imp --db "$DB" --if-changed --source mirror >"$T/out" 2>"$T/err"
+check "RPPS_MIRROR_URLS, mirror unchanged: exit 3 (got $?)" [ $? -eq 3 ]
+check "RPPS_MIRROR_URLS: nothing downloaded" [ "$(asked GET /)" -eq "$g0" ]
+# auto with ANS down: the probe falls back to the mirror's.
+imp --db "$DB" --if-changed --retries 0 $(ans /error500) $MIRROR >"$T/out" 2>"$T/err"
+check "ANS down, mirror unchanged: exit 3 (got $?)" [ $? -eq 3 ]
+check "ANS down, mirror unchanged: the probe fell back" \
+    grep -q "the freshness probe from ans failed: trying mirror" "$T/err"
+check "ANS down, mirror unchanged: nothing downloaded" [ "$(asked GET /)" -eq "$g0" ]
+# A new file on the mirror (a new Last-Modified and ETag): imported.
+touch -d '2026-11-26 04:10:00 UTC' "$T/g/$A"
+imp --db "$DB" --if-changed --source mirror $MIRROR >"$T/out" 2>"$T/err"
+check "mirror changed: exit 0 (got $?)" [ $? -eq 0 ]
+check "mirror changed: the new date" \
+    [ "$(q "$DB" "select stamp from extract where kind = 'activite'")" = 202611260410 ]
+imported "mirror changed"
+# A server without 304: the same ETag and Last-Modified say unchanged.
+NO304="--mirror-url $URL/static/ps-libreacces-personne-activite.txt?no304
+    --mirror-url $URL/static/extraction-correspondance-mssante.txt?no304"
+imp --db "$DB" --source mirror --force $NO304 >/dev/null 2>"$T/err"
+check "mirror without 304: imports" [ $? -eq 0 ]
+imported "mirror without 304"
+g0=$(asked GET /)
+imp --db "$DB" --if-changed --source mirror $NO304 >"$T/out" 2>"$T/err"
+check "mirror without 304, same ETag: exit 3 (got $?)" [ $? -eq 3 ]
+check "mirror without 304, same ETag: nothing downloaded" [ "$(asked GET /)" -eq "$g0" ]
+kill "$HTTP_PID" 2>/dev/null
+wait "$HTTP_PID" 2>/dev/null
+HTTP_PID=
+unset RPPS_RETRY_BACKOFF
+
 # --- the server throughout ------------------------------------------------
 check "server still running" kill -0 "$SRV_PID"
 kill "$SRV_PID"

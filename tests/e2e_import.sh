@@ -64,7 +64,7 @@ check "four extracts recorded" [ "$(q "$DB" 'select count(*) from extract')" -eq
 check "stamp recorded" [ "$(q "$DB" "select stamp from extract where kind='mssante'")" = $STAMP ]
 check "no download left behind" [ -z "$(ls "$T" | grep download)" ]
 check "no temporary file left behind" [ -z "$(ls "$T" | grep tmp-)" ]
-check "user_version 2" [ "$(q "$DB" 'pragma user_version')" -eq 2 ]
+check "user_version 3" [ "$(q "$DB" 'pragma user_version')" -eq 3 ]
 check "meta schema_version = user_version" [ "$(q "$DB" "select value from meta where key='schema_version'")" = "$(q "$DB" 'pragma user_version')" ]
 check "integrity" [ "$(q "$DB" 'pragma integrity_check')" = ok ]
 # Every PER mailbox's owner is a professional with has_mss = 1.
@@ -180,6 +180,34 @@ imp --db "$T/crlf.db" "$T/crlf/PS_LibreAcces_Personne_activite_$STAMP.txt" >/dev
 check "CRLF + BOM" [ "$(q "$T/crlf.db" 'select count(*) from activity')" -eq "$exp_act" ]
 check "CRLF: no CR in values" [ "$(q "$T/crlf.db" "select count(*) from activity where registration like '%'||char(13)")" -eq 0 ]
 
+# Texts are recognised by their header line, not their name (the mirror's
+# names have neither the extract nor its date): the four texts renamed
+# import as their zips do, each as the extract its header says.
+mkdir -p "$T/renamed"
+cp "$ACT" "$T/renamed/a.txt"
+cp "$SKILL" "$T/renamed/b.txt"
+cp "$DIPL" "$T/renamed/c"
+cp "$MSS" "$T/renamed/ps-libreacces-personne-activite.csv"
+imp --db "$T/renamed.db" "$T/renamed/b.txt" "$T/renamed/a.txt" \
+    "$T/renamed/ps-libreacces-personne-activite.csv" "$T/renamed/c" >"$T/out" 2>"$T/err"
+check "renamed texts: exit 0 (got $?)" [ $? -eq 0 ]
+check "renamed texts: each extract by its header" [ "$(q "$T/renamed.db" "select group_concat(kind || '=' || member, ' ')
+    from (select * from extract order by kind)")" = "activite=a.txt diplome=c mssante=ps-libreacces-personne-activite.csv savoirfaire=b.txt" ]
+check "renamed texts: the professionals of the zips ($exp_prof)" \
+    [ "$(q "$T/renamed.db" 'select count(*) from professional')" -eq "$exp_prof" ]
+check "renamed texts: the activities of the zips ($exp_act)" \
+    [ "$(q "$T/renamed.db" 'select count(*) from activity')" -eq "$exp_act" ]
+check "renamed texts: the mailboxes of the zips ($exp_mss)" \
+    [ "$(q "$T/renamed.db" 'select count(*) from mailbox')" -eq "$exp_mss" ]
+check "renamed texts: the specialties and diplomas of the zips" \
+    [ "$(q "$T/renamed.db" 'select (select count(*) from specialty) || "/" || (select count(*) from diploma)')" = \
+    "$(q "$DB" 'select (select count(*) from specialty) || "/" || (select count(*) from diploma)')" ]
+check "renamed texts: given, undated" [ "$(q "$T/renamed.db" "select count(*) from extract
+    where origin = 'given' and stamp is null and stamp_from is null")" -eq 4 ]
+check "renamed texts: the summary says source=given" grep -q "status=updated .* source=given " "$T/out"
+check "the zips: given, dated by their names" [ "$(q "$DB" "select count(*) from extract
+    where origin = 'given' and stamp = '$STAMP' and stamp_from = 'name'")" -eq 4 ]
+
 # 4. Faults: each must fail with a clear message and leave $DB as it was.
 fault() { # fault "what" "expected message (grep -E)" sources...
     local what="$1" msg="$2" rc
@@ -218,6 +246,25 @@ check "header only: old database intact" still_good
 # Not an extract at all.
 echo "hello" >"$F/notes.txt"
 fault "unknown file name" "not an extract" "$F/notes.txt"
+# What a download that is not what it claims leaves: refused before any
+# building, by what the file holds, whatever its name.
+cp "$SKILL" "$F/$A"
+fault "activity name, SavoirFaire header" \
+    "its header is the savoirfaire extract's, its name says activite" "$F/$A"
+printf 'Nom|Prénom|Ville|\nDUPONT|Jean|Paris|\n' >"$F/data.txt"
+fault "no extract's header" "not an extract: its first line is none of the extracts' headers" "$F/data.txt"
+printf '<!DOCTYPE html>\n<html><body>Maintenance</body></html>\n' >"$F/$A"
+fault "an HTML page named as an extract" "not an extract: an HTML page" "$F/$A"
+{
+    head -n 100 "$ACT"
+    sed -n 101p "$ACT" | head -c 60
+} >"$F/$A"
+fault "a text cut off mid-line" "cut short: its last line has no newline and [0-9]+ fields where the header has 56" "$F/$A"
+mkdir -p "$F/z"
+cp "$SKILL" "$F/z/PS_LibreAcces_Personne_activite_$STAMP.txt"
+(cd "$F/z" && zip -q ../swapped.zip "PS_LibreAcces_Personne_activite_$STAMP.txt")
+fault "a zip member named activity with a SavoirFaire header" \
+    "its header is the savoirfaire extract's, its name says activite" "$F/swapped.zip"
 fault "missing file" "No such file" "$F/absent.txt"
 
 # A few bad lines are skipped and reported with file:line, the rest loads.

@@ -14,7 +14,21 @@ And a hostile or broken server, for the download limits:
                      could send: "nolength: sent N bytes"
   /biglength/        announces a 3 GiB Content-Length, sends 4 KiB, closes
   /redirect?to=URL   302 to URL
-  /delay/<S>/<path>  <path>, answered after S seconds"""
+  /delay/<S>/<path>  <path>, answered after S seconds
+  /html/<path>       an HTML maintenance page with status 200 (ANS's, on a
+                     bad day)
+  /truncated/<path>  the first half of <path>'s file, its Content-Length
+                     saying so (a file cut short at the source)
+
+And the data.gouv.fr mirror, serving the generated texts decompressed:
+  /mirror/<kind>     (activite, savoirfaire, diplome, mssante) 302 to
+  /static/<name>     the kind's .txt under a name without its extract or
+                     date (ps-libreacces-personne-activite.txt...), no
+                     Content-Disposition, with Last-Modified (the file's
+                     mtime) and an ETag (size and mtime, as nginx makes
+                     it); a HEAD or GET whose If-None-Match is that ETag
+                     gets 304, unless the query has no304."""
+import email.utils
 import glob
 import http.server
 import os
@@ -27,6 +41,16 @@ root, port_file = sys.argv[1], sys.argv[2]
 PREFIXES = {"/extraction/PS_LibreAcces": "PS_LibreAcces_",
             "/extraction/Extraction_Correspondance_MSSante":
             "Extraction_Correspondance_MSSante_"}
+
+
+MIRROR = {"activite": ("PS_LibreAcces_Personne_activite_",
+                        "ps-libreacces-personne-activite.txt"),
+          "savoirfaire": ("PS_LibreAcces_SavoirFaire_",
+                          "ps-libreacces-savoirfaire.txt"),
+          "diplome": ("PS_LibreAcces_Dipl_AutExerc_",
+                      "ps-libreacces-dipl-autexerc.txt"),
+          "mssante": ("Extraction_Correspondance_MSSante_",
+                      "extraction-correspondance-mssante.txt")}
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -90,11 +114,68 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return True
         return False
 
+    def mirror(self, body, truncated):
+        """The mirror's answers; True if the path was one."""
+        url = urllib.parse.urlsplit(self.path)
+        parts = url.path.split("/")
+        if url.path.startswith("/mirror/") and parts[2] in MIRROR:
+            self.send_response(302)
+            self.send_header("Location", "/static/" + MIRROR[parts[2]][1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
+        if not url.path.startswith("/static/"):
+            return False
+        names = [k for k, v in MIRROR.items() if v[1] == parts[2]]
+        files = sorted(glob.glob(os.path.join(
+            root, MIRROR[names[0]][0] + "[0-9]*.txt"))) if names else []
+        if not files:
+            self.send_error(404)
+            return True
+        st = os.stat(files[-1])
+        etag = '"%x-%x"' % (st.st_size, st.st_mtime_ns)
+        if (self.headers.get("If-None-Match") == etag
+                and "no304" not in url.query):
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return True
+        size = st.st_size // 2 if truncated else st.st_size
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(size))
+        self.send_header("Last-Modified",
+                         email.utils.formatdate(st.st_mtime, usegmt=True))
+        self.send_header("ETag", etag)
+        self.end_headers()
+        if body:
+            with open(files[-1], "rb") as f:
+                try:
+                    self.wfile.write(f.read(size))
+                except OSError:
+                    pass
+        return True
+
     def answer(self, body):
         if self.path.startswith("/error500/"):
             self.send_error(500)
             return
+        if self.path.startswith("/html/"):
+            page = (b"<!DOCTYPE html><html><head><title>Maintenance</title>"
+                    b"</head><body>Service en maintenance</body></html>\n")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            if body:
+                self.wfile.write(page)
+            return
         if self.hostile(body):
+            return
+        truncated = self.path.startswith("/truncated/")
+        if truncated:
+            self.path = self.path[len("/truncated"):]
+        if self.mirror(body, truncated):
             return
         if self.path.startswith("/delay/"):
             parts = self.path.split("/", 3)
@@ -108,6 +189,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error(404)
             return
         size = os.path.getsize(path)
+        if truncated:
+            size //= 2
         self.send_response(200)
         self.send_header("Content-Type", "application/zip")
         self.send_header("Content-Length", str(size))
@@ -115,9 +198,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             with open(path, "rb") as f:
-                while True:
+                left = size
+                while left > 0:
                     # 2 KiB/s when slow: 512 bytes every 0.25 s.
-                    chunk = f.read(512 if slow else 1 << 16)
+                    chunk = f.read(min(left, 512 if slow else 1 << 16))
+                    left -= len(chunk)
                     if not chunk:
                         break
                     try:

@@ -116,7 +116,7 @@ static void exec_or_die(sqlite3 *db, const char *sql)
 }
 
 /* The schema version the server serves. */
-#define GOOD 2
+#define GOOD 3
 
 /* Builds a database at path; extra=1 adds ZOLA Emile (the "new" dataset). */
 static void make_db(const char *path, int extra, int version)
@@ -236,7 +236,7 @@ static void make_db(const char *path, int extra, int version)
             " structure_id, service, org_name, postcode, dept) VALUES"
             " ((1 << 50) + 1, 'secretariat.cardio@chu-test.mssante.fr', 'ORG',"
             " '3', '1900000001', 'Cardiologie', 'CHU TEST', '90000', '90');"
-            "INSERT INTO meta VALUES ('schema_version', '2'),"
+            "INSERT INTO meta VALUES ('schema_version', '3'),"
             " ('built_at', '2026-08-26T10:13:00Z'), ('professionals', '10'),"
             " ('source:https://user:secret@dl.example.org/x.zip?token=abc#f',"
             " 'fp1'), ('source:/srv/rpps/x.zip', 'fp2');"
@@ -244,7 +244,7 @@ static void make_db(const char *path, int extra, int version)
              * link's credentials and token included. */
             "INSERT INTO extract VALUES ('activite',"
             " 'https://user:secret@dl.example.org/x.zip?token=abc#f',"
-            " 'x.txt', '202608261013', 56, 11, 11, 0, 0);");
+            " 'x.txt', '202608261013', 56, 11, 11, 0, 0, 'ans', 'name');");
     if (extra)
         exec_or_die(db, "UPDATE meta SET value = '2026-08-27T10:13:00Z'"
                         " WHERE key = 'built_at'");
@@ -762,6 +762,10 @@ static void test_suggest_and_lists(void)
         json_string_value(json_object_get(
             json_array_get(json_object_get(r.json, "extracts"), 0), "source")),
         "https://dl.example.org/x.zip");
+    /* Where the file came from, and its date. */
+    json_t *ex0 = json_array_get(json_object_get(r.json, "extracts"), 0);
+    T_EQ_STR(json_string_value(json_object_get(ex0, "origin")), "ans");
+    T_EQ_STR(json_string_value(json_object_get(ex0, "stamp_from")), "name");
     json_t *meta = json_object_get(r.json, "meta");
     T_EQ_STR(json_string_value(
                  json_object_get(meta, "source:https://dl.example.org/x.zip")),
