@@ -813,7 +813,7 @@ static int probe_unchanged(struct import *im)
     for (size_t i = 0; i < im->nsrc; i++) {
         const char *src = im->srcs[i];
         struct fetch_info fi;
-        char key[4200], old[512];
+        char key[4200], old[1024]; /* a name, a size, a date, an ETag */
         int have_old, same;
         snprintf(key, sizeof(key), "source:%s", src);
         have_old = old_meta(im->db, key, old, sizeof(old)) == 0;
@@ -863,9 +863,9 @@ static int fetch_source(struct import *im, size_t i)
         im->paths[i] = xstrdup(dest.s);
         buf_release(&dest);
         log_info("downloading %s", src);
-        im->downloaded[i] = 1;
         if (fetch_download(src, im->paths[i], &im->fo, &fi) < 0)
             return -1;
+        im->downloaded[i] = 1; /* ours to remove: a failed one left none */
         if (im->show_progress)
             fputc('\n', stderr);
         im->names[i] = xstrdup(fi.filename);
