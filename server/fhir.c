@@ -376,12 +376,25 @@ static int put_resource(struct db_conn *c, struct buf *b, int *n,
     size_t mark;
     int rc;
     switch (type) {
-    case FHIR_PRACTITIONER:
-        if (pid_nid(c, key, id, sizeof(id)) < 0)
+    case FHIR_PRACTITIONER: {
+        /* Rendered first (from the cache, mostly): its id is the one
+         * its text opens with, no statement to read it again. */
+        struct buf r;
+        buf_init(&r, API_MAX_BODY);
+        static const char head[] =
+            "{\"resourceType\":\"Practitioner\",\"id\":\"";
+        if (fhir_res_practitioner(c, &r, key, v) < 0 || r.len < sizeof(head) ||
+            memcmp(r.s, head, sizeof(head) - 1)) {
+            buf_release(&r);
             return -1;
+        }
+        size_t il = strcspn(r.s + sizeof(head) - 1, "\"");
+        snprintf(id, sizeof(id), "%.*s", (int)il, r.s + sizeof(head) - 1);
         mark = put_entry_open(b, n, base, "Practitioner", id);
-        rc = fhir_res_practitioner(c, b, key, v);
+        rc = buf_add(b, r.s, r.len);
+        buf_release(&r);
         break;
+    }
     case FHIR_ROLE: {
         char nid[40];
         if (pid_nid(c, rowid_pid(key), nid, sizeof(nid)) < 0)

@@ -11,6 +11,7 @@
  * every present person is active) and org_write() / fhir_res_org() (an
  * Organization is derived from the activity rows naming its structure). */
 #include <ctype.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "fhir_int.h"
@@ -315,8 +316,89 @@ static void put_qualifications(struct db_conn *c, struct buf *b, long long pid,
         buf_truncate(b, b->len - strlen(",\"qualification\":["));
 }
 
+/* Rendered Practitioners (whole: no _elements), as record.c keeps the
+ * /v1 records and for the same reason (a page of 20 is 20 x 5 statements,
+ * a hit a copy): direct-mapped on the pid, tagged with the generation
+ * (a new file renders again), in stripes with a lock and a share of the
+ * budget each. A Practitioner's JSON (2-4 KiB) is about three times a
+ * /v1 record's: the budget is three times --cache-mb (db_cache_bytes), so
+ * that it keeps about as many people, one slot per 4 KiB of it. Its
+ * memory lives as long as the process. */
+#define FC_STRIPES 64
+#define FC_SLOT_BYTES 4096
+#define FC_BUDGET_FACTOR 3
+struct fc_slot {
+    unsigned gen;
+    long long pid; /* 0: empty */
+    char *json;
+    size_t len;
+};
+static struct {
+    pthread_once_t once;
+    struct fc_slot *slot;
+    size_t nslot, stripe_max;
+    struct {
+        pthread_mutex_t lock;
+        size_t bytes;
+    } stripe[FC_STRIPES];
+} fc = {.once = PTHREAD_ONCE_INIT};
+
+static void fc_init(void)
+{
+    fc.nslot = db_cache_bytes * FC_BUDGET_FACTOR / FC_SLOT_BYTES;
+    fc.stripe_max = db_cache_bytes * FC_BUDGET_FACTOR / FC_STRIPES;
+    if (fc.nslot)
+        fc.slot = xcalloc(fc.nslot, sizeof(*fc.slot));
+    for (int i = 0; i < FC_STRIPES; i++)
+        pthread_mutex_init(&fc.stripe[i].lock, NULL);
+}
+
+static int render_practitioner(struct db_conn *c, struct buf *b, long long pid,
+                               const struct fhir_view *v);
+
 int fhir_res_practitioner(struct db_conn *c, struct buf *b, long long pid,
                           const struct fhir_view *v)
+{
+    pthread_once(&fc.once, fc_init);
+    if (v->elements || !fc.nslot)
+        return render_practitioner(c, b, pid, v);
+    size_t j = (size_t)((unsigned long long)pid % fc.nslot);
+    struct fc_slot *e = &fc.slot[j];
+    pthread_mutex_t *lock = &fc.stripe[j % FC_STRIPES].lock;
+    size_t *bytes = &fc.stripe[j % FC_STRIPES].bytes;
+    pthread_mutex_lock(lock);
+    if (e->pid == pid && e->gen == c->gen) {
+        int r = buf_add(b, e->json, e->len);
+        pthread_mutex_unlock(lock);
+        return r;
+    }
+    pthread_mutex_unlock(lock);
+    size_t mark = b->len;
+    if (render_practitioner(c, b, pid, v) < 0)
+        return -1;
+    size_t n = b->len - mark;
+    char *json = xmalloc(n);
+    memcpy(json, b->s + mark, n);
+    char *old = NULL;
+    pthread_mutex_lock(lock);
+    if (*bytes - e->len + n <= fc.stripe_max) {
+        *bytes -= e->len;
+        old = e->json;
+        e->json = json;
+        e->len = n;
+        e->pid = pid;
+        e->gen = c->gen;
+        *bytes += n;
+        json = NULL;
+    }
+    pthread_mutex_unlock(lock);
+    free(old);
+    free(json);
+    return 0;
+}
+
+static int render_practitioner(struct db_conn *c, struct buf *b, long long pid,
+                               const struct fhir_view *v)
 {
     sqlite3_stmt *st = db_prepare_static(
         c, "SELECT national_id, id_type, id, civility_code, title_code,"
