@@ -305,6 +305,7 @@ static void put_bundle(struct db_conn *c, const struct api_req *r,
     }
     put_link(b, "self", base, type, r, q->offset);
     buf_addstr(b, "],\"entry\":[");
+    size_t entries = b->len;
     int n = 0;
     for (size_t i = 0; i < h->n; i++)
         put_resource(c, b, &n, base, q->type, h->v[i], &v, 0);
@@ -364,7 +365,11 @@ static void put_bundle(struct db_conn *c, const struct api_req *r,
             put_resource(c, b, &n, base, FHIR_ROLE, inc.v[i], &whole, 1);
     }
     free(inc.v);
-    buf_addstr(b, "]}");
+    if (b->len == entries) /* FHIR's JSON has no empty arrays */
+        buf_truncate(b, entries - strlen(",\"entry\":["));
+    else
+        buf_add(b, "]", 1);
+    buf_add(b, "}", 1);
 }
 
 static int put_resource(struct db_conn *c, struct buf *b, int *n,
