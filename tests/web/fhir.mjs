@@ -215,6 +215,8 @@ async function main() {
     validate(gt, 'delta gt');
     check(ge.total === wantProf.length && gt.total === 0 && ge.entry[0].resource.meta.lastUpdated.startsWith(day),
           `_lastUpdated=ge${day} gives everyone, gt${day} nobody`);
+    // FHIR's JSON has no empty arrays (strict parsers refuse "entry": []).
+    check(!('entry' in gt), 'an empty Bundle has no entry array');
 
     // 6. Mailboxes by domain (uc-bal-mss.md).
     const domain = '@medecin.mssante.fr';
