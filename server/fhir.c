@@ -382,23 +382,38 @@ static int put_resource(struct db_conn *c, struct buf *b, int *n,
     int rc;
     switch (type) {
     case FHIR_PRACTITIONER: {
-        /* Rendered first (from the cache, mostly): its id is the one
-         * its text opens with, no statement to read it again. */
-        struct buf r;
-        buf_init(&r, API_MAX_BODY);
+        /* Rendered in place (from the cache, mostly), then its entry's
+         * opening slid in before it: its id is the one its text opens
+         * with, and no second buffer grows and copies each resource. */
         static const char head[] =
             "{\"resourceType\":\"Practitioner\",\"id\":\"";
-        if (fhir_res_practitioner(c, &r, key, v) < 0 || r.len < sizeof(head) ||
-            memcmp(r.s, head, sizeof(head) - 1)) {
-            buf_release(&r);
+        size_t start = b->len;
+        if (fhir_res_practitioner(c, b, key, v) < 0) {
+            buf_truncate(b, start);
             return -1;
         }
-        size_t il = strcspn(r.s + sizeof(head) - 1, "\"");
-        snprintf(id, sizeof(id), "%.*s", (int)il, r.s + sizeof(head) - 1);
-        mark = put_entry_open(b, n, base, "Practitioner", id);
-        rc = buf_add(b, r.s, r.len);
-        buf_release(&r);
-        break;
+        size_t rl = b->len - start;
+        const char *rs = b->s + start;
+        if (rl < sizeof(head) || memcmp(rs, head, sizeof(head) - 1) != 0) {
+            buf_truncate(b, start);
+            return -1;
+        }
+        size_t il = strcspn(rs + sizeof(head) - 1, "\"");
+        char pre[1024];
+        int pl = snprintf(pre, sizeof(pre),
+                          "%s{\"fullUrl\":\"%s/Practitioner/%.*s\","
+                          "\"resource\":",
+                          *n ? "," : "", base, (int)il, rs + sizeof(head) - 1);
+        if (pl < 0 || (size_t)pl >= sizeof(pre) ||
+            buf_add(b, pre, (size_t)pl) < 0) {
+            buf_truncate(b, start);
+            return -1;
+        }
+        memmove(b->s + start + pl, b->s + start, rl);
+        memcpy(b->s + start, pre, (size_t)pl);
+        (*n)++;
+        put_entry_close(b, include);
+        return 0;
     }
     case FHIR_ROLE: {
         char nid[40];
