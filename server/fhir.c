@@ -1179,8 +1179,10 @@ static void read_one(struct db_conn *c, enum fhir_type type, const char *id,
 {
     struct fhir_q q;
     /* _format, _pretty, _elements are what a read may carry. */
-    if (fhir_params_parse(c, r, type, &q, out) < 0)
+    if (fhir_params_parse(c, r, type, &q, out) < 0) {
+        fhir_params_release(&q);
         return;
+    }
     char ts[32];
     fhir_last_updated(c, ts, sizeof(ts));
     struct fhir_view v = {.elements = q.elements, .ts = ts};

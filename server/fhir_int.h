@@ -78,7 +78,8 @@ struct fhir_q {
 
 /* fhir_params.c */
 /* Parses r's parameters for a search of type into q (zeroed first): 0, or
- * -1 with a 400 OperationOutcome in out. */
+ * -1 with a 400 OperationOutcome in out. Either way the caller releases q
+ * (fhir_params_release()): a refused request keeps what it parsed before. */
 int fhir_params_parse(struct db_conn *c, const struct api_req *r,
                       enum fhir_type type, struct fhir_q *q,
                       struct api_resp *out);
