@@ -30,6 +30,7 @@ struct api_req {
     const struct api_param *params;
     size_t nparams;
     int text_ok; /* the caller can send api_resp.text as it is */
+    const char *host; /* the Host header, or NULL (the FHIR links') */
 };
 
 /* The answer: a JSON value, or (only when the request says text_ok) the
@@ -40,6 +41,7 @@ struct api_resp {
     json_t *body; /* owned by the response: the caller json_decref()s it */
     char *text;   /* malloc'd, NUL-terminated; the caller frees it */
     size_t textlen;
+    const char *ctype; /* a static Content-Type, or NULL for JSON's */
 };
 
 /* Caps the JSON text of one answer (100 full records are well below). */

