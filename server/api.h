@@ -40,6 +40,10 @@ struct api_resp {
     json_t *body; /* owned by the response: the caller json_decref()s it */
     char *text;   /* malloc'd, NUL-terminated; the caller frees it */
     size_t textlen;
+    /* Set with text for an answer that is not JSON (the changes' CSV and
+     * Atom): its media type, and a file name to download it as (or
+     * NULL). Static strings. */
+    const char *ctype, *filename;
 };
 
 /* Caps the JSON text of one answer (100 full records are well below). */

@@ -32,6 +32,7 @@
 #include <zlib.h>
 
 #include "api.h"
+#include "changes.h"
 #include "search.h"
 #include "export.h"
 #include "util.h"
@@ -138,6 +139,9 @@ static const struct route routes[] = {
     {"/v1/mssante/", 1, 1, 1, api_mssante},
     {"/v1/professions", 0, 1, 1, api_professions},
     {"/v1/specialties", 0, 1, 1, api_specialties},
+    {"/v1/changes", 0, 1, 1, api_changes},
+    {"/v1/changes.csv", 0, 1, 1, api_changes_csv},
+    {"/v1/changes.atom", 0, 1, 1, api_changes_atom},
     {"/v1/status", 0, 1, 0, api_status},
     {"/healthz", 0, 0, 0, api_healthz},
     {"/metrics", 0, 0, 0, NULL}, /* Prometheus text, see send_metrics() */
@@ -151,7 +155,7 @@ static const struct route routes[] = {
  * answers by status and a latency histogram, measured from the request's
  * first call to the queuing of its answer. */
 static const int statuses[] = {200, 204, 304, 400, 404, 405,
-                               413, 414, 431, 500, 503};
+                               410, 413, 414, 431, 500, 503};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
 /* Upper bounds in seconds: the targets are 1 ms (median), 10 ms (p99). */
 static const double buckets[] = {0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -917,6 +921,14 @@ static enum MHD_Result serve(struct MHD_Connection *conn, const char *url,
         db_request_end(c);
     if (!resp.body && !resp.text)
         api_error(&resp, 503, "no answer");
+    if (resp.ctype && resp.text && resp.status == 200) {
+        /* An answer of its own type (the changes' CSV and Atom). */
+        if (resp.filename && cur)
+            snprintf(cur->disposition, sizeof(cur->disposition),
+                     "attachment; filename=\"%s\"", resp.filename);
+        return send_body(conn, resp.status, resp.text, resp.textlen, etag, gz,
+                         1, resp.ctype);
+    }
     if (fmt != EXPORT_JSON)
         return send_export(conn, &resp,
                            rt->fn == api_search ? EXPORT_SEARCH : EXPORT_RECORD,
