@@ -760,12 +760,12 @@ static int copy_gone(struct step *st, int cut_changes)
         return -1;
     /* The professionals, then their rows, re-keyed by gid. */
     if (exec_cols(db,
-                  "INSERT INTO gone_professional SELECT m.first_seen,"
+                  "INSERT INTO main.gone_professional SELECT m.first_seen,"
                   " m.last_seen, m.gid, %s FROM temp.gone_pro m JOIN"
                   " old.professional r ON r.pid = m.old",
                   pro_cols, NCOLS(pro_cols)) < 0 ||
         exec_cols(db,
-                  "INSERT INTO gone_professional SELECT r.first_seen,"
+                  "INSERT INTO main.gone_professional SELECT r.first_seen,"
                   " r.last_seen, m.gid, %s FROM temp.keep_pro m JOIN"
                   " old.gone_professional r ON r.pid = m.old",
                   pro_cols, NCOLS(pro_cols)) < 0)
@@ -782,7 +782,7 @@ static int copy_gone(struct step *st, int cut_changes)
         for (int kept = 0; kept < 2; kept++) {
             char fmt[1024];
             snprintf(fmt, sizeof(fmt),
-                     "INSERT INTO gone_%s SELECT (m.gid << 20) | (r.%s &"
+                     "INSERT INTO main.gone_%s SELECT (m.gid << 20) | (r.%s &"
                      " 1048575), %%s FROM temp.%s m JOIN old.%s%s r ON r.%s"
                      " BETWEEN m.old << 20 AND (m.old << 20) | 1048575",
                      owned[t].table, owned[t].key,
@@ -794,10 +794,11 @@ static int copy_gone(struct step *st, int cut_changes)
     }
     for (int kept = 0; kept < 2; kept++) {
         char fmt[1024];
-        snprintf(fmt, sizeof(fmt),
-                 "INSERT INTO gone_specialty SELECT m.gid, %%s FROM temp.%s m"
-                 " JOIN old.%sspecialty r ON r.pid = m.old",
-                 kept ? "keep_pro" : "gone_pro", kept ? "gone_" : "");
+        snprintf(
+            fmt, sizeof(fmt),
+            "INSERT INTO main.gone_specialty SELECT m.gid, %%s FROM temp.%s m"
+            " JOIN old.%sspecialty r ON r.pid = m.old",
+            kept ? "keep_pro" : "gone_pro", kept ? "gone_" : "");
         if (exec_cols(db, fmt, spe_cols, NCOLS(spe_cols)) < 0)
             return -1;
     }
@@ -806,23 +807,24 @@ static int copy_gone(struct step *st, int cut_changes)
      * professional's); the others removed now, and those kept, are
      * numbered from ROWID_ORPHAN up. */
     if (exec_cols(db,
-                  "INSERT INTO gone_mailbox SELECT x.first_seen,"
+                  "INSERT INTO main.gone_mailbox SELECT x.first_seen,"
                   " coalesce(x.last_seen, m.last_seen), (m.gid << 20) |"
                   " (r.mid & 1048575), %s FROM temp.gone_pro m JOIN"
                   " old.mailbox r ON r.mid BETWEEN m.old << 20 AND"
                   " (m.old << 20) | 1048575 LEFT JOIN temp.gone_mbx x ON"
                   " x.old = r.mid",
                   mbx_cols, NCOLS(mbx_cols)) < 0 ||
-        exec_cols(db,
-                  "INSERT INTO gone_mailbox SELECT r.first_seen, r.last_seen,"
-                  " (m.gid << 20) | (r.mid & 1048575), %s FROM temp.keep_pro"
-                  " m JOIN old.gone_mailbox r ON r.mid BETWEEN m.old << 20"
-                  " AND (m.old << 20) | 1048575",
-                  mbx_cols, NCOLS(mbx_cols)) < 0)
+        exec_cols(
+            db,
+            "INSERT INTO main.gone_mailbox SELECT r.first_seen, r.last_seen,"
+            " (m.gid << 20) | (r.mid & 1048575), %s FROM temp.keep_pro"
+            " m JOIN old.gone_mailbox r ON r.mid BETWEEN m.old << 20"
+            " AND (m.old << 20) | 1048575",
+            mbx_cols, NCOLS(mbx_cols)) < 0)
         return -1;
     char fmt[1024];
     snprintf(fmt, sizeof(fmt),
-             "INSERT INTO gone_mailbox SELECT x.first_seen, x.last_seen,"
+             "INSERT INTO main.gone_mailbox SELECT x.first_seen, x.last_seen,"
              " %lld + row_number() OVER (ORDER BY r.mid), %%s FROM"
              " temp.gone_mbx x JOIN old.mailbox r ON r.mid = x.old WHERE NOT"
              " EXISTS (SELECT 1 FROM temp.gone_pro g WHERE g.old = r.mid >>"
@@ -831,11 +833,11 @@ static int copy_gone(struct step *st, int cut_changes)
     if (exec_cols(db, fmt, mbx_cols, NCOLS(mbx_cols)) < 0)
         return -1;
     long long top = sql_count(db, "SELECT coalesce(max(mid), 0) FROM"
-                                  " gone_mailbox");
+                                  " main.gone_mailbox");
     if (top < rowid_orphan(0))
         top = rowid_orphan(0);
     snprintf(fmt, sizeof(fmt),
-             "INSERT INTO gone_mailbox SELECT r.first_seen, r.last_seen,"
+             "INSERT INTO main.gone_mailbox SELECT r.first_seen, r.last_seen,"
              " %lld + row_number() OVER (ORDER BY r.mid), %%s FROM"
              " old.gone_mailbox r WHERE r.mid >= %lld AND r.last_seen >= %d"
              " AND r.address NOT IN (SELECT address FROM main.mailbox)",
@@ -843,8 +845,8 @@ static int copy_gone(struct step *st, int cut_changes)
     if (exec_cols(db, fmt, mbx_cols, NCOLS(mbx_cols)) < 0)
         return -1;
     snprintf(sql, sizeof(sql),
-             "INSERT INTO change SELECT * FROM old.change WHERE day >= %d;"
-             "INSERT INTO import SELECT * FROM old.import WHERE day >= %d",
+             "INSERT INTO main.change SELECT * FROM old.change WHERE day >= %d;"
+             "INSERT INTO main.import SELECT * FROM old.import WHERE day >= %d",
              cut_changes, cut_changes);
     return sql_exec(db, sql);
 }
@@ -923,9 +925,9 @@ static int carry(struct step *st, const struct carry_opts *o)
                      "CREATE TEMP TABLE keep_pro (old INTEGER PRIMARY KEY, gid"
                      " INTEGER)") < 0)
         goto out;
-    st->ins_hist = prepare(db, "INSERT INTO history VALUES (?,?,?)");
-    st->ins_change =
-        prepare(db, "INSERT INTO change VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    st->ins_hist = prepare(db, "INSERT INTO main.history VALUES (?,?,?)");
+    st->ins_change = prepare(
+        db, "INSERT INTO main.change VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
     st->ins_gone_pro =
         prepare(db, "INSERT INTO temp.gone_pro VALUES (?,?,?,?)");
     st->ins_gone_mbx = prepare(db, "INSERT INTO temp.gone_mbx VALUES (?,?,?)");
@@ -943,9 +945,9 @@ static int carry(struct step *st, const struct carry_opts *o)
     if (copy_gone(st, cut_changes) < 0)
         goto out;
     st->r->gone = (unsigned long long)sql_count(
-        db, "SELECT count(*) FROM gone_professional");
+        db, "SELECT count(*) FROM main.gone_professional");
     snprintf(sql, sizeof(sql),
-             "INSERT INTO meta SELECT 'history_since', value FROM old.meta"
+             "INSERT INTO main.meta SELECT 'history_since', value FROM old.meta"
              " WHERE key = 'history_since'");
     if (sql_exec(db, sql) < 0)
         goto out;
@@ -981,8 +983,8 @@ static int write_import(struct step *st, const char *built_at)
     }
     buf_add(&counts, "}", 1);
     sqlite3_stmt *s = prepare(
-        db, "INSERT INTO import VALUES ((SELECT coalesce(max(seq), 0) + 1"
-            " FROM import), ?, ?, ?, ?)");
+        db, "INSERT INTO main.import VALUES ((SELECT coalesce(max(seq), 0) + 1"
+            " FROM main.import), ?, ?, ?, ?)");
     if (!s)
         goto out;
     char hist[256];
@@ -1000,10 +1002,10 @@ static int write_import(struct step *st, const char *built_at)
     }
     char sql[512];
     snprintf(sql, sizeof(sql),
-             "INSERT INTO meta VALUES ('extract_day', '%d');"
-             "INSERT INTO meta VALUES ('change_seq', '%lld');"
-             "INSERT OR IGNORE INTO meta VALUES ('history_since', '%d');"
-             "INSERT INTO meta VALUES ('history', '%s')",
+             "INSERT INTO main.meta VALUES ('extract_day', '%d');"
+             "INSERT INTO main.meta VALUES ('change_seq', '%lld');"
+             "INSERT OR IGNORE INTO main.meta VALUES ('history_since', '%d');"
+             "INSERT INTO main.meta VALUES ('history', '%s')",
              st->day, (long long)st->seq, st->day,
              r->carried ? "carried" : "none");
     if (sql_exec(db, sql) < 0)
@@ -1012,6 +1014,23 @@ static int write_import(struct step *st, const char *built_at)
 out:
     sqlite3_finalize(s);
     buf_release(&counts);
+    return rc;
+}
+
+/* The old file's schema, read on a connection of its own: 0 if SQLite
+ * reads it, else -1 with why. */
+static int probe(const char *path, char *why, size_t n)
+{
+    sqlite3 *db = NULL;
+    int rc = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL,
+                     NULL) == SQLITE_OK)
+        rc = 0;
+    else
+        snprintf(why, n, "the previous database cannot be read: %s",
+                 db ? sqlite3_errmsg(db) : "cannot open");
+    sqlite3_close(db);
     return rc;
 }
 
@@ -1032,6 +1051,9 @@ int carry_history(sqlite3 *db, int day, const char *built_at,
         snprintf(r->why, sizeof(r->why),
                  "first import (no previous "
                  "database)");
+    } else if (probe(o->old_db, r->why, sizeof(r->why)) < 0) {
+        /* Not attached at all: a schema SQLite cannot read, once attached,
+         * fails every later statement of the connection. */
     } else {
         struct buf uri;
         buf_init(&uri, 16384);
@@ -1045,6 +1067,10 @@ int carry_history(sqlite3 *db, int day, const char *built_at,
                          "the previous database cannot be opened: %s",
                          sqlite3_errmsg(db));
             sqlite3_finalize(s);
+            /* A file SQLite could not read may stay attached all the same:
+             * detached, so that nothing after reads it. */
+            if (!attached)
+                sqlite3_exec(db, "DETACH old", NULL, NULL, NULL);
         }
         buf_release(&uri);
         int usable = 0;
