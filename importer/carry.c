@@ -1098,7 +1098,12 @@ int carry_history(sqlite3 *db, int day, const char *built_at,
                 return -1;
         }
     }
-    if (!r->carried)
+    /* A first import has no past: said, not warned. */
+    if (!r->carried && !o->old_db)
+        log_info("no history carried: %s", r->why);
+    else if (!r->carried && stat(o->old_db, &sb) != 0)
+        log_info("no history carried: %s", r->why);
+    else if (!r->carried)
         log_warn("no history carried: %s", r->why);
     if (write_import(&st, built_at) < 0 || sql_exec(db, "COMMIT") < 0)
         return -1;

@@ -661,10 +661,20 @@ static enum MHD_Result send_export(struct MHD_Connection *conn,
     buf_init(&b, API_MAX_BODY);
     char fname[96];
     int rc = 0, status = resp->status;
-    if (status == 200)
+    if (status == 410 && fmt == EXPORT_TEXT) {
+        /* A removed professional's last known record, said so first. */
+        json_t *g = json_loadb(json, n, 0, NULL);
+        const char *last = json_string_value(json_object_get(g, "last_seen"));
+        buf_addf(&b, "retiré de l'annuaire (dernier extrait : %s)\n",
+                 last ? last : "?");
+        json_decref(g);
         rc = export_render(fmt, kind, json, n, &b, fname, sizeof(fname));
-    else
+        fname[0] = '\0';
+    } else if (status == 200) {
+        rc = export_render(fmt, kind, json, n, &b, fname, sizeof(fname));
+    } else {
         export_error_text(json, n, &b);
+    }
     free(dumped);
     free(resp->text);
     resp->text = NULL;
