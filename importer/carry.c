@@ -311,6 +311,19 @@ static int scan_mailboxes(sqlite3 *db, const char *schema, struct entries *e)
 /* Every entry of a side, sorted by key. 0, or -1 (logged). */
 static int scan_side(sqlite3 *db, const char *schema, struct entries *e)
 {
+    /* Sized at once from the side's own counts (its meta table): growing
+     * by doubling would hold up to twice the 115 MB a side needs at full
+     * scale. */
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "SELECT sum(value) FROM %s.meta WHERE key IN ('professionals',"
+             " 'activities', 'mailboxes')",
+             schema);
+    long long want = sql_count(db, sql);
+    if (want > 0 && want < (1LL << 32)) {
+        e->cap = (size_t)want + 1;
+        e->v = xrealloc(e->v, e->cap * sizeof(*e->v));
+    }
     if (scan_professionals(db, schema, e) < 0 ||
         scan_activities(db, schema, e) < 0 || scan_mailboxes(db, schema, e) < 0)
         return -1;

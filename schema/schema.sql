@@ -264,10 +264,16 @@ CREATE INDEX activity_city ON activity (city_fold);
 CREATE INDEX activity_dept_profession ON activity (dept_code, profession_code);
 CREATE INDEX activity_city_profession ON activity (city_fold, profession_code);
 CREATE INDEX specialty_code ON specialty (code);
+-- The changes feed's filters: each an index whose equal keys are listed
+-- by seq, read backwards from the cursor (server/changes.c); a department
+-- or postal code matches a changed activity's former one too.
 CREATE INDEX change_day ON change (day);
+CREATE INDEX change_kind ON change (kind, change);
 CREATE INDEX change_dept ON change (dept);
+CREATE INDEX change_dept_before ON change (dept_before);
 CREATE INDEX change_profession ON change (profession);
 CREATE INDEX change_postcode ON change (postcode);
+CREATE INDEX change_postcode_before ON change (postcode_before);
 CREATE INDEX gone_professional_pid ON gone_professional (pid);
 CREATE INDEX gone_professional_nid ON gone_professional (national_id);
 CREATE INDEX gone_activity_aid ON gone_activity (aid);

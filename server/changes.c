@@ -101,18 +101,22 @@ int changes_list(struct db_conn *c, const struct changes_query *q,
                  void (*fn)(void *ctx, const struct changes_row *r), void *ctx,
                  int *more)
 {
-    /* One statement for every combination: a filter not asked is NULL and
-     * always true; the rowid order and the LIMIT stop the scan at the
-     * page's end. */
-    sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT seq, day, kind, change, id, national_id, profession, dept,"
-           " postcode, before, after FROM change WHERE seq < ?1"
-           " AND day >= ?2 AND (?3 IS NULL OR kind = ?3)"
-           " AND (?4 IS NULL OR change = ?4)"
-           " AND (?5 IS NULL OR profession = ?5)"
-           " AND (?6 IS NULL OR dept = ?6 OR dept_before = ?6)"
-           " AND (?7 IS NULL OR postcode = ?7 OR postcode_before = ?7)"
-           " ORDER BY seq DESC LIMIT ?8");
+    /* The filters asked, and only those, in the statement (cached per
+     * combination: 2^5): each is then an index range read in seq order
+     * (an index on a column lists equal keys by rowid), walked backwards
+     * from the cursor, and the LIMIT stops it at the page's end. With no
+     * filter, the table itself in rowid order. */
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "SELECT seq, day, kind, change, id, national_id, profession,"
+             " dept, postcode, before, after FROM change WHERE seq < ?1"
+             " AND day >= ?2%s%s%s%s%s ORDER BY seq DESC LIMIT ?8",
+             q->kind >= 0 ? " AND kind = ?3" : "",
+             q->change >= 0 ? " AND change = ?4" : "",
+             q->profession ? " AND profession = ?5" : "",
+             q->dept ? " AND (dept = ?6 OR dept_before = ?6)" : "",
+             q->postcode ? " AND (postcode = ?7 OR postcode_before = ?7)" : "");
+    sqlite3_stmt *st = db_prepare(c, sql);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, q->before_seq > 0 ? q->before_seq : INT64_MAX);
