@@ -556,10 +556,10 @@ json_t *changes_status_json(struct db_conn *c)
         const char *counts = db_text(st, 3);
         json_t *cj = counts ? json_loads(counts, 0, NULL) : NULL;
         const char *h = db_text(st, 2);
-        json_array_append_new(imports,
-                              json_pack("{s:s, s:s?, s:s?, s:o}", "date", d,
-                                        "built_at", db_text(st, 1), "history",
-                                        h, "counts", cj ? cj : json_null()));
+        json_array_append_new(
+            imports, json_pack("{s:s, s:s?, s:s?, s:o}", "date", d,
+                               "imported_at", db_text(st, 1), "history", h,
+                               "counts", cj ? cj : json_null()));
     }
     db_done(st);
     if (since)
