@@ -327,7 +327,8 @@ static int scan_side(sqlite3 *db, const char *schema, struct entries *e)
     if (scan_professionals(db, schema, e) < 0 ||
         scan_activities(db, schema, e) < 0 || scan_mailboxes(db, schema, e) < 0)
         return -1;
-    qsort(e->v, e->n, sizeof(*e->v), entry_cmp);
+    if (e->n > 1) /* a side with no row has no array at all */
+        qsort(e->v, e->n, sizeof(*e->v), entry_cmp);
     return 0;
 }
 
