@@ -207,7 +207,8 @@ static void mboxes(const struct gen *g, int next, struct lines *l)
     struct gen d = *g;
     d.next_day = next;
     mailbox_each(&d, mbox_line, l);
-    qsort(l->v, l->n, sizeof(*l->v), str_cmp);
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof(*l->v), str_cmp);
 }
 
 int day_write_truth(const struct gen *g, const char *path)
@@ -282,7 +283,8 @@ int day_write_truth(const struct gen *g, const char *path)
                m2.v[j][la] == '\t')
             j++;
     }
-    qsort(out.v, out.n, sizeof(*out.v), str_cmp);
+    if (out.n > 1)
+        qsort(out.v, out.n, sizeof(*out.v), str_cmp);
     FILE *f = fopen(path, "w");
     int rc = f ? 0 : -1;
     for (size_t k = 0; f && k < out.n; k++)
