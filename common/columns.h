@@ -294,6 +294,37 @@ enum columns_mssante { COLUMNS_MSSANTE(COLUMNS_ID) COLUMNS_MSSANTE_N };
     X(n, OWN, _)                                                               \
     X(phon, OWN, _)
 
+/* History across imports (importer/carry.c writes them whole, with its
+ * own SQL; server/changes.c reads them): the dates of each key, the
+ * changes, the imports. The gone_* tables have their live tables' columns
+ * (gone_professional and gone_mailbox first_seen and last_seen before). */
+#define TABLE_HISTORY(X)                                                       \
+    X(key, KEY, _)                                                             \
+    X(first_seen, OWN, _)                                                      \
+    X(last_seen, OWN, _)
+
+#define TABLE_CHANGE(X)                                                        \
+    X(seq, KEY, _)                                                             \
+    X(day, OWN, _)                                                             \
+    X(kind, OWN, _)                                                            \
+    X(change, OWN, _)                                                          \
+    X(id, OWN, _)                                                              \
+    X(national_id, OWN, _)                                                     \
+    X(profession, OWN, _)                                                      \
+    X(dept, OWN, _)                                                            \
+    X(postcode, OWN, _)                                                        \
+    X(dept_before, OWN, _)                                                     \
+    X(postcode_before, OWN, _)                                                 \
+    X(before, OWN, _)                                                          \
+    X(after, OWN, _)
+
+#define TABLE_IMPORT(X)                                                        \
+    X(seq, KEY, _)                                                             \
+    X(day, OWN, _)                                                             \
+    X(built_at, OWN, _)                                                        \
+    X(history, OWN, _)                                                         \
+    X(counts, OWN, _)
+
 /* Each table's columns as enum constants, COLUMN_<TABLE>_<column> (its
  * position), and _N their number. */
 #define COLUMNS_PRO(c, kind, field) COLUMN_PROFESSIONAL_##c,
@@ -302,18 +333,27 @@ enum columns_mssante { COLUMNS_MSSANTE(COLUMNS_ID) COLUMNS_MSSANTE_N };
 #define COLUMNS_DIP(c, kind, field) COLUMN_DIPLOMA_##c,
 #define COLUMNS_MBX(c, kind, field) COLUMN_MAILBOX_##c,
 #define COLUMNS_TRM(c, kind, field) COLUMN_NAME_TERM_##c,
+#define COLUMNS_HIS(c, kind, field) COLUMN_HISTORY_##c,
+#define COLUMNS_CHG(c, kind, field) COLUMN_CHANGE_##c,
+#define COLUMNS_IMP(c, kind, field) COLUMN_IMPORT_##c,
 enum { TABLE_PROFESSIONAL(COLUMNS_PRO) COLUMN_PROFESSIONAL_N };
 enum { TABLE_ACTIVITY(COLUMNS_ACT) COLUMN_ACTIVITY_N };
 enum { TABLE_SPECIALTY(COLUMNS_SPE) COLUMN_SPECIALTY_N };
 enum { TABLE_DIPLOMA(COLUMNS_DIP) COLUMN_DIPLOMA_N };
 enum { TABLE_MAILBOX(COLUMNS_MBX) COLUMN_MAILBOX_N };
 enum { TABLE_NAME_TERM(COLUMNS_TRM) COLUMN_NAME_TERM_N };
+enum { TABLE_HISTORY(COLUMNS_HIS) COLUMN_HISTORY_N };
+enum { TABLE_CHANGE(COLUMNS_CHG) COLUMN_CHANGE_N };
+enum { TABLE_IMPORT(COLUMNS_IMP) COLUMN_IMPORT_N };
 #undef COLUMNS_PRO
 #undef COLUMNS_ACT
 #undef COLUMNS_SPE
 #undef COLUMNS_DIP
 #undef COLUMNS_MBX
 #undef COLUMNS_TRM
+#undef COLUMNS_HIS
+#undef COLUMNS_CHG
+#undef COLUMNS_IMP
 
 /* A column's name as a string ("aid", for a list of names). */
 #define COLUMNS_NAME(c, kind, field) #c,

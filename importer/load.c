@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "carry.h"
 #include "check.h"
 #include "fts_side.h"
 #include "parse.h"
@@ -336,7 +337,7 @@ static int open_db(const char *db_path, const struct load_opts *o, sqlite3 **db)
 {
     if (sqlite3_open_v2(db_path, db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                            SQLITE_OPEN_NOFOLLOW,
+                            SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_URI,
                         NULL) != SQLITE_OK) {
         log_error("%s: %s", db_path, *db ? sqlite3_errmsg(*db) : "cannot open");
         return -1;
@@ -457,15 +458,55 @@ static int post_load(struct build *b, sqlite3 *db, const struct load_input *in,
     return 0;
 }
 
-/* The full-text index copied in, the planner's statistics, the checks:
+/* The extract date of this import, YYYYMMDD: the activity extract's file
+ * stamp, else any extract's, else today (UTC) for files without one. */
+static int extract_day(const struct load_result *res)
+{
+    static const int order[] = {KIND_ACTIVITY, KIND_MSSANTE, KIND_SKILL,
+                                KIND_DIPLOMA};
+    for (size_t i = 0; i < sizeof(order) / sizeof(*order); i++) {
+        const char *s = res->kind[order[i]].stamp;
+        if (res->kind[order[i]].present && strlen(s) == 12)
+            return (int)(strtoll(s, NULL, 10) / 10000); /* YYYYMMDDhhmm */
+    }
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+/* The full-text index copied in, the history step (carry.h), the
+ * planner's statistics, the checks:
  * on the committed file. 0, or -1 (logged). */
 static int finish(struct build *b, sqlite3 *db, struct fts_side *fts,
-                  const char *db_path, double *t0)
+                  const char *db_path, struct load_result *res, double *t0)
 {
     load_progress(b, "building the full-text index", 0);
     if (fts_side_finish(fts, db_path) < 0)
         return -1;
     step_done("full-text index", t0);
+    /* The professionals and strings are no longer needed (the full-text
+     * thread was their last reader): freed before the history step, which
+     * holds two lists of entries of its own, so that the peak stays the
+     * build's. */
+    persons_release(&b->persons);
+    strset_release(&b->strs);
+    codes_release(&b->codes);
+    arena_release(&b->arena);
+    memset(&b->persons, 0, sizeof(b->persons));
+    memset(&b->strs, 0, sizeof(b->strs));
+    memset(&b->codes, 0, sizeof(b->codes));
+    memset(&b->arena, 0, sizeof(b->arena));
+    load_progress(b, "carrying history", 0);
+    char built[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(built, sizeof(built), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (carry_history(db, extract_day(res), built, &b->opts->history,
+                      &res->history) < 0)
+        return -1;
+    step_done("history", t0);
     load_progress(b, "checking", 0);
     /* Statistics for the query planner (sampled: a full ANALYZE reads
      * every index), then back to an ordinary rollback journal so readers
@@ -537,7 +578,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     step_done("professionals and rows", &t0);
     spill_close(&sp);
     if (post_load(&b, db, in, n, res, kind_src, &t0) < 0 ||
-        finish(&b, db, &fts, db_path, &t0) < 0)
+        finish(&b, db, &fts, db_path, res, &t0) < 0)
         goto out;
     load_progress(&b, "done", 1);
     ret = 0;

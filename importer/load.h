@@ -8,6 +8,8 @@
 #define LOAD_H
 #include <stddef.h>
 
+#include "carry.h"
+
 enum load_kind {
     KIND_ACTIVITY, /* PS_LibreAcces_Personne_activite_ */
     KIND_SKILL,    /* PS_LibreAcces_SavoirFaire_ */
@@ -54,6 +56,7 @@ struct load_opts {
     double max_reject_frac;
     const char *communes_tsv; /* commune reference to load, or NULL */
     const char *postcodes_tsv;
+    struct carry_opts history; /* the step after the build (carry.h) */
 };
 
 struct load_stats {
@@ -70,6 +73,7 @@ struct load_result {
     struct load_stats kind[KIND_COUNT];
     unsigned long long professionals, activities, specialties, diplomas,
         mailboxes;
+    struct carry_result history; /* what the history step did */
 };
 
 /* Builds a new database at db_path (which must not exist). 0 on success,

@@ -111,6 +111,11 @@ static void usage(FILE *f)
         "this\n"
         "                      long (default %d; 0: no limit)\n"
         "  --keep-downloads    keep downloaded files beside the database\n"
+        "  --keep-removed DAYS keep removed professionals and mailboxes (410\n"
+        "                      Gone, their last known record) this long "
+        "(default %d)\n"
+        "  --keep-changes DAYS keep the list of changes this long (default "
+        "%d)\n"
         "  --progress, --no-progress\n"
         "                      progress display (default: on when stderr is a\n"
         "                      terminal)\n"
@@ -122,7 +127,8 @@ static void usage(FILE *f)
         "2 usage error; 3 unchanged (--if-changed); 4 refused by the sanity "
         "gate.\n"
         "On success one summary line goes to standard output.\n",
-        GROWTH_DEFAULT, FETCH_MAX_SIZE_DEFAULT >> 30, FETCH_TIMEOUT_DEFAULT);
+        GROWTH_DEFAULT, FETCH_MAX_SIZE_DEFAULT >> 30, FETCH_TIMEOUT_DEFAULT,
+        CARRY_KEEP_REMOVED_DEFAULT, CARRY_KEEP_CHANGES_DEFAULT);
 }
 
 /* "300000000", "512K", "300M", "2G" (powers of 1024) into *out. */
@@ -479,7 +485,9 @@ enum {
     O_COMMUNES,
     O_SOURCE,
     O_ANS_URL,
-    O_MIRROR_URL
+    O_MIRROR_URL,
+    O_KEEP_REMOVED,
+    O_KEEP_CHANGES
 };
 
 /* For the option readers: stop with exit code c. */
@@ -560,6 +568,21 @@ static int option(struct import *im, int c, const char *arg, int *code)
     case O_KEEP:
         im->keep = 1;
         break;
+    case O_KEEP_REMOVED:
+    case O_KEEP_CHANGES: {
+        /* Ten years: beyond it the tables outgrow what they are for. */
+        long d = strtol(arg, &end, 10);
+        if (end == arg || *end || d < 0 || d > 3660) {
+            log_error("--keep-%s: days, from 0 to 3660",
+                      c == O_KEEP_REMOVED ? "removed" : "changes");
+            return stop(code, EXIT_USAGE);
+        }
+        if (c == O_KEEP_REMOVED)
+            im->lo.history.keep_removed = (int)d;
+        else
+            im->lo.history.keep_changes = (int)d;
+        break;
+    }
     case O_PROG:
         im->show_progress = 1;
         break;
@@ -704,6 +727,8 @@ static int options(struct import *im, int argc, char **argv, int *code)
         {"max-download-size", required_argument, NULL, O_MAXDL},
         {"download-timeout", required_argument, NULL, O_DLTIME},
         {"keep-downloads", no_argument, NULL, O_KEEP},
+        {"keep-removed", required_argument, NULL, O_KEEP_REMOVED},
+        {"keep-changes", required_argument, NULL, O_KEEP_CHANGES},
         {"progress", no_argument, NULL, O_PROG},
         {"no-progress", no_argument, NULL, O_NOPROG},
         {"quiet", no_argument, NULL, O_QUIET},
@@ -925,6 +950,8 @@ static int build(struct import *im, struct load_result *res)
         free(d);
         im->lo.postcodes_tsv = im->postcodes;
     }
+    /* The history step reads the database this build replaces. */
+    im->lo.history.old_db = im->db;
     return load_build(tmp_path, im->in, im->nsrc, &im->lo, res);
 }
 
@@ -984,14 +1011,24 @@ static void summary(const struct import *im, const struct load_result *res)
         rej += res->kind[k].rejected;
         dup += res->kind[k].duplicates;
     }
-    if (!im->quiet)
-        printf("rpps-import: status=updated db=%s source=%s "
-               "professionals=%llu activities=%llu specialties=%llu "
-               "diplomas=%llu mailboxes=%llu rejected=%llu duplicates=%llu "
-               "seconds=%.1f\n",
-               im->db, source_origin_name(im->origin), res->professionals,
-               res->activities, res->specialties, res->diplomas, res->mailboxes,
-               rej, dup, now_s() - im->t0);
+    if (im->quiet)
+        return;
+    /* History: carried or not, and this import's changes per kind
+     * ("professional=+12-3~40": added, removed, changed). */
+    const struct carry_result *h = &res->history;
+    char hist[256];
+    int n = snprintf(hist, sizeof(hist), "history=%s",
+                     h->carried ? "carried" : "none");
+    for (int k = 0; k < HISTORY_KINDS && h->carried; k++)
+        n += snprintf(hist + n, sizeof(hist) - (size_t)n, " %s=+%llu-%llu~%llu",
+                      history_kind_name(k), h->n[k][HISTORY_ADDED],
+                      h->n[k][HISTORY_REMOVED], h->n[k][HISTORY_CHANGED]);
+    printf("rpps-import: status=updated db=%s source=%s professionals=%llu "
+           "activities=%llu specialties=%llu diplomas=%llu "
+           "mailboxes=%llu rejected=%llu duplicates=%llu %s seconds=%.1f\n",
+           im->db, source_origin_name(im->origin), res->professionals,
+           res->activities, res->specialties, res->diplomas, res->mailboxes,
+           rej, dup, hist, now_s() - im->t0);
 }
 
 /* What fetching a set left: its downloads (unless --keep-downloads),
@@ -1114,6 +1151,8 @@ int main(int argc, char **argv)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     fetch_opts_init(&im.fo);
     im.lo.max_reject_frac = 0.001;
+    im.lo.history.keep_removed = CARRY_KEEP_REMOVED_DEFAULT;
+    im.lo.history.keep_changes = CARRY_KEEP_CHANGES_DEFAULT;
     if (options(&im, argc, argv, &ret) < 0)
         goto out_unlocked;
     if (check_dir(im.db) < 0 || lock_db(&im) < 0) {

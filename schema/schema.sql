@@ -200,6 +200,60 @@ CREATE TABLE name_term (
     phon TEXT
 ) WITHOUT ROWID;
 
+-- ---- History across imports (importer/history.c, docs/api.md "Changes") ----
+-- Each import reads the database it replaces and carries these forward.
+-- Dates are extract dates as YYYYMMDD integers. A key is
+-- common/history.h's history_key(): a 64-bit hash of the kind and the id
+-- (a national id, an activity's id "NID/STRUCTURE[/n]", a mailbox's
+-- address), so both programs find an entry from the record alone.
+-- An entry exists only where a date is known: a row present since the
+-- first import with history (meta history_since) has none, and its
+-- first_seen is null ("unknown, before history_since").
+CREATE TABLE history (
+    key        INTEGER PRIMARY KEY,
+    first_seen INTEGER,  -- the first extract it was in, NULL if unknown
+    last_seen  INTEGER   -- NULL while present; else the last extract
+);
+
+-- What changed, import after import, kept --keep-changes days. seq grows
+-- across imports and never changes: the changes feed's cursor.
+CREATE TABLE change (
+    seq        INTEGER PRIMARY KEY,
+    day        INTEGER NOT NULL,  -- the extract date it was seen on
+    kind       TEXT NOT NULL,     -- professional | activity | mailbox
+    change     TEXT NOT NULL,     -- added | removed | changed
+    id         TEXT NOT NULL,     -- national id, activity id, address
+    national_id TEXT,             -- the professional concerned, if any
+    profession TEXT,              -- profession code (after, else before)
+    dept       TEXT,              -- department code (after, else before)
+    postcode   TEXT,
+    dept_before TEXT,             -- a changed activity's former ones
+    postcode_before TEXT,
+    before     TEXT,              -- JSON object of the fields that matter
+    after      TEXT
+);
+
+-- One row per import that carried history: its extract date and counts.
+CREATE TABLE import (
+    seq        INTEGER PRIMARY KEY,
+    day        INTEGER NOT NULL,
+    built_at   TEXT NOT NULL,
+    history    TEXT NOT NULL,     -- carried | none: why
+    counts     TEXT NOT NULL      -- JSON: {"professional":{"added":n,...},...}
+);
+
+-- The last known rows of removed professionals and mailboxes, kept
+-- --keep-removed days for the 410 answers; never searched or counted.
+-- The same columns as their live tables (pids renumbered, gid), and the
+-- dates.
+CREATE TABLE gone_professional AS
+    SELECT 0 AS first_seen, 0 AS last_seen, * FROM professional WHERE 0;
+CREATE TABLE gone_activity AS SELECT * FROM activity WHERE 0;
+CREATE TABLE gone_specialty AS SELECT * FROM specialty WHERE 0;
+CREATE TABLE gone_diploma AS SELECT * FROM diploma WHERE 0;
+CREATE TABLE gone_mailbox AS
+    SELECT 0 AS first_seen, 0 AS last_seen, * FROM mailbox WHERE 0;
+
 -- @post-load: everything below runs after the bulk load (an index built in
 -- one sort is much faster than one maintained row by row).
 CREATE UNIQUE INDEX professional_nid ON professional (national_id);
@@ -214,3 +268,20 @@ CREATE INDEX activity_city ON activity (city_fold);
 CREATE INDEX activity_dept_profession ON activity (dept_code, profession_code);
 CREATE INDEX activity_city_profession ON activity (city_fold, profession_code);
 CREATE INDEX specialty_code ON specialty (code);
+-- The changes feed's filters: each an index whose equal keys are listed
+-- by seq, read backwards from the cursor (server/changes.c); a department
+-- or postal code matches a changed activity's former one too.
+CREATE INDEX change_day ON change (day);
+CREATE INDEX change_kind ON change (kind, change);
+CREATE INDEX change_dept ON change (dept);
+CREATE INDEX change_dept_before ON change (dept_before);
+CREATE INDEX change_profession ON change (profession);
+CREATE INDEX change_postcode ON change (postcode);
+CREATE INDEX change_postcode_before ON change (postcode_before);
+CREATE INDEX gone_professional_pid ON gone_professional (pid);
+CREATE INDEX gone_professional_nid ON gone_professional (national_id);
+CREATE INDEX gone_activity_aid ON gone_activity (aid);
+CREATE INDEX gone_specialty_pid ON gone_specialty (pid);
+CREATE INDEX gone_diploma_did ON gone_diploma (did);
+CREATE INDEX gone_mailbox_mid ON gone_mailbox (mid);
+CREATE INDEX gone_mailbox_address ON gone_mailbox (address);

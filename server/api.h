@@ -41,7 +41,11 @@ struct api_resp {
     json_t *body; /* owned by the response: the caller json_decref()s it */
     char *text;   /* malloc'd, NUL-terminated; the caller frees it */
     size_t textlen;
-    const char *ctype; /* a static Content-Type, or NULL for JSON's */
+    /* Its media type when it is not application/json: FHIR's JSON
+     * (application/fhir+json, with body), or text (the changes' CSV and
+     * Atom); and a file name to download a text as (or NULL). Static
+     * strings. */
+    const char *ctype, *filename;
 };
 
 /* Caps the JSON text of one answer (100 full records are well below). */

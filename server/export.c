@@ -800,6 +800,11 @@ static void csv_field(struct buf *b, const char *s, int last, int phone)
     buf_addstr(b, last ? "\r\n" : ";");
 }
 
+void export_csv_field(struct buf *b, const char *s, int last, int phone)
+{
+    csv_field(b, s, last, phone);
+}
+
 static const char *const csv_head[] = {
     "Identifiant", "Type",       "Civilité",     "Titre",   "Nom",
     "Prénom",      "Profession", "Spécialités",  "MSSanté", "Mode",

@@ -35,6 +35,10 @@ int export_wants_text(const char *accept, const char *user_agent);
 
 /* The Content-Type of a format. */
 const char *export_ctype(enum export_format f);
+/* One CSV field as the search's CSV writes them (RFC 4180 with ';', CRLF
+ * after the last, quoted when needed, a formula guard unless phone):
+ * for the other CSV answers (the changes'). */
+void export_csv_field(struct buf *b, const char *s, int last, int phone);
 
 /* Renders the JSON text json[0..n) of a 200 answer of kind in format f
  * (not EXPORT_JSON), appending to out. filename (size fsize) receives the

@@ -32,6 +32,7 @@
 #include <zlib.h>
 
 #include "api.h"
+#include "changes.h"
 #include "search.h"
 #include "export.h"
 #include "fhir.h"
@@ -142,6 +143,9 @@ static const struct route routes[] = {
     {"/v1/mssante/", 1, 1, 1, api_mssante},
     {"/v1/professions", 0, 1, 1, api_professions},
     {"/v1/specialties", 0, 1, 1, api_specialties},
+    {"/v1/changes", 0, 1, 1, api_changes},
+    {"/v1/changes.csv", 0, 1, 1, api_changes_csv},
+    {"/v1/changes.atom", 0, 1, 1, api_changes_atom},
     {"/v1/status", 0, 1, 0, api_status},
     {"/healthz", 0, 0, 0, api_healthz},
     {"/metrics", 0, 0, 0, NULL}, /* Prometheus text, see send_metrics() */
@@ -158,7 +162,7 @@ static const struct route routes[] = {
  * answers by status and a latency histogram, measured from the request's
  * first call to the queuing of its answer. */
 static const int statuses[] = {200, 204, 304, 400, 404, 405,
-                               413, 414, 431, 500, 503};
+                               410, 413, 414, 431, 500, 503};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
 /* Upper bounds in seconds: the targets are 1 ms (median), 10 ms (p99). */
 static const double buckets[] = {0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -666,10 +670,20 @@ static enum MHD_Result send_export(struct MHD_Connection *conn,
     buf_init(&b, API_MAX_BODY);
     char fname[96];
     int rc = 0, status = resp->status;
-    if (status == 200)
+    if (status == 410 && fmt == EXPORT_TEXT) {
+        /* A removed professional's last known record, said so first. */
+        json_t *g = json_loadb(json, n, 0, NULL);
+        const char *last = json_string_value(json_object_get(g, "last_seen"));
+        buf_addf(&b, "retiré de l'annuaire (dernier extrait : %s)\n",
+                 last ? last : "?");
+        json_decref(g);
         rc = export_render(fmt, kind, json, n, &b, fname, sizeof(fname));
-    else
+        fname[0] = '\0';
+    } else if (status == 200) {
+        rc = export_render(fmt, kind, json, n, &b, fname, sizeof(fname));
+    } else {
         export_error_text(json, n, &b);
+    }
     free(dumped);
     free(resp->text);
     resp->text = NULL;
@@ -932,6 +946,14 @@ static enum MHD_Result serve(struct MHD_Connection *conn, const char *url,
         db_request_end(c);
     if (!resp.body && !resp.text)
         api_error(&resp, 503, "no answer");
+    if (resp.ctype && resp.text && resp.status == 200) {
+        /* An answer of its own type (the changes' CSV and Atom). */
+        if (resp.filename && cur)
+            snprintf(cur->disposition, sizeof(cur->disposition),
+                     "attachment; filename=\"%s\"", resp.filename);
+        return send_body(conn, resp.status, resp.text, resp.textlen, etag, gz,
+                         1, resp.ctype);
+    }
     if (fmt != EXPORT_JSON)
         return send_export(conn, &resp,
                            rt->fn == api_search ? EXPORT_SEARCH : EXPORT_RECORD,

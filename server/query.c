@@ -9,9 +9,11 @@
 #include <time.h>
 
 #include "api.h"
+#include "changes.h"
 #include "columns.h"
 #include "record.h"
 #include "fold.h"
+#include "history.h"
 #include "rowid.h"
 #include "util.h"
 #include "banned.h"
@@ -136,6 +138,31 @@ void api_practitioner(struct db_conn *c, const struct api_req *r,
     long long pid = record_find(c, id);
     struct buf b;
     buf_init(&b, API_MAX_BODY);
+    if (!pid) {
+        /* Removed within --keep-removed: 410 with the last known record,
+         * by national id, RPPS or ADELI as record_find() looks. */
+        struct changes_state gs = {0};
+        char nid[48];
+        size_t k = strlen(id);
+        const char *tries[3] = {id, NULL, NULL};
+        if (k == 11) {
+            snprintf(nid, sizeof(nid), "8%s", id);
+            tries[1] = nid;
+        } else if (k == 9) {
+            snprintf(nid, sizeof(nid), "0%s", id);
+            tries[1] = nid;
+        }
+        for (int t = 0; tries[t] && !gs.removed; t++)
+            if (changes_professional(c, tries[t], &gs) < 0) {
+                buf_release(&b);
+                api_error(out, 503, "database error");
+                return;
+            }
+        if (gs.removed && record_write_gone(c, &b, gs.row) == 0) {
+            api_reply_text(r, out, 410, &b);
+            return;
+        }
+    }
     if (!pid || record_write(c, &b, pid, 1) < 0) {
         buf_release(&b);
         api_error(out, 404, "no practitioner with id '%s'", id);
@@ -189,10 +216,25 @@ void api_mssante(struct db_conn *c, const struct api_req *r,
         return;
     }
     sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+    int status = 200;
+    struct changes_state gs = {0};
     if (sqlite3_step(st) != SQLITE_ROW) {
         db_done(st);
-        api_error(out, 404, "no mailbox '%s'", addr);
-        return;
+        /* Removed within --keep-removed: 410 with its last known row. */
+        if (changes_mailbox(c, addr, &gs) < 0 || !gs.removed ||
+            !(st = db_prepare(c, "SELECT " COLUMNS_SELECT(
+                                     MBX_COLS) " FROM gone_mailbox WHERE"
+                                               " mid = ?1"))) {
+            api_error(out, 404, "no mailbox '%s'", addr);
+            return;
+        }
+        sqlite3_bind_int64(st, 1, gs.row);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            db_done(st);
+            api_error(out, 404, "no mailbox '%s'", addr);
+            return;
+        }
+        status = 410;
     }
     json_t *o =
         json_pack("{s:o, s:o}", "address", jstr(db_text(st, MB_address)),
@@ -202,7 +244,8 @@ void api_mssante(struct db_conn *c, const struct api_req *r,
     /* A mailbox whose owner is a known professional sits in that
      * professional's rowid range; the others are numbered from
      * ROWID_ORPHAN (common/rowid.h). */
-    long long owner = rowid_pid(sqlite3_column_int64(st, MB_mid));
+    long long owner =
+        status == 410 ? 0 : rowid_pid(sqlite3_column_int64(st, MB_mid));
     /* The address lines: lines 2 and 3, the street's four parts joined
      * (-1 here), lines 5 and 6. */
     static const int line_cols[] = {MB_addr_line2, MB_addr_line3, -1,
@@ -271,7 +314,18 @@ void api_mssante(struct db_conn *c, const struct api_req *r,
                         json_string(nid_copy ? "professional" : "structure"));
     json_object_set_new(o, "professional", who ? who : json_null());
     free(nid_copy);
-    out->status = 200;
+    char d[16];
+    int first = status == 410 ? gs.first_seen
+                              : changes_first_seen(c, HISTORY_MAILBOX, addr);
+    if (first)
+        history_day_format(first, d);
+    json_object_set_new(o, "first_seen", first ? json_string(d) : json_null());
+    if (status == 410) {
+        history_day_format(gs.last_seen, d);
+        json_object_set_new(o, "last_seen", json_string(d));
+        json_object_set_new(o, "removed", json_true());
+    }
+    out->status = status;
     out->body = o;
 }
 
@@ -448,6 +502,7 @@ void api_metrics_db(struct db_conn *c, struct buf *b)
             built = iso_time(db_text(st, 0));
     }
     db_done(st);
+    changes_metrics(c, b);
     if (built >= 0)
         buf_addf(b,
                  "# HELP rpps_database_built_timestamp_seconds When the"
@@ -565,6 +620,7 @@ void api_status(struct db_conn *c, const struct api_req *r,
                         oldest[0] ? json_string(oldest) : json_null());
     json_object_set_new(out->body, "data_age_seconds",
                         age >= 0 ? json_integer((json_int_t)age) : json_null());
+    json_object_set_new(out->body, "history", changes_status_json(c));
 }
 
 void api_healthz(struct db_conn *c, const struct api_req *r,

@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "api.h"
+#include "changes.h"
 #include "columns.h"
+#include "history.h"
 #include "record.h"
 #include "fold.h"
 #include "rowid.h"
@@ -105,7 +107,7 @@ static void put_coded(struct db_conn *c, struct buf *b, const char *list,
     X(street_number) X(street_repeat) X(street_type) X(street_name)        \
     X(addr_distribution) X(cedex_office) X(postcode) X(city) X(insee)      \
     X(dept_code) X(country) X(phone) X(email) X(role_code) X(genre_code)   \
-    X(section_code)
+    X(section_code) X(structure_id)
 #define REC_DIP(F, X) F(type_code) X(code) X(auth_type_code) X(discipline_code)
 /* clang-format on */
 
@@ -114,7 +116,7 @@ static void put_coded(struct db_conn *c, struct buf *b, const char *list,
 #define RM_POS(c) RM_##c,
 #define RA_POS(c) RA_##c,
 #define RD_POS(c) RD_##c,
-enum { REC_PRO(RP_POS, RP_POS) };
+enum { REC_PRO(RP_POS, RP_POS) RP_N };
 enum { REC_SPE(RS_POS, RS_POS) };
 enum { REC_MBX(RM_POS, RM_POS) };
 enum { REC_ACT(RA_POS, RA_POS) };
@@ -129,16 +131,37 @@ _Static_assert(REC_PRO(IN_PRO, IN_PRO) REC_SPE(IN_SPE, IN_SPE)
                        REC_DIP(IN_DIP, IN_DIP) 1,
                "a record reads columns of common/columns.h's tables");
 
-static void put_specialties(struct db_conn *c, struct buf *b, long long pid)
+/* A date of history (YYYYMMDD, 0 for unknown) as "YYYY-MM-DD" or null,
+ * after key. */
+static void put_day(struct buf *b, const char *key, int day)
+{
+    buf_addstr(b, key);
+    if (day <= 0) {
+        buf_addstr(b, "null");
+        return;
+    }
+    char d[16];
+    history_day_format(day, d);
+    buf_addf(b, "\"%s\"", d);
+}
+
+/* gone: the professional is a removed one, read from the gone_* tables
+ * (the same columns as the live ones, schema/schema.sql). */
+static void put_specialties(struct db_conn *c, struct buf *b, long long pid,
+                            int gone)
 {
     buf_addstr(b, ",\"specialties\":[");
-    if (!db_has_specialty(c, pid)) {
+    if (!gone && !db_has_specialty(c, pid)) {
         buf_add(b, "]", 1);
         return;
     }
     sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT " COLUMNS_SELECT(REC_SPE) " FROM specialty WHERE pid = ?1"
-                                             " ORDER BY code");
+        c, gone ? "SELECT " COLUMNS_SELECT(REC_SPE) " FROM gone_specialty"
+                                                    " WHERE pid = ?1"
+                                                    " ORDER BY code"
+                : "SELECT " COLUMNS_SELECT(
+                      REC_SPE) " FROM specialty WHERE pid = ?1"
+                               " ORDER BY code");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
         int n = 0;
@@ -170,18 +193,21 @@ static int mbox_cmp(const void *a, const void *b)
 
 /* A professional's mailboxes, by address. Sorted here: "ORDER BY address"
  * made SQLite build a sorter per record (a fifth of a record's time). */
-static void put_mailboxes(struct db_conn *c, struct buf *b, long long pid)
+static void put_mailboxes(struct db_conn *c, struct buf *b, long long pid,
+                          int gone)
 {
     buf_addstr(b, ",\"mssante\":[");
     /* Only owners have mailboxes in their range, and owners are the pids
      * up to mss_end. */
-    if (pid > c->mss_end) {
+    if (!gone && pid > c->mss_end) {
         buf_add(b, "]", 1);
         return;
     }
     sqlite3_stmt *st = db_prepare_static(
-        c,
-        "SELECT " COLUMNS_SELECT(REC_MBX) " FROM mailbox WHERE mid" ROWID_RANGE_SQL);
+        c, gone ? "SELECT " COLUMNS_SELECT(
+                      REC_MBX) " FROM gone_mailbox WHERE mid" ROWID_RANGE_SQL
+                : "SELECT " COLUMNS_SELECT(
+                      REC_MBX) " FROM mailbox WHERE mid" ROWID_RANGE_SQL);
     struct mbox small[8], *v = small;
     size_t n = 0, cap = sizeof(small) / sizeof(small[0]);
     if (st) {
@@ -212,6 +238,9 @@ static void put_mailboxes(struct db_conn *c, struct buf *b, long long pid)
         buf_addstr(b, i ? ",{\"address\":" : "{\"address\":");
         json_put_str(b, v[i].address);
         put_kv(b, ",\"type\":", v[i].type);
+        if (!gone)
+            put_day(b, ",\"first_seen\":",
+                    changes_first_seen(c, HISTORY_MAILBOX, v[i].address));
         buf_add(b, "}", 1);
         free(v[i].address);
         free(v[i].type);
@@ -232,7 +261,7 @@ static void put_line(struct buf *b, int *n, const char *s)
 }
 
 static void put_activity(struct db_conn *c, struct buf *b, sqlite3_stmt *st,
-                         int full)
+                         int full, const char *id)
 {
     buf_addstr(b, "{\"mode\":");
     put_coded(c, b, "mode", db_text(st, RA_mode_code));
@@ -294,36 +323,66 @@ static void put_activity(struct db_conn *c, struct buf *b, sqlite3_stmt *st,
         buf_addstr(b, ",\"section\":");
         put_coded(c, b, "section", db_text(st, RA_section_code));
     }
+    if (id) {
+        put_kv(b, ",\"activity_id\":", id);
+        put_day(
+            b, ",\"first_seen\":", changes_first_seen(c, HISTORY_ACTIVITY, id));
+    }
     buf_add(b, "}", 1);
 }
 
+/* The activities, each with its id (common/history.h: the national id,
+ * its structure, its rank among the professional's activities at that
+ * structure) and first_seen; a removed professional's without them. */
 static void put_activities(struct db_conn *c, struct buf *b, long long pid,
-                           int full)
+                           int full, const char *nid, int gone)
 {
     buf_addstr(b, ",\"activities\":[");
     sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT " COLUMNS_SELECT(REC_ACT) " FROM activity"
-                                             " WHERE aid" ROWID_RANGE_SQL
-                                             " ORDER BY aid");
+        c, gone ? "SELECT " COLUMNS_SELECT(REC_ACT) " FROM gone_activity"
+                                                    " WHERE aid" ROWID_RANGE_SQL
+                                                    " ORDER BY aid"
+                : "SELECT " COLUMNS_SELECT(REC_ACT) " FROM activity"
+                                                    " WHERE aid" ROWID_RANGE_SQL
+                                                    " ORDER BY aid");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
         int n = 0;
+        /* The structures met so far, for the ranks: a professional has a
+         * few activities (the most seen is a few dozen), past 64 the rest
+         * go without an id rather than with a wrong one. */
+        char seen[64][65];
+        int nseen = 0;
         while (sqlite3_step(st) == SQLITE_ROW) {
             if (n++)
                 buf_add(b, ",", 1);
-            put_activity(c, b, st, full);
+            char id[HISTORY_ID_MAX];
+            const char *sid = db_text(st, RA_structure_id);
+            int rank = 1, ok = nid && nseen < 64 && (!sid || strlen(sid) <= 64);
+            if (ok) {
+                for (int i = 0; i < nseen; i++)
+                    rank += strcmp(seen[i], sid ? sid : "") == 0;
+                snprintf(seen[nseen++], sizeof(seen[0]), "%s", sid ? sid : "");
+                history_activity_id(id, nid, sid, rank);
+            }
+            put_activity(c, b, st, full, ok && !gone ? id : NULL);
         }
         db_done(st);
     }
     buf_add(b, "]", 1);
 }
 
-static void put_diplomas(struct db_conn *c, struct buf *b, long long pid)
+static void put_diplomas(struct db_conn *c, struct buf *b, long long pid,
+                         int gone)
 {
     buf_addstr(b, ",\"diplomas\":[");
     sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT " COLUMNS_SELECT(REC_DIP) " FROM diploma WHERE did" ROWID_RANGE_SQL
-                                             " ORDER BY did");
+        c, gone ? "SELECT " COLUMNS_SELECT(
+                      REC_DIP) " FROM gone_diploma WHERE did" ROWID_RANGE_SQL
+                               " ORDER BY did"
+                : "SELECT " COLUMNS_SELECT(
+                      REC_DIP) " FROM diploma WHERE did" ROWID_RANGE_SQL
+                               " ORDER BY did");
     if (st) {
         sqlite3_bind_int64(st, 1, pid);
         int n = 0;
@@ -344,7 +403,7 @@ static void put_diplomas(struct db_conn *c, struct buf *b, long long pid)
 }
 
 static int record_render(struct db_conn *c, struct buf *b, long long pid,
-                         int full);
+                         int full, int gone);
 
 /* Search results repeat (the first pages of common names, of a town's
  * doctors): the generation keeps the JSON of the records rendered last,
@@ -356,7 +415,7 @@ int record_write(struct db_conn *c, struct buf *b, long long pid, int full)
 {
     struct db_record_cache *rc = c->records;
     if (full || !rc || !rc->nslot)
-        return record_render(c, b, pid, full);
+        return record_render(c, b, pid, full, 0);
     size_t j = (size_t)((unsigned long long)pid % rc->nslot);
     struct db_cached *e = &rc->slot[j];
     pthread_mutex_t *lock = &rc->stripe[j % DB_CACHE_STRIPES].lock;
@@ -369,7 +428,7 @@ int record_write(struct db_conn *c, struct buf *b, long long pid, int full)
     }
     pthread_mutex_unlock(lock);
     size_t mark = b->len;
-    if (record_render(c, b, pid, full) < 0)
+    if (record_render(c, b, pid, full, 0) < 0)
         return -1;
     size_t n = b->len - mark;
     char *json = xmalloc(n);
@@ -391,12 +450,21 @@ int record_write(struct db_conn *c, struct buf *b, long long pid, int full)
     return 0;
 }
 
-static int record_render(struct db_conn *c, struct buf *b, long long pid,
-                         int full)
+int record_write_gone(struct db_conn *c, struct buf *b, long long gid)
 {
+    return record_render(c, b, gid, 1, 1);
+}
+
+static int record_render(struct db_conn *c, struct buf *b, long long pid,
+                         int full, int gone)
+{
+    /* A removed professional's row has its two dates first. */
     sqlite3_stmt *st = db_prepare_static(
-        c,
-        "SELECT " COLUMNS_SELECT(REC_PRO) " FROM professional WHERE pid = ?1");
+        c, gone ? "SELECT " COLUMNS_SELECT(REC_PRO) ", first_seen, last_seen"
+                                                    " FROM gone_professional"
+                                                    " WHERE pid = ?1"
+                : "SELECT " COLUMNS_SELECT(
+                      REC_PRO) " FROM professional WHERE pid = ?1");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, pid);
@@ -421,12 +489,23 @@ static int record_render(struct db_conn *c, struct buf *b, long long pid,
         buf_addstr(b, ",\"category\":");
         put_coded(c, b, "category", db_text(st, RP_category_code));
     }
+    const char *nid = db_text(st, RP_national_id);
+    char *nid_copy = nid ? xstrdup(nid) : NULL;
+    if (gone) {
+        put_day(b, ",\"first_seen\":", sqlite3_column_int(st, RP_N));
+        put_day(b, ",\"last_seen\":", sqlite3_column_int(st, RP_N + 1));
+        buf_addstr(b, ",\"removed\":true");
+    } else {
+        put_day(b, ",\"first_seen\":",
+                nid ? changes_first_seen(c, HISTORY_PROFESSIONAL, nid) : 0);
+    }
     db_done(st);
-    put_specialties(c, b, pid);
-    put_mailboxes(c, b, pid);
-    put_activities(c, b, pid, full);
+    put_specialties(c, b, pid, gone);
+    put_mailboxes(c, b, pid, gone);
+    put_activities(c, b, pid, full, nid_copy, gone);
     if (full)
-        put_diplomas(c, b, pid);
+        put_diplomas(c, b, pid, gone);
+    free(nid_copy);
     buf_add(b, "}", 1);
     return 0;
 }

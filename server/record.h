@@ -45,6 +45,10 @@ int record_write_near(struct db_conn *c, struct buf *b, long long pid,
                       const double *km, size_t nkm, double best);
 /* Appends s as a JSON string, or null when s is NULL or not UTF-8. */
 void json_put_str(struct buf *b, const char *s);
+/* The last known record of a removed professional (gid: its pid in
+ * gone_professional), full, with "first_seen", "last_seen" and "removed":
+ * true, appended to b. -1 and nothing appended if unknown. Never cached. */
+int record_write_gone(struct db_conn *c, struct buf *b, long long gid);
 /* The pid of a professional by RPPS, ADELI or national id; 0 if unknown. */
 long long record_find(struct db_conn *c, const char *id);
 #endif

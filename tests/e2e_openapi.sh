@@ -65,6 +65,12 @@ fi
     fail "rpps-gen"
 "$BUILD/rpps-import" --quiet --no-progress --db "$tmp/rpps.db" "$tmp"/*.zip ||
     fail "rpps-import"
+# The next day over it: changes, and removed professionals and mailboxes
+# (their 410s).
+"$BUILD/rpps-gen" --quiet --seed 1 --professionals 3000 --next-day \
+    --stamp 202608271013 --out "$tmp/next" || fail "rpps-gen --next-day"
+"$BUILD/rpps-import" --quiet --no-progress --db "$tmp/rpps.db" \
+    "$tmp"/next/*.zip 2>/dev/null || fail "rpps-import, next day"
 
 # What the cases ask for: an RPPS professional with a mailbox and an
 # activity in a town (its national id, name, department, town, postal
@@ -86,13 +92,19 @@ adeli=$(q "SELECT id FROM professional WHERE id_type = '0'
     AND id GLOB '*[0-9]' ORDER BY pid LIMIT 1")
 org=$(q "SELECT address FROM mailbox WHERE national_id IS NULL
     ORDER BY mid LIMIT 1")
-[ -n "$row" ] && [ -n "$adeli" ] && [ -n "$org" ] ||
-    fail "no professional, ADELI id or structure mailbox in the generated data"
-DATA=$(echo "$row" | awk -F'|' -v adeli="$adeli" -v org="$org" '{
+gone=$(q "SELECT national_id FROM gone_professional ORDER BY pid LIMIT 1")
+gone_mss=$(q "SELECT address FROM gone_mailbox WHERE address NOT IN
+    (SELECT address FROM mailbox) ORDER BY mid LIMIT 1")
+[ -n "$row" ] && [ -n "$adeli" ] && [ -n "$org" ] && [ -n "$gone" ] &&
+    [ -n "$gone_mss" ] ||
+    fail "no professional, ADELI id, structure mailbox, removed professional or mailbox in the generated data"
+DATA=$(echo "$row" | awk -F'|' -v adeli="$adeli" -v org="$org" \
+    -v gone="$gone" -v gone_mss="$gone_mss" '{
     printf "{\"rpps\":\"%s\",\"national\":\"%s\",\"last\":\"%s\",", $1, $2, $3;
     printf "\"first\":\"%s\",\"dept\":\"%s\",\"city\":\"%s\",", $4, $5, $6;
     printf "\"postcode\":\"%s\",\"mss\":\"%s\",\"adeli\":\"%s\",", $7, $8, adeli;
-    printf "\"mssOrg\":\"%s\"}", org }')
+    printf "\"mssOrg\":\"%s\",\"gone\":\"%s\",", org, gone;
+    printf "\"goneMss\":\"%s\"}", gone_mss }')
 echo "data: $DATA"
 
 start() { # start LOG ARGS...: the server in the background, its pid in $!

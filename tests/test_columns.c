@@ -17,6 +17,9 @@ static const char *const specialty[] = {TABLE_SPECIALTY(COLUMNS_NAME)};
 static const char *const diploma[] = {TABLE_DIPLOMA(COLUMNS_NAME)};
 static const char *const mailbox[] = {TABLE_MAILBOX(COLUMNS_NAME)};
 static const char *const name_term[] = {TABLE_NAME_TERM(COLUMNS_NAME)};
+static const char *const history[] = {TABLE_HISTORY(COLUMNS_NAME)};
+static const char *const change[] = {TABLE_CHANGE(COLUMNS_NAME)};
+static const char *const import[] = {TABLE_IMPORT(COLUMNS_NAME)};
 
 static const struct {
     const char *table;
@@ -29,6 +32,9 @@ static const struct {
     {"diploma", diploma, COLUMN_DIPLOMA_N},
     {"mailbox", mailbox, COLUMN_MAILBOX_N},
     {"name_term", name_term, COLUMN_NAME_TERM_N},
+    {"history", history, COLUMN_HISTORY_N},
+    {"change", change, COLUMN_CHANGE_N},
+    {"import", import, COLUMN_IMPORT_N},
 };
 
 static void test_tables(sqlite3 *db)

@@ -1215,14 +1215,17 @@ static void test_addresses(void)
         if (kept[a] > worst)
             worst = kept[a];
     }
-    /* Each on a new connection (libcurl would reuse its own). */
+    /* Each on a new connection (libcurl would reuse its own); limit=5 so
+     * that the search's answer fits read_answer()'s 16 KB (20 records with
+     * their first_seen dates and activity ids no longer do). */
     double slowest = 0;
     int ok = 0;
     for (int i = 0; i < 10; i++) {
         double t0 = now_s();
         int fd = tcp_connect(NULL);
         ok += fd >= 0 &&
-              send_get(fd, i % 2 ? "/healthz" : "/v1/search?q=martin") == 0 &&
+              send_get(fd, i % 2 ? "/healthz"
+                                 : "/v1/search?q=martin&limit=5") == 0 &&
               read_answer(fd, 2000) == 200;
         if (now_s() - t0 > slowest)
             slowest = now_s() - t0;

@@ -10,7 +10,7 @@ $SUDO apt-get install -y -q --no-install-recommends \
     build-essential pkg-config ca-certificates curl \
     libmicrohttpd-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev \
     libjansson-dev zlib1g-dev libminizip-dev \
-    zip unzip python3 openssl wrk time bc
+    zip unzip python3 python3-feedparser openssl wrk time bc
 # The web page's browser test (tests/e2e_web.sh): Debian's Chromium, driven
 # by playwright-core from npm (tests/web/package-lock.json pins it, with
 # ical.js and html-validate); no browser download of its own. The API's

@@ -394,6 +394,49 @@ async function main() {
     { base: BASE0, path: `/v1/mssante/${D.mss}`, status: 503, type: json, check: retry },
   ].map((c) => ({ op: M, ...c }));
 
+  // A removed professional and mailbox (tests/e2e_openapi.sh imports a
+  // next day over the first): 410 with the last known record.
+  record.push(...[
+    { path: `/v1/practitioners/${D.gone}`, status: 410, type: json,
+      check: (r) => (JSON.parse(r.text).removed === true ? null : 'not removed') },
+    { path: `/v1/practitioners/${D.gone}?format=text`, status: 410, type: text },
+  ].map((c) => ({ op: R, ...c })));
+  mailbox.push(...[
+    { path: `/v1/mssante/${D.goneMss}`, status: 410, type: json,
+      check: (r) => (JSON.parse(r.text).last_seen ? null : 'no last_seen') },
+  ].map((c) => ({ op: M, ...c })));
+
+  // The changes, in their three routes and formats.
+  const first = JSON.parse((await request(BASE, { path: '/v1/changes?limit=2' })).text);
+  const cur = first.next_cursor;
+  const changes = [];
+  for (const [op, path, media] of [['listChanges', '/v1/changes', json],
+                                   ['listChangesCsv', '/v1/changes.csv', 'text/csv'],
+                                   ['listChangesAtom', '/v1/changes.atom', 'application/atom+xml']]) {
+    const sep = '?';
+    changes.push(...[
+      { path, status: 200, type: media, keep: op },
+      { path: `${path}${sep}${qs({ since: '2026-08-27', limit: '5', cursor: cur })}`, status: 200, type: media },
+      ...['professional', 'activity', 'mailbox'].map((k) => ({ path: `${path}${sep}kind=${k}`, status: 200, type: media })),
+      ...['added', 'removed', 'changed'].map((k) => ({ path: `${path}${sep}change=${k}`, status: 200, type: media })),
+      { path: `${path}${sep}${qs({ profession: '10', dept: D.dept, postcode: D.postcode })}`, status: 200, type: media },
+      { path, headers: { 'Accept-Encoding': 'gzip' }, status: 200, type: media, gzip: true },
+      { name: `${op} 304`, path, headers: () => ({ 'If-None-Match': etags[op] }), status: 304 },
+      ...['since=2026-02-30', 'kind=doctor', 'change=moved', 'limit=0', 'limit=1001', 'cursor=zz',
+        'dept=1234', 'foo=1', `${many}`].map((q) => ({ path: `${path}${sep}${q}`, status: 400, type: json, check: isErr(400) })),
+      ...large(op, path),
+      { base: BASE0, path, status: 503, type: json, check: retry },
+    ].map((c) => ({ op, ...c })));
+  }
+  changes.push(...[
+    { path: '/v1/changes?format=json&pretty=1', status: 200, type: json, check: pretty },
+    { path: '/v1/changes?pretty=0', status: 200, type: json, check: compact },
+    { path: '/v1/changes?format=csv', status: 200, type: 'text/csv' },
+    { path: '/v1/changes?format=atom', status: 200, type: 'application/atom+xml' },
+    { path: '/v1/changes?format=xml', status: 400, type: json, check: isErr(400) },
+    { path: '/v1/changes.csv?format=csv', status: 400, type: json, check: isErr(400) },
+  ].map((c) => ({ op: 'listChanges', ...c })));
+
   const lists = [];
   for (const [op, path, key] of [['listProfessions', '/v1/professions', 'professions'],
                                  ['listSpecialties', '/v1/specialties', 'specialties']]) {
@@ -454,7 +497,7 @@ async function main() {
   ].map((c) => ({ ...c, check: (r) => (!r.headers['content-type'] && /<html>/.test(r.text) ? null : 'not its HTML page') }));
 
   for (const c of [...search, ...root, ...permalink, ...files, ...suggest, ...record, ...mailbox,
-                   ...lists, ...status, ...health, ...metrics]) {
+                   ...changes, ...lists, ...status, ...health, ...metrics]) {
     if (typeof c.headers === 'function') c.headers = c.headers();
     await run(c);
   }

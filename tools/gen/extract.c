@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "columns.h"
+#include "day.h"
 #include "mailbox.h"
 #include "person.h"
 #include "structure.h"
@@ -172,8 +173,9 @@ void extract_activity(struct gen *g, struct sink *out)
                 bars++;
     }
     sink_write(out, hdr_activite, hl);
-    for (uint32_t i = 0; i < g->ntot; i++) {
-        person_make(g, i, &p);
+    for (uint32_t i = 0; i < day_count(g); i++) {
+        if (!day_person(g, i, &p))
+            continue;
         for (int s = 0; s < p.nsites; s++) {
             const struct site *si = &p.site[s];
             if (si->sk >= 0)
@@ -199,8 +201,9 @@ void extract_diplomas(struct gen *g, struct sink *out)
     struct line l;
     struct person p;
     sink_write(out, hdr_diplome, strlen(hdr_diplome));
-    for (uint32_t i = 0; i < g->ntot; i++) {
-        person_make(g, i, &p);
+    for (uint32_t i = 0; i < day_count(g); i++) {
+        if (!day_person(g, i, &p))
+            continue;
         for (int k = 0; k < p.ndipl; k++) {
             const struct dipl *d = &p.dipl[k];
             line_start(&l);
@@ -227,8 +230,9 @@ void extract_savoirfaire(struct gen *g, struct sink *out)
     struct line l;
     struct person p;
     sink_write(out, hdr_savoirfaire, strlen(hdr_savoirfaire));
-    for (uint32_t i = 0; i < g->ntot; i++) {
-        person_make(g, i, &p);
+    for (uint32_t i = 0; i < day_count(g); i++) {
+        if (!day_person(g, i, &p))
+            continue;
         const struct profession *pr = &prof_tab[p.prof];
         for (int k = 0; k < p.nsf; k++) {
             const struct savoir *sf = p.sf[k];

@@ -27,6 +27,7 @@ struct gen {
     uint32_t n;           /* random professionals */
     int layout, mss_pipe; /* ACT_COLS or ACT_COLS_OLD; 1: MSSanté lines
                              end with '|' */
+    int next_day;         /* 1: the directory a day later (day.h) */
 
     /* Built by gen_init(). */
     struct towns towns;

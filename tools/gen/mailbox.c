@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "day.h"
 #include "text.h"
 #include "util.h"
 #include "banned.h"
@@ -77,49 +78,96 @@ static void structure_domain(const struct structure *st, char *out, size_t cap)
         text_printf(out, cap, "%s%s.mssante.fr", pre[st->kind], st->town_slug);
 }
 
-/* The professionals' mailboxes. */
+/* The address of p's mailbox into addr (unique in seen). */
+static void person_address(const struct gen *g, struct addrset *seen,
+                           const struct person *p, char *addr, size_t cap)
+{
+    struct structure st;
+    char local[128], domain[128], a[64], b[96];
+    const struct profession *pr = &prof_tab[p->prof];
+    int have = p->mss_site >= 0;
+    if (have)
+        structure_make(g, (uint32_t)p->site[p->mss_site].sk, &st);
+    text_slug(p->first, a, sizeof a);
+    text_slug(p->surname, b, sizeof b);
+    text_printf(local, sizeof local, "%s.%s", a, b);
+    /* Salaried staff of an institution get its domain; the others
+     * their profession's. */
+    if (have && p->site[p->mss_site].mode == M_S && st.kind != K_SOC &&
+        st.kind != K_CABG && st.kind != K_CABI)
+        structure_domain(&st, domain, sizeof domain);
+    else
+        text_copy(domain, sizeof domain, pr->domain);
+    unique_address(seen, local, domain, addr, cap);
+}
+
+/* The lines of p's mailbox at addr (i: p's index, for the service). */
+static void person_lines(const struct gen *g, uint32_t i,
+                         const struct person *p, const char *addr,
+                         void (*fn)(void *ctx, const struct mailbox *m),
+                         void *ctx)
+{
+    struct structure st, st2;
+    int have = p->mss_site >= 0;
+    if (have)
+        structure_make(g, (uint32_t)p->site[p->mss_site].sk, &st);
+    int reps = p->mss ? p->mss : 1;
+    for (int rep = 0; rep < reps; rep++) {
+        struct mailbox m = {.addr = addr, .p = p, .demat = p->demat};
+        m.st = have ? &st : NULL;
+        if (rep == 1) {
+            structure_make(g, (uint32_t)p->site[1].sk, &st2);
+            m.st = &st2;
+        }
+        /* Hospital staff: a service, for about a third. */
+        m.service = m.st && m.st->kind == K_HOSP && i % 3 == 0
+                        ? mss_service_tab[(i / 3) % (sizeof mss_service_tab /
+                                                     sizeof mss_service_tab[0])]
+                        : "";
+        fn(ctx, &m);
+    }
+}
+
+/* The professionals' mailboxes. On the next day (day.h) the addresses are
+ * the first day's, given out in the same order whoever keeps them, so that
+ * no one's address moves because another's went; the new mailboxes get
+ * theirs after the structures'. */
 static void each_person(const struct gen *g, struct addrset *seen,
                         void (*fn)(void *ctx, const struct mailbox *m),
                         void *ctx)
 {
-    struct person p;
-    struct structure st;
-    char addr[192], local[128], domain[128], a[64], b[96];
+    struct person p, q;
+    char addr[192];
     for (uint32_t i = 0; i < g->ntot; i++) {
         person_make(g, i, &p);
         if (!p.mss)
             continue;
-        const struct profession *pr = &prof_tab[p.prof];
-        int have = p.mss_site >= 0;
-        if (have)
-            structure_make(g, (uint32_t)p.site[p.mss_site].sk, &st);
-        text_slug(p.first, a, sizeof a);
-        text_slug(p.surname, b, sizeof b);
-        text_printf(local, sizeof local, "%s.%s", a, b);
-        /* Salaried staff of an institution get its domain; the others
-         * their profession's. */
-        if (have && p.site[p.mss_site].mode == M_S && st.kind != K_SOC &&
-            st.kind != K_CABG && st.kind != K_CABI)
-            structure_domain(&st, domain, sizeof domain);
-        else
-            text_copy(domain, sizeof domain, pr->domain);
-        unique_address(seen, local, domain, addr, sizeof addr);
-        for (int rep = 0; rep < p.mss; rep++) {
-            struct mailbox m = {.addr = addr, .p = &p, .demat = p.demat};
-            struct structure st2;
-            m.st = have ? &st : NULL;
-            if (rep == 1) {
-                structure_make(g, (uint32_t)p.site[1].sk, &st2);
-                m.st = &st2;
-            }
-            /* Hospital staff: a service, for about a third. */
-            m.service =
-                m.st && m.st->kind == K_HOSP && i % 3 == 0
-                    ? mss_service_tab[(i / 3) % (sizeof mss_service_tab /
-                                                 sizeof mss_service_tab[0])]
-                    : "";
-            fn(ctx, &m);
+        person_address(g, seen, &p, addr, sizeof addr);
+        if (!g->next_day) {
+            person_lines(g, i, &p, addr, fn, ctx);
+        } else if (day_gives_mailbox(g, i)) {
+            /* The same address, the next professional's now. */
+            day_person(g, i + 1, &q);
+            q.mss_site = q.site[0].sk >= 0 ? 0 : -1;
+            q.mss = 1;
+            person_lines(g, i, &q, addr, fn, ctx);
+        } else if (day_person(g, i, &q) && q.mss) {
+            person_lines(g, i, &q, addr, fn, ctx);
         }
+    }
+}
+
+/* The next day's new mailboxes, after the structures'. */
+static void each_new(const struct gen *g, struct addrset *seen,
+                     void (*fn)(void *ctx, const struct mailbox *m), void *ctx)
+{
+    struct person p;
+    char addr[192];
+    for (uint32_t i = 0; g->next_day && i < day_count(g); i++) {
+        if (!day_new_mailbox(g, i) || !day_person(g, i, &p))
+            continue;
+        person_address(g, seen, &p, addr, sizeof addr);
+        person_lines(g, i, &p, addr, fn, ctx);
     }
 }
 
@@ -165,5 +213,6 @@ void mailbox_each(const struct gen *g,
     struct addrset seen = {0};
     each_person(g, &seen, fn, ctx);
     each_structure(g, &seen, fn, ctx);
+    each_new(g, &seen, fn, ctx);
     free(seen.h);
 }

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "util.h"
+#include "day.h"
 #include "extract.h"
 #include "gen.h"
 #include "plant.h"
@@ -62,6 +63,14 @@ static void usage(FILE *f)
         "                          <TAB>kind[<TAB>more URL parameters, such\n"
         "                          as near=90000&radius_km=20]; needs\n"
         "                          N >= 1000\n"
+        "      --next-day          the same directory a day later: a few\n"
+        "                          professionals gone, new, renamed, moved,\n"
+        "                          mailboxes gone, new or given to another\n"
+        "                          (give the next day's --stamp too)\n"
+        "      --diff-truth FILE   write what changed from the first day to\n"
+        "                          the next as TSV: kind<TAB>change<TAB>id\n"
+        "                          <TAB>changed fields (what rpps-import's\n"
+        "                          history must report)\n"
         "  -q, --quiet             no summary on stderr\n"
         "  -h, --help              this help\n",
         f);
@@ -86,7 +95,7 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 /* What the command line asks beyond the model's options. */
 struct run {
     struct sink_opts o;
-    const char *truth;
+    const char *truth, *diff_truth;
     int quiet;
 };
 
@@ -94,7 +103,14 @@ struct run {
  * status (0 after --help, 2 for a usage error, reported). */
 static int parse_options(int argc, char **argv, struct gen *g, struct run *run)
 {
-    enum { OPT_TXT = 256, OPT_NOZIP, OPT_PIPE, OPT_TRUTH };
+    enum {
+        OPT_TXT = 256,
+        OPT_NOZIP,
+        OPT_PIPE,
+        OPT_TRUTH,
+        OPT_NEXT_DAY,
+        OPT_DIFF_TRUTH
+    };
     static const struct option opts[] = {
         {"seed", required_argument, NULL, 's'},
         {"professionals", required_argument, NULL, 'n'},
@@ -105,6 +121,8 @@ static int parse_options(int argc, char **argv, struct gen *g, struct run *run)
         {"no-zip", no_argument, NULL, OPT_NOZIP},
         {"mss-trailing-pipe", no_argument, NULL, OPT_PIPE},
         {"truth", required_argument, NULL, OPT_TRUTH},
+        {"next-day", no_argument, NULL, OPT_NEXT_DAY},
+        {"diff-truth", required_argument, NULL, OPT_DIFF_TRUTH},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -158,6 +176,12 @@ static int parse_options(int argc, char **argv, struct gen *g, struct run *run)
             break;
         case OPT_TRUTH:
             run->truth = optarg;
+            break;
+        case OPT_NEXT_DAY:
+            g->next_day = 1;
+            break;
+        case OPT_DIFF_TRUTH:
+            run->diff_truth = optarg;
             break;
         case 'q':
             run->quiet = 1;
@@ -238,6 +262,8 @@ int main(int argc, char **argv)
     uint64_t bytes = write_files(&g, &run.o);
     if (run.truth)
         plant_write_truth(&g, run.truth);
+    if (run.diff_truth && day_write_truth(&g, run.diff_truth) < 0)
+        return 1;
 
     log_info("%u professionals (%zu planted, %zu truth cases): %llu "
              "activity lines (%llu duplicated, %llu without structure), "

@@ -16,7 +16,7 @@ struct rng {
 /* One stream per kind of thing drawn, so that more draws for one never
  * shift another's. New streams go at the end: the values are part of what
  * a seed means. */
-enum rng_stream { RNG_PERSON = 1, RNG_STRUCT, RNG_ORG, RNG_PLANT };
+enum rng_stream { RNG_PERSON = 1, RNG_STRUCT, RNG_ORG, RNG_PLANT, RNG_DAY };
 
 /* The generator of item idx of stream for a seed. */
 void rng_init(struct rng *r, uint64_t seed, uint64_t stream, uint64_t idx);

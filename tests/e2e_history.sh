@@ -1,0 +1,316 @@
+#!/bin/sh
+# History across imports, end to end: rpps-gen writes a day's extracts and
+# the next day's (--next-day) with the truth of their difference
+# (--diff-truth, from the generator's model, not the importer's code);
+# rpps-import imports both in turn; rpps-server then must report every
+# change of the truth exactly once and nothing else, in JSON (paged by its
+# cursor), CSV (read by Python's csv module) and Atom (read by feedparser),
+# answer 410 for the removed, give first_seen, and count the import in
+# /v1/status and /metrics. Then the imports that must not carry history
+# and must not fail: over a database of an older schema, over a file that
+# is not a database, over a truncated one. Prints "RESULT <passed>
+# <failed>".
+BUILD=${BUILD:-build}
+IMP=$PWD/$BUILD/rpps-import
+GEN=$PWD/$BUILD/rpps-gen
+SRV=$PWD/$BUILD/rpps-server
+# Debian's python3 with python3-feedparser (tools/deps.sh), whatever
+# python3 comes first in PATH.
+PY=${PY:-/usr/bin/python3}
+T=$(mktemp -d)
+PASS=0
+FAIL=0
+SRV_PID=
+
+cleanup() {
+    [ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ok() { PASS=$((PASS + 1)); }
+ko() { FAIL=$((FAIL + 1)); echo "FAIL: $*" >&2; }
+check() { # check "what" command...
+    cwhat="$1"
+    shift
+    if "$@"; then ok; else ko "$cwhat"; fi
+}
+q() { sqlite3 "$1" "$2"; }
+imp() { "$IMP" --no-progress --communes none "$@"; }
+
+D1=202611250300
+D2=202611260300
+"$GEN" --seed 7 --professionals 3000 --stamp $D1 --out "$T/d1" --quiet ||
+    ko "generator, day 1"
+"$GEN" --seed 7 --professionals 3000 --stamp $D2 --out "$T/d2" --quiet \
+    --next-day --diff-truth "$T/truth.tsv" || ko "generator, day 2"
+# The truth holds every kind of change the test is about.
+for kc in "professional	added" "professional	removed" \
+    "professional	changed" "activity	added" "activity	removed" \
+    "mailbox	added" "mailbox	removed" "mailbox	changed"; do
+    check "the truth has $kc" grep -q "^$kc	" "$T/truth.tsv"
+done
+
+DB=$T/h.db
+imp --db "$DB" "$T"/d1/*.zip >"$T/out1" 2>"$T/err1"
+check "day 1 imports" [ $? -eq 0 ]
+check "day 1: no history (first import), said in the summary" \
+    grep -q "history=none" "$T/out1"
+check "day 1: and in the log" grep -q "no history carried: first import" \
+    "$T/err1"
+check "day 1: no change recorded" [ "$(q "$DB" 'select count(*) from change')" -eq 0 ]
+check "day 1: no first_seen invented" \
+    [ "$(q "$DB" 'select count(*) from history')" -eq 0 ]
+imp --db "$DB" "$T"/d2/*.zip >"$T/out2" 2>"$T/err2"
+check "day 2 imports" [ $? -eq 0 ]
+check "day 2: history carried" grep -q "history=carried" "$T/out2"
+# The summary's counts against the truth's.
+cnt() { grep -c "^$1	$2	" "$T/truth.tsv"; }
+for k in professional activity mailbox; do
+    want="$k=+$(cnt $k added)-$(cnt $k removed)~$(cnt $k changed)"
+    check "summary $want" grep -q "$want" "$T/out2"
+done
+cp "$DB" "$T/day2.db"
+
+# The server on the day-2 database.
+"$SRV" --db "$DB" --listen 127.0.0.1:0 --threads 2 2>"$T/srv.log" &
+SRV_PID=$!
+PORT=
+for _ in $(seq 1200); do # up to 60 s: slow under sanitizers and load
+    PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$T/srv.log")
+    [ -n "$PORT" ] && break
+    kill -0 $SRV_PID 2>/dev/null || break
+    sleep 0.05
+done
+check "server starts" [ -n "$PORT" ]
+
+# The API against the truth: Python prints "ok <what>" or "FAIL <what>".
+"$PY" - "http://127.0.0.1:$PORT" "$T/truth.tsv" >"$T/py.out" 2>&1 <<'EOF'
+import csv, io, json, sys, urllib.error, urllib.request
+import feedparser
+
+base, truth_path = sys.argv[1], sys.argv[2]
+def check(what, cond):
+    print(("ok " if cond else "FAIL ") + what)
+
+def get(path):
+    try:
+        with urllib.request.urlopen(base + path, timeout=60) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+truth = {}
+for line in open(truth_path, encoding="utf-8"):
+    kind, change, ident, fields = line.rstrip("\n").split("\t")
+    truth[(kind, change, ident)] = set(fields.split(",")) if fields else set()
+
+# JSON, paged by the cursor: every change once, nothing else.
+seen, cursor, pages = [], None, 0
+while True:
+    path = "/v1/changes?since=2026-11-26&limit=17"
+    if cursor:
+        path += "&cursor=" + cursor
+    st, _, body = get(path)
+    if st != 200:
+        check("changes page %d: status %d" % (pages, st), False)
+        break
+    page = json.loads(body)
+    seen += page["changes"]
+    pages += 1
+    cursor = page["next_cursor"]
+    if not cursor or pages > 1000:
+        break
+keys = [(c["kind"], c["change"], c["id"]) for c in seen]
+check("changes: %d pages of 17" % pages, pages == (len(truth) + 16) // 17)
+check("every change reported once (%d, %d distinct)" % (len(keys), len(set(keys))),
+      len(keys) == len(set(keys)))
+missing = set(truth) - set(keys)
+extra = set(keys) - set(truth)
+check("no change missing %s" % sorted(missing)[:5], not missing)
+check("no change invented %s" % sorted(extra)[:5], not extra)
+check("newest first, dated", all(c["date"] == "2026-11-26" for c in seen))
+bad = []
+for c in seen:
+    k = (c["kind"], c["change"], c["id"])
+    if k not in truth:
+        continue
+    if c["change"] == "changed":
+        if set(c["after"]) != truth[k] or set(c["before"]) != truth[k]:
+            bad.append((k, c["before"], c["after"]))
+    elif c["change"] == "added":
+        if c["before"] is not None or not c["after"]:
+            bad.append(k)
+    elif c["after"] is not None or not c["before"]:
+        bad.append(k)
+check("before/after: the changed fields, all fields when added/removed %s"
+      % bad[:3], not bad)
+renamed = [c for c in seen if c["kind"] == "professional" and c["change"] == "changed"]
+check("a rename's before and after differ",
+      all(c["before"]["last_name"] != c["after"]["last_name"] for c in renamed))
+
+# Filters.
+def count(q):
+    st, _, body = get("/v1/changes?limit=1000&" + q)
+    return json.loads(body)["count"] if st == 200 else -1
+for kind in ("professional", "activity", "mailbox"):
+    for ch in ("added", "removed", "changed"):
+        want = sum(1 for k in truth if k[0] == kind and k[1] == ch)
+        check("kind=%s&change=%s: %d" % (kind, ch, want),
+              count("kind=%s&change=%s" % (kind, ch)) == want)
+check("since=2026-11-27: none", count("since=2026-11-27") == 0)
+one = next(c for c in seen if c["kind"] == "activity" and c["dept"])
+check("dept= keeps that department's only",
+      0 < count("kind=activity&dept=" + one["dept"]) < count("kind=activity"))
+one = next(c for c in seen if c["profession"])
+check("profession= filters", 0 < count("profession=" + one["profession"]) <= len(truth))
+for bad_q in ("since=2026-13-01", "since=yesterday", "kind=doctor", "change=moved",
+              "limit=0", "limit=1001", "cursor=zz", "cursor=c", "nope=1",
+              "dept=1234", "format=xml"):
+    st, hdr, body = get("/v1/changes?" + bad_q)
+    ok = st == 400 and hdr.get("Content-Type", "").startswith("application/json")
+    check("400 JSON for %s" % bad_q, ok and "error" in json.loads(body))
+
+# 410 for the removed, 404 for the never known, first_seen.
+gone = [k[2] for k in truth if k[:2] == ("professional", "removed")]
+for nid in gone:
+    st, _, body = get("/v1/practitioners/" + nid)
+    r = json.loads(body)
+    check("410 for removed %s" % nid,
+          st == 410 and r.get("id") == nid and r.get("removed") is True
+          and r.get("last_seen") == "2026-11-25" and "activities" in r)
+st, _, _ = get("/v1/practitioners/899999999999")
+check("404 for a national id never known", st == 404)
+for nid in [k[2] for k in truth if k[:2] == ("professional", "added")]:
+    st, _, body = get("/v1/practitioners/" + nid)
+    r = json.loads(body)
+    check("added %s: 200, first_seen 2026-11-26" % nid,
+          st == 200 and r.get("first_seen") == "2026-11-26")
+    acts = r.get("activities", [])
+    check("added %s: its activities first seen 2026-11-26" % nid,
+          acts and all(a.get("first_seen") == "2026-11-26" for a in acts))
+renamed_id = renamed[0]["id"]
+st, _, body = get("/v1/practitioners/" + renamed_id)
+check("a professional of the first import: first_seen null (unknown)",
+      st == 200 and json.loads(body)["first_seen"] is None)
+for addr in [k[2] for k in truth if k[:2] == ("mailbox", "removed")]:
+    st, _, body = get("/v1/mssante/" + addr)
+    r = json.loads(body)
+    check("410 for removed mailbox %s" % addr,
+          st == 410 and r.get("address") == addr and r.get("last_seen") == "2026-11-25")
+for c in [c for c in seen if c["kind"] == "mailbox" and c["change"] == "changed"]:
+    st, _, body = get("/v1/mssante/" + c["id"])
+    r = json.loads(body)
+    check("reassigned mailbox %s: 200, the new owner" % c["id"],
+          st == 200 and (r.get("professional") or {}).get("id") == c["after"]["national_id"])
+st, _, body = get("/v1/mssante/nobody@nowhere.mssante.fr")
+check("404 for a mailbox never known", st == 404)
+# The removed are in no search.
+st, _, body = get("/v1/practitioners/" + gone[0])
+last = json.loads(body)["last_name"]
+st, _, body = get("/v1/search?limit=100&q=" + urllib.parse.quote(last))
+ids = [x["id"] for x in json.loads(body)["results"]]
+check("a removed professional is in no search result", gone[0] not in ids)
+
+# CSV: RFC 4180 with ';', as the search's export.
+st, hdr, body = get("/v1/changes.csv?since=2026-11-26&limit=1000")
+check("CSV: 200 text/csv", st == 200 and hdr["Content-Type"].startswith("text/csv"))
+rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=";"))
+check("CSV: header and one row per change", len(rows) == len(truth) + 1)
+crow = {(r[1], r[2], r[3]) for r in rows[1:]}
+check("CSV: the same changes", crow == set(truth))
+check("CSV: before/after are the JSON's",
+      all((json.loads(r[8]) if r[8] else None) is not None or r[2] == "added" for r in rows[1:]))
+st, hdr, body2 = get("/v1/changes?since=2026-11-26&limit=1000&format=csv")
+check("format=csv is the same", st == 200 and body2 == body)
+
+# Atom, read by a feed parser.
+st, hdr, body = get("/v1/changes.atom?since=2026-11-26&limit=1000")
+check("Atom: 200 application/atom+xml",
+      st == 200 and hdr["Content-Type"].startswith("application/atom+xml"))
+f = feedparser.parse(body, response_headers={
+    "content-type": hdr["Content-Type"],
+    "content-location": base + "/v1/changes.atom"})
+check("Atom: well-formed (bozo %s %s)" % (f.bozo, f.get("bozo_exception")), not f.bozo)
+check("Atom: one entry per change", len(f.entries) == len(truth))
+check("Atom: entry ids unique", len({e.id for e in f.entries}) == len(f.entries))
+check("Atom: updated dates", all(e.updated_parsed[:3] == (2026, 11, 26) for e in f.entries))
+check("Atom: the feed's id, title, updated",
+      f.feed.get("id") and f.feed.get("title") and f.feed.get("updated_parsed"))
+titles = {e.title for e in f.entries}
+check("Atom: titles name the changes",
+      titles == {"%s %s: %s" % k for k in truth})
+check("Atom: links resolve to the record",
+      all(e.link.startswith(base + "/v1/") for e in f.entries))
+st, _, small = get("/v1/changes.atom?since=2026-11-26&limit=5")
+fs = feedparser.parse(small)
+nxt = [l.href for l in fs.feed.links if l.rel == "next"]
+check("Atom: a next link when paged", len(nxt) == 1 and "cursor=c" in nxt[0])
+
+# Status and metrics.
+st, _, body = get("/v1/status")
+hist = json.loads(body)["history"]
+counts = hist["imports"][0]["counts"]
+check("status: the last import's counts",
+      all(counts[k][c] == sum(1 for t in truth if t[:2] == (k, c))
+          for k in counts for c in counts[k]))
+check("status: history since the first import", hist["since"] == "2026-11-25")
+check("status: the first import without history",
+      hist["imports"][1]["history"].startswith("none"))
+st, _, body = get("/metrics")
+want = 'rpps_import_changes{kind="professional",change="removed"} %d' % len(gone)
+check("metrics: " + want, want in body.decode())
+EOF
+check "python checks ran" grep -q "^ok " "$T/py.out"
+while read -r res what; do
+    if [ "$res" = ok ]; then ok; else ko "$what"; fi
+done <"$T/py.out"
+kill "$SRV_PID" 2>/dev/null
+wait "$SRV_PID" 2>/dev/null
+SRV_PID=
+
+# The same files again: history carried, no new change, the day's kept.
+imp --db "$DB" --force "$T"/d2/*.zip >"$T/out3" 2>"$T/err3"
+check "re-import exits 0" [ $? -eq 0 ]
+check "re-import: nothing changed" \
+    grep -q "professional=+0-0~0 activity=+0-0~0 mailbox=+0-0~0" "$T/out3"
+check "re-import: the day's changes kept" \
+    [ "$(q "$DB" 'select count(*) from change')" -eq "$(wc -l <"$T/truth.tsv")" ]
+check "re-import: the removed kept" \
+    [ "$(q "$DB" 'select count(*) from gone_professional')" -eq "$(cnt professional removed)" ]
+# --keep-removed 0 and --keep-changes 0: the day's removals (a day old)
+# and changes (older than today's) go.
+imp --db "$DB" --force --keep-removed 0 --keep-changes 0 "$T"/d1/*.zip \
+    >"$T/out4" 2>"$T/err4"
+check "retention 0 import exits 0" [ $? -eq 0 ]
+check "retention 0: older changes dropped" \
+    [ "$(q "$DB" 'select count(*) from change where day < 20261125')" -eq 0 ]
+
+# An older schema: imported over, without history, said so.
+cp "$T/day2.db" "$T/old.db"
+q "$T/old.db" "PRAGMA user_version = 2" >/dev/null
+imp --db "$T/old.db" "$T"/d2/*.zip >"$T/out5" 2>"$T/err5"
+check "over an older schema: imports" [ $? -eq 0 ]
+check "over an older schema: history=none" grep -q "history=none" "$T/out5"
+check "over an older schema: says why" grep -q "schema 2, not 3" "$T/err5"
+check "over an older schema: the new file is schema 3" \
+    [ "$(q "$T/old.db" 'pragma user_version')" -eq 3 ]
+# A file that is not a database, and a truncated one: a good import all
+# the same.
+head -c 100000 /dev/urandom >"$T/junk.db"
+imp --db "$T/junk.db" "$T"/d2/*.zip >"$T/out6" 2>"$T/err6"
+check "over a file that is not a database: imports" [ $? -eq 0 ]
+check "over a file that is not a database: history=none" \
+    grep -q "history=none" "$T/out6"
+cp "$T/day2.db" "$T/cut.db"
+truncate -s $(($(stat -c %s "$T/cut.db") / 2)) "$T/cut.db"
+imp --db "$T/cut.db" "$T"/d2/*.zip >"$T/out7" 2>"$T/err7"
+check "over a truncated database: imports" [ $? -eq 0 ]
+check "over a truncated database: history=none" grep -q "history=none" \
+    "$T/out7"
+check "over a truncated database: the result is whole" \
+    [ "$(q "$T/cut.db" 'pragma quick_check')" = ok ]
+
+echo "RESULT $PASS $FAIL"
