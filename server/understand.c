@@ -467,6 +467,10 @@ static unsigned name_count(const struct understand *u,
 static int place_wins(const struct understand *u, struct understood *x,
                       size_t i, size_t n, unsigned acts, unsigned *names)
 {
+    if (x->place_only) {
+        *names = 0;
+        return 1;
+    }
     *names = name_count(u, x, i, n, 1, acts);
     if (*names == 0 || acts > *names)
         return 1;
@@ -607,7 +611,7 @@ static void read_words(const struct understand *u, struct understood *x)
 {
     for (size_t i = 0; i < x->nwords;) {
         size_t len;
-        int c = match_concept(u, x, i, &len);
+        int c = x->place_only ? -1 : match_concept(u, x, i, &len);
         if (c >= 0) {
             take_concept(u, x, c);
             add_phrase(x, i, len, concept_role(c), c, 0);
@@ -761,6 +765,27 @@ int understand_query(const struct understand *u, const char *q, size_t n,
     for (size_t p = 0; p < x->nphrases; p++)
         if (x->phrase[p].role == UND_NAME)
             x->names[x->nnames++] = x->phrase[p].first;
+    return 0;
+}
+
+int understand_place_text(const struct understand *u, const char *s, size_t n,
+                          struct understood *x)
+{
+    char buf[1024];
+    memset(x, 0, sizeof(*x));
+    x->place.kind = UND_PLACE_NONE;
+    x->place_only = 1;
+    if (n >= sizeof(buf) || split_words(x, buf, fold(s, n, buf)) < 0)
+        return -1;
+    read_words(u, x);
+    if (x->place.kind != UND_PLACE_COMMUNE)
+        return -1;
+    for (size_t p = 0; p < x->nphrases; p++) {
+        const struct und_phrase *ph = &x->phrase[p];
+        if (ph->role != UND_PLACE &&
+            !(p < x->place.phrase && is_connector(x->words[ph->first])))
+            return -1;
+    }
     return 0;
 }
 

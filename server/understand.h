@@ -108,6 +108,7 @@ struct understood {
      * once completed would be read so: understand_json() offers that
      * reading as "alternative". */
     int place_declined;
+    int place_only; /* understand_place_text(): no names, no lexicon */
 };
 
 /* Reads the query q[0..n) (UTF-8, as the client sent it) into out.
@@ -115,6 +116,14 @@ struct understood {
  * longer than UND_WORD_MAX - 1 bytes (the caller answers 400). */
 int understand_query(const struct understand *u, const char *q, size_t n,
                      struct understood *out);
+
+/* Reads s[0..n) (a city= value: "Saint-Étienne", "paris 9e
+ * arrondissement", "lyon 3ème") as a commune and nothing else: no name
+ * weighs against it, no lexicon word is read. Returns 0 when every word
+ * is the one commune place (a connector such as "à" may precede it),
+ * else -1 (out is then of no use). */
+int understand_place_text(const struct understand *u, const char *s, size_t n,
+                          struct understood *out);
 
 /* The other reading of an ambiguous place: its words become name words
  * and the place filter goes. */
