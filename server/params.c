@@ -379,18 +379,40 @@ static void resolve_city(struct db_conn *c, struct sq *q)
     u = xcalloc(1, sizeof(*u));
     if (q->insee) {
         int k = geo_by_insee(geo, q->insee, strlen(q->insee));
-        if (k < 0)
-            goto out;
+        const int *kids;
+        size_t nk = k >= 0 ? geo_children(geo, k, &kids) : 0;
+        if (!nk)
+            goto out; /* a commune without arrondissements: its code */
         u->place.kind = UND_PLACE_COMMUNE;
         u->place.communes[0] = k;
         u->place.ncommunes = u->place.nnamed = 1;
-        const int *kids;
-        size_t nk = geo_children(geo, k, &kids);
         for (size_t i = 0; i < nk && i + 1 < UND_MAX_COMMUNES; i++)
             u->place.communes[u->place.ncommunes++] = kids[i];
     } else if (understand_place_text(und, q->city_fold, strlen(q->city_fold),
                                      u) < 0) {
         goto out;
+    } else if (u->place.ncommunes == u->place.nnamed) {
+        /* No arrondissements. An arrondissement: its code (lines may
+         * name it "Paris" as their town). A town: its name as the
+         * activities write it (places_fold_name(): "st etienne" is "saint
+         * etienne"), one key of the city_fold indexes (with the
+         * profession's) rather than a stream per code and town name. */
+        const struct geo_commune *k = geo_commune(geo, u->place.communes[0]);
+        const char *f = k->name_fold;
+        for (size_t i = 1; f && i < u->place.nnamed; i++)
+            if (strcmp(geo_commune(geo, u->place.communes[i])->name_fold, f))
+                f = NULL;
+        if (u->place.nnamed == 1 && k->parent >= 0) {
+            free(q->city_fold);
+            q->city_fold = NULL;
+            q->insee = xstrdup(k->insee);
+            goto out;
+        }
+        if (f) {
+            free(q->city_fold);
+            q->city_fold = xstrdup(f);
+            goto out;
+        }
     }
     free(q->city_fold);
     free(q->insee);

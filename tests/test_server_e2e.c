@@ -1280,6 +1280,13 @@ static void test_city_forms(void)
         {"/v1/search?city=paris+11e&dept=75", "810000000001 810000000009", 2},
         {"/v1/search?city=paris&postcode=75008", "810000000010", 1},
         {"/v1/search?city=lyon+3%C3%A8me", "810000000002", 1},
+        /* Two towns and a La Poste label of a third (Boissezon). */
+        {"/v1/search?city=castres", "", 0},
+        {"/v1/search?city=st+etienne", "", 0},
+        {"/v1/search?city=Belfort",
+         "810000000003 810000000004 810000000005"
+         " 810000000009",
+         4},
         {"/v1/search?q=martin+paris+11e+arrondissement", "810000000001", 1},
         {"/v1/search?q=medecin+paris+11e+arr+martin", "810000000001", 1},
         {"/v1/search?q=infirmiere+lyon+3+eme", "810000000002", 1},
