@@ -524,12 +524,12 @@ static size_t place_words(const struct understand *u, struct understood *x,
      * commune of Lot-et-Garonne; Vienne the department, not the town of
      * Isère) and, as for a commune, more activities than people carry it
      * as a name. */
-    if (drun > 0) {
+    /* A longer commune name wins ("paris 16", "paris 9e arrondissement":
+     * arrondissements, not the department Paris); the department's
+     * activities (a walk over every commune) only when they decide. */
+    if (drun > 0 && drun >= run) {
         unsigned dacts = dept_activities(u->geo, dept), names;
-        /* A longer commune name wins ("paris 16", "paris 9e
-         * arrondissement": arrondissements, not the department Paris). */
-        if (drun > run ||
-            (drun == run && dacts > geo_commune(u->geo, cs[0])->activities)) {
+        if (drun > run || dacts > geo_commune(u->geo, cs[0])->activities) {
             if (place_wins(u, x, i, drun, dacts, &names)) {
                 x->place.kind = UND_PLACE_DEPT;
                 x->place.ambiguous = names > 0;
