@@ -392,22 +392,16 @@ static void resolve_city(struct db_conn *c, struct sq *q)
                                      u) < 0) {
         goto out;
     } else if (u->place.ncommunes == u->place.nnamed) {
-        /* No arrondissements. An arrondissement: its code (lines may
-         * name it "Paris" as their town). A town: its name as the
-         * activities write it (places_fold_name(): "st etienne" is "saint
-         * etienne"), one key of the city_fold indexes (with the
-         * profession's) rather than a stream per code and town name. */
-        const struct geo_commune *k = geo_commune(geo, u->place.communes[0]);
-        const char *f = k->name_fold;
+        /* No arrondissements: the town's name as the activities write it
+         * (INSEE's, as the importer writes it for the lines it places;
+         * places_fold_name(): "st etienne" is "saint etienne", "paris 9"
+         * is "paris 9e arrondissement"), one key of the city_fold indexes
+         * (with the profession's) rather than a stream per code and town
+         * name. */
+        const char *f = geo_commune(geo, u->place.communes[0])->name_fold;
         for (size_t i = 1; f && i < u->place.nnamed; i++)
             if (strcmp(geo_commune(geo, u->place.communes[i])->name_fold, f))
                 f = NULL;
-        if (u->place.nnamed == 1 && k->parent >= 0) {
-            free(q->city_fold);
-            q->city_fold = NULL;
-            q->insee = xstrdup(k->insee);
-            goto out;
-        }
         if (f) {
             free(q->city_fold);
             q->city_fold = xstrdup(f);

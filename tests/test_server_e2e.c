@@ -1301,8 +1301,14 @@ static void test_city_forms(void)
     sqlite3 *db;
     T_CHECK(sqlite3_open(path, &db) == SQLITE_OK);
     T_EQ_INT(places_load_tsv(db, "data/communes.tsv", "data/postcodes.tsv"), 0);
-    /* BERNARD: a line with Paris's own code; DURAND: a CEDEX line with
-     * no commune code, as the extracts write them. */
+    /* The arrondissements' lines name their town as the extracts do
+     * (INSEE's name, "Paris 11e Arrondissement"); BERNARD: a line with
+     * Paris's own code; DURAND: a CEDEX line with no commune code. */
+    exec_or_die(db, "UPDATE activity SET city = (SELECT name FROM commune c"
+                    " WHERE c.insee = activity.insee), city_fold = lower("
+                    "(SELECT name FROM commune c WHERE c.insee ="
+                    " activity.insee)) WHERE insee IN (SELECT insee FROM"
+                    " commune WHERE parent_insee != '')");
     exec_or_die(db, "INSERT INTO activity (aid, profession_code, postcode,"
                     " insee, city, city_fold, dept_code)"
                     " SELECT pid << 20 | 1, profession_code, '75008',"
