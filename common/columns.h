@@ -230,8 +230,8 @@ enum columns_mssante { COLUMNS_MSSANTE(COLUMNS_ID) COLUMNS_MSSANTE_N };
     X(addr_distribution, COPY, ACT_DISTRIB)                                    \
     X(cedex_office, COPY, ACT_CEDEX)                                           \
     X(postcode, COPY, ACT_CP)                                                  \
-    X(insee, COPY, ACT_INSEE)                                                  \
-    X(city, COPY, ACT_CITY)                                                    \
+    X(insee, OWN, ACT_INSEE)                                                   \
+    X(city, OWN, ACT_CITY)                                                     \
     X(city_fold, OWN, ACT_CITY)                                                \
     X(country_code, COPY, ACT_PAYS_C)                                          \
     X(country, COPY, ACT_PAYS_L)                                               \

@@ -529,6 +529,186 @@ out:
     return ret;
 }
 
+struct towns_commune {
+    struct places_town pub;
+    char *fold; /* places_fold_name(name) */
+    char dept[4];
+    char parent_insee[6];
+    int parent; /* the city of an arrondissement, else -1 */
+};
+
+struct towns_key {
+    const char *s; /* a postal code or a folded name */
+    int c;
+};
+
+struct places_towns {
+    struct towns_commune *c;
+    size_t n, cap;
+    struct towns_key *pcs, *names;
+    size_t npcs, nnames, cappcs;
+};
+
+/* [*lo, *hi): the keys of v equal to s. */
+static void towns_range(const struct towns_key *v, size_t nv, const char *s,
+                        size_t *lo, size_t *hi)
+{
+    size_t a = 0, b = nv;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (strcmp(v[mid].s, s) < 0)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    *lo = a;
+    while (a < nv && strcmp(v[a].s, s) == 0)
+        a++;
+    *hi = a;
+}
+
+static int cmp_towns_key(const void *a, const void *b)
+{
+    const struct towns_key *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    return c ? c : x->c - y->c;
+}
+
+static int towns_add(void *ctx, const struct places_commune *pc)
+{
+    struct places_towns *t = ctx;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 4096;
+        t->c = xrealloc(t->c, t->cap * sizeof(*t->c));
+    }
+    struct towns_commune *c = &t->c[t->n++];
+    size_t nl = strlen(pc->name);
+    c->pub.insee = xstrdup(pc->insee);
+    c->pub.name = xstrdup(pc->name);
+    c->fold = xmalloc(PLACES_FOLD_SIZE(nl));
+    places_fold_name(pc->name, nl, c->fold);
+    snprintf(c->dept, sizeof(c->dept), "%s", pc->dept);
+    snprintf(c->parent_insee, sizeof(c->parent_insee), "%s",
+             pc->parent_insee ? pc->parent_insee : "");
+    c->parent = -1;
+    /* Its postal codes ("13001,13002"), each a key to it. */
+    for (const char *p = pc->postcodes; p && *p;) {
+        size_t l = strcspn(p, ",");
+        if (t->npcs == t->cappcs) {
+            t->cappcs = t->cappcs ? 2 * t->cappcs : 4096;
+            t->pcs = xrealloc(t->pcs, t->cappcs * sizeof(*t->pcs));
+        }
+        t->pcs[t->npcs++] = (struct towns_key){xstrndup(p, l), (int)t->n - 1};
+        p += l + (p[l] == ',');
+    }
+    return 0;
+}
+
+/* The commune of an INSEE code, among the keys byinsee (sorted). */
+static int towns_by_insee(const struct places_towns *t,
+                          const struct towns_key *byinsee, const char *insee)
+{
+    size_t lo, hi;
+    towns_range(byinsee, t->n, insee, &lo, &hi);
+    return lo < hi ? byinsee[lo].c : -1;
+}
+
+struct places_towns *places_towns_load(const char *communes_tsv)
+{
+    struct places_towns *t = xcalloc(1, sizeof(*t));
+    if (places_read_communes(communes_tsv, towns_add, t) < 0) {
+        places_towns_free(t);
+        return NULL;
+    }
+    struct towns_key *byinsee = xmalloc((t->n ? t->n : 1) * sizeof(*byinsee));
+    t->names = xmalloc((t->n ? t->n : 1) * sizeof(*t->names));
+    for (size_t i = 0; i < t->n; i++) {
+        byinsee[i] = (struct towns_key){t->c[i].pub.insee, (int)i};
+        t->names[t->nnames++] = (struct towns_key){t->c[i].fold, (int)i};
+    }
+    qsort(byinsee, t->n, sizeof(*byinsee), cmp_towns_key);
+    for (size_t i = 0; i < t->n; i++)
+        if (t->c[i].parent_insee[0])
+            t->c[i].parent = towns_by_insee(t, byinsee, t->c[i].parent_insee);
+    free(byinsee);
+    qsort(t->names, t->nnames, sizeof(*t->names), cmp_towns_key);
+    qsort(t->pcs, t->npcs, sizeof(*t->pcs), cmp_towns_key);
+    return t;
+}
+
+void places_towns_free(struct places_towns *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        free((char *)t->c[i].pub.insee);
+        free((char *)t->c[i].pub.name);
+        free(t->c[i].fold);
+    }
+    free(t->c);
+    for (size_t i = 0; i < t->npcs; i++)
+        free((char *)t->pcs[i].s);
+    free(t->pcs);
+    free(t->names);
+    free(t);
+}
+
+/* Communes a postal code serves, or a name names, at most this many: the
+ * most any real code has is about 40 (a rural code over many villages). */
+#define TOWNS_MAX_CANDS 64
+
+const struct places_town *places_town_of(const struct places_towns *t,
+                                         const char *pc, size_t pn,
+                                         const char *town, size_t tn)
+{
+    char code[6], name[256], dept[4];
+    int cand[TOWNS_MAX_CANDS];
+    size_t nc = 0, lo, hi;
+    if (!t || pn != 5 || tn >= sizeof(name))
+        return NULL;
+    memcpy(code, pc, 5);
+    code[5] = '\0';
+    memcpy(name, town ? town : "", tn);
+    name[tn] = '\0';
+    towns_range(t->pcs, t->npcs, code, &lo, &hi);
+    for (size_t i = lo; i < hi && nc < TOWNS_MAX_CANDS; i++)
+        cand[nc++] = t->pcs[i].c;
+    if (nc > 0) {
+        /* A city whose arrondissement the code also serves: the
+         * arrondissement. */
+        size_t o = 0;
+        for (size_t i = 0; i < nc; i++) {
+            int kid = 0;
+            for (size_t k = 0; k < nc && !kid; k++)
+                kid = t->c[cand[k]].parent == cand[i];
+            if (!kid)
+                cand[o++] = cand[i];
+        }
+        nc = o;
+        int found = -1, nfound = 0;
+        for (size_t i = 0; i < nc && tn; i++) {
+            const struct towns_commune *c = &t->c[cand[i]];
+            if (strcmp(c->fold, name) == 0 ||
+                (c->parent >= 0 && strcmp(t->c[c->parent].fold, name) == 0))
+                found = cand[i], nfound++;
+        }
+        if (nfound == 1)
+            return &t->c[found].pub;
+        /* The town names none of them (a locality, an old commune's
+         * name): the code alone, if it serves one commune. */
+        return nfound == 0 && nc == 1 ? &t->c[cand[0]].pub : NULL;
+    }
+    /* A CEDEX code: the town of that name in its department. */
+    if (!tn || places_dept_of(NULL, 0, code, 5, dept) == 0)
+        return NULL;
+    towns_range(t->names, t->nnames, name, &lo, &hi);
+    int found = -1, nfound = 0;
+    for (size_t i = lo; i < hi; i++)
+        if (strcmp(t->c[t->names[i].c].dept, dept) == 0)
+            found = t->names[i].c, nfound++;
+    return nfound == 1 ? &t->c[found].pub : NULL;
+}
+
 /* The statements load_communes() inserts a commune with. */
 struct commune_sql {
     sqlite3 *db;

@@ -104,6 +104,33 @@ const char *places_dept_label(const char *code);
  * ("corse", "seine saint"): a reader of words should try one more. */
 int places_dept_name_continues(const char *fold, size_t n);
 
+/* Placing an address that gives no commune code (the importer's lines
+ * with only a postal code and a bureau, "13012 MARSEILLE"): the communes
+ * of data/communes.tsv by postal code and by folded name, in memory.
+ * Immutable once loaded: any thread may read it. */
+struct places_towns;
+
+/* Reads communes_tsv (as places_read_communes()). NULL after logging. */
+struct places_towns *places_towns_load(const char *communes_tsv);
+void places_towns_free(struct places_towns *t);
+
+struct places_town {
+    const char *insee; /* "13212" */
+    const char *name;  /* "Marseille 12e Arrondissement" */
+};
+
+/* The one commune that the postal code pc[0..pn) and the town
+ * town[0..tn) (places_fold_name()d, less any CEDEX mention; tn 0 for
+ * none) name, or NULL (borrowed from t). A code the table lists: its
+ * communes (an arrondissement before its city: "13012 MARSEILLE" is
+ * Marseille 12e Arrondissement), the one the town names by its own or
+ * its city's name, else the code's only commune. A code it does not list
+ * (CEDEX): the one commune of that name in the code's department
+ * (places_dept_of()), "13258 MARSEILLE CEDEX 20" being Marseille. */
+const struct places_town *places_town_of(const struct places_towns *t,
+                                         const char *pc, size_t pn,
+                                         const char *town, size_t tn);
+
 /* Great-circle distance in kilometres (haversine, mean Earth radius
  * 6371.0088 km); within 0.5 % of the ellipsoid, enough to sort by. */
 double places_distance_km(double lat1, double lon1, double lat2, double lon2);

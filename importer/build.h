@@ -51,6 +51,9 @@ struct build {
     struct codes codes;     /* the code lists */
     struct persons persons; /* the professionals */
     struct spill *sp;       /* the parsed rows, until the replay */
+    /* The communes by postal code and name, to place lines without a
+     * commune code (NULL: no commune table). Read-only once loaded. */
+    struct places_towns *towns;
 
     /* The file being read. */
     int kind; /* enum load_kind */

@@ -547,6 +547,8 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     }
     if (plan_sources(&so, in, n) < 0 || open_db(db_path, o, &db) < 0)
         goto out;
+    if (o->communes_tsv && !(b.towns = places_towns_load(o->communes_tsv)))
+        goto out;
     step_done("communes", &t0);
     if (spill_open(&sp, db_path) < 0)
         goto out;
@@ -595,5 +597,6 @@ out:
     strset_release(&b.strs);
     codes_release(&b.codes);
     arena_release(&b.arena);
+    places_towns_free(b.towns);
     return ret;
 }

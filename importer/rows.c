@@ -233,10 +233,28 @@ static void row_activity(struct build *b, struct batch *bt,
         }
     }
 
+    /* No commune code: the commune its postal code and town name (a
+     * bureau's "13012 MARSEILLE" is Marseille 12e Arrondissement), its
+     * code and name written as the line would have given them, so a
+     * search by town finds it and the record names it; the bureau stays
+     * as it was. */
+    const struct places_town *pt = NULL;
+    if ((!insee || !insee->n) && cp && b->towns)
+        pt = places_town_of(b->towns, cp->p, cp->n, cityf, cfn);
+    int named = pt && !(city && city->n);
+    if (named)
+        cfn = places_fold_name(pt->name, strlen(pt->name), cityf);
+
     batch_row(bt, TARGET_ACTIVITY, p);
+#define OWN_insee                                                              \
+    (pt ? batch_val(bt, pt->insee, strlen(pt->insee)) : batch_field(bt, insee))
+#define OWN_city                                                               \
+    (named ? batch_val(bt, pt->name, strlen(pt->name)) : batch_field(bt, city))
 #define OWN_city_fold batch_val(bt, cityf, cfn)
 #define OWN_dept_code batch_dept(bt, dept, insee, cp)
     TABLE_ACTIVITY(ROW_VALUE)
+#undef OWN_insee
+#undef OWN_city
 #undef OWN_city_fold
 #undef OWN_dept_code
 

@@ -142,6 +142,17 @@ static int postcodes_in(struct db_conn *c, const char *lo, const char *hi,
  * ('+' keeps them off the indexes): one activity must satisfy all. */
 static void loc_rest(struct sqlb *b, const struct sq *q, int key)
 {
+    if (q->ninsee && key != LOC_COMMUNE) {
+        /* A city= commune beside a postal code or department: the same
+         * activity must be in it. */
+        buf_addstr(&b->sql, " AND (+insee IN ");
+        sqlb_list(b, q->insees, q->ninsee);
+        if (q->ntown) {
+            buf_addstr(&b->sql, " OR +city_fold IN ");
+            sqlb_list(b, q->towns, q->ntown);
+        }
+        buf_addstr(&b->sql, ")");
+    }
     if (q->insee && key != LOC_INSEE) {
         buf_addstr(&b->sql, " AND +insee = ");
         sqlb_arg(b, q->insee);

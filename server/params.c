@@ -7,6 +7,7 @@
  * empty. Nothing here reads the match. */
 #include <assert.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -283,6 +284,33 @@ void params_add_towns(struct sq *q, const struct geo_commune *k)
     free(f);
 }
 
+/* The filter of the communes of a reading (with their arrondissements). */
+static void set_communes(struct sq *q, const struct geo *geo,
+                         const struct understood *u)
+{
+    /* Paris is its department: one index range to read instead of 21,
+     * each of which every leapfrogging seek would descend (unless a
+     * department is given too: a list of departments is any of them). */
+    const char *d = geo_commune(geo, u->place.communes[0])->dept;
+    size_t same = 0;
+    for (size_t i = 0; i < u->place.ncommunes; i++)
+        same += strcmp(geo_commune(geo, u->place.communes[i])->dept, d) == 0;
+    if (!q->ndept && same == u->place.ncommunes && same > 1 &&
+        same == geo_dept_communes(geo, d, strlen(d))) {
+        q->dept[q->ndept++] = xstrdup(d);
+        return;
+    }
+    /* Room is left for the towns in the stream's sub-streams. No
+     * department check on the towns: every commune of that name is in
+     * the list, so a row naming it as its town is in one. */
+    for (size_t i = 0;
+         i < u->place.ncommunes && q->ninsee < STREAM_SUBS_MAX - 8; i++)
+        q->insees[q->ninsee++] =
+            xstrdup(geo_commune(geo, u->place.communes[i])->insee);
+    for (size_t i = 0; i < u->place.nnamed && i < 2; i++)
+        params_add_towns(q, geo_commune(geo, u->place.communes[i]));
+}
+
 /* Fills q from q->und: its name words become tokens, and its profession,
  * specialty, mode and place the filters the request left empty. -1 when
  * it has more name words than TOK_MAX. */
@@ -313,7 +341,8 @@ static int apply_understood(struct sq *q, const struct geo *geo)
         q->mode[q->nmode++] = xstrdup(u->mode);
         q->from_q |= FROM_Q_MODE;
     }
-    int explicit_place = q->ndept || q->city_fold || q->insee || q->pc_lo;
+    int explicit_place =
+        q->ndept || q->city_fold || q->insee || q->pc_lo || q->ninsee;
     if (explicit_place || u->place.kind == UND_PLACE_NONE)
         return 0;
     q->from_q |= FROM_Q_PLACE;
@@ -324,36 +353,67 @@ static int apply_understood(struct sq *q, const struct geo *geo)
     case UND_PLACE_DEPT:
         q->dept[q->ndept++] = xstrdup_upper(u->place.dept);
         break;
-    case UND_PLACE_COMMUNE: {
-        if (!geo)
-            break;
-        /* Paris is its department: one index range to read instead of
-         * 21, each of which every leapfrogging seek would descend. */
-        const char *d = geo_commune(geo, u->place.communes[0])->dept;
-        size_t same = 0;
-        for (size_t i = 0; i < u->place.ncommunes; i++)
-            same +=
-                strcmp(geo_commune(geo, u->place.communes[i])->dept, d) == 0;
-        if (same == u->place.ncommunes && same > 1 &&
-            same == geo_dept_communes(geo, d, strlen(d))) {
-            q->dept[q->ndept++] = xstrdup(d);
-            break;
-        }
-        /* Room is left for the towns in the stream's sub-streams. No
-         * department check on the towns: every commune of that name is
-         * in the list, so a row naming it as its town is in one. */
-        for (size_t i = 0;
-             i < u->place.ncommunes && q->ninsee < STREAM_SUBS_MAX - 8; i++)
-            q->insees[q->ninsee++] =
-                xstrdup(geo_commune(geo, u->place.communes[i])->insee);
-        for (size_t i = 0; i < u->place.nnamed && i < 2; i++)
-            params_add_towns(q, geo_commune(geo, u->place.communes[i]));
+    case UND_PLACE_COMMUNE:
+        if (geo)
+            set_communes(q, geo, u);
         break;
-    }
     default:
         break;
     }
     return 0;
+}
+
+/* city= as a commune of the reference table ("Paris", "paris 9e
+ * arrondissement", "lyon 3ème", an INSEE code): its activities by commune
+ * code, the whole city's with its arrondissements', and those placed only
+ * by their town name, as a commune read in q. A value the table does not
+ * know stays a match on the activity's town text. After every parameter:
+ * a department given beside it must not be widened by the city's. */
+static void resolve_city(struct db_conn *c, struct sq *q)
+{
+    const struct geo *geo = search_geo(c);
+    const struct understand *und = search_und(c);
+    struct understood *u;
+    if (!geo || !und || (!q->city_fold && !q->insee))
+        return;
+    u = xcalloc(1, sizeof(*u));
+    if (q->insee) {
+        int k = geo_by_insee(geo, q->insee, strlen(q->insee));
+        const int *kids;
+        size_t nk = k >= 0 ? geo_children(geo, k, &kids) : 0;
+        if (!nk)
+            goto out; /* a commune without arrondissements: its code */
+        u->place.kind = UND_PLACE_COMMUNE;
+        u->place.communes[0] = k;
+        u->place.ncommunes = u->place.nnamed = 1;
+        for (size_t i = 0; i < nk && i + 1 < UND_MAX_COMMUNES; i++)
+            u->place.communes[u->place.ncommunes++] = kids[i];
+    } else if (understand_place_text(und, q->city_fold, strlen(q->city_fold),
+                                     u) < 0) {
+        goto out;
+    } else if (u->place.ncommunes == u->place.nnamed) {
+        /* No arrondissements: the town's name as the activities write it
+         * (INSEE's, as the importer writes it for the lines it places;
+         * places_fold_name(): "st etienne" is "saint etienne", "paris 9"
+         * is "paris 9e arrondissement"), one key of the city_fold indexes
+         * (with the profession's) rather than a stream per code and town
+         * name. */
+        const char *f = geo_commune(geo, u->place.communes[0])->name_fold;
+        for (size_t i = 1; f && i < u->place.nnamed; i++)
+            if (strcmp(geo_commune(geo, u->place.communes[i])->name_fold, f))
+                f = NULL;
+        if (f) {
+            free(q->city_fold);
+            q->city_fold = xstrdup(f);
+            goto out;
+        }
+    }
+    free(q->city_fold);
+    free(q->insee);
+    q->city_fold = q->insee = NULL;
+    set_communes(q, geo, u);
+out:
+    free(u);
 }
 
 /* One parameter's value into q: 0, or -1 with the error in out. */
@@ -503,23 +563,87 @@ static int param_postcode(struct db_conn *c, struct sq *q, const char *k,
     return 0;
 }
 
+/* Rows of a CEDEX code read to find the town of its bureau: a code
+ * serves one office, so a few agree; the activity_postcode index reads
+ * them in microseconds. */
+#define CEDEX_ROWS 64
+
+/* The commune of a postal code La Poste's table does not list (a CEDEX
+ * code) by the activities that carry it: the town of their bureau
+ * ("84811 L ISLE SUR LA SORGUE CEDEX"), or their commune code, placed as
+ * for distances; the commune most of them name. -1 if none. */
+static int cedex_commune(struct db_conn *c, const struct geo *geo,
+                         const char *pc)
+{
+    sqlite3_stmt *st = db_prepare(c, "SELECT insee, city_fold FROM activity"
+                                     " WHERE postcode = ?1 LIMIT ?2");
+    int seen[CEDEX_ROWS], votes[CEDEX_ROWS], nseen = 0, best = -1;
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, pc, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, CEDEX_ROWS);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int k;
+        double lat, lon;
+        int how =
+            geo_locate(geo, db_text(st, 0), pc, db_text(st, 1), &k, &lat, &lon);
+        if (how == GEO_NONE || how == GEO_DEPT || k < 0)
+            continue;
+        int i = 0;
+        while (i < nseen && seen[i] != k)
+            i++;
+        if (i == nseen) {
+            seen[nseen] = k;
+            votes[nseen++] = 0;
+        }
+        if (++votes[i] > (best < 0 ? 0 : votes[best]))
+            best = i;
+    }
+    db_done(st);
+    return best < 0 ? -1 : seen[best];
+}
+
 static int param_near(struct db_conn *c, struct sq *q, const char *k,
                       const char *v, struct api_resp *out)
 {
     (void)k;
-    int commune;
+    int commune = -1;
     const struct geo *geo = search_geo(c);
+    const struct understand *und = search_und(c);
     if (!geo) {
         api_error(out, 400, "near: this database has no commune table");
         return -1;
     }
-    if (geo_resolve(geo, v, strlen(v), &commune, &q->lat, &q->lon) < 0) {
+    size_t vl = strlen(v);
+    int pc = vl == 5 && strspn(v, "0123456789") == 5, tmp[1];
+    /* A code La Poste does not list (a CEDEX code): the town of the
+     * bureau of the activities that carry it, before geo_resolve()'s
+     * guesses (an INSEE code of that number, the department's largest
+     * town). */
+    if (pc && geo_by_postcode(geo, v, 5, tmp, 1) == 0)
+        commune = cedex_commune(c, geo, v);
+    if (commune < 0 &&
+        geo_resolve(geo, v, vl, &commune, &q->lat, &q->lon) == 0) {
+        q->near = 1;
+        return 0;
+    }
+    if (commune < 0 && und) {
+        /* "paris 9e", "lyon 3ème": as city= reads them. */
+        struct understood *u = xmalloc(sizeof(*u));
+        if (understand_place_text(und, v, vl, u) == 0)
+            commune = u->place.communes[0];
+        free(u);
+    }
+    if (commune < 0 || isnan(geo_commune(geo, commune)->lat) ||
+        isnan(geo_commune(geo, commune)->lon)) {
         api_error(out, 400,
                   "near: unknown place '%s' (a postal code, an INSEE code, a"
                   " commune or lat,lon)",
                   v);
         return -1;
     }
+    q->lat = geo_commune(geo, commune)->lat;
+    q->lon = geo_commune(geo, commune)->lon;
     q->near = 1;
     return 0;
 }
@@ -669,6 +793,7 @@ static int params_combine(struct db_conn *c, struct sq *q, int suggest,
     dedup_list(q->prof, &q->nprof);
     dedup_list(q->spec, &q->nspec);
     dedup_list(q->mode, &q->nmode);
+    resolve_city(c, q);
     dedup_list(q->dept, &q->ndept);
     if (q->qtext) {
         /* Suggestions take the words as typed: "paris" is the start of a

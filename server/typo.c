@@ -367,6 +367,20 @@ unsigned typo_count(const struct typo_dict *d, const char *w, size_t n)
     return 0;
 }
 
+unsigned typo_prefix_count(const struct typo_dict *d, const char *w, size_t n,
+                           unsigned cap)
+{
+    size_t lo, hi;
+    unsigned sum = 0;
+    if (!d || n == 0 || d->n == 0)
+        return 0;
+    side_range(&d->fwd, d->n, w, n, &lo, &hi);
+    /* Each word adds at least 1, so at most cap + 1 words are read. */
+    for (size_t i = lo; i < hi && sum <= cap; i++)
+        sum += d->count[i];
+    return sum;
+}
+
 int typo_max_edits(size_t n)
 {
     return n >= 9 ? 2 : n >= 5 ? 1 : 0;

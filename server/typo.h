@@ -34,6 +34,14 @@ size_t typo_dict_size(const struct typo_dict *d);
  * not a dictionary word. */
 unsigned typo_count(const struct typo_dict *d, const char *w, size_t n);
 
+/* How many professionals carry a word that begins with w[0..n) (w itself
+ * included; a person carrying two such words counts twice), or some
+ * number above cap once the sum passes it: the reader of a word being
+ * typed only compares it with a town's activities, and the bound keeps
+ * a short prefix (thousands of words) to cap + 1 words read. */
+unsigned typo_prefix_count(const struct typo_dict *d, const char *w, size_t n,
+                           unsigned cap);
+
 /* Edits allowed for a word of n letters: 0 below 5, 1 from 5, 2 from 9
  * (the issue's rule: short words have too many neighbours for a typo to be
  * told from another name). Between a query word and a dictionary word, n

@@ -445,13 +445,39 @@ static unsigned typo_names(const struct understand *u,
 }
 
 /* How many professionals carry the run of words as a name: the word's
- * count for one word, the joined form's for several (LE GOFF: legoff). */
+ * count for one word, the joined form's for several (LE GOFF: legoff).
+ * With typed, a run that ends with the word being typed counts the names
+ * it begins (past cap, some number above it). */
 static unsigned name_count(const struct understand *u,
-                           const struct understood *x, size_t i, size_t n)
+                           const struct understood *x, size_t i, size_t n,
+                           int typed, unsigned cap)
 {
     char buf[UND_MAX_WORDS * UND_WORD_MAX];
     size_t l = join_words(x, i, n, 0, buf, sizeof(buf));
+    if (typed && x->typing && i + n == x->nwords)
+        return typo_prefix_count(u->dict, buf, l, cap);
     return typo_count(u->dict, buf, l);
+}
+
+/* Whether a town (or department) with acts activities is the reading of
+ * words i..i+n-1 rather than names: the names they are, or begin when
+ * the last is being typed, fewer than its activities. Sets *names (for
+ * the ambiguity mark) and, when only the typed word kept the place off,
+ * x->place_declined. */
+static int place_wins(const struct understand *u, struct understood *x,
+                      size_t i, size_t n, unsigned acts, unsigned *names)
+{
+    if (x->place_only) {
+        *names = 0;
+        return 1;
+    }
+    *names = name_count(u, x, i, n, 1, acts);
+    if (*names == 0 || acts > *names)
+        return 1;
+    unsigned exact = name_count(u, x, i, n, 0, acts);
+    if (exact == 0 || acts > exact)
+        x->place_declined = 1;
+    return 0;
 }
 
 static int is_connector(const char *w)
@@ -498,11 +524,13 @@ static size_t place_words(const struct understand *u, struct understood *x,
      * commune of Lot-et-Garonne; Vienne the department, not the town of
      * Isère) and, as for a commune, more activities than people carry it
      * as a name. */
-    if (drun > 0) {
-        unsigned dacts = dept_activities(u->geo, dept);
+    /* A longer commune name wins ("paris 16", "paris 9e arrondissement":
+     * arrondissements, not the department Paris); the department's
+     * activities (a walk over every commune) only when they decide. */
+    if (drun > 0 && drun >= run) {
+        unsigned dacts = dept_activities(u->geo, dept), names;
         if (drun > run || dacts > geo_commune(u->geo, cs[0])->activities) {
-            unsigned names = name_count(u, x, i, drun);
-            if (names == 0 || dacts > names) {
+            if (place_wins(u, x, i, drun, dacts, &names)) {
                 x->place.kind = UND_PLACE_DEPT;
                 x->place.ambiguous = names > 0;
                 memcpy(x->place.dept, dept, sizeof(dept));
@@ -513,12 +541,12 @@ static size_t place_words(const struct understand *u, struct understood *x,
         }
     }
     if (run > 0) {
-        unsigned names = name_count(u, x, i, run);
-        unsigned acts = geo_commune(u->geo, cs[0])->activities;
-        /* A name first when at least as many people carry it as there
-         * are activities in the commune (MARIE, FONTAINE; but Paris,
+        unsigned names, acts = geo_commune(u->geo, cs[0])->activities;
+        /* A name first when at least as many people carry it (or, being
+         * typed, names it begins) as there are activities in the commune
+         * (MARIE, FONTAINE, "blan" on the way to BLANC; but Paris,
          * Laval). */
-        if (names == 0 || acts > names) {
+        if (place_wins(u, x, i, run, acts, &names)) {
             x->place.kind = UND_PLACE_COMMUNE;
             x->place.ambiguous = names > 0;
             place_set(u->geo, x, cs, ncs, 0);
@@ -530,13 +558,60 @@ static size_t place_words(const struct understand *u, struct understood *x,
     return 0;
 }
 
+/* Words that may follow an arrondissement's number: "paris 9e
+ * arrondissement", "paris 16e arr", "lyon 3 eme" (an ordinal's ending
+ * written apart, only right after the number). */
+static const char *const arr_words[] = {
+    "arrondissement",
+    "arrondissements",
+    "arrondis",
+    "arrond",
+    "arrdt",
+    "ardt",
+    "arrt",
+    "arr",
+    NULL,
+};
+static const char *const ordinal_words[] = {"e", "eme", "er", "ere", NULL};
+
+static int in_list(const char *const *list, const char *w)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(list[i], w) == 0)
+            return 1;
+    return 0;
+}
+
+/* Words i.. that only say "arrondissement" after the place just read,
+ * when it is one arrondissement: how many, added to its phrase. */
+static size_t arr_tail(const struct understand *u, struct understood *x,
+                       size_t i)
+{
+    size_t taken = 0;
+    if (!u->geo || x->place.kind != UND_PLACE_COMMUNE || !x->nphrases ||
+        x->place.phrase != x->nphrases - 1 || x->place.nnamed != 1 ||
+        geo_commune(u->geo, x->place.communes[0])->parent < 0)
+        return 0;
+    struct und_phrase *ph = &x->phrase[x->place.phrase];
+    for (size_t j = i; j < x->nwords; j++) {
+        const char *prev = x->words[j - 1];
+        int after_number = prev[0] >= '0' && prev[0] <= '9';
+        if (!in_list(arr_words, x->words[j]) &&
+            !(after_number && in_list(ordinal_words, x->words[j])))
+            break;
+        ph->n++;
+        taken++;
+    }
+    return taken;
+}
+
 /* The words left to right, the longest reading at each: a lexicon
  * phrase, a number, a place, else a name word. */
 static void read_words(const struct understand *u, struct understood *x)
 {
     for (size_t i = 0; i < x->nwords;) {
         size_t len;
-        int c = match_concept(u, x, i, &len);
+        int c = x->place_only ? -1 : match_concept(u, x, i, &len);
         if (c >= 0) {
             take_concept(u, x, c);
             add_phrase(x, i, len, concept_role(c), c, 0);
@@ -553,11 +628,14 @@ static void read_words(const struct understand *u, struct understood *x)
                 add_phrase(x, i, 1, UND_IGNORED, -1, 0);
             }
             i++;
+            if (placed)
+                i += arr_tail(u, x, i);
             continue;
         }
         size_t taken = place_words(u, x, i);
         if (taken) {
             i += taken;
+            i += arr_tail(u, x, i);
             continue;
         }
         add_phrase(x, i, 1, UND_NAME, -1, 0);
@@ -666,6 +744,13 @@ int understand_query(const struct understand *u, const char *q, size_t n,
         return -1;
     if (split_words(x, buf, fold(q, n, buf)) < 0)
         return -1;
+    /* fold() drops a trailing space: whether the user has moved past the
+     * last word is read from q itself (a letter, a digit or any UTF-8
+     * character last: it is being typed). */
+    x->typing =
+        n > 0 && ((unsigned char)q[n - 1] >= 0x80 ||
+                  (q[n - 1] >= '0' && q[n - 1] <= '9') ||
+                  ((q[n - 1] | 0x20) >= 'a' && (q[n - 1] | 0x20) <= 'z'));
     read_words(u, x);
     misspelt_concepts(u, x);
     typo_town(u, x);
@@ -680,6 +765,27 @@ int understand_query(const struct understand *u, const char *q, size_t n,
     for (size_t p = 0; p < x->nphrases; p++)
         if (x->phrase[p].role == UND_NAME)
             x->names[x->nnames++] = x->phrase[p].first;
+    return 0;
+}
+
+int understand_place_text(const struct understand *u, const char *s, size_t n,
+                          struct understood *x)
+{
+    char buf[1024];
+    memset(x, 0, sizeof(*x));
+    x->place.kind = UND_PLACE_NONE;
+    x->place_only = 1;
+    if (n >= sizeof(buf) || split_words(x, buf, fold(s, n, buf)) < 0)
+        return -1;
+    read_words(u, x);
+    if (x->place.kind != UND_PLACE_COMMUNE)
+        return -1;
+    for (size_t p = 0; p < x->nphrases; p++) {
+        const struct und_phrase *ph = &x->phrase[p];
+        if (ph->role != UND_PLACE &&
+            !(p < x->place.phrase && is_connector(x->words[ph->first])))
+            return -1;
+    }
     return 0;
 }
 
@@ -819,6 +925,22 @@ json_t *understand_json(const struct understand *u, const struct geo *geo,
             json_object_set_new(o, keys[k], arrs[k]);
         else
             json_decref(arrs[k]);
+    }
+    if (x->place_declined && x->typing) {
+        /* The other reading: the same words, the last one completed (a
+         * space after it), which a page can offer ("Blan (81) ?") and
+         * search with its "q". Not typing, it declines nothing more. */
+        struct understood *y = xmalloc(sizeof(*y));
+        size_t l = join_words(x, 0, x->nwords, ' ', text, sizeof(text) - 1);
+        text[l++] = ' ';
+        text[l] = '\0';
+        if (understand_query(u, text, l, y) == 0 &&
+            y->place.kind != UND_PLACE_NONE) {
+            json_t *alt = understand_json(u, geo, y);
+            json_object_set_new(alt, "q", json_string(text));
+            json_object_set_new(o, "alternative", alt);
+        }
+        free(y);
     }
     return o;
 }

@@ -12,8 +12,11 @@
  * MARIE) is read as the place only when the database has more activities
  * in that commune than professionals carrying the name; the reading is
  * then marked ambiguous, and a search that finds nothing may try
- * understand_place_as_name(). It does not search: search.c turns the
- * result into SQL. */
+ * understand_place_as_name(). The last word, while it is being typed, is
+ * a prefix: it is read as a place only when the town has more activities
+ * than people carry names it begins (BLANC... before the hamlet of Blan),
+ * and the other reading is offered. It does not search: search.c turns
+ * the result into SQL. */
 #ifndef UNDERSTAND_H
 #define UNDERSTAND_H
 #include <stddef.h>
@@ -97,6 +100,15 @@ struct understood {
     } place;
     size_t names[UND_MAX_WORDS]; /* name words: indexes into words[] */
     size_t nnames;
+    /* The last word is being typed (q does not end with a space or other
+     * separator): it weighs as the names it begins, not only as itself. */
+    int typing;
+    /* A place reading of words that end with the one being typed was
+     * declined for the names it begins ("blan": BLANC...), and the word
+     * once completed would be read so: understand_json() offers that
+     * reading as "alternative". */
+    int place_declined;
+    int place_only; /* understand_place_text(): no names, no lexicon */
 };
 
 /* Reads the query q[0..n) (UTF-8, as the client sent it) into out.
@@ -105,14 +117,24 @@ struct understood {
 int understand_query(const struct understand *u, const char *q, size_t n,
                      struct understood *out);
 
+/* Reads s[0..n) (a city= value: "Saint-Étienne", "paris 9e
+ * arrondissement", "lyon 3ème") as a commune and nothing else: no name
+ * weighs against it, no lexicon word is read. Returns 0 when every word
+ * is the one commune place (a connector such as "à" may precede it),
+ * else -1 (out is then of no use). */
+int understand_place_text(const struct understand *u, const char *s, size_t n,
+                          struct understood *out);
+
 /* The other reading of an ambiguous place: its words become name words
  * and the place filter goes. */
 void understand_place_as_name(struct understood *x);
 
 /* {"name": [...], "profession": [{"code", "label", "from"}], "specialty":
  * [...], "title": {...}, "mode": {...}, "place": {"kind", "from", ...},
- * "ignored": [...], "typos": [{"from", "as"}]}: only the keys that apply.
- * The caller owns the result. */
+ * "ignored": [...], "typos": [{"from", "as"}], "alternative": {the same
+ * keys, and "q"}}: only the keys that apply. "alternative" is the reading
+ * with the word being typed completed, when a place was declined for it;
+ * its "q" is the query that reads so. The caller owns the result. */
 json_t *understand_json(const struct understand *u, const struct geo *geo,
                         const struct understood *x);
 #endif

@@ -210,7 +210,7 @@ check "truth: exact_vs_variant expects one of two planted spellings" awk -F'\t' 
 # The second set of cases plants its 141 people after the N others (so that
 # adding them changed no one's identifier): N + 141 professionals.
 npeople=$(tail -n +2 "$act" | cut -d'|' -f3 | sort -u | wc -l)
-[ "$npeople" -eq $((N + 141)) ] && ok || ko "professionals: $npeople for N=$N plus 141 planted"
+[ "$npeople" -eq $((N + 189)) ] && ok || ko "professionals: $npeople for N=$N plus 189 planted"
 check "truth: every expected id is in the activity file" awk -F'\t' \
     'NR == FNR { split($0, f, "|"); id[f[3]] = 1; next } { n = split($2, e, ","); for (i = 1; i <= n; i++) if (!(e[i] in id)) bad++ } END { exit bad > 0 }' \
     "$act" "$tr"

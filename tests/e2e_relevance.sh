@@ -188,6 +188,48 @@ total_is "a name and a first name's initial" "q=martin+j" \
     "SELECT count(*) FROM professional WHERE $words LIKE '% martin%'
      AND $words LIKE '% j%'"
 
+# Paris, Lyon and Marseille (issue 13): a town search counts the lines
+# with the whole city's commune code and those placed by the importer from
+# their postal code and bureau alone; a CEDEX code is the town of its
+# bureau; a word being typed stays a name, the town offered beside it.
+arr="'13055','13201','13202','13203','13204','13205','13206','13207',
+     '13208','13209','13210','13211','13212','13213','13214','13215','13216'"
+n=$(sql "SELECT count(*) FROM activity WHERE insee = '13055'")
+[ "$n" -gt 0 ] && ok || ko "no line carries Marseille's own code (13055)"
+total_is "city=marseille: the city's code and its arrondissements'" \
+    "city=marseille" \
+    "SELECT count(DISTINCT aid >> 20) FROM activity WHERE insee IN ($arr)
+     OR city_fold = 'marseille'"
+total_is "city=13055 as city=marseille" "city=13055" \
+    "SELECT count(DISTINCT aid >> 20) FROM activity WHERE insee IN ($arr)
+     OR city_fold = 'marseille'"
+total_is "city= an arrondissement as people write it" \
+    "city=marseille+12e+arrondissement" \
+    "SELECT count(DISTINCT aid >> 20) FROM activity WHERE insee = '13212'"
+n=$(sql "SELECT count(*) FROM activity WHERE (insee IS NULL OR insee = '')
+         AND postcode IN (SELECT postcode FROM commune_postcode)")
+[ "$n" -eq 0 ] && ok ||
+    ko "$n lines with a postal code of the table have no commune code"
+n=$(sql "SELECT count(*) FROM activity WHERE cedex_office LIKE '13012 %'
+         AND insee = '13212' AND city = 'Marseille 12e Arrondissement'")
+[ "$n" -gt 0 ] && ok || ko "no 13012 MARSEILLE line placed in the 12e"
+row=$(sql "SELECT postcode || ' ' || insee FROM activity
+           WHERE cedex_office LIKE '% CEDEX%' AND insee != ''
+           AND postcode NOT IN (SELECT postcode FROM commune_postcode)
+           AND insee NOT IN (SELECT insee FROM commune WHERE insee = postcode)
+           ORDER BY aid LIMIT 1")
+cx=${row% *}
+expect "near a CEDEX code: the town of its bureau" \
+    "near=$cx&radius_km=1&limit=100" 200 \
+    "any(.results[].activities[]; .address.insee == \"${row#* }\")"
+expect "a word being typed stays a name, the town offered" \
+    "q=amelie+blan" 200 \
+    '.understood.name == ["amelie", "blan"] and
+     .understood.alternative.place.communes[0].insee == "81032" and
+     .understood.alternative.q == "amelie blan "'
+expect "the word completed is the town" "q=amelie+blan+" 200 \
+    '.understood.place.communes[0].insee == "81032"'
+
 if grep -q 'runtime error:\|AddressSanitizer' "$LOG"; then
     ko "sanitizer report in the server log"
 fi

@@ -543,6 +543,52 @@ static void test_dept_labels(void)
         T_CHECK(places_dept_label(not_depts[i]) == NULL);
 }
 
+/* Placing an address with no commune code, on the real table: (postal
+ * code, folded town of its bureau) -> INSEE code, "" for none. */
+static void test_town_of(void)
+{
+    static const char *const cases[][3] = {
+        /* An arrondissement before its city, named by the city's name. */
+        {"13012", "marseille", "13212"},
+        {"75016", "paris", "75116"},
+        {"75116", "paris", "75116"},
+        {"69003", "lyon", "69383"},
+        /* A code serving two communes: the one the town names. */
+        {"01000", "bourg en bresse", "01053"},
+        {"01000", "saint denis les bourg", "01344"},
+        {"01000", "", ""},
+        {"01000", "lyon", ""},
+        /* One commune: the code alone (a locality's name in the bureau). */
+        {"90000", "", "90010"},
+        {"90000", "belfort", "90010"},
+        {"90000", "valdoie", "90010"},
+        /* CEDEX codes: the town of that name in the code's department. */
+        {"13258", "marseille", "13055"},
+        {"77015", "melun", "77288"},
+        {"42007", "saint etienne", "42218"},
+        {"84811", "l isle sur la sorgue", "84054"},
+        {"13258", "lyon", ""},
+        {"13258", "", ""},
+        {"99999", "paris", ""},
+        {"1300", "marseille", ""},
+    };
+    struct places_towns *t = places_towns_load("data/communes.tsv");
+    T_CHECK(t != NULL);
+    for (size_t i = 0; t && i < sizeof(cases) / sizeof(*cases); i++) {
+        const struct places_town *c =
+            places_town_of(t, cases[i][0], strlen(cases[i][0]), cases[i][1],
+                           strlen(cases[i][1]));
+        if (strcmp(c ? c->insee : "", cases[i][2]) != 0)
+            fprintf(stderr, "  %s %s\n", cases[i][0], cases[i][1]);
+        T_EQ_STR(c ? c->insee : "", cases[i][2]);
+    }
+    const struct places_town *c = places_town_of(t, "13012", 5, "marseille", 9);
+    T_EQ_STR(c ? c->name : "", "Marseille 12e Arrondissement");
+    places_towns_free(t);
+    places_towns_free(NULL);
+    T_CHECK(places_towns_load("data/nowhere.tsv") == NULL);
+}
+
 int main(void)
 {
     log_set_prog("test_places");
@@ -617,5 +663,6 @@ int main(void)
     test_bad_files();
     test_read_communes();
     test_dept_labels();
+    test_town_of();
     return t_done();
 }

@@ -1266,6 +1266,73 @@ static void test_place_paths(const char *tune)
     port = saved;
 }
 
+/* Paris, Lyon and Marseille as people write them, in q, city= and
+ * near=: the whole city's commune code (75056) beside its
+ * arrondissements', an arrondissement by its name, its number or its
+ * label, and a CEDEX code (77015, also the INSEE code of Baby, 50 km
+ * from Melun) read as the town of its bureau. */
+static void test_city_forms(void)
+{
+    static const struct search_case cases[] = {
+        {"/v1/search?city=75056",
+         "810000000001 810000000010 810000000006 810000000009", 4},
+        {"/v1/search?city=paris",
+         "810000000001 810000000010 810000000006 810000000009", 4},
+        {"/v1/search?city=Paris+11e+Arrondissement",
+         "810000000001 810000000009", 2},
+        {"/v1/search?city=paris+11", "810000000001 810000000009", 2},
+        {"/v1/search?city=paris+11e&dept=75", "810000000001 810000000009", 2},
+        {"/v1/search?city=paris&postcode=75008", "810000000010", 1},
+        {"/v1/search?city=lyon+3%C3%A8me", "810000000002", 1},
+        /* Two towns and a La Poste label of a third (Boissezon). */
+        {"/v1/search?city=castres", "", 0},
+        {"/v1/search?city=st+etienne", "", 0},
+        {"/v1/search?city=Belfort",
+         "810000000003 810000000004 810000000005"
+         " 810000000009",
+         4},
+        {"/v1/search?q=martin+paris+11e+arrondissement", "810000000001", 1},
+        {"/v1/search?q=medecin+paris+11e+arr+martin", "810000000001", 1},
+        {"/v1/search?q=infirmiere+lyon+3+eme", "810000000002", 1},
+        {"/v1/search?near=77015&radius_km=5", "810000000006", 1},
+        {"/v1/search?near=paris+12e&radius_km=1", "810000000006", 1},
+        {"/v1/search?q=martin&near=Paris+11e+Arrondissement&radius_km=1",
+         "810000000001", 1},
+    };
+    char path[600];
+    snprintf(path, sizeof(path), "%s/cities.db", tmpdir);
+    make_db(path, 0, GOOD);
+    sqlite3 *db;
+    T_CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    T_EQ_INT(places_load_tsv(db, "data/communes.tsv", "data/postcodes.tsv"), 0);
+    /* The arrondissements' lines name their town as the extracts do
+     * (INSEE's name, "Paris 11e Arrondissement"); BERNARD: a line with
+     * Paris's own code; DURAND: a CEDEX line with no commune code. */
+    exec_or_die(db, "UPDATE activity SET city = (SELECT name FROM commune c"
+                    " WHERE c.insee = activity.insee), city_fold = lower("
+                    "(SELECT name FROM commune c WHERE c.insee ="
+                    " activity.insee)) WHERE insee IN (SELECT insee FROM"
+                    " commune WHERE parent_insee != '')");
+    exec_or_die(db, "INSERT INTO activity (aid, profession_code, postcode,"
+                    " insee, city, city_fold, dept_code)"
+                    " SELECT pid << 20 | 1, profession_code, '75008',"
+                    " '75056', 'Paris', 'paris', '75' FROM professional"
+                    " WHERE national_id = '810000000010';"
+                    "INSERT INTO activity (aid, profession_code, postcode,"
+                    " cedex_office, city_fold, dept_code)"
+                    " SELECT pid << 20 | 1, profession_code, '77015',"
+                    " '77015 MELUN CEDEX', 'melun', '77' FROM professional"
+                    " WHERE national_id = '810000000006'");
+    sqlite3_close(db);
+    struct server s2;
+    T_CHECK(server_start(&s2, path, NULL) == 0);
+    int saved = port;
+    port = s2.port;
+    check_cases(cases, sizeof(cases) / sizeof(cases[0]));
+    T_EQ_INT(server_stop(&s2, 2000), 0);
+    port = saved;
+}
+
 /* The text of the reply's body (NUL-terminated) has line. */
 static int has_line(const struct reply *r, const char *line)
 {
@@ -1516,6 +1583,7 @@ int main(void)
     test_large_paths("2,1,-1,0");
     test_place_paths(NULL);
     test_place_paths("1,1");
+    test_city_forms();
     test_options(dbpath);
 
     curl_easy_cleanup(curl);

@@ -31,21 +31,25 @@ static const struct {
     const char *term;
     int n;
 } terms[] = {
-    {"marie", 10000}, {"fontaine", 1000}, {"paris", 300},   {"martin", 1700},
-    {"dupont", 900},  {"saint", 160},     {"martory", 1},   {"saintmartory", 1},
-    {"pierre", 3000}, {"yves", 400},      {"lefevre", 800}, {"bernard", 1300},
-    {"robert", 1000}, {"ndiaye", 50},     {"roux", 1300},   {"le", 500},
-    {"goff", 50},     {"legoff", 200},    {"jean", 5000},   {"laval", 5},
-    {"simon", 1100},  {"gap", 0},         {"loire", 5},     {"manche", 100},
-    {"belford", 100},
+    {"marie", 10000}, {"fontaine", 1000},  {"paris", 300},
+    {"martin", 1700}, {"dupont", 900},     {"saint", 160},
+    {"martory", 1},   {"saintmartory", 1}, {"pierre", 3000},
+    {"yves", 400},    {"lefevre", 800},    {"bernard", 1300},
+    {"robert", 1000}, {"ndiaye", 50},      {"roux", 1300},
+    {"le", 500},      {"goff", 50},        {"legoff", 200},
+    {"jean", 5000},   {"laval", 5},        {"simon", 1100},
+    {"gap", 0},       {"loire", 5},        {"manche", 100},
+    {"belford", 100}, {"blanc", 2000},     {"blanchard", 500},
+    {"leger", 800},   {"legendre", 300},   {"eugene", 1500},
 };
 
 static const struct {
     const char *insee;
     int n;
 } acts[] = {
-    {"75111", 400}, {"90010", 50}, {"42218", 60}, {"01053", 30},
-    {"93066", 40},  {"97411", 20}, {"69383", 80}, {"53130", 40},
+    {"75111", 400}, {"90010", 50}, {"42218", 60}, {"01053", 30}, {"93066", 40},
+    {"97411", 20},  {"69383", 80}, {"53130", 40}, {"81032", 12}, {"44081", 30},
+    {"31290", 5},   {"76255", 40}, {"75109", 50}, {"13212", 30}, {"75056", 20},
 };
 
 static const char *const codes[][3] = {
@@ -133,6 +137,42 @@ static const struct {
     {"cardio 75011", "", "", "SM04 SM99", "postcode:75011", NULL, NULL, ""},
     {"cardio paris 11", "", "", "SM04 SM99", "commune:75111?", NULL, NULL, ""},
     {"lyon 3e dupont", "dupont", "", "", "commune:69383", NULL, NULL, ""},
+    /* Arrondissements as people write them, alone or beside names. */
+    {"sage femme paris 9e arrondissement martin", "martin", "50", "",
+     "commune:75109", NULL, NULL, ""},
+    {"sage femme paris 9e arrondissement", "", "50", "", "commune:75109", NULL,
+     NULL, ""},
+    {"Paris 9e Arrondissement", "", "", "", "commune:75109", NULL, NULL, ""},
+    {"paris 9e", "", "", "", "commune:75109?", NULL, NULL, ""},
+    {"paris 9", "", "", "", "commune:75109?", NULL, NULL, ""},
+    {"dupont paris 9eme", "dupont", "", "", "commune:75109?", NULL, NULL, ""},
+    {"paris 16", "", "", "", "commune:75116", NULL, NULL, ""},
+    {"martin paris 16e arr", "martin", "", "", "commune:75116?", NULL, NULL,
+     ""},
+    {"paris 1er arrondissement dupont", "dupont", "", "", "commune:75101", NULL,
+     NULL, ""},
+    {"marseille 12e arrondissement", "", "", "", "commune:13212", NULL, NULL,
+     ""},
+    {"dentiste marseille 12e arrondissement martin", "martin", "40", "",
+     "commune:13212", NULL, NULL, ""},
+    {"lyon 3ème", "", "", "", "commune:69383", NULL, NULL, ""},
+    {"kine lyon 3 eme dupont", "dupont", "70", "", "commune:69383", NULL, NULL,
+     ""},
+    {"paris 9e ardt", "", "", "", "commune:75109?", NULL, NULL, ""},
+    /* A word being typed is not yet a town: the names it begins weigh
+     * against the town's activities (BLANC..., not the hamlet of Blan);
+     * once the user has moved past it, its exact count does. */
+    {"blan", "blan", "", "", "", NULL, NULL, ""},
+    {"blan ", "", "", "", "commune:81032", NULL, NULL, ""},
+    {"jean blan", "jean blan", "", "", "", NULL, NULL, ""},
+    {"jean blan martin", "jean martin", "", "", "commune:81032", NULL, NULL,
+     ""},
+    {"lege", "lege", "", "", "", NULL, NULL, ""},
+    {"eu", "eu", "", "", "", NULL, NULL, ""},
+    {"dentiste eu", "eu", "40", "", "", NULL, NULL, ""},
+    {"dentiste eu ", "", "40", "", "commune:76255", NULL, NULL, ""},
+    {"martin lyo", "martin lyo", "", "", "", NULL, NULL, ""},
+    {"martin lyon", "martin", "", "", "commune:69123", NULL, NULL, ""},
     {"dentiste 2a", "", "40", "", "dept:2A", NULL, NULL, ""},
     {"infirmière 974", "", "60", "", "dept:974", NULL, NULL, ""},
     {"dupont 75", "dupont", "", "", "dept:75", NULL, NULL, ""},
@@ -320,6 +360,23 @@ static void test_details(const struct understand *u, const struct geo *geo)
                 "\"kind\":\"commune\"},\"profession\":[{\"code\":\"40\","
                 "\"from\":\"dentiste\",\"label\":\"Chirurgien-Dentiste\"}]}");
     free(s);
+    json_decref(j);
+    /* A town declined for the word being typed is offered as the other
+     * reading, with the query that reads so; a word moved past offers
+     * nothing. */
+    understand_query(u, "Jean Blan", 9, &x);
+    j = understand_json(u, geo, &x);
+    s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+    T_EQ_STR(s, "{\"alternative\":{\"name\":[\"jean\"],\"place\":{"
+                "\"communes\":[{\"dept\":\"81\",\"insee\":\"81032\","
+                "\"name\":\"Blan\"}],\"from\":\"blan\",\"kind\":"
+                "\"commune\"},\"q\":\"jean blan \"},\"name\":[\"jean\","
+                "\"blan\"]}");
+    free(s);
+    json_decref(j);
+    understand_query(u, "jean blanc", 10, &x);
+    j = understand_json(u, geo, &x);
+    T_CHECK(json_object_get(j, "alternative") == NULL);
     json_decref(j);
     understand_query(u, "", 0, &x);
     j = understand_json(u, geo, &x);

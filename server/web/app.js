@@ -113,7 +113,10 @@
 
   function params(s, extra) {
     var p = new URLSearchParams();
-    if (s.q.trim()) p.set('q', s.q.trim().replace(/\s+/g, ' '));
+    /* One space kept after the last word: the server reads a word the
+       user has moved past as complete, the last one without as a prefix
+       being typed (a town only when that is the likelier reading). */
+    if (s.q.trim()) p.set('q', s.q.replace(/\s+/g, ' ').replace(/^ /, ''));
     MULTI.forEach(function (k) { s[k].forEach(function (v) { p.append(k, v); }); });
     if (s.has_mss) p.set('has_mss', s.has_mss);
     if (s.near) {
@@ -474,6 +477,14 @@
         add('Lieu', what, fromQ(pl.from));
       }
       (und.typos || []).forEach(function (t) { add('Corrigé', '« ' + t.from + ' » lu « ' + t.as + ' »', fromQ(t.from), 'typo'); });
+      /* The word being typed kept as a name, the town it spells offered:
+         "Blan (81) ?" searches the words with that one completed. */
+      var alt = und.alternative, ac = alt && alt.place && (alt.place.communes || [])[0];
+      if (ac) {
+        items.push({kind: 'Lieu', label: ac.name + ' (' + ac.dept + ') ?', cls: 'alt',
+                    aria: 'Chercher « ' + alt.place.from + ' » comme le lieu ' + ac.name + ' (' + ac.dept + ')',
+                    remove: function () { state.q = alt.q; $('q').value = alt.q; }});
+      }
     }
     MULTI.forEach(function (k) {
       s[k].forEach(function (code) {
@@ -496,8 +507,9 @@
     ul.replaceChildren();
     items.forEach(function (it) {
       var b = el('button', {type: 'button', class: 'chip' + (it.cls ? ' ' + it.cls : ''),
-                            'aria-label': 'Retirer le critère ' + it.kind + ' : ' + it.label},
-                 el('span', {class: 'kind'}, it.kind + ' :'), it.label, el('span', {class: 'x', 'aria-hidden': 'true'}, '×'));
+                            'aria-label': it.aria || 'Retirer le critère ' + it.kind + ' : ' + it.label},
+                 el('span', {class: 'kind'}, it.kind + ' :'), it.label,
+                 it.aria ? '' : el('span', {class: 'x', 'aria-hidden': 'true'}, '×'));
       b.addEventListener('click', function () {
         it.remove();
         state.offset = 0;

@@ -206,6 +206,18 @@ async function facetsReady(page) {
     await page.waitForSelector(`#cards h3 a[href="/p/${T.id}"]`);
   });
 
+  await step('a word being typed stays a name, the town it spells offered', async () => {
+    await page.fill('#q', '');
+    await typeQuery(page, 'amelie blan', 20);
+    const alt = await page.waitForSelector('#chips .chip.alt', { timeout: 5000 });
+    const label = await alt.textContent();
+    check(label.includes('Blan (81) ?'), `the town offered: ${label}`);
+    await alt.click();
+    await page.waitForFunction(() => [...document.querySelectorAll('#chips .chip:not(.alt)')]
+      .some((c) => c.textContent.startsWith('Lieu') && c.textContent.includes('Blan (81)')));
+    check(await page.inputValue('#q') === 'amelie blan ', 'the word completed in the box');
+  });
+
   let profCode = null;
   await step('filters: a profession, a department, near a town', async () => {
     await page.fill('#q', COMMON);

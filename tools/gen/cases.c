@@ -976,6 +976,91 @@ static void cases_town_typo(struct cases *cs)
     }
 }
 
+/* typing: a name being typed whose letters so far spell a commune
+ * ("blan": the hamlet of Blan; "lege": Legé and Lège), after a first name
+ * only the answer has, and sometimes a profession word: the word must stay
+ * a name. The surnames are planted only. */
+static const struct {
+    const char *prefix, *surname;
+    int prof_word;
+} typing_defs[] = {
+    {"blan", "BLANDEAU", 0},  {"lege", "LEGEMBRE", 0},  {"eu", "EUZENAT", 0},
+    {"ham", "HAMONIC", 1},    {"mars", "MARSAUD", 0},  {"lay", "LAYOUNI", 1},
+    {"mont", "MONTIGAUD", 0}, {"gap", "GAPIHAN", 0},   {"blan", "BLANQUART", 1},
+    {"eu", "EUDELINE", 1},    {"lege", "LEGENVRE", 1}, {"ham", "HAMELINE", 0},
+};
+
+static void cases_typing(struct cases *cs)
+{
+    struct gen *g = cs->g;
+    int k = cs->k;
+    char f[128];
+
+    for (size_t i = 0; i < sizeof typing_defs / sizeof typing_defs[0];
+         i++, k++) {
+        int female;
+        const char *first = take_rare_first(cs, &female);
+        int prof = case_profs[k % NCASE_PROFS];
+        int w = plant_add(g, typing_defs[i].surname, first, female, prof, -1,
+                          case_towns[(k + 3) % NCASE_TOWNS], 0);
+        struct tcase *c = plant_case(g, C_TYPING, w, -1);
+        text_fold(first, f, sizeof f);
+        if (typing_defs[i].prof_word)
+            text_printf(c->query, sizeof c->query, "%s %s %s", prof_word(prof),
+                        f, typing_defs[i].prefix);
+        else
+            q2(c->query, sizeof c->query, f, typing_defs[i].prefix);
+    }
+    cs->k = k;
+}
+
+/* arrondissement: a common name, a profession and an arrondissement of
+ * Paris, Lyon or Marseille as people write it. Decoys: the same name and
+ * profession in another arrondissement of the city (other), the same name
+ * there in another profession. */
+static const struct {
+    const char *surname;
+    int prof, spec;
+    const char *insee, *other, *query;
+} arr_defs[] = {
+    {"PETIT", P_SF, -1, "75109", "75117",
+     "sage femme petit paris 9e arrondissement"},
+    {"ROUSSEAU", P_DENT, -1, "75116", "75115", "dentiste rousseau paris 16"},
+    {"GARNIER", P_KINE, -1, "69383", "69387", "kine garnier lyon 3ème"},
+    {"FAURE", P_MED, S_CARDIO, "13212", "13208",
+     "cardiologue faure marseille 12e arrondissement"},
+    {"MERCIER", P_INF, -1, "75111", "75120", "infirmière mercier paris 11e"},
+    {"BLANC", P_MED, -1, "13208", "13212", "médecin blanc marseille 8"},
+    {"CHEVALIER", P_PHARM, -1, "69386", "69383",
+     "pharmacien chevalier Lyon 6e Arrondissement"},
+    {"BONNET", P_ORTHOPHO, -1, "75115", "75116",
+     "orthophoniste bonnet paris 15eme"},
+    {"MOREL", P_KINE, -1, "75120", "75111",
+     "kinésithérapeute morel paris 20e arr"},
+    {"ROUSSEL", P_SF, -1, "75109", "75118",
+     "Paris 9e arrondissement sage-femme roussel"},
+    {"LEMAIRE", P_DENT, -1, "69387", "69386", "lemaire dentiste lyon 7"},
+    {"FONTAINE", P_MED, S_PEDIA, "13213", "13209",
+     "pédiatre fontaine marseille 13ème arrondissement"},
+};
+
+static void cases_arrondissement(struct cases *cs)
+{
+    struct gen *g = cs->g;
+    for (size_t i = 0; i < sizeof arr_defs / sizeof arr_defs[0]; i++, cs->k++) {
+        int female = arr_defs[i].prof == P_INF || arr_defs[i].prof == P_SF ||
+                     arr_defs[i].prof == P_ORTHOPHO || (i % 2);
+        int w = answer_and_decoys(g, arr_defs[i].surname, arr_defs[i].prof,
+                                  arr_defs[i].spec, female, arr_defs[i].insee,
+                                  arr_defs[i].other, cs->k + 23);
+        struct tcase *c = plant_case(g, C_ARRONDISSEMENT, w, -1);
+        text_copy(c->query, sizeof c->query, arr_defs[i].query);
+        plant_mixed_add(g, arr_defs[i].surname, arr_defs[i].prof,
+                        arr_defs[i].spec,
+                        towns_find(&g->towns, arr_defs[i].insee), "", "");
+    }
+}
+
 void cases_build(struct gen *g)
 {
     struct cases cs = {.g = g};
@@ -1006,6 +1091,10 @@ void cases_build(struct gen *g)
     cases_specialty(&cs);
     cases_apostrophe(&cs);
     cases_town_typo(&cs);
+    /* The third set (issue 13), drawn after the second's so that theirs
+     * stay as they were. */
+    cases_typing(&cs);
+    cases_arrondissement(&cs);
     free(cs.rare_used);
     plant_finish(g);
 }

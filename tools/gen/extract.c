@@ -115,8 +115,10 @@ static void act_line(const struct gen *g, const struct person *p,
         fld(l, st->mention);
         fld(l, st->bureau);
         fld(l, st->cp);
-        fld(l, st->has_commune ? c->insee : "");
-        fld(l, st->has_commune ? c->name : "");
+        fld(l, !st->has_commune ? ""
+               : st->city_code  ? c->city_insee
+                                : c->insee);
+        fld(l, !st->has_commune ? "" : st->city_code ? c->city_name : c->name);
         fld(l, ""); /* Code pays */
         fld(l, ""); /* Libellé pays */
         fld(l, st->phone);

@@ -46,7 +46,7 @@ static void usage(FILE *f)
         "\n"
         "  -s, --seed N            PRNG seed (default 1)\n"
         "  -n, --professionals N   number of professionals (default 2000;\n"
-        "                          full scale is 1900000), plus 141 planted\n"
+        "                          full scale is 1900000), plus 189 planted\n"
         "                          after them when N >= 1000; about 1.27 N\n"
         "                          activity lines, 0.51 N diplomas, 0.23 N\n"
         "                          savoir-faire, 0.28 N mailboxes\n"

@@ -15,11 +15,11 @@
 #include "banned.h"
 
 static const char *const case_kind_name[NCASEKINDS] = {
-    "exact",     "prefix",       "typo",       "variant",
-    "compound",  "homonym_town", "mixed",      "accent",
-    "dept",      "typo_initial", "typo_given", "exact_vs_variant",
-    "near",      "specialty",    "apostrophe", "dept_name",
-    "town_typo",
+    "exact",     "prefix",       "typo",           "variant",
+    "compound",  "homonym_town", "mixed",          "accent",
+    "dept",      "typo_initial", "typo_given",     "exact_vs_variant",
+    "near",      "specialty",    "apostrophe",     "dept_name",
+    "town_typo", "typing",       "arrondissement",
 };
 
 /* g->block is open addressing on the names' 64-bit hashes (0: empty); it

@@ -40,6 +40,8 @@ enum case_kind {
     C_APOSTROPHE,
     C_DEPT_NAME,
     C_TOWN_TYPO,
+    C_TYPING,
+    C_ARRONDISSEMENT,
     NCASEKINDS
 };
 

@@ -455,4 +455,9 @@ void structure_make(const struct gen *g, uint32_t k, struct structure *st)
     structure_street(g, &r, st);
     structure_postal(c, p, &r, st);
     structure_contact(c, &r, st);
+    /* Some lines in Paris, Lyon and Marseille carry the whole city's
+     * commune code (docs/format.md §5.10): one in seven, drawn last so
+     * the draws before keep their meaning. Not a planted case's. */
+    if (c->city_insee && st->has_commune && !p)
+        st->city_code = rng_pm(&r, 150);
 }

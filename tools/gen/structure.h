@@ -14,6 +14,7 @@
 
 struct structure {
     int kind, sector, commune, cedex, has_commune, show_dept;
+    int city_code; /* an arrondissement's line with its city's code */
     char siret[16], siren[12], finess[12], finess_ej[12], tech[20], ancien[20];
     char raison[128], enseigne[64], dest[64], geo[64];
     char num[8], indice[4], voie[64];

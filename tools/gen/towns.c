@@ -205,6 +205,16 @@ static int take_commune(void *ctx, const struct places_commune *pc)
         return -1;
     }
     c->name = xstrdup(pc->name);
+    if (pc->parent_insee && *pc->parent_insee) {
+        /* "Paris 9e Arrondissement": the city is the words before the
+         * number. */
+        size_t k = strcspn(pc->name, "0123456789");
+        while (k > 0 && pc->name[k - 1] == ' ')
+            k--;
+        c->city_insee = xstrdup(pc->parent_insee);
+        text_printf(c->city_name, sizeof c->city_name, "%.*s", (int)k,
+                    pc->name);
+    }
     c->dept = xstrdup(pc->dept);
     c->cps = xstrdup(pc->postcodes);
     x->found++;
@@ -279,6 +289,7 @@ void towns_release(struct towns *t)
         free((char *)t->c[i].name);
         free((char *)t->c[i].dept);
         free((char *)t->c[i].cps);
+        free((char *)t->c[i].city_insee);
     }
     free(t->c);
     t->c = NULL;

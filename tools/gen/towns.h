@@ -19,6 +19,9 @@ struct commune {
     const char *cps;           /* its postal codes, 5 digits each, separated
                                   by commas: "06000,06100" */
     const char *name;          /* as INSEE writes it: "Saint-Étienne" */
+    const char *city_insee;    /* an arrondissement's city: "75056", else
+                                  NULL */
+    char city_name[16];        /* its name: "Paris" */
     int weight;                /* rough relative size */
     const char *dept_label;    /* its department's name: "Corse-du-Sud" */
     const char *phone;         /* a landline's first digits there: "04" */
