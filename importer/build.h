@@ -34,6 +34,7 @@
 #include "queue.h"
 #include "spill.h"
 #include "strset.h"
+#include "structures.h"
 
 /* The most columns an extract has: the size of the header map. */
 #define BUILD_MAX_COLS ((int)COLUMNS_ACTIVITE_N)
@@ -51,6 +52,7 @@ struct build {
     struct codes codes;     /* the code lists */
     struct persons persons; /* the professionals */
     struct spill *sp;       /* the parsed rows, until the replay */
+    struct structures structs; /* the replay thread's, then the main's */
 
     /* The file being read. */
     int kind; /* enum load_kind */

@@ -24,7 +24,7 @@
 #include <sqlite3.h>
 
 /* The only schema version this server understands (PRAGMA user_version). */
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 struct dataset;
 struct db_record_cache;

@@ -64,7 +64,7 @@ check "four extracts recorded" [ "$(q "$DB" 'select count(*) from extract')" -eq
 check "stamp recorded" [ "$(q "$DB" "select stamp from extract where kind='mssante'")" = $STAMP ]
 check "no download left behind" [ -z "$(ls "$T" | grep download)" ]
 check "no temporary file left behind" [ -z "$(ls "$T" | grep tmp-)" ]
-check "user_version 2" [ "$(q "$DB" 'pragma user_version')" -eq 2 ]
+check "user_version 3" [ "$(q "$DB" 'pragma user_version')" -eq 3 ]
 check "meta schema_version = user_version" [ "$(q "$DB" "select value from meta where key='schema_version'")" = "$(q "$DB" 'pragma user_version')" ]
 check "integrity" [ "$(q "$DB" 'pragma integrity_check')" = ok ]
 # Every PER mailbox's owner is a professional with has_mss = 1.

@@ -17,6 +17,7 @@ static const char *const specialty[] = {TABLE_SPECIALTY(COLUMNS_NAME)};
 static const char *const diploma[] = {TABLE_DIPLOMA(COLUMNS_NAME)};
 static const char *const mailbox[] = {TABLE_MAILBOX(COLUMNS_NAME)};
 static const char *const name_term[] = {TABLE_NAME_TERM(COLUMNS_NAME)};
+static const char *const structure[] = {TABLE_STRUCTURE(COLUMNS_NAME)};
 
 static const struct {
     const char *table;
@@ -29,6 +30,7 @@ static const struct {
     {"diploma", diploma, COLUMN_DIPLOMA_N},
     {"mailbox", mailbox, COLUMN_MAILBOX_N},
     {"name_term", name_term, COLUMN_NAME_TERM_N},
+    {"structure", structure, COLUMN_STRUCTURE_N},
 };
 
 static void test_tables(sqlite3 *db)
