@@ -34,7 +34,7 @@ static const struct abbrev street_tab[] = {
 };
 
 static const struct abbrev name_tab[] = {
-    {"st", "saint"}, {"ste", "sainte"}, {"dr", "docteur"},
+    {"st", "saint"},    {"ste", "sainte"},       {"dr", "docteur"},
     {"hop", "hopital"}, {"pharma", "pharmacie"}, {"labo", "laboratoire"},
     {"cab", "cabinet"},
 };

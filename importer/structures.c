@@ -169,8 +169,8 @@ int structures_write(struct structures *s, sqlite3 *db)
                 sqlite3_bind_null(st, p);
         }
         size_t nl = folded_of(a, name_cols, 2, &raw, name, sizeof name, 1);
-        size_t sl = folded_of(a, street_cols, 4, &raw, street, sizeof street,
-                              0);
+        size_t sl =
+            folded_of(a, street_cols, 4, &raw, street, sizeof street, 0);
         sqlite3_bind_text(st, p++, name, (int)nl, SQLITE_STATIC);
         sqlite3_bind_text(st, p++, street, (int)sl, SQLITE_STATIC);
         sqlite3_bind_int64(st, p++, a->n_act);

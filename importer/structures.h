@@ -21,10 +21,10 @@
 struct structure_acc;
 
 struct structures {
-    struct htab h;               /* by hash of the technical id */
-    struct structure_acc *v;     /* in order of first sight */
+    struct htab h;           /* by hash of the technical id */
+    struct structure_acc *v; /* in order of first sight */
     size_t n, cap;
-    uint32_t *link;              /* pid entries: (pid, next) pairs */
+    uint32_t *link; /* pid entries: (pid, next) pairs */
     size_t nlink, link_cap;
 };
 

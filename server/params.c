@@ -13,6 +13,8 @@
 #include "facets.h"
 #include "fold.h"
 #include "search_int.h"
+#include "rowid.h"
+#include "structure.h"
 #include "banned.h"
 
 /* near=: the radius by default and at most (past 200 km "near" means a
@@ -43,6 +45,12 @@ void params_release(struct sq *q)
     free_list(q->insees, &q->ninsee);
     free_list(q->towns, &q->ntown);
     free(q->und);
+    free(q->st_words);
+    free(q->st_street);
+    free(q->st_pids);
+    free(q->mss);
+    free(q->mss_domain);
+    free(q->mbx_pids);
 }
 
 /* Folds v and appends its words as tokens. -1 when too many. */
@@ -589,6 +597,72 @@ static int param_facets(struct db_conn *c, struct sq *q, const char *k,
     return 0;
 }
 
+static int param_structure(struct db_conn *c, struct sq *q, const char *k,
+                           const char *v, struct api_resp *out)
+{
+    (void)c;
+    int street = strcmp(k, "street") == 0;
+    char f[API_MAX_VALUE * 4];
+    if (!structure_fold(v, street, f, sizeof f)) {
+        api_error(out, 400, "%s has no word", k);
+        return -1;
+    }
+    char **dst = street ? &q->st_street : &q->st_words;
+    *dst = xstrdup(f);
+    return 0;
+}
+
+static int param_siret(struct db_conn *c, struct sq *q, const char *k,
+                       const char *v, struct api_resp *out)
+{
+    (void)c, (void)k;
+    if (!structure_siret(v, q->st_siret)) {
+        api_error(out, 400, "siret must be 14 digits with a valid key");
+        return -1;
+    }
+    return 0;
+}
+
+static int param_finess(struct db_conn *c, struct sq *q, const char *k,
+                        const char *v, struct api_resp *out)
+{
+    (void)c, (void)k;
+    if (!structure_finess(v, q->st_finess)) {
+        api_error(out, 400,
+                  "finess must be 9 characters: a department (01, 2A, 9A...)"
+                  " then 7 digits");
+        return -1;
+    }
+    return 0;
+}
+
+/* mssante=: "@domain" or "domain" (a dot, no '@'), else an address
+ * prefix ("dupont@", "jean.dupont"), lower-cased. Which reading a value
+ * without '@' gets is decided on the data (resolve_mailboxes()). */
+static int param_mssante(struct db_conn *c, struct sq *q, const char *k,
+                         const char *v, struct api_resp *out)
+{
+    (void)c, (void)k;
+    size_t n = strlen(v);
+    char *m = xmalloc(n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] != ' ')
+            m[o++] = (char)tolower((unsigned char)v[i]);
+    m[o] = '\0';
+    const char *at = strchr(m, '@');
+    if (o < 3 || (at && strchr(at + 1, '@'))) {
+        free(m);
+        api_error(out, 400,
+                  "mssante must be a mailbox prefix (dupont@, jean.dupont)"
+                  " or a domain (chu-nantes.mssante.fr), 3 characters or"
+                  " more");
+        return -1;
+    }
+    q->mss = m;
+    return 0;
+}
+
 /* Every parameter of /v1/search; suggest: /v1/suggest takes it too;
  * multi: it may be given more than once (its values add up). */
 static const struct param {
@@ -611,6 +685,11 @@ static const struct param {
     {"facets", 1, 0, param_facets},
     {"near", 0, 0, param_near},
     {"radius_km", 0, 0, param_radius},
+    {"structure", 0, 0, param_structure},
+    {"street", 0, 0, param_structure},
+    {"siret", 0, 0, param_siret},
+    {"finess", 0, 0, param_finess},
+    {"mssante", 0, 0, param_mssante},
 };
 #define NPARAMS (sizeof(params) / sizeof(params[0]))
 
@@ -627,6 +706,137 @@ static void param_names(int suggest, const char **allowed, const char **multi)
             multi[nm++] = params[i].name;
     }
     allowed[na] = multi[nm] = NULL;
+}
+
+static int cmp_pid32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Most owners an address prefix resolves to: "jean" begins 1 % of the
+ * 540,000 mailboxes; the union is sorted, so this bounds it (~1 ms). */
+#define MBX_PREFIX_MAX 20000
+
+/* mssante=: a domain when some mailbox has it (a stream over the domain
+ * index, planned by filters.c), else an address prefix, its owners read
+ * here. 0, or -1 with the error in out. */
+static int resolve_mailboxes(struct db_conn *c, struct sq *q,
+                             struct api_resp *out)
+{
+    const char *m = q->mss;
+    const char *at = strchr(m, '@');
+    const char *dom = at ? (at == m ? m + 1 : NULL) : strchr(m, '.') ? m : NULL;
+    q->mbx_on = 1;
+    if (dom) {
+        sqlite3_stmt *st = db_prepare_static(
+            c, "SELECT 1 FROM mailbox WHERE substr(address, instr(address,"
+               " '@') + 1) = ?1 LIMIT 1");
+        if (!st)
+            goto fail;
+        sqlite3_bind_text(st, 1, dom, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        db_done(st);
+        if (rc == SQLITE_ROW) {
+            q->mss_domain = xstrdup(dom);
+            return 0;
+        }
+        if (at == m)
+            return 0; /* "@nothing": nobody */
+    }
+    /* The prefix as a range [m, m with its last byte + 1). */
+    size_t n = strlen(m);
+    char *hi = xstrdup(m);
+    hi[n - 1]++;
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT mid FROM mailbox WHERE address >= ?1 AND address < ?2"
+           " AND mid < ?3");
+    if (!st) {
+        free(hi);
+        goto fail;
+    }
+    sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, ROWID_ORPHAN);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (q->mbx_npids == MBX_PREFIX_MAX) {
+            db_done(st);
+            free(hi);
+            api_error(out, 400,
+                      "mssante: more than %d mailboxes begin with '%s':"
+                      " give more of the address",
+                      MBX_PREFIX_MAX, m);
+            return -1;
+        }
+        if (q->mbx_npids == cap) {
+            cap = cap ? 2 * cap : 64;
+            q->mbx_pids = xrealloc(q->mbx_pids, cap * sizeof *q->mbx_pids);
+        }
+        q->mbx_pids[q->mbx_npids++] =
+            (uint32_t)rowid_pid(sqlite3_column_int64(st, 0));
+    }
+    db_done(st);
+    free(hi);
+    if (rc != SQLITE_DONE)
+        goto fail;
+    qsort(q->mbx_pids, q->mbx_npids, sizeof *q->mbx_pids, cmp_pid32);
+    size_t o = 0;
+    for (size_t i = 0; i < q->mbx_npids; i++)
+        if (!o || q->mbx_pids[i] != q->mbx_pids[o - 1])
+            q->mbx_pids[o++] = q->mbx_pids[i];
+    q->mbx_npids = o;
+    return 0;
+fail:
+    api_error(out, 503, "database error");
+    return -1;
+}
+
+/* structure=, street=, siret=, finess= (and the place, on the same
+ * structure): the people of the structures that meet them. 0, or -1 with
+ * the error in out. */
+static int resolve_structures(struct db_conn *c, struct sq *q,
+                              struct api_resp *out)
+{
+    struct structure_cond k = {
+        .words = q->st_words,
+        .street = q->st_street,
+        .siret = q->st_siret,
+        .finess = q->st_finess,
+        .pc_lo = q->pc_lo,
+        .pc_hi = q->pc_hi,
+        .insee = q->insee,
+        .city_fold = q->city_fold,
+        .dept = q->dept,
+        .ndept = q->ndept,
+    };
+    if (!structure_cond_any(&k))
+        return 0;
+    q->st_on = 1;
+    long long *sids = xmalloc((STRUCTURE_MATCH_MAX + 1) * sizeof *sids);
+    db_budget(c, 0);
+    long n = structure_find(c, &k, sids, STRUCTURE_MATCH_MAX + 1);
+    int rc = n < 0 || n > STRUCTURE_MATCH_MAX
+                 ? -1
+                 : structure_pids(c, sids, (size_t)n, &q->st_pids,
+                                  &q->st_npids);
+    int cut = c->interrupted;
+    db_unbudget(c);
+    free(sids);
+    if (n > STRUCTURE_MATCH_MAX) {
+        api_error(out, 400,
+                  "structure: more than %d structures match: give more"
+                  " words or a place",
+                  STRUCTURE_MATCH_MAX);
+        return -1;
+    }
+    if (rc < 0) {
+        api_error(out, 503, cut ? "the search took too long"
+                                : "database error");
+        return -1;
+    }
+    return 0;
 }
 
 /* After every parameter: what they say together. */
@@ -670,13 +880,17 @@ static int params_combine(struct db_conn *c, struct sq *q, int suggest,
             return too_many(out, "q");
         }
     }
+    if (!suggest && (resolve_structures(c, q, out) < 0 ||
+                     (q->mss && resolve_mailboxes(c, q, out) < 0)))
+        return -1;
     if (suggest && q->nq == 0) {
         api_error(out, 400, "q is empty: give the beginning of a name");
         return -1;
     }
     if (q->ntok == 0 && !q->nprof && !q->nspec && !q->nmode && !q->ndept &&
         !q->city_fold && !q->insee && !q->pc_lo && !q->ninsee &&
-        q->has_mss < 0 && !q->near && !(q->und && q->und->nwords)) {
+        q->has_mss < 0 && !q->near && !(q->und && q->und->nwords) &&
+        !q->st_on && !q->mbx_on) {
         api_error(out, 400, "empty search: give q, a name or a filter");
         return -1;
     }
@@ -716,7 +930,8 @@ int params_has_loc(const struct sq *q)
 int params_nothing_left(const struct sq *q)
 {
     return q->und && q->ntok == 0 && !q->nprof && !q->nspec &&
-           !params_has_loc(q) && q->has_mss < 0 && !q->near;
+           !params_has_loc(q) && q->has_mss < 0 && !q->near && !q->st_on &&
+           !q->mbx_on;
 }
 
 int params_place_as_name(struct db_conn *c, struct sq *q)

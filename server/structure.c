@@ -194,8 +194,8 @@ static uint32_t pid_at(const unsigned char *p)
 int structure_pids(struct db_conn *c, const long long *sids, size_t n,
                    uint32_t **pids, size_t *npids)
 {
-    sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT pids FROM structure WHERE sid = ?1");
+    sqlite3_stmt *st =
+        db_prepare_static(c, "SELECT pids FROM structure WHERE sid = ?1");
     size_t np = 0, cap = 0;
     uint32_t *v = NULL;
     *pids = NULL;
@@ -266,12 +266,12 @@ static json_t *jstr(const char *s)
 
 /* The columns structure_json() reads, R(F, X) (columns.h). */
 #define ST_COLS(F, X)                                                          \
-    F(structure_id) X(siret) X(siren) X(finess) X(finess_legal) X(name)      \
-        X(sign) X(addr_recipient) X(addr_geo) X(street_number)                \
-            X(street_repeat) X(street_type) X(street_name)                    \
-                X(addr_distribution) X(cedex_office) X(postcode) X(insee)     \
-                    X(city) X(dept_code) X(phone) X(email) X(n_activities)    \
-                        X(n_professionals) X(pids)
+    F(structure_id)                                                            \
+    X(siret) X(siren) X(finess) X(finess_legal) X(name) X(sign)                \
+        X(addr_recipient) X(addr_geo) X(street_number) X(street_repeat)        \
+            X(street_type) X(street_name) X(addr_distribution) X(cedex_office) \
+                X(postcode) X(insee) X(city) X(dept_code) X(phone) X(email)    \
+                    X(n_activities) X(n_professionals) X(pids)
 #define ST_ENUM(c) ST_##c,
 enum { ST_COLS(ST_ENUM, ST_ENUM) ST_N };
 #define ST_IN(c) _Static_assert(COLUMNS_IN(STRUCTURE, c), #c);
@@ -305,8 +305,8 @@ json_t *structure_json(struct db_conn *c, long long sid)
         return NULL;
     }
     json_t *addr = json_pack(
-        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-        "recipient", jstr(db_text(st, ST_addr_recipient)), "geo",
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "recipient",
+        jstr(db_text(st, ST_addr_recipient)), "geo",
         jstr(db_text(st, ST_addr_geo)), "street_number",
         jstr(db_text(st, ST_street_number)), "street_repeat",
         jstr(db_text(st, ST_street_repeat)), "street_type",
@@ -352,27 +352,27 @@ json_t *structure_json(struct db_conn *c, long long sid)
         const char *code = db_text(cs, 0);
         int k = code ? dataset_prof_index(c->ds, code) : 0;
         if (k && count[k])
-            json_array_append_new(
-                byp, json_pack("{s:s, s:o, s:I}", "code", code, "label",
-                               jstr(db_text(cs, 1)), "count",
-                               (json_int_t)count[k]));
+            json_array_append_new(byp,
+                                  json_pack("{s:s, s:o, s:I}", "code", code,
+                                            "label", jstr(db_text(cs, 1)),
+                                            "count", (json_int_t)count[k]));
     }
     db_done(cs);
     json_object_set_new(o, "professions", byp);
     json_t *mbx = json_array();
-    sqlite3_stmt *ms = has_old ? db_prepare_static(
-                                     c, "SELECT address, type, service FROM"
-                                        " mailbox WHERE structure_id = ?1"
-                                        " AND type <> 'PER' ORDER BY address")
-                               : NULL;
+    sqlite3_stmt *ms =
+        has_old ? db_prepare_static(c, "SELECT address, type, service FROM"
+                                       " mailbox WHERE structure_id = ?1"
+                                       " AND type <> 'PER' ORDER BY address")
+                : NULL;
     if (ms) {
         sqlite3_bind_text(ms, 1, oid, -1, SQLITE_TRANSIENT);
         while (sqlite3_step(ms) == SQLITE_ROW)
-            json_array_append_new(
-                mbx, json_pack("{s:o, s:o, s:o}", "address",
-                               jstr(db_text(ms, 0)), "type",
-                               jstr(db_text(ms, 1)), "service",
-                               jstr(db_text(ms, 2))));
+            json_array_append_new(mbx,
+                                  json_pack("{s:o, s:o, s:o}", "address",
+                                            jstr(db_text(ms, 0)), "type",
+                                            jstr(db_text(ms, 1)), "service",
+                                            jstr(db_text(ms, 2))));
         db_done(ms);
     }
     json_object_set_new(o, "mailboxes", mbx);
@@ -387,8 +387,7 @@ json_t *structure_json(struct db_conn *c, long long sid)
 #define STRUCTURE_WORDS 512
 static int read_cond(const struct api_req *r, struct structure_cond *k,
                      char *words, char *street, char *siret, char *finess,
-                     char *pc_hi, char *city, char **dept,
-                     struct api_resp *out)
+                     char *pc_hi, char *city, char **dept, struct api_resp *out)
 {
     const char *v;
     memset(k, 0, sizeof *k);
@@ -502,7 +501,7 @@ void api_structures(struct db_conn *c, const struct api_req *r,
                     struct api_resp *out)
 {
     static const char *const allowed[] = {
-        "q",    "structure", "street", "siret", "finess", "postcode",
+        "q",    "structure", "street", "siret",  "finess", "postcode",
         "city", "dept",      "limit",  "offset", NULL};
     struct structure_cond k;
     char words[STRUCTURE_WORDS], street[STRUCTURE_WORDS], city[STRUCTURE_WORDS];
@@ -516,8 +515,9 @@ void api_structures(struct db_conn *c, const struct api_req *r,
         return;
     if (!structure_cond_any(&k) && !k.pc_lo && !k.insee && !k.city_fold &&
         !k.ndept) {
-        api_error(out, 400, "give q, structure, street, siret, finess or a"
-                            " place");
+        api_error(out, 400,
+                  "give q, structure, street, siret, finess or a"
+                  " place");
         return;
     }
     long long *sids = xmalloc((STRUCTURE_MATCH_MAX + 1) * sizeof *sids);
@@ -539,13 +539,11 @@ void api_structures(struct db_conn *c, const struct api_req *r,
             json_array_append_new(res, o);
     }
     free(sids);
-    json_t *body = json_pack("{s:I, s:b, s:I, s:I, s:o}", "total",
-                             (json_int_t)(n > STRUCTURE_MATCH_MAX
-                                              ? STRUCTURE_MATCH_MAX
-                                              : n),
-                             "total_exact", n <= STRUCTURE_MATCH_MAX, "limit",
-                             (json_int_t)limit, "offset", (json_int_t)offset,
-                             "results", res);
+    json_t *body = json_pack(
+        "{s:I, s:b, s:I, s:I, s:o}", "total",
+        (json_int_t)(n > STRUCTURE_MATCH_MAX ? STRUCTURE_MATCH_MAX : n),
+        "total_exact", n <= STRUCTURE_MATCH_MAX, "limit", (json_int_t)limit,
+        "offset", (json_int_t)offset, "results", res);
     out->status = 200;
     out->body = body;
 }
@@ -587,8 +585,9 @@ void api_structure(struct db_conn *c, const struct api_req *r,
     /* The structure's object, then its people in the default order. */
     buf_add(&b, head, strlen(head) - 1);
     free(head);
-    buf_addf(&b, ",\"practitioners\":{\"total\":%zu,\"limit\":%ld,"
-                 "\"offset\":%ld,\"results\":[",
+    buf_addf(&b,
+             ",\"practitioners\":{\"total\":%zu,\"limit\":%ld,"
+             "\"offset\":%ld,\"results\":[",
              np, limit, offset);
     int k = 0;
     for (size_t i = (size_t)offset; i < np && i < (size_t)(offset + limit);
