@@ -13,6 +13,7 @@
 #include "facets.h"
 #include "fold.h"
 #include "search_int.h"
+#include "abbrev.h"
 #include "rowid.h"
 #include "structure.h"
 #include "banned.h"
@@ -51,6 +52,8 @@ void params_release(struct sq *q)
     free(q->mss);
     free(q->mss_domain);
     free(q->mbx_pids);
+    free(q->und_street);
+    free(q->und_structure);
 }
 
 /* Folds v and appends its words as tokens. -1 when too many. */
@@ -810,6 +813,10 @@ static int resolve_structures(struct db_conn *c, struct sq *q,
         .city_fold = q->city_fold,
         .dept = q->dept,
         .ndept = q->ndept,
+        .insees = q->insees,
+        .ninsee = q->ninsee,
+        .towns = q->towns,
+        .ntown = q->ntown,
     };
     if (!structure_cond_any(&k))
         return 0;
@@ -837,6 +844,231 @@ static int resolve_structures(struct db_conn *c, struct sq *q,
         return -1;
     }
     return 0;
+}
+
+/* ---- q read as a structure, a street or an identifier ----
+ * After understand.h's reading and before it is applied, so that
+ * understand.c stays the reader of names, professions and places: the
+ * words it left as names are looked at again here. Conservative: a
+ * reading is taken only when some structure has what it reads. */
+
+/* Forgets everything u read: q was an identifier. */
+static void und_clear(struct understood *u)
+{
+    u->nnames = 0;
+    u->nprofessions = u->nspecialties = 0;
+    u->title = u->mode = NULL;
+    u->place.kind = UND_PLACE_NONE;
+    u->nphrases = 0;
+}
+
+/* Drops u's name phrases, and its profession phrases too when prof: their
+ * words were read as a structure's name. */
+static void und_drop_names(struct understood *u, int prof)
+{
+    size_t o = 0, place = u->place.phrase;
+    for (size_t p = 0; p < u->nphrases; p++) {
+        int r = u->phrase[p].role;
+        if (r == UND_NAME || (prof && r == UND_PROFESSION))
+            continue;
+        if (p == u->place.phrase)
+            place = o;
+        u->phrase[o++] = u->phrase[p];
+    }
+    u->nphrases = o;
+    u->place.phrase = place;
+    u->nnames = 0;
+    if (prof)
+        u->nprofessions = u->nspecialties = 0;
+}
+
+/* 1 if some structure meets k, 0 if none, -1 on a database error. */
+static int structure_exists(struct db_conn *c, const struct structure_cond *k)
+{
+    long long sid;
+    long n = structure_find(c, k, &sid, 1);
+    return n < 0 ? -1 : n > 0;
+}
+
+/* The role of each word of u (enum und_role; UND_NAME if in no phrase). */
+static void und_roles(const struct understood *u, int *role)
+{
+    for (size_t i = 0; i < u->nwords; i++)
+        role[i] = UND_NAME;
+    for (size_t p = 0; p < u->nphrases; p++)
+        for (size_t i = 0; i < u->phrase[p].n; i++)
+            role[u->phrase[p].first + i] = u->phrase[p].role;
+}
+
+static int all_digits(const char *w)
+{
+    if (!*w)
+        return 0;
+    for (; *w; w++)
+        if (*w < '0' || *w > '9')
+            return 0;
+    return 1;
+}
+
+/* 1 if word w alone reads as a place and nothing else. */
+static int word_is_place(const struct understand *und, const char *w,
+                         struct understood *tmp)
+{
+    return understand_query(und, w, strlen(w), tmp) == 0 &&
+           tmp->place.kind != UND_PLACE_NONE && tmp->nnames == 0;
+}
+
+/* The words of u outside [s, e) read again into u. */
+static void und_reread(const struct understand *und, struct understood *u,
+                       size_t s, size_t e)
+{
+    char rest[UND_MAX_WORDS * UND_WORD_MAX];
+    size_t o = 0;
+    for (size_t i = 0; i < u->nwords; i++) {
+        if (i >= s && i < e)
+            continue;
+        size_t n = strlen(u->words[i]);
+        if (o)
+            rest[o++] = ' ';
+        memcpy(rest + o, u->words[i], n);
+        o += n;
+    }
+    rest[o] = '\0';
+    if (understand_query(und, rest, o, u) < 0 || o == 0)
+        und_clear(u);
+}
+
+/* words[s, e) of u joined by spaces (allocated). */
+static char *und_join(const struct understood *u, size_t s, size_t e,
+                      int skip_stop)
+{
+    struct buf b;
+    buf_init(&b, UND_MAX_WORDS * UND_WORD_MAX);
+    for (size_t i = s; i < e; i++) {
+        if (skip_stop && structure_stopword(u->words[i]) && i + 1 < e)
+            continue;
+        buf_addf(&b, "%s%s", b.len ? " " : "", u->words[i]);
+    }
+    char *t = xstrdup(b.s);
+    buf_release(&b);
+    return t;
+}
+
+/* A street in u: a type of way (written in full, or abbreviated after a
+ * number) followed by name words, with the number before it; the words
+ * end before a place. 0 (u read again without them if taken), or -1. */
+static int read_q_street(struct db_conn *c, const struct understand *und,
+                         struct sq *q, struct understood *tmp)
+{
+    struct understood *u = q->und;
+    int role[UND_MAX_WORDS];
+    und_roles(u, role);
+    for (size_t i = 0; i + 1 < u->nwords; i++) {
+        const char *w = u->words[i];
+        int num = i > 0 && all_digits(u->words[i - 1]);
+        int full = abbrev_word(ABBREV_STREET, w, strlen(w)) == NULL;
+        if (!structure_street_type(w) || (!full && !num) ||
+            role[i + 1] != UND_NAME)
+            continue;
+        size_t s = num ? i - 1 : i, e = i + 1;
+        while (e < u->nwords && role[e] == UND_NAME &&
+               !word_is_place(und, u->words[e], tmp))
+            e++;
+        char *text = und_join(u, s, e, 0);
+        char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
+        structure_fold(text, 1, f, sizeof f);
+        struct structure_cond k = {.street = f};
+        int ok = structure_exists(c, &k);
+        if (ok <= 0) {
+            free(text);
+            return ok;
+        }
+        q->und_street = text;
+        q->st_street = xstrdup(f);
+        und_reread(und, u, s, e);
+        return 0;
+    }
+    return 0;
+}
+
+/* A structure's name in u: its name words when one of them (or the word
+ * of a profession, "pharmacie") names a kind of structure, beside another
+ * word unless it names only structures. 0 (the name words taken, and that
+ * profession), or -1. */
+static int read_q_name(struct db_conn *c, struct sq *q)
+{
+    struct understood *u = q->und;
+    int role[UND_MAX_WORDS];
+    und_roles(u, role);
+    int kw = 0, prof_kw = 0, nwords = 0;
+    struct buf b;
+    buf_init(&b, UND_MAX_WORDS * UND_WORD_MAX);
+    for (size_t i = 0; i < u->nwords; i++) {
+        int k = structure_keyword(u->words[i]);
+        if (role[i] == UND_PROFESSION && k == 2)
+            prof_kw = 1;
+        else if (role[i] != UND_NAME)
+            continue;
+        if (k > kw)
+            kw = k;
+        nwords++;
+        if (structure_stopword(u->words[i]))
+            continue;
+        buf_addf(&b, "%s%s", b.len ? " " : "", u->words[i]);
+    }
+    int ret = 0;
+    if (!(kw == 2 || (kw == 1 && nwords >= 2)) || !b.len)
+        goto out;
+    char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
+    structure_fold(b.s, 0, f, sizeof f);
+    struct structure_cond k = {.words = f};
+    int ok = structure_exists(c, &k);
+    if (ok <= 0) {
+        ret = ok;
+        goto out;
+    }
+    q->und_structure = xstrdup(b.s);
+    q->st_words = xstrdup(f);
+    und_drop_names(u, prof_kw);
+out:
+    buf_release(&b);
+    return ret;
+}
+
+/* q as an identifier (SIRET, a FINESS some structure has), a street, a
+ * structure's name: fills the structure conditions the request leaves
+ * empty and takes their words out of q->und. 0, or -1 on a database
+ * error. */
+static int read_q_structure(struct db_conn *c, const struct understand *und,
+                            struct sq *q)
+{
+    struct understood *u = q->und;
+    if (!q->st_siret[0] && structure_siret(q->qtext, q->st_siret)) {
+        q->und_ident = "siret";
+        und_clear(u);
+        return 0;
+    }
+    char fin[10];
+    if (!q->st_finess[0] && structure_finess(q->qtext, fin)) {
+        struct structure_cond k = {.finess = fin};
+        int ok = structure_exists(c, &k);
+        if (ok < 0)
+            return -1;
+        if (ok) {
+            memcpy(q->st_finess, fin, sizeof fin);
+            q->und_ident = "finess";
+            und_clear(u);
+            return 0;
+        }
+    }
+    struct understood *tmp = xmalloc(sizeof *tmp);
+    int rc = 0;
+    if (!q->st_street)
+        rc = read_q_street(c, und, q, tmp);
+    if (rc == 0 && !q->st_words)
+        rc = read_q_name(c, q);
+    free(tmp);
+    return rc;
 }
 
 /* After every parameter: what they say together. */
@@ -870,6 +1102,10 @@ static int params_combine(struct db_conn *c, struct sq *q, int suggest,
             if (understand_query(und, q->qtext, strlen(q->qtext), q->und) < 0) {
                 api_error(out, 400, "q: at most %d words of at most %d bytes",
                           UND_MAX_WORDS, UND_WORD_MAX - 1);
+                return -1;
+            }
+            if (read_q_structure(c, und, q) < 0) {
+                api_error(out, 503, "database error");
                 return -1;
             }
             if (apply_understood(q, search_geo(c)) < 0) {

@@ -105,6 +105,11 @@ struct sq {
      * pid order), or an address prefix (its owners, resolved: mbx_pids). */
     char *mss, *mss_domain;
     int mbx_on;
+    /* What q was read as besides understand.h's reading (params.c):
+     * the words taken as a street or a structure name, as typed (folded),
+     * or the identifier it is ("siret", "finess"). */
+    char *und_street, *und_structure;
+    const char *und_ident;
     uint32_t *mbx_pids;
     size_t mbx_npids;
 };

@@ -73,6 +73,61 @@ int structure_finess(const char *s, char out[10])
     return 1;
 }
 
+int structure_keyword(const char *w)
+{
+    /* The kinds of structure of docs/rpps-format.md's extracts, as people
+     * type them. The weak ones are family names too (CENTRE, MAISON,
+     * CABINET, SERVICE, FOYER, POLE). */
+    static const char *const strong[] = {
+        "chu",         "chr",      "chru",     "clinique",  "polyclinique",
+        "hopital",     "hopitaux", "ehpad",    "pharmacie", "laboratoire",
+        "labo",        "msp",      "cds",      "selarl",    "selas",
+        "scm",         "scp",      "hospices", "ime",       "esat",
+        "sessad",      "iem",      "chs",      "ght",       "sarl",
+        "hospitalier", "sante",    "ch",
+    };
+    static const char *const weak[] = {"centre",    "maison",
+                                       "cabinet",  "institut",  "residence",
+                                       "foyer",    "fondation", "pole",
+                                       "service",  "groupe",    "mas",
+                                       "assistance"};
+    for (size_t i = 0; i < sizeof strong / sizeof *strong; i++)
+        if (strcmp(w, strong[i]) == 0)
+            return 2;
+    for (size_t i = 0; i < sizeof weak / sizeof *weak; i++)
+        if (strcmp(w, weak[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int structure_street_type(const char *w)
+{
+    static const char *const full[] = {
+        "rue",      "boulevard", "avenue",  "place",     "chemin",
+        "route",    "impasse",   "allee",   "quai",      "cours",
+        "square",   "faubourg",  "passage", "promenade", "esplanade",
+        "sentier",  "voie",      "villa",   "cite",      "lotissement",
+        "carrefour", "rond",     "montee",  "terrasse",  "hameau",
+    };
+    const char *f = abbrev_word(ABBREV_STREET, w, strlen(w));
+    if (f)
+        w = f;
+    for (size_t i = 0; i < sizeof full / sizeof *full; i++)
+        if (strcmp(w, full[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int structure_stopword(const char *w)
+{
+    static const char *const stop[] = {"de", "du", "des", "la", "le",
+                                       "les", "l", "d", "et", "a"};
+    for (size_t i = 0; i < sizeof stop / sizeof *stop; i++)
+        if (strcmp(w, stop[i]) == 0)
+            return 1;
+    return 0;
+}
+
 size_t structure_fold(const char *v, int street, char *out, size_t cap)
 {
     size_t n = strlen(v);
@@ -158,6 +213,16 @@ long structure_find(struct db_conn *c, const struct structure_cond *k,
     if (k->ndept) {
         buf_addstr(&b.sql, " AND dept_code IN ");
         sqlb_list(&b, k->dept, k->ndept);
+    }
+    if (k->ninsee) {
+        buf_addstr(&b.sql, " AND (insee IN ");
+        sqlb_list(&b, k->insees, k->ninsee);
+        if (k->ntown) {
+            buf_addstr(&b.sql, " OR (insee IS NULL AND city_fold IN ");
+            sqlb_list(&b, k->towns, k->ntown);
+            buf_addstr(&b.sql, ")");
+        }
+        buf_addstr(&b.sql, ")");
     }
     buf_addstr(&b.sql, " ORDER BY n_professionals DESC, sid LIMIT ");
     buf_addf(&b.sql, "%zu", max);

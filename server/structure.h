@@ -27,6 +27,12 @@ struct structure_cond {
     const char *insee, *city_fold;
     char *const *dept;
     int ndept;
+    /* Or one of these communes, or for a site without a commune code,
+     * one of these folded town names. */
+    char *const *insees;
+    int ninsee;
+    char *const *towns;
+    int ntown;
 };
 
 /* Most structures one condition may match: "cabinet" alone matches a
@@ -45,6 +51,19 @@ int structure_siret(const char *s, char out[15]);
  * 2B, 9A-9F for overseas) then 7 digits, spaces allowed. Writes it
  * upper-cased to out (10 bytes). 1 if it reads as one, else 0. */
 int structure_finess(const char *s, char out[10]);
+
+/* What a folded word w says of a structure name: 2 a word that names a
+ * kind of structure and nobody (chu, clinique, ehpad, pharmacie...), 1 one
+ * that does but is also a family name or a common word (centre, maison,
+ * cabinet), 0 neither. */
+int structure_keyword(const char *w);
+/* 1 if the folded word w is a type of way, written in full or abbreviated
+ * (rue, r, bd, avenue, chemin...). */
+int structure_street_type(const char *w);
+/* 1 if the folded word w is a particle that structure names and streets
+ * write or not ("de", "du", "la", "l"...): left out of what q reads as
+ * structure words. */
+int structure_stopword(const char *w);
 
 /* Folds a structure= or street= value into out (cap bytes): fold() then
  * abbrev.h's canonical words (street: 1). The length, 0 if nothing is
