@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "facets.h"
 #include "fold.h"
@@ -852,6 +853,54 @@ static int resolve_structures(struct db_conn *c, struct sq *q,
  * words it left as names are looked at again here. Conservative: a
  * reading is taken only when some structure has what it reads. */
 
+/* 1 if the word w[0..n) reads as a mailbox address or its part: it holds
+ * an '@', or ends in a domain's last part (.fr, .com...). */
+static int mailbox_word(const char *w, size_t n)
+{
+    static const char *const tld[] = {".fr", ".com", ".net", ".org", ".eu"};
+    if (memchr(w, '@', n))
+        return 1;
+    for (size_t i = 0; i < sizeof tld / sizeof *tld; i++) {
+        size_t l = strlen(tld[i]);
+        if (n > l + 1 && strncasecmp(w + n - l, tld[i], l) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* q's text into rest (cap bytes) without its first mailbox word, which
+ * becomes mssante= when the request gives none and it is long enough
+ * ("jean.dupont@", "@chu-nantes.mssante.fr"). Returns rest's length. */
+static size_t q_mailbox(struct sq *q, char *rest, size_t cap)
+{
+    const char *t = q->qtext;
+    size_t o = 0, n = strlen(t);
+    int taken = q->mss != NULL;
+    for (size_t i = 0; i < n;) {
+        size_t b = i;
+        while (i < n && t[i] != ' ')
+            i++;
+        size_t wl = i - b;
+        if (!taken && wl >= 3 && mailbox_word(t + b, wl)) {
+            q->mss = xmalloc(wl + 1);
+            for (size_t k = 0; k < wl; k++)
+                q->mss[k] = (char)tolower((unsigned char)t[b + k]);
+            q->mss[wl] = '\0';
+            q->mss_from_q = 1;
+            taken = 1;
+        } else if (wl && o + wl + 2 < cap) {
+            if (o)
+                rest[o++] = ' ';
+            memcpy(rest + o, t + b, wl);
+            o += wl;
+        }
+        while (i < n && t[i] == ' ')
+            i++;
+    }
+    rest[o] = '\0';
+    return o;
+}
+
 /* Forgets everything u read: q was an identifier. */
 static void und_clear(struct understood *u)
 {
@@ -1099,7 +1148,9 @@ static int params_combine(struct db_conn *c, struct sq *q, int suggest,
         const struct understand *und = search_und(c);
         if (!suggest && und) {
             q->und = xmalloc(sizeof(*q->und));
-            if (understand_query(und, q->qtext, strlen(q->qtext), q->und) < 0) {
+            char rest[API_MAX_VALUE + 1];
+            size_t rn = q_mailbox(q, rest, sizeof rest);
+            if (understand_query(und, rest, rn, q->und) < 0) {
                 api_error(out, 400, "q: at most %d words of at most %d bytes",
                           UND_MAX_WORDS, UND_WORD_MAX - 1);
                 return -1;

@@ -110,6 +110,7 @@ struct sq {
      * or the identifier it is ("siret", "finess"). */
     char *und_street, *und_structure;
     const char *und_ident;
+    int mss_from_q; /* mss is q's word */
     uint32_t *mbx_pids;
     size_t mbx_npids;
 };
