@@ -959,14 +959,6 @@ static int all_digits(const char *w)
     return 1;
 }
 
-/* 1 if word w alone reads as a place and nothing else. */
-static int word_is_place(const struct understand *und, const char *w,
-                         struct understood *tmp)
-{
-    return understand_query(und, w, strlen(w), tmp) == 0 &&
-           tmp->place.kind != UND_PLACE_NONE && tmp->nnames == 0;
-}
-
 /* The words of u outside [s, e) read again into u. */
 static void und_reread(const struct understand *und, struct understood *u,
                        size_t s, size_t e)
@@ -1004,37 +996,39 @@ static char *und_join(const struct understood *u, size_t s, size_t e,
 }
 
 /* A street in u: a type of way (written in full, or abbreviated after a
- * number) followed by name words, with the number before it; the words
- * end before a place. 0 (u read again without them if taken), or -1. */
+ * number) followed by words, with the number before it: the longest run
+ * of words from there that some structure's street has (the words after
+ * it, a town, read again). 0 (u read again without them if taken), or
+ * -1. */
 static int read_q_street(struct db_conn *c, const struct understand *und,
-                         struct sq *q, struct understood *tmp)
+                         struct sq *q)
 {
     struct understood *u = q->und;
-    int role[UND_MAX_WORDS];
-    und_roles(u, role);
     for (size_t i = 0; i + 1 < u->nwords; i++) {
         const char *w = u->words[i];
         int num = i > 0 && all_digits(u->words[i - 1]);
         int full = abbrev_word(ABBREV_STREET, w, strlen(w)) == NULL;
-        if (!structure_street_type(w) || (!full && !num) ||
-            role[i + 1] != UND_NAME)
+        if (!structure_street_type(w) || (!full && !num))
             continue;
-        size_t s = num ? i - 1 : i, e = i + 1;
-        while (e < u->nwords && role[e] == UND_NAME &&
-               !word_is_place(und, u->words[e], tmp))
-            e++;
-        char *text = und_join(u, s, e, 0);
-        char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
-        structure_fold(text, 1, f, sizeof f);
-        struct structure_cond k = {.street = f};
-        int ok = structure_exists(c, &k);
-        if (ok <= 0) {
+        size_t s = num ? i - 1 : i;
+        for (size_t e = u->nwords; e > i + 1; e--) {
+            char *text = und_join(u, s, e, 0);
+            char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
+            structure_fold(text, 1, f, sizeof f);
+            struct structure_cond k = {.street = f};
+            int ok = structure_exists(c, &k);
+            if (ok < 0) {
+                free(text);
+                return -1;
+            }
+            if (ok) {
+                q->und_street = text;
+                q->st_street = xstrdup(f);
+                und_reread(und, u, s, e);
+                return 0;
+            }
             free(text);
-            return ok;
         }
-        q->und_street = text;
-        q->st_street = xstrdup(f);
-        und_reread(und, u, s, e);
         return 0;
     }
     return 0;
@@ -1042,7 +1036,8 @@ static int read_q_street(struct db_conn *c, const struct understand *und,
 
 /* A structure's name in u: its name words when one of them (or the word
  * of a profession, "pharmacie") names a kind of structure, beside another
- * word unless it names only structures. 0 (the name words taken, and that
+ * word unless it names only structures; a profession's words amid them
+ * are part of the name. 0 (the name words taken, and that
  * profession), or -1. */
 static int read_q_name(struct db_conn *c, struct sq *q)
 {
@@ -1050,11 +1045,20 @@ static int read_q_name(struct db_conn *c, struct sq *q)
     int role[UND_MAX_WORDS];
     und_roles(u, role);
     int kw = 0, prof_kw = 0, nwords = 0;
+    /* The span of the name words: a profession's word inside it is part
+     * of the name ("cabinet de kinesitherapie du parc"). */
+    size_t fs = u->nwords, ls = 0;
+    for (size_t i = 0; i < u->nwords; i++)
+        if (role[i] == UND_NAME) {
+            if (fs == u->nwords)
+                fs = i;
+            ls = i;
+        }
     struct buf b;
     buf_init(&b, UND_MAX_WORDS * UND_WORD_MAX);
     for (size_t i = 0; i < u->nwords; i++) {
         int k = structure_keyword(u->words[i]);
-        if (role[i] == UND_PROFESSION && k == 2)
+        if (role[i] == UND_PROFESSION && (k == 2 || (i > fs && i < ls)))
             prof_kw = 1;
         else if (role[i] != UND_NAME)
             continue;
@@ -1110,13 +1114,11 @@ static int read_q_structure(struct db_conn *c, const struct understand *und,
             return 0;
         }
     }
-    struct understood *tmp = xmalloc(sizeof *tmp);
     int rc = 0;
     if (!q->st_street)
-        rc = read_q_street(c, und, q, tmp);
+        rc = read_q_street(c, und, q);
     if (rc == 0 && !q->st_words)
         rc = read_q_name(c, q);
-    free(tmp);
     return rc;
 }
 
