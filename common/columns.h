@@ -291,8 +291,7 @@ enum columns_mssante { COLUMNS_MSSANTE(COLUMNS_ID) COLUMNS_MSSANTE_N };
  * first activity line that names it (importer/structures.c). ACT: a copy of
  * that activity row's column `field` (the lines of one structure carry the
  * same site in the extracts). OWN: the importer's, made from the lines:
- * the folded name and street (common/abbrev.h), how many lines and
- * professionals, and those professionals' pids (ascending, 4 bytes each,
+ * how many lines and professionals, and those professionals' pids (ascending, 4 bytes each,
  * little-endian), so that a structure's people need no index on the
  * activity rows. */
 #define TABLE_STRUCTURE(X)                                                     \
@@ -320,8 +319,6 @@ enum columns_mssante { COLUMNS_MSSANTE(COLUMNS_ID) COLUMNS_MSSANTE_N };
     X(dept_code, ACT, dept_code)                                               \
     X(phone, ACT, phone)                                                       \
     X(email, ACT, email)                                                       \
-    X(name_fold, OWN, _)                                                       \
-    X(street_fold, OWN, _)                                                     \
     X(n_activities, OWN, _)                                                    \
     X(n_professionals, OWN, _)                                                 \
     X(pids, OWN, _)

@@ -19,12 +19,12 @@
 #define ST_COPIED_ACT(f) COLUMN_ACTIVITY_##f,
 static const int copied[] = {TABLE_STRUCTURE(ST_COPIED)};
 #define NCOPIED (sizeof copied / sizeof *copied)
-/* The table's own columns, after the copies: name_fold, street_fold,
- * n_activities, n_professionals, pids, in this order. */
-_Static_assert(COLUMN_STRUCTURE_name_fold == 1 + NCOPIED &&
+/* The table's own columns, after the copies: n_activities,
+ * n_professionals, pids, in this order. */
+_Static_assert(COLUMN_STRUCTURE_n_activities == 1 + NCOPIED &&
                    COLUMN_STRUCTURE_pids == COLUMN_STRUCTURE_N - 1 &&
-                   COLUMN_STRUCTURE_pids - COLUMN_STRUCTURE_name_fold == 4,
-               "structure: key, copies, then the five own columns");
+                   COLUMN_STRUCTURE_pids - COLUMN_STRUCTURE_n_activities == 2,
+               "structure: key, copies, then the three own columns");
 
 struct structure_acc {
     const char *val[NCOPIED]; /* in the arena, NULL if empty */
@@ -142,7 +142,7 @@ int structures_write(struct structures *s, sqlite3 *db)
     static const int street_cols[] = {VAL(street_number), VAL(street_repeat),
                                       VAL(street_type), VAL(street_name)};
     struct buf sql, raw;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = NULL, *fts = NULL;
     uint32_t *pids = NULL;
     size_t pcap = 0;
     int ret = -1;
@@ -155,7 +155,11 @@ int structures_write(struct structures *s, sqlite3 *db)
     for (int i = 0; i < COLUMN_STRUCTURE_N; i++)
         buf_addstr(&sql, i ? ", ?" : "?");
     buf_addstr(&sql, ")");
-    if (sqlite3_prepare_v2(db, sql.s, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, sql.s, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO structure_fts (rowid, name_fold,"
+                           " street_fold) VALUES (?, ?, ?)",
+                           -1, &fts, NULL) != SQLITE_OK)
         goto fail;
     char name[1024], street[1024];
     for (size_t k = 0; k < s->n; k++) {
@@ -171,8 +175,12 @@ int structures_write(struct structures *s, sqlite3 *db)
         size_t nl = folded_of(a, name_cols, 2, &raw, name, sizeof name, 1);
         size_t sl =
             folded_of(a, street_cols, 4, &raw, street, sizeof street, 0);
-        sqlite3_bind_text(st, p++, name, (int)nl, SQLITE_STATIC);
-        sqlite3_bind_text(st, p++, street, (int)sl, SQLITE_STATIC);
+        sqlite3_bind_int64(fts, 1, (sqlite3_int64)k + 1);
+        sqlite3_bind_text(fts, 2, name, (int)nl, SQLITE_STATIC);
+        sqlite3_bind_text(fts, 3, street, (int)sl, SQLITE_STATIC);
+        if (sqlite3_step(fts) != SQLITE_DONE)
+            goto fail;
+        sqlite3_reset(fts);
         sqlite3_bind_int64(st, p++, a->n_act);
         sqlite3_bind_int64(st, p++, a->n_pro);
         if (a->n_pro > pcap) {
@@ -199,7 +207,7 @@ int structures_write(struct structures *s, sqlite3 *db)
     }
     if (sqlite3_exec(db,
                      "INSERT INTO structure_fts (structure_fts) VALUES "
-                     "('rebuild')",
+                     "('optimize')",
                      NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
     ret = 0;
@@ -208,6 +216,7 @@ fail:
     log_error("structures: %s", sqlite3_errmsg(db));
 out:
     sqlite3_finalize(st);
+    sqlite3_finalize(fts);
     buf_release(&sql);
     buf_release(&raw);
     free(pids);

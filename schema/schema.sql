@@ -174,9 +174,7 @@ CREATE TABLE mailbox (
 
 -- One row per structure (practice site: "Identifiant technique de la
 -- structure"), from the first activity line naming it; activity.structure_id
--- points to structure.structure_id. name_fold and street_fold are
--- common/abbrev.h's canonical forms (bd -> boulevard, st -> saint; the
--- acronyms chu, ch, msp... added), pids the professionals practising there
+-- points to structure.structure_id. pids: the professionals practising there
 -- (ascending uint32 little-endian), so a structure's people need no index
 -- over the 2.4 M activity rows.
 CREATE TABLE structure (
@@ -204,19 +202,21 @@ CREATE TABLE structure (
     dept_code         TEXT,
     phone             TEXT,
     email             TEXT,
-    name_fold         TEXT,   -- abbrev_name(fold(name + sign))
-    street_fold       TEXT,   -- abbrev_fold(fold(number repeat type name))
     n_activities      INTEGER NOT NULL,
     n_professionals   INTEGER NOT NULL,
     pids              BLOB NOT NULL
 );
 
--- Full-text index over the structures' folded names and streets (rowid =
--- sid). No prefix index: the vocabulary is small (a prefix merges few
--- lists) and it keeps the index a few MB.
+-- Full-text index over the structures' names (raison sociale and
+-- enseigne) and streets (number, repeat, type, name), rowid = sid, in
+-- common/abbrev.h's canonical forms (bd -> boulevard, st -> saint; the
+-- acronyms chu, ch, msp... added to the names). Contentless: only the
+-- rowids are read, and the folded text is not stored twice (14 MB at full
+-- scale). No prefix index: the vocabulary is small (a prefix merges few
+-- lists) and it keeps the index about 10 MB.
 CREATE VIRTUAL TABLE structure_fts USING fts5 (
     name_fold, street_fold,
-    content = 'structure', content_rowid = 'sid',
+    content = '',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 
@@ -264,8 +264,6 @@ CREATE INDEX structure_finess ON structure (finess) WHERE finess IS NOT NULL;
 CREATE INDEX structure_finess_legal ON structure (finess_legal)
     WHERE finess_legal IS NOT NULL;
 CREATE INDEX structure_postcode ON structure (postcode);
-CREATE INDEX structure_city ON structure (city_fold);
-CREATE INDEX structure_dept ON structure (dept_code);
 -- A structure's organisational and applicative mailboxes (their
 -- structure_id is the structure's "ancien identifiant": 1+FINESS,
 -- 3+SIRET, 0+cabinet number); partial, so only the few non-PER rows.
