@@ -622,8 +622,15 @@ void api_structure(struct db_conn *c, const struct api_req *r,
         read_page(r, &limit, &offset, out) < 0)
         return;
     size_t n = strlen(r->rest);
-    if (n == 0 || n > 32 || !utf8_valid(r->rest, n)) {
-        api_error(out, 404, "no structure '%.32s'", r->rest);
+    if (n == 0) {
+        api_error(out, 404, "give a structure: /v1/structures/{id}");
+        return;
+    }
+    /* The longest id is a technical one: C + SIRET, 15 characters; a
+     * SIRET written with spaces 17. */
+    if (n > 32 || !utf8_valid(r->rest, n)) {
+        api_error(out, 400, "not a structure id (its technical id, SIRET or"
+                            " FINESS)");
         return;
     }
     long long sid = structure_resolve(c, r->rest);

@@ -236,7 +236,7 @@ static void make_db(const char *path, int extra, int version)
             " structure_id, service, org_name, postcode, dept) VALUES"
             " ((1 << 50) + 1, 'secretariat.cardio@chu-test.mssante.fr', 'ORG',"
             " '3', '1900000001', 'Cardiologie', 'CHU TEST', '90000', '90');"
-            "INSERT INTO meta VALUES ('schema_version', '2'),"
+            "INSERT INTO meta VALUES ('schema_version', '3'),"
             " ('built_at', '2026-08-26T10:13:00Z'), ('professionals', '10'),"
             " ('source:https://user:secret@dl.example.org/x.zip?token=abc#f',"
             " 'fp1'), ('source:/srv/rpps/x.zip', 'fp2');"
