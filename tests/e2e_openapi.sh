@@ -86,12 +86,19 @@ adeli=$(q "SELECT id FROM professional WHERE id_type = '0'
     AND id GLOB '*[0-9]' ORDER BY pid LIMIT 1")
 org=$(q "SELECT address FROM mailbox WHERE national_id IS NULL
     ORDER BY mid LIMIT 1")
-[ -n "$row" ] && [ -n "$adeli" ] && [ -n "$org" ] ||
-    fail "no professional, ADELI id or structure mailbox in the generated data"
-DATA=$(echo "$row" | awk -F'|' -v adeli="$adeli" -v org="$org" '{
+# A structure with a SIRET and a FINESS, and ORG mailboxes (a hospital).
+st=$(q "SELECT s.structure_id, s.siret, s.finess FROM structure s
+    WHERE s.siret IS NOT NULL AND s.finess IS NOT NULL
+    AND EXISTS (SELECT 1 FROM mailbox m WHERE m.type <> 'PER'
+                AND m.structure_id = '1' || s.finess)
+    ORDER BY s.n_professionals DESC LIMIT 1")
+[ -n "$row" ] && [ -n "$adeli" ] && [ -n "$org" ] && [ -n "$st" ] ||
+    fail "no professional, ADELI id, structure mailbox or structure in the generated data"
+DATA=$(echo "$row|$st" | awk -F'|' -v adeli="$adeli" -v org="$org" '{
     printf "{\"rpps\":\"%s\",\"national\":\"%s\",\"last\":\"%s\",", $1, $2, $3;
     printf "\"first\":\"%s\",\"dept\":\"%s\",\"city\":\"%s\",", $4, $5, $6;
     printf "\"postcode\":\"%s\",\"mss\":\"%s\",\"adeli\":\"%s\",", $7, $8, adeli;
+    printf "\"structure\":\"%s\",\"siret\":\"%s\",\"finess\":\"%s\",", $9, $10, $11;
     printf "\"mssOrg\":\"%s\"}", org }')
 echo "data: $DATA"
 
