@@ -291,8 +291,8 @@ enum columns_mssante { COLUMNS_MSSANTE(COLUMNS_ID) COLUMNS_MSSANTE_N };
  * first activity line that names it (importer/structures.c). ACT: a copy of
  * that activity row's column `field` (the lines of one structure carry the
  * same site in the extracts). OWN: the importer's, made from the lines:
- * how many lines and professionals, and those professionals' pids (ascending, 4 bytes each,
- * little-endian), so that a structure's people need no index on the
+ * how many lines and professionals, and those professionals' pids (ascending, 4
+ * bytes each, little-endian), so that a structure's people need no index on the
  * activity rows. */
 #define TABLE_STRUCTURE(X)                                                     \
     X(sid, KEY, _)                                                             \

@@ -47,11 +47,11 @@ struct build {
     const struct load_opts *opts;
 
     /* What the files add up to. */
-    struct arena arena;     /* strings and professionals */
-    struct strset strs;     /* interned codes (civility, profession...) */
-    struct codes codes;     /* the code lists */
-    struct persons persons; /* the professionals */
-    struct spill *sp;       /* the parsed rows, until the replay */
+    struct arena arena;        /* strings and professionals */
+    struct strset strs;        /* interned codes (civility, profession...) */
+    struct codes codes;        /* the code lists */
+    struct persons persons;    /* the professionals */
+    struct spill *sp;          /* the parsed rows, until the replay */
     struct structures structs; /* the replay thread's, then the main's */
 
     /* The file being read. */

@@ -4,8 +4,8 @@
  * then the rows the parse phase spilled for it (spill.h), keyed by its
  * pid (common/rowid.h), while it counts their codes and the words of their
  * names and gathering the structures their activity rows name
- * (structures.h); then the mailboxes nobody owns; then the name dictionary. It hands
- * the rows over in batches to this thread, which only binds and steps the
+ * (structures.h); then the mailboxes nobody owns; then the name dictionary. It
+ * hands the rows over in batches to this thread, which only binds and steps the
  * prepared INSERTs. */
 #include "write.h"
 

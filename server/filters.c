@@ -628,14 +628,12 @@ static int plan_structures(struct db_conn *c, const struct sq *q,
 {
     if (q->st_on) {
         struct stream *s = &fp->st[3];
-        stream_init_mem(s, q->st_pids, q->st_npids,
-                        (long long)q->st_npids);
+        stream_init_mem(s, q->st_pids, q->st_npids, (long long)q->st_npids);
         fp->v[fp->nv++] = s;
     }
     if (q->mbx_on && !q->mss_domain) {
         struct stream *s = &fp->st[4];
-        stream_init_mem(s, q->mbx_pids, q->mbx_npids,
-                        (long long)q->mbx_npids);
+        stream_init_mem(s, q->mbx_pids, q->mbx_npids, (long long)q->mbx_npids);
         fp->v[fp->nv++] = s;
     } else if (q->mbx_on) {
         struct stream *s = &fp->st[4];

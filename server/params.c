@@ -825,10 +825,10 @@ static int resolve_structures(struct db_conn *c, struct sq *q,
     long long *sids = xmalloc((STRUCTURE_MATCH_MAX + 1) * sizeof *sids);
     db_budget(c, 0);
     long n = structure_find(c, &k, sids, STRUCTURE_MATCH_MAX + 1);
-    int rc = n < 0 || n > STRUCTURE_MATCH_MAX
-                 ? -1
-                 : structure_pids(c, sids, (size_t)n, &q->st_pids,
-                                  &q->st_npids);
+    int rc =
+        n < 0 || n > STRUCTURE_MATCH_MAX
+            ? -1
+            : structure_pids(c, sids, (size_t)n, &q->st_pids, &q->st_npids);
     int cut = c->interrupted;
     db_unbudget(c);
     free(sids);
@@ -840,8 +840,8 @@ static int resolve_structures(struct db_conn *c, struct sq *q,
         return -1;
     }
     if (rc < 0) {
-        api_error(out, 503, cut ? "the search took too long"
-                                : "database error");
+        api_error(out, 503,
+                  cut ? "the search took too long" : "database error");
         return -1;
     }
     return 0;

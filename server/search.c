@@ -536,11 +536,10 @@ static void put_page(struct db_conn *c, struct search *s, struct buf *b)
         /* What params.c read besides (structure, street, identifier). */
         if (s->q.und_structure)
             json_object_set_new(u, "structure",
-                                json_pack("{s:s}", "from",
-                                          s->q.und_structure));
+                                json_pack("{s:s}", "from", s->q.und_structure));
         if (s->q.und_street)
-            json_object_set_new(
-                u, "street", json_pack("{s:s}", "from", s->q.und_street));
+            json_object_set_new(u, "street",
+                                json_pack("{s:s}", "from", s->q.und_street));
         if (s->q.mss_from_q)
             json_object_set_new(u, "mssante",
                                 json_pack("{s:s}", "from", s->q.mss));

@@ -86,11 +86,10 @@ int structure_keyword(const char *w)
         "sessad",      "iem",      "chs",      "ght",       "sarl",
         "hospitalier", "sante",    "ch",
     };
-    static const char *const weak[] = {"centre",    "maison",
-                                       "cabinet",  "institut",  "residence",
-                                       "foyer",    "fondation", "pole",
-                                       "service",  "groupe",    "mas",
-                                       "assistance"};
+    static const char *const weak[] = {"centre",    "maison",    "cabinet",
+                                       "institut",  "residence", "foyer",
+                                       "fondation", "pole",      "service",
+                                       "groupe",    "mas",       "assistance"};
     for (size_t i = 0; i < sizeof strong / sizeof *strong; i++)
         if (strcmp(w, strong[i]) == 0)
             return 2;
@@ -103,11 +102,11 @@ int structure_keyword(const char *w)
 int structure_street_type(const char *w)
 {
     static const char *const full[] = {
-        "rue",      "boulevard", "avenue",  "place",     "chemin",
-        "route",    "impasse",   "allee",   "quai",      "cours",
-        "square",   "faubourg",  "passage", "promenade", "esplanade",
-        "sentier",  "voie",      "villa",   "cite",      "lotissement",
-        "carrefour", "rond",     "montee",  "terrasse",  "hameau",
+        "rue",       "boulevard", "avenue",  "place",     "chemin",
+        "route",     "impasse",   "allee",   "quai",      "cours",
+        "square",    "faubourg",  "passage", "promenade", "esplanade",
+        "sentier",   "voie",      "villa",   "cite",      "lotissement",
+        "carrefour", "rond",      "montee",  "terrasse",  "hameau",
     };
     const char *f = abbrev_word(ABBREV_STREET, w, strlen(w));
     if (f)
@@ -120,8 +119,8 @@ int structure_street_type(const char *w)
 
 int structure_stopword(const char *w)
 {
-    static const char *const stop[] = {"de", "du", "des", "la", "le",
-                                       "les", "l", "d", "et", "a"};
+    static const char *const stop[] = {"de",  "du", "des", "la", "le",
+                                       "les", "l",  "d",   "et", "a"};
     for (size_t i = 0; i < sizeof stop / sizeof *stop; i++)
         if (strcmp(w, stop[i]) == 0)
             return 1;
@@ -332,10 +331,11 @@ static json_t *jstr(const char *s)
 /* The columns structure_json() reads, R(F, X) (columns.h). */
 #define ST_COLS(F, X)                                                          \
     F(structure_id)                                                            \
-    X(siret) X(siren) X(finess) X(finess_legal) X(name) X(sign)                \
-        X(addr_recipient) X(addr_geo) X(street_number) X(street_repeat)        \
-            X(street_type) X(street_name) X(addr_distribution) X(cedex_office) \
-                X(postcode) X(insee) X(city) X(dept_code) X(phone) X(email)    \
+    X(siret)                                                                   \
+    X(siren) X(finess) X(finess_legal) X(name) X(sign) X(addr_recipient)       \
+        X(addr_geo) X(street_number) X(street_repeat) X(street_type)           \
+            X(street_name) X(addr_distribution) X(cedex_office) X(postcode)    \
+                X(insee) X(city) X(dept_code) X(phone) X(email)                \
                     X(n_activities) X(n_professionals) X(pids)
 #define ST_ENUM(c) ST_##c,
 enum { ST_COLS(ST_ENUM, ST_ENUM) ST_N };
@@ -629,8 +629,9 @@ void api_structure(struct db_conn *c, const struct api_req *r,
     /* The longest id is a technical one: C + SIRET, 15 characters; a
      * SIRET written with spaces 17. */
     if (n > 32 || !utf8_valid(r->rest, n)) {
-        api_error(out, 400, "not a structure id (its technical id, SIRET or"
-                            " FINESS)");
+        api_error(out, 400,
+                  "not a structure id (its technical id, SIRET or"
+                  " FINESS)");
         return;
     }
     long long sid = structure_resolve(c, r->rest);

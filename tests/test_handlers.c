@@ -348,10 +348,10 @@ static void test_params_built(void)
     buf_init(&q, 1 << 20);
     /* A value of API_MAX_VALUE + 1 bytes, in each parameter. */
     static const char *const names[] = {
-        "q",     "name",   "given",    "profession", "specialty",
-        "mode",  "city",   "postcode", "dept",       "has_mss",
-        "limit", "offset", "near",     "radius_km",  "facets",
-        "structure", "street", "siret", "finess", "mssante"};
+        "q",         "name",   "given",    "profession", "specialty",
+        "mode",      "city",   "postcode", "dept",       "has_mss",
+        "limit",     "offset", "near",     "radius_km",  "facets",
+        "structure", "street", "siret",    "finess",     "mssante"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         q.len = 0;
         buf_addf(&q, "%s=", names[i]);
