@@ -825,6 +825,11 @@ static int resolve_structures(struct db_conn *c, struct sq *q,
     long long *sids = xmalloc((STRUCTURE_MATCH_MAX + 1) * sizeof *sids);
     db_budget(c, 0);
     long n = structure_find(c, &k, sids, STRUCTURE_MATCH_MAX + 1);
+    /* Read from q, a broad name is not an error: its largest structures
+     * (structure_find()'s order) stand for it. */
+    int from_q = q->und_structure || q->und_street;
+    if (n > STRUCTURE_MATCH_MAX && from_q)
+        n = STRUCTURE_MATCH_MAX;
     int rc =
         n < 0 || n > STRUCTURE_MATCH_MAX
             ? -1
@@ -1070,7 +1075,9 @@ static int read_q_name(struct db_conn *c, struct sq *q)
         buf_addf(&b, "%s%s", b.len ? " " : "", u->words[i]);
     }
     int ret = 0;
-    if (!(kw == 2 || (kw == 1 && nwords >= 2)) || !b.len)
+    /* Some name word is needed: "pharmacie lyon" stays pharmacists in
+     * Lyon, "pharmacie du centre lyon" is a pharmacy. */
+    if (fs == u->nwords || !(kw == 2 || (kw == 1 && nwords >= 2)) || !b.len)
         goto out;
     char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
     structure_fold(b.s, 0, f, sizeof f);
