@@ -205,6 +205,7 @@ async function main() {
     headers: t.headers, body: t.body,
   }));
   const json = 'application/json';
+  const dom = D.mss.split('@')[1]; // a mailbox domain of the file
   const text = 'text/plain';
   const curl = { 'User-Agent': 'curl/8.5.0' };
   const isErr = (st) => (r) => {
@@ -403,7 +404,6 @@ async function main() {
   ].map((c) => ({ op: M, ...c }));
 
   const SS = 'searchStructures';
-  const dom = D.mss.split('@')[1];
   const structures = [
     { path: `/v1/structures?${qs({ siret: D.siret })}`, status: 200, type: json, keep: SS,
       check: (r) => (JSON.parse(r.text).results[0].id === D.structure ? null : 'not the one') },
