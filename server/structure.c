@@ -332,11 +332,13 @@ static json_t *jstr(const char *s)
 #define ST_COLS(F, X)                                                          \
     F(structure_id)                                                            \
     X(siret)                                                                   \
-    X(siren) X(finess) X(finess_legal) X(name) X(sign) X(addr_recipient)       \
-        X(addr_geo) X(street_number) X(street_repeat) X(street_type)           \
-            X(street_name) X(addr_distribution) X(cedex_office) X(postcode)    \
-                X(insee) X(city) X(dept_code) X(phone) X(email)                \
-                    X(n_activities) X(n_professionals) X(pids)
+    X(siren)                                                                   \
+    X(finess)                                                                  \
+    X(finess_legal) X(name) X(sign) X(addr_recipient) X(addr_geo)              \
+        X(street_number) X(street_repeat) X(street_type) X(street_name)        \
+            X(addr_distribution) X(cedex_office) X(postcode) X(insee) X(city)  \
+                X(dept_code) X(phone) X(email) X(n_activities)                 \
+                    X(n_professionals) X(pids)
 #define ST_ENUM(c) ST_##c,
 enum { ST_COLS(ST_ENUM, ST_ENUM) ST_N };
 #define ST_IN(c) _Static_assert(COLUMNS_IN(STRUCTURE, c), #c);
@@ -452,7 +454,8 @@ json_t *structure_json(struct db_conn *c, long long sid)
 #define STRUCTURE_WORDS 512
 static int read_cond(const struct api_req *r, struct structure_cond *k,
                      char *words, char *street, char *siret, char *finess,
-                     char *pc_hi, char *city, char **dept, struct api_resp *out)
+                     char *pc_hi, char *city, char **dept, char deptbuf[4],
+                     struct api_resp *out)
 {
     const char *v;
     memset(k, 0, sizeof *k);
@@ -522,14 +525,17 @@ static int read_cond(const struct api_req *r, struct structure_cond *k,
         k->city_fold = city;
     }
     if ((v = api_param(r, "dept"))) {
-        if (strlen(v) > 3) {
+        size_t n = strlen(v);
+        if (n < 2 || n > 3) {
             api_error(out, 400,
                       "dept must be a department code (01, 2A, 75, 974)");
             return -1;
         }
-        *dept = (char *)v;
-        for (char *p = *dept; *p; p++)
-            *p = (char)toupper((unsigned char)*p);
+        /* Upper-cased into the caller's buffer, the request's value left
+         * as it is. */
+        for (size_t i = 0; i <= n; i++)
+            deptbuf[i] = (char)toupper((unsigned char)v[i]);
+        *dept = deptbuf;
         k->dept = dept;
         k->ndept = 1;
     }
@@ -571,11 +577,11 @@ void api_structures(struct db_conn *c, const struct api_req *r,
     struct structure_cond k;
     char words[STRUCTURE_WORDS], street[STRUCTURE_WORDS], city[STRUCTURE_WORDS];
     char siret[15], finess[10], pc_hi[8];
-    char *dept = NULL;
+    char *dept = NULL, deptbuf[4];
     long limit, offset;
     if (api_check_params(r, allowed, NULL, out) < 0 ||
         read_cond(r, &k, words, street, siret, finess, pc_hi, city, &dept,
-                  out) < 0 ||
+                  deptbuf, out) < 0 ||
         read_page(r, &limit, &offset, out) < 0)
         return;
     if (!structure_cond_any(&k) && !k.pc_lo && !k.insee && !k.city_fold &&
