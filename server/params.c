@@ -785,7 +785,8 @@ static int resolve_mailboxes(struct db_conn *c, struct sq *q,
     free(hi);
     if (rc != SQLITE_DONE)
         goto fail;
-    qsort(q->mbx_pids, q->mbx_npids, sizeof *q->mbx_pids, cmp_pid32);
+    if (q->mbx_npids) /* qsort() takes no NULL array, even empty */
+        qsort(q->mbx_pids, q->mbx_npids, sizeof *q->mbx_pids, cmp_pid32);
     size_t o = 0;
     for (size_t i = 0; i < q->mbx_npids; i++)
         if (!o || q->mbx_pids[i] != q->mbx_pids[o - 1])

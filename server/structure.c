@@ -143,22 +143,36 @@ size_t structure_fold(const char *v, int street, char *out, size_t cap)
 static void fts_words(struct buf *b, const char *col, const char *words)
 {
     const char *p = words;
+    size_t start = b->len;
     while (*p) {
         size_t n = strcspn(p, " ");
-        if (n) {
-            buf_addf(b, "%s%s : \"", b->len ? " AND " : "", col);
+        const char *next = p + n;
+        while (*next == ' ')
+            next++;
+        /* A particle (de, du, la...) is left out unless it is the last
+         * word: the names write it or not, and its list is the longest
+         * of all (a third of the structures), which the AND would read
+         * at every step. */
+        char w[16];
+        int stop = n < sizeof w && *next;
+        if (stop) {
+            memcpy(w, p, n);
+            w[n] = '\0';
+            stop = structure_stopword(w);
+        }
+        if (n && !stop) {
+            buf_addf(b, "%s%s : \"", b->len > start || start ? " AND " : "",
+                     col);
             for (size_t i = 0; i < n; i++) {
                 if (p[i] == '"')
                     buf_add(b, "\"", 1);
                 buf_add(b, p + i, 1);
             }
             buf_add(b, "\"", 1);
-            if (!p[n])
+            if (!*next)
                 buf_add(b, " *", 2);
         }
-        p += n;
-        while (*p == ' ')
-            p++;
+        p = next;
     }
 }
 
@@ -223,7 +237,10 @@ long structure_find(struct db_conn *c, const struct structure_cond *k,
         }
         buf_addstr(&b.sql, ")");
     }
-    buf_addstr(&b.sql, " ORDER BY n_professionals DESC, sid LIMIT ");
+    /* Whether any: the first found (ordering would read every match). */
+    if (max > 1)
+        buf_addstr(&b.sql, " ORDER BY n_professionals DESC, sid");
+    buf_addstr(&b.sql, " LIMIT ");
     buf_addf(&b.sql, "%zu", max);
     sqlite3_stmt *st = sqlb_prepare(c, &b);
     if (!st) {
