@@ -287,6 +287,42 @@ enum columns_mssante { COLUMNS_MSSANTE(COLUMNS_ID) COLUMNS_MSSANTE_N };
     X(dept, COPY, MSS_DEPT)                                                    \
     X(country, COPY, MSS_PAYS)
 
+/* One row per structure (Identifiant technique de la structure), from the
+ * first activity line that names it (importer/structures.c). ACT: a copy of
+ * that activity row's column `field` (the lines of one structure carry the
+ * same site in the extracts). OWN: the importer's, made from the lines:
+ * how many lines and professionals, and those professionals' pids (ascending, 4
+ * bytes each, little-endian), so that a structure's people need no index on the
+ * activity rows. */
+#define TABLE_STRUCTURE(X)                                                     \
+    X(sid, KEY, _)                                                             \
+    X(structure_id, ACT, structure_id)                                         \
+    X(siret, ACT, siret)                                                       \
+    X(siren, ACT, siren)                                                       \
+    X(finess, ACT, finess)                                                     \
+    X(finess_legal, ACT, finess_legal)                                         \
+    X(name, ACT, structure_name)                                               \
+    X(sign, ACT, structure_sign)                                               \
+    X(addr_recipient, ACT, addr_recipient)                                     \
+    X(addr_geo, ACT, addr_geo)                                                 \
+    X(street_number, ACT, street_number)                                       \
+    X(street_repeat, ACT, street_repeat)                                       \
+    X(street_type_code, ACT, street_type_code)                                 \
+    X(street_type, ACT, street_type)                                           \
+    X(street_name, ACT, street_name)                                           \
+    X(addr_distribution, ACT, addr_distribution)                               \
+    X(cedex_office, ACT, cedex_office)                                         \
+    X(postcode, ACT, postcode)                                                 \
+    X(insee, ACT, insee)                                                       \
+    X(city, ACT, city)                                                         \
+    X(city_fold, ACT, city_fold)                                               \
+    X(dept_code, ACT, dept_code)                                               \
+    X(phone, ACT, phone)                                                       \
+    X(email, ACT, email)                                                       \
+    X(n_activities, OWN, _)                                                    \
+    X(n_professionals, OWN, _)                                                 \
+    X(pids, OWN, _)
+
 /* The name dictionary: every word of the folded names, counted, with its
  * phonetic key (common/phonetic.h). */
 #define TABLE_NAME_TERM(X)                                                     \
@@ -336,6 +372,7 @@ enum columns_mssante { COLUMNS_MSSANTE(COLUMNS_ID) COLUMNS_MSSANTE_N };
 #define COLUMNS_HIS(c, kind, field) COLUMN_HISTORY_##c,
 #define COLUMNS_CHG(c, kind, field) COLUMN_CHANGE_##c,
 #define COLUMNS_IMP(c, kind, field) COLUMN_IMPORT_##c,
+#define COLUMNS_STR(c, kind, field) COLUMN_STRUCTURE_##c,
 enum { TABLE_PROFESSIONAL(COLUMNS_PRO) COLUMN_PROFESSIONAL_N };
 enum { TABLE_ACTIVITY(COLUMNS_ACT) COLUMN_ACTIVITY_N };
 enum { TABLE_SPECIALTY(COLUMNS_SPE) COLUMN_SPECIALTY_N };
@@ -345,6 +382,7 @@ enum { TABLE_NAME_TERM(COLUMNS_TRM) COLUMN_NAME_TERM_N };
 enum { TABLE_HISTORY(COLUMNS_HIS) COLUMN_HISTORY_N };
 enum { TABLE_CHANGE(COLUMNS_CHG) COLUMN_CHANGE_N };
 enum { TABLE_IMPORT(COLUMNS_IMP) COLUMN_IMPORT_N };
+enum { TABLE_STRUCTURE(COLUMNS_STR) COLUMN_STRUCTURE_N };
 #undef COLUMNS_PRO
 #undef COLUMNS_ACT
 #undef COLUMNS_SPE
@@ -354,6 +392,7 @@ enum { TABLE_IMPORT(COLUMNS_IMP) COLUMN_IMPORT_N };
 #undef COLUMNS_HIS
 #undef COLUMNS_CHG
 #undef COLUMNS_IMP
+#undef COLUMNS_STR
 
 /* A column's name as a string ("aid", for a list of names). */
 #define COLUMNS_NAME(c, kind, field) #c,
@@ -375,6 +414,7 @@ enum { TABLE_IMPORT(COLUMNS_IMP) COLUMN_IMPORT_N };
 #define COLUMNS_KEYS_KEY +1
 #define COLUMNS_KEYS_COPY
 #define COLUMNS_KEYS_OWN
+#define COLUMNS_KEYS_ACT
 _Static_assert(COLUMN_PROFESSIONAL_pid == 0 &&
                    (0 TABLE_PROFESSIONAL(COLUMNS_KEYS)) == 1,
                "professional: pid first, the only key");
@@ -388,6 +428,9 @@ _Static_assert(COLUMN_DIPLOMA_did == 0 && (0 TABLE_DIPLOMA(COLUMNS_KEYS)) == 1,
                "diploma: did first, the only key");
 _Static_assert(COLUMN_MAILBOX_mid == 0 && (0 TABLE_MAILBOX(COLUMNS_KEYS)) == 1,
                "mailbox: mid first, the only key");
+_Static_assert(COLUMN_STRUCTURE_sid == 0 &&
+                   (0 TABLE_STRUCTURE(COLUMNS_KEYS)) == 1,
+               "structure: sid first, the only key");
 _Static_assert((0 TABLE_NAME_TERM(COLUMNS_KEYS)) == 0,
                "name_term: keyed on its text");
 

@@ -34,6 +34,7 @@
 #include "queue.h"
 #include "spill.h"
 #include "strset.h"
+#include "structures.h"
 
 /* The most columns an extract has: the size of the header map. */
 #define BUILD_MAX_COLS ((int)COLUMNS_ACTIVITE_N)
@@ -46,11 +47,12 @@ struct build {
     const struct load_opts *opts;
 
     /* What the files add up to. */
-    struct arena arena;     /* strings and professionals */
-    struct strset strs;     /* interned codes (civility, profession...) */
-    struct codes codes;     /* the code lists */
-    struct persons persons; /* the professionals */
-    struct spill *sp;       /* the parsed rows, until the replay */
+    struct arena arena;        /* strings and professionals */
+    struct strset strs;        /* interned codes (civility, profession...) */
+    struct codes codes;        /* the code lists */
+    struct persons persons;    /* the professionals */
+    struct spill *sp;          /* the parsed rows, until the replay */
+    struct structures structs; /* the replay thread's, then the main's */
     /* The communes by postal code and name, to place lines without a
      * commune code (NULL: no commune table). Read-only once loaded. */
     struct places_towns *towns;

@@ -540,6 +540,7 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
     memset(&fts, 0, sizeof(fts));
     sp.fd = -1;
     b.sp = &sp;
+    structures_init(&b.structs);
     b.opts = o;
     if (n > LOAD_MAX_SOURCES) {
         log_error("at most %d sources", LOAD_MAX_SOURCES);
@@ -578,6 +579,9 @@ int load_build(const char *db_path, const struct load_input *in, size_t n,
         goto out;
     res->professionals = b.persons.n;
     step_done("professionals and rows", &t0);
+    if (structures_write(&b.structs, db) < 0)
+        goto out;
+    step_done("structures", &t0);
     spill_close(&sp);
     if (post_load(&b, db, in, n, res, kind_src, &t0) < 0 ||
         finish(&b, db, &fts, db_path, res, &t0) < 0)
@@ -594,6 +598,7 @@ out:
         zipread_close(so.zips[i]);
     spill_close(&sp);
     persons_release(&b.persons);
+    structures_release(&b.structs);
     strset_release(&b.strs);
     codes_release(&b.codes);
     arena_release(&b.arena);

@@ -3,8 +3,9 @@
  * A replay thread walks the sorted professionals: for each, its own row,
  * then the rows the parse phase spilled for it (spill.h), keyed by its
  * pid (common/rowid.h), while it counts their codes and the words of their
- * names; then the mailboxes nobody owns; then the name dictionary. It hands
- * the rows over in batches to this thread, which only binds and steps the
+ * names and gathering the structures their activity rows name
+ * (structures.h); then the mailboxes nobody owns; then the name dictionary. It
+ * hands the rows over in batches to this thread, which only binds and steps the
  * prepared INSERTs. */
 #include "write.h"
 
@@ -90,8 +91,8 @@ static struct batch *replay_next(struct build *b, struct batch *bt)
 /* The rows of a run of records (spill.h) into bt with their keys. seq[]
  * counts rows per target for this owner; pid 0 means orphans (mailboxes
  * with no owner). */
-static int replay_run(struct batch *bt, struct spill_run *run, long long pid,
-                      long long *seq, long long *orphans)
+static int replay_run(struct build *b, struct batch *bt, struct spill_run *run,
+                      long long pid, long long *seq, long long *orphans)
 {
     int t;
     while (spill_next(run, &t) == 0) {
@@ -112,8 +113,11 @@ static int replay_run(struct batch *bt, struct spill_run *run, long long pid,
             key = rowid_make(pid, seq[t]++);
         }
         batch_row(bt, t, NULL);
+        size_t v0 = bt->nvals;
         batch_int(bt, key);
         spill_values(run, bt);
+        if (t == TARGET_ACTIVITY && pid > 0)
+            structures_add(&b->structs, &b->arena, bt, v0, pid);
     }
     return 0;
 }
@@ -126,7 +130,7 @@ static struct batch *replay_chain(struct build *b, struct batch *bt,
     long long seq[TARGET_N] = {0};
     while (rec && bt) {
         if (spill_read(b->sp, &rec, run) < 0 ||
-            replay_run(bt, run, pid, seq, orphans) < 0) {
+            replay_run(b, bt, run, pid, seq, orphans) < 0) {
             b->thread_failed = 1;
             batch_free(bt);
             return NULL;

@@ -176,6 +176,54 @@ CREATE TABLE mailbox (
     country         TEXT
 );
 
+-- One row per structure (practice site: "Identifiant technique de la
+-- structure"), from the first activity line naming it; activity.structure_id
+-- points to structure.structure_id. pids: the professionals practising there
+-- (ascending uint32 little-endian), so a structure's people need no index
+-- over the 2.4 M activity rows.
+CREATE TABLE structure (
+    sid               INTEGER PRIMARY KEY, -- order of first sight (pid order)
+    structure_id      TEXT NOT NULL,       -- C+SIRET, F+FINESS, C+12 digits
+    siret             TEXT,
+    siren             TEXT,
+    finess            TEXT,                -- FINESS site
+    finess_legal      TEXT,                -- FINESS établissement juridique
+    name              TEXT,                -- Raison sociale site
+    sign              TEXT,                -- Enseigne commerciale site
+    addr_recipient    TEXT,
+    addr_geo          TEXT,
+    street_number     TEXT,
+    street_repeat     TEXT,
+    street_type_code  TEXT,
+    street_type       TEXT,
+    street_name       TEXT,
+    addr_distribution TEXT,
+    cedex_office      TEXT,
+    postcode          TEXT,
+    insee             TEXT,
+    city              TEXT,
+    city_fold         TEXT,
+    dept_code         TEXT,
+    phone             TEXT,
+    email             TEXT,
+    n_activities      INTEGER NOT NULL,
+    n_professionals   INTEGER NOT NULL,
+    pids              BLOB NOT NULL
+);
+
+-- Full-text index over the structures' names (raison sociale and
+-- enseigne) and streets (number, repeat, type, name), rowid = sid, in
+-- common/abbrev.h's canonical forms (bd -> boulevard, st -> saint; the
+-- acronyms chu, ch, msp... added to the names). Contentless: only the
+-- rowids are read, and the folded text is not stored twice (14 MB at full
+-- scale). No prefix index: the vocabulary is small (a prefix merges few
+-- lists) and it keeps the index about 10 MB.
+CREATE VIRTUAL TABLE structure_fts USING fts5 (
+    name_fold, street_fold,
+    content = '',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
 -- Full-text index over folded names, external content = professional, so
 -- rowid = pid and matches come back in the default order. The tokenizer
 -- sees folded ASCII; remove_diacritics is a second guard for letters fold()
@@ -285,3 +333,17 @@ CREATE INDEX gone_specialty_pid ON gone_specialty (pid);
 CREATE INDEX gone_diploma_did ON gone_diploma (did);
 CREATE INDEX gone_mailbox_mid ON gone_mailbox (mid);
 CREATE INDEX gone_mailbox_address ON gone_mailbox (address);
+CREATE UNIQUE INDEX structure_tech ON structure (structure_id);
+CREATE INDEX structure_siret ON structure (siret) WHERE siret IS NOT NULL;
+CREATE INDEX structure_finess ON structure (finess) WHERE finess IS NOT NULL;
+CREATE INDEX structure_finess_legal ON structure (finess_legal)
+    WHERE finess_legal IS NOT NULL;
+CREATE INDEX structure_postcode ON structure (postcode);
+-- A structure's organisational and applicative mailboxes (their
+-- structure_id is the structure's "ancien identifiant": 1+FINESS,
+-- 3+SIRET, 0+cabinet number); partial, so only the few non-PER rows.
+CREATE INDEX mailbox_structure ON mailbox (structure_id)
+    WHERE type <> 'PER';
+-- Mailboxes by domain (mssante=chu-nantes.mssante.fr), entries in mid
+-- order within a domain, so in pid order for the PER ones.
+CREATE INDEX mailbox_domain ON mailbox (substr(address, instr(address, '@') + 1));

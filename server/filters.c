@@ -638,6 +638,53 @@ long long filters_next(struct fplan *fp, struct stream **v, int n,
     }
 }
 
+/* The structures' people (resolved by params.c, in memory) and the
+ * mailboxes' owners: a domain's mailboxes from the domain index, whose
+ * entries list a domain's mailboxes in mid order, so in pid order
+ * (common/rowid.h); an address prefix's owners resolved in memory. Their
+ * streams are st[3] and st[4], after the profession's and the
+ * specialty's. */
+static int plan_structures(struct db_conn *c, const struct sq *q,
+                           struct fplan *fp)
+{
+    if (q->st_on) {
+        struct stream *s = &fp->st[3];
+        stream_init_mem(s, q->st_pids, q->st_npids, (long long)q->st_npids);
+        fp->v[fp->nv++] = s;
+    }
+    if (q->mbx_on && !q->mss_domain) {
+        struct stream *s = &fp->st[4];
+        stream_init_mem(s, q->mbx_pids, q->mbx_npids, (long long)q->mbx_npids);
+        fp->v[fp->nv++] = s;
+    } else if (q->mbx_on) {
+        struct stream *s = &fp->st[4];
+        sqlite3_stmt *cnt = db_prepare_static(
+            c, "SELECT count(*) FROM (SELECT 1 FROM mailbox WHERE"
+               " substr(address, instr(address, '@') + 1) = ?1 LIMIT 1000)");
+        long long est = 0;
+        if (!cnt)
+            return -1;
+        sqlite3_bind_text(cnt, 1, q->mss_domain, -1, SQLITE_STATIC);
+        if (sqlite3_step(cnt) == SQLITE_ROW)
+            est = sqlite3_column_int64(cnt, 0);
+        db_done(cnt);
+        stream_init(s, 1, 2, STEP_INDEX,
+                    filters_order_key(ORD_PLACE, est < 1000 ? est : 100000));
+        sqlite3_stmt *st = db_prepare_static(
+            c, "SELECT mid FROM mailbox INDEXED BY mailbox_domain WHERE"
+               " substr(address, instr(address, '@') + 1) = ?1 AND mid >= ?2"
+               " AND mid < 1125899906842624 ORDER BY mid");
+        if (!st)
+            return -1;
+        _Static_assert(ROWID_ORPHAN == 1125899906842624LL,
+                       "the statement's literal is ROWID_ORPHAN");
+        sqlite3_bind_text(st, 1, q->mss_domain, -1, SQLITE_STATIC);
+        stream_add(s, st);
+        fp->v[fp->nv++] = s;
+    }
+    return 0;
+}
+
 /* Every filter as a stream, and has_mss as a pid range (professionals with
  * a mailbox are pids 1 .. mss_end). With no filter stream (has_mss alone,
  * or name words alone) and no_text, a stream of all pids. */
@@ -680,6 +727,8 @@ int filters_plan(struct db_conn *c, const struct sq *q, struct fplan *fp,
             return -1;
         fplan_add(fp, s);
     }
+    if (plan_structures(c, q, fp) < 0)
+        return -1;
     int mem = params_has_loc(q)
                   ? plan_loc_mem(c, q, fp, no_text ? &fp->st[2] : NULL)
                   : 0;

@@ -34,6 +34,7 @@
 #include "api.h"
 #include "changes.h"
 #include "search.h"
+#include "structure.h"
 #include "export.h"
 #include "fhir.h"
 #include "util.h"
@@ -141,6 +142,8 @@ static const struct route routes[] = {
     {"/v1/suggest", 0, 1, 1, api_suggest},
     {"/v1/practitioners/", 1, 1, 1, api_practitioner},
     {"/v1/mssante/", 1, 1, 1, api_mssante},
+    {"/v1/structures/", 1, 1, 1, api_structure},
+    {"/v1/structures", 0, 1, 1, api_structures},
     {"/v1/professions", 0, 1, 1, api_professions},
     {"/v1/specialties", 0, 1, 1, api_specialties},
     {"/v1/changes", 0, 1, 1, api_changes},

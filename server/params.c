@@ -10,10 +10,14 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "facets.h"
 #include "fold.h"
 #include "search_int.h"
+#include "abbrev.h"
+#include "rowid.h"
+#include "structure.h"
 #include "banned.h"
 
 /* near=: the radius by default and at most (past 200 km "near" means a
@@ -44,6 +48,14 @@ void params_release(struct sq *q)
     free_list(q->insees, &q->ninsee);
     free_list(q->towns, &q->ntown);
     free(q->und);
+    free(q->st_words);
+    free(q->st_street);
+    free(q->st_pids);
+    free(q->mss);
+    free(q->mss_domain);
+    free(q->mbx_pids);
+    free(q->und_street);
+    free(q->und_structure);
 }
 
 /* Folds v and appends its words as tokens. -1 when too many. */
@@ -723,6 +735,72 @@ static int param_facets(struct db_conn *c, struct sq *q, const char *k,
     return 0;
 }
 
+static int param_structure(struct db_conn *c, struct sq *q, const char *k,
+                           const char *v, struct api_resp *out)
+{
+    (void)c;
+    int street = strcmp(k, "street") == 0;
+    char f[API_MAX_VALUE * 4];
+    if (!structure_fold(v, street, f, sizeof f)) {
+        api_error(out, 400, "%s has no word", k);
+        return -1;
+    }
+    char **dst = street ? &q->st_street : &q->st_words;
+    *dst = xstrdup(f);
+    return 0;
+}
+
+static int param_siret(struct db_conn *c, struct sq *q, const char *k,
+                       const char *v, struct api_resp *out)
+{
+    (void)c, (void)k;
+    if (!structure_siret(v, q->st_siret)) {
+        api_error(out, 400, "siret must be 14 digits with a valid key");
+        return -1;
+    }
+    return 0;
+}
+
+static int param_finess(struct db_conn *c, struct sq *q, const char *k,
+                        const char *v, struct api_resp *out)
+{
+    (void)c, (void)k;
+    if (!structure_finess(v, q->st_finess)) {
+        api_error(out, 400,
+                  "finess must be 9 characters: a department (01, 2A, 9A...)"
+                  " then 7 digits");
+        return -1;
+    }
+    return 0;
+}
+
+/* mssante=: "@domain" or "domain" (a dot, no '@'), else an address
+ * prefix ("dupont@", "jean.dupont"), lower-cased. Which reading a value
+ * without '@' gets is decided on the data (resolve_mailboxes()). */
+static int param_mssante(struct db_conn *c, struct sq *q, const char *k,
+                         const char *v, struct api_resp *out)
+{
+    (void)c, (void)k;
+    size_t n = strlen(v);
+    char *m = xmalloc(n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] != ' ')
+            m[o++] = (char)tolower((unsigned char)v[i]);
+    m[o] = '\0';
+    const char *at = strchr(m, '@');
+    if (o < 3 || (at && strchr(at + 1, '@'))) {
+        free(m);
+        api_error(out, 400,
+                  "mssante must be a mailbox prefix (dupont@, jean.dupont)"
+                  " or a domain (chu-nantes.mssante.fr), 3 characters or"
+                  " more");
+        return -1;
+    }
+    q->mss = m;
+    return 0;
+}
+
 /* Which requests take a parameter (a bit per enum params_mode). */
 #define IN_SEARCH (1u << PARAMS_SEARCH)
 #define IN_SUGGEST (1u << PARAMS_SUGGEST)
@@ -753,6 +831,11 @@ static const struct param {
     {"facets", 1, IN_SEARCH, param_facets},
     {"near", 0, IN_SEARCH, param_near},
     {"radius_km", 0, IN_SEARCH, param_radius},
+    {"structure", 0, IN_SEARCH, param_structure},
+    {"street", 0, IN_SEARCH, param_structure},
+    {"siret", 0, IN_SEARCH, param_siret},
+    {"finess", 0, IN_SEARCH, param_finess},
+    {"mssante", 0, IN_SEARCH, param_mssante},
 };
 #define NPARAMS (sizeof(params) / sizeof(params[0]))
 
@@ -770,6 +853,424 @@ static void param_names(enum params_mode mode, const char **allowed,
             multi[nm++] = params[i].name;
     }
     allowed[na] = multi[nm] = NULL;
+}
+
+static int cmp_pid32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Most owners an address prefix resolves to: "jean" begins 1 % of the
+ * 540,000 mailboxes; the union is sorted, so this bounds it (~1 ms). */
+#define MBX_PREFIX_MAX 20000
+
+/* mssante=: a domain when some mailbox has it (a stream over the domain
+ * index, planned by filters.c), else an address prefix, its owners read
+ * here. 0, or -1 with the error in out. */
+static int resolve_mailboxes(struct db_conn *c, struct sq *q,
+                             struct api_resp *out)
+{
+    const char *m = q->mss;
+    const char *at = strchr(m, '@');
+    const char *dom = at ? (at == m ? m + 1 : NULL) : strchr(m, '.') ? m : NULL;
+    q->mbx_on = 1;
+    if (dom) {
+        sqlite3_stmt *st = db_prepare_static(
+            c, "SELECT 1 FROM mailbox WHERE substr(address, instr(address,"
+               " '@') + 1) = ?1 LIMIT 1");
+        if (!st)
+            goto fail;
+        sqlite3_bind_text(st, 1, dom, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        db_done(st);
+        if (rc == SQLITE_ROW) {
+            q->mss_domain = xstrdup(dom);
+            return 0;
+        }
+        if (at == m)
+            return 0; /* "@nothing": nobody */
+    }
+    /* The prefix as a range [m, m with its last byte + 1). */
+    size_t n = strlen(m);
+    char *hi = xstrdup(m);
+    hi[n - 1]++;
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT mid FROM mailbox WHERE address >= ?1 AND address < ?2"
+           " AND mid < ?3");
+    if (!st) {
+        free(hi);
+        goto fail;
+    }
+    sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, ROWID_ORPHAN);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (q->mbx_npids == MBX_PREFIX_MAX) {
+            db_done(st);
+            free(hi);
+            api_error(out, 400,
+                      "mssante: more than %d mailboxes begin with '%s':"
+                      " give more of the address",
+                      MBX_PREFIX_MAX, m);
+            return -1;
+        }
+        if (q->mbx_npids == cap) {
+            cap = cap ? 2 * cap : 64;
+            q->mbx_pids = xrealloc(q->mbx_pids, cap * sizeof *q->mbx_pids);
+        }
+        q->mbx_pids[q->mbx_npids++] =
+            (uint32_t)rowid_pid(sqlite3_column_int64(st, 0));
+    }
+    db_done(st);
+    free(hi);
+    if (rc != SQLITE_DONE)
+        goto fail;
+    if (q->mbx_npids) /* qsort() takes no NULL array, even empty */
+        qsort(q->mbx_pids, q->mbx_npids, sizeof *q->mbx_pids, cmp_pid32);
+    size_t o = 0;
+    for (size_t i = 0; i < q->mbx_npids; i++)
+        if (!o || q->mbx_pids[i] != q->mbx_pids[o - 1])
+            q->mbx_pids[o++] = q->mbx_pids[i];
+    q->mbx_npids = o;
+    return 0;
+fail:
+    api_error(out, 503, "database error");
+    return -1;
+}
+
+/* structure=, street=, siret=, finess= (and the place, on the same
+ * structure): the people of the structures that meet them. 0, or -1 with
+ * the error in out. */
+static int resolve_structures(struct db_conn *c, struct sq *q,
+                              struct api_resp *out)
+{
+    struct structure_cond k = {
+        .words = q->st_words,
+        .street = q->st_street,
+        .siret = q->st_siret,
+        .finess = q->st_finess,
+        .pc_lo = q->pc_lo,
+        .pc_hi = q->pc_hi,
+        .insee = q->insee,
+        .city_fold = q->city_fold,
+        .dept = q->dept,
+        .ndept = q->ndept,
+        .insees = q->insees,
+        .ninsee = q->ninsee,
+        .towns = q->towns,
+        .ntown = q->ntown,
+    };
+    if (!structure_cond_any(&k))
+        return 0;
+    q->st_on = 1;
+    long long *sids = xmalloc((STRUCTURE_MATCH_MAX + 1) * sizeof *sids);
+    db_budget(c, 0);
+    long n = structure_find(c, &k, sids, STRUCTURE_MATCH_MAX + 1);
+    /* Read from q, a broad name is not an error: its largest structures
+     * (structure_find()'s order) stand for it. */
+    int from_q = q->und_structure || q->und_street;
+    if (n > STRUCTURE_MATCH_MAX && from_q)
+        n = STRUCTURE_MATCH_MAX;
+    int rc =
+        n < 0 || n > STRUCTURE_MATCH_MAX
+            ? -1
+            : structure_pids(c, sids, (size_t)n, &q->st_pids, &q->st_npids);
+    int cut = c->interrupted;
+    db_unbudget(c);
+    free(sids);
+    if (n > STRUCTURE_MATCH_MAX) {
+        api_error(out, 400,
+                  "structure: more than %d structures match: give more"
+                  " words or a place",
+                  STRUCTURE_MATCH_MAX);
+        return -1;
+    }
+    if (rc < 0) {
+        api_error(out, 503,
+                  cut ? "the search took too long" : "database error");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- q read as a structure, a street or an identifier ----
+ * After understand.h's reading and before it is applied, so that
+ * understand.c stays the reader of names, professions and places: the
+ * words it left as names are looked at again here. Conservative: a
+ * reading is taken only when some structure has what it reads. */
+
+/* 1 if the word w[0..n) reads as a mailbox address or its part: it holds
+ * an '@', or ends in a domain's last part (.fr, .com...). */
+static int mailbox_word(const char *w, size_t n)
+{
+    static const char *const tld[] = {".fr", ".com", ".net", ".org", ".eu"};
+    if (memchr(w, '@', n))
+        return 1;
+    for (size_t i = 0; i < sizeof tld / sizeof *tld; i++) {
+        size_t l = strlen(tld[i]);
+        if (n > l + 1 && strncasecmp(w + n - l, tld[i], l) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* q's text into rest (cap bytes) without its first mailbox word, which
+ * becomes mssante= when the request gives none and it is long enough
+ * ("jean.dupont@", "@chu-nantes.mssante.fr"). Returns rest's length. */
+static size_t q_mailbox(struct sq *q, char *rest, size_t cap)
+{
+    const char *t = q->qtext;
+    size_t o = 0, n = strlen(t);
+    int taken = q->mss != NULL;
+    for (size_t i = 0; i < n;) {
+        size_t b = i;
+        while (i < n && t[i] != ' ')
+            i++;
+        size_t wl = i - b;
+        if (!taken && wl >= 3 && mailbox_word(t + b, wl)) {
+            q->mss = xmalloc(wl + 1);
+            for (size_t k = 0; k < wl; k++)
+                q->mss[k] = (char)tolower((unsigned char)t[b + k]);
+            q->mss[wl] = '\0';
+            q->mss_from_q = 1;
+            taken = 1;
+        } else if (wl && o + wl + 2 < cap) {
+            if (o)
+                rest[o++] = ' ';
+            memcpy(rest + o, t + b, wl);
+            o += wl;
+        }
+        while (i < n && t[i] == ' ')
+            i++;
+    }
+    rest[o] = '\0';
+    return o;
+}
+
+/* Forgets everything u read: q was an identifier. */
+static void und_clear(struct understood *u)
+{
+    u->nnames = 0;
+    u->nprofessions = u->nspecialties = 0;
+    u->title = u->mode = NULL;
+    u->place.kind = UND_PLACE_NONE;
+    u->nphrases = 0;
+}
+
+/* Drops u's name phrases, and its profession phrases too when prof: their
+ * words were read as a structure's name. */
+static void und_drop_names(struct understood *u, int prof)
+{
+    size_t o = 0, place = u->place.phrase;
+    for (size_t p = 0; p < u->nphrases; p++) {
+        int r = u->phrase[p].role;
+        if (r == UND_NAME || (prof && r == UND_PROFESSION))
+            continue;
+        if (p == u->place.phrase)
+            place = o;
+        u->phrase[o++] = u->phrase[p];
+    }
+    u->nphrases = o;
+    u->place.phrase = place;
+    u->nnames = 0;
+    if (prof)
+        u->nprofessions = u->nspecialties = 0;
+}
+
+/* 1 if some structure meets k, 0 if none, -1 on a database error. */
+static int structure_exists(struct db_conn *c, const struct structure_cond *k)
+{
+    long long sid;
+    long n = structure_find(c, k, &sid, 1);
+    return n < 0 ? -1 : n > 0;
+}
+
+/* The role of each word of u (enum und_role; UND_NAME if in no phrase). */
+static void und_roles(const struct understood *u, int *role)
+{
+    for (size_t i = 0; i < u->nwords; i++)
+        role[i] = UND_NAME;
+    for (size_t p = 0; p < u->nphrases; p++)
+        for (size_t i = 0; i < u->phrase[p].n; i++)
+            role[u->phrase[p].first + i] = u->phrase[p].role;
+}
+
+static int all_digits(const char *w)
+{
+    if (!*w)
+        return 0;
+    for (; *w; w++)
+        if (*w < '0' || *w > '9')
+            return 0;
+    return 1;
+}
+
+/* The words of u outside [s, e) read again into u. */
+static void und_reread(const struct understand *und, struct understood *u,
+                       size_t s, size_t e)
+{
+    char rest[UND_MAX_WORDS * UND_WORD_MAX];
+    size_t o = 0;
+    for (size_t i = 0; i < u->nwords; i++) {
+        if (i >= s && i < e)
+            continue;
+        size_t n = strlen(u->words[i]);
+        if (o)
+            rest[o++] = ' ';
+        memcpy(rest + o, u->words[i], n);
+        o += n;
+    }
+    rest[o] = '\0';
+    if (understand_query(und, rest, o, u) < 0 || o == 0)
+        und_clear(u);
+}
+
+/* words[s, e) of u joined by spaces (allocated). */
+static char *und_join(const struct understood *u, size_t s, size_t e,
+                      int skip_stop)
+{
+    struct buf b;
+    buf_init(&b, UND_MAX_WORDS * UND_WORD_MAX);
+    for (size_t i = s; i < e; i++) {
+        if (skip_stop && structure_stopword(u->words[i]) && i + 1 < e)
+            continue;
+        buf_addf(&b, "%s%s", b.len ? " " : "", u->words[i]);
+    }
+    char *t = xstrdup(b.s);
+    buf_release(&b);
+    return t;
+}
+
+/* A street in u: a type of way (written in full, or abbreviated after a
+ * number) followed by words, with the number before it: the longest run
+ * of words from there that some structure's street has (the words after
+ * it, a town, read again). 0 (u read again without them if taken), or
+ * -1. */
+static int read_q_street(struct db_conn *c, const struct understand *und,
+                         struct sq *q)
+{
+    struct understood *u = q->und;
+    for (size_t i = 0; i + 1 < u->nwords; i++) {
+        const char *w = u->words[i];
+        int num = i > 0 && all_digits(u->words[i - 1]);
+        int full = abbrev_word(ABBREV_STREET, w, strlen(w)) == NULL;
+        if (!structure_street_type(w) || (!full && !num))
+            continue;
+        size_t s = num ? i - 1 : i;
+        for (size_t e = u->nwords; e > i + 1; e--) {
+            char *text = und_join(u, s, e, 0);
+            char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
+            structure_fold(text, 1, f, sizeof f);
+            struct structure_cond k = {.street = f};
+            int ok = structure_exists(c, &k);
+            if (ok < 0) {
+                free(text);
+                return -1;
+            }
+            if (ok) {
+                q->und_street = text;
+                q->st_street = xstrdup(f);
+                und_reread(und, u, s, e);
+                return 0;
+            }
+            free(text);
+        }
+        return 0;
+    }
+    return 0;
+}
+
+/* A structure's name in u: its name words when one of them (or the word
+ * of a profession, "pharmacie") names a kind of structure, beside another
+ * word unless it names only structures; a profession's words amid them
+ * are part of the name. 0 (the name words taken, and that
+ * profession), or -1. */
+static int read_q_name(struct db_conn *c, struct sq *q)
+{
+    struct understood *u = q->und;
+    int role[UND_MAX_WORDS];
+    und_roles(u, role);
+    int kw = 0, prof_kw = 0, nwords = 0;
+    /* The span of the name words: a profession's word inside it is part
+     * of the name ("cabinet de kinesitherapie du parc"). */
+    size_t fs = u->nwords, ls = 0;
+    for (size_t i = 0; i < u->nwords; i++)
+        if (role[i] == UND_NAME) {
+            if (fs == u->nwords)
+                fs = i;
+            ls = i;
+        }
+    struct buf b;
+    buf_init(&b, UND_MAX_WORDS * UND_WORD_MAX);
+    for (size_t i = 0; i < u->nwords; i++) {
+        int k = structure_keyword(u->words[i]);
+        if (role[i] == UND_PROFESSION && (k == 2 || (i > fs && i < ls)))
+            prof_kw = 1;
+        else if (role[i] != UND_NAME)
+            continue;
+        if (k > kw)
+            kw = k;
+        nwords++;
+        if (structure_stopword(u->words[i]))
+            continue;
+        buf_addf(&b, "%s%s", b.len ? " " : "", u->words[i]);
+    }
+    int ret = 0;
+    /* Some name word is needed: "pharmacie lyon" stays pharmacists in
+     * Lyon, "pharmacie du centre lyon" is a pharmacy. */
+    if (fs == u->nwords || !(kw == 2 || (kw == 1 && nwords >= 2)) || !b.len)
+        goto out;
+    char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
+    structure_fold(b.s, 0, f, sizeof f);
+    struct structure_cond k = {.words = f};
+    int ok = structure_exists(c, &k);
+    if (ok <= 0) {
+        ret = ok;
+        goto out;
+    }
+    q->und_structure = xstrdup(b.s);
+    q->st_words = xstrdup(f);
+    und_drop_names(u, prof_kw);
+out:
+    buf_release(&b);
+    return ret;
+}
+
+/* q as an identifier (SIRET, a FINESS some structure has), a street, a
+ * structure's name: fills the structure conditions the request leaves
+ * empty and takes their words out of q->und. 0, or -1 on a database
+ * error. */
+static int read_q_structure(struct db_conn *c, const struct understand *und,
+                            struct sq *q)
+{
+    struct understood *u = q->und;
+    if (!q->st_siret[0] && structure_siret(q->qtext, q->st_siret)) {
+        q->und_ident = "siret";
+        und_clear(u);
+        return 0;
+    }
+    char fin[10];
+    if (!q->st_finess[0] && structure_finess(q->qtext, fin)) {
+        struct structure_cond k = {.finess = fin};
+        int ok = structure_exists(c, &k);
+        if (ok < 0)
+            return -1;
+        if (ok) {
+            memcpy(q->st_finess, fin, sizeof fin);
+            q->und_ident = "finess";
+            und_clear(u);
+            return 0;
+        }
+    }
+    int rc = 0;
+    if (!q->st_street)
+        rc = read_q_street(c, und, q);
+    if (rc == 0 && !q->st_words)
+        rc = read_q_name(c, q);
+    return rc;
 }
 
 /* After every parameter: what they say together. */
@@ -801,9 +1302,15 @@ static int params_combine(struct db_conn *c, struct sq *q, int suggest,
         const struct understand *und = search_und(c);
         if (!suggest && und) {
             q->und = xmalloc(sizeof(*q->und));
-            if (understand_query(und, q->qtext, strlen(q->qtext), q->und) < 0) {
+            char rest[API_MAX_VALUE + 1];
+            size_t rn = q_mailbox(q, rest, sizeof rest);
+            if (understand_query(und, rest, rn, q->und) < 0) {
                 api_error(out, 400, "q: at most %d words of at most %d bytes",
                           UND_MAX_WORDS, UND_WORD_MAX - 1);
+                return -1;
+            }
+            if (read_q_structure(c, und, q) < 0) {
+                api_error(out, 503, "database error");
                 return -1;
             }
             if (apply_understood(q, search_geo(c)) < 0) {
@@ -814,13 +1321,17 @@ static int params_combine(struct db_conn *c, struct sq *q, int suggest,
             return too_many(out, "q");
         }
     }
+    if (!suggest && (resolve_structures(c, q, out) < 0 ||
+                     (q->mss && resolve_mailboxes(c, q, out) < 0)))
+        return -1;
     if (suggest && q->nq == 0) {
         api_error(out, 400, "q is empty: give the beginning of a name");
         return -1;
     }
     if (q->ntok == 0 && !q->nprof && !q->nspec && !q->nmode && !q->ndept &&
         !q->city_fold && !q->insee && !q->pc_lo && !q->ninsee &&
-        q->has_mss < 0 && !q->near && !(q->und && q->und->nwords)) {
+        q->has_mss < 0 && !q->near && !(q->und && q->und->nwords) &&
+        !q->st_on && !q->mbx_on) {
         api_error(out, 400, "empty search: give q, a name or a filter");
         return -1;
     }
@@ -861,7 +1372,8 @@ int params_has_loc(const struct sq *q)
 int params_nothing_left(const struct sq *q)
 {
     return q->und && q->ntok == 0 && !q->nprof && !q->nspec &&
-           !params_has_loc(q) && q->has_mss < 0 && !q->near;
+           !params_has_loc(q) && q->has_mss < 0 && !q->near && !q->st_on &&
+           !q->mbx_on;
 }
 
 int params_place_as_name(struct db_conn *c, struct sq *q)

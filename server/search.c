@@ -532,6 +532,20 @@ static void put_page(struct db_conn *c, struct search *s, struct buf *b)
     }
     if (s->q.und) {
         json_t *u = understand_json(search_und(c), search_geo(c), s->q.und);
+        /* What params.c read besides (structure, street, identifier). */
+        if (s->q.und_structure)
+            json_object_set_new(u, "structure",
+                                json_pack("{s:s}", "from", s->q.und_structure));
+        if (s->q.und_street)
+            json_object_set_new(u, "street",
+                                json_pack("{s:s}", "from", s->q.und_street));
+        if (s->q.mss_from_q)
+            json_object_set_new(u, "mssante",
+                                json_pack("{s:s}", "from", s->q.mss));
+        if (s->q.und_ident && strcmp(s->q.und_ident, "siret") == 0)
+            json_object_set_new(u, "siret", json_string(s->q.st_siret));
+        else if (s->q.und_ident)
+            json_object_set_new(u, "finess", json_string(s->q.st_finess));
         char *t = json_dumps(u, JSON_COMPACT);
         json_decref(u);
         buf_addstr(b, ",\"understood\":");

@@ -90,6 +90,26 @@ struct sq {
     /* near= and radius_km=: results by distance from (lat, lon). */
     int near;
     double lat, lon, radius_km;
+    /* structure=, street=, siret=, finess= (folded, structure.h), and
+     * once resolved (params.c) the people of the structures meeting them
+     * with the place: st_on, st_pids[0..st_npids) ascending. */
+    char *st_words, *st_street;
+    char st_siret[15], st_finess[10];
+    int st_on;
+    uint32_t *st_pids;
+    size_t st_npids;
+    /* mssante=: a mailbox domain (read as a stream of its mailboxes in
+     * pid order), or an address prefix (its owners, resolved: mbx_pids). */
+    char *mss, *mss_domain;
+    int mbx_on;
+    /* What q was read as besides understand.h's reading (params.c):
+     * the words taken as a street or a structure name, as typed (folded),
+     * or the identifier it is ("siret", "finess"). */
+    char *und_street, *und_structure;
+    const char *und_ident;
+    int mss_from_q; /* mss is q's word */
+    uint32_t *mbx_pids;
+    size_t mbx_npids;
 };
 
 enum {
@@ -105,8 +125,9 @@ enum {
 
 struct fplan {
     struct db_conn *c;   /* whose limits filters_next() reads */
-    struct stream st[3]; /* profession, specialty, place (or all pids) */
-    struct stream *v[4]; /* the streams in use */
+    struct stream st[5]; /* profession, specialty, place (or all pids),
+                          * structures, mailboxes */
+    struct stream *v[6]; /* the streams in use */
     int nv;
     long long lo, hi;             /* pid range: has_mss */
     long long known_total;        /* filters only: exact total, or -1 */

@@ -95,14 +95,21 @@ org=$(q "SELECT address FROM mailbox WHERE national_id IS NULL
 gone=$(q "SELECT national_id FROM gone_professional ORDER BY pid LIMIT 1")
 gone_mss=$(q "SELECT address FROM gone_mailbox WHERE address NOT IN
     (SELECT address FROM mailbox) ORDER BY mid LIMIT 1")
+# A structure with a SIRET and a FINESS, and ORG mailboxes (a hospital).
+st=$(q "SELECT s.structure_id, s.siret, s.finess FROM structure s
+    WHERE s.siret IS NOT NULL AND s.finess IS NOT NULL
+    AND EXISTS (SELECT 1 FROM mailbox m WHERE m.type <> 'PER'
+                AND m.structure_id = '1' || s.finess)
+    ORDER BY s.n_professionals DESC LIMIT 1")
 [ -n "$row" ] && [ -n "$adeli" ] && [ -n "$org" ] && [ -n "$gone" ] &&
-    [ -n "$gone_mss" ] ||
-    fail "no professional, ADELI id, structure mailbox, removed professional or mailbox in the generated data"
-DATA=$(echo "$row" | awk -F'|' -v adeli="$adeli" -v org="$org" \
+    [ -n "$gone_mss" ] && [ -n "$st" ] ||
+    fail "no professional, ADELI id, structure mailbox, removed professional or mailbox, or structure in the generated data"
+DATA=$(echo "$row|$st" | awk -F'|' -v adeli="$adeli" -v org="$org" \
     -v gone="$gone" -v gone_mss="$gone_mss" '{
     printf "{\"rpps\":\"%s\",\"national\":\"%s\",\"last\":\"%s\",", $1, $2, $3;
     printf "\"first\":\"%s\",\"dept\":\"%s\",\"city\":\"%s\",", $4, $5, $6;
     printf "\"postcode\":\"%s\",\"mss\":\"%s\",\"adeli\":\"%s\",", $7, $8, adeli;
+    printf "\"structure\":\"%s\",\"siret\":\"%s\",\"finess\":\"%s\",", $9, $10, $11;
     printf "\"mssOrg\":\"%s\",\"gone\":\"%s\",", org, gone;
     printf "\"goneMss\":\"%s\"}", gone_mss }')
 echo "data: $DATA"

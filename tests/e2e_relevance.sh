@@ -125,6 +125,59 @@ expect "typo read as a profession" "q=cardiologe" 200 \
     '.understood.typos[0].as == "cardiologue"'
 expect "explicit filter wins over q" "q=dentiste+dupont&profession=10" 200 \
     '([.results[].profession.code] | unique) - ["10"] == []'
+# Structures, streets, identifiers, mailboxes: a hospital of the file
+# (the largest CHU with a SIRET and a FINESS), then every result must
+# practise there, on one activity with the place asked for.
+API=http://127.0.0.1:$PORT/v1
+curl -s "$API/structures?q=chu&limit=100" >"$tmp/st.json"
+st_id=$(jq -r '[.results[] | select(.siret and .finess)][0].id' "$tmp/st.json")
+siret=$(jq -r --arg i "$st_id" '.results[] | select(.id == $i) | .siret' "$tmp/st.json")
+finess=$(jq -r --arg i "$st_id" '.results[] | select(.id == $i) | .finess' "$tmp/st.json")
+name=$(jq -r --arg i "$st_id" '.results[] | select(.id == $i) | .name' "$tmp/st.json")
+pc=$(jq -r --arg i "$st_id" '.results[] | select(.id == $i) | .address.postcode' "$tmp/st.json")
+num=$(jq -r --arg i "$st_id" '.results[] | select(.id == $i) | .address.street_number' "$tmp/st.json")
+sname=$(jq -r --arg i "$st_id" '.results[] | select(.id == $i) | .address.street_name' "$tmp/st.json")
+if [ -z "$st_id" ] || [ "$st_id" = null ]; then
+    ko "no CHU with a SIRET and a FINESS in the generated data"
+else
+    enc() { printf '%s' "$1" | jq -sRr @uri; }
+    at_st='([.results[] | .activities | any(.structure.siret == $s)] | all)'
+    expect "siret= finds the structure's people" "siret=$siret" 200 \
+        ".total > 0 and $(echo "$at_st" | sed "s/\$s/\"$siret\"/")"
+    expect "a SIRET pasted in q with spaces" \
+        "q=$(enc "$(echo "$siret" | sed 's/^\(...\)\(...\)\(...\)/\1 \2 \3 /')")" 200 \
+        ".understood.siret == \"$siret\" and .total > 0 and
+         $(echo "$at_st" | sed "s/\$s/\"$siret\"/")"
+    expect "a FINESS pasted in q" "q=$(enc "$finess")" 200 \
+        ".understood.finess == \"$finess\" and .total > 0"
+    expect "structure= and postcode= on one activity" \
+        "structure=$(enc "$name")&postcode=$pc" 200 \
+        ".total > 0 and ([.results[] | .activities |
+          any(.structure.name == \"$name\" and .address.postcode == \"$pc\")]
+         | all)"
+    expect "a structure's name in q" "q=$(enc "$name")" 200 \
+        ".understood.structure.from != null and .total > 0"
+    expect "street= with an abbreviation, on one activity with postcode=" \
+        "street=$(enc "$num r $sname")&postcode=$pc" 200 \
+        ".total >= 0 and ([.results[] | .activities |
+          any(.address.postcode == \"$pc\")] | all)"
+    expect "structure and a postal code elsewhere: nobody" \
+        "siret=$siret&postcode=00000" 200 '.total == 0'
+    st1=$(curl -s "$API/structures/$siret?limit=2" | jq -r '.id + " " + (.practitioners.results | length | tostring)')
+    if [ "$st1" = "$st_id 2" ] || [ "$st1" = "$st_id 1" ]; then ok; else
+        ko "/v1/structures/{siret}: $st1, want $st_id"; fi
+fi
+dom=$(curl -s "$URL?has_mss=true&limit=1" | jq -r '.results[0].mssante[0].address')
+prefix=${dom%%@*}@
+dom=${dom#*@}
+expect "mssante= a domain" "mssante=$dom&limit=100" 200 \
+    ".total > 0 and ([.results[] | .mssante | any(.address | endswith(\"@$dom\"))] | all)"
+expect "mssante= an address prefix" "mssante=$prefix" 200 \
+    ".total >= 1 and ([.results[] | .mssante | any(.address | startswith(\"$prefix\"))] | all)"
+expect "a mailbox prefix in q" "q=$prefix" 200 \
+    ".understood.mssante.from == \"$prefix\" and .total >= 1"
+expect "mssante= too short" "mssante=ab" 400 ''
+expect "siret= with a wrong key" "siret=12345678901234" 400 ''
 expect "too many words" "q=a+b+c+d+e+f+g+h+i+j+k+l+m" 400 ''
 expect "suggest reads words as typed" "q=x" 200 'true'
 sugg=$(curl -s "http://127.0.0.1:$PORT/v1/suggest?q=paris" | jq -r 'has("suggestions")')

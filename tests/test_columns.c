@@ -20,6 +20,7 @@ static const char *const name_term[] = {TABLE_NAME_TERM(COLUMNS_NAME)};
 static const char *const history[] = {TABLE_HISTORY(COLUMNS_NAME)};
 static const char *const change[] = {TABLE_CHANGE(COLUMNS_NAME)};
 static const char *const import[] = {TABLE_IMPORT(COLUMNS_NAME)};
+static const char *const structure[] = {TABLE_STRUCTURE(COLUMNS_NAME)};
 
 static const struct {
     const char *table;
@@ -35,6 +36,7 @@ static const struct {
     {"history", history, COLUMN_HISTORY_N},
     {"change", change, COLUMN_CHANGE_N},
     {"import", import, COLUMN_IMPORT_N},
+    {"structure", structure, COLUMN_STRUCTURE_N},
 };
 
 static void test_tables(sqlite3 *db)

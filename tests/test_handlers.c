@@ -26,6 +26,7 @@
 #include "db.h"
 #include "fhir.h"
 #include "search.h"
+#include "structure.h"
 #include "sqlb.h"
 #include "t.h"
 #include "util.h"
@@ -246,6 +247,68 @@ static const struct pcase pcases[] = {
     {S, "", "mode=B&near=paris&radius_km=200&offset=9900&limit=100", 200},
     {S, "", "mode=B&postcode=9&near=48.85,2.35&radius_km=200", 200},
     {S, "", "profession=10&near=lyon&radius_km=100&offset=50", 200},
+    /* search: structures, streets, identifiers, mailboxes */
+    {S, "", "structure=", 400},
+    {S, "", "structure=---", 400},
+    {S, "", "structure=a&structure=b", 400},
+    {S, "", "street= - ", 400},
+    {S, "", "siret=123", 400},
+    {S, "", "siret=26442149601739", 400}, /* wrong Luhn key */
+    {S, "", "siret=2644214960173x", 400},
+    {S, "", "finess=12345", 400},
+    {S, "", "finess=001234567", 400},
+    {S, "", "finess=9G1234567", 400},
+    {S, "", "mssante=ab", 400},
+    {S, "", "mssante=a@b@c", 400},
+    {S, "", "mssante=a&mssante=b", 400},
+    {S, "", "structure=centre&siret=1&profession=10", 400},
+    {S, "", "structure=cabinet", 200},
+    {S, "", "street=1 r", 200},
+    {S, "", "siret=26442149601738", 200},
+    {S, "", "finess=440495010&facets=profession", 200},
+    {S, "", "mssante=mssante.fr", 200},
+    {S, "", "mssante=@medecin.mssante.fr&q=martin", 200},
+    {S, "", "mssante=jean.&facets=dept", 200},
+    {S, "", "mssante=nobody.at.all.fr", 200},
+    {S, "", "structure=centre&street=rue&postcode=75&near=paris&facets=dept",
+     200},
+    {S, "", "structure=cabinet&dept=75&city=paris&mode=L&has_mss=true", 200},
+    {S, "", "q=chu nantes infirmier", 200},
+    {S, "", "q=12 rue de la paix paris", 200},
+    {S, "", "q=264 421 496 01738", 200},
+    {S, "", "q=jean.dupont@", 200},
+    {S, "", "q=martin @medecin.mssante.fr", 200},
+    /* structures */
+    {api_structures, "", "", 400},
+    {api_structures, "", "bogus=1", 400},
+    {api_structures, "", "q=", 400},
+    {api_structures, "", "q=chu&structure=chu", 400},
+    {api_structures, "", "q=chu&q=ch", 400},
+    {api_structures, "", "siret=1", 400},
+    {api_structures, "", "finess=x", 400},
+    {api_structures, "", "street=---", 400},
+    {api_structures, "", "postcode=abc", 400},
+    {api_structures, "", "postcode=123456", 400},
+    {api_structures, "", "city=---", 400},
+    {api_structures, "", "dept=1234", 400},
+    {api_structures, "", "q=chu&limit=0", 400},
+    {api_structures, "", "q=chu&limit=101", 400},
+    {api_structures, "", "q=chu&offset=-1", 400},
+    {api_structures, "", "q=chu&offset=10000", 400},
+    {api_structures, "", "q=chu", 200},
+    {api_structures, "", "q=centre&city=paris&limit=100", 200},
+    {api_structures, "", "postcode=75", 200},
+    {api_structures, "", "street=rue&dept=75&offset=5", 200},
+    {api_structures, "", "q=264 421 496 01738", 200},
+    {api_structures, "", "siret=26442149601738&finess=440495010", 200},
+    {api_structure, "", "", 404},
+    {api_structure, "nope", "", 404},
+    {api_structure, "F000000000", "", 404},
+    {api_structure, "26442149601738", "", 404},
+    {api_structure, "F000000000", "bogus=1", 400},
+    {api_structure, "F000000000", "limit=0", 400},
+    {api_structure, "\xff", "", 400},
+    {api_structure, "123456789012345678901234567890123", "", 400},
     /* suggest */
     {G, "", "", 400},
     {G, "", "q=", 400},
@@ -286,9 +349,10 @@ static void test_params_built(void)
     buf_init(&q, 1 << 20);
     /* A value of API_MAX_VALUE + 1 bytes, in each parameter. */
     static const char *const names[] = {
-        "q",     "name",   "given",    "profession", "specialty",
-        "mode",  "city",   "postcode", "dept",       "has_mss",
-        "limit", "offset", "near",     "radius_km",  "facets"};
+        "q",         "name",   "given",    "profession", "specialty",
+        "mode",      "city",   "postcode", "dept",       "has_mss",
+        "limit",     "offset", "near",     "radius_km",  "facets",
+        "structure", "street", "siret",    "finess",     "mssante"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         q.len = 0;
         buf_addf(&q, "%s=", names[i]);
@@ -310,6 +374,28 @@ static void test_params_built(void)
         buf_addstr(&q, "&facets=profession");
     T_EQ_INT(call(api_search, "", q.s, NULL), 200);
     buf_release(&q);
+    /* A structure of this file, by its technical id, its SIRET or FINESS
+     * (lower-case too), paged. */
+    sqlite3_stmt *st;
+    T_EQ_INT(sqlite3_prepare_v2(conn->db,
+                                "SELECT structure_id, siret, finess FROM"
+                                " structure WHERE siret IS NOT NULL AND"
+                                " finess IS NOT NULL LIMIT 1",
+                                -1, &st, NULL),
+             SQLITE_OK);
+    T_EQ_INT(sqlite3_step(st), SQLITE_ROW);
+    for (int i = 0; i < 3; i++) {
+        const char *id = (const char *)sqlite3_column_text(st, i);
+        json_t *j = NULL;
+        T_EQ_INT(call(api_structure, id, "limit=1&offset=0", &j), 200);
+        T_EQ_STR(json_string_value(json_object_get(j, "id")),
+                 (const char *)sqlite3_column_text(st, 0));
+        json_t *pr = json_object_get(j, "practitioners");
+        T_CHECK(json_array_size(json_object_get(pr, "results")) == 1);
+        T_CHECK(json_integer_value(json_object_get(pr, "total")) >= 1);
+        json_decref(j);
+    }
+    sqlite3_finalize(st);
 }
 
 static void test_params(void)

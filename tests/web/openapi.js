@@ -205,6 +205,7 @@ async function main() {
     headers: t.headers, body: t.body,
   }));
   const json = 'application/json';
+  const dom = D.mss.split('@')[1]; // a mailbox domain of the file
   const text = 'text/plain';
   const curl = { 'User-Agent': 'curl/8.5.0' };
   const isErr = (st) => (r) => {
@@ -238,6 +239,14 @@ async function main() {
     { path: '/v1/search?q=kardiologue+martin', status: 200, type: json },
     { path: '/v1/search?q=infirmier+finistere', status: 200, type: json },
     { path: '/v1/search?q=dentiste+75014', status: 200, type: json },
+    { path: `/v1/search?${qs({ structure: 'centre', street: 'rue', siret: D.siret, finess: D.finess, mssante: dom })}`,
+      status: 200, type: json },
+    { path: `/v1/search?${qs({ q: `${D.siret.slice(0, 3)} ${D.siret.slice(3)}` })}`, status: 200, type: json,
+      check: (r) => (JSON.parse(r.text).understood.siret === D.siret ? null : 'siret not read') },
+    { path: `/v1/search?${qs({ q: D.finess })}`, status: 200, type: json,
+      check: (r) => (JSON.parse(r.text).understood.finess === D.finess ? null : 'finess not read') },
+    { path: `/v1/search?${qs({ q: `clinique ch chu centre hospitalier ${D.mss.split('@')[0]}@` })}`, status: 200, type: json },
+    { path: '/v1/search?q=1+rue+de+la+gare', status: 200, type: json },
     { path: '/v1/search?q=martin&format=json', status: 200, type: json },
     { path: '/v1/search?q=martin&format=csv', status: 200, type: 'text/csv', keep: 'csv',
       check: (r) => (r.text.startsWith('\ufeffIdentifiant;Type;') &&
@@ -436,6 +445,34 @@ async function main() {
     { path: '/v1/changes?format=xml', status: 400, type: json, check: isErr(400) },
     { path: '/v1/changes.csv?format=csv', status: 400, type: json, check: isErr(400) },
   ].map((c) => ({ op: 'listChanges', ...c })));
+  const SS = 'searchStructures';
+  const structures = [
+    { path: `/v1/structures?${qs({ siret: D.siret })}`, status: 200, type: json, keep: SS,
+      check: (r) => (JSON.parse(r.text).results[0].id === D.structure ? null : 'not the one') },
+    { path: `/v1/structures?${qs({ q: D.finess, limit: '100', offset: '0', pretty: '1' })}`, status: 200, type: json,
+      check: (r) => (JSON.parse(r.text).results.some((x) => x.mailboxes.length > 0) ? null : 'no ORG mailbox') },
+    { path: `/v1/structures?${qs({ structure: 'centre', street: 'rue', postcode: D.postcode.slice(0, 2),
+      city: D.city, dept: D.dept, finess: D.finess })}`, status: 200, type: json },
+    { path: '/v1/structures?q=cabinet&pretty=0', headers: { 'Accept-Encoding': 'gzip' }, status: 200, type: json, gzip: true },
+    { name: `${SS} 304`, path: `/v1/structures?${qs({ siret: D.siret })}`, headers: () => ({ 'If-None-Match': etags[SS] }), status: 304 },
+    ...['', 'foo=1', 'q=', 'q=chu&structure=chu', 'siret=1', 'finess=x', 'postcode=abc', 'q=chu&limit=0',
+      'q=chu&offset=10000'].map((q) => ({ path: `/v1/structures?${q}`, status: 400, type: json, check: isErr(400) })),
+    ...large(SS, '/v1/structures?q=chu'),
+    { base: BASE0, path: '/v1/structures?q=chu', status: 503, type: json, check: retry },
+  ].map((c) => ({ op: SS, ...c }));
+  const S1 = 'getStructure';
+  const structure = [
+    { path: `/v1/structures/${D.structure}`, status: 200, type: json, keep: S1,
+      check: (r) => (JSON.parse(r.text).practitioners.results.length > 0 ? null : 'nobody') },
+    { path: `/v1/structures/${D.siret}?limit=1&offset=0&pretty=1`, status: 200, type: json, check: pretty },
+    { path: `/v1/structures/${D.finess}?pretty=0`, headers: { 'Accept-Encoding': 'gzip' }, status: 200, type: json, gzip: true },
+    { name: `${S1} 304`, path: `/v1/structures/${D.structure}`, headers: () => ({ 'If-None-Match': etags[S1] }), status: 304 },
+    { path: `/v1/structures/${D.structure}?foo=1`, status: 400, type: json, check: isErr(400) },
+    { path: `/v1/structures/${long(33)}`, status: 400, type: json },
+    { path: '/v1/structures/F000000000', status: 404, type: json, check: isErr(404) },
+    ...large(S1, `/v1/structures/${D.structure}`),
+    { base: BASE0, path: `/v1/structures/${D.structure}`, status: 503, type: json, check: retry },
+  ].map((c) => ({ op: S1, ...c }));
 
   const lists = [];
   for (const [op, path, key] of [['listProfessions', '/v1/professions', 'professions'],
@@ -496,7 +533,7 @@ async function main() {
       headers: { 'X-Big': long(200000) }, status: 431 },
   ].map((c) => ({ ...c, check: (r) => (!r.headers['content-type'] && /<html>/.test(r.text) ? null : 'not its HTML page') }));
 
-  for (const c of [...search, ...root, ...permalink, ...files, ...suggest, ...record, ...mailbox,
+  for (const c of [...search, ...root, ...permalink, ...files, ...suggest, ...record, ...mailbox, ...structures, ...structure,
                    ...changes, ...lists, ...status, ...health, ...metrics]) {
     if (typeof c.headers === 'function') c.headers = c.headers();
     await run(c);
