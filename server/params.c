@@ -1019,7 +1019,8 @@ static int mailbox_word(const char *w, size_t n)
 
 /* q's text into rest (cap bytes) without its first mailbox word, which
  * becomes mssante= when the request gives none and it is long enough
- * ("jean.dupont@", "@chu-nantes.mssante.fr"). Returns rest's length. */
+ * ("jean.dupont@", "@chu-nantes.mssante.fr"), and a trailing space kept.
+ * Returns rest's length. */
 static size_t q_mailbox(struct sq *q, char *rest, size_t cap)
 {
     const char *t = q->qtext;
@@ -1046,6 +1047,10 @@ static size_t q_mailbox(struct sq *q, char *rest, size_t cap)
         while (i < n && t[i] == ' ')
             i++;
     }
+    /* A space after the last word says it is no longer being typed
+     * (understand.h): keep it. */
+    if (o && n && t[n - 1] == ' ' && o + 1 < cap)
+        rest[o++] = ' ';
     rest[o] = '\0';
     return o;
 }
