@@ -12,14 +12,12 @@
  * on_uri() before MHD stores them), and MHD's per-connection memory pool
  * bounds the rest. Time a client controls is capped too: a connection
  * idle for CONN_TIMEOUT is closed by MHD, one that has not completed a
- * request within --header-timeout by the watchdog (below), and a request's
+ * request within --header-timeout by the watchdog (watch.h), and a request's
  * work by its deadline (db.h). */
 #include "http.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netdb.h>
-#include <pthread.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +36,7 @@
 #include "export.h"
 #include "fhir.h"
 #include "util.h"
+#include "watch.h"
 #include "web.h"
 #include "banned.h"
 
@@ -77,53 +76,14 @@ static struct MHD_Daemon *daemon_;
 /* The options, set once by http_start(). */
 static struct http_opts opts;
 
-/* The header deadline. MHD 0.9.75 closes a connection after CONN_TIMEOUT
- * without a byte, but any byte restarts that clock: a client that sends a
- * header line every few seconds held a connection (its slot, its pool)
- * for as long as it liked. So every connection is listed here, with the
- * time it became ready for a request (accepted, or its last answer sent)
- * or 0 while a request of it is being answered, and a watchdog thread
- * shuts down the socket of one that has been waiting for a whole request
- * longer than --header-timeout; MHD then reads its end and closes it as
- * any other. The list is changed only by MHD's connection notifications,
- * and in 0.9.75 MHD calls the "closed" one before it closes the socket
- * (MHD_cleanup_connections() in daemon.c, and the failure path of
- * new_connection_process_()): removal takes the lock the watchdog holds
- * while it shuts a socket down, so a descriptor number is never shut down
- * after MHD has closed it (and the kernel may have given the number to a
- * new connection). */
-struct conn_rec {
-    int fd;
-    int cut;                 /* shut down by the watchdog */
-    _Atomic double ready_at; /* monotonic seconds; 0 while answering */
-    struct conn_rec *prev, *next;
-};
-static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t wake; /* http_stop() */
-    struct conn_rec *head;
-    double header_timeout; /* seconds */
-    pthread_t thread;
-    int started, stopping;
-    atomic_ulong cut; /* connections closed at the header deadline */
-} watch = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-/* The connection's entry in the watchdog's list (NULL if none). */
-static struct conn_rec *conn_rec_of(struct MHD_Connection *conn)
+/* The connection's entry in the header watchdog's list (watch.h), or
+ * NULL. */
+static struct watch_conn *watch_of(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? ci->socket_context : NULL;
 }
-
-/* The watchdog sleeps until the earliest deadline of the connections
- * waiting for a request (a scan of at most --max-conns entries,
- * microseconds), and this much longer, so that the one it woke for is
- * past it. A deadline set while it sleeps is never earlier than the one
- * it waits for: it is now + --header-timeout, and the watchdog never
- * sleeps longer than that. (Waking every 250 ms instead cost an idle
- * server 1.4% of a CPU in this VM under load, for the wake-ups alone.) */
-#define WATCH_SLACK_MS 10
 
 struct route {
     const char *path;
@@ -186,8 +146,8 @@ struct rstate {
     const char *method, *url;
     const struct api_param *params;
     size_t nparams;
-    const char *vary;      /* a Vary value beside Accept-Encoding, or NULL */
-    char *form;            /* a FHIR POST's body (MAX_FORM), or NULL */
+    const char *vary; /* a Vary value beside Accept-Encoding, or NULL */
+    char *form;       /* a FHIR POST's body (MAX_FORM), or NULL */
     size_t formlen;
     char disposition[160]; /* a Content-Disposition value, or "" */
 };
@@ -313,9 +273,7 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
 {
     add_common_headers(r);
     /* Answered: out of the header deadline until the next request. */
-    struct conn_rec *rec = conn_rec_of(conn);
-    if (rec)
-        atomic_store(&rec->ready_at, 0.0);
+    watch_busy(watch_of(conn));
     enum MHD_Result ret = MHD_queue_response(conn, status, r);
     account(conn, status, bytes);
     return ret;
@@ -588,7 +546,7 @@ static enum MHD_Result send_metrics(struct MHD_Connection *conn,
              " --header-timeout.\n"
              "# TYPE rpps_http_header_timeouts_total counter\n"
              "rpps_http_header_timeouts_total %lu\n",
-             atomic_load(&watch.cut));
+             watch_cut_count());
     api_metrics_db(c, &b);
     size_t n;
     char *t = buf_detach(&b, &n);
@@ -882,13 +840,12 @@ static enum MHD_Result serve(struct MHD_Connection *conn, const char *url,
         conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
     int gz = accepts_gzip(ae);
     struct api_param kept[API_MAX_PARAMS + 1];
-    struct api_req req = {
-        .rest = rest,
-        .params = a->p,
-        .nparams = a->n,
-        .text_ok = 1,
-        .host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                            MHD_HTTP_HEADER_HOST)};
+    struct api_req req = {.rest = rest,
+                          .params = a->p,
+                          .nparams = a->n,
+                          .text_ok = 1,
+                          .host = MHD_lookup_connection_value(
+                              conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)};
     enum export_format fmt = EXPORT_JSON;
     enum MHD_Result sent;
     if (negotiate(conn, url, gz, &rt, &req, kept, &fmt, &sent))
@@ -1106,9 +1063,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(rs);
     *con_cls = NULL;
     /* Ready for the next request: its header deadline starts now. */
-    struct conn_rec *r = conn_rec_of(conn);
-    if (r)
-        atomic_store(&r->ready_at, now_s());
+    watch_ready(watch_of(conn));
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn,
@@ -1119,65 +1074,13 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *fi =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        if (!fi)
-            return;
-        struct conn_rec *r = xcalloc(1, sizeof(*r));
-        r->fd = fi->connect_fd;
-        atomic_store(&r->ready_at, now_s());
-        pthread_mutex_lock(&watch.lock);
-        r->next = watch.head;
-        if (watch.head)
-            watch.head->prev = r;
-        watch.head = r;
-        pthread_mutex_unlock(&watch.lock);
-        *socket_context = r;
+        if (fi)
+            *socket_context = watch_add(fi->connect_fd);
         return;
     }
-    struct conn_rec *r = *socket_context;
-    if (!r)
-        return;
-    /* Before MHD closes the socket (see struct conn_rec). */
-    pthread_mutex_lock(&watch.lock);
-    if (r->prev)
-        r->prev->next = r->next;
-    else
-        watch.head = r->next;
-    if (r->next)
-        r->next->prev = r->prev;
-    pthread_mutex_unlock(&watch.lock);
-    free(r);
+    /* Before MHD closes the socket (watch.h). */
+    watch_remove(*socket_context);
     *socket_context = NULL;
-}
-
-static void *watchdog(void *arg)
-{
-    (void)arg;
-    pthread_mutex_lock(&watch.lock);
-    while (!watch.stopping) {
-        double now = now_s(), next = now + watch.header_timeout;
-        for (struct conn_rec *r = watch.head; r; r = r->next) {
-            double t = atomic_load(&r->ready_at);
-            if (r->cut || t <= 0)
-                continue;
-            if (now - t <= watch.header_timeout) {
-                if (t + watch.header_timeout < next)
-                    next = t + watch.header_timeout;
-                continue;
-            }
-            /* Both ways: MHD's next read sees the end and closes it. */
-            if (shutdown(r->fd, SHUT_RDWR) < 0 && errno != ENOTCONN)
-                log_warn("http: shutdown: %s", strerror(errno));
-            r->cut = 1;
-            atomic_fetch_add(&watch.cut, 1);
-        }
-        /* watch.wake runs on CLOCK_MONOTONIC, now_s()'s clock. */
-        next += WATCH_SLACK_MS / 1000.0;
-        struct timespec ts = {(time_t)next,
-                              (long)((next - (double)(time_t)next) * 1e9)};
-        pthread_cond_timedwait(&watch.wake, &watch.lock, &ts);
-    }
-    pthread_mutex_unlock(&watch.lock);
-    return NULL;
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -1238,7 +1141,6 @@ int http_start(const struct http_opts *o)
         return -1;
     }
     opts = *o;
-    watch.header_timeout = o->header_timeout;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -1257,18 +1159,10 @@ int http_start(const struct http_opts *o)
         log_error("cannot listen on %s", o->listen);
         return -1;
     }
-    watch.stopping = 0;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&watch.wake, &ca);
-    pthread_condattr_destroy(&ca);
-    if (pthread_create(&watch.thread, NULL, watchdog, NULL) != 0) {
-        log_error("cannot start the connection watchdog");
+    if (watch_start(o->header_timeout) < 0) {
         http_stop();
         return -1;
     }
-    watch.started = 1;
     const union MHD_DaemonInfo *di =
         MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
     return di ? di->port : -1;
@@ -1280,13 +1174,5 @@ void http_stop(void)
         MHD_stop_daemon(daemon_);
         daemon_ = NULL;
     }
-    if (watch.started) {
-        pthread_mutex_lock(&watch.lock);
-        watch.stopping = 1;
-        pthread_cond_signal(&watch.wake);
-        pthread_mutex_unlock(&watch.lock);
-        pthread_join(watch.thread, NULL);
-        pthread_cond_destroy(&watch.wake);
-        watch.started = 0;
-    }
+    watch_stop();
 }
