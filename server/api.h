@@ -29,7 +29,7 @@ struct api_req {
     const char *rest; /* the path after the route's prefix ("" if none) */
     const struct api_param *params;
     size_t nparams;
-    int text_ok; /* the caller can send api_resp.text as it is */
+    int text_ok;      /* the caller can send api_resp.text as it is */
     const char *host; /* the Host header, or NULL (the FHIR links') */
 };
 
@@ -62,6 +62,11 @@ typedef void api_handler(struct db_conn *c, const struct api_req *r,
 /* Sets out to {"error": {"status": status, "message": ...}}. */
 void api_error(struct api_resp *out, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* For another error format (the FHIR facade's OperationOutcome): empties
+ * out, sets its status, and returns fmt's message as a JSON string (valid
+ * UTF-8 even when it quotes client input) for the caller's body. */
+json_t *api_error_reset(struct api_resp *out, int status, const char *fmt,
+                        va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* Checks every parameter name against allowed (NULL-terminated; "pretty" is
  * always allowed), values for UTF-8 and length, and that names listed in

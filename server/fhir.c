@@ -40,19 +40,10 @@ static const char *const type_names[FHIR_NTYPES] = {
 void fhir_error(struct api_resp *out, int status, const char *code,
                 const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    json_t *m = api_error_reset(out, status, fmt, ap);
     va_end(ap);
-    if (out->body)
-        json_decref(out->body);
-    free(out->text);
-    out->text = NULL;
-    out->status = status;
-    json_t *m = json_string(msg);
-    if (!m) /* the message quotes client input: keep it valid UTF-8 */
-        m = json_string("invalid request");
     out->body = json_pack("{s:s, s:[{s:s, s:s, s:o}]}", "resourceType",
                           "OperationOutcome", "issue", "severity", "error",
                           "code", code, "diagnostics", m);

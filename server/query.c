@@ -18,22 +18,28 @@
 #include "util.h"
 #include "banned.h"
 
-void api_error(struct api_resp *out, int status, const char *fmt, ...)
+json_t *api_error_reset(struct api_resp *out, int status, const char *fmt,
+                        va_list ap)
 {
     char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     if (out->body)
         json_decref(out->body);
+    out->body = NULL;
     free(out->text);
     out->text = NULL;
     out->status = status;
     /* The message may quote client input: keep it valid UTF-8. */
     json_t *m = json_string(msg);
-    if (!m)
-        m = json_string("invalid request");
+    return m ? m : json_string("invalid request");
+}
+
+void api_error(struct api_resp *out, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    json_t *m = api_error_reset(out, status, fmt, ap);
+    va_end(ap);
     out->body =
         json_pack("{s:{s:i, s:o}}", "error", "status", status, "message", m);
 }
