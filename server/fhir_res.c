@@ -12,12 +12,15 @@
  * Organization is derived from the activity rows naming its structure). */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fhir_int.h"
 #include "fold.h"
 #include "record.h"
 #include "rowid.h"
+#include "structure.h"
 #include "banned.h"
 
 #define NOS "https://mos.esante.gouv.fr/NOS/"
@@ -641,23 +644,81 @@ static int org_write(struct db_conn *c, struct buf *b, sqlite3_stmt *st,
 #undef T
 }
 
-int fhir_org_aid(struct db_conn *c, const char *id, long long *aid)
+long long fhir_org_sid(struct db_conn *c, const char *id)
 {
-    /* The first activity naming the structure: a scan of the activity
-     * table in rowid order until it is met (no index on the structure
-     * before issue 13's table). */
-    sqlite3_stmt *st =
-        db_prepare_static(c, "SELECT aid FROM activity WHERE structure_id = ?1"
-                             " ORDER BY aid LIMIT 1");
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT sid FROM structure WHERE structure_id = ?1");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = -1;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *aid = sqlite3_column_int64(st, 0);
-        rc = 0;
+    long long sid = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        sid = sqlite3_column_int64(st, 0);
+    db_done(st);
+    return sid;
+}
+
+int fhir_org_aids(struct db_conn *c, long long sid, int first, long long **aids,
+                  size_t *n)
+{
+    /* Its people from the structure's pids, then each one's activities
+     * there within the pid's rowid range: a few index probes, where a
+     * search of activity by structure_id would read all 2.4 M rows (it
+     * has no index on the structure). */
+    *aids = NULL;
+    *n = 0;
+    char id[72];
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT structure_id FROM structure WHERE sid = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, sid);
+    int found = sqlite3_step(st) == SQLITE_ROW && db_text(st, 0) &&
+                strlen(db_text(st, 0)) < sizeof(id);
+    if (found)
+        snprintf(id, sizeof(id), "%s", db_text(st, 0));
+    db_done(st);
+    if (!found)
+        return -1;
+    uint32_t *pids;
+    size_t np;
+    if (structure_pids(c, &sid, 1, &pids, &np) < 0)
+        return -1;
+    st = db_prepare_static(c,
+                           "SELECT aid FROM activity WHERE aid" ROWID_RANGE_SQL
+                           " AND structure_id = ?2 ORDER BY aid");
+    size_t cap = 0;
+    for (size_t i = 0; st && i < np && !c->expired; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, pids[i]);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 16;
+                *aids = xrealloc(*aids, cap * sizeof(**aids));
+            }
+            (*aids)[(*n)++] = sqlite3_column_int64(st, 0);
+            if (first)
+                break;
+        }
+        if (first && *n)
+            break;
     }
     db_done(st);
+    free(pids);
+    return st ? 0 : -1;
+}
+
+int fhir_org_aid(struct db_conn *c, const char *id, long long *aid)
+{
+    long long sid = fhir_org_sid(c, id), *v;
+    size_t n;
+    if (sid <= 0 || fhir_org_aids(c, sid, 1, &v, &n) < 0)
+        return -1;
+    int rc = n ? 0 : -1;
+    if (n)
+        *aid = v[0];
+    free(v);
     return rc;
 }
 
