@@ -994,8 +994,11 @@ static int org_ok(const struct fhir_q *q, sqlite3_stmt *st)
         return 0;
     for (int i = 0; i < q->norgident; i++) {
         int any = 0;
+        char idnst[32];
         for (int j = 4; j <= 7 && !any; j++)
             any = in_codes(&q->orgident[i], db_text(st, j));
+        if (!any && fhir_idnst(sid, idnst, sizeof(idnst)) == 0)
+            any = in_codes(&q->orgident[i], idnst);
         if (!any)
             return 0;
     }
@@ -1076,7 +1079,8 @@ static int search_org(struct db_conn *c, const struct fhir_q *q, struct hits *h,
         st = db_prepare_static(c, ORG_SEL " WHERE structure_id IN"
                                           " (SELECT value FROM json_each(?1))");
     } else if (q->norgident) {
-        /* A SIREN is the first 9 digits of its sites' SIRETs. */
+        /* A SIREN is the first 9 digits of its sites' SIRETs; an IDNST
+         * its technical id with a digit for the letter. */
         js = json_strings(q->orgident[0].v, q->orgident[0].n);
         st = db_prepare_static(
             c, ORG_SEL " WHERE sid IN ("
@@ -1088,7 +1092,11 @@ static int search_org(struct db_conn *c, const struct fhir_q *q, struct hits *h,
                        " WHERE s.finess_legal = j.value"
                        " UNION SELECT s.sid FROM json_each(?1) j, structure s"
                        " WHERE length(j.value) = 9 AND s.siret"
-                       " BETWEEN j.value AND j.value || '~')");
+                       " BETWEEN j.value AND j.value || '~'"
+                       " UNION SELECT s.sid FROM json_each(?1) j, structure s"
+                       " WHERE substr(j.value, 1, 1) IN ('0', '1', '3') AND"
+                       " s.structure_id = (CASE substr(j.value, 1, 1) WHEN"
+                       " '1' THEN 'F' ELSE 'C' END) || substr(j.value, 2))");
     } else if (q->noname && (by_name = org_by_name(c, q, &js)) == 0) {
         st = db_prepare_static(c, ORG_SEL " WHERE sid IN"
                                           " (SELECT value FROM json_each(?1))");

@@ -122,6 +122,9 @@ int fhir_org_aids(struct db_conn *c, long long sid, int first, long long **aids,
 int fhir_res_role_org(struct db_conn *c, long long aid, char *id, size_t cap);
 /* A PractitionerRole id (national id "-" sequence) into aid: 0, or -1. */
 int fhir_role_aid(struct db_conn *c, const char *id, long long *aid);
+/* The IDNST (national structure id) of the structure whose technical id
+ * is sid into out: 0, or -1 if sid is not one. */
+int fhir_idnst(const char *sid, char *out, size_t cap);
 /* 1 if s may be a FHIR id ([A-Za-z0-9.-]{1,64}). */
 int fhir_id_ok(const char *s);
 

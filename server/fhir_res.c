@@ -507,6 +507,22 @@ int fhir_role_aid(struct db_conn *c, const char *id, long long *aid)
     " street_name, addr_recipient, addr_geo, addr_distribution, postcode,"     \
     " city, cedex_office, insee, phone, fax, email, sector_code"
 
+int fhir_idnst(const char *sid, char *out, size_t cap)
+{
+    /* The mailbox extract writes it so (its "ancien identifiant"): 1 +
+     * FINESS for an F id, 3 + SIRET for a C + 14 digits, 0 + the cabinet
+     * number (department + 9 digits) for the other C ids. */
+    size_t n = sid ? strlen(sid) : 0;
+    if (n < 2 || n + 1 > cap || (sid[0] != 'F' && sid[0] != 'C'))
+        return -1;
+    snprintf(out, cap, "%c%s",
+             sid[0] == 'F' ? '1'
+             : n == 15     ? '3'
+                           : '0',
+             sid + 1);
+    return 0;
+}
+
 /* An identifier of an Organization, typed by fr-core-cs-v2-0203. */
 static void put_org_ident(struct buf *b, int *n, const char *type,
                           const char *system, const char *value)
@@ -547,7 +563,10 @@ static int org_write(struct db_conn *c, struct buf *b, sqlite3_stmt *st,
     put_head(b, "Organization", sid, "organization", v);
     if (show(v, "identifier")) {
         int n = 0;
+        char idnst[32];
         buf_addstr(b, ",\"identifier\":[");
+        if (fhir_idnst(sid, idnst, sizeof(idnst)) == 0)
+            put_org_ident(b, &n, "IDNST", "urn:oid:1.2.250.1.71.4.2.2", idnst);
         put_org_ident(b, &n, "FINEG", "https://finess.esante.gouv.fr", T(3));
         put_org_ident(b, &n, "FINEJ", "https://finess.esante.gouv.fr", T(4));
         put_org_ident(b, &n, "SIRET", "https://sirene.fr", T(1));
