@@ -390,7 +390,8 @@ static int put_resource(struct db_conn *c, struct buf *b, int *n,
         static const char head[] =
             "{\"resourceType\":\"Practitioner\",\"id\":\"";
         size_t start = b->len;
-        if (fhir_res_practitioner(c, b, key, v) < 0) {
+        if (key < 0 ? fhir_res_tombstone(c, b, -key) < 0
+                    : fhir_res_practitioner(c, b, key, v) < 0) {
             buf_truncate(b, start);
             return -1;
         }
@@ -721,12 +722,58 @@ static size_t engine_req(struct db_conn *c, const struct fhir_q *q,
     return n;
 }
 
+static int in_codes(const struct fhir_codes *l, const char *v);
+static void take(const struct fhir_q *q, struct ids *page, long long *total,
+                 long long aid);
+
+/* active=false: the professionals removed and not back (every present
+ * one is active), as tombstones, keyed by minus their gone_professional
+ * row, by national id. A tombstone has no name, qualification or
+ * mailbox: a search for one finds none. */
+static int search_gone(struct db_conn *c, const struct fhir_q *q,
+                       struct hits *h, struct api_resp *out)
+{
+    if (q->nnames || q->nqual || q->nmbox)
+        return 0;
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT max(rowid), national_id FROM gone_professional g"
+           " WHERE NOT EXISTS (SELECT 1 FROM professional p WHERE"
+           " p.national_id = g.national_id)"
+           " GROUP BY national_id ORDER BY national_id");
+    if (!st) {
+        fhir_error(out, 503, "exception", "database error");
+        return -1;
+    }
+    struct ids page = {0};
+    long long total = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *nid = db_text(st, 1);
+        int ok = nid != NULL;
+        for (int i = 0; ok && i < q->nids; i++)
+            ok = in_codes(&q->ids[i], nid);
+        if (ok)
+            take(q, &page, &total, -sqlite3_column_int64(st, 0));
+    }
+    db_done(st);
+    if (c->expired) {
+        free(page.v);
+        fhir_error(out, 503, "too-costly", "the search ran out of time");
+        return -1;
+    }
+    h->v = page.v;
+    h->n = page.n;
+    h->total = total;
+    return 0;
+}
+
 /* Practitioner search: the page into h. 0, or -1 with the error in out. */
 static int search_practitioner(struct db_conn *c, const struct fhir_q *q,
                                struct hits *h, struct api_resp *out)
 {
-    if (q->stale || q->active == 0)
-        return 0; /* every present person is active (fhir_res.c) */
+    if (q->stale)
+        return 0;
+    if (q->active == 0)
+        return search_gone(c, q, h, out);
     struct pcheck k;
     pcheck_init(&k, q);
     struct ids set = {0};
@@ -1277,6 +1324,8 @@ static void read_one(struct db_conn *c, enum fhir_type type, const char *id,
             if (pid && pid_nid(c, pid, nid, sizeof(nid)) == 0 &&
                 strcmp(nid, id) == 0)
                 rc = fhir_res_practitioner(c, &b, pid, &v);
+            else if ((key = fhir_gone_row(c, id)) > 0)
+                rc = fhir_res_tombstone(c, &b, key); /* removed */
         } else if (type == FHIR_ROLE) {
             if (fhir_role_aid(c, id, &key) == 0)
                 rc = fhir_res_role(c, &b, key, &v);

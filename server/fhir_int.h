@@ -125,6 +125,12 @@ int fhir_role_aid(struct db_conn *c, const char *id, long long *aid);
 /* The IDNST (national structure id) of the structure whose technical id
  * is sid into out: 0, or -1 if sid is not one. */
 int fhir_idnst(const char *sid, char *out, size_t cap);
+/* The gone_professional row of the removed professional nid (not present
+ * again): 0 if none, -1 on a database error. */
+long long fhir_gone_row(struct db_conn *c, const char *nid);
+/* Appends the Practitioner tombstone (active false) of gone_professional
+ * row: -1 if unknown. */
+int fhir_res_tombstone(struct db_conn *c, struct buf *b, long long row);
 /* 1 if s may be a FHIR id ([A-Za-z0-9.-]{1,64}). */
 int fhir_id_ok(const char *s);
 

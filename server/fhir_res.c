@@ -119,6 +119,65 @@ static void put_head(struct buf *b, const char *type, const char *id,
     buf_addstr(b, "},\"language\":\"fr\"");
 }
 
+long long fhir_gone_row(struct db_conn *c, const char *nid)
+{
+    /* The latest removal, should one national id have gone twice. */
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT rowid FROM gone_professional WHERE national_id = ?1"
+           " AND NOT EXISTS (SELECT 1 FROM professional p WHERE"
+           " p.national_id = ?1) ORDER BY last_seen DESC LIMIT 1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, nid, -1, SQLITE_TRANSIENT);
+    long long row = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        row = sqlite3_column_int64(st, 0);
+    db_done(st);
+    return row;
+}
+
+int fhir_res_tombstone(struct db_conn *c, struct buf *b, long long row)
+{
+    /* As the official API shows one who left: only id, meta, identifier
+     * and active (docs/ans-fhir-v2.md 2.2). Updated the day the removal
+     * was seen: the first import after the last extract it was in. */
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT national_id, id_type, id, coalesce((SELECT min(day) FROM"
+           " import WHERE day > g.last_seen), g.last_seen)"
+           " FROM gone_professional g WHERE rowid = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, row);
+    int rc = -1;
+    const char *nid, *type, *id;
+    if (sqlite3_step(st) == SQLITE_ROW && (nid = db_text(st, 0)) &&
+        fhir_id_ok(nid)) {
+        type = db_text(st, 1);
+        id = db_text(st, 2);
+        int day = sqlite3_column_int(st, 3);
+        put_kv(b, "{\"resourceType\":\"Practitioner\",\"id\":", nid);
+        buf_addf(b, ",\"meta\":{\"lastUpdated\":\"%04d-%02d-%02dT00:00:00Z\"}",
+                 day / 10000, day / 100 % 100, day % 100);
+        buf_addstr(b, ",\"identifier\":[{\"use\":\"official\",\"type\":{"
+                      "\"coding\":[{\"system\":\"" SYS_0203 "\","
+                      "\"code\":\"IDNPS\"}]},"
+                      "\"system\":\"urn:oid:1.2.250.1.71.4.2.1\"");
+        put_kv(b, ",\"value\":", nid);
+        buf_add(b, "}", 1);
+        if (type && strcmp(type, "8") == 0 && id) {
+            buf_addstr(b, ",{\"use\":\"official\",\"type\":{\"coding\":[{"
+                          "\"system\":\"" SYS_0203 "\",\"code\":\"RPPS\"}]},"
+                          "\"system\":\"https://rpps.esante.gouv.fr\"");
+            put_kv(b, ",\"value\":", id);
+            buf_add(b, "}", 1);
+        }
+        buf_addstr(b, "],\"active\":false}");
+        rc = 0;
+    }
+    db_done(st);
+    return rc;
+}
+
 /* A Coding: system, code and its label from the code table's list (no
  * display when it has none). */
 static void put_coding(struct db_conn *c, struct buf *b, const char *system,
