@@ -27,6 +27,7 @@
 #include "rank.h"
 #include "record.h"
 #include "rowid.h"
+#include "structure.h"
 #include "search.h"
 #include "banned.h"
 
@@ -257,20 +258,20 @@ static void roles_of(struct db_conn *c, long long pid, struct ids *s)
     db_done(st);
 }
 
-/* The activities naming one of the structures in json (a JSON array of
- * ids), in aid order. A scan of the activity table: it has no index on
- * the structure (issue 13's structure table brings one). */
-static void roles_of_orgs(struct db_conn *c, const char *json, struct ids *s)
+/* The activities at the structures ids[0..n) (technical ids), each
+ * ascending: from the structure table's pids, not a scan of activity. */
+static void roles_of_orgs(struct db_conn *c, char *const *ids, size_t n,
+                          struct ids *s)
 {
-    sqlite3_stmt *st =
-        db_prepare_static(c, "SELECT aid FROM activity WHERE structure_id IN"
-                             " (SELECT value FROM json_each(?1)) ORDER BY aid");
-    if (!st)
-        return;
-    sqlite3_bind_text(st, 1, json, -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        ids_push(s, sqlite3_column_int64(st, 0));
-    db_done(st);
+    for (size_t i = 0; i < n && !c->expired; i++) {
+        long long sid = fhir_org_sid(c, ids[i]), *v;
+        size_t m;
+        if (sid <= 0 || fhir_org_aids(c, sid, 0, &v, &m) < 0)
+            continue;
+        for (size_t j = 0; j < m; j++)
+            ids_push(s, v[j]);
+        free(v);
+    }
 }
 
 /* The page as a searchset Bundle, with what _include and _revinclude add
@@ -341,17 +342,18 @@ static void put_bundle(struct db_conn *c, const struct api_req *r,
         free(pids.v);
         free(orgs.v);
     } else if (q->type == FHIR_ORG && q->revinc && h->n) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < h->n; i++) {
-            char sid[72];
-            if (fhir_res_role_org(c, h->v[i], sid, sizeof(sid)) == 0)
-                json_array_append_new(a, json_string(sid));
-        }
-        char *js = json_dumps(a, JSON_COMPACT);
-        json_decref(a);
-        if (js)
-            roles_of_orgs(c, js, &inc);
-        free(js);
+        char(*sids)[72] = xmalloc(h->n * sizeof(*sids));
+        char **ids = xmalloc(h->n * sizeof(*ids));
+        size_t m = 0;
+        for (size_t i = 0; i < h->n; i++)
+            if (fhir_res_role_org(c, h->v[i], sids[m], sizeof(sids[m])) == 0) {
+                ids[m] = sids[m];
+                m++;
+            }
+        roles_of_orgs(c, ids, m, &inc);
+        ids_sort(&inc);
+        free(ids);
+        free(sids);
         for (size_t i = 0; i < inc.n; i++)
             put_resource(c, b, &n, base, FHIR_ROLE, inc.v[i], &whole, 1);
     }
@@ -379,7 +381,8 @@ static int put_resource(struct db_conn *c, struct buf *b, int *n,
         static const char head[] =
             "{\"resourceType\":\"Practitioner\",\"id\":\"";
         size_t start = b->len;
-        if (fhir_res_practitioner(c, b, key, v) < 0) {
+        if (key < 0 ? fhir_res_tombstone(c, b, -key) < 0
+                    : fhir_res_practitioner(c, b, key, v) < 0) {
             buf_truncate(b, start);
             return -1;
         }
@@ -710,12 +713,58 @@ static size_t engine_req(struct db_conn *c, const struct fhir_q *q,
     return n;
 }
 
+static int in_codes(const struct fhir_codes *l, const char *v);
+static void take(const struct fhir_q *q, struct ids *page, long long *total,
+                 long long aid);
+
+/* active=false: the professionals removed and not back (every present
+ * one is active), as tombstones, keyed by minus their gone_professional
+ * row, by national id. A tombstone has no name, qualification or
+ * mailbox: a search for one finds none. */
+static int search_gone(struct db_conn *c, const struct fhir_q *q,
+                       struct hits *h, struct api_resp *out)
+{
+    if (q->nnames || q->nqual || q->nmbox)
+        return 0;
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT max(rowid), national_id FROM gone_professional g"
+           " WHERE NOT EXISTS (SELECT 1 FROM professional p WHERE"
+           " p.national_id = g.national_id)"
+           " GROUP BY national_id ORDER BY national_id");
+    if (!st) {
+        fhir_error(out, 503, "exception", "database error");
+        return -1;
+    }
+    struct ids page = {0};
+    long long total = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *nid = db_text(st, 1);
+        int ok = nid != NULL;
+        for (int i = 0; ok && i < q->nids; i++)
+            ok = in_codes(&q->ids[i], nid);
+        if (ok)
+            take(q, &page, &total, -sqlite3_column_int64(st, 0));
+    }
+    db_done(st);
+    if (c->expired) {
+        free(page.v);
+        fhir_error(out, 503, "too-costly", "the search ran out of time");
+        return -1;
+    }
+    h->v = page.v;
+    h->n = page.n;
+    h->total = total;
+    return 0;
+}
+
 /* Practitioner search: the page into h. 0, or -1 with the error in out. */
 static int search_practitioner(struct db_conn *c, const struct fhir_q *q,
                                struct hits *h, struct api_resp *out)
 {
-    if (q->stale || q->active == 0)
-        return 0; /* every present person is active (fhir_res.c) */
+    if (q->stale)
+        return 0;
+    if (q->active == 0)
+        return search_gone(c, q, h, out);
     struct pcheck k;
     pcheck_init(&k, q);
     struct ids set = {0};
@@ -886,7 +935,9 @@ static int search_role(struct db_conn *c, const struct fhir_q *q,
         return 0;
     struct ids cand = {0}, page = {0};
     long long total = 0;
-    int listed = q->tid.n || q->prac.n;
+    /* The candidates from the ids, people or structures asked, else
+     * every activity (a scan, which the deadline bounds). */
+    int listed = q->tid.n || q->prac.n || q->org.n;
     if (q->tid.n) {
         for (int i = 0; i < q->tid.n; i++) {
             long long aid;
@@ -899,6 +950,8 @@ static int search_role(struct db_conn *c, const struct fhir_q *q,
             if (pid)
                 roles_of(c, pid, &cand);
         }
+    } else if (q->org.n) {
+        roles_of_orgs(c, q->org.v, (size_t)q->org.n, &cand);
     }
     if (listed) {
         ids_sort(&cand);
@@ -912,31 +965,14 @@ static int search_role(struct db_conn *c, const struct fhir_q *q,
         }
         db_done(st);
     } else {
-        /* Every activity (of the structures asked, if any): a scan. */
-        sqlite3_stmt *st;
-        char *js = NULL;
-        if (q->org.n) {
-            json_t *a = json_array();
-            for (int i = 0; i < q->org.n; i++)
-                json_array_append_new(a, json_string(q->org.v[i]));
-            js = json_dumps(a, JSON_COMPACT);
-            json_decref(a);
-            st = db_prepare_static(
-                c, "SELECT " ROLE_COLS " FROM activity WHERE structure_id IN"
-                   " (SELECT value FROM json_each(?1)) ORDER BY aid");
-            if (st)
-                sqlite3_bind_text(st, 1, js ? js : "[]", -1, SQLITE_TRANSIENT);
-        } else {
-            st = db_prepare_static(c, "SELECT " ROLE_COLS
-                                      " FROM activity ORDER BY aid");
-        }
+        sqlite3_stmt *st = db_prepare_static(c, "SELECT " ROLE_COLS
+                                                " FROM activity ORDER BY aid");
         while (st && sqlite3_step(st) == SQLITE_ROW) {
             long long aid = sqlite3_column_int64(st, 0);
             if (role_ok(c, q, aid, st))
                 take(q, &page, &total, aid);
         }
         db_done(st);
-        free(js);
     }
     free(cand.v);
     if (c->expired) {
@@ -973,20 +1009,19 @@ static int str_ok(const struct fhir_name *m, const char *raw)
 
 struct org_row {
     char *sid;
-    long long aid;
+    long long key; /* structure.sid */
 };
 
 static int org_row_cmp(const void *a, const void *b)
 {
     const struct org_row *x = a, *y = b;
     int d = strcmp(x->sid, y->sid);
-    return d ? d : ll_cmp(&x->aid, &y->aid);
+    return d ? d : ll_cmp(&x->key, &y->key);
 }
 
 #define ORG_SEL                                                                \
-    "SELECT aid, structure_id, structure_name, structure_sign,"                \
-    " siret, siren, finess, finess_legal, postcode, city,"                     \
-    " cedex_office FROM activity"
+    "SELECT sid, structure_id, name, sign, siret, siren, finess,"              \
+    " finess_legal, postcode, city, cedex_office FROM structure"
 
 static int org_ok(const struct fhir_q *q, sqlite3_stmt *st)
 {
@@ -997,8 +1032,11 @@ static int org_ok(const struct fhir_q *q, sqlite3_stmt *st)
         return 0;
     for (int i = 0; i < q->norgident; i++) {
         int any = 0;
+        char idnst[32];
         for (int j = 4; j <= 7 && !any; j++)
             any = in_codes(&q->orgident[i], db_text(st, j));
+        if (!any && fhir_idnst(sid, idnst, sizeof(idnst)) == 0)
+            any = in_codes(&q->orgident[i], idnst);
         if (!any)
             return 0;
     }
@@ -1018,34 +1056,115 @@ static int org_ok(const struct fhir_q *q, sqlite3_stmt *st)
     return 1;
 }
 
+/* A JSON array of the n strings v. */
+static char *json_strings(char *const *v, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    char *js = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return js;
+}
+
+/* The structures the name words of q find in the structure full-text
+ * index (as /v1/structures does), as a JSON array of sids into *js: 0,
+ * 1 if the words find too many to list (then every structure is read),
+ * -1 on a database error. org_ok() checks the names after. */
+static int org_by_name(struct db_conn *c, const struct fhir_q *q, char **js)
+{
+    char w[1024];
+    struct structure_cond k = {0};
+    for (int i = 0; i < q->noname; i++) {
+        if (q->oname[i].mod != MOD_NONE)
+            continue;
+        if (structure_fold(q->oname[i].v, 0, w, sizeof(w)) == 0)
+            return 1;
+        k.words = w;
+        break;
+    }
+    if (!k.words)
+        return 1;
+    long long *sids = xmalloc((STRUCTURE_MATCH_MAX + 1) * sizeof(*sids));
+    long n = structure_find(c, &k, sids, STRUCTURE_MATCH_MAX + 1);
+    int rc = n < 0 ? -1 : n > STRUCTURE_MATCH_MAX ? 1 : 0;
+    if (rc == 0) {
+        json_t *a = json_array();
+        for (long i = 0; i < n; i++)
+            json_array_append_new(a, json_integer(sids[i]));
+        *js = json_dumps(a, JSON_COMPACT);
+        json_decref(a);
+    }
+    free(sids);
+    return rc;
+}
+
 static int search_org(struct db_conn *c, const struct fhir_q *q, struct hits *h,
                       struct api_resp *out)
 {
     if (q->stale || q->active == 0)
         return 0;
-    /* The rows to read: by the postal code or town index when asked
-     * (as a range: a prefix), else the whole table. */
+    /* The structures to read, from the structure table (one row per
+     * structure, 350,000 at full scale, where activity has 2.4 M with no
+     * index on the structure): by the ids, identifiers, name words or
+     * postal code asked, through their indexes; else every one, which
+     * the deadline bounds. */
     sqlite3_stmt *st;
-    char lo[256], hi[260];
-    if (q->postcode.v && q->postcode.mod != MOD_CONTAINS) {
+    char lo[256], hi[260], *js = NULL;
+    int by_name = -2;
+    if (q->tid.n) {
+        js = json_strings(q->tid.v, q->tid.n);
+        st = db_prepare_static(c, ORG_SEL " WHERE structure_id IN"
+                                          " (SELECT value FROM json_each(?1))");
+    } else if (q->norgident) {
+        /* A SIREN is the first 9 digits of its sites' SIRETs; an IDNST
+         * its technical id with a digit for the letter. */
+        js = json_strings(q->orgident[0].v, q->orgident[0].n);
+        st = db_prepare_static(
+            c, ORG_SEL " WHERE sid IN ("
+                       "SELECT s.sid FROM json_each(?1) j, structure s"
+                       " WHERE s.siret = j.value"
+                       " UNION SELECT s.sid FROM json_each(?1) j, structure s"
+                       " WHERE s.finess = j.value"
+                       " UNION SELECT s.sid FROM json_each(?1) j, structure s"
+                       " WHERE s.finess_legal = j.value"
+                       " UNION SELECT s.sid FROM json_each(?1) j, structure s"
+                       " WHERE length(j.value) = 9 AND s.siret"
+                       " BETWEEN j.value AND j.value || '~'"
+                       " UNION SELECT s.sid FROM json_each(?1) j, structure s"
+                       " WHERE substr(j.value, 1, 1) IN ('0', '1', '3') AND"
+                       " s.structure_id = (CASE substr(j.value, 1, 1) WHEN"
+                       " '1' THEN 'F' ELSE 'C' END) || substr(j.value, 2))");
+    } else if (q->noname && (by_name = org_by_name(c, q, &js)) == 0) {
+        st = db_prepare_static(c, ORG_SEL " WHERE sid IN"
+                                          " (SELECT value FROM json_each(?1))");
+    } else if (by_name == -1) {
+        st = NULL;
+    } else if (q->postcode.v && q->postcode.mod != MOD_CONTAINS) {
         snprintf(lo, sizeof(lo), "%.250s", q->postcode.v);
         snprintf(hi, sizeof(hi), "%s\x7f", lo);
-        st = db_prepare_static(c, ORG_SEL " WHERE postcode BETWEEN ?1 AND ?2");
+        st = db_prepare_static(c, ORG_SEL " WHERE postcode BETWEEN ?2 AND ?3");
     } else if (q->city.v && q->city.mod == MOD_NONE) {
         /* Folded text is never longer than its input: at most 200. */
         fold(q->city.v, strlen(q->city.v) < 200 ? strlen(q->city.v) : 200, lo);
         snprintf(hi, sizeof(hi), "%s\x7f", lo);
-        st = db_prepare_static(c, ORG_SEL " WHERE city_fold BETWEEN ?1 AND ?2");
+        st = db_prepare_static(c, ORG_SEL " WHERE city_fold BETWEEN ?2 AND ?3");
     } else {
-        lo[0] = hi[0] = '\0';
-        st = db_prepare_static(c, ORG_SEL " WHERE ?1 = ?2");
+        st = db_prepare_static(c, ORG_SEL);
     }
     if (!st) {
+        free(js);
         fhir_error(out, 503, "exception", "database error");
         return -1;
     }
-    sqlite3_bind_text(st, 1, lo, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, hi, -1, SQLITE_TRANSIENT);
+    if (sqlite3_bind_parameter_count(st) >= 1 &&
+        sqlite3_bind_parameter_index(st, "?1"))
+        sqlite3_bind_text(st, 1, js ? js : "[]", -1, SQLITE_TRANSIENT);
+    if (sqlite3_bind_parameter_index(st, "?2")) {
+        sqlite3_bind_text(st, 2, lo, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, hi, -1, SQLITE_TRANSIENT);
+    }
+    free(js);
     struct org_row *rows = NULL;
     size_t n = 0, cap = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -1056,19 +1175,25 @@ static int search_org(struct db_conn *c, const struct fhir_q *q, struct hits *h,
             rows = xrealloc(rows, cap * sizeof(*rows));
         }
         rows[n].sid = xstrdup(db_text(st, 1));
-        rows[n].aid = sqlite3_column_int64(st, 0);
+        rows[n].key = sqlite3_column_int64(st, 0);
         n++;
     }
     db_done(st);
-    /* Each structure once (its first activity), by id. */
+    /* By id; each one's Organization is its first activity's. */
     if (n > 1)
         qsort(rows, n, sizeof(*rows), org_row_cmp);
     struct ids page = {0};
     long long total = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i && strcmp(rows[i].sid, rows[i - 1].sid) == 0)
+        if (total++ < q->offset || (long)page.n >= q->count)
             continue;
-        take(q, &page, &total, rows[i].aid);
+        long long *v;
+        size_t m;
+        if (fhir_org_aids(c, rows[i].key, 1, &v, &m) == 0 && m)
+            ids_push(&page, v[0]);
+        else
+            total--;
+        free(v);
     }
     for (size_t i = 0; i < n; i++)
         free(rows[i].sid);
@@ -1190,6 +1315,8 @@ static void read_one(struct db_conn *c, enum fhir_type type, const char *id,
             if (pid && pid_nid(c, pid, nid, sizeof(nid)) == 0 &&
                 strcmp(nid, id) == 0)
                 rc = fhir_res_practitioner(c, &b, pid, &v);
+            else if ((key = fhir_gone_row(c, id)) > 0)
+                rc = fhir_res_tombstone(c, &b, key); /* removed */
         } else if (type == FHIR_ROLE) {
             if (fhir_role_aid(c, id, &key) == 0)
                 rc = fhir_res_role(c, &b, key, &v);

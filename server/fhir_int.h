@@ -110,11 +110,27 @@ int fhir_res_org_aid(struct db_conn *c, struct buf *b, long long aid,
                      const struct fhir_view *v);
 /* The first activity naming structure id into *aid: 0, or -1 if none. */
 int fhir_org_aid(struct db_conn *c, const char *id, long long *aid);
+/* The sid of the structure whose technical id is id: 0 if none, -1 on a
+ * database error. */
+long long fhir_org_sid(struct db_conn *c, const char *id);
+/* The activities at structure sid, ascending (only the first if first),
+ * into *aids (malloc'd, the caller frees), *n their number: 0, or -1. */
+int fhir_org_aids(struct db_conn *c, long long sid, int first, long long **aids,
+                  size_t *n);
 /* The structure id of activity aid (the Organization it references) into
  * id: 0, or -1 if it has none. */
 int fhir_res_role_org(struct db_conn *c, long long aid, char *id, size_t cap);
 /* A PractitionerRole id (national id "-" sequence) into aid: 0, or -1. */
 int fhir_role_aid(struct db_conn *c, const char *id, long long *aid);
+/* The IDNST (national structure id) of the structure whose technical id
+ * is sid into out: 0, or -1 if sid is not one. */
+int fhir_idnst(const char *sid, char *out, size_t cap);
+/* The gone_professional row of the removed professional nid (not present
+ * again): 0 if none, -1 on a database error. */
+long long fhir_gone_row(struct db_conn *c, const char *nid);
+/* Appends the Practitioner tombstone (active false) of gone_professional
+ * row: -1 if unknown. */
+int fhir_res_tombstone(struct db_conn *c, struct buf *b, long long row);
 /* 1 if s may be a FHIR id ([A-Za-z0-9.-]{1,64}). */
 int fhir_id_ok(const char *s);
 

@@ -12,12 +12,15 @@
  * Organization is derived from the activity rows naming its structure). */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fhir_int.h"
 #include "fold.h"
 #include "record.h"
 #include "rowid.h"
+#include "structure.h"
 #include "banned.h"
 
 #define NOS "https://mos.esante.gouv.fr/NOS/"
@@ -114,6 +117,65 @@ static void put_head(struct buf *b, const char *type, const char *id,
                       "CodeSystem/v3-ObservationValue\",\"code\":"
                       "\"SUBSETTED\"}]");
     buf_addstr(b, "},\"language\":\"fr\"");
+}
+
+long long fhir_gone_row(struct db_conn *c, const char *nid)
+{
+    /* The latest removal, should one national id have gone twice. */
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT rowid FROM gone_professional WHERE national_id = ?1"
+           " AND NOT EXISTS (SELECT 1 FROM professional p WHERE"
+           " p.national_id = ?1) ORDER BY last_seen DESC LIMIT 1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, nid, -1, SQLITE_TRANSIENT);
+    long long row = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        row = sqlite3_column_int64(st, 0);
+    db_done(st);
+    return row;
+}
+
+int fhir_res_tombstone(struct db_conn *c, struct buf *b, long long row)
+{
+    /* As the official API shows one who left: only id, meta, identifier
+     * and active (docs/ans-fhir-v2.md 2.2). Updated the day the removal
+     * was seen: the first import after the last extract it was in. */
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT national_id, id_type, id, coalesce((SELECT min(day) FROM"
+           " import WHERE day > g.last_seen), g.last_seen)"
+           " FROM gone_professional g WHERE rowid = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, row);
+    int rc = -1;
+    const char *nid, *type, *id;
+    if (sqlite3_step(st) == SQLITE_ROW && (nid = db_text(st, 0)) &&
+        fhir_id_ok(nid)) {
+        type = db_text(st, 1);
+        id = db_text(st, 2);
+        int day = sqlite3_column_int(st, 3);
+        put_kv(b, "{\"resourceType\":\"Practitioner\",\"id\":", nid);
+        buf_addf(b, ",\"meta\":{\"lastUpdated\":\"%04d-%02d-%02dT00:00:00Z\"}",
+                 day / 10000, day / 100 % 100, day % 100);
+        buf_addstr(b, ",\"identifier\":[{\"use\":\"official\",\"type\":{"
+                      "\"coding\":[{\"system\":\"" SYS_0203 "\","
+                      "\"code\":\"IDNPS\"}]},"
+                      "\"system\":\"urn:oid:1.2.250.1.71.4.2.1\"");
+        put_kv(b, ",\"value\":", nid);
+        buf_add(b, "}", 1);
+        if (type && strcmp(type, "8") == 0 && id) {
+            buf_addstr(b, ",{\"use\":\"official\",\"type\":{\"coding\":[{"
+                          "\"system\":\"" SYS_0203 "\",\"code\":\"RPPS\"}]},"
+                          "\"system\":\"https://rpps.esante.gouv.fr\"");
+            put_kv(b, ",\"value\":", id);
+            buf_add(b, "}", 1);
+        }
+        buf_addstr(b, "],\"active\":false}");
+        rc = 0;
+    }
+    db_done(st);
+    return rc;
 }
 
 /* A Coding: system, code and its label from the code table's list (no
@@ -504,6 +566,22 @@ int fhir_role_aid(struct db_conn *c, const char *id, long long *aid)
     " street_name, addr_recipient, addr_geo, addr_distribution, postcode,"     \
     " city, cedex_office, insee, phone, fax, email, sector_code"
 
+int fhir_idnst(const char *sid, char *out, size_t cap)
+{
+    /* The mailbox extract writes it so (its "ancien identifiant"): 1 +
+     * FINESS for an F id, 3 + SIRET for a C + 14 digits, 0 + the cabinet
+     * number (department + 9 digits) for the other C ids. */
+    size_t n = sid ? strlen(sid) : 0;
+    if (n < 2 || n + 1 > cap || (sid[0] != 'F' && sid[0] != 'C'))
+        return -1;
+    snprintf(out, cap, "%c%s",
+             sid[0] == 'F' ? '1'
+             : n == 15     ? '3'
+                           : '0',
+             sid + 1);
+    return 0;
+}
+
 /* An identifier of an Organization, typed by fr-core-cs-v2-0203. */
 static void put_org_ident(struct buf *b, int *n, const char *type,
                           const char *system, const char *value)
@@ -544,7 +622,10 @@ static int org_write(struct db_conn *c, struct buf *b, sqlite3_stmt *st,
     put_head(b, "Organization", sid, "organization", v);
     if (show(v, "identifier")) {
         int n = 0;
+        char idnst[32];
         buf_addstr(b, ",\"identifier\":[");
+        if (fhir_idnst(sid, idnst, sizeof(idnst)) == 0)
+            put_org_ident(b, &n, "IDNST", "urn:oid:1.2.250.1.71.4.2.2", idnst);
         put_org_ident(b, &n, "FINEG", "https://finess.esante.gouv.fr", T(3));
         put_org_ident(b, &n, "FINEJ", "https://finess.esante.gouv.fr", T(4));
         put_org_ident(b, &n, "SIRET", "https://sirene.fr", T(1));
@@ -641,23 +722,81 @@ static int org_write(struct db_conn *c, struct buf *b, sqlite3_stmt *st,
 #undef T
 }
 
-int fhir_org_aid(struct db_conn *c, const char *id, long long *aid)
+long long fhir_org_sid(struct db_conn *c, const char *id)
 {
-    /* The first activity naming the structure: a scan of the activity
-     * table in rowid order until it is met (no index on the structure
-     * before issue 13's table). */
-    sqlite3_stmt *st =
-        db_prepare_static(c, "SELECT aid FROM activity WHERE structure_id = ?1"
-                             " ORDER BY aid LIMIT 1");
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT sid FROM structure WHERE structure_id = ?1");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    int rc = -1;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *aid = sqlite3_column_int64(st, 0);
-        rc = 0;
+    long long sid = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        sid = sqlite3_column_int64(st, 0);
+    db_done(st);
+    return sid;
+}
+
+int fhir_org_aids(struct db_conn *c, long long sid, int first, long long **aids,
+                  size_t *n)
+{
+    /* Its people from the structure's pids, then each one's activities
+     * there within the pid's rowid range: a few index probes, where a
+     * search of activity by structure_id would read all 2.4 M rows (it
+     * has no index on the structure). */
+    *aids = NULL;
+    *n = 0;
+    char id[72];
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT structure_id FROM structure WHERE sid = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, sid);
+    int found = sqlite3_step(st) == SQLITE_ROW && db_text(st, 0) &&
+                strlen(db_text(st, 0)) < sizeof(id);
+    if (found)
+        snprintf(id, sizeof(id), "%s", db_text(st, 0));
+    db_done(st);
+    if (!found)
+        return -1;
+    uint32_t *pids;
+    size_t np;
+    if (structure_pids(c, &sid, 1, &pids, &np) < 0)
+        return -1;
+    st = db_prepare_static(c,
+                           "SELECT aid FROM activity WHERE aid" ROWID_RANGE_SQL
+                           " AND structure_id = ?2 ORDER BY aid");
+    size_t cap = 0;
+    for (size_t i = 0; st && i < np && !c->expired; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, pids[i]);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 16;
+                *aids = xrealloc(*aids, cap * sizeof(**aids));
+            }
+            (*aids)[(*n)++] = sqlite3_column_int64(st, 0);
+            if (first)
+                break;
+        }
+        if (first && *n)
+            break;
     }
     db_done(st);
+    free(pids);
+    return st ? 0 : -1;
+}
+
+int fhir_org_aid(struct db_conn *c, const char *id, long long *aid)
+{
+    long long sid = fhir_org_sid(c, id), *v;
+    size_t n;
+    if (sid <= 0 || fhir_org_aids(c, sid, 1, &v, &n) < 0)
+        return -1;
+    int rc = n ? 0 : -1;
+    if (n)
+        *aid = v[0];
+    free(v);
     return rc;
 }
 

@@ -181,6 +181,30 @@ for nid in gone:
     check("410 for removed %s" % nid,
           st == 410 and r.get("id") == nid and r.get("removed") is True
           and r.get("last_seen") == "2026-11-25" and "activities" in r)
+# The FHIR facade: the removed as tombstones (docs/ans-fhir-v2.md 2.2:
+# only id, meta, identifier and active), read and by active=false.
+for nid in gone:
+    st, _, body = get("/fhir/v2/Practitioner/" + nid)
+    r = json.loads(body) if st == 200 else {}
+    idnps = [i.get("value") for i in r.get("identifier", [])
+             if i["type"]["coding"][0]["code"] == "IDNPS"]
+    check("FHIR Practitioner/%s: an active:false tombstone" % nid,
+          st == 200 and r.get("active") is False and r.get("id") == nid
+          and set(r) == {"resourceType", "id", "meta", "identifier", "active"}
+          and idnps == [nid]
+          and r["meta"].get("lastUpdated") == "2026-11-26T00:00:00Z")
+st, _, body = get("/fhir/v2/Practitioner?active=false&_count=200")
+b = json.loads(body) if st == 200 else {}
+ids = sorted(e["resource"]["id"] for e in b.get("entry", []))
+check("FHIR Practitioner?active=false: the %d removed" % len(gone),
+      st == 200 and ids == sorted(gone) and b.get("total") == len(gone)
+      and all(e["resource"]["active"] is False for e in b.get("entry", [])))
+st, _, body = get("/fhir/v2/Practitioner?active=false&identifier=" + gone[0])
+check("FHIR Practitioner?active=false&identifier=%s: that one" % gone[0],
+      st == 200 and json.loads(body).get("total") == 1)
+st, _, body = get("/fhir/v2/Practitioner?active=false&family=a")
+check("FHIR a tombstone has no name: active=false&family=a finds none",
+      st == 200 and json.loads(body).get("total") == 0)
 st, _, _ = get("/v1/practitioners/899999999999")
 check("404 for a national id never known", st == 404)
 for nid in [k[2] for k in truth if k[:2] == ("professional", "added")]:

@@ -653,6 +653,21 @@ static const struct fcase {
      "organization&_count=2",
      200},
     {"v2/Organization", "identifier=https://finess.esante.gouv.fr|1", 200},
+    /* the structure table's paths: ids, IDNST, name words (and what the
+     * full-text syntax would read), a name too broad, the town */
+    {"v2/Organization", "_id=F599411424,C13627946289,x", 200},
+    {"v2/Organization", "identifier=1599411424,3123,0,99", 200},
+    {"v2/Organization", "identifier=urn:oid:1.2.250.1.71.4.2.2|1599411424",
+     200},
+    {"v2/Organization", "name=clinique%20de%20l'esp", 200},
+    {"v2/Organization", "name=%22a%22%20OR%20b*%20NEAR(c)%20%5E-%3A", 200},
+    {"v2/Organization", "name=de&name:exact=X", 200},
+    {"v2/Organization", "name=cabinet&_count=1", 200},
+    {"v2/Organization",
+     "address-city:exact=Douai&_revinclude=PractitionerRole:"
+     "organization",
+     200},
+    {"v2/PractitionerRole", "organization=F599411424,C13627946289,zz", 200},
     /* errors: every parser's */
     {"v2/Practitioner", "bogus=1", 400},
     {"v2/Practitioner", "family:missing=true", 400},

@@ -194,6 +194,62 @@ async function main() {
         check(rr.id === roles[0].id, `PractitionerRole/${roles[0].id} read`);
     }
 
+    // 3b. Organizations (from the structure table): by IDNST read and
+    // searched, by name words, postal code and town, and their roles,
+    // against the structures of the generator's activity lines.
+    const structs = new Map(); // technical id -> its first line, its roles
+    for (const a of acts) {
+        const id = a['Identifiant technique de la structure'];
+        if (!id) continue;
+        if (!structs.has(id)) structs.set(id, { a, roles: 0 });
+        structs.get(id).roles++;
+    }
+    const orgIds = async (params) => {
+        const { out } = await all(await client.search({ resourceType: 'Organization', searchParams: { ...params, _count: 200 } }),
+                                  `Organization?${new URLSearchParams(params)}`);
+        return out.map((o) => o.id);
+    };
+    const kinds = [/^F/, /^C\d{14}$/, /^C\d{11}$/];
+    for (const k of kinds) {
+        const [id, s] = [...structs.entries()].find(([i]) => k.test(i)) || [];
+        if (!id) {
+            check(false, `a structure whose id matches ${k}`);
+            continue;
+        }
+        const idnst = s.a['Ancien identifiant de la structure'];
+        const o = await client.read({ resourceType: 'Organization', id });
+        validate(o, `Organization/${id}`);
+        const got = (o.identifier || []).find((i) => i.type?.coding?.[0]?.code === 'IDNST');
+        check(got && got.value === idnst && got.system === 'urn:oid:1.2.250.1.71.4.2.2',
+              `Organization/${id}: IDNST ${idnst}`, JSON.stringify(got));
+        const ids = await orgIds({ identifier: idnst });
+        check(sameSet(ids, [id]), `Organization?identifier=${idnst} (IDNST): ${id}`, `${ids}`);
+        const roles = await client.search({ resourceType: 'PractitionerRole', searchParams: { organization: id, _count: 200 } });
+        validate(roles, `PractitionerRole?organization=${id}`);
+        check(roles.total === s.roles, `PractitionerRole?organization=${id}: its ${s.roles} activities`, `${roles.total}`);
+    }
+    const words = (s) => fold(s).split(' ').filter((w) => w);
+    const hasWords = (q, text) => q.every((w) => words(text).some((t) => t.startsWith(w)));
+    const sNamed = [...structs.values()].map((s) => s.a).find((a) => words(a['Raison sociale site']).length >= 3);
+    const nameQ = words(sNamed['Raison sociale site']).filter((w) => w.length >= 4).slice(0, 2);
+    const wantName = [...structs.entries()]
+        .filter(([, s]) => hasWords(nameQ, s.a['Raison sociale site']) || hasWords(nameQ, s.a['Enseigne commerciale site']))
+        .map(([i]) => i);
+    const gotName = await orgIds({ name: nameQ.join(' ') });
+    check(wantName.length && sameSet(gotName, wantName), `Organization?name=${nameQ.join(' ')}: its ${wantName.length} structures`,
+          `${gotName.length}: ${gotName.slice(0, 5)} want ${wantName.slice(0, 5)}`);
+    const pc = sNamed['Code postal (coord. structure)'];
+    const wantPc = [...structs.entries()].filter(([, s]) => s.a['Code postal (coord. structure)'].startsWith(pc)).map(([i]) => i);
+    const gotPc = await orgIds({ 'address-postalcode': pc });
+    check(sameSet(gotPc, wantPc), `Organization?address-postalcode=${pc}: its ${wantPc.length} structures`, `${gotPc.length}`);
+    const town = sNamed['Libellé commune (coord. structure)'];
+    const wantTown = [...structs.entries()]
+        .filter(([, s]) => fold(s.a['Libellé commune (coord. structure)']).startsWith(fold(town)))
+        .map(([i]) => i);
+    const gotTown = await orgIds({ 'address-city': town });
+    check(wantTown.length && sameSet(gotTown, wantTown), `Organization?address-city=${town}: its ${wantTown.length} structures`,
+          `${gotTown.length}: ${gotTown.filter((i) => !wantTown.includes(i)).slice(0, 3)} / ${wantTown.filter((i) => !gotTown.includes(i)).slice(0, 3)}`);
+
     // 4. Paging to the end (a sync: a profession, 20 a page).
     const byProf = new Map();
     for (const p of people.values()) byProf.set(p.prof, (byProf.get(p.prof) || 0) + 1);
