@@ -1262,6 +1262,60 @@ out:
     return ret;
 }
 
+/* A structure's name that a place read amid its words cut ("mas les
+ * genets sartrouville": Genets read as the town, Sartrouville left a
+ * name): the longest run of words from the first name word past the place
+ * that holds a word naming a kind of structure and that some structure's
+ * name has, the words after it read again (a town at the end). 0 (taken
+ * or not), or -1. */
+static int read_q_name_place(struct db_conn *c, const struct understand *und,
+                             struct sq *q)
+{
+    struct understood *u = q->und;
+    int role[UND_MAX_WORDS];
+    if (u->place.kind != UND_PLACE_COMMUNE)
+        return 0;
+    und_roles(u, role);
+    const struct und_phrase *pl = &u->phrase[u->place.phrase];
+    size_t fs = 0;
+    while (fs < pl->first && role[fs] != UND_NAME)
+        fs++;
+    size_t pe = pl->first + pl->n, ls = pe;
+    for (size_t i = pe; i < u->nwords; i++)
+        if (role[i] == UND_NAME)
+            ls = i + 1;
+    /* A place amid name words only: before and after it. */
+    if (fs >= pl->first || ls == pe)
+        return 0;
+    for (size_t e = ls; e >= pe; e--) {
+        int kw = 0;
+        size_t nw = 0;
+        for (size_t i = fs; i < e; i++) {
+            int k = structure_keyword(u->words[i]);
+            kw = k > kw ? k : kw;
+            nw += !structure_stopword(u->words[i]);
+        }
+        if (!(kw == 2 || (kw == 1 && nw >= 2)))
+            continue;
+        char *text = und_join(u, fs, e, 1);
+        char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
+        structure_fold(text, 0, f, sizeof f);
+        struct structure_cond k = {.words = f};
+        int ok = structure_exists(c, &k);
+        if (ok <= 0) {
+            free(text);
+            if (ok < 0)
+                return -1;
+            continue;
+        }
+        q->und_structure = text;
+        q->st_words = xstrdup(f);
+        und_reread(und, u, fs, e);
+        return 0;
+    }
+    return 0;
+}
+
 /* q as an identifier (SIRET, a FINESS some structure has), a street, a
  * structure's name: fills the structure conditions the request leaves
  * empty and takes their words out of q->und. 0, or -1 on a database
@@ -1291,6 +1345,8 @@ static int read_q_structure(struct db_conn *c, const struct understand *und,
     int rc = 0;
     if (!q->st_street)
         rc = read_q_street(c, und, q);
+    if (rc == 0 && !q->st_words)
+        rc = read_q_name_place(c, und, q);
     if (rc == 0 && !q->st_words)
         rc = read_q_name(c, q);
     return rc;
