@@ -1065,14 +1065,15 @@ static void und_clear(struct understood *u)
     u->nphrases = 0;
 }
 
-/* Drops u's name phrases, and its profession phrases too when prof: their
- * words were read as a structure's name. */
-static void und_drop_names(struct understood *u, int prof)
+/* Drops u's name phrases, and its profession phrases too when prof, its
+ * title when title: their words were read as a structure's name. */
+static void und_drop_names(struct understood *u, int prof, int title)
 {
     size_t o = 0, place = u->place.phrase;
     for (size_t p = 0; p < u->nphrases; p++) {
         int r = u->phrase[p].role;
-        if (r == UND_NAME || (prof && r == UND_PROFESSION))
+        if (r == UND_NAME || (prof && r == UND_PROFESSION) ||
+            (title && r == UND_TITLE))
             continue;
         if (p == u->place.phrase)
             place = o;
@@ -1083,6 +1084,8 @@ static void und_drop_names(struct understood *u, int prof)
     u->nnames = 0;
     if (prof)
         u->nprofessions = u->nspecialties = 0;
+    if (title)
+        u->title = NULL;
 }
 
 /* 1 if some structure meets k, 0 if none, -1 on a database error. */
@@ -1117,7 +1120,7 @@ static int all_digits(const char *w)
 static void und_reread(const struct understand *und, struct understood *u,
                        size_t s, size_t e)
 {
-    char rest[UND_MAX_WORDS * UND_WORD_MAX];
+    char rest[UND_MAX_WORDS * UND_WORD_MAX + 1];
     size_t o = 0;
     for (size_t i = 0; i < u->nwords; i++) {
         if (i >= s && i < e)
@@ -1128,6 +1131,11 @@ static void und_reread(const struct understand *und, struct understood *u,
         memcpy(rest + o, u->words[i], n);
         o += n;
     }
+    /* The last word left is still being typed only if it was q's last
+     * and q had no space after it (understand.h): else a space says it
+     * is complete ("147 av de la liberte la roche sur yon": the town). */
+    if (o && (e >= u->nwords || !u->typing))
+        rest[o++] = ' ';
     rest[o] = '\0';
     if (understand_query(und, rest, o, u) < 0 || o == 0)
         und_clear(u);
@@ -1166,6 +1174,10 @@ static int read_q_street(struct db_conn *c, const struct understand *und,
             continue;
         size_t s = num ? i - 1 : i;
         for (size_t e = u->nwords; e > i + 1; e--) {
+            /* A street's name does not end with a particle: "147 av de
+             * la liberte la" is the street and the "la" of a town. */
+            if (structure_stopword(u->words[e - 1]))
+                continue;
             char *text = und_join(u, s, e, 0);
             char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
             structure_fold(text, 1, f, sizeof f);
@@ -1210,16 +1222,22 @@ static int read_q_name(struct db_conn *c, struct sq *q)
         }
     struct buf b;
     buf_init(&b, UND_MAX_WORDS * UND_WORD_MAX);
+    int title_in = 0;
     for (size_t i = 0; i < u->nwords; i++) {
         int k = structure_keyword(u->words[i]);
         if (role[i] == UND_PROFESSION && (k == 2 || (i > fs && i < ls)))
             prof_kw = 1;
+        else if (role[i] == UND_TITLE && i > fs && i < ls)
+            title_in = 1; /* "cabinet du dr leclerc": part of the name */
         else if (role[i] != UND_NAME)
             continue;
         if (k > kw)
             kw = k;
         nwords++;
-        if (structure_stopword(u->words[i]))
+        /* A particle is left out, but not the word being typed ("selarl
+         * le": the names it begins, LEFEVRE...). */
+        if (structure_stopword(u->words[i]) &&
+            !(u->typing && i + 1 == u->nwords))
             continue;
         buf_addf(&b, "%s%s", b.len ? " " : "", u->words[i]);
     }
@@ -1238,10 +1256,64 @@ static int read_q_name(struct db_conn *c, struct sq *q)
     }
     q->und_structure = xstrdup(b.s);
     q->st_words = xstrdup(f);
-    und_drop_names(u, prof_kw);
+    und_drop_names(u, prof_kw, title_in);
 out:
     buf_release(&b);
     return ret;
+}
+
+/* A structure's name that a place read amid its words cut ("mas les
+ * genets sartrouville": Genets read as the town, Sartrouville left a
+ * name): the longest run of words from the first name word past the place
+ * that holds a word naming a kind of structure and that some structure's
+ * name has, the words after it read again (a town at the end). 0 (taken
+ * or not), or -1. */
+static int read_q_name_place(struct db_conn *c, const struct understand *und,
+                             struct sq *q)
+{
+    struct understood *u = q->und;
+    int role[UND_MAX_WORDS];
+    if (u->place.kind != UND_PLACE_COMMUNE)
+        return 0;
+    und_roles(u, role);
+    const struct und_phrase *pl = &u->phrase[u->place.phrase];
+    size_t fs = 0;
+    while (fs < pl->first && role[fs] != UND_NAME)
+        fs++;
+    size_t pe = pl->first + pl->n, ls = pe;
+    for (size_t i = pe; i < u->nwords; i++)
+        if (role[i] == UND_NAME)
+            ls = i + 1;
+    /* A place amid name words only: before and after it. */
+    if (fs >= pl->first || ls == pe)
+        return 0;
+    for (size_t e = ls; e >= pe; e--) {
+        int kw = 0;
+        size_t nw = 0;
+        for (size_t i = fs; i < e; i++) {
+            int k = structure_keyword(u->words[i]);
+            kw = k > kw ? k : kw;
+            nw += !structure_stopword(u->words[i]);
+        }
+        if (!(kw == 2 || (kw == 1 && nw >= 2)))
+            continue;
+        char *text = und_join(u, fs, e, 1);
+        char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
+        structure_fold(text, 0, f, sizeof f);
+        struct structure_cond k = {.words = f};
+        int ok = structure_exists(c, &k);
+        if (ok <= 0) {
+            free(text);
+            if (ok < 0)
+                return -1;
+            continue;
+        }
+        q->und_structure = text;
+        q->st_words = xstrdup(f);
+        und_reread(und, u, fs, e);
+        return 0;
+    }
+    return 0;
 }
 
 /* q as an identifier (SIRET, a FINESS some structure has), a street, a
@@ -1273,6 +1345,8 @@ static int read_q_structure(struct db_conn *c, const struct understand *und,
     int rc = 0;
     if (!q->st_street)
         rc = read_q_street(c, und, q);
+    if (rc == 0 && !q->st_words)
+        rc = read_q_name_place(c, und, q);
     if (rc == 0 && !q->st_words)
         rc = read_q_name(c, q);
     return rc;
