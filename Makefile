@@ -114,8 +114,17 @@ $(BUILD)/tests/lockdelay.so: tests/lockdelay.c
 test check: all $(TEST_BIN) $(BUILD)/tests/lockdelay.so
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
 
+# The suite under ASan + UBSan, but for three end-to-end scripts that test
+# timing and growth rather than memory safety, each run by `make test`:
+# e2e_stress (lock waits and slow disks between importer and server),
+# e2e_soak (RSS over many swaps; also under TSan) and e2e_web (the page's
+# requests, which e2e_openapi and test_server_e2e make too). Every unit
+# test and the other scripts run; `make asan ASAN_E2E='tests/e2e_*.sh'`
+# runs all (about 100 s more here), to keep CI's whole run near 20 min.
+ASAN_E2E = $(filter-out tests/e2e_stress.sh tests/e2e_soak.sh tests/e2e_web.sh,\
+	$(wildcard tests/e2e_*.sh))
 asan:
-	$(MAKE) SAN=address,undefined test
+	E2E="$(ASAN_E2E)" $(MAKE) SAN=address,undefined test
 
 # ThreadSanitizer over the tests whose processes run threads: the server's
 # (its worker threads under concurrent requests, hot swaps), the importer's
