@@ -260,6 +260,17 @@ int params_nothing_left(const struct sq *q);
 /* q's place read as name words instead (understand_place_as_name()): 1 if
  * that is another reading to run. */
 int params_place_as_name(struct db_conn *c, struct sq *q);
+
+/* qstruct.c: q read as a structure, a street, an identifier or a mailbox,
+ * conservatively (a reading is taken only when some structure has it).
+ * qstruct_mailbox(): q's text into rest (cap bytes) without its first
+ * mailbox word, which becomes mssante= (q->mss) when the request gives
+ * none; returns rest's length. qstruct_read(): after understand_query()
+ * has read rest into q->und, the words it left as names read again as a
+ * street, a structure's name, a SIRET or FINESS (q->st_*, q->und_*); 0,
+ * or -1 on a database error. */
+size_t qstruct_mailbox(struct sq *q, char *rest, size_t cap);
+int qstruct_read(struct db_conn *c, const struct understand *und, struct sq *q);
 /* The town names the activities of commune k without a commune code
  * carry, into q->towns. */
 void params_add_towns(struct sq *q, const struct geo_commune *k);
