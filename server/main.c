@@ -217,7 +217,8 @@ static int parse_options(int argc, char **argv, struct http_opts *ho,
         case 'P': {
             /* http(s)://host[:port][/path], without a trailing slash. */
             size_t n = strlen(optarg);
-            if ((strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) ||
+            if ((strncmp(optarg, "http://", 7) &&
+                 strncmp(optarg, "https://", 8)) ||
                 n > 256 || optarg[n - 1] == '/' || strpbrk(optarg, " ?#\"")) {
                 log_error("--public-url: expected http(s)://host[:port][/path]"
                           " without a trailing slash");

@@ -984,7 +984,7 @@ static const struct {
     const char *prefix, *surname;
     int prof_word;
 } typing_defs[] = {
-    {"blan", "BLANDEAU", 0},  {"lege", "LEGEMBRE", 0},  {"eu", "EUZENAT", 0},
+    {"blan", "BLANDEAU", 0},  {"lege", "LEGEMBRE", 0}, {"eu", "EUZENAT", 0},
     {"ham", "HAMONIC", 1},    {"mars", "MARSAUD", 0},  {"lay", "LAYOUNI", 1},
     {"mont", "MONTIGAUD", 0}, {"gap", "GAPIHAN", 0},   {"blan", "BLANQUART", 1},
     {"eu", "EUDELINE", 1},    {"lege", "LEGENVRE", 1}, {"ham", "HAMELINE", 0},
