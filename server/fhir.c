@@ -132,6 +132,22 @@ struct hits {
     long long total;
 };
 
+/* A search's end: its page and total into h, or, when the request ran out
+ * of time, the page freed and a 503 in out. 0, or -1. */
+static int hits_done(struct db_conn *c, struct ids *page, long long total,
+                     struct hits *h, struct api_resp *out)
+{
+    if (c->expired) {
+        free(page->v);
+        fhir_error(out, 503, "too-costly", "the search ran out of time");
+        return -1;
+    }
+    h->v = page->v;
+    h->n = page->n;
+    h->total = total;
+    return 0;
+}
+
 /* The base of the links: --public-url, else http:// and the request's
  * Host (when it is a host name), then /fhir/v2 or /fhir as asked. */
 static void base_url(const struct api_req *r, int v2, char *out, size_t cap)
@@ -746,15 +762,7 @@ static int search_gone(struct db_conn *c, const struct fhir_q *q,
             take(q, &page, &total, -sqlite3_column_int64(st, 0));
     }
     db_done(st);
-    if (c->expired) {
-        free(page.v);
-        fhir_error(out, 503, "too-costly", "the search ran out of time");
-        return -1;
-    }
-    h->v = page.v;
-    h->n = page.n;
-    h->total = total;
-    return 0;
+    return hits_done(c, &page, total, h, out);
 }
 
 /* Practitioner search: the page into h. 0, or -1 with the error in out. */
@@ -975,15 +983,7 @@ static int search_role(struct db_conn *c, const struct fhir_q *q,
         db_done(st);
     }
     free(cand.v);
-    if (c->expired) {
-        free(page.v);
-        fhir_error(out, 503, "too-costly", "the search ran out of time");
-        return -1;
-    }
-    h->v = page.v;
-    h->n = page.n;
-    h->total = total;
-    return 0;
+    return hits_done(c, &page, total, h, out);
 }
 
 /* ---- Organization ---- */
@@ -1198,15 +1198,7 @@ static int search_org(struct db_conn *c, const struct fhir_q *q, struct hits *h,
     for (size_t i = 0; i < n; i++)
         free(rows[i].sid);
     free(rows);
-    if (c->expired) {
-        free(page.v);
-        fhir_error(out, 503, "too-costly", "the search ran out of time");
-        return -1;
-    }
-    h->v = page.v;
-    h->n = page.n;
-    h->total = total;
-    return 0;
+    return hits_done(c, &page, total, h, out);
 }
 
 /* ---- metadata, reads, the route ---- */
