@@ -338,6 +338,7 @@
     $('cards').replaceChildren(frag);
     /* Which search the cards answer (tools/bench-web times their paint). */
     $('cards').setAttribute('data-q', params(s).get('q') || '');
+    $('cards').setAttribute('data-for', params(s).toString());
     var st = $('status');
     st.classList.remove('error');
     var n = d.results.length;

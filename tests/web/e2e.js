@@ -101,14 +101,13 @@ async function cardIds(page) {
   return page.$$eval('#cards h3 a', (as) => as.map((a) => a.getAttribute('href')));
 }
 
-/* Waits until the results on screen answer the URL's query (the status
-   line updated after the last request). */
+/* Waits until the results on screen answer the URL's query: the cards
+   say which search they answer (a loaded machine may still show the
+   previous one when the URL has changed; waitForLoadState('networkidle')
+   returns at once once the page has loaded, so it cannot tell). */
 async function settled(page) {
-  await page.waitForFunction(() => {
-    const st = document.getElementById('status');
-    return st && st.textContent.length > 0;
-  });
-  await page.waitForLoadState('networkidle');
+  await page.waitForFunction(() => document.getElementById('cards').getAttribute('data-for') ===
+    new URLSearchParams(location.search).toString(), null, { timeout: 10000 });
 }
 
 /* Types text into the search box a key at a time and waits until the
