@@ -1,7 +1,7 @@
 /* What the facade's modules share (fhir.h is their public face): the
  * parsed request (struct fhir_q, fhir_params.c), the resources as JSON
- * text (fhir_res.c) and the answer's helpers (fhir.c). Only server/fhir*.c
- * include it. */
+ * text (fhir_res.c), the searches (fhir_search.c) and the answer's
+ * helpers (fhir.c). Only server/fhir*.c include it. */
 #ifndef FHIR_INT_H
 #define FHIR_INT_H
 #include <stddef.h>
@@ -133,6 +133,38 @@ long long fhir_gone_row(struct db_conn *c, const char *nid);
 int fhir_res_tombstone(struct db_conn *c, struct buf *b, long long row);
 /* 1 if s may be a FHIR id ([A-Za-z0-9.-]{1,64}). */
 int fhir_id_ok(const char *s);
+
+/* fhir_search.c: the searches, and the sets they are made of. */
+/* Sorted unique ids (pids or aids) once fhir_ids_sort()ed; v malloc'd,
+ * the holder frees it. */
+struct fhir_ids {
+    long long *v;
+    size_t n, cap;
+};
+void fhir_ids_push(struct fhir_ids *s, long long x);
+void fhir_ids_sort(struct fhir_ids *s);
+/* A search's answer: the page and the total. */
+struct fhir_hits {
+    long long *v; /* the page: pids, aids (PractitionerRole and
+                   * Organization: an activity naming the structure);
+                   * malloc'd, the caller frees it */
+    size_t n;
+    long long total;
+};
+/* The roles (activities) of pid, appended to s. */
+void fhir_roles_of(struct db_conn *c, long long pid, struct fhir_ids *s);
+/* The activities at the structures ids[0..n) (technical ids), each
+ * ascending: from the structure table's pids, not a scan of activity. */
+void fhir_roles_of_orgs(struct db_conn *c, char *const *ids, size_t n,
+                        struct fhir_ids *s);
+/* The search of q's type: the page into h. 0, or -1 with the error (an
+ * OperationOutcome) in out. */
+int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
+                             struct fhir_hits *h, struct api_resp *out);
+int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
+                     struct fhir_hits *h, struct api_resp *out);
+int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
+                    struct fhir_hits *h, struct api_resp *out);
 
 /* fhir.c */
 /* Sets out to an OperationOutcome of status (code: FHIR's issue type). */
