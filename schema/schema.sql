@@ -324,6 +324,9 @@ CREATE INDEX change_kind ON change (kind, change);
 CREATE INDEX change_dept ON change (dept);
 CREATE INDEX change_dept_before ON change (dept_before);
 CREATE INDEX change_profession ON change (profession);
+-- The FHIR facade's dates (server/fhir_res.c fhir_person_day()): a
+-- person's latest change, one seek per resource shown.
+CREATE INDEX change_national_id ON change (national_id, day);
 CREATE INDEX change_postcode ON change (postcode);
 CREATE INDEX change_postcode_before ON change (postcode_before);
 CREATE INDEX gone_professional_pid ON gone_professional (pid);

@@ -32,6 +32,21 @@ enum fhir_type { FHIR_PRACTITIONER, FHIR_ROLE, FHIR_ORG, FHIR_NTYPES };
 
 enum fhir_mod { MOD_NONE, MOD_EXACT, MOD_CONTAINS };
 
+/* A _lastUpdated condition: its comparison and the lowest and highest
+ * "YYYY-MM-DDThh:mm:ss" its date covers (2026-11 covers the month). */
+enum fhir_date_op {
+    FHIR_DATE_EQ,
+    FHIR_DATE_NE,
+    FHIR_DATE_GT,
+    FHIR_DATE_LT,
+    FHIR_DATE_GE,
+    FHIR_DATE_LE
+};
+struct fhir_date {
+    enum fhir_date_op op;
+    char lo[20], hi[20];
+};
+
 /* A string condition on names: which columns (rank.h's COL_*), how. */
 struct fhir_name {
     int cols;
@@ -59,7 +74,10 @@ struct fhir_q {
     struct fhir_name mbox[FHIR_REPEAT_MAX];
     int nmbox;
     int active; /* -1 any, 0, 1 */
-    int stale;  /* _lastUpdated excludes everything */
+    int stale;  /* the conditions exclude everything */
+    /* _lastUpdated: each occurrence (AND). */
+    struct fhir_date dates[FHIR_REPEAT_MAX];
+    int ndates;
     /* PractitionerRole: practitioner and organization references, role
      * codes; Organization: identifier values, _id. */
     struct fhir_codes prac, org, roles[FHIR_REPEAT_MAX];
@@ -84,19 +102,33 @@ int fhir_params_parse(struct db_conn *c, const struct api_req *r,
                       enum fhir_type type, struct fhir_q *q,
                       struct api_resp *out);
 void fhir_params_release(struct fhir_q *q);
+/* 1 if the time stamp ts ("YYYY-MM-DDThh:mm:ss", more ignored) passes
+ * every _lastUpdated condition of q (none: 1). */
+int fhir_date_ok(const struct fhir_q *q, const char *ts);
+/* The same for one condition. */
+int fhir_date_cond_ok(const struct fhir_date *d, const char *ts);
 /* The national id an identifier value names (bare RPPS, 8+RPPS, ADELI,
  * 0+ADELI, with or without a known system|), into nid (at least 16
  * bytes): 0, or -1 if it cannot name a professional. */
 int fhir_national_id(const char *v, char *nid, size_t cap);
 
 /* fhir_res.c: the resources as JSON text. */
-/* The time stamp every resource carries as meta.lastUpdated (the
- * extracts' date: docs/fhir.md), into ts (at least 32 bytes). */
+/* The extracts' time stamp, the meta.lastUpdated of what has no history
+ * of its own (Organization, the Bundle), into ts (at least 32 bytes). */
 void fhir_last_updated(struct db_conn *c, char *ts, size_t cap);
+/* The day (YYYYMMDD) pid's Practitioner and roles last changed: the
+ * latest change of theirs kept (--keep-changes), else their first_seen,
+ * else the first import with history; 0 when the file has no history
+ * date at all (then the extracts' time stamp stands). */
+int fhir_person_day(struct db_conn *c, long long pid);
+/* The newest import's day (YYYYMMDD), or 0. */
+int fhir_newest_day(struct db_conn *c);
+/* day as "YYYY-MM-DDT00:00:00Z" into ts (at least 32 bytes). */
+void fhir_day_ts(int day, char *ts, size_t cap);
 /* What a resource shows: elements is _elements (NULL: everything). */
 struct fhir_view {
     const char *elements;
-    const char *ts; /* fhir_last_updated() */
+    const char *ts; /* fhir_last_updated(): what has no date of its own */
 };
 /* Appends pid's Practitioner: -1 (nothing appended) if unknown. */
 int fhir_res_practitioner(struct db_conn *c, struct buf *b, long long pid,

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "changes.h"
 #include "dataset.h"
 #include "fhir_int.h"
 #include "fold.h"
@@ -139,6 +140,110 @@ void fhir_roles_of_orgs(struct db_conn *c, char *const *ids, size_t n,
     }
 }
 
+/* ---- _lastUpdated ---- */
+
+/* How q's _lastUpdated conditions read people. A person's date
+ * (fhir_person_day()) lies between the first import with history and the
+ * newest import: a condition every such day passes is dropped, one none
+ * passes finds nobody, and a lower bound past the first import reads the
+ * people the change table names since (change_day), not everyone. */
+struct date_plan {
+    int check; /* each candidate's date is checked */
+    int from;  /* > 0: only people with a change on or after this day */
+    int none;  /* no date passes */
+};
+
+/* YYYYMMDD of "YYYY-MM-DD..." (date_bounds() checked its digits). */
+static int day_of(const char *s)
+{
+    int d = 0;
+    for (int i = 0; i < 10; i++)
+        if (s[i] != '-')
+            d = d * 10 + (s[i] - '0');
+    return d;
+}
+
+static void date_plan(struct db_conn *c, const struct fhir_q *q,
+                      struct date_plan *p)
+{
+    memset(p, 0, sizeof(*p));
+    if (!q->ndates)
+        return;
+    char lo[32], hi[32];
+    int floor = changes_since(c);
+    if (floor <= 0) {
+        /* No history: every date is the extracts'. */
+        fhir_last_updated(c, lo, sizeof(lo));
+        p->none = !fhir_date_ok(q, lo);
+        return;
+    }
+    int newest = fhir_newest_day(c);
+    if (newest < floor)
+        newest = floor;
+    fhir_day_ts(floor, lo, sizeof(lo));
+    fhir_day_ts(newest, hi, sizeof(hi));
+    for (int i = 0; i < q->ndates; i++) {
+        const struct fhir_date *d = &q->dates[i];
+        int at_lo = fhir_date_cond_ok(d, lo), at_hi = fhir_date_cond_ok(d, hi);
+        if (d->op == FHIR_DATE_NE || !at_lo || !at_hi)
+            p->check = 1;
+        int from = 0;
+        switch (d->op) {
+        case FHIR_DATE_GE:
+        case FHIR_DATE_EQ:
+            from = day_of(d->lo);
+            break;
+        case FHIR_DATE_GT:
+            from = day_of(d->hi);
+            break;
+        case FHIR_DATE_LT:
+        case FHIR_DATE_LE:
+            p->none |= !at_lo; /* below every date */
+            break;
+        default:
+            break;
+        }
+        if (from && !at_hi && d->op != FHIR_DATE_EQ)
+            p->none = 1; /* above every date */
+        if (from > p->from)
+            p->from = from;
+    }
+    if (p->from <= floor)
+        p->from = 0;
+}
+
+/* 1 if pid's date passes q's _lastUpdated. */
+static int person_date_ok(struct db_conn *c, const struct fhir_q *q,
+                          long long pid)
+{
+    char ts[32];
+    int day = fhir_person_day(c, pid);
+    if (day > 0)
+        fhir_day_ts(day, ts, sizeof(ts));
+    else
+        fhir_last_updated(c, ts, sizeof(ts));
+    return fhir_date_ok(q, ts);
+}
+
+/* The present people the change table names on or after day from, into
+ * s: through change_day, the delta's rows only. */
+static int changed_pids(struct db_conn *c, int from, struct fhir_ids *s)
+{
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT DISTINCT national_id FROM change INDEXED BY change_day"
+           " WHERE day >= ?1 AND national_id IS NOT NULL");
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, from);
+    while (sqlite3_step(st) == SQLITE_ROW && !c->expired) {
+        long long pid = record_find(c, db_text(st, 0));
+        if (pid)
+            fhir_ids_push(s, pid);
+    }
+    db_done(st);
+    return 0;
+}
+
 /* ---- Practitioner ---- */
 
 /* 1 if w[0..n) begins a word of the folded text t (NULL: none). */
@@ -175,13 +280,15 @@ struct pcheck {
     const struct fhir_q *q;
     char *fold[FHIR_REPEAT_MAX * 3]; /* q->names[i].v folded */
     int need_row;                    /* a condition reads the row */
-    int mss; /* has a mailbox (mailbox-mss:contains=@) */
+    int mss;   /* has a mailbox (mailbox-mss:contains=@) */
+    int dates; /* each person's date is checked (struct date_plan) */
 };
 
-static void pcheck_init(struct pcheck *k, const struct fhir_q *q)
+static void pcheck_init(struct pcheck *k, const struct fhir_q *q, int dates)
 {
     memset(k, 0, sizeof(*k));
     k->q = q;
+    k->dates = dates;
     for (int i = 0; i < q->nnames; i++) {
         size_t n = strlen(q->names[i].v);
         k->fold[i] = xmalloc(n + 1);
@@ -228,6 +335,8 @@ static int pid_ok(struct db_conn *c, const struct pcheck *k, long long pid)
     for (int i = 0; i < q->nnames; i++)
         if (!name_ok(&q->names[i], k->fold[i], last, first, join))
             return 0;
+    if (k->dates && !person_date_ok(c, q, pid))
+        return 0;
     if (!k->need_row)
         return 1;
     sqlite3_stmt *st = db_prepare_static(
@@ -423,60 +532,112 @@ static int in_codes(const struct fhir_codes *l, const char *v);
 static void take(const struct fhir_q *q, struct fhir_ids *page,
                  long long *total, long long aid);
 
-/* active=false: the professionals removed and not back (every present
- * one is active), as tombstones, keyed by minus their gone_professional
- * row, by national id. A tombstone has no name, qualification or
- * mailbox: a search for one finds none. */
-static int search_gone(struct db_conn *c, const struct fhir_q *q,
-                       struct fhir_hits *h, struct api_resp *out)
+/* The removed professionals not back (every present one is active), as
+ * tombstones keyed by minus their gone_professional row, by national id,
+ * those q's ids and dates pass taken into page after what *total counts
+ * already. A tombstone has no name, qualification or mailbox: a search
+ * for one finds none. Its date is the day the removal was seen. */
+static int gone_take(struct db_conn *c, const struct fhir_q *q,
+                     const struct date_plan *dp, struct fhir_ids *page,
+                     long long *total)
 {
     if (q->nnames || q->nqual || q->nmbox)
         return 0;
     sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT max(rowid), national_id FROM gone_professional g"
+        c, "SELECT max(rowid), national_id, coalesce((SELECT min(day) FROM"
+           " import WHERE day > g.last_seen), g.last_seen)"
+           " FROM gone_professional g"
            " WHERE NOT EXISTS (SELECT 1 FROM professional p WHERE"
            " p.national_id = g.national_id)"
            " GROUP BY national_id ORDER BY national_id");
-    if (!st) {
-        fhir_error(out, 503, "exception", "database error");
+    if (!st)
         return -1;
-    }
-    struct fhir_ids page = {0};
-    long long total = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *nid = db_text(st, 1);
         int ok = nid != NULL;
         for (int i = 0; ok && i < q->nids; i++)
             ok = in_codes(&q->ids[i], nid);
+        if (ok && dp->check) {
+            char ts[32];
+            fhir_day_ts(sqlite3_column_int(st, 2), ts, sizeof(ts));
+            ok = fhir_date_ok(q, ts);
+        }
         if (ok)
-            take(q, &page, &total, -sqlite3_column_int64(st, 0));
+            take(q, page, total, -sqlite3_column_int64(st, 0));
     }
     db_done(st);
+    return 0;
+}
+
+/* active=false: the tombstones alone. */
+static int search_gone(struct db_conn *c, const struct fhir_q *q,
+                       const struct date_plan *dp, struct fhir_hits *h,
+                       struct api_resp *out)
+{
+    struct fhir_ids page = {0};
+    long long total = 0;
+    if (gone_take(c, q, dp, &page, &total) < 0) {
+        free(page.v);
+        fhir_error(out, 503, "exception", "database error");
+        return -1;
+    }
     return hits_done(c, &page, total, h, out);
+}
+
+/* Checks each person of set (NULL: every pid, for a :contains or a
+ * date's upper bound alone) against k, the page into page, the count into
+ * *total. 0, or -1 on a database error. */
+static int check_take(struct db_conn *c, const struct pcheck *k,
+                      const struct fhir_ids *set, struct fhir_ids *page,
+                      long long *total)
+{
+    size_t n = set ? set->n : (size_t)c->max_pid;
+    for (size_t i = 0; i < n && (set || !c->expired); i++) {
+        long long pid = set ? set->v[i] : (long long)i + 1;
+        int ok = pid_ok(c, k, pid);
+        if (ok < 0)
+            return -1;
+        if (ok)
+            take(k->q, page, total, pid);
+    }
+    return 0;
 }
 
 /* Practitioner search: the page into h. 0, or -1 with the error in out. */
 int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
                              struct fhir_hits *h, struct api_resp *out)
 {
-    if (q->stale)
+    struct date_plan dp;
+    date_plan(c, q, &dp);
+    if (q->stale || dp.none)
         return 0;
     if (q->active == 0)
-        return search_gone(c, q, h, out);
+        return search_gone(c, q, &dp, h, out);
+    /* ANS's delta lists the removed too (docs/ans-fhir-v2.md 4.1): a
+     * _lastUpdated search adds the tombstones it finds after the present
+     * people (none when it asks for a name, qualification or mailbox). */
+    int with_gone = q->ndates && q->active < 0;
     struct pcheck k;
-    pcheck_init(&k, q);
-    struct fhir_ids set = {0};
+    pcheck_init(&k, q, dp.check);
+    struct fhir_ids set = {0}, page = {0};
+    long long total = 0;
     int have, rc = -1;
     struct api_param p[8];
     char *vals[8] = {0};
     int all;
     size_t np = 0;
-    if (listed_pids(c, q, &set, &have) < 0) {
-        fhir_error(out, 503, "exception", "database error");
-        goto out;
+    if (listed_pids(c, q, &set, &have) < 0)
+        goto fail;
+    if (dp.from) {
+        struct fhir_ids s = {0};
+        if (changed_pids(c, dp.from, &s) < 0) {
+            free(s.v);
+            goto fail;
+        }
+        ids_and(&set, &have, &s);
     }
     np = engine_req(c, q, &k, p, vals, &all);
-    if (!have && all && np) {
+    if (!have && all && np && !dp.check) {
         /* Everything in the engine: its page is the answer. */
         struct api_req er = {.params = p, .nparams = np};
         struct search_page pg;
@@ -490,61 +651,37 @@ int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
         rc = 0;
         goto out;
     }
-    if (!have && !np && !q->nnames && !q->nqual) {
+    if (!have && !np && !q->nnames && !q->nqual && !dp.check) {
         /* No condition: everyone, in the default order (pids 1..max). */
-        h->total = c->max_pid;
+        total = c->max_pid;
         for (long long i = q->offset + 1;
              i <= c->max_pid && i <= q->offset + q->count; i++)
-            fhir_ids_push(&set, i);
-        h->v = set.v;
-        h->n = set.n;
-        set.v = NULL;
-        rc = 0;
-        goto out;
-    }
-    if (!have && np) {
-        /* The engine's match of what it reads, each then checked. */
-        struct api_req er = {.params = p, .nparams = np};
-        struct search_page pg;
-        if (search_pids(c, &er, FHIR_CHECK_MAX, 0, &pg, out) < 0) {
-            from_api_error(out);
-            goto out;
-        }
-        set.v = pg.pid;
-        set.n = set.cap = pg.n;
-        have = 1;
-    }
-    struct fhir_ids page = {0};
-    long long total = 0;
-    if (have) {
-        for (size_t i = 0; i < set.n; i++) {
-            int ok = pid_ok(c, &k, set.v[i]);
-            if (ok < 0) {
-                free(page.v);
-                fhir_error(out, 503, "exception", "database error");
-                goto out;
-            }
-            if (ok && total++ >= q->offset && (long)page.n < q->count)
-                fhir_ids_push(&page, set.v[i]);
-        }
+            fhir_ids_push(&page, i);
     } else {
-        /* A :contains alone: every person's folded names, in memory. */
-        for (long long pid = 1; pid <= c->max_pid && !c->expired; pid++) {
-            int ok = pid_ok(c, &k, pid);
-            if (ok < 0) {
-                free(page.v);
-                fhir_error(out, 503, "exception", "database error");
+        if (!have && np) {
+            /* The engine's match of what it reads, each then checked. */
+            struct api_req er = {.params = p, .nparams = np};
+            struct search_page pg;
+            if (search_pids(c, &er, FHIR_CHECK_MAX, 0, &pg, out) < 0) {
+                from_api_error(out);
                 goto out;
             }
-            if (ok && total++ >= q->offset && (long)page.n < q->count)
-                fhir_ids_push(&page, pid);
+            set.v = pg.pid;
+            set.n = set.cap = pg.n;
+            have = 1;
         }
+        if (check_take(c, &k, have ? &set : NULL, &page, &total) < 0)
+            goto fail;
     }
-    h->v = page.v;
-    h->n = page.n;
-    h->total = total;
-    rc = 0;
+    if (with_gone && gone_take(c, q, &dp, &page, &total) < 0)
+        goto fail;
+    rc = hits_done(c, &page, total, h, out);
+    page.v = NULL;
+    goto out;
+fail:
+    fhir_error(out, 503, "exception", "database error");
 out:
+    free(page.v);
     for (size_t i = 0; i < np; i++)
         free(vals[i]);
     free(set.v);
@@ -596,8 +733,8 @@ static int role_mailbox_ok(struct db_conn *c, const struct fhir_q *q,
 
 /* 1 if activity aid (its row in st: structure, genre, mode, role,
  * section) passes q. */
-static int role_ok(struct db_conn *c, const struct fhir_q *q, long long aid,
-                   sqlite3_stmt *st)
+static int role_ok(struct db_conn *c, const struct fhir_q *q,
+                   const struct date_plan *dp, long long aid, sqlite3_stmt *st)
 {
     const char *sid = db_text(st, 1);
     if (q->org.n && !in_codes(&q->org, sid))
@@ -611,7 +748,10 @@ static int role_ok(struct db_conn *c, const struct fhir_q *q, long long aid,
     }
     char s[72];
     snprintf(s, sizeof(s), "%s", sid ? sid : "");
-    return role_mailbox_ok(c, q, aid, sid ? s : NULL);
+    if (!role_mailbox_ok(c, q, aid, sid ? s : NULL))
+        return 0;
+    /* A role's date is its person's (fhir_person_day()). */
+    return !dp->check || person_date_ok(c, q, rowid_pid(aid));
 }
 
 #define ROLE_COLS                                                              \
@@ -629,13 +769,16 @@ static void take(const struct fhir_q *q, struct fhir_ids *page,
 int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
                      struct fhir_hits *h, struct api_resp *out)
 {
-    if (q->stale || q->active == 0)
+    struct date_plan dp;
+    date_plan(c, q, &dp);
+    if (q->stale || q->active == 0 || dp.none)
         return 0;
     struct fhir_ids cand = {0}, page = {0};
     long long total = 0;
-    /* The candidates from the ids, people or structures asked, else
-     * every activity (a scan, which the deadline bounds). */
-    int listed = q->tid.n || q->prac.n || q->org.n;
+    /* The candidates from the ids, people or structures asked, or the
+     * roles of the people changed since a date, else every activity (a
+     * scan, which the deadline bounds). */
+    int listed = q->tid.n || q->prac.n || q->org.n || dp.from;
     if (q->tid.n) {
         for (int i = 0; i < q->tid.n; i++) {
             long long aid;
@@ -650,6 +793,16 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
         }
     } else if (q->org.n) {
         fhir_roles_of_orgs(c, q->org.v, (size_t)q->org.n, &cand);
+    } else if (dp.from) {
+        struct fhir_ids pids = {0};
+        if (changed_pids(c, dp.from, &pids) < 0) {
+            free(pids.v);
+            fhir_error(out, 503, "exception", "database error");
+            return -1;
+        }
+        for (size_t i = 0; i < pids.n && !c->expired; i++)
+            fhir_roles_of(c, pids.v[i], &cand);
+        free(pids.v);
     }
     if (listed) {
         fhir_ids_sort(&cand);
@@ -658,7 +811,8 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
         for (size_t i = 0; st && i < cand.n; i++) {
             sqlite3_reset(st);
             sqlite3_bind_int64(st, 1, cand.v[i]);
-            if (sqlite3_step(st) == SQLITE_ROW && role_ok(c, q, cand.v[i], st))
+            if (sqlite3_step(st) == SQLITE_ROW &&
+                role_ok(c, q, &dp, cand.v[i], st))
                 take(q, &page, &total, cand.v[i]);
         }
         db_done(st);
@@ -667,7 +821,7 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
                                                 " FROM activity ORDER BY aid");
         while (st && sqlite3_step(st) == SQLITE_ROW) {
             long long aid = sqlite3_column_int64(st, 0);
-            if (role_ok(c, q, aid, st))
+            if (role_ok(c, q, &dp, aid, st))
                 take(q, &page, &total, aid);
         }
         db_done(st);
@@ -792,7 +946,10 @@ static int org_by_name(struct db_conn *c, const struct fhir_q *q, char **js)
 int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
                     struct fhir_hits *h, struct api_resp *out)
 {
-    if (q->stale || q->active == 0)
+    char ts[32];
+    fhir_last_updated(c, ts, sizeof(ts));
+    /* An Organization's date is the extracts' (no history of its own). */
+    if (q->stale || q->active == 0 || !fhir_date_ok(q, ts))
         return 0;
     /* The structures to read, from the structure table (one row per
      * structure, 350,000 at full scale, where activity has 2.4 M with no
