@@ -68,16 +68,19 @@ static void put_enc(struct buf *b, const char *s)
 }
 
 /* The search's URL with r's parameters (the page's offset replaced by
- * offset when offset >= 0), JSON-quoted into b. */
+ * offset when offset > 0; its cursor by after when after is not NULL),
+ * JSON-quoted into b. */
 static void put_link(struct buf *b, const char *relation, const char *base,
-                     const char *type, const struct api_req *r, long offset)
+                     const char *type, const struct api_req *r, long offset,
+                     const char *after)
 {
     struct buf u;
     buf_init(&u, API_MAX_BODY);
     buf_addf(&u, "%s/%s", base, type);
     int n = 0;
     for (size_t i = 0; i < r->nparams; i++) {
-        if (strcmp(r->params[i].key, "_getpagesoffset") == 0)
+        if (strcmp(r->params[i].key, "_getpagesoffset") == 0 ||
+            (after && strcmp(r->params[i].key, "_after") == 0))
             continue;
         buf_add(&u, n++ ? "&" : "?", 1);
         put_enc(&u, r->params[i].key);
@@ -85,7 +88,11 @@ static void put_link(struct buf *b, const char *relation, const char *base,
         put_enc(&u, r->params[i].val);
     }
     if (offset > 0)
-        buf_addf(&u, "%s_getpagesoffset=%ld", n ? "&" : "?", offset);
+        buf_addf(&u, "%s_getpagesoffset=%ld", n++ ? "&" : "?", offset);
+    if (after) {
+        buf_addf(&u, "%s_after=", n++ ? "&" : "?");
+        put_enc(&u, after);
+    }
     buf_addf(b, "{\"relation\":\"%s\",\"url\":", relation);
     json_put_str(b, u.s);
     buf_add(b, "}", 1);
@@ -124,8 +131,7 @@ static void put_entry_close(struct buf *b, int include)
              include ? "include" : "match");
 }
 
-/* The national id of pid into nid. */
-static int pid_nid(struct db_conn *c, long long pid, char *nid, size_t cap)
+int fhir_pid_nid(struct db_conn *c, long long pid, char *nid, size_t cap)
 {
     sqlite3_stmt *st = db_prepare_static(
         c, "SELECT national_id FROM professional WHERE pid = ?1");
@@ -160,16 +166,23 @@ static void put_bundle(struct db_conn *c, const struct api_req *r,
     struct fhir_view v = {.elements = q->elements, .ts = ts};
     buf_addf(b,
              "{\"resourceType\":\"Bundle\",\"id\":\"%s\",\"meta\":{"
-             "\"lastUpdated\":\"%s\"},\"type\":\"searchset\",\"total\":%lld,"
-             "\"link\":[",
-             id, ts, h->total);
+             "\"lastUpdated\":\"%s\"},\"type\":\"searchset\",",
+             id, ts);
+    /* No total when the search did not count (FHIR's total is optional:
+     * ANS leaves it out when costly, unless _total=accurate). */
+    if (h->total >= 0)
+        buf_addf(b, "\"total\":%lld,", h->total);
+    buf_addstr(b, "\"link\":[");
     const char *type = type_names[q->type];
-    if (q->count > 0 && (long long)(q->offset + q->count) < h->total &&
-        h->n == (size_t)q->count) {
-        put_link(b, "next", base, type, r, q->offset + q->count);
+    if (h->more) {
+        put_link(b, "next", base, type, r, 0, h->next_after);
+        buf_add(b, ",", 1);
+    } else if (q->count > 0 && (long long)(q->offset + q->count) < h->total &&
+               h->n == (size_t)q->count) {
+        put_link(b, "next", base, type, r, q->offset + q->count, NULL);
         buf_add(b, ",", 1);
     }
-    put_link(b, "self", base, type, r, q->offset);
+    put_link(b, "self", base, type, r, q->offset, NULL);
     buf_addstr(b, "],\"entry\":[");
     size_t entries = b->len;
     int n = 0;
@@ -285,7 +298,7 @@ static int put_resource(struct db_conn *c, struct buf *b, int *n,
     }
     case FHIR_ROLE: {
         char nid[40];
-        if (pid_nid(c, rowid_pid(key), nid, sizeof(nid)) < 0)
+        if (fhir_pid_nid(c, rowid_pid(key), nid, sizeof(nid)) < 0)
             return -1;
         snprintf(id, sizeof(id), "%s-%lld", nid, key & ROWID_SEQ_MAX);
         mark = put_entry_open(b, n, base, "PractitionerRole", id);
@@ -410,7 +423,7 @@ static void read_one(struct db_conn *c, enum fhir_type type, const char *id,
              * nobody here, as an identifier is not an id. */
             long long pid = record_find(c, id);
             char nid[32];
-            if (pid && pid_nid(c, pid, nid, sizeof(nid)) == 0 &&
+            if (pid && fhir_pid_nid(c, pid, nid, sizeof(nid)) == 0 &&
                 strcmp(nid, id) == 0)
                 rc = fhir_res_practitioner(c, &b, pid, &v);
             else if ((key = fhir_gone_row(c, id)) > 0)

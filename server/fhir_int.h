@@ -92,6 +92,11 @@ struct fhir_q {
     int inc_prac, inc_org; /* _include of a PractitionerRole search */
     int revinc;            /* _revinclude=PractitionerRole:... */
     char *elements;        /* _elements, or NULL */
+    int accurate;          /* _total=accurate: count every match */
+    /* _after: the id the page starts after (PractitionerRole: its aid
+     * too), "" for none. */
+    char after[72];
+    long long after_aid;
 };
 
 /* fhir_params.c */
@@ -181,7 +186,12 @@ struct fhir_hits {
                    * Organization: an activity naming the structure);
                    * malloc'd, the caller frees it */
     size_t n;
-    long long total;
+    long long total; /* -1: not counted (a read in id order stopped at
+                      * the page's end): the Bundle has no total */
+    /* A read in id order with more after the page: its next link starts
+     * after the page's last id (_after) instead of an offset. */
+    int more;
+    char next_after[72];
 };
 /* The roles (activities) of pid, appended to s. */
 void fhir_roles_of(struct db_conn *c, long long pid, struct fhir_ids *s);
@@ -199,6 +209,8 @@ int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
                     struct fhir_hits *h, struct api_resp *out);
 
 /* fhir.c */
+/* The national id of pid into nid: 0, or -1 if unknown. */
+int fhir_pid_nid(struct db_conn *c, long long pid, char *nid, size_t cap);
 /* Sets out to an OperationOutcome of status (code: FHIR's issue type). */
 void fhir_error(struct api_resp *out, int status, const char *code,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));

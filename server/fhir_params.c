@@ -526,9 +526,26 @@ static int p_elements(struct db_conn *c, struct fhir_q *q, const char *k,
 static int p_total(struct db_conn *c, struct fhir_q *q, const char *k,
                    enum fhir_mod mod, const char *v, struct api_resp *out)
 {
-    (void)c, (void)q, (void)mod;
+    (void)c, (void)mod;
     if (strcmp(v, "none") && strcmp(v, "estimate") && strcmp(v, "accurate"))
         return bad(out, k, "must be none, estimate or accurate");
+    q->accurate = strcmp(v, "accurate") == 0;
+    return 0;
+}
+
+/* The cursor of a read in id order (the next link's): the last id of
+ * the page before, an Organization's or a PractitionerRole's. */
+static int p_after(struct db_conn *c, struct fhir_q *q, const char *k,
+                   enum fhir_mod mod, const char *v, struct api_resp *out)
+{
+    (void)mod;
+    if (*q->after)
+        return bad(out, k, "given twice");
+    if (!fhir_id_ok(v) || strlen(v) >= sizeof(q->after))
+        return bad(out, k, "not an id");
+    if (q->type == FHIR_ROLE && fhir_role_aid(c, v, &q->after_aid) < 0)
+        return bad(out, k, "not a PractitionerRole id");
+    snprintf(q->after, sizeof(q->after), "%s", v);
     return 0;
 }
 
@@ -592,6 +609,7 @@ static const struct fparam {
     {"_total", T_ALL, 0, p_total},
     {"_count", T_ALL, 0, p_count},
     {"_getpagesoffset", T_ALL, 0, p_offset},
+    {"_after", T_ROLE | T_ORG, 0, p_after},
     {"_format", T_ALL, 0, p_format},
     {"_pretty", T_ALL, 0, p_ignore},
     {"pretty", T_ALL, 0, p_ignore},

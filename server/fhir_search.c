@@ -766,6 +766,84 @@ static void take(const struct fhir_q *q, struct fhir_ids *page,
         fhir_ids_push(page, aid);
 }
 
+/* A JSON array of the n strings v. */
+static char *json_strings(char *const *v, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    char *js = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return js;
+}
+
+/* Every activity after q's cursor in aid order whose codes may pass
+ * q's role conditions (each a JSON list, or NULL when absent), ready to
+ * step; NULL on a database error. */
+static sqlite3_stmt *role_scan(struct db_conn *c, const struct fhir_q *q)
+{
+#define ROLE_IN(n)                                                             \
+    " AND (?" #n " IS NULL OR genre_code IN (SELECT value FROM json_each(?" #n \
+    ")) OR mode_code IN (SELECT value FROM json_each(?" #n "))"                \
+    " OR role_code IN (SELECT value FROM json_each(?" #n "))"                  \
+    " OR section_code IN (SELECT value FROM json_each(?" #n ")))"
+    _Static_assert(FHIR_REPEAT_MAX == 4, "one ROLE_IN per repeat");
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT " ROLE_COLS " FROM activity WHERE aid > ?1" ROLE_IN(2)
+               ROLE_IN(3) ROLE_IN(4) ROLE_IN(5) " ORDER BY aid");
+#undef ROLE_IN
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, q->after_aid);
+    for (int i = 0; i < q->nroles; i++) {
+        char *js = json_strings(q->roles[i].v, q->roles[i].n);
+        sqlite3_bind_text(st, 2 + i, js, -1, SQLITE_TRANSIENT);
+        free(js);
+    }
+    return st;
+}
+
+/* The page of st's activities (role_scan()) that pass q, read until one
+ * more than the page is found: the next link then starts after the
+ * page's last id. The total is known only when the read ran to the end
+ * from the start. */
+static int role_stream(struct db_conn *c, const struct fhir_q *q,
+                       const struct date_plan *dp, sqlite3_stmt *st,
+                       struct fhir_hits *h, struct api_resp *out)
+{
+    struct fhir_ids page = {0};
+    long skip = q->offset;
+    long long last = 0;
+    db_budget(c, 0);
+    while (sqlite3_step(st) == SQLITE_ROW && !c->expired) {
+        long long aid = sqlite3_column_int64(st, 0);
+        if (!role_ok(c, q, dp, aid, st))
+            continue;
+        if (skip > 0) {
+            skip--;
+            continue;
+        }
+        if ((long)page.n == q->count) {
+            h->more = 1;
+            break;
+        }
+        fhir_ids_push(&page, aid);
+        last = aid;
+    }
+    db_unbudget(c);
+    db_done(st);
+    char nid[32];
+    if (h->more && fhir_pid_nid(c, rowid_pid(last), nid, sizeof(nid)) == 0)
+        snprintf(h->next_after, sizeof(h->next_after), "%s-%lld", nid,
+                 last & ROWID_SEQ_MAX);
+    else
+        h->more = 0;
+    long long total = -1;
+    if (!h->more && !*q->after)
+        total = q->offset - skip + (long long)page.n;
+    return hits_done(c, &page, total, h, out);
+}
+
 int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
                      struct fhir_hits *h, struct api_resp *out)
 {
@@ -809,6 +887,8 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
         sqlite3_stmt *st = db_prepare_static(
             c, "SELECT " ROLE_COLS " FROM activity WHERE aid = ?1");
         for (size_t i = 0; st && i < cand.n; i++) {
+            if (cand.v[i] <= q->after_aid)
+                continue;
             sqlite3_reset(st);
             sqlite3_bind_int64(st, 1, cand.v[i]);
             if (sqlite3_step(st) == SQLITE_ROW &&
@@ -817,13 +897,20 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
         }
         db_done(st);
     } else {
-        sqlite3_stmt *st = db_prepare_static(c, "SELECT " ROLE_COLS
-                                                " FROM activity ORDER BY aid");
-        while (st && sqlite3_step(st) == SQLITE_ROW) {
+        /* Every activity, in aid order after the cursor, the role codes
+         * tested by SQLite (a row comes back only when it may pass):
+         * stopped at the page's end, uncounted, unless the total is
+         * asked for. */
+        sqlite3_stmt *st = role_scan(c, q);
+        if (st && !q->accurate && q->count > 0)
+            return role_stream(c, q, &dp, st, h, out);
+        db_budget(c, 0);
+        while (st && sqlite3_step(st) == SQLITE_ROW && !c->expired) {
             long long aid = sqlite3_column_int64(st, 0);
             if (role_ok(c, q, &dp, aid, st))
                 take(q, &page, &total, aid);
         }
+        db_unbudget(c);
         db_done(st);
     }
     free(cand.v);
@@ -900,17 +987,6 @@ static int org_ok(const struct fhir_q *q, sqlite3_stmt *st)
     return 1;
 }
 
-/* A JSON array of the n strings v. */
-static char *json_strings(char *const *v, int n)
-{
-    json_t *a = json_array();
-    for (int i = 0; i < n; i++)
-        json_array_append_new(a, json_string(v[i]));
-    char *js = json_dumps(a, JSON_COMPACT);
-    json_decref(a);
-    return js;
-}
-
 /* The structures the name words of q find in the structure full-text
  * index (as /v1/structures does), as a JSON array of sids into *js: 0,
  * 1 if the words find too many to list (then every structure is read),
@@ -943,6 +1019,52 @@ static int org_by_name(struct db_conn *c, const struct fhir_q *q, char **js)
     return rc;
 }
 
+/* The first activity of structure sid into *aid: 0, or -1 if none. */
+static int org_first_aid(struct db_conn *c, long long sid, long long *aid)
+{
+    long long *v = NULL;
+    size_t m = 0;
+    int rc = fhir_org_aids(c, sid, 1, &v, &m) == 0 && m ? 0 : -1;
+    if (rc == 0)
+        *aid = v[0];
+    free(v);
+    return rc;
+}
+
+/* The page of st's structures (ORG_SEL in structure_id order, after
+ * q's cursor) that pass q, read until one more than the page is found:
+ * the next link then starts after the page's last id. The total is
+ * known only when the read ran to the end from the start. */
+static int org_stream(struct db_conn *c, const struct fhir_q *q,
+                      sqlite3_stmt *st, struct fhir_hits *h,
+                      struct api_resp *out)
+{
+    struct fhir_ids page = {0};
+    long skip = q->offset;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        long long aid;
+        if (!org_ok(q, st))
+            continue;
+        if (skip > 0) {
+            skip--;
+            continue;
+        }
+        if ((long)page.n == q->count) {
+            h->more = 1;
+            break;
+        }
+        if (org_first_aid(c, sqlite3_column_int64(st, 0), &aid) < 0)
+            continue;
+        fhir_ids_push(&page, aid);
+        snprintf(h->next_after, sizeof(h->next_after), "%s", db_text(st, 1));
+    }
+    db_done(st);
+    long long total = -1;
+    if (!h->more && !*q->after)
+        total = q->offset - skip + (long long)page.n;
+    return hits_done(c, &page, total, h, out);
+}
+
 int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
                     struct fhir_hits *h, struct api_resp *out)
 {
@@ -958,7 +1080,7 @@ int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
      * the deadline bounds. */
     sqlite3_stmt *st;
     char lo[256], hi[260], *js = NULL;
-    int by_name = -2;
+    int by_name = -2, stream = 0;
     if (q->tid.n) {
         js = json_strings(q->tid.v, q->tid.n);
         st = db_prepare_static(c, ORG_SEL " WHERE structure_id IN"
@@ -995,9 +1117,14 @@ int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
         /* Folded text is never longer than its input: at most 200. */
         fold(q->city.v, strlen(q->city.v) < 200 ? strlen(q->city.v) : 200, lo);
         snprintf(hi, sizeof(hi), "%s\x7f", lo);
-        st = db_prepare_static(c, ORG_SEL " WHERE city_fold BETWEEN ?2 AND ?3");
+        st = db_prepare_static(c, ORG_SEL " WHERE city_fold BETWEEN ?2 AND ?3"
+                                          " AND structure_id > ?4"
+                                          " ORDER BY structure_id");
+        stream = 1;
     } else {
-        st = db_prepare_static(c, ORG_SEL);
+        st = db_prepare_static(
+            c, ORG_SEL " WHERE structure_id > ?4 ORDER BY structure_id");
+        stream = 1;
     }
     if (!st) {
         free(js);
@@ -1011,11 +1138,19 @@ int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
         sqlite3_bind_text(st, 2, lo, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 3, hi, -1, SQLITE_TRANSIENT);
     }
+    if (sqlite3_bind_parameter_index(st, "?4"))
+        sqlite3_bind_text(st, 4, q->after, -1, SQLITE_TRANSIENT);
+    /* A read of (nearly) every structure in id order stops at the page's
+     * end, uncounted, unless the total is asked for. */
+    if (stream && !q->accurate && q->count > 0) {
+        free(js);
+        return org_stream(c, q, st, h, out);
+    }
     free(js);
     struct org_row *rows = NULL;
     size_t n = 0, cap = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (!org_ok(q, st))
+        if (!org_ok(q, st) || strcmp(db_text(st, 1), q->after) <= 0)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 256;
@@ -1034,13 +1169,11 @@ int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
     for (size_t i = 0; i < n; i++) {
         if (total++ < q->offset || (long)page.n >= q->count)
             continue;
-        long long *v;
-        size_t m;
-        if (fhir_org_aids(c, rows[i].key, 1, &v, &m) == 0 && m)
-            fhir_ids_push(&page, v[0]);
+        long long aid;
+        if (org_first_aid(c, rows[i].key, &aid) == 0)
+            fhir_ids_push(&page, aid);
         else
             total--;
-        free(v);
     }
     for (size_t i = 0; i < n; i++)
         free(rows[i].sid);
