@@ -205,6 +205,19 @@ int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
                              struct fhir_hits *h, struct api_resp *out);
 int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
                      struct fhir_hits *h, struct api_resp *out);
+/* What fhir_org.c shares of it. A search's end: its page and total
+ * into h, or, when the request ran out of time, the page freed and a 503
+ * in out. 0, or -1. */
+int fhir_hits_done(struct db_conn *c, struct fhir_ids *page, long long total,
+                   struct fhir_hits *h, struct api_resp *out);
+/* 1 if every word of folded f begins a word of x, y or z (NULL: none). */
+int fhir_words_in(const char *f, const char *x, const char *y, const char *z);
+/* 1 if v (NULL: never) is one of l's values. */
+int fhir_in_codes(const struct fhir_codes *l, const char *v);
+/* A JSON array of the n strings v (malloc'd, the caller frees it). */
+char *fhir_json_strings(char *const *v, int n);
+
+/* fhir_org.c */
 int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
                     struct fhir_hits *h, struct api_resp *out);
 

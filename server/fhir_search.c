@@ -1,5 +1,6 @@
-/* The facade's searches: Practitioner, PractitionerRole and Organization,
- * each giving its page of keys and its total (fhir.c writes the Bundle).
+/* The facade's searches of Practitioner and PractitionerRole (the
+ * Organization search is fhir_org.c's), each giving its page of keys and
+ * its total (fhir.c writes the Bundle), and the _lastUpdated plan.
  *
  * A Practitioner search goes to the search engine (search_pids(), the
  * same folding, plan and ranking as /v1/search): family, given and name
@@ -9,8 +10,7 @@
  * person over a bounded set of candidates: the listed people, the
  * engine's match of the other conditions, or (a :contains alone) every
  * person's folded names in memory. PractitionerRole is read from the
- * activity rows, Organization from the structure table (docs/fhir.md says
- * which of their searches read a whole table). */
+ * activity rows (docs/fhir.md says when in id order, a page at a time). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,8 +96,8 @@ static void ids_and(struct fhir_ids *acc, int *have, struct fhir_ids *s)
 
 /* A search's end: its page and total into h, or, when the request ran out
  * of time, the page freed and a 503 in out. 0, or -1. */
-static int hits_done(struct db_conn *c, struct fhir_ids *page, long long total,
-                     struct fhir_hits *h, struct api_resp *out)
+int fhir_hits_done(struct db_conn *c, struct fhir_ids *page, long long total,
+                   struct fhir_hits *h, struct api_resp *out)
 {
     if (c->expired) {
         free(page->v);
@@ -271,7 +271,7 @@ static int word_in(const char *w, size_t n, const char *t)
 
 /* 1 if every word of folded f begins a word of x, y or z (as name_fts
  * matches the engine's words: each in one of the columns asked). */
-static int words_in(const char *f, const char *x, const char *y, const char *z)
+int fhir_words_in(const char *f, const char *x, const char *y, const char *z)
 {
     for (const char *p = f; *p;) {
         while (*p == ' ')
@@ -329,8 +329,8 @@ static int name_ok(const struct fhir_name *nm, const char *f, const char *last,
                (giv && strstr(first, f));
     if (nm->mod == MOD_EXACT)
         return 1; /* on the row: pid_ok() */
-    return words_in(f, fam ? last : NULL, fam ? join : NULL,
-                    giv ? first : NULL);
+    return fhir_words_in(f, fam ? last : NULL, fam ? join : NULL,
+                         giv ? first : NULL);
 }
 
 /* 1 if pid passes every condition of k, 0 if not, -1 on an error. */
@@ -538,7 +538,6 @@ static size_t engine_req(struct db_conn *c, const struct fhir_q *q,
     return n;
 }
 
-static int in_codes(const struct fhir_codes *l, const char *v);
 static void take(const struct fhir_q *q, struct fhir_ids *page,
                  long long *total, long long aid);
 
@@ -566,7 +565,7 @@ static int gone_take(struct db_conn *c, const struct fhir_q *q,
         const char *nid = db_text(st, 1);
         int ok = nid != NULL;
         for (int i = 0; ok && i < q->nids; i++)
-            ok = in_codes(&q->ids[i], nid);
+            ok = fhir_in_codes(&q->ids[i], nid);
         if (ok && dp->check) {
             char ts[32];
             fhir_day_ts(sqlite3_column_int(st, 2), ts, sizeof(ts));
@@ -591,7 +590,7 @@ static int search_gone(struct db_conn *c, const struct fhir_q *q,
         fhir_error(out, 503, "exception", "database error");
         return -1;
     }
-    return hits_done(c, &page, total, h, out);
+    return fhir_hits_done(c, &page, total, h, out);
 }
 
 /* Checks each person of set (NULL: every pid, for a :contains or a
@@ -686,7 +685,7 @@ int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
     }
     if (with_gone && gone_take(c, q, &dp, &page, &total) < 0)
         goto fail;
-    rc = hits_done(c, &page, total, h, out);
+    rc = fhir_hits_done(c, &page, total, h, out);
     page.v = NULL;
     goto out;
 fail:
@@ -702,7 +701,7 @@ out:
 
 /* ---- PractitionerRole ---- */
 
-static int in_codes(const struct fhir_codes *l, const char *v)
+int fhir_in_codes(const struct fhir_codes *l, const char *v)
 {
     for (int i = 0; v && i < l->n; i++)
         if (strcmp(l->v[i], v) == 0)
@@ -748,12 +747,12 @@ static int role_ok(struct db_conn *c, const struct fhir_q *q,
                    const struct date_plan *dp, long long aid, sqlite3_stmt *st)
 {
     const char *sid = db_text(st, 1);
-    if (q->org.n && !in_codes(&q->org, sid))
+    if (q->org.n && !fhir_in_codes(&q->org, sid))
         return 0;
     for (int i = 0; i < q->nroles; i++) {
         int any = 0;
         for (int j = 2; j <= 5 && !any; j++)
-            any = in_codes(&q->roles[i], db_text(st, j));
+            any = fhir_in_codes(&q->roles[i], db_text(st, j));
         if (!any)
             return 0;
     }
@@ -778,7 +777,7 @@ static void take(const struct fhir_q *q, struct fhir_ids *page,
 }
 
 /* A JSON array of the n strings v. */
-static char *json_strings(char *const *v, int n)
+char *fhir_json_strings(char *const *v, int n)
 {
     json_t *a = json_array();
     for (int i = 0; i < n; i++)
@@ -807,7 +806,7 @@ static sqlite3_stmt *role_scan(struct db_conn *c, const struct fhir_q *q)
         return NULL;
     sqlite3_bind_int64(st, 1, q->after_aid);
     for (int i = 0; i < q->nroles; i++) {
-        char *js = json_strings(q->roles[i].v, q->roles[i].n);
+        char *js = fhir_json_strings(q->roles[i].v, q->roles[i].n);
         sqlite3_bind_text(st, 2 + i, js, -1, SQLITE_TRANSIENT);
         free(js);
     }
@@ -859,7 +858,7 @@ static int role_stream(struct db_conn *c, const struct fhir_q *q,
     long long total = -1;
     if (!h->more && !*q->after)
         total = q->offset - skip + (long long)page.n;
-    return hits_done(c, &page, total, h, out);
+    return fhir_hits_done(c, &page, total, h, out);
 }
 
 /* A delta of roles: those of the people changed since the lower bound
@@ -909,7 +908,7 @@ static int role_delta(struct db_conn *c, const struct fhir_q *q, int from,
     role_next(c, h, last);
     if (h->more || *q->after)
         total = -1;
-    return hits_done(c, &page, total, h, out);
+    return fhir_hits_done(c, &page, total, h, out);
 }
 
 int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
@@ -974,269 +973,5 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
         db_done(st);
     }
     free(cand.v);
-    return hits_done(c, &page, total, h, out);
-}
-
-/* ---- Organization ---- */
-
-/* A folded string condition: prefix of a word (words_in), :contains, or
- * :exact on the text as it is. */
-static int str_ok(const struct fhir_name *m, const char *raw)
-{
-    if (!raw)
-        return 0;
-    if (m->mod == MOD_EXACT)
-        return strcmp(raw, m->v) == 0;
-    size_t n = strlen(raw), k = strlen(m->v);
-    char *f = xmalloc(n + 1), *w = xmalloc(k + 1);
-    fold(raw, n, f);
-    fold(m->v, k, w);
-    int ok = m->mod == MOD_CONTAINS ? strstr(f, w) != NULL
-                                    : words_in(w, f, NULL, NULL);
-    free(f);
-    free(w);
-    return ok;
-}
-
-struct org_row {
-    char *sid;
-    long long key; /* structure.sid */
-};
-
-static int org_row_cmp(const void *a, const void *b)
-{
-    const struct org_row *x = a, *y = b;
-    int d = strcmp(x->sid, y->sid);
-    return d ? d : ll_cmp(&x->key, &y->key);
-}
-
-#define ORG_SEL                                                                \
-    "SELECT sid, structure_id, name, sign, siret, siren, finess,"              \
-    " finess_legal, postcode, city, cedex_office FROM structure"
-
-static int org_ok(const struct fhir_q *q, sqlite3_stmt *st)
-{
-    const char *sid = db_text(st, 1);
-    if (!sid || !fhir_id_ok(sid))
-        return 0;
-    if (q->tid.n && !in_codes(&q->tid, sid))
-        return 0;
-    for (int i = 0; i < q->norgident; i++) {
-        int any = 0;
-        char idnst[32];
-        for (int j = 4; j <= 7 && !any; j++)
-            any = in_codes(&q->orgident[i], db_text(st, j));
-        if (!any && fhir_idnst(sid, idnst, sizeof(idnst)) == 0)
-            any = in_codes(&q->orgident[i], idnst);
-        if (!any)
-            return 0;
-    }
-    for (int i = 0; i < q->noname; i++)
-        if (!str_ok(&q->oname[i], db_text(st, 2)) &&
-            !str_ok(&q->oname[i], db_text(st, 3)))
-            return 0;
-    if (q->postcode.v && !str_ok(&q->postcode, db_text(st, 8)))
-        return 0;
-    if (q->city.v) {
-        const char *city = db_text(st, 9), *cedex = db_text(st, 10);
-        if (!city && cedex && strchr(cedex, ' '))
-            city = strchr(cedex, ' ') + 1;
-        if (!str_ok(&q->city, city))
-            return 0;
-    }
-    return 1;
-}
-
-/* The structures the name words of q find in the structure full-text
- * index (as /v1/structures does), as a JSON array of sids into *js: 0,
- * 1 if the words find too many to list (then every structure is read),
- * -1 on a database error. org_ok() checks the names after. */
-static int org_by_name(struct db_conn *c, const struct fhir_q *q, char **js)
-{
-    char w[1024];
-    struct structure_cond k = {0};
-    for (int i = 0; i < q->noname; i++) {
-        if (q->oname[i].mod != MOD_NONE)
-            continue;
-        if (structure_fold(q->oname[i].v, 0, w, sizeof(w)) == 0)
-            return 1;
-        k.words = w;
-        break;
-    }
-    if (!k.words)
-        return 1;
-    long long *sids = xmalloc((STRUCTURE_MATCH_MAX + 1) * sizeof(*sids));
-    long n = structure_find(c, &k, sids, STRUCTURE_MATCH_MAX + 1);
-    int rc = n < 0 ? -1 : n > STRUCTURE_MATCH_MAX ? 1 : 0;
-    if (rc == 0) {
-        json_t *a = json_array();
-        for (long i = 0; i < n; i++)
-            json_array_append_new(a, json_integer(sids[i]));
-        *js = json_dumps(a, JSON_COMPACT);
-        json_decref(a);
-    }
-    free(sids);
-    return rc;
-}
-
-/* The first activity of structure sid into *aid: 0, or -1 if none. */
-static int org_first_aid(struct db_conn *c, long long sid, long long *aid)
-{
-    long long *v = NULL;
-    size_t m = 0;
-    int rc = fhir_org_aids(c, sid, 1, &v, &m) == 0 && m ? 0 : -1;
-    if (rc == 0)
-        *aid = v[0];
-    free(v);
-    return rc;
-}
-
-/* The page of st's structures (ORG_SEL in structure_id order, after
- * q's cursor) that pass q, read until one more than the page is found:
- * the next link then starts after the page's last id. The total is
- * known only when the read ran to the end from the start. */
-static int org_stream(struct db_conn *c, const struct fhir_q *q,
-                      sqlite3_stmt *st, struct fhir_hits *h,
-                      struct api_resp *out)
-{
-    struct fhir_ids page = {0};
-    long skip = q->offset;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        long long aid;
-        if (!org_ok(q, st))
-            continue;
-        if (skip > 0) {
-            skip--;
-            continue;
-        }
-        if ((long)page.n == q->count) {
-            h->more = 1;
-            break;
-        }
-        if (org_first_aid(c, sqlite3_column_int64(st, 0), &aid) < 0)
-            continue;
-        fhir_ids_push(&page, aid);
-        snprintf(h->next_after, sizeof(h->next_after), "%s", db_text(st, 1));
-    }
-    db_done(st);
-    long long total = -1;
-    if (!h->more && !*q->after)
-        total = q->offset - skip + (long long)page.n;
-    return hits_done(c, &page, total, h, out);
-}
-
-int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
-                    struct fhir_hits *h, struct api_resp *out)
-{
-    char ts[32];
-    fhir_last_updated(c, ts, sizeof(ts));
-    /* An Organization's date is the extracts' (no history of its own). */
-    if (q->stale || q->active == 0 || !fhir_date_ok(q, ts))
-        return 0;
-    /* The structures to read, from the structure table (one row per
-     * structure, 350,000 at full scale, where activity has 2.4 M with no
-     * index on the structure): by the ids, identifiers, name words or
-     * postal code asked, through their indexes; else every one, which
-     * the deadline bounds. */
-    sqlite3_stmt *st;
-    char lo[256], hi[260], *js = NULL;
-    int by_name = -2, stream = 0;
-    if (q->tid.n) {
-        js = json_strings(q->tid.v, q->tid.n);
-        st = db_prepare_static(c, ORG_SEL " WHERE structure_id IN"
-                                          " (SELECT value FROM json_each(?1))");
-    } else if (q->norgident) {
-        /* A SIREN is the first 9 digits of its sites' SIRETs; an IDNST
-         * its technical id with a digit for the letter. */
-        js = json_strings(q->orgident[0].v, q->orgident[0].n);
-        st = db_prepare_static(
-            c, ORG_SEL " WHERE sid IN ("
-                       "SELECT s.sid FROM json_each(?1) j, structure s"
-                       " WHERE s.siret = j.value"
-                       " UNION SELECT s.sid FROM json_each(?1) j, structure s"
-                       " WHERE s.finess = j.value"
-                       " UNION SELECT s.sid FROM json_each(?1) j, structure s"
-                       " WHERE s.finess_legal = j.value"
-                       " UNION SELECT s.sid FROM json_each(?1) j, structure s"
-                       " WHERE length(j.value) = 9 AND s.siret"
-                       " BETWEEN j.value AND j.value || '~'"
-                       " UNION SELECT s.sid FROM json_each(?1) j, structure s"
-                       " WHERE substr(j.value, 1, 1) IN ('0', '1', '3') AND"
-                       " s.structure_id = (CASE substr(j.value, 1, 1) WHEN"
-                       " '1' THEN 'F' ELSE 'C' END) || substr(j.value, 2))");
-    } else if (q->noname && (by_name = org_by_name(c, q, &js)) == 0) {
-        st = db_prepare_static(c, ORG_SEL " WHERE sid IN"
-                                          " (SELECT value FROM json_each(?1))");
-    } else if (by_name == -1) {
-        st = NULL;
-    } else if (q->postcode.v && q->postcode.mod != MOD_CONTAINS) {
-        snprintf(lo, sizeof(lo), "%.250s", q->postcode.v);
-        snprintf(hi, sizeof(hi), "%s\x7f", lo);
-        st = db_prepare_static(c, ORG_SEL " WHERE postcode BETWEEN ?2 AND ?3");
-    } else if (q->city.v && q->city.mod == MOD_NONE) {
-        /* Folded text is never longer than its input: at most 200. */
-        fold(q->city.v, strlen(q->city.v) < 200 ? strlen(q->city.v) : 200, lo);
-        snprintf(hi, sizeof(hi), "%s\x7f", lo);
-        st = db_prepare_static(c, ORG_SEL " WHERE city_fold BETWEEN ?2 AND ?3"
-                                          " AND structure_id > ?4"
-                                          " ORDER BY structure_id");
-        stream = 1;
-    } else {
-        st = db_prepare_static(
-            c, ORG_SEL " WHERE structure_id > ?4 ORDER BY structure_id");
-        stream = 1;
-    }
-    if (!st) {
-        free(js);
-        fhir_error(out, 503, "exception", "database error");
-        return -1;
-    }
-    if (sqlite3_bind_parameter_count(st) >= 1 &&
-        sqlite3_bind_parameter_index(st, "?1"))
-        sqlite3_bind_text(st, 1, js ? js : "[]", -1, SQLITE_TRANSIENT);
-    if (sqlite3_bind_parameter_index(st, "?2")) {
-        sqlite3_bind_text(st, 2, lo, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 3, hi, -1, SQLITE_TRANSIENT);
-    }
-    if (sqlite3_bind_parameter_index(st, "?4"))
-        sqlite3_bind_text(st, 4, q->after, -1, SQLITE_TRANSIENT);
-    /* A read of (nearly) every structure in id order stops at the page's
-     * end, uncounted, unless the total is asked for. */
-    if (stream && !q->accurate && q->count > 0) {
-        free(js);
-        return org_stream(c, q, st, h, out);
-    }
-    free(js);
-    struct org_row *rows = NULL;
-    size_t n = 0, cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (!org_ok(q, st) || strcmp(db_text(st, 1), q->after) <= 0)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            rows = xrealloc(rows, cap * sizeof(*rows));
-        }
-        rows[n].sid = xstrdup(db_text(st, 1));
-        rows[n].key = sqlite3_column_int64(st, 0);
-        n++;
-    }
-    db_done(st);
-    /* By id; each one's Organization is its first activity's. */
-    if (n > 1)
-        qsort(rows, n, sizeof(*rows), org_row_cmp);
-    struct fhir_ids page = {0};
-    long long total = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (total++ < q->offset || (long)page.n >= q->count)
-            continue;
-        long long aid;
-        if (org_first_aid(c, rows[i].key, &aid) == 0)
-            fhir_ids_push(&page, aid);
-        else
-            total--;
-    }
-    for (size_t i = 0; i < n; i++)
-        free(rows[i].sid);
-    free(rows);
-    return hits_done(c, &page, total, h, out);
+    return fhir_hits_done(c, &page, total, h, out);
 }
