@@ -36,6 +36,23 @@ void fhir_error(struct api_resp *out, int status, const char *code,
     out->ctype = FHIR_CTYPE;
 }
 
+int fhir_url(const char *url)
+{
+    return url && (strncmp(url, "/fhir/", 6) == 0 || strcmp(url, "/fhir") == 0);
+}
+
+void fhir_http_error(struct api_resp *out, int status, const char *msg)
+{
+    /* FHIR's issue types (valueset issue-type) for what http.c refuses. */
+    const char *code = status == 405   ? "not-supported"
+                       : status == 404 ? "not-found"
+                       : status == 413 || status == 414 || status == 431
+                           ? "too-long"
+                       : status >= 500 ? "exception"
+                                       : "invalid";
+    fhir_error(out, status, code, "%s", msg);
+}
+
 /* The base of the links: --public-url, else http:// and the request's
  * Host (when it is a host name), then /fhir/v2 or /fhir as asked. */
 static void base_url(const struct api_req *r, int v2, char *out, size_t cap)

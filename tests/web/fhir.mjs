@@ -347,6 +347,28 @@ async function main() {
         validate(j, url);
         check(r.status === status && j.resourceType === 'OperationOutcome', `${url}: ${status} OperationOutcome`, `${r.status}`);
     }
+    // The HTTP layer's own refusals under the facade: OperationOutcomes
+    // too, with FHIR's media type (a client parses every answer as FHIR).
+    const big = 'x'.repeat(5000);
+    for (const [what, url, init, status] of [
+        ['DELETE', '/Practitioner/810000000001', { method: 'DELETE' }, 405],
+        ['POST to a read', '/Practitioner', { method: 'POST', body: 'family=x',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 405],
+        ['a 5 KiB form', '/Practitioner/_search', { method: 'POST', body: `family=${big}`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 413],
+        ['a 5 KiB URL', `/Practitioner?family=${big}`, {}, 414],
+        ['9 KiB of headers', '/Practitioner?family=x', { headers: { 'x-big': 'y'.repeat(9000) } }, 431],
+    ]) {
+        const r = await fetch(BASE + url, init);
+        const text = await r.text();
+        let j = {};
+        try { j = JSON.parse(text); } catch (e) { /* checked below */ }
+        if (j.resourceType) validate(j, what);
+        check(r.status === status && j.resourceType === 'OperationOutcome' &&
+              (r.headers.get('content-type') || '').startsWith('application/fhir+json'),
+              `${what}: ${status} OperationOutcome, application/fhir+json`,
+              `${r.status} ${r.headers.get('content-type')} ${text.slice(0, 80)}`);
+    }
     // The Java samples' tolerated parameters.
     const tol = await fetch(`${BASE}/Practitioner?identifier=${p0.id}&_format=json&_pretty=true`);
     check(tol.status === 200 && (await tol.json()).total === 1, '_format=json&_pretty=true tolerated');
