@@ -216,6 +216,8 @@ static void put_bundle(struct db_conn *c, const struct api_req *r,
     } else if (q->type == FHIR_ROLE && (q->inc_prac || q->inc_org)) {
         struct fhir_ids pids = {0}, orgs = {0};
         for (size_t i = 0; i < h->n; i++) {
+            if (h->v[i] < 0)
+                continue; /* a tombstone: its person and place are gone */
             fhir_ids_push(&pids, rowid_pid(h->v[i]));
             fhir_ids_push(&orgs, h->v[i]);
         }
@@ -315,6 +317,13 @@ static int put_resource(struct db_conn *c, struct buf *b, int *n,
     }
     case FHIR_ROLE: {
         char nid[40];
+        if (key < 0) { /* a tombstone: minus its gone_activity row */
+            if (fhir_gone_role_id(c, -key, id, sizeof(id)) < 0)
+                return -1;
+            mark = put_entry_open(b, n, base, "PractitionerRole", id);
+            rc = fhir_res_role_tombstone(c, b, -key);
+            break;
+        }
         if (fhir_pid_nid(c, rowid_pid(key), nid, sizeof(nid)) < 0)
             return -1;
         snprintf(id, sizeof(id), "%s-%lld", nid, key & ROWID_SEQ_MAX);
@@ -448,6 +457,8 @@ static void read_one(struct db_conn *c, enum fhir_type type, const char *id,
         } else if (type == FHIR_ROLE) {
             if (fhir_role_aid(c, id, &key) == 0)
                 rc = fhir_res_role(c, &b, key, &v);
+            else if ((key = fhir_gone_role_row(c, id)) > 0)
+                rc = fhir_res_role_tombstone(c, &b, key); /* removed */
         } else if (fhir_org_aid(c, id, &key) == 0) {
             rc = fhir_res_org_aid(c, &b, key, &v);
         }

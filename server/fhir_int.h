@@ -168,6 +168,14 @@ long long fhir_gone_row(struct db_conn *c, const char *nid);
 /* Appends the Practitioner tombstone (active false) of gone_professional
  * row: -1 if unknown. */
 int fhir_res_tombstone(struct db_conn *c, struct buf *b, long long row);
+/* A removed professional's activity, row of gone_activity, as a
+ * PractitionerRole tombstone (active false): appended (0), or -1. Its id
+ * into id: 0, or -1. */
+int fhir_res_role_tombstone(struct db_conn *c, struct buf *b, long long row);
+int fhir_gone_role_id(struct db_conn *c, long long row, char *id, size_t cap);
+/* The gone_activity row of role tombstone id (national id "-" rank): 0
+ * if none, -1 on a database error. */
+long long fhir_gone_role_row(struct db_conn *c, const char *id);
 /* 1 if s may be a FHIR id ([A-Za-z0-9.-]{1,64}). */
 int fhir_id_ok(const char *s);
 

@@ -244,6 +244,90 @@ int fhir_res_tombstone(struct db_conn *c, struct buf *b, long long row)
     return rc;
 }
 
+/* A removed professional's activity (gone_activity row) as a role
+ * tombstone: its id (the person's national id, "-", its rank), the day
+ * the removal was seen. */
+#define GONE_ROLE_SQL                                                          \
+    "SELECT g.national_id, a.aid & 1048575, coalesce((SELECT min(day) FROM"    \
+    " import WHERE day > g.last_seen), g.last_seen) FROM gone_activity a,"     \
+    " gone_professional g WHERE a.rowid = ?1 AND g.pid = a.aid >> 20"
+_Static_assert(ROWID_SEQ_BITS == 20, "GONE_ROLE_SQL spells the rowid layout");
+
+int fhir_gone_role_id(struct db_conn *c, long long row, char *id, size_t cap)
+{
+    sqlite3_stmt *st = db_prepare_static(c, GONE_ROLE_SQL);
+    int rc = -1;
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, row);
+    if (sqlite3_step(st) == SQLITE_ROW && db_text(st, 0) &&
+        fhir_id_ok(db_text(st, 0))) {
+        snprintf(id, cap, "%s-%lld", db_text(st, 0),
+                 (long long)sqlite3_column_int64(st, 1));
+        rc = 0;
+    }
+    db_done(st);
+    return rc;
+}
+
+int fhir_res_role_tombstone(struct db_conn *c, struct buf *b, long long row)
+{
+    /* As a Practitioner's: id, meta, active false, and the practitioner
+     * it was of (the official API keeps closed roles as active:false). */
+    sqlite3_stmt *st = db_prepare_static(c, GONE_ROLE_SQL);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, row);
+    int rc = -1;
+    const char *nid;
+    if (sqlite3_step(st) == SQLITE_ROW && (nid = db_text(st, 0)) &&
+        fhir_id_ok(nid)) {
+        char id[64], ts[32];
+        snprintf(id, sizeof(id), "%s-%lld", nid,
+                 (long long)sqlite3_column_int64(st, 1));
+        fhir_day_ts(sqlite3_column_int(st, 2), ts, sizeof(ts));
+        put_kv(b, "{\"resourceType\":\"PractitionerRole\",\"id\":", id);
+        put_kv(b, ",\"meta\":{\"lastUpdated\":", ts);
+        buf_addf(b,
+                 "},\"active\":false,\"practitioner\":{\"reference\":"
+                 "\"Practitioner/%s\"}}",
+                 nid);
+        rc = 0;
+    }
+    db_done(st);
+    return rc;
+}
+
+long long fhir_gone_role_row(struct db_conn *c, const char *id)
+{
+    const char *dash = strrchr(id, '-');
+    char *end;
+    if (!dash || dash == id || dash - id > 20 ||
+        !isdigit((unsigned char)dash[1]))
+        return 0;
+    long seq = strtol(dash + 1, &end, 10);
+    if (*end || seq < 0 || seq > ROWID_SEQ_MAX)
+        return 0;
+    char nid[32];
+    memcpy(nid, id, (size_t)(dash - id));
+    nid[dash - id] = '\0';
+    long long g = fhir_gone_row(c, nid);
+    if (g <= 0)
+        return g;
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT a.rowid FROM gone_professional g, gone_activity a"
+           " WHERE g.rowid = ?1 AND a.aid = (g.pid << 20) | ?2");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, g);
+    sqlite3_bind_int64(st, 2, seq);
+    long long row = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        row = sqlite3_column_int64(st, 0);
+    db_done(st);
+    return row;
+}
+
 /* A Coding: system, code and its label from the code table's list (no
  * display when it has none). */
 static void put_coding(struct db_conn *c, struct buf *b, const char *system,

@@ -911,13 +911,55 @@ static int role_delta(struct db_conn *c, const struct fhir_q *q, int from,
     return fhir_hits_done(c, &page, total, h, out);
 }
 
+/* active=false: the activities of the removed professionals not back,
+ * as tombstones keyed by minus their gone_activity row, by national id
+ * then rank; practitioner=, _id and the dates apply, a code, structure or
+ * mailbox condition finds none (a tombstone shows none). */
+static int role_gone(struct db_conn *c, const struct fhir_q *q,
+                     const struct date_plan *dp, struct fhir_hits *h,
+                     struct api_resp *out)
+{
+    if (q->nroles || q->org.n || q->nmbox)
+        return 0;
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT a.rowid, g.national_id, a.aid & 1048575,"
+           " coalesce((SELECT min(day) FROM import WHERE day > g.last_seen),"
+           " g.last_seen) FROM gone_professional g, gone_activity a"
+           " WHERE g.pid = a.aid >> 20" /* an equality: an automatic index */
+           " AND NOT EXISTS (SELECT 1 FROM professional p WHERE"
+           " p.national_id = g.national_id)"
+           " ORDER BY g.national_id, a.aid");
+    if (!st) {
+        fhir_error(out, 503, "exception", "database error");
+        return -1;
+    }
+    struct fhir_ids page = {0};
+    long long total = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *nid = db_text(st, 1);
+        char id[64], ts[32];
+        snprintf(id, sizeof(id), "%s-%lld", nid ? nid : "",
+                 (long long)sqlite3_column_int64(st, 2));
+        fhir_day_ts(sqlite3_column_int(st, 3), ts, sizeof(ts));
+        if (!nid || (q->prac.n && !fhir_in_codes(&q->prac, nid)) ||
+            (q->tid.n && !fhir_in_codes(&q->tid, id)) ||
+            (dp->check && !fhir_date_ok(q, ts)))
+            continue;
+        take(q, &page, &total, -sqlite3_column_int64(st, 0));
+    }
+    db_done(st);
+    return fhir_hits_done(c, &page, total, h, out);
+}
+
 int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
                      struct fhir_hits *h, struct api_resp *out)
 {
     struct date_plan dp;
     date_plan(c, q, &dp);
-    if (q->stale || q->active == 0 || dp.none)
+    if (q->stale || dp.none)
         return 0;
+    if (q->active == 0)
+        return role_gone(c, q, &dp, h, out);
     struct fhir_ids cand = {0}, page = {0};
     long long total = 0;
     /* The candidates from the ids, people or structures asked, or the

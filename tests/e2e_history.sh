@@ -205,6 +205,29 @@ check("FHIR Practitioner?active=false&identifier=%s: that one" % gone[0],
 st, _, body = get("/fhir/v2/Practitioner?active=false&family=a")
 check("FHIR a tombstone has no name: active=false&family=a finds none",
       st == 200 and json.loads(body).get("total") == 0)
+# Their activities as PractitionerRole tombstones (active=false), each
+# readable by its id.
+gone_acts = [k[2] for k in truth if k[:2] == ("activity", "removed")
+             and k[2].split("/")[0] in set(gone)]
+st, _, body = get("/fhir/v2/PractitionerRole?active=false&_count=200")
+b = json.loads(body) if st == 200 else {}
+groles = [e["resource"] for e in b.get("entry", [])]
+check("FHIR PractitionerRole?active=false: the removed people's %d activities"
+      % len(gone_acts),
+      st == 200 and b.get("total") == len(gone_acts) == len(groles)
+      and sorted(r["practitioner"]["reference"][13:] for r in groles)
+      == sorted(a.split("/")[0] for a in gone_acts)
+      and all(r["active"] is False for r in groles))
+if groles:
+    st, _, body = get("/fhir/v2/PractitionerRole/" + groles[0]["id"])
+    r = json.loads(body) if st == 200 else {}
+    check("FHIR PractitionerRole/%s: the tombstone" % groles[0]["id"],
+          st == 200 and r.get("active") is False and r.get("id") == groles[0]["id"]
+          and r["meta"]["lastUpdated"] == "2026-11-26T00:00:00Z")
+st, _, body = get("/fhir/v2/PractitionerRole?active=false&practitioner=" + gone[0])
+check("FHIR PractitionerRole?active=false&practitioner=%s: theirs" % gone[0],
+      st == 200 and json.loads(body).get("total")
+      == sum(1 for a in gone_acts if a.split("/")[0] == gone[0]))
 # A delta by _lastUpdated (the official sync pattern): exactly the people
 # the truth changed on day 2 (their own record, an activity, a mailbox:
 # the owner the feed names), each dated that day, then the removed as
