@@ -12,6 +12,13 @@
  * arrives as parameters (http.c). */
 api_handler api_fhir;
 
+/* 1 if url is under the facade (/fhir or /fhir/...). */
+int fhir_url(const char *url);
+/* Sets out to the OperationOutcome of an error the HTTP layer answers
+ * itself under the facade (405, 413, 414, 431, too many parameters...):
+ * status, msg as its diagnostics, FHIR's media type. */
+void fhir_http_error(struct api_resp *out, int status, const char *msg);
+
 /* The command line's settings (main.c), set before serving. */
 struct fhir_config {
     /* The URL clients reach this server at (scheme://host[:port][/path],

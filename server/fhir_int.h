@@ -1,7 +1,7 @@
 /* What the facade's modules share (fhir.h is their public face): the
  * parsed request (struct fhir_q, fhir_params.c), the resources as JSON
- * text (fhir_res.c) and the answer's helpers (fhir.c). Only server/fhir*.c
- * include it. */
+ * text (fhir_res.c), the searches (fhir_search.c) and the answer's
+ * helpers (fhir.c). Only server/fhir*.c include it. */
 #ifndef FHIR_INT_H
 #define FHIR_INT_H
 #include <stddef.h>
@@ -32,6 +32,21 @@ enum fhir_type { FHIR_PRACTITIONER, FHIR_ROLE, FHIR_ORG, FHIR_NTYPES };
 
 enum fhir_mod { MOD_NONE, MOD_EXACT, MOD_CONTAINS };
 
+/* A _lastUpdated condition: its comparison and the lowest and highest
+ * "YYYY-MM-DDThh:mm:ss" its date covers (2026-11 covers the month). */
+enum fhir_date_op {
+    FHIR_DATE_EQ,
+    FHIR_DATE_NE,
+    FHIR_DATE_GT,
+    FHIR_DATE_LT,
+    FHIR_DATE_GE,
+    FHIR_DATE_LE
+};
+struct fhir_date {
+    enum fhir_date_op op;
+    char lo[20], hi[20];
+};
+
 /* A string condition on names: which columns (rank.h's COL_*), how. */
 struct fhir_name {
     int cols;
@@ -59,7 +74,10 @@ struct fhir_q {
     struct fhir_name mbox[FHIR_REPEAT_MAX];
     int nmbox;
     int active; /* -1 any, 0, 1 */
-    int stale;  /* _lastUpdated excludes everything */
+    int stale;  /* the conditions exclude everything */
+    /* _lastUpdated: each occurrence (AND). */
+    struct fhir_date dates[FHIR_REPEAT_MAX];
+    int ndates;
     /* PractitionerRole: practitioner and organization references, role
      * codes; Organization: identifier values, _id. */
     struct fhir_codes prac, org, roles[FHIR_REPEAT_MAX];
@@ -74,6 +92,11 @@ struct fhir_q {
     int inc_prac, inc_org; /* _include of a PractitionerRole search */
     int revinc;            /* _revinclude=PractitionerRole:... */
     char *elements;        /* _elements, or NULL */
+    int accurate;          /* _total=accurate: count every match */
+    /* _after: the id the page starts after (PractitionerRole: its aid
+     * too), "" for none. */
+    char after[72];
+    long long after_aid;
 };
 
 /* fhir_params.c */
@@ -84,19 +107,33 @@ int fhir_params_parse(struct db_conn *c, const struct api_req *r,
                       enum fhir_type type, struct fhir_q *q,
                       struct api_resp *out);
 void fhir_params_release(struct fhir_q *q);
+/* 1 if the time stamp ts ("YYYY-MM-DDThh:mm:ss", more ignored) passes
+ * every _lastUpdated condition of q (none: 1). */
+int fhir_date_ok(const struct fhir_q *q, const char *ts);
+/* The same for one condition. */
+int fhir_date_cond_ok(const struct fhir_date *d, const char *ts);
 /* The national id an identifier value names (bare RPPS, 8+RPPS, ADELI,
  * 0+ADELI, with or without a known system|), into nid (at least 16
  * bytes): 0, or -1 if it cannot name a professional. */
 int fhir_national_id(const char *v, char *nid, size_t cap);
 
 /* fhir_res.c: the resources as JSON text. */
-/* The time stamp every resource carries as meta.lastUpdated (the
- * extracts' date: docs/fhir.md), into ts (at least 32 bytes). */
+/* The extracts' time stamp, the meta.lastUpdated of what has no history
+ * of its own (Organization, the Bundle), into ts (at least 32 bytes). */
 void fhir_last_updated(struct db_conn *c, char *ts, size_t cap);
+/* The day (YYYYMMDD) pid's Practitioner and roles last changed: the
+ * latest change of theirs kept (--keep-changes), else their first_seen,
+ * else the first import with history; 0 when the file has no history
+ * date at all (then the extracts' time stamp stands). */
+int fhir_person_day(struct db_conn *c, long long pid);
+/* The newest import's day (YYYYMMDD), or 0. */
+int fhir_newest_day(struct db_conn *c);
+/* day as "YYYY-MM-DDT00:00:00Z" into ts (at least 32 bytes). */
+void fhir_day_ts(int day, char *ts, size_t cap);
 /* What a resource shows: elements is _elements (NULL: everything). */
 struct fhir_view {
     const char *elements;
-    const char *ts; /* fhir_last_updated() */
+    const char *ts; /* fhir_last_updated(): what has no date of its own */
 };
 /* Appends pid's Practitioner: -1 (nothing appended) if unknown. */
 int fhir_res_practitioner(struct db_conn *c, struct buf *b, long long pid,
@@ -131,10 +168,70 @@ long long fhir_gone_row(struct db_conn *c, const char *nid);
 /* Appends the Practitioner tombstone (active false) of gone_professional
  * row: -1 if unknown. */
 int fhir_res_tombstone(struct db_conn *c, struct buf *b, long long row);
+/* A removed professional's activity, row of gone_activity, as a
+ * PractitionerRole tombstone (active false): appended (0), or -1. Its id
+ * into id: 0, or -1. */
+int fhir_res_role_tombstone(struct db_conn *c, struct buf *b, long long row);
+int fhir_gone_role_id(struct db_conn *c, long long row, char *id, size_t cap);
+/* The gone_activity row of role tombstone id (national id "-" rank): 0
+ * if none, -1 on a database error. */
+long long fhir_gone_role_row(struct db_conn *c, const char *id);
 /* 1 if s may be a FHIR id ([A-Za-z0-9.-]{1,64}). */
 int fhir_id_ok(const char *s);
 
+/* fhir_search.c: the searches, and the sets they are made of. */
+/* Sorted unique ids (pids or aids) once fhir_ids_sort()ed; v malloc'd,
+ * the holder frees it. */
+struct fhir_ids {
+    long long *v;
+    size_t n, cap;
+};
+void fhir_ids_push(struct fhir_ids *s, long long x);
+void fhir_ids_sort(struct fhir_ids *s);
+/* A search's answer: the page and the total. */
+struct fhir_hits {
+    long long *v; /* the page: pids, aids (PractitionerRole and
+                   * Organization: an activity naming the structure);
+                   * malloc'd, the caller frees it */
+    size_t n;
+    long long total; /* -1: not counted (a read in id order stopped at
+                      * the page's end): the Bundle has no total */
+    /* A read in id order with more after the page: its next link starts
+     * after the page's last id (_after) instead of an offset. */
+    int more;
+    char next_after[72];
+};
+/* The roles (activities) of pid, appended to s. */
+void fhir_roles_of(struct db_conn *c, long long pid, struct fhir_ids *s);
+/* The activities at the structures ids[0..n) (technical ids), each
+ * ascending: from the structure table's pids, not a scan of activity. */
+void fhir_roles_of_orgs(struct db_conn *c, char *const *ids, size_t n,
+                        struct fhir_ids *s);
+/* The search of q's type: the page into h. 0, or -1 with the error (an
+ * OperationOutcome) in out. */
+int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
+                             struct fhir_hits *h, struct api_resp *out);
+int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
+                     struct fhir_hits *h, struct api_resp *out);
+/* What fhir_org.c shares of it. A search's end: its page and total
+ * into h, or, when the request ran out of time, the page freed and a 503
+ * in out. 0, or -1. */
+int fhir_hits_done(struct db_conn *c, struct fhir_ids *page, long long total,
+                   struct fhir_hits *h, struct api_resp *out);
+/* 1 if every word of folded f begins a word of x, y or z (NULL: none). */
+int fhir_words_in(const char *f, const char *x, const char *y, const char *z);
+/* 1 if v (NULL: never) is one of l's values. */
+int fhir_in_codes(const struct fhir_codes *l, const char *v);
+/* A JSON array of the n strings v (malloc'd, the caller frees it). */
+char *fhir_json_strings(char *const *v, int n);
+
+/* fhir_org.c */
+int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
+                    struct fhir_hits *h, struct api_resp *out);
+
 /* fhir.c */
+/* The national id of pid into nid: 0, or -1 if unknown. */
+int fhir_pid_nid(struct db_conn *c, long long pid, char *nid, size_t cap);
 /* Sets out to an OperationOutcome of status (code: FHIR's issue type). */
 void fhir_error(struct api_resp *out, int status, const char *code,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));

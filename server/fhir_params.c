@@ -270,52 +270,63 @@ static int date_bounds(const char *v, char lo[20], char hi[20])
     return 0;
 }
 
+int fhir_date_cond_ok(const struct fhir_date *d, const char *ts)
+{
+    char t[20];
+    snprintf(t, sizeof(t), "%.19s", ts);
+    switch (d->op) {
+    case FHIR_DATE_NE:
+        return strcmp(t, d->lo) < 0 || strcmp(t, d->hi) > 0;
+    case FHIR_DATE_GT:
+        return strcmp(t, d->hi) > 0;
+    case FHIR_DATE_LT:
+        return strcmp(t, d->lo) < 0;
+    case FHIR_DATE_GE:
+        return strcmp(t, d->lo) >= 0;
+    case FHIR_DATE_LE:
+        return strcmp(t, d->hi) <= 0;
+    default: /* eq */
+        return strcmp(t, d->lo) >= 0 && strcmp(t, d->hi) <= 0;
+    }
+}
+
+int fhir_date_ok(const struct fhir_q *q, const char *ts)
+{
+    for (int i = 0; i < q->ndates; i++)
+        if (!fhir_date_cond_ok(&q->dates[i], ts))
+            return 0;
+    return 1;
+}
+
 static int p_last_updated(struct db_conn *c, struct fhir_q *q, const char *k,
                           enum fhir_mod mod, const char *v,
                           struct api_resp *out)
 {
-    (void)mod;
-    static const char *const pre[] = {"eq", "ne", "gt", "lt", "ge",
-                                      "le", "sa", "eb", "ap"};
-    int op = 0; /* eq */
+    (void)c, (void)mod;
+    /* sa, eb and ap read as gt, lt and eq (docs/fhir.md). */
+    static const struct {
+        char pre[3];
+        enum fhir_date_op op;
+    } pre[] = {
+        {"eq", FHIR_DATE_EQ}, {"ne", FHIR_DATE_NE}, {"gt", FHIR_DATE_GT},
+        {"lt", FHIR_DATE_LT}, {"ge", FHIR_DATE_GE}, {"le", FHIR_DATE_LE},
+        {"sa", FHIR_DATE_GT}, {"eb", FHIR_DATE_LT}, {"ap", FHIR_DATE_EQ}};
+    if (q->ndates >= FHIR_REPEAT_MAX)
+        return bad(out, k, "given too many times");
+    struct fhir_date *d = &q->dates[q->ndates];
+    d->op = FHIR_DATE_EQ;
     if (isalpha((unsigned char)v[0])) {
-        op = -1;
-        for (int i = 0; i < 9 && op < 0; i++)
-            if (strncmp(v, pre[i], 2) == 0)
-                op = i;
-        if (op < 0)
+        size_t i = 0;
+        while (i < sizeof(pre) / sizeof(pre[0]) && strncmp(v, pre[i].pre, 2))
+            i++;
+        if (i == sizeof(pre) / sizeof(pre[0]))
             return bad(out, k, "unknown prefix (eq, ne, gt, lt, ge, le)");
+        d->op = pre[i].op;
         v += 2;
     }
-    char lo[20], hi[20], ts[32];
-    if (date_bounds(v, lo, hi) < 0)
+    if (date_bounds(v, d->lo, d->hi) < 0)
         return bad(out, k, "must be a date (YYYY-MM-DD[Thh:mm[:ss]])");
-    fhir_last_updated(c, ts, sizeof(ts));
-    ts[19] = '\0';
-    int ok;
-    switch (op) {
-    case 1: /* ne */
-        ok = strcmp(ts, lo) < 0 || strcmp(ts, hi) > 0;
-        break;
-    case 2: /* gt */
-    case 6: /* sa */
-        ok = strcmp(ts, hi) > 0;
-        break;
-    case 3: /* lt */
-    case 7: /* eb */
-        ok = strcmp(ts, lo) < 0;
-        break;
-    case 4: /* ge */
-        ok = strcmp(ts, lo) >= 0;
-        break;
-    case 5: /* le */
-        ok = strcmp(ts, hi) <= 0;
-        break;
-    default: /* eq, ap */
-        ok = strcmp(ts, lo) >= 0 && strcmp(ts, hi) <= 0;
-    }
-    if (!ok)
-        q->stale = 1;
+    q->ndates++;
     return 0;
 }
 
@@ -515,9 +526,26 @@ static int p_elements(struct db_conn *c, struct fhir_q *q, const char *k,
 static int p_total(struct db_conn *c, struct fhir_q *q, const char *k,
                    enum fhir_mod mod, const char *v, struct api_resp *out)
 {
-    (void)c, (void)q, (void)mod;
+    (void)c, (void)mod;
     if (strcmp(v, "none") && strcmp(v, "estimate") && strcmp(v, "accurate"))
         return bad(out, k, "must be none, estimate or accurate");
+    q->accurate = strcmp(v, "accurate") == 0;
+    return 0;
+}
+
+/* The cursor of a read in id order (the next link's): the last id of
+ * the page before, an Organization's or a PractitionerRole's. */
+static int p_after(struct db_conn *c, struct fhir_q *q, const char *k,
+                   enum fhir_mod mod, const char *v, struct api_resp *out)
+{
+    (void)mod;
+    if (*q->after)
+        return bad(out, k, "given twice");
+    if (!fhir_id_ok(v) || strlen(v) >= sizeof(q->after))
+        return bad(out, k, "not an id");
+    if (q->type == FHIR_ROLE && fhir_role_aid(c, v, &q->after_aid) < 0)
+        return bad(out, k, "not a PractitionerRole id");
+    snprintf(q->after, sizeof(q->after), "%s", v);
     return 0;
 }
 
@@ -581,6 +609,7 @@ static const struct fparam {
     {"_total", T_ALL, 0, p_total},
     {"_count", T_ALL, 0, p_count},
     {"_getpagesoffset", T_ALL, 0, p_offset},
+    {"_after", T_ROLE | T_ORG, 0, p_after},
     {"_format", T_ALL, 0, p_format},
     {"_pretty", T_ALL, 0, p_ignore},
     {"pretty", T_ALL, 0, p_ignore},

@@ -5,18 +5,18 @@
  * into a buffer as record.c writes a record (a page of jansson values cost
  * ten times as much); labels come from the code table.
  *
- * Two facts the open extracts do not hold are each decided in one
- * function here, to be replaced when the database has them:
- * fhir_last_updated() (every resource carries the extracts' date, and
- * every present person is active) and org_write() / fhir_res_org() (an
- * Organization is derived from the activity rows naming its structure). */
+ * A person's resources carry the person's own date (fhir_person_day():
+ * the history across imports, issue 14); what has no history of its own
+ * (an Organization) the extracts' (fhir_last_updated()). */
 #include <ctype.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "changes.h"
 #include "fhir_int.h"
+#include "history.h"
 #include "fold.h"
 #include "record.h"
 #include "rowid.h"
@@ -46,10 +46,9 @@ int fhir_id_ok(const char *s)
 
 void fhir_last_updated(struct db_conn *c, char *ts, size_t cap)
 {
-    /* The open extracts say when they were made, not when each person
-     * changed (issue 14 keeps that history): every resource carries the
-     * activity extract's time stamp (YYYYMMDDhhmm in its file name),
-     * else the database's build time. */
+    /* The activity extract's time stamp (YYYYMMDDhhmm in its file name),
+     * else the database's build time: the date of what has no history of
+     * its own (an Organization, the Bundle, the CapabilityStatement). */
     snprintf(ts, cap, "1970-01-01T00:00:00Z");
     sqlite3_stmt *st = db_prepare_static(
         c, "SELECT stamp FROM extract WHERE kind = 'activite'");
@@ -68,6 +67,58 @@ void fhir_last_updated(struct db_conn *c, char *ts, size_t cap)
         strlen(s) >= 19)
         snprintf(ts, cap, "%.19sZ", s);
     db_done(st);
+}
+
+void fhir_day_ts(int day, char *ts, size_t cap)
+{
+    snprintf(ts, cap, "%04d-%02d-%02dT00:00:00Z", day / 10000, day / 100 % 100,
+             day % 100);
+}
+
+int fhir_person_day(struct db_conn *c, long long pid)
+{
+    /* The latest change kept of anything of theirs (the change table's
+     * rows name the professional concerned: their own, their
+     * activities', their mailboxes'), else when they were first seen,
+     * else the first import with history: they have been as they are
+     * since. Through change_national_id: a file built before that index
+     * answers from the dates alone rather than scanning the changes once
+     * per resource (the guard is a constant, evaluated once). */
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT p.national_id, (SELECT max(day) FROM change"
+           " WHERE national_id = p.national_id AND EXISTS (SELECT 1 FROM"
+           " sqlite_master WHERE type = 'index' AND"
+           " name = 'change_national_id'))"
+           " FROM professional p WHERE p.pid = ?1");
+    if (!st)
+        return 0;
+    sqlite3_bind_int64(st, 1, pid);
+    int day = 0;
+    char nid[32] = "";
+    if (sqlite3_step(st) == SQLITE_ROW && db_text(st, 0)) {
+        snprintf(nid, sizeof(nid), "%s", db_text(st, 0));
+        day = sqlite3_column_int(st, 1);
+    }
+    db_done(st);
+    if (!*nid)
+        return 0;
+    int first = changes_first_seen(c, HISTORY_PROFESSIONAL, nid);
+    int since = changes_since(c);
+    if (first > day)
+        day = first;
+    if (since > day)
+        day = since;
+    return day;
+}
+
+int fhir_newest_day(struct db_conn *c)
+{
+    sqlite3_stmt *st = db_prepare_static(c, "SELECT max(day) FROM import");
+    int day = 0;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        day = sqlite3_column_int(st, 0);
+    db_done(st);
+    return day;
 }
 
 /* 1 if the view shows element name (_elements lists it, or there is no
@@ -99,14 +150,27 @@ static void put_kv(struct buf *b, const char *key, const char *v)
     json_put_str(b, v);
 }
 
+/* A person's resources' meta.lastUpdated: their own date
+ * (fhir_person_day()), else the extracts'. */
+static void person_ts(struct db_conn *c, long long pid,
+                      const struct fhir_view *v, char *ts, size_t cap)
+{
+    int day = fhir_person_day(c, pid);
+    if (day > 0)
+        fhir_day_ts(day, ts, cap);
+    else
+        snprintf(ts, cap, "%s", v->ts);
+}
+
 /* "resourceType", "id", "meta", "language": what every resource opens
  * with (meta.tag SUBSETTED when _elements chose what it shows). */
 static void put_head(struct buf *b, const char *type, const char *id,
-                     const char *profile, const struct fhir_view *v)
+                     const char *profile, const struct fhir_view *v,
+                     const char *ts)
 {
     put_kv(b, "{\"resourceType\":", type);
     put_kv(b, ",\"id\":", id);
-    put_kv(b, ",\"meta\":{\"versionId\":\"1\",\"lastUpdated\":", v->ts);
+    put_kv(b, ",\"meta\":{\"versionId\":\"1\",\"lastUpdated\":", ts);
     buf_addf(
         b,
         ",\"source\":\"https://annuaire.sante.fr\",\"profile\":[\"" SD_FRCORE
@@ -156,8 +220,10 @@ int fhir_res_tombstone(struct db_conn *c, struct buf *b, long long row)
         id = db_text(st, 2);
         int day = sqlite3_column_int(st, 3);
         put_kv(b, "{\"resourceType\":\"Practitioner\",\"id\":", nid);
-        buf_addf(b, ",\"meta\":{\"lastUpdated\":\"%04d-%02d-%02dT00:00:00Z\"}",
-                 day / 10000, day / 100 % 100, day % 100);
+        char ts[32];
+        fhir_day_ts(day, ts, sizeof(ts));
+        put_kv(b, ",\"meta\":{\"lastUpdated\":", ts);
+        buf_add(b, "}", 1);
         buf_addstr(b, ",\"identifier\":[{\"use\":\"official\",\"type\":{"
                       "\"coding\":[{\"system\":\"" SYS_0203 "\","
                       "\"code\":\"IDNPS\"}]},"
@@ -176,6 +242,90 @@ int fhir_res_tombstone(struct db_conn *c, struct buf *b, long long row)
     }
     db_done(st);
     return rc;
+}
+
+/* A removed professional's activity (gone_activity row) as a role
+ * tombstone: its id (the person's national id, "-", its rank), the day
+ * the removal was seen. */
+#define GONE_ROLE_SQL                                                          \
+    "SELECT g.national_id, a.aid & 1048575, coalesce((SELECT min(day) FROM"    \
+    " import WHERE day > g.last_seen), g.last_seen) FROM gone_activity a,"     \
+    " gone_professional g WHERE a.rowid = ?1 AND g.pid = a.aid >> 20"
+_Static_assert(ROWID_SEQ_BITS == 20, "GONE_ROLE_SQL spells the rowid layout");
+
+int fhir_gone_role_id(struct db_conn *c, long long row, char *id, size_t cap)
+{
+    sqlite3_stmt *st = db_prepare_static(c, GONE_ROLE_SQL);
+    int rc = -1;
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, row);
+    if (sqlite3_step(st) == SQLITE_ROW && db_text(st, 0) &&
+        fhir_id_ok(db_text(st, 0))) {
+        snprintf(id, cap, "%s-%lld", db_text(st, 0),
+                 (long long)sqlite3_column_int64(st, 1));
+        rc = 0;
+    }
+    db_done(st);
+    return rc;
+}
+
+int fhir_res_role_tombstone(struct db_conn *c, struct buf *b, long long row)
+{
+    /* As a Practitioner's: id, meta, active false, and the practitioner
+     * it was of (the official API keeps closed roles as active:false). */
+    sqlite3_stmt *st = db_prepare_static(c, GONE_ROLE_SQL);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, row);
+    int rc = -1;
+    const char *nid;
+    if (sqlite3_step(st) == SQLITE_ROW && (nid = db_text(st, 0)) &&
+        fhir_id_ok(nid)) {
+        char id[64], ts[32];
+        snprintf(id, sizeof(id), "%s-%lld", nid,
+                 (long long)sqlite3_column_int64(st, 1));
+        fhir_day_ts(sqlite3_column_int(st, 2), ts, sizeof(ts));
+        put_kv(b, "{\"resourceType\":\"PractitionerRole\",\"id\":", id);
+        put_kv(b, ",\"meta\":{\"lastUpdated\":", ts);
+        buf_addf(b,
+                 "},\"active\":false,\"practitioner\":{\"reference\":"
+                 "\"Practitioner/%s\"}}",
+                 nid);
+        rc = 0;
+    }
+    db_done(st);
+    return rc;
+}
+
+long long fhir_gone_role_row(struct db_conn *c, const char *id)
+{
+    const char *dash = strrchr(id, '-');
+    char *end;
+    if (!dash || dash == id || dash - id > 20 ||
+        !isdigit((unsigned char)dash[1]))
+        return 0;
+    long seq = strtol(dash + 1, &end, 10);
+    if (*end || seq < 0 || seq > ROWID_SEQ_MAX)
+        return 0;
+    char nid[32];
+    memcpy(nid, id, (size_t)(dash - id));
+    nid[dash - id] = '\0';
+    long long g = fhir_gone_row(c, nid);
+    if (g <= 0)
+        return g;
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT a.rowid FROM gone_professional g, gone_activity a"
+           " WHERE g.rowid = ?1 AND a.aid = (g.pid << 20) | ?2");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, g);
+    sqlite3_bind_int64(st, 2, seq);
+    long long row = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        row = sqlite3_column_int64(st, 0);
+    db_done(st);
+    return row;
 }
 
 /* A Coding: system, code and its label from the code table's list (no
@@ -485,7 +635,9 @@ static int render_practitioner(struct db_conn *c, struct buf *b, long long pid,
         free(cat);
         return -1;
     }
-    put_head(b, "Practitioner", nid, "practitioner", v);
+    char ts[32];
+    person_ts(c, pid, v, ts, sizeof(ts));
+    put_head(b, "Practitioner", nid, "practitioner", v, ts);
     if (show(v, "identifier")) {
         /* IDNPS first: clients read identifier[0]. */
         buf_addstr(b, ",\"identifier\":[{\"use\":\"official\",\"type\":{"
@@ -619,7 +771,7 @@ static int org_write(struct db_conn *c, struct buf *b, sqlite3_stmt *st,
     const char *sid = T(0);
     if (!sid || !fhir_id_ok(sid))
         return -1;
-    put_head(b, "Organization", sid, "organization", v);
+    put_head(b, "Organization", sid, "organization", v, v->ts);
     if (show(v, "identifier")) {
         int n = 0;
         char idnst[32];
@@ -852,7 +1004,9 @@ int fhir_res_role(struct db_conn *c, struct buf *b, long long aid,
     char id[48], nid[24];
     snprintf(nid, sizeof(nid), "%s", db_text(st, 0));
     snprintf(id, sizeof(id), "%s-%lld", nid, aid & ROWID_SEQ_MAX);
-    put_head(b, "PractitionerRole", id, "practitioner-role", v);
+    char ts[32];
+    person_ts(c, pid, v, ts, sizeof(ts));
+    put_head(b, "PractitionerRole", id, "practitioner-role", v, ts);
     if (show(v, "active"))
         buf_addstr(b, ",\"active\":true");
     if (show(v, "practitioner"))

@@ -476,7 +476,12 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
                                   const char *msg)
 {
     struct api_resp resp = {0};
-    api_error(&resp, status, "%s", msg);
+    /* Under the FHIR facade, an OperationOutcome: its clients read every
+     * answer as FHIR. */
+    if (cur && fhir_url(cur->url))
+        fhir_http_error(&resp, status, msg);
+    else
+        api_error(&resp, status, "%s", msg);
     return send_json(conn, &resp, 0, NULL, 0);
 }
 

@@ -205,6 +205,88 @@ check("FHIR Practitioner?active=false&identifier=%s: that one" % gone[0],
 st, _, body = get("/fhir/v2/Practitioner?active=false&family=a")
 check("FHIR a tombstone has no name: active=false&family=a finds none",
       st == 200 and json.loads(body).get("total") == 0)
+# Their activities as PractitionerRole tombstones (active=false), each
+# readable by its id.
+gone_acts = [k[2] for k in truth if k[:2] == ("activity", "removed")
+             and k[2].split("/")[0] in set(gone)]
+st, _, body = get("/fhir/v2/PractitionerRole?active=false&_count=200")
+b = json.loads(body) if st == 200 else {}
+groles = [e["resource"] for e in b.get("entry", [])]
+check("FHIR PractitionerRole?active=false: the removed people's %d activities"
+      % len(gone_acts),
+      st == 200 and b.get("total") == len(gone_acts) == len(groles)
+      and sorted(r["practitioner"]["reference"][13:] for r in groles)
+      == sorted(a.split("/")[0] for a in gone_acts)
+      and all(r["active"] is False for r in groles))
+if groles:
+    st, _, body = get("/fhir/v2/PractitionerRole/" + groles[0]["id"])
+    r = json.loads(body) if st == 200 else {}
+    check("FHIR PractitionerRole/%s: the tombstone" % groles[0]["id"],
+          st == 200 and r.get("active") is False and r.get("id") == groles[0]["id"]
+          and r["meta"]["lastUpdated"] == "2026-11-26T00:00:00Z")
+st, _, body = get("/fhir/v2/PractitionerRole?active=false&practitioner=" + gone[0])
+check("FHIR PractitionerRole?active=false&practitioner=%s: theirs" % gone[0],
+      st == 200 and json.loads(body).get("total")
+      == sum(1 for a in gone_acts if a.split("/")[0] == gone[0]))
+# A delta by _lastUpdated (the official sync pattern): exactly the people
+# the truth changed on day 2 (their own record, an activity, a mailbox:
+# the owner the feed names), each dated that day, then the removed as
+# tombstones; everyone else dated day 1.
+def fhir_all(path):
+    out, url, n = [], base + path, 0
+    while url and n < 100:
+        with urllib.request.urlopen(url, timeout=60) as r:
+            b = json.loads(r.read())
+        out += [e["resource"] for e in b.get("entry", [])
+                if e.get("search", {}).get("mode") == "match"]
+        url = next((l["url"] for l in b.get("link", []) if l["relation"] == "next"), None)
+        n += 1
+    return b, out
+changed = set()
+for kind, change, ident in truth:
+    if kind == "professional":
+        changed.add(ident)
+    elif kind == "activity":
+        changed.add(ident.split("/")[0])
+for c in seen:
+    if c["kind"] == "mailbox" and c["national_id"]:
+        changed.add(c["national_id"])
+present = changed - set(gone)
+b, res = fhir_all("/fhir/v2/Practitioner?_lastUpdated=ge2026-11-26&_count=50")
+live = [r for r in res if r.get("active")]
+dead = [r for r in res if r.get("active") is False]
+check("FHIR Practitioner?_lastUpdated=ge2026-11-26: the %d changed, present "
+      "(%d; missing %s, extra %s)" % (len(present), len(live),
+      sorted(present - {r["id"] for r in live})[:3],
+      sorted({r["id"] for r in live} - present)[:3]),
+      sorted(r["id"] for r in live) == sorted(present))
+check("FHIR the delta's tombstones: the %d removed" % len(gone),
+      sorted(r["id"] for r in dead) == sorted(gone))
+check("FHIR the delta's total: %d" % (len(present) + len(gone)),
+      b.get("total") == len(present) + len(gone) == len(res))
+check("FHIR the changed are dated 2026-11-26",
+      all(r["meta"]["lastUpdated"] == "2026-11-26T00:00:00Z" for r in res))
+st, _, body = get("/fhir/v2/Practitioner?_count=200")
+rest = [e["resource"] for e in json.loads(body).get("entry", [])
+        if e["resource"]["id"] not in changed]
+check("FHIR the unchanged are dated 2026-11-25 (%d seen)" % len(rest),
+      rest and all(r["meta"]["lastUpdated"] == "2026-11-25T00:00:00Z" for r in rest))
+st, _, body = get("/fhir/v2/Practitioner?_lastUpdated=gt2026-11-26")
+check("FHIR _lastUpdated=gt2026-11-26: nobody",
+      st == 200 and json.loads(body).get("total") == 0)
+st, _, body = get("/v1/status")
+npeople = json.loads(body)["meta"]["professionals"] if st == 200 else -1
+st, _, body = get("/fhir/v2/Practitioner?_lastUpdated=ge2026-11-25&_count=0")
+check("FHIR _lastUpdated=ge2026-11-25: everyone and the removed",
+      st == 200 and json.loads(body).get("total") == int(npeople) + len(gone))
+st, _, body = get("/fhir/v2/Practitioner?_lastUpdated=lt2026-11-26&_count=0")
+check("FHIR _lastUpdated=lt2026-11-26: the unchanged",
+      st == 200 and json.loads(body).get("total") == int(npeople) - len(present))
+b, roles = fhir_all("/fhir/v2/PractitionerRole?_lastUpdated=ge2026-11-26&_count=100")
+owners = {r["practitioner"]["reference"].split("/")[1] for r in roles}
+check("FHIR PractitionerRole?_lastUpdated=ge2026-11-26: the changed people's roles",
+      owners == present and all(r["meta"]["lastUpdated"] == "2026-11-26T00:00:00Z"
+                                for r in roles))
 st, _, _ = get("/v1/practitioners/899999999999")
 check("404 for a national id never known", st == 404)
 for nid in [k[2] for k in truth if k[:2] == ("professional", "added")]:

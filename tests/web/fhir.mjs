@@ -250,6 +250,33 @@ async function main() {
     check(wantTown.length && sameSet(gotTown, wantTown), `Organization?address-city=${town}: its ${wantTown.length} structures`,
           `${gotTown.length}: ${gotTown.filter((i) => !wantTown.includes(i)).slice(0, 3)} / ${wantTown.filter((i) => !gotTown.includes(i)).slice(0, 3)}`);
 
+    // 4a. Reads of a whole table, in id order: every structure, every
+    // role of a mode; pages go by the next link's cursor (_after), with no
+    // total while more follow (as ANS leaves it out when costly), the
+    // total when _total=accurate.
+    const wantOrgs = [...structs.keys()].sort();
+    const of = await client.search({ resourceType: 'Organization', searchParams: { _count: 50 } });
+    const allOrgs = await all(of, 'Organization');
+    const gotOrgs = allOrgs.out.map((o) => o.id);
+    const nextUrl = (b) => (b.link || []).find((l) => l.relation === 'next')?.url || '';
+    check(gotOrgs.join() === wantOrgs.join() && allOrgs.pages === Math.ceil(wantOrgs.length / 50) &&
+          !('total' in of) && nextUrl(of).includes('_after='),
+          `Organization, 50 a page: the generator's ${wantOrgs.length} structures once each, in id order, by cursor, no total`,
+          `${gotOrgs.length} got in ${allOrgs.pages} pages, total ${of.total}, next ${nextUrl(of)}`);
+    const acc = await client.search({ resourceType: 'Organization', searchParams: { _count: 1, _total: 'accurate' } });
+    check(acc.total === wantOrgs.length, `Organization?_total=accurate: ${wantOrgs.length}`, `${acc.total}`);
+    // (a line repeated whole is one activity: the importer keeps it once)
+    const modeS = new Set(acts.filter((a) => a['Code mode exercice'] === 'S').map((a) => JSON.stringify(a))).size;
+    const rf = await client.search({ resourceType: 'PractitionerRole', searchParams: { role: 'S', _count: 200 } });
+    const allRoles = await all(rf, 'PractitionerRole?role=S');
+    const roleIds = allRoles.out.map((r) => r.id);
+    check(roleIds.length === modeS && new Set(roleIds).size === modeS && !('total' in rf) &&
+          allRoles.out.every((r) => r.code.some((c) => c.coding[0].code === 'S')),
+          `PractitionerRole?role=S, 200 a page: the generator's ${modeS} salaried activities once each, by cursor`,
+          `${roleIds.length} got (${new Set(roleIds).size} distinct) in ${allRoles.pages} pages, total ${rf.total}`);
+    const racc = await client.search({ resourceType: 'PractitionerRole', searchParams: { role: 'S', _count: 0, _total: 'accurate' } });
+    check(racc.total === modeS, `PractitionerRole?role=S&_total=accurate: ${modeS}`, `${racc.total}`);
+
     // 4. Paging to the end (a sync: a profession, 20 a page).
     const byProf = new Map();
     for (const p of people.values()) byProf.set(p.prof, (byProf.get(p.prof) || 0) + 1);
@@ -319,6 +346,28 @@ async function main() {
         const j = await r.json();
         validate(j, url);
         check(r.status === status && j.resourceType === 'OperationOutcome', `${url}: ${status} OperationOutcome`, `${r.status}`);
+    }
+    // The HTTP layer's own refusals under the facade: OperationOutcomes
+    // too, with FHIR's media type (a client parses every answer as FHIR).
+    const big = 'x'.repeat(5000);
+    for (const [what, url, init, status] of [
+        ['DELETE', '/Practitioner/810000000001', { method: 'DELETE' }, 405],
+        ['POST to a read', '/Practitioner', { method: 'POST', body: 'family=x',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 405],
+        ['a 5 KiB form', '/Practitioner/_search', { method: 'POST', body: `family=${big}`,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 413],
+        ['a 5 KiB URL', `/Practitioner?family=${big}`, {}, 414],
+        ['9 KiB of headers', '/Practitioner?family=x', { headers: { 'x-big': 'y'.repeat(9000) } }, 431],
+    ]) {
+        const r = await fetch(BASE + url, init);
+        const text = await r.text();
+        let j = {};
+        try { j = JSON.parse(text); } catch (e) { /* checked below */ }
+        if (j.resourceType) validate(j, what);
+        check(r.status === status && j.resourceType === 'OperationOutcome' &&
+              (r.headers.get('content-type') || '').startsWith('application/fhir+json'),
+              `${what}: ${status} OperationOutcome, application/fhir+json`,
+              `${r.status} ${r.headers.get('content-type')} ${text.slice(0, 80)}`);
     }
     // The Java samples' tolerated parameters.
     const tol = await fetch(`${BASE}/Practitioner?identifier=${p0.id}&_format=json&_pretty=true`);
