@@ -63,15 +63,49 @@ check "day 1: and in the log" grep -q "no history carried: first import" \
 check "day 1: no change recorded" [ "$(q "$DB" 'select count(*) from change')" -eq 0 ]
 check "day 1: no first_seen invented" \
     [ "$(q "$DB" 'select count(*) from history')" -eq 0 ]
-imp --db "$DB" "$T"/d2/*.zip >"$T/out2" 2>"$T/err2"
+# Each live row's entry stored for the next import, which reads them
+# instead of the tables (importer/digest.h).
+check "day 1: every row's entry stored for the next import" \
+    [ "$(q "$DB" "select (select sum(n) from history_digest) = (select \
+    count(*) from professional) + (select count(*) from activity) + \
+    (select count(*) from mailbox) and (select value from meta where \
+    key = 'history_digest') = '1'")" = 1 ]
+cp "$DB" "$T/day1.db"
+imp --db "$DB" --verbose "$T"/d2/*.zip >"$T/out2" 2>"$T/err2"
 check "day 2 imports" [ $? -eq 0 ]
 check "day 2: history carried" grep -q "history=carried" "$T/out2"
+check "day 2: the previous file's stored entries read, not its tables" \
+    grep -q "history: the previous database's stored entries read" "$T/err2"
 # The summary's counts against the truth's.
 cnt() { grep -c "^$1	$2	" "$T/truth.tsv"; }
 for k in professional activity mailbox; do
     want="$k=+$(cnt $k added)-$(cnt $k removed)~$(cnt $k changed)"
     check "summary $want" grep -q "$want" "$T/out2"
 done
+# A previous file built before the entries were stored (none in it): its
+# tables are read instead, with the same result.
+cp "$T/day1.db" "$T/nodigest.db"
+q "$T/nodigest.db" "delete from history_digest;
+    delete from meta where key = 'history_digest'" >/dev/null
+imp --db "$T/nodigest.db" --verbose "$T"/d2/*.zip >"$T/out8" 2>"$T/err8"
+check "over a file without stored entries: imports" [ $? -eq 0 ]
+check "over a file without stored entries: its tables read" \
+    grep -q "no stored digests: its tables are read" "$T/err8"
+for k in professional activity mailbox; do
+    want="$k=+$(cnt $k added)-$(cnt $k removed)~$(cnt $k changed)"
+    check "over a file without stored entries: summary $want" \
+        grep -q "$want" "$T/out8"
+done
+# Stored entries that are malformed: a good import without history.
+cp "$T/day1.db" "$T/baddigest.db"
+q "$T/baddigest.db" "update history_digest set data = x'ffffffff'
+    where chunk = 0" >/dev/null
+imp --db "$T/baddigest.db" "$T"/d2/*.zip >"$T/out9" 2>"$T/err9"
+check "over malformed stored entries: imports" [ $? -eq 0 ]
+check "over malformed stored entries: history=none" \
+    grep -q "history=none" "$T/out9"
+check "over malformed stored entries: says why" \
+    grep -q "history_digest: malformed" "$T/err9"
 cp "$DB" "$T/day2.db"
 
 # The server on the day-2 database.
