@@ -51,57 +51,70 @@ static uint64_t ukey(int64_t k)
     return (uint64_t)k ^ (UINT64_C(1) << 63);
 }
 
-static int entry_cmp(const void *a, const void *b)
+static void insertion_sort(struct digest_entry *v, size_t n)
 {
-    int64_t x = ((const struct digest_entry *)a)->key,
-            y = ((const struct digest_entry *)b)->key;
-    return x < y ? -1 : x > y;
+    for (size_t i = 1; i < n; i++) {
+        struct digest_entry e = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1].key > e.key; j--)
+            v[j] = v[j - 1];
+        v[j] = e;
+    }
 }
 
-/* The sort: keys are hashes, evenly spread, so one in-place pass of
- * radix distribution on their top 16 bits (American flag sort) leaves
- * buckets of about 74 entries at full scale, each then sorted alone.
- * qsort() over the whole list was glibc's merge sort, which allocates a
- * second array of the list's size (116 MB) for the time of the sort. */
-#define SORT_BITS 16
-void digest_list_sort(struct digest_list *l)
+/* Below this many entries a bucket is sorted by insertion: the size past
+ * which another pass of distribution costs less, as usual for radix
+ * sorts of small records. */
+#define SORT_SMALL 32
+
+/* The sort: an in-place radix sort on the key's bytes from the top
+ * (American flag sort), each bucket sorted again on the next byte, small
+ * ones by insertion. Keys are hashes, evenly spread: at full scale three
+ * passes over 4.85 M entries, 0.22 s of CPU against 1.44 s for qsort(),
+ * which (glibc's merge sort) also allocates a second array of the list's
+ * size (116 MB) for the time of the sort. Eight bytes at most: the depth
+ * and the work are bounded whatever the keys. */
+static void radix_sort(struct digest_entry *v, size_t n, int shift)
 {
-    size_t nb = (size_t)1 << SORT_BITS;
-    size_t *next = xcalloc(nb, sizeof(*next));
-    size_t *end = xcalloc(nb, sizeof(*end));
-    struct digest_entry *v = l->v;
-    if (l->n < 2)
-        goto out;
-    for (size_t i = 0; i < l->n; i++)
-        end[ukey(v[i].key) >> (64 - SORT_BITS)]++;
-    for (size_t b = 0, at = 0; b < nb; b++) {
+    if (n <= SORT_SMALL) {
+        insertion_sort(v, n);
+        return;
+    }
+    /* Only past the test: most calls are for tiny buckets. */
+    size_t next[256], end[256] = {0};
+    for (size_t i = 0; i < n; i++)
+        end[(ukey(v[i].key) >> shift) & 255]++;
+    for (size_t b = 0, at = 0; b < 256; b++) {
         next[b] = at;
         at += end[b];
         end[b] = at;
     }
-    for (size_t b = 0; b < nb; b++) {
+    for (size_t b = 0; b < 256; b++) {
         while (next[b] < end[b]) {
             struct digest_entry e = v[next[b]];
-            size_t to = ukey(e.key) >> (64 - SORT_BITS);
+            size_t to = (ukey(e.key) >> shift) & 255;
             /* Carry e to its bucket, taking what was there, until an
              * entry of bucket b comes back to fill the hole. */
             while (to != b) {
                 struct digest_entry t = v[next[to]];
                 v[next[to]++] = e;
                 e = t;
-                to = ukey(e.key) >> (64 - SORT_BITS);
+                to = (ukey(e.key) >> shift) & 255;
             }
             v[next[b]++] = e;
         }
     }
-    for (size_t b = 0, at = 0; b < nb; b++) {
-        if (end[b] - at > 1)
-            qsort(v + at, end[b] - at, sizeof(*v), entry_cmp);
+    if (shift == 0)
+        return;
+    for (size_t b = 0, at = 0; b < 256; b++) {
+        radix_sort(v + at, end[b] - at, shift - 8);
         at = end[b];
     }
-out:
-    free(next);
-    free(end);
+}
+
+void digest_list_sort(struct digest_list *l)
+{
+    radix_sort(l->v, l->n, 56);
 }
 
 size_t digest_list_mark_collisions(struct digest_list *l)
