@@ -294,7 +294,7 @@ static int scan_side(sqlite3 *db, const char *schema, struct digest_list *e)
 {
     /* Sized at once from the side's own counts (its meta table). */
     char sql[512];
-    double t = now_s();
+    double t = now_s(), c = cpu_s();
     snprintf(sql, sizeof(sql),
              "SELECT sum(value) FROM %s.meta WHERE key IN ('professionals',"
              " 'activities', 'mailboxes')",
@@ -304,15 +304,16 @@ static int scan_side(sqlite3 *db, const char *schema, struct digest_list *e)
         digest_list_reserve(e, (size_t)want + 1);
     if (scan_persons(db, schema, e) < 0 || scan_mailboxes(db, schema, e) < 0)
         return -1;
-    double t1 = now_s();
+    double t1 = now_s(), c1 = cpu_s();
     digest_list_sort(e);
     size_t nc = digest_list_mark_collisions(e);
     if (nc)
         log_warn("history: %s: %zu keys shared by two ids: their history is "
                  "dropped",
                  schema, nc);
-    log_debug("history: %s: %zu entries scanned in %.2f s, sorted in %.2f s",
-              schema, e->n, t1 - t, now_s() - t1);
+    log_debug("history: %s: %zu entries scanned in %.2f s (cpu %.2f s),"
+              " sorted in %.2f s (cpu %.2f s)",
+              schema, e->n, t1 - t, c1 - c, now_s() - t1, cpu_s() - c1);
     return 0;
 }
 
@@ -973,14 +974,16 @@ static int carry(struct step *st, const struct carry_opts *o,
         goto out;
     /* The entries no longer needed once merged: both sides freed before
      * the copies. */
-    double t = now_s();
+    double t = now_s(), c = cpu_s();
     if (merge(st, &ns, &os) < 0)
         goto out;
     digest_reader_close(&rd);
     digest_list_release(ne);
     digest_list_release(&oe);
-    log_debug("history: merged in %.2f s", now_s() - t);
+    log_debug("history: merged in %.2f s (cpu %.2f s)", now_s() - t,
+              cpu_s() - c);
     t = now_s();
+    c = cpu_s();
     int cut_changes = history_day_add(st->day, -o->keep_changes);
     if (copy_gone(st, cut_changes) < 0)
         goto out;
@@ -991,8 +994,9 @@ static int carry(struct step *st, const struct carry_opts *o,
              " WHERE key = 'history_since'");
     if (sql_exec(db, sql) < 0)
         goto out;
-    log_debug("history: removed rows and earlier changes copied in %.2f s",
-              now_s() - t);
+    log_debug("history: removed rows and earlier changes copied in %.2f s"
+              " (cpu %.2f s)",
+              now_s() - t, cpu_s() - c);
     rc = 0;
 out:
     digest_reader_close(&rd);
@@ -1104,14 +1108,14 @@ int carry_history(sqlite3 *db, int day, const char *built_at,
     /* The new file's entries, on every import (a first one too), stored
      * for the next import before anything of the old file is read: they
      * outlive a carry rolled back. */
-    double t = now_s();
+    double t = now_s(), c = cpu_s();
     if (scan_side(db, "main", &ne) < 0 || digest_store(db, &ne) < 0) {
         digest_list_release(&ne);
         return -1;
     }
-    log_debug("history: this database's %zu entries read and stored in "
-              "%.2f s",
-              ne.n, now_s() - t);
+    log_debug("history: this database's %zu entries read and stored in"
+              " %.2f s (cpu %.2f s)",
+              ne.n, now_s() - t, cpu_s() - c);
     if (!o->old_db || stat(o->old_db, &sb) != 0) {
         snprintf(r->why, sizeof(r->why),
                  "first import (no previous "
