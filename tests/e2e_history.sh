@@ -121,11 +121,11 @@ done
 check "server starts" [ -n "$PORT" ]
 
 # The API against the truth: Python prints "ok <what>" or "FAIL <what>".
-"$PY" - "http://127.0.0.1:$PORT" "$T/truth.tsv" >"$T/py.out" 2>&1 <<'EOF'
-import csv, io, json, sys, urllib.error, urllib.request
+"$PY" - "http://127.0.0.1:$PORT" "$T/truth.tsv" "$DB" >"$T/py.out" 2>&1 <<'EOF'
+import csv, io, json, sqlite3, sys, urllib.error, urllib.request
 import feedparser
 
-base, truth_path = sys.argv[1], sys.argv[2]
+base, truth_path, db_path = sys.argv[1], sys.argv[2], sys.argv[3]
 def check(what, cond):
     print(("ok " if cond else "FAIL ") + what)
 
@@ -200,6 +200,50 @@ check("dept= keeps that department's only",
       0 < count("kind=activity&dept=" + one["dept"]) < count("kind=activity"))
 one = next(c for c in seen if c["profession"])
 check("profession= filters", 0 < count("profession=" + one["profession"]) <= len(truth))
+# A department or postal code, now or before (a changed activity's former
+# place), alone, together and with a kind: exactly the rows a plain SQL
+# statement over the change table finds, newest first, paged by the cursor.
+db = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True)
+def ids(q):
+    out, cursor = [], None
+    for _ in range(1000):
+        st, _, body = get("/v1/changes?limit=7&" + q +
+                          ("&cursor=" + cursor if cursor else ""))
+        if st != 200:
+            return None
+        page = json.loads(body)
+        out += [c["id"] + "/" + c["kind"] for c in page["changes"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return out
+def want(where, *args):
+    return [r[0] + "/" + r[1] for r in db.execute(
+        "SELECT id, kind FROM change WHERE " + where + " ORDER BY seq DESC",
+        args)]
+moved = db.execute("SELECT dept_before, dept FROM change WHERE dept_before"
+                   " IS NOT NULL AND dept IS NOT NULL LIMIT 1").fetchone()
+moved_pc = db.execute("SELECT postcode_before, postcode FROM change WHERE"
+                      " postcode_before IS NOT NULL AND postcode IS NOT NULL"
+                      " LIMIT 1").fetchone()
+check("the day has changes of department and of postal code",
+      moved is not None and moved_pc is not None)
+if moved and moved_pc:
+    d0, d1 = moved
+    p0, p1 = moved_pc
+    for d in (d0, d1):
+        check("dept=%s: the rows of that department now or before" % d,
+              ids("dept=" + d) == want("dept = ? OR dept_before = ?", d, d))
+        check("dept=%s&kind=activity" % d,
+              ids("kind=activity&dept=" + d) ==
+              want("kind = 'activity' AND (dept = ? OR dept_before = ?)", d, d))
+    for p in (p0, p1):
+        check("postcode=%s: the rows of that postal code now or before" % p,
+              ids("postcode=" + p) ==
+              want("postcode = ? OR postcode_before = ?", p, p))
+    check("dept= and postcode= together",
+          ids("dept=%s&postcode=%s" % (d1, p0)) ==
+          want("(dept = ? OR dept_before = ?) AND (postcode = ? OR"
+               " postcode_before = ?)", d1, d1, p0, p0))
 for bad_q in ("since=2026-13-01", "since=yesterday", "kind=doctor", "change=moved",
               "limit=0", "limit=1001", "cursor=zz", "cursor=c", "nope=1",
               "dept=1234", "format=xml"):
