@@ -57,4 +57,7 @@ uint64_t hash64(const void *p, size_t n);
 
 /* Monotonic clock in seconds. */
 double now_s(void);
+/* The process's CPU time (user and system, every thread) in seconds: on
+ * a shared machine, steadier than the wall time. */
+double cpu_s(void);
 #endif

@@ -1,10 +1,14 @@
 /* History across imports: see carry.h. The step, in order:
- *   1. attach the old database read-only; a file this code cannot read as
+ *   1. scan the new file's professionals (with their specialties and
+ *      activities, three cursors in pid order) and mailboxes into entries
+ *      (the key of common/history.h, a 32-bit digest of the fields that
+ *      matter, the rowid), sort them by key and store them packed in the
+ *      file (digest.h), for the next import: on every import, a first one
+ *      too;
+ *   2. attach the old database read-only; a file this code cannot read as
  *      schema 3 means an import "without history" (nothing else changes);
- *   2. scan each side's professionals (with their specialties),
- *      activities and mailboxes in rowid order into entries (the key of
- *      common/history.h and a 32-bit digest of the fields that matter), and
- *      sort each side by key;
+ *      its entries are those its own import stored, read in key order,
+ *      or, for a file built before they were stored, scanned as in 1;
  *   3. merge the two sides and the old history table (also in key order):
  *      each key is kept, added, removed or changed; the history table is
  *      written as it goes, the changed, added and removed rows are read
@@ -13,18 +17,21 @@
  *      the gone_* tables, with those of earlier imports still within
  *      --keep-removed, and the changes of earlier imports within
  *      --keep-changes.
- * Memory: 24 bytes an entry, both sides at once (about 230 MB at full
- * scale), after the build's own memory is freed. */
+ * Memory: 24 bytes an entry of the new file (116 MB at full scale), after
+ * the build's own memory is freed; the old file's stored entries are read
+ * one chunk at a time (a file without them: 116 MB more, once). */
 #include "carry.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "columns.h"
+#include "digest.h"
 #include "rowid.h"
 #include "sql.h"
 #include "util.h"
@@ -82,36 +89,7 @@ static const char *const *const kind_fields[HISTORY_KINDS] = {
     pro_fields, act_fields, mbx_fields};
 static const int kind_nf[HISTORY_KINDS] = {PRO_NF, ACT_NF, MBX_NF};
 
-/* ---- Entries ---- */
-
-struct entry {
-    int64_t key;
-    uint32_t digest;
-    uint32_t kind;
-    int64_t ref; /* its rowid in its database: pid, aid or mid */
-};
-
-struct entries {
-    struct entry *v;
-    size_t n, cap;
-};
-
-static void entries_push(struct entries *e, int64_t key, uint32_t digest,
-                         int kind, int64_t ref)
-{
-    if (e->n == e->cap) {
-        e->cap = e->cap ? e->cap * 2 : 1 << 16;
-        e->v = xrealloc(e->v, e->cap * sizeof(*e->v));
-    }
-    e->v[e->n++] = (struct entry){key, digest, (uint32_t)kind, ref};
-}
-
-static int entry_cmp(const void *a, const void *b)
-{
-    int64_t x = ((const struct entry *)a)->key,
-            y = ((const struct entry *)b)->key;
-    return x < y ? -1 : x > y;
-}
+/* ---- Entries (digest.h) ---- */
 
 /* The digest: FNV-1a over the values, each ended by 0x1f, a NULL as 0x1e
  * alone (so NULL and "" differ, and no two lists of values give the same
@@ -132,6 +110,14 @@ static uint32_t digest_add(uint32_t h, const char *s)
     return h;
 }
 #define DIGEST_INIT 2166136261u
+
+static void push(struct digest_list *l, int kind, const char *id,
+                 uint32_t digest, int64_t ref)
+{
+    struct digest_entry e = {history_key(kind, id, strlen(id)), digest,
+                             (uint32_t)kind, ref};
+    digest_list_push(l, &e);
+}
 
 static const char *col_text(sqlite3_stmt *s, int i)
 {
@@ -156,57 +142,6 @@ static sqlite3_stmt *prepare_in(sqlite3 *db, const char *fmt,
     char sql[2048];
     snprintf(sql, sizeof(sql), fmt, schema, schema, schema, schema);
     return prepare(db, sql);
-}
-
-/* Professionals, their specialties alongside (both in pid order). */
-static int scan_professionals(sqlite3 *db, const char *schema,
-                              struct entries *e)
-{
-    sqlite3_stmt *p =
-        prepare_in(db,
-                   "SELECT pid, national_id, last_name, first_name, title_code,"
-                   " profession_code FROM %s.professional ORDER BY pid",
-                   schema);
-    sqlite3_stmt *s = prepare_in(
-        db, "SELECT pid, code FROM %s.specialty ORDER BY pid, code", schema);
-    int rc = -1, srow = -1;
-    struct buf spec;
-    buf_init(&spec, 1 << 20);
-    if (!p || !s)
-        goto out;
-    srow = sqlite3_step(s);
-    int prow;
-    while ((prow = sqlite3_step(p)) == SQLITE_ROW) {
-        int64_t pid = sqlite3_column_int64(p, 0);
-        const char *nid = col_text(p, 1);
-        if (!nid)
-            continue;
-        uint32_t h = DIGEST_INIT;
-        for (int i = 2; i <= 5; i++)
-            h = digest_add(h, col_text(p, i));
-        buf_reset(&spec);
-        while (srow == SQLITE_ROW && sqlite3_column_int64(s, 0) < pid)
-            srow = sqlite3_step(s);
-        while (srow == SQLITE_ROW && sqlite3_column_int64(s, 0) == pid) {
-            if (spec.len)
-                buf_add(&spec, ",", 1);
-            buf_addstr(&spec, col_text(s, 1) ? col_text(s, 1) : "");
-            srow = sqlite3_step(s);
-        }
-        h = digest_add(h, spec.len ? spec.s : NULL);
-        entries_push(e, history_key(HISTORY_PROFESSIONAL, nid, strlen(nid)), h,
-                     HISTORY_PROFESSIONAL, pid);
-    }
-    if (prow != SQLITE_DONE || (srow != SQLITE_DONE && srow != SQLITE_ROW)) {
-        log_warn("history: %s: %s", schema, sqlite3_errmsg(db));
-        goto out;
-    }
-    rc = 0;
-out:
-    buf_release(&spec);
-    sqlite3_finalize(p);
-    sqlite3_finalize(s);
-    return rc;
 }
 
 /* Structures seen so far among one professional's activities, for the
@@ -238,49 +173,95 @@ static void seen_clear(struct seen_st *ss)
     ss->n = 0;
 }
 
-static int scan_activities(sqlite3 *db, const char *schema, struct entries *e)
+/* One professional's activities (a's rows of pid, the cursor's current
+ * row first): an entry each, a's next row after them in *row. */
+static void scan_pro_activities(sqlite3_stmt *a, int *row, int64_t pid,
+                                const char *nid, struct seen_st *ss,
+                                struct digest_list *e)
 {
-    char sql[1024];
-    snprintf(sql, sizeof(sql),
-             "SELECT a.aid, p.national_id, " ACT_COLS_SQL
-             " FROM %s.activity a JOIN %s.professional p"
-             " ON p.pid = a.aid >> 20 ORDER BY a.aid",
-             schema, schema);
-    sqlite3_stmt *s = prepare(db, sql);
-    struct seen_st ss = {0};
-    int64_t cur = -1;
-    int rc = -1, row;
-    if (!s)
-        return -1;
-    while ((row = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t aid = sqlite3_column_int64(s, 0);
-        const char *nid = col_text(s, 1);
-        if (!nid)
-            continue;
-        if ((aid >> ROWID_SEQ_BITS) != cur) {
-            seen_clear(&ss);
-            cur = aid >> ROWID_SEQ_BITS;
-        }
-        const char *st = col_text(s, 2);
+    seen_clear(ss);
+    while (*row == SQLITE_ROW &&
+           (sqlite3_column_int64(a, 0) >> ROWID_SEQ_BITS) == pid) {
+        const char *st = col_text(a, 1);
         char id[HISTORY_ID_MAX];
-        history_activity_id(id, nid, st, seen_rank(&ss, st));
+        history_activity_id(id, nid, st, seen_rank(ss, st));
         uint32_t h = DIGEST_INIT;
         for (int i = 0; i < ACT_NF; i++)
-            h = digest_add(h, col_text(s, 2 + i));
-        entries_push(e, history_key(HISTORY_ACTIVITY, id, strlen(id)), h,
-                     HISTORY_ACTIVITY, aid);
+            h = digest_add(h, col_text(a, 1 + i));
+        push(e, HISTORY_ACTIVITY, id, h, sqlite3_column_int64(a, 0));
+        *row = sqlite3_step(a);
     }
-    if (row != SQLITE_DONE)
+}
+
+/* Professionals, with their specialties and activities alongside: three
+ * cursors read in pid order together (an activity's aid holds its pid),
+ * each table once, rather than each activity joined to its professional
+ * (a B-tree search per row). */
+static int scan_persons(sqlite3 *db, const char *schema, struct digest_list *e)
+{
+    sqlite3_stmt *p =
+        prepare_in(db,
+                   "SELECT pid, national_id, last_name, first_name, title_code,"
+                   " profession_code FROM %s.professional ORDER BY pid",
+                   schema);
+    sqlite3_stmt *s = prepare_in(
+        db, "SELECT pid, code FROM %s.specialty ORDER BY pid, code", schema);
+    sqlite3_stmt *a = prepare_in(
+        db, "SELECT a.aid, " ACT_COLS_SQL " FROM %s.activity a ORDER BY a.aid",
+        schema);
+    int rc = -1, srow = -1, arow = -1;
+    struct seen_st ss = {0};
+    struct buf spec;
+    buf_init(&spec, 1 << 20);
+    if (!p || !s || !a)
+        goto out;
+    srow = sqlite3_step(s);
+    arow = sqlite3_step(a);
+    int prow;
+    while ((prow = sqlite3_step(p)) == SQLITE_ROW) {
+        int64_t pid = sqlite3_column_int64(p, 0);
+        const char *nid = col_text(p, 1);
+        /* Rows of no professional (none in a good file), skipped as the
+         * join did. */
+        while (srow == SQLITE_ROW && sqlite3_column_int64(s, 0) < pid)
+            srow = sqlite3_step(s);
+        while (arow == SQLITE_ROW &&
+               (sqlite3_column_int64(a, 0) >> ROWID_SEQ_BITS) < pid)
+            arow = sqlite3_step(a);
+        if (!nid)
+            continue;
+        uint32_t h = DIGEST_INIT;
+        for (int i = 2; i <= 5; i++)
+            h = digest_add(h, col_text(p, i));
+        buf_reset(&spec);
+        while (srow == SQLITE_ROW && sqlite3_column_int64(s, 0) == pid) {
+            if (spec.len)
+                buf_add(&spec, ",", 1);
+            buf_addstr(&spec, col_text(s, 1) ? col_text(s, 1) : "");
+            srow = sqlite3_step(s);
+        }
+        h = digest_add(h, spec.len ? spec.s : NULL);
+        push(e, HISTORY_PROFESSIONAL, nid, h, pid);
+        scan_pro_activities(a, &arow, pid, nid, &ss, e);
+    }
+    if (prow != SQLITE_DONE || (srow != SQLITE_DONE && srow != SQLITE_ROW) ||
+        (arow != SQLITE_DONE && arow != SQLITE_ROW)) {
         log_warn("history: %s: %s", schema, sqlite3_errmsg(db));
-    else
-        rc = 0;
+        goto out;
+    }
+    rc = 0;
+out:
     seen_clear(&ss);
     free(ss.v);
+    buf_release(&spec);
+    sqlite3_finalize(p);
     sqlite3_finalize(s);
+    sqlite3_finalize(a);
     return rc;
 }
 
-static int scan_mailboxes(sqlite3 *db, const char *schema, struct entries *e)
+static int scan_mailboxes(sqlite3 *db, const char *schema,
+                          struct digest_list *e)
 {
     sqlite3_stmt *s =
         prepare_in(db,
@@ -297,8 +278,7 @@ static int scan_mailboxes(sqlite3 *db, const char *schema, struct entries *e)
         uint32_t h = DIGEST_INIT;
         for (int i = 0; i < MBX_NF; i++)
             h = digest_add(h, col_text(s, 2 + i));
-        entries_push(e, history_key(HISTORY_MAILBOX, addr, strlen(addr)), h,
-                     HISTORY_MAILBOX, sqlite3_column_int64(s, 0));
+        push(e, HISTORY_MAILBOX, addr, h, sqlite3_column_int64(s, 0));
     }
     if (row != SQLITE_DONE)
         log_warn("history: %s: %s", schema, sqlite3_errmsg(db));
@@ -308,27 +288,32 @@ static int scan_mailboxes(sqlite3 *db, const char *schema, struct entries *e)
     return rc;
 }
 
-/* Every entry of a side, sorted by key. 0, or -1 (logged). */
-static int scan_side(sqlite3 *db, const char *schema, struct entries *e)
+/* Every entry of a side, sorted by key, the keys two ids share marked
+ * DIGEST_COLLIDED. 0, or -1 (logged). */
+static int scan_side(sqlite3 *db, const char *schema, struct digest_list *e)
 {
-    /* Sized at once from the side's own counts (its meta table): growing
-     * by doubling would hold up to twice the 115 MB a side needs at full
-     * scale. */
+    /* Sized at once from the side's own counts (its meta table). */
     char sql[512];
+    double t = now_s(), c = cpu_s();
     snprintf(sql, sizeof(sql),
              "SELECT sum(value) FROM %s.meta WHERE key IN ('professionals',"
              " 'activities', 'mailboxes')",
              schema);
     long long want = sql_count(db, sql);
-    if (want > 0 && want < (1LL << 32)) {
-        e->cap = (size_t)want + 1;
-        e->v = xrealloc(e->v, e->cap * sizeof(*e->v));
-    }
-    if (scan_professionals(db, schema, e) < 0 ||
-        scan_activities(db, schema, e) < 0 || scan_mailboxes(db, schema, e) < 0)
+    if (want > 0 && want < (1LL << 32))
+        digest_list_reserve(e, (size_t)want + 1);
+    if (scan_persons(db, schema, e) < 0 || scan_mailboxes(db, schema, e) < 0)
         return -1;
-    if (e->n > 1) /* a side with no row has no array at all */
-        qsort(e->v, e->n, sizeof(*e->v), entry_cmp);
+    double t1 = now_s(), c1 = cpu_s();
+    digest_list_sort(e);
+    size_t nc = digest_list_mark_collisions(e);
+    if (nc)
+        log_warn("history: %s: %zu keys shared by two ids: their history is "
+                 "dropped",
+                 schema, nc);
+    log_debug("history: %s: %zu entries scanned in %.2f s (cpu %.2f s),"
+              " sorted in %.2f s (cpu %.2f s)",
+              schema, e->n, t1 - t, c1 - c, now_s() - t1, cpu_s() - c1);
     return 0;
 }
 
@@ -537,7 +522,8 @@ static int put_history(struct step *st, int64_t key, int first, int last)
  * fields compared, a row of the change table. 0 (also when a digest
  * collision hid no difference), or -1 (logged). */
 static int put_change(struct step *st, int kind, int change,
-                      const struct entry *n, const struct entry *o)
+                      const struct digest_entry *n,
+                      const struct digest_entry *o)
 {
     struct row rn = {0}, ro = {0};
     struct buf before, after;
@@ -598,7 +584,7 @@ out:
 }
 
 /* A removed professional or mailbox, noted for the gone_* copies. */
-static int note_gone(struct step *st, const struct entry *o, int first)
+static int note_gone(struct step *st, const struct digest_entry *o, int first)
 {
     sqlite3_stmt *s;
     if (o->kind == HISTORY_PROFESSIONAL) {
@@ -643,56 +629,80 @@ static int hist_next(sqlite3_stmt *s, struct hist *h)
     return 0;
 }
 
-/* Keys that two ids share in the new side (a 64-bit hash collision):
- * their history is dropped rather than mixed up. Marks them kind ~0. */
-static void drop_collisions(struct entries *e)
+/* One side of the merge, read in key order: a list in memory, or the
+ * old file's stored digests. */
+struct side {
+    const struct digest_list *l;
+    size_t i;
+    struct digest_reader *rd;
+    struct digest_entry cur;
+    int valid;
+};
+
+static int side_next(struct side *sd)
 {
-    for (size_t i = 1; i < e->n; i++)
-        if (e->v[i].key == e->v[i - 1].key) {
-            log_warn("history: two ids share key %lld: their history is "
-                     "dropped",
-                     (long long)e->v[i].key);
-            e->v[i].kind = e->v[i - 1].kind = ~0u;
-        }
+    if (sd->rd) {
+        int r = digest_reader_next(sd->rd, &sd->cur);
+        sd->valid = r > 0;
+        return r < 0 ? -1 : 0;
+    }
+    sd->valid = sd->i < sd->l->n;
+    if (sd->valid)
+        sd->cur = sd->l->v[sd->i++];
+    return 0;
+}
+
+/* The current entry of sd if its key is k, taken into e (sd moves on):
+ * e, else NULL. *err set on a read error. */
+static const struct digest_entry *side_take(struct side *sd, int64_t k,
+                                            struct digest_entry *e, int *err)
+{
+    if (!sd->valid || sd->cur.key != k)
+        return NULL;
+    *e = sd->cur;
+    if (side_next(sd) < 0)
+        *err = 1;
+    return e;
 }
 
 /* The merge (step 3). 0, or -1 (logged). */
-static int merge(struct step *st, struct entries *ne, struct entries *oe)
+static int merge(struct step *st, struct side *ns, struct side *os)
 {
     sqlite3_stmt *hs =
         prepare(st->db, "SELECT key, first_seen, last_seen FROM old.history"
                         " ORDER BY key");
     struct hist h;
-    size_t i = 0, j = 0;
-    int rc = -1;
-    if (!hs || hist_next(hs, &h) < 0)
+    int rc = -1, err = 0;
+    if (!hs || hist_next(hs, &h) < 0 || side_next(ns) < 0 || side_next(os) < 0)
         goto out;
-    drop_collisions(ne);
-    drop_collisions(oe);
-    while (i < ne->n || j < oe->n || h.valid) {
+    while (ns->valid || os->valid || h.valid) {
         int64_t k = INT64_MAX;
-        if (i < ne->n && ne->v[i].key < k)
-            k = ne->v[i].key;
-        if (j < oe->n && oe->v[j].key < k)
-            k = oe->v[j].key;
+        if (ns->valid && ns->cur.key < k)
+            k = ns->cur.key;
+        if (os->valid && os->cur.key < k)
+            k = os->cur.key;
         if (h.valid && h.key < k)
             k = h.key;
-        const struct entry *n =
-            i < ne->n && ne->v[i].key == k ? &ne->v[i++] : NULL;
-        const struct entry *o =
-            j < oe->n && oe->v[j].key == k ? &oe->v[j++] : NULL;
+        struct digest_entry ne, oe;
+        const struct digest_entry *n = side_take(ns, k, &ne, &err);
+        const struct digest_entry *o = side_take(os, k, &oe, &err);
         struct hist hh = {0};
+        if (err)
+            goto out;
         if (h.valid && h.key == k) {
             hh = h;
             if (hist_next(hs, &h) < 0)
                 goto out;
         }
         /* A collision: skip every entry of that key. */
-        if ((n && n->kind == ~0u) || (o && o->kind == ~0u)) {
-            while (i < ne->n && ne->v[i].key == k)
-                i++;
-            while (j < oe->n && oe->v[j].key == k)
-                j++;
+        if ((n && n->kind == DIGEST_COLLIDED) ||
+            (o && o->kind == DIGEST_COLLIDED)) {
+            while (ns->valid && ns->cur.key == k)
+                if (side_next(ns) < 0)
+                    goto out;
+            while (os->valid && os->cur.key == k)
+                if (side_next(os) < 0)
+                    goto out;
             continue;
         }
         if (n && o) {
@@ -906,12 +916,16 @@ static void uri_of(struct buf *b, const char *path)
     buf_addstr(b, "?mode=ro");
 }
 
-/* The carry itself, inside the savepoint: -1 on any error (logged as a
+/* The carry itself, inside the savepoint, against ne, the new file's
+ * entries (released here once merged): -1 on any error (logged as a
  * warning: the caller rolls back and imports without history). */
-static int carry(struct step *st, const struct carry_opts *o)
+static int carry(struct step *st, const struct carry_opts *o,
+                 struct digest_list *ne)
 {
     sqlite3 *db = st->db;
-    struct entries ne = {0}, oe = {0};
+    struct digest_list oe = {0};
+    struct digest_reader rd = {0};
+    struct side ns = {.l = ne}, os = {.l = &oe};
     int rc = -1;
     char sql[256];
     long long od = sql_count(db, "SELECT value FROM old.meta"
@@ -924,11 +938,21 @@ static int carry(struct step *st, const struct carry_opts *o)
     long long seq = sql_count(db, "SELECT value FROM old.meta"
                                   " WHERE key = 'change_seq'");
     st->seq = seq > 0 ? seq : 0;
-    double t = now_s();
-    if (scan_side(db, "main", &ne) < 0 || scan_side(db, "old", &oe) < 0)
+    /* The old file's entries as its import stored them, read as a stream;
+     * a file built before they were stored is scanned and sorted as the
+     * new one was (once: this import stores its own). */
+    int stored = digest_reader_open(&rd, db, "old");
+    if (stored < 0)
         goto out;
-    log_debug("history: %zu entries, %zu before, read in %.2f s", ne.n, oe.n,
-              now_s() - t);
+    if (stored) {
+        log_debug("history: the previous database's stored entries read");
+        os.rd = &rd;
+    } else {
+        log_debug("history: the previous database has no stored digests:"
+                  " its tables are read");
+        if (scan_side(db, "old", &oe) < 0)
+            goto out;
+    }
     if (readers_open(db, "main", &st->rn) < 0 ||
         readers_open(db, "old", &st->ro) < 0)
         goto out;
@@ -950,11 +974,16 @@ static int carry(struct step *st, const struct carry_opts *o)
         goto out;
     /* The entries no longer needed once merged: both sides freed before
      * the copies. */
-    if (merge(st, &ne, &oe) < 0)
+    double t = now_s(), c = cpu_s();
+    if (merge(st, &ns, &os) < 0)
         goto out;
-    free(ne.v);
-    free(oe.v);
-    ne.v = oe.v = NULL;
+    digest_reader_close(&rd);
+    digest_list_release(ne);
+    digest_list_release(&oe);
+    log_debug("history: merged in %.2f s (cpu %.2f s)", now_s() - t,
+              cpu_s() - c);
+    t = now_s();
+    c = cpu_s();
     int cut_changes = history_day_add(st->day, -o->keep_changes);
     if (copy_gone(st, cut_changes) < 0)
         goto out;
@@ -965,10 +994,13 @@ static int carry(struct step *st, const struct carry_opts *o)
              " WHERE key = 'history_since'");
     if (sql_exec(db, sql) < 0)
         goto out;
+    log_debug("history: removed rows and earlier changes copied in %.2f s"
+              " (cpu %.2f s)",
+              now_s() - t, cpu_s() - c);
     rc = 0;
 out:
-    free(ne.v);
-    free(oe.v);
+    digest_reader_close(&rd);
+    digest_list_release(&oe);
     readers_close(&st->rn);
     readers_close(&st->ro);
     sqlite3_finalize(st->ins_hist);
@@ -1052,6 +1084,7 @@ int carry_history(sqlite3 *db, int day, const char *built_at,
                   const struct carry_opts *o, struct carry_result *r)
 {
     struct step st = {.db = db, .day = day, .r = r};
+    struct digest_list ne = {0};
     struct stat sb;
     int attached = 0;
     memset(r, 0, sizeof(*r));
@@ -1060,12 +1093,29 @@ int carry_history(sqlite3 *db, int day, const char *built_at,
     /* Rolled back if the old file fails us half-way: a journal in memory
      * (the build's own is off), for the step's few pages. The build's
      * page cache (256 MiB) shrunk meanwhile: the scans read each table
-     * once, in order, and the entries' two lists (230 MB at full scale)
-     * then fit within the build's peak; the caller's size is put back. */
+     * once, in order, and the new file's list of entries (116 MB at full
+     * scale; the old file's is read as a stream) then fits within the
+     * build's peak; the caller's size is put back. */
     long long cache = sql_count(db, "PRAGMA main.cache_size");
     if (sql_exec(db, "PRAGMA main.cache_size=-16384;"
                      "PRAGMA journal_mode=MEMORY; BEGIN") < 0)
         return -1;
+    /* glibc keeps what the build freed (its lists, the parse threads'
+     * arenas, the page cache just shrunk) in its arenas: given back to the
+     * system before the step allocates its own, which would otherwise
+     * come on top of it. */
+    malloc_trim(0);
+    /* The new file's entries, on every import (a first one too), stored
+     * for the next import before anything of the old file is read: they
+     * outlive a carry rolled back. */
+    double t = now_s(), c = cpu_s();
+    if (scan_side(db, "main", &ne) < 0 || digest_store(db, &ne) < 0) {
+        digest_list_release(&ne);
+        return -1;
+    }
+    log_debug("history: this database's %zu entries read and stored in"
+              " %.2f s (cpu %.2f s)",
+              ne.n, now_s() - t, cpu_s() - c);
     if (!o->old_db || stat(o->old_db, &sb) != 0) {
         snprintf(r->why, sizeof(r->why),
                  "first import (no previous "
@@ -1094,15 +1144,19 @@ int carry_history(sqlite3 *db, int day, const char *built_at,
         buf_release(&uri);
         int usable = 0;
         if (attached) {
-            if (sql_exec(db, "SAVEPOINT carry") < 0)
+            if (sql_exec(db, "SAVEPOINT carry") < 0) {
+                digest_list_release(&ne);
                 return -1;
+            }
             usable = old_usable(db, r->why, sizeof(r->why));
             if (usable < 0)
                 snprintf(r->why, sizeof(r->why),
                          "the previous database cannot be read: %s",
                          sqlite3_errmsg(db));
         }
-        if (usable > 0 && carry(&st, o) == 0) {
+        int ok = usable > 0 && carry(&st, o, &ne) == 0;
+        digest_list_release(&ne);
+        if (ok) {
             r->carried = 1;
             if (sql_exec(db, "RELEASE carry") < 0)
                 return -1;
@@ -1117,6 +1171,7 @@ int carry_history(sqlite3 *db, int day, const char *built_at,
                 return -1;
         }
     }
+    digest_list_release(&ne);
     /* A first import has no past: said, not warned. */
     if (!r->carried && !o->old_db)
         log_info("no history carried: %s", r->why);

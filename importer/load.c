@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,16 +126,6 @@ void load_progress(struct build *b, const char *step, int final)
     if (final)
         fputc('\n', stderr);
     fflush(stderr);
-}
-
-/* Process CPU time (every thread), seconds. */
-static double cpu_s(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
-        return 0;
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 /* --verbose: a step's wall time, and its CPU time over every thread (on

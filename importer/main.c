@@ -916,7 +916,8 @@ static int fetch_source(struct import *im, size_t i)
     im->in[i].origin = source_origin_name(im->origin);
     /* What arrived is checked before anything is built from it, so that
      * a maintenance page or a cut download is this source's failure. */
-    if (source_check(im->paths[i], im->names[i], src, &sf) < 0)
+    if (source_check(im->paths[i], im->names[i], src, im->downloaded[i], &sf) <
+        0)
         return -1;
     im->in[i].kind = sf.kind >= 0 ? load_kind_name(sf.kind) : NULL;
     return 0;

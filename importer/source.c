@@ -234,9 +234,25 @@ out:
     return ret;
 }
 
+/* Member m of z inflated to its end and dropped: zipread_read() checks
+ * the deflate data and, at the end, the CRC. 0, or -1 (logged). */
+static int read_through(struct zipread *z, size_t m)
+{
+    /* 1 MiB: the size of a read that costs nothing beside inflating it. */
+    enum { CHUNK = 1 << 20 };
+    char *buf = xmalloc(CHUNK);
+    ssize_t r = -1;
+    if (zipread_open_member(z, m) == 0)
+        while ((r = zipread_read(z, buf, CHUNK)) > 0)
+            ;
+    free(buf);
+    return r == 0 ? 0 : -1;
+}
+
 /* Each extract member of zip z (at least one) has the header its name
- * says. 0, or -1 (logged). */
-static int check_zip(struct zipread *z, const char *shown)
+ * says, and, if whole, inflates to its end with the right CRC. 0, or -1
+ * (logged). */
+static int check_zip(struct zipread *z, const char *shown, int whole)
 {
     int found = 0;
     for (int k = 0; k < KIND_COUNT; k++) {
@@ -262,6 +278,12 @@ static int check_zip(struct zipread *z, const char *shown)
                       what, load_kind_name(hk), load_kind_name(k));
             return -1;
         }
+        if (whole && read_through(z, (size_t)m) < 0) {
+            log_error("%s: not a whole extract: its data does not inflate "
+                      "to a right CRC (a download damaged on the way?)",
+                      what);
+            return -1;
+        }
     }
     if (!found) {
         log_error("%s: the zip holds no extract file (members named "
@@ -273,7 +295,7 @@ static int check_zip(struct zipread *z, const char *shown)
 }
 
 int source_check(const char *path, const char *name, const char *shown,
-                 struct source_file *out)
+                 int whole, struct source_file *out)
 {
     char head[512];
     ssize_t got;
@@ -303,7 +325,7 @@ int source_check(const char *path, const char *name, const char *shown,
         if (!z)
             goto out;
         out->zip = 1;
-        ret = check_zip(z, shown);
+        ret = check_zip(z, shown, whole);
         zipread_close(z);
         goto out;
     }

@@ -290,6 +290,17 @@ CREATE TABLE import (
     counts     TEXT NOT NULL      -- JSON: {"professional":{"added":n,...},...}
 );
 
+-- The history step's entries of this file's live rows (importer/digest.h):
+-- each professional, activity and mailbox as (history key, digest of the
+-- fields that matter, rowid), in key order, packed DIGEST_CHUNK to a row;
+-- the next import reads them instead of scanning and sorting this file's
+-- tables again. meta 'history_digest' is their format's version.
+CREATE TABLE history_digest (
+    chunk INTEGER PRIMARY KEY,
+    n     INTEGER NOT NULL,  -- entries in data
+    data  BLOB NOT NULL
+);
+
 -- The last known rows of removed professionals and mailboxes, kept
 -- --keep-removed days for the 410 answers; never searched or counted.
 -- The same columns as their live tables (pids renumbered, gid), and the

@@ -102,20 +102,41 @@ int changes_list(struct db_conn *c, const struct changes_query *q,
                  int *more)
 {
     /* The filters asked, and only those, in the statement (cached per
-     * combination: 2^5): each is then an index range read in seq order
-     * (an index on a column lists equal keys by rowid), walked backwards
-     * from the cursor, and the LIMIT stops it at the page's end. With no
-     * filter, the table itself in rowid order. */
-    char sql[1024];
-    snprintf(sql, sizeof(sql),
+     * combination): each is then an index range read in seq order (an
+     * index on a column lists equal keys by rowid), walked backwards from
+     * the cursor, and the LIMIT stops it at the page's end. With no
+     * filter, the table itself in rowid order. A department or postal
+     * code also matches a changed activity's former one: two index ranges
+     * (the value now; the former value where it differs, so that no row is
+     * in both), each in seq order, merged by a UNION ALL that SQLite reads
+     * as two ordered streams and stops at the LIMIT. Written as one OR,
+     * SQLite read both ranges whole and sorted them: 4,294 rows for Paris
+     * at full scale, p50 1.9 ms against 0.2 ms for the other filters. */
+    char common[512], sql[2048];
+    const char *on = NULL, *before = NULL, *param = NULL;
+    snprintf(common, sizeof(common),
              "SELECT seq, day, kind, change, id, national_id, profession,"
              " dept, postcode, before, after FROM change WHERE seq < ?1"
-             " AND day >= ?2%s%s%s%s%s ORDER BY seq DESC LIMIT ?8",
+             " AND day >= ?2%s%s%s",
              q->kind >= 0 ? " AND kind = ?3" : "",
              q->change >= 0 ? " AND change = ?4" : "",
-             q->profession ? " AND profession = ?5" : "",
-             q->dept ? " AND (dept = ?6 OR dept_before = ?6)" : "",
-             q->postcode ? " AND (postcode = ?7 OR postcode_before = ?7)" : "");
+             q->profession ? " AND profession = ?5" : "");
+    if (q->dept) {
+        on = "dept", before = "dept_before", param = "?6";
+    } else if (q->postcode) {
+        on = "postcode", before = "postcode_before", param = "?7";
+    }
+    /* With both, the postal code is a filter inside each department arm. */
+    const char *pc = q->dept && q->postcode
+                         ? " AND (postcode = ?7 OR postcode_before = ?7)"
+                         : "";
+    if (on)
+        snprintf(sql, sizeof(sql),
+                 "%s AND %s = %s%s UNION ALL %s AND %s = %s AND %s IS NOT %s%s"
+                 " ORDER BY seq DESC LIMIT ?8",
+                 common, on, param, pc, common, before, param, on, param, pc);
+    else
+        snprintf(sql, sizeof(sql), "%s ORDER BY seq DESC LIMIT ?8", common);
     sqlite3_stmt *st = db_prepare(c, sql);
     if (!st)
         return -1;

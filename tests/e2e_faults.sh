@@ -537,7 +537,7 @@ check "the victim survived it all" victim_ok
 # --- 10. Sources that keep working: ANS down, the mirror answers ----------
 # tests/http_fixture.py plays ANS (its two zips; or failing: 500s, a
 # download that does not end, an HTML page with status 200, a zip cut in
-# half) and the data.gouv.fr mirror (the four texts under undated names,
+# half, a zip whose CRCs are wrong) and the data.gouv.fr mirror (the four texts under undated names,
 # with ETag and Last-Modified, 304 to a matching If-None-Match). The
 # importer is pointed at both with --ans-url and --mirror-url: auto falls
 # back to the mirror, --source ans does not, --source mirror asks only the
@@ -609,6 +609,7 @@ check "ANS answers 500: retried first" grep -q "retrying" "$T/err"
 fallback "ANS never ends a download" "not complete after 3 s" /delay/30 --download-timeout 3
 fallback "ANS sends an HTML page with status 200" "an HTML page" /html
 fallback "ANS's zip cut in half" "not a readable zip|zip directory" /truncated
+fallback "ANS's zip with wrong CRCs" "CRC mismatch" /badcrc
 
 # Back to ANS, then --source ans: ANS's failure is the run's, the mirror
 # is never asked, the old database stays.

@@ -63,15 +63,49 @@ check "day 1: and in the log" grep -q "no history carried: first import" \
 check "day 1: no change recorded" [ "$(q "$DB" 'select count(*) from change')" -eq 0 ]
 check "day 1: no first_seen invented" \
     [ "$(q "$DB" 'select count(*) from history')" -eq 0 ]
-imp --db "$DB" "$T"/d2/*.zip >"$T/out2" 2>"$T/err2"
+# Each live row's entry stored for the next import, which reads them
+# instead of the tables (importer/digest.h).
+check "day 1: every row's entry stored for the next import" \
+    [ "$(q "$DB" "select (select sum(n) from history_digest) = (select \
+    count(*) from professional) + (select count(*) from activity) + \
+    (select count(*) from mailbox) and (select value from meta where \
+    key = 'history_digest') = '1'")" = 1 ]
+cp "$DB" "$T/day1.db"
+imp --db "$DB" --verbose "$T"/d2/*.zip >"$T/out2" 2>"$T/err2"
 check "day 2 imports" [ $? -eq 0 ]
 check "day 2: history carried" grep -q "history=carried" "$T/out2"
+check "day 2: the previous file's stored entries read, not its tables" \
+    grep -q "history: the previous database's stored entries read" "$T/err2"
 # The summary's counts against the truth's.
 cnt() { grep -c "^$1	$2	" "$T/truth.tsv"; }
 for k in professional activity mailbox; do
     want="$k=+$(cnt $k added)-$(cnt $k removed)~$(cnt $k changed)"
     check "summary $want" grep -q "$want" "$T/out2"
 done
+# A previous file built before the entries were stored (none in it): its
+# tables are read instead, with the same result.
+cp "$T/day1.db" "$T/nodigest.db"
+q "$T/nodigest.db" "delete from history_digest;
+    delete from meta where key = 'history_digest'" >/dev/null
+imp --db "$T/nodigest.db" --verbose "$T"/d2/*.zip >"$T/out8" 2>"$T/err8"
+check "over a file without stored entries: imports" [ $? -eq 0 ]
+check "over a file without stored entries: its tables read" \
+    grep -q "no stored digests: its tables are read" "$T/err8"
+for k in professional activity mailbox; do
+    want="$k=+$(cnt $k added)-$(cnt $k removed)~$(cnt $k changed)"
+    check "over a file without stored entries: summary $want" \
+        grep -q "$want" "$T/out8"
+done
+# Stored entries that are malformed: a good import without history.
+cp "$T/day1.db" "$T/baddigest.db"
+q "$T/baddigest.db" "update history_digest set data = x'ffffffff'
+    where chunk = 0" >/dev/null
+imp --db "$T/baddigest.db" "$T"/d2/*.zip >"$T/out9" 2>"$T/err9"
+check "over malformed stored entries: imports" [ $? -eq 0 ]
+check "over malformed stored entries: history=none" \
+    grep -q "history=none" "$T/out9"
+check "over malformed stored entries: says why" \
+    grep -q "history_digest: malformed" "$T/err9"
 cp "$DB" "$T/day2.db"
 
 # The server on the day-2 database.
@@ -87,11 +121,11 @@ done
 check "server starts" [ -n "$PORT" ]
 
 # The API against the truth: Python prints "ok <what>" or "FAIL <what>".
-"$PY" - "http://127.0.0.1:$PORT" "$T/truth.tsv" >"$T/py.out" 2>&1 <<'EOF'
-import csv, io, json, sys, urllib.error, urllib.request
+"$PY" - "http://127.0.0.1:$PORT" "$T/truth.tsv" "$DB" >"$T/py.out" 2>&1 <<'EOF'
+import csv, io, json, sqlite3, sys, urllib.error, urllib.request
 import feedparser
 
-base, truth_path = sys.argv[1], sys.argv[2]
+base, truth_path, db_path = sys.argv[1], sys.argv[2], sys.argv[3]
 def check(what, cond):
     print(("ok " if cond else "FAIL ") + what)
 
@@ -166,6 +200,50 @@ check("dept= keeps that department's only",
       0 < count("kind=activity&dept=" + one["dept"]) < count("kind=activity"))
 one = next(c for c in seen if c["profession"])
 check("profession= filters", 0 < count("profession=" + one["profession"]) <= len(truth))
+# A department or postal code, now or before (a changed activity's former
+# place), alone, together and with a kind: exactly the rows a plain SQL
+# statement over the change table finds, newest first, paged by the cursor.
+db = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True)
+def ids(q):
+    out, cursor = [], None
+    for _ in range(1000):
+        st, _, body = get("/v1/changes?limit=7&" + q +
+                          ("&cursor=" + cursor if cursor else ""))
+        if st != 200:
+            return None
+        page = json.loads(body)
+        out += [c["id"] + "/" + c["kind"] for c in page["changes"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return out
+def want(where, *args):
+    return [r[0] + "/" + r[1] for r in db.execute(
+        "SELECT id, kind FROM change WHERE " + where + " ORDER BY seq DESC",
+        args)]
+moved = db.execute("SELECT dept_before, dept FROM change WHERE dept_before"
+                   " IS NOT NULL AND dept IS NOT NULL LIMIT 1").fetchone()
+moved_pc = db.execute("SELECT postcode_before, postcode FROM change WHERE"
+                      " postcode_before IS NOT NULL AND postcode IS NOT NULL"
+                      " LIMIT 1").fetchone()
+check("the day has changes of department and of postal code",
+      moved is not None and moved_pc is not None)
+if moved and moved_pc:
+    d0, d1 = moved
+    p0, p1 = moved_pc
+    for d in (d0, d1):
+        check("dept=%s: the rows of that department now or before" % d,
+              ids("dept=" + d) == want("dept = ? OR dept_before = ?", d, d))
+        check("dept=%s&kind=activity" % d,
+              ids("kind=activity&dept=" + d) ==
+              want("kind = 'activity' AND (dept = ? OR dept_before = ?)", d, d))
+    for p in (p0, p1):
+        check("postcode=%s: the rows of that postal code now or before" % p,
+              ids("postcode=" + p) ==
+              want("postcode = ? OR postcode_before = ?", p, p))
+    check("dept= and postcode= together",
+          ids("dept=%s&postcode=%s" % (d1, p0)) ==
+          want("(dept = ? OR dept_before = ?) AND (postcode = ? OR"
+               " postcode_before = ?)", d1, d1, p0, p0))
 for bad_q in ("since=2026-13-01", "since=yesterday", "kind=doctor", "change=moved",
               "limit=0", "limit=1001", "cursor=zz", "cursor=c", "nope=1",
               "dept=1234", "format=xml"):

@@ -19,6 +19,10 @@ And a hostile or broken server, for the download limits:
                      bad day)
   /truncated/<path>  the first half of <path>'s file, its Content-Length
                      saying so (a file cut short at the source)
+  /badcrc/<path>     <path>'s zip with every member's CRC-32 wrong (in its
+                     local header and the central directory alike, so the
+                     zip opens and its data inflates: only reading a
+                     member to its end tells)
 
 And the data.gouv.fr mirror, serving the generated texts decompressed:
   /mirror/<kind>     (activite, savoirfaire, diplome, mssante) 302 to
@@ -31,11 +35,14 @@ And the data.gouv.fr mirror, serving the generated texts decompressed:
 import email.utils
 import glob
 import http.server
+import io
 import os
 import ssl
+import struct
 import sys
 import time
 import urllib.parse
+import zipfile
 
 root, port_file = sys.argv[1], sys.argv[2]
 PREFIXES = {"/extraction/PS_LibreAcces": "PS_LibreAcces_",
@@ -51,6 +58,27 @@ MIRROR = {"activite": ("PS_LibreAcces_Personne_activite_",
                       "ps-libreacces-dipl-autexerc.txt"),
           "mssante": ("Extraction_Correspondance_MSSante_",
                       "extraction-correspondance-mssante.txt")}
+
+
+def bad_crc(data):
+    """The zip's bytes with every member's CRC-32 inverted."""
+    buf = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        at = zf.start_dir
+        infos = zf.infolist()
+    for info in infos:
+        # The local header's CRC (offset 14), unless a data descriptor
+        # after the data holds it (flag bit 3: the local one is zero).
+        if not info.flag_bits & 8:
+            o = info.header_offset + 14
+            buf[o:o + 4] = struct.pack("<I", info.CRC ^ 0xFFFFFFFF)
+    for _ in infos:
+        assert buf[at:at + 4] == b"PK\x01\x02"
+        crc, = struct.unpack_from("<I", buf, at + 16)
+        buf[at + 16:at + 20] = struct.pack("<I", crc ^ 0xFFFFFFFF)
+        n, m, k = struct.unpack_from("<HHH", buf, at + 28)
+        at += 46 + n + m + k
+    return bytes(buf)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -184,9 +212,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         slow = self.path.startswith("/slow/")
         if slow:
             self.path = self.path[len("/slow"):]
+        badcrc = self.path.startswith("/badcrc/")
+        if badcrc:
+            self.path = self.path[len("/badcrc"):]
         path, name = self.find()
         if not path:
             self.send_error(404)
+            return
+        if badcrc:
+            with open(path, "rb") as f:
+                data = bad_crc(f.read())
+            self.send_response(200)
+            self.send_header("Content-Type", "application/zip")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Disposition",
+                             "attachment; filename=" + name)
+            self.end_headers()
+            if body:
+                self.wfile.write(data)
             return
         size = os.path.getsize(path)
         if truncated:
