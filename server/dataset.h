@@ -21,6 +21,7 @@
 #define DATASET_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sqlite3.h>
 
 #include "geo.h"
 #include "typo.h"
@@ -54,6 +55,17 @@ extern const struct place_key_def place_keys[PLACE_KEYS];
  * (logged, and the search then reads the indexes, or q as names only). */
 struct dataset *dataset_build(const char *path, const char *etag,
                               long long n_pids);
+/* 0: dataset_build() ignores the structures stored in the file
+ * (dataset_blob.c) and builds every one by scanning, as for a file
+ * without them; for the tests that compare both ways. 1 by default. */
+extern int dataset_read_blobs;
+
+/* For the importer: builds the dataset of the committed file at path (by
+ * scanning) and stores its structures in the file through db, a writable
+ * connection to it, for the server to read instead of building them.
+ * 0, or -1 (logged). */
+int dataset_precompute(sqlite3 *db, const char *path);
+
 /* Takes another reference (NULL-safe); returns d. */
 struct dataset *dataset_ref(struct dataset *d);
 /* Drops one; the last frees the dataset (NULL-safe). */
