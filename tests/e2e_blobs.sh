@@ -40,8 +40,11 @@ sqlite3 "$T/plain.db" "DROP TABLE dataset_blob; VACUUM" || ko "drop"
 
 # start LOG DB: a server; its port in PORT.
 start() {
+    # No deadline that a busy machine could reach: a search cut short
+    # answers what it found in the time it had, which two servers need
+    # not share.
     "$BUILD/rpps-server" --db "$2" --listen 127.0.0.1:0 --threads 2 \
-        --cache-mb 0 2>"$1" &
+        --cache-mb 0 --deadline-ms 60000 2>"$1" &
     PORT=
     for _ in $(seq 600); do
         PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$1")
@@ -105,14 +108,18 @@ if [ "$nu" -ge 150 ]; then ok; else ko "only $nu queries drawn"; fi
 
 differ=0
 i=0
-inexact='s/"total":[0-9]*,"total_exact":false/"total":0,"total_exact":false/'
+inexact='s/"total":[0-9]*,"total_exact":[a-z]*/"total":0/'
 while read -r u; do
     i=$((i + 1))
-    # A count cut short by the request's deadline (total_exact false: a
-    # wide near= on a busy machine) depends on the time it had: not
-    # compared.
-    curl -s -m 20 "http://127.0.0.1:$PA$u" | sed "$inexact" >"$T/a.json"
-    curl -s -m 20 "http://127.0.0.1:$PB$u" | sed "$inexact" >"$T/b.json"
+    curl -s -m 60 "http://127.0.0.1:$PA$u" >"$T/a.json"
+    curl -s -m 60 "http://127.0.0.1:$PB$u" >"$T/b.json"
+    # A total that is an estimate on either side (total_exact false: the
+    # count has a budget of a tenth of a millisecond, search.h count_ms)
+    # depends on the time the count had: then the totals are not
+    # compared; the results are.
+    if grep -q '"total_exact":false' "$T/a.json" "$T/b.json"; then
+        sed -i "$inexact" "$T/a.json" "$T/b.json"
+    fi
     if ! cmp -s "$T/a.json" "$T/b.json" || [ ! -s "$T/a.json" ]; then
         differ=$((differ + 1))
         [ $differ -le 3 ] && echo "differs: $u" >&2
