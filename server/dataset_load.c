@@ -676,8 +676,14 @@ static int load_main(sqlite3 *db, struct dataset *d, int blobs)
     if (!(blobs && ds_blob_prefixes(db, &d->prefixes) == 0) &&
         load_prefixes(db, &d->prefixes) < 0)
         return -1;
-    if (!(blobs && ds_blob_names(db, d->n, &d->names) == 0) &&
-        load_names(db, d->n, &d->names) < 0)
+    /* The names are always stored: without them, nothing is (or not of
+     * this version), which the log says once per file. */
+    int stored = blobs && ds_blob_names(db, d->n, &d->names) == 0;
+    if (blobs && !stored)
+        log_info("%s: the server's indexes are not stored in this file (an"
+                 " older importer's, or of another version): building them",
+                 sqlite3_db_filename(db, "main"));
+    if (!stored && load_names(db, d->n, &d->names) < 0)
         return -1;
     return 0;
 }
