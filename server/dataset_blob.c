@@ -1,21 +1,22 @@
 /* The dataset's structures precomputed in the database file (issue 17):
  * rpps-import builds the dataset of the file it has just written with the
- * server's own loaders (dataset_build()), then stores each flat structure
- * as one blob of the dataset_blob table (docs/format.md); the server reads
- * each back with one sqlite3_blob_read() per array, straight into the
- * array it keeps, instead of scanning tables and indexes (about 2 s of CPU
- * at full scale). What is stored is exactly what the scan builds, so the
- * answers are the same either way (tests/test_dataset.c compares them).
+ * server's own loaders (dataset_precompute()), then stores each flat
+ * structure as one row of the dataset_blob table (docs/format.md §6); the
+ * server reads each array back with one sqlite3_blob_read(), straight into
+ * the array it keeps, instead of scanning tables and indexes (about 4 s of
+ * CPU at full scale). What is stored is exactly what the scan builds, so
+ * the answers are the same either way (tests/test_dataset_blob.c compares
+ * the bytes, tests/e2e_blobs.sh the answers).
  *
- * A blob is a header (the number of arrays, a zero, then each array's
- * size in bytes: 64-bit integers in the host's byte order, as every
- * array is: the file is read by the kind of machine that wrote it, and
- * the servers this runs on, amd64 and arm64, are little-endian) followed
- * by the arrays, each at an offset rounded up to 8. A blob that is
- * missing, of another DS_BLOB_VERSION, built for another pid count or
- * malformed is ignored (the loader scans instead): older files
- * serve as before. Not here: the name dictionary and the query reader,
- * whose structures hold pointers, still built at start-up. */
+ * A blob is a header (the number of arrays, a zero, then each array's size
+ * in bytes: 64-bit integers in the host's byte order, as every array is:
+ * the file is read by the kind of machine that wrote it, and the servers
+ * this runs on, amd64 and arm64, are little-endian) followed by the
+ * arrays, each at an offset rounded up to 8. A blob that is missing, of
+ * another DS_BLOB_VERSION, built for another pid count or malformed is
+ * ignored (the loader scans instead): older files serve as before. Not
+ * here: the name dictionary and the query reader, whose structures hold
+ * pointers, still built at start-up. */
 #include "dataset_int.h"
 
 #include <assert.h>
@@ -27,8 +28,8 @@
 #include "util.h"
 #include "banned.h"
 
-/* The arrays of one blob: the places' 4 keys have 5 each, plus the 4
- * counts; 32 leaves room. */
+/* The arrays of one blob at most: the places' have the most, the pid
+ * count and 4 for each of the 4 keys (17); 32 leaves room. */
 #define BLOB_PARTS 32
 
 static size_t round8(size_t n)

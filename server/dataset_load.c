@@ -6,8 +6,8 @@
  * name dictionary. Then the query reader is built on the dictionary and
  * the communes, and each place value's people are ordered by profession.
  * What the importer stored in the file (dataset_blob.c) is read instead of
- * scanned: then under half a second of CPU at full scale (1.9 M
- * professionals, 2.4 M activities), against about 4 s by scanning. */
+ * scanned: then under a second of CPU at full scale (1.9 M professionals,
+ * 2.4 M activities), against about 4 s by scanning. */
 #include "dataset_int.h"
 
 #include <math.h>
