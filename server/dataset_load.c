@@ -554,7 +554,14 @@ static void *activity_thread(void *arg)
     size_t nacts = 0;
     if (j->blobs)
         ds_blob_geo_activities(db, &acts, &nacts);
-    j->geo = geo_load_counted(db, acts, nacts);
+    /* A file imported with --communes none has no commune table: the
+     * importer says nothing of it here (geo_load() would log an error),
+     * the server does below. */
+    sqlite3_stmt *st = NULL;
+    int communes = j->map || (sqlite3_prepare_v2(db, "SELECT 1 FROM commune",
+                                                 -1, &st, NULL) == SQLITE_OK);
+    sqlite3_finalize(st);
+    j->geo = communes ? geo_load_counted(db, acts, nacts) : NULL;
     free(acts);
     int modes = j->blobs && ds_blob_modes(db, j->n, &j->modes) == 0;
     int at = !j->geo ||
@@ -741,7 +748,7 @@ static struct dataset *build(const char *path, const char *etag,
         d->und = NULL;
         d->dict = NULL;
         d->geo = NULL;
-    } else if (!d->geo)
+    } else if (!d->geo && map)
         log_warn("%s: no commune table: places are not understood", path);
     if (d->places && !pj.sorted)
         places_by_profession(d->prof.of, d->places);
