@@ -89,7 +89,10 @@ $(BUILD)/web_assets.c: $(WEB_SRC) tools/embed-web.sh tools/embed.sh
 $(BUILD)/web_assets.o: $(BUILD)/web_assets.c
 	$(CC) $(PROJ_CFLAGS) -Iserver $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/rpps-import: $(IMPORTER_OBJ) $(COMMON_OBJ)
+# The importer stores the server's in-memory indexes in the file it builds
+# (server/dataset_blob.c): it builds them with the server's own code.
+$(IMPORTER_OBJ): PROJ_CFLAGS += -Iserver
+$(BUILD)/rpps-import: $(IMPORTER_OBJ) $(SERVER_LIB) $(COMMON_OBJ)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 $(BUILD)/rpps-server: $(SERVER_OBJ) $(COMMON_OBJ)
 	$(CC) $(PROJ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)

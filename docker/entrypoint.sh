@@ -19,7 +19,7 @@
 #                                code (0, 1, 2, 3 or 4)
 #   rpps-entrypoint rebuild [OPT] the same without --if-changed: after an
 #                                upgrade that changes the database schema
-#   rpps-entrypoint healthcheck  0 when /healthz answers with a database
+#   rpps-entrypoint healthcheck  0 when /readyz says a database serves
 #   rpps-entrypoint CMD [ARG...] runs CMD (rpps-import --help, sh, ...)
 set -u
 
@@ -220,12 +220,15 @@ healthcheck() {
     case $host in
     '' | 0.0.0.0 | '[::]' | '*') host=127.0.0.1 ;;
     esac
-    body=$(curl -fsS -m 4 "http://$host:$port/healthz") || exit 1
-    # Up but without a database (first import still running) is not healthy.
+    # /readyz: 200 once a database serves (and through a swap); 503 while
+    # the server loads it or has none yet (first import still running),
+    # which is not healthy either.
+    body=$(curl -sS -m 4 -w ' %{http_code}' "http://$host:$port/readyz") ||
+        exit 1
     case $body in
-    *'"database":true'* | *'"database": true'*) exit 0 ;;
+    *' 200') exit 0 ;;
     *)
-        echo "no database loaded yet"
+        echo "not ready: $body"
         exit 1
         ;;
     esac

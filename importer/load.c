@@ -29,6 +29,7 @@
 #include "build.h"
 #include "carry.h"
 #include "check.h"
+#include "dataset.h"
 #include "fts_side.h"
 #include "parse.h"
 #include "places.h"
@@ -496,6 +497,17 @@ static int finish(struct build *b, sqlite3 *db, struct fts_side *fts,
                       &res->history) < 0)
         return -1;
     step_done("history", t0);
+    /* The server's in-memory indexes, built once here rather than at each
+     * start of each server (dataset.h): on the committed data, before the
+     * statistics and the checks, which then cover their table too. */
+    load_progress(b, "precomputing the server's indexes", 0);
+    /* This connection's page cache (up to 256 MiB from the build) given
+     * back first: the dataset takes about 200 MiB, and the two together
+     * set the import's peak (967 MiB measured, against 879 before). */
+    sqlite3_db_release_memory(db);
+    if (dataset_precompute(db, db_path) < 0)
+        return -1;
+    step_done("server indexes", t0);
     load_progress(b, "checking", 0);
     /* Statistics for the query planner (sampled: a full ANALYZE reads
      * every index), then back to an ordinary rollback journal so readers

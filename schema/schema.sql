@@ -32,6 +32,17 @@ CREATE TABLE meta (
 -- keys: schema_version, importer_version, built_at (ISO 8601 UTC),
 --       professionals, activities, specialties, diplomas, mailboxes
 
+-- The server's in-memory indexes, precomputed by the importer so that the
+-- server reads them instead of building them at each start (server/
+-- dataset_blob.c; docs/format.md has the layout). Optional: a file without
+-- this table, or with blobs of another version, is served as well (the
+-- server then builds them itself, a second or two at full scale).
+CREATE TABLE dataset_blob (
+    name    TEXT PRIMARY KEY,  -- professions, names, places, ...
+    version INTEGER NOT NULL,  -- the layout's (DS_BLOB_VERSION)
+    data    BLOB NOT NULL
+);
+
 -- One row per source file that went into this database.
 CREATE TABLE extract (
     kind       TEXT PRIMARY KEY,  -- activite | savoirfaire | diplome | mssante

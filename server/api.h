@@ -90,6 +90,6 @@ void api_metrics_db(struct db_conn *c, struct buf *b);
 
 /* The small handlers (query.c); the search's are in search.h. */
 api_handler api_practitioner, api_mssante, api_professions, api_specialties,
-    api_status, api_healthz;
+    api_status, api_healthz, api_readyz;
 
 #endif

@@ -6,10 +6,12 @@
  * geo.h, query reader understand.h, where every activity is) and the cache
  * of rendered records (record.h).
  *
- * Built once per database file (dataset_build(): about a second at full
- * scale, three threads, one scan of the activity table), by the thread
- * that notices the file (db.c's db_check(), the main thread) before the
- * file is served, never inside a request. Immutable after that but for
+ * Built once per database file (dataset_build(), three threads: read
+ * from what the importer stored in the file, dataset_blob.c, under a
+ * second of CPU at full scale; by scanning its tables when it stores
+ * nothing, about 4 s of CPU), by the thread that notices the file (db.c's
+ * db_check(), the main thread) before the file is served, never inside a
+ * request. Immutable after that but for
  * the record cache (its own locks): every connection to the file, on every
  * thread, reads it without locking. Reference-counted: a generation holds
  * one reference, each connection another, and the last dataset_unref()
@@ -21,6 +23,7 @@
 #define DATASET_H
 #include <stddef.h>
 #include <stdint.h>
+#include <sqlite3.h>
 
 #include "geo.h"
 #include "typo.h"
@@ -54,6 +57,17 @@ extern const struct place_key_def place_keys[PLACE_KEYS];
  * (logged, and the search then reads the indexes, or q as names only). */
 struct dataset *dataset_build(const char *path, const char *etag,
                               long long n_pids);
+/* 0: dataset_build() ignores the structures stored in the file
+ * (dataset_blob.c) and builds every one by scanning, as for a file
+ * without them; for the tests that compare both ways. 1 by default. */
+extern int dataset_read_blobs;
+
+/* For the importer: builds the dataset of the committed file at path (by
+ * scanning) and stores its structures in the file through db, a writable
+ * connection to it, for the server to read instead of building them.
+ * 0, or -1 (logged). */
+int dataset_precompute(sqlite3 *db, const char *path);
+
 /* Takes another reference (NULL-safe); returns d. */
 struct dataset *dataset_ref(struct dataset *d);
 /* Drops one; the last frees the dataset (NULL-safe). */

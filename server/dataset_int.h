@@ -110,6 +110,30 @@ struct dataset {
     struct db_record_cache records;
 };
 
+/* The structures stored in the file by the importer (dataset_blob.c,
+ * docs/format.md): each reader fills its structure as the scan would and
+ * returns 0, or -1 with nothing allocated when its blob is missing, of
+ * another version or pid count n, or damaged (then the loader scans).
+ * Bump DS_BLOB_VERSION with any change of a layout below or of the code
+ * that builds what is stored (a loader, geo's commune order): older blobs
+ * are then ignored, and serve again once the next import rewrites them. */
+#define DS_BLOB_VERSION 1
+int ds_blob_professions(sqlite3 *db, long long n, struct ds_professions *out);
+int ds_blob_specialties(sqlite3 *db, long long n, unsigned char **out);
+int ds_blob_prefixes(sqlite3 *db, struct ds_prefixes *out);
+int ds_blob_names(sqlite3 *db, long long n, struct ds_names *out);
+int ds_blob_modes(sqlite3 *db, long long n, struct ds_modes *out);
+/* ncommunes: the communes of the dataset's geo, the indexes stored. */
+int ds_blob_placements(sqlite3 *db, long long n, size_t ncommunes,
+                       struct ds_placements *out);
+/* The places already ordered by profession (places_by_profession()). */
+int ds_blob_places(sqlite3 *db, long long n, struct ds_place_col **out);
+/* Each commune's activity count (geo_load_counted()), *n of them. */
+int ds_blob_geo_activities(sqlite3 *db, uint32_t **out, size_t *n);
+/* Stores d's structures in db (a writable connection, the dataset_blob
+ * table there): 0, or -1 (logged). */
+int ds_blob_save(sqlite3 *db, const struct dataset *d);
+
 /* The hash of a prefix, and of a (list, code) pair. */
 uint64_t ds_prefix_hash(const char *p);
 uint64_t ds_label_hash(const char *list, const char *code);

@@ -57,6 +57,7 @@ static struct {
     ino_t ino;
     off_t size;
     struct timespec mtime;
+    atomic_int loading; /* db_init()/db_check() is building a dataset */
     struct db_conn *all;
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER, .checked = PTHREAD_COND_INITIALIZER};
 
@@ -554,6 +555,36 @@ static void checked_locked(void)
     pthread_cond_broadcast(&g.checked);
 }
 
+unsigned db_test_load_delay_ms;
+
+/* Opens the file at the path and builds its dataset, /readyz saying
+ * "loading" meanwhile if nothing serves yet, until the caller's
+ * publish() or its loaded(). NULL (logged) if it cannot be served. */
+static struct db_conn *load(void)
+{
+    atomic_store(&g.loading, 1);
+    struct db_conn *c = db_conn_open(g.path);
+    if (c && db_test_load_delay_ms) {
+        struct timespec ts = {db_test_load_delay_ms / 1000,
+                              (long)(db_test_load_delay_ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return c;
+}
+
+/* The load is over, the file published or refused. */
+static void loaded(void)
+{
+    atomic_store(&g.loading, 0);
+}
+
+enum db_state db_state(void)
+{
+    if (atomic_load(&g.gen))
+        return DB_READY;
+    return atomic_load(&g.loading) ? DB_LOADING : DB_NONE;
+}
+
 /* Makes the validated connection c's file the served generation: its
  * dataset (built by this thread) becomes the generation's. Frees c. */
 static unsigned publish(struct db_conn *c)
@@ -565,6 +596,7 @@ static unsigned publish(struct db_conn *c)
     unsigned gen = atomic_fetch_add(&g.gen, 1) + 1;
     checked_locked();
     pthread_mutex_unlock(&g.lock);
+    loaded();
     dataset_unref(old);
     db_conn_free(c);
     return gen;
@@ -579,8 +611,9 @@ void db_init(const char *path)
         return;
     }
     remember_stat(&sb);
-    struct db_conn *c = db_conn_open(path);
+    struct db_conn *c = load();
     if (!c) {
+        loaded();
         log_warn("%s: not a database this server can serve: answering 503"
                  " until a valid one replaces it",
                  path);
@@ -604,8 +637,9 @@ void db_check(int force)
      * is built here, before the file is published: no request waits for
      * it but those of threads that have no connection at all. */
     remember_stat(&sb);
-    struct db_conn *c = db_conn_open(g.path);
+    struct db_conn *c = load();
     if (!c) {
+        loaded();
         pthread_mutex_lock(&g.lock);
         checked_locked();
         pthread_mutex_unlock(&g.lock);

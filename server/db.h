@@ -108,6 +108,18 @@ void db_shutdown(void);
 /* Current generation number (0 = nothing loaded yet). */
 unsigned db_generation(void);
 
+/* What /readyz says: whether a generation serves (DB_READY, which stays
+ * so while a newer file is loaded beside it: the old one serves until the
+ * swap), or why not: a file is being loaded (DB_LOADING) or none the
+ * server can serve is at the path (DB_NONE). */
+enum db_state { DB_NONE, DB_LOADING, DB_READY };
+enum db_state db_state(void);
+
+/* Milliseconds each load waits before it publishes (0: none): set before
+ * serving, from RPPS_TEST_LOAD_DELAY_MS, so that a test can see a load
+ * under way on a small database (tests/e2e_ready.sh). */
+extern unsigned db_test_load_delay_ms;
+
 /* A prepared statement for sql on c, reset with no bindings: prepared on
  * first use, then cached. NULL (logged) if sql does not compile. Call
  * db_done() after the last step so that the read is finished. */

@@ -355,10 +355,21 @@ static void build_depts(struct geo *g)
 
 struct geo *geo_load(sqlite3 *db)
 {
+    return geo_load_counted(db, NULL, 0);
+}
+
+struct geo *geo_load_counted(sqlite3 *db, const uint32_t *acts, size_t nacts)
+{
     struct geo *g = xcalloc(1, sizeof(*g));
     struct keys names = {0}, pcs = {0};
-    if (load_communes(g, db) < 0 || load_activity_counts(g, db) < 0)
+    if (load_communes(g, db) < 0)
         goto fail;
+    if (acts && nacts == g->n) {
+        for (size_t i = 0; i < g->n; i++)
+            g->c[i].activities = acts[i];
+    } else if (load_activity_counts(g, db) < 0) {
+        goto fail;
+    }
     if (load_keys(g, db, "SELECT name_fold, insee FROM commune", &names) < 0)
         goto fail;
     if (load_keys(g, db,

@@ -13,6 +13,7 @@
 #ifndef GEO_H
 #define GEO_H
 #include <stddef.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 struct geo;
@@ -31,6 +32,11 @@ struct geo_commune {
 /* Reads the tables from db. NULL after logging if the commune table is
  * missing or unreadable; an activity table is optional (counts stay 0). */
 struct geo *geo_load(sqlite3 *db);
+/* The same with each commune's activity count given (acts[i] is commune
+ * i's geo_commune()->activities, as geo_load() counts them; nacts of
+ * them): no pass over the activity table's index (most of the load's
+ * time). Counted as geo_load() does when nacts is not the commune count. */
+struct geo *geo_load_counted(sqlite3 *db, const uint32_t *acts, size_t nacts);
 void geo_free(struct geo *g);
 
 size_t geo_count(const struct geo *g);

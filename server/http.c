@@ -111,6 +111,7 @@ static const struct route routes[] = {
     {"/v1/changes.atom", 0, 1, 1, api_changes_atom},
     {"/v1/status", 0, 1, 0, api_status},
     {"/healthz", 0, 0, 0, api_healthz},
+    {"/readyz", 0, 0, 0, api_readyz},
     {"/metrics", 0, 0, 0, NULL}, /* Prometheus text, see send_metrics() */
     /* The FHIR facade (fhir.h), /fhir/v2/... and /fhir/... alike; not
      * tagged: its links name the host the client asked. */

@@ -137,7 +137,8 @@ static void usage(FILE *f)
  * RPPS_SEARCH_TUNE="cand,drive,expand,place" lowers the sizes at which a
  * search takes the paths of large matches (cand, drive <= 0, expand,
  * place < 0 keep theirs), RPPS_SEARCH_SLOW_US makes each candidate cost
- * that much more. */
+ * that much more, RPPS_TEST_LOAD_DELAY_MS each load of a database file
+ * (db.h). */
 static void tune_from_env(void)
 {
     struct search_tune t = search_tune_get();
@@ -159,6 +160,12 @@ static void tune_from_env(void)
             t.expand_max = expand > 1000 ? 1000 : (int)expand;
         if (place >= 0)
             t.place_mem_max = place;
+    }
+    const char *delay = getenv("RPPS_TEST_LOAD_DELAY_MS");
+    if (delay) {
+        /* A minute at most: a test's load, not a hang. */
+        long ms = strtol(delay, NULL, 10);
+        db_test_load_delay_ms = ms > 60000 ? 60000 : ms > 0 ? (unsigned)ms : 0;
     }
     const char *slow = getenv("RPPS_SEARCH_SLOW_US");
     if (slow) {
@@ -323,7 +330,6 @@ int main(int argc, char **argv)
      * time); nothing here reads them. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     tune_from_env();
-    db_init(dbpath);
 
     /* Signals go to this thread only: block them before the daemon's
      * threads start (they inherit the mask), then wait for them here. */
@@ -335,9 +341,17 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* Listen first, load after: /healthz and /readyz answer during the
+     * load (503 "loading" from /readyz), so that an orchestrator tells a
+     * server loading its data from a dead one. The "listening" line comes
+     * once the load is over, as before: the scripts that wait for it to
+     * query the server then find it ready. */
     int port = http_start(&ho);
     if (port < 0)
         return 1;
+    log_info("port %d open, loading %s (/readyz: 503 until it serves)", port,
+             dbpath);
+    db_init(dbpath);
     log_info("listening on port %d (%s, %u threads, database %s)", port,
              ho.listen, ho.threads, dbpath);
     for (;;) {

@@ -636,3 +636,22 @@ void api_healthz(struct db_conn *c, const struct api_req *r,
     out->status = 200;
     out->body = json_pack("{s:s, s:b}", "status", "ok", "database", c != NULL);
 }
+
+/* Readiness, for a load balancer or an orchestrator: 200 once a
+ * generation serves (and all through a swap, the old one serving while
+ * the new file loads), 503 before: "loading" while the first file is
+ * being loaded, "unavailable" while no file the server can serve is at
+ * the path. Parameters ignored, as /healthz's (a probe may add its own). */
+void api_readyz(struct db_conn *c, const struct api_req *r,
+                struct api_resp *out)
+{
+    (void)c;
+    (void)r;
+    enum db_state st = db_state();
+    out->status = st == DB_READY ? 200 : 503;
+    out->body = json_pack("{s:s, s:I}", "status",
+                          st == DB_READY     ? "ready"
+                          : st == DB_LOADING ? "loading"
+                                             : "unavailable",
+                          "generation", (json_int_t)db_generation());
+}

@@ -512,6 +512,18 @@ async function main() {
     ...large(H, '/healthz'),
   ].map((c) => ({ op: H, ...c }));
 
+  const RZ = 'getReadiness';
+  const ready = [
+    { path: '/readyz', status: 200, type: json,
+      check: (r) => (JSON.parse(r.text).status === 'ready' ? null : 'status') },
+    { path: '/readyz?pretty=1', status: 200, type: json, check: pretty },
+    { path: '/readyz?pretty=0&probe=1', status: 200, type: json },
+    { base: BASE0, path: '/readyz', status: 503, type: json,
+      check: (r) => (JSON.parse(r.text).status === 'unavailable' ? retry(r) : 'status') },
+    { path: `/readyz?${many}`, status: 400, type: json, check: isErr(400) },
+    ...large(RZ, '/readyz'),
+  ].map((c) => ({ op: RZ, ...c }));
+
   const X = 'getMetrics';
   const metrics = [
     { path: '/metrics', status: 200, type: text,
@@ -534,7 +546,7 @@ async function main() {
   ].map((c) => ({ ...c, check: (r) => (!r.headers['content-type'] && /<html>/.test(r.text) ? null : 'not its HTML page') }));
 
   for (const c of [...search, ...root, ...permalink, ...files, ...suggest, ...record, ...mailbox, ...structures, ...structure,
-                   ...changes, ...lists, ...status, ...health, ...metrics]) {
+                   ...changes, ...lists, ...status, ...health, ...ready, ...metrics]) {
     if (typeof c.headers === 'function') c.headers = c.headers();
     await run(c);
   }
