@@ -966,12 +966,14 @@ static int resolve_structures(struct db_conn *c, struct sq *q,
     q->st_on = 1;
     long long *sids = xmalloc((STRUCTURE_MATCH_MAX + 1) * sizeof *sids);
     db_budget(c, 0);
-    long n = structure_find(c, &k, sids, STRUCTURE_MATCH_MAX + 1);
+    /* Their set (their people are the same whatever their order), in
+     * sid order, which also reads their pids in the table's order. */
+    long n = structure_find_set(c, &k, sids, STRUCTURE_MATCH_MAX + 1);
     /* Read from q, a broad name is not an error: its largest structures
      * (structure_find()'s order) stand for it. */
     int from_q = q->und_structure || q->und_street;
     if (n > STRUCTURE_MATCH_MAX && from_q)
-        n = STRUCTURE_MATCH_MAX;
+        n = structure_find(c, &k, sids, STRUCTURE_MATCH_MAX);
     int rc =
         n < 0 || n > STRUCTURE_MATCH_MAX
             ? -1

@@ -76,6 +76,12 @@ size_t structure_fold(const char *v, int street, char *out, size_t cap);
 long structure_find(struct db_conn *c, const struct structure_cond *k,
                     long long *sids, size_t max);
 
+/* The same structures by sid, ascending: when all of them are wanted
+ * (their number is at most max - 1), their set without the sort by size
+ * (a broad name's ten thousand rows: "ch" 44 -> 25 ms). */
+long structure_find_set(struct db_conn *c, const struct structure_cond *k,
+                        long long *sids, size_t max);
+
 /* The professionals of the structures sids[0..n), ascending and distinct,
  * into *pids (malloc'd, the caller frees), *npids their number. 0, or -1
  * on a database error. */
