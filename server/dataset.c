@@ -77,6 +77,11 @@ int dataset_prof_index(const struct dataset *d, const char *code)
     return 0;
 }
 
+const char *dataset_prof_code(const struct dataset *d, int k)
+{
+    return k > 0 && k < d->prof.ncodes ? d->prof.codes[k] : NULL;
+}
+
 int dataset_has_specialty(const struct dataset *d, long long pid)
 {
     if (pid <= 0 || pid >= d->n)

@@ -69,6 +69,9 @@ long long dataset_npids(const struct dataset *d);
 const unsigned char *dataset_professions(const struct dataset *d);
 /* The index of a profession code, or 0 if no professional has it. */
 int dataset_prof_index(const struct dataset *d, const char *code);
+/* The code of profession index k (dataset_professions()), NULL for 0
+ * (none) or an index no code has. Borrowed from d. */
+const char *dataset_prof_code(const struct dataset *d, int k);
 /* 1 if pid may have specialty rows (0: it has none, skip the lookup). */
 int dataset_has_specialty(const struct dataset *d, long long pid);
 
