@@ -130,8 +130,8 @@ static int run_text_twice(struct db_conn *c, struct search *s, int count);
 
 /* The first keep matches among the people of the structures named
  * exactly (q->st_first), in pid order, into first->all: the filters
- * planned again with them in place of every matched structure's people.
- * 0, or -1 on an error. */
+ * planned with them in place of every matched structure's people. 0, or
+ * -1 on an error (first->all may hold some: the caller frees it). */
 static int first_tier(struct db_conn *c, struct search *s, size_t keep,
                       struct result *first)
 {
@@ -184,16 +184,24 @@ static int run_search(struct db_conn *c, struct search *s, int count)
         res->total_exact = 1;
         return 0;
     }
-    if (filters_plan(c, q, fp, q->ntok == 0 && !q->near) < 0)
+    /* The exact structures' people first, before the filters are planned
+     * for the whole match: the plans share the connection's cached
+     * statements, which planning resets. */
+    size_t keep = (size_t)(q->offset + q->limit);
+    struct result first = {0};
+    if (q->ntok == 0 && !q->near && q->st_nfirst &&
+        first_tier(c, s, keep, &first) < 0) {
+        free(first.all);
         return -1;
+    }
+    if (filters_plan(c, q, fp, q->ntok == 0 && !q->near) < 0) {
+        free(first.all);
+        return -1;
+    }
     if (q->ntok == 0 && q->near)
         return near_rings(c, s, 0, count);
     if (q->ntok == 0) {
-        size_t keep = (size_t)(q->offset + q->limit);
         int known = fp->known_total >= 0;
-        struct result first = {0};
-        if (q->st_nfirst && first_tier(c, s, keep, &first) < 0)
-            return -1;
         int whole = filters_read(c, fp, fp->v, fp->nv, keep + first.nall,
                                  count && !known, res);
         if (whole < 0) {
