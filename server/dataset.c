@@ -77,6 +77,39 @@ int dataset_prof_index(const struct dataset *d, const char *code)
     return 0;
 }
 
+const char *dataset_prof_code(const struct dataset *d, int k)
+{
+    return k > 0 && k < d->prof.ncodes ? d->prof.codes[k] : NULL;
+}
+
+int dataset_has_structures(const struct dataset *d)
+{
+    return d->st.v != NULL;
+}
+
+const struct dataset_structure *dataset_structure(const struct dataset *d,
+                                                  long long sid)
+{
+    if (!d->st.v || sid <= 0 || sid >= d->st.n)
+        return NULL;
+    return &d->st.v[sid];
+}
+
+size_t dataset_structure_pids(const struct dataset *d, long long sid,
+                              const uint32_t **pids)
+{
+    *pids = NULL;
+    if (!d->st.v || sid <= 0 || sid >= d->st.n)
+        return 0;
+    *pids = d->st.pids + d->st.at[sid];
+    return d->st.at[sid + 1] - d->st.at[sid];
+}
+
+uint64_t dataset_town_hash(const char *city_fold)
+{
+    return htab_hash(city_fold, strlen(city_fold));
+}
+
 int dataset_has_specialty(const struct dataset *d, long long pid)
 {
     if (pid <= 0 || pid >= d->n)

@@ -92,6 +92,16 @@ struct ds_placements {
     uint32_t *commune_at; /* geo_count() + 1 entries */
 };
 
+/* The structures: v[sid] (n entries: max sid + 1; a sid no row has is
+ * all zeros), and sid's pids are pids[at[sid] .. at[sid + 1]). v NULL:
+ * not in memory. */
+struct ds_structures {
+    struct dataset_structure *v;
+    uint32_t *at;
+    uint32_t *pids;
+    long long n;
+};
+
 struct dataset {
     atomic_int refs;
     char etag[48];
@@ -107,6 +117,7 @@ struct dataset {
     struct geo *geo;
     struct understand *und;
     struct ds_placements at; /* .act_at NULL: not in memory */
+    struct ds_structures st;
     struct db_record_cache records;
 };
 

@@ -580,8 +580,100 @@ static void *activity_thread(void *arg)
     return NULL;
 }
 
+/* Copies v (NULL: "") into out (cap bytes); -1 if it does not fit. */
+static int st_field(const unsigned char *v, char *out, size_t cap)
+{
+    size_t n = v ? strlen((const char *)v) : 0;
+    if (n >= cap)
+        return -1;
+    memcpy(out, v ? (const char *)v : "", n + 1);
+    return 0;
+}
+
+static void structures_free(struct ds_structures *st)
+{
+    free(st->v);
+    free(st->at);
+    free(st->pids);
+    memset(st, 0, sizeof(*st));
+}
+
+/* The structure table by sid (dataset.h). Left empty (the search reads
+ * the table) if it cannot be read or a value does not fit its field
+ * (postal and commune codes are 5 characters, departments 3). */
+static void load_structures(sqlite3 *db, struct ds_structures *out)
+{
+    memset(out, 0, sizeof(*out));
+    sqlite3_stmt *st = prepare(db, "SELECT max(sid) FROM structure", __func__);
+    if (!st)
+        return;
+    long long max =
+        sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    /* sids are 1 .. the number of structures (order of first sight);
+     * pid offsets are 32 bits. */
+    if (max < 0 || max >= UINT32_MAX / 2)
+        return;
+    st = prepare(db,
+                 "SELECT sid, n_professionals, insee, postcode, dept_code,"
+                 " city_fold, pids FROM structure ORDER BY sid",
+                 __func__);
+    if (!st)
+        return;
+    out->n = max + 1;
+    out->v = xcalloc((size_t)out->n, sizeof(*out->v));
+    out->at = xcalloc((size_t)out->n + 1, sizeof(*out->at));
+    size_t np = 0, cap = 0;
+    long long last = 0;
+    int rc, bad = 0;
+    while (!bad && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        long long sid = sqlite3_column_int64(st, 0);
+        if (sid <= last || sid > max) {
+            bad = 1;
+            break;
+        }
+        for (long long k = last + 1; k <= sid; k++)
+            out->at[k] = (uint32_t)np;
+        last = sid;
+        struct dataset_structure *e = &out->v[sid];
+        long long nprof = sqlite3_column_int64(st, 1);
+        const unsigned char *city = sqlite3_column_text(st, 5);
+        e->nprof = nprof > 0 && nprof < UINT32_MAX ? (uint32_t)nprof : 0;
+        e->city = city ? dataset_town_hash((const char *)city) : 0;
+        bad =
+            st_field(sqlite3_column_text(st, 2), e->insee, sizeof(e->insee)) <
+                0 ||
+            st_field(sqlite3_column_text(st, 3), e->postcode,
+                     sizeof(e->postcode)) < 0 ||
+            st_field(sqlite3_column_text(st, 4), e->dept, sizeof(e->dept)) < 0;
+        /* ascending uint32 little-endian (importer/structures.c) */
+        const unsigned char *p = sqlite3_column_blob(st, 6);
+        size_t m = (size_t)sqlite3_column_bytes(st, 6) / 4;
+        if (np + m > UINT32_MAX) {
+            bad = 1;
+            break;
+        }
+        if (np + m > cap) {
+            cap = 2 * (np + m) + 1024;
+            out->pids = xrealloc(out->pids, cap * sizeof(*out->pids));
+        }
+        for (size_t j = 0; j < m; j++, p += 4)
+            out->pids[np++] = (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+                              (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    }
+    sqlite3_finalize(st);
+    if (bad || rc != SQLITE_DONE) {
+        log_warn("%s: structures not in memory: read from the table",
+                 sqlite3_db_filename(db, "main"));
+        structures_free(out);
+        return;
+    }
+    for (long long k = last + 1; k <= out->n; k++)
+        out->at[k] = (uint32_t)np;
+}
+
 /* The third thread's: the place columns, or NULL (sorted when they come
- * ordered by profession already: stored), then the name dictionary, the
+ * ordered by profession already: stored), the structures, then the name dictionary, the
  * longest part left when the rest is read from the file (its own sorts,
  * 0.3 s of CPU at full scale): here it runs beside the names. */
 struct places_job {
@@ -590,6 +682,7 @@ struct places_job {
     int blobs, map;
     struct ds_place_col *out;
     int sorted;
+    struct ds_structures st;
     double ms;
     struct typo_dict *dict;
 };
@@ -613,6 +706,7 @@ static void *places_thread(void *arg)
         }
         j->out = pl;
     }
+    load_structures(db, &j->st);
     j->ms = (now_s() - t0) * 1e3;
     /* The search lexicon: without it the server still serves, names as
      * typed. */
@@ -651,6 +745,7 @@ void ds_free(struct dataset *d)
     typo_dict_free(d->dict);
     placements_free(&d->at);
     places_free(d->places);
+    structures_free(&d->st);
     records_free(&d->records);
     free(d->modes.of);
     free(d->prof.of);
@@ -729,6 +824,7 @@ static struct dataset *build(const char *path, const char *etag,
     d->at = aj.at;
     d->places = pj.out;
     d->dict = pj.dict;
+    d->st = pj.st;
     if (rc == 0 && d->dict)
         d->und = understand_load(db, d->geo, d->dict);
     sqlite3_close(db);

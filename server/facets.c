@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset.h"
 #include "rowid.h"
 #include "search_int.h"
 #include "banned.h"
@@ -65,9 +66,11 @@ const char *facets_names(void)
     return names_text;
 }
 
-/* Counts over the whole match: value -> count per kind. */
+/* Counts over the whole match: value -> count per kind; the professions
+ * by dataset index first (prof[k]), into map at the end. */
 struct facets {
     json_t *map[FACET_KINDS];
+    long long prof[256];
     int exact;
 };
 
@@ -93,7 +96,14 @@ static void facet_pid(struct db_conn *c, const struct sq *q, struct facets *f,
     if (want & (1u << FACET_HAS_MSS))
         facet_inc(f->map[FACET_HAS_MSS], pid <= c->mss_end ? "true" : "false");
     sqlite3_stmt *st;
-    if (want & (1u << FACET_PROFESSION)) {
+    /* The profession from memory (a byte per pid: a statement per person
+     * made a structure's 20,000 people cost 30 ms); the row only for those
+     * the dataset has none for (no code, or a code past its 255). */
+    int k = 0;
+    if ((want & (1u << FACET_PROFESSION)) && pid < dataset_npids(c->ds) &&
+        (k = dataset_professions(c->ds)[pid]) != 0)
+        f->prof[k]++;
+    if ((want & (1u << FACET_PROFESSION)) && !k) {
         st = db_prepare(c, "SELECT profession_code FROM professional"
                            " WHERE pid = ?1");
         if (st) {
@@ -238,6 +248,15 @@ json_t *facets_compute(struct db_conn *c, struct search *s)
             stream_done(v[k]);
     }
     db_unbudget(c); /* the rest of the page is rendered whatever the time */
+    for (int k = 1; k < 256; k++) {
+        const char *code = f.prof[k] ? dataset_prof_code(c->ds, k) : NULL;
+        if (!code)
+            continue;
+        json_t *n = json_object_get(f.map[FACET_PROFESSION], code);
+        json_object_set_new(
+            f.map[FACET_PROFESSION], code,
+            json_integer(f.prof[k] + (n ? json_integer_value(n) : 0)));
+    }
     json_t *o = facets_json(c, &f, q);
     json_object_set_new(o, "exact", json_boolean(f.exact));
     for (int i = 0; i < FACET_KINDS; i++)

@@ -49,6 +49,7 @@ void params_release(struct sq *q)
     free(q->st_words);
     free(q->st_street);
     free(q->st_pids);
+    free(q->st_first);
     free(q->mss);
     free(q->mss_domain);
     free(q->mbx_pids);
@@ -939,6 +940,24 @@ fail:
     return -1;
 }
 
+/* The people of the structures of sids[0..n) named exactly by q's
+ * structure words, when some of the others are not: q->st_first. 0, or
+ * -1 on a database error. */
+static int exact_tier(struct db_conn *c, struct sq *q, const long long *sids,
+                      size_t n)
+{
+    unsigned char exact[STRUCTURE_EXACT_MAX];
+    long long first[STRUCTURE_EXACT_MAX];
+    long m = structure_exact(c, q->st_words, sids, n, exact);
+    if (m <= 0 || (size_t)m == n)
+        return m < 0 ? -1 : 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (exact[i])
+            first[k++] = sids[i];
+    return structure_pids(c, first, k, &q->st_first, &q->st_nfirst);
+}
+
 /* structure=, street=, siret=, finess= (and the place, on the same
  * structure): the people of the structures that meet them. 0, or -1 with
  * the error in out. */
@@ -948,6 +967,8 @@ static int resolve_structures(struct db_conn *c, struct sq *q,
     struct structure_cond k = {
         .words = q->st_words,
         .street = q->st_street,
+        .words_whole = q->st_words_whole,
+        .street_whole = q->st_street_whole,
         .siret = q->st_siret,
         .finess = q->st_finess,
         .pc_lo = q->pc_lo,
@@ -960,6 +981,7 @@ static int resolve_structures(struct db_conn *c, struct sq *q,
         .ninsee = q->ninsee,
         .towns = q->towns,
         .ntown = q->ntown,
+        .any_order = 1,
     };
     if (!structure_cond_any(&k))
         return 0;
@@ -978,6 +1000,8 @@ static int resolve_structures(struct db_conn *c, struct sq *q,
         n < 0 || n > STRUCTURE_MATCH_MAX
             ? -1
             : structure_pids(c, sids, (size_t)n, &q->st_pids, &q->st_npids);
+    if (rc == 0 && q->st_words && n > 1 && n <= STRUCTURE_EXACT_MAX)
+        rc = exact_tier(c, q, sids, (size_t)n);
     int cut = c->interrupted;
     db_unbudget(c);
     free(sids);

@@ -9,6 +9,7 @@
 
 #include "search_int.h"
 #include "abbrev.h"
+#include "dataset.h"
 #include "structure.h"
 #include "banned.h"
 
@@ -157,6 +158,13 @@ static void und_reread(const struct understand *und, struct understood *u,
         und_clear(u);
 }
 
+/* 1 if the words of u before e end with a complete word: q has words
+ * after them, or a space after its last (understand.h's typing). */
+static int whole_at(const struct understood *u, size_t e)
+{
+    return e < u->nwords || !u->typing;
+}
+
 /* words[s, e) of u joined by spaces (allocated). */
 static char *und_join(const struct understood *u, size_t s, size_t e,
                       int skip_stop)
@@ -197,7 +205,8 @@ static int read_q_street(struct db_conn *c, const struct understand *und,
             char *text = und_join(u, s, e, 0);
             char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
             structure_fold(text, 1, f, sizeof f);
-            struct structure_cond k = {.street = f};
+            struct structure_cond k = {.street = f,
+                                       .street_whole = whole_at(u, e)};
             int ok = structure_exists(c, &k);
             if (ok < 0) {
                 free(text);
@@ -206,6 +215,7 @@ static int read_q_street(struct db_conn *c, const struct understand *und,
             if (ok) {
                 q->und_street = text;
                 q->st_street = xstrdup(f);
+                q->st_street_whole = k.street_whole;
                 und_reread(und, u, s, e);
                 return 0;
             }
@@ -221,12 +231,25 @@ static int read_q_street(struct db_conn *c, const struct understand *und,
  * word unless it names only structures; a profession's words amid them
  * are part of the name. 0 (the name words taken, and that
  * profession), or -1. */
+/* 1 if u's word i is some professional's name word (the word being
+ * typed: begins one), or if that cannot be known (no dictionary). */
+static int name_known(struct db_conn *c, const struct understood *u, size_t i)
+{
+    const struct typo_dict *d = dataset_dict(c->ds);
+    const char *w = u->words[i];
+    size_t n = strlen(w);
+    if (!d)
+        return 1;
+    if (u->typing && i + 1 == u->nwords)
+        return typo_prefix_count(d, w, n, 0) > 0;
+    return typo_count(d, w, n) > 0;
+}
+
 static int read_q_name(struct db_conn *c, struct sq *q)
 {
     struct understood *u = q->und;
     int role[UND_MAX_WORDS];
     und_roles(u, role);
-    int kw = 0, prof_kw = 0, nwords = 0;
     /* The span of the name words: a profession's word inside it is part
      * of the name ("cabinet de kinesitherapie du parc"). */
     size_t fs = u->nwords, ls = 0;
@@ -236,44 +259,75 @@ static int read_q_name(struct db_conn *c, struct sq *q)
                 fs = i;
             ls = i;
         }
+    /* A word dropped before the place as a connector after name words is
+     * tried as part of the name first: "cabinet dentaire des pres
+     * strasbourg" is not "near Strasbourg". */
+    size_t pf = u->place.kind != UND_PLACE_NONE
+                    ? u->phrase[u->place.phrase].first
+                    : u->nwords;
+    int ign = 0;
+    for (size_t i = fs + 1; i < pf && i < u->nwords; i++)
+        if (role[i] == UND_IGNORED)
+            ign = 1;
     struct buf b;
     buf_init(&b, UND_MAX_WORDS * UND_WORD_MAX);
-    int title_in = 0;
-    for (size_t i = 0; i < u->nwords; i++) {
-        int k = structure_keyword(u->words[i]);
-        if (role[i] == UND_PROFESSION && (k == 2 || (i > fs && i < ls)))
-            prof_kw = 1;
-        else if (role[i] == UND_TITLE && i > fs && i < ls)
-            title_in = 1; /* "cabinet du dr leclerc": part of the name */
-        else if (role[i] != UND_NAME)
-            continue;
-        if (k > kw)
-            kw = k;
-        nwords++;
-        /* A particle is left out, but not the word being typed ("selarl
-         * le": the names it begins, LEFEVRE...). */
-        if (structure_stopword(u->words[i]) &&
-            !(u->typing && i + 1 == u->nwords))
-            continue;
-        buf_addf(&b, "%s%s", b.len ? " " : "", u->words[i]);
-    }
     int ret = 0;
-    /* Some name word is needed: "pharmacie lyon" stays pharmacists in
-     * Lyon, "pharmacie du centre lyon" is a pharmacy. */
-    if (fs == u->nwords || !(kw == 2 || (kw == 1 && nwords >= 2)) || !b.len)
-        goto out;
-    char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
-    structure_fold(b.s, 0, f, sizeof f);
-    struct structure_cond k = {.words = f};
-    int ok = structure_exists(c, &k);
-    if (ok <= 0) {
-        ret = ok;
-        goto out;
+    for (int with_ign = ign; with_ign >= 0; with_ign--) {
+        int kw = 0, prof_kw = 0, nwords = 0, title_in = 0, known = 0;
+        size_t end = 0; /* after the last word taken */
+        buf_reset(&b);
+        for (size_t i = 0; i < u->nwords; i++) {
+            int k = structure_keyword(u->words[i]);
+            if (role[i] == UND_PROFESSION && (k == 2 || (i > fs && i < ls)))
+                prof_kw = 1;
+            else if (role[i] == UND_TITLE && i > fs && i < ls)
+                title_in = 1; /* "cabinet du dr leclerc": part of the name */
+            else if (role[i] == UND_IGNORED && with_ign && i > fs && i < pf)
+                ; /* tried as a name word */
+            else if (role[i] != UND_NAME)
+                continue;
+            if (k > kw)
+                kw = k;
+            nwords++;
+            if (role[i] == UND_NAME && !known)
+                known = name_known(c, u, i);
+            /* A particle is left out, but not the word being typed
+             * ("selarl le": the names it begins, LEFEVRE...). */
+            if (structure_stopword(u->words[i]) &&
+                !(u->typing && i + 1 == u->nwords))
+                continue;
+            buf_addf(&b, "%s%s", b.len ? " " : "", u->words[i]);
+            end = i + 1;
+        }
+        /* Some name word is needed: "pharmacie lyon" stays pharmacists
+         * in Lyon, "pharmacie du centre lyon" is a pharmacy. */
+        /* Or words nobody is named ("inovie garges les gonesse": a
+         * laboratory's brand). */
+        if (fs == u->nwords || !b.len ||
+            !(kw == 2 || (kw == 1 && nwords >= 2) ||
+              (kw == 0 && !known && dataset_dict(c->ds))))
+            break;
+        char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
+        structure_fold(b.s, 0, f, sizeof f);
+        struct structure_cond k = {.words = f, .words_whole = whole_at(u, end)};
+        int ok = structure_exists(c, &k);
+        if (ok < 0) {
+            ret = -1;
+            break;
+        }
+        if (ok == 0)
+            continue;
+        q->und_structure = xstrdup(b.s);
+        q->st_words = xstrdup(f);
+        q->st_words_whole = k.words_whole;
+        if (with_ign)
+            for (size_t p = 0; p < u->nphrases; p++)
+                if (u->phrase[p].role == UND_IGNORED &&
+                    u->phrase[p].first > fs && u->phrase[p].first < pf)
+                    u->phrase[p].role = UND_NAME;
+        und_drop_names(u, prof_kw, title_in);
+        break;
     }
-    q->und_structure = xstrdup(b.s);
-    q->st_words = xstrdup(f);
-    und_drop_names(u, prof_kw, title_in);
-out:
     buf_release(&b);
     return ret;
 }
@@ -316,7 +370,7 @@ static int read_q_name_place(struct db_conn *c, const struct understand *und,
         char *text = und_join(u, fs, e, 1);
         char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
         structure_fold(text, 0, f, sizeof f);
-        struct structure_cond k = {.words = f};
+        struct structure_cond k = {.words = f, .words_whole = whole_at(u, e)};
         int ok = structure_exists(c, &k);
         if (ok <= 0) {
             free(text);
@@ -326,6 +380,7 @@ static int read_q_name_place(struct db_conn *c, const struct understand *und,
         }
         q->und_structure = text;
         q->st_words = xstrdup(f);
+        q->st_words_whole = k.words_whole;
         und_reread(und, u, fs, e);
         return 0;
     }

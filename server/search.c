@@ -128,6 +128,51 @@ static int read_tiers(struct db_conn *c, const struct sq *q,
 
 static int run_text_twice(struct db_conn *c, struct search *s, int count);
 
+/* The first keep matches among the people of the structures named
+ * exactly (q->st_first), in pid order, into first->all: the filters
+ * planned with them in place of every matched structure's people. 0, or
+ * -1 on an error (first->all may hold some: the caller frees it). */
+static int first_tier(struct db_conn *c, struct search *s, size_t keep,
+                      struct result *first)
+{
+    struct sq *q = &s->q;
+    struct fplan fp;
+    uint32_t *all = q->st_pids;
+    size_t nall = q->st_npids;
+    q->st_pids = q->st_first;
+    q->st_npids = q->st_nfirst;
+    int rc = filters_plan(c, q, &fp, 1);
+    q->st_pids = all;
+    q->st_npids = nall;
+    if (rc < 0)
+        return -1;
+    return filters_read(c, &fp, fp.v, fp.nv, keep, 0, first) < 0 ? -1 : 0;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* res->all (every match's first ones, pid order) ranked with first's
+ * (ascending, a subset of the match) ahead, keep at most; first's array
+ * taken. */
+static void tier_merge(struct result *res, struct result *first, size_t keep)
+{
+    long long *v = first->all;
+    size_t n = first->nall, cap = first->capall;
+    for (size_t i = 0; i < res->nall && n < keep; i++)
+        if (!bsearch(&res->all[i], first->all, first->nall, sizeof(long long),
+                     cmp_ll))
+            result_push(&v, &n, &cap, res->all[i]);
+    free(res->all);
+    res->all = v;
+    res->nall = n;
+    res->capall = cap;
+    first->all = NULL;
+}
+
 /* Runs the search: the page's pids in s->res. count=0 (suggest) skips the
  * total. */
 static int run_search(struct db_conn *c, struct search *s, int count)
@@ -139,17 +184,32 @@ static int run_search(struct db_conn *c, struct search *s, int count)
         res->total_exact = 1;
         return 0;
     }
-    if (filters_plan(c, q, fp, q->ntok == 0 && !q->near) < 0)
+    /* The exact structures' people first, before the filters are planned
+     * for the whole match: the plans share the connection's cached
+     * statements, which planning resets. */
+    size_t keep = (size_t)(q->offset + q->limit);
+    struct result first = {0};
+    if (q->ntok == 0 && !q->near && q->st_nfirst &&
+        first_tier(c, s, keep, &first) < 0) {
+        free(first.all);
         return -1;
+    }
+    if (filters_plan(c, q, fp, q->ntok == 0 && !q->near) < 0) {
+        free(first.all);
+        return -1;
+    }
     if (q->ntok == 0 && q->near)
         return near_rings(c, s, 0, count);
     if (q->ntok == 0) {
-        size_t keep = (size_t)(q->offset + q->limit);
         int known = fp->known_total >= 0;
-        int whole =
-            filters_read(c, fp, fp->v, fp->nv, keep, count && !known, res);
-        if (whole < 0)
+        int whole = filters_read(c, fp, fp->v, fp->nv, keep + first.nall,
+                                 count && !known, res);
+        if (whole < 0) {
+            free(first.all);
             return -1;
+        }
+        if (first.nall)
+            tier_merge(res, &first, keep);
         size_t pcap = 0;
         for (size_t i = (size_t)q->offset; i < res->nall; i++)
             result_push(&res->pid, &res->n, &pcap, res->all[i]);

@@ -94,10 +94,16 @@ struct sq {
      * once resolved (params.c) the people of the structures meeting them
      * with the place: st_on, st_pids[0..st_npids) ascending. */
     char *st_words, *st_street;
+    int st_words_whole, st_street_whole; /* structure_cond's */
     char st_siret[15], st_finess[10];
     int st_on;
     uint32_t *st_pids;
     size_t st_npids;
+    /* Of those, the people of the structures named exactly by the words
+     * when others match them too ("cabinet du dr leclerc", not
+     * LECLERCQ's): ranked first (st_nfirst 0: no such tier). */
+    uint32_t *st_first;
+    size_t st_nfirst;
     /* mssante=: a mailbox domain (read as a stream of its mailboxes in
      * pid order), or an address prefix (its owners, resolved: mbx_pids). */
     char *mss, *mss_domain;

@@ -33,6 +33,12 @@ struct structure_cond {
     int ninsee;
     char *const *towns;
     int ntown;
+    /* The last word of words, of street, is complete (q's reader saw
+     * words after it, or a space): not a prefix. */
+    int words_whole, street_whole;
+    /* The caller takes the structures as a set (their people): in any
+     * order, ordered by size only when more than it asks for match. */
+    int any_order;
 };
 
 /* Most structures one condition may match: "cabinet" alone matches a
@@ -87,6 +93,18 @@ long structure_find_set(struct db_conn *c, const struct structure_cond *k,
  * on a database error. */
 int structure_pids(struct db_conn *c, const long long *sids, size_t n,
                    uint32_t **pids, size_t *npids);
+
+/* Most structures whose names structure_exact() reads (a row each, ~2 us
+ * at full scale): a name shared by more (1,924 "EHPAD LA ROSERAIE") is
+ * not told apart by its words anyway. */
+#define STRUCTURE_EXACT_MAX 64
+
+/* Which of sids[0..n) have a name (raison sociale or enseigne) whose
+ * words are exactly words' (structure_fold()'s canonical folded words),
+ * particles aside: exact[i] 1 or 0. The number of them, or -1 on a
+ * database error. */
+long structure_exact(struct db_conn *c, const char *words,
+                     const long long *sids, size_t n, unsigned char *exact);
 
 /* The sid of a structure by its technical id (F010010288), SIRET or FINESS
  * (site, else legal entity: the largest); 0 if unknown, -1 on error. */

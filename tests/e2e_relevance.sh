@@ -195,6 +195,29 @@ expect "a town amid a structure's name is part of it, the last word the town" \
     "q=MAS+LES+GENETS+Sartrouville" 200 \
     '.understood.structure.from == "mas genets" and
      .understood.place.communes[0].insee == "78586" and .total > 0'
+# Structure readings and ranking missed on the same file: a structure
+# named exactly by the words comes before those whose names only begin
+# with them (LECLERCQ, LEFEVRE); a word before the town that reads as a
+# connector ("pres": près) is part of a structure's name when some
+# structure has it; a word nobody is named (a laboratory's brand) is a
+# structure's name.
+expect "the structure named exactly first (not LECLERCQ)" \
+    "q=CABINET+DU+DR+LECLERC" 200 \
+    '.results[0].activities | any(.structure.name == "CABINET DU DR LECLERC")'
+expect "the structure named exactly first, its last word being typed" \
+    "q=SELARL+LE" 200 \
+    '.results[0].activities | any(.structure.name == "SELARL LE")'
+expect "a connector before the town, part of a structure's name" \
+    "q=CABINET+DENTAIRE+DES+PRES+Strasbourg" 200 \
+    '.understood.structure.from == "cabinet dentaire pres" and
+     (.understood | has("ignored") | not) and
+     (.results[0].activities | any(.structure.name == "CABINET DENTAIRE DES PRES"))'
+expect "a word nobody is named: a structure's name" \
+    "q=INOVIE+Garges-l%C3%A8s-Gonesse" 200 \
+    '.understood.structure.from == "inovie" and .total > 0 and
+     ([.results[] | .activities | any(.structure.name == "INOVIE")] | all)'
+expect "a word nobody is named and no structure has: a name" "q=xyzzy" 200 \
+    '.understood.name == ["xyzzy"] and .total == 0'
 expect "mssante= too short" "mssante=ab" 400 ''
 expect "siret= with a wrong key" "siret=12345678901234" 400 ''
 expect "too many words" "q=a+b+c+d+e+f+g+h+i+j+k+l+m" 400 ''
@@ -255,6 +278,27 @@ total_is "department and profession: exact total" "dept=75&profession=60" \
 total_is "postal prefix: exact total" "postcode=750" \
     "SELECT count(DISTINCT aid >> 20) FROM activity
      WHERE postcode >= '750' AND postcode < '751'"
+# /v1/structures by name words and a place: the place checked in memory
+# (server/dataset.h) against the same conditions in SQL.
+st_total_is() { # DESCRIPTION QUERY SQL-CONDITION
+    n=$(sql "SELECT count(*) FROM structure WHERE sid IN (SELECT rowid FROM
+        structure_fts WHERE structure_fts MATCH 'name_fold : \"pharmacie\" *')
+        AND $3")
+    status=$(curl -s -o "$tmp/a.json" -w '%{http_code}' "$API/structures?$2&limit=1")
+    if [ "$status" = 200 ] && [ "$(jq '.total' "$tmp/a.json")" = "$n" ] &&
+        [ "$n" -gt 0 ]; then ok; else
+        ko "$1: $2: $(jq -c '{total}' "$tmp/a.json"), SQL $n"; fi
+}
+st_city=$(sql "SELECT city_fold FROM structure WHERE name LIKE 'PHARMACIE%'
+               AND city_fold IS NOT NULL GROUP BY city_fold
+               ORDER BY count(*) DESC LIMIT 1")
+st_total_is "structures by name and department" "q=pharmacie&dept=13" \
+    "dept_code = '13'"
+st_total_is "structures by name and postal prefix" "q=pharmacie&postcode=69" \
+    "postcode >= '69' AND postcode < '6:'"
+st_total_is "structures by name and town" \
+    "q=pharmacie&city=$(printf '%s' "$st_city" | jq -sRr @uri)" \
+    "city_fold = '$st_city'"
 words="' ' || last_fold || ' ' || first_fold || ' ' || last_join"
 total_is "a name and a first name's initial" "q=martin+j" \
     "SELECT count(*) FROM professional WHERE $words LIKE '% martin%'

@@ -26,6 +26,7 @@
 
 #include "api.h"
 #include "search.h"
+#include "structure.h"
 #include "db.h"
 #include "fhir.h"
 #include "util.h"
@@ -133,6 +134,8 @@ static void run_one(struct db_conn *c, const struct target *t)
         {"/v1/suggest", 0, api_suggest},
         {"/v1/practitioners/", 1, api_practitioner},
         {"/v1/mssante/", 1, api_mssante},
+        {"/v1/structures/", 1, api_structure},
+        {"/v1/structures", 0, api_structures},
         {"/fhir/", 1, api_fhir},
     };
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
