@@ -290,7 +290,8 @@ async function main() {
           `qualification-code=${prof}, 20 a page: ${pages} pages to the end, the generator's ${wantProf.length} people once each`,
           `${ids.length} got, ${pages} pages, total ${first.total}`);
 
-    // 5. A delta by _lastUpdated (every resource carries the extract's date).
+    // 5. A delta by _lastUpdated (one import: everyone is dated by it;
+    // tests/e2e_history.sh checks a real delta over two).
     const day = `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}`;
     const ge = await client.search({ resourceType: 'Practitioner', searchParams: { 'qualification-code': prof, _lastUpdated: `ge${day}`, _count: 1 } });
     const gt = await client.search({ resourceType: 'Practitioner', searchParams: { 'qualification-code': prof, _lastUpdated: `gt${day}`, _count: 1 } });
