@@ -673,9 +673,9 @@ static void load_structures(sqlite3 *db, struct ds_structures *out)
 }
 
 /* The third thread's: the place columns, or NULL (sorted when they come
- * ordered by profession already: stored), the structures, then the name dictionary, the
- * longest part left when the rest is read from the file (its own sorts,
- * 0.3 s of CPU at full scale): here it runs beside the names. */
+ * ordered by profession already: stored), the structures, then the name
+ * dictionary, the longest part left when the rest is read from the file (its
+ * own sorts, 0.3 s of CPU at full scale): here it runs beside the names. */
 struct places_job {
     const char *path;
     long long n;

@@ -602,7 +602,8 @@ static json_t *jstr(const char *s)
     X(finess)                                                                  \
     X(finess_legal)                                                            \
     X(name)                                                                    \
-    X(sign) X(addr_recipient) X(addr_geo) X(street_number) X(street_repeat)    \
+    X(sign)                                                                    \
+    X(addr_recipient) X(addr_geo) X(street_number) X(street_repeat)            \
         X(street_type) X(street_name) X(addr_distribution) X(cedex_office)     \
             X(postcode) X(insee) X(city) X(dept_code) X(phone) X(email)        \
                 X(n_activities) X(n_professionals) X(pids)

@@ -418,8 +418,9 @@ static void test_sqlb_args(void)
     /* sqlb_prepare() logs the refusal: the one warning this suite
      * provokes on purpose (no request can reach it: every list a request
      * gives is capped below SQLB_ARGS). */
-    fprintf(stderr, "test_sqlb_args: a list one past SQLB_ARGS, refused:"
-                    " its \"more than %d arguments\" warning is expected\n",
+    fprintf(stderr,
+            "test_sqlb_args: a list one past SQLB_ARGS, refused:"
+            " its \"more than %d arguments\" warning is expected\n",
             SQLB_ARGS);
     for (int extra = 0; extra <= 1; extra++) {
         struct sqlb b;
