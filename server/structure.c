@@ -595,18 +595,33 @@ static json_t *jstr(const char *s)
 }
 
 /* The columns structure_json() reads, R(F, X) (columns.h). */
-#define ST_COLS(F, X)                                                          \
-    F(structure_id)                                                            \
-    X(siret)                                                                   \
-    X(siren)                                                                   \
-    X(finess)                                                                  \
-    X(finess_legal)                                                            \
-    X(name)                                                                    \
-    X(sign)                                                                    \
-    X(addr_recipient) X(addr_geo) X(street_number) X(street_repeat)            \
-        X(street_type) X(street_name) X(addr_distribution) X(cedex_office)     \
-            X(postcode) X(insee) X(city) X(dept_code) X(phone) X(email)        \
-                X(n_activities) X(n_professionals) X(pids)
+/* clang-format off */
+#define ST_COLS(F, X)     \
+    F(structure_id)       \
+    X(siret)              \
+    X(siren)              \
+    X(finess)             \
+    X(finess_legal)       \
+    X(name)               \
+    X(sign)               \
+    X(addr_recipient)     \
+    X(addr_geo)           \
+    X(street_number)      \
+    X(street_repeat)      \
+    X(street_type)        \
+    X(street_name)        \
+    X(addr_distribution)  \
+    X(cedex_office)       \
+    X(postcode)           \
+    X(insee)              \
+    X(city)               \
+    X(dept_code)          \
+    X(phone)              \
+    X(email)              \
+    X(n_activities)       \
+    X(n_professionals)    \
+    X(pids)
+/* clang-format on */
 #define ST_ENUM(c) ST_##c,
 enum { ST_COLS(ST_ENUM, ST_ENUM) ST_N };
 #define ST_IN(c) _Static_assert(COLUMNS_IN(STRUCTURE, c), #c);
