@@ -183,21 +183,31 @@ static void put_head(struct buf *b, const char *type, const char *id,
     buf_addstr(b, "},\"language\":\"fr\"");
 }
 
+/* The first row's first column of sql (a string literal: a cached
+ * statement) with key as ?1: 0 when there is none, -1 on failure. */
+static long long first_int64(struct db_conn *c, const char *sql,
+                             const char *key)
+{
+    sqlite3_stmt *st = db_prepare_static(c, sql);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    long long v = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    db_done(st);
+    return v;
+}
+
 long long fhir_gone_row(struct db_conn *c, const char *nid)
 {
     /* The latest removal, should one national id have gone twice. */
-    sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT rowid FROM gone_professional WHERE national_id = ?1"
-           " AND NOT EXISTS (SELECT 1 FROM professional p WHERE"
-           " p.national_id = ?1) ORDER BY last_seen DESC LIMIT 1");
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, nid, -1, SQLITE_TRANSIENT);
-    long long row = 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        row = sqlite3_column_int64(st, 0);
-    db_done(st);
-    return row;
+    return first_int64(
+        c,
+        "SELECT rowid FROM gone_professional WHERE national_id = ?1"
+        " AND NOT EXISTS (SELECT 1 FROM professional p WHERE"
+        " p.national_id = ?1) ORDER BY last_seen DESC LIMIT 1",
+        nid);
 }
 
 int fhir_res_tombstone(struct db_conn *c, struct buf *b, long long row)
@@ -876,16 +886,8 @@ static int org_write(struct db_conn *c, struct buf *b, sqlite3_stmt *st,
 
 long long fhir_org_sid(struct db_conn *c, const char *id)
 {
-    sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT sid FROM structure WHERE structure_id = ?1");
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    long long sid = 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        sid = sqlite3_column_int64(st, 0);
-    db_done(st);
-    return sid;
+    return first_int64(c, "SELECT sid FROM structure WHERE structure_id = ?1",
+                       id);
 }
 
 int fhir_org_aids(struct db_conn *c, long long sid, int first, long long **aids,
