@@ -680,6 +680,7 @@ struct places_job {
     const char *path;
     long long n;
     int blobs, map;
+    int store; /* built to be stored: the structures, never stored, not read */
     struct ds_place_col *out;
     int sorted;
     struct ds_structures st;
@@ -706,7 +707,8 @@ static void *places_thread(void *arg)
         }
         j->out = pl;
     }
-    load_structures(db, &j->st);
+    if (!j->store)
+        load_structures(db, &j->st);
     j->ms = (now_s() - t0) * 1e3;
     /* The search lexicon: without it the server still serves, names as
      * typed. */
@@ -791,9 +793,11 @@ static int load_main(sqlite3 *db, struct dataset *d, int blobs)
 }
 
 /* dataset_build(), reading the stored structures if blobs is set, the
- * file through a mapping if map is. */
+ * file through a mapping if map is; for dataset_precompute() if store is
+ * (what no blob holds is not built: the structures. The lexicon is, as the
+ * placements stored are kept only beside it). */
 static struct dataset *build(const char *path, const char *etag,
-                             long long n_pids, int blobs, int map)
+                             long long n_pids, int blobs, int map, int store)
 {
     double t0 = now_s();
     struct dataset *d = xcalloc(1, sizeof(*d));
@@ -804,7 +808,7 @@ static struct dataset *build(const char *path, const char *etag,
     struct activity_job aj = {
         .path = path, .n = n_pids, .blobs = blobs, .map = map};
     struct places_job pj = {
-        .path = path, .n = n_pids, .blobs = blobs, .map = map};
+        .path = path, .n = n_pids, .blobs = blobs, .map = map, .store = store};
     pthread_t ath, pth;
     int athreaded = pthread_create(&ath, NULL, activity_thread, &aj) == 0;
     int pthreaded = pthread_create(&pth, NULL, places_thread, &pj) == 0;
@@ -860,7 +864,7 @@ static struct dataset *build(const char *path, const char *etag,
 struct dataset *dataset_build(const char *path, const char *etag,
                               long long n_pids)
 {
-    return build(path, etag, n_pids, dataset_read_blobs, 1);
+    return build(path, etag, n_pids, dataset_read_blobs, 1, 0);
 }
 
 int dataset_precompute(sqlite3 *db, const char *path)
@@ -879,7 +883,7 @@ int dataset_precompute(sqlite3 *db, const char *path)
     }
     /* Built by scanning, whatever the file holds: what is stored is what
      * a server without the blobs would build. */
-    struct dataset *d = build(path, "", max_pid + 1, 0, 0);
+    struct dataset *d = build(path, "", max_pid + 1, 0, 0, 1);
     if (!d)
         return -1;
     int rc = ds_blob_save(db, d);
