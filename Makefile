@@ -136,10 +136,12 @@ asan:
 # and the whole suite under TSan takes 8 min here against 4 for these.
 # Each process writes its reports to a file of TSAN_LOG (log_path): the
 # end-to-end scripts keep their programs' stderr to themselves, and
-# tests/run.sh fails a test that leaves a report there. Suppressions, each
+# tests/run.sh fails a test that leaves a report there (each test has its
+# own directory there: two run at once). Suppressions, each
 # with its reason: tests/tsan.supp.
 TSAN_TESTS = $(addprefix $(BUILD)/tests/,test_dataset test_server_e2e test_hostile)
-TSAN_E2E = tests/e2e_import.sh tests/e2e_faults.sh tests/e2e_soak.sh
+TSAN_E2E = tests/e2e_import.sh tests/e2e_faults.sh tests/e2e_sources.sh \
+	tests/e2e_soak.sh
 TSAN_LOG = $(BUILD)/tsan-log
 .PHONY: tsan tsan-run
 tsan:

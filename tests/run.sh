@@ -8,57 +8,59 @@
 # BUILD (default build) says where the binaries are; E2E (default every
 # tests/e2e_*.sh) which scripts run. SAN_LOG_DIR names the directory where
 # the sanitizer writes each process's reports (its log_path, as `make tsan`
-# sets it): a file there after a test is a report from one of the test's
+# sets it): a report there after a test is from one of the test's
 # processes, even one whose stderr the test kept to itself, and fails it.
+#
+# JOBS (default 2) tests run at once: most of a test's time is spent
+# waiting (for a server to start, a timeout to pass, a child to exit), so
+# two at a time on two cores take a little over half the time (measured in
+# docs/performance.md, "The test suite"). Every test uses its own temporary
+# directory and a free port, so they do not meet. The tests in SERIAL run
+# afterwards, one at a time, alone: e2e_stress times lock waits between an
+# importer and a server, which a neighbour's load would stretch.
+# Each test's output is shown whole when it ends (a lock keeps two from
+# mixing), so lines come in the order tests end, not the order given.
 BUILD=${BUILD:-build}
 export BUILD
 E2E=${E2E:-tests/e2e_*.sh}
-passed=0
-failed=0
-log=$(mktemp)
+JOBS=${JOBS:-2}
+SERIAL=${SERIAL:-tests/e2e_stress.sh}
+RUN_DIR=$(mktemp -d)
+export RUN_DIR
+trap 'rm -rf "$RUN_DIR"' EXIT INT TERM
+
+parallel=
+serial=
 for t in "$@" $E2E; do
     [ -e "$t" ] || continue
-    case $t in *.sh) cmd="sh $t" ;; *) cmd="$t" ;; esac
-    start=$(date +%s)
-    $cmd >"$log" 2>&1
-    rc=$?
-    if [ -n "${SAN_LOG_DIR:-}" ] && [ -n "$(ls "$SAN_LOG_DIR")" ]; then
-        cat "$SAN_LOG_DIR"/* >>"$log"
-        rm -f "$SAN_LOG_DIR"/*
-    fi
-    res=$(grep '^RESULT ' "$log" | tail -n 1)
-    if [ -n "$res" ]; then
-        p=$(echo "$res" | cut -d' ' -f2)
-        f=$(echo "$res" | cut -d' ' -f3)
-    else
-        p=0
-        f=1
-    fi
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-        f=1
-    fi
-    # LeakSanitizer prints leaks without always failing a run, and a
-    # ThreadSanitizer report in a child (an importer a script runs) may not
-    # reach this exit status: check the output for both.
-    if grep -q 'ERROR: LeakSanitizer\|ERROR: AddressSanitizer\|runtime error:\|ThreadSanitizer' "$log"; then
-        echo "sanitizer report in $t" >&2
-        f=$((f + 1))
-    fi
+    case " $SERIAL " in
+    *" $t "*) serial="$serial $t" ;;
+    *) parallel="$parallel $t" ;;
+    esac
+done
+
+one="$(dirname "$0")/run1.sh"
+# xargs runs the tests; each writes its counts to $RUN_DIR/<name>.res.
+# shellcheck disable=SC2086
+[ -z "$parallel" ] || printf '%s\n' $parallel | xargs -P "$JOBS" -n 1 sh "$one"
+for t in $serial; do
+    sh "$one" "$t"
+done
+
+passed=0
+failed=0
+for r in "$RUN_DIR"/*.res; do
+    [ -e "$r" ] || continue
+    read -r p f <"$r"
     passed=$((passed + p))
     failed=$((failed + f))
-    end=$(date +%s)
-    if [ "$f" -ne 0 ]; then
-        echo "FAIL $t ($p passed, $f failed, exit $rc)"
-        sed 's/^/    /' "$log" | tail -n 60
-    elif grep -q '^SKIP' "$log" && [ "$p" -eq 0 ]; then
-        # Skipped for a missing tool: said, and counted as nothing.
-        grep '^SKIP' "$log" | sed "s|^SKIP|skip $t:|"
-    else
-        echo "ok   $t ($p passed, $((end - start)) s)"
-        # A part left out (under a sanitizer, say): said under its line.
-        grep '^SKIP' "$log" | sed "s|^SKIP|     part skipped:|"
-    fi
 done
-rm -f "$log"
+# A test that left no counts (its runner killed) is one failure.
+for t in $parallel $serial; do
+    [ -e "$RUN_DIR/$(basename "$t").res" ] || {
+        echo "FAIL $t (no result)"
+        failed=$((failed + 1))
+    }
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
