@@ -231,6 +231,8 @@ int rank_match(struct db_conn *c, const struct sq *q,
 {
     struct rank_word w[TOK_MAX * 3];
     rank_words(c, q, tp, w);
+    const struct dataset *ds = db_dataset(c);
+    double avgdl = db_fts_avgdl(c);
     struct rank_cand *cd = xmalloc((res->nall ? res->nall : 1) * sizeof(*cd));
     size_t n = 0;
     if (strict) {
@@ -243,8 +245,8 @@ int rank_match(struct db_conn *c, const struct sq *q,
         for (int i = 0; i < q->ntok; i++)
             if (!tp->nalt[i] && q->tok[i].s[0])
                 need |= dataset_initial_bit((unsigned char)q->tok[i].s[0]);
-        const uint32_t *ini = dataset_initials(c->ds);
-        long long npids = dataset_npids(c->ds);
+        const uint32_t *ini = dataset_initials(ds);
+        long long npids = dataset_npids(ds);
         size_t k = 0;
         for (size_t i = 0; i < res->nall; i++) {
             long long p = res->all[i];
@@ -259,15 +261,15 @@ int rank_match(struct db_conn *c, const struct sq *q,
         /* The pids are scattered over 60 MB of names: ask for them some
          * candidates ahead (2-3x faster on a large match). */
         if (i + 2 * NAMES_AHEAD < res->nall)
-            dataset_names_prefetch(c->ds, res->all[i + 2 * NAMES_AHEAD], 0);
+            dataset_names_prefetch(ds, res->all[i + 2 * NAMES_AHEAD], 0);
         if (i + NAMES_AHEAD < res->nall)
-            dataset_names_prefetch(c->ds, res->all[i + NAMES_AHEAD], 1);
-        if (dataset_names(c->ds, res->all[i], &last, &first, &join) < 0)
+            dataset_names_prefetch(ds, res->all[i + NAMES_AHEAD], 1);
+        if (dataset_names(ds, res->all[i], &last, &first, &join) < 0)
             continue;
         struct rank_cand x = {.pid = res->all[i]};
         if (rank_tiers(w, q->ntok, &x, last, first, join, strict) < 0)
             continue;
-        x.bm25 = rank_bm25(w, q->ntok, c->fts_avgdl, last, first, join);
+        x.bm25 = rank_bm25(w, q->ntok, avgdl, last, first, join);
         cd[n++] = x;
     }
     size_t page = (size_t)(q->offset + q->limit);
@@ -293,7 +295,7 @@ int rank_names_match(const struct db_conn *c, const struct sq *q,
     const char *last, *first, *join;
     struct rank_cand x;
     struct rank_word w[TOK_MAX * 3];
-    if (dataset_names(c->ds, pid, &last, &first, &join) < 0)
+    if (dataset_names(db_dataset(c), pid, &last, &first, &join) < 0)
         return 0;
     rank_words(c, q, tp, w);
     return rank_tiers(w, q->ntok, &x, last, first, join, 1) == 0;

@@ -155,7 +155,7 @@ struct fplan {
     int place_prof; /* the place stream reads the profession */
     char pcs[STREAM_SUBS_MAX][PC_LEN];
     /* The place read from memory instead of a stream: a bit per pid
-     * (c->pidbits), set for the people with the profession in [lo, hi];
+     * (db_pidbits()), set for the people with the profession in [lo, hi];
      * place_m of them (the memory driver's candidates). */
     const uint64_t *place_bits;
     long long place_m;
@@ -225,12 +225,12 @@ struct search {
  * communes, or NULL (no places in q, no near=). */
 static inline const struct understand *search_und(const struct db_conn *c)
 {
-    return dataset_understand(c->ds);
+    return dataset_understand(db_dataset(c));
 }
 
 static inline const struct geo *search_geo(const struct db_conn *c)
 {
-    return dataset_geo(c->ds);
+    return dataset_geo(db_dataset(c));
 }
 
 /* Appends x to the growing array *v (*n used, *cap allocated). */
