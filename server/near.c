@@ -218,6 +218,10 @@ int near_rings(struct db_conn *c, struct search *s, int names, int count)
     size_t capb = 0, need = (size_t)(q->offset + q->limit), pcap = 0;
     int rc = 0, budget = 0, done = 1;
     int mem = dataset_has_placements(ds);
+    /* The words once, not at each candidate whose names are checked. */
+    struct rank_word w[TOK_MAX * 3];
+    if (names)
+        rank_words(q, &s->tp, w);
     for (size_t h = 0; h < nh; h++) {
         const struct geo_commune *k = geo_commune(geo, hits[h].commune);
         size_t people = 0;
@@ -277,7 +281,7 @@ int near_rings(struct db_conn *c, struct search *s, int names, int count)
                 if (j + NAMES_AHEAD < cs->nmem)
                     dataset_names_prefetch(ds, cs->mem[j + NAMES_AHEAD], 0);
             }
-            if ((!names || fts || rank_names_match(c, q, &s->tp, p)) &&
+            if ((!names || fts || rank_names_match(ds, w, q->ntok, p)) &&
                 pidset_add(&seen, p)) {
                 if ((size_t)found + nb < need ||
                     (names && nb < NEAR_BATCH && (size_t)found < need))

@@ -8,7 +8,12 @@
 #include "search_int.h"
 #include "banned.h"
 
-int rank_word_class(const char *t, size_t tl, const char *s, int *prefix)
+/* The pure functions below are each a static body and a public wrapper
+ * (rank.h): rank_match() runs them for every candidate of a match, and
+ * only a static function is inlined into it. As extern functions called
+ * across them, the ranking ran 15 % more instructions (issue 12, measured
+ * with callgrind, docs/performance.md). */
+static int word_class(const char *t, size_t tl, const char *s, int *prefix)
 {
     /* 2 exact, 1 prefix, 0 none */
     int best = 0;
@@ -30,13 +35,18 @@ int rank_word_class(const char *t, size_t tl, const char *s, int *prefix)
     return best;
 }
 
+int rank_word_class(const char *t, size_t tl, const char *s, int *prefix)
+{
+    return word_class(t, tl, s, prefix);
+}
+
 int rank_alt_in(const char (*alts)[RANK_ALT_LEN], int n, const char *s)
 {
     int pre;
     for (int k = 0; k < n && s; k++) {
         size_t l = strlen(alts[k]);
         if (!strchr(alts[k], ' ')) {
-            if (rank_word_class(alts[k], l, s, &pre) == 2)
+            if (word_class(alts[k], l, s, &pre) == 2)
                 return k + 1;
             continue;
         }
@@ -47,19 +57,19 @@ int rank_alt_in(const char (*alts)[RANK_ALT_LEN], int n, const char *s)
     return 0;
 }
 
-int rank_tok_class(const struct rank_word *t, const char *last,
-                   const char *first, const char *join)
+static inline int tok_class(const struct rank_word *t, const char *last,
+                            const char *first, const char *join)
 {
     size_t tl = strlen(t->s);
     int pl = 0, pj = 0, pf = 0;
     int fam = 0, fir = 0;
     if (t->cols & COL_FAM) {
-        int a = rank_word_class(t->s, tl, last, &pl);
-        int b = rank_word_class(t->s, tl, join, &pj);
+        int a = word_class(t->s, tl, last, &pl);
+        int b = word_class(t->s, tl, join, &pj);
         fam = a > b ? a : b;
     }
     if (t->cols & COL_FIRST)
-        fir = rank_word_class(t->s, tl, first, &pf);
+        fir = word_class(t->s, tl, first, &pf);
     if (fam == 2)
         return 0;
     if (fir == 2)
@@ -69,6 +79,12 @@ int rank_tok_class(const struct rank_word *t, const char *last,
     if (fir == 1)
         return 3;
     return -1;
+}
+
+int rank_tok_class(const struct rank_word *t, const char *last,
+                   const char *first, const char *join)
+{
+    return tok_class(t, last, first, join);
 }
 
 /* Words of s (space-separated) that begin with t. */
@@ -102,8 +118,8 @@ static int word_count(const char *s)
     return n;
 }
 
-double rank_bm25(const struct rank_word *w, int n, double avgdl,
-                 const char *last, const char *first, const char *join)
+static double bm25(const struct rank_word *w, int n, double avgdl,
+                   const char *last, const char *first, const char *join)
 {
     double dl = word_count(last) + word_count(first) + word_count(join);
     double score = 0;
@@ -118,6 +134,12 @@ double rank_bm25(const struct rank_word *w, int n, double avgdl,
         score += t->idf * (tf * 2.2) / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl));
     }
     return -score;
+}
+
+double rank_bm25(const struct rank_word *w, int n, double avgdl,
+                 const char *last, const char *first, const char *join)
+{
+    return bm25(w, n, avgdl, last, first, join);
 }
 
 int rank_cmp(const void *a, const void *b)
@@ -136,14 +158,14 @@ int rank_cmp(const void *a, const void *b)
     return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-int rank_tiers(const struct rank_word *w, int n, struct rank_cand *cd,
-               const char *last, const char *first, const char *join,
-               int strict)
+static int tiers(const struct rank_word *w, int n, struct rank_cand *cd,
+                 const char *last, const char *first, const char *join,
+                 int strict)
 {
     cd->ntypo = cd->altrank = cd->nprefix = cd->nfirst = 0;
     for (int i = 0; i < n; i++) {
         const struct rank_word *t = &w[i];
-        int k = rank_tok_class(t, last, first, join), a;
+        int k = tok_class(t, last, first, join), a;
         if (k < 0 && t->nalt) {
             /* 4: a neighbour in the family name, 5: in the first name. */
             if ((t->cols & COL_FAM) &&
@@ -166,6 +188,13 @@ int rank_tiers(const struct rank_word *w, int n, struct rank_cand *cd,
         cd->nfirst += k == 1 || k == 3 || k == 5;
     }
     return 0;
+}
+
+int rank_tiers(const struct rank_word *w, int n, struct rank_cand *cd,
+               const char *last, const char *first, const char *join,
+               int strict)
+{
+    return tiers(w, n, cd, last, first, join, strict);
 }
 
 int rank_pids(struct db_conn *c, const struct sq *q, const struct text_plan *tp,
@@ -216,11 +245,9 @@ void rank_best_first(struct rank_cand *cd, size_t n, size_t k)
     qsort(cd, k, sizeof(*cd), rank_cmp);
 }
 
-/* The search's words as the ranking reads them, into w[0..q->ntok). */
-static void rank_words(const struct db_conn *c, const struct sq *q,
-                       const struct text_plan *tp, struct rank_word *w)
+void rank_words(const struct sq *q, const struct text_plan *tp,
+                struct rank_word *w)
 {
-    (void)c;
     for (int i = 0; i < q->ntok; i++)
         w[i] = (struct rank_word){q->tok[i].s, q->tok[i].cols, tp->alts[i],
                                   tp->nalt[i], tp->idf[i]};
@@ -230,7 +257,7 @@ int rank_match(struct db_conn *c, const struct sq *q,
                const struct text_plan *tp, struct result *res, int strict)
 {
     struct rank_word w[TOK_MAX * 3];
-    rank_words(c, q, tp, w);
+    rank_words(q, tp, w);
     const struct dataset *ds = db_dataset(c);
     double avgdl = db_fts_avgdl(c);
     struct rank_cand *cd = xmalloc((res->nall ? res->nall : 1) * sizeof(*cd));
@@ -267,9 +294,9 @@ int rank_match(struct db_conn *c, const struct sq *q,
         if (dataset_names(ds, res->all[i], &last, &first, &join) < 0)
             continue;
         struct rank_cand x = {.pid = res->all[i]};
-        if (rank_tiers(w, q->ntok, &x, last, first, join, strict) < 0)
+        if (tiers(w, q->ntok, &x, last, first, join, strict) < 0)
             continue;
-        x.bm25 = rank_bm25(w, q->ntok, avgdl, last, first, join);
+        x.bm25 = bm25(w, q->ntok, avgdl, last, first, join);
         cd[n++] = x;
     }
     size_t page = (size_t)(q->offset + q->limit);
@@ -289,14 +316,12 @@ int rank_match(struct db_conn *c, const struct sq *q,
     return 0;
 }
 
-int rank_names_match(const struct db_conn *c, const struct sq *q,
-                     const struct text_plan *tp, long long pid)
+int rank_names_match(const struct dataset *ds, const struct rank_word *w, int n,
+                     long long pid)
 {
     const char *last, *first, *join;
     struct rank_cand x;
-    struct rank_word w[TOK_MAX * 3];
-    if (dataset_names(db_dataset(c), pid, &last, &first, &join) < 0)
+    if (dataset_names(ds, pid, &last, &first, &join) < 0)
         return 0;
-    rank_words(c, q, tp, w);
-    return rank_tiers(w, q->ntok, &x, last, first, join, 1) == 0;
+    return tiers(w, n, &x, last, first, join, 1) == 0;
 }

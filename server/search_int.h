@@ -333,10 +333,14 @@ int rank_match(struct db_conn *c, const struct sq *q,
 /* Sorts pids[0..*n) best first (word tiers, bm25, pid). */
 int rank_pids(struct db_conn *c, const struct sq *q, const struct text_plan *tp,
               long long *pids, size_t *n);
-/* 1 if pid's names match every name word (as the whole-match expression
- * does: a prefix or, in the second reading, a neighbour). */
-int rank_names_match(const struct db_conn *c, const struct sq *q,
-                     const struct text_plan *tp, long long pid);
+/* The search's words as the ranking reads them, into w[0..q->ntok) (w
+ * holds TOK_MAX * 3): once per search, not per candidate. */
+void rank_words(const struct sq *q, const struct text_plan *tp,
+                struct rank_word *w);
+/* 1 if pid's names match every word of w[0..n) (as the whole-match
+ * expression does: a prefix or, in the second reading, a neighbour). */
+int rank_names_match(const struct dataset *ds, const struct rank_word *w, int n,
+                     long long pid);
 
 /* near.c: by distance (near=). */
 /* The distances of pid's activities (in aid order, as record.c lists
