@@ -1,5 +1,6 @@
 # rpps-search: one Makefile builds everything with pkg-config.
 #   make            build/rpps-import, build/rpps-server, build/rpps-gen
+#   make LTO=1      the same with link-time optimisation, into build-lto/
 #   make test       unit + end-to-end tests ("N passed, N failed")
 #   make asan       the same suite under AddressSanitizer + UBSan (leaks fail)
 #   make tsan       the threaded tests under ThreadSanitizer (a race fails)
