@@ -7,6 +7,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +35,35 @@ struct db_stmt_cache {
         sqlite3_stmt *st;
     } lit[64];
 };
+
+/* A connection, and what it knows of its file (db.h's accessors). */
+struct db_conn {
+    /* First: db.h's inline checks read it through a cast of c. */
+    struct db_limits lim;
+    double req_deadline; /* the request's own, monotonic; 0 = none */
+    double next_poll;    /* when to ask gone() again */
+    int (*gone)(void *arg);
+    void *gone_arg;
+    sqlite3 *db;
+    unsigned gen;                /* generation this connection belongs to */
+    char etag[48];               /* W/"..." for everything served from it */
+    char *path;                  /* the file name it was opened as */
+    double opened_at;            /* wall clock, seconds */
+    struct db_stmt_cache *stmts; /* db_prepare()'s */
+    long long max_pid;           /* db_max_pid() */
+    long long mss_end;           /* db_mss_end() */
+    unsigned fts_prefix;         /* db_fts_prefix() */
+    const struct dataset *ds;    /* db_dataset() */
+    /* db_place_prof_index(), by enum place_key. */
+    char place_prof_index[4][64];
+    double fts_rows;                 /* db_fts_rows() */
+    double fts_avgdl;                /* db_fts_avgdl() */
+    struct db_record_cache *records; /* the dataset's */
+    uint64_t *pidbits;               /* db_pidbits() */
+    struct db_conn *next;            /* all connections, for db_shutdown() */
+};
+_Static_assert(offsetof(struct db_conn, lim) == 0,
+               "db_limits() casts a connection to its limits");
 
 /* The cache holds one entry per query shape (the SQL text varies with the
  * filters given, never with their values): a few dozen in practice. A client
@@ -89,19 +119,19 @@ static char *uri_for(const char *path)
 
 int db_over_now(struct db_conn *c)
 {
-    if (c->deadline <= 0)
-        return c->interrupted;
+    if (c->lim.deadline <= 0)
+        return c->lim.interrupted;
     double now = now_s();
     if (c->req_deadline > 0 && now > c->req_deadline)
-        c->expired = 1;
+        c->lim.expired = 1;
     if (c->gone && now >= c->next_poll) {
         c->next_poll = now + DB_POLL_MS / 1000.0;
         if (c->gone(c->gone_arg))
-            c->expired = 1;
+            c->lim.expired = 1;
     }
-    if (c->expired || now > c->deadline)
-        c->interrupted = 1;
-    return c->interrupted;
+    if (c->lim.expired || now > c->lim.deadline)
+        c->lim.interrupted = 1;
+    return c->lim.interrupted;
 }
 
 static int progress_cb(void *arg)
@@ -117,7 +147,7 @@ void db_request_begin(struct db_conn *c, double ms, int (*gone)(void *),
     c->gone = gone;
     c->gone_arg = arg;
     c->next_poll = now + DB_POLL_MS / 1000.0;
-    c->expired = 0;
+    c->lim.expired = 0;
     db_unbudget(c);
 }
 
@@ -126,7 +156,7 @@ void db_request_end(struct db_conn *c)
     c->req_deadline = 0;
     c->gone = NULL;
     c->gone_arg = NULL;
-    c->expired = 0;
+    c->lim.expired = 0;
     db_unbudget(c);
 }
 
@@ -139,17 +169,92 @@ void db_budget(struct db_conn *c, double ms)
         db_unbudget(c);
         return;
     }
-    c->interrupted = c->expired;
-    c->deadline = d;
+    c->lim.interrupted = c->lim.expired;
+    c->lim.deadline = d;
     /* About every 20 us of VM work: the clock is read through the vDSO. */
     sqlite3_progress_handler(c->db, 2000, progress_cb, c);
 }
 
 void db_unbudget(struct db_conn *c)
 {
-    c->interrupted = c->expired;
-    c->deadline = 0;
+    c->lim.interrupted = c->lim.expired;
+    c->lim.deadline = 0;
     sqlite3_progress_handler(c->db, 0, NULL, NULL);
+}
+
+sqlite3 *db_handle(const struct db_conn *c)
+{
+    return c->db;
+}
+
+const struct dataset *db_dataset(const struct db_conn *c)
+{
+    return c->ds;
+}
+
+unsigned db_conn_gen(const struct db_conn *c)
+{
+    return c->gen;
+}
+
+const char *db_etag(const struct db_conn *c)
+{
+    return c->etag;
+}
+
+const char *db_path(const struct db_conn *c)
+{
+    return c->path;
+}
+
+double db_opened_at(const struct db_conn *c)
+{
+    return c->opened_at;
+}
+
+long long db_max_pid(const struct db_conn *c)
+{
+    return c->max_pid;
+}
+
+long long db_mss_end(const struct db_conn *c)
+{
+    return c->mss_end;
+}
+
+unsigned db_fts_prefix(const struct db_conn *c)
+{
+    return c->fts_prefix;
+}
+
+double db_fts_rows(const struct db_conn *c)
+{
+    return c->fts_rows;
+}
+
+double db_fts_avgdl(const struct db_conn *c)
+{
+    return c->fts_avgdl;
+}
+
+const char *db_place_prof_index(const struct db_conn *c, int pk)
+{
+    size_t n = sizeof(c->place_prof_index) / sizeof(c->place_prof_index[0]);
+    return pk >= 0 && (size_t)pk < n ? c->place_prof_index[pk] : "";
+}
+
+struct db_record_cache *db_records(const struct db_conn *c)
+{
+    return c->records;
+}
+
+uint64_t *db_pidbits(struct db_conn *c)
+{
+    if (!c->pidbits) {
+        size_t words = (size_t)(dataset_npids(c->ds) >> 6) + 1;
+        c->pidbits = xmalloc(words * sizeof(*c->pidbits));
+    }
+    return c->pidbits;
 }
 
 const char *db_label(const struct db_conn *c, const char *list,

@@ -28,51 +28,70 @@
 
 struct dataset;
 struct db_record_cache;
-struct db_stmt_cache;
 
 /* Bytes of rendered records a generation may keep (0 = none): set before
  * serving (--cache-mb). */
 extern size_t db_cache_bytes;
 
-/* A connection, and what it knows of its file. The fields are read by the
- * handlers; only db.c writes them. */
-struct db_conn {
-    sqlite3 *db;
-    unsigned gen;                /* generation this connection belongs to */
-    char etag[48];               /* W/"..." for everything served from it */
-    char *path;                  /* the file name it was opened as */
-    double opened_at;            /* wall clock, seconds */
-    struct db_stmt_cache *stmts; /* db_prepare()'s, db.c's own */
-    long long max_pid;           /* the last professional's pid */
-    long long mss_end;           /* pids 1..mss_end have an MSSante mailbox
-                                  * (they come first in pid order), the rest
-                                  * not: has_mss is a pid range */
-    unsigned fts_prefix;         /* bit n set: name_fts has a prefix index of
-                                  * n characters (its prefix= option) */
-    /* The file's in-memory indexes (dataset.h), shared with every
-     * connection to it: never NULL on an open connection. */
-    const struct dataset *ds;
-    /* Indexes on activity (place key, profession_code), if the database
-     * has them, by enum place_key; "" when absent. A place and a
-     * profession together are then one index range in pid order. */
-    char place_prof_index[4][64];
-    double fts_rows;                 /* name_fts: rows, and tokens per row on */
-    double fts_avgdl;                /* average (bm25's N and avgdl) */
-    struct db_record_cache *records; /* the dataset's */
-    uint64_t *pidbits; /* a bit per pid, the search's scratch (a place
-                        * read from memory); allocated on first use */
-    /* Work limits (db_request_begin(), db_budget()): */
-    double deadline;     /* the armed limit, monotonic; 0 = none armed */
-    double req_deadline; /* the request's own, monotonic; 0 = none */
-    double next_poll;    /* when to ask gone() again */
-    int interrupted;     /* the armed limit has passed */
-    int expired;         /* the request's deadline has passed, or its
-                          * client has gone: its work stops */
-    unsigned tick;       /* db_over()'s call count */
-    int (*gone)(void *arg);
-    void *gone_arg;
-    struct db_conn *next; /* all connections, for db_shutdown() */
+/* A connection to one database file (db.c's, opaque): its SQLite handle,
+ * statement cache, what it knows of the file (read with the accessors
+ * below) and the request's work limits. */
+struct db_conn;
+
+/* A connection's work limits: the public first member of struct db_conn, so
+ * that db_limits() is a cast and the checks of the search's loops
+ * (db_over(), db_interrupted()) are inline reads with no call. Only db.c
+ * writes them (db_request_begin(), db_budget(), db_over_now()), except the
+ * tick db_over() counts with. */
+struct db_limits {
+    double deadline; /* the armed limit, monotonic; 0 = none armed */
+    unsigned tick;   /* db_over()'s call count */
+    int interrupted; /* the armed limit has passed */
+    int expired;     /* the request's deadline has passed, or its client
+                      * has gone: its work stops */
 };
+
+static inline struct db_limits *db_limits(struct db_conn *c)
+{
+    return (struct db_limits *)(void *)c;
+}
+
+static inline const struct db_limits *db_limits_c(const struct db_conn *c)
+{
+    return (const struct db_limits *)(const void *)c;
+}
+
+/* What a connection knows of its file, set when it opens and constant
+ * after. Borrowed pointers live as long as c. */
+sqlite3 *db_handle(const struct db_conn *c);
+/* The file's in-memory indexes (dataset.h), shared with every connection
+ * to it: never NULL on an open connection. */
+const struct dataset *db_dataset(const struct db_conn *c);
+unsigned db_conn_gen(const struct db_conn *c); /* its generation */
+const char *db_etag(const struct db_conn *c);  /* W/"..." for its answers */
+const char *db_path(const struct db_conn *c);  /* the name it was opened as */
+double db_opened_at(const struct db_conn *c);  /* wall clock, seconds */
+/* The last professional's pid. */
+long long db_max_pid(const struct db_conn *c);
+/* Pids 1..db_mss_end() have an MSSante mailbox (they come first in pid
+ * order), the rest not: has_mss is a pid range. */
+long long db_mss_end(const struct db_conn *c);
+/* Bit n set: name_fts has a prefix index of n characters (its prefix=
+ * option). */
+unsigned db_fts_prefix(const struct db_conn *c);
+/* name_fts's rows, and its average tokens per row (bm25's N and avgdl). */
+double db_fts_rows(const struct db_conn *c);
+double db_fts_avgdl(const struct db_conn *c);
+/* The index on activity (place key, profession_code) for pk (enum
+ * place_key), or "" if the database has none: a place and a profession
+ * together are then one index range in pid order. */
+const char *db_place_prof_index(const struct db_conn *c, int pk);
+/* The dataset's cache of rendered records. */
+struct db_record_cache *db_records(const struct db_conn *c);
+/* A bit per pid of the dataset (dataset_npids()), the search's scratch (a
+ * place read from memory): c's own, allocated on first use, contents
+ * undefined. */
+uint64_t *db_pidbits(struct db_conn *c);
 
 /* Start-up: remembers path and validates the file if it exists. A missing
  * file, or one this server cannot serve (another schema version, not a
@@ -134,11 +153,11 @@ void db_done(sqlite3_stmt *st);
  * handler arms it (db_budget()) around the work whose cost depends on the
  * data (a search), and may arm smaller budgets within it. While a limit is
  * armed, statements stepped on c are interrupted (SQLITE_INTERRUPT, by
- * SQLite's progress handler) once it has passed, c->interrupted is set, and
+ * SQLite's progress handler) once it has passed, db_interrupted() says 1, and
  * db_over() tells loops that run no statement. Once the request's own
  * deadline has passed, or gone() has said its client left (asked every
  * DB_POLL_MS at most while a limit is armed, never in a request shorter
- * than that), c->expired is set as well and stays set until the next
+ * than that), db_expired() says 1 as well and stays set until the next
  * db_request_begin(): every limit armed after that is spent at once, and
  * the handler answers with what it found. Lookups of one row and the
  * rendering of a page (at most API_MAX_LIMIT records) run disarmed: their
@@ -155,23 +174,34 @@ void db_request_begin(struct db_conn *c, double ms, int (*gone)(void *),
 void db_request_end(struct db_conn *c);
 /* Arms a budget of ms milliseconds within the request's deadline; ms <= 0
  * arms the request's deadline alone (none outside a request: disarmed).
- * c->interrupted starts as c->expired. */
+ * db_interrupted() starts as db_expired(). */
 void db_budget(struct db_conn *c, double ms);
 /* Disarms: statements run to their end, db_over() says 0 (unless the
  * request has expired). */
 void db_unbudget(struct db_conn *c);
 /* Reads the clock (and asks gone() when due): 1 if the armed limit has
- * passed, setting c->interrupted (and c->expired for the request's). */
+ * passed, setting interrupted (and expired for the request's). */
 int db_over_now(struct db_conn *c);
 /* The same for a loop's every step: the clock read one call in 256 (~20
  * ns), so it costs nothing measurable; once over, 1 at every call. */
 static inline int db_over(struct db_conn *c)
 {
-    if (c->interrupted)
+    struct db_limits *l = db_limits(c);
+    if (l->interrupted)
         return 1;
-    if (c->deadline <= 0 || (++c->tick & 255))
+    if (l->deadline <= 0 || (++l->tick & 255))
         return 0;
     return db_over_now(c);
+}
+/* 1 once the armed limit has passed (without reading the clock). */
+static inline int db_interrupted(const struct db_conn *c)
+{
+    return db_limits_c(c)->interrupted;
+}
+/* 1 once the request's deadline has passed or its client has gone. */
+static inline int db_expired(const struct db_conn *c)
+{
+    return db_limits_c(c)->expired;
 }
 
 /* 1 if pid may have specialty rows (0: it has none, skip the lookup). */

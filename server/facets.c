@@ -94,14 +94,16 @@ static void facet_pid(struct db_conn *c, const struct sq *q, struct facets *f,
         if (kinds[i].src == SRC_ACTIVITY)
             act |= 1u << i;
     if (want & (1u << FACET_HAS_MSS))
-        facet_inc(f->map[FACET_HAS_MSS], pid <= c->mss_end ? "true" : "false");
+        facet_inc(f->map[FACET_HAS_MSS],
+                  pid <= db_mss_end(c) ? "true" : "false");
     sqlite3_stmt *st;
     /* The profession from memory (a byte per pid: a statement per person
      * made a structure's 20,000 people cost 30 ms); the row only for those
      * the dataset has none for (no code, or a code past its 255). */
     int k = 0;
-    if ((want & (1u << FACET_PROFESSION)) && pid < dataset_npids(c->ds) &&
-        (k = dataset_professions(c->ds)[pid]) != 0)
+    if ((want & (1u << FACET_PROFESSION)) &&
+        pid < dataset_npids(db_dataset(c)) &&
+        (k = dataset_professions(db_dataset(c))[pid]) != 0)
         f->prof[k]++;
     if ((want & (1u << FACET_PROFESSION)) && !k) {
         st = db_prepare(c, "SELECT profession_code FROM professional"
@@ -214,7 +216,7 @@ json_t *facets_compute(struct db_conn *c, struct search *s)
             }
             facet_pid(c, q, &f, res->all[i]);
         }
-        if (c->interrupted)
+        if (db_interrupted(c))
             f.exact = 0;
     } else {
         /* The streams again, from the start: the per-pid lookups are
@@ -242,14 +244,15 @@ json_t *facets_compute(struct db_conn *c, struct search *s)
             facet_pid(c, q, &f, p);
             p++;
         }
-        if (c->interrupted || err || filters_failed(v, n))
+        if (db_interrupted(c) || err || filters_failed(v, n))
             f.exact = 0;
         for (int k = 0; k < n; k++)
             stream_done(v[k]);
     }
     db_unbudget(c); /* the rest of the page is rendered whatever the time */
     for (int k = 1; k < 256; k++) {
-        const char *code = f.prof[k] ? dataset_prof_code(c->ds, k) : NULL;
+        const char *code =
+            f.prof[k] ? dataset_prof_code(db_dataset(c), k) : NULL;
         if (!code)
             continue;
         json_t *n = json_object_get(f.map[FACET_PROFESSION], code);

@@ -437,7 +437,7 @@ static int same_structure(const char *mbox, const char *act)
 static void put_mailboxes(struct db_conn *c, struct buf *b, long long pid,
                           const char *structure, int *n)
 {
-    if (pid > c->mss_end)
+    if (pid > db_mss_end(c))
         return;
     sqlite3_stmt *st = db_prepare_static(
         c, "SELECT address, type, structure_id, service, dematerialised,"
@@ -589,7 +589,7 @@ int fhir_res_practitioner(struct db_conn *c, struct buf *b, long long pid,
     pthread_mutex_t *lock = &fc.stripe[j % FC_STRIPES].lock;
     size_t *bytes = &fc.stripe[j % FC_STRIPES].bytes;
     pthread_mutex_lock(lock);
-    if (e->pid == pid && e->gen == c->gen) {
+    if (e->pid == pid && e->gen == db_conn_gen(c)) {
         int r = buf_add(b, e->json, e->len);
         pthread_mutex_unlock(lock);
         return r;
@@ -609,7 +609,7 @@ int fhir_res_practitioner(struct db_conn *c, struct buf *b, long long pid,
         e->json = json;
         e->len = n;
         e->pid = pid;
-        e->gen = c->gen;
+        e->gen = db_conn_gen(c);
         *bytes += n;
         json = NULL;
     }
@@ -920,7 +920,7 @@ int fhir_org_aids(struct db_conn *c, long long sid, int first, long long **aids,
                            "SELECT aid FROM activity WHERE aid" ROWID_RANGE_SQL
                            " AND structure_id = ?2 ORDER BY aid");
     size_t cap = 0;
-    for (size_t i = 0; st && i < np && !c->expired; i++) {
+    for (size_t i = 0; st && i < np && !db_expired(c); i++) {
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, pids[i]);
         sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);

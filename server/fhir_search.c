@@ -99,7 +99,7 @@ static void ids_and(struct fhir_ids *acc, int *have, struct fhir_ids *s)
 int fhir_hits_done(struct db_conn *c, struct fhir_ids *page, long long total,
                    struct fhir_hits *h, struct api_resp *out)
 {
-    if (c->expired) {
+    if (db_expired(c)) {
         free(page->v);
         fhir_error(out, 503, "too-costly", "the search ran out of time");
         return -1;
@@ -129,7 +129,7 @@ void fhir_roles_of(struct db_conn *c, long long pid, struct fhir_ids *s)
 void fhir_roles_of_orgs(struct db_conn *c, char *const *ids, size_t n,
                         struct fhir_ids *s)
 {
-    for (size_t i = 0; i < n && !c->expired; i++) {
+    for (size_t i = 0; i < n && !db_expired(c); i++) {
         long long sid = fhir_org_sid(c, ids[i]), *v;
         size_t m;
         if (sid <= 0 || fhir_org_aids(c, sid, 0, &v, &m) < 0)
@@ -240,7 +240,7 @@ static int changed_pids(struct db_conn *c, const struct fhir_q *q, int from,
     if (!st)
         return -1;
     sqlite3_bind_int(st, 1, from);
-    while (sqlite3_step(st) == SQLITE_ROW && !c->expired) {
+    while (sqlite3_step(st) == SQLITE_ROW && !db_expired(c)) {
         char ts[32];
         fhir_day_ts(sqlite3_column_int(st, 1), ts, sizeof(ts));
         if (!fhir_date_ok(q, ts))
@@ -337,10 +337,11 @@ static int name_ok(const struct fhir_name *nm, const char *f, const char *last,
 static int pid_ok(struct db_conn *c, const struct pcheck *k, long long pid)
 {
     const struct fhir_q *q = k->q;
-    if (k->mss && pid > c->mss_end)
+    if (k->mss && pid > db_mss_end(c))
         return 0;
     const char *last, *first, *join;
-    if (q->nnames && dataset_names(c->ds, pid, &last, &first, &join) < 0)
+    if (q->nnames &&
+        dataset_names(db_dataset(c), pid, &last, &first, &join) < 0)
         return 0;
     for (int i = 0; i < q->nnames; i++)
         if (!name_ok(&q->names[i], k->fold[i], last, first, join))
@@ -600,14 +601,14 @@ static int check_take(struct db_conn *c, const struct pcheck *k,
                       const struct fhir_ids *set, struct fhir_ids *page,
                       long long *total)
 {
-    size_t n = set ? set->n : (size_t)c->max_pid;
+    size_t n = set ? set->n : (size_t)db_max_pid(c);
     /* Everyone's dates (an upper bound or ne alone) are three lookups a
      * person, seconds at full scale: under the request deadline (503). */
     int armed = !set && k->dates;
     if (armed)
         db_budget(c, 0);
     int rc = 0;
-    for (size_t i = 0; i < n && (set || !c->expired); i++) {
+    for (size_t i = 0; i < n && (set || !db_expired(c)); i++) {
         if (armed && db_over(c))
             break;
         long long pid = set ? set->v[i] : (long long)i + 1;
@@ -675,9 +676,9 @@ int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
     }
     if (!have && !np && !q->nnames && !q->nqual && !dp.check) {
         /* No condition: everyone, in the default order (pids 1..max). */
-        total = c->max_pid;
+        total = db_max_pid(c);
         for (long long i = q->offset + 1;
-             i <= c->max_pid && i <= q->offset + q->count; i++)
+             i <= total && i <= q->offset + q->count; i++)
             fhir_ids_push(&page, i);
     } else {
         if (!have && np) {
@@ -728,7 +729,7 @@ static int role_mailbox_ok(struct db_conn *c, const struct fhir_q *q,
 {
     if (!q->nmbox)
         return 1;
-    if (!structure || rowid_pid(aid) > c->mss_end)
+    if (!structure || rowid_pid(aid) > db_mss_end(c))
         return 0;
     sqlite3_stmt *st = db_prepare_static(
         c, "SELECT address FROM mailbox WHERE mid" ROWID_RANGE_SQL
@@ -849,7 +850,7 @@ static int role_stream(struct db_conn *c, const struct fhir_q *q,
     long skip = q->offset;
     long long last = 0;
     db_budget(c, 0);
-    while (sqlite3_step(st) == SQLITE_ROW && !c->expired) {
+    while (sqlite3_step(st) == SQLITE_ROW && !db_expired(c)) {
         long long aid = sqlite3_column_int64(st, 0);
         if (!role_ok(c, q, dp, aid, st))
             continue;
@@ -896,7 +897,7 @@ static int role_delta(struct db_conn *c, const struct fhir_q *q, int from,
         fhir_error(out, 503, "exception", "database error");
         return -1;
     }
-    for (size_t i = 0; i < pids.n && !h->more && !c->expired; i++) {
+    for (size_t i = 0; i < pids.n && !h->more && !db_expired(c); i++) {
         if (pids.v[i] < rowid_pid(q->after_aid))
             continue;
         sqlite3_reset(st);
@@ -1018,7 +1019,7 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
         if (st && !q->accurate && q->count > 0)
             return role_stream(c, q, &dp, st, h, out);
         db_budget(c, 0);
-        while (st && sqlite3_step(st) == SQLITE_ROW && !c->expired) {
+        while (st && sqlite3_step(st) == SQLITE_ROW && !db_expired(c)) {
             long long aid = sqlite3_column_int64(st, 0);
             if (role_ok(c, q, &dp, aid, st))
                 take(q, &page, &total, aid);

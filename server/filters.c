@@ -287,13 +287,14 @@ static int plan_loc_check(struct db_conn *c, const struct sq *q,
     sqlb_release(&b);
     if (!more)
         return 0;
-    int want = q->nmode ? dataset_mode_bits(c->ds, q->mode, q->nmode) : -1;
+    int want =
+        q->nmode ? dataset_mode_bits(db_dataset(c), q->mode, q->nmode) : -1;
     if (want >= 0) {
         struct sq rest = *q;
         rest.nmode = 0;
         sqlb_init(&b);
         loc_rest(&b, &rest, key);
-        fp->modes = dataset_modes(c->ds);
+        fp->modes = dataset_modes(db_dataset(c));
         fp->mode_want = want;
         fp->mode_accept = b.sql.len == 0;
         sqlb_release(&b);
@@ -358,9 +359,9 @@ static int plan_loc(struct db_conn *c, const struct sq *q, struct fplan *fp,
      * that profession there, in pid order. The profession is then that
      * of the activity (the same as the professional's in every extract
      * seen); the professional's is still checked. */
-    if (pk >= 0 && q->nprof && c->place_prof_index[pk][0] &&
+    if (pk >= 0 && q->nprof && db_place_prof_index(c, pk)[0] &&
         nkeys * q->nprof <= STREAM_SUBS_MAX)
-        return plan_loc_prof(c, q, fp, s, key, c->place_prof_index[pk], col,
+        return plan_loc_prof(c, q, fp, s, key, db_place_prof_index(c, pk), col,
                              keys, nkeys);
     struct sqlb b;
     sqlb_init(&b);
@@ -444,7 +445,7 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
         const char *v;
     } keys[STREAM_SUBS_MAX + LIST_MAX];
     int nkeys = 0, key;
-    if (!dataset_has_places(c->ds))
+    if (!dataset_has_places(db_dataset(c)))
         return 0;
     size_t range_at = 0;
     long long range_n = 0;
@@ -465,8 +466,8 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
         keys[nkeys].key = PLACE_POSTCODE, keys[nkeys++].v = q->pc_lo;
     } else if (q->pc_lo && q->pc_hi) {
         key = LOC_PCS;
-        range_n = dataset_place_range(c->ds, PLACE_POSTCODE, q->pc_lo, q->pc_hi,
-                                      &range_at);
+        range_n = dataset_place_range(db_dataset(c), PLACE_POSTCODE, q->pc_lo,
+                                      q->pc_hi, &range_at);
         if (range_n < 0)
             return 0;
     } else if (q->ndept && !q->pc_lo) {
@@ -475,10 +476,10 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
             keys[nkeys].key = PLACE_DEPT, keys[nkeys++].v = q->dept[i];
     } else if (q->near && q->nmode && !s) {
         /* A mode alone: the modes in memory decide it (filters_place_ok()). */
-        int want = dataset_mode_bits(c->ds, q->mode, q->nmode);
+        int want = dataset_mode_bits(db_dataset(c), q->mode, q->nmode);
         if (want < 0)
             return 0;
-        fp->modes = dataset_modes(c->ds);
+        fp->modes = dataset_modes(db_dataset(c));
         fp->mode_want = want;
         return 1;
     } else {
@@ -488,7 +489,7 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
      * has, no run (index 0 is "none", not that code). */
     int profs[LIST_MAX], nprofs = 0;
     for (int i = 0; i < q->nprof; i++) {
-        int k = dataset_prof_index(c->ds, q->prof[i]);
+        int k = dataset_prof_index(db_dataset(c), q->prof[i]);
         if (k)
             profs[nprofs++] = k;
     }
@@ -500,9 +501,9 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
         for (int j = 0; j < per; j++) {
             int prof = q->nprof ? profs[j] : -1;
             struct place_run r;
-            r.n = k < nkeys ? dataset_place_pids(c->ds, keys[k].key, keys[k].v,
-                                                 prof, &r.v)
-                            : dataset_place_run(c->ds, PLACE_POSTCODE,
+            r.n = k < nkeys ? dataset_place_pids(db_dataset(c), keys[k].key,
+                                                 keys[k].v, prof, &r.v)
+                            : dataset_place_run(db_dataset(c), PLACE_POSTCODE,
                                                 range_at + (size_t)(k - nkeys),
                                                 prof, &r.v);
             if (r.n > 0) {
@@ -546,10 +547,8 @@ static int plan_loc_mem(struct db_conn *c, const struct sq *q, struct fplan *fp,
                         filters_order_key(ORD_PLACE, fp->place_m));
         return plan_loc_check(c, q, fp, key) < 0 ? -1 : 1;
     }
-    size_t words = (size_t)(dataset_npids(c->ds) >> 6) + 1;
-    if (!c->pidbits)
-        c->pidbits = xmalloc(words * sizeof(*c->pidbits));
-    uint64_t *bits = c->pidbits;
+    size_t words = (size_t)(dataset_npids(db_dataset(c)) >> 6) + 1;
+    uint64_t *bits = db_pidbits(c);
     memset(bits, 0, words * sizeof(*bits));
     long long m = 0;
     /* Only the people with the profession in the pid range: the bits are
@@ -631,7 +630,7 @@ long long filters_next(struct fplan *fp, struct stream **v, int n,
         }
         /* The candidates passed over can be most of the pids: the
          * request's limits are read here (STREAM_END, with
-         * c->interrupted set, when they have passed); the callers read
+         * db_interrupted(c) set, when they have passed); the callers read
          * them on the matches. */
         if (db_over(fp->c))
             return STREAM_END;
@@ -702,11 +701,11 @@ int filters_plan(struct db_conn *c, const struct sq *q, struct fplan *fp,
     fp->prof_of = NULL;
     fp->place_prof = 0;
     fp->lo = 1;
-    fp->hi = c->max_pid;
+    fp->hi = db_max_pid(c);
     if (q->has_mss == 1)
-        fp->hi = c->mss_end;
+        fp->hi = db_mss_end(c);
     else if (q->has_mss == 0)
-        fp->lo = c->mss_end + 1;
+        fp->lo = db_mss_end(c) + 1;
     if (q->nprof) {
         struct stream *s = &fp->st[fp->nv];
         if (plan_codes(c, s,
@@ -773,12 +772,12 @@ int filters_plan(struct db_conn *c, const struct sq *q, struct fplan *fp,
          fp->place_bits || rings)) {
         memset(fp->prof_ok, 0, sizeof(fp->prof_ok));
         for (int i = 0; i < q->nprof; i++) {
-            int k = dataset_prof_index(c->ds, q->prof[i]);
+            int k = dataset_prof_index(db_dataset(c), q->prof[i]);
             if (k)
                 fp->prof_ok[k] = 1;
         }
-        fp->prof_of = dataset_professions(c->ds);
-        fp->prof_n = dataset_npids(c->ds);
+        fp->prof_of = dataset_professions(db_dataset(c));
+        fp->prof_n = dataset_npids(db_dataset(c));
         stream_done(&fp->st[0]);
         for (int i = 1; i < fp->nv; i++)
             fp->v[i - 1] = fp->v[i];
@@ -852,7 +851,7 @@ int filters_read(struct db_conn *c, struct fplan *fp, struct stream **v, int n,
         seen++;
         t = p + 1;
     }
-    int cut = c->interrupted;
+    int cut = db_interrupted(c);
     if (budget)
         db_budget(c, 0); /* back to the request's deadline */
     for (int i = 0; i < n; i++)

@@ -873,7 +873,7 @@ static enum MHD_Result serve(struct MHD_Connection *conn, const char *url,
             return send_export(conn, &resp, EXPORT_SEARCH, fmt, NULL, gz);
         return send_json(conn, &resp, 0, NULL, gz);
     }
-    const char *etag = rt->etag && c ? c->etag : NULL;
+    const char *etag = rt->etag && c ? db_etag(c) : NULL;
     char fetag[128]; /* another format, another tag: W/"...-csv" */
     if (etag && fmt != EXPORT_JSON) {
         static const char *const fname[] = {"json", "text", "csv", "vcard"};

@@ -41,10 +41,11 @@ static double act_km(const struct db_conn *c, const struct sq *q,
 double near_pid_km(struct db_conn *c, const struct sq *q, long long pid,
                    double *km, size_t max, size_t *n)
 {
-    if (dataset_has_placements(c->ds)) {
+    if (dataset_has_placements(db_dataset(c))) {
         /* In memory (dataset.h): tens of nanoseconds. */
         size_t cnt;
-        double best = dataset_pid_km(c->ds, pid, q->lat, q->lon, km, max, &cnt);
+        double best =
+            dataset_pid_km(db_dataset(c), pid, q->lat, q->lon, km, max, &cnt);
         if (n)
             *n = cnt < max ? cnt : max;
         return best;
@@ -206,6 +207,7 @@ int near_rings(struct db_conn *c, struct search *s, int names, int count)
 {
     const struct sq *q = &s->q;
     const struct geo *geo = search_geo(c);
+    const struct dataset *ds = db_dataset(c);
     struct result *res = &s->res;
     struct fplan *fp = &s->fp;
     struct geo_hit *hits;
@@ -215,7 +217,11 @@ int near_rings(struct db_conn *c, struct search *s, int names, int count)
     long long *batch = NULL, found = 0, extra = 0;
     size_t capb = 0, need = (size_t)(q->offset + q->limit), pcap = 0;
     int rc = 0, budget = 0, done = 1;
-    int mem = dataset_has_placements(c->ds);
+    int mem = dataset_has_placements(ds);
+    /* The words once, not at each candidate whose names are checked. */
+    struct rank_word w[TOK_MAX * 3];
+    if (names)
+        rank_words(q, &s->tp, w);
     for (size_t h = 0; h < nh; h++) {
         const struct geo_commune *k = geo_commune(geo, hits[h].commune);
         size_t people = 0;
@@ -223,8 +229,7 @@ int near_rings(struct db_conn *c, struct search *s, int names, int count)
             /* In memory: the people placed in this commune (as their
              * distances are). */
             const uint32_t *pids;
-            people =
-                (size_t)dataset_commune_pids(c->ds, hits[h].commune, &pids);
+            people = (size_t)dataset_commune_pids(ds, hits[h].commune, &pids);
             stream_init_mem(cs, pids, people,
                             filters_order_key(ORD_PLACE, k->activities));
         } else {
@@ -272,11 +277,11 @@ int near_rings(struct db_conn *c, struct search *s, int names, int count)
             if (names && !fts && cs->mem) {
                 size_t j = cs->pos + NAMES_AHEAD;
                 if (j < cs->nmem)
-                    dataset_names_prefetch(c->ds, cs->mem[j], 1);
+                    dataset_names_prefetch(ds, cs->mem[j], 1);
                 if (j + NAMES_AHEAD < cs->nmem)
-                    dataset_names_prefetch(c->ds, cs->mem[j + NAMES_AHEAD], 0);
+                    dataset_names_prefetch(ds, cs->mem[j + NAMES_AHEAD], 0);
             }
-            if ((!names || fts || rank_names_match(c, q, &s->tp, p)) &&
+            if ((!names || fts || rank_names_match(ds, w, q->ntok, p)) &&
                 pidset_add(&seen, p)) {
                 if ((size_t)found + nb < need ||
                     (names && nb < NEAR_BATCH && (size_t)found < need))
@@ -297,7 +302,7 @@ int near_rings(struct db_conn *c, struct search *s, int names, int count)
         int failed = err || filters_failed(v, n);
         for (int i = 0; i < n; i++)
             stream_done(v[i]);
-        if (failed && !c->interrupted) {
+        if (failed && !db_interrupted(c)) {
             rc = -1;
             break;
         }

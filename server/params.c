@@ -1002,7 +1002,7 @@ static int resolve_structures(struct db_conn *c, struct sq *q,
             : structure_pids(c, sids, (size_t)n, &q->st_pids, &q->st_npids);
     if (rc == 0 && q->st_words && n > 1 && n <= STRUCTURE_EXACT_MAX)
         rc = exact_tier(c, q, sids, (size_t)n);
-    int cut = c->interrupted;
+    int cut = db_interrupted(c);
     db_unbudget(c);
     free(sids);
     if (n > STRUCTURE_MATCH_MAX) {

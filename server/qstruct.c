@@ -235,7 +235,7 @@ static int read_q_street(struct db_conn *c, const struct understand *und,
  * typed: begins one), or if that cannot be known (no dictionary). */
 static int name_known(struct db_conn *c, const struct understood *u, size_t i)
 {
-    const struct typo_dict *d = dataset_dict(c->ds);
+    const struct typo_dict *d = dataset_dict(db_dataset(c));
     const char *w = u->words[i];
     size_t n = strlen(w);
     if (!d)
@@ -305,7 +305,7 @@ static int read_q_name(struct db_conn *c, struct sq *q)
          * laboratory's brand). */
         if (fs == u->nwords || !b.len ||
             !(kw == 2 || (kw == 1 && nwords >= 2) ||
-              (kw == 0 && !known && dataset_dict(c->ds))))
+              (kw == 0 && !known && dataset_dict(db_dataset(c)))))
             break;
         char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
         structure_fold(b.s, 0, f, sizeof f);

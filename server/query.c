@@ -454,7 +454,7 @@ void api_metrics_db(struct db_conn *c, struct buf *b)
              "# HELP rpps_database_generation Database files served since"
              " start.\n# TYPE rpps_database_generation gauge\n"
              "rpps_database_generation %u\n",
-             c->gen);
+             db_conn_gen(c));
     buf_addstr(b, "# HELP rpps_extract_timestamp_seconds Time stamp of each"
                   " imported extract (its file name's, else its"
                   " download's Last-Modified; UTC).\n"
@@ -602,7 +602,7 @@ void api_status(struct db_conn *c, const struct api_req *r,
         db_done(st);
     }
     char opened[32];
-    time_t t = (time_t)c->opened_at;
+    time_t t = (time_t)db_opened_at(c);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(opened, sizeof(opened), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -612,10 +612,10 @@ void api_status(struct db_conn *c, const struct api_req *r,
     out->status = 200;
     out->body = json_pack(
         "{s:s, s:s, s:{s:o, s:s, s:I, s:o}, s:o, s:o}", "status", "ok",
-        "version", RPPS_VERSION, "database", "path", jstr(c->path), "opened_at",
-        opened, "generation", (json_int_t)c->gen, "built_at",
-        jstr(json_string_value(json_object_get(meta, "built_at"))), "meta",
-        meta, "extracts", ex);
+        "version", RPPS_VERSION, "database", "path", jstr(db_path(c)),
+        "opened_at", opened, "generation", (json_int_t)db_conn_gen(c),
+        "built_at", jstr(json_string_value(json_object_get(meta, "built_at"))),
+        "meta", meta, "extracts", ex);
     /* Stale: the oldest extract (else the build) is older than
      * --stale-days; unknown age counts as not stale. */
     json_object_set_new(out->body, "stale",

@@ -8,7 +8,13 @@
 #include "search_int.h"
 #include "banned.h"
 
-int rank_word_class(const char *t, size_t tl, const char *s, int *prefix)
+/* The pure functions below are each a static body and a public wrapper
+ * (rank.h, for tests): rank_match() and rank_names_match() run them for
+ * every candidate, and the compiler inlines a static function (the token
+ * class into the tiers) where it keeps an extern one a call. The ranking
+ * ran 13 % more instructions after the core split than before it, in part
+ * for those calls (issue 12, callgrind, docs/performance.md). */
+static int word_class(const char *t, size_t tl, const char *s, int *prefix)
 {
     /* 2 exact, 1 prefix, 0 none */
     int best = 0;
@@ -30,13 +36,18 @@ int rank_word_class(const char *t, size_t tl, const char *s, int *prefix)
     return best;
 }
 
+int rank_word_class(const char *t, size_t tl, const char *s, int *prefix)
+{
+    return word_class(t, tl, s, prefix);
+}
+
 int rank_alt_in(const char (*alts)[RANK_ALT_LEN], int n, const char *s)
 {
     int pre;
     for (int k = 0; k < n && s; k++) {
         size_t l = strlen(alts[k]);
         if (!strchr(alts[k], ' ')) {
-            if (rank_word_class(alts[k], l, s, &pre) == 2)
+            if (word_class(alts[k], l, s, &pre) == 2)
                 return k + 1;
             continue;
         }
@@ -47,19 +58,19 @@ int rank_alt_in(const char (*alts)[RANK_ALT_LEN], int n, const char *s)
     return 0;
 }
 
-int rank_tok_class(const struct rank_word *t, const char *last,
-                   const char *first, const char *join)
+static inline int tok_class(const struct rank_word *t, const char *last,
+                            const char *first, const char *join)
 {
     size_t tl = strlen(t->s);
     int pl = 0, pj = 0, pf = 0;
     int fam = 0, fir = 0;
     if (t->cols & COL_FAM) {
-        int a = rank_word_class(t->s, tl, last, &pl);
-        int b = rank_word_class(t->s, tl, join, &pj);
+        int a = word_class(t->s, tl, last, &pl);
+        int b = word_class(t->s, tl, join, &pj);
         fam = a > b ? a : b;
     }
     if (t->cols & COL_FIRST)
-        fir = rank_word_class(t->s, tl, first, &pf);
+        fir = word_class(t->s, tl, first, &pf);
     if (fam == 2)
         return 0;
     if (fir == 2)
@@ -69,6 +80,12 @@ int rank_tok_class(const struct rank_word *t, const char *last,
     if (fir == 1)
         return 3;
     return -1;
+}
+
+int rank_tok_class(const struct rank_word *t, const char *last,
+                   const char *first, const char *join)
+{
+    return tok_class(t, last, first, join);
 }
 
 /* Words of s (space-separated) that begin with t. */
@@ -102,8 +119,8 @@ static int word_count(const char *s)
     return n;
 }
 
-double rank_bm25(const struct rank_word *w, int n, double avgdl,
-                 const char *last, const char *first, const char *join)
+static double bm25(const struct rank_word *w, int n, double avgdl,
+                   const char *last, const char *first, const char *join)
 {
     double dl = word_count(last) + word_count(first) + word_count(join);
     double score = 0;
@@ -118,6 +135,12 @@ double rank_bm25(const struct rank_word *w, int n, double avgdl,
         score += t->idf * (tf * 2.2) / (tf + 1.2 * (0.25 + 0.75 * dl / avgdl));
     }
     return -score;
+}
+
+double rank_bm25(const struct rank_word *w, int n, double avgdl,
+                 const char *last, const char *first, const char *join)
+{
+    return bm25(w, n, avgdl, last, first, join);
 }
 
 int rank_cmp(const void *a, const void *b)
@@ -136,14 +159,14 @@ int rank_cmp(const void *a, const void *b)
     return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-int rank_tiers(const struct rank_word *w, int n, struct rank_cand *cd,
-               const char *last, const char *first, const char *join,
-               int strict)
+static int tiers(const struct rank_word *w, int n, struct rank_cand *cd,
+                 const char *last, const char *first, const char *join,
+                 int strict)
 {
     cd->ntypo = cd->altrank = cd->nprefix = cd->nfirst = 0;
     for (int i = 0; i < n; i++) {
         const struct rank_word *t = &w[i];
-        int k = rank_tok_class(t, last, first, join), a;
+        int k = tok_class(t, last, first, join), a;
         if (k < 0 && t->nalt) {
             /* 4: a neighbour in the family name, 5: in the first name. */
             if ((t->cols & COL_FAM) &&
@@ -166,6 +189,13 @@ int rank_tiers(const struct rank_word *w, int n, struct rank_cand *cd,
         cd->nfirst += k == 1 || k == 3 || k == 5;
     }
     return 0;
+}
+
+int rank_tiers(const struct rank_word *w, int n, struct rank_cand *cd,
+               const char *last, const char *first, const char *join,
+               int strict)
+{
+    return tiers(w, n, cd, last, first, join, strict);
 }
 
 int rank_pids(struct db_conn *c, const struct sq *q, const struct text_plan *tp,
@@ -216,11 +246,9 @@ void rank_best_first(struct rank_cand *cd, size_t n, size_t k)
     qsort(cd, k, sizeof(*cd), rank_cmp);
 }
 
-/* The search's words as the ranking reads them, into w[0..q->ntok). */
-static void rank_words(const struct db_conn *c, const struct sq *q,
-                       const struct text_plan *tp, struct rank_word *w)
+void rank_words(const struct sq *q, const struct text_plan *tp,
+                struct rank_word *w)
 {
-    (void)c;
     for (int i = 0; i < q->ntok; i++)
         w[i] = (struct rank_word){q->tok[i].s, q->tok[i].cols, tp->alts[i],
                                   tp->nalt[i], tp->idf[i]};
@@ -230,7 +258,9 @@ int rank_match(struct db_conn *c, const struct sq *q,
                const struct text_plan *tp, struct result *res, int strict)
 {
     struct rank_word w[TOK_MAX * 3];
-    rank_words(c, q, tp, w);
+    rank_words(q, tp, w);
+    const struct dataset *ds = db_dataset(c);
+    double avgdl = db_fts_avgdl(c);
     struct rank_cand *cd = xmalloc((res->nall ? res->nall : 1) * sizeof(*cd));
     size_t n = 0;
     if (strict) {
@@ -243,8 +273,8 @@ int rank_match(struct db_conn *c, const struct sq *q,
         for (int i = 0; i < q->ntok; i++)
             if (!tp->nalt[i] && q->tok[i].s[0])
                 need |= dataset_initial_bit((unsigned char)q->tok[i].s[0]);
-        const uint32_t *ini = dataset_initials(c->ds);
-        long long npids = dataset_npids(c->ds);
+        const uint32_t *ini = dataset_initials(ds);
+        long long npids = dataset_npids(ds);
         size_t k = 0;
         for (size_t i = 0; i < res->nall; i++) {
             long long p = res->all[i];
@@ -259,15 +289,15 @@ int rank_match(struct db_conn *c, const struct sq *q,
         /* The pids are scattered over 60 MB of names: ask for them some
          * candidates ahead (2-3x faster on a large match). */
         if (i + 2 * NAMES_AHEAD < res->nall)
-            dataset_names_prefetch(c->ds, res->all[i + 2 * NAMES_AHEAD], 0);
+            dataset_names_prefetch(ds, res->all[i + 2 * NAMES_AHEAD], 0);
         if (i + NAMES_AHEAD < res->nall)
-            dataset_names_prefetch(c->ds, res->all[i + NAMES_AHEAD], 1);
-        if (dataset_names(c->ds, res->all[i], &last, &first, &join) < 0)
+            dataset_names_prefetch(ds, res->all[i + NAMES_AHEAD], 1);
+        if (dataset_names(ds, res->all[i], &last, &first, &join) < 0)
             continue;
         struct rank_cand x = {.pid = res->all[i]};
-        if (rank_tiers(w, q->ntok, &x, last, first, join, strict) < 0)
+        if (tiers(w, q->ntok, &x, last, first, join, strict) < 0)
             continue;
-        x.bm25 = rank_bm25(w, q->ntok, c->fts_avgdl, last, first, join);
+        x.bm25 = bm25(w, q->ntok, avgdl, last, first, join);
         cd[n++] = x;
     }
     size_t page = (size_t)(q->offset + q->limit);
@@ -287,14 +317,12 @@ int rank_match(struct db_conn *c, const struct sq *q,
     return 0;
 }
 
-int rank_names_match(const struct db_conn *c, const struct sq *q,
-                     const struct text_plan *tp, long long pid)
+int rank_names_match(const struct dataset *ds, const struct rank_word *w, int n,
+                     long long pid)
 {
     const char *last, *first, *join;
     struct rank_cand x;
-    struct rank_word w[TOK_MAX * 3];
-    if (dataset_names(c->ds, pid, &last, &first, &join) < 0)
+    if (dataset_names(ds, pid, &last, &first, &join) < 0)
         return 0;
-    rank_words(c, q, tp, w);
-    return rank_tiers(w, q->ntok, &x, last, first, join, 1) == 0;
+    return tiers(w, n, &x, last, first, join, 1) == 0;
 }

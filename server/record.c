@@ -199,7 +199,7 @@ static void put_mailboxes(struct db_conn *c, struct buf *b, long long pid,
     buf_addstr(b, ",\"mssante\":[");
     /* Only owners have mailboxes in their range, and owners are the pids
      * up to mss_end. */
-    if (!gone && pid > c->mss_end) {
+    if (!gone && pid > db_mss_end(c)) {
         buf_add(b, "]", 1);
         return;
     }
@@ -413,7 +413,7 @@ static int record_render(struct db_conn *c, struct buf *b, long long pid,
  * slot's stripe lock). */
 int record_write(struct db_conn *c, struct buf *b, long long pid, int full)
 {
-    struct db_record_cache *rc = c->records;
+    struct db_record_cache *rc = db_records(c);
     if (full || !rc || !rc->nslot)
         return record_render(c, b, pid, full, 0);
     size_t j = (size_t)((unsigned long long)pid % rc->nslot);

@@ -348,7 +348,7 @@ static int filters_first(struct db_conn *c, struct search *s,
     } else if (fp->nv && (s->tp.est > search_tune.cand_max || !s->tp.lazy)) {
         db_budget(c, search_tune.driver_ms);
         int whole = filters_read(c, fp, fp->v, fp->nv, DRIVER_PIDS, 0, res);
-        int cut = c->interrupted;
+        int cut = db_interrupted(c);
         db_budget(c, 0);
         if (whole < 0 && !cut) {
             *rc = -1;
@@ -417,12 +417,12 @@ static int text_near(struct db_conn *c, struct search *s, int count)
      * activity, until the page is full: about need / density
      * activities, at most those within the radius). */
     const struct geo *geo = search_geo(c);
-    int mem = dataset_has_placements(c->ds);
+    int mem = dataset_has_placements(db_dataset(c));
     double whole_us = 1.5 * (double)s->tp.est, ring_us = 0;
     if (mem && s->tp.est <= NEAR_WHOLE) {
         struct geo_hit *hits;
         size_t nh = geo_within(geo, q->lat, q->lon, q->radius_km, &hits);
-        double acts = 0, all = (double)dataset_nactivities(c->ds);
+        double acts = 0, all = (double)dataset_nactivities(db_dataset(c));
         for (size_t h = 0; h < nh; h++)
             acts += geo_commune(geo, hits[h].commune)->activities;
         free(hits);
@@ -485,7 +485,7 @@ static int run_text(struct db_conn *c, struct search *s, int count)
      * cost as much as the rest of the search (a prefix FTS5 merges). */
     int large = q->near && one && s->tp.lower > search_tune.cand_max &&
                 !fp->prof_of && !fp->check && fp->lo == 1 &&
-                fp->hi == c->max_pid;
+                fp->hi == db_max_pid(c);
     int whole =
         large ? 0 : filters_read(c, fp, v, n, search_tune.cand_max, count, res);
     if (whole < 0)
@@ -528,7 +528,7 @@ static int run_text_twice(struct db_conn *c, struct search *s, int count)
     if (run_text(c, s, count) < 0)
         return -1;
     if (!search_und(c) || !count || s->q.typos || s->res.total >= TYPO_SHORT ||
-        c->expired)
+        db_expired(c))
         return 0;
     struct result *res = &s->res;
     free(res->pid);
@@ -639,10 +639,10 @@ static int search_limited(struct db_conn *c, struct search *s, int count)
 {
     db_budget(c, 0);
     int rc = run_search(c, s, count);
-    if (rc == 0 && count && s->res.total == 0 && !c->expired &&
+    if (rc == 0 && count && s->res.total == 0 && !db_expired(c) &&
         reread_place_as_name(c, s))
         rc = run_search(c, s, count);
-    s->cut = c->expired;
+    s->cut = db_expired(c);
     db_unbudget(c); /* the page's records are rendered whatever the time */
     if (rc < 0 && !s->cut)
         return -1;

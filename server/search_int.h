@@ -155,7 +155,7 @@ struct fplan {
     int place_prof; /* the place stream reads the profession */
     char pcs[STREAM_SUBS_MAX][PC_LEN];
     /* The place read from memory instead of a stream: a bit per pid
-     * (c->pidbits), set for the people with the profession in [lo, hi];
+     * (db_pidbits()), set for the people with the profession in [lo, hi];
      * place_m of them (the memory driver's candidates). */
     const uint64_t *place_bits;
     long long place_m;
@@ -225,12 +225,12 @@ struct search {
  * communes, or NULL (no places in q, no near=). */
 static inline const struct understand *search_und(const struct db_conn *c)
 {
-    return dataset_understand(c->ds);
+    return dataset_understand(db_dataset(c));
 }
 
 static inline const struct geo *search_geo(const struct db_conn *c)
 {
-    return dataset_geo(c->ds);
+    return dataset_geo(db_dataset(c));
 }
 
 /* Appends x to the growing array *v (*n used, *cap allocated). */
@@ -333,10 +333,14 @@ int rank_match(struct db_conn *c, const struct sq *q,
 /* Sorts pids[0..*n) best first (word tiers, bm25, pid). */
 int rank_pids(struct db_conn *c, const struct sq *q, const struct text_plan *tp,
               long long *pids, size_t *n);
-/* 1 if pid's names match every name word (as the whole-match expression
- * does: a prefix or, in the second reading, a neighbour). */
-int rank_names_match(const struct db_conn *c, const struct sq *q,
-                     const struct text_plan *tp, long long pid);
+/* The search's words as the ranking reads them, into w[0..q->ntok) (w
+ * holds TOK_MAX * 3): once per search, not per candidate. */
+void rank_words(const struct sq *q, const struct text_plan *tp,
+                struct rank_word *w);
+/* 1 if pid's names match every word of w[0..n) (as the whole-match
+ * expression does: a prefix or, in the second reading, a neighbour). */
+int rank_names_match(const struct dataset *ds, const struct rank_word *w, int n,
+                     long long pid);
 
 /* near.c: by distance (near=). */
 /* The distances of pid's activities (in aid order, as record.c lists

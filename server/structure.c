@@ -247,7 +247,8 @@ static long find_mem(struct db_conn *c, const struct structure_cond *k,
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         long long sid = sqlite3_column_int64(st, 0);
-        const struct dataset_structure *e = dataset_structure(c->ds, sid);
+        const struct dataset_structure *e =
+            dataset_structure(db_dataset(c), sid);
         if (!e || !place_ok(e, &kk, city, towns))
             continue;
         if (n == cap) {
@@ -290,7 +291,7 @@ static long find(struct db_conn *c, const struct structure_cond *k,
         fts_words(&expr, "street_fold", k->street, k->street_whole);
     /* In memory: the full-text index's rowids, each place checked there. */
     if (expr.len && !(k->siret && *k->siret) && !(k->finess && *k->finess) &&
-        dataset_has_structures(c->ds) && (size_t)k->ntown <= 8) {
+        dataset_has_structures(db_dataset(c)) && (size_t)k->ntown <= 8) {
         struct structure_cond kk = *k;
         kk.any_order |= !ordered;
         n = find_mem(c, &kk, expr.s, sids, max);
@@ -414,7 +415,7 @@ static uint32_t pid_at(const unsigned char *p)
  * them back in order instead, in time linear in n. */
 static size_t sort_unique(struct db_conn *c, uint32_t *v, size_t n)
 {
-    size_t npids = (size_t)dataset_npids(c->ds);
+    size_t npids = (size_t)dataset_npids(db_dataset(c));
     size_t words = (npids >> 6) + 1, o = 0;
     /* The bits cost a pass over them: worth it once n log n outweighs it
      * (a pid is 1/64 of a word). */
@@ -447,10 +448,10 @@ static int pids_mem(struct db_conn *c, const long long *sids, size_t n,
     size_t total = 0, np = 0;
     const uint32_t *p;
     for (size_t i = 0; i < n; i++)
-        total += dataset_structure_pids(c->ds, sids[i], &p);
+        total += dataset_structure_pids(db_dataset(c), sids[i], &p);
     uint32_t *v = xmalloc((total ? total : 1) * sizeof(*v));
     for (size_t i = 0; i < n; i++) {
-        size_t m = dataset_structure_pids(c->ds, sids[i], &p);
+        size_t m = dataset_structure_pids(db_dataset(c), sids[i], &p);
         memcpy(v + np, p, m * sizeof(*v));
         np += m;
     }
@@ -468,7 +469,7 @@ int structure_pids(struct db_conn *c, const long long *sids, size_t n,
     uint32_t *v = NULL;
     *pids = NULL;
     *npids = 0;
-    if (dataset_has_structures(c->ds))
+    if (dataset_has_structures(db_dataset(c)))
         return pids_mem(c, sids, n, pids, npids);
     sqlite3_stmt *st =
         db_prepare_static(c, "SELECT pids FROM structure WHERE sid = ?1");
@@ -681,8 +682,8 @@ json_t *structure_json(struct db_conn *c, long long sid)
         (json_int_t)sqlite3_column_int64(st, ST_n_professionals));
     /* Its people by profession, from the pids and the professions in
      * memory (a byte each). */
-    const unsigned char *prof = dataset_professions(c->ds);
-    long long npid = dataset_npids(c->ds);
+    const unsigned char *prof = dataset_professions(db_dataset(c));
+    long long npid = dataset_npids(db_dataset(c));
     long long count[256] = {0};
     const unsigned char *p = sqlite3_column_blob(st, ST_pids);
     size_t m = (size_t)sqlite3_column_bytes(st, ST_pids) / 4;
@@ -700,7 +701,7 @@ json_t *structure_json(struct db_conn *c, long long sid)
            " ORDER BY code");
     while (cs && sqlite3_step(cs) == SQLITE_ROW) {
         const char *code = db_text(cs, 0);
-        int k = code ? dataset_prof_index(c->ds, code) : 0;
+        int k = code ? dataset_prof_index(db_dataset(c), code) : 0;
         if (k && count[k])
             json_array_append_new(byp,
                                   json_pack("{s:s, s:o, s:I}", "code", code,
@@ -880,7 +881,7 @@ void api_structures(struct db_conn *c, const struct api_req *r,
     db_unbudget(c);
     if (n < 0) {
         free(sids);
-        if (c->interrupted)
+        if (db_interrupted(c))
             api_error(out, 503, "the search took too long");
         else
             api_error(out, 503, "database error");

@@ -55,8 +55,8 @@ static int word_prefix(struct db_conn *c, const char *t, struct buf *out,
                        double *nhit, double *maxn, int *lazy)
 {
     size_t len = strlen(t);
-    int indexed = len < 32 && (c->fts_prefix & (1u << len));
-    *nhit = c->fts_rows / 4;
+    int indexed = len < 32 && (db_fts_prefix(c) & (1u << len));
+    *nhit = db_fts_rows(c) / 4;
     *maxn = 0;
     char hi[64];
     if (!is_plain(t) || len + 1 > sizeof(hi)) {
@@ -66,10 +66,10 @@ static int word_prefix(struct db_conn *c, const char *t, struct buf *out,
         return 1;
     }
     if (indexed && len <= 3) {
-        const struct dataset_prefix *ps = dataset_prefix_stat(c->ds, t);
+        const struct dataset_prefix *ps = dataset_prefix_stat(db_dataset(c), t);
         if (!ps)
             return 0;
-        *nhit = ps->sum < c->fts_rows ? ps->sum : c->fts_rows;
+        *nhit = ps->sum < db_fts_rows(c) ? ps->sum : db_fts_rows(c);
         *maxn = ps->max;
         buf_addf(out, "\"%s\"*", t);
         return 1;
@@ -113,7 +113,7 @@ static int word_prefix(struct db_conn *c, const char *t, struct buf *out,
         return 0;
     }
     if (n < scan)
-        *nhit = sum < c->fts_rows ? sum : c->fts_rows;
+        *nhit = sum < db_fts_rows(c) ? sum : db_fts_rows(c);
     else if (sum > *nhit)
         *nhit = sum;
     if (indexed || n > search_tune.expand_max || unplain) {
@@ -174,7 +174,8 @@ static void all_words(struct buf *e, const struct sq *q,
 static void word_alts(const struct db_conn *c, const struct sq *q, int i,
                       struct text_plan *tp)
 {
-    const struct typo_dict *dict = search_und(c) ? dataset_dict(c->ds) : NULL;
+    const struct typo_dict *dict =
+        search_und(c) ? dataset_dict(db_dataset(c)) : NULL;
     const char *t = q->tok[i].s;
     size_t tl = strlen(t);
     struct typo_cand cand[ALT_MAX * 4];
@@ -258,7 +259,7 @@ void text_plan(struct db_conn *c, const struct sq *q, struct text_plan *tp)
     for (int i = 0; i < TIER_MAX; i++)
         buf_init(&tp->tier[i], 64 * 1024);
     tp->lazy = 1;
-    tp->est = c->max_pid;
+    tp->est = db_max_pid(c);
     int all_prefix = 1, typo_tier = 0;
     for (int i = 0; i < q->ntok; i++) {
         buf_init(&tp->exact[i], 1024);
@@ -283,13 +284,13 @@ void text_plan(struct db_conn *c, const struct sq *q, struct text_plan *tp)
     }
     for (int i = 0; i < q->ntok; i++) {
         double nh = tp->nhit[i];
-        tp->idf[i] = log((c->fts_rows - nh + 0.5) / (nh + 0.5));
+        tp->idf[i] = log((db_fts_rows(c) - nh + 0.5) / (nh + 0.5));
         if (tp->idf[i] <= 0)
             tp->idf[i] = 1e-6;
     }
     if (tp->none)
         return;
-    if (dataset_initials(c->ds) && q->ntok > 1) {
+    if (dataset_initials(db_dataset(c)) && q->ntok > 1) {
         int kept = q->ntok;
         for (int i = 0; i < q->ntok && kept > 1; i++) {
             const char *w = q->tok[i].s;

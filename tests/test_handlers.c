@@ -377,7 +377,7 @@ static void test_params_built(void)
     /* A structure of this file, by its technical id, its SIRET or FINESS
      * (lower-case too), paged. */
     sqlite3_stmt *st;
-    T_EQ_INT(sqlite3_prepare_v2(conn->db,
+    T_EQ_INT(sqlite3_prepare_v2(db_handle(conn),
                                 "SELECT structure_id, siret, finess FROM"
                                 " structure WHERE siret IS NOT NULL AND"
                                 " finess IS NOT NULL LIMIT 1",
@@ -540,8 +540,8 @@ static void test_limits(void)
 static long long vm_steps(void)
 {
     long long n = 0;
-    for (sqlite3_stmt *st = sqlite3_next_stmt(conn->db, NULL); st;
-         st = sqlite3_next_stmt(conn->db, st))
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db_handle(conn), NULL); st;
+         st = sqlite3_next_stmt(db_handle(conn), st))
         n += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_VM_STEP, 1);
     return n;
 }
