@@ -125,8 +125,9 @@ int dataset_names(const struct dataset *d, long long pid, const char **last,
         return -1;
     const unsigned char *h = (const unsigned char *)nm->text + nm->off[pid] - 4;
     *last = nm->text + nm->off[pid];
-    *first = *last + ((size_t)h[0] << 8 | h[1]) + 1;
-    *join = *first + ((size_t)h[2] << 8 | h[3]) + 1;
+    *first = *last + ((size_t)(h[0] & ~DS_NAME_SAME_JOIN) << 8 | h[1]) + 1;
+    *join = h[0] & DS_NAME_SAME_JOIN ? *last
+                                     : *first + ((size_t)h[2] << 8 | h[3]) + 1;
     return 0;
 }
 

@@ -27,8 +27,13 @@ struct ds_professions {
 };
 
 /* The folded names of every pid (last\0first\0join\0, after two 16-bit
- * lengths), pid -> offset in text (0 = none; offsets are 32 bits: 4 GB of
- * names is 70 times today's), and the initials of their words. */
+ * lengths; join left out when it is last, DS_NAME_SAME_JOIN set in the
+ * first length's high byte), pid -> offset in text (0 = none; offsets are
+ * 32 bits: 4 GB of names is 80 times today's), and the initials of their
+ * words. A name longer than DS_NAME_MAX bytes is stored empty (none is
+ * near: the extracts' longest are under 100). */
+#define DS_NAME_MAX 0x7FFF
+#define DS_NAME_SAME_JOIN 0x80
 struct ds_names {
     unsigned *off;
     uint32_t *initials;
@@ -128,7 +133,7 @@ struct dataset {
  * Bump DS_BLOB_VERSION with any change of a layout below or of the code
  * that builds what is stored (a loader, geo's commune order): older blobs
  * are then ignored, and serve again once the next import rewrites them. */
-#define DS_BLOB_VERSION 1
+#define DS_BLOB_VERSION 2
 int ds_blob_professions(sqlite3 *db, long long n, struct ds_professions *out);
 int ds_blob_specialties(sqlite3 *db, long long n, unsigned char **out);
 int ds_blob_prefixes(sqlite3 *db, struct ds_prefixes *out);

@@ -53,7 +53,7 @@ int main(void)
                     " VALUES (1, '81', '8', '1', 'dupont', 'marie anne',"
                     " 'dupont', '40'),"
                     " (2, '82', '8', '2', 'martin', 'luc', 'martin', '10'),"
-                    " (3, '83', '8', '3', 'a', 'b', 'a', '40');"
+                    " (3, '83', '8', '3', 'le a', 'b', 'lea', '40');"
                     "INSERT INTO specialty (pid, code) VALUES (2, 'SM54');"
                     "INSERT INTO activity (aid, insee, mode_code, dept_code)"
                     " VALUES (1048577, '90010', 'L', '90');"
@@ -92,6 +92,13 @@ int main(void)
     T_EQ_STR(last, "dupont");
     T_EQ_STR(first, "marie anne");
     T_EQ_STR(join, "dupont");
+    /* The joined family name, stored only when it differs (pid 1's is
+     * its family name, kept once). */
+    T_CHECK(join == last);
+    T_EQ_INT(dataset_names(d, 3, &last, &first, &join), 0);
+    T_EQ_STR(last, "le a");
+    T_EQ_STR(first, "b");
+    T_EQ_STR(join, "lea");
     T_EQ_INT(dataset_names(d, 0, &last, &first, &join), -1);
     T_EQ_INT(dataset_names(d, 4, &last, &first, &join), -1);
     T_EQ_INT(dataset_initials(d)[1], dataset_initial_bit('d') |
