@@ -25,8 +25,21 @@
 #include "search.h"
 #include "banned.h"
 
+/* The engine's parameters engine_req() fills and the FHIR parameter each
+ * comes from, so that an error of the engine names what the client sent:
+ * 'profession' is not a parameter of the facade. */
+static const char *const eng_names[][2] = {
+    {"name", "family"},
+    {"given", "given"},
+    {"words", "name"},
+    {"profession", "qualification-code"},
+    {"specialty", "qualification-code"},
+    {"has_mss", "mailbox-mss"},
+};
+
 /* An error the search engine answered (api_error()'s JSON) as an
- * OperationOutcome with its status and message. */
+ * OperationOutcome with its status and message, the engine's parameter
+ * names ('profession') replaced by the facade's. */
 static void from_api_error(struct api_resp *out)
 {
     int status = out->status ? out->status : 503;
@@ -34,8 +47,29 @@ static void from_api_error(struct api_resp *out)
     json_t *e = out->body ? json_object_get(out->body, "error") : NULL;
     if (e)
         msg = json_string_value(json_object_get(e, "message"));
+    if (!msg)
+        msg = "error";
     char copy[512];
-    snprintf(copy, sizeof(copy), "%s", msg ? msg : "error");
+    size_t o = 0;
+    for (const char *p = msg; *p && o + 1 < sizeof(copy);) {
+        const char *to = NULL;
+        size_t n = 0;
+        for (size_t i = 0;
+             *p == '\'' && !to && i < sizeof(eng_names) / sizeof(eng_names[0]);
+             i++) {
+            n = strlen(eng_names[i][0]);
+            if (strncmp(p + 1, eng_names[i][0], n) == 0 && p[n + 1] == '\'')
+                to = eng_names[i][1];
+        }
+        if (to) {
+            o += (size_t)snprintf(copy + o, sizeof(copy) - o, "'%s'", to);
+            o = o < sizeof(copy) ? o : sizeof(copy) - 1;
+            p += n + 2;
+        } else {
+            copy[o++] = *p++;
+        }
+    }
+    copy[o] = '\0';
     fhir_error(out, status, status == 400 ? "invalid" : "exception", "%s",
                copy);
 }

@@ -592,6 +592,8 @@ static void cleanup(void)
 
 /* ---- the FHIR facade's parameters (fhir_params.c) ---- */
 
+static char fhir_diag[512]; /* the last OperationOutcome's diagnostics */
+
 /* Runs the facade on rest?query: its status; an error must be an
  * OperationOutcome, an answer a Bundle (a search), a resource or the
  * CapabilityStatement, all application/fhir+json. */
@@ -617,6 +619,9 @@ static int fhir_call(const char *rest, const char *query)
     T_CHECK(rt != NULL);
     if (rt && out.status >= 400)
         T_CHECK(strcmp(rt, "OperationOutcome") == 0);
+    const char *d = json_string_value(json_object_get(
+        json_array_get(json_object_get(j, "issue"), 0), "diagnostics"));
+    snprintf(fhir_diag, sizeof(fhir_diag), "%s", d ? d : "");
     if (rt && out.status == 200)
         T_CHECK(strcmp(rt, "OperationOutcome") != 0);
     json_decref(j);
@@ -758,6 +763,26 @@ static void test_fhir(void)
     for (int i = 0; i <= 256; i++)
         buf_addf(&q, "%s%d", i ? "," : "", i);
     T_EQ_INT(fhir_call("v2/PractitionerRole", q.s), 400);
+    /* An error of the search engine names the facade's parameter, not the
+     * engine's ('profession', 'words'): too many professions for it, too
+     * many name words. */
+    static const struct {
+        const char *query, *param, *engine;
+    } named[] = {
+        {"family=mar&qualification-code=10,21,26,28,31,32,35,36,37,38,39,40,"
+         "41,50,60,69,70",
+         "'qualification-code'", "'profession'"},
+        {"name=a b c d e f g h i j", "'name'", "'words'"},
+    };
+    for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+        T_EQ_INT(fhir_call("v2/Practitioner", named[i].query), 400);
+        if (!strstr(fhir_diag, named[i].param) ||
+            strstr(fhir_diag, named[i].engine))
+            fprintf(stderr, "fhir '%s': diagnostics '%s'\n", named[i].query,
+                    fhir_diag);
+        T_CHECK(strstr(fhir_diag, named[i].param) != NULL);
+        T_CHECK(strstr(fhir_diag, named[i].engine) == NULL);
+    }
     buf_release(&q);
 }
 
