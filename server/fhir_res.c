@@ -542,12 +542,15 @@ static void put_qualifications(struct db_conn *c, struct buf *b, long long pid,
  * /v1 records and for the same reason (a page of 20 is 20 x 5 statements,
  * a hit a copy): direct-mapped on the pid, tagged with the generation
  * (a new file renders again), in stripes with a lock and a share of the
- * budget each. A Practitioner's JSON (2-4 KiB) is about three times a
- * /v1 record's: the budget is three times --cache-mb (db_cache_bytes), so
- * that it keeps about as many people, one slot per 4 KiB of it. Its
- * memory lives as long as the process. */
+ * budget each. A Practitioner's JSON (1.1-2.7 KiB, 1.7 on average at full
+ * scale) is about twice a /v1 record's: the budget is three times
+ * --cache-mb (db_cache_bytes), one slot per 2 KiB of it, so that the
+ * budget and the slots fill together; a slot per 4 KiB left half the
+ * budget unused and, direct-mapped, missed a given-name search's people
+ * once in four or so (docs/performance.md). Its memory lives as long as
+ * the process. */
 #define FC_STRIPES 64
-#define FC_SLOT_BYTES 4096
+#define FC_SLOT_BYTES 2048
 #define FC_BUDGET_FACTOR 3
 struct fc_slot {
     unsigned gen;
