@@ -332,6 +332,14 @@ static int put_resource(struct db_conn *c, struct buf *b, int *n,
         break;
     }
     default:
+        if (key < 0) { /* a tombstone: minus its key (fhir_gone_org()) */
+            int day;
+            if (fhir_gone_org(c, -key, id, sizeof(id), &day) < 0)
+                return -1;
+            mark = put_entry_open(b, n, base, "Organization", id);
+            rc = fhir_res_org_tombstone(c, b, -key);
+            break;
+        }
         if (fhir_res_role_org(c, key, id, sizeof(id)) < 0)
             return -1;
         mark = put_entry_open(b, n, base, "Organization", id);
@@ -461,6 +469,8 @@ static void read_one(struct db_conn *c, enum fhir_type type, const char *id,
                 rc = fhir_res_role_tombstone(c, &b, key); /* removed */
         } else if (fhir_org_aid(c, id, &key) == 0) {
             rc = fhir_res_org_aid(c, &b, key, &v);
+        } else if ((key = fhir_gone_org_seq(c, id)) > 0) {
+            rc = fhir_res_org_tombstone(c, &b, key); /* gone */
         }
     }
     fhir_params_release(&q);

@@ -176,6 +176,19 @@ int fhir_gone_role_id(struct db_conn *c, long long row, char *id, size_t cap);
 /* The gone_activity row of role tombstone id (national id "-" rank): 0
  * if none, -1 on a database error. */
 long long fhir_gone_role_row(struct db_conn *c, const char *id);
+/* Organizations gone between imports: structures whose activities the
+ * change table says were removed and that no activity names now, each
+ * keyed by the seq of its latest such change. fhir_gone_org_sql selects
+ * (seq, structure id, day) of each, by structure id. */
+extern const char *const fhir_gone_org_sql;
+/* The key of the gone structure id: 0 if none, -1 on a database error. */
+long long fhir_gone_org_seq(struct db_conn *c, const char *id);
+/* The structure id and day of key seq: 0, or -1 if it names none. */
+int fhir_gone_org(struct db_conn *c, long long seq, char *id, size_t cap,
+                  int *day);
+/* Appends the Organization tombstone (active false) of key seq: 0, or -1
+ * (nothing appended). */
+int fhir_res_org_tombstone(struct db_conn *c, struct buf *b, long long seq);
 /* 1 if s may be a FHIR id ([A-Za-z0-9.-]{1,64}). */
 int fhir_id_ok(const char *s);
 

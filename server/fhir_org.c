@@ -158,13 +158,48 @@ static int org_stream(struct db_conn *c, const struct fhir_q *q,
     return fhir_hits_done(c, &page, total, h, out);
 }
 
+/* active=false: the structures gone between imports (fhir_gone_org_sql),
+ * as tombstones keyed by minus their key, by id; _id and the dates apply,
+ * an identifier, name or address condition finds none (a tombstone shows
+ * none). Read from the removed activities the change table keeps
+ * (--keep-changes days), as a delta's tombstones are. */
+static int org_gone(struct db_conn *c, const struct fhir_q *q,
+                    struct fhir_hits *h, struct api_resp *out)
+{
+    if (q->norgident || q->noname || q->city.v || q->postcode.v)
+        return 0;
+    sqlite3_stmt *st = db_prepare_static(c, fhir_gone_org_sql);
+    if (!st) {
+        fhir_error(out, 503, "exception", "database error");
+        return -1;
+    }
+    struct fhir_ids page = {0};
+    long long total = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *sid = db_text(st, 1);
+        char ts[32];
+        fhir_day_ts(sqlite3_column_int(st, 2), ts, sizeof(ts));
+        if (!sid || !fhir_id_ok(sid) || strcmp(sid, q->after) <= 0 ||
+            (q->tid.n && !fhir_in_codes(&q->tid, sid)) || !fhir_date_ok(q, ts))
+            continue;
+        if (total++ >= q->offset && (long)page.n < q->count)
+            fhir_ids_push(&page, -sqlite3_column_int64(st, 0));
+    }
+    db_done(st);
+    return fhir_hits_done(c, &page, total, h, out);
+}
+
 int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
                     struct fhir_hits *h, struct api_resp *out)
 {
     char ts[32];
     fhir_last_updated(c, ts, sizeof(ts));
+    if (q->stale)
+        return 0;
+    if (q->active == 0)
+        return org_gone(c, q, h, out);
     /* An Organization's date is the extracts' (no history of its own). */
-    if (q->stale || q->active == 0 || !fhir_date_ok(q, ts))
+    if (!fhir_date_ok(q, ts))
         return 0;
     /* The structures to read, from the structure table (one row per
      * structure, 350,000 at full scale, where activity has 2.4 M with no

@@ -542,12 +542,15 @@ static void put_qualifications(struct db_conn *c, struct buf *b, long long pid,
  * /v1 records and for the same reason (a page of 20 is 20 x 5 statements,
  * a hit a copy): direct-mapped on the pid, tagged with the generation
  * (a new file renders again), in stripes with a lock and a share of the
- * budget each. A Practitioner's JSON (2-4 KiB) is about three times a
- * /v1 record's: the budget is three times --cache-mb (db_cache_bytes), so
- * that it keeps about as many people, one slot per 4 KiB of it. Its
- * memory lives as long as the process. */
+ * budget each. A Practitioner's JSON (1.1-2.7 KiB, 1.7 on average at full
+ * scale) is about twice a /v1 record's: the budget is three times
+ * --cache-mb (db_cache_bytes), one slot per 2 KiB of it, so that the
+ * budget and the slots fill together; a slot per 4 KiB left half the
+ * budget unused and, direct-mapped, missed a given-name search's people
+ * once in four or so (docs/performance.md). Its memory lives as long as
+ * the process. */
 #define FC_STRIPES 64
-#define FC_SLOT_BYTES 4096
+#define FC_SLOT_BYTES 2048
 #define FC_BUDGET_FACTOR 3
 struct fc_slot {
     unsigned gen;
@@ -768,6 +771,77 @@ static void put_adxp(struct buf *b, int *n, const char *part, const char *v)
              part);
     json_put_str(b, v);
     buf_add(b, "}", 1);
+}
+
+/* The structure of a removed activity's change row: its id is "NID/
+ * STRUCTURE[/n]" (common/history.h), "-" for none. */
+#define GONE_ORG_SQL                                                           \
+    "CASE WHEN instr(substr(id, instr(id, '/') + 1), '/') > 0 THEN"            \
+    " substr(substr(id, instr(id, '/') + 1), 1,"                               \
+    " instr(substr(id, instr(id, '/') + 1), '/') - 1)"                         \
+    " ELSE substr(id, instr(id, '/') + 1) END"
+
+const char *const fhir_gone_org_sql =
+    "SELECT max(seq), s, max(day) FROM (SELECT seq, day, " GONE_ORG_SQL
+    " AS s FROM change WHERE kind = 'activity' AND change = 'removed')"
+    " WHERE s <> '-' AND s <> '' AND NOT EXISTS (SELECT 1 FROM structure"
+    " WHERE structure_id = s) GROUP BY s ORDER BY s";
+
+long long fhir_gone_org_seq(struct db_conn *c, const char *id)
+{
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT max(seq) FROM change WHERE kind = 'activity' AND"
+           " change = 'removed' AND " GONE_ORG_SQL " = ?1 AND NOT EXISTS"
+           " (SELECT 1 FROM structure WHERE structure_id = ?1)");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    long long seq = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        seq = sqlite3_column_int64(st, 0);
+    db_done(st);
+    return seq;
+}
+
+int fhir_gone_org(struct db_conn *c, long long seq, char *id, size_t cap,
+                  int *day)
+{
+    sqlite3_stmt *st = db_prepare_static(c, "SELECT " GONE_ORG_SQL
+                                            ", day FROM change WHERE seq = ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, seq);
+    int rc = -1;
+    const char *s;
+    if (sqlite3_step(st) == SQLITE_ROW && (s = db_text(st, 0)) &&
+        fhir_id_ok(s) && strlen(s) < cap) {
+        snprintf(id, cap, "%s", s);
+        *day = sqlite3_column_int(st, 1);
+        rc = 0;
+    }
+    db_done(st);
+    return rc;
+}
+
+int fhir_res_org_tombstone(struct db_conn *c, struct buf *b, long long seq)
+{
+    /* As a Practitioner tombstone: id, meta, identifier, active. Updated
+     * the day its last activity was seen removed. */
+    char sid[72], ts[32], idnst[80];
+    int day, n = 0;
+    if (fhir_gone_org(c, seq, sid, sizeof(sid), &day) < 0)
+        return -1;
+    put_kv(b, "{\"resourceType\":\"Organization\",\"id\":", sid);
+    fhir_day_ts(day, ts, sizeof(ts));
+    put_kv(b, ",\"meta\":{\"lastUpdated\":", ts);
+    buf_add(b, "}", 1);
+    if (fhir_idnst(sid, idnst, sizeof(idnst)) == 0) {
+        buf_addstr(b, ",\"identifier\":[");
+        put_org_ident(b, &n, "IDNST", "urn:oid:1.2.250.1.71.4.2.2", idnst);
+        buf_add(b, "]", 1);
+    }
+    buf_addstr(b, ",\"active\":false}");
+    return 0;
 }
 
 /* The Organization of the structure an activity row names (st's columns

@@ -25,8 +25,21 @@
 #include "search.h"
 #include "banned.h"
 
+/* The engine's parameters engine_req() fills and the FHIR parameter each
+ * comes from, so that an error of the engine names what the client sent:
+ * 'profession' is not a parameter of the facade. */
+static const char *const eng_names[][2] = {
+    {"name", "family"},
+    {"given", "given"},
+    {"words", "name"},
+    {"profession", "qualification-code"},
+    {"specialty", "qualification-code"},
+    {"has_mss", "mailbox-mss"},
+};
+
 /* An error the search engine answered (api_error()'s JSON) as an
- * OperationOutcome with its status and message. */
+ * OperationOutcome with its status and message, the engine's parameter
+ * names ('profession') replaced by the facade's. */
 static void from_api_error(struct api_resp *out)
 {
     int status = out->status ? out->status : 503;
@@ -34,8 +47,29 @@ static void from_api_error(struct api_resp *out)
     json_t *e = out->body ? json_object_get(out->body, "error") : NULL;
     if (e)
         msg = json_string_value(json_object_get(e, "message"));
+    if (!msg)
+        msg = "error";
     char copy[512];
-    snprintf(copy, sizeof(copy), "%s", msg ? msg : "error");
+    size_t o = 0;
+    for (const char *p = msg; *p && o + 1 < sizeof(copy);) {
+        const char *to = NULL;
+        size_t n = 0;
+        for (size_t i = 0;
+             *p == '\'' && !to && i < sizeof(eng_names) / sizeof(eng_names[0]);
+             i++) {
+            n = strlen(eng_names[i][0]);
+            if (strncmp(p + 1, eng_names[i][0], n) == 0 && p[n + 1] == '\'')
+                to = eng_names[i][1];
+        }
+        if (to) {
+            o += (size_t)snprintf(copy + o, sizeof(copy) - o, "'%s'", to);
+            o = o < sizeof(copy) ? o : sizeof(copy) - 1;
+            p += n + 2;
+        } else {
+            copy[o++] = *p++;
+        }
+    }
+    copy[o] = '\0';
     fhir_error(out, status, status == 400 ? "invalid" : "exception", "%s",
                copy);
 }
@@ -151,6 +185,19 @@ struct date_plan {
     int check; /* each candidate's date is checked */
     int from;  /* > 0: only people with a change on or after this day */
     int none;  /* no date passes */
+    /* A plan without a lower bound (lt, le, ne alone): the dates of the
+     * people the change table names (date_index()); everyone else has
+     * the first import's. NULL: dates read person by person. */
+    struct date_index *ix;
+};
+
+/* Whose date passes: the people the change table names since the first
+ * import with history, split by whether their latest change passes q
+ * (their date: changed_pids() says why), each sorted; the others pass
+ * when the first import's day does (floor_ok). */
+struct date_index {
+    struct fhir_ids pass, fail;
+    int floor_ok;
 };
 
 /* YYYYMMDD of "YYYY-MM-DD..." (date_bounds() checked its digits). */
@@ -254,6 +301,81 @@ static int changed_pids(struct db_conn *c, const struct fhir_q *q, int from,
     return 0;
 }
 
+/* 1 if x is in the sorted set s. */
+static int ids_has(const struct fhir_ids *s, long long x)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        if (s->v[m] < x)
+            lo = m + 1;
+        else if (s->v[m] > x)
+            hi = m;
+        else
+            return 1;
+    }
+    return 0;
+}
+
+/* dp->ix for a plan that checks dates without a lower bound: the change
+ * table's people since the first import with history, one indexed read
+ * of the changes kept instead of three lookups for each of 1.9 M people
+ * (seconds). 0, or -1 on a database error. */
+static int date_index(struct db_conn *c, const struct fhir_q *q,
+                      struct date_plan *dp)
+{
+    if (!dp->check || dp->from || dp->ix)
+        return 0;
+    int floor = changes_since(c);
+    if (floor <= 0)
+        return 0; /* no history: date_plan() decided for everyone */
+    struct date_index *ix = xcalloc(1, sizeof(*ix));
+    char ts[32];
+    fhir_day_ts(floor, ts, sizeof(ts));
+    ix->floor_ok = fhir_date_ok(q, ts);
+    dp->ix = ix;
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT national_id, max(day) FROM change INDEXED BY change_day"
+           " WHERE day >= ?1 AND national_id IS NOT NULL"
+           " GROUP BY national_id");
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, floor);
+    while (sqlite3_step(st) == SQLITE_ROW && !db_expired(c)) {
+        long long pid = record_find(c, db_text(st, 0));
+        if (!pid)
+            continue; /* removed: a tombstone, dated apart */
+        fhir_day_ts(sqlite3_column_int(st, 1), ts, sizeof(ts));
+        fhir_ids_push(fhir_date_ok(q, ts) ? &ix->pass : &ix->fail, pid);
+    }
+    db_done(st);
+    fhir_ids_sort(&ix->pass);
+    fhir_ids_sort(&ix->fail);
+    return 0;
+}
+
+static void date_plan_release(struct date_plan *dp)
+{
+    if (dp->ix) {
+        free(dp->ix->pass.v);
+        free(dp->ix->fail.v);
+        free(dp->ix);
+        dp->ix = NULL;
+    }
+}
+
+/* 1 if pid's date passes q's _lastUpdated, from dp's index when it has
+ * one. */
+static int plan_date_ok(struct db_conn *c, const struct fhir_q *q,
+                        const struct date_plan *dp, long long pid)
+{
+    if (!dp->ix)
+        return person_date_ok(c, q, pid);
+    if (ids_has(&dp->ix->pass, pid))
+        return 1;
+    return dp->ix->floor_ok && !ids_has(&dp->ix->fail, pid);
+}
+
 /* ---- Practitioner ---- */
 
 /* 1 if w[0..n) begins a word of the folded text t (NULL: none). */
@@ -292,12 +414,15 @@ struct pcheck {
     int need_row;                    /* a condition reads the row */
     int mss;   /* has a mailbox (mailbox-mss:contains=@) */
     int dates; /* each person's date is checked (struct date_plan) */
+    const struct date_plan *dp;
 };
 
-static void pcheck_init(struct pcheck *k, const struct fhir_q *q, int dates)
+static void pcheck_init(struct pcheck *k, const struct fhir_q *q,
+                        const struct date_plan *dp, int dates)
 {
     memset(k, 0, sizeof(*k));
     k->q = q;
+    k->dp = dp;
     k->dates = dates;
     for (int i = 0; i < q->nnames; i++) {
         size_t n = strlen(q->names[i].v);
@@ -346,7 +471,7 @@ static int pid_ok(struct db_conn *c, const struct pcheck *k, long long pid)
     for (int i = 0; i < q->nnames; i++)
         if (!name_ok(&q->names[i], k->fold[i], last, first, join))
             return 0;
-    if (k->dates && !person_date_ok(c, q, pid))
+    if (k->dates && !plan_date_ok(c, q, k->dp, pid))
         return 0;
     if (!k->need_row)
         return 1;
@@ -602,8 +727,8 @@ static int check_take(struct db_conn *c, const struct pcheck *k,
                       long long *total)
 {
     size_t n = set ? set->n : (size_t)db_max_pid(c);
-    /* Everyone's dates (an upper bound or ne alone) are three lookups a
-     * person, seconds at full scale: under the request deadline (503). */
+    /* Everyone checked (a :contains alone, with dates from the index):
+     * under the request deadline (503). */
     int armed = !set && k->dates;
     if (armed)
         db_budget(c, 0);
@@ -625,6 +750,32 @@ static int check_take(struct db_conn *c, const struct pcheck *k,
     return rc;
 }
 
+/* Dates alone without a lower bound (ix, never NULL once dates are
+ * checked with a history): the page walked in pid order past the people
+ * whose dates fail, the total from the index. */
+static void dates_take(struct db_conn *c, const struct fhir_q *q,
+                       const struct date_index *ix, struct fhir_ids *page,
+                       long long *total)
+{
+    if (!ix || !ix->floor_ok) {
+        for (size_t i = 0; ix && i < ix->pass.n; i++)
+            take(q, page, total, ix->pass.v[i]);
+        return;
+    }
+    size_t j = 0;
+    long long seen = 0;
+    for (long long pid = 1; pid <= db_max_pid(c) && (long)page->n < q->count;
+         pid++) {
+        while (j < ix->fail.n && ix->fail.v[j] < pid)
+            j++;
+        if (j < ix->fail.n && ix->fail.v[j] == pid)
+            continue;
+        if (seen++ >= q->offset)
+            fhir_ids_push(page, pid);
+    }
+    *total += db_max_pid(c) - (long long)ix->fail.n;
+}
+
 /* Practitioner search: the page into h. 0, or -1 with the error in out. */
 int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
                              struct fhir_hits *h, struct api_resp *out)
@@ -641,7 +792,7 @@ int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
     int with_gone = q->ndates && q->active < 0;
     struct pcheck k;
     /* The people of a delta come with their dates checked. */
-    pcheck_init(&k, q, dp.check && !dp.from);
+    pcheck_init(&k, q, &dp, dp.check && !dp.from);
     struct fhir_ids set = {0}, page = {0};
     long long total = 0;
     int have, rc = -1;
@@ -680,7 +831,14 @@ int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
         for (long long i = q->offset + 1;
              i <= total && i <= q->offset + q->count; i++)
             fhir_ids_push(&page, i);
+    } else if (!have && !np && !q->nnames && !q->nqual && !dp.from) {
+        /* Dates alone, without a lower bound. */
+        if (date_index(c, q, &dp) < 0)
+            goto fail;
+        dates_take(c, q, dp.ix, &page, &total);
     } else {
+        if (!have && !np && date_index(c, q, &dp) < 0)
+            goto fail; /* everyone is checked: dates from the index */
         if (!have && np) {
             /* The engine's match of what it reads, each then checked. */
             struct api_req er = {.params = p, .nparams = np};
@@ -709,6 +867,7 @@ out:
         free(vals[i]);
     free(set.v);
     pcheck_release(&k);
+    date_plan_release(&dp);
     return rc;
 }
 
@@ -774,7 +933,7 @@ static int role_ok(struct db_conn *c, const struct fhir_q *q,
     if (!role_mailbox_ok(c, q, aid, sid ? s : NULL))
         return 0;
     /* A role's date is its person's (fhir_person_day()). */
-    return !dp->check || person_date_ok(c, q, rowid_pid(aid));
+    return !dp->check || plan_date_ok(c, q, dp, rowid_pid(aid));
 }
 
 #define ROLE_COLS                                                              \
@@ -964,6 +1123,67 @@ static int role_gone(struct db_conn *c, const struct fhir_q *q,
     return fhir_hits_done(c, &page, total, h, out);
 }
 
+/* How one role condition's codes are found: no activity carries any of
+ * them (the code table counts none), each carried by none or listed in
+ * activity_code (a rare code: schema.sql), or one at least must be
+ * scanned for (a common code, or a file without the list). */
+enum role_plan { ROLE_SCAN, ROLE_LISTED, ROLE_NONE };
+
+static enum role_plan role_codes_plan(struct db_conn *c,
+                                      const struct fhir_codes *l)
+{
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT (SELECT sum(count) FROM code WHERE code = ?1 AND list IN"
+           " ('mode', 'genre', 'role', 'section')), EXISTS (SELECT 1 FROM"
+           " sqlite_master WHERE type = 'table' AND name = 'activity_code')");
+    if (!st)
+        return ROLE_SCAN;
+    int carried = 0, unlisted = 0;
+    for (int i = 0; i < l->n && !unlisted; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, l->v[i], -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            unlisted = 1;
+            break;
+        }
+        if (sqlite3_column_int64(st, 0) <= 0)
+            continue; /* no activity has it */
+        carried = 1;
+        if (!sqlite3_column_int(st, 1)) {
+            unlisted = 1; /* a file built before the list */
+            break;
+        }
+        sqlite3_stmt *ac = db_prepare_static(
+            c, "SELECT 1 FROM activity_code WHERE code = ?1 LIMIT 1");
+        if (!ac) {
+            unlisted = 1;
+            break;
+        }
+        sqlite3_bind_text(ac, 1, l->v[i], -1, SQLITE_TRANSIENT);
+        unlisted = sqlite3_step(ac) != SQLITE_ROW; /* a common code */
+        db_done(ac);
+    }
+    db_done(st);
+    return unlisted ? ROLE_SCAN : carried ? ROLE_LISTED : ROLE_NONE;
+}
+
+/* The activities after aid after carrying a code of l (role_codes_plan()
+ * said ROLE_LISTED), into s. */
+static void role_listed_aids(struct db_conn *c, const struct fhir_codes *l,
+                             long long after, struct fhir_ids *s)
+{
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT aid FROM activity_code WHERE code = ?1 AND aid > ?2");
+    for (int i = 0; st && i < l->n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, l->v[i], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, after);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            fhir_ids_push(s, sqlite3_column_int64(st, 0));
+    }
+    db_done(st);
+}
+
 int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
                      struct fhir_hits *h, struct api_resp *out)
 {
@@ -973,13 +1193,54 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
         return 0;
     if (q->active == 0)
         return role_gone(c, q, &dp, h, out);
-    struct fhir_ids cand = {0}, page = {0};
+    struct fhir_ids cand = {0}, page = {0}, rare = {0};
     long long total = 0;
-    /* The candidates from the ids, people or structures asked, or the
-     * roles of the people changed since a date, else every activity (a
-     * scan, which the deadline bounds). */
+    /* The role conditions: one no activity can pass finds nothing at
+     * once; those of rare codes only give their activities (AND-ed),
+     * exactly the match when they are all q asks. */
+    int have_rare = 0, all_rare = 1;
+    for (int i = 0; i < q->nroles; i++) {
+        enum role_plan rp = role_codes_plan(c, &q->roles[i]);
+        if (rp == ROLE_NONE) {
+            free(rare.v);
+            return 0;
+        }
+        if (rp == ROLE_SCAN) {
+            all_rare = 0;
+            continue;
+        }
+        struct fhir_ids s = {0};
+        role_listed_aids(c, &q->roles[i], q->after_aid, &s);
+        ids_and(&rare, &have_rare, &s);
+    }
+    /* The candidates from the ids, people or structures asked, the
+     * activities of rare codes, or the roles of the people changed since
+     * a date, else every activity (a scan, which the deadline bounds). */
     int listed = q->tid.n || q->prac.n || q->org.n;
-    if (q->tid.n) {
+    if (listed || dp.from) {
+        free(rare.v);
+        rare.v = NULL;
+        have_rare = 0;
+    }
+    if (have_rare) {
+        /* The rare codes' activities, in aid order: their list is the
+         * match when nothing else is asked (no row read), each is
+         * checked otherwise. */
+        cand = rare;
+        listed = 1;
+        if (date_index(c, q, &dp) < 0) {
+            free(cand.v);
+            date_plan_release(&dp);
+            fhir_error(out, 503, "exception", "database error");
+            return -1;
+        }
+        if (all_rare && !q->nmbox && !dp.check) {
+            for (size_t i = 0; i < cand.n; i++)
+                take(q, &page, &total, cand.v[i]);
+            free(cand.v);
+            return fhir_hits_done(c, &page, total, h, out);
+        }
+    } else if (q->tid.n) {
         for (int i = 0; i < q->tid.n; i++) {
             long long aid;
             if (fhir_role_aid(c, q->tid.v[i], &aid) == 0)
@@ -995,12 +1256,26 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
         fhir_roles_of_orgs(c, q->org.v, (size_t)q->org.n, &cand);
     } else if (dp.from) {
         return role_delta(c, q, dp.from, h, out);
+    } else if (dp.check) {
+        /* Dates without a lower bound: from the change table's people
+         * (date_index()); when the first import's day fails, their roles
+         * are the candidates. */
+        if (date_index(c, q, &dp) < 0) {
+            date_plan_release(&dp);
+            fhir_error(out, 503, "exception", "database error");
+            return -1;
+        }
+        for (size_t i = 0; dp.ix && !dp.ix->floor_ok && i < dp.ix->pass.n; i++)
+            fhir_roles_of(c, dp.ix->pass.v[i], &cand);
+        listed = dp.ix && !dp.ix->floor_ok;
     }
     if (listed) {
         fhir_ids_sort(&cand);
         sqlite3_stmt *st = db_prepare_static(
             c, "SELECT " ROLE_COLS " FROM activity WHERE aid = ?1");
-        for (size_t i = 0; st && i < cand.n; i++) {
+        /* A rare code's 48,000 activities at most, a row each. */
+        db_budget(c, 0);
+        for (size_t i = 0; st && i < cand.n && !db_expired(c); i++) {
             if (cand.v[i] <= q->after_aid)
                 continue;
             sqlite3_reset(st);
@@ -1009,6 +1284,7 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
                 role_ok(c, q, &dp, cand.v[i], st))
                 take(q, &page, &total, cand.v[i]);
         }
+        db_unbudget(c);
         db_done(st);
     } else {
         /* Every activity, in aid order after the cursor, the role codes
@@ -1016,8 +1292,11 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
          * stopped at the page's end, uncounted, unless the total is
          * asked for. */
         sqlite3_stmt *st = role_scan(c, q);
-        if (st && !q->accurate && q->count > 0)
-            return role_stream(c, q, &dp, st, h, out);
+        if (st && !q->accurate && q->count > 0) {
+            int rc = role_stream(c, q, &dp, st, h, out);
+            date_plan_release(&dp);
+            return rc;
+        }
         db_budget(c, 0);
         while (st && sqlite3_step(st) == SQLITE_ROW && !db_expired(c)) {
             long long aid = sqlite3_column_int64(st, 0);
@@ -1028,5 +1307,6 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
         db_done(st);
     }
     free(cand.v);
+    date_plan_release(&dp);
     return fhir_hits_done(c, &page, total, h, out);
 }

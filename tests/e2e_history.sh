@@ -360,6 +360,34 @@ check("FHIR _lastUpdated=ge2026-11-25: everyone and the removed",
 st, _, body = get("/fhir/v2/Practitioner?_lastUpdated=lt2026-11-26&_count=0")
 check("FHIR _lastUpdated=lt2026-11-26: the unchanged",
       st == 200 and json.loads(body).get("total") == int(npeople) - len(present))
+# _lastUpdated without a lower bound (lt, le, ne alone): read from the
+# change table's people, not from everyone's date in turn (a 503 at full
+# scale before), and the same people as the bounds say.
+def fhir_total(path):
+    st, _, body = get(path)
+    return json.loads(body).get("total") if st == 200 else "status %d" % st
+alive = {r[0] for r in db.execute("SELECT national_id FROM professional")}
+unchanged = alive - present
+for p in ("ne2026-11-26", "le2026-11-25", "lt2026-11-25T12:00:00"):
+    n = fhir_total("/fhir/v2/Practitioner?_count=0&_lastUpdated=" + p)
+    check("FHIR _lastUpdated=%s: the %d unchanged (%s)" % (p, len(unchanged), n),
+          n == len(unchanged))
+n = fhir_total("/fhir/v2/Practitioner?_count=0&_lastUpdated=ne2026-11-25")
+check("FHIR _lastUpdated=ne2026-11-25: the changed and the removed (%s)" % n,
+      n == len(present) + len(gone))
+b, res = fhir_all("/fhir/v2/Practitioner?_lastUpdated=lt2026-11-26&_count=200")
+check("FHIR _lastUpdated=lt2026-11-26, paged: exactly the unchanged",
+      sorted(r["id"] for r in res) == sorted(unchanged)
+      and all(r["meta"]["lastUpdated"] == "2026-11-25T00:00:00Z" for r in res))
+b, roles = fhir_all("/fhir/v2/PractitionerRole?_lastUpdated=ne2026-11-25&_count=100")
+check("FHIR PractitionerRole?_lastUpdated=ne2026-11-25: the changed people's roles",
+      {r["practitioner"]["reference"].split("/")[1] for r in roles} == present)
+acts = dict(db.execute("SELECT p.national_id, count(*) FROM activity a JOIN"
+                       " professional p ON p.pid = a.aid >> 20 GROUP BY 1"))
+n = fhir_total("/fhir/v2/PractitionerRole?_count=0&_total=accurate"
+               "&_lastUpdated=lt2026-11-26")
+check("FHIR PractitionerRole?_lastUpdated=lt2026-11-26: the unchanged's %s roles"
+      % n, n == sum(acts.get(p, 0) for p in unchanged))
 b, roles = fhir_all("/fhir/v2/PractitionerRole?_lastUpdated=ge2026-11-26&_count=100")
 owners = {r["practitioner"]["reference"].split("/")[1] for r in roles}
 check("FHIR PractitionerRole?_lastUpdated=ge2026-11-26: the changed people's roles",
@@ -455,7 +483,89 @@ kill "$SRV_PID" 2>/dev/null
 wait "$SRV_PID" 2>/dev/null
 SRV_PID=
 
+# Organizations gone (FHIR Organization?active=false): day 2's extracts
+# without any line of one structure, as a third day over a copy of day 2:
+# that structure, no longer named, is a tombstone dated day 3 (the day
+# generator's changes remove no structure whole).
+D3=202611270300
+mkdir "$T/d3"
+GONE_ORG=$("$PY" - "$T/d2" "$T/d3" $D2 $D3 <<'EOF'
+import collections, os, sys, zipfile
+src, dst, d2, d3 = sys.argv[1:5]
+col = "Identifiant technique de la structure".encode()
+for name in sorted(os.listdir(src)):
+    zin = zipfile.ZipFile(os.path.join(src, name))
+    zout = zipfile.ZipFile(os.path.join(dst, name.replace(d2, d3)), "w",
+                           zipfile.ZIP_DEFLATED)
+    for m in zin.namelist():
+        data = zin.read(m)
+        if "Personne_activite" in m:
+            lines = data.split(b"\n")
+            k = lines[0].split(b"|").index(col)
+            n = collections.Counter(l.split(b"|")[k] for l in lines[1:] if l)
+            one = min((c, s) for s, c in n.items() if s)[1]
+            data = b"\n".join(l for l in lines
+                              if not l or l.split(b"|")[k] != one)
+            print(one.decode())
+        zout.writestr(m.replace(d2, d3), data)
+    zout.close()
+EOF
+)
+check "day 3: a structure dropped ($GONE_ORG)" [ -n "$GONE_ORG" ]
+cp "$T/day2.db" "$T/d3.db"
+imp --db "$T/d3.db" "$T"/d3/*.zip >"$T/out8" 2>"$T/err8"
+check "day 3 imports" [ $? -eq 0 ]
+"$SRV" --db "$T/d3.db" --listen 127.0.0.1:0 --threads 2 2>"$T/srv3.log" &
+SRV_PID=$!
+PORT=
+for _ in $(seq 1 100); do
+    PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$T/srv3.log")
+    [ -n "$PORT" ] && break
+    sleep 0.1
+done
+"$PY" - "http://127.0.0.1:$PORT/fhir/v2" "$GONE_ORG" >"$T/py3.out" 2>&1 <<'EOF'
+import json, sys, urllib.error, urllib.request
+base, one = sys.argv[1], sys.argv[2]
+def check(what, cond):
+    print(("ok " if cond else "FAIL ") + what)
+def get(path):
+    try:
+        with urllib.request.urlopen(base + path, timeout=60) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+st, b = get("/Organization?active=false")
+orgs = [e["resource"] for e in b.get("entry", [])]
+check("FHIR Organization?active=false: the structure gone, %s (%s)"
+      % (one, [r.get("id") for r in orgs]),
+      st == 200 and b.get("total") == 1 and [r["id"] for r in orgs] == [one]
+      and orgs[0]["active"] is False
+      and set(orgs[0]) <= {"resourceType", "id", "meta", "identifier", "active"}
+      and orgs[0]["meta"]["lastUpdated"] == "2026-11-27T00:00:00Z")
+st, r = get("/Organization/" + one)
+check("FHIR Organization/%s: its tombstone" % one,
+      st == 200 and r.get("id") == one and r.get("active") is False)
+st, b = get("/Organization?active=false&_id=" + one)
+check("FHIR Organization?active=false&_id=: that one", b.get("total") == 1)
+st, b = get("/Organization?active=false&name=a")
+check("FHIR a gone Organization has no name: none", b.get("total") == 0)
+st, b = get("/Organization?active=false&_lastUpdated=lt2026-11-27")
+check("FHIR Organization?active=false&_lastUpdated=lt2026-11-27: none",
+      b.get("total") == 0)
+st, b = get("/Organization?_id=" + one)
+check("FHIR Organization?_id=%s: not among the active" % one,
+      b.get("total") == 0)
+EOF
+check "day 3 python checks ran" grep -q "^ok " "$T/py3.out"
+while read -r res what; do
+    if [ "$res" = ok ]; then ok; else ko "$what"; fi
+done <"$T/py3.out"
+kill "$SRV_PID" 2>/dev/null
+wait "$SRV_PID" 2>/dev/null
+SRV_PID=
+
 # The same files again: history carried, no new change, the day's kept.
+
 imp --db "$DB" --force "$T"/d2/*.zip >"$T/out3" 2>"$T/err3"
 check "re-import exits 0" [ $? -eq 0 ]
 check "re-import: nothing changed" \
