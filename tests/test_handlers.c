@@ -795,7 +795,7 @@ static void sql_text(const char *sql, char *out, size_t cap)
 {
     sqlite3_stmt *st;
     out[0] = '\0';
-    if (sqlite3_prepare_v2(conn->db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db_handle(conn), sql, -1, &st, NULL) != SQLITE_OK)
         return;
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
         snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
