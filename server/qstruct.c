@@ -205,8 +205,10 @@ static int read_q_street(struct db_conn *c, const struct understand *und,
             char *text = und_join(u, s, e, 0);
             char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
             structure_fold(text, 1, f, sizeof f);
-            struct structure_cond k = {.street = f,
-                                       .street_whole = whole_at(u, e)};
+            /* A number and a type of way: a word after them that no
+             * street has is misspelt. */
+            struct structure_cond k = {
+                .street = f, .street_whole = whole_at(u, e), .typo = 1};
             int ok = structure_exists(c, &k);
             if (ok < 0) {
                 free(text);
@@ -272,12 +274,17 @@ static int read_q_name(struct db_conn *c, struct sq *q)
     struct buf b;
     buf_init(&b, UND_MAX_WORDS * UND_WORD_MAX);
     int ret = 0;
+    const struct typo_dict *sd = dataset_structure_dict(c->ds);
     for (int with_ign = ign; with_ign >= 0; with_ign--) {
         int kw = 0, prof_kw = 0, nwords = 0, title_in = 0, known = 0;
+        /* Some word no structure has is someone's name: not misspelt;
+         * or near someone's name: a misspelt name, unless a word names a
+         * kind of structure. */
+        int named = 0, near_name = 0;
         size_t end = 0; /* after the last word taken */
         buf_reset(&b);
         for (size_t i = 0; i < u->nwords; i++) {
-            int k = structure_keyword(u->words[i]);
+            int k = structure_keyword_near(u->words[i]);
             if (role[i] == UND_PROFESSION && (k == 2 || (i > fs && i < ls)))
                 prof_kw = 1;
             else if (role[i] == UND_TITLE && i > fs && i < ls)
@@ -291,6 +298,13 @@ static int read_q_name(struct db_conn *c, struct sq *q)
             nwords++;
             if (role[i] == UND_NAME && !known)
                 known = name_known(c, u, i);
+            if (role[i] == UND_NAME && !named && sd &&
+                typo_count(sd, u->words[i], strlen(u->words[i])) == 0) {
+                named = name_known(c, u, i);
+                struct typo_cand tc;
+                near_name |= typo_find(dataset_dict(c->ds), u->words[i],
+                                       strlen(u->words[i]), &tc, 1, NULL) > 0;
+            }
             /* A particle is left out, but not the word being typed
              * ("selarl le": the names it begins, LEFEVRE...). */
             if (structure_stopword(u->words[i]) &&
@@ -309,7 +323,12 @@ static int read_q_name(struct db_conn *c, struct sq *q)
             break;
         char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
         structure_fold(b.s, 0, f, sizeof f);
-        struct structure_cond k = {.words = f, .words_whole = whole_at(u, end)};
+        /* A word beside a kind of structure that is nobody's name and
+         * no structure's is misspelt ("clinique pastuer"); one that is
+         * someone's name is that person's ("pharmacie dupont"). */
+        struct structure_cond k = {.words = f,
+                                   .words_whole = whole_at(u, end),
+                                   .typo = !named && (kw >= 1 || !near_name)};
         int ok = structure_exists(c, &k);
         if (ok < 0) {
             ret = -1;
@@ -361,7 +380,7 @@ static int read_q_name_place(struct db_conn *c, const struct understand *und,
         int kw = 0;
         size_t nw = 0;
         for (size_t i = fs; i < e; i++) {
-            int k = structure_keyword(u->words[i]);
+            int k = structure_keyword_near(u->words[i]);
             kw = k > kw ? k : kw;
             nw += !structure_stopword(u->words[i]);
         }
@@ -370,7 +389,10 @@ static int read_q_name_place(struct db_conn *c, const struct understand *und,
         char *text = und_join(u, fs, e, 1);
         char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
         structure_fold(text, 0, f, sizeof f);
-        struct structure_cond k = {.words = f, .words_whole = whole_at(u, e)};
+        /* A kind of structure among them: a word no structure has is
+         * misspelt. */
+        struct structure_cond k = {
+            .words = f, .words_whole = whole_at(u, e), .typo = 1};
         int ok = structure_exists(c, &k);
         if (ok <= 0) {
             free(text);
