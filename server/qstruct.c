@@ -158,6 +158,19 @@ static void und_reread(const struct understand *und, struct understood *u,
         und_clear(u);
 }
 
+/* structure_keyword_near() of u's word i when it is read as nothing else
+ * or read despite a typo ("phramacie": pharmacien misspelt, or a pharmacy),
+ * else structure_keyword() ("pharmacien" is a profession). */
+static int keyword_of(const struct understood *u, const int *role, size_t i)
+{
+    int typo = 0;
+    for (size_t p = 0; p < u->nphrases; p++)
+        if (i >= u->phrase[p].first && i < u->phrase[p].first + u->phrase[p].n)
+            typo = u->phrase[p].typo;
+    return role[i] == UND_NAME || typo ? structure_keyword_near(u->words[i])
+                                       : structure_keyword(u->words[i]);
+}
+
 /* 1 if the words of u before e end with a complete word: q has words
  * after them, or a space after its last (understand.h's typing). */
 static int whole_at(const struct understood *u, size_t e)
@@ -284,7 +297,7 @@ static int read_q_name(struct db_conn *c, struct sq *q)
         size_t end = 0; /* after the last word taken */
         buf_reset(&b);
         for (size_t i = 0; i < u->nwords; i++) {
-            int k = structure_keyword_near(u->words[i]);
+            int k = keyword_of(u, role, i);
             if (role[i] == UND_PROFESSION && (k == 2 || (i > fs && i < ls)))
                 prof_kw = 1;
             else if (role[i] == UND_TITLE && i > fs && i < ls)
@@ -380,7 +393,7 @@ static int read_q_name_place(struct db_conn *c, const struct understand *und,
         int kw = 0;
         size_t nw = 0;
         for (size_t i = fs; i < e; i++) {
-            int k = structure_keyword_near(u->words[i]);
+            int k = keyword_of(u, role, i);
             kw = k > kw ? k : kw;
             nw += !structure_stopword(u->words[i]);
         }
