@@ -260,6 +260,30 @@ static int name_known(struct db_conn *c, const struct understood *u, size_t i)
     return typo_count(d, w, n) > 0;
 }
 
+/* 1 if u's name words that no structure has (structure_term) may be read
+ * as misspelt structure words: beside a kind of structure, when none is
+ * someone's name ("clinique pastuer"; "pharmacie dupont" is that
+ * person's); without one, when none is one edit from someone's name
+ * ("invoie", a laboratory's brand; "martn" is MARTIN misspelt). */
+static int misspelt_ok(struct db_conn *c, const struct understood *u,
+                       const int *role, int kw)
+{
+    const struct typo_dict *sd = dataset_structure_dict(c->ds);
+    if (!sd)
+        return 0;
+    for (size_t i = 0; i < u->nwords; i++) {
+        const char *w = u->words[i];
+        if (role[i] != UND_NAME || typo_count(sd, w, strlen(w)) > 0)
+            continue;
+        struct typo_cand tc;
+        if (kw >= 1 ? name_known(c, u, i)
+                    : typo_find(dataset_dict(c->ds), w, strlen(w), &tc, 1,
+                                NULL) > 0)
+            return 0;
+    }
+    return 1;
+}
+
 static int read_q_name(struct db_conn *c, struct sq *q)
 {
     struct understood *u = q->und;
@@ -287,13 +311,8 @@ static int read_q_name(struct db_conn *c, struct sq *q)
     struct buf b;
     buf_init(&b, UND_MAX_WORDS * UND_WORD_MAX);
     int ret = 0;
-    const struct typo_dict *sd = dataset_structure_dict(c->ds);
     for (int with_ign = ign; with_ign >= 0; with_ign--) {
         int kw = 0, prof_kw = 0, nwords = 0, title_in = 0, known = 0;
-        /* Some word no structure has is someone's name: not misspelt;
-         * or near someone's name: a misspelt name, unless a word names a
-         * kind of structure. */
-        int named = 0, near_name = 0;
         size_t end = 0; /* after the last word taken */
         buf_reset(&b);
         for (size_t i = 0; i < u->nwords; i++) {
@@ -311,13 +330,6 @@ static int read_q_name(struct db_conn *c, struct sq *q)
             nwords++;
             if (role[i] == UND_NAME && !known)
                 known = name_known(c, u, i);
-            if (role[i] == UND_NAME && !named && sd &&
-                typo_count(sd, u->words[i], strlen(u->words[i])) == 0) {
-                named = name_known(c, u, i);
-                struct typo_cand tc;
-                near_name |= typo_find(dataset_dict(c->ds), u->words[i],
-                                       strlen(u->words[i]), &tc, 1, NULL) > 0;
-            }
             /* A particle is left out, but not the word being typed
              * ("selarl le": the names it begins, LEFEVRE...). */
             if (structure_stopword(u->words[i]) &&
@@ -336,13 +348,14 @@ static int read_q_name(struct db_conn *c, struct sq *q)
             break;
         char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
         structure_fold(b.s, 0, f, sizeof f);
-        /* A word beside a kind of structure that is nobody's name and
-         * no structure's is misspelt ("clinique pastuer"); one that is
-         * someone's name is that person's ("pharmacie dupont"). */
-        struct structure_cond k = {.words = f,
-                                   .words_whole = whole_at(u, end),
-                                   .typo = !named && (kw >= 1 || !near_name)};
+        struct structure_cond k = {.words = f, .words_whole = whole_at(u, end)};
         int ok = structure_exists(c, &k);
+        /* Misspelt words are looked at only when the words as typed name
+         * no structure. */
+        if (ok == 0 && misspelt_ok(c, u, role, kw)) {
+            k.typo = 1;
+            ok = structure_exists(c, &k);
+        }
         if (ok < 0) {
             ret = -1;
             break;
