@@ -240,7 +240,7 @@ int structures_write(struct structures *s, sqlite3 *db)
                            " street_fold) VALUES (?, ?, ?)",
                            -1, &fts, NULL) != SQLITE_OK)
         goto fail;
-    /* The sids in order of place (docs/format.md §6): a commune's
+    /* The sids in order of place (schema.sql's structure.sid): a commune's
      * structures are one run of sids, a postal code's one run in each of
      * its communes, so that a search for a name in a town reads the
      * full-text index over that run only (server/structure.c), and the
