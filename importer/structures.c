@@ -8,6 +8,8 @@
 #include "abbrev.h"
 #include "columns.h"
 #include "fold.h"
+#include "phonetic.h"
+#include "strset.h"
 #include "util.h"
 #include "banned.h"
 
@@ -132,8 +134,80 @@ static size_t folded_of(const struct structure_acc *st, const int *cols,
     return ol;
 }
 
+/* Counts each space-separated word of s[0..n). */
+static void count_words(struct strset *t, struct arena *a, const char *s,
+                        size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t w = i;
+        while (w < n && s[w] != ' ')
+            w++;
+        if (w > i)
+            strset_get(t, a, s + i, w - i)->n++;
+        i = w + 1;
+    }
+}
+
+static int cmp_term(const void *a, const void *b)
+{
+    return strcmp(((const struct strset_ent *)a)->s,
+                  ((const struct strset_ent *)b)->s);
+}
+
+/* structure_term: the words counted in t, in key order (WITHOUT ROWID:
+ * appends). */
+static int write_terms(struct strset *t, sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO structure_term (term, n, phon)"
+                           " VALUES (?, ?, ?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (t->n)
+        qsort(t->e, t->n, sizeof(*t->e), cmp_term);
+    int rc = SQLITE_DONE;
+    for (size_t i = 0; i < t->n && rc == SQLITE_DONE; i++) {
+        const char *w = t->e[i].s;
+        size_t wl = strlen(w);
+        char key[512];
+        size_t kl = phon_key(w, wl < 255 ? wl : 255, key);
+        sqlite3_bind_text(st, 1, w, (int)wl, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)t->e[i].n);
+        sqlite3_bind_text(st, 3, key, (int)kl, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* The index in val[] of TABLE_STRUCTURE's column c. */
 #define VAL(c) (COLUMN_STRUCTURE_##c - 1)
+
+/* A structure's place, what the sids are ordered by. */
+struct placed {
+    const char *insee, *postcode, *city; /* NULL: none */
+    uint32_t k;                          /* index in s->v: first sight */
+};
+
+/* NULL after every value, then byte order. */
+static int cmp_opt(const char *a, const char *b)
+{
+    return !a || !b ? (a == NULL) - (b == NULL) : strcmp(a, b);
+}
+
+/* By commune code, postal code, town, then first sight. */
+static int cmp_placed(const void *x, const void *y)
+{
+    const struct placed *a = x, *b = y;
+    int d = cmp_opt(a->insee, b->insee);
+    if (!d)
+        d = cmp_opt(a->postcode, b->postcode);
+    if (!d)
+        d = cmp_opt(a->city, b->city);
+    return d ? d : (a->k > b->k) - (a->k < b->k);
+}
 
 int structures_write(struct structures *s, sqlite3 *db)
 {
@@ -142,12 +216,17 @@ int structures_write(struct structures *s, sqlite3 *db)
     static const int street_cols[] = {VAL(street_number), VAL(street_repeat),
                                       VAL(street_type), VAL(street_name)};
     struct buf sql, raw;
+    struct placed *order = NULL;
+    /* The words of the names and streets, for structure_term. */
+    struct strset terms;
+    struct arena words = ARENA_INIT;
     sqlite3_stmt *st = NULL, *fts = NULL;
     uint32_t *pids = NULL;
     size_t pcap = 0;
     int ret = -1;
     buf_init(&sql, 4096);
     buf_init(&raw, 1 << 16);
+    strset_init(&terms, 1 << 12);
     buf_addstr(&sql, "INSERT INTO structure (");
     for (int i = 0; i < COLUMN_STRUCTURE_N; i++)
         buf_addf(&sql, "%s%s", i ? ", " : "", names[i]);
@@ -161,11 +240,22 @@ int structures_write(struct structures *s, sqlite3 *db)
                            " street_fold) VALUES (?, ?, ?)",
                            -1, &fts, NULL) != SQLITE_OK)
         goto fail;
+    /* The sids in order of place (schema.sql's structure.sid): a commune's
+     * structures are one run of sids, a postal code's one run in each of
+     * its communes, so that a search for a name in a town reads the
+     * full-text index over that run only (server/structure.c), and the
+     * rows a town's search reads lie together. */
+    order = xmalloc((s->n ? s->n : 1) * sizeof *order);
+    for (size_t k = 0; k < s->n; k++)
+        order[k] =
+            (struct placed){s->v[k].val[VAL(insee)], s->v[k].val[VAL(postcode)],
+                            s->v[k].val[VAL(city_fold)], (uint32_t)k};
+    qsort(order, s->n, sizeof *order, cmp_placed);
     char name[1024], street[1024];
-    for (size_t k = 0; k < s->n; k++) {
-        const struct structure_acc *a = &s->v[k];
+    for (size_t i = 0; i < s->n; i++) {
+        const struct structure_acc *a = &s->v[order[i].k];
         int p = 1;
-        sqlite3_bind_int64(st, p++, (sqlite3_int64)k + 1);
+        sqlite3_bind_int64(st, p++, (sqlite3_int64)i + 1);
         for (size_t c = 0; c < NCOPIED; c++, p++) {
             if (a->val[c])
                 sqlite3_bind_text(st, p, a->val[c], -1, SQLITE_STATIC);
@@ -175,7 +265,9 @@ int structures_write(struct structures *s, sqlite3 *db)
         size_t nl = folded_of(a, name_cols, 2, &raw, name, sizeof name, 1);
         size_t sl =
             folded_of(a, street_cols, 4, &raw, street, sizeof street, 0);
-        sqlite3_bind_int64(fts, 1, (sqlite3_int64)k + 1);
+        count_words(&terms, &words, name, nl);
+        count_words(&terms, &words, street, sl);
+        sqlite3_bind_int64(fts, 1, (sqlite3_int64)i + 1);
         sqlite3_bind_text(fts, 2, name, (int)nl, SQLITE_STATIC);
         sqlite3_bind_text(fts, 3, street, (int)sl, SQLITE_STATIC);
         if (sqlite3_step(fts) != SQLITE_DONE)
@@ -208,7 +300,8 @@ int structures_write(struct structures *s, sqlite3 *db)
     if (sqlite3_exec(db,
                      "INSERT INTO structure_fts (structure_fts) VALUES "
                      "('optimize')",
-                     NULL, NULL, NULL) != SQLITE_OK)
+                     NULL, NULL, NULL) != SQLITE_OK ||
+        write_terms(&terms, db) < 0)
         goto fail;
     ret = 0;
     goto out;
@@ -220,5 +313,8 @@ out:
     buf_release(&sql);
     buf_release(&raw);
     free(pids);
+    free(order);
+    strset_release(&terms);
+    arena_release(&words);
     return ret;
 }

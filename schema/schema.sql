@@ -206,7 +206,7 @@ CREATE TABLE mailbox (
 -- (ascending uint32 little-endian), so a structure's people need no index
 -- over the 2.4 M activity rows.
 CREATE TABLE structure (
-    sid               INTEGER PRIMARY KEY, -- order of first sight (pid order)
+    sid               INTEGER PRIMARY KEY, -- order of place (insee, postcode)
     structure_id      TEXT NOT NULL,       -- C+SIRET, F+FINESS, C+12 digits
     siret             TEXT,
     siren             TEXT,
@@ -247,6 +247,16 @@ CREATE VIRTUAL TABLE structure_fts USING fts5 (
     content = '',
     tokenize = 'unicode61 remove_diacritics 2'
 );
+
+-- Every distinct word of structure_fts (the structures' names and streets,
+-- in the same canonical forms), with how many times the structures carry
+-- it and its phonetic key: name_term's layout, the dictionary a misspelt
+-- structure or street word is corrected against (server/structure.c).
+CREATE TABLE structure_term (
+    term TEXT PRIMARY KEY,
+    n    INTEGER NOT NULL,
+    phon TEXT
+) WITHOUT ROWID;
 
 -- Full-text index over folded names, external content = professional, so
 -- rowid = pid and matches come back in the default order. The tokenizer

@@ -105,6 +105,87 @@ size_t dataset_structure_pids(const struct dataset *d, long long sid,
     return d->st.at[sid + 1] - d->st.at[sid];
 }
 
+/* The first sid in [1, n) whose commune code is not below key's first
+ * len characters (or above them, if after): no commune code sorts last. */
+static uint32_t insee_bound(const struct ds_structures *st, const char *key,
+                            size_t len, int after)
+{
+    uint32_t lo = 1, hi = (uint32_t)st->n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const char *in = st->v[mid].insee;
+        int d = *in ? strncmp(in, key, len) : 1;
+        if (d < 0 || (after && d == 0))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int dataset_structure_insee_run(const struct dataset *d, const char *prefix,
+                                struct dataset_sid_run *run)
+{
+    const struct ds_structures *st = &d->st;
+    size_t len = strlen(prefix);
+    if (!st->pc)
+        return -1;
+    run->lo = len ? insee_bound(st, prefix, len, 0) : st->none;
+    run->hi = len ? insee_bound(st, prefix, len, 1) : st->none;
+    return 0;
+}
+
+int dataset_structure_dept_runs(const struct dataset *d, const char *dept,
+                                struct dataset_sid_run r[2])
+{
+    if (!d->st.dept_in_insee || !*dept ||
+        dataset_structure_insee_run(d, dept, &r[0]) < 0)
+        return -1;
+    return dataset_structure_none_run(d, &r[1]) < 0 ? -1 : 2;
+}
+
+const struct typo_dict *dataset_structure_dict(const struct dataset *d)
+{
+    return d->st.dict;
+}
+
+int dataset_structure_none_run(const struct dataset *d,
+                               struct dataset_sid_run *run)
+{
+    if (!d->st.pc)
+        return -1;
+    run->lo = d->st.none;
+    run->hi = (uint32_t)d->st.n;
+    return 0;
+}
+
+long dataset_structure_pc_runs(const struct dataset *d, const char *pc_lo,
+                               const char *pc_hi, struct dataset_sid_run *out,
+                               size_t max)
+{
+    const struct ds_structures *st = &d->st;
+    if (!st->pc)
+        return -1;
+    size_t lo = 0, hi = st->npc;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(st->pc[mid].postcode, pc_lo) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = 0;
+    for (size_t i = lo; i < st->npc; i++) {
+        const char *pc = st->pc[i].postcode;
+        if (pc_hi ? strcmp(pc, pc_hi) >= 0 : strcmp(pc, pc_lo) != 0)
+            break;
+        if (n == max)
+            return -1;
+        out[n++] = st->pc[i].r;
+    }
+    return (long)n;
+}
+
 uint64_t dataset_town_hash(const char *city_fold)
 {
     return htab_hash(city_fold, strlen(city_fold));

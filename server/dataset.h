@@ -173,6 +173,42 @@ const struct dataset_structure *dataset_structure(const struct dataset *d,
  * number, 0 if none or unknown. */
 size_t dataset_structure_pids(const struct dataset *d, long long sid,
                               const uint32_t **pids);
+/* A run of sids, [lo, hi). */
+struct dataset_sid_run {
+    uint32_t lo, hi;
+};
+/* Where the structures of a place lie, when the importer numbered them in
+ * order of place (commune code, then postal code, those without a commune
+ * code last: importer/structures.c), so that a search for a name in a town
+ * asks the full-text index over those sids only ("pharmacie centre" in
+ * Brest: 2,325 rows merged, or 13 in Brest's run). Each gives runs that
+ * hold every structure of the place (the caller still checks each), or -1
+ * when the structures are not in that order (or not in memory).
+ *
+ * The run of the structures whose commune code begins with prefix (a
+ * commune code, or a department's: "75", "2A", "971"), into *run (empty if
+ * none). */
+int dataset_structure_insee_run(const struct dataset *d, const char *prefix,
+                                struct dataset_sid_run *run);
+/* The runs of the structures whose postal code is pc_lo, or in [pc_lo,
+ * pc_hi) if pc_hi, into out[0..max): their number, or -1 (also when more
+ * than max). One per commune that has the postal code. */
+long dataset_structure_pc_runs(const struct dataset *d, const char *pc_lo,
+                               const char *pc_hi, struct dataset_sid_run *out,
+                               size_t max);
+/* The runs of the structures of department dept ("75", "2A", "971"):
+ * those whose commune code begins with it, then those without one, into
+ * r[0..2). Their number, or -1 (also when some structure's commune code
+ * does not begin with its department). */
+int dataset_structure_dept_runs(const struct dataset *d, const char *dept,
+                                struct dataset_sid_run r[2]);
+/* The words of the structures' names and streets (structure_term), which
+ * a misspelt one is corrected against, or NULL (none in the file). */
+const struct typo_dict *dataset_structure_dict(const struct dataset *d);
+/* The run of the structures without a commune code, into *run. */
+int dataset_structure_none_run(const struct dataset *d,
+                               struct dataset_sid_run *run);
+
 /* The hash dataset_structure's city holds of a folded town name: equal
  * names, equal hashes (64 bits: two of France's 35,000 towns' names
  * hashing alike is a chance of 1 in 10^10). Never 0. */

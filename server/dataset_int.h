@@ -105,6 +105,18 @@ struct ds_structures {
     uint32_t *at;
     uint32_t *pids;
     long long n;
+    /* In order of place (dataset.h): the runs of one commune and postal
+     * code, by postal code then sid (pc NULL: not in that order), and
+     * the first sid without a commune code. */
+    struct ds_pc_run *pc;
+    size_t npc;
+    uint32_t none;
+    int dept_in_insee;      /* each commune code begins with its department */
+    struct typo_dict *dict; /* structure_term, or NULL */
+};
+struct ds_pc_run {
+    char postcode[6];
+    struct dataset_sid_run r;
 };
 
 struct dataset {

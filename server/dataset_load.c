@@ -10,6 +10,7 @@
  * 2.4 M activities), against about 4 s by scanning. */
 #include "dataset_int.h"
 
+#include <assert.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -601,10 +602,74 @@ static int st_field(const unsigned char *v, char *out, size_t cap)
 
 static void structures_free(struct ds_structures *st)
 {
+    typo_dict_free(st->dict);
+    free(st->pc);
     free(st->v);
     free(st->at);
     free(st->pids);
     memset(st, 0, sizeof(*st));
+}
+
+/* A structure's commune code and postal code as the sids' order compares
+ * them: none last. */
+static const char *st_insee(const struct dataset_structure *e)
+{
+    return *e->insee ? e->insee : "\x7f";
+}
+
+static const char *st_pc(const struct dataset_structure *e)
+{
+    return *e->postcode ? e->postcode : "\x7f";
+}
+
+static int cmp_pc_run(const void *a, const void *b)
+{
+    const struct ds_pc_run *x = a, *y = b;
+    int d = strcmp(x->postcode, y->postcode);
+    return d ? d : (x->r.lo > y->r.lo) - (x->r.lo < y->r.lo);
+}
+
+/* If the sids are in order of place (dataset.h), the runs of one commune
+ * and postal code by postal code (~12,000 at full scale, 190 KB), and the
+ * first sid without a commune code; else st->pc stays NULL (a file
+ * imported before the order: the search reads every match). */
+static void index_places(struct ds_structures *st)
+{
+    uint32_t n = (uint32_t)st->n;
+    size_t runs = n > 1;
+    st->none = n;
+    for (uint32_t sid = 2; sid < n; sid++) {
+        const struct dataset_structure *a = &st->v[sid - 1], *b = &st->v[sid];
+        int d = strcmp(st_insee(a), st_insee(b));
+        if (!d)
+            d = strcmp(st_pc(a), st_pc(b));
+        if (d > 0)
+            return;
+        runs += d != 0;
+    }
+    st->pc = xmalloc((runs ? runs : 1) * sizeof(*st->pc));
+    st->npc = 0;
+    st->dept_in_insee = 1;
+    for (uint32_t sid = 1; sid < n; sid++) {
+        const struct dataset_structure *e = &st->v[sid];
+        if (*e->insee && strncmp(e->insee, e->dept, strlen(e->dept)) != 0)
+            st->dept_in_insee = 0;
+        struct ds_pc_run *last = st->npc ? &st->pc[st->npc - 1] : NULL;
+        if (!*e->insee && st->none == n)
+            st->none = sid;
+        if (last && last->r.hi == sid &&
+            strcmp(last->postcode, e->postcode) == 0 &&
+            strcmp(st_insee(&st->v[sid - 1]), st_insee(e)) == 0) {
+            last->r.hi++;
+            continue;
+        }
+        assert(st->npc < runs);
+        struct ds_pc_run *r = &st->pc[st->npc++];
+        memcpy(r->postcode, e->postcode, sizeof(r->postcode));
+        r->r.lo = sid;
+        r->r.hi = sid + 1;
+    }
+    qsort(st->pc, st->npc, sizeof(*st->pc), cmp_pc_run);
 }
 
 /* The structure table by sid (dataset.h). Left empty (the search reads
@@ -679,6 +744,15 @@ static void load_structures(sqlite3 *db, struct ds_structures *out)
     }
     for (long long k = last + 1; k <= out->n; k++)
         out->at[k] = (uint32_t)np;
+    index_places(out);
+    /* The words of the names and streets, where the importer wrote them
+     * (a file from before has none: no correction of a misspelt one). */
+    st =
+        prepare(db, "SELECT 1 FROM sqlite_master WHERE name = 'structure_term'",
+                __func__);
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        out->dict = typo_dict_load_table(db, "structure_term");
+    sqlite3_finalize(st);
 }
 
 /* The third thread's: the place columns, or NULL (sorted when they come

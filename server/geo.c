@@ -618,15 +618,31 @@ static int parse_latlon(const char *s, size_t n, double *lat, double *lon)
     return 0;
 }
 
+/* The number of arrondissement c (INSEE 751NN, 132NN, 6938N: NN, N). */
+static int arrondissement_number(const struct geo *g, int c)
+{
+    const char *in = g->c[c].insee;
+    if (strlen(in) != 5)
+        return -1;
+    int num = (in[3] - '0') * 10 + (in[4] - '0');
+    return num > 80 ? num - 80 : num;
+}
+
 /* The commune of postal code pc (5 digits): an arrondissement before its
- * city; with cedex, for a code no table lists, the nearest known code at
- * or below it with the same department. -1 if none. */
+ * city, the one its number names first (La Poste lists 13012 for the 11e,
+ * 12e and 13e: 13012 is the 12e, 75016 the 16e, 69009 the 9e); with
+ * cedex, for a code no table lists, the nearest known code at or below it
+ * with the same department. -1 if none. */
 static int postcode_commune(const struct geo *g, const char *pc, int cedex)
 {
     int cs[16];
     size_t n = geo_by_postcode(g, pc, 5, cs, 16);
     if (n > 16)
         n = 16;
+    int num = (pc[3] - '0') * 10 + (pc[4] - '0');
+    for (size_t i = 0; i < n; i++)
+        if (g->c[cs[i]].parent >= 0 && arrondissement_number(g, cs[i]) == num)
+            return cs[i];
     for (size_t i = 0; i < n; i++)
         if (g->c[cs[i]].parent >= 0)
             return cs[i];

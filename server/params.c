@@ -982,6 +982,7 @@ static int resolve_structures(struct db_conn *c, struct sq *q,
         .towns = q->towns,
         .ntown = q->ntown,
         .any_order = 1,
+        .typo = 1,
     };
     if (!structure_cond_any(&k))
         return 0;

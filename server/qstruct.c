@@ -158,6 +158,19 @@ static void und_reread(const struct understand *und, struct understood *u,
         und_clear(u);
 }
 
+/* structure_keyword_near() of u's word i when it is read as nothing else
+ * or read despite a typo ("phramacie": pharmacien misspelt, or a pharmacy),
+ * else structure_keyword() ("pharmacien" is a profession). */
+static int keyword_of(const struct understood *u, const int *role, size_t i)
+{
+    int typo = 0;
+    for (size_t p = 0; p < u->nphrases; p++)
+        if (i >= u->phrase[p].first && i < u->phrase[p].first + u->phrase[p].n)
+            typo = u->phrase[p].typo;
+    return role[i] == UND_NAME || typo ? structure_keyword_near(u->words[i])
+                                       : structure_keyword(u->words[i]);
+}
+
 /* 1 if the words of u before e end with a complete word: q has words
  * after them, or a space after its last (understand.h's typing). */
 static int whole_at(const struct understood *u, size_t e)
@@ -205,8 +218,10 @@ static int read_q_street(struct db_conn *c, const struct understand *und,
             char *text = und_join(u, s, e, 0);
             char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
             structure_fold(text, 1, f, sizeof f);
-            struct structure_cond k = {.street = f,
-                                       .street_whole = whole_at(u, e)};
+            /* A number and a type of way: a word after them that no
+             * street has is misspelt. */
+            struct structure_cond k = {
+                .street = f, .street_whole = whole_at(u, e), .typo = 1};
             int ok = structure_exists(c, &k);
             if (ok < 0) {
                 free(text);
@@ -245,6 +260,30 @@ static int name_known(struct db_conn *c, const struct understood *u, size_t i)
     return typo_count(d, w, n) > 0;
 }
 
+/* 1 if u's name words that no structure has (structure_term) may be read
+ * as misspelt structure words: beside a kind of structure, when none is
+ * someone's name ("clinique pastuer"; "pharmacie dupont" is that
+ * person's); without one, when none is one edit from someone's name
+ * ("invoie", a laboratory's brand; "martn" is MARTIN misspelt). */
+static int misspelt_ok(struct db_conn *c, const struct understood *u,
+                       const int *role, int kw)
+{
+    const struct typo_dict *sd = dataset_structure_dict(db_dataset(c));
+    if (!sd)
+        return 0;
+    for (size_t i = 0; i < u->nwords; i++) {
+        const char *w = u->words[i];
+        if (role[i] != UND_NAME || typo_count(sd, w, strlen(w)) > 0)
+            continue;
+        struct typo_cand tc;
+        if (kw >= 1 ? name_known(c, u, i)
+                    : typo_find(dataset_dict(db_dataset(c)), w, strlen(w), &tc,
+                                1, NULL) > 0)
+            return 0;
+    }
+    return 1;
+}
+
 static int read_q_name(struct db_conn *c, struct sq *q)
 {
     struct understood *u = q->und;
@@ -277,7 +316,7 @@ static int read_q_name(struct db_conn *c, struct sq *q)
         size_t end = 0; /* after the last word taken */
         buf_reset(&b);
         for (size_t i = 0; i < u->nwords; i++) {
-            int k = structure_keyword(u->words[i]);
+            int k = keyword_of(u, role, i);
             if (role[i] == UND_PROFESSION && (k == 2 || (i > fs && i < ls)))
                 prof_kw = 1;
             else if (role[i] == UND_TITLE && i > fs && i < ls)
@@ -311,6 +350,12 @@ static int read_q_name(struct db_conn *c, struct sq *q)
         structure_fold(b.s, 0, f, sizeof f);
         struct structure_cond k = {.words = f, .words_whole = whole_at(u, end)};
         int ok = structure_exists(c, &k);
+        /* Misspelt words are looked at only when the words as typed name
+         * no structure. */
+        if (ok == 0 && misspelt_ok(c, u, role, kw)) {
+            k.typo = 1;
+            ok = structure_exists(c, &k);
+        }
         if (ok < 0) {
             ret = -1;
             break;
@@ -361,7 +406,7 @@ static int read_q_name_place(struct db_conn *c, const struct understand *und,
         int kw = 0;
         size_t nw = 0;
         for (size_t i = fs; i < e; i++) {
-            int k = structure_keyword(u->words[i]);
+            int k = keyword_of(u, role, i);
             kw = k > kw ? k : kw;
             nw += !structure_stopword(u->words[i]);
         }
@@ -370,7 +415,10 @@ static int read_q_name_place(struct db_conn *c, const struct understand *und,
         char *text = und_join(u, fs, e, 1);
         char f[UND_MAX_WORDS * UND_WORD_MAX * 2];
         structure_fold(text, 0, f, sizeof f);
-        struct structure_cond k = {.words = f, .words_whole = whole_at(u, e)};
+        /* A kind of structure among them: a word no structure has is
+         * misspelt. */
+        struct structure_cond k = {
+            .words = f, .words_whole = whole_at(u, e), .typo = 1};
         int ok = structure_exists(c, &k);
         if (ok <= 0) {
             free(text);

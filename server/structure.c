@@ -11,6 +11,7 @@
 #include "fold.h"
 #include "record.h"
 #include "sqlb.h"
+#include "typo.h"
 #include "banned.h"
 
 int structure_cond_any(const struct structure_cond *k)
@@ -99,6 +100,27 @@ int structure_keyword(const char *w)
     return 0;
 }
 
+int structure_keyword_near(const char *w)
+{
+    /* The kinds long enough for one edit not to make another kind (typo.h's
+     * rule: from 5 letters; 6 here, "sante" and "scm" being too near other
+     * words). */
+    static const char *const kinds[] = {
+        "clinique",    "polyclinique", "hopital",     "hopitaux", "pharmacie",
+        "laboratoire", "hospices",     "hospitalier", "selarl",   "sessad",
+        "centre",      "maison",       "cabinet",     "institut", "residence",
+        "fondation",   "service",      "groupe",
+    };
+    size_t n = strlen(w);
+    int k = structure_keyword(w);
+    if (k || n < 6)
+        return k;
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (typo_distance(w, n, kinds[i], strlen(kinds[i]), 1) <= 1)
+            return structure_keyword(kinds[i]);
+    return 0;
+}
+
 int structure_street_type(const char *w)
 {
     static const char *const full[] = {
@@ -138,12 +160,33 @@ size_t structure_fold(const char *v, int street, char *out, size_t cap)
     return ol;
 }
 
+/* Most words a prefix is read as, each an exact word of the index: FTS5
+ * merges the lists of every word a prefix begins, whole, whatever run of
+ * sids is asked ("jean moulin*" over a postal code's 12 communes: 17 ms),
+ * where an exact word seeks to the run. A prefix that begins more words
+ * stays a prefix. */
+#define PREFIX_WORDS_MAX 16
+
+/* One word w[0..n) as a quoted phrase. */
+static void fts_phrase(struct buf *b, const char *w, size_t n)
+{
+    buf_add(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (w[i] == '"')
+            buf_add(b, "\"", 1);
+        buf_add(b, w + i, 1);
+    }
+    buf_add(b, "\"", 1);
+}
+
 /* The FTS5 expression of words in column col: each word a quoted phrase,
- * the last a prefix unless whole, all of them required. A prefix merges
- * the lists of every word it begins, there being no prefix index: "le*"
- * hundreds (33 ms at full scale). */
+ * the last a prefix unless whole, all of them required; a word written
+ * "a|b" is either (a misspelt word's corrections). A prefix merges the
+ * lists of every word it begins, there being no prefix index: "le*"
+ * hundreds (33 ms at full scale); with the dictionary (structure_term) a
+ * prefix that begins few words is those words. */
 static void fts_words(struct buf *b, const char *col, const char *words,
-                      int whole)
+                      int whole, const struct typo_dict *dict)
 {
     const char *p = words;
     size_t start = b->len;
@@ -164,19 +207,97 @@ static void fts_words(struct buf *b, const char *col, const char *words,
             stop = structure_stopword(w);
         }
         if (n && !stop) {
-            buf_addf(b, "%s%s : \"", b->len > start || start ? " AND " : "",
-                     col);
-            for (size_t i = 0; i < n; i++) {
-                if (p[i] == '"')
-                    buf_add(b, "\"", 1);
-                buf_add(b, p + i, 1);
+            buf_addf(b, "%s%s : ", b->len > start || start ? " AND " : "", col);
+            const char *alt[PREFIX_WORDS_MAX];
+            size_t nalt = 0;
+            int prefix = !*next && !whole && !memchr(p, '|', n);
+            if (prefix && dict) {
+                nalt = typo_prefix_words(dict, p, n, alt, PREFIX_WORDS_MAX);
+                if (nalt == 0 || nalt > PREFIX_WORDS_MAX)
+                    nalt = 0;
             }
-            buf_add(b, "\"", 1);
-            if (!*next && !whole)
-                buf_add(b, " *", 2);
+            if (nalt) {
+                buf_addstr(b, "(");
+                for (size_t i = 0; i < nalt; i++) {
+                    buf_addstr(b, i ? " OR " : "");
+                    fts_phrase(b, alt[i], strlen(alt[i]));
+                }
+                buf_addstr(b, ")");
+            } else if (memchr(p, '|', n)) {
+                buf_addstr(b, "(");
+                for (size_t i = 0; i < n;) {
+                    size_t m = strcspn(p + i, "| ");
+                    if (m > n - i)
+                        m = n - i;
+                    buf_addstr(b, i ? " OR " : "");
+                    fts_phrase(b, p + i, m);
+                    i += m + 1;
+                }
+                buf_addstr(b, ")");
+            } else {
+                fts_phrase(b, p, n);
+                if (prefix)
+                    buf_add(b, " *", 2);
+            }
         }
         p = next;
     }
+}
+
+/* Most corrections of a misspelt word tried together (typo.h's best
+ * first, at their fewest edits). */
+#define TYPO_ALTS 4
+
+/* words (canonical folded) with each word the dictionary lacks (the last,
+ * unless whole, lacking as a prefix too) replaced by its corrections
+ * ("a|b", fts_words()), into out (cap bytes). 1 if a word was replaced,
+ * else 0. */
+static int correct_words(const struct typo_dict *d, const char *words,
+                         int whole, char *out, size_t cap)
+{
+    size_t o = 0;
+    int any = 0;
+    out[0] = '\0';
+    for (const char *p = words; *p;) {
+        size_t n = strcspn(p, " ");
+        const char *next = p + n;
+        while (*next == ' ')
+            next++;
+        struct typo_cand cand[TYPO_ALTS];
+        size_t nc = 0;
+        int last = !*next;
+        if (n >= 5 && n <= TYPO_MAX_WORD && typo_count(d, p, n) == 0 &&
+            !(last && !whole && typo_prefix_count(d, p, n, 0) > 0))
+            nc = typo_find(d, p, n, cand, TYPO_ALTS, NULL);
+        /* Only the fewest edits: a sound-alike further away is another
+         * word. */
+        size_t keep = 0;
+        while (keep < nc && cand[keep].dist == cand[0].dist &&
+               (cand[keep].how & TYPO_EDIT))
+            keep++;
+        size_t need = keep ? 0 : n + 1;
+        for (size_t i = 0; i < keep; i++)
+            need += cand[i].len + 1;
+        if (o + need + 1 >= cap)
+            return 0;
+        if (o)
+            out[o++] = ' ';
+        if (keep) {
+            any = 1;
+            for (size_t i = 0; i < keep; i++) {
+                if (i)
+                    out[o++] = '|';
+                memcpy(out + o, cand[i].term, cand[i].len);
+                o += cand[i].len;
+            }
+        } else {
+            memcpy(out + o, p, n);
+            o += n;
+        }
+        out[o] = '\0';
+        p = next;
+    }
+    return any;
 }
 
 /* 1 if e meets k's place (as structure_find()'s SQL: an empty field is
@@ -224,12 +345,149 @@ static int cmp_found(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Most runs of sids a place is read as (dataset.h): a postal code's
+ * communes, a town's arrondissements, a department list; past this the
+ * whole index is read. */
+#define PLACE_RUNS_MAX 64
+/* Most structures without a commune code checked in memory for whether
+ * any is at the place (40 at full scale): past this their run is read. */
+#define PLACE_NONE_CHECK 4096
+
+static int cmp_run(const void *a, const void *b)
+{
+    const struct dataset_sid_run *x = a, *y = b;
+    return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* The runs of sids [lo, hi) out[0..n) sorted, overlapping ones merged;
+ * empty ones dropped. Their number. */
+static size_t merge_runs(struct dataset_sid_run *r, size_t n)
+{
+    size_t o = 0;
+    qsort(r, n, sizeof *r, cmp_run);
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].lo >= r[i].hi)
+            continue;
+        if (o && r[i].lo <= r[o - 1].hi) {
+            if (r[i].hi > r[o - 1].hi)
+                r[o - 1].hi = r[i].hi;
+        } else
+            r[o++] = r[i];
+    }
+    return o;
+}
+
+/* The runs of sids that hold every structure meeting k's place, into
+ * out[0..PLACE_RUNS_MAX): those of the condition that leaves the fewest
+ * sids. Their number, or -1 when no condition narrows the sids (no place,
+ * or the structures not in order of place). */
+static long place_runs(struct db_conn *c, const struct structure_cond *k,
+                       struct dataset_sid_run *out)
+{
+    const struct dataset *d = db_dataset(c);
+    struct dataset_sid_run r[PLACE_RUNS_MAX];
+    long best = -1;
+    uint64_t best_size = UINT64_MAX;
+    for (int which = 0; which < 4; which++) {
+        long n = 0;
+        if (which == 0 && k->insee)
+            n = dataset_structure_insee_run(d, k->insee, &r[0]) < 0 ? -1 : 1;
+        else if (which == 1 && k->pc_lo)
+            n = dataset_structure_pc_runs(d, k->pc_lo, k->pc_hi, r,
+                                          PLACE_RUNS_MAX);
+        else if (which == 2 && k->ninsee && k->ninsee < PLACE_RUNS_MAX) {
+            for (int i = 0; n >= 0 && i < k->ninsee; i++)
+                n = dataset_structure_insee_run(d, k->insees[i], &r[n]) < 0
+                        ? -1
+                        : n + 1;
+            /* A town's lines without a commune code. */
+            if (n >= 0 && k->ntown)
+                n = dataset_structure_none_run(d, &r[n]) < 0 ? -1 : n + 1;
+        } else if (which == 3 && k->ndept && k->ndept < PLACE_RUNS_MAX / 2) {
+            for (int i = 0; n >= 0 && i < k->ndept; i++) {
+                int m = dataset_structure_dept_runs(d, k->dept[i], &r[n]);
+                n = m < 0 ? -1 : n + m;
+            }
+        } else
+            continue;
+        if (n < 0)
+            continue;
+        n = (long)merge_runs(r, (size_t)n);
+        uint64_t size = 0;
+        for (long i = 0; i < n; i++)
+            size += r[i].hi - r[i].lo;
+        if (size < best_size) {
+            best_size = size;
+            best = n;
+            memcpy(out, r, (size_t)n * sizeof *r);
+        }
+    }
+    return best;
+}
+
+/* The place's runs runs[0..n) (sorted, place_runs()) as at most two
+ * spans, in place: the statement with a rowid range finds the match's
+ * first row from the start of the index's lists before it seeks the range
+ * (FTS5's first step), so each statement costs that walk ("140 avenue
+ * vignes" over a postal code's 18 communes: 10 ms, over their envelope
+ * 0.5 ms). The envelope of the runs with a commune code, then the run
+ * without one (the last sids) if some structure there is at the place
+ * (k; city and towns as place_ok() takes them). Their number. */
+static long spans(struct db_conn *c, const struct structure_cond *k,
+                  uint64_t city, const uint64_t *towns,
+                  struct dataset_sid_run *runs, long n)
+{
+    struct dataset_sid_run none = {0, 0}, env = {0, 0};
+    long o = 0;
+    if (dataset_structure_none_run(db_dataset(c), &none) < 0)
+        return n;
+    for (long i = 0; i < n; i++) {
+        struct dataset_sid_run r = runs[i];
+        if (r.hi > none.lo) {
+            if (r.lo < none.lo) {
+                r.hi = none.lo;
+            } else
+                continue;
+        }
+        if (env.lo == env.hi)
+            env = r;
+        else
+            env.hi = r.hi;
+    }
+    int tail = 0;
+    for (long i = 0; i < n && !tail; i++)
+        tail = runs[i].hi > none.lo;
+    if (tail && none.hi - none.lo <= PLACE_NONE_CHECK) {
+        uint32_t lo = none.hi, hi = none.lo;
+        for (uint32_t sid = none.lo; sid < none.hi; sid++) {
+            const struct dataset_structure *e =
+                dataset_structure(db_dataset(c), sid);
+            if (e && place_ok(e, k, city, towns)) {
+                lo = sid < lo ? sid : lo;
+                hi = sid + 1;
+            }
+        }
+        none.lo = lo;
+        none.hi = hi;
+    }
+    if (env.lo < env.hi)
+        runs[o++] = env;
+    if (tail && none.lo < none.hi)
+        runs[o++] = none;
+    return o;
+}
+
 /* structure_find() from the dataset: the full-text index's rowids, each
  * checked against the place in memory (a row read each made a name
- * shared by 2,000 structures cost 36 ms). expr: the FTS5 expression. */
+ * shared by 2,000 structures cost 36 ms), over the place's runs of sids
+ * only when the structures are in order of place (a common word's list
+ * is otherwise merged whole: "rue" 150,000 rows). expr: the FTS5
+ * expression. */
 static long find_mem(struct db_conn *c, const struct structure_cond *k,
                      const char *expr, long long *sids, size_t max)
 {
+    struct dataset_sid_run runs[PLACE_RUNS_MAX];
+    long nruns = place_runs(c, k, runs);
     uint64_t city = k->city_fold ? dataset_town_hash(k->city_fold) : 0;
     uint64_t towns[8];
     int ntown = k->ntown < 8 ? k->ntown : 8;
@@ -237,27 +495,42 @@ static long find_mem(struct db_conn *c, const struct structure_cond *k,
         towns[i] = dataset_town_hash(k->towns[i]);
     struct structure_cond kk = *k;
     kk.ntown = ntown;
-    sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT rowid FROM structure_fts WHERE structure_fts MATCH ?1");
+    if (nruns > 0)
+        nruns = spans(c, &kk, city, towns, runs, nruns);
+    sqlite3_stmt *st =
+        nruns < 0 ? db_prepare_static(c, "SELECT rowid FROM structure_fts"
+                                         " WHERE structure_fts MATCH ?1")
+                  : db_prepare_static(c, "SELECT rowid FROM structure_fts"
+                                         " WHERE structure_fts MATCH ?1"
+                                         " AND rowid >= ?2 AND rowid < ?3");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
     uint64_t *v = NULL;
     size_t n = 0, cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        long long sid = sqlite3_column_int64(st, 0);
-        const struct dataset_structure *e =
-            dataset_structure(db_dataset(c), sid);
-        if (!e || !place_ok(e, &kk, city, towns))
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 256;
-            v = xrealloc(v, cap * sizeof(*v));
+    int rc = SQLITE_DONE;
+    for (long r = 0; r < (nruns < 0 ? 1 : nruns); r++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+        if (nruns >= 0) {
+            sqlite3_bind_int64(st, 2, runs[r].lo);
+            sqlite3_bind_int64(st, 3, runs[r].hi);
         }
-        v[n++] = (uint64_t)(UINT32_MAX - e->nprof) << 32 | (uint64_t)sid;
-        /* Whether any: the first does. */
-        if (max <= 1)
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            long long sid = sqlite3_column_int64(st, 0);
+            const struct dataset_structure *e =
+                dataset_structure(db_dataset(c), sid);
+            if (!e || !place_ok(e, &kk, city, towns))
+                continue;
+            if (n == cap) {
+                cap = cap ? 2 * cap : 256;
+                v = xrealloc(v, cap * sizeof(*v));
+            }
+            v[n++] = (uint64_t)(UINT32_MAX - e->nprof) << 32 | (uint64_t)sid;
+            /* Whether any: the first does. */
+            if (max <= 1)
+                break;
+        }
+        if ((rc != SQLITE_ROW && rc != SQLITE_DONE) || (n && max <= 1))
             break;
     }
     db_done(st);
@@ -283,12 +556,13 @@ static long find(struct db_conn *c, const struct structure_cond *k,
     struct sqlb b;
     struct buf expr;
     long n = 0;
+    const struct typo_dict *dict = dataset_structure_dict(db_dataset(c));
     sqlb_init(&b);
     buf_init(&expr, 4096);
     if (k->words && *k->words)
-        fts_words(&expr, "name_fold", k->words, k->words_whole);
+        fts_words(&expr, "name_fold", k->words, k->words_whole, dict);
     if (k->street && *k->street)
-        fts_words(&expr, "street_fold", k->street, k->street_whole);
+        fts_words(&expr, "street_fold", k->street, k->street_whole, dict);
     /* In memory: the full-text index's rowids, each place checked there. */
     if (expr.len && !(k->siret && *k->siret) && !(k->finess && *k->finess) &&
         dataset_has_structures(db_dataset(c)) && (size_t)k->ntown <= 8) {
@@ -383,16 +657,41 @@ out:
     return n;
 }
 
+/* find(), then, if nothing matches and k allows it, the same with its
+ * misspelt words corrected (correct_words()). */
+static long find_typo(struct db_conn *c, const struct structure_cond *k,
+                      long long *sids, size_t max, int ordered)
+{
+    long n = find(c, k, sids, max, ordered);
+    const struct typo_dict *d = dataset_structure_dict(db_dataset(c));
+    if (n != 0 || !k->typo || !d)
+        return n;
+    char words[STRUCTURE_CORRECT_MAX], street[STRUCTURE_CORRECT_MAX];
+    struct structure_cond kk = *k;
+    int any = 0;
+    if (k->words && *k->words &&
+        correct_words(d, k->words, k->words_whole, words, sizeof words)) {
+        kk.words = words;
+        any = 1;
+    }
+    if (k->street && *k->street &&
+        correct_words(d, k->street, k->street_whole, street, sizeof street)) {
+        kk.street = street;
+        any = 1;
+    }
+    return any ? find(c, &kk, sids, max, ordered) : 0;
+}
+
 long structure_find(struct db_conn *c, const struct structure_cond *k,
                     long long *sids, size_t max)
 {
-    return find(c, k, sids, max, 1);
+    return find_typo(c, k, sids, max, 1);
 }
 
 long structure_find_set(struct db_conn *c, const struct structure_cond *k,
                         long long *sids, size_t max)
 {
-    return find(c, k, sids, max, 0);
+    return find_typo(c, k, sids, max, 0);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -743,6 +1042,7 @@ static int read_cond(const struct api_req *r, struct structure_cond *k,
 {
     const char *v;
     memset(k, 0, sizeof *k);
+    k->typo = 1;
     const char *q = api_param(r, "q");
     const char *s = api_param(r, "structure");
     if (q && s) {

@@ -39,7 +39,15 @@ struct structure_cond {
     /* The caller takes the structures as a set (their people): in any
      * order, ordered by size only when more than it asks for match. */
     int any_order;
+    /* When nothing matches, the words the structures' dictionary lacks
+     * (structure_term) read as misspelt: each replaced by its nearest
+     * words (typo.h), and the search made again. */
+    int typo;
 };
+
+/* The longest words or street a correction writes (each word may become
+ * four). */
+#define STRUCTURE_CORRECT_MAX 2048
 
 /* Most structures one condition may match: "cabinet" alone matches a
  * third of the 350,000; past this the answer says it is too broad (the
@@ -63,6 +71,9 @@ int structure_finess(const char *s, char out[10]);
  * that does but is also a family name or a common word (centre, maison,
  * cabinet), 0 neither. */
 int structure_keyword(const char *w);
+/* structure_keyword(), else that of the word naming a kind of structure
+ * that w is one edit from ("phramacie" 2, "caibnet" 1). */
+int structure_keyword_near(const char *w);
 /* 1 if the folded word w is a type of way, written in full or abbreviated
  * (rue, r, bd, avenue, chemin...). */
 int structure_street_type(const char *w);

@@ -24,6 +24,7 @@
 #include "typo.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,18 +200,23 @@ static void build_views(struct typo_dict *d)
 
 struct typo_dict *typo_dict_load(sqlite3 *db)
 {
+    return typo_dict_load_table(db, "name_term");
+}
+
+struct typo_dict *typo_dict_load_table(sqlite3 *db, const char *table)
+{
     struct typo_dict *d = xcalloc(1, sizeof(*d));
     struct side *f = &d->fwd;
     struct bytes words = {0}, keys = {0};
     size_t cap = 0;
     sqlite3_stmt *st = NULL;
+    char sql[128];
     /* The table is WITHOUT ROWID on term: this reads it in key order,
      * which is memcmp order, the order the binary searches below use. */
-    if (sqlite3_prepare_v2(db,
-                           "SELECT term, n, phon FROM name_term "
-                           "ORDER BY term",
-                           -1, &st, NULL) != SQLITE_OK) {
-        log_error("%s: name_term: %s", __func__, sqlite3_errmsg(db));
+    snprintf(sql, sizeof(sql), "SELECT term, n, phon FROM %s ORDER BY term",
+             table);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_error("%s: %s: %s", __func__, table, sqlite3_errmsg(db));
         goto fail;
     }
     int rc;
@@ -223,7 +229,7 @@ struct typo_dict *typo_dict_load(sqlite3 *db)
         if (!t || tl == 0 || memchr(t, '\0', tl))
             continue; /* not a word the search could ask for */
         if (d->n == TYPO_MAX_TERMS) {
-            log_error("%s: name_term has more than %u words", __func__,
+            log_error("%s: %s has more than %u words", __func__, table,
                       TYPO_MAX_TERMS);
             goto fail;
         }
@@ -239,7 +245,7 @@ struct typo_dict *typo_dict_load(sqlite3 *db)
         d->poff[d->n] = (uint32_t)keys.n;
         if (bytes_add(&words, t, tl) < 0 ||
             bytes_add(&keys, k ? k : "", k ? kl : 0) < 0) {
-            log_error("%s: name_term is too large", __func__);
+            log_error("%s: %s is too large", __func__, table);
             goto fail;
         }
         d->count[d->n] = cnt < 0            ? 0
@@ -249,7 +255,7 @@ struct typo_dict *typo_dict_load(sqlite3 *db)
         d->n++;
     }
     if (rc != SQLITE_DONE) {
-        log_error("%s: name_term: %s", __func__, sqlite3_errmsg(db));
+        log_error("%s: %s: %s", __func__, table, sqlite3_errmsg(db));
         goto fail;
     }
     sqlite3_finalize(st);
@@ -267,7 +273,7 @@ struct typo_dict *typo_dict_load(sqlite3 *db)
     }
     for (size_t i = 1; i < d->n; i++)
         if (strcmp(term(d, i - 1), term(d, i)) >= 0) {
-            log_error("%s: name_term is not in byte order at %s", __func__,
+            log_error("%s: %s is not in byte order at %s", __func__, table,
                       term(d, i));
             goto fail;
         }
@@ -379,6 +385,18 @@ unsigned typo_prefix_count(const struct typo_dict *d, const char *w, size_t n,
     for (size_t i = lo; i < hi && sum <= cap; i++)
         sum += d->count[i];
     return sum;
+}
+
+size_t typo_prefix_words(const struct typo_dict *d, const char *w, size_t n,
+                         const char **out, size_t max)
+{
+    size_t lo, hi;
+    if (!d || n == 0 || d->n == 0)
+        return 0;
+    side_range(&d->fwd, d->n, w, n, &lo, &hi);
+    for (size_t i = lo; i < hi && i - lo < max; i++)
+        out[i - lo] = term(d, i);
+    return hi - lo;
 }
 
 int typo_max_edits(size_t n)

@@ -22,6 +22,8 @@ struct typo_dict;
  * read error, more words than TYPO_MAX_TERMS). An empty table gives an
  * empty dictionary. */
 struct typo_dict *typo_dict_load(sqlite3 *db);
+/* The same from another table of name_term's layout (structure_term). */
+struct typo_dict *typo_dict_load_table(sqlite3 *db, const char *table);
 void typo_dict_free(struct typo_dict *d);
 
 /* A cap on the dictionary (offsets are 32-bit), far above any real one. */
@@ -41,6 +43,12 @@ unsigned typo_count(const struct typo_dict *d, const char *w, size_t n);
  * a short prefix (thousands of words) to cap + 1 words read. */
 unsigned typo_prefix_count(const struct typo_dict *d, const char *w, size_t n,
                            unsigned cap);
+
+/* The words that begin with w[0..n) (w itself included), the first max
+ * of them in byte order into out (borrowed from d): their number, which
+ * may exceed max. */
+size_t typo_prefix_words(const struct typo_dict *d, const char *w, size_t n,
+                         const char **out, size_t max);
 
 /* Edits allowed for a word of n letters: 0 below 5, 1 from 5, 2 from 9
  * (the issue's rule: short words have too many neighbours for a typo to be

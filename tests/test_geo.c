@@ -192,6 +192,13 @@ static void test_resolve(const struct geo *g)
         {"75056", "75056", 0, 0},
         {"69003", "69383", 0, 0},
         {"13001", "13201", 0, 0},
+        /* a code La Poste lists for several arrondissements: the one its
+         * number names (13012 serves the 11e, 12e and 13e) */
+        {"13012", "13212", 0, 0},
+        {"13013", "13213", 0, 0},
+        {"13011", "13211", 0, 0},
+        {"75016", "75116", 0, 0},
+        {"69009", "69389", 0, 0},
         /* CEDEX codes: the department's town with the most activities */
         {"75700", "75056", 0, 0}, /* PARIS CEDEX 07 */
         {"42997", "42218", 0, 0}, /* ST ETIENNE CEDEX */

@@ -853,6 +853,195 @@ static void test_fhir_bounded(void)
     }
 }
 
+/* ---- structures: runs of sids by place, prefixes, misspelt words ---- */
+
+/* 1 if the results of /v1/structures in j hold the structure id. */
+static int has_structure(const json_t *j, const char *id)
+{
+    const json_t *res = json_object_get(j, "results");
+    for (size_t i = 0; i < json_array_size(res); i++)
+        if (strcmp(json_string_value(
+                       json_object_get(json_array_get(res, i), "id")),
+                   id) == 0)
+            return 1;
+    return 0;
+}
+
+/* How many results of /v1/structures in j have this postal code (NULL:
+ * all of them). */
+static size_t with_postcode(const json_t *j, const char *pc)
+{
+    const json_t *res = json_object_get(j, "results");
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(res); i++) {
+        const char *p = json_string_value(json_object_get(
+            json_object_get(json_array_get(res, i), "address"), "postcode"));
+        n += !pc || (p && strcmp(p, pc) == 0);
+    }
+    return n;
+}
+
+/* One word of s (0-based), folded, into w (cap bytes); 0 if s has fewer
+ * words. */
+static int nth_word(const char *s, int k, char *w, size_t cap)
+{
+    char f[512];
+    structure_fold(s, 0, f, sizeof f);
+    const char *p = f;
+    for (int i = 0; *p; i++) {
+        size_t n = strcspn(p, " ");
+        if (i == k) {
+            if (n >= cap)
+                return 0;
+            memcpy(w, p, n);
+            w[n] = '\0';
+            return 1;
+        }
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    return 0;
+}
+
+static void test_structures(void)
+{
+    /* The importer numbers the structures in order of place (commune code,
+     * postal code, none last), which the search's runs of sids rely on. */
+    sqlite3_stmt *st;
+    T_EQ_INT(sqlite3_prepare_v2(
+                 db_handle(conn),
+                 "SELECT count(*) FROM structure a JOIN structure b"
+                 " ON b.sid = a.sid + 1 WHERE"
+                 " coalesce(a.insee, '~') > coalesce(b.insee, '~') OR"
+                 " (a.insee IS b.insee AND"
+                 " coalesce(a.postcode, '~') > coalesce(b.postcode, '~'))",
+                 -1, &st, NULL),
+             SQLITE_OK);
+    T_EQ_INT(sqlite3_step(st), SQLITE_ROW);
+    T_EQ_INT(sqlite3_column_int64(st, 0), 0);
+    sqlite3_finalize(st);
+    /* A name with its postal code, town or department finds what the
+     * name alone finds there (read over the place's runs of sids), for
+     * names of a few structures. */
+    T_EQ_INT(sqlite3_prepare_v2(
+                 db_handle(conn),
+                 "SELECT lower(name), postcode, city_fold, dept_code,"
+                 " structure_id FROM structure WHERE name IS NOT NULL AND"
+                 " name NOT GLOB '*[^A-Z ]*' AND postcode IS NOT NULL AND"
+                 " city_fold IS NOT NULL ORDER BY sid % 7, sid LIMIT 40",
+                 -1, &st, NULL),
+             SQLITE_OK);
+    int checked = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *pc = (const char *)sqlite3_column_text(st, 1);
+        const char *city = (const char *)sqlite3_column_text(st, 2);
+        const char *dept = (const char *)sqlite3_column_text(st, 3);
+        const char *id = (const char *)sqlite3_column_text(st, 4);
+        char q[1024];
+        json_t *all = NULL, *j = NULL;
+        snprintf(q, sizeof q, "q=%s &limit=100", name);
+        T_EQ_INT(call(api_structures, "", q, &all), 200);
+        if (jint(all, "total") > 100) {
+            json_decref(all);
+            continue;
+        }
+        checked++;
+        snprintf(q, sizeof q, "q=%s &postcode=%s&limit=100", name, pc);
+        T_EQ_INT(call(api_structures, "", q, &j), 200);
+        T_CHECK(has_structure(j, id));
+        T_EQ_INT(jint(j, "total"), (long long)with_postcode(all, pc));
+        json_decref(j);
+        snprintf(q, sizeof q, "q=%s &city=%s&limit=100", name, city);
+        T_EQ_INT(call(api_structures, "", q, &j), 200);
+        T_CHECK(has_structure(j, id));
+        json_decref(j);
+        snprintf(q, sizeof q, "q=%s &dept=%s&limit=100", name, dept);
+        T_EQ_INT(call(api_structures, "", q, &j), 200);
+        T_CHECK(has_structure(j, id));
+        json_decref(j);
+        /* The last word as a prefix of three letters (read as the words
+         * it begins): at least what the whole word finds. */
+        size_t nl = strlen(name);
+        const char *sp = strrchr(name, ' ');
+        if (sp && nl - (size_t)(sp + 1 - name) > 3) {
+            snprintf(q, sizeof q, "q=%.*s&postcode=%s&limit=100",
+                     (int)(sp + 4 - name), name, pc);
+            T_EQ_INT(call(api_structures, "", q, &j), 200);
+            T_CHECK(has_structure(j, id));
+            json_decref(j);
+        }
+        json_decref(all);
+    }
+    sqlite3_finalize(st);
+    T_CHECK(checked >= 10);
+    /* A misspelt word (two letters swapped) of a name or a street still
+     * finds its structure when nothing has the words as typed. */
+    T_EQ_INT(sqlite3_prepare_v2(
+                 db_handle(conn),
+                 "SELECT name, street_number || ' ' || street_type || ' ' ||"
+                 " street_name, postcode, structure_id FROM structure"
+                 " WHERE name IS NOT NULL AND street_name IS NOT NULL AND"
+                 " street_number IS NOT NULL AND street_type IS NOT NULL"
+                 " ORDER BY sid % 5, sid LIMIT 60",
+                 -1, &st, NULL),
+             SQLITE_OK);
+    int typos = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *cols[2] = {(const char *)sqlite3_column_text(st, 0),
+                               (const char *)sqlite3_column_text(st, 1)};
+        const char *pc = (const char *)sqlite3_column_text(st, 2);
+        const char *id = (const char *)sqlite3_column_text(st, 3);
+        for (int street = 0; street < 2; street++) {
+            /* Its longest word of 6 letters or more, letters 3 and 4
+             * swapped. */
+            char w[64], best[64] = "", f[512];
+            for (int k = 0; nth_word(cols[street], k, w, sizeof w); k++)
+                if (strlen(w) >= 6 && strlen(w) > strlen(best) &&
+                    strspn(w, "abcdefghijklmnopqrstuvwxyz") == strlen(w) &&
+                    w[2] != w[3])
+                    memcpy(best, w, strlen(w) + 1);
+            if (!*best)
+                continue;
+            char typo[64];
+            memcpy(typo, best, sizeof typo);
+            typo[2] = best[3];
+            typo[3] = best[2];
+            /* Not a word of any structure: else it is that word. */
+            sqlite3_stmt *t;
+            T_EQ_INT(sqlite3_prepare_v2(db_handle(conn),
+                                        "SELECT 1 FROM structure_term"
+                                        " WHERE term = ?1",
+                                        -1, &t, NULL),
+                     SQLITE_OK);
+            sqlite3_bind_text(t, 1, typo, -1, SQLITE_STATIC);
+            int known = sqlite3_step(t) == SQLITE_ROW;
+            sqlite3_finalize(t);
+            if (known)
+                continue;
+            structure_fold(cols[street], street, f, sizeof f);
+            char *at = strstr(f, best);
+            T_CHECK(at != NULL);
+            if (!at)
+                continue;
+            memcpy(at, typo, strlen(typo));
+            char q[1024];
+            json_t *j = NULL;
+            snprintf(q, sizeof q, "%s=%s &postcode=%s&limit=100",
+                     street ? "street" : "structure", f, pc);
+            T_EQ_INT(call(api_structures, "", q, &j), 200);
+            if (!has_structure(j, id))
+                fprintf(stderr, "not found with a typo: %s (%s)\n", q, id);
+            T_CHECK(has_structure(j, id));
+            json_decref(j);
+            typos++;
+        }
+    }
+    sqlite3_finalize(st);
+    T_CHECK(typos >= 10);
+}
+
 int main(void)
 {
     const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
@@ -882,6 +1071,7 @@ int main(void)
     test_limits();
     test_fhir();
     test_fhir_bounded();
+    test_structures();
     cleanup();
     return t_done();
 }

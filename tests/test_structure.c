@@ -100,6 +100,16 @@ int main(void)
     T_EQ_INT(structure_keyword("clinique"), 2);
     T_EQ_INT(structure_keyword("centre"), 1);
     T_EQ_INT(structure_keyword("martin"), 0);
+    /* One edit from a kind of structure of 6 letters or more. */
+    T_EQ_INT(structure_keyword_near("phramacie"), 2);
+    T_EQ_INT(structure_keyword_near("cliniuqe"), 2);
+    T_EQ_INT(structure_keyword_near("caibnet"), 1);
+    T_EQ_INT(structure_keyword_near("sealrl"), 2);
+    T_EQ_INT(structure_keyword_near("chu"), 2);
+    T_EQ_INT(structure_keyword_near("cabinet"), 1);
+    T_EQ_INT(structure_keyword_near("phrmcie"), 0); /* two edits */
+    T_EQ_INT(structure_keyword_near("chv"), 0);     /* too short to tell */
+    T_EQ_INT(structure_keyword_near("martin"), 0);
     T_EQ_INT(structure_street_type("bd"), 1);
     T_EQ_INT(structure_street_type("rue"), 1);
     T_EQ_INT(structure_street_type("paix"), 0);

@@ -428,9 +428,43 @@ static void test_failures(void)
     sqlite3_close(db);
 }
 
+/* Another table of the same layout (structure_term), and the words a
+ * prefix begins. */
+static void test_table_prefix(void)
+{
+    sqlite3 *db;
+    sqlite3_open(":memory:", &db);
+    exec_or_die(db, "CREATE TABLE structure_term (term TEXT PRIMARY KEY,"
+                    " n INTEGER NOT NULL, phon TEXT) WITHOUT ROWID;"
+                    "INSERT INTO structure_term VALUES ('moulin', 9, 'm'),"
+                    " ('moulineaux', 2, 'm'), ('moulins', 3, 'm'),"
+                    " ('mozart', 4, 'm'), ('paix', 5, 'p')");
+    T_CHECK(typo_dict_load(db) == NULL); /* no name_term there */
+    struct typo_dict *d = typo_dict_load_table(db, "structure_term");
+    T_CHECK(d != NULL);
+    T_EQ_INT(typo_dict_size(d), 5);
+    const char *w[4];
+    T_EQ_INT(typo_prefix_words(d, "moul", 4, w, 4), 3);
+    T_EQ_STR(w[0], "moulin");
+    T_EQ_STR(w[1], "moulineaux");
+    T_EQ_STR(w[2], "moulins");
+    /* More than max: the count, the first max written. */
+    T_EQ_INT(typo_prefix_words(d, "mo", 2, w, 2), 4);
+    T_EQ_STR(w[1], "moulineaux");
+    T_EQ_INT(typo_prefix_words(d, "moulinx", 7, w, 4), 0);
+    T_EQ_INT(typo_prefix_words(d, "paix", 4, w, 4), 1);
+    T_EQ_INT(typo_prefix_words(NULL, "paix", 4, w, 4), 0);
+    struct typo_cand c[4];
+    T_EQ_INT(typo_find(d, "mouiln", 6, c, 4, NULL) >= 1, 1);
+    T_EQ_STR(c[0].term, "moulin");
+    typo_dict_free(d);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     log_set_prog("test_typo");
+    test_table_prefix();
     test_distance();
     test_cases();
     test_failures();
