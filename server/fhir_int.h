@@ -238,6 +238,46 @@ int fhir_in_codes(const struct fhir_codes *l, const char *v);
 /* A JSON array of the n strings v (malloc'd, the caller frees it). */
 char *fhir_json_strings(char *const *v, int n);
 
+/* fhir_dates.c: the _lastUpdated plan. */
+/* How q's _lastUpdated conditions read people. A person's date
+ * (fhir_person_day()) lies between the first import with history and the
+ * newest import: a condition every such day passes is dropped, one none
+ * passes finds nobody, and a lower bound past the first import reads the
+ * people the change table names since (change_day), not everyone. */
+struct date_plan {
+    int check; /* each candidate's date is checked */
+    int from;  /* > 0: only people with a change on or after this day */
+    int none;  /* no date passes */
+    /* A plan without a lower bound (lt, le, ne alone): the dates of the
+     * people the change table names (date_index()); everyone else has
+     * the first import's. NULL: dates read person by person. */
+    struct date_index *ix;
+};
+
+/* Whose date passes: the people the change table names since the first
+ * import with history, split by whether their latest change passes q
+ * (their date: changed_pids() says why), each sorted; the others pass
+ * when the first import's day does (floor_ok). */
+struct date_index {
+    struct fhir_ids pass, fail;
+    int floor_ok;
+};
+void fhir_date_plan(struct db_conn *c, const struct fhir_q *q,
+                    struct date_plan *p);
+/* The present people the change table names on or after day from whose
+ * date passes q, into s (sorted). 0, or -1 on a database error. */
+int fhir_changed_pids(struct db_conn *c, const struct fhir_q *q, int from,
+                      struct fhir_ids *s);
+/* dp->ix for a plan that checks dates without a lower bound. 0, or -1 on
+ * a database error. */
+int fhir_date_index(struct db_conn *c, const struct fhir_q *q,
+                    struct date_plan *dp);
+void fhir_date_plan_release(struct date_plan *dp);
+/* 1 if pid's date passes q's _lastUpdated, from dp's index when it has
+ * one. */
+int fhir_plan_date_ok(struct db_conn *c, const struct fhir_q *q,
+                      const struct date_plan *dp, long long pid);
+
 /* fhir_org.c */
 int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
                     struct fhir_hits *h, struct api_resp *out);

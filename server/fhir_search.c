@@ -1,6 +1,6 @@
 /* The facade's searches of Practitioner and PractitionerRole (the
  * Organization search is fhir_org.c's), each giving its page of keys and
- * its total (fhir.c writes the Bundle), and the _lastUpdated plan.
+ * its total (fhir.c writes the Bundle; fhir_dates.c plans _lastUpdated).
  *
  * A Practitioner search goes to the search engine (search_pids(), the
  * same folding, plan and ranking as /v1/search): family, given and name
@@ -174,208 +174,6 @@ void fhir_roles_of_orgs(struct db_conn *c, char *const *ids, size_t n,
     }
 }
 
-/* ---- _lastUpdated ---- */
-
-/* How q's _lastUpdated conditions read people. A person's date
- * (fhir_person_day()) lies between the first import with history and the
- * newest import: a condition every such day passes is dropped, one none
- * passes finds nobody, and a lower bound past the first import reads the
- * people the change table names since (change_day), not everyone. */
-struct date_plan {
-    int check; /* each candidate's date is checked */
-    int from;  /* > 0: only people with a change on or after this day */
-    int none;  /* no date passes */
-    /* A plan without a lower bound (lt, le, ne alone): the dates of the
-     * people the change table names (date_index()); everyone else has
-     * the first import's. NULL: dates read person by person. */
-    struct date_index *ix;
-};
-
-/* Whose date passes: the people the change table names since the first
- * import with history, split by whether their latest change passes q
- * (their date: changed_pids() says why), each sorted; the others pass
- * when the first import's day does (floor_ok). */
-struct date_index {
-    struct fhir_ids pass, fail;
-    int floor_ok;
-};
-
-/* YYYYMMDD of "YYYY-MM-DD..." (date_bounds() checked its digits). */
-static int day_of(const char *s)
-{
-    int d = 0;
-    for (int i = 0; i < 10; i++)
-        if (s[i] != '-')
-            d = d * 10 + (s[i] - '0');
-    return d;
-}
-
-static void date_plan(struct db_conn *c, const struct fhir_q *q,
-                      struct date_plan *p)
-{
-    memset(p, 0, sizeof(*p));
-    if (!q->ndates)
-        return;
-    char lo[32], hi[32];
-    int floor = changes_since(c);
-    if (floor <= 0) {
-        /* No history: every date is the extracts'. */
-        fhir_last_updated(c, lo, sizeof(lo));
-        p->none = !fhir_date_ok(q, lo);
-        return;
-    }
-    int newest = fhir_newest_day(c);
-    if (newest < floor)
-        newest = floor;
-    fhir_day_ts(floor, lo, sizeof(lo));
-    fhir_day_ts(newest, hi, sizeof(hi));
-    for (int i = 0; i < q->ndates; i++) {
-        const struct fhir_date *d = &q->dates[i];
-        int at_lo = fhir_date_cond_ok(d, lo), at_hi = fhir_date_cond_ok(d, hi);
-        if (d->op == FHIR_DATE_NE || !at_lo || !at_hi)
-            p->check = 1;
-        int from = 0;
-        switch (d->op) {
-        case FHIR_DATE_GE:
-        case FHIR_DATE_EQ:
-            from = day_of(d->lo);
-            break;
-        case FHIR_DATE_GT:
-            from = day_of(d->hi);
-            break;
-        case FHIR_DATE_LT:
-        case FHIR_DATE_LE:
-            p->none |= !at_lo; /* below every date */
-            break;
-        default:
-            break;
-        }
-        if (from && !at_hi && d->op != FHIR_DATE_EQ)
-            p->none = 1; /* above every date */
-        if (from > p->from)
-            p->from = from;
-    }
-    if (p->from <= floor)
-        p->from = 0;
-}
-
-/* 1 if pid's date passes q's _lastUpdated. */
-static int person_date_ok(struct db_conn *c, const struct fhir_q *q,
-                          long long pid)
-{
-    char ts[32];
-    int day = fhir_person_day(c, pid);
-    if (day > 0)
-        fhir_day_ts(day, ts, sizeof(ts));
-    else
-        fhir_last_updated(c, ts, sizeof(ts));
-    return fhir_date_ok(q, ts);
-}
-
-/* The present people the change table names on or after day from whose
- * date passes q, into s (sorted): through change_day, the delta's rows
- * only. Their latest change there is their date (it is after the first
- * import with history, and no earlier than their first_seen, which an
- * "added" row of theirs records): no lookup per person. */
-static int changed_pids(struct db_conn *c, const struct fhir_q *q, int from,
-                        struct fhir_ids *s)
-{
-    sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT national_id, max(day) FROM change INDEXED BY change_day"
-           " WHERE day >= ?1 AND national_id IS NOT NULL"
-           " GROUP BY national_id");
-    if (!st)
-        return -1;
-    sqlite3_bind_int(st, 1, from);
-    while (sqlite3_step(st) == SQLITE_ROW && !db_expired(c)) {
-        char ts[32];
-        fhir_day_ts(sqlite3_column_int(st, 1), ts, sizeof(ts));
-        if (!fhir_date_ok(q, ts))
-            continue;
-        long long pid = record_find(c, db_text(st, 0));
-        if (pid)
-            fhir_ids_push(s, pid);
-    }
-    db_done(st);
-    fhir_ids_sort(s);
-    return 0;
-}
-
-/* 1 if x is in the sorted set s. */
-static int ids_has(const struct fhir_ids *s, long long x)
-{
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t m = lo + (hi - lo) / 2;
-        if (s->v[m] < x)
-            lo = m + 1;
-        else if (s->v[m] > x)
-            hi = m;
-        else
-            return 1;
-    }
-    return 0;
-}
-
-/* dp->ix for a plan that checks dates without a lower bound: the change
- * table's people since the first import with history, one indexed read
- * of the changes kept instead of three lookups for each of 1.9 M people
- * (seconds). 0, or -1 on a database error. */
-static int date_index(struct db_conn *c, const struct fhir_q *q,
-                      struct date_plan *dp)
-{
-    if (!dp->check || dp->from || dp->ix)
-        return 0;
-    int floor = changes_since(c);
-    if (floor <= 0)
-        return 0; /* no history: date_plan() decided for everyone */
-    struct date_index *ix = xcalloc(1, sizeof(*ix));
-    char ts[32];
-    fhir_day_ts(floor, ts, sizeof(ts));
-    ix->floor_ok = fhir_date_ok(q, ts);
-    dp->ix = ix;
-    sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT national_id, max(day) FROM change INDEXED BY change_day"
-           " WHERE day >= ?1 AND national_id IS NOT NULL"
-           " GROUP BY national_id");
-    if (!st)
-        return -1;
-    sqlite3_bind_int(st, 1, floor);
-    while (sqlite3_step(st) == SQLITE_ROW && !db_expired(c)) {
-        long long pid = record_find(c, db_text(st, 0));
-        if (!pid)
-            continue; /* removed: a tombstone, dated apart */
-        fhir_day_ts(sqlite3_column_int(st, 1), ts, sizeof(ts));
-        fhir_ids_push(fhir_date_ok(q, ts) ? &ix->pass : &ix->fail, pid);
-    }
-    db_done(st);
-    fhir_ids_sort(&ix->pass);
-    fhir_ids_sort(&ix->fail);
-    return 0;
-}
-
-static void date_plan_release(struct date_plan *dp)
-{
-    if (dp->ix) {
-        free(dp->ix->pass.v);
-        free(dp->ix->fail.v);
-        free(dp->ix);
-        dp->ix = NULL;
-    }
-}
-
-/* 1 if pid's date passes q's _lastUpdated, from dp's index when it has
- * one. */
-static int plan_date_ok(struct db_conn *c, const struct fhir_q *q,
-                        const struct date_plan *dp, long long pid)
-{
-    if (!dp->ix)
-        return person_date_ok(c, q, pid);
-    if (ids_has(&dp->ix->pass, pid))
-        return 1;
-    return dp->ix->floor_ok && !ids_has(&dp->ix->fail, pid);
-}
-
 /* ---- Practitioner ---- */
 
 /* 1 if w[0..n) begins a word of the folded text t (NULL: none). */
@@ -471,7 +269,7 @@ static int pid_ok(struct db_conn *c, const struct pcheck *k, long long pid)
     for (int i = 0; i < q->nnames; i++)
         if (!name_ok(&q->names[i], k->fold[i], last, first, join))
             return 0;
-    if (k->dates && !plan_date_ok(c, q, k->dp, pid))
+    if (k->dates && !fhir_plan_date_ok(c, q, k->dp, pid))
         return 0;
     if (!k->need_row)
         return 1;
@@ -781,7 +579,7 @@ int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
                              struct fhir_hits *h, struct api_resp *out)
 {
     struct date_plan dp;
-    date_plan(c, q, &dp);
+    fhir_date_plan(c, q, &dp);
     if (q->stale || dp.none)
         return 0;
     if (q->active == 0)
@@ -804,7 +602,7 @@ int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
         goto fail;
     if (dp.from) {
         struct fhir_ids s = {0};
-        if (changed_pids(c, q, dp.from, &s) < 0) {
+        if (fhir_changed_pids(c, q, dp.from, &s) < 0) {
             free(s.v);
             goto fail;
         }
@@ -833,11 +631,11 @@ int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
             fhir_ids_push(&page, i);
     } else if (!have && !np && !q->nnames && !q->nqual && !dp.from) {
         /* Dates alone, without a lower bound. */
-        if (date_index(c, q, &dp) < 0)
+        if (fhir_date_index(c, q, &dp) < 0)
             goto fail;
         dates_take(c, q, dp.ix, &page, &total);
     } else {
-        if (!have && !np && date_index(c, q, &dp) < 0)
+        if (!have && !np && fhir_date_index(c, q, &dp) < 0)
             goto fail; /* everyone is checked: dates from the index */
         if (!have && np) {
             /* The engine's match of what it reads, each then checked. */
@@ -867,7 +665,7 @@ out:
         free(vals[i]);
     free(set.v);
     pcheck_release(&k);
-    date_plan_release(&dp);
+    fhir_date_plan_release(&dp);
     return rc;
 }
 
@@ -933,7 +731,7 @@ static int role_ok(struct db_conn *c, const struct fhir_q *q,
     if (!role_mailbox_ok(c, q, aid, sid ? s : NULL))
         return 0;
     /* A role's date is its person's (fhir_person_day()). */
-    return !dp->check || plan_date_ok(c, q, dp, rowid_pid(aid));
+    return !dp->check || fhir_plan_date_ok(c, q, dp, rowid_pid(aid));
 }
 
 #define ROLE_COLS                                                              \
@@ -1034,19 +832,19 @@ static int role_stream(struct db_conn *c, const struct fhir_q *q,
 }
 
 /* A delta of roles: those of the people changed since the lower bound
- * (changed_pids(), in pid order, so their roles come in aid order), read
+ * (fhir_changed_pids(), in pid order, so their roles come in aid order), read
  * person by person until the page and one more are found, unless the
  * total is asked for: a day's delta at full scale is some 70,000 people
  * and 100,000 roles, too many to read for a page. */
 static int role_delta(struct db_conn *c, const struct fhir_q *q, int from,
                       struct fhir_hits *h, struct api_resp *out)
 {
-    static const struct date_plan checked; /* by changed_pids() */
+    static const struct date_plan checked; /* by fhir_changed_pids() */
     struct fhir_ids pids = {0}, page = {0};
     long long total = 0, last = 0;
     int stop = !q->accurate && q->count > 0;
     sqlite3_stmt *st =
-        changed_pids(c, q, from, &pids) < 0
+        fhir_changed_pids(c, q, from, &pids) < 0
             ? NULL
             : db_prepare_static(c,
                                 "SELECT " ROLE_COLS " FROM activity"
@@ -1188,7 +986,7 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
                      struct fhir_hits *h, struct api_resp *out)
 {
     struct date_plan dp;
-    date_plan(c, q, &dp);
+    fhir_date_plan(c, q, &dp);
     if (q->stale || dp.none)
         return 0;
     if (q->active == 0)
@@ -1228,9 +1026,9 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
          * checked otherwise. */
         cand = rare;
         listed = 1;
-        if (date_index(c, q, &dp) < 0) {
+        if (fhir_date_index(c, q, &dp) < 0) {
             free(cand.v);
-            date_plan_release(&dp);
+            fhir_date_plan_release(&dp);
             fhir_error(out, 503, "exception", "database error");
             return -1;
         }
@@ -1258,10 +1056,10 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
         return role_delta(c, q, dp.from, h, out);
     } else if (dp.check) {
         /* Dates without a lower bound: from the change table's people
-         * (date_index()); when the first import's day fails, their roles
+         * (fhir_date_index()); when the first import's day fails, their roles
          * are the candidates. */
-        if (date_index(c, q, &dp) < 0) {
-            date_plan_release(&dp);
+        if (fhir_date_index(c, q, &dp) < 0) {
+            fhir_date_plan_release(&dp);
             fhir_error(out, 503, "exception", "database error");
             return -1;
         }
@@ -1294,7 +1092,7 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
         sqlite3_stmt *st = role_scan(c, q);
         if (st && !q->accurate && q->count > 0) {
             int rc = role_stream(c, q, &dp, st, h, out);
-            date_plan_release(&dp);
+            fhir_date_plan_release(&dp);
             return rc;
         }
         db_budget(c, 0);
@@ -1307,6 +1105,6 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
         db_done(st);
     }
     free(cand.v);
-    date_plan_release(&dp);
+    fhir_date_plan_release(&dp);
     return fhir_hits_done(c, &page, total, h, out);
 }
