@@ -121,6 +121,14 @@ long structure_exact(struct db_conn *c, const char *words,
  * (site, else legal entity: the largest); 0 if unknown, -1 on error. */
 long long structure_resolve(struct db_conn *c, const char *id);
 
+/* The pid at p in a structure's pid list (4 bytes, little-endian:
+ * importer/structures.c). */
+static inline uint32_t structure_pid_at(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
 /* Structure sid as the API shows it: identifiers, names, address, its ORG
  * and APP mailboxes, its professionals by profession. NULL if unknown. */
 json_t *structure_json(struct db_conn *c, long long sid);
