@@ -81,6 +81,20 @@ static int person_date_ok(struct db_conn *c, const struct fhir_q *q,
     return fhir_date_ok(q, ts);
 }
 
+/* Each person the change table names on or after day from, with the day
+ * of their latest change there (national_id, day): through change_day,
+ * the delta's rows only. NULL on a database error. */
+static sqlite3_stmt *latest_changes(struct db_conn *c, int from)
+{
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT national_id, max(day) FROM change INDEXED BY change_day"
+           " WHERE day >= ?1 AND national_id IS NOT NULL"
+           " GROUP BY national_id");
+    if (st)
+        sqlite3_bind_int(st, 1, from);
+    return st;
+}
+
 /* The present people the change table names on or after day from whose
  * date passes q, into s (sorted): through change_day, the delta's rows
  * only. Their latest change there is their date (it is after the first
@@ -89,13 +103,9 @@ static int person_date_ok(struct db_conn *c, const struct fhir_q *q,
 int fhir_changed_pids(struct db_conn *c, const struct fhir_q *q, int from,
                       struct fhir_ids *s)
 {
-    sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT national_id, max(day) FROM change INDEXED BY change_day"
-           " WHERE day >= ?1 AND national_id IS NOT NULL"
-           " GROUP BY national_id");
+    sqlite3_stmt *st = latest_changes(c, from);
     if (!st)
         return -1;
-    sqlite3_bind_int(st, 1, from);
     while (sqlite3_step(st) == SQLITE_ROW && !db_expired(c)) {
         char ts[32];
         fhir_day_ts(sqlite3_column_int(st, 1), ts, sizeof(ts));
@@ -143,13 +153,9 @@ int fhir_date_index(struct db_conn *c, const struct fhir_q *q,
     fhir_day_ts(floor, ts, sizeof(ts));
     ix->floor_ok = fhir_date_ok(q, ts);
     dp->ix = ix;
-    sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT national_id, max(day) FROM change INDEXED BY change_day"
-           " WHERE day >= ?1 AND national_id IS NOT NULL"
-           " GROUP BY national_id");
+    sqlite3_stmt *st = latest_changes(c, floor);
     if (!st)
         return -1;
-    sqlite3_bind_int(st, 1, floor);
     while (sqlite3_step(st) == SQLITE_ROW && !db_expired(c)) {
         long long pid = record_find(c, db_text(st, 0));
         if (!pid)
