@@ -162,6 +162,13 @@ MIRROR="--mirror-url $URL/mirror/activite --mirror-url $URL/mirror/savoirfaire
 asked() { # asked METHOD PATH: requests so far (PATH a prefix)
     grep -c "\"$1 $2" "$T/http2.log"
 }
+# gets: GETs so far of anything a source serves (ANS's zips, the
+# mirror's addresses and files), not of the failing prefixes: a /delay/30
+# request an importer gave up on (--download-timeout 3) is answered and
+# logged 30 s later, in the middle of a later case (seen under TSan).
+gets() {
+    echo $(($(asked GET /extraction/) + $(asked GET /mirror/) + $(asked GET /static/)))
+}
 origins() { q "$DB" "select group_concat(distinct origin) from extract"; }
 stamps() { q "$DB" "select group_concat(distinct stamp || ' ' || stamp_from) from extract"; }
 # The served database's /v1/status names origin in each of its extracts.
@@ -242,26 +249,26 @@ check "--source mirror: /v1/status says mirror" status_says mirror last-modified
 
 # The mirror's freshness probe: a HEAD with If-None-Match, answered 304:
 # unchanged, nothing downloaded, nothing rebuilt.
-g0=$(asked GET /)
+g0=$(gets)
 h0=$(grep -c '"HEAD /static/.* 304 ' "$T/http2.log")
 imp --db "$DB" --if-changed --source mirror $MIRROR >"$T/out" 2>"$T/err"
 check "mirror unchanged (304): exit 3 (got $?)" [ $? -eq 3 ]
 check "mirror unchanged (304): says so" grep -q "status=unchanged .* source=mirror" "$T/out"
 check "mirror unchanged (304): four 304s" \
     [ $(($(grep -c '"HEAD /static/.* 304 ' "$T/http2.log") - h0)) -eq 4 ]
-check "mirror unchanged (304): nothing downloaded" [ "$(asked GET /)" -eq "$g0" ]
+check "mirror unchanged (304): nothing downloaded" [ "$(gets)" -eq "$g0" ]
 check "mirror unchanged (304): not rebuilt" still_good
 # The same addresses from the environment (RPPS_MIRROR_URLS) as options.
 RPPS_MIRROR_URLS="$(echo $MIRROR | sed 's/--mirror-url //g')" \
     imp --db "$DB" --if-changed --source mirror >"$T/out" 2>"$T/err"
 check "RPPS_MIRROR_URLS, mirror unchanged: exit 3 (got $?)" [ $? -eq 3 ]
-check "RPPS_MIRROR_URLS: nothing downloaded" [ "$(asked GET /)" -eq "$g0" ]
+check "RPPS_MIRROR_URLS: nothing downloaded" [ "$(gets)" -eq "$g0" ]
 # auto with ANS down: the probe falls back to the mirror's.
 imp --db "$DB" --if-changed --retries 0 $(ans /error500) $MIRROR >"$T/out" 2>"$T/err"
 check "ANS down, mirror unchanged: exit 3 (got $?)" [ $? -eq 3 ]
 check "ANS down, mirror unchanged: the probe fell back" \
     grep -q "the freshness probe from ans failed: trying mirror" "$T/err"
-check "ANS down, mirror unchanged: nothing downloaded" [ "$(asked GET /)" -eq "$g0" ]
+check "ANS down, mirror unchanged: nothing downloaded" [ "$(gets)" -eq "$g0" ]
 # A new file on the mirror (a new Last-Modified and ETag): imported.
 touch -d '2026-11-26 04:10:00 UTC' "$T/g/$A"
 imp --db "$DB" --if-changed --source mirror $MIRROR >"$T/out" 2>"$T/err"
@@ -275,10 +282,10 @@ NO304="--mirror-url $URL/static/ps-libreacces-personne-activite.txt?no304
 imp --db "$DB" --source mirror --force $NO304 >/dev/null 2>"$T/err"
 check "mirror without 304: imports" [ $? -eq 0 ]
 imported "mirror without 304"
-g0=$(asked GET /)
+g0=$(gets)
 imp --db "$DB" --if-changed --source mirror $NO304 >"$T/out" 2>"$T/err"
 check "mirror without 304, same ETag: exit 3 (got $?)" [ $? -eq 3 ]
-check "mirror without 304, same ETag: nothing downloaded" [ "$(asked GET /)" -eq "$g0" ]
+check "mirror without 304, same ETag: nothing downloaded" [ "$(gets)" -eq "$g0" ]
 kill "$HTTP_PID" 2>/dev/null
 wait "$HTTP_PID" 2>/dev/null
 HTTP_PID=
