@@ -17,14 +17,17 @@
 # docs/performance.md, "The test suite"). Every test uses its own temporary
 # directory and a free port, so they do not meet. The tests in SERIAL run
 # afterwards, one at a time, alone: e2e_stress times lock waits between an
-# importer and a server, which a neighbour's load would stretch.
+# importer and a server, which a neighbour's load would stretch, and
+# e2e_ready expects the old file to answer in the 1.5 s after a swap
+# starts (under ASan beside another test it once saw 0 of 5 answers from
+# it: not understood yet, docs/reliability.md).
 # Each test's output is shown whole when it ends (a lock keeps two from
 # mixing), so lines come in the order tests end, not the order given.
 BUILD=${BUILD:-build}
 export BUILD
 E2E=${E2E:-tests/e2e_*.sh}
 JOBS=${JOBS:-2}
-SERIAL=${SERIAL:-tests/e2e_stress.sh}
+SERIAL=${SERIAL:-tests/e2e_stress.sh tests/e2e_ready.sh}
 RUN_DIR=$(mktemp -d)
 export RUN_DIR
 trap 'rm -rf "$RUN_DIR"' EXIT INT TERM
