@@ -30,7 +30,8 @@ JOBS=${JOBS:-2}
 SERIAL=${SERIAL:-tests/e2e_stress.sh tests/e2e_ready.sh}
 RUN_DIR=$(mktemp -d)
 export RUN_DIR
-trap 'rm -rf "$RUN_DIR"' EXIT INT TERM
+trap 'rm -rf "$RUN_DIR"' EXIT
+trap 'exit 130' INT TERM
 
 parallel=
 serial=
