@@ -25,8 +25,12 @@
 /* "rowid BETWEEN the first and last of ?1's range", for a statement that
  * binds the pid as ?1. */
 #define ROWID_RANGE_SQL " BETWEEN ?1 << 20 AND (?1 << 20) | 1048575"
+/* The pid and the seq of the SQL expression x, a rowid (or a column
+ * holding one, as gone_activity's aid). */
+#define ROWID_PID_SQL(x) "(" x " >> 20)"
+#define ROWID_SEQ_SQL(x) "(" x " & 1048575)"
 _Static_assert(ROWID_SEQ_BITS == 20 && ROWID_SEQ_MAX == 1048575,
-               "ROWID_RANGE_SQL spells the layout: change both together");
+               "ROWID_*_SQL spell the layout: change them together");
 
 /* The rowid of seq-th row of pid. */
 static inline long long rowid_make(long long pid, long long seq)

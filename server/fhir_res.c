@@ -257,11 +257,13 @@ int fhir_res_tombstone(struct db_conn *c, struct buf *b, long long row)
 /* A removed professional's activity (gone_activity row) as a role
  * tombstone: its id (the person's national id, "-", its rank), the day
  * the removal was seen. */
-#define GONE_ROLE_SQL                                                          \
-    "SELECT g.national_id, a.aid & 1048575, coalesce((SELECT min(day) FROM"    \
-    " import WHERE day > g.last_seen), g.last_seen) FROM gone_activity a,"     \
-    " gone_professional g WHERE a.rowid = ?1 AND g.pid = a.aid >> 20"
-_Static_assert(ROWID_SEQ_BITS == 20, "GONE_ROLE_SQL spells the rowid layout");
+/* clang-format off */
+#define GONE_ROLE_SQL                                                         \
+    "SELECT g.national_id, " ROWID_SEQ_SQL("a.aid") ", coalesce((SELECT"      \
+    " min(day) FROM import WHERE day > g.last_seen), g.last_seen)"            \
+    " FROM gone_activity a, gone_professional g WHERE a.rowid = ?1"           \
+    " AND g.pid = " ROWID_PID_SQL("a.aid")
+/* clang-format on */
 
 int fhir_gone_role_id(struct db_conn *c, long long row, char *id, size_t cap)
 {

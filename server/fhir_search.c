@@ -891,14 +891,17 @@ static int role_gone(struct db_conn *c, const struct fhir_q *q,
 {
     if (q->nroles || q->org.n || q->nmbox)
         return 0;
-    sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT a.rowid, g.national_id, a.aid & 1048575,"
-           " coalesce((SELECT min(day) FROM import WHERE day > g.last_seen),"
-           " g.last_seen) FROM gone_professional g, gone_activity a"
-           " WHERE g.pid = a.aid >> 20" /* an equality: an automatic index */
-           " AND NOT EXISTS (SELECT 1 FROM professional p WHERE"
-           " p.national_id = g.national_id)"
-           " ORDER BY g.national_id, a.aid");
+    /* g.pid = the aid's pid: an equality, so an automatic index. */
+    /* clang-format off */
+    sqlite3_stmt *st = db_prepare_static(c,
+        "SELECT a.rowid, g.national_id, " ROWID_SEQ_SQL("a.aid") ","
+        " coalesce((SELECT min(day) FROM import WHERE day > g.last_seen),"
+        " g.last_seen) FROM gone_professional g, gone_activity a"
+        " WHERE g.pid = " ROWID_PID_SQL("a.aid")
+        " AND NOT EXISTS (SELECT 1 FROM professional p WHERE"
+        " p.national_id = g.national_id)"
+        " ORDER BY g.national_id, a.aid");
+    /* clang-format on */
     if (!st) {
         fhir_error(out, 503, "exception", "database error");
         return -1;
