@@ -72,7 +72,7 @@ static const char *const act_fields[] = {
 static const char act_row_sql[] =
     "SELECT p.national_id, " ACT_COLS_SQL ", a.profession_code, a.dept_code,"
     " a.postcode FROM %s.activity a JOIN %s.professional p"
-    " ON p.pid = a.aid >> 20 WHERE a.aid = ?1";
+    " ON p.pid = " ROWID_PID_SQL("a.aid") " WHERE a.aid = ?1";
 
 /* mailbox: its owner (a professional's national id, or, for a mailbox of
  * no professional, its structure's id) and its type. A professional's
