@@ -4,6 +4,7 @@
  * bounded lines, exact field counts, checked numbers, valid UTF-8. */
 #include "places.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -275,6 +276,22 @@ static int dept_of_digits(const char *s, char out[4])
         return -1;
     memcpy(out, s, 2);
     out[2] = '\0';
+    return 0;
+}
+
+int places_postcode_range(const char *v, char hi[6])
+{
+    size_t n = strlen(v);
+    int ok = n >= 1 && n <= 5;
+    for (size_t t = 0; ok && t < n; t++)
+        ok = isdigit((unsigned char)v[t]);
+    if (!ok)
+        return -1;
+    hi[0] = '\0';
+    if (n < 5) {
+        memcpy(hi, v, n + 1);
+        hi[n - 1]++;
+    }
     return 0;
 }
 

@@ -79,6 +79,11 @@ int places_load_tsv(sqlite3 *db, const char *communes_tsv,
  * across a border; the commune's own dept wins where it is known. Returns
  * 0, or -1 if pc is not 5 digits or names no department. */
 int places_dept_of_postcode(const char *pc, size_t n, char out[4]);
+/* A postal code or its first digits, as a query gives it: 1 to 5 digits.
+ * Writes into hi the exclusive upper bound of the codes it begins ("750"
+ * -> "751", ':' following '9'), or "" for a whole code. Returns 0, or -1
+ * if v is not 1 to 5 digits. */
+int places_postcode_range(const char *v, char hi[6]);
 /* The department of an INSEE commune code ("2A004" -> "2A", "75111" ->
  * "75", "97411" -> "974", "97701" -> "977"), into out as above. 0, or -1
  * if it is not a commune code of a department. */

@@ -13,6 +13,7 @@
 
 #include "facets.h"
 #include "fold.h"
+#include "places.h"
 #include "search_int.h"
 #include "rowid.h"
 #include "structure.h"
@@ -556,21 +557,14 @@ static int param_postcode(struct db_conn *c, struct sq *q, const char *k,
                           const char *v, struct api_resp *out)
 {
     (void)c, (void)k;
-    size_t n = strlen(v);
-    int ok = n >= 1 && n <= 5;
-    for (size_t t = 0; ok && t < n; t++)
-        ok = isdigit((unsigned char)v[t]);
-    if (!ok) {
+    char hi[6];
+    if (places_postcode_range(v, hi) < 0) {
         api_error(out, 400, "postcode must be 1 to 5 digits");
         return -1;
     }
     q->pc_lo = xstrdup(v);
-    if (n < 5) {
-        /* Prefix as a range: "750" -> ["750", "751"), where ':' follows
-         * '9'. */
-        q->pc_hi = xstrdup(v);
-        q->pc_hi[n - 1]++;
-    }
+    if (*hi)
+        q->pc_hi = xstrdup(hi);
     return 0;
 }
 

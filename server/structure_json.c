@@ -9,6 +9,7 @@
 #include "columns.h"
 #include "dataset.h"
 #include "fold.h"
+#include "places.h"
 #include "record.h"
 #include "sqlb.h"
 #include "banned.h"
@@ -209,20 +210,13 @@ static int read_cond(const struct api_req *r, struct structure_cond *k,
         k->finess = finess;
     }
     if ((v = api_param(r, "postcode"))) {
-        size_t n = strlen(v);
-        int ok = n >= 1 && n <= 5;
-        for (size_t t = 0; ok && t < n; t++)
-            ok = isdigit((unsigned char)v[t]);
-        if (!ok) {
+        if (places_postcode_range(v, pc_hi) < 0) {
             api_error(out, 400, "postcode must be 1 to 5 digits");
             return -1;
         }
         k->pc_lo = v;
-        if (n < 5) {
-            memcpy(pc_hi, v, n + 1);
-            pc_hi[n - 1]++;
+        if (*pc_hi)
             k->pc_hi = pc_hi;
-        }
     }
     if ((v = api_param(r, "city"))) {
         size_t n = strlen(v);

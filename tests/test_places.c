@@ -589,8 +589,27 @@ static void test_town_of(void)
     T_CHECK(places_towns_load("data/nowhere.tsv") == NULL);
 }
 
+/* A postal code or its first digits as a range: 1 to 5 digits only. */
+static void test_postcode_range(void)
+{
+    char hi[6];
+    T_EQ_INT(places_postcode_range("750", hi), 0);
+    T_EQ_STR(hi, "751");
+    T_EQ_INT(places_postcode_range("7", hi), 0);
+    T_EQ_STR(hi, "8");
+    T_EQ_INT(places_postcode_range("759", hi), 0);
+    T_EQ_STR(hi, "75:"); /* ':' follows '9' */
+    T_EQ_INT(places_postcode_range("75009", hi), 0);
+    T_EQ_STR(hi, "");
+    T_EQ_INT(places_postcode_range("", hi), -1);
+    T_EQ_INT(places_postcode_range("750091", hi), -1);
+    T_EQ_INT(places_postcode_range("2A", hi), -1);
+    T_EQ_INT(places_postcode_range("75 9", hi), -1);
+}
+
 int main(void)
 {
+    test_postcode_range();
     log_set_prog("test_places");
     for (size_t i = 0; i < sizeof(fold_cases) / sizeof(*fold_cases); i++) {
         const char *in = fold_cases[i].in;
