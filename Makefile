@@ -144,7 +144,8 @@ asan:
 	E2E="$(ASAN_E2E)" $(MAKE) SAN=address,undefined test
 
 # ThreadSanitizer over the tests whose processes run threads: the server's
-# (its worker threads under concurrent requests, hot swaps), the importer's
+# (its worker threads under concurrent requests, hot swaps and the
+# connections a load hands to them), the importer's
 # (parse, read-ahead, full-text and quick_check threads) and the dataset's
 # loader. The unit tests left out run one thread, where TSan finds nothing,
 # and the whole suite under TSan takes 8 min here against 4 for these.
@@ -155,7 +156,7 @@ asan:
 # with its reason: tests/tsan.supp.
 TSAN_TESTS = $(addprefix $(BUILD)/tests/,test_dataset test_server_e2e test_hostile)
 TSAN_E2E = tests/e2e_import.sh tests/e2e_faults.sh tests/e2e_sources.sh \
-	tests/e2e_soak.sh
+	tests/e2e_ready.sh tests/e2e_soak.sh
 TSAN_LOG = $(BUILD)/tsan-log
 .PHONY: tsan tsan-run
 tsan:

@@ -60,7 +60,7 @@ struct db_conn {
     double fts_avgdl;                /* db_fts_avgdl() */
     struct db_record_cache *records; /* the dataset's */
     uint64_t *pidbits;               /* db_pidbits() */
-    struct db_conn *next;            /* all connections, for db_shutdown() */
+    struct db_conn *next;            /* in g.all, or in g.spare */
 };
 _Static_assert(offsetof(struct db_conn, lim) == 0,
                "db_limits() casts a connection to its limits");
@@ -89,6 +89,14 @@ static struct {
     struct timespec mtime;
     atomic_int loading; /* db_init()/db_check() is building a dataset */
     struct db_conn *all;
+    /* The served generation's connections that no thread has taken yet,
+     * opened by its load: nconns of them (db_init()), one per thread that
+     * serves requests. A thread with no connection to the generation takes
+     * one, rather than open the path: once a newer file has replaced the
+     * generation's there, that would give it nothing to serve until the
+     * newer file's load is over. */
+    struct db_conn *spare;
+    unsigned nconns;
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER, .checked = PTHREAD_COND_INITIALIZER};
 
 static _Thread_local struct db_conn *tl_conn;
@@ -669,6 +677,17 @@ static struct db_conn *load(void)
 {
     atomic_store(&g.loading, 1);
     struct db_conn *c = db_conn_open(g.path);
+    /* The generation's other connections (g.spare), chained after c: they
+     * share its dataset. One that fails (the path already names another
+     * file) is left to the thread that would have taken it. */
+    for (unsigned i = 1; c && i < g.nconns; i++) {
+        int newer = 0;
+        struct db_conn *s = conn_open(g.path, (struct dataset *)c->ds, &newer);
+        if (!s)
+            break;
+        s->next = c->next;
+        c->next = s;
+    }
     if (c && db_test_load_delay_ms) {
         struct timespec ts = {db_test_load_delay_ms / 1000,
                               (long)(db_test_load_delay_ms % 1000) * 1000000};
@@ -690,8 +709,19 @@ enum db_state db_state(void)
     return atomic_load(&g.loading) ? DB_LOADING : DB_NONE;
 }
 
+/* Frees a chain of connections (linked by next). */
+static void conns_free(struct db_conn *c)
+{
+    while (c) {
+        struct db_conn *next = c->next;
+        db_conn_free(c);
+        c = next;
+    }
+}
+
 /* Makes the validated connection c's file the served generation: its
- * dataset (built by this thread) becomes the generation's. Frees c. */
+ * dataset (built by this thread) becomes the generation's, and c with the
+ * connections chained after it (load()) its spares. */
 static unsigned publish(struct db_conn *c)
 {
     struct dataset *ds = dataset_ref((struct dataset *)c->ds);
@@ -699,17 +729,22 @@ static unsigned publish(struct db_conn *c)
     struct dataset *old = g.ds;
     g.ds = ds;
     unsigned gen = atomic_fetch_add(&g.gen, 1) + 1;
+    for (struct db_conn *s = c; s; s = s->next)
+        s->gen = gen;
+    struct db_conn *old_spare = g.spare;
+    g.spare = c;
     checked_locked();
     pthread_mutex_unlock(&g.lock);
     loaded();
+    conns_free(old_spare);
     dataset_unref(old);
-    db_conn_free(c);
     return gen;
 }
 
-void db_init(const char *path)
+void db_init(const char *path, unsigned nconns)
 {
     g.path = xstrdup(path);
+    g.nconns = nconns ? nconns : 1;
     struct stat sb;
     if (stat_path(&sb) < 0) {
         log_warn("%s: not there yet: answering 503 until it appears", path);
@@ -810,12 +845,19 @@ struct db_conn *db_acquire(void)
         }
         pthread_mutex_lock(&g.lock);
         gen = atomic_load(&g.gen);
-        struct dataset *ds = dataset_ref(g.ds);
+        struct db_conn *c = g.spare;
+        if (c)
+            g.spare = c->next;
+        struct dataset *ds = c ? NULL : dataset_ref(g.ds);
         unsigned nchecks = g.nchecks;
         pthread_mutex_unlock(&g.lock);
         int newer = 0;
-        struct db_conn *c = conn_open(g.path, ds, &newer);
-        dataset_unref(ds);
+        if (!c) {
+            c = conn_open(g.path, ds, &newer);
+            dataset_unref(ds);
+            if (c)
+                c->gen = gen;
+        }
         if (!c) {
             /* The path names a newer file than the generation's (or one
              * that cannot be served): the previous connection serves until
@@ -827,7 +869,6 @@ struct db_conn *db_acquire(void)
             wait_checked(nchecks);
             continue;
         }
-        c->gen = gen;
         if (tl_conn) {
             conn_unlink(tl_conn);
             db_conn_free(tl_conn);
@@ -853,14 +894,11 @@ void db_release(struct db_conn *c)
 void db_shutdown(void)
 {
     pthread_mutex_lock(&g.lock);
-    struct db_conn *c = g.all;
-    g.all = NULL;
+    struct db_conn *c = g.all, *spare = g.spare;
+    g.all = g.spare = NULL;
     pthread_mutex_unlock(&g.lock);
-    while (c) {
-        struct db_conn *next = c->next;
-        db_conn_free(c);
-        c = next;
-    }
+    conns_free(c);
+    conns_free(spare);
     tl_conn = NULL;
     dataset_unref(g.ds);
     g.ds = NULL;

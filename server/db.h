@@ -96,8 +96,12 @@ uint64_t *db_pidbits(struct db_conn *c);
 /* Start-up: remembers path and validates the file if it exists. A missing
  * file, or one this server cannot serve (another schema version, not a
  * database), is not an error: it is logged, the server answers 503 and
- * db_check() keeps watching the path until a valid database appears. */
-void db_init(const char *path);
+ * db_check() keeps watching the path until a valid database appears.
+ * Each generation's load opens nconns connections to its file (the number
+ * of threads that call db_acquire()): a thread's first request of the
+ * generation takes one, so that it is served from that file even after a
+ * newer one has replaced it at the path. */
+void db_init(const char *path, unsigned nconns);
 
 /* Looks at the path again (stat) and moves to a new generation if it names
  * another valid database. Called by the main thread; cheap when nothing

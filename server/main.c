@@ -351,7 +351,7 @@ int main(int argc, char **argv)
         return 1;
     log_info("port %d open, loading %s (/readyz: 503 until it serves)", port,
              dbpath);
-    db_init(dbpath);
+    db_init(dbpath, ho.threads);
     log_info("listening on port %d (%s, %u threads, database %s)", port,
              ho.listen, ho.threads, dbpath);
     for (;;) {

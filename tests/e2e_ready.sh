@@ -6,7 +6,9 @@
 # 200 and the old file serves until the new one is loaded. Without a file,
 # 503 {"status":"unavailable"}. The load is made to last 10 s
 # (RPPS_TEST_LOAD_DELAY_MS) so that a small database's load can be seen
-# even on a busy machine (3 s was not enough at load average 17).
+# even on a busy machine (3 s was not enough at load average 17). The
+# server has 4 threads and serves one search before the swap: threads that
+# have served nothing yet must answer from the old file too, at once.
 # Prints "RESULT <passed> <failed>".
 BUILD=${BUILD:-build}
 T=$(mktemp -d)
@@ -69,7 +71,7 @@ wait_ready() {
 
 # 1. Start-up: loading, then ready.
 RPPS_TEST_LOAD_DELAY_MS=10000 "$BUILD/rpps-server" --db "$T/rpps.db" \
-    --listen 127.0.0.1:0 --threads 2 2>"$T/srv.log" &
+    --listen 127.0.0.1:0 --threads 4 2>"$T/srv.log" &
 SPID=$!
 if ! wait_port "$T/srv.log"; then
     ko "the server says it listens before it loads: $(cat "$T/srv.log")"
@@ -113,6 +115,22 @@ check "the next day's file is another build" [ "$built1" != "$built2" ]
 mv "$T/new.db" "$T/rpps.db"
 kill -HUP $SPID
 sleep 0.5
+# Eight requests at once reach every thread, those with no connection
+# yet among them: each answers from the old file, well before the new
+# one's 10 s load is over.
+t0=$(date +%s)
+cpids=
+for i in 1 2 3 4 5 6 7 8; do
+    curl -s -m 20 -o "$T/par$i" "http://127.0.0.1:$PORT/v1/status" &
+    cpids="$cpids $!"
+done
+for p in $cpids; do wait "$p"; done
+t1=$(date +%s)
+par=$(grep -l "\"built_at\":\"$built1\"" "$T"/par* | wc -l)
+check "eight requests at once during the swap all answer from the old file ($par of 8)" \
+    [ "$par" -eq 8 ]
+check "and at once ($((t1 - t0)) s, the new file's load takes 10)" \
+    [ $((t1 - t0)) -lt 8 ]
 notready=0
 old=0
 for _ in 1 2 3 4 5; do

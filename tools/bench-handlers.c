@@ -234,7 +234,7 @@ int main(int argc, char **argv)
     const char *cmb = getenv("CACHE_MB");
     if (cmb)
         db_cache_bytes = (size_t)atol(cmb) << 20;
-    db_init(argv[1]);
+    db_init(argv[1], 1);
     struct db_conn *c = db_acquire();
     if (!c) {
         fprintf(stderr, "bench-handlers: cannot open %s\n", argv[1]);
