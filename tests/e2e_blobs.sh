@@ -120,6 +120,16 @@ while read -r u; do
     if grep -q '"total_exact":false' "$T/a.json" "$T/b.json"; then
         sed -i "$inexact" "$T/a.json" "$T/b.json"
     fi
+    # Facets have a budget of their own (200 ms, search.h facet_ms), which
+    # a loaded machine under ASan reaches: cut short on either side
+    # ("exact":false), they are not compared; the rest of the answer is.
+    if grep -q '"exact":false' "$T/a.json" "$T/b.json"; then
+        python3 -c 'import json, sys
+for f in sys.argv[1:]:
+    d = json.load(open(f))
+    d.pop("facets", None)
+    json.dump(d, open(f, "w"))' "$T/a.json" "$T/b.json"
+    fi
     if ! cmp -s "$T/a.json" "$T/b.json" || [ ! -s "$T/a.json" ]; then
         differ=$((differ + 1))
         [ $differ -le 3 ] && echo "differs: $u" >&2
