@@ -60,6 +60,7 @@ struct db_conn {
     double fts_avgdl;                /* db_fts_avgdl() */
     struct db_record_cache *records; /* the dataset's */
     uint64_t *pidbits;               /* db_pidbits() */
+    struct db_memo *memo;            /* db_memo_get() and _put()'s */
     struct db_conn *next;            /* in g.all, or in g.spare */
 };
 _Static_assert(offsetof(struct db_conn, lim) == 0,
@@ -254,6 +255,65 @@ const char *db_place_prof_index(const struct db_conn *c, int pk)
 struct db_record_cache *db_records(const struct db_conn *c)
 {
     return c->records;
+}
+
+/* db_memo_put() keeps at most this many values a connection: its one
+ * caller stores one per mailbox domain of 1,000 mailboxes or more, which
+ * the 540,000 mailboxes of the full-scale file bound to 540 (a few dozen
+ * in practice); past the cap a value is computed again each time. */
+#define DB_MEMO_MAX 4096
+
+struct db_memo {
+    struct htab index;
+    struct {
+        char *key;
+        long long v;
+    } * v;
+    size_t n;
+};
+
+int db_memo_get(struct db_conn *c, const char *key, long long *v)
+{
+    struct db_memo *m = c->memo;
+    if (!m)
+        return 0;
+    uint64_t h = htab_hash(key, strlen(key));
+    size_t pos;
+    for (uint32_t i = htab_first(&m->index, h, &pos); i != HTAB_NONE;
+         i = htab_next(&m->index, h, &pos))
+        if (strcmp(m->v[i].key, key) == 0) {
+            *v = m->v[i].v;
+            return 1;
+        }
+    return 0;
+}
+
+void db_memo_put(struct db_conn *c, const char *key, long long v)
+{
+    if (!c->memo) {
+        c->memo = xcalloc(1, sizeof(*c->memo));
+        c->memo->v = xmalloc(DB_MEMO_MAX * sizeof(*c->memo->v));
+        htab_init(&c->memo->index, 64);
+    }
+    struct db_memo *m = c->memo;
+    long long old;
+    if (m->n == DB_MEMO_MAX || db_memo_get(c, key, &old))
+        return;
+    m->v[m->n].key = xstrdup(key);
+    m->v[m->n].v = v;
+    htab_add(&m->index, htab_hash(key, strlen(key)), (uint32_t)m->n);
+    m->n++;
+}
+
+static void memo_free(struct db_memo *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n; i++)
+        free(m->v[i].key);
+    free(m->v);
+    htab_release(&m->index);
+    free(m);
 }
 
 uint64_t *db_pidbits(struct db_conn *c)
@@ -582,6 +642,7 @@ void db_conn_free(struct db_conn *c)
     if (!c)
         return;
     free(c->pidbits);
+    memo_free(c->memo);
     if (c->stmts)
         stmts_clear(c->stmts);
     free(c->stmts);

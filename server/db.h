@@ -92,6 +92,14 @@ struct db_record_cache *db_records(const struct db_conn *c);
  * place read from memory): c's own, allocated on first use, contents
  * undefined. */
 uint64_t *db_pidbits(struct db_conn *c);
+/* Values c remembers by key (a figure of c's file that costs a statement
+ * to learn, read again by later requests): db_memo_get() gives 1 with *v
+ * if key was put, else 0; db_memo_put() copies key, and keeps nothing past
+ * a cap of some thousands (the caller must bound its keys by the file, not
+ * by what clients send). c's own: no lock; gone with c, so with its
+ * file's generation. */
+int db_memo_get(struct db_conn *c, const char *key, long long *v);
+void db_memo_put(struct db_conn *c, const char *key, long long v);
 
 /* Start-up: remembers path and validates the file if it exists. A missing
  * file, or one this server cannot serve (another schema version, not a

@@ -637,6 +637,10 @@ long long filters_next(struct fplan *fp, struct stream **v, int n,
     }
 }
 
+/* The mailboxes plan_structures() counts to size a domain's stream: a
+ * domain with fewer has fewer owners than that. */
+#define DOMAIN_EST_MAX 1000
+
 /* The structures' people (resolved by params.c, in memory) and the
  * mailboxes' owners: a domain's mailboxes from the domain index, whose
  * entries list a domain's mailboxes in mid order, so in pid order
@@ -659,16 +663,19 @@ static int plan_structures(struct db_conn *c, const struct sq *q,
         struct stream *s = &fp->st[4];
         sqlite3_stmt *cnt = db_prepare_static(
             c, "SELECT count(*) FROM (SELECT 1 FROM mailbox WHERE"
-               " substr(address, instr(address, '@') + 1) = ?1 LIMIT 1000)");
+               " substr(address, instr(address, '@') + 1) = ?1 LIMIT ?2)");
         long long est = 0;
         if (!cnt)
             return -1;
         sqlite3_bind_text(cnt, 1, q->mss_domain, -1, SQLITE_STATIC);
+        sqlite3_bind_int(cnt, 2, DOMAIN_EST_MAX);
         if (sqlite3_step(cnt) == SQLITE_ROW)
             est = sqlite3_column_int64(cnt, 0);
         db_done(cnt);
-        stream_init(s, 1, 2, STEP_INDEX,
-                    filters_order_key(ORD_PLACE, est < 1000 ? est : 100000));
+        fp->mbx_est = est;
+        stream_init(
+            s, 1, 2, STEP_INDEX,
+            filters_order_key(ORD_PLACE, est < DOMAIN_EST_MAX ? est : 100000));
         sqlite3_stmt *st = db_prepare_static(
             c, "SELECT mid FROM mailbox INDEXED BY mailbox_domain WHERE"
                " substr(address, instr(address, '@') + 1) = ?1 AND mid >= ?2"
@@ -682,6 +689,48 @@ static int plan_structures(struct db_conn *c, const struct sq *q,
         fp->v[fp->nv++] = s;
     }
     return 0;
+}
+
+int filters_domain_over(struct db_conn *c, const struct sq *q,
+                        const struct fplan *fp, long long cap)
+{
+    assert(cap >= DOMAIN_EST_MAX);
+    /* The match must be the domain's owners themselves: no other stream,
+     * no check, and a pid range that holds every owner (has_mss=true's
+     * [1, mss_end] does). */
+    if (!q->mss_domain || fp->nv != 1 || fp->v[0] != &fp->st[4] ||
+        fp->prof_of || fp->place_bits || fp->check || fp->modes || fp->lo > 1 ||
+        fp->hi < db_mss_end(c) || fp->mbx_est < DOMAIN_EST_MAX)
+        return 0;
+    /* Counted once a connection: a domain of 1,000 mailboxes or more is
+     * one of at most a 1,000th of the mailbox rows, so the file bounds
+     * the keys, whatever the clients send. */
+    char key[320];
+    long long n = 0;
+    int keyed = snprintf(key, sizeof(key), "domain owners %lld %s", cap,
+                         q->mss_domain) < (int)sizeof(key);
+    if (keyed && db_memo_get(c, key, &n))
+        return n > cap;
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT count(*) FROM (SELECT DISTINCT " ROWID_PID_SQL(
+               "mid") " FROM mailbox INDEXED BY mailbox_domain WHERE"
+                      " substr(address, instr(address, '@') + 1) = ?1"
+                      " AND mid < 1125899906842624 LIMIT ?2)");
+    _Static_assert(ROWID_ORPHAN == 1125899906842624LL,
+                   "the statement's literal is ROWID_ORPHAN");
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, q->mss_domain, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, cap + 1);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    db_done(st);
+    if (rc != SQLITE_ROW)
+        return 0; /* not known: read them, as before */
+    if (keyed)
+        db_memo_put(c, key, n);
+    return n > cap;
 }
 
 /* Every filter as a stream, and has_mss as a pid range (professionals with
@@ -700,6 +749,7 @@ int filters_plan(struct db_conn *c, const struct sq *q, struct fplan *fp,
     fp->place_m = 0;
     fp->prof_of = NULL;
     fp->place_prof = 0;
+    fp->mbx_est = 0;
     fp->lo = 1;
     fp->hi = db_max_pid(c);
     if (q->has_mss == 1)

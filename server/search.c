@@ -345,7 +345,10 @@ static int filters_first(struct db_conn *c, struct search *s,
             return 1;
         }
         mem_drive = 0;
-    } else if (fp->nv && (s->tp.est > search_tune.cand_max || !s->tp.lazy)) {
+    } else if (fp->nv && (s->tp.est > search_tune.cand_max || !s->tp.lazy) &&
+               !filters_domain_over(c, &s->q, fp, DRIVER_PIDS)) {
+        /* (A domain of more owners than DRIVER_PIDS: reading its first
+         * 20,000 only to give up cost 2 ms a search.) */
         db_budget(c, search_tune.driver_ms);
         int whole = filters_read(c, fp, fp->v, fp->nv, DRIVER_PIDS, 0, res);
         int cut = db_interrupted(c);

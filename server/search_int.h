@@ -163,6 +163,7 @@ struct fplan {
      * profession), else NULL: the memory driver reads it instead of
      * scanning the bits. */
     const uint32_t *place_run;
+    long long mbx_est; /* a domain's mailboxes, counted up to 1,000 */
 };
 
 /* Stream order in an intersection: a stream known to be small drives;
@@ -304,6 +305,11 @@ int filters_place_ok(struct fplan *fp, long long pid);
  * budget, or the request's limits), -1 on a database error. */
 int filters_read(struct db_conn *c, struct fplan *fp, struct stream **v, int n,
                  size_t keep, int count, struct result *res);
+/* 1 if fp's match is the owners of q's mailbox domain alone and they are
+ * more than cap (at least 1,000): a read of at most cap of them would stop
+ * short. Counted once a connection (db_memo_get()); 0 when not known. */
+int filters_domain_over(struct db_conn *c, const struct sq *q,
+                        const struct fplan *fp, long long cap);
 /* 1 if a stream of v[0..n) failed. */
 int filters_failed(struct stream **v, int n);
 /* The activities of communes by commune code (insees) and by town name

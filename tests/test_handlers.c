@@ -1042,6 +1042,39 @@ static void test_structures(void)
     T_CHECK(typos >= 10);
 }
 
+/* db_memo_get()/_put(): a value comes back under its own key only, the
+ * key is copied, and a second put of a key keeps the first value
+ * (filters_domain_over() keeps a domain's count of owners this way). */
+static void test_memo(void)
+{
+    long long v = -1;
+    T_EQ_INT(db_memo_get(conn, "domain owners 20000 a.fr", &v), 0);
+    T_EQ_INT(v, -1);
+    char key[64];
+    snprintf(key, sizeof(key), "domain owners 20000 a.fr");
+    db_memo_put(conn, key, 25000);
+    key[0] = 'x';
+    db_memo_put(conn, "domain owners 20000 b.fr", 12);
+    db_memo_put(conn, "domain owners 20000 a.fr", 7);
+    T_EQ_INT(db_memo_get(conn, "domain owners 20000 a.fr", &v), 1);
+    T_EQ_INT(v, 25000);
+    T_EQ_INT(db_memo_get(conn, "domain owners 20000 b.fr", &v), 1);
+    T_EQ_INT(v, 12);
+    T_EQ_INT(db_memo_get(conn, "domain owners 20000 c.fr", &v), 0);
+    T_EQ_INT(db_memo_get(conn, key, &v), 0);
+    /* Many keys: the table grows and every one is still found. */
+    int found = 0;
+    for (int i = 0; i < 300; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        db_memo_put(conn, key, i);
+    }
+    for (int i = 0; i < 300; i++) {
+        snprintf(key, sizeof(key), "k%d", i);
+        found += db_memo_get(conn, key, &v) && v == i;
+    }
+    T_EQ_INT(found, 300);
+}
+
 int main(void)
 {
     const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
@@ -1072,6 +1105,7 @@ int main(void)
     test_fhir();
     test_fhir_bounded();
     test_structures();
+    test_memo();
     cleanup();
     return t_done();
 }
