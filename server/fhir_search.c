@@ -797,17 +797,18 @@ static void role_next(struct db_conn *c, struct fhir_hits *h, long long last)
 
 /* The page of st's activities (role_scan()) that pass q, read until one
  * more than the page is found: the next link then starts after the
- * page's last id. The total is known only when the read ran to the end
- * from the start. */
+ * page's last id. known is the total (role_count()), or -1: then it is
+ * known only when the read ran to the end from the start. */
 static int role_stream(struct db_conn *c, const struct fhir_q *q,
                        const struct date_plan *dp, sqlite3_stmt *st,
-                       struct fhir_hits *h, struct api_resp *out)
+                       long long known, struct fhir_hits *h,
+                       struct api_resp *out)
 {
     struct fhir_ids page = {0};
     long skip = q->offset;
     long long last = 0;
     db_budget(c, 0);
-    while (sqlite3_step(st) == SQLITE_ROW && !db_expired(c)) {
+    while (q->count > 0 && sqlite3_step(st) == SQLITE_ROW && !db_expired(c)) {
         long long aid = sqlite3_column_int64(st, 0);
         if (!role_ok(c, q, dp, aid, st))
             continue;
@@ -825,59 +826,138 @@ static int role_stream(struct db_conn *c, const struct fhir_q *q,
     db_unbudget(c);
     db_done(st);
     role_next(c, h, last);
-    long long total = -1;
-    if (!h->more && !*q->after)
+    long long total = known;
+    if (total < 0 && !h->more && !*q->after)
         total = q->offset - skip + (long long)page.n;
     return fhir_hits_done(c, &page, total, h, out);
 }
 
+/* 1 if a combination of codes (activity_combo's row in st: genre, mode,
+ * role, section, '' for none) passes q's role conditions, as role_ok()
+ * reads an activity's. */
+static int combo_ok(const struct fhir_q *q, sqlite3_stmt *st)
+{
+    for (int i = 0; i < q->nroles; i++) {
+        int any = 0;
+        for (int j = 0; j < 4 && !any; j++) {
+            const char *v = db_text(st, j);
+            any = v && *v && fhir_in_codes(&q->roles[i], v);
+        }
+        if (!any)
+            return 0;
+    }
+    return 1;
+}
+
+/* How many activities a read of every activity in aid order (role_scan())
+ * passes, without that read: the role conditions' from the counts of
+ * each combination of codes (activity_combo), less the roles of the
+ * people whose dates fail when dates are checked (dp's index: as many as
+ * the change table names). Into *n: 0, or -1 when that cannot be known so
+ * (a mailbox condition, a file without the counts, a database error). */
+static int role_count(struct db_conn *c, const struct fhir_q *q,
+                      const struct date_plan *dp, long long *n)
+{
+    static const struct date_plan unchecked;
+    if (q->nmbox || q->org.n || (dp->check && !dp->ix))
+        return -1;
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table'"
+           " AND name = 'activity_combo')");
+    int have =
+        st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    db_done(st);
+    st = have ? db_prepare_static(c, "SELECT genre_code, mode_code, role_code,"
+                                     " section_code, n FROM activity_combo")
+              : NULL;
+    if (!st)
+        return -1;
+    long long total = 0;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        if (combo_ok(q, st))
+            total += sqlite3_column_int64(st, 4);
+    db_done(st);
+    const struct fhir_ids *fail = dp->check ? &dp->ix->fail : NULL;
+    if (fail && !dp->ix->floor_ok)
+        return -1; /* role_scan() is not the plan then */
+    st = fail && fail->n
+             ? db_prepare_static(c, "SELECT " ROLE_COLS
+                                    " FROM activity WHERE aid" ROWID_RANGE_SQL)
+             : NULL;
+    for (size_t i = 0; st && i < fail->n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, fail->v[i]);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            if (role_ok(c, q, &unchecked, sqlite3_column_int64(st, 0), st))
+                total--;
+    }
+    db_done(st);
+    *n = total;
+    return 0;
+}
+
 /* A delta of roles: those of the people changed since the lower bound
- * (fhir_changed_pids(), in pid order, so their roles come in aid order), read
- * person by person until the page and one more are found, unless the
- * total is asked for: a day's delta at full scale is some 70,000 people
- * and 100,000 roles, too many to read for a page. */
+ * (fhir_changed_pids(), in pid order, so their roles come in aid order),
+ * the page after the cursor. Every role is counted for the total: a day's
+ * delta at full scale is some 70,000 people and 100,000 roles; without a
+ * role or mailbox condition each person's roles are counted from the
+ * rowids alone (no row read), else each row is read and checked. */
 static int role_delta(struct db_conn *c, const struct fhir_q *q, int from,
                       struct fhir_hits *h, struct api_resp *out)
 {
     static const struct date_plan checked; /* by fhir_changed_pids() */
     struct fhir_ids pids = {0}, page = {0};
     long long total = 0, last = 0;
-    int stop = !q->accurate && q->count > 0;
+    long skip = q->offset;
+    int rows_needed = q->nroles || q->nmbox;
     sqlite3_stmt *st =
         fhir_changed_pids(c, q, from, &pids) < 0
             ? NULL
             : db_prepare_static(c,
                                 "SELECT " ROLE_COLS " FROM activity"
                                 " WHERE aid" ROWID_RANGE_SQL " ORDER BY aid");
-    if (!st) {
+    sqlite3_stmt *count = db_prepare_static(
+        c, "SELECT count(*) FROM activity WHERE aid" ROWID_RANGE_SQL);
+    if (!st || !count) {
         free(pids.v);
         fhir_error(out, 503, "exception", "database error");
         return -1;
     }
-    for (size_t i = 0; i < pids.n && !h->more && !db_expired(c); i++) {
-        if (pids.v[i] < rowid_pid(q->after_aid))
+    for (size_t i = 0; i < pids.n && !db_expired(c); i++) {
+        /* Before the cursor, or once the page is full: only counted. */
+        int counted = pids.v[i] < rowid_pid(q->after_aid) || h->more;
+        if (counted && !rows_needed) {
+            sqlite3_reset(count);
+            sqlite3_bind_int64(count, 1, pids.v[i]);
+            if (sqlite3_step(count) == SQLITE_ROW)
+                total += sqlite3_column_int64(count, 0);
             continue;
+        }
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, pids.v[i]);
         while (sqlite3_step(st) == SQLITE_ROW) {
             long long aid = sqlite3_column_int64(st, 0);
-            if (aid <= q->after_aid || !role_ok(c, q, &checked, aid, st))
+            if (!role_ok(c, q, &checked, aid, st))
                 continue;
-            if (stop && (long)page.n == q->count) {
-                h->more = 1;
-                break;
+            total++;
+            if (aid <= q->after_aid)
+                continue;
+            if (skip > 0) {
+                skip--;
+                continue;
             }
-            size_t n = page.n;
-            take(q, &page, &total, aid);
-            if (page.n > n)
-                last = aid;
+            if ((long)page.n == q->count) {
+                h->more = q->count > 0;
+                continue;
+            }
+            fhir_ids_push(&page, aid);
+            last = aid;
         }
     }
+    db_done(count);
     db_done(st);
     free(pids.v);
     role_next(c, h, last);
-    if (h->more || *q->after)
-        total = -1;
     return fhir_hits_done(c, &page, total, h, out);
 }
 
@@ -1090,11 +1170,15 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
     } else {
         /* Every activity, in aid order after the cursor, the role codes
          * tested by SQLite (a row comes back only when it may pass):
-         * stopped at the page's end, uncounted, unless the total is
-         * asked for. */
+         * stopped at the page's end, the total from the counts
+         * (role_count()); where they cannot say, uncounted unless the
+         * total is asked for, which reads every activity. */
         sqlite3_stmt *st = role_scan(c, q);
-        if (st && !q->accurate && q->count > 0) {
-            int rc = role_stream(c, q, &dp, st, h, out);
+        long long known = -1;
+        if (st && role_count(c, q, &dp, &known) < 0)
+            known = -1;
+        if (st && (known >= 0 || (!q->accurate && q->count > 0))) {
+            int rc = role_stream(c, q, &dp, st, known, h, out);
             fhir_date_plan_release(&dp);
             return rc;
         }
