@@ -1065,6 +1065,34 @@ static void role_listed_aids(struct db_conn *c, const struct fhir_codes *l,
     db_done(st);
 }
 
+/* The roles of the people whose mailboxes q's mailbox-mss conditions
+ * match (AND-ed), into s, to be checked one by one: 0, or -1 when q has
+ * no such condition but "has one" (:contains=@), or when they match more
+ * than FHIR_CHECK_MAX people (a whole domain: then every role is read in
+ * id order). */
+static int role_mailbox_cands(struct db_conn *c, const struct fhir_q *q,
+                              struct fhir_ids *s)
+{
+    struct fhir_ids set = {0};
+    int have = 0;
+    for (int i = 0; i < q->nmbox; i++) {
+        if (q->mbox[i].mod == MOD_CONTAINS && strcmp(q->mbox[i].v, "@") == 0)
+            continue;
+        struct fhir_ids one = {0};
+        if (mailbox_pids(c, &q->mbox[i], &one) < 0) {
+            free(one.v);
+            free(set.v);
+            return -1;
+        }
+        ids_and(&set, &have, &one);
+    }
+    int rc = have && set.n <= FHIR_CHECK_MAX ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < set.n; i++)
+        fhir_roles_of(c, set.v[i], s);
+    free(set.v);
+    return rc;
+}
+
 int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
                      struct fhir_hits *h, struct api_resp *out)
 {
@@ -1137,6 +1165,8 @@ int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
         fhir_roles_of_orgs(c, q->org.v, (size_t)q->org.n, &cand);
     } else if (dp.from) {
         return role_delta(c, q, dp.from, h, out);
+    } else if (q->nmbox && role_mailbox_cands(c, q, &cand) == 0) {
+        listed = 1;
     } else if (dp.check) {
         /* Dates without a lower bound: from the change table's people
          * (fhir_date_index()); when the first import's day fails, their roles

@@ -835,6 +835,23 @@ static void test_fhir_bounded(void)
     sql_text("SELECT count(*) FROM professional", npeople, sizeof(npeople));
     T_CHECK(strlen(day) == 8 && *rare);
     snprintf(nday, sizeof(nday), "%.4s-%.2s-%.2s", day, day + 4, day + 6);
+    /* A mailbox prefix that finds roles: the roles tied to its
+     * structure (fhir_search.c role_mailbox_ok()). */
+    char box[16], nbox[16];
+    sql_text("SELECT substr(address, 1, 5) FROM mailbox WHERE type = 'PER'"
+             " AND structure_id IS NOT NULL ORDER BY mid LIMIT 1",
+             box, sizeof(box));
+    char boxsql[640];
+    snprintf(boxsql, sizeof(boxsql),
+             "SELECT count(*) FROM activity a WHERE EXISTS (SELECT 1 FROM"
+             " mailbox m WHERE m.mid >> 20 = a.aid >> 20 AND m.address >="
+             " '%s' AND m.address < '%s' || x'f4' AND substr(m.structure_id,"
+             " 2) = substr(a.structure_id, 2))",
+             box, box);
+    sql_text(boxsql, nbox, sizeof(nbox));
+    T_CHECK(strlen(box) == 5 && strtoll(nbox, NULL, 10) > 0);
+    char qbox[64];
+    snprintf(qbox, sizeof(qbox), "mailbox-mss=%s&_count=1", box);
     char q[6][96];
     T_CHECK(strtoll(nmode, NULL, 10) * 50 > strtoll(nact, NULL, 10));
     snprintf(q[0], sizeof(q[0]), "role=FON-99&_total=accurate");
@@ -859,6 +876,7 @@ static void test_fhir_bounded(void)
          strtoll(nact, NULL, 10)},
         {"v2/Organization", "_total=accurate&_count=1",
          strtoll(nstruct, NULL, 10)},
+        {"v2/PractitionerRole", qbox, strtoll(nbox, NULL, 10)},
     };
     for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
         T_EQ_INT(fhir_call(k[i].rest, k[i].query), 200); /* warm up */

@@ -339,6 +339,20 @@ async function main() {
         check(r.status === 200 && b.total === want && (!n || n.total === want),
               `PractitionerRole?${sp}: total ${want} (the generator's), on the next page too`, `${r.status} ${b.total}, next ${n?.total}`);
     }
+    // A role's mailboxes are its person's tied to its structure (the
+    // structure id past its first character in both files): the roles of
+    // a mailbox prefix, counted from the candidates' lines.
+    {
+        const box = boxes.find((b) => b['Type de BAL'] === 'PER' && b['Identification Structure'] &&
+                                      people.has(b['Identification nationale PP']));
+        const pre = box['Adresse BAL'].toLowerCase().slice(0, 5);
+        const tied = new Set(boxes.filter((b) => b['Type de BAL'] === 'PER' && b['Adresse BAL'].toLowerCase().startsWith(pre) &&
+                                                 b['Identification Structure'])
+            .map((b) => `${b['Identification nationale PP']}|${b['Identification Structure'].slice(1)}`));
+        const want = lines.filter((a) => tied.has(`${a['Identification nationale PP']}|${a['Identifiant technique de la structure'].slice(1)}`)).length;
+        const b = await client.search({ resourceType: 'PractitionerRole', searchParams: { 'mailbox-mss': pre, _count: 1 } });
+        check(want > 0 && b.total === want, `PractitionerRole?mailbox-mss=${pre}: total ${want}, the roles tied to its mailboxes`, `${b.total}`);
+    }
     {
         const p = await client.search({ resourceType: 'Practitioner', searchParams: { _count: 5 } });
         const n = await client.nextPage({ bundle: p });
