@@ -320,9 +320,10 @@ static int pid_ok(struct db_conn *c, const struct pcheck *k, long long pid)
 }
 
 /* The owners of the mailboxes one mailbox-mss condition matches, into s
- * (mailboxes of nobody known skipped). :contains reads every address. */
+ * (mailboxes of nobody known skipped). :contains reads every address.
+ * max > 0: stops past max mailboxes, and returns 1. */
 static int mailbox_pids(struct db_conn *c, const struct fhir_name *m,
-                        struct fhir_ids *s)
+                        struct fhir_ids *s, size_t max)
 {
     static const char *const sql[] = {
         "SELECT mid FROM mailbox WHERE address >= ?1 AND address < ?1 || x'f4'",
@@ -333,13 +334,16 @@ static int mailbox_pids(struct db_conn *c, const struct fhir_name *m,
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, m->v, -1, SQLITE_TRANSIENT);
+    size_t n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         long long mid = sqlite3_column_int64(st, 0);
+        if (max && ++n > max)
+            break;
         if (rowid_pid(mid))
             fhir_ids_push(s, rowid_pid(mid));
     }
     db_done(st);
-    return 0;
+    return max && n > max;
 }
 
 /* The candidate set of the listed people (identifier, _id) and the
@@ -362,7 +366,7 @@ static int listed_pids(struct db_conn *c, const struct fhir_q *q,
         if (q->mbox[i].mod == MOD_CONTAINS && strcmp(q->mbox[i].v, "@") == 0)
             continue;
         struct fhir_ids s = {0};
-        if (mailbox_pids(c, &q->mbox[i], &s) < 0) {
+        if (mailbox_pids(c, &q->mbox[i], &s, 0) < 0) {
             free(s.v);
             return -1;
         }
@@ -1078,8 +1082,10 @@ static int role_mailbox_cands(struct db_conn *c, const struct fhir_q *q,
     for (int i = 0; i < q->nmbox; i++) {
         if (q->mbox[i].mod == MOD_CONTAINS && strcmp(q->mbox[i].v, "@") == 0)
             continue;
+        /* A domain's 128,000 mailboxes at full scale: the scan of
+         * :contains stops at the first 10,001 (15 ms, 190 ms whole). */
         struct fhir_ids one = {0};
-        if (mailbox_pids(c, &q->mbox[i], &one) < 0) {
+        if (mailbox_pids(c, &q->mbox[i], &one, FHIR_CHECK_MAX) != 0) {
             free(one.v);
             free(set.v);
             return -1;
