@@ -198,6 +198,7 @@ static int org_stream(struct db_conn *c, const struct fhir_q *q,
         snprintf(h->next_after, sizeof(h->next_after), "%s", db_text(st, 1));
     }
     db_done(st);
+    h->ordered = 1;
     long long total = known;
     if (total < 0 && !h->more && !*q->after)
         total = q->offset - skip + (long long)page.n;

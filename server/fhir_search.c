@@ -830,6 +830,7 @@ static int role_stream(struct db_conn *c, const struct fhir_q *q,
     db_unbudget(c);
     db_done(st);
     role_next(c, h, last);
+    h->ordered = 1;
     long long total = known;
     if (total < 0 && !h->more && !*q->after)
         total = q->offset - skip + (long long)page.n;
@@ -962,6 +963,7 @@ static int role_delta(struct db_conn *c, const struct fhir_q *q, int from,
     db_done(st);
     free(pids.v);
     role_next(c, h, last);
+    h->ordered = 1;
     return fhir_hits_done(c, &page, total, h, out);
 }
 

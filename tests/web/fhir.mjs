@@ -267,6 +267,18 @@ async function main() {
     const gotTown = await orgIds({ 'address-city': town });
     check(wantTown.length && sameSet(gotTown, wantTown), `Organization?address-city=${town}: its ${wantTown.length} structures`,
           `${gotTown.length}: ${gotTown.filter((i) => !wantTown.includes(i)).slice(0, 3)} / ${wantTown.filter((i) => !gotTown.includes(i)).slice(0, 3)}`);
+    // A read in id order whose page after the cursor ends exactly at the
+    // last match has no next link (its total counts those before).
+    {
+        const b1 = await client.search({ resourceType: 'Organization', searchParams: { 'address-city': town, _count: 1 } });
+        const after = new URL((b1.link || []).find((l) => l.relation === 'next').url).searchParams.get('_after');
+        const b2 = await client.search({ resourceType: 'Organization',
+                                          searchParams: { 'address-city': town, _after: after, _count: wantTown.length - 1 } });
+        check(wantTown.length >= 2 && b2.entry?.length === wantTown.length - 1 && b2.total === wantTown.length &&
+              !(b2.link || []).some((l) => l.relation === 'next'),
+              `Organization?address-city=${town}&_after=<first>&_count=${wantTown.length - 1}: the rest, no next link`,
+              `${b2.entry?.length} entries, total ${b2.total}, links ${JSON.stringify(b2.link)}`);
+    }
     // The totals of reads in id order (address-city, no condition) come
     // from the importer's counts, not from the read: each against the
     // generator, on a small page and on the next one (after the cursor).
