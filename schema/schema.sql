@@ -148,6 +148,20 @@ CREATE TABLE activity_code (
     PRIMARY KEY (code, aid)
 ) WITHOUT ROWID;
 
+-- How many activities carry each combination of the four role axes
+-- (genre, mode, role, section; '' for none), about 50 rows at full scale:
+-- the FHIR facade's PractitionerRole total for any role condition, and
+-- for none, without reading the 2.4 M activity rows (server/fhir_search.c).
+-- Filled by importer/load.c in one scan of activity.
+CREATE TABLE activity_combo (
+    genre_code   TEXT NOT NULL,
+    mode_code    TEXT NOT NULL,
+    role_code    TEXT NOT NULL,
+    section_code TEXT NOT NULL,
+    n            INTEGER NOT NULL,
+    PRIMARY KEY (genre_code, mode_code, role_code, section_code)
+) WITHOUT ROWID;
+
 -- Specialties (savoir-faire), from Personne_activite and SavoirFaire.
 CREATE TABLE specialty (
     pid         INTEGER NOT NULL,
@@ -234,6 +248,19 @@ CREATE TABLE structure (
     n_professionals   INTEGER NOT NULL,
     pids              BLOB NOT NULL
 );
+
+-- How many structures have each town, as the FHIR facade's Organization
+-- search reads it: (city_fold, the town shown: city, else the cedex
+-- office's after its code; '' for none), counting only the structures
+-- whose technical id is a FHIR id ([A-Za-z0-9.-]{1,64}: those the facade
+-- shows). address-city's total, and with no condition the sum, from some
+-- 40,000 rows instead of the 350,000 structures (server/fhir_org.c).
+CREATE TABLE structure_town (
+    city_fold TEXT NOT NULL,
+    town      TEXT NOT NULL,
+    n         INTEGER NOT NULL,
+    PRIMARY KEY (city_fold, town)
+) WITHOUT ROWID;
 
 -- Full-text index over the structures' names (raison sociale and
 -- enseigne) and streets (number, repeat, type, name), rowid = sid, in

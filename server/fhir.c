@@ -194,7 +194,8 @@ static void put_bundle(struct db_conn *c, const struct api_req *r,
     if (h->more) {
         put_link(b, "next", base, type, r, 0, h->next_after);
         buf_add(b, ",", 1);
-    } else if (q->count > 0 && (long long)(q->offset + q->count) < h->total &&
+    } else if (!h->ordered && q->count > 0 &&
+               (long long)(q->offset + q->count) < h->total &&
                h->n == (size_t)q->count) {
         put_link(b, "next", base, type, r, q->offset + q->count, NULL);
         buf_add(b, ",", 1);

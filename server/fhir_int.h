@@ -212,6 +212,9 @@ struct fhir_hits {
     /* A read in id order with more after the page: its next link starts
      * after the page's last id (_after) instead of an offset. */
     int more;
+    /* A read in id order: it has a next link only when more (its total
+     * counts the matches before its cursor too). */
+    int ordered;
     char next_after[72];
 };
 /* The roles (activities) of pid, appended to s. */

@@ -124,17 +124,63 @@ static int org_first_aid(struct db_conn *c, long long sid, long long *aid)
     return rc;
 }
 
+/* How many structures a read of every one in id order passes when q's
+ * only condition is on the town (or there is none), from the counts of
+ * each town (structure_town) instead of that read: the towns org_ok()
+ * would pass, and for a plain address-city the range of city_fold the
+ * read's SQL asks too (lo, hi). Into *n: 0, or -1 when that cannot be
+ * known so (a name or postal code condition, a file without the counts). */
+static int org_count(struct db_conn *c, const struct fhir_q *q, const char *lo,
+                     const char *hi, long long *n)
+{
+    if (q->noname || q->postcode.v || q->norgident || q->tid.n)
+        return -1;
+    sqlite3_stmt *st = db_prepare_static(
+        c, "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table'"
+           " AND name = 'structure_town')");
+    int have =
+        st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    db_done(st);
+    if (!have)
+        return -1;
+    /* The rows of a range of city_fold (its primary key's), else all of
+     * them: 1,232 at full scale. */
+    int range = q->city.v && q->city.mod == MOD_NONE;
+    st = range ? db_prepare_static(c, "SELECT town, n FROM structure_town"
+                                      " WHERE city_fold BETWEEN ?1 AND ?2"
+                                      " AND city_fold <> ''")
+         : q->city.v
+             ? db_prepare_static(c, "SELECT town, n FROM structure_town")
+             : db_prepare_static(c, "SELECT '', sum(n) FROM structure_town");
+    if (!st)
+        return -1;
+    if (range) {
+        sqlite3_bind_text(st, 1, lo, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, hi, -1, SQLITE_TRANSIENT);
+    }
+    long long total = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *town = db_text(st, 0);
+        if (!q->city.v || (town && *town && str_ok(&q->city, town)))
+            total += sqlite3_column_int64(st, 1);
+    }
+    db_done(st);
+    *n = total;
+    return 0;
+}
+
 /* The page of st's structures (ORG_SEL in structure_id order, after
  * q's cursor) that pass q, read until one more than the page is found:
- * the next link then starts after the page's last id. The total is
- * known only when the read ran to the end from the start. */
+ * the next link then starts after the page's last id. known is the total
+ * (org_count()), or -1: then it is known only when the read ran to the
+ * end from the start. */
 static int org_stream(struct db_conn *c, const struct fhir_q *q,
-                      sqlite3_stmt *st, struct fhir_hits *h,
+                      sqlite3_stmt *st, long long known, struct fhir_hits *h,
                       struct api_resp *out)
 {
     struct fhir_ids page = {0};
     long skip = q->offset;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (q->count > 0 && sqlite3_step(st) == SQLITE_ROW) {
         long long aid;
         if (!org_ok(q, st))
             continue;
@@ -152,8 +198,9 @@ static int org_stream(struct db_conn *c, const struct fhir_q *q,
         snprintf(h->next_after, sizeof(h->next_after), "%s", db_text(st, 1));
     }
     db_done(st);
-    long long total = -1;
-    if (!h->more && !*q->after)
+    h->ordered = 1;
+    long long total = known;
+    if (total < 0 && !h->more && !*q->after)
         total = q->offset - skip + (long long)page.n;
     return fhir_hits_done(c, &page, total, h, out);
 }
@@ -269,10 +316,14 @@ int fhir_search_org(struct db_conn *c, const struct fhir_q *q,
     if (sqlite3_bind_parameter_index(st, "?4"))
         sqlite3_bind_text(st, 4, q->after, -1, SQLITE_TRANSIENT);
     /* A read of (nearly) every structure in id order stops at the page's
-     * end, uncounted, unless the total is asked for. */
-    if (stream && !q->accurate && q->count > 0) {
+     * end, the total from the towns' counts (org_count()); where they
+     * cannot say, uncounted unless the total is asked for. */
+    long long known = -1;
+    if (stream && org_count(c, q, lo, hi, &known) < 0)
+        known = -1;
+    if (stream && (known >= 0 || (!q->accurate && q->count > 0))) {
         free(js);
-        return org_stream(c, q, st, h, out);
+        return org_stream(c, q, st, known, h, out);
     }
     free(js);
     struct org_row *rows = NULL;

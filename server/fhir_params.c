@@ -435,8 +435,11 @@ static int p_address(struct db_conn *c, struct fhir_q *q, const char *k,
                      enum fhir_mod mod, const char *v, struct api_resp *out)
 {
     (void)c;
+    /* k is the key as sent, its modifier too (address-city:exact). */
     struct fhir_name *n =
-        strcmp(k, "address-city") == 0 ? &q->city : &q->postcode;
+        strncmp(k, "address-city", 12) == 0 && (k[12] == '\0' || k[12] == ':')
+            ? &q->city
+            : &q->postcode;
     if (n->v)
         return bad(out, k, "given twice");
     if (!*v)

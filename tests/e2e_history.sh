@@ -393,6 +393,33 @@ owners = {r["practitioner"]["reference"].split("/")[1] for r in roles}
 check("FHIR PractitionerRole?_lastUpdated=ge2026-11-26: the changed people's roles",
       owners == present and all(r["meta"]["lastUpdated"] == "2026-11-26T00:00:00Z"
                                 for r in roles))
+# Every page of a role search carries the search's total (issue 16): a
+# delta (the changed people's roles, counted), the upper bound alone (the
+# importer's counts less the changed people's roles), with a mode or not.
+def fhir_pages(path):
+    out, totals, url, n = [], [], base + path, 0
+    while url and n < 100:
+        with urllib.request.urlopen(url, timeout=60) as r:
+            b = json.loads(r.read())
+        totals.append(b.get("total"))
+        out += [e["resource"] for e in b.get("entry", [])
+                if e.get("search", {}).get("mode") == "match"]
+        url = next((l["url"] for l in b.get("link", []) if l["relation"] == "next"), None)
+        n += 1
+    return totals, out
+mode_s = dict(db.execute("SELECT p.national_id, count(*) FROM activity a JOIN"
+                         " professional p ON p.pid = a.aid >> 20"
+                         " WHERE a.mode_code = 'S' GROUP BY 1"))
+for q, who, per in (("ge2026-11-26", present, acts),
+                    ("ge2026-11-26&role=S", present, mode_s),
+                    ("lt2026-11-26", unchanged, acts),
+                    ("lt2026-11-26&role=S", unchanged, mode_s)):
+    want = sum(per.get(p, 0) for p in who)
+    totals, got = fhir_pages("/fhir/v2/PractitionerRole?_count=%d&_lastUpdated=%s"
+                             % (7 if q.startswith("ge") else 500, q))
+    check("FHIR PractitionerRole?_lastUpdated=%s: total %d on each of its %d pages (%s)"
+          % (q, want, len(totals), sorted(set(map(str, totals)))),
+          len(got) == want and set(totals) == {want} and len(totals) > 1)
 st, _, _ = get("/v1/practitioners/899999999999")
 check("404 for a national id never known", st == 404)
 for nid in [k[2] for k in truth if k[:2] == ("professional", "added")]:

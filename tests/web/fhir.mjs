@@ -87,19 +87,37 @@ const fold = (s) =>
 
 // ---- the client ----
 const client = new Client({ baseUrl: BASE });
+// Every searchset Bundle the suite gets, its first page's or a next
+// page's: each must carry total (issue 16: "total always present"),
+// checked at the end, and every page of one search the same total.
+const searchsets = [];
+for (const m of ['search', 'nextPage']) {
+    const f = client[m].bind(client);
+    client[m] = async (arg) => {
+        const b = await f(arg);
+        if (b?.resourceType === 'Bundle' && b.type === 'searchset')
+            searchsets.push({ b, where: m === 'search' ? `${arg.resourceType}?${new URLSearchParams(arg.searchParams)}` :
+                                                        (arg.bundle.link || []).find((l) => l.relation === 'next')?.url });
+        return b;
+    };
+}
 async function all(bundle, where) {
     // Follows next to the end, as clients do (HAPI's loadPage().byUrl()).
+    // Every page carries the first page's total (the search's, not the
+    // page's), else out.totals says which did not.
     const out = [];
     let b = bundle;
     let pages = 0;
+    out.totals = [];
     while (b) {
         validate(b, `${where} page ${pages}`);
+        if (b.total !== bundle.total || typeof b.total !== 'number') out.totals.push(`page ${pages}: ${b.total}`);
         for (const e of b.entry || []) if (e.search?.mode !== 'include') out.push(e.resource);
         pages++;
         if (pages > 500) break;
         b = await client.nextPage({ bundle: b });
     }
-    return { out, pages };
+    return { out, pages, totals: out.totals };
 }
 const sameSet = (a, b) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
@@ -249,33 +267,110 @@ async function main() {
     const gotTown = await orgIds({ 'address-city': town });
     check(wantTown.length && sameSet(gotTown, wantTown), `Organization?address-city=${town}: its ${wantTown.length} structures`,
           `${gotTown.length}: ${gotTown.filter((i) => !wantTown.includes(i)).slice(0, 3)} / ${wantTown.filter((i) => !gotTown.includes(i)).slice(0, 3)}`);
+    // A read in id order whose page after the cursor ends exactly at the
+    // last match has no next link (its total counts those before).
+    {
+        const b1 = await client.search({ resourceType: 'Organization', searchParams: { 'address-city': town, _count: 1 } });
+        const after = new URL((b1.link || []).find((l) => l.relation === 'next').url).searchParams.get('_after');
+        const b2 = await client.search({ resourceType: 'Organization',
+                                          searchParams: { 'address-city': town, _after: after, _count: wantTown.length - 1 } });
+        check(wantTown.length >= 2 && b2.entry?.length === wantTown.length - 1 && b2.total === wantTown.length &&
+              !(b2.link || []).some((l) => l.relation === 'next'),
+              `Organization?address-city=${town}&_after=<first>&_count=${wantTown.length - 1}: the rest, no next link`,
+              `${b2.entry?.length} entries, total ${b2.total}, links ${JSON.stringify(b2.link)}`);
+    }
+    // The totals of reads in id order (address-city, no condition) come
+    // from the importer's counts, not from the read: each against the
+    // generator, on a small page and on the next one (after the cursor).
+    const townWord = fold(town).split(' ')[0].slice(0, 3);
+    const wantTownWord = [...structs.values()].filter((s) => fold(s.a['Libellé commune (coord. structure)']).startsWith(townWord)).length;
+    for (const [params, want] of [
+        [{ 'address-city': town, _count: 1 }, wantTown.length],
+        [{ 'address-city': townWord, _count: 2 }, wantTownWord],
+        [{ 'address-city': townWord, _count: 0 }, wantTownWord],
+        [{ 'address-city:exact': sNamed['Libellé commune (coord. structure)'], _count: 1 }, wantTown.filter((i) =>
+            structs.get(i).a['Libellé commune (coord. structure)'] === town).length],
+    ]) {
+        const b = await client.search({ resourceType: 'Organization', searchParams: params });
+        const n = params._count ? await client.nextPage({ bundle: b }) : b;
+        check(b.total === want && (!n || n.total === want),
+              `Organization?${new URLSearchParams(params)}: total ${want} on the first and the next page`,
+              `${b.total}, next ${n?.total}`);
+    }
 
     // 4a. Reads of a whole table, in id order: every structure, every
-    // role of a mode; pages go by the next link's cursor (_after), with no
-    // total while more follow (as ANS leaves it out when costly), the
-    // total when _total=accurate.
+    // role of a mode; pages go by the next link's cursor (_after), each
+    // with the search's total (the importer's counts: no read of it all).
     const wantOrgs = [...structs.keys()].sort();
     const of = await client.search({ resourceType: 'Organization', searchParams: { _count: 50 } });
     const allOrgs = await all(of, 'Organization');
     const gotOrgs = allOrgs.out.map((o) => o.id);
     const nextUrl = (b) => (b.link || []).find((l) => l.relation === 'next')?.url || '';
     check(gotOrgs.join() === wantOrgs.join() && allOrgs.pages === Math.ceil(wantOrgs.length / 50) &&
-          !('total' in of) && nextUrl(of).includes('_after='),
-          `Organization, 50 a page: the generator's ${wantOrgs.length} structures once each, in id order, by cursor, no total`,
-          `${gotOrgs.length} got in ${allOrgs.pages} pages, total ${of.total}, next ${nextUrl(of)}`);
+          of.total === wantOrgs.length && !allOrgs.totals.length && nextUrl(of).includes('_after='),
+          `Organization, 50 a page: the generator's ${wantOrgs.length} structures once each, in id order, by cursor, total on every page`,
+          `${gotOrgs.length} got in ${allOrgs.pages} pages, total ${of.total} (${allOrgs.totals.slice(0, 3)}), next ${nextUrl(of)}`);
     const acc = await client.search({ resourceType: 'Organization', searchParams: { _count: 1, _total: 'accurate' } });
     check(acc.total === wantOrgs.length, `Organization?_total=accurate: ${wantOrgs.length}`, `${acc.total}`);
     // (a line repeated whole is one activity: the importer keeps it once)
-    const modeS = new Set(acts.filter((a) => a['Code mode exercice'] === 'S').map((a) => JSON.stringify(a))).size;
+    const lines = [...new Set(acts.map((a) => JSON.stringify(a)))].map((l) => JSON.parse(l));
+    const axes = ['Code genre activité', 'Code mode exercice', 'Code rôle', 'Code section tableau pharmaciens'];
+    const carries = (a, codes) => axes.some((k) => a[k] && codes.includes(a[k]));
+    const withCodes = (...conds) => lines.filter((a) => conds.every((c) => carries(a, c.split(',')))).length;
+    const modeS = withCodes('S');
     const rf = await client.search({ resourceType: 'PractitionerRole', searchParams: { role: 'S', _count: 200 } });
     const allRoles = await all(rf, 'PractitionerRole?role=S');
     const roleIds = allRoles.out.map((r) => r.id);
-    check(roleIds.length === modeS && new Set(roleIds).size === modeS && !('total' in rf) &&
+    check(roleIds.length === modeS && new Set(roleIds).size === modeS && rf.total === modeS && !allRoles.totals.length &&
           allRoles.out.every((r) => r.code.some((c) => c.coding[0].code === 'S')),
-          `PractitionerRole?role=S, 200 a page: the generator's ${modeS} salaried activities once each, by cursor`,
-          `${roleIds.length} got (${new Set(roleIds).size} distinct) in ${allRoles.pages} pages, total ${rf.total}`);
+          `PractitionerRole?role=S, 200 a page: the generator's ${modeS} salaried activities once each, by cursor, total on every page`,
+          `${roleIds.length} got (${new Set(roleIds).size} distinct) in ${allRoles.pages} pages, total ${rf.total} (${allRoles.totals.slice(0, 3)})`);
     const racc = await client.search({ resourceType: 'PractitionerRole', searchParams: { role: 'S', _count: 0, _total: 'accurate' } });
     check(racc.total === modeS, `PractitionerRole?role=S&_total=accurate: ${modeS}`, `${racc.total}`);
+    // Role totals of common codes, alone, OR-ed, AND-ed, across axes,
+    // with no condition at all, each against the generator's lines.
+    const genre = lines.map((a) => a['Code genre activité']).find((g) => g) || 'GENR01';
+    for (const [params, want] of [
+        [{}, lines.length],
+        [{ active: 'true' }, lines.length],
+        [{ role: 'L' }, withCodes('L')],
+        [{ role: 'L', _total: 'accurate' }, withCodes('L')],
+        [{ role: 'L,S' }, withCodes('L,S')],
+        [{ role: `L,${genre}` }, withCodes(`L,${genre}`)],
+        [{ role: ['S', genre] }, withCodes('S', genre)],
+        [{ _lastUpdated: `le${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}` }, lines.length],
+    ]) {
+        const sp = new URLSearchParams();
+        for (const [k, v] of Object.entries(params)) for (const x of [].concat(v)) sp.append(k, x);
+        sp.append('_count', '3');
+        const r = await fetch(`${BASE}/PractitionerRole?${sp}`);
+        const b = await r.json();
+        searchsets.push({ b, where: `PractitionerRole?${sp}` });
+        const n = nextUrl(b) ? await (await fetch(nextUrl(b))).json() : null;
+        if (n) searchsets.push({ b: n, where: nextUrl(b) });
+        check(r.status === 200 && b.total === want && (!n || n.total === want),
+              `PractitionerRole?${sp}: total ${want} (the generator's), on the next page too`, `${r.status} ${b.total}, next ${n?.total}`);
+    }
+    // A role's mailboxes are its person's tied to its structure (the
+    // structure id past its first character in both files): the roles of
+    // a mailbox prefix, counted from the candidates' lines.
+    {
+        const box = boxes.find((b) => b['Type de BAL'] === 'PER' && b['Identification Structure'] &&
+                                      people.has(b['Identification nationale PP']));
+        const pre = box['Adresse BAL'].toLowerCase().slice(0, 5);
+        const tied = new Set(boxes.filter((b) => b['Type de BAL'] === 'PER' && b['Adresse BAL'].toLowerCase().startsWith(pre) &&
+                                                 b['Identification Structure'])
+            .map((b) => `${b['Identification nationale PP']}|${b['Identification Structure'].slice(1)}`));
+        const want = lines.filter((a) => tied.has(`${a['Identification nationale PP']}|${a['Identifiant technique de la structure'].slice(1)}`)).length;
+        const b = await client.search({ resourceType: 'PractitionerRole', searchParams: { 'mailbox-mss': pre, _count: 1 } });
+        check(want > 0 && b.total === want, `PractitionerRole?mailbox-mss=${pre}: total ${want}, the roles tied to its mailboxes`, `${b.total}`);
+    }
+    {
+        const p = await client.search({ resourceType: 'Practitioner', searchParams: { _count: 5 } });
+        const n = await client.nextPage({ bundle: p });
+        check(p.total === people.size && n?.total === people.size, `Practitioner: total ${people.size}, on the next page too`,
+              `${p.total}, ${n?.total}`);
+    }
 
     // 4. Paging to the end (a sync: a profession, 20 a page).
     const byProf = new Map();
@@ -383,6 +478,9 @@ async function main() {
     const caught = validator.validate(bad).length > 0;
     check(caught && schemaErrors.length === before, 'the schema catches a Practitioner made wrong (name not a list, active a string)');
 
+    const untotalled = searchsets.filter(({ b }) => typeof b.total !== 'number');
+    check(searchsets.length > 100 && !untotalled.length, `every searchset Bundle (${searchsets.length}) carries total`,
+          untotalled.slice(0, 5).map(({ where }) => where).join('\n'));
     check(schemaErrors.length === 0, `${validated} resources and Bundles valid against the FHIR R4 JSON schema`,
           schemaErrors.slice(0, 5).join('\n'));
 }
