@@ -6,9 +6,9 @@
  * belong to no known professional take rowids from ROWID_ORPHAN up, far
  * above any professional's range.
  *
- * The SQL that selects one professional's rows spells the same layout:
- * ROWID_RANGE_SQL, whose ?1 is the pid. Nothing else in the tree may write
- * the shift or the mask as literals. */
+ * The SQL that selects one professional's rows or computes a rowid spells
+ * the same layout through the ROWID_*_SQL macros below. Nothing else in
+ * the tree may write the shift or the mask as literals. */
 #ifndef ROWID_H
 #define ROWID_H
 #include <assert.h>
@@ -22,15 +22,31 @@
  * above, which no professional reaches (1.9 M today). */
 #define ROWID_ORPHAN (1LL << 50)
 
-/* "rowid BETWEEN the first and last of ?1's range", for a statement that
- * binds the pid as ?1. */
-#define ROWID_RANGE_SQL " BETWEEN ?1 << 20 AND (?1 << 20) | 1048575"
-/* The pid and the seq of the SQL expression x, a rowid (or a column
- * holding one, as gone_activity's aid). */
-#define ROWID_PID_SQL(x) "(" x " >> 20)"
-#define ROWID_SEQ_SQL(x) "(" x " & 1048575)"
+/* The same layout in SQL, for the statements that select or compute
+ * rowids: each argument is an SQL expression (a column, a parameter, or
+ * one of these), parenthesised here so that any expression may be passed.
+ * SQLite gives <<, >>, & and | one precedence, left to right, so the
+ * parentheses also keep each result whole inside a longer expression.
+ * Unlike rowid_pid(), ROWID_PID_SQL() does not map an orphan mailbox to 0:
+ * its pid comes out as 2^30 or more, which no professional has.
+ *
+ * The rowid of p's row s (rowid_make()), the first and the last of p's
+ * range (rowid_first(), rowid_last()), "BETWEEN the first AND the last"
+ * of p's range, and the pid and the seq of the rowid x (rowid_pid(),
+ * rowid_seq()). tests/test_common.c checks each against the functions
+ * below through SQLite. */
+#define ROWID_MAKE_SQL(p, s) "(((" p ") << 20) | (" s "))"
+#define ROWID_FIRST_SQL(p) "((" p ") << 20)"
+#define ROWID_LAST_SQL(p) "(((" p ") << 20) | 1048575)"
+#define ROWID_BETWEEN_SQL(p)                                                   \
+    " BETWEEN " ROWID_FIRST_SQL(p) " AND " ROWID_LAST_SQL(p)
+#define ROWID_PID_SQL(x) "((" x ") >> 20)"
+#define ROWID_SEQ_SQL(x) "((" x ") & 1048575)"
 _Static_assert(ROWID_SEQ_BITS == 20 && ROWID_SEQ_MAX == 1048575,
                "ROWID_*_SQL spell the layout: change them together");
+/* "rowid BETWEEN the first and last of ?1's range", for a statement that
+ * binds the pid as ?1. */
+#define ROWID_RANGE_SQL ROWID_BETWEEN_SQL("?1")
 
 /* The rowid of seq-th row of pid. */
 static inline long long rowid_make(long long pid, long long seq)
@@ -48,6 +64,13 @@ static inline long long rowid_first(long long pid)
 static inline long long rowid_last(long long pid)
 {
     return pid << ROWID_SEQ_BITS | ROWID_SEQ_MAX;
+}
+
+/* The row's number in its professional's range (meaningless for an
+ * orphan mailbox). */
+static inline long long rowid_seq(long long rowid)
+{
+    return rowid & ROWID_SEQ_MAX;
 }
 
 /* The professional a rowid belongs to; 0 for an orphan mailbox. */

@@ -180,8 +180,7 @@ static void scan_pro_activities(sqlite3_stmt *a, int *row, int64_t pid,
                                 struct digest_list *e)
 {
     seen_clear(ss);
-    while (*row == SQLITE_ROW &&
-           (sqlite3_column_int64(a, 0) >> ROWID_SEQ_BITS) == pid) {
+    while (*row == SQLITE_ROW && rowid_pid(sqlite3_column_int64(a, 0)) == pid) {
         const char *st = col_text(a, 1);
         char id[HISTORY_ID_MAX];
         history_activity_id(id, nid, st, seen_rank(ss, st));
@@ -226,7 +225,7 @@ static int scan_persons(sqlite3 *db, const char *schema, struct digest_list *e)
         while (srow == SQLITE_ROW && sqlite3_column_int64(s, 0) < pid)
             srow = sqlite3_step(s);
         while (arow == SQLITE_ROW &&
-               (sqlite3_column_int64(a, 0) >> ROWID_SEQ_BITS) < pid)
+               rowid_pid(sqlite3_column_int64(a, 0)) < pid)
             arow = sqlite3_step(a);
         if (!nid)
             continue;
@@ -352,11 +351,13 @@ static int readers_open(sqlite3 *db, const char *schema, struct readers *rd)
     rd->row[HISTORY_PROFESSIONAL] = prepare_in(db, pro_row_sql, schema);
     rd->row[HISTORY_ACTIVITY] = prepare_in(db, act_row_sql, schema);
     rd->row[HISTORY_MAILBOX] = prepare_in(db, mbx_row_sql, schema);
-    rd->rank =
-        prepare_in(db,
-                   "SELECT count(*) FROM %s.activity WHERE aid >= "
-                   "(?1 >> 20) << 20 AND aid < ?1 AND structure_id IS ?2",
-                   schema);
+    /* clang-format off */
+    rd->rank = prepare_in(db,
+        "SELECT count(*) FROM %s.activity WHERE aid >= "
+        ROWID_FIRST_SQL(ROWID_PID_SQL("?1")) " AND aid < ?1"
+        " AND structure_id IS ?2",
+        schema);
+    /* clang-format on */
     for (int k = 0; k < HISTORY_KINDS; k++)
         if (!rd->row[k])
             return -1;
@@ -805,13 +806,16 @@ static int copy_gone(struct step *st, int cut_changes)
     for (size_t t = 0; t < NCOLS(owned); t++) {
         for (int kept = 0; kept < 2; kept++) {
             char fmt[1024];
+            /* clang-format off */
             snprintf(fmt, sizeof(fmt),
-                     "INSERT INTO main.gone_%s SELECT (m.gid << 20) | (r.%s &"
-                     " 1048575), %%s FROM temp.%s m JOIN old.%s%s r ON r.%s"
-                     " BETWEEN m.old << 20 AND (m.old << 20) | 1048575",
+                     "INSERT INTO main.gone_%s SELECT "
+                     ROWID_MAKE_SQL("m.gid", ROWID_SEQ_SQL("r.%s")) ", %%s"
+                     " FROM temp.%s m JOIN old.%s%s r"
+                     " ON r.%s" ROWID_BETWEEN_SQL("m.old"),
                      owned[t].table, owned[t].key,
                      kept ? "keep_pro" : "gone_pro", kept ? "gone_" : "",
                      owned[t].table, owned[t].key);
+            /* clang-format on */
             if (exec_cols(db, fmt, owned[t].cols, owned[t].n) < 0)
                 return -1;
         }
@@ -830,29 +834,30 @@ static int copy_gone(struct step *st, int cut_changes)
      * (their dates those of the mailbox if it went too, else the
      * professional's); the others removed now, and those kept, are
      * numbered from ROWID_ORPHAN up. */
+    /* clang-format off */
     if (exec_cols(db,
-                  "INSERT INTO main.gone_mailbox SELECT x.first_seen,"
-                  " coalesce(x.last_seen, m.last_seen), (m.gid << 20) |"
-                  " (r.mid & 1048575), %s FROM temp.gone_pro m JOIN"
-                  " old.mailbox r ON r.mid BETWEEN m.old << 20 AND"
-                  " (m.old << 20) | 1048575 LEFT JOIN temp.gone_mbx x ON"
-                  " x.old = r.mid",
-                  mbx_cols, NCOLS(mbx_cols)) < 0 ||
-        exec_cols(
-            db,
-            "INSERT INTO main.gone_mailbox SELECT r.first_seen, r.last_seen,"
-            " (m.gid << 20) | (r.mid & 1048575), %s FROM temp.keep_pro"
-            " m JOIN old.gone_mailbox r ON r.mid BETWEEN m.old << 20"
-            " AND (m.old << 20) | 1048575",
+            "INSERT INTO main.gone_mailbox SELECT x.first_seen,"
+            " coalesce(x.last_seen, m.last_seen), "
+            ROWID_MAKE_SQL("m.gid", ROWID_SEQ_SQL("r.mid")) ", %s"
+            " FROM temp.gone_pro m JOIN old.mailbox r"
+            " ON r.mid" ROWID_BETWEEN_SQL("m.old")
+            " LEFT JOIN temp.gone_mbx x ON x.old = r.mid",
+            mbx_cols, NCOLS(mbx_cols)) < 0 ||
+        exec_cols(db,
+            "INSERT INTO main.gone_mailbox SELECT r.first_seen, r.last_seen, "
+            ROWID_MAKE_SQL("m.gid", ROWID_SEQ_SQL("r.mid")) ", %s"
+            " FROM temp.keep_pro m JOIN old.gone_mailbox r"
+            " ON r.mid" ROWID_BETWEEN_SQL("m.old"),
             mbx_cols, NCOLS(mbx_cols)) < 0)
         return -1;
+    /* clang-format on */
     char fmt[1024];
     snprintf(fmt, sizeof(fmt),
              "INSERT INTO main.gone_mailbox SELECT x.first_seen, x.last_seen,"
              " %lld + row_number() OVER (ORDER BY r.mid), %%s FROM"
              " temp.gone_mbx x JOIN old.mailbox r ON r.mid = x.old WHERE NOT"
-             " EXISTS (SELECT 1 FROM temp.gone_pro g WHERE g.old = r.mid >>"
-             " 20)",
+             " EXISTS (SELECT 1 FROM temp.gone_pro g WHERE g.old ="
+             " " ROWID_PID_SQL("r.mid") ")",
              (long long)rowid_orphan(0));
     if (exec_cols(db, fmt, mbx_cols, NCOLS(mbx_cols)) < 0)
         return -1;

@@ -327,7 +327,7 @@ static int put_resource(struct db_conn *c, struct buf *b, int *n,
         }
         if (fhir_pid_nid(c, rowid_pid(key), nid, sizeof(nid)) < 0)
             return -1;
-        snprintf(id, sizeof(id), "%s-%lld", nid, key & ROWID_SEQ_MAX);
+        snprintf(id, sizeof(id), "%s-%lld", nid, rowid_seq(key));
         mark = put_entry_open(b, n, base, "PractitionerRole", id);
         rc = fhir_res_role(c, b, key, v);
         break;

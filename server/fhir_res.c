@@ -328,7 +328,7 @@ long long fhir_gone_role_row(struct db_conn *c, const char *id)
         return g;
     sqlite3_stmt *st = db_prepare_static(
         c, "SELECT a.rowid FROM gone_professional g, gone_activity a"
-           " WHERE g.rowid = ?1 AND a.aid = (g.pid << 20) | ?2");
+           " WHERE g.rowid = ?1 AND a.aid = " ROWID_MAKE_SQL("g.pid", "?2"));
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, g);
@@ -1081,7 +1081,7 @@ int fhir_res_role(struct db_conn *c, struct buf *b, long long aid,
     }
     char id[48], nid[24];
     snprintf(nid, sizeof(nid), "%s", db_text(st, 0));
-    snprintf(id, sizeof(id), "%s-%lld", nid, aid & ROWID_SEQ_MAX);
+    snprintf(id, sizeof(id), "%s-%lld", nid, rowid_seq(aid));
     char ts[32];
     person_ts(c, pid, v, ts, sizeof(ts));
     put_head(b, "PractitionerRole", id, "practitioner-role", v, ts);

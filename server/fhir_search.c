@@ -794,7 +794,7 @@ static void role_next(struct db_conn *c, struct fhir_hits *h, long long last)
     char nid[32];
     if (h->more && fhir_pid_nid(c, rowid_pid(last), nid, sizeof(nid)) == 0)
         snprintf(h->next_after, sizeof(h->next_after), "%s-%lld", nid,
-                 last & ROWID_SEQ_MAX);
+                 rowid_seq(last));
     else
         h->more = 0;
 }

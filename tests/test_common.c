@@ -1,8 +1,10 @@
 /* Unit tests of common/'s containers: the hash table (htab.h), the arena
- * (arena.h), the row-id layout (rowid.h) and the buffer's promise to be a
- * string even when empty (util.h). */
+ * (arena.h), the row-id layout (rowid.h, its SQL spellings through SQLite)
+ * and the buffer's promise to be a string even when empty (util.h). */
 #include <stdint.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "arena.h"
 #include "htab.h"
@@ -97,6 +99,89 @@ static void test_rowid(void)
     T_EQ_INT(rowid_pid(rowid_orphan(0)), 0);
     T_EQ_INT(rowid_pid(rowid_orphan(12345)), 0);
     T_CHECK(rowid_orphan(0) > rowid_last(1LL << 29));
+    T_EQ_INT(rowid_seq(rowid_make(1900000, 55)), 55);
+    T_EQ_INT(rowid_seq(rowid_last(3)), ROWID_SEQ_MAX);
+}
+
+/* The SQL spellings of the layout (ROWID_*_SQL), computed by SQLite, against
+ * the functions, for pids and seqs at both ends of their ranges: a macro
+ * that shifts or masks by another width gives another number here, and so
+ * does one whose result splits inside a longer expression (SQLite gives <<,
+ * >>, & and | one precedence: the last three columns). */
+static void test_rowid_sql(void)
+{
+    static const struct {
+        long long pid, seq;
+    } cases[] = {
+        {0, 0},
+        {0, ROWID_SEQ_MAX},
+        {1, 0},
+        {1, 1},
+        {7, 12345},
+        {1900000, 55},
+        {1LL << 29, ROWID_SEQ_MAX},
+        /* The last professional's range, right below ROWID_ORPHAN. */
+        {(1LL << 30) - 1, 0},
+        {(1LL << 30) - 1, ROWID_SEQ_MAX},
+    };
+    /* clang-format off */
+    static const char sql[] = "SELECT "
+        ROWID_MAKE_SQL("?1", "?2") ", "
+        ROWID_FIRST_SQL("?1") ", "
+        ROWID_LAST_SQL("?1") ", "
+        ROWID_PID_SQL("?3") ", "
+        ROWID_SEQ_SQL("?3") ", "
+        ROWID_FIRST_SQL(ROWID_PID_SQL("?3")) ", "
+        "?3" ROWID_BETWEEN_SQL("?1") ", "
+        "?4" ROWID_BETWEEN_SQL("?1") ", "
+        "?5" ROWID_BETWEEN_SQL("?1") ", "
+        "?3" ROWID_RANGE_SQL ", "
+        ROWID_PID_SQL("?3") " + 1, "
+        ROWID_SEQ_SQL("?3") " * 2, "
+        ROWID_MAKE_SQL("?1", "?2") " - 1";
+    /* clang-format on */
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    T_EQ_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
+    T_EQ_INT(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    for (size_t i = 0; st && i < sizeof(cases) / sizeof(cases[0]); i++) {
+        long long p = cases[i].pid, s = cases[i].seq;
+        long long r = rowid_make(p, s);
+        sqlite3_bind_int64(st, 1, p);
+        sqlite3_bind_int64(st, 2, s);
+        sqlite3_bind_int64(st, 3, r);
+        /* Just outside p's range, on each side. */
+        sqlite3_bind_int64(st, 4, rowid_first(p) - 1);
+        sqlite3_bind_int64(st, 5, rowid_last(p) + 1);
+        T_EQ_INT(sqlite3_step(st), SQLITE_ROW);
+        T_EQ_INT(sqlite3_column_int64(st, 0), r);
+        T_EQ_INT(sqlite3_column_int64(st, 1), rowid_first(p));
+        T_EQ_INT(sqlite3_column_int64(st, 2), rowid_last(p));
+        T_EQ_INT(sqlite3_column_int64(st, 3), rowid_pid(r));
+        T_EQ_INT(sqlite3_column_int64(st, 4), rowid_seq(r));
+        T_EQ_INT(sqlite3_column_int64(st, 5), rowid_first(p));
+        T_EQ_INT(sqlite3_column_int64(st, 6), 1);
+        T_EQ_INT(sqlite3_column_int64(st, 7), 0);
+        T_EQ_INT(sqlite3_column_int64(st, 8), 0);
+        T_EQ_INT(sqlite3_column_int64(st, 9), 1);
+        T_EQ_INT(sqlite3_column_int64(st, 10), rowid_pid(r) + 1);
+        T_EQ_INT(sqlite3_column_int64(st, 11), rowid_seq(r) * 2);
+        T_EQ_INT(sqlite3_column_int64(st, 12), r - 1);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    /* An orphan mailbox's pid in SQL is 2^30 or more (rowid_pid() says
+     * 0): above every professional's, so that no join on it matches. */
+    T_EQ_INT(
+        sqlite3_prepare_v2(db, "SELECT " ROWID_PID_SQL("?1"), -1, &st, NULL),
+        SQLITE_OK);
+    if (st) {
+        sqlite3_bind_int64(st, 1, rowid_orphan(0));
+        T_EQ_INT(sqlite3_step(st), SQLITE_ROW);
+        T_EQ_INT(sqlite3_column_int64(st, 0), 1LL << 30);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
 }
 
 static void test_buf(void)
@@ -121,6 +206,7 @@ int main(void)
     test_htab();
     test_arena();
     test_rowid();
+    test_rowid_sql();
     test_buf();
     return t_done();
 }
