@@ -14,8 +14,9 @@
 #include <assert.h>
 
 /* 2^20 rows per professional: the most seen is a few dozen activities
- * (a locum's), so the seq never comes near; 2^43 pids is beyond any
- * directory. */
+ * (a locum's), so the seq never comes near. Pids stop below 2^30, where
+ * the orphan mailboxes' range starts (ROWID_ORPHAN): far beyond any
+ * directory (1.9 M today). */
 #define ROWID_SEQ_BITS 20
 #define ROWID_SEQ_MAX ((1LL << ROWID_SEQ_BITS) - 1)
 /* The first rowid of a mailbox without a known owner: pid 2^30 and
