@@ -11,7 +11,8 @@
 
 extern const char schema_sql[];
 
-static const char *const fts_shadow[] = {"data", "idx", "docsize", "config"};
+/* name_fts's shadow tables (no docsize: columnsize = 0, schema.sql). */
+static const char *const fts_shadow[] = {"data", "idx", "config"};
 
 /* The CREATE VIRTUAL TABLE name_fts statement of the schema (allocated). */
 static char *fts_create_sql(void)
