@@ -105,7 +105,10 @@ q "$T/rebuilt.db" "insert into name_fts(name_fts) values ('rebuild');
     insert into name_fts(name_fts) values ('optimize')" >/dev/null
 fts_dump() { # DB TABLE: the shadow table's rows, hashed
     case $2 in
-    data) sql="select id, hex(block) from name_fts_data order by id" ;;
+    # Not the structure record (id 10): its count of pages written, which
+    # paces FTS5's automatic merges, differs, as the importer turns those
+    # off while it builds (importer/fts_side.c); its segments do not.
+    data) sql="select id, hex(block) from name_fts_data where id <> 10 order by id" ;;
     idx) sql="select segid, hex(term), pgno from name_fts_idx order by 1, 2" ;;
     config) sql="select k, v from name_fts_config order by k" ;;
     esac
