@@ -105,14 +105,19 @@ q "$T/rebuilt.db" "insert into name_fts(name_fts) values ('rebuild');
     insert into name_fts(name_fts) values ('optimize')" >/dev/null
 fts_dump() { # DB TABLE: the shadow table's rows, hashed
     case $2 in
-    data) sql="select id, hex(block) from name_fts_data order by id" ;;
+    # Not the structure record (id 10): its count of pages written, which
+    # paces FTS5's automatic merges, differs, as the importer turns those
+    # off while it builds (importer/fts_side.c); its segments do not.
+    data) sql="select id, hex(block) from name_fts_data where id <> 10 order by id" ;;
     idx) sql="select segid, hex(term), pgno from name_fts_idx order by 1, 2" ;;
-    docsize) sql="select id, hex(sz) from name_fts_docsize order by id" ;;
     config) sql="select k, v from name_fts_config order by k" ;;
     esac
     q "$1" "$sql" | md5sum
 }
-for tb in data idx docsize config; do
+# columnsize = 0 (schema.sql): no per-row token counts, which only FTS5's
+# own ranking functions read.
+check "fts keeps no docsize table" [ "$(q "$DB" "select count(*) from sqlite_master where name = 'name_fts_docsize'")" -eq 0 ]
+for tb in data idx config; do
     check "fts $tb as a rebuild makes it" [ "$(fts_dump "$DB" $tb)" = "$(fts_dump "$T/rebuilt.db" $tb)" ]
 done
 check "fts prefix match agrees with the table" [ "$(q "$DB" "select count(*) from name_fts where name_fts match 'last_fold: ma*'")" -eq \
