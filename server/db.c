@@ -336,6 +336,19 @@ int db_has_specialty(const struct db_conn *c, long long pid)
     return dataset_has_specialty(c->ds, pid);
 }
 
+int db_has_table(struct db_conn *c, const char *name)
+{
+    sqlite3_stmt *st =
+        db_prepare_static(c, "SELECT 1 FROM sqlite_master WHERE type ="
+                             " 'table' AND name = ?1");
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int have = sqlite3_step(st) == SQLITE_ROW;
+    db_done(st);
+    return have;
+}
+
 const char *db_text(sqlite3_stmt *st, int i)
 {
     const char *s = (const char *)sqlite3_column_text(st, i);

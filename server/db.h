@@ -218,6 +218,9 @@ static inline int db_expired(const struct db_conn *c)
 
 /* 1 if pid may have specialty rows (0: it has none, skip the lookup). */
 int db_has_specialty(const struct db_conn *c, long long pid);
+/* 1 if c's file has the table name (the optional tables newer importers
+ * write: schema.sql), 0 if not or on an error. */
+int db_has_table(struct db_conn *c, const char *name);
 
 /* The label of code in list ("profession", "SM54"), or NULL. Borrowed from
  * c: valid while c is. */

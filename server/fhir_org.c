@@ -135,23 +135,18 @@ static int org_count(struct db_conn *c, const struct fhir_q *q, const char *lo,
 {
     if (q->noname || q->postcode.v || q->norgident || q->tid.n)
         return -1;
-    sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table'"
-           " AND name = 'structure_town')");
-    int have =
-        st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-    db_done(st);
-    if (!have)
+    if (!db_has_table(c, "structure_town"))
         return -1;
     /* The rows of a range of city_fold (its primary key's), else all of
      * them: 1,232 at full scale. */
     int range = q->city.v && q->city.mod == MOD_NONE;
-    st = range ? db_prepare_static(c, "SELECT town, n FROM structure_town"
-                                      " WHERE city_fold BETWEEN ?1 AND ?2"
-                                      " AND city_fold <> ''")
-         : q->city.v
-             ? db_prepare_static(c, "SELECT town, n FROM structure_town")
-             : db_prepare_static(c, "SELECT '', sum(n) FROM structure_town");
+    sqlite3_stmt *st =
+        range ? db_prepare_static(c, "SELECT town, n FROM structure_town"
+                                     " WHERE city_fold BETWEEN ?1 AND ?2"
+                                     " AND city_fold <> ''")
+        : q->city.v
+            ? db_prepare_static(c, "SELECT town, n FROM structure_town")
+            : db_prepare_static(c, "SELECT '', sum(n) FROM structure_town");
     if (!st)
         return -1;
     if (range) {

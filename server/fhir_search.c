@@ -866,15 +866,11 @@ static int role_count(struct db_conn *c, const struct fhir_q *q,
     static const struct date_plan unchecked;
     if (q->nmbox || q->org.n || (dp->check && !dp->ix))
         return -1;
-    sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table'"
-           " AND name = 'activity_combo')");
-    int have =
-        st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-    db_done(st);
-    st = have ? db_prepare_static(c, "SELECT genre_code, mode_code, role_code,"
-                                     " section_code, n FROM activity_combo")
-              : NULL;
+    sqlite3_stmt *st =
+        db_has_table(c, "activity_combo")
+            ? db_prepare_static(c, "SELECT genre_code, mode_code, role_code,"
+                                   " section_code, n FROM activity_combo")
+            : NULL;
     if (!st)
         return -1;
     long long total = 0;
