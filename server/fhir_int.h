@@ -227,6 +227,7 @@ void fhir_roles_of_orgs(struct db_conn *c, char *const *ids, size_t n,
  * OperationOutcome) in out. */
 int fhir_search_practitioner(struct db_conn *c, const struct fhir_q *q,
                              struct fhir_hits *h, struct api_resp *out);
+/* fhir_role.c */
 int fhir_search_role(struct db_conn *c, const struct fhir_q *q,
                      struct fhir_hits *h, struct api_resp *out);
 /* What fhir_org.c shares of it. A search's end: its page and total
@@ -240,6 +241,20 @@ int fhir_words_in(const char *f, const char *x, const char *y, const char *z);
 int fhir_in_codes(const struct fhir_codes *l, const char *v);
 /* A JSON array of the n strings v (malloc'd, the caller frees it). */
 char *fhir_json_strings(char *const *v, int n);
+/* What fhir_role.c shares of the Practitioner search (fhir_search.c).
+ * A key that passes q is counted in *total and kept in page when it falls
+ * on q's page. */
+void fhir_take(const struct fhir_q *q, struct fhir_ids *page, long long *total,
+               long long key);
+/* *acc = *acc AND s (both sorted); *have: acc holds a set yet. s is
+ * emptied. */
+void fhir_ids_and(struct fhir_ids *acc, int *have, struct fhir_ids *s);
+/* The owners of the mailboxes one mailbox-mss condition matches, into s
+ * (mailboxes of nobody known skipped). :contains reads every address.
+ * max > 0: stops past max mailboxes, and returns 1. 0 else, -1 on a
+ * database error. */
+int fhir_mailbox_pids(struct db_conn *c, const struct fhir_name *m,
+                      struct fhir_ids *s, size_t max);
 
 /* fhir_dates.c: the _lastUpdated plan. */
 /* How q's _lastUpdated conditions read people. A person's date
