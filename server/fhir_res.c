@@ -791,18 +791,27 @@ const char *const fhir_gone_org_sql =
 
 long long fhir_gone_org_seq(struct db_conn *c, const char *id)
 {
-    sqlite3_stmt *st = db_prepare_static(
-        c, "SELECT max(seq) FROM change WHERE kind = 'activity' AND"
-           " change = 'removed' AND " GONE_ORG_SQL " = ?1 AND NOT EXISTS"
-           " (SELECT 1 FROM structure WHERE structure_id = ?1)");
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    long long seq = 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        seq = sqlite3_column_int64(st, 0);
-    db_done(st);
-    return seq;
+    return first_int64(c,
+                       "SELECT max(seq) FROM change WHERE kind = 'activity'"
+                       " AND change = 'removed' AND " GONE_ORG_SQL " = ?1"
+                       " AND NOT EXISTS (SELECT 1 FROM structure WHERE"
+                       " structure_id = ?1)",
+                       id);
+}
+
+/* Runs st, its key bound to ?1, to its first row, and copies that row's
+ * first column into id[cap] when it is a structure id the facade can
+ * serve (fhir_id_ok()) that fits: 1 then, st left on the row for its
+ * other columns; else 0. The caller calls db_done(st). */
+static int step_org_id(sqlite3_stmt *st, long long key, char *id, size_t cap)
+{
+    sqlite3_bind_int64(st, 1, key);
+    const char *s;
+    if (sqlite3_step(st) != SQLITE_ROW || !(s = db_text(st, 0)) ||
+        !fhir_id_ok(s) || strlen(s) >= cap)
+        return 0;
+    snprintf(id, cap, "%s", s);
+    return 1;
 }
 
 int fhir_gone_org(struct db_conn *c, long long seq, char *id, size_t cap,
@@ -812,12 +821,8 @@ int fhir_gone_org(struct db_conn *c, long long seq, char *id, size_t cap,
                                             ", day FROM change WHERE seq = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, seq);
     int rc = -1;
-    const char *s;
-    if (sqlite3_step(st) == SQLITE_ROW && (s = db_text(st, 0)) &&
-        fhir_id_ok(s) && strlen(s) < cap) {
-        snprintf(id, cap, "%s", s);
+    if (step_org_id(st, seq, id, cap)) {
         *day = sqlite3_column_int(st, 1);
         rc = 0;
     }
@@ -1051,14 +1056,7 @@ int fhir_res_role_org(struct db_conn *c, long long aid, char *id, size_t cap)
         c, "SELECT structure_id FROM activity WHERE aid = ?1");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, aid);
-    int rc = -1;
-    const char *s;
-    if (sqlite3_step(st) == SQLITE_ROW && (s = db_text(st, 0)) &&
-        fhir_id_ok(s) && strlen(s) < cap) {
-        snprintf(id, cap, "%s", s);
-        rc = 0;
-    }
+    int rc = step_org_id(st, aid, id, cap) ? 0 : -1;
     db_done(st);
     return rc;
 }
