@@ -444,7 +444,8 @@ static int post_load(struct build *b, sqlite3 *db, const struct load_input *in,
         return -1;
     step_done("rare codes", t0);
     /* The facade's totals without a read of every row (schema.sql's
-     * activity_combo and structure_town): one scan of each table. The
+     * activity_combo, structure_town and structure_postcode_count): one
+     * scan of each table. The
      * town is what the facade's address-city matches (server/fhir_org.c
      * org_ok(): the city, else the cedex office's words after its code). */
     if (sql_exec(db, "INSERT INTO activity_combo SELECT"
@@ -458,7 +459,12 @@ static int post_load(struct build *b, sqlite3 *db, const struct load_input *in,
                      " ''), count(*) FROM structure"
                      " WHERE length(structure_id) BETWEEN 1 AND 64 AND"
                      " structure_id NOT GLOB '*[^A-Za-z0-9.-]*'"
-                     " GROUP BY 1, 2") < 0)
+                     " GROUP BY 1, 2") < 0 ||
+        sql_exec(db, "INSERT INTO structure_postcode_count SELECT"
+                     " coalesce(postcode, ''), count(*) FROM structure"
+                     " WHERE length(structure_id) BETWEEN 1 AND 64 AND"
+                     " structure_id NOT GLOB '*[^A-Za-z0-9.-]*'"
+                     " GROUP BY 1") < 0)
         return -1;
     step_done("facade counts", t0);
     res->activities =

@@ -852,6 +852,22 @@ static void test_fhir_bounded(void)
     T_CHECK(strlen(box) == 5 && strtoll(nbox, NULL, 10) > 0);
     char qbox[64];
     snprintf(qbox, sizeof(qbox), "mailbox-mss=%s&_count=1", box);
+    /* address-postalcode:contains, which no index reads, counted from
+     * the postal codes' counts (structure_postcode_count): two digits
+     * inside a postal code, and the structures whose code has them. */
+    char pc[8], npc[16], pcsql[160], qpc[2][96];
+    sql_text("SELECT substr(postcode, 2, 2) FROM structure WHERE"
+             " length(postcode) = 5 ORDER BY sid LIMIT 1",
+             pc, sizeof(pc));
+    snprintf(pcsql, sizeof(pcsql),
+             "SELECT count(*) FROM structure WHERE instr(postcode, '%s') > 0",
+             pc);
+    sql_text(pcsql, npc, sizeof(npc));
+    T_CHECK(strlen(pc) == 2 && strtoll(npc, NULL, 10) > 0);
+    snprintf(qpc[0], sizeof(qpc[0]), "address-postalcode:contains=%s&_count=1",
+             pc);
+    snprintf(qpc[1], sizeof(qpc[1]),
+             "address-postalcode:contains=%s&_total=accurate&_count=0", pc);
     char q[6][96];
     T_CHECK(strtoll(nmode, NULL, 10) * 50 > strtoll(nact, NULL, 10));
     snprintf(q[0], sizeof(q[0]), "role=FON-99&_total=accurate");
@@ -877,6 +893,8 @@ static void test_fhir_bounded(void)
         {"v2/Organization", "_total=accurate&_count=1",
          strtoll(nstruct, NULL, 10)},
         {"v2/PractitionerRole", qbox, strtoll(nbox, NULL, 10)},
+        {"v2/Organization", qpc[0], strtoll(npc, NULL, 10)},
+        {"v2/Organization", qpc[1], strtoll(npc, NULL, 10)},
     };
     for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
         T_EQ_INT(fhir_call(k[i].rest, k[i].query), 200); /* warm up */
