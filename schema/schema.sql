@@ -162,6 +162,19 @@ CREATE TABLE activity_combo (
     PRIMARY KEY (genre_code, mode_code, role_code, section_code)
 ) WITHOUT ROWID;
 
+-- The same for the activities whose person has a mailbox tied to the
+-- activity's structure (a role's mailboxes, as the facade shows them):
+-- PractitionerRole?mailbox-mss:contains=@'s total, with any role
+-- condition, without reading every activity and its person's mailboxes.
+CREATE TABLE activity_mss_combo (
+    genre_code   TEXT NOT NULL,
+    mode_code    TEXT NOT NULL,
+    role_code    TEXT NOT NULL,
+    section_code TEXT NOT NULL,
+    n            INTEGER NOT NULL,
+    PRIMARY KEY (genre_code, mode_code, role_code, section_code)
+) WITHOUT ROWID;
+
 -- Specialties (savoir-faire), from Personne_activite and SavoirFaire.
 CREATE TABLE specialty (
     pid         INTEGER NOT NULL,

@@ -185,20 +185,28 @@ static int combo_ok(const struct fhir_q *q, sqlite3_stmt *st)
 
 /* How many activities a read of every activity in aid order (role_scan())
  * passes, without that read: the role conditions' from the counts of
- * each combination of codes (activity_combo), less the roles of the
- * people whose dates fail when dates are checked (dp's index: as many as
- * the change table names). Into *n: 0, or -1 when that cannot be known so
- * (a mailbox condition, a file without the counts, a database error). */
+ * each combination of codes (activity_combo; activity_mss_combo, the
+ * activities with a mailbox tied to their structure, for
+ * mailbox-mss:contains=@), less the roles of the people whose dates fail
+ * when dates are checked (dp's index: as many as the change table names).
+ * Into *n: 0, or -1 when that cannot be known so (another mailbox
+ * condition, a file without the counts, a database error). */
 static int role_count(struct db_conn *c, const struct fhir_q *q,
                       const struct date_plan *dp, long long *n)
 {
     static const struct date_plan unchecked;
-    if (q->nmbox || q->org.n || (dp->check && !dp->ix))
+    if (q->org.n || (dp->check && !dp->ix))
         return -1;
+    for (int i = 0; i < q->nmbox; i++)
+        if (q->mbox[i].mod != MOD_CONTAINS || strcmp(q->mbox[i].v, "@") != 0)
+            return -1;
     sqlite3_stmt *st =
-        db_has_table(c, "activity_combo")
+        !q->nmbox && db_has_table(c, "activity_combo")
             ? db_prepare_static(c, "SELECT genre_code, mode_code, role_code,"
                                    " section_code, n FROM activity_combo")
+        : q->nmbox && db_has_table(c, "activity_mss_combo")
+            ? db_prepare_static(c, "SELECT genre_code, mode_code, role_code,"
+                                   " section_code, n FROM activity_mss_combo")
             : NULL;
     if (!st)
         return -1;

@@ -868,6 +868,20 @@ static void test_fhir_bounded(void)
              pc);
     snprintf(qpc[1], sizeof(qpc[1]),
              "address-postalcode:contains=%s&_total=accurate&_count=0", pc);
+    /* Every role with a mailbox tied to its structure (mailbox-mss:
+     * contains=@), alone and with a common mode: activity_mss_combo. */
+    char nmss[16], nmss_s[16];
+    static const char mss_sql[] =
+        "SELECT count(*) FROM activity a WHERE EXISTS (SELECT 1 FROM"
+        " mailbox m WHERE m.mid >> 20 = a.aid >> 20 AND instr(m.address,"
+        " '@') > 0 AND substr(m.structure_id, 2) = substr(a.structure_id,"
+        " 2))";
+    char mss_s_sql[sizeof(mss_sql) + 32];
+    snprintf(mss_s_sql, sizeof(mss_s_sql), "%s AND a.mode_code = 'S'", mss_sql);
+    sql_text(mss_sql, nmss, sizeof(nmss));
+    sql_text(mss_s_sql, nmss_s, sizeof(nmss_s));
+    T_CHECK(strtoll(nmss_s, NULL, 10) > 0 &&
+            strtoll(nmss_s, NULL, 10) < strtoll(nmss, NULL, 10));
     char q[6][96];
     T_CHECK(strtoll(nmode, NULL, 10) * 50 > strtoll(nact, NULL, 10));
     snprintf(q[0], sizeof(q[0]), "role=FON-99&_total=accurate");
@@ -895,6 +909,11 @@ static void test_fhir_bounded(void)
         {"v2/PractitionerRole", qbox, strtoll(nbox, NULL, 10)},
         {"v2/Organization", qpc[0], strtoll(npc, NULL, 10)},
         {"v2/Organization", qpc[1], strtoll(npc, NULL, 10)},
+        {"v2/PractitionerRole", "mailbox-mss:contains=@&_count=1",
+         strtoll(nmss, NULL, 10)},
+        {"v2/PractitionerRole",
+         "mailbox-mss:contains=@&role=S&_total=accurate&_count=0",
+         strtoll(nmss_s, NULL, 10)},
     };
     for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
         T_EQ_INT(fhir_call(k[i].rest, k[i].query), 200); /* warm up */
