@@ -288,6 +288,8 @@ async function main() {
         [{ 'address-city': town, _count: 1 }, wantTown.length],
         [{ 'address-city': townWord, _count: 2 }, wantTownWord],
         [{ 'address-city': townWord, _count: 0 }, wantTownWord],
+        [{ 'address-postalcode:contains': pc.slice(1, 3), _count: 1 }, [...structs.values()].filter((s) =>
+            s.a['Code postal (coord. structure)'].includes(pc.slice(1, 3))).length],
         [{ 'address-city:exact': sNamed['Libellé commune (coord. structure)'], _count: 1 }, wantTown.filter((i) =>
             structs.get(i).a['Libellé commune (coord. structure)'] === town).length],
     ]) {
@@ -364,6 +366,24 @@ async function main() {
         const want = lines.filter((a) => tied.has(`${a['Identification nationale PP']}|${a['Identifiant technique de la structure'].slice(1)}`)).length;
         const b = await client.search({ resourceType: 'PractitionerRole', searchParams: { 'mailbox-mss': pre, _count: 1 } });
         check(want > 0 && b.total === want, `PractitionerRole?mailbox-mss=${pre}: total ${want}, the roles tied to its mailboxes`, `${b.total}`);
+    }
+    // Every role with a mailbox tied to it (:contains=@), read in id order:
+    // its total from the importer's counts, on the next page too. A
+    // person's address listed again with another structure is kept once,
+    // with its first line's structure, as the importer keeps it.
+    {
+        const first = new Map();
+        for (const b of boxes)
+            if (b['Type de BAL'] === 'PER' && !first.has(`${b['Identification nationale PP']}|${b['Adresse BAL']}`))
+                first.set(`${b['Identification nationale PP']}|${b['Adresse BAL']}`, b);
+        const tied = new Set([...first.values()].filter((b) => b['Adresse BAL'].includes('@') && b['Identification Structure'])
+            .map((b) => `${b['Identification nationale PP']}|${b['Identification Structure'].slice(1)}`));
+        const want = lines.filter((a) => tied.has(`${a['Identification nationale PP']}|${a['Identifiant technique de la structure'].slice(1)}`)).length;
+        const b = await client.search({ resourceType: 'PractitionerRole', searchParams: { 'mailbox-mss:contains': '@', _count: 2 } });
+        const n = await client.nextPage({ bundle: b });
+        check(want > 2 && b.total === want && n?.total === want,
+              `PractitionerRole?mailbox-mss:contains=@: total ${want} (the generator's tied roles), on the next page too`,
+              `${b.total}, next ${n?.total}`);
     }
     {
         const p = await client.search({ resourceType: 'Practitioner', searchParams: { _count: 5 } });
