@@ -445,27 +445,22 @@ static int post_load(struct build *b, sqlite3 *db, const struct load_input *in,
         return -1;
     step_done("rare codes", t0);
     /* The facade's totals without a read of every row (schema.sql's
-     * activity_combo, activity_mss_combo, structure_town and
-     * structure_postcode_count): one scan of each table (activity's with
-     * its people's mailboxes: 2.5 s at full scale). A role's mailboxes are
-     * its person's tied to its structure (server/fhir_role.c
-     * role_mailbox_ok()); the town is what the facade's address-city
-     * matches (server/fhir_org.c org_ok(): the city, else the cedex
-     * office's words after its code). */
-#define LOAD_SAME_PERSON ROWID_BETWEEN_SQL("a.aid >> 20")
-    static const char mss_combo_sql[] =
-        "INSERT INTO activity_mss_combo SELECT coalesce(genre_code, ''),"
+     * activity_combo, structure_town and structure_postcode_count): one
+     * scan of each table (activity's with its people's mailboxes: 2.5 s
+     * at full scale). A role's mailboxes are its person's tied to its
+     * structure (server/fhir_role.c role_mailbox_ok()); the town is what
+     * the facade's address-city matches (server/fhir_org.c org_ok(): the
+     * city, else the cedex office's words after its code). */
+#define LOAD_SAME_PERSON ROWID_BETWEEN_SQL(ROWID_PID_SQL("a.aid"))
+    static const char combo_sql[] =
+        "INSERT INTO activity_combo SELECT coalesce(genre_code, ''),"
         " coalesce(mode_code, ''), coalesce(role_code, ''),"
-        " coalesce(section_code, ''), count(*) FROM activity a"
-        " WHERE EXISTS (SELECT 1 FROM mailbox m WHERE m.mid" LOAD_SAME_PERSON
+        " coalesce(section_code, ''), count(*), sum(EXISTS (SELECT 1 FROM"
+        " mailbox m WHERE m.mid" LOAD_SAME_PERSON
         " AND substr(m.structure_id, 2) = substr(a.structure_id, 2)"
-        " AND instr(m.address, '@') > 0) GROUP BY 1, 2, 3, 4";
+        " AND instr(m.address, '@') > 0)) FROM activity a GROUP BY 1, 2, 3, 4";
 #undef LOAD_SAME_PERSON
-    if (sql_exec(db, "INSERT INTO activity_combo SELECT"
-                     " coalesce(genre_code, ''), coalesce(mode_code, ''),"
-                     " coalesce(role_code, ''), coalesce(section_code, ''),"
-                     " count(*) FROM activity GROUP BY 1, 2, 3, 4") < 0 ||
-        sql_exec(db, mss_combo_sql) < 0 ||
+    if (sql_exec(db, combo_sql) < 0 ||
         sql_exec(db, "INSERT INTO structure_town SELECT"
                      " coalesce(city_fold, ''), coalesce(city, CASE WHEN"
                      " instr(cedex_office, ' ') > 0 THEN substr(cedex_office,"

@@ -151,27 +151,18 @@ CREATE TABLE activity_code (
 -- How many activities carry each combination of the four role axes
 -- (genre, mode, role, section; '' for none), about 50 rows at full scale:
 -- the FHIR facade's PractitionerRole total for any role condition, and
--- for none, without reading the 2.4 M activity rows (server/fhir_search.c).
--- Filled by importer/load.c in one scan of activity.
+-- for none, without reading the 2.4 M activity rows (server/fhir_role.c);
+-- n_mss, those whose person has a mailbox tied to the activity's
+-- structure (a role's mailboxes, as the facade shows them), for
+-- mailbox-mss:contains=@ with any role condition. Filled by
+-- importer/load.c in one scan of activity.
 CREATE TABLE activity_combo (
     genre_code   TEXT NOT NULL,
     mode_code    TEXT NOT NULL,
     role_code    TEXT NOT NULL,
     section_code TEXT NOT NULL,
     n            INTEGER NOT NULL,
-    PRIMARY KEY (genre_code, mode_code, role_code, section_code)
-) WITHOUT ROWID;
-
--- The same for the activities whose person has a mailbox tied to the
--- activity's structure (a role's mailboxes, as the facade shows them):
--- PractitionerRole?mailbox-mss:contains=@'s total, with any role
--- condition, without reading every activity and its person's mailboxes.
-CREATE TABLE activity_mss_combo (
-    genre_code   TEXT NOT NULL,
-    mode_code    TEXT NOT NULL,
-    role_code    TEXT NOT NULL,
-    section_code TEXT NOT NULL,
-    n            INTEGER NOT NULL,
+    n_mss        INTEGER NOT NULL,
     PRIMARY KEY (genre_code, mode_code, role_code, section_code)
 ) WITHOUT ROWID;
 

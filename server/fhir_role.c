@@ -185,7 +185,7 @@ static int combo_ok(const struct fhir_q *q, sqlite3_stmt *st)
 
 /* How many activities a read of every activity in aid order (role_scan())
  * passes, without that read: the role conditions' from the counts of
- * each combination of codes (activity_combo; activity_mss_combo, the
+ * each combination of codes (activity_combo: n, or n_mss, the
  * activities with a mailbox tied to their structure, for
  * mailbox-mss:contains=@), less the roles of the people whose dates fail
  * when dates are checked (dp's index: as many as the change table names).
@@ -201,13 +201,13 @@ static int role_count(struct db_conn *c, const struct fhir_q *q,
         if (q->mbox[i].mod != MOD_CONTAINS || strcmp(q->mbox[i].v, "@") != 0)
             return -1;
     sqlite3_stmt *st =
-        !q->nmbox && db_has_table(c, "activity_combo")
-            ? db_prepare_static(c, "SELECT genre_code, mode_code, role_code,"
-                                   " section_code, n FROM activity_combo")
-        : q->nmbox && db_has_table(c, "activity_mss_combo")
-            ? db_prepare_static(c, "SELECT genre_code, mode_code, role_code,"
-                                   " section_code, n FROM activity_mss_combo")
-            : NULL;
+        !db_has_table(c, "activity_combo") ? NULL
+        : q->nmbox ? db_prepare_static(c, "SELECT genre_code, mode_code,"
+                                          " role_code, section_code, n_mss"
+                                          " FROM activity_combo")
+                   : db_prepare_static(c, "SELECT genre_code, mode_code,"
+                                          " role_code, section_code, n"
+                                          " FROM activity_combo");
     if (!st)
         return -1;
     long long total = 0;

@@ -869,7 +869,7 @@ static void test_fhir_bounded(void)
     snprintf(qpc[1], sizeof(qpc[1]),
              "address-postalcode:contains=%s&_total=accurate&_count=0", pc);
     /* Every role with a mailbox tied to its structure (mailbox-mss:
-     * contains=@), alone and with a common mode: activity_mss_combo. */
+     * contains=@), alone and with a common mode: activity_combo.n_mss. */
     char nmss[16], nmss_s[16];
     static const char mss_sql[] =
         "SELECT count(*) FROM activity a WHERE EXISTS (SELECT 1 FROM"
