@@ -241,9 +241,9 @@ int fhir_words_in(const char *f, const char *x, const char *y, const char *z);
 int fhir_in_codes(const struct fhir_codes *l, const char *v);
 /* A JSON array of the n strings v (malloc'd, the caller frees it). */
 char *fhir_json_strings(char *const *v, int n);
-/* What fhir_role.c shares of the Practitioner search (fhir_search.c).
- * A key that passes q is counted in *total and kept in page when it falls
- * on q's page. */
+/* What fhir_role.c and fhir_org.c share of the Practitioner search
+ * (fhir_search.c). A key that passes q is counted in *total and kept in
+ * page when it falls on q's page. */
 void fhir_take(const struct fhir_q *q, struct fhir_ids *page, long long *total,
                long long key);
 /* *acc = *acc AND s (both sorted); *have: acc holds a set yet. s is

@@ -251,8 +251,7 @@ static int org_gone(struct db_conn *c, const struct fhir_q *q,
         if (!sid || !fhir_id_ok(sid) || strcmp(sid, q->after) <= 0 ||
             (q->tid.n && !fhir_in_codes(&q->tid, sid)) || !fhir_date_ok(q, ts))
             continue;
-        if (total++ >= q->offset && (long)page.n < q->count)
-            fhir_ids_push(&page, -sqlite3_column_int64(st, 0));
+        fhir_take(q, &page, &total, -sqlite3_column_int64(st, 0));
     }
     db_done(st);
     return fhir_hits_done(c, &page, total, h, out);
