@@ -30,13 +30,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { PASS=$((PASS + 1)); }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL: $*" >&2; }
-check() { # check "what" command...
-    cwhat="$1"
-    shift
-    if "$@"; then ok; else ko "$cwhat"; fi
-}
+. "$(dirname "$0")/lib.sh" # ok, ko, check
 q() { sqlite3 "$1" "$2"; }
 imp() { "$IMP" --no-progress --communes none "$@"; }
 

@@ -13,13 +13,7 @@ T=$(mktemp -d)
 PASS=0
 FAIL=0
 trap 'rm -rf "$T"' EXIT
-ok() { PASS=$((PASS + 1)); }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL: $*" >&2; }
-check() { # check "what" command...
-    cwhat="$1"
-    shift
-    if "$@"; then ok; else ko "$cwhat"; fi
-}
+. "$(dirname "$0")/lib.sh" # ok, ko, check
 
 if ! command -v wrk >/dev/null; then
     echo "SKIP soak: wrk is needed (apt-get install wrk)"

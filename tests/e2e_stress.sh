@@ -34,13 +34,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ok() { PASS=$((PASS + 1)); }
-ko() { FAIL=$((FAIL + 1)); echo "FAIL: $*" >&2; }
-check() { # check "what" command...
-    cwhat="$1"
-    shift
-    if "$@"; then ok; else ko "$cwhat"; fi
-}
+. "$(dirname "$0")/lib.sh" # ok, ko, check
 
 STAMP=202611250300
 A=PS_LibreAcces_Personne_activite_$STAMP.txt
